@@ -1,0 +1,160 @@
+// The schema of crossway.yaml: server settings, store, models and the routes that reach them.
+// Validated once at start; everything inside Crossway receives these typed values.
+import { z } from 'zod';
+import { Secret } from './secret.ts';
+
+const secret = z.string().min(1).transform((value) => new Secret(value));
+const isoDate = z.iso.date().or(z.iso.datetime({ offset: true }));
+
+export const capabilitySchema = z.enum([
+  'tools',
+  'vision',
+  'json_schema',
+  'reasoning',
+  'streaming',
+  'responses',
+  'embeddings',
+]);
+export type Capability = z.infer<typeof capabilitySchema>;
+
+/** How Crossway authenticates to a route's endpoint. Credentials only ever go to that endpoint. */
+export const routeAuthSchema = z.discriminatedUnion('type', [
+  /** Azure's `api-key` header (or another header name for OpenAI-compatible servers that want one). */
+  z.strictObject({ type: z.literal('api-key'), key: secret, header: z.string().min(1).default('api-key') }),
+  /** `Authorization: Bearer <key>`: OpenAI, vLLM, Ollama, llama.cpp, Bedrock API keys. */
+  z.strictObject({ type: z.literal('bearer'), key: secret }),
+  /** Microsoft Entra ID token through @azure/identity's DefaultAzureCredential (or a given client). */
+  z.strictObject({
+    type: z.literal('entra'),
+    tenant_id: z.string().optional(),
+    client_id: z.string().optional(),
+    client_secret: secret.optional(),
+    scope: z.string().default('https://cognitiveservices.azure.com/.default'),
+  }),
+  /** No credentials (a local OpenAI-compatible server). */
+  z.strictObject({ type: z.literal('none') }),
+]);
+export type RouteAuth = z.infer<typeof routeAuthSchema>;
+
+export const priceSchema = z.strictObject({
+  /** Per 1M input tokens. */
+  input: z.number().nonnegative(),
+  /** Per 1M cached input tokens. */
+  cached_input: z.number().nonnegative().optional(),
+  /** Per 1M output tokens. */
+  output: z.number().nonnegative(),
+  currency: z.string().length(3).default('USD'),
+});
+
+export const routeSchema = z.strictObject({
+  /** Stable id naming provider, region and model, e.g. `azure-swedencentral-gpt-5.5`. */
+  id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'use letters, digits, ".", "_", ":" or "-"'),
+  /** The Crossway model this route serves (an entry of `models`). */
+  model: z.string().min(1),
+  /** The adapter (wire protocol) that speaks to this route: openai, azure (bedrock and vertex come next). */
+  provider: z.enum(['openai', 'azure']),
+  /** Base URL of the cloud endpoint, e.g. `https://api.openai.com/v1` or `https://myres.openai.azure.com`. */
+  endpoint: z.url({ protocol: /^https?$/ }),
+  region: z.string().min(1).default('global'),
+  /** Data zone for residency rules: us, eu, apac, global. */
+  data_zone: z.string().optional(),
+  /** The model id or deployment name on that cloud; defaults to the Crossway model id. */
+  deployment: z.string().min(1).optional(),
+  /** Protocol variant the adapter should use (Azure: `v1` or `deployments`). */
+  api: z.string().optional(),
+  /** API version where the cloud needs one (Azure deployments form: e.g. `2024-10-21`). */
+  api_version: z.string().optional(),
+  auth: routeAuthSchema.default({ type: 'none' }),
+  available: z.strictObject({ from: isoDate.optional(), until: isoDate.optional() }).default({}),
+  compliance: z.array(z.string()).default([]),
+  price: priceSchema.optional(),
+  limits: z
+    .strictObject({
+      context: z.number().int().positive().optional(),
+      max_output: z.number().int().positive().optional(),
+      rpm: z.number().int().positive().optional(),
+      tpm: z.number().int().positive().optional(),
+    })
+    .default({}),
+  capabilities: z.array(capabilitySchema).default([]),
+  weight: z.number().nonnegative().optional(),
+  /** Per-attempt deadline for this route (ms); defaults to `execute.attempt_timeout_ms`. */
+  timeout_ms: z.number().int().positive().optional(),
+  /** Extra headers sent to this route (non-secret, e.g. an OpenAI organization id). */
+  headers: z.record(z.string(), z.string()).default({}),
+});
+export type Route = z.infer<typeof routeSchema>;
+
+export const modelSchema = z.strictObject({
+  id: z.string().min(1),
+  /** `chat` models answer /v1/chat/completions; `embedding` models answer /v1/embeddings. */
+  kind: z.enum(['chat', 'embedding']).default('chat'),
+  owned_by: z.string().default('crossway'),
+  /** Release date of the model, used by first-ship windows. */
+  released: isoDate.optional(),
+  aliases: z.array(z.string().min(1)).default([]),
+});
+export type ModelEntry = z.infer<typeof modelSchema>;
+
+const byteSize = z.union([
+  z.number().int().positive(),
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(b|kb|kib|mb|mib|gb|gib)?$/i, 'use bytes or a size like "8mb"')
+    .transform(parseByteSize),
+]);
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.coerce.number().int().min(0).max(65535).default(4000),
+      /** Largest accepted request body. */
+      body_limit: byteSize.default(8 * 1024 * 1024),
+      /** The master key: full access. Generated in demo mode when absent. */
+      master_key: secret.optional(),
+    })
+    .default({ host: '127.0.0.1', port: 4000, body_limit: 8 * 1024 * 1024 }),
+  store: z
+    .strictObject({
+      /** SQLite file path (the embedded default). */
+      sqlite: z.string().default('./.crossway/crossway.db'),
+    })
+    .default({ sqlite: './.crossway/crossway.db' }),
+  execute: z
+    .strictObject({
+      /** Deadline for one attempt until the response headers (and first stream bytes) arrive. */
+      attempt_timeout_ms: z.number().int().positive().default(60_000),
+      /** Longest silence allowed inside a stream once it started. */
+      stream_idle_timeout_ms: z.number().int().positive().default(120_000),
+      /** Most routes tried for one request. */
+      max_attempts: z.number().int().positive().default(4),
+      circuit: z
+        .strictObject({
+          /** Consecutive retryable failures that open a route's circuit. */
+          failure_threshold: z.number().int().positive().default(5),
+          /** How long an open circuit stays open before one trial request. */
+          cooldown_ms: z.number().int().positive().default(30_000),
+        })
+        .default({ failure_threshold: 5, cooldown_ms: 30_000 }),
+    })
+    .default({
+      attempt_timeout_ms: 60_000,
+      stream_idle_timeout_ms: 120_000,
+      max_attempts: 4,
+      circuit: { failure_threshold: 5, cooldown_ms: 30_000 },
+    }),
+  models: z.array(modelSchema).min(1),
+  routes: z.array(routeSchema).min(1),
+});
+export type CrosswayConfig = z.infer<typeof configSchema>;
+
+const UNITS: Record<string, number> = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3 };
+
+/** `"8mb"` -> 8000000, `"8mib"` -> 8388608. */
+export function parseByteSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  if (match === null) throw new Error(`not a size: ${text}`);
+  const unit = UNITS[(match[2] ?? '').toLowerCase() || 'b'] ?? 1;
+  return Math.round(Number(match[1]) * unit);
+}

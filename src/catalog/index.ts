@@ -1,0 +1,3 @@
+export * from './catalog-schema.ts';
+export * from './load-catalog.ts';
+export * from './secret.ts';

@@ -1,0 +1,68 @@
+// The `crossway` command: serve, demo, emulate, routes.
+import { parseArgs } from 'node:util';
+import { CatalogError } from '../catalog/index.ts';
+import { runDemo } from './run-demo.ts';
+import { runEmulate } from './run-emulate.ts';
+import { runRoutes } from './run-routes.ts';
+import { runServe } from './run-serve.ts';
+import { UsageError } from './usage-error.ts';
+
+const USAGE = `Usage: crossway <command> [options]
+
+Commands:
+  serve    Run the gateway with a configuration file
+             --config <path>   crossway.yaml (default: $CROSSWAY_CONFIG or ./crossway.yaml)
+             --port <n>        listen port (overrides server.port)
+             --host <addr>     listen address (overrides server.host)
+  demo     Run the local cloud emulators and the gateway with the demo catalog (what \`npm start\` does)
+             --port <n>        gateway port (default: $PORT or 4000)
+  emulate  Run the local cloud emulators only
+             --base-port <n>   first port (default 4010: openai 4010, azure 4011)
+             --only <list>     comma-separated clouds, e.g. openai,azure
+  routes   List the routes of a configuration
+             --config <path>   as for serve
+  help     Show this text
+`;
+
+/** Runs one command; resolves with the process exit code (long-running commands resolve on shutdown). */
+export async function runCli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await runServe(parse(rest, { config: 'string', port: 'string', host: 'string' }));
+      case 'demo':
+        return await runDemo(parse(rest, { port: 'string', host: 'string' }));
+      case 'emulate':
+        return await runEmulate(parse(rest, { 'base-port': 'string', only: 'string', host: 'string' }));
+      case 'routes':
+        return await runRoutes(parse(rest, { config: 'string' }));
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return command === undefined ? 1 : 0;
+      default:
+        process.stderr.write(`Unknown command '${command}'.\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof CatalogError || error instanceof UsageError) {
+      process.stderr.write(`crossway: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+function parse<const T extends Record<string, 'string' | 'boolean'>>(args: string[], spec: T): Record<keyof T, string | undefined> {
+  const options: Record<string, { type: 'string' | 'boolean' }> = {};
+  for (const [name, type] of Object.entries(spec)) options[name] = { type };
+  try {
+    const { values } = parseArgs({ args, options, allowPositionals: false });
+    return values as Record<keyof T, string | undefined>;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
+  }
+}

@@ -1,0 +1,26 @@
+// `crossway routes`: the routes of a configuration, as a table.
+import { loadCatalogFile } from '../catalog/index.ts';
+
+/** Prints one line per route. */
+export async function runRoutes(args: { config?: string }): Promise<number> {
+  const path = args.config ?? process.env.CROSSWAY_CONFIG ?? 'crossway.yaml';
+  // Listing needs no secrets: unset variables are shown as placeholders instead of failing.
+  const catalog = loadCatalogFile(path, { placeholders: true });
+  const rows = catalog.routes.map((route) => [
+    route.id,
+    route.model,
+    route.provider,
+    route.region,
+    route.auth.type,
+    route.price === undefined ? '-' : `${route.price.input}/${route.price.output} ${route.price.currency}`,
+    route.endpoint,
+  ]);
+  const header = ['ROUTE', 'MODEL', 'PROVIDER', 'REGION', 'AUTH', 'PRICE IN/OUT per 1M', 'ENDPOINT'];
+  process.stdout.write(formatTable([header, ...rows]));
+  return 0;
+}
+
+function formatTable(rows: string[][]): string {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
+}

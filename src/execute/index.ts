@@ -1,0 +1,2 @@
+export * from './circuit-breakers.ts';
+export * from './executor.ts';

@@ -1,0 +1,153 @@
+// The gateway's HTTP server: node:http, a small route table, authentication, error mapping and the request log.
+// node:http rather than a framework: the hot path is a few handlers that stream bytes, and every layer a
+// framework adds (schema compilation, hooks, reply decoration) is per-request cost we would not use.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ClientClosedError, MethodNotAllowedError, NotFoundError, toCrosswayError } from '../wire/index.ts';
+import { authenticate } from './authenticate.ts';
+import type { Exchange, GatewayContext, Handler } from './gateway-types.ts';
+import { handleChatCompletions } from './handle-chat-completions.ts';
+import { handleEmbeddings } from './handle-embeddings.ts';
+import { handleHealth, handleReady } from './handle-health.ts';
+import { handleGetModel, handleListModels } from './handle-models.ts';
+import { sendError } from './send-error.ts';
+
+interface RouteEntry {
+  method: 'GET' | 'POST';
+  /** Exact path, or a prefix ending in `/` whose rest becomes `params.rest`. */
+  path: string;
+  prefix?: boolean;
+  auth: boolean;
+  handler: Handler;
+}
+
+const ROUTES: RouteEntry[] = [
+  { method: 'POST', path: '/v1/chat/completions', auth: true, handler: handleChatCompletions },
+  { method: 'POST', path: '/v1/embeddings', auth: true, handler: handleEmbeddings },
+  { method: 'GET', path: '/v1/models', auth: true, handler: handleListModels },
+  { method: 'GET', path: '/v1/models/', prefix: true, auth: true, handler: handleGetModel },
+  { method: 'GET', path: '/healthz', auth: false, handler: handleHealth },
+  { method: 'GET', path: '/readyz', auth: false, handler: handleReady },
+];
+
+/** The gateway's HTTP listener. */
+export class GatewayServer {
+  readonly #gateway: GatewayContext;
+  readonly #server: Server;
+
+  constructor(gateway: GatewayContext) {
+    this.#gateway = gateway;
+    this.#server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+      void this.#handle(req, res);
+    });
+  }
+
+  async listen(port: number, host: string): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = this.#server.address() as AddressInfo;
+    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${shownHost}:${address.port}`;
+  }
+
+  /** Stops accepting connections and closes idle and active ones. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeIdleConnections();
+    setTimeout(() => this.#server.closeAllConnections(), 2_000).unref();
+    await closed;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const controller = new AbortController();
+    // A response closed before it finished means the client went away: abort the upstream work.
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    const requestId = `req_${randomUUID().replaceAll('-', '')}`;
+    res.setHeader('x-request-id', requestId);
+    const exchange: Exchange = {
+      req,
+      res,
+      requestId,
+      startedAt: performance.now(),
+      signal: controller.signal,
+      principal: null,
+      log: null,
+    };
+    let status = 200;
+    let errorCode: string | null = null;
+    try {
+      const { entry, params } = matchRoute(req.method ?? 'GET', pathOf(req.url ?? '/'));
+      if (entry.auth) exchange.principal = authenticate(req, this.#gateway.masterKeyHash);
+      await entry.handler(this.#gateway, exchange, params);
+      status = res.statusCode;
+    } catch (thrown) {
+      const error = toCrosswayError(thrown);
+      errorCode = error.code;
+      status = error.status;
+      if (error instanceof ClientClosedError) res.destroy();
+      else {
+        if (error.status >= 500) this.#gateway.logger.error({ err: thrown, requestId }, 'request failed');
+        sendError(res, error);
+      }
+    } finally {
+      this.#finish(exchange, status, errorCode);
+    }
+  }
+
+  #finish(exchange: Exchange, status: number, errorCode: string | null): void {
+    const durationMs = performance.now() - exchange.startedAt;
+    const log = exchange.log;
+    if (log === null) return;
+    this.#gateway.requestLog.record({
+      id: exchange.requestId,
+      created_at: new Date().toISOString(),
+      endpoint: log.endpoint ?? 'unknown',
+      model: log.model ?? '',
+      route: log.route ?? null,
+      attempts: log.attempts ?? 0,
+      status: log.status ?? status,
+      error_code: log.error_code ?? errorCode,
+      stream: log.stream ?? false,
+      prompt_tokens: log.prompt_tokens ?? null,
+      completion_tokens: log.completion_tokens ?? null,
+      cached_tokens: log.cached_tokens ?? null,
+      duration_ms: Math.round(durationMs),
+      ttfb_ms: log.ttfb_ms ?? null,
+    });
+  }
+}
+
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+function matchRoute(method: string, path: string): { entry: RouteEntry; params: Record<string, string> } {
+  let pathKnown = false;
+  for (const entry of ROUTES) {
+    const hit = entry.prefix === true ? path.startsWith(entry.path) && path.length > entry.path.length : path === entry.path;
+    if (!hit) continue;
+    pathKnown = true;
+    if (entry.method !== method) continue;
+    const params: Record<string, string> = entry.prefix === true ? { rest: safeDecode(path.slice(entry.path.length)) } : {};
+    return { entry, params };
+  }
+  if (pathKnown) throw new MethodNotAllowedError(`Method ${method} is not allowed on ${path}.`);
+  throw new NotFoundError(`Invalid URL (${method} ${path})`, 'unknown_url');
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,24 @@
+// GET /healthz (the process answers) and GET /readyz (store reachable, catalog loaded).
+import type { Exchange, GatewayContext } from './gateway-types.ts';
+import { sendJson } from './send-json.ts';
+
+/** Liveness: answers while the event loop runs. */
+export async function handleHealth(_gateway: GatewayContext, exchange: Exchange): Promise<void> {
+  sendJson(exchange.res, 200, { status: 'ok' });
+}
+
+/** Readiness: the store answers a query and a catalog with routes is loaded. */
+export async function handleReady(gateway: GatewayContext, exchange: Exchange): Promise<void> {
+  const checks: Record<string, string> = {};
+  let ready = true;
+  try {
+    await gateway.store.ping();
+    checks.store = 'ok';
+  } catch (error) {
+    ready = false;
+    checks.store = `unreachable: ${(error as Error).message}`;
+  }
+  checks.catalog = gateway.catalog.routes.length > 0 ? `ok (version ${gateway.catalog.version})` : 'no routes';
+  if (gateway.catalog.routes.length === 0) ready = false;
+  sendJson(exchange.res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks });
+}

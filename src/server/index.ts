@@ -1,0 +1,5 @@
+export * from './authenticate.ts';
+export * from './gateway-server.ts';
+export * from './gateway-types.ts';
+export * from './send-error.ts';
+export * from './start-gateway.ts';

@@ -1,0 +1,44 @@
+// Reads a request body up to a byte limit and parses it as JSON exactly once.
+import type { IncomingMessage } from 'node:http';
+import { InvalidRequestError, PayloadTooLargeError } from '../wire/index.ts';
+
+/** The raw body; rejects with PayloadTooLargeError as soon as the limit is crossed. */
+export async function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limitBytes) throw new PayloadTooLargeError(limitBytes);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limitBytes) throw new PayloadTooLargeError(limitBytes);
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+}
+
+/** The body as JSON; a malformed or non-object body is a 400 in OpenAI's words. */
+export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<Record<string, unknown>> {
+  const contentType = req.headers['content-type'];
+  if (contentType !== undefined && !/^application\/(.+\+)?json\b/i.test(contentType)) {
+    throw new InvalidRequestError(
+      `Unsupported content type '${contentType}': send the body as application/json.`,
+      null,
+      'unsupported_content_type',
+    );
+  }
+  const raw = await readBody(req, limitBytes);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new InvalidRequestError(
+      'We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)',
+      null,
+      'invalid_json',
+    );
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new InvalidRequestError('The request body must be a JSON object.', null, 'invalid_json');
+  }
+  return parsed as Record<string, unknown>;
+}

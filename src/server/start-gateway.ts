@@ -1,0 +1,87 @@
+// Assembles a running gateway from a catalog: store and migrations, request log, executor, HTTP server.
+import type { Logger } from 'pino';
+import type { Catalog, Route } from '../catalog/index.ts';
+import { Executor } from '../execute/index.ts';
+import { createLogger } from '../observe/index.ts';
+import { createAuthenticator, getProviderAdapter, type Authenticator } from '../providers/index.ts';
+import { openSqliteStore, RequestLogWriter, type Store } from '../store/index.ts';
+import { hashKey } from './authenticate.ts';
+import { GatewayServer } from './gateway-server.ts';
+
+export interface StartGatewayOptions {
+  catalog: Catalog;
+  /** Overrides `server.master_key` from the catalog. */
+  masterKey?: string;
+  /** Overrides the catalog's port and host (0 = any free port). */
+  port?: number;
+  host?: string;
+  logger?: Logger;
+  /** An already-open store (tests); otherwise the catalog's SQLite file is opened. */
+  store?: Store;
+}
+
+/** A gateway that is listening. */
+export interface RunningGateway {
+  url: string;
+  executor: Executor;
+  store: Store;
+  requestLog: RequestLogWriter;
+  close(): Promise<void>;
+}
+
+/** Opens the store, runs migrations and starts listening. */
+export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
+  const { catalog } = options;
+  const config = catalog.config;
+  const masterKey = options.masterKey ?? config.server.master_key?.reveal();
+  if (masterKey === undefined || masterKey === '') {
+    throw new Error('No master key: set server.master_key in the configuration or CROSSWAY_MASTER_KEY.');
+  }
+  const logger = options.logger ?? createLogger({ level: process.env.CROSSWAY_LOG_LEVEL ?? 'info' });
+  const store = options.store ?? (await openSqliteStore(config.store.sqlite));
+  await store.migrate();
+  const requestLog = new RequestLogWriter(store, { logger });
+
+  const authenticators = new Map<string, Authenticator>();
+  const executor = new Executor({
+    attemptTimeoutMs: config.execute.attempt_timeout_ms,
+    streamIdleTimeoutMs: config.execute.stream_idle_timeout_ms,
+    maxAttempts: config.execute.max_attempts,
+    circuit: {
+      failureThreshold: config.execute.circuit.failure_threshold,
+      cooldownMs: config.execute.circuit.cooldown_ms,
+    },
+    adapterFor: (route: Route) => getProviderAdapter(route.provider),
+    authenticatorFor: (route: Route) => {
+      let authenticator = authenticators.get(route.id);
+      if (authenticator === undefined) {
+        authenticator = createAuthenticator(route);
+        authenticators.set(route.id, authenticator);
+      }
+      return authenticator;
+    },
+  });
+
+  const server = new GatewayServer({
+    catalog,
+    executor,
+    store,
+    requestLog,
+    logger,
+    masterKeyHash: hashKey(masterKey),
+    bodyLimitBytes: config.server.body_limit,
+  });
+  const url = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host);
+  return {
+    url,
+    executor,
+    store,
+    requestLog,
+    async close() {
+      await server.close();
+      await requestLog.close();
+      await executor.close();
+      if (options.store === undefined) await store.close();
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export * from './crossway-error.ts';
+export * from './chat-completion.ts';
+export * from './embedding.ts';
+export * from './model.ts';
+export * from './parse-request.ts';
