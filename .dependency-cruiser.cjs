@@ -1,0 +1,70 @@
+// Enforces the dependency direction of ../shared/DESIGN.md and STYLE.md rule 1:
+// parts import one another only through index.ts, and arrows point one way.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'through-index-only',
+      comment: 'Another part is imported only through its index.ts.',
+      severity: 'error',
+      from: { path: '^src/([^/]+)/' },
+      to: { path: '^src/[^/]+/', pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$'] },
+    },
+    {
+      name: 'wire-is-the-bottom',
+      severity: 'error',
+      from: { path: '^src/wire/' },
+      to: { path: '^src/(?!wire/)' },
+    },
+    {
+      name: 'catalog-depends-on-wire-only',
+      severity: 'error',
+      from: { path: '^src/catalog/' },
+      to: { path: '^src/(?!catalog/|wire/)' },
+    },
+    {
+      name: 'providers-translate-only',
+      comment: 'Adapters know the wire and the catalog, nothing above them.',
+      severity: 'error',
+      from: { path: '^src/providers/' },
+      to: { path: '^src/(?!providers/|wire/|catalog/)' },
+    },
+    {
+      name: 'emulators-are-independent-witnesses',
+      comment: 'Emulators implement each cloud from its documentation and never reuse the adapters.',
+      severity: 'error',
+      from: { path: '^src/emulators/' },
+      to: { path: '^src/(?!emulators/|wire/)' },
+    },
+    {
+      name: 'execute-below-server',
+      severity: 'error',
+      from: { path: '^src/(execute|policy)/' },
+      to: { path: '^src/(server|runtime|cli|emulators)/' },
+    },
+    {
+      name: 'shared-services-import-no-layer-above',
+      comment: 'metering, tenancy, store and observe are used by the layers above and import none of them.',
+      severity: 'error',
+      from: { path: '^src/(metering|tenancy|store|observe)/' },
+      to: { path: '^src/(server|runtime|policy|execute|providers|emulators|cli)/' },
+    },
+    {
+      name: 'only-cli-starts-things',
+      severity: 'error',
+      from: { path: '^src/(?!cli/)' },
+      to: { path: '^src/cli/' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    exclude: { path: '\\.test\\.ts$' },
+  },
+};

@@ -1,0 +1,170 @@
+// The contract every Store backend passes: each backend's test calls runStoreTests with a way to open a fresh, empty store.
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { RequestLogRow, Store } from './store.ts';
+import { storeMigrations } from './store-migrations.ts';
+
+export interface StoreTestOptions {
+  name: string;
+  /** Opens a store on an empty database that nothing else uses; the suite migrates and closes it. */
+  open: () => Promise<Store>;
+}
+
+/** Builds a request log row with defaults for whatever the test does not care about. */
+export function makeRequestLogRow(overrides: Partial<RequestLogRow> & Pick<RequestLogRow, 'id'>): RequestLogRow {
+  return {
+    created_at: '2025-06-01T12:00:00.000Z',
+    endpoint: 'chat.completions',
+    model: 'gpt-4.1',
+    route: 'azure-eastus',
+    attempts: 1,
+    status: 200,
+    error_code: null,
+    stream: false,
+    prompt_tokens: 10,
+    completion_tokens: 20,
+    cached_tokens: 0,
+    duration_ms: 120,
+    ttfb_ms: 40,
+    ...overrides,
+  };
+}
+
+const latestMigration = Object.keys(storeMigrations).sort().at(-1);
+
+export function runStoreTests({ name, open }: StoreTestOptions): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('migrates idempotently and records the version', async () => {
+      assert.equal(await store.schemaVersion(), null);
+      await store.migrate();
+      await store.migrate();
+      assert.equal(await store.schemaVersion(), latestMigration);
+      await store.insertRequestLogs([makeRequestLogRow({ id: 'after-migrate' })]);
+      assert.equal((await store.listRequestLogs({ limit: 10 })).length, 1);
+    });
+
+    it('answers ping while open and throws once closed', async () => {
+      await store.ping();
+      await store.close();
+      await assert.rejects(store.ping());
+      await store.close(); // idempotent, and afterEach closes again
+    });
+
+    it('round-trips every field, booleans and nulls included', async () => {
+      await store.migrate();
+      const full = makeRequestLogRow({
+        id: 'req_full',
+        created_at: '2025-06-01T12:00:01.234Z',
+        endpoint: 'responses',
+        route: 'bedrock-us-east-1',
+        attempts: 3,
+        status: 502,
+        error_code: 'upstream_error',
+        stream: true,
+        prompt_tokens: 1_234_567,
+        completion_tokens: 89,
+        cached_tokens: 1024,
+        duration_ms: 2_500,
+        ttfb_ms: 310,
+      });
+      const sparse = makeRequestLogRow({
+        id: 'req_sparse',
+        created_at: '2025-06-01T12:00:00.000Z',
+        endpoint: 'embeddings',
+        route: null,
+        error_code: null,
+        stream: false,
+        prompt_tokens: null,
+        completion_tokens: null,
+        cached_tokens: null,
+        ttfb_ms: null,
+      });
+      await store.insertRequestLogs([sparse, full]);
+      assert.deepEqual(await store.listRequestLogs({ limit: 10 }), [full, sparse]);
+    });
+
+    it('rounds fractional timings to whole milliseconds', async () => {
+      await store.migrate();
+      await store.insertRequestLogs([makeRequestLogRow({ id: 'r', duration_ms: 12.6, ttfb_ms: 3.2 })]);
+      const [row] = await store.listRequestLogs({ limit: 1 });
+      assert.equal(row?.duration_ms, 13);
+      assert.equal(row?.ttfb_ms, 3);
+    });
+
+    it('lists newest first and pages with limit and a cursor', async () => {
+      await store.migrate();
+      const rows = [
+        makeRequestLogRow({ id: 'a', created_at: '2025-06-01T12:00:00.000Z' }),
+        makeRequestLogRow({ id: 'b', created_at: '2025-06-01T12:00:01.000Z' }),
+        makeRequestLogRow({ id: 'c', created_at: '2025-06-01T12:00:01.000Z' }),
+        makeRequestLogRow({ id: 'd', created_at: '2025-06-01T12:00:01.000Z' }),
+        makeRequestLogRow({ id: 'e', created_at: '2025-06-01T12:00:02.000Z' }),
+      ];
+      await store.insertRequestLogs(rows.toReversed());
+      const ids = (list: RequestLogRow[]) => list.map((row) => row.id);
+      assert.deepEqual(ids(await store.listRequestLogs({ limit: 10 })), ['e', 'd', 'c', 'b', 'a']);
+
+      // Pages split inside a run of equal timestamps must neither skip nor repeat rows.
+      const pages: string[][] = [];
+      let before: RequestLogRow | undefined;
+      for (;;) {
+        const page = await store.listRequestLogs(before === undefined ? { limit: 2 } : { limit: 2, before });
+        if (page.length === 0) break;
+        pages.push(ids(page));
+        before = page.at(-1);
+      }
+      assert.deepEqual(pages, [['e', 'd'], ['c', 'b'], ['a']]);
+
+      const olderThanSecondOne = await store.listRequestLogs({ limit: 10, before: { created_at: '2025-06-01T12:00:01.000Z' } });
+      assert.deepEqual(ids(olderThanSecondOne), ['a']);
+      assert.deepEqual(await store.listRequestLogs({ limit: 0 }), []);
+    });
+
+    it('inserts a batch whole or not at all', async () => {
+      await store.migrate();
+      await store.insertRequestLogs([makeRequestLogRow({ id: 'existing' })]);
+      await assert.rejects(store.insertRequestLogs([makeRequestLogRow({ id: 'new' }), makeRequestLogRow({ id: 'existing' })]));
+      await assert.rejects(store.insertRequestLogs([makeRequestLogRow({ id: 'twin' }), makeRequestLogRow({ id: 'twin' })]));
+      // Large enough to need several statements: the transaction, not the statement, must make it atomic.
+      const many = Array.from({ length: 800 }, (_, index) => makeRequestLogRow({ id: `many-${index}` }));
+      many[700] = makeRequestLogRow({ id: 'existing' });
+      await assert.rejects(store.insertRequestLogs(many));
+      assert.deepEqual(
+        (await store.listRequestLogs({ limit: 10 })).map((row) => row.id),
+        ['existing'],
+      );
+    });
+
+    it('skips duplicates when asked, keeping the stored row', async () => {
+      await store.migrate();
+      await store.insertRequestLogs([makeRequestLogRow({ id: 'existing', status: 200 })]);
+      await store.insertRequestLogs(
+        [makeRequestLogRow({ id: 'existing', status: 500 }), makeRequestLogRow({ id: 'new', created_at: '2025-06-02T00:00:00.000Z' })],
+        { skipDuplicates: true },
+      );
+      const rows = await store.listRequestLogs({ limit: 10 });
+      assert.deepEqual(
+        rows.map((row) => [row.id, row.status]),
+        [['new', 200], ['existing', 200]],
+      );
+    });
+
+    it('inserts batches larger than one statement can bind, and empty ones', async () => {
+      await store.migrate();
+      await store.insertRequestLogs([]);
+      const rows = Array.from({ length: 1_200 }, (_, index) => makeRequestLogRow({ id: `r${String(index).padStart(5, '0')}` }));
+      await store.insertRequestLogs(rows);
+      const listed = await store.listRequestLogs({ limit: 2_000 });
+      assert.equal(listed.length, 1_200);
+      assert.equal(listed[0]?.id, 'r01199');
+    });
+  });
+}
