@@ -210,7 +210,10 @@ export class Executor {
           if (failure instanceof ClientClosedError) throw failure;
           const upstream = failure as UpstreamError;
           attempts.push(attempt.report(upstream.upstreamStatus, upstream.code, upstream.message));
-          if (!shouldFailOver(upstream)) throw upstream;
+          if (!shouldFailOver(upstream)) {
+            upstream.attemptCount = attempts.length;
+            throw upstream;
+          }
           if (upstream.retryAfterMs !== null) retryAfterMs = Math.min(retryAfterMs ?? Infinity, upstream.retryAfterMs);
         }
       }

@@ -27,7 +27,7 @@ export function retryHeaders(error: CrosswayError): Record<string, string> {
 
 /** Which route answered with the error, or how many routes were tried. */
 function attemptHeaders(error: CrosswayError): Record<string, string> {
-  if (error instanceof UpstreamError) return { 'x-crossway-route': error.route, 'x-crossway-attempts': '1' };
+  if (error instanceof UpstreamError) return { 'x-crossway-route': error.route, 'x-crossway-attempts': String(error.attemptCount) };
   if (error instanceof NoRouteAvailableError) return { 'x-crossway-attempts': String(error.attempts.length) };
   return {};
 }

@@ -37,7 +37,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   if (masterKey === undefined || masterKey === '') {
     throw new Error('No master key: set server.master_key in the configuration or CROSSWAY_MASTER_KEY.');
   }
-  const logger = options.logger ?? createLogger({ level: process.env.CROSSWAY_LOG_LEVEL ?? 'info' });
+  const logger = options.logger ?? createLogger({ level: (process.env.CROSSWAY_LOG_LEVEL ?? 'info') as 'info' });
   const store = options.store ?? (await openSqliteStore(config.store.sqlite));
   await store.migrate();
   const requestLog = new RequestLogWriter(store, { logger });

@@ -116,6 +116,8 @@ export class UpstreamError extends CrosswayError {
   readonly upstreamStatus: number;
   readonly retryAfterMs: number | null;
   readonly details: Record<string, unknown> | undefined;
+  /** How many tries the request took when this error ended it (set by the executor). */
+  attemptCount = 1;
 
   constructor(message: string, options: UpstreamErrorOptions) {
     super(`${message} (route ${options.route})`, {

@@ -1,0 +1,323 @@
+// The HTTP base every cloud emulator extends: lifecycle, the /__emulator control API, fault injection, the request
+// journal, and JSON and streamed responses (SSE text or binary event-stream frames alike).
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseFaultSet, takeFaults } from './emulator-faults.ts';
+import type { AppliedFaults, FaultSet } from './emulator-faults.ts';
+import { appendToJournal, redactHeaders } from './emulator-journal.ts';
+import type { JournalEntry } from './emulator-journal.ts';
+
+/** One request to a cloud route, as the emulator's handler sees it. */
+export interface EmulatorExchange {
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  /** Parsed JSON body; undefined when the body was empty or not JSON. */
+  readonly body: unknown;
+  /** True when a non-empty body failed to parse as JSON. */
+  readonly invalidJson: boolean;
+  /** Whether the client asked for a streamed answer (see EmulatorServer.isStreaming). */
+  readonly stream: boolean;
+  readonly faults: AppliedFaults;
+  /** Aborted when the response closes, finished or not. */
+  readonly signal: AbortSignal;
+  readonly entry: JournalEntry;
+}
+
+/** A complete non-streamed answer. */
+export interface EmulatorReply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** A streamed answer: each event is one chunk (an SSE `data:` block or one binary frame). */
+export interface EmulatorStream {
+  status?: number;
+  headers: Record<string, string>;
+  events: Iterable<string | Uint8Array>;
+  /** Sent after the last event unless the stream is cut, e.g. `data: [DONE]\n\n`. */
+  end?: string | Uint8Array;
+}
+
+const CONTROL_PREFIX = '/__emulator/';
+
+/** Base of the cloud emulators: a node:http server with fault injection and a journal of recent requests. */
+export abstract class EmulatorServer {
+  /** Cloud name, sent in `x-crossway-emulator` and `server` on every response. */
+  readonly cloud: string;
+  readonly #server: Server;
+  readonly #journal: JournalEntry[] = [];
+  #faults: FaultSet | null = null;
+  #sequence = 0;
+  #address: AddressInfo | undefined;
+
+  /** `cloud` names the emulator in headers and in generated replies. */
+  constructor(cloud: string) {
+    this.cloud = cloud;
+    this.#server = createServer((request, response) => void this.#onRequest(request, response));
+  }
+
+  /** Port the server listens on; throws before start(). */
+  get port(): number {
+    if (this.#address === undefined) throw new Error(`${this.cloud} emulator is not started`);
+    return this.#address.port;
+  }
+
+  /** Base URL, e.g. `http://127.0.0.1:4010`; throws before start(). */
+  get url(): string {
+    const host = this.#address?.family === 'IPv6' ? `[${this.#address.address}]` : this.#address?.address;
+    return `http://${host}:${this.port}`;
+  }
+
+  /** Listens on `port` (0 picks a free one) at `host`. */
+  start(port = 0, host = '127.0.0.1'): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      this.#server.once('error', onError);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', onError);
+        this.#address = this.#server.address() as AddressInfo;
+        resolve();
+      });
+    });
+  }
+
+  /** Stops listening and destroys every open socket, idle keep-alive and mid-stream ones alike. */
+  close(): Promise<void> {
+    if (!this.#server.listening) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+
+  /** The most recent requests, oldest first (copies). */
+  requests(): JournalEntry[] {
+    return this.#journal.map((entry) => ({ ...entry }));
+  }
+
+  /** Empties the journal. */
+  clearRequests(): void {
+    this.#journal.length = 0;
+  }
+
+  /** The active fault set, or null. */
+  faults(): FaultSet | null {
+    return this.#faults === null ? null : { ...this.#faults };
+  }
+
+  /** Replaces the active fault set; throws on an invalid one (same rules as the control API). */
+  setFaults(faults: FaultSet): void {
+    const parsed = parseFaultSet(faults);
+    if ('error' in parsed) throw new Error(parsed.error);
+    this.#faults = parsed.faults;
+  }
+
+  /** Removes the active fault set. */
+  clearFaults(): void {
+    this.#faults = null;
+  }
+
+  /** Answers one cloud request (faults, if any, were already applied). */
+  protected abstract handle(exchange: EmulatorExchange): Promise<void>;
+
+  /** The cloud's own answer to an injected fault status. `retry-after` is added by the base. */
+  protected abstract faultReply(status: number, exchange: EmulatorExchange): EmulatorReply;
+
+  /** Headers the cloud puts on every response (request ids and the like). */
+  protected responseHeaders(_exchange: EmulatorExchange): Record<string, string> {
+    return {};
+  }
+
+  /** Whether the request asks for a streamed answer; OpenAI-wire clouds read `stream: true` from the body. */
+  protected isStreaming(request: { path: string; body: unknown }): boolean {
+    const body = request.body;
+    return typeof body === 'object' && body !== null && (body as { stream?: unknown }).stream === true;
+  }
+
+  /** Sends a complete JSON answer. */
+  protected sendReply(exchange: EmulatorExchange, reply: EmulatorReply): void {
+    const text = JSON.stringify(reply.body);
+    exchange.response.writeHead(reply.status, {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(text)),
+      ...reply.headers,
+    });
+    exchange.response.end(text);
+  }
+
+  /** Streams `stream.events`, honouring `chunk_delay_ms` and `disconnect_after_chunks`, and journals the count. */
+  protected async sendStream(exchange: EmulatorExchange, stream: EmulatorStream): Promise<void> {
+    const { response, faults, signal, entry } = exchange;
+    response.writeHead(stream.status ?? 200, stream.headers);
+    response.flushHeaders();
+    const cutAfter = faults.disconnectAfterChunks;
+    for (const event of stream.events) {
+      if (cutAfter !== undefined && entry.chunks_sent >= cutAfter) return this.#disconnect(exchange);
+      if (entry.chunks_sent > 0 && !(await pause(faults.chunkDelayMs, signal))) return;
+      if (!(await writeChunk(response, event, signal))) return;
+      entry.chunks_sent++;
+    }
+    if (cutAfter !== undefined && entry.chunks_sent >= cutAfter) return this.#disconnect(exchange);
+    if (stream.end !== undefined) {
+      if (!(await pause(faults.chunkDelayMs, signal))) return;
+      if (!(await writeChunk(response, stream.end, signal))) return;
+    }
+    response.end();
+  }
+
+  async #onRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    response.setHeader('x-crossway-emulator', this.cloud);
+    response.setHeader('server', `crossway-emulator/${this.cloud}`);
+    const url = new URL(request.url ?? '/', 'http://emulator');
+    let text: string;
+    try {
+      text = await readBody(request);
+    } catch {
+      response.destroy();
+      return;
+    }
+    let body: unknown;
+    let invalidJson = false;
+    if (text.trim() !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        invalidJson = true;
+      }
+    }
+    if (url.pathname.startsWith(CONTROL_PREFIX)) return this.#control(request.method ?? 'GET', url.pathname, body, invalidJson, response);
+
+    const { applied, remaining } = takeFaults(this.#faults);
+    this.#faults = remaining;
+    const stream = this.isStreaming({ path: url.pathname, body });
+    const entry: JournalEntry = {
+      id: `req_${++this.#sequence}`,
+      method: request.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: redactHeaders(request.headers),
+      body: body ?? null,
+      status: null,
+      stream,
+      chunks_sent: 0,
+      outcome: null,
+      started_at: new Date().toISOString(),
+      ended_at: null,
+    };
+    appendToJournal(this.#journal, entry);
+    const controller = new AbortController();
+    response.once('finish', () => {
+      entry.status = response.statusCode;
+      entry.outcome ??= response.statusCode >= 400 ? 'error' : 'completed';
+      entry.ended_at ??= new Date().toISOString();
+    });
+    response.once('close', () => {
+      if (response.headersSent) entry.status = response.statusCode;
+      entry.outcome ??= 'aborted';
+      entry.ended_at ??= new Date().toISOString();
+      controller.abort();
+    });
+    const exchange: EmulatorExchange = {
+      request, response, method: entry.method, path: url.pathname, query: url.searchParams,
+      body, invalidJson, stream, faults: applied, signal: controller.signal, entry,
+    };
+    for (const [name, value] of Object.entries(this.responseHeaders(exchange))) response.setHeader(name, value);
+
+    try {
+      if (!(await pause(applied.latencyMs, controller.signal))) return;
+      if (applied.status !== undefined) return this.#sendFault(exchange, applied.status);
+      if (applied.disconnectAfterChunks !== undefined && !stream) return this.#disconnect(exchange);
+      await this.handle(exchange);
+    } catch (error) {
+      if (response.headersSent) response.destroy();
+      else this.sendReply(exchange, { status: 500, body: { error: { message: `Emulator failure: ${String(error)}` } } });
+    }
+  }
+
+  #sendFault(exchange: EmulatorExchange, status: number): void {
+    const reply = this.faultReply(status, exchange);
+    const headers: Record<string, string> = {};
+    if (status === 429 || exchange.faults.retryAfterExplicit) {
+      headers['retry-after'] = String(Math.ceil(exchange.faults.retryAfterSeconds));
+    }
+    this.sendReply(exchange, { ...reply, headers: { ...headers, ...reply.headers } });
+  }
+
+  #disconnect(exchange: EmulatorExchange): void {
+    exchange.entry.outcome = 'disconnected';
+    exchange.entry.ended_at = new Date().toISOString();
+    exchange.response.destroy();
+  }
+
+  #control(method: string, path: string, body: unknown, invalidJson: boolean, response: ServerResponse): void {
+    const send = (status: number, payload: unknown) => {
+      const text = JSON.stringify(payload);
+      response.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+      response.end(text);
+    };
+    const route = `${method} ${path}`;
+    switch (route) {
+      case 'GET /__emulator/faults':
+        return send(200, { faults: this.#faults });
+      case 'POST /__emulator/faults': {
+        if (invalidJson) return send(400, { error: { message: 'Body is not valid JSON.' } });
+        const parsed = parseFaultSet(body ?? {});
+        if ('error' in parsed) return send(400, { error: { message: parsed.error } });
+        this.#faults = parsed.faults;
+        return send(200, { faults: this.#faults });
+      }
+      case 'DELETE /__emulator/faults':
+        this.#faults = null;
+        return send(200, { faults: null });
+      case 'GET /__emulator/requests':
+        return send(200, { data: this.#journal });
+      case 'DELETE /__emulator/requests':
+        this.clearRequests();
+        return send(200, { data: [] });
+      default: {
+        const known = path === '/__emulator/faults' || path === '/__emulator/requests';
+        return send(known ? 405 : 404, { error: { message: `No control route ${route}.` } });
+      }
+    }
+  }
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+/** Waits `ms`; resolves false if `signal` aborts first (the client went away). */
+async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return false;
+  if (ms <= 0) return true;
+  try {
+    await sleep(ms, undefined, { signal });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes one chunk and waits until it is flushed; false if the response closed first. */
+function writeChunk(response: ServerResponse, chunk: string | Uint8Array, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const onAbort = () => resolve(false);
+    signal.addEventListener('abort', onAbort, { once: true });
+    response.write(chunk, (error) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(error === undefined || error === null);
+    });
+  });
+}

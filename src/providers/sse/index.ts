@@ -1,0 +1,2 @@
+export * from './split-sse-events.ts';
+export * from './encode-sse.ts';

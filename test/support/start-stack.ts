@@ -1,0 +1,160 @@
+// End-to-end test stack: the cloud emulators on free ports, a gateway on port 0 with a temporary SQLite file,
+// and an official `openai` client pointed at the gateway.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import OpenAI from 'openai';
+import { pino } from 'pino';
+import { buildCatalog, type Catalog } from '../../src/catalog/index.ts';
+import { startEmulators } from '../../src/emulators/index.ts';
+import { startGateway, type RunningGateway } from '../../src/server/index.ts';
+
+export const OPENAI_KEY = 'sk-emulator-openai';
+export const AZURE_KEY = 'emulator-azure-key';
+
+export interface EmulatorUrls {
+  openai: string;
+  azure: string;
+}
+
+export interface StackOptions {
+  masterKey?: string;
+  /** Route credentials; the emulators are told to accept exactly these. */
+  openaiKey?: string;
+  azureKey?: string;
+  /** Keys the emulators accept, when they should differ from the routes' (a misconfigured route). */
+  emulatorKeys?: { openai: string; azure: string };
+  /** Replaces the default routes. */
+  routes?: (urls: EmulatorUrls) => Record<string, unknown>[];
+  models?: Record<string, unknown>[];
+  execute?: Record<string, unknown>;
+  server?: Record<string, unknown>;
+}
+
+export interface Stack {
+  url: string;
+  masterKey: string;
+  emulators: EmulatorUrls;
+  gateway: RunningGateway;
+  catalog: Catalog;
+  client: OpenAI;
+  /** Everything the gateway logged, as text. */
+  logs(): string;
+  /** Sets faults on an emulator through its control API. */
+  fault(cloud: keyof EmulatorUrls, faults: Record<string, unknown>): Promise<void>;
+  clearFaults(): Promise<void>;
+  /** The emulator's request journal. */
+  journal(cloud: keyof EmulatorUrls): Promise<JournalEntry[]>;
+  close(): Promise<void>;
+}
+
+export interface JournalEntry {
+  id: string;
+  method: string;
+  path: string;
+  query: string;
+  headers: Record<string, string>;
+  body: Record<string, unknown> | null;
+  status: number;
+  stream: boolean;
+  chunks_sent: number;
+  outcome: string;
+}
+
+const CHAT_ROUTE = {
+  capabilities: ['tools', 'vision', 'json_schema', 'streaming'],
+  price: { input: 5, cached_input: 0.5, output: 30, currency: 'USD' },
+};
+
+/** The default routes: gpt-5.5 over Azure v1, Azure deployments and OpenAI, plus single-route models for each. */
+export function defaultRoutes(urls: EmulatorUrls, keys: { openai: string; azure: string }): Record<string, unknown>[] {
+  const azureV1 = { provider: 'azure', endpoint: urls.azure, deployment: 'gpt-5.5', api: 'v1', auth: { type: 'api-key', key: keys.azure }, ...CHAT_ROUTE };
+  const azureDeployments = { ...azureV1, api: 'deployments', api_version: '2024-10-21' };
+  const openai = { provider: 'openai', endpoint: `${urls.openai}/v1`, deployment: 'gpt-5.5', auth: { type: 'bearer', key: keys.openai }, ...CHAT_ROUTE };
+  return [
+    { id: 'azure-eastus2-gpt-5.5', model: 'gpt-5.5', region: 'eastus2', ...azureV1 },
+    { id: 'azure-swedencentral-gpt-5.5', model: 'gpt-5.5', region: 'swedencentral', ...azureDeployments },
+    { id: 'openai-global-gpt-5.5', model: 'gpt-5.5', ...openai },
+    { id: 'azure-v1-only', model: 'via-azure-v1', ...azureV1 },
+    { id: 'azure-deployments-only', model: 'via-azure-deployments', ...azureDeployments },
+    { id: 'openai-only', model: 'via-openai', ...openai },
+    { id: 'azure-embeddings', model: 'text-embedding-3-small', provider: 'azure', endpoint: urls.azure, deployment: 'text-embedding-3-small', auth: { type: 'api-key', key: keys.azure } },
+    { id: 'openai-embeddings', model: 'text-embedding-3-small', provider: 'openai', endpoint: `${urls.openai}/v1`, auth: { type: 'bearer', key: keys.openai } },
+  ];
+}
+
+export const DEFAULT_MODELS = [
+  { id: 'gpt-5.5', owned_by: 'openai', released: '2026-04-23', aliases: ['gpt-latest'] },
+  { id: 'via-azure-v1' },
+  { id: 'via-azure-deployments' },
+  { id: 'via-openai' },
+  { id: 'text-embedding-3-small', kind: 'embedding', owned_by: 'openai' },
+];
+
+/** The single-route models, one per upstream wire form, for tests that run against each. */
+export const SINGLE_ROUTE_MODELS = ['via-azure-v1', 'via-azure-deployments', 'via-openai'] as const;
+
+/** Starts emulators and a gateway; call close() in an after hook. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const masterKey = options.masterKey ?? 'sk-cw-test-master-key-0001';
+  const keys = { openai: options.openaiKey ?? OPENAI_KEY, azure: options.azureKey ?? AZURE_KEY };
+  const emulators = await startEmulators({
+    basePort: 0,
+    openai: { apiKeys: [options.emulatorKeys?.openai ?? keys.openai] },
+    azure: { apiKeys: [options.emulatorKeys?.azure ?? keys.azure] },
+  });
+  const urls: EmulatorUrls = { openai: emulators.emulators.openai!.url, azure: emulators.emulators.azure!.url };
+  const dataDir = mkdtempSync(join(tmpdir(), 'crossway-e2e-'));
+  const raw = {
+    server: { host: '127.0.0.1', port: 0, master_key: masterKey, ...options.server },
+    store: { sqlite: join(dataDir, 'crossway.db') },
+    execute: { attempt_timeout_ms: 5_000, stream_idle_timeout_ms: 5_000, ...options.execute },
+    models: options.models ?? DEFAULT_MODELS,
+    routes: options.routes?.(urls) ?? defaultRoutes(urls, keys),
+  };
+  const catalog = buildCatalog(raw, 'test stack', { env: {} });
+  let logText = '';
+  const sink = new Writable({
+    write(chunk, _encoding, callback) {
+      logText += String(chunk);
+      callback();
+    },
+  });
+  const logger = pino({ level: 'debug' }, sink);
+  const gateway = await startGateway({ catalog, logger });
+  const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: masterKey, maxRetries: 0, timeout: 20_000 });
+
+  async function control(cloud: keyof EmulatorUrls, method: string, path: string, body?: unknown): Promise<unknown> {
+    const response = await fetch(`${urls[cloud]}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`emulator control ${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  }
+
+  return {
+    url: gateway.url,
+    masterKey,
+    emulators: urls,
+    gateway,
+    catalog,
+    client,
+    logs: () => logText,
+    fault: async (cloud, faults) => {
+      await control(cloud, 'POST', '/__emulator/faults', faults);
+    },
+    clearFaults: async () => {
+      await control('openai', 'DELETE', '/__emulator/faults');
+      await control('azure', 'DELETE', '/__emulator/faults');
+    },
+    journal: async (cloud) => ((await control(cloud, 'GET', '/__emulator/requests')) as { data: JournalEntry[] }).data,
+    close: async () => {
+      await gateway.close();
+      await emulators.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
