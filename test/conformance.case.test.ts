@@ -119,7 +119,8 @@ export function runConformance(target: ConformanceTarget): void {
       let chunks = 0;
       for await (const chunk of stream) {
         chunks += 1;
-        assert.equal(chunk.object, 'chat.completion.chunk');
+        // Azure opens with an annotation-only chunk (`choices: []`, empty `object`, `prompt_filter_results`).
+        if (chunk.choices.length > 0) assert.equal(chunk.object, 'chat.completion.chunk');
         role ??= chunk.choices[0]?.delta.role;
         text += chunk.choices[0]?.delta.content ?? '';
         finish = chunk.choices[0]?.finish_reason ?? finish;

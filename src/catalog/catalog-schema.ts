@@ -31,6 +31,31 @@ export const routeAuthSchema = z.discriminatedUnion('type', [
     client_secret: secret.optional(),
     scope: z.string().default('https://cognitiveservices.azure.com/.default'),
   }),
+  /**
+   * AWS Signature Version 4 (Bedrock). Static keys when given, else the AWS SDK's default chain
+   * (environment, shared config/credentials profile, SSO, web identity, container and instance roles).
+   */
+  z.strictObject({
+    type: z.literal('sigv4'),
+    /** Signing service name. */
+    service: z.string().default('bedrock'),
+    /** Signing region; defaults to the route's region. */
+    region: z.string().optional(),
+    /** Named profile of ~/.aws/config for the default chain. */
+    profile: z.string().optional(),
+    access_key_id: secret.optional(),
+    secret_access_key: secret.optional(),
+    session_token: secret.optional(),
+  }),
+  /**
+   * Google OAuth access tokens from application default credentials (google-auth-library): a service-account
+   * or authorized-user file (`credentials_file`, else GOOGLE_APPLICATION_CREDENTIALS), gcloud, or the metadata server.
+   */
+  z.strictObject({
+    type: z.literal('google'),
+    credentials_file: z.string().optional(),
+    scopes: z.array(z.string()).default(['https://www.googleapis.com/auth/cloud-platform']),
+  }),
   /** No credentials (a local OpenAI-compatible server). */
   z.strictObject({ type: z.literal('none') }),
 ]);
@@ -51,8 +76,8 @@ export const routeSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'use letters, digits, ".", "_", ":" or "-"'),
   /** The Crossway model this route serves (an entry of `models`). */
   model: z.string().min(1),
-  /** The adapter (wire protocol) that speaks to this route: openai, azure (bedrock and vertex come next). */
-  provider: z.enum(['openai', 'azure']),
+  /** The adapter (wire protocol) that speaks to this route. */
+  provider: z.enum(['openai', 'azure', 'bedrock', 'vertex']),
   /** Base URL of the cloud endpoint, e.g. `https://api.openai.com/v1` or `https://myres.openai.azure.com`. */
   endpoint: z.url({ protocol: /^https?$/ }),
   region: z.string().min(1).default('global'),
@@ -60,8 +85,13 @@ export const routeSchema = z.strictObject({
   data_zone: z.string().optional(),
   /** The model id or deployment name on that cloud; defaults to the Crossway model id. */
   deployment: z.string().min(1).optional(),
-  /** Protocol variant the adapter should use (Azure: `v1` or `deployments`). */
+  /**
+   * Protocol variant the adapter should use. Azure: `v1` (default) or `deployments`. Bedrock: `converse`
+   * (default), `openai` (bedrock-runtime's /openai/v1 endpoint) or `mantle` (bedrock-mantle's /v1 endpoint).
+   */
   api: z.string().optional(),
+  /** Cloud project (Vertex AI: the Google Cloud project id). */
+  project: z.string().optional(),
   /** API version where the cloud needs one (Azure deployments form: e.g. `2024-10-21`). */
   api_version: z.string().optional(),
   auth: routeAuthSchema.default({ type: 'none' }),

@@ -32,7 +32,7 @@ describe('loadCatalogText', () => {
     const catalog = loadCatalogFile(DEMO, { env: { CROSSWAY_MASTER_KEY: 'sk-test-master' } });
     assert.deepEqual(
       catalog.findModel('gpt-5.5')?.routes.map((route) => route.id),
-      ['azure-eastus2-gpt-5.5', 'azure-swedencentral-gpt-5.5', 'openai-global-gpt-5.5'],
+      ['azure-eastus2-gpt-5.5', 'azure-swedencentral-gpt-5.5', 'bedrock-us-east-2-gpt-5.5', 'openai-global-gpt-5.5'],
     );
     assert.equal(catalog.config.server.port, 4000);
     assert.equal(catalog.config.server.body_limit, 8 * 1024 * 1024);
@@ -77,6 +77,8 @@ describe('loadCatalogText', () => {
     { name: 'route of an undeclared model', text: MINIMAL.replace('    model: gpt-5.5', '    model: gpt-9'), error: /routes\[0\]\.model: unknown model 'gpt-9'/ },
     { name: 'duplicate route id', text: `${MINIMAL}  - id: openai-global-gpt-5.5\n    model: gpt-5.5\n    provider: openai\n    endpoint: http://127.0.0.1:1/v1\n`, error: /routes\[1\]\.id: duplicate route id/ },
     { name: 'alias clashing with a model id', text: MINIMAL.replace('aliases: [gpt-latest]', 'aliases: [gpt-5.5]'), error: /models\[0\]\.aliases\[0\]/ },
+    { name: 'an API the provider does not speak', text: MINIMAL.replace('provider: openai', 'provider: azure\n    api: v2'), error: /routes\[0\]\.api: 'v2' is not an API of provider azure/ },
+    { name: 'a Vertex route without project', text: MINIMAL.replace('provider: openai', 'provider: vertex'), error: /routes\[0\]\.project/ },
     { name: 'no routes', text: 'models: [{id: a}]\nroutes: []', error: /routes: / },
     { name: 'bad body limit', text: MINIMAL.replace('server:\n', 'server:\n  body_limit: lots\n'), error: /server\.body_limit/ },
   ];

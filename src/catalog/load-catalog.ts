@@ -120,12 +120,27 @@ function checkReferences(config: CrosswayConfig): string[] {
   config.routes.forEach((route, index) => {
     if (routeIds.has(route.id)) problems.push(`routes[${index}].id: duplicate route id '${route.id}'`);
     routeIds.add(route.id);
+    const apis = API_VARIANTS[route.provider];
+    if (route.api !== undefined && !apis.includes(route.api)) {
+      problems.push(`routes[${index}].api: '${route.api}' is not an API of provider ${route.provider} (use ${apis.join(' or ') || 'nothing'})`);
+    }
+    if (route.provider === 'vertex' && route.project === undefined) {
+      problems.push(`routes[${index}].project: Vertex AI routes need the Google Cloud project id`);
+    }
     if (!modelIds.has(route.model)) {
       problems.push(`routes[${index}].model: unknown model '${route.model}' (declare it under models)`);
     }
   });
   return problems;
 }
+
+/** The protocol variants each adapter speaks (`route.api`); the first is the default. */
+const API_VARIANTS: Record<Route['provider'], string[]> = {
+  openai: [],
+  azure: ['v1', 'deployments'],
+  bedrock: ['converse', 'openai', 'mantle'],
+  vertex: [],
+};
 
 const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 

@@ -1,1 +1,2 @@
 export * from './run-cli.ts';
+export * from './prepare-demo.ts';

@@ -17,8 +17,8 @@ Commands:
   demo     Run the local cloud emulators and the gateway with the demo catalog (what \`npm start\` does)
              --port <n>        gateway port (default: $PORT or 4000)
   emulate  Run the local cloud emulators only
-             --base-port <n>   first port (default 4010: openai 4010, azure 4011)
-             --only <list>     comma-separated clouds, e.g. openai,azure
+             --base-port <n>   first port (default 4010: openai 4010, azure 4011, bedrock 4012, vertex 4013)
+             --only <list>     comma-separated clouds, e.g. openai,bedrock
   routes   List the routes of a configuration
              --config <path>   as for serve
   help     Show this text

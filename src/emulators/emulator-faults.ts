@@ -19,6 +19,15 @@ export const faultSetSchema = z.strictObject({
   chunk_delay_ms: nonNegativeInt.optional(),
   /** Apply only to the next `count` requests, then clear. */
   count: z.number().int().min(1).optional(),
+  /** The cloud's error type to answer `status` with where one status has several (Bedrock: `ServiceQuotaExceededException` for 400). */
+  error_code: z.string().min(1).optional(),
+  /**
+   * Binary event streams (Bedrock): end the stream with this exception event after `disconnect_after_chunks` frames
+   * (2 by default) instead of cutting the socket. Names are the ConverseStreamOutput exception members.
+   */
+  stream_exception: z
+    .enum(['internalServerException', 'modelStreamErrorException', 'validationException', 'throttlingException', 'serviceUnavailableException'])
+    .optional(),
 });
 
 /** The active fault set; `count` is what remains of it. */
@@ -34,6 +43,10 @@ export interface AppliedFaults {
   latencyMs: number;
   disconnectAfterChunks?: number;
   chunkDelayMs: number;
+  /** `error_code`, set when the status fault fired. */
+  errorCode?: string;
+  /** `stream_exception`, for clouds that stream binary event frames. */
+  streamException?: NonNullable<FaultSet['stream_exception']>;
 }
 
 /** Parses a control-API body into a fault set, or returns the reason it is invalid. */
@@ -62,7 +75,11 @@ export function takeFaults(
   if (faults === null) return { applied, remaining: null };
   const rate = faults.rate ?? 1;
   // `random() < rate` never fires at rate 0 and always fires at rate 1.
-  if (faults.status !== undefined && random() < rate) applied.status = faults.status;
+  if (faults.status !== undefined && random() < rate) {
+    applied.status = faults.status;
+    if (faults.error_code !== undefined) applied.errorCode = faults.error_code;
+  }
+  if (faults.stream_exception !== undefined) applied.streamException = faults.stream_exception;
   if (faults.disconnect_after_chunks !== undefined) applied.disconnectAfterChunks = faults.disconnect_after_chunks;
   if (faults.count === undefined) return { applied, remaining: faults };
   return { applied, remaining: faults.count > 1 ? { ...faults, count: faults.count - 1 } : null };

@@ -20,6 +20,8 @@ export interface EmulatorExchange {
   readonly body: unknown;
   /** True when a non-empty body failed to parse as JSON. */
   readonly invalidJson: boolean;
+  /** The body bytes exactly as received (SigV4 hashes them). */
+  readonly rawBody: Buffer;
   /** Whether the client asked for a streamed answer (see EmulatorServer.isStreaming). */
   readonly stream: boolean;
   readonly faults: AppliedFaults;
@@ -134,6 +136,11 @@ export abstract class EmulatorServer {
     return {};
   }
 
+  /** Requests no fault touches or counts: a cloud's auxiliary service on the same port (Google's OAuth token endpoint). */
+  protected isExemptFromFaults(_method: string, _path: string): boolean {
+    return false;
+  }
+
   /** Whether the request asks for a streamed answer; OpenAI-wire clouds read `stream: true` from the body. */
   protected isStreaming(request: { path: string; body: unknown }): boolean {
     const body = request.body;
@@ -175,13 +182,14 @@ export abstract class EmulatorServer {
     response.setHeader('x-crossway-emulator', this.cloud);
     response.setHeader('server', `crossway-emulator/${this.cloud}`);
     const url = new URL(request.url ?? '/', 'http://emulator');
-    let text: string;
+    let rawBody: Buffer;
     try {
-      text = await readBody(request);
+      rawBody = await readBody(request);
     } catch {
       response.destroy();
       return;
     }
+    const text = rawBody.toString('utf8');
     let body: unknown;
     let invalidJson = false;
     if (text.trim() !== '') {
@@ -193,8 +201,9 @@ export abstract class EmulatorServer {
     }
     if (url.pathname.startsWith(CONTROL_PREFIX)) return this.#control(request.method ?? 'GET', url.pathname, body, invalidJson, response);
 
-    const { applied, remaining } = takeFaults(this.#faults);
-    this.#faults = remaining;
+    const exempt = this.isExemptFromFaults(request.method ?? 'GET', url.pathname);
+    const { applied, remaining } = takeFaults(exempt ? null : this.#faults);
+    if (!exempt) this.#faults = remaining;
     const stream = this.isStreaming({ path: url.pathname, body });
     const entry: JournalEntry = {
       id: `req_${++this.#sequence}`,
@@ -225,7 +234,7 @@ export abstract class EmulatorServer {
     });
     const exchange: EmulatorExchange = {
       request, response, method: entry.method, path: url.pathname, query: url.searchParams,
-      body, invalidJson, stream, faults: applied, signal: controller.signal, entry,
+      body, invalidJson, rawBody, stream, faults: applied, signal: controller.signal, entry,
     };
     for (const [name, value] of Object.entries(this.responseHeaders(exchange))) response.setHeader(name, value);
 
@@ -288,11 +297,11 @@ export abstract class EmulatorServer {
   }
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
+function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
 }

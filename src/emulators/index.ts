@@ -1,5 +1,6 @@
 export * from './azure-api-version.ts';
 export * from './azure-openai-emulator.ts';
+export * from './bedrock-emulator.ts';
 export * from './count-tokens.ts';
 export * from './emulator-faults.ts';
 export * from './emulator-journal.ts';
@@ -7,5 +8,8 @@ export * from './emulator-server.ts';
 export * from './generate-chat-reply.ts';
 export * from './generate-embedding.ts';
 export * from './generate-schema-instance.ts';
+export * from './google-service-account.ts';
+export * from './google-token-issuer.ts';
 export * from './openai-emulator.ts';
 export * from './start-emulators.ts';
+export * from './vertex-emulator.ts';

@@ -7,6 +7,7 @@ import type { Authenticator, ProviderAdapter, UpstreamRequest } from '../provide
 import {
   ClientClosedError,
   CrosswayError,
+  InvalidRequestError,
   NoRouteAvailableError,
   UpstreamError,
   type AttemptFailure,
@@ -179,6 +180,9 @@ export class Executor {
   ): Promise<Executed<T>> {
     const attempts: Attempt[] = [];
     const skipped = new Set<string>();
+    // Routes another pass cannot help: they refused the request or are misconfigured.
+    const settled = new Set<string>();
+    const refusals: Array<{ route: string; error: InvalidRequestError }> = [];
     const maxAttempts = this.#options.maxAttempts;
     let retryAfterMs: number | null = null;
     for (let pass = 0; attempts.length < maxAttempts; pass += 1) {
@@ -191,6 +195,7 @@ export class Executor {
       let triedThisPass = 0;
       for (const route of routes) {
         if (attempts.length >= maxAttempts) break;
+        if (settled.has(route.id)) continue;
         if (options.signal.aborted) throw new ClientClosedError();
         if (!this.breakers.tryAcquire(route.id)) {
           skipped.add(route.id);
@@ -205,6 +210,13 @@ export class Executor {
           attempts.push(attempt.report(200, 'ok', 'ok'));
           return { route, attempts, value: result.value, upstreamRequestId: upstreamRequestId(result.headers) };
         } catch (error) {
+          if (error instanceof InvalidRequestError) {
+            // The route's wire cannot carry this request (e.g. n > 1 on Bedrock Converse): another route may.
+            attempt.abandon();
+            settled.add(route.id);
+            refusals.push({ route: route.id, error });
+            continue;
+          }
           const failure = attempt.classify(error);
           attempt.settle(failure);
           if (failure instanceof ClientClosedError) throw failure;
@@ -214,14 +226,25 @@ export class Executor {
             upstream.attemptCount = attempts.length;
             throw upstream;
           }
+          if (!isTransient(upstream)) settled.add(route.id);
           if (upstream.retryAfterMs !== null) retryAfterMs = Math.min(retryAfterMs ?? Infinity, upstream.retryAfterMs);
         }
       }
       if (triedThisPass === 0) break;
     }
-    throw new NoRouteAvailableError(model, attempts, [...skipped], retryAfterMs);
+    // Every route that could be asked refused the request itself: that is the client's 400, naming the route.
+    const firstRefusal = refusals[0];
+    if (firstRefusal !== undefined && attempts.length === 0) throw firstRefusal.error;
+    const refused = refusals.map(({ route, error }) => ({ route, status: 400, code: error.code, message: error.message }));
+    throw new NoRouteAvailableError(model, [...attempts, ...refused], [...skipped], retryAfterMs);
   }
 }
+
+/** Failures that may pass if the same route is asked again later. */
+function isTransient(error: UpstreamError): boolean {
+  return error.upstreamStatus === 408 || error.upstreamStatus === 429 || (error.upstreamStatus >= 500 && error.code !== 'route_misconfigured');
+}
+
 
 interface AttemptResult<T> {
   value: T;
@@ -286,6 +309,15 @@ class AttemptControl {
     else if (countsAgainstHealth(failure)) this.#breakers.recordFailure(this.route.id);
     else this.#breakers.release(this.route.id);
     if (failure !== null) this.#controller.abort();
+  }
+
+  /** The attempt was given up before it said anything about the route. */
+  abandon(): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.clearTimer();
+    this.#breakers.release(this.route.id);
+    this.#controller.abort();
   }
 
   report(status: number, code: string, message: string): Attempt {

@@ -4,9 +4,10 @@
 // `https://cognitiveservices.azure.com/.default`); @azure/core-auth `TokenCredential.getToken` / `AccessToken`
 // (`expiresOnTimestamp`, optional `refreshAfterTimestamp`); @azure/identity `ClientSecretCredential`,
 // `DefaultAzureCredential` (`managedIdentityClientId`, `tenantId`).
-import type { AccessToken, TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import type { Route, RouteAuth } from '../../catalog/index.ts';
 import { UpstreamError } from '../../wire/index.ts';
+import { createCachedToken, TOKEN_EXPIRY_SKEW_MS, TOKEN_REFRESH_MARGIN_MS, TOKEN_RETRY_INTERVAL_MS } from '../cached-token.ts';
 import type { Authenticator } from '../provider-adapter.ts';
 import { withHeader } from '../openai/openai-auth.ts';
 
@@ -21,11 +22,11 @@ export interface EntraAuthDeps {
 }
 
 /** Refresh this long before a token expires (the token stays in use while the refresh runs). */
-export const ENTRA_REFRESH_MARGIN_MS = 5 * 60_000;
+export const ENTRA_REFRESH_MARGIN_MS = TOKEN_REFRESH_MARGIN_MS;
 /** Never send a token that expires sooner than this; wait for a new one instead. */
-export const ENTRA_EXPIRY_SKEW_MS = 30_000;
+export const ENTRA_EXPIRY_SKEW_MS = TOKEN_EXPIRY_SKEW_MS;
 /** After a failed background refresh, wait this long before trying again (the current token is still valid). */
-export const ENTRA_RETRY_INTERVAL_MS = 10_000;
+export const ENTRA_RETRY_INTERVAL_MS = TOKEN_RETRY_INTERVAL_MS;
 
 /**
  * An Authenticator that adds `Authorization: Bearer <Entra token>` for `route.auth.scope`.
@@ -33,56 +34,27 @@ export const ENTRA_RETRY_INTERVAL_MS = 10_000;
  * - Inside that window the current token is still sent while one background refresh runs.
  * - Without a usable token, callers wait for the refresh; concurrent callers share one request to Entra.
  * - Failures become a retryable UpstreamError (so the executor can fail over) naming the route, never a secret.
+ * The caching itself is the shared createCachedToken.
  */
 export function createEntraAuthenticator(route: Route, auth: EntraAuth, deps: EntraAuthDeps = {}): Authenticator {
-  const now = deps.now ?? Date.now;
   let credential: Promise<TokenCredential> | null = deps.credential === undefined ? null : Promise.resolve(deps.credential);
-  let cached: AccessToken | null = null;
-  let refreshing: Promise<AccessToken> | null = null;
-  let lastFailureAt = Number.NEGATIVE_INFINITY;
-
-  function refresh(): Promise<AccessToken> {
-    refreshing ??= (async () => {
-      try {
-        credential ??= createEntraCredential(auth);
-        const token = await (await credential).getToken(auth.scope);
-        if (token === null) throw new Error('the credential returned no token');
-        cached = token;
-        return token;
-      } catch (error) {
-        lastFailureAt = now();
-        throw entraError(route, auth, error);
-      } finally {
-        refreshing = null;
-      }
-    })();
-    return refreshing;
-  }
-
-  async function getToken(signal: AbortSignal | undefined): Promise<string> {
-    const at = now();
-    if (cached !== null && at < refreshAt(cached)) return cached.token;
-    if (cached !== null && at < cached.expiresOnTimestamp - ENTRA_EXPIRY_SKEW_MS) {
-      // Still valid: keep using it and refresh in the background (errors are retried on a later call).
-      if (refreshing === null && at - lastFailureAt >= ENTRA_RETRY_INTERVAL_MS) refresh().catch(() => {});
-      return cached.token;
-    }
-    const token = await abortable(refresh(), signal);
-    return token.token;
-  }
+  const cached = createCachedToken({
+    now: deps.now,
+    async fetchToken() {
+      credential ??= createEntraCredential(auth);
+      const token = await (await credential).getToken(auth.scope);
+      if (token === null) throw new Error('the credential returned no token');
+      return { token: token.token, expiresAt: token.expiresOnTimestamp, refreshAfter: token.refreshAfterTimestamp };
+    },
+    toError: (cause) => entraError(route, auth, cause),
+  });
 
   return {
     async authorize(request, signal) {
-      const token = await getToken(signal);
+      const token = await cached.get(signal);
       return withHeader(request, 'authorization', `Bearer ${token}`);
     },
   };
-}
-
-/** When to start refreshing: the margin before expiry, or earlier if the token says so. */
-function refreshAt(token: AccessToken): number {
-  const byMargin = token.expiresOnTimestamp - ENTRA_REFRESH_MARGIN_MS;
-  return token.refreshAfterTimestamp === undefined ? byMargin : Math.min(byMargin, token.refreshAfterTimestamp);
 }
 
 /**
@@ -113,25 +85,5 @@ function entraError(route: Route, auth: EntraAuth, cause: unknown): UpstreamErro
     code: 'upstream_auth_failed',
     type: 'server_error',
     retryable: true,
-  });
-}
-
-/** Waits for `promise` unless `signal` aborts first; the shared promise itself keeps running for other callers. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
   });
 }

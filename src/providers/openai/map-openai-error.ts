@@ -111,7 +111,7 @@ function fieldsOf(error: OpenAIErrorObject, statusCode: number | null): Upstream
     code: error.code === null || error.code === undefined ? null : String(error.code),
     type: error.type ?? null,
     param: error.param ?? null,
-    status: error.status ?? statusCode ?? (numericCode !== null && numericCode >= 400 && numericCode < 600 ? numericCode : null),
+    status: (typeof error.status === 'number' ? error.status : null) ?? statusCode ?? (numericCode !== null && numericCode >= 400 && numericCode < 600 ? numericCode : null),
     error: error as Record<string, unknown>,
   };
 }

@@ -44,7 +44,8 @@ export const openaiErrorObjectSchema = z.looseObject({
   type: z.string().nullable().optional(),
   param: z.string().nullable().optional(),
   code: errorCode,
-  status: z.number().int().optional(),
+  // Google (Vertex) sends its status name here, e.g. "RESOURCE_EXHAUSTED".
+  status: z.union([z.number().int(), z.string()]).optional(),
 });
 export type OpenAIErrorObject = z.infer<typeof openaiErrorObjectSchema>;
 

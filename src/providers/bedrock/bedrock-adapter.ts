@@ -1,0 +1,87 @@
+// The AWS Bedrock adapter: Converse / ConverseStream translation, or the OpenAI wire for Bedrock's OpenAI-compatible
+// endpoints (bedrock-runtime `/openai/v1`, bedrock-mantle `/v1`), chosen per call from `route.api`.
+import { randomUUID } from 'node:crypto';
+import type { Route } from '../../catalog/index.ts';
+import { InvalidRequestError } from '../../wire/index.ts';
+import { createOpenAIWireAdapter, mapOpenAIStreamError, resolveUpstreamModel } from '../openai/index.ts';
+import type { ProviderAdapter } from '../provider-adapter.ts';
+import { buildBedrockOpenAIUrl, resolveBedrockApi } from './build-bedrock-url.ts';
+import { convertBedrockConverseResponse, type CompletionStamp } from './convert-bedrock-converse-response.ts';
+import { convertBedrockConverseStream } from './convert-bedrock-converse-stream.ts';
+import { prepareBedrockConverseChat } from './convert-to-bedrock-converse-request.ts';
+import { mapBedrockError } from './map-bedrock-error.ts';
+
+/** Where translated replies get their id and time; tests pass fixed ones. */
+export interface BedrockAdapterOptions {
+  /** Milliseconds since the epoch, for `created`; `Date.now` by default. */
+  now?: () => number;
+  /** A fresh id for a translated completion; `chatcmpl-` + a random UUID by default. */
+  createId?: () => string;
+}
+
+/** The OpenAI wire against Bedrock's OpenAI-compatible endpoints (`api: openai` and `api: mantle`). */
+const bedrockOpenAIWireAdapter: ProviderAdapter = createOpenAIWireAdapter({
+  name: 'bedrock',
+  buildUrl: (route, operation) => {
+    // Only chat completions are documented on these endpoints; embeddings are refused before a URL is built.
+    if (operation !== 'chat/completions') throw embeddingsUnsupported(route);
+    return buildBedrockOpenAIUrl(route);
+  },
+  resolveBodyModel: resolveUpstreamModel,
+  mapError: mapBedrockError,
+  mapStreamError: mapOpenAIStreamError,
+});
+
+/**
+ * A Bedrock adapter. Converse replies carry no id or timestamp, so translated completions are stamped here: `id`
+ * from `options.createId`, `created` from `options.now`, and `model` = the route's Bedrock model id.
+ */
+export function createBedrockAdapter(options: BedrockAdapterOptions = {}): ProviderAdapter {
+  const now = options.now ?? Date.now;
+  const createId = options.createId ?? (() => `chatcmpl-${randomUUID().replaceAll('-', '')}`);
+  const stamp = (route: Route): CompletionStamp => ({
+    id: createId(),
+    created: Math.floor(now() / 1000),
+    model: resolveUpstreamModel(route),
+  });
+
+  return {
+    name: 'bedrock',
+    prepareChat(request, route) {
+      return resolveBedrockApi(route) === 'converse'
+        ? prepareBedrockConverseChat(request, route)
+        : bedrockOpenAIWireAdapter.prepareChat(request, route);
+    },
+    readChat(body, route) {
+      return resolveBedrockApi(route) === 'converse'
+        ? convertBedrockConverseResponse(body, route, stamp(route))
+        : bedrockOpenAIWireAdapter.readChat(body, route);
+    },
+    streamChat(body, route, streamOptions) {
+      return resolveBedrockApi(route) === 'converse'
+        ? convertBedrockConverseStream(body, route, streamOptions, stamp(route))
+        : bedrockOpenAIWireAdapter.streamChat(body, route, streamOptions);
+    },
+    prepareEmbeddings(_request, route) {
+      // Bedrock embeddings models (Titan, Cohere) are served by InvokeModel with model-specific bodies, which this
+      // adapter does not speak (out of scope); Converse and the OpenAI-compatible endpoints have no embeddings.
+      resolveBedrockApi(route);
+      throw embeddingsUnsupported(route);
+    },
+    readEmbeddings(_body, route) {
+      throw embeddingsUnsupported(route);
+    },
+    readError: mapBedrockError,
+  };
+}
+
+/** The Bedrock adapter with the real clock and random ids. */
+export const bedrockAdapter: ProviderAdapter = createBedrockAdapter();
+
+function embeddingsUnsupported(route: Route): InvalidRequestError {
+  return new InvalidRequestError(
+    `Embeddings are not available on this Bedrock route (api ${route.api ?? 'converse'}): Bedrock serves embeddings only through InvokeModel, which Crossway does not call (route ${route.id})`,
+    'model',
+    'unsupported_operation',
+  );
+}

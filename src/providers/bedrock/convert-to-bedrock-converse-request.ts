@@ -1,0 +1,174 @@
+// Builds the Converse / ConverseStream call for an OpenAI chat request: URL from the route, body translated field by
+// field, and a 400 naming the parameter for anything Converse cannot carry.
+// Sources: botocore `bedrock-runtime/2023-09-30/service-2.json` (ConverseRequest, InferenceConfiguration,
+// ToolConfiguration, ToolSpecification, ToolChoice {auto|any|tool}); AWS "Call a tool with the Converse API"
+// (docs.aws.amazon.com/bedrock/latest/userguide/tool-use-inference-call.html); OpenAI API reference "Create chat
+// completion" for the OpenAI side.
+import type { Route } from '../../catalog/index.ts';
+import { InvalidRequestError, type ChatCompletionRequest } from '../../wire/index.ts';
+import type { UpstreamRequest } from '../provider-adapter.ts';
+import { buildBedrockConverseUrl } from './build-bedrock-url.ts';
+import { convertToBedrockConverseMessages, type ConverseConversation } from './convert-to-bedrock-converse-messages.ts';
+
+/**
+ * The name of the tool that carries a `response_format` answer. Converse has no JSON mode that every model honours,
+ * so a JSON answer is asked for as a forced call of this tool, whose input schema is the requested schema; the reply
+ * readers turn its input back into the message content. The name is reserved: client tools may not use it.
+ */
+export const BEDROCK_JSON_RESPONSE_TOOL = 'crossway_json_response';
+
+interface ConverseToolSpec {
+  toolSpec: { name: string; description?: string; inputSchema: { json: Record<string, unknown> } };
+}
+
+type ConverseToolChoice = { auto: Record<string, never> } | { any: Record<string, never> } | { tool: { name: string } };
+
+/** The Converse request body as Crossway writes it. */
+export interface ConverseRequestBody extends Partial<ConverseConversation> {
+  messages: ConverseConversation['messages'];
+  inferenceConfig?: { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
+  toolConfig?: { tools: ConverseToolSpec[]; toolChoice?: ConverseToolChoice };
+}
+
+/**
+ * OpenAI fields Converse cannot carry and whose loss would change the answer: refused with a 400 naming them when set
+ * to anything but their neutral value. (`n` is checked separately: 1 is fine.)
+ */
+const REFUSED_FIELDS: Record<string, (value: unknown) => boolean> = {
+  logprobs: (value) => value === true,
+  top_logprobs: (value) => value !== null && value !== undefined,
+  audio: (value) => value !== null && value !== undefined,
+  modalities: (value) => Array.isArray(value) && value.some((modality) => modality !== 'text'),
+  prediction: (value) => value !== null && value !== undefined,
+  logit_bias: (value) => typeof value === 'object' && value !== null && Object.keys(value).length > 0,
+  frequency_penalty: (value) => typeof value === 'number' && value !== 0,
+  presence_penalty: (value) => typeof value === 'number' && value !== 0,
+  functions: (value) => value !== null && value !== undefined,
+  function_call: (value) => value !== null && value !== undefined,
+  web_search_options: (value) => value !== null && value !== undefined,
+  reasoning_effort: (value) => value !== null && value !== undefined,
+  verbosity: (value) => value !== null && value !== undefined,
+};
+
+/**
+ * The Converse (or, with `stream: true`, ConverseStream) call for `request`. Mapping:
+ * - messages: see convertToBedrockConverseMessages;
+ * - `max_completion_tokens` (else `max_tokens`) -> `inferenceConfig.maxTokens`; `temperature`; `top_p` -> `topP`;
+ *   `stop` -> `stopSequences` (Bedrock checks the ranges, which differ by model);
+ * - `tools` -> `toolConfig.tools[].toolSpec` (`parameters` -> `inputSchema.json`; `strict` is not sent: not every model
+ *   accepts it); `tool_choice` `auto` | `required` | `{function}` -> `{auto:{}}` | `{any:{}}` | `{tool:{name}}`, and
+ *   `none` leaves the tools out entirely;
+ * - `response_format` `json_schema` (and `json_object`, as the schema `{"type":"object"}`) -> the forced
+ *   BEDROCK_JSON_RESPONSE_TOOL: with no client tools (or `tool_choice: none`) it is the only tool, chosen with
+ *   `{any:{}}` (which forces the single tool and is accepted by more models than `{tool:{name}}`); with client tools
+ *   it is added beside them and `{any:{}}` makes the model either call a tool or give its answer as JSON (a named
+ *   `tool_choice` still forces that tool). Models that accept no `toolChoice` answer Bedrock's own 400;
+ * - `n` > 1 and the fields of REFUSED_FIELDS -> 400 naming the parameter;
+ * - ignored, because they change nothing in the answer: `user`, `metadata`, `store`, `parallel_tool_calls` (Converse
+ *   models may return several tool uses either way), `seed`, `service_tier`, `safety_identifier`, `prompt_cache_key`,
+ *   `stream_options` (the stream always reports usage), `response_format: text`, `strict` flags, and unknown fields.
+ */
+export function prepareBedrockConverseChat(request: ChatCompletionRequest, route: Route): UpstreamRequest {
+  const stream = request.stream === true;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(route.headers)) headers[name.toLowerCase()] = value;
+  headers['content-type'] = 'application/json';
+  // ConverseStream answers with AWS event stream frames (vnd.amazon.eventstream), Converse with JSON.
+  headers.accept = stream ? 'application/vnd.amazon.eventstream' : 'application/json';
+  return {
+    method: 'POST',
+    url: buildBedrockConverseUrl(route, stream),
+    headers,
+    body: JSON.stringify(convertToBedrockConverseRequest(request, route)),
+  };
+}
+
+/** The Converse body for `request` (see prepareBedrockConverseChat for the mapping). */
+export function convertToBedrockConverseRequest(request: ChatCompletionRequest, route: Route): ConverseRequestBody {
+  refuseUncarriableFields(request, route);
+  const { system, messages } = convertToBedrockConverseMessages(request.messages, route);
+  const body: ConverseRequestBody = { messages };
+  if (system.length > 0) body.system = system;
+  const inferenceConfig = convertInferenceConfig(request);
+  if (inferenceConfig !== undefined) body.inferenceConfig = inferenceConfig;
+  const toolConfig = convertToolConfig(request, route);
+  if (toolConfig !== undefined) body.toolConfig = toolConfig;
+  return body;
+}
+
+function refuseUncarriableFields(request: ChatCompletionRequest, route: Route): void {
+  if (typeof request.n === 'number' && request.n > 1) {
+    throw new InvalidRequestError(`Bedrock Converse returns one choice per request; 'n' must be 1 (route ${route.id})`, 'n', 'unsupported_parameter');
+  }
+  for (const [field, isSet] of Object.entries(REFUSED_FIELDS)) {
+    if (isSet(request[field])) {
+      throw new InvalidRequestError(`'${field}' cannot be carried to a Bedrock Converse route (route ${route.id})`, field, 'unsupported_parameter');
+    }
+  }
+}
+
+function convertInferenceConfig(request: ChatCompletionRequest): ConverseRequestBody['inferenceConfig'] {
+  const config: NonNullable<ConverseRequestBody['inferenceConfig']> = {};
+  const maxTokens = request.max_completion_tokens ?? request.max_tokens;
+  if (typeof maxTokens === 'number') config.maxTokens = maxTokens;
+  if (typeof request.temperature === 'number') config.temperature = request.temperature;
+  if (typeof request.top_p === 'number') config.topP = request.top_p;
+  // Converse's stop sequences must be non-empty strings; OpenAI ignores empty ones.
+  const stop = (typeof request.stop === 'string' ? [request.stop] : (request.stop ?? [])).filter((sequence) => sequence !== '');
+  if (stop.length > 0) config.stopSequences = stop;
+  return Object.keys(config).length === 0 ? undefined : config;
+}
+
+function convertToolConfig(request: ChatCompletionRequest, route: Route): ConverseRequestBody['toolConfig'] {
+  const choice = request.tool_choice;
+  const clientTools = choice === 'none' ? [] : (request.tools ?? []);
+  const tools: ConverseToolSpec[] = clientTools.map((tool, i) => {
+    if (tool.function.name === BEDROCK_JSON_RESPONSE_TOOL) {
+      throw new InvalidRequestError(`The tool name '${BEDROCK_JSON_RESPONSE_TOOL}' is reserved by Crossway (route ${route.id})`, `tools[${i}].function.name`, 'invalid_value');
+    }
+    return toToolSpec(tool.function.name, tool.function.description, tool.function.parameters);
+  });
+  const jsonTool = convertResponseFormat(request);
+  if (jsonTool !== undefined) tools.push(jsonTool);
+  if (tools.length === 0) return undefined;
+
+  let toolChoice: ConverseToolChoice | undefined;
+  if (typeof choice === 'object') {
+    if (!clientTools.some((tool) => tool.function.name === choice.function.name)) {
+      throw new InvalidRequestError(`tool_choice names '${choice.function.name}', which is not in tools (route ${route.id})`, 'tool_choice', 'invalid_value');
+    }
+    toolChoice = { tool: { name: choice.function.name } };
+  } else if (jsonTool !== undefined || choice === 'required') {
+    toolChoice = { any: {} };
+  } else if (choice === 'auto') {
+    toolChoice = { auto: {} };
+  }
+  return toolChoice === undefined ? { tools } : { tools, toolChoice };
+}
+
+/** The forced answer tool for a JSON `response_format`, or undefined for text answers. */
+function convertResponseFormat(request: ChatCompletionRequest): ConverseToolSpec | undefined {
+  const format = request.response_format;
+  if (format?.type === 'json_schema') {
+    const { name, description, schema } = format.json_schema as { name: string; description?: unknown; schema?: Record<string, unknown> };
+    const about = typeof description === 'string' && description !== '' ? ` ${description}` : '';
+    return toToolSpec(
+      BEDROCK_JSON_RESPONSE_TOOL,
+      `Give the final answer by calling this tool: its input is the answer, a JSON value matching the schema '${name}'.${about}`,
+      schema ?? { type: 'object' },
+    );
+  }
+  if (format?.type === 'json_object') {
+    return toToolSpec(BEDROCK_JSON_RESPONSE_TOOL, 'Give the final answer by calling this tool: its input is the answer, as a JSON object.', {
+      type: 'object',
+    });
+  }
+  return undefined;
+}
+
+function toToolSpec(name: string, description: string | undefined, parameters: Record<string, unknown> | undefined): ConverseToolSpec {
+  // Converse needs an input schema; OpenAI's default for a function without parameters is an empty object.
+  const spec: ConverseToolSpec['toolSpec'] = { name, inputSchema: { json: parameters ?? { type: 'object', properties: {} } } };
+  if (description !== undefined && description !== '') spec.description = description;
+  return { toolSpec: spec };
+}

@@ -1,0 +1,53 @@
+// The demo catalog on the local emulators, rearranged so that every route is reachable on its own: each route of
+// the demo catalog becomes the only route of a model named `route:<route id>` (route ids stay as they are).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { pino } from 'pino';
+import { parse as parseYaml } from 'yaml';
+import { buildCatalog, type Catalog, type Route } from '../../src/catalog/index.ts';
+import { DEMO_CATALOG_PATH, prepareDemo, type DemoEnvironment } from '../../src/cli/index.ts';
+import { startGateway, type RunningGateway } from '../../src/server/index.ts';
+
+export interface DemoStack {
+  demo: DemoEnvironment;
+  gateway: RunningGateway;
+  catalog: Catalog;
+  client: OpenAI;
+  /** Chat routes of the demo catalog, in catalog order. */
+  chatRoutes: Route[];
+  close(): Promise<void>;
+}
+
+/** Starts the emulators and a gateway serving the demo catalog plus one single-route model per route. */
+export async function startDemoStack(): Promise<DemoStack> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'crossway-demo-stack-'));
+  const demo = await prepareDemo({ dataDir, basePort: 0, masterKey: 'sk-cw-demo-stack-master-0001' });
+  const raw = parseYaml(readFileSync(DEMO_CATALOG_PATH, 'utf8')) as { models: Array<Record<string, unknown>>; routes: Array<Record<string, unknown>>; server: Record<string, unknown> };
+  const original = buildCatalog(raw, DEMO_CATALOG_PATH, { env: demo.env });
+  const chatModels = new Set(original.models.filter((model) => model.kind === 'chat').map((model) => model.id));
+  for (const route of raw.routes) {
+    if (!chatModels.has(String(route.model))) continue;
+    raw.models.push({ id: `route:${String(route.id)}` });
+    raw.routes.push({ ...route, id: `${String(route.id)}`, model: `route:${String(route.id)}` });
+  }
+  // Route ids must stay unique: the originals keep their model under a suffixed id.
+  raw.routes = raw.routes.map((route, index) => (index < original.routes.length && chatModels.has(String(route.model)) ? { ...route, id: `${String(route.id)}.shared` } : route));
+  raw.server = { ...raw.server, port: 0 };
+  const catalog = buildCatalog(raw, 'demo stack', { env: demo.env });
+  const gateway = await startGateway({ catalog, masterKey: demo.masterKey, logger: pino({ level: 'silent' }) });
+  const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: demo.masterKey, maxRetries: 0, timeout: 20_000 });
+  return {
+    demo,
+    gateway,
+    catalog,
+    client,
+    chatRoutes: original.routes.filter((route) => chatModels.has(route.model)),
+    async close() {
+      await gateway.close();
+      await demo.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
