@@ -20,6 +20,8 @@ export interface DemoOptions {
 export interface DemoEnvironment {
   emulators: RunningEmulators;
   masterKey: string;
+  /** Absolute path of the demo's data directory (SQLite file, master key, emulator key file). */
+  dataDir: string;
   /** Variables for loading the demo catalog. */
   env: Record<string, string | undefined>;
   close(): Promise<void>;
@@ -44,7 +46,7 @@ export async function prepareDemo(options: DemoOptions): Promise<DemoEnvironment
     writeFileSync(path, JSON.stringify(account.credentials, null, 2), { mode: 0o600 });
     env.CROSSWAY_DEMO_GOOGLE_CREDENTIALS = path;
   }
-  return { emulators, masterKey, env, close: () => emulators.close() };
+  return { emulators, masterKey, dataDir, env, close: () => emulators.close() };
 }
 
 function readOrCreateMasterKey(dataDir: string): string {

@@ -22,7 +22,7 @@ export async function runDemo(args: { port?: string; host?: string }): Promise<n
       host: args.host,
     });
     const emulators = Object.entries(demo.emulators.emulators).map(([name, emulator]) => `${name} ${emulator.url}`);
-    process.stdout.write(banner(gateway.url, demo.masterKey, emulators));
+    process.stdout.write(banner(gateway.url, demo.masterKey, emulators, demo.dataDir));
     await waitForShutdown();
     await gateway.close();
   } finally {
@@ -30,12 +30,12 @@ export async function runDemo(args: { port?: string; host?: string }): Promise<n
   }
   return 0;
 }
-function banner(url: string, key: string, emulators: string[]): string {
+function banner(url: string, key: string, emulators: string[], dataDir: string): string {
   return `
 Crossway demo is running: ${url}
   catalog:   examples/crossway.demo.yaml (gpt-5.5 on Azure, Bedrock and OpenAI; gpt-oss-120b on Bedrock and Vertex AI; text-embedding-3-small)
   emulators: ${emulators.join(', ')} (local stand-ins for the clouds, no credentials needed)
-  master key: ${key}   (kept in .crossway/master-key; set CROSSWAY_MASTER_KEY to choose your own)
+  master key: ${key}   (kept in ${dataDir}/master-key; set CROSSWAY_MASTER_KEY to choose your own)
 
 Try it:
   curl ${url}/v1/chat/completions \\
