@@ -133,6 +133,18 @@ export function runConformance(target: ConformanceTarget): void {
       assertUsagePlausible(usage);
     });
 
+    it('streaming without a usage chunk when the client did not ask for one', async () => {
+      const stream = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'No usage please' }], stream: true });
+      let chunks = 0;
+      let usageChunks = 0;
+      for await (const chunk of stream) {
+        chunks += 1;
+        if (chunk.usage) usageChunks += 1;
+      }
+      assert.ok(chunks > 1);
+      assert.equal(usageChunks, 0);
+    });
+
     it('tool call and tool result round trip', async () => {
       const messages: ChatCompletionMessageParam[] = [{ role: 'user', content: 'Call get_weather for Paris' }];
       const first = await client.chat.completions.create({ model, messages, tools: [WEATHER], tool_choice: 'required' });

@@ -98,7 +98,7 @@ function hold(fetched: FetchedToken, fetchedAt: number): Held {
 }
 
 /** Waits for `promise` unless `signal` aborts first; the shared promise itself keeps running for other callers. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return promise;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {

@@ -14,6 +14,7 @@ import type { Route, RouteAuth } from '../../catalog/index.ts';
 import { UpstreamError } from '../../wire/index.ts';
 import type { Authenticator, UpstreamRequest } from '../provider-adapter.ts';
 import { routeConfigurationError } from '../route-configuration-error.ts';
+import { abortable } from '../cached-token.ts';
 
 type SigV4Auth = Extract<RouteAuth, { type: 'sigv4' }>;
 
@@ -145,25 +146,5 @@ function signingError(route: Route, cause: unknown): UpstreamError {
     code: 'upstream_auth_failed',
     type: 'server_error',
     retryable: true,
-  });
-}
-
-/** Waits for `promise` unless `signal` aborts first. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
   });
 }
