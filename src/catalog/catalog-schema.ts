@@ -108,6 +108,8 @@ export const routeSchema = z.strictObject({
     .default({}),
   capabilities: z.array(capabilitySchema).default([]),
   weight: z.number().nonnegative().optional(),
+  /** Support tier of this route's contract (free-form, e.g. `enterprise`, `standard`, `community`). */
+  support_tier: z.string().optional(),
   /** Per-attempt deadline for this route (ms); defaults to `execute.attempt_timeout_ms`. */
   timeout_ms: z.number().int().positive().optional(),
   /** Extra headers sent to this route (non-secret, e.g. an OpenAI organization id). */
@@ -125,6 +127,78 @@ export const modelSchema = z.strictObject({
   aliases: z.array(z.string().min(1)).default([]),
 });
 export type ModelEntry = z.infer<typeof modelSchema>;
+
+/**
+ * Routing constraints: a tenant's policy (config for now) or one request's narrowing of it. Lists are allow-lists;
+ * `regions` holds regions or data zones (`eu` matches every route whose data_zone is eu).
+ */
+export const constraintsSchema = z.strictObject({
+  regions: z.array(z.string().min(1)).optional(),
+  compliance: z.array(z.string().min(1)).optional(),
+  providers: z
+    .strictObject({
+      order: z.array(z.string().min(1)).optional(),
+      only: z.array(z.string().min(1)).optional(),
+      ignore: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
+  allow_fallbacks: z.boolean().optional(),
+  require_parameters: z.boolean().optional(),
+  sort: z.enum(['price', 'latency', 'throughput']).optional(),
+  /** Highest acceptable price per 1M tokens. */
+  max_price: z.strictObject({ prompt: z.number().nonnegative().optional(), completion: z.number().nonnegative().optional() }).optional(),
+});
+export type Constraints = z.infer<typeof constraintsSchema>;
+
+/**
+ * A distribution agreement, as data: who may serve what, who ships first, who pays whom. Providers are named by the
+ * routes' `provider` values; `models` scopes the agreement (absent = every model whose owner is `licensor`).
+ */
+export const agreementSchema = z.strictObject({
+  id: z.string().min(1),
+  description: z.string().optional(),
+  /** The model owner granting the license (matches models[].owned_by). */
+  licensor: z.string().min(1),
+  /** Model ids the agreement covers; absent = all models owned by the licensor. */
+  models: z.array(z.string().min(1)).optional(),
+  license: z
+    .strictObject({
+      /** The provider (cloud) holding the license. */
+      licensee: z.string().min(1),
+      exclusive: z.boolean(),
+      from: isoDate.optional(),
+      until: isoDate.optional(),
+    })
+    .optional(),
+  /**
+   * New models ship first on the primary: while a model is younger than `window_days` (from its `released` date) only
+   * the primary serves it, unless the primary lacks a capability the request needs. With `rofr`, the primary is
+   * tried first whenever it can serve the request.
+   */
+  first_ship: z
+    .strictObject({
+      primary: z.string().min(1),
+      window_days: z.number().int().nonnegative(),
+      rofr: z.boolean().default(false),
+      until: isoDate.optional(),
+    })
+    .optional(),
+  revenue_share: z
+    .strictObject({
+      payer: z.string().min(1),
+      payee: z.string().min(1),
+      /** Share of the scoped revenue, 0..1. */
+      rate: z.number().min(0).max(1),
+      /** What revenue it applies to, e.g. `all` or a list of providers whose traffic counts. */
+      scope: z.union([z.literal('all'), z.array(z.string().min(1))]).default('all'),
+      from: isoDate.optional(),
+      until: isoDate.optional(),
+      /** Total payable under the agreement, in `currency`; a placeholder where the real cap is undisclosed. */
+      cap: z.strictObject({ amount: z.string().regex(/^\d+(\.\d+)?$/), currency: z.string().length(3) }).optional(),
+    })
+    .optional(),
+});
+export type Agreement = z.infer<typeof agreementSchema>;
 
 const byteSize = z.union([
   z.number().int().positive(),
@@ -176,6 +250,17 @@ export const configSchema = z.strictObject({
     }),
   models: z.array(modelSchema).min(1),
   routes: z.array(routeSchema).min(1),
+  agreements: z.array(agreementSchema).default([]),
+  /** Other YAML files whose `agreements` are added to this one's (paths relative to this file). */
+  include: z.array(z.string().min(1)).default([]),
+  /** The routing policy every request starts from (tenants get their own with the tenancy work). */
+  policy: constraintsSchema.default({}),
+  decisions: z
+    .strictObject({
+      /** How long routing decisions stay readable at /v1/crossway/decisions/{id}. */
+      retention_hours: z.number().positive().default(24),
+    })
+    .default({ retention_hours: 24 }),
 });
 export type CrosswayConfig = z.infer<typeof configSchema>;
 

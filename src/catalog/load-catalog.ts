@@ -1,9 +1,10 @@
 // Loads crossway.yaml: parses YAML, fills `${ENV}` references, validates with zod and indexes models and routes.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { formatPath } from '../wire/index.ts';
-import { configSchema, type CrosswayConfig, type ModelEntry, type Route } from './catalog-schema.ts';
+import { configSchema, type Agreement, type CrosswayConfig, type ModelEntry, type Route } from './catalog-schema.ts';
 
 /** A loaded, validated configuration with its lookups. */
 export interface Catalog {
@@ -12,6 +13,7 @@ export interface Catalog {
   version: string;
   models: ModelEntry[];
   routes: Route[];
+  agreements: Agreement[];
   /** Resolves a model id or alias to the model and its routes in configured order. */
   findModel(name: string): { model: ModelEntry; routes: Route[] } | undefined;
   findRoute(id: string): Route | undefined;
@@ -32,6 +34,8 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
   /** Put `<NAME>` where a variable without default is unset instead of failing (for listings that need no secrets). */
   placeholders?: boolean;
+  /** Directory that `include` paths are relative to (the config file's); defaults to the working directory. */
+  baseDir?: string;
 }
 
 /** Reads and validates a configuration file. */
@@ -42,7 +46,7 @@ export function loadCatalogFile(path: string, options: LoadOptions = {}): Catalo
   } catch (error) {
     throw new CatalogError(path, [`cannot read the file: ${(error as Error).message}`]);
   }
-  return loadCatalogText(text, path, options);
+  return loadCatalogText(text, path, { baseDir: dirname(path), ...options });
 }
 
 /** Parses and validates configuration text; `source` names it in errors. */
@@ -53,7 +57,28 @@ export function loadCatalogText(text: string, source: string, options: LoadOptio
   } catch (error) {
     throw new CatalogError(source, [`not valid YAML: ${(error as Error).message}`]);
   }
-  return buildCatalog(raw, source, options);
+  return buildCatalog(withIncludes(raw, source, options.baseDir ?? '.'), source, options);
+}
+
+/** Adds the `agreements` of every `include`d file to the configuration's own. */
+function withIncludes(raw: unknown, source: string, baseDir: string): unknown {
+  if (raw === null || typeof raw !== 'object' || !Array.isArray((raw as { include?: unknown }).include)) return raw;
+  const config = raw as { include: unknown[]; agreements?: unknown };
+  const agreements: unknown[] = Array.isArray(config.agreements) ? [...(config.agreements as unknown[])] : [];
+  for (const [index, entry] of config.include.entries()) {
+    if (typeof entry !== 'string') continue;
+    const path = resolve(baseDir, entry);
+    let included: unknown;
+    try {
+      included = parseYaml(readFileSync(path, 'utf8'));
+    } catch (error) {
+      throw new CatalogError(source, [`include[${index}]: cannot read ${entry}: ${(error as Error).message}`]);
+    }
+    const more = (included as { agreements?: unknown } | null)?.agreements;
+    if (!Array.isArray(more)) throw new CatalogError(source, [`include[${index}]: ${entry} has no agreements list`]);
+    agreements.push(...(more as unknown[]));
+  }
+  return { ...config, agreements };
 }
 
 /** Validates an already-parsed configuration object. */
@@ -96,6 +121,7 @@ function indexCatalog(config: CrosswayConfig): Catalog {
     version,
     models: config.models,
     routes: config.routes,
+    agreements: config.agreements,
     findModel(name) {
       const model = modelByName.get(name);
       if (model === undefined) return undefined;
@@ -129,6 +155,14 @@ function checkReferences(config: CrosswayConfig): string[] {
     }
     if (!modelIds.has(route.model)) {
       problems.push(`routes[${index}].model: unknown model '${route.model}' (declare it under models)`);
+    }
+  });
+  const agreementIds = new Set<string>();
+  config.agreements.forEach((agreement, index) => {
+    if (agreementIds.has(agreement.id)) problems.push(`agreements[${index}].id: duplicate agreement id '${agreement.id}'`);
+    agreementIds.add(agreement.id);
+    for (const [offset, model] of (agreement.models ?? []).entries()) {
+      if (!modelIds.has(model)) problems.push(`agreements[${index}].models[${offset}]: unknown model '${model}'`);
     }
   });
   return problems;

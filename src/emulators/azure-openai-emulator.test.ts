@@ -97,7 +97,7 @@ describe('AzureOpenAIEmulator', () => {
 
     it('lists the deployed models on the v1 form', async () => {
       const list = (await (await fetch(`${emulator.url}/openai/v1/models`, { headers: keyHeaders })).json()) as { data: { id: string }[] };
-      assert.deepEqual(list.data.map((model) => model.id), ['gpt-5.5', 'text-embedding-3-small']);
+      assert.deepEqual(list.data.map((model) => model.id), ['gpt-5.5', 'gpt-5.6', 'text-embedding-3-small']);
     });
   });
 

@@ -38,6 +38,7 @@ export const AZURE_EMULATOR_ENTRA_TOKEN = 'emulator-entra-token';
 /** Deployments (name -> model) of the emulated resource unless told otherwise. */
 export const AZURE_EMULATOR_DEPLOYMENTS: Readonly<Record<string, string>> = {
   'gpt-5.5': 'gpt-5.5',
+  'gpt-5.6': 'gpt-5.6',
   'text-embedding-3-small': 'text-embedding-3-small',
 };
 /** A user message containing this marker gets Azure's 400 content-filter error. */

@@ -55,6 +55,7 @@ export const BEDROCK_EMULATOR_MODELS: readonly string[] = [
   'openai.gpt-oss-120b',
   'openai.gpt-oss-20b',
   'openai.gpt-5.5',
+  'openai.gpt-5.6',
 ];
 /** Regions a SigV4 credential scope may name unless told otherwise. */
 export const BEDROCK_EMULATOR_REGIONS: readonly string[] = ['us-east-1', 'us-east-2', 'us-west-2'];
