@@ -7,14 +7,14 @@ import OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 
 /** Features a route may be unable to carry; each then must be refused with a 400 naming `param` and the route. */
-export type OptionalFeature = 'n' | 'remote_image_url' | 'parallel_tool_calls';
+export type OptionalFeature = 'n' | 'image' | 'remote_image_url' | 'parallel_tool_calls';
 
 export interface ConformanceTarget {
   client: OpenAI;
   /** A model name that reaches exactly this route. */
   model: string;
   routeId: string;
-  /** Features this route refuses, and the parameter its 400 names. */
+  /** Features this route refuses, and what its 400 names (matched against `param` and message together). */
   refuses?: Partial<Record<OptionalFeature, RegExp>>;
 }
 
@@ -69,7 +69,7 @@ function assertUsagePlausible(usage: OpenAI.CompletionUsage | undefined | null):
 async function assertRefused(target: ConformanceTarget, param: RegExp, call: () => Promise<unknown>): Promise<void> {
   await assert.rejects(call, (error: unknown) => {
     assert.ok(error instanceof OpenAI.BadRequestError, `expected a 400, got ${String(error)}`);
-    assert.match(error.param ?? '', param);
+    assert.match(`${error.param ?? ''} ${error.message}`, param);
     assert.match(error.message, new RegExp(target.routeId.replaceAll('.', '\\.')));
     return true;
   });
@@ -214,10 +214,14 @@ export function runConformance(target: ConformanceTarget): void {
     });
 
     it('image input (base64)', async () => {
-      const data = await client.chat.completions.create({
-        model,
-        messages: [{ role: 'user', content: [{ type: 'text', text: 'Describe this picture' }, { type: 'image_url', image_url: { url: PNG_DATA_URL } }] }],
-      });
+      const call = () =>
+        client.chat.completions.create({
+          model,
+          messages: [{ role: 'user', content: [{ type: 'text', text: 'Describe this picture' }, { type: 'image_url', image_url: { url: PNG_DATA_URL } }] }],
+        });
+      const refused = target.refuses?.image;
+      if (refused !== undefined) return assertRefused(target, refused, call);
+      const data = await call();
       assert.match(data.choices[0]?.message.content ?? '', /Describe this picture/);
     });
 

@@ -10,8 +10,8 @@ const HELLO = [{ role: 'user' as const, content: 'Hello' }];
 describe('failover', () => {
   let stack: Stack;
   before(async () => {
-    // A high threshold keeps circuits closed so that each case sees every route; one case lowers it itself.
-    stack = await startStack({ execute: { attempt_timeout_ms: 800, circuit: { failure_threshold: 1000, cooldown_ms: 60_000 } } });
+    // A high threshold keeps routes from being ejected so that each case sees every route; one case lowers it itself.
+    stack = await startStack({ execute: { attempt_timeout_ms: 800, outlier: { consecutive_failures: 1000, base_ejection_ms: 60_000 } } });
   });
   afterEach(async () => {
     await stack.clearFaults();
@@ -104,7 +104,7 @@ describe('failover', () => {
   });
 
   it('an open circuit skips the failing route without calling it, and none left is a 503', async () => {
-    const local = await startStack({ execute: { attempt_timeout_ms: 800, circuit: { failure_threshold: 2, cooldown_ms: 60_000 } } });
+    const local = await startStack({ execute: { attempt_timeout_ms: 800, outlier: { consecutive_failures: 2, base_ejection_ms: 60_000 } } });
     try {
       await local.fault('azure', { status: 503 });
       for (let i = 0; i < 2; i += 1) await local.client.chat.completions.create({ model: 'gpt-5.5', messages: HELLO });

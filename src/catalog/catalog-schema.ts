@@ -233,21 +233,35 @@ export const configSchema = z.strictObject({
       stream_idle_timeout_ms: z.number().int().positive().default(120_000),
       /** Most routes tried for one request. */
       max_attempts: z.number().int().positive().default(4),
-      circuit: z
+      /**
+       * Outlier ejection, Envoy's consecutive-failure detector with its defaults
+       * (https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/upstream/outlier): a route that fails this
+       * many times in a row is ejected for `base_ejection_ms` x its ejection count (at most `max_ejection_ms`), then
+       * half-open: one probe request at a time decides whether it closes or is ejected again.
+       */
+      outlier: z
         .strictObject({
-          /** Consecutive retryable failures that open a route's circuit. */
-          failure_threshold: z.number().int().positive().default(5),
-          /** How long an open circuit stays open before one trial request. */
-          cooldown_ms: z.number().int().positive().default(30_000),
+          consecutive_failures: z.number().int().positive().default(5),
+          base_ejection_ms: z.number().int().positive().default(30_000),
+          max_ejection_ms: z.number().int().positive().default(300_000),
+          /** A closed route's ejection count drops by one per this much healthy time (Envoy's `interval`). */
+          decay_interval_ms: z.number().int().positive().default(10_000),
         })
-        .default({ failure_threshold: 5, cooldown_ms: 30_000 }),
+        .prefault({}),
+      /** Weight of the newest sample in each route's time-to-first-byte moving average. */
+      latency_ewma_alpha: z.number().gt(0).max(1).default(0.3),
+      /**
+       * Concurrent retries (attempts beyond a request's first) stay within max(percent % of active requests,
+       * min_concurrency), Envoy's retry budget defaults, so that failover cannot multiply load in a storm.
+       */
+      retry_budget: z
+        .strictObject({
+          percent: z.number().min(0).max(100).default(20),
+          min_concurrency: z.number().int().min(0).default(3),
+        })
+        .prefault({}),
     })
-    .default({
-      attempt_timeout_ms: 60_000,
-      stream_idle_timeout_ms: 120_000,
-      max_attempts: 4,
-      circuit: { failure_threshold: 5, cooldown_ms: 30_000 },
-    }),
+    .prefault({}),
   models: z.array(modelSchema).min(1),
   routes: z.array(routeSchema).min(1),
   agreements: z.array(agreementSchema).default([]),

@@ -1,8 +1,9 @@
-// The `crossway` command: serve, demo, emulate, routes.
+// The `crossway` command: serve, demo, emulate, routes, plan.
 import { parseArgs } from 'node:util';
 import { CatalogError } from '../catalog/index.ts';
 import { runDemo } from './run-demo.ts';
 import { runEmulate } from './run-emulate.ts';
+import { runPlan } from './run-plan.ts';
 import { runRoutes } from './run-routes.ts';
 import { runServe } from './run-serve.ts';
 import { UsageError } from './usage-error.ts';
@@ -21,6 +22,8 @@ Commands:
              --only <list>     comma-separated clouds, e.g. openai,bedrock
   routes   List the routes of a configuration
              --config <path>   as for serve
+  plan     Show which routes a request for a model would use, and why the others are rejected (crossway plan --help)
+             --model <id> [--region eu] [--compliance hipaa] [--provider bedrock] [--at 2026-06-01] [--json]
   help     Show this text
 `;
 
@@ -37,6 +40,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return await runEmulate(parse(rest, { 'base-port': 'string', only: 'string', host: 'string' }));
       case 'routes':
         return await runRoutes(parse(rest, { config: 'string' }));
+      case 'plan':
+        return await runPlan(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -1,22 +1,23 @@
-// Runs a request over an ordered list of routes: per-attempt deadlines, failover on retryable failures,
-// jittered backoff honouring retry-after between passes, circuit breakers, and no failover once a stream
-// has delivered its first bytes (the stream then ends with an error the server turns into an error event).
+// Runs a request over an ordered list of routes (the plan): per-attempt deadlines, failover on retryable failures,
+// jittered backoff honouring retry-after between passes, outlier ejection with half-open probes, a retry budget, and
+// no failover once a stream has delivered its first bytes (the stream then ends with an error the server turns into
+// an error event).
 import { Agent, type Dispatcher } from 'undici';
 import type { Route } from '../catalog/index.ts';
 import type { Authenticator, ProviderAdapter, UpstreamRequest } from '../providers/index.ts';
 import {
   ClientClosedError,
-  CrosswayError,
   InvalidRequestError,
   NoRouteAvailableError,
   UpstreamError,
-  type AttemptFailure,
   type ChatCompletionRequest,
   type EmbeddingRequest,
   type Usage,
 } from '../wire/index.ts';
-import { callUpstream, classifyTransportError } from './call-upstream.ts';
-import { CircuitBreakers } from './circuit-breakers.ts';
+import { AttemptControl, isTransient, shouldFailOver, type Attempt } from './attempt-control.ts';
+import { callUpstream } from './call-upstream.ts';
+import { RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
+import { RouteHealth, type OutlierOptions, type RouteHealthSnapshot } from './route-health.ts';
 
 export interface ExecutorOptions {
   attemptTimeoutMs: number;
@@ -24,21 +25,25 @@ export interface ExecutorOptions {
   maxAttempts: number;
   /** Longest wait between passes over the routes; a longer retry-after ends the request instead. */
   maxRetryWaitMs?: number;
-  circuit: { failureThreshold: number; cooldownMs: number };
+  /** Outlier ejection; Envoy's defaults (5 failures, 30 s x ejections, at most 300 s) for what is not given. */
+  outlier?: Partial<OutlierOptions>;
+  /** Weight of the newest time-to-first-byte sample (default 0.3). */
+  latencyEwmaAlpha?: number;
+  /** Concurrent retries <= max(percent % of active requests, minConcurrency); default 20 %, 3. */
+  retryBudget?: RetryBudgetOptions;
+  /** Clock of the route health (ms since the epoch); injected by tests. */
+  now?: () => number;
   adapterFor(route: Route): ProviderAdapter;
   authenticatorFor(route: Route): Authenticator;
   /** Defaults to a keep-alive undici Agent (one pool per upstream origin). */
   dispatcher?: Dispatcher;
 }
 
-/** One try of one route, reported in headers, logs and errors. */
-export interface Attempt extends AttemptFailure {
-  durationMs: number;
-}
-
 export interface ExecuteOptions {
   /** Aborted when the client goes away. */
   signal: AbortSignal;
+  /** Called as each attempt ends (failed, refused or answered), also when the request fails in the end. */
+  onAttempt?: (attempt: Attempt) => void;
 }
 
 /** Result of a request that succeeded on some route. */
@@ -59,17 +64,30 @@ export interface ChatStream {
 
 /** Executes plans against the clouds. Long-lived: owns the upstream connection pools. */
 export class Executor {
-  readonly breakers: CircuitBreakers;
+  /** Route health: what the planner reads (epoch, state, latency) and what GET /admin/routes shows. */
+  readonly health: RouteHealth;
+  readonly #budget: RetryBudget;
   readonly #options: ExecutorOptions;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
 
   constructor(options: ExecutorOptions) {
     this.#options = options;
-    this.breakers = new CircuitBreakers(options.circuit);
+    this.health = new RouteHealth({ outlier: options.outlier, latencyEwmaAlpha: options.latencyEwmaAlpha, now: options.now });
+    this.#budget = new RetryBudget(options.retryBudget);
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher =
       options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256 });
+  }
+
+  /** Per route: circuit state, ejections, error rate, latency; for the given route ids, or every route used so far. */
+  snapshot(routeIds?: Iterable<string>): RouteHealthSnapshot[] {
+    return this.health.snapshot(routeIds);
+  }
+
+  /** Requests under way, retries in flight, and how many retries the budget allows right now. */
+  load(): { active: number; retries: number; allowedRetries: number } {
+    return { active: this.#budget.active, retries: this.#budget.retries, allowedRetries: this.#budget.allowed };
   }
 
   /** A non-streaming chat completion. */
@@ -77,6 +95,7 @@ export class Executor {
     return this.#run(request.model, routes, options, async (route, attempt) => {
       const adapter = this.#options.adapterFor(route);
       const response = await this.#send(adapter.prepareChat(request, route), route, attempt);
+      attempt.firstByte();
       const body = await response.body.bytes();
       return { value: adapter.readChat(body, route), headers: response.headers };
     });
@@ -113,6 +132,7 @@ export class Executor {
     return this.#run(request.model, routes, options, async (route, attempt) => {
       const adapter = this.#options.adapterFor(route);
       const response = await this.#send(adapter.prepareEmbeddings(request, route), route, attempt);
+      attempt.firstByte();
       const body = await response.body.bytes();
       return { value: adapter.readEmbeddings(body, route), headers: response.headers };
     });
@@ -182,161 +202,104 @@ export class Executor {
     const skipped = new Set<string>();
     // Routes another pass cannot help: they refused the request or are misconfigured.
     const settled = new Set<string>();
-    const refusals: Array<{ route: string; error: InvalidRequestError }> = [];
+    const refusals: Array<{ attempt: Attempt; error: InvalidRequestError }> = [];
     const maxAttempts = this.#options.maxAttempts;
+    const budget = this.#budget;
     let retryAfterMs: number | null = null;
-    for (let pass = 0; attempts.length < maxAttempts; pass += 1) {
-      if (pass > 0) {
-        const wait = backoffMs(pass, retryAfterMs);
-        if (wait > (this.#options.maxRetryWaitMs ?? 2_000)) break;
-        await sleep(wait, options.signal);
-        retryAfterMs = null;
-      }
-      let triedThisPass = 0;
-      for (const route of routes) {
-        if (attempts.length >= maxAttempts) break;
-        if (settled.has(route.id)) continue;
-        if (options.signal.aborted) throw new ClientClosedError();
-        if (!this.breakers.tryAcquire(route.id)) {
-          skipped.add(route.id);
-          continue;
+    let budgetExhausted: string | null = null;
+    // A stream stays an active request until it ends, which is after this method returned.
+    let endsLater = false;
+    const record = (attempt: Attempt): void => {
+      attempts.push(attempt);
+      options.onAttempt?.(attempt);
+    };
+    budget.requestStarted();
+    try {
+      passes: for (let pass = 0; attempts.length < maxAttempts; pass += 1) {
+        if (pass > 0) {
+          const wait = backoffMs(pass, retryAfterMs);
+          if (wait > (this.#options.maxRetryWaitMs ?? 2_000)) break;
+          await sleep(wait, options.signal);
+          retryAfterMs = null;
         }
-        triedThisPass += 1;
-        const attempt = new AttemptControl(route, options.signal, route.timeout_ms ?? this.#options.attemptTimeoutMs, this.breakers);
-        try {
-          const result = await tryRoute(route, attempt);
-          attempt.clearTimer();
-          if (result.settledLater !== true) attempt.settle(null);
-          attempts.push(attempt.report(200, 'ok', 'ok'));
-          return { route, attempts, value: result.value, upstreamRequestId: upstreamRequestId(result.headers) };
-        } catch (error) {
-          if (error instanceof InvalidRequestError) {
-            // The route's wire cannot carry this request (e.g. n > 1 on Bedrock Converse): another route may.
-            attempt.abandon();
-            settled.add(route.id);
-            refusals.push({ route: route.id, error });
+        let triedThisPass = 0;
+        for (const route of routes) {
+          if (attempts.length >= maxAttempts) break;
+          if (settled.has(route.id)) continue;
+          if (options.signal.aborted) throw new ClientClosedError();
+          const admission = this.health.admit(route.id);
+          if (admission === null) {
+            skipped.add(route.id);
             continue;
           }
-          const failure = attempt.classify(error);
-          attempt.settle(failure);
-          if (failure instanceof ClientClosedError) throw failure;
-          const upstream = failure as UpstreamError;
-          attempts.push(attempt.report(upstream.upstreamStatus, upstream.code, upstream.message));
-          if (!shouldFailOver(upstream)) {
-            upstream.attemptCount = attempts.length;
-            throw upstream;
+          // Every upstream call after the request's first is a retry, whether of the same route or the next one.
+          const retry = attempts.length > 0;
+          if (retry && !budget.tryStartRetry()) {
+            this.health.release(route.id, admission);
+            budgetExhausted = `Retry budget exhausted (${budget.retries} retries in flight, at most ${budget.allowed} for ${budget.active} active requests)`;
+            break passes;
           }
-          if (!isTransient(upstream)) settled.add(route.id);
-          if (upstream.retryAfterMs !== null) retryAfterMs = Math.min(retryAfterMs ?? Infinity, upstream.retryAfterMs);
+          triedThisPass += 1;
+          const timeoutMs = route.timeout_ms ?? this.#options.attemptTimeoutMs;
+          const attempt = new AttemptControl({ route, clientSignal: options.signal, timeoutMs, health: this.health, admission });
+          try {
+            const result = await tryRoute(route, attempt);
+            attempt.clearTimer();
+            if (result.settledLater === true) {
+              endsLater = true;
+              attempt.onSettled(() => budget.requestEnded());
+            } else attempt.settle(null);
+            record(attempt.report(200, 'ok', 'ok'));
+            return { route, attempts, value: result.value, upstreamRequestId: upstreamRequestId(result.headers) };
+          } catch (error) {
+            if (error instanceof InvalidRequestError) {
+              // The route's wire cannot carry this request (e.g. n > 1 on Bedrock Converse): another route may.
+              attempt.abandon();
+              settled.add(route.id);
+              const refused = attempt.report(400, error.code, error.message);
+              options.onAttempt?.(refused);
+              refusals.push({ attempt: refused, error });
+              continue;
+            }
+            const failure = attempt.classify(error);
+            attempt.settle(failure);
+            if (failure instanceof ClientClosedError) throw failure;
+            const upstream = failure as UpstreamError;
+            record(attempt.report(upstream.upstreamStatus, upstream.code, upstream.message));
+            if (!shouldFailOver(upstream)) {
+              upstream.attemptCount = attempts.length;
+              throw upstream;
+            }
+            if (!isTransient(upstream)) settled.add(route.id);
+            if (upstream.retryAfterMs !== null) retryAfterMs = Math.min(retryAfterMs ?? Infinity, upstream.retryAfterMs);
+          } finally {
+            if (retry) budget.retryEnded();
+          }
         }
+        if (triedThisPass === 0) break;
       }
-      if (triedThisPass === 0) break;
+    } finally {
+      if (!endsLater) budget.requestEnded();
     }
     // Every route that could be asked refused the request itself: that is the client's 400, naming the route.
     const firstRefusal = refusals[0];
     if (firstRefusal !== undefined && attempts.length === 0) throw firstRefusal.error;
-    const refused = refusals.map(({ route, error }) => ({ route, status: 400, code: error.code, message: error.message }));
-    throw new NoRouteAvailableError(model, [...attempts, ...refused], [...skipped], retryAfterMs);
+    const failure = new NoRouteAvailableError(model, [...attempts, ...refusals.map(({ attempt }) => attempt)], [...skipped], retryAfterMs);
+    if (budgetExhausted !== null) {
+      const asked = new Set([...attempts.map((attempt) => attempt.route), ...skipped, ...settled]);
+      const untried = routes.filter((route) => !asked.has(route.id)).map((route) => route.id);
+      // NoRouteAvailableError words the attempts; the reason the executor stopped early is added to its message.
+      failure.message += ` ${budgetExhausted}${untried.length > 0 ? `; not tried: ${untried.join(', ')}` : ''}.`;
+    }
+    throw failure;
   }
 }
-
-/** Failures that may pass if the same route is asked again later. */
-function isTransient(error: UpstreamError): boolean {
-  return error.upstreamStatus === 408 || error.upstreamStatus === 429 || (error.upstreamStatus >= 500 && error.code !== 'route_misconfigured');
-}
-
 
 interface AttemptResult<T> {
   value: T;
   headers: Record<string, string | string[] | undefined>;
-  /** The attempt's outcome is known only later (streams): the stream settles the circuit itself. */
+  /** The attempt's outcome is known only later (streams): the stream settles the route's health itself. */
   settledLater?: boolean;
-}
-
-/** State of one try: its abort signal and deadline, and reporting to the circuit breakers exactly once. */
-class AttemptControl {
-  readonly route: Route;
-  readonly timeoutMs: number;
-  readonly signal: AbortSignal;
-  readonly #clientSignal: AbortSignal;
-  readonly #controller = new AbortController();
-  readonly #breakers: CircuitBreakers;
-  readonly #started = performance.now();
-  #timer: NodeJS.Timeout | undefined;
-  #timedOut = false;
-  #settled = false;
-
-  constructor(route: Route, clientSignal: AbortSignal, timeoutMs: number, breakers: CircuitBreakers) {
-    this.route = route;
-    this.timeoutMs = timeoutMs;
-    this.#clientSignal = clientSignal;
-    this.#breakers = breakers;
-    this.signal = AbortSignal.any([clientSignal, this.#controller.signal]);
-    this.#timer = setTimeout(() => {
-      this.#timedOut = true;
-      this.#controller.abort();
-    }, timeoutMs);
-  }
-
-  /** The first bytes of a stream arrived: the deadline no longer applies (idle timeouts do). */
-  streamStarted(): void {
-    this.clearTimer();
-  }
-
-  clearTimer(): void {
-    clearTimeout(this.#timer);
-  }
-
-  /** Maps whatever was thrown to an UpstreamError, or ClientClosedError when the client went away. */
-  classify(error: unknown): UpstreamError | ClientClosedError {
-    this.clearTimer();
-    if (error instanceof ClientClosedError) return error;
-    if (this.#clientSignal.aborted && !this.#timedOut) return new ClientClosedError();
-    if (error instanceof CrosswayError && !(error instanceof UpstreamError)) {
-      // A translation or auth failure inside Crossway for this route: report it against the route.
-      return new UpstreamError(error.message, { route: this.route.id, status: 502, code: error.code, retryable: true, cause: error });
-    }
-    return classifyTransportError(error, this.route.id, this.timeoutMs, this.#timedOut);
-  }
-
-  /** Reports the outcome to the route's circuit once: null for success. */
-  settle(failure: UpstreamError | ClientClosedError | null): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.clearTimer();
-    if (failure === null) this.#breakers.recordSuccess(this.route.id);
-    else if (failure instanceof ClientClosedError) this.#breakers.release(this.route.id);
-    else if (countsAgainstHealth(failure)) this.#breakers.recordFailure(this.route.id);
-    else this.#breakers.release(this.route.id);
-    if (failure !== null) this.#controller.abort();
-  }
-
-  /** The attempt was given up before it said anything about the route. */
-  abandon(): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.clearTimer();
-    this.#breakers.release(this.route.id);
-    this.#controller.abort();
-  }
-
-  report(status: number, code: string, message: string): Attempt {
-    return { route: this.route.id, status, code, message, durationMs: Math.round(performance.now() - this.#started) };
-  }
-}
-
-/**
- * Whether the next route may succeed where this one failed: transport failures, timeouts, 408, 429, 5xx, and a
- * route's own misconfiguration as the cloud reports it (401/403/404: wrong key, no access, no such deployment).
- * A request the cloud found invalid (400, 413, 422, content filter) fails the same everywhere.
- */
-function shouldFailOver(error: UpstreamError): boolean {
-  return error.retryable || [401, 403, 404].includes(error.upstreamStatus);
-}
-
-/** Only failures that say something about the route's health move its circuit. */
-function countsAgainstHealth(error: UpstreamError): boolean {
-  return shouldFailOver(error);
 }
 
 /** Full-jitter exponential backoff, at least the cloud's retry-after. */

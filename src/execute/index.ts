@@ -1,2 +1,4 @@
-export * from './circuit-breakers.ts';
+export * from './attempt-control.ts';
 export * from './executor.ts';
+export * from './retry-budget.ts';
+export * from './route-health.ts';

@@ -7,8 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { ClientClosedError, MethodNotAllowedError, NotFoundError, toCrosswayError } from '../wire/index.ts';
 import { authenticate } from './authenticate.ts';
 import type { Exchange, GatewayContext, Handler } from './gateway-types.ts';
+import { handleAdminRoutes } from './handle-admin-routes.ts';
 import { handleChatCompletions } from './handle-chat-completions.ts';
 import { handleEmbeddings } from './handle-embeddings.ts';
+import { handleGetDecision } from './handle-get-decision.ts';
 import { handleHealth, handleReady } from './handle-health.ts';
 import { handleGetModel, handleListModels } from './handle-models.ts';
 import { sendError } from './send-error.ts';
@@ -27,6 +29,8 @@ const ROUTES: RouteEntry[] = [
   { method: 'POST', path: '/v1/embeddings', auth: true, handler: handleEmbeddings },
   { method: 'GET', path: '/v1/models', auth: true, handler: handleListModels },
   { method: 'GET', path: '/v1/models/', prefix: true, auth: true, handler: handleGetModel },
+  { method: 'GET', path: '/v1/crossway/decisions/', prefix: true, auth: true, handler: handleGetDecision },
+  { method: 'GET', path: '/admin/routes', auth: true, handler: handleAdminRoutes },
   { method: 'GET', path: '/healthz', auth: false, handler: handleHealth },
   { method: 'GET', path: '/readyz', auth: false, handler: handleReady },
 ];

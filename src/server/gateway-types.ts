@@ -2,9 +2,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/index.ts';
+import type { PlanCache } from '../policy/index.ts';
 import type { Executor } from '../execute/index.ts';
 import type { RequestLogRow, RequestLogWriter, Store } from '../store/index.ts';
 import type { Principal } from './authenticate.ts';
+import type { DecisionLog } from './decision-log.ts';
 
 /** Everything a handler may use; built once per gateway. */
 export interface GatewayContext {
@@ -12,6 +14,12 @@ export interface GatewayContext {
   executor: Executor;
   store: Store;
   requestLog: RequestLogWriter;
+  /** Routing decisions behind `x-crossway-decision` and GET /v1/crossway/decisions/{id}. */
+  decisions: DecisionLog;
+  /** Plans per (model, constraints, needs, catalog version, health epoch, minute). */
+  planCache: PlanCache;
+  /** The clock routing uses. */
+  now: () => Date;
   logger: Logger;
   masterKeyHash: Buffer;
   bodyLimitBytes: number;

@@ -1,21 +1,22 @@
 // POST /v1/chat/completions: validate once, run over the model's routes, send JSON or stream SSE bytes through.
+import { deriveRequestNeeds } from '../policy/index.ts';
 import { chatCompletionRequestSchema, parseRequest, type Usage } from '../wire/index.ts';
 import type { Exchange, GatewayContext } from './gateway-types.ts';
 import { readJsonBody } from './read-body.ts';
-import { resolveModel } from './resolve-model.ts';
 import { routeHeaders } from './route-headers.ts';
+import { routeRequest } from './route-request.ts';
 import { writeStream } from './write-stream.ts';
 
 /** Handles a chat completion, streaming or not. */
 export async function handleChatCompletions(gateway: GatewayContext, exchange: Exchange): Promise<void> {
   const body = await readJsonBody(exchange.req, gateway.bodyLimitBytes);
-  const request = parseRequest(chatCompletionRequestSchema, body);
+  const { models, crossway, ...request } = parseRequest(chatCompletionRequestSchema, body);
   const stream = request.stream === true;
   exchange.log = { endpoint: 'chat.completions', model: request.model, stream };
-  const { routes } = resolveModel(gateway.catalog, request.model, 'chat');
+  const routing = { kind: 'chat' as const, model: request.model, fallbackModels: models, preferences: crossway, needs: deriveRequestNeeds(request) };
 
   if (!stream) {
-    const executed = await gateway.executor.chat(request, routes, { signal: exchange.signal });
+    const executed = await routeRequest(gateway, exchange, routing, (routes, onAttempt) => gateway.executor.chat(request, routes, { signal: exchange.signal, onAttempt }));
     recordExecution(exchange, executed.route.id, executed.attempts.length, executed.value.completion.usage);
     const payload = executed.value.passthroughBody ?? Buffer.from(JSON.stringify(executed.value.completion));
     exchange.res.writeHead(200, {
@@ -27,10 +28,13 @@ export async function handleChatCompletions(gateway: GatewayContext, exchange: E
     return;
   }
 
-  const executed = await gateway.executor.chatStream(request, routes, {
-    signal: exchange.signal,
-    includeUsage: request.stream_options?.include_usage === true,
-  });
+  const executed = await routeRequest(gateway, exchange, routing, (routes, onAttempt) =>
+    gateway.executor.chatStream(request, routes, {
+      signal: exchange.signal,
+      onAttempt,
+      includeUsage: request.stream_options?.include_usage === true,
+    }),
+  );
   const outcome = await writeStream(exchange.res, routeHeaders(executed), executed.value.body, exchange.signal);
   recordExecution(exchange, executed.route.id, executed.attempts.length, executed.value.usage() ?? undefined);
   if (exchange.log !== null) {

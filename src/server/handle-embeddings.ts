@@ -1,17 +1,18 @@
 // POST /v1/embeddings: validate once, run over the model's routes, send the cloud's bytes through.
+import { deriveEmbeddingNeeds } from '../policy/index.ts';
 import { embeddingRequestSchema, parseRequest } from '../wire/index.ts';
 import type { Exchange, GatewayContext } from './gateway-types.ts';
 import { readJsonBody } from './read-body.ts';
-import { resolveModel } from './resolve-model.ts';
 import { routeHeaders } from './route-headers.ts';
+import { routeRequest } from './route-request.ts';
 
 /** Handles an embeddings request. */
 export async function handleEmbeddings(gateway: GatewayContext, exchange: Exchange): Promise<void> {
   const body = await readJsonBody(exchange.req, gateway.bodyLimitBytes);
-  const request = parseRequest(embeddingRequestSchema, body);
+  const { models, crossway, ...request } = parseRequest(embeddingRequestSchema, body);
   exchange.log = { endpoint: 'embeddings', model: request.model, stream: false };
-  const { routes } = resolveModel(gateway.catalog, request.model, 'embedding');
-  const executed = await gateway.executor.embeddings(request, routes, { signal: exchange.signal });
+  const routing = { kind: 'embedding' as const, model: request.model, fallbackModels: models, preferences: crossway, needs: deriveEmbeddingNeeds(request) };
+  const executed = await routeRequest(gateway, exchange, routing, (routes, onAttempt) => gateway.executor.embeddings(request, routes, { signal: exchange.signal, onAttempt }));
   const { response, passthroughBody } = executed.value;
   exchange.log.route = executed.route.id;
   exchange.log.attempts = executed.attempts.length;

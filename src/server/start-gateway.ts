@@ -6,7 +6,9 @@ import { createLogger } from '../observe/index.ts';
 import { createAuthenticator, getProviderAdapter, type Authenticator } from '../providers/index.ts';
 import { openSqliteStore, RequestLogWriter, type Store } from '../store/index.ts';
 import { hashKey } from './authenticate.ts';
+import { DecisionLog } from './decision-log.ts';
 import { GatewayServer } from './gateway-server.ts';
+import { PlanCache } from '../policy/index.ts';
 
 export interface StartGatewayOptions {
   catalog: Catalog;
@@ -18,6 +20,8 @@ export interface StartGatewayOptions {
   logger?: Logger;
   /** An already-open store (tests); otherwise the catalog's SQLite file is opened. */
   store?: Store;
+  /** The clock routing decisions use (tests freeze it to see dated agreements at work). */
+  now?: () => Date;
 }
 
 /** A gateway that is listening. */
@@ -26,6 +30,7 @@ export interface RunningGateway {
   executor: Executor;
   store: Store;
   requestLog: RequestLogWriter;
+  decisions: DecisionLog;
   close(): Promise<void>;
 }
 
@@ -47,10 +52,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     attemptTimeoutMs: config.execute.attempt_timeout_ms,
     streamIdleTimeoutMs: config.execute.stream_idle_timeout_ms,
     maxAttempts: config.execute.max_attempts,
-    circuit: {
-      failureThreshold: config.execute.circuit.failure_threshold,
-      cooldownMs: config.execute.circuit.cooldown_ms,
+    outlier: {
+      consecutiveFailures: config.execute.outlier.consecutive_failures,
+      baseEjectionMs: config.execute.outlier.base_ejection_ms,
+      maxEjectionMs: config.execute.outlier.max_ejection_ms,
+      decayIntervalMs: config.execute.outlier.decay_interval_ms,
     },
+    latencyEwmaAlpha: config.execute.latency_ewma_alpha,
+    retryBudget: { percent: config.execute.retry_budget.percent, minConcurrency: config.execute.retry_budget.min_concurrency },
     adapterFor: (route: Route) => getProviderAdapter(route.provider),
     authenticatorFor: (route: Route) => {
       let authenticator = authenticators.get(route.id);
@@ -62,11 +71,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     },
   });
 
+  const decisions = new DecisionLog(store, { retentionHours: config.decisions.retention_hours, logger });
+  const now = options.now ?? (() => new Date());
   const server = new GatewayServer({
     catalog,
     executor,
     store,
     requestLog,
+    decisions,
+    planCache: new PlanCache(),
+    now,
     logger,
     masterKeyHash: hashKey(masterKey),
     bodyLimitBytes: config.server.body_limit,
@@ -77,9 +91,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     executor,
     store,
     requestLog,
+    decisions,
     async close() {
       await server.close();
       await requestLog.close();
+      await decisions.close();
       await executor.close();
       if (options.store === undefined) await store.close();
     },

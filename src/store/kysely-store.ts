@@ -1,7 +1,8 @@
 // The Store over any Kysely database: the queries and migrations every SQL backend shares; a backend only opens the connection.
 import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { Migrator } from 'kysely/migration';
-import type { InsertRequestLogsOptions, ListRequestLogsOptions, RequestLogRow, Store } from './store.ts';
+import type { DecisionRecord, DecisionRow } from './decision-record.ts';
+import type { InsertDecisionsOptions, InsertRequestLogsOptions, ListRequestLogsOptions, RequestLogRow, Store } from './store.ts';
 import type { RequestLogTable, StoreDatabase } from './store-database.ts';
 import { storeMigrationProvider } from './store-migrations.ts';
 
@@ -65,6 +66,28 @@ export class KyselyStore implements Store {
     }
     const records = await query.execute();
     return records.map(toRequestLogRow);
+  }
+
+  async insertDecisions(rows: readonly DecisionRow[], options: InsertDecisionsOptions = {}): Promise<void> {
+    if (rows.length === 0) return;
+    const records = rows.map(({ created_at, record }) => ({ id: record.id, created_at, model: record.model, record: JSON.stringify(record) }));
+    await this.db.transaction().execute(async (transaction) => {
+      for (let start = 0; start < records.length; start += rowsPerInsert) {
+        let insert = transaction.insertInto('decisions').values(records.slice(start, start + rowsPerInsert));
+        if (options.skipDuplicates) insert = insert.onConflict((conflict) => conflict.column('id').doNothing());
+        await insert.execute();
+      }
+    });
+  }
+
+  async getDecision(id: string): Promise<DecisionRecord | null> {
+    const found = await this.db.selectFrom('decisions').select('record').where('id', '=', id).executeTakeFirst();
+    return found === undefined ? null : (JSON.parse(found.record) as DecisionRecord);
+  }
+
+  async pruneDecisions(olderThan: string): Promise<number> {
+    const result = await this.db.deleteFrom('decisions').where('created_at', '<', olderThan).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 }
 

@@ -20,7 +20,16 @@ export interface RequestLogTable {
   ttfb_ms: number | null;
 }
 
+/** The `decisions` table: one routing decision per row, its record as JSON text (see DecisionRecord). */
+export interface DecisionTable {
+  id: string;
+  created_at: string;
+  model: string;
+  record: string;
+}
+
 /** Every table of the store, by name. */
 export interface StoreDatabase {
   request_log: RequestLogTable;
+  decisions: DecisionTable;
 }

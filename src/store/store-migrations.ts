@@ -31,6 +31,23 @@ export const storeMigrations: Readonly<Record<string, Migration>> = {
       await db.schema.dropTable('request_log').execute();
     },
   },
+  '0002_decisions': {
+    async up(db: Kysely<any>) {
+      // The record is JSON in a text column: it is only ever read whole, by id, and text is portable to every backend.
+      await db.schema
+        .createTable('decisions')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('model', 'text', (column) => column.notNull())
+        .addColumn('record', 'text', (column) => column.notNull())
+        .execute();
+      // Serves the retention prune (delete where created_at < cutoff).
+      await db.schema.createIndex('decisions_created_at').on('decisions').column('created_at').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('decisions').execute();
+    },
+  },
 };
 
 /** Serves `storeMigrations` to Kysely's Migrator (migrations live in code, not in a folder read at run time). */

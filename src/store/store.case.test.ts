@@ -1,6 +1,7 @@
 // The contract every Store backend passes: each backend's test calls runStoreTests with a way to open a fresh, empty store.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { DecisionRecord } from './decision-record.ts';
 import type { RequestLogRow, Store } from './store.ts';
 import { storeMigrations } from './store-migrations.ts';
 
@@ -26,6 +27,32 @@ export function makeRequestLogRow(overrides: Partial<RequestLogRow> & Pick<Reque
     cached_tokens: 0,
     duration_ms: 120,
     ttfb_ms: 40,
+    ...overrides,
+  };
+}
+
+/** Builds a decision record with a plausible plan for whatever the test does not care about. */
+export function makeDecisionRecord(overrides: Partial<DecisionRecord> & Pick<DecisionRecord, 'id'>): DecisionRecord {
+  return {
+    model: 'gpt-5.5',
+    at: '2026-05-15T12:00:00.000Z',
+    constraints: { regions: ['eu'], providers: { only: ['azure'] } },
+    kept: [{ route: 'azure-swedencentral-gpt-5.5', provider: 'azure', region: 'swedencentral', rank: 1, basis: 'right of first refusal: azure' }],
+    rejected: [
+      {
+        route: 'bedrock-us-east-2-gpt-5.5',
+        provider: 'bedrock',
+        region: 'us-east-2',
+        reasons: [
+          { code: 'not_yet_available', detail: 'available from 2026-06-01' },
+          { code: 'region', detail: 'us-east-2 (data zone us) is outside eu' },
+        ],
+      },
+    ],
+    attempts: [
+      { route: 'azure-swedencentral-gpt-5.5', status: 503, latency_ms: 12, error: 'upstream_error: overloaded' },
+      { route: 'azure-swedencentral-gpt-5.5', status: 200, latency_ms: 85, error: null },
+    ],
     ...overrides,
   };
 }
@@ -165,6 +192,60 @@ export function runStoreTests({ name, open }: StoreTestOptions): void {
       const listed = await store.listRequestLogs({ limit: 2_000 });
       assert.equal(listed.length, 1_200);
       assert.equal(listed[0]?.id, 'r01199');
+    });
+
+    it('round-trips a decision record and answers null for an unknown id', async () => {
+      await store.migrate();
+      const record = makeDecisionRecord({ id: 'dec_1' });
+      const empty = makeDecisionRecord({ id: 'dec_2', constraints: {}, kept: [], rejected: [], attempts: [] });
+      await store.insertDecisions([
+        { created_at: '2026-05-15T12:00:00.000Z', record },
+        { created_at: '2026-05-15T12:00:01.000Z', record: empty },
+      ]);
+      assert.deepEqual(await store.getDecision('dec_1'), record);
+      assert.deepEqual(await store.getDecision('dec_2'), empty);
+      assert.equal(await store.getDecision('dec_unknown'), null);
+      await store.insertDecisions([]);
+    });
+
+    it('prunes decisions recorded before the cutoff and counts them', async () => {
+      await store.migrate();
+      const at = (id: string, created_at: string) => ({ created_at, record: makeDecisionRecord({ id }) });
+      await store.insertDecisions([
+        at('old-1', '2026-05-14T11:59:59.999Z'),
+        at('old-2', '2026-05-13T00:00:00.000Z'),
+        at('cutoff', '2026-05-14T12:00:00.000Z'),
+        at('new', '2026-05-15T12:00:00.000Z'),
+      ]);
+      assert.equal(await store.pruneDecisions('2026-05-14T12:00:00.000Z'), 2);
+      assert.equal(await store.getDecision('old-1'), null);
+      assert.equal(await store.getDecision('old-2'), null);
+      assert.equal((await store.getDecision('cutoff'))?.id, 'cutoff');
+      assert.equal((await store.getDecision('new'))?.id, 'new');
+      assert.equal(await store.pruneDecisions('2026-05-14T12:00:00.000Z'), 0);
+    });
+
+    it('inserts decisions whole or not at all, and skips duplicates when asked', async () => {
+      await store.migrate();
+      const created_at = '2026-05-15T12:00:00.000Z';
+      const first = makeDecisionRecord({ id: 'dec_dup', model: 'gpt-5.5' });
+      await store.insertDecisions([{ created_at, record: first }]);
+      await assert.rejects(
+        store.insertDecisions([
+          { created_at, record: makeDecisionRecord({ id: 'dec_new' }) },
+          { created_at, record: makeDecisionRecord({ id: 'dec_dup' }) },
+        ]),
+      );
+      assert.equal(await store.getDecision('dec_new'), null);
+      await store.insertDecisions(
+        [
+          { created_at, record: makeDecisionRecord({ id: 'dec_dup', model: 'gpt-5.6' }) },
+          { created_at, record: makeDecisionRecord({ id: 'dec_new' }) },
+        ],
+        { skipDuplicates: true },
+      );
+      assert.deepEqual(await store.getDecision('dec_dup'), first);
+      assert.equal((await store.getDecision('dec_new'))?.id, 'dec_new');
     });
   });
 }

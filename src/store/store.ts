@@ -1,4 +1,5 @@
 // The persistence contract: one interface that every backend (SQLite now, PostgreSQL later) implements and passes store.case.test.ts.
+import type { DecisionRecord, DecisionRow } from './decision-record.ts';
 
 /** One finished request as the gateway records it, for the admin API and the dashboard. */
 export interface RequestLogRow {
@@ -47,6 +48,11 @@ export interface InsertRequestLogsOptions {
   skipDuplicates?: boolean;
 }
 
+export interface InsertDecisionsOptions {
+  /** Skip decisions whose id is already stored instead of failing the batch (makes a retried batch idempotent). */
+  skipDuplicates?: boolean;
+}
+
 /** Crossway's persistent state, behind one interface for every database. */
 export interface Store {
   /** Brings the schema to the latest version; safe to run at every start and from several replicas. */
@@ -61,4 +67,10 @@ export interface Store {
   insertRequestLogs(rows: readonly RequestLogRow[], options?: InsertRequestLogsOptions): Promise<void>;
   /** Newest first (by `created_at`, then `id`). */
   listRequestLogs(options: ListRequestLogsOptions): Promise<RequestLogRow[]>;
+  /** Stores routing decisions in one transaction: all of them or none (duplicates skipped when asked). */
+  insertDecisions(rows: readonly DecisionRow[], options?: InsertDecisionsOptions): Promise<void>;
+  /** The decision with this id, or null when it is unknown or was pruned. */
+  getDecision(id: string): Promise<DecisionRecord | null>;
+  /** Deletes the decisions recorded before `olderThan` (an ISO timestamp); resolves with how many went. */
+  pruneDecisions(olderThan: string): Promise<number>;
 }

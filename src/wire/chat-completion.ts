@@ -80,6 +80,10 @@ export const chatCompletionRequestSchema = z.looseObject({
   parallel_tool_calls: z.boolean().optional(),
   response_format: responseFormat.optional(),
   user: z.string().optional(),
+  /** Crossway: models to try in order when no route of `model` can serve (OpenRouter's `models`). Never sent upstream. */
+  models: z.array(z.string().min(1)).max(8).optional(),
+  /** Crossway: routing preferences for this request (validated by the policy part). Never sent upstream. */
+  crossway: z.unknown().optional(),
 });
 
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;

@@ -49,6 +49,17 @@ export class InvalidRequestError extends CrosswayError {
   }
 }
 
+/** No route of the model satisfies the routing policy (400 `no_route_matches_policy`): policies fail closed. */
+export class PolicyUnsatisfiableError extends InvalidRequestError {
+  override name = 'PolicyUnsatisfiableError';
+  /** Every route with every reason it was excluded for (`code`, `detail`), as the planner gave them. */
+  readonly rejected: { route: string; reasons: { code: string; detail: string }[] }[];
+  constructor(message: string, rejected: { route: string; reasons: { code: string; detail: string }[] }[]) {
+    super(message, null, 'no_route_matches_policy');
+    this.rejected = rejected;
+  }
+}
+
 /** Missing, malformed or unknown API key (401). */
 export class AuthenticationError extends CrosswayError {
   override name = 'AuthenticationError';

@@ -14,6 +14,9 @@ export const embeddingRequestSchema = z.looseObject({
   encoding_format: z.enum(['float', 'base64']).optional(),
   dimensions: z.number().int().min(1).optional(),
   user: z.string().optional(),
+  /** Crossway: fallback models and routing preferences, as on chat completions. Never sent upstream. */
+  models: z.array(z.string().min(1)).max(8).optional(),
+  crossway: z.unknown().optional(),
 });
 
 export type EmbeddingRequest = z.infer<typeof embeddingRequestSchema>;

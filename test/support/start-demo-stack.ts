@@ -2,7 +2,7 @@
 // the demo catalog becomes the only route of a model named `route:<route id>` (route ids stay as they are).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import OpenAI from 'openai';
 import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
@@ -21,10 +21,16 @@ export interface DemoStack {
 }
 
 /** Starts the emulators and a gateway serving the demo catalog plus one single-route model per route. */
-export async function startDemoStack(): Promise<DemoStack> {
+export async function startDemoStack(options: { now?: () => Date } = {}): Promise<DemoStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'crossway-demo-stack-'));
   const demo = await prepareDemo({ dataDir, basePort: 0, masterKey: 'sk-cw-demo-stack-master-0001' });
   const raw = parseYaml(readFileSync(DEMO_CATALOG_PATH, 'utf8')) as { models: Array<Record<string, unknown>>; routes: Array<Record<string, unknown>>; server: Record<string, unknown> };
+  // The demo's included agreements, as loadCatalogFile would add them.
+  const includes = (raw as { include?: string[] }).include ?? [];
+  (raw as { agreements?: unknown[] }).agreements = includes.flatMap(
+    (file) => (parseYaml(readFileSync(join(dirname(DEMO_CATALOG_PATH), file), 'utf8')) as { agreements: unknown[] }).agreements,
+  );
+  delete (raw as { include?: unknown }).include;
   const original = buildCatalog(raw, DEMO_CATALOG_PATH, { env: demo.env });
   const chatModels = new Set(original.models.filter((model) => model.kind === 'chat').map((model) => model.id));
   for (const route of raw.routes) {
@@ -36,7 +42,7 @@ export async function startDemoStack(): Promise<DemoStack> {
   raw.routes = raw.routes.map((route, index) => (index < original.routes.length && chatModels.has(String(route.model)) ? { ...route, id: `${String(route.id)}.shared` } : route));
   raw.server = { ...raw.server, port: 0 };
   const catalog = buildCatalog(raw, 'demo stack', { env: demo.env });
-  const gateway = await startGateway({ catalog, masterKey: demo.masterKey, logger: pino({ level: 'silent' }) });
+  const gateway = await startGateway({ catalog, masterKey: demo.masterKey, logger: pino({ level: 'silent' }), ...(options.now && { now: options.now }) });
   const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: demo.masterKey, maxRetries: 0, timeout: 20_000 });
   return {
     demo,

@@ -1,0 +1,248 @@
+// Per-route health as the executor observes it: outlier ejection with half-open probes, a time-to-first-byte moving
+// average and the recent error rate. In-memory, one per gateway process; shared counters come with scale-out.
+//
+// Ejection follows Envoy's consecutive-failure outlier detection and defaults
+// (https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/upstream/outlier): ejected for base x the number of
+// times ejected in a row, capped; the multiplier drops by one per healthy `interval`. Envoy returns an ejected host to
+// full traffic when its time is up; we admit one probe at a time instead (half-open), as a circuit breaker does.
+
+/** A route's circuit: `open` while ejected, `half_open` once the ejection time is over and until a probe answered. */
+export type RouteState = 'closed' | 'open' | 'half_open';
+
+/**
+ * What the planner reads (the same shape as policy's `HealthView`, which execute may not import).
+ * `epoch` changes whenever any route's state changes, including an ejection running out.
+ */
+export interface RouteHealthView {
+  readonly epoch: number;
+  state(routeId: string): RouteState;
+  /** Exponentially weighted moving average of time to first byte, ms; null before any sample. */
+  latencyMs(routeId: string): number | null;
+}
+
+/** How a request was let onto a route: normally, or as the one probe of a half-open route. */
+export type Admission = 'pass' | 'probe';
+
+export interface OutlierOptions {
+  /** Consecutive failures (that count against health) that eject a route. */
+  consecutiveFailures: number;
+  /** Ejection time of a first ejection; the n-th ejection in a row lasts n times this. */
+  baseEjectionMs: number;
+  /** Longest ejection. */
+  maxEjectionMs: number;
+  /** While closed, the ejection count drops by one per this much time (Envoy's `interval`). */
+  decayIntervalMs: number;
+}
+
+/** Envoy's defaults. */
+export const DEFAULT_OUTLIER_OPTIONS: OutlierOptions = {
+  consecutiveFailures: 5,
+  baseEjectionMs: 30_000,
+  maxEjectionMs: 300_000,
+  decayIntervalMs: 10_000,
+};
+
+export interface RouteHealthOptions {
+  outlier?: Partial<OutlierOptions>;
+  /** Weight of the newest time-to-first-byte sample, 0 < alpha <= 1 (default 0.3). */
+  latencyEwmaAlpha?: number;
+  /** How many recent outcomes the error rate is computed over (default 100). */
+  errorWindow?: number;
+  /** Milliseconds since the epoch; injected by tests. */
+  now?: () => number;
+}
+
+/** One route's health, as `GET /admin/routes` shows it. */
+export interface RouteHealthSnapshot {
+  route: string;
+  state: RouteState;
+  /** Ejections in a row, as decayed by healthy time: the next ejection lasts (this + 1) x base. */
+  ejections: number;
+  consecutive_failures: number;
+  /** Failed share of the last outcomes (successes and failures that count against health); null before any. */
+  error_rate: number | null;
+  latency_ewma_ms: number | null;
+  /** ISO time the ejection ends, while open. */
+  ejected_until: string | null;
+}
+
+interface RouteRecord {
+  state: RouteState;
+  consecutiveFailures: number;
+  /** The ejection multiplier as of `closedAt` (decays from there while closed). */
+  ejections: number;
+  closedAt: number;
+  ejectedUntil: number;
+  probeInFlight: boolean;
+  latencyEwmaMs: number | null;
+  /** Ring of recent outcomes, 1 = failure. */
+  outcomes: Uint8Array;
+  outcomeCount: number;
+  outcomeNext: number;
+  failuresInWindow: number;
+}
+
+/** Health of every route the executor has used. Long-lived: one per gateway process. */
+export class RouteHealth implements RouteHealthView {
+  readonly #routes = new Map<string, RouteRecord>();
+  readonly #outlier: OutlierOptions;
+  readonly #alpha: number;
+  readonly #errorWindow: number;
+  readonly #now: () => number;
+  /** Ejections this many in a row already last `maxEjectionMs`; counting further would only slow the decay. */
+  readonly #maxEjections: number;
+  #epoch = 0;
+  /** Earliest end of a running ejection, so that the open -> half_open check is one comparison until then. */
+  #nextExpiry = Infinity;
+
+  constructor(options: RouteHealthOptions = {}) {
+    this.#outlier = { ...DEFAULT_OUTLIER_OPTIONS, ...options.outlier };
+    this.#alpha = options.latencyEwmaAlpha ?? 0.3;
+    this.#errorWindow = options.errorWindow ?? 100;
+    this.#now = options.now ?? Date.now;
+    this.#maxEjections = Math.max(1, Math.ceil(this.#outlier.maxEjectionMs / this.#outlier.baseEjectionMs));
+  }
+
+  /** Changes on every state change of any route (ejected, ejection over, probe closed or re-ejected). */
+  get epoch(): number {
+    this.#refresh();
+    return this.#epoch;
+  }
+
+  state(routeId: string): RouteState {
+    this.#refresh();
+    return this.#routes.get(routeId)?.state ?? 'closed';
+  }
+
+  latencyMs(routeId: string): number | null {
+    return this.#routes.get(routeId)?.latencyEwmaMs ?? null;
+  }
+
+  /** Whether a request may use the route now: null while ejected, and while a half-open route's probe is out. */
+  admit(routeId: string): Admission | null {
+    this.#refresh();
+    const record = this.#routes.get(routeId);
+    if (record === undefined || record.state === 'closed') return 'pass';
+    if (record.state === 'open' || record.probeInFlight) return null;
+    record.probeInFlight = true;
+    return 'probe';
+  }
+
+  /** The route answered well. Only the probe closes a half-open route; older requests still under way do not. */
+  recordSuccess(routeId: string, admission: Admission): void {
+    const record = this.#record(routeId);
+    record.consecutiveFailures = 0;
+    this.#pushOutcome(record, 0);
+    if (admission === 'probe' && record.state === 'half_open') {
+      record.state = 'closed';
+      record.probeInFlight = false;
+      record.closedAt = this.#now();
+      this.#epoch += 1;
+    }
+  }
+
+  /** The route failed in a way that says something about its health (see countsAgainstHealth). */
+  recordFailure(routeId: string, admission: Admission): void {
+    const record = this.#record(routeId);
+    record.consecutiveFailures += 1;
+    this.#pushOutcome(record, 1);
+    if (admission === 'probe' && record.state === 'half_open') this.#eject(record);
+    else if (record.state === 'closed' && record.consecutiveFailures >= this.#outlier.consecutiveFailures) this.#eject(record);
+  }
+
+  /** The attempt ended without saying anything about the route (client gone, request refused, budget spent). */
+  release(routeId: string, admission: Admission): void {
+    if (admission !== 'probe') return;
+    const record = this.#routes.get(routeId);
+    if (record !== undefined) record.probeInFlight = false;
+  }
+
+  /** A time-to-first-byte sample of a successful answer. */
+  recordLatency(routeId: string, ms: number): void {
+    const record = this.#record(routeId);
+    record.latencyEwmaMs = record.latencyEwmaMs === null ? ms : this.#alpha * ms + (1 - this.#alpha) * record.latencyEwmaMs;
+  }
+
+  /** The given routes' health (routes never used are closed with no samples), or every route used so far. */
+  snapshot(routeIds?: Iterable<string>): RouteHealthSnapshot[] {
+    this.#refresh();
+    const now = this.#now();
+    const ids = routeIds === undefined ? [...this.#routes.keys()] : [...routeIds];
+    return ids.map((routeId): RouteHealthSnapshot => {
+      const record = this.#routes.get(routeId);
+      if (record === undefined) {
+        return { route: routeId, state: 'closed', ejections: 0, consecutive_failures: 0, error_rate: null, latency_ewma_ms: null, ejected_until: null };
+      }
+      return {
+        route: routeId,
+        state: record.state,
+        ejections: this.#ejections(record, now),
+        consecutive_failures: record.consecutiveFailures,
+        error_rate: record.outcomeCount === 0 ? null : record.failuresInWindow / record.outcomeCount,
+        latency_ewma_ms: record.latencyEwmaMs === null ? null : Math.round(record.latencyEwmaMs * 10) / 10,
+        ejected_until: record.state === 'open' ? new Date(record.ejectedUntil).toISOString() : null,
+      };
+    });
+  }
+
+  #eject(record: RouteRecord): void {
+    const now = this.#now();
+    record.ejections = Math.min(this.#ejections(record, now) + 1, this.#maxEjections);
+    record.state = 'open';
+    record.probeInFlight = false;
+    record.ejectedUntil = now + Math.min(this.#outlier.baseEjectionMs * record.ejections, this.#outlier.maxEjectionMs);
+    this.#nextExpiry = Math.min(this.#nextExpiry, record.ejectedUntil);
+    this.#epoch += 1;
+  }
+
+  /** The ejection multiplier now: while closed it drops by one per healthy decay interval. */
+  #ejections(record: RouteRecord, now: number): number {
+    if (record.state !== 'closed') return record.ejections;
+    const decayed = Math.floor((now - record.closedAt) / this.#outlier.decayIntervalMs);
+    return Math.max(0, record.ejections - decayed);
+  }
+
+  /** Turns ejections whose time is over into half-open routes. */
+  #refresh(): void {
+    const now = this.#now();
+    if (now < this.#nextExpiry) return;
+    let next = Infinity;
+    for (const record of this.#routes.values()) {
+      if (record.state !== 'open') continue;
+      if (record.ejectedUntil <= now) {
+        record.state = 'half_open';
+        this.#epoch += 1;
+      } else next = Math.min(next, record.ejectedUntil);
+    }
+    this.#nextExpiry = next;
+  }
+
+  #pushOutcome(record: RouteRecord, failed: 0 | 1): void {
+    if (record.outcomeCount === this.#errorWindow) record.failuresInWindow -= record.outcomes[record.outcomeNext] ?? 0;
+    else record.outcomeCount += 1;
+    record.outcomes[record.outcomeNext] = failed;
+    record.failuresInWindow += failed;
+    record.outcomeNext = (record.outcomeNext + 1) % this.#errorWindow;
+  }
+
+  #record(routeId: string): RouteRecord {
+    let record = this.#routes.get(routeId);
+    if (record === undefined) {
+      record = {
+        state: 'closed',
+        consecutiveFailures: 0,
+        ejections: 0,
+        closedAt: this.#now(),
+        ejectedUntil: 0,
+        probeInFlight: false,
+        latencyEwmaMs: null,
+        outcomes: new Uint8Array(this.#errorWindow),
+        outcomeCount: 0,
+        outcomeNext: 0,
+        failuresInWindow: 0,
+      };
+      this.#routes.set(routeId, record);
+    }
+    return record;
+  }
+}

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { chatCompletionRequestSchema, embeddingRequestSchema } from '../wire/index.ts';
+import { deriveEmbeddingNeeds, deriveRequestNeeds } from './derive-request-needs.ts';
+
+const chat = (body: Record<string, unknown>) => chatCompletionRequestSchema.parse({ model: 'gpt-5.5', messages: [{ role: 'user', content: 'Hello' }], ...body });
+const plainTokens = 3 + 3 + countTokens('user') + countTokens('Hello');
+
+describe('deriveRequestNeeds', () => {
+  const cases: { name: string; body: Record<string, unknown>; capabilities?: string[]; parameters?: string[]; maxOutputTokens?: number | null }[] = [
+    { name: 'a plain request needs nothing', body: {}, capabilities: [], parameters: [], maxOutputTokens: null },
+    {
+      name: 'tools -> tools',
+      body: { tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }] },
+      capabilities: ['tools'],
+      parameters: ['tools'],
+    },
+    { name: 'an empty tools list needs no tools', body: { tools: [] }, capabilities: [] },
+    {
+      name: 'an image part -> vision',
+      body: { messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }] },
+      capabilities: ['vision'],
+    },
+    {
+      name: 'json_schema response format -> json_schema (json_object needs nothing)',
+      body: { response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object' } } } },
+      capabilities: ['json_schema'],
+      parameters: ['response_format'],
+    },
+    { name: 'json_object needs no capability', body: { response_format: { type: 'json_object' } }, capabilities: [] },
+    { name: 'stream -> streaming; stream is not a parameter', body: { stream: true, stream_options: { include_usage: true } }, capabilities: ['streaming'], parameters: ['stream_options'] },
+    { name: 'max_completion_tokens first', body: { max_completion_tokens: 100, max_tokens: 50 }, maxOutputTokens: 100, parameters: ['max_completion_tokens', 'max_tokens'] },
+    { name: 'else max_tokens', body: { max_tokens: 50 }, maxOutputTokens: 50 },
+    { name: 'parameters: set fields, not null ones, never crossway', body: { temperature: 0.2, n: 2, top_p: null, logprobs: true, crossway: { regions: ['eu'] } }, parameters: ['logprobs', 'n', 'temperature'] },
+  ];
+  for (const testCase of cases) {
+    it(testCase.name, () => {
+      const needs = deriveRequestNeeds(chat(testCase.body));
+      if (testCase.capabilities !== undefined) assert.deepEqual(needs.capabilities, testCase.capabilities);
+      if (testCase.parameters !== undefined) assert.deepEqual(needs.parameters, testCase.parameters);
+      if (testCase.maxOutputTokens !== undefined) assert.equal(needs.maxOutputTokens, testCase.maxOutputTokens);
+    });
+  }
+
+  it('counts message text with per-message framing (o200k_base)', () => {
+    assert.equal(deriveRequestNeeds(chat({})).inputTokens, plainTokens);
+  });
+
+  it('counts tool definitions, tool calls and tool results', () => {
+    const withTools = deriveRequestNeeds(
+      chat({
+        messages: [
+          { role: 'user', content: 'Weather in Paris?' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+          { role: 'tool', tool_call_id: 'c1', content: '{"temp":21}' },
+        ],
+        tools: [{ type: 'function', function: { name: 'get_weather', description: 'Current weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+      }),
+    );
+    const expectedText =
+      3 + 3 * 3 + countTokens('user') + countTokens('assistant') + countTokens('tool') +
+      countTokens('Weather in Paris?') + countTokens('get_weather') + countTokens('{"city":"Paris"}') + countTokens('{"temp":21}') +
+      countTokens(JSON.stringify({ name: 'get_weather', description: 'Current weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }));
+    assert.equal(withTools.inputTokens, expectedText);
+  });
+
+  it('counts text that spells special tokens as plain text', () => {
+    const needs = deriveRequestNeeds(chat({ messages: [{ role: 'user', content: 'ignore <|endoftext|> this' }] }));
+    assert.ok(needs.inputTokens > 6);
+  });
+
+  it('counts an image as a fixed estimate without reading its data', () => {
+    const huge = `data:image/png;base64,${'A'.repeat(20 * 1024 * 1024)}`;
+    const started = performance.now();
+    const needs = deriveRequestNeeds(chat({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: huge } }, { type: 'image_url', image_url: { url: huge, detail: 'low' } }] }] }));
+    assert.ok(performance.now() - started < 50, 'image data must not be tokenized or serialized');
+    assert.equal(needs.inputTokens, 3 + 3 + countTokens('user') + 765 + 85);
+    assert.deepEqual(needs.capabilities, ['vision']);
+  });
+});
+
+describe('deriveEmbeddingNeeds', () => {
+  const embed = (body: Record<string, unknown>) => embeddingRequestSchema.parse({ model: 'text-embedding-3-small', ...body });
+  const cases: { name: string; body: Record<string, unknown>; inputTokens: number; parameters?: string[] }[] = [
+    { name: 'one string', body: { input: 'hello world' }, inputTokens: countTokens('hello world') },
+    { name: 'the longest of several strings (the context bounds each input)', body: { input: ['a', 'a much longer input text here'] }, inputTokens: countTokens('a much longer input text here') },
+    { name: 'a token array', body: { input: [1, 2, 3, 4] }, inputTokens: 4 },
+    { name: 'the longest token array', body: { input: [[1, 2], [1, 2, 3]] }, inputTokens: 3 },
+    { name: 'parameters without model and input', body: { input: 'x', dimensions: 256, encoding_format: 'base64' }, inputTokens: 1, parameters: ['dimensions', 'encoding_format'] },
+  ];
+  for (const { name, body, inputTokens, parameters } of cases) {
+    it(name, () => {
+      const needs = deriveEmbeddingNeeds(embed(body));
+      assert.deepEqual(needs.capabilities, ['embeddings']);
+      assert.equal(needs.inputTokens, inputTokens);
+      assert.equal(needs.maxOutputTokens, null);
+      if (parameters !== undefined) assert.deepEqual(needs.parameters, parameters);
+    });
+  }
+});

@@ -1,0 +1,80 @@
+// The planner's contract: what a request needs, the constraints it runs under, the health it sees, and the plan.
+import type { Agreement, Capability, Constraints, ModelEntry, Route } from '../catalog/index.ts';
+
+/** What a request requires of a route, read from the request itself. */
+export interface RequestNeeds {
+  /** Capabilities the request uses: tools -> `tools`, image parts -> `vision`, json_schema -> `json_schema`, stream -> `streaming`. */
+  capabilities: Capability[];
+  /** Estimated input tokens (real tokenizer). */
+  inputTokens: number;
+  /** Requested max output tokens, when the request sets one. */
+  maxOutputTokens: number | null;
+  /** Top-level request parameters the client set (for `require_parameters`). */
+  parameters: string[];
+}
+
+/** Health of the routes as the executor sees it. */
+export interface HealthView {
+  /** Changes whenever any route's state changes; plans are cached per epoch. */
+  readonly epoch: number;
+  state(routeId: string): 'closed' | 'open' | 'half_open';
+  /** Exponentially weighted moving average of time to first byte, ms; null before any sample. */
+  latencyMs(routeId: string): number | null;
+}
+
+/** Why a route was not kept. */
+export type RejectionCode =
+  | 'not_yet_available'
+  | 'expired'
+  | 'region'
+  | 'compliance'
+  | 'capability'
+  | 'context_window'
+  | 'price'
+  | 'circuit_open'
+  | 'provider_excluded'
+  | 'first_ship_window'
+  | 'license'
+  | 'parameter_unsupported';
+
+export interface RejectionReason {
+  code: RejectionCode;
+  /** Human-readable detail naming the date, region, tag, capability or primary concerned. */
+  detail: string;
+}
+
+export interface KeptRoute {
+  route: Route;
+  /** 1-based position in the plan. */
+  rank: number;
+  /** Why it sits where it does (e.g. `right of first refusal: azure`, `price 5.00/30.00`). */
+  basis: string;
+}
+
+export interface RejectedRoute {
+  route: Route;
+  reasons: RejectionReason[];
+}
+
+/** The result of planning one request for one model. */
+export interface Plan {
+  model: string;
+  /** ISO timestamp the plan was made for. */
+  at: string;
+  /** The effective constraints (tenant policy narrowed by the request). */
+  constraints: Constraints;
+  kept: KeptRoute[];
+  rejected: RejectedRoute[];
+}
+
+export interface PlanInput {
+  model: ModelEntry;
+  /** The model's routes in catalog order. */
+  routes: Route[];
+  needs: RequestNeeds;
+  /** Effective constraints (see mergeConstraints). */
+  constraints: Constraints;
+  agreements: Agreement[];
+  health: HealthView;
+  now: Date;
+}

@@ -1,0 +1,87 @@
+// Routing decisions, kept for `GET /v1/crossway/decisions/{id}`: recorded off the hot path through group commit,
+// readable at once (from the queue until committed), and pruned after the retention window.
+import { randomUUID } from 'node:crypto';
+import { BatchWriter, type BatchWriterLogger, type BatchWriterOptions, type BatchWriterStats, type DecisionRecord, type DecisionRow, type Store } from '../store/index.ts';
+
+export interface DecisionLogOptions extends Omit<BatchWriterOptions, 'label'> {
+  /** How long a decision stays readable (the catalog's `decisions.retention_hours`); default 24. */
+  retentionHours?: number;
+  /** How often decisions older than the retention are deleted; default every 10 minutes (and once at start). */
+  pruneIntervalMs?: number;
+  /** The clock (tests). */
+  now?: () => Date;
+  logger?: BatchWriterLogger;
+}
+
+/** A fresh decision id, as sent in `x-crossway-decision`. */
+export function createDecisionId(): string {
+  return `dec_${randomUUID().replaceAll('-', '')}`;
+}
+
+/** The gateway's decision log: `record()` queues, `get()` reads, a timer prunes. Long-lived: close() it at shutdown. */
+export class DecisionLog {
+  readonly #store: Pick<Store, 'getDecision' | 'pruneDecisions'>;
+  readonly #writer: BatchWriter<DecisionRow>;
+  readonly #retentionMs: number;
+  readonly #now: () => Date;
+  readonly #logger: BatchWriterLogger;
+  readonly #pruneTimer: NodeJS.Timeout;
+  #pruning: Promise<number> | undefined;
+
+  /** Call after the store's migrations ran: the first prune starts at once. */
+  constructor(store: Pick<Store, 'insertDecisions' | 'getDecision' | 'pruneDecisions'>, options: DecisionLogOptions = {}) {
+    const { retentionHours = 24, pruneIntervalMs = 10 * 60_000, now = () => new Date(), logger = console, ...writerOptions } = options;
+    this.#store = store;
+    this.#writer = new BatchWriter((rows, insertOptions) => store.insertDecisions(rows, insertOptions), { ...writerOptions, logger, label: 'decision log' });
+    this.#retentionMs = retentionHours * 3_600_000;
+    this.#now = now;
+    this.#logger = logger;
+    this.#pruneTimer = setInterval(() => this.#pruneInBackground(), pruneIntervalMs);
+    // Pruning is housekeeping: it must not keep the process alive.
+    this.#pruneTimer.unref();
+    this.#pruneInBackground();
+  }
+
+  get stats(): BatchWriterStats {
+    return this.#writer.stats;
+  }
+
+  /** Queues a decision; never waits for the database and never throws. */
+  record(record: DecisionRecord): void {
+    this.#writer.record({ created_at: this.#now().toISOString(), record });
+  }
+
+  /** The decision with this id, recorded a moment ago (still queued) or earlier (stored); null when unknown or pruned. */
+  async get(id: string): Promise<DecisionRecord | null> {
+    // The queue first: a client may ask right after its response, before the batch commits. Checking it before the
+    // store cannot miss a decision, which moves from the queue to the store and never back.
+    const pending = this.#writer.findPending((row) => row.record.id === id);
+    if (pending !== undefined) return pending.record;
+    return this.#store.getDecision(id);
+  }
+
+  /** Deletes the stored decisions older than the retention window now; resolves with how many went. */
+  prune(): Promise<number> {
+    // One prune at a time: a slow delete must not pile up behind the timer.
+    this.#pruning ??= this.#store
+      .pruneDecisions(new Date(this.#now().getTime() - this.#retentionMs).toISOString())
+      .finally(() => (this.#pruning = undefined));
+    return this.#pruning;
+  }
+
+  /** Resolves once every recorded decision is stored. */
+  flush(): Promise<void> {
+    return this.#writer.flush();
+  }
+
+  /** Stops pruning and stores what is queued; decisions recorded afterwards are dropped. */
+  async close(): Promise<void> {
+    clearInterval(this.#pruneTimer);
+    await this.#pruning?.catch(() => {});
+    await this.#writer.close();
+  }
+
+  #pruneInBackground(): void {
+    this.prune().catch((error: unknown) => this.#logger.error({ err: error }, 'decision log prune failed; retried at the next interval'));
+  }
+}

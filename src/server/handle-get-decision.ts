@@ -1,0 +1,21 @@
+// GET /v1/crossway/decisions/{id}: the routing decision behind a response (its `x-crossway-decision` header), as JSON.
+import { NotFoundError } from '../wire/index.ts';
+import type { Exchange, GatewayContext } from './gateway-types.ts';
+import { sendJson } from './send-json.ts';
+
+// Decision ids are `dec_` + 32 hex digits; anything far longer is not one and is not worth a lookup.
+const MAX_ID_LENGTH = 128;
+
+/**
+ * One decision by id. Any valid key may read it: until virtual keys exist every valid key is the master key.
+ * Unknown and pruned decisions are the same 404 (OpenAI's shape, code `decision_not_found`).
+ */
+export async function handleGetDecision(gateway: GatewayContext, exchange: Exchange, params: Record<string, string>): Promise<void> {
+  const id = params.rest ?? '';
+  const record = id.length > MAX_ID_LENGTH || id.includes('/') ? null : await gateway.decisions.get(id);
+  if (record === null) {
+    const hours = gateway.catalog.config.decisions.retention_hours;
+    throw new NotFoundError(`No decision with id '${id.slice(0, MAX_ID_LENGTH)}': unknown, or older than the ${hours} hours decisions are kept.`, 'decision_not_found');
+  }
+  sendJson(exchange.res, 200, record);
+}

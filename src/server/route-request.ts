@@ -1,0 +1,66 @@
+// Plans a request over its model (and fallback models), runs the plan, and records the decision: the policy step
+// between a validated request and the executor.
+import type { Constraints, Route } from '../catalog/index.ts';
+import type { Executed } from '../execute/index.ts';
+import { describeEmptyPlan, mergeConstraints, readRequestConstraints, type Plan, type RequestNeeds } from '../policy/index.ts';
+import type { Attempt } from '../execute/index.ts';
+import { CrosswayError, NoRouteAvailableError } from '../wire/index.ts';
+import type { Exchange, GatewayContext } from './gateway-types.ts';
+import { resolveModel } from './resolve-model.ts';
+import { createDecisionId } from './decision-log.ts';
+import { toDecisionRecord } from './to-decision-record.ts';
+
+export interface RoutingInput {
+  kind: 'chat' | 'embedding';
+  model: string;
+  /** The request's `models` fallback list (OpenRouter style); the primary model may or may not repeat in it. */
+  fallbackModels: readonly string[] | undefined;
+  /** The request's `crossway` object. */
+  preferences: unknown;
+  needs: RequestNeeds;
+}
+
+/**
+ * Runs `execute` over the planned routes of the first model that has any, moving to the next model of the fallback
+ * list when a model has no route that may serve or every route failed. Sets `x-crossway-decision` on the response.
+ */
+export async function routeRequest<T>(
+  gateway: GatewayContext,
+  exchange: Exchange,
+  input: RoutingInput,
+  execute: (routes: Route[], onAttempt: (attempt: Attempt) => void) => Promise<Executed<T>>,
+): Promise<Executed<T>> {
+  const decisionId = createDecisionId();
+  exchange.res.setHeader('x-crossway-decision', decisionId);
+  const constraints = mergeConstraints(gateway.catalog.config.policy, readRequestConstraints({ crossway: input.preferences }, exchange.req.headers));
+  const allowFallbacks = constraints.allow_fallbacks !== false;
+  const names = [input.model, ...(input.fallbackModels ?? []).filter((name) => name !== input.model)];
+  let lastError: CrosswayError | null = null;
+  // One decision per request: with fallback models it shows the last model's plan and every model's attempts.
+  let lastPlan: Plan | null = null;
+  const attempts: Attempt[] = [];
+  try {
+    for (const [index, name] of names.entries()) {
+      const { model, routes } = resolveModel(gateway.catalog, name, input.kind);
+      lastPlan = gateway.planCache.planCached(
+        { model, routes, needs: input.needs, constraints, agreements: gateway.catalog.agreements, health: gateway.executor.health, now: gateway.now() },
+        gateway.catalog.version,
+      );
+      if (lastPlan.kept.length === 0) {
+        lastError = describeEmptyPlan(lastPlan);
+        continue;
+      }
+      const planned = lastPlan.kept.map((kept) => kept.route);
+      try {
+        return await execute(allowFallbacks ? planned : planned.slice(0, 1), (attempt) => attempts.push(attempt));
+      } catch (error) {
+        const isLast = index === names.length - 1;
+        if (isLast || !allowFallbacks || !(error instanceof NoRouteAvailableError)) throw error;
+        lastError = error;
+      }
+    }
+    throw lastError ?? new NoRouteAvailableError(input.model, []);
+  } finally {
+    if (lastPlan !== null) gateway.decisions.record(toDecisionRecord(decisionId, { ...lastPlan, constraints }, attempts));
+  }
+}

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { routeSchema } from '../catalog/index.ts';
+import type { Plan } from '../policy/index.ts';
+import { toDecisionAttempt, toDecisionRecord, type ExecutedAttempt } from './to-decision-record.ts';
+
+const route = (id: string, provider: string, region: string) =>
+  routeSchema.parse({ id, model: 'gpt-5.6', provider, endpoint: 'https://example.invalid', region, auth: { type: 'none' } });
+
+const plan: Plan = {
+  model: 'gpt-5.6',
+  at: '2026-11-15T00:00:00.000Z',
+  constraints: { regions: ['us'], providers: { ignore: ['vertex'] } },
+  kept: [{ route: route('azure-eastus2-gpt-5.6', 'azure', 'eastus2'), rank: 1, basis: 'first-ship window: azure' }],
+  rejected: [
+    {
+      route: route('bedrock-us-east-2-gpt-5.6', 'bedrock', 'us-east-2'),
+      reasons: [{ code: 'first_ship_window', detail: 'only azure serves gpt-5.6 until 2026-12-01' }],
+    },
+  ],
+};
+
+describe('toDecisionRecord', () => {
+  it('keeps ids, providers, regions, ranks and reasons, and no route internals', () => {
+    const attempts: ExecutedAttempt[] = [
+      { route: 'azure-eastus2-gpt-5.6', status: 503, code: 'upstream_error', message: 'overloaded', latencyMs: 12.4 },
+      { route: 'azure-eastus2-gpt-5.6', status: 200, code: 'ok', message: 'ok', latencyMs: 80.6 },
+    ];
+    const record = toDecisionRecord('dec_1', plan, attempts);
+    assert.deepEqual(record, {
+      id: 'dec_1',
+      model: 'gpt-5.6',
+      at: '2026-11-15T00:00:00.000Z',
+      constraints: { regions: ['us'], providers: { ignore: ['vertex'] } },
+      kept: [{ route: 'azure-eastus2-gpt-5.6', provider: 'azure', region: 'eastus2', rank: 1, basis: 'first-ship window: azure' }],
+      rejected: [
+        {
+          route: 'bedrock-us-east-2-gpt-5.6',
+          provider: 'bedrock',
+          region: 'us-east-2',
+          reasons: [{ code: 'first_ship_window', detail: 'only azure serves gpt-5.6 until 2026-12-01' }],
+        },
+      ],
+      attempts: [
+        { route: 'azure-eastus2-gpt-5.6', status: 503, latency_ms: 12, error: 'upstream_error: overloaded' },
+        { route: 'azure-eastus2-gpt-5.6', status: 200, latency_ms: 81, error: null },
+      ],
+    });
+    // Plain JSON: what is stored is what is served.
+    assert.deepEqual(JSON.parse(JSON.stringify(record)), record);
+    assert.doesNotMatch(JSON.stringify(record), /example\.invalid/);
+  });
+
+  it('records a plan that was never run with no attempts', () => {
+    assert.deepEqual(toDecisionRecord('dec_2', { ...plan, kept: [] }, []).attempts, []);
+  });
+});
+
+describe('toDecisionAttempt', () => {
+  const cases: { name: string; attempt: ExecutedAttempt; error: string | null }[] = [
+    { name: 'a 200 is a success', attempt: { route: 'r', status: 200, code: 'ok', message: 'ok', latencyMs: 1 }, error: null },
+    { name: 'a 429 names its code', attempt: { route: 'r', status: 429, code: 'rate_limit_exceeded', message: 'slow down', latencyMs: 1 }, error: 'rate_limit_exceeded: slow down' },
+    { name: 'a timeout names its code', attempt: { route: 'r', status: 504, code: 'upstream_timeout', message: 'no answer in 5000 ms', latencyMs: 5000 }, error: 'upstream_timeout: no answer in 5000 ms' },
+  ];
+  for (const { name, attempt, error } of cases) {
+    it(name, () => assert.equal(toDecisionAttempt(attempt).error, error));
+  }
+});

@@ -1,0 +1,53 @@
+// A routing decision as stored and served at GET /v1/crossway/decisions/{id}: plain JSON data, so that the store
+// needs nothing from the planner to keep it.
+
+/** A route the plan kept, in the order it would be tried. */
+export interface DecisionKeptRoute {
+  route: string;
+  provider: string;
+  region: string;
+  /** 1-based position in the plan. */
+  rank: number;
+  /** Why it sits where it does (e.g. `right of first refusal: azure`). */
+  basis: string;
+}
+
+/** A route the plan rejected, with every reason. */
+export interface DecisionRejectedRoute {
+  route: string;
+  provider: string;
+  region: string;
+  reasons: { code: string; detail: string }[];
+}
+
+/** One try of one route while serving the request. */
+export interface DecisionAttempt {
+  route: string;
+  /** HTTP status the route answered with (or the gateway's status for a connection failure or timeout). */
+  status: number;
+  latency_ms: number;
+  /** `code: message` of the failure; null when the attempt succeeded. */
+  error: string | null;
+}
+
+/** Everything Crossway decided for one request: the plan it made and what happened when it ran it. */
+export interface DecisionRecord {
+  /** The id sent to the client in `x-crossway-decision`. */
+  id: string;
+  /** The model the plan was made for. */
+  model: string;
+  /** ISO timestamp the plan was made for. */
+  at: string;
+  /** The effective constraints (policy narrowed by the request), as JSON. */
+  constraints: Record<string, unknown>;
+  kept: DecisionKeptRoute[];
+  rejected: DecisionRejectedRoute[];
+  attempts: DecisionAttempt[];
+}
+
+/** A decision as written to the store. */
+export interface DecisionRow {
+  /** When it was recorded, in `Date.prototype.toISOString()` form; retention is counted from it. */
+  created_at: string;
+  record: DecisionRecord;
+}
