@@ -1,5 +1,6 @@
 // `crossway routes`: the routes of a configuration, as a table.
 import { loadCatalogFile } from '../catalog/index.ts';
+import { formatTable } from './format-table.ts';
 
 /** Prints one line per route. */
 export async function runRoutes(args: { config?: string }): Promise<number> {
@@ -20,7 +21,3 @@ export async function runRoutes(args: { config?: string }): Promise<number> {
   return 0;
 }
 
-function formatTable(rows: string[][]): string {
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
-}

@@ -118,7 +118,11 @@ function fieldsOf(error: OpenAIErrorObject, statusCode: number | null): Upstream
 
 /** Maps a non-2xx OpenAI-wire reply to an UpstreamError with the upstream status and the cloud's message. */
 export function mapOpenAIError(status: number, headers: UpstreamHeaders, body: Uint8Array, route: Route): UpstreamError {
-  const fields = readOpenAIErrorBody(body, status);
+  return toOpenAIUpstreamError(readOpenAIErrorBody(body, status), status, headers, route);
+}
+
+/** The UpstreamError for an OpenAI-shaped error body's fields, with OpenAI's retry rules (shared by OpenAI-wire clouds). */
+export function toOpenAIUpstreamError(fields: UpstreamErrorFields, status: number, headers: UpstreamHeaders, route: Route): UpstreamError {
   return new UpstreamError(fields.message, {
     route: route.id,
     status,

@@ -10,6 +10,7 @@ import {
   mapOpenAIErrorType,
   mapOpenAIStreamError,
   readOpenAIErrorValue,
+  toOpenAIUpstreamError,
   type UpstreamErrorFields,
 } from '../openai/index.ts';
 import { parseRetryAfterMs } from '../parse-retry-after.ts';
@@ -82,16 +83,7 @@ export function mapVertexError(status: number, headers: UpstreamHeaders, body: U
   const value = unwrapArray(parseJson(text));
   const google = googleErrorEnvelopeSchema.safeParse(value);
   if (google.success) return googleError(google.data.error, status, parseRetryAfterMs(headers), route);
-  const fields = readOpenAIErrorValue(value) ?? unreadable(text, status);
-  return new UpstreamError(fields.message, {
-    route: route.id,
-    status,
-    code: fields.code,
-    type: mapOpenAIErrorType(fields.type, status),
-    param: fields.param,
-    retryable: isRetryableOpenAIStatus(status),
-    retryAfterMs: parseRetryAfterMs(headers),
-  });
+  return toOpenAIUpstreamError(readOpenAIErrorValue(value) ?? unreadable(text, status), status, headers, route);
 }
 
 /**
