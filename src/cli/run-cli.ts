@@ -1,11 +1,6 @@
 // The `crossway` command: serve, demo, emulate, routes, plan.
 import { parseArgs } from 'node:util';
 import { CatalogError } from '../catalog/index.ts';
-import { runDemo } from './run-demo.ts';
-import { runEmulate } from './run-emulate.ts';
-import { runPlan } from './run-plan.ts';
-import { runRoutes } from './run-routes.ts';
-import { runServe } from './run-serve.ts';
 import { UsageError } from './usage-error.ts';
 
 const USAGE = `Usage: crossway <command> [options]
@@ -29,19 +24,20 @@ Commands:
 
 /** Runs one command; resolves with the process exit code (long-running commands resolve on shutdown). */
 export async function runCli(argv: string[]): Promise<number> {
+  // Each command is loaded when run: `serve` must not carry the emulators, the demo or the planner's CLI in memory.
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'serve':
-        return await runServe(parse(rest, { config: 'string', port: 'string', host: 'string' }));
+        return await (await import('./run-serve.ts')).runServe(parse(rest, { config: 'string', port: 'string', host: 'string' }));
       case 'demo':
-        return await runDemo(parse(rest, { port: 'string', host: 'string' }));
+        return await (await import('./run-demo.ts')).runDemo(parse(rest, { port: 'string', host: 'string' }));
       case 'emulate':
-        return await runEmulate(parse(rest, { 'base-port': 'string', only: 'string', host: 'string' }));
+        return await (await import('./run-emulate.ts')).runEmulate(parse(rest, { 'base-port': 'string', only: 'string', host: 'string' }));
       case 'routes':
-        return await runRoutes(parse(rest, { config: 'string' }));
+        return await (await import('./run-routes.ts')).runRoutes(parse(rest, { config: 'string' }));
       case 'plan':
-        return await runPlan(rest);
+        return await (await import('./run-plan.ts')).runPlan(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -107,7 +107,10 @@ export class Executor {
       const adapter = this.#options.adapterFor(route);
       const response = await this.#send(adapter.prepareChat(request, route), route, attempt);
       let usage: Usage | null = null;
-      const translated = adapter.streamChat(response.body, route, {
+      // The adapter stops reading at the stream's end marker; the body must then be drained, not destroyed, so that
+      // the keep-alive connection goes back to the pool (destroying it also costs an AbortError per stream).
+      const upstreamBody = response.body.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>;
+      const translated = adapter.streamChat(upstreamBody, route, {
         includeUsage: options.includeUsage,
         onUsage: (reported) => {
           usage = reported;
@@ -122,7 +125,10 @@ export class Executor {
         throw error;
       }
       attempt.streamStarted();
-      const body = this.#continueStream(first, iterator, route, attempt, () => response.body.destroy());
+      const body = this.#continueStream(first, iterator, route, attempt, (completed) => {
+        if (completed) response.body.dump({ limit: 64 * 1024 }).catch(() => response.body.destroy());
+        else response.body.destroy();
+      });
       return { value: { body, usage: () => usage }, headers: response.headers, settledLater: true };
     });
   }
@@ -160,13 +166,14 @@ export class Executor {
     iterator: AsyncIterator<Uint8Array>,
     route: Route,
     attempt: AttemptControl,
-    destroyUpstream: () => void,
+    releaseUpstream: (completed: boolean) => void,
   ): AsyncGenerator<Uint8Array> {
     let finished = false;
+    let completed = false;
     try {
       if (!first.done) yield first.value;
       else {
-        finished = true;
+        finished = completed = true;
         attempt.settle(null);
         return;
       }
@@ -175,7 +182,7 @@ export class Executor {
         if (next.done) break;
         yield next.value;
       }
-      finished = true;
+      finished = completed = true;
       attempt.settle(null);
     } catch (error) {
       finished = true;
@@ -187,8 +194,8 @@ export class Executor {
         // The consumer stopped early (client disconnected): abort the upstream call right away.
         attempt.settle(new ClientClosedError());
       }
-      destroyUpstream();
       await iterator.return?.().catch(() => undefined);
+      releaseUpstream(completed);
     }
   }
 

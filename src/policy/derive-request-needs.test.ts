@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { chatCompletionRequestSchema, embeddingRequestSchema } from '../wire/index.ts';
+import type { RequestNeeds } from './plan-types.ts';
 import { deriveEmbeddingNeeds, deriveRequestNeeds } from './derive-request-needs.ts';
 
 const chat = (body: Record<string, unknown>) => chatCompletionRequestSchema.parse({ model: 'gpt-5.5', messages: [{ role: 'user', content: 'Hello' }], ...body });
@@ -44,7 +45,7 @@ describe('deriveRequestNeeds', () => {
   }
 
   it('counts message text with per-message framing (o200k_base)', () => {
-    assert.equal(deriveRequestNeeds(chat({})).inputTokens, plainTokens);
+    assert.equal(exactTokens(deriveRequestNeeds(chat({}))), plainTokens);
   });
 
   it('counts tool definitions, tool calls and tool results', () => {
@@ -62,12 +63,12 @@ describe('deriveRequestNeeds', () => {
       3 + 3 * 3 + countTokens('user') + countTokens('assistant') + countTokens('tool') +
       countTokens('Weather in Paris?') + countTokens('get_weather') + countTokens('{"city":"Paris"}') + countTokens('{"temp":21}') +
       countTokens(JSON.stringify({ name: 'get_weather', description: 'Current weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }));
-    assert.equal(withTools.inputTokens, expectedText);
+    assert.equal(exactTokens(withTools), expectedText);
   });
 
   it('counts text that spells special tokens as plain text', () => {
     const needs = deriveRequestNeeds(chat({ messages: [{ role: 'user', content: 'ignore <|endoftext|> this' }] }));
-    assert.ok(needs.inputTokens > 6);
+    assert.ok(exactTokens(needs) > 6);
   });
 
   it('counts an image as a fixed estimate without reading its data', () => {
@@ -75,7 +76,7 @@ describe('deriveRequestNeeds', () => {
     const started = performance.now();
     const needs = deriveRequestNeeds(chat({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: huge } }, { type: 'image_url', image_url: { url: huge, detail: 'low' } }] }] }));
     assert.ok(performance.now() - started < 50, 'image data must not be tokenized or serialized');
-    assert.equal(needs.inputTokens, 3 + 3 + countTokens('user') + 765 + 85);
+    assert.equal(exactTokens(needs), 3 + 3 + countTokens('user') + 765 + 85);
     assert.deepEqual(needs.capabilities, ['vision']);
   });
 });
@@ -93,9 +94,16 @@ describe('deriveEmbeddingNeeds', () => {
     it(name, () => {
       const needs = deriveEmbeddingNeeds(embed(body));
       assert.deepEqual(needs.capabilities, ['embeddings']);
-      assert.equal(needs.inputTokens, inputTokens);
+      assert.equal(exactTokens(needs), inputTokens);
       assert.equal(needs.maxOutputTokens, null);
       if (parameters !== undefined) assert.deepEqual(needs.parameters, parameters);
     });
   }
 });
+
+/** The exact count, after checking that the cheap figure is an upper bound of it. */
+function exactTokens(needs: RequestNeeds): number {
+  const exact = needs.exactInputTokens?.() ?? needs.inputTokens;
+  assert.ok(needs.inputTokens >= exact, `upper bound ${needs.inputTokens} >= exact ${exact}`);
+  return exact;
+}

@@ -2,7 +2,7 @@
 // the encoding of GPT-4o and later models), the output it asks for and the parameters it sets.
 // Token accounting follows OpenAI's cookbook "How to count tokens with tiktoken" (3 tokens of framing per message and
 // 3 to prime the reply) and the vision guide's image costs (platform.openai.com/docs/guides/images-vision).
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
 import type { Capability } from '../catalog/index.ts';
 import type { ChatCompletionRequest, EmbeddingRequest } from '../wire/index.ts';
 import type { RequestNeeds } from './plan-types.ts';
@@ -24,8 +24,32 @@ const EMBEDDING_FIELDS: ReadonlySet<string> = new Set(['model', 'input', 'crossw
 // Text from clients may contain special-token spellings (`<|endoftext|>`); they are counted as the plain text they are.
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
+type CountTokens = (text: string, options: typeof PLAIN_TEXT) => number;
+let countTokens: CountTokens | undefined;
+
+/**
+ * Exact o200k_base count. The tokenizer's tables cost ~55 MB of memory and ~50 ns per token, so they are loaded on
+ * first use only: most requests never need them (see deriveRequestNeeds).
+ */
 function tokensOf(text: string): number {
-  return text === '' ? 0 : countTokens(text, PLAIN_TEXT);
+  if (text === '') return 0;
+  countTokens ??= (createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as { countTokens: CountTokens }).countTokens;
+  return countTokens(text, PLAIN_TEXT);
+}
+
+/** An upper bound of the token count: every o200k_base token spans at least one UTF-8 byte. */
+function tokensAtMost(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/**
+ * The needs with `inputTokens` as a cheap upper bound (UTF-8 bytes) and `exactInputTokens()` for the real count:
+ * the planner counts exactly only when the bound does not fit a route's context window.
+ */
+function withLazyExactCount(derive: (count: (text: string) => number) => RequestNeeds): RequestNeeds {
+  const bound = derive(tokensAtMost);
+  let exact: number | undefined;
+  return { ...bound, exactInputTokens: () => (exact ??= derive(tokensOf).inputTokens) };
 }
 
 /**
@@ -39,13 +63,17 @@ function tokensOf(text: string): number {
  *   sorted.
  */
 export function deriveRequestNeeds(request: ChatCompletionRequest): RequestNeeds {
+  return withLazyExactCount((count) => deriveChatNeeds(request, count));
+}
+
+function deriveChatNeeds(request: ChatCompletionRequest, tokensOf: (text: string) => number): RequestNeeds {
   const capabilities: Capability[] = [];
   if ((request.tools?.length ?? 0) > 0 || Array.isArray(request.functions)) capabilities.push('tools');
   let inputTokens = TOKENS_PER_REPLY;
   let images = false;
   for (const message of request.messages) {
     inputTokens += TOKENS_PER_MESSAGE + tokensOf(message.role);
-    const counted = countMessage(message as Record<string, unknown>);
+    const counted = countMessage(message as Record<string, unknown>, tokensOf);
     inputTokens += counted.tokens;
     images ||= counted.images;
   }
@@ -67,6 +95,10 @@ export function deriveRequestNeeds(request: ChatCompletionRequest): RequestNeeds
 
 /** The needs of an embeddings request: the `embeddings` capability and the tokens of its longest input. */
 export function deriveEmbeddingNeeds(request: EmbeddingRequest): RequestNeeds {
+  return withLazyExactCount((count) => deriveEmbeddingNeedsWith(request, count));
+}
+
+function deriveEmbeddingNeedsWith(request: EmbeddingRequest, tokensOf: (text: string) => number): RequestNeeds {
   // The context window of an embedding model bounds each input on its own, not the batch: the longest one decides.
   const input = request.input;
   let longest = 0;
@@ -77,7 +109,7 @@ export function deriveEmbeddingNeeds(request: EmbeddingRequest): RequestNeeds {
 }
 
 /** Tokens of one message's content, name and tool calls, and whether it carries an image. */
-function countMessage(message: Record<string, unknown>): { tokens: number; images: boolean } {
+function countMessage(message: Record<string, unknown>, tokensOf: (text: string) => number): { tokens: number; images: boolean } {
   let tokens = 0;
   let images = false;
   const content = message.content;

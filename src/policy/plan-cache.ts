@@ -1,5 +1,6 @@
 // A bounded LRU of plans, so that a request like the last one skips the planner. Long-lived: one per gateway process.
 import { planRoutes } from './plan-routes.ts';
+import { inputTokensAgainst } from './check-context-window.ts';
 import type { Plan, PlanInput } from './plan-types.ts';
 
 /** Plans kept when no bound is given. */
@@ -21,11 +22,10 @@ const MINUTE_MS = 60_000;
  */
 export function planCacheKey(input: PlanInput, catalogVersion: string): string {
   const { needs, constraints } = input;
-  const needed = needs.inputTokens + (needs.maxOutputTokens ?? 0);
   let sizeFlags = '';
   for (const route of input.routes) {
     const { context, max_output: maxOutput } = route.limits;
-    sizeFlags += context === undefined ? '-' : needed > context ? '1' : '0';
+    sizeFlags += context === undefined ? '-' : inputTokensAgainst(needs, context) + (needs.maxOutputTokens ?? 0) > context ? '1' : '0';
     sizeFlags += maxOutput === undefined || needs.maxOutputTokens === null ? '-' : needs.maxOutputTokens > maxOutput ? '1' : '0';
   }
   const capabilities = [...new Set(needs.capabilities)].sort().join(',');

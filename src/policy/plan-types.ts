@@ -5,8 +5,10 @@ import type { Agreement, Capability, Constraints, ModelEntry, Route } from '../c
 export interface RequestNeeds {
   /** Capabilities the request uses: tools -> `tools`, image parts -> `vision`, json_schema -> `json_schema`, stream -> `streaming`. */
   capabilities: Capability[];
-  /** Estimated input tokens (real tokenizer). */
+  /** Input tokens: exact, or an upper bound when `exactInputTokens` is given (see inputTokensAgainst). */
   inputTokens: number;
+  /** The exact count (real tokenizer), computed on demand and remembered; absent when inputTokens is exact. */
+  exactInputTokens?: () => number;
   /** Requested max output tokens, when the request sets one. */
   maxOutputTokens: number | null;
   /** Top-level request parameters the client set (for `require_parameters`). */

@@ -1,6 +1,6 @@
 // Routing decisions, kept for `GET /v1/crossway/decisions/{id}`: recorded off the hot path through group commit,
 // readable at once (from the queue until committed), and pruned after the retention window.
-import { randomUUID } from 'node:crypto';
+import { createTimeOrderedId } from './create-time-ordered-id.ts';
 import { BatchWriter, type BatchWriterLogger, type BatchWriterOptions, type BatchWriterStats, type DecisionRecord, type DecisionRow, type Store } from '../store/index.ts';
 
 export interface DecisionLogOptions extends Omit<BatchWriterOptions, 'label'> {
@@ -15,7 +15,7 @@ export interface DecisionLogOptions extends Omit<BatchWriterOptions, 'label'> {
 
 /** A fresh decision id, as sent in `x-crossway-decision`. */
 export function createDecisionId(): string {
-  return `dec_${randomUUID().replaceAll('-', '')}`;
+  return createTimeOrderedId('dec');
 }
 
 /** The gateway's decision log: `record()` queues, `get()` reads, a timer prunes. Long-lived: close() it at shutdown. */

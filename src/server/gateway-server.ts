@@ -1,11 +1,11 @@
 // The gateway's HTTP server: node:http, a small route table, authentication, error mapping and the request log.
 // node:http rather than a framework: the hot path is a few handlers that stream bytes, and every layer a
 // framework adds (schema compilation, hooks, reply decoration) is per-request cost we would not use.
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ClientClosedError, MethodNotAllowedError, NotFoundError, toCrosswayError } from '../wire/index.ts';
 import { authenticate } from './authenticate.ts';
+import { createTimeOrderedId } from './create-time-ordered-id.ts';
 import type { Exchange, GatewayContext, Handler } from './gateway-types.ts';
 import { handleAdminRoutes } from './handle-admin-routes.ts';
 import { handleChatCompletions } from './handle-chat-completions.ts';
@@ -74,7 +74,7 @@ export class GatewayServer {
     res.once('close', () => {
       if (!res.writableFinished) controller.abort();
     });
-    const requestId = `req_${randomUUID().replaceAll('-', '')}`;
+    const requestId = createTimeOrderedId('req');
     res.setHeader('x-request-id', requestId);
     const exchange: Exchange = {
       req,

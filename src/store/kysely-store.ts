@@ -70,7 +70,7 @@ export class KyselyStore implements Store {
 
   async insertDecisions(rows: readonly DecisionRow[], options: InsertDecisionsOptions = {}): Promise<void> {
     if (rows.length === 0) return;
-    const records = rows.map(({ created_at, record }) => ({ id: record.id, created_at, model: record.model, record: JSON.stringify(record) }));
+    const records = rows.map(toDecisionTableRow);
     await this.db.transaction().execute(async (transaction) => {
       for (let start = 0; start < records.length; start += rowsPerInsert) {
         let insert = transaction.insertInto('decisions').values(records.slice(start, start + rowsPerInsert));
@@ -91,7 +91,8 @@ export class KyselyStore implements Store {
   }
 }
 
-function toRequestLogRecord(row: RequestLogRow): Insertable<RequestLogTable> {
+/** A request-log row as stored (timings rounded). */
+export function toRequestLogRecord(row: RequestLogRow): Insertable<RequestLogTable> {
   return {
     id: row.id,
     created_at: row.created_at,
@@ -129,4 +130,9 @@ function toRequestLogRow(record: Selectable<RequestLogTable>): RequestLogRow {
     duration_ms: record.duration_ms,
     ttfb_ms: record.ttfb_ms,
   };
+}
+
+/** A decision as stored: the record as JSON beside the columns it is looked up and pruned by. */
+export function toDecisionTableRow({ created_at, record }: DecisionRow): { id: string; created_at: string; model: string; record: string } {
+  return { id: record.id, created_at, model: record.model, record: JSON.stringify(record) };
 }

@@ -1,0 +1,96 @@
+// Opt-in (`npm run bench -- --only=crossway-profile`): runs the minimal proxy and Crossway under `node --cpu-prof` at
+// the highest connection count (JSON, then Crossway with streams too) and shows where each spends its CPU per request,
+// side by side: self time by category (a part of src/, a package, Node core, GC, socket writes) and Crossway's top
+// functions. The .cpuprofile files stay in the system temp directory for a flame graph (Chrome DevTools, speedscope).
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchContext, Scenario, ScenarioResult } from '../bench-types.ts';
+import { runAutocannonLoad } from '../load/run-autocannon-load.ts';
+import { runUndiciLoad } from '../load/run-undici-load.ts';
+import { formatRate } from '../report/format-measure.ts';
+import { renderMarkdownTable } from '../report/render-markdown-table.ts';
+import { summarizeCpuProfile, type CpuProfile, type ProfileSummary } from '../summarize-cpu-profile.ts';
+import { startCrossway, startMinimalProxy, startUpstream, type Target } from '../targets/start-targets.ts';
+
+const TOP_FUNCTIONS = 25;
+
+export const crosswayProfileScenario: Scenario = {
+  name: 'crossway-profile',
+  description: 'CPU profiles of the minimal proxy and Crossway under the 64-connection load: µs per request by category, top functions',
+  enabledByDefault: false,
+  run: runCrosswayProfile,
+};
+
+interface Profiled {
+  label: string;
+  summary: ProfileSummary;
+  /** Requests answered while the profiler ran (warm-up included). */
+  requests: number;
+  rps: number;
+  file: string;
+}
+
+async function runCrosswayProfile(context: BenchContext): Promise<ScenarioResult> {
+  const connections = Math.max(...context.settings.connections);
+  const upstream = await startUpstream(context, context.settings.streamChunks);
+  const profile = async (label: string, stream: boolean, start: (flags: string[], dir: string) => Promise<Target>): Promise<Profiled | null> => {
+    const dir = join(context.tempDir, `profile-${label.replaceAll(/\W+/g, '-')}`);
+    mkdirSync(dir, { recursive: true });
+    const target = await start(['--cpu-prof', `--cpu-prof-dir=${dir}`], dir);
+    const load = (durationMs: number) =>
+      stream ? runUndiciLoad(target.request(true), { connections, durationMs }) : runAutocannonLoad(target.request(false), { connections, durationMs });
+    context.log(`crossway-profile: ${label} under --cpu-prof`);
+    const warm = await load(context.settings.warmupMs);
+    const measured = await load(context.settings.measureMs * 2);
+    await context.processes.stop(target.process, 10_000);
+    const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
+    if (file === undefined) return null;
+    const keepDir = join(tmpdir(), 'crossway-bench-profiles');
+    mkdirSync(keepDir, { recursive: true });
+    const kept = join(keepDir, `${label.replaceAll(/\W+/g, '-')}-${Date.now()}.cpuprofile`);
+    copyFileSync(join(dir, file), kept);
+    const summary = summarizeCpuProfile(JSON.parse(readFileSync(kept, 'utf8')) as CpuProfile, context.repoRoot);
+    return { label, summary, requests: warm.completed + measured.completed, rps: measured.rps, file: kept };
+  };
+  const runs = [
+    await profile('minimal proxy, JSON', false, (flags) => startMinimalProxy(context, upstream, flags)),
+    await profile('Crossway, JSON', false, (flags) => startCrossway(context, upstream, { name: 'crossway-profile-json', entry: (config) => [...flags, join(context.repoRoot, 'bin/crossway.js'), 'serve', '--config', config] })),
+    await profile('Crossway, streaming', true, (flags) => startCrossway(context, upstream, { name: 'crossway-profile-stream', entry: (config) => [...flags, join(context.repoRoot, 'bin/crossway.js'), 'serve', '--config', config] })),
+  ].filter((run): run is Profiled => run !== null);
+  await context.processes.stop(upstream.process);
+
+  const perRequest = (run: Profiled, ms: number) => ((ms * 1000) / Math.max(1, run.requests)).toFixed(1);
+  const categories = [...new Set(runs.flatMap((run) => run.summary.categories.map((entry) => entry.name)))];
+  const sortKey = (name: string) => Math.max(...runs.map((run) => (run.summary.categories.find((entry) => entry.name === name)?.selfMs ?? 0) / Math.max(1, run.requests)));
+  categories.sort((a, b) => sortKey(b) - sortKey(a));
+  const sections = [
+    `Each process profiled for ${(context.settings.warmupMs + context.settings.measureMs * 2) / 1000} s at ${connections} connections (warm-up included; start-up compile time is in the profile too, so small per-request figures are slight overestimates). CPU time is self time in microseconds per request served while profiled. Profiles: ${runs.map((run) => `\`${run.file}\``).join(', ')}.`,
+    renderMarkdownTable(
+      ['Category', ...runs.map((run) => `${run.label} (µs/req)`)],
+      [
+        ['all busy time', ...runs.map((run) => perRequest(run, run.summary.busyMs))],
+        ['requests/s under the profiler', ...runs.map((run) => formatRate(run.rps))],
+        ...categories.map((name) => [name, ...runs.map((run) => perRequest(run, run.summary.categories.find((entry) => entry.name === name)?.selfMs ?? 0))]),
+      ],
+      [false, ...runs.map(() => true)],
+    ),
+  ];
+  for (const run of runs.filter((candidate) => candidate.label.startsWith('Crossway'))) {
+    sections.push(
+      `### Top functions: ${run.label}\n\n` +
+        renderMarkdownTable(
+          ['Function', 'Location', 'µs/req', 'share of busy'],
+          run.summary.functions.slice(0, TOP_FUNCTIONS).map((entry) => [entry.name, entry.location, perRequest(run, entry.selfMs), `${(entry.share * 100).toFixed(1)}%`]),
+          [false, false, true, true],
+        ),
+    );
+  }
+  const ceiling = runs.find((run) => run.label.startsWith('minimal'));
+  const crossway = runs.find((run) => run.label === 'Crossway, JSON');
+  const headline =
+    ceiling !== undefined && crossway !== undefined
+      ? [`CPU per non-streaming request: Crossway ${perRequest(crossway, crossway.summary.busyMs)} µs, minimal proxy ${perRequest(ceiling, ceiling.summary.busyMs)} µs (profiled).`]
+      : [];
+  return { title: 'CPU profiles: minimal proxy and Crossway', markdown: sections.join('\n\n'), headline, targets: [], artifacts: [] };
+}

@@ -1,0 +1,311 @@
+// Turns the proxy-overhead measurements into BENCHMARKS.md tables, two SVG charts, the issue's targets and headline
+// ratios. Every comparison is between numbers measured in the same run.
+import type { BenchSettings, ScenarioResult, TargetCheck } from '../bench-types.ts';
+import { failureShare, type LoadResult } from '../load/load-request.ts';
+import type { Target } from '../targets/start-targets.ts';
+import { renderBarChartSvg } from '../report/render-bar-chart-svg.ts';
+import { formatAddedMs, formatMb, formatMs, formatRate, formatRatio, safeRatio } from '../report/format-measure.ts';
+import { renderLiteLlmQuotedFigures } from '../report/litellm-quoted-figures.ts';
+import { renderMarkdownTable } from '../report/render-markdown-table.ts';
+import { median, summarizeOpenRuns, type OpenRun, type OpenView } from './proxy-overhead-open-loop.ts';
+
+export type { OpenRun } from './proxy-overhead-open-loop.ts';
+
+export const MODES = ['json', 'stream'] as const;
+/** A non-streaming (JSON) or a streamed (SSE) chat completion. */
+export type Mode = (typeof MODES)[number];
+
+/** Closed-loop runs of one target, one mode and one connection count, merged over the rounds. */
+export interface ClosedSeries {
+  total: LoadResult;
+  roundsRps: number[];
+}
+
+
+/** Everything measured about one target. */
+export interface TargetRecord {
+  target: Target;
+  /** Modes the target failed its probe in (not measured), with the reason. */
+  broken: Partial<Record<Mode, string>>;
+  idleRssMb: number | null;
+  /** Highest RSS sampled during the highest-connection runs. */
+  loadRssMb: number | null;
+  /** VmHWM at the end of the run. */
+  peakRssMb: number | null;
+  idleAfterRssMb: number | null;
+  /** Keyed `${mode}@${connections}`. */
+  closed: Map<string, ClosedSeries>;
+  /** Open-loop runs, one per round. */
+  open: Map<Mode, OpenRun[]>;
+}
+
+export interface ProxyOverheadData {
+  settings: BenchSettings;
+  records: TargetRecord[];
+  /** The floor's open-loop runs, keyed `${mode}@${group}`, one per round. */
+  floorOpen: Map<string, OpenRun[]>;
+  notes: string[];
+  maxConnections: number;
+  nginxFound: boolean;
+}
+
+const LIMITS = { throughputShare: 0.85, addedP50Ms: 0.3, addedP99Ms: 2, addedTtfbMs: 1, idleRssMb: 80, loadRssMb: 200 };
+
+/** The scenario's section, charts, targets and headline. */
+export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResult {
+  const { settings, records, maxConnections } = data;
+  const byKey = (key: string) => records.find((record) => record.target.key === key);
+  const floor = byKey('upstream');
+  const ceiling = byKey('minimal-proxy');
+  const crossway = byKey('crossway');
+  const portkey = byKey('portkey');
+  const rps = (record: TargetRecord | undefined, mode: Mode, connections: number) => medianRps(record?.closed.get(`${mode}@${connections}`));
+  const sections: string[] = [];
+
+  sections.push(
+    [
+      `Each target is its own process on 127.0.0.1, in front of the same upstream process that answers at once (JSON, or an SSE stream of ${settings.streamChunks} content chunks, one event-loop turn apart). `,
+      'The load generator runs in the bench process: autocannon for closed-loop JSON, an undici client for streams (it sees the first byte) and for the open-loop runs. ',
+      `Same warm-up (${settings.warmupMs / 1000} s per target), ${settings.measureMs / 1000} s per closed-loop run, ${settings.rateMs / 1000} s per open-loop run, ${settings.rounds} interleaved round${settings.rounds === 1 ? '' : 's'} with the order rotated each round. Closed loop: latency percentiles are over all rounds' requests, req/s is the median of the rounds (the per-round values follow it). `,
+      'Crossway runs `crossway serve` with a one-route catalog (`provider: openai`, endpoint = the upstream\'s `/v1`), master-key auth on and a SQLite store (request log) in a temporary directory. ',
+      'Portkey runs from node_modules on the same Node, with `x-portkey-provider: openai` and `x-portkey-custom-host: <upstream>/v1`.',
+    ].join(''),
+  );
+
+  for (const mode of MODES) {
+    for (const connections of settings.connections) {
+      const floorSeries = floor?.closed.get(`${mode}@${connections}`);
+      const rows = records.map((record) => closedRow(record, mode, connections, floorSeries));
+      const header =
+        mode === 'json'
+          ? ['Target', 'req/s', 'per round', 'p50 ms', 'p90 ms', 'p99 ms', 'added p50', 'added p99', 'failed']
+          : ['Target', 'streams/s', 'per round', 'TTFB p50', 'TTFB p99', 'total p50', 'total p99', 'added TTFB p50', 'added total p50', 'failed'];
+      const title = mode === 'json' ? 'Non-streaming' : `Streaming (${settings.streamChunks} chunks)`;
+      sections.push(`### ${title}, closed loop, ${connections} connections\n\n${renderMarkdownTable(header, rows, header.map((_, index) => index > 0))}`);
+    }
+  }
+
+  for (const mode of MODES) {
+    const rows = records.flatMap((record) => openRows(record, mode, data));
+    const header =
+      mode === 'json'
+        ? ['Target', 'offered req/s', 'achieved', 'p50 ms', 'p90 ms', 'p99 ms', 'added p50', 'added p99', 'added p50 per round', 'failed']
+        : ['Target', 'offered streams/s', 'achieved', 'TTFB p50', 'TTFB p99', 'total p50', 'total p99', 'added TTFB p50', 'added TTFB p99', 'added TTFB p50 per round', 'failed'];
+    const what = mode === 'json' ? 'Non-streaming' : 'Streaming';
+    sections.push(
+      `### ${what}, open loop at ${Math.round(settings.rateFraction * 100)}% of saturation\n\n` +
+        `The offered rate is ${Math.round(settings.rateFraction * 100)}% of Crossway's ${maxConnections}-connection throughput in the same round; a target that saturates below that runs at ${Math.round(settings.rateFraction * 100)}% of its own, and the floor is measured again at that rate, so "added" always compares equal loads. Requests are spread evenly over 1 ms ticks on ${maxConnections} connections. Each figure is the median over the rounds of that round's value; "added" is the target's percentile minus the floor's in the same round.\n\n` +
+        renderMarkdownTable(header, rows, header.map((_, index) => index > 0)),
+    );
+  }
+
+  sections.push(
+    '### Memory (resident set of each target process)\n\n' +
+      renderMarkdownTable(
+        ['Target', 'RSS idle (after start)', `RSS under ${maxConnections}-connection load (max sampled)`, 'peak RSS (VmHWM)', 'RSS idle after the run'],
+        records.map((record) => [record.target.label, formatMb(record.idleRssMb), formatMb(record.loadRssMb), formatMb(record.peakRssMb), formatMb(record.idleAfterRssMb)]),
+        [false, true, true, true, true],
+      ),
+  );
+
+  const ratioRows: string[][] = [];
+  const perRound = (mode: Mode, connections: number, other: TargetRecord | undefined) => {
+    const mine = crossway?.closed.get(`${mode}@${connections}`)?.roundsRps ?? [];
+    const theirs = other?.closed.get(`${mode}@${connections}`)?.roundsRps ?? [];
+    return mine.map((value, round) => formatRatio(value, theirs[round])).join(' / ');
+  };
+  for (const mode of MODES) {
+    for (const connections of settings.connections) {
+      const mine = rps(crossway, mode, connections);
+      ratioRows.push([
+        `${mode === 'json' ? 'non-streaming' : 'streaming'}, ${connections} connections`,
+        formatRatio(mine, rps(ceiling, mode, connections)),
+        perRound(mode, connections, ceiling),
+        formatRatio(mine, rps(portkey, mode, connections)),
+        perRound(mode, connections, portkey),
+        formatRatio(mine, rps(floor, mode, connections)),
+      ]);
+    }
+  }
+  sections.push(
+    '### Throughput ratios (same run)\n\n' +
+      'Ratios of the medians; "per round" divides the two targets\' throughputs measured in the same round, minutes apart at most.\n\n' +
+      renderMarkdownTable(
+        ['Load', 'Crossway / minimal proxy', 'per round', 'Crossway / Portkey', 'per round', 'Crossway / upstream direct'],
+        ratioRows,
+        [false, true, true, true, true, true],
+      ),
+  );
+
+  const brokenNotes = records.flatMap((record) =>
+    MODES.filter((mode) => record.broken[mode] !== undefined).map((mode) => `${record.target.label}: ${mode === 'json' ? 'non-streaming' : 'streaming'} requests fail, so it is not measured (${record.broken[mode]}).`),
+  );
+  const unreliable = records.flatMap((record) =>
+    [...record.closed.entries()]
+      .filter(([, series]) => failureShare(series.total) > 0.01)
+      .map(([key, series]) => `${record.target.label} ${key}: ${(failureShare(series.total) * 100).toFixed(1)}% of requests failed; its numbers are not comparable.`),
+  );
+  const notes = [...brokenNotes, ...data.notes, ...unreliable];
+  if (notes.length > 0) sections.push(`### Notes\n\n${notes.map((note) => `- ${note}`).join('\n')}`);
+  sections.push(renderLiteLlmQuotedFigures());
+
+  const chartTargets = records;
+  const throughputSvg = renderBarChartSvg({
+    title: `Throughput against an instant upstream (higher is better), ${settings.rounds} rounds`,
+    unit: 'completed requests (or streams) per second',
+    categories: chartTargets.map((record) => record.target.label),
+    series: settings.connections.flatMap((connections, index) => [
+      { name: `JSON, ${connections} conn.`, color: index === 0 ? '#9ecae1' : '#3182bd', values: chartTargets.map((record) => rps(record, 'json', connections)) },
+      { name: `stream, ${connections} conn.`, color: index === 0 ? '#fdae6b' : '#e6550d', values: chartTargets.map((record) => rps(record, 'stream', connections)) },
+    ]),
+  });
+  const latencySvg = renderBarChartSvg({
+    title: `Latency at ${Math.round(settings.rateFraction * 100)}% of saturation (lower is better)`,
+    unit: 'milliseconds',
+    logScale: true,
+    digits: 2,
+    categories: chartTargets.map((record) => record.target.label),
+    series: [
+      { name: 'JSON p50', color: '#74c476', values: chartTargets.map((record) => openView(record, 'json', data)?.p50 ?? null) },
+      { name: 'JSON p99', color: '#238b45', values: chartTargets.map((record) => openView(record, 'json', data)?.p99 ?? null) },
+      { name: 'stream TTFB p50', color: '#9e9ac8', values: chartTargets.map((record) => openView(record, 'stream', data)?.ttfbP50 ?? null) },
+    ],
+  });
+  sections.push(
+    '### Charts\n\n![Throughput per target](bench/charts/proxy-throughput.svg)\n\n![Latency at 50% of saturation](bench/charts/proxy-latency.svg)',
+  );
+
+  const targets = checkTargets(data, crossway, ceiling);
+  const addedJson = crossway === undefined ? null : openView(crossway, 'json', data);
+  const addedStream = crossway === undefined ? null : openView(crossway, 'stream', data);
+  const headline = [
+    `Crossway / minimal Node proxy, non-streaming req/s at ${maxConnections} connections: **${formatRatio(rps(crossway, 'json', maxConnections), rps(ceiling, 'json', maxConnections))}**; streaming: **${formatRatio(rps(crossway, 'stream', maxConnections), rps(ceiling, 'stream', maxConnections))}**.`,
+    `Crossway / Portkey, non-streaming req/s at ${maxConnections} connections: **${formatRatio(rps(crossway, 'json', maxConnections), rps(portkey, 'json', maxConnections))}**; streaming: **${formatRatio(rps(crossway, 'stream', maxConnections), rps(portkey, 'stream', maxConnections))}**${portkey?.broken.stream !== undefined ? ' (Portkey streaming fails here)' : ''}.`,
+    `Crossway added latency at ${Math.round(settings.rateFraction * 100)}% of saturation: p50 **${formatAddedMs(addedJson?.addedP50)} ms**, p99 **${formatAddedMs(addedJson?.addedP99)} ms**; streaming added TTFB p50 **${formatAddedMs(addedStream?.addedTtfbP50)} ms** (medians over the rounds).`,
+    `Crossway RSS: idle **${formatMb(crossway?.idleRssMb)}**, under ${maxConnections}-connection load **${formatMb(crossway?.loadRssMb)}**.`,
+  ];
+  return {
+    title: 'Proxy overhead: upstream direct, minimal Node proxy, Crossway, Portkey, nginx',
+    markdown: sections.join('\n\n'),
+    headline,
+    targets,
+    artifacts: [
+      { path: 'bench/charts/proxy-throughput.svg', content: throughputSvg },
+      { path: 'bench/charts/proxy-latency.svg', content: latencySvg },
+    ],
+  };
+}
+
+function checkTargets(data: ProxyOverheadData, crossway?: TargetRecord, ceiling?: TargetRecord): TargetCheck[] {
+  const c = data.maxConnections;
+  const share = safeRatio(medianRps(crossway?.closed.get(`json@${c}`)), medianRps(ceiling?.closed.get(`json@${c}`)));
+  const addedJson = crossway === undefined ? null : openView(crossway, 'json', data);
+  const addedStream = crossway === undefined ? null : openView(crossway, 'stream', data);
+  const fraction = `${Math.round(data.settings.rateFraction * 100)}%`;
+  const check = (goal: string, value: number | null | undefined, limit: number, measured: string, atLeast = false): TargetCheck => ({
+    goal,
+    measured,
+    met: value === null || value === undefined ? null : atLeast ? value >= limit : value <= limit,
+  });
+  return [
+    check(`Non-streaming throughput >= ${LIMITS.throughputShare * 100}% of the minimal proxy's at ${c} connections`, share, LIMITS.throughputShare, share === null ? 'n/a' : `${(share * 100).toFixed(1)}%`, true),
+    check(`Added p50 <= ${LIMITS.addedP50Ms} ms at ${fraction} of saturation`, addedJson?.addedP50, LIMITS.addedP50Ms, `${formatAddedMs(addedJson?.addedP50)} ms`),
+    check(`Added p99 <= ${LIMITS.addedP99Ms} ms at ${fraction} of saturation`, addedJson?.addedP99, LIMITS.addedP99Ms, `${formatAddedMs(addedJson?.addedP99)} ms`),
+    check(`Streaming added TTFB (p50) <= ${LIMITS.addedTtfbMs} ms at ${fraction} of saturation`, addedStream?.addedTtfbP50, LIMITS.addedTtfbMs, `${formatAddedMs(addedStream?.addedTtfbP50)} ms (p99 ${formatAddedMs(addedStream?.addedTtfbP99)} ms)`),
+    check(`RSS of an idle Crossway process <= ${LIMITS.idleRssMb} MB`, crossway?.idleRssMb, LIMITS.idleRssMb, formatMb(crossway?.idleRssMb)),
+    check(`RSS under the ${c}-connection load <= ${LIMITS.loadRssMb} MB`, crossway?.loadRssMb, LIMITS.loadRssMb, `${formatMb(crossway?.loadRssMb)} (peak ${formatMb(crossway?.peakRssMb)})`),
+  ];
+}
+
+/** The median of the rounds' throughputs (robust to one disturbed round; the mean of two). */
+function medianRps(series: ClosedSeries | undefined): number | null {
+  return series === undefined ? null : median(series.roundsRps);
+}
+
+function closedRow(record: TargetRecord, mode: Mode, connections: number, floorSeries: ClosedSeries | undefined): string[] {
+  const series = record.closed.get(`${mode}@${connections}`);
+  if (series === undefined) return [record.target.label, record.broken[mode] !== undefined ? 'fails' : 'n/a', ...Array(mode === 'json' ? 7 : 8).fill('')];
+  const latency = series.total.latency.summary();
+  const floorLatency = floorSeries?.total.latency.summary();
+  const perRound = series.roundsRps.map((value) => formatRate(value)).join(' / ');
+  const failed = formatFailed(series.total);
+  if (mode === 'json') {
+    return [
+      record.target.label,
+      formatRate(medianRps(series)),
+      perRound,
+      formatMs(latency.p50),
+      formatMs(latency.p90),
+      formatMs(latency.p99),
+      formatAddedMs(difference(latency.p50, floorLatency?.p50)),
+      formatAddedMs(difference(latency.p99, floorLatency?.p99)),
+      failed,
+    ];
+  }
+  const ttfb = series.total.ttfb.summary();
+  const floorTtfb = floorSeries?.total.ttfb.summary();
+  return [
+    record.target.label,
+    formatRate(medianRps(series)),
+    perRound,
+    formatMs(ttfb.p50),
+    formatMs(ttfb.p99),
+    formatMs(latency.p50),
+    formatMs(latency.p99),
+    formatAddedMs(difference(ttfb.p50, floorTtfb?.p50)),
+    formatAddedMs(difference(latency.p50, floorLatency?.p50)),
+    failed,
+  ];
+}
+
+/** A target's open-loop summary against the floor at the same rate and round; the floor's own row for the floor. */
+function openView(record: TargetRecord, mode: Mode, data: ProxyOverheadData): OpenView | null {
+  if (record.target.key === 'upstream') {
+    const own = data.floorOpen.get(`${mode}@reference`) ?? [];
+    return summarizeOpenRuns(own, (run) => run);
+  }
+  return summarizeOpenRuns(record.open.get(mode) ?? [], (run) => data.floorOpen.get(`${mode}@${run.group}`)?.find((floor) => floor.round === run.round));
+}
+
+function openRows(record: TargetRecord, mode: Mode, data: ProxyOverheadData): string[][] {
+  const render = (label: string, view: OpenView): string[] => {
+    const common = [label, formatRate(view.rate), formatRate(view.achieved)];
+    const failed = view.failed === 0 ? '0' : String(view.failed);
+    if (mode === 'json') {
+      return [...common, formatMs(view.p50), formatMs(view.p90), formatMs(view.p99), formatAddedMs(view.addedP50), formatAddedMs(view.addedP99), view.roundsAddedP50.map(formatAddedMs).join(' / '), failed];
+    }
+    return [
+      ...common,
+      formatMs(view.ttfbP50),
+      formatMs(view.ttfbP99),
+      formatMs(view.p50),
+      formatMs(view.p99),
+      formatAddedMs(view.addedTtfbP50),
+      formatAddedMs(view.addedTtfbP99),
+      view.roundsAddedTtfbP50.map(formatAddedMs).join(' / '),
+      failed,
+    ];
+  };
+  if (record.target.key === 'upstream') {
+    const rows: string[][] = [];
+    for (const [key, runs] of data.floorOpen) {
+      const [floorMode, group] = key.split('@') as [Mode, string];
+      if (floorMode !== mode) continue;
+      const view = summarizeOpenRuns(runs, (run) => run);
+      if (view !== null) rows.push(render(group === 'reference' ? record.target.label : `${record.target.label}, at ${group}'s rate`, view));
+    }
+    return rows;
+  }
+  const view = openView(record, mode, data);
+  if (view === null) return [[record.target.label, record.broken[mode] !== undefined ? 'fails' : 'n/a', ...Array(mode === 'json' ? 8 : 9).fill('')]];
+  return [render(record.target.label, view)];
+}
+
+function difference(value: number | null | undefined, base: number | null | undefined): number | null {
+  return value === null || value === undefined || base === null || base === undefined ? null : value - base;
+}
+
+function formatFailed(result: LoadResult): string {
+  const failed = result.non2xx + result.errors + result.dropped;
+  return failed === 0 ? '0' : `${failed} (${(failureShare(result) * 100).toFixed(1)}%)`;
+}

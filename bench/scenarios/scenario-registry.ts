@@ -1,0 +1,29 @@
+// The bench's scenarios, in the order they run and appear in BENCHMARKS.md. A new benchmark (policy planning,
+// metering commits, stateful chains, replicas) is a module exporting a Scenario, added to this list.
+import type { Scenario } from '../bench-types.ts';
+import { bedrockStreamTranslationScenario } from './bedrock-stream-translation.ts';
+import { crosswayProfileScenario } from './crossway-profile.ts';
+import { policyPlanningScenario } from './policy-planning.ts';
+import { proxyOverheadScenario } from './proxy-overhead.ts';
+import { requestLogCommitScenario } from './request-log-commit.ts';
+import { streamMemoryScenario } from './stream-memory.ts';
+
+/** Every scenario; `enabledByDefault: false` ones run only when named with `--only`. */
+export const scenarios: readonly Scenario[] = [
+  proxyOverheadScenario,
+  streamMemoryScenario,
+  requestLogCommitScenario,
+  bedrockStreamTranslationScenario,
+  policyPlanningScenario,
+  crosswayProfileScenario,
+];
+
+/** The scenarios a run selects: the named ones, or every default one. Throws on an unknown name. */
+export function selectScenarios(only: readonly string[]): Scenario[] {
+  if (only.length === 0) return scenarios.filter((scenario) => scenario.enabledByDefault);
+  return only.map((name) => {
+    const found = scenarios.find((scenario) => scenario.name === name);
+    if (found === undefined) throw new Error(`unknown scenario '${name}'; known: ${scenarios.map((scenario) => scenario.name).join(', ')}`);
+    return found;
+  });
+}

@@ -1,0 +1,233 @@
+// Starts each system under test as its own process on 127.0.0.1: the minimal upstream (the floor), the minimal proxy
+// (the Node ceiling), Crossway (`crossway serve` with a one-route catalog), Portkey's gateway and, where installed,
+// nginx; and says how a client calls each of them.
+import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { delimiter, dirname, join } from 'node:path';
+import type { BenchContext } from '../bench-types.ts';
+import type { ManagedProcess } from '../child-processes.ts';
+import type { LoadRequest } from '../load/load-request.ts';
+
+/** A running system under test. */
+export interface Target {
+  /** Stable key: upstream, minimal-proxy, crossway, portkey, nginx. */
+  key: string;
+  /** Name in the report. */
+  label: string;
+  process: ManagedProcess;
+  /** The request a client sends to this target, streaming or not. */
+  request(stream: boolean): LoadRequest;
+}
+
+/** The master key of the bench's Crossway (a throwaway value: the gateway only listens on 127.0.0.1). */
+export const CROSSWAY_BENCH_MASTER_KEY = 'sk-cw-bench-master-key-0001';
+/** The bearer key Crossway and Portkey send upstream; the minimal upstream accepts any. */
+const UPSTREAM_KEY = 'sk-bench-upstream';
+const MODEL = 'bench-model';
+const MESSAGES = [{ role: 'user', content: 'Say hello to the benchmark.' }];
+
+function chatBody(stream: boolean): string {
+  return JSON.stringify(stream ? { model: MODEL, messages: MESSAGES, stream: true } : { model: MODEL, messages: MESSAGES });
+}
+
+function chatRequest(origin: string, path: string, headers: Record<string, string>): (stream: boolean) => LoadRequest {
+  const bodies = { stream: chatBody(true), json: chatBody(false) };
+  return (stream) => ({
+    url: `${origin}${path}`,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: stream ? bodies.stream : bodies.json,
+  });
+}
+
+function node(context: BenchContext, name: string, args: string[], readyLine: RegExp, env?: NodeJS.ProcessEnv, onOutput?: (text: string) => void) {
+  return context.processes.start(name, process.execPath, args, { cwd: context.repoRoot, env: env ?? process.env, readyLine, readyTimeoutMs: 20_000, onOutput });
+}
+
+/** The instant OpenAI-compatible upstream, with `chunks` content chunks per stream. */
+export async function startUpstream(context: BenchContext, chunks: number): Promise<Target> {
+  const started = await node(context, 'upstream', [join(context.repoRoot, 'bench/minimal-upstream.ts'), '--port=0', `--chunks=${chunks}`], /listening (\d+)/);
+  const origin = `http://127.0.0.1:${started.ready![1]}`;
+  return { key: 'upstream', label: 'upstream direct (floor)', process: started, request: chatRequest(origin, '/v1/chat/completions', { authorization: `Bearer ${UPSTREAM_KEY}` }) };
+}
+
+/** The node:http + undici pass-through proxy in front of `upstream`; `nodeFlags` go before the script (`--cpu-prof`). */
+export async function startMinimalProxy(context: BenchContext, upstream: Target, nodeFlags: string[] = []): Promise<Target> {
+  const args = [...nodeFlags, join(context.repoRoot, 'bench/minimal-proxy.ts'), '--port=0', `--upstream=${originOf(upstream)}`];
+  const started = await node(context, 'minimal-proxy', args, /listening (\d+)/);
+  const origin = `http://127.0.0.1:${started.ready![1]}`;
+  return { key: 'minimal-proxy', label: 'minimal Node proxy (ceiling)', process: started, request: chatRequest(origin, '/v1/chat/completions', { authorization: `Bearer ${UPSTREAM_KEY}` }) };
+}
+
+export interface CrosswayStartOptions {
+  /** Directory for a V8 CPU profile written when the process exits (`node --cpu-prof`). */
+  cpuProfileDir?: string;
+  /** Another entry point instead of `bin/crossway.js serve` (the memory probe), given the config path. */
+  entry?: (configPath: string) => string[];
+  name?: string;
+  /** Sees the process's output as it arrives. */
+  onOutput?: (text: string) => void;
+}
+
+/** `crossway serve` with a one-route catalog (provider openai, endpoint = the upstream's /v1), master key and SQLite in the temp dir. */
+export async function startCrossway(context: BenchContext, upstream: Target, options: CrosswayStartOptions = {}): Promise<Target> {
+  const name = options.name ?? 'crossway';
+  const configPath = join(context.tempDir, `${name}.yaml`);
+  writeFileSync(
+    configPath,
+    [
+      'server:',
+      '  host: 127.0.0.1',
+      '  port: 0',
+      `  master_key: ${CROSSWAY_BENCH_MASTER_KEY}`,
+      'store:',
+      `  sqlite: ${JSON.stringify(join(context.tempDir, `${name}.db`))}`,
+      'models:',
+      `  - id: ${MODEL}`,
+      'routes:',
+      '  - id: bench-upstream',
+      `    model: ${MODEL}`,
+      '    provider: openai',
+      `    endpoint: ${originOf(upstream)}/v1`,
+      `    auth: { type: bearer, key: ${UPSTREAM_KEY} }`,
+      '',
+    ].join('\n'),
+  );
+  const profile = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
+  const entry = options.entry?.(configPath) ?? [join(context.repoRoot, 'bin/crossway.js'), 'serve', '--config', configPath];
+  const env = { ...process.env };
+  delete env.CROSSWAY_MASTER_KEY;
+  delete env.CROSSWAY_CONFIG;
+  const started = await node(context, name, [...profile, ...entry], /listening on (http:\/\/[\d.]+:\d+)/, env, options.onOutput);
+  return { key: 'crossway', label: 'Crossway', process: started, request: chatRequest(started.ready![1]!, '/v1/chat/completions', { authorization: `Bearer ${CROSSWAY_BENCH_MASTER_KEY}` }) };
+}
+
+/** Where Portkey's gateway is installed, and its version; null when the devDependency is missing. */
+export function findPortkey(repoRoot: string): { entry: string; version: string } | null {
+  const packageDir = join(repoRoot, 'node_modules/@portkey-ai/gateway');
+  try {
+    const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version: string; bin: string | Record<string, string> };
+    const bin = typeof manifest.bin === 'string' ? manifest.bin : Object.values(manifest.bin)[0];
+    return bin === undefined ? null : { entry: join(packageDir, bin), version: manifest.version };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Portkey's gateway from node_modules on this Node, headless (no console UI). Its port is set with `--port=`; it has no
+ * host option (it binds every interface), but the bench only ever calls it on 127.0.0.1. Requests name the provider
+ * and the upstream in Portkey's headers (https://portkey.ai/docs/product/ai-gateway/custom-hosts); the bearer key is
+ * passed through to the upstream.
+ */
+export async function startPortkey(context: BenchContext, upstream: Target): Promise<Target | null> {
+  const found = findPortkey(context.repoRoot);
+  if (found === null) return null;
+  const port = await findFreePort();
+  const started = await context.processes.start('portkey', process.execPath, [found.entry, `--port=${port}`, '--headless'], {
+    cwd: context.tempDir,
+    readyLine: /Ready for connections/,
+    readyTimeoutMs: 20_000,
+  });
+  const headers = {
+    authorization: `Bearer ${UPSTREAM_KEY}`,
+    'x-portkey-provider': 'openai',
+    'x-portkey-custom-host': `${originOf(upstream)}/v1`,
+  };
+  return { key: 'portkey', label: `Portkey gateway ${found.version}`, process: started, request: chatRequest(`http://127.0.0.1:${port}`, '/v1/chat/completions', headers) };
+}
+
+/** `nginx` on PATH, or null. */
+export function findNginx(): string | null {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, 'nginx');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not here.
+    }
+  }
+  return null;
+}
+
+/**
+ * nginx as a plain reverse proxy (one worker, keep-alive to the upstream, no buffering so streams pass at once): the
+ * native floor for any proxy on this machine. Null when nginx is not installed.
+ */
+export async function startNginx(context: BenchContext, upstream: Target): Promise<Target | null> {
+  const binary = findNginx();
+  if (binary === null) return null;
+  const port = await findFreePort();
+  const prefix = join(context.tempDir, 'nginx');
+  const configPath = join(context.tempDir, 'nginx.conf');
+  const upstreamHost = originOf(upstream).replace(/^http:\/\//, '');
+  writeFileSync(
+    configPath,
+    `worker_processes 1;
+daemon off;
+pid ${join(context.tempDir, 'nginx.pid')};
+error_log stderr warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${prefix}-body;
+  proxy_temp_path ${prefix}-proxy;
+  fastcgi_temp_path ${prefix}-fastcgi;
+  uwsgi_temp_path ${prefix}-uwsgi;
+  scgi_temp_path ${prefix}-scgi;
+  upstream bench_upstream { server ${upstreamHost}; keepalive 128; }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://bench_upstream;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+      proxy_request_buffering off;
+    }
+  }
+}
+`,
+  );
+  // `-e stderr`: never try the compiled-in error log path (nginx opens it before reading the configuration).
+  const started = await context.processes.start('nginx', binary, ['-p', dirname(configPath), '-e', 'stderr', '-c', configPath], { cwd: context.tempDir });
+  await waitForPort(port, 10_000);
+  return { key: 'nginx', label: 'nginx reverse proxy (native floor)', process: started, request: chatRequest(`http://127.0.0.1:${port}`, '/v1/chat/completions', { authorization: `Bearer ${UPSTREAM_KEY}` }) };
+}
+
+/** The `http://127.0.0.1:port` a target listens on. */
+export function originOf(target: Target): string {
+  return new URL(target.request(false).url).origin;
+}
+
+/** A port that was free a moment ago (for servers that cannot listen on port 0 and report it). */
+function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls a TCP connect until it succeeds, bounded by `timeoutMs`. */
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+}
