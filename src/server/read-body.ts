@@ -1,19 +1,52 @@
 // Reads a request body up to a byte limit and parses it as JSON exactly once.
 import type { IncomingMessage } from 'node:http';
-import { InvalidRequestError, PayloadTooLargeError } from '../wire/index.ts';
+import { ClientClosedError, InvalidRequestError, PayloadTooLargeError } from '../wire/index.ts';
 
 /** The raw body; rejects with PayloadTooLargeError as soon as the limit is crossed. */
-export async function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limitBytes) throw new PayloadTooLargeError(limitBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limitBytes) throw new PayloadTooLargeError(limitBytes);
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+  if (Number.isFinite(declared) && declared > limitBytes) return Promise.reject(new PayloadTooLargeError(limitBytes));
+  // Events rather than `for await`: an async iterator per request costs more than the whole read of a small body.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limitBytes) {
+        cleanup();
+        // Stop buffering; node:http discards the rest of the body once the response is sent.
+        req.resume();
+        reject(new PayloadTooLargeError(limitBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    // The request stream fails only when the client's connection does (Node reports it as 'aborted'/ECONNRESET).
+    const onError = (): void => {
+      cleanup();
+      reject(new ClientClosedError());
+    };
+    // A client that goes away mid-body: no 'end' will come.
+    const onClose = (): void => {
+      if (req.complete) return;
+      cleanup();
+      reject(new ClientClosedError());
+    };
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 /** The body as JSON; a malformed or non-object body is a 400 in OpenAI's words. */
