@@ -2,6 +2,7 @@ export * from './store.ts';
 export * from './decision-record.ts';
 export * from './store-database.ts';
 export * from './store-migrations.ts';
+export * from './store-records.ts';
 export * from './kysely-store.ts';
 export * from './node-sqlite-dialect.ts';
 export * from './sqlite-store.ts';

@@ -1,10 +1,11 @@
 // The Store over any Kysely database: the queries and migrations every SQL backend shares; a backend only opens the connection.
-import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import type { DecisionRecord, DecisionRow } from './decision-record.ts';
 import type { InsertDecisionsOptions, InsertRequestLogsOptions, ListRequestLogsOptions, RequestLogRow, Store } from './store.ts';
 import type { RequestLogTable, StoreDatabase } from './store-database.ts';
 import { storeMigrationProvider } from './store-migrations.ts';
+import { toDecisionTableRow, toRequestLogRecord } from './store-records.ts';
 
 // 14 parameters a row: stays far below SQLite's 32766 and PostgreSQL's 65535 bound parameters per statement.
 const rowsPerInsert = 500;
@@ -91,27 +92,6 @@ export class KyselyStore implements Store {
   }
 }
 
-/** A request-log row as stored (timings rounded). */
-export function toRequestLogRecord(row: RequestLogRow): Insertable<RequestLogTable> {
-  return {
-    id: row.id,
-    created_at: row.created_at,
-    endpoint: row.endpoint,
-    model: row.model,
-    route: row.route,
-    attempts: row.attempts,
-    status: row.status,
-    error_code: row.error_code,
-    stream: row.stream,
-    prompt_tokens: row.prompt_tokens,
-    completion_tokens: row.completion_tokens,
-    cached_tokens: row.cached_tokens,
-    // Timings come from performance.now() with fractions; PostgreSQL rejects those in an integer column.
-    duration_ms: Math.round(row.duration_ms),
-    ttfb_ms: row.ttfb_ms === null ? null : Math.round(row.ttfb_ms),
-  };
-}
-
 // Copies into a plain object: node:sqlite returns rows with a null prototype.
 function toRequestLogRow(record: Selectable<RequestLogTable>): RequestLogRow {
   return {
@@ -130,9 +110,4 @@ function toRequestLogRow(record: Selectable<RequestLogTable>): RequestLogRow {
     duration_ms: record.duration_ms,
     ttfb_ms: record.ttfb_ms,
   };
-}
-
-/** A decision as stored: the record as JSON beside the columns it is looked up and pruned by. */
-export function toDecisionTableRow({ created_at, record }: DecisionRow): { id: string; created_at: string; model: string; record: string } {
-  return { id: record.id, created_at, model: record.model, record: JSON.stringify(record) };
 }

@@ -1,0 +1,134 @@
+// Runs SqliteStore's writes on a worker thread with its own connection to the same file (WAL mode: one writer beside
+// any number of readers), so that the gateway's event loop never waits for a commit or a WAL checkpoint.
+import { Worker } from 'node:worker_threads';
+import type { DecisionRow } from './decision-record.ts';
+import type { RequestLogRow } from './store.ts';
+import type { SqliteWriteError, SqliteWriteReply, SqliteWriteRequest, SqliteWriteWorkerData } from './sqlite-write-worker.ts';
+
+// A request before #post numbers it (Omit on each member of the union).
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+type Request = WithoutId<SqliteWriteRequest>;
+
+interface Pending {
+  resolve(count: number): void;
+  reject(error: Error): void;
+}
+
+/**
+ * The write side of a SQLite file, on a worker thread started at the first write. Each method resolves once the
+ * worker committed (so a read on another connection afterwards sees the rows) and rejects when the transaction failed
+ * and was rolled back, or when the worker died before answering. After a crash the next write starts a new worker: a
+ * transaction the dead worker left open was rolled back with its connection, and BatchWriter retries with
+ * skipDuplicates, so a commit whose answer was lost is not written twice.
+ */
+export class SqliteWriteThread {
+  /** The SQLite file, as given. */
+  readonly path: string;
+  #worker: Worker | undefined;
+  readonly #pending = new Map<number, Pending>();
+  #lastId = 0;
+  #closing: Promise<void> | undefined;
+
+  /** Writes to the file at `path`, which must exist with its schema migrated before the first write. */
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  async insertRequestLogs(rows: readonly RequestLogRow[], skipDuplicates: boolean): Promise<void> {
+    if (rows.length > 0) await this.#send({ kind: 'insertRequestLogs', rows: JSON.stringify(rows), skipDuplicates });
+  }
+
+  async insertDecisions(rows: readonly DecisionRow[], skipDuplicates: boolean): Promise<void> {
+    if (rows.length > 0) await this.#send({ kind: 'insertDecisions', rows: JSON.stringify(rows), skipDuplicates });
+  }
+
+  /** Deletes the decisions recorded before `olderThan`; a large delete runs as long as a commit, so it runs here too. */
+  pruneDecisions(olderThan: string): Promise<number> {
+    return this.#send({ kind: 'pruneDecisions', olderThan });
+  }
+
+  /** Lets the pending writes commit, then closes the worker's connection and stops it; later writes reject. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#stop();
+    return this.#closing;
+  }
+
+  /**
+   * Stops the worker at once, as a crash would: pending writes reject (their transaction rolls back), and the next
+   * write starts a new worker.
+   */
+  async terminate(): Promise<void> {
+    await this.#worker?.terminate();
+  }
+
+  #send(request: Request): Promise<number> {
+    if (this.#closing !== undefined) return Promise.reject(new Error(`the SQLite store at ${this.path} is closed`));
+    return this.#post(this.#worker ?? this.#start(), request);
+  }
+
+  #post(worker: Worker, request: Request): Promise<number> {
+    const id = ++this.#lastId;
+    return new Promise<number>((resolve, reject) => {
+      // Idle, the worker must not keep the process alive; while a write is pending it must, or an `await` on the write
+      // could end the process before the commit.
+      if (this.#pending.size === 0) worker.ref();
+      this.#pending.set(id, { resolve, reject });
+      worker.postMessage({ ...request, id } as SqliteWriteRequest);
+    });
+  }
+
+  #start(): Worker {
+    const workerData: SqliteWriteWorkerData = { path: this.path };
+    const worker = new Worker(new URL('./sqlite-write-worker.ts', import.meta.url), {
+      workerData,
+      name: 'crossway-sqlite-writer',
+      // The worker needs no flag (Node 24 strips types by default), and inherited ones can break it: `--input-type`
+      // without its `-e` refuses to load a file, and `--cpu-prof` would write a second profile beside the gateway's.
+      execArgv: [],
+    });
+    worker.unref();
+    worker.on('message', (reply: SqliteWriteReply) => this.#settle(worker, reply));
+    // An uncaught error (such as a file it cannot open) ends the worker, and 'exit' follows. Until then this worker
+    // stays current, so that writes sent in between reject with the same error instead of landing on a second worker.
+    let failure: Error | undefined;
+    worker.on('error', (error) => {
+      failure = error;
+      this.#rejectAll(error);
+    });
+    worker.on('exit', (code) => {
+      if (this.#worker === worker) this.#worker = undefined;
+      this.#rejectAll(failure ?? new Error(`the SQLite write worker for ${this.path} stopped (exit code ${code}) before it answered`));
+    });
+    this.#worker = worker;
+    return worker;
+  }
+
+  #settle(worker: Worker, reply: SqliteWriteReply): void {
+    const pending = this.#pending.get(reply.id);
+    if (pending === undefined) return;
+    this.#pending.delete(reply.id);
+    if (this.#pending.size === 0) worker.unref();
+    if (reply.ok) pending.resolve(reply.count);
+    else pending.reject(toError(reply.error));
+  }
+
+  #rejectAll(error: Error): void {
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const { reject } of pending) reject(error);
+  }
+
+  async #stop(): Promise<void> {
+    const worker = this.#worker;
+    if (worker === undefined) return;
+    // Queued behind every pending write: its answer means they are all settled. A worker that dies meanwhile has
+    // rejected them, and there is nothing left to close.
+    await this.#post(worker, { kind: 'close' }).catch(() => {});
+    await worker.terminate();
+  }
+}
+
+// Gives the error node:sqlite's fields back (`code: 'ERR_SQLITE_ERROR'`, `errcode`, `errstr`), for callers that branch on them.
+function toError({ message, ...fields }: SqliteWriteError): Error {
+  return Object.assign(new Error(message), fields);
+}

@@ -1,0 +1,31 @@
+// Rows as every backend stores them, kept free of Kysely at run time: the SQLite write worker loads this file too.
+import type { Insertable } from 'kysely';
+import type { DecisionRow } from './decision-record.ts';
+import type { RequestLogRow } from './store.ts';
+import type { RequestLogTable } from './store-database.ts';
+
+/** A request-log row as stored (timings rounded). */
+export function toRequestLogRecord(row: RequestLogRow): Insertable<RequestLogTable> {
+  return {
+    id: row.id,
+    created_at: row.created_at,
+    endpoint: row.endpoint,
+    model: row.model,
+    route: row.route,
+    attempts: row.attempts,
+    status: row.status,
+    error_code: row.error_code,
+    stream: row.stream,
+    prompt_tokens: row.prompt_tokens,
+    completion_tokens: row.completion_tokens,
+    cached_tokens: row.cached_tokens,
+    // Timings come from performance.now() with fractions; PostgreSQL rejects those in an integer column.
+    duration_ms: Math.round(row.duration_ms),
+    ttfb_ms: row.ttfb_ms === null ? null : Math.round(row.ttfb_ms),
+  };
+}
+
+/** A decision as stored: the record as JSON beside the columns it is looked up and pruned by. */
+export function toDecisionTableRow({ created_at, record }: DecisionRow): { id: string; created_at: string; model: string; record: string } {
+  return { id: record.id, created_at, model: record.model, record: JSON.stringify(record) };
+}
