@@ -25,7 +25,7 @@ import { EmulatorServer } from './emulator-server.ts';
 import type { EmulatorExchange, EmulatorReply } from './emulator-server.ts';
 import { formatSseEvent, SSE_DONE, SSE_HEADERS } from './format-sse-event.ts';
 import { generateChatReply } from './generate-chat-reply.ts';
-import { nativeEmbeddingDimensions } from './generate-embedding.ts';
+import { resolveEmbeddingDimensions } from './generate-embedding.ts';
 import { openAIError, openAIInvalidJsonError } from './openai-error-body.ts';
 import { checkOpenAIRequest, openAIChatRequestSchema, openAIEmbeddingRequestSchema } from './openai-request-schema.ts';
 import type { OpenAIRequestProblem } from './openai-request-schema.ts';
@@ -188,17 +188,11 @@ export class AzureOpenAIEmulator extends EmulatorServer {
       return this.sendReply(exchange, { status: 400, body: azureOperationNotSupportedError('embeddings', model) });
     }
     const body = checked.data;
-    const native = nativeEmbeddingDimensions(model);
-    if (body.dimensions !== undefined && body.dimensions > native) {
-      return this.#badRequest(exchange, {
-        message: `Invalid value for 'dimensions' = ${body.dimensions}. Must be less than or equal to ${native}.`,
-        param: 'dimensions',
-        code: 'invalid_value',
-      });
-    }
+    const size = resolveEmbeddingDimensions(model, body.dimensions);
+    if ('problem' in size) return this.#badRequest(exchange, size.problem);
     this.sendReply(exchange, {
       status: 200,
-      body: buildOpenAIEmbeddingResponse(body.input, { model, dimensions: body.dimensions ?? native, encodingFormat: body.encoding_format }),
+      body: buildOpenAIEmbeddingResponse(body.input, { model, dimensions: size.dimensions, encodingFormat: body.encoding_format }),
     });
   }
 

@@ -19,6 +19,21 @@ export function nativeEmbeddingDimensions(model: string): number {
   return 1536;
 }
 
+/** The vector size to return: the requested `dimensions`, or the model's own; more than the model has is OpenAI's 400. */
+export function resolveEmbeddingDimensions(
+  model: string,
+  requested: number | undefined,
+): { dimensions: number } | { problem: { message: string; param: string; code: string } } {
+  const native = nativeEmbeddingDimensions(model);
+  if (requested === undefined) return { dimensions: native };
+  if (requested > native) {
+    return {
+      problem: { message: `Invalid value for 'dimensions' = ${requested}. Must be less than or equal to ${native}.`, param: 'dimensions', code: 'invalid_value' },
+    };
+  }
+  return { dimensions: requested };
+}
+
 /** Splits any accepted input into items: one per string or token array; token arrays count their ids. */
 export function toEmbeddingItems(input: EmbeddingInput): EmbeddingItem[] {
   if (typeof input === 'string') return [{ key: `text:${input}`, tokens: countTokens(input) }];

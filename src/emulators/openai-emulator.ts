@@ -11,7 +11,7 @@ import { EmulatorServer } from './emulator-server.ts';
 import type { EmulatorExchange, EmulatorReply } from './emulator-server.ts';
 import { formatSseEvent, SSE_DONE, SSE_HEADERS } from './format-sse-event.ts';
 import { generateChatReply } from './generate-chat-reply.ts';
-import { nativeEmbeddingDimensions } from './generate-embedding.ts';
+import { resolveEmbeddingDimensions } from './generate-embedding.ts';
 import {
   openAIError,
   openAIFaultError,
@@ -149,19 +149,13 @@ export class OpenAIEmulator extends EmulatorServer {
     if (!isEmbeddingModel(body.model)) {
       return this.#badRequest(exchange, { message: `The model \`${body.model}\` does not support embeddings.`, param: 'model', code: null });
     }
-    const native = nativeEmbeddingDimensions(body.model);
-    if (body.dimensions !== undefined && body.dimensions > native) {
-      return this.#badRequest(exchange, {
-        message: `Invalid value for 'dimensions' = ${body.dimensions}. Must be less than or equal to ${native}.`,
-        param: 'dimensions',
-        code: 'invalid_value',
-      });
-    }
+    const size = resolveEmbeddingDimensions(body.model, body.dimensions);
+    if ('problem' in size) return this.#badRequest(exchange, size.problem);
     this.sendReply(exchange, {
       status: 200,
       body: buildOpenAIEmbeddingResponse(body.input, {
         model: body.model,
-        dimensions: body.dimensions ?? native,
+        dimensions: size.dimensions,
         encodingFormat: body.encoding_format,
       }),
     });

@@ -5,12 +5,12 @@
 // `ResponsibleAIPolicyViolation`, content_filter_result}; "Quotas and limits": 429 with `retry-after-ms` and
 // `retry-after`; DeploymentNotFound is a 404 whose message asks to wait after creating a deployment.
 import type { Route } from '../../catalog/index.ts';
-import { UpstreamError } from '../../wire/index.ts';
+import type { UpstreamError } from '../../wire/index.ts';
 import {
   isRetryableOpenAIStatus,
-  mapOpenAIErrorType,
   readOpenAIErrorBody,
   statusOfStreamError,
+  toOpenAIUpstreamError,
   type UpstreamErrorFields,
 } from '../openai/index.ts';
 import { parseRetryAfterMs } from '../parse-retry-after.ts';
@@ -50,14 +50,9 @@ export function mapAzureStreamError(fields: UpstreamErrorFields, route: Route): 
 }
 
 function toAzureError(fields: UpstreamErrorFields, status: number, route: Route, retryAfterMs: number | null): UpstreamError {
-  return new UpstreamError(fields.message, {
-    route: route.id,
-    status,
-    code: fields.code,
-    type: mapOpenAIErrorType(fields.type, status),
-    param: fields.param,
-    retryable: isRetryableAzureError(status, fields.code),
+  return toOpenAIUpstreamError(fields, status, route, {
     retryAfterMs,
+    retryable: isRetryableAzureError(status, fields.code),
     details: readAzureDetails(fields.error),
   });
 }

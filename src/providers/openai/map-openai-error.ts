@@ -118,19 +118,33 @@ function fieldsOf(error: OpenAIErrorObject, statusCode: number | null): Upstream
 
 /** Maps a non-2xx OpenAI-wire reply to an UpstreamError with the upstream status and the cloud's message. */
 export function mapOpenAIError(status: number, headers: UpstreamHeaders, body: Uint8Array, route: Route): UpstreamError {
-  return toOpenAIUpstreamError(readOpenAIErrorBody(body, status), status, headers, route);
+  return toOpenAIUpstreamError(readOpenAIErrorBody(body, status), status, route, { retryAfterMs: parseRetryAfterMs(headers) });
 }
 
-/** The UpstreamError for an OpenAI-shaped error body's fields, with OpenAI's retry rules (shared by OpenAI-wire clouds). */
-export function toOpenAIUpstreamError(fields: UpstreamErrorFields, status: number, headers: UpstreamHeaders, route: Route): UpstreamError {
+/** What an OpenAI-wire cloud adds to the OpenAI rules when it builds its UpstreamError. */
+export interface OpenAIUpstreamErrorOptions {
+  retryAfterMs?: number | null;
+  /** The cloud's own retry decision; OpenAI's rule for the status otherwise. */
+  retryable?: boolean;
+  details?: Record<string, unknown>;
+}
+
+/** The UpstreamError for an OpenAI-shaped error's fields (shared by every OpenAI-wire cloud, replies and stream events). */
+export function toOpenAIUpstreamError(
+  fields: UpstreamErrorFields,
+  status: number,
+  route: Route,
+  options: OpenAIUpstreamErrorOptions = {},
+): UpstreamError {
   return new UpstreamError(fields.message, {
     route: route.id,
     status,
     code: fields.code,
     type: mapOpenAIErrorType(fields.type, status),
     param: fields.param,
-    retryable: isRetryableOpenAIStatus(status),
-    retryAfterMs: parseRetryAfterMs(headers),
+    retryable: options.retryable ?? isRetryableOpenAIStatus(status),
+    retryAfterMs: options.retryAfterMs ?? null,
+    details: options.details,
   });
 }
 
@@ -163,13 +177,5 @@ export function statusOfStreamError(fields: UpstreamErrorFields): number {
 
 /** Maps the error object of a stream event (already read with readOpenAIErrorValue) to an UpstreamError. */
 export function mapOpenAIStreamError(fields: UpstreamErrorFields, route: Route): UpstreamError {
-  const status = statusOfStreamError(fields);
-  return new UpstreamError(fields.message, {
-    route: route.id,
-    status,
-    code: fields.code,
-    type: mapOpenAIErrorType(fields.type, status),
-    param: fields.param,
-    retryable: isRetryableOpenAIStatus(status),
-  });
+  return toOpenAIUpstreamError(fields, statusOfStreamError(fields), route);
 }

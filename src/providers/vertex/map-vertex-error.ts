@@ -7,7 +7,6 @@ import type { Route } from '../../catalog/index.ts';
 import { typeForStatus, UpstreamError } from '../../wire/index.ts';
 import {
   isRetryableOpenAIStatus,
-  mapOpenAIErrorType,
   mapOpenAIStreamError,
   readOpenAIErrorValue,
   toOpenAIUpstreamError,
@@ -83,7 +82,7 @@ export function mapVertexError(status: number, headers: UpstreamHeaders, body: U
   const value = unwrapArray(parseJson(text));
   const google = googleErrorEnvelopeSchema.safeParse(value);
   if (google.success) return googleError(google.data.error, status, parseRetryAfterMs(headers), route);
-  return toOpenAIUpstreamError(readOpenAIErrorValue(value) ?? unreadable(text, status), status, headers, route);
+  return toOpenAIUpstreamError(readOpenAIErrorValue(value) ?? unreadable(text, status), status, route, { retryAfterMs: parseRetryAfterMs(headers) });
 }
 
 /**
