@@ -60,6 +60,23 @@ export function loadCatalogText(text: string, source: string, options: LoadOptio
   return buildCatalog(withIncludes(raw, source, options.baseDir ?? '.'), source, options);
 }
 
+/**
+ * A configuration file as plain data, before validation and `${ENV}` filling, with its included agreements merged in:
+ * for tools that rearrange a catalog before building it (pass the result to buildCatalog).
+ */
+export function readRawConfig(path: string): Record<string, unknown> {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new CatalogError(path, [`cannot read the file: ${(error as Error).message}`]);
+  }
+  const merged = withIncludes(raw, path, dirname(path));
+  if (merged === null || typeof merged !== 'object') throw new CatalogError(path, ['not a mapping']);
+  const { include: _include, ...rest } = merged as Record<string, unknown>;
+  return rest;
+}
+
 /** Adds the `agreements` of every `include`d file to the configuration's own. */
 function withIncludes(raw: unknown, source: string, baseDir: string): unknown {
   if (raw === null || typeof raw !== 'object' || !Array.isArray((raw as { include?: unknown }).include)) return raw;

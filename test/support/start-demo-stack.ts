@@ -1,12 +1,11 @@
 // The demo catalog on the local emulators, rearranged so that every route is reachable on its own: each route of
 // the demo catalog becomes the only route of a model named `route:<route id>` (route ids stay as they are).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import { pino } from 'pino';
-import { parse as parseYaml } from 'yaml';
-import { buildCatalog, type Catalog, type Route } from '../../src/catalog/index.ts';
+import { buildCatalog, readRawConfig, type Catalog, type Route } from '../../src/catalog/index.ts';
 import { DEMO_CATALOG_PATH, prepareDemo, type DemoEnvironment } from '../../src/cli/index.ts';
 import { startGateway, type RunningGateway } from '../../src/server/index.ts';
 
@@ -24,13 +23,7 @@ export interface DemoStack {
 export async function startDemoStack(options: { now?: () => Date } = {}): Promise<DemoStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'crossway-demo-stack-'));
   const demo = await prepareDemo({ dataDir, basePort: 0, masterKey: 'sk-cw-demo-stack-master-0001' });
-  const raw = parseYaml(readFileSync(DEMO_CATALOG_PATH, 'utf8')) as { models: Array<Record<string, unknown>>; routes: Array<Record<string, unknown>>; server: Record<string, unknown> };
-  // The demo's included agreements, as loadCatalogFile would add them.
-  const includes = (raw as { include?: string[] }).include ?? [];
-  (raw as { agreements?: unknown[] }).agreements = includes.flatMap(
-    (file) => (parseYaml(readFileSync(join(dirname(DEMO_CATALOG_PATH), file), 'utf8')) as { agreements: unknown[] }).agreements,
-  );
-  delete (raw as { include?: unknown }).include;
+  const raw = readRawConfig(DEMO_CATALOG_PATH) as { models: Array<Record<string, unknown>>; routes: Array<Record<string, unknown>>; server: Record<string, unknown> };
   const original = buildCatalog(raw, DEMO_CATALOG_PATH, { env: demo.env });
   const chatModels = new Set(original.models.filter((model) => model.kind === 'chat').map((model) => model.id));
   for (const route of raw.routes) {
