@@ -31,7 +31,8 @@ function reasonsOf(record: DecisionRecord, route: string): string[] {
 describe('policy routing on the demo catalog (frozen at 2026-11-15)', () => {
   let stack: DemoStack;
   before(async () => {
-    stack = await startDemoStack({ now: () => new Date('2026-11-15T12:00:00Z') });
+    // Faults in one case must not eject routes for the next: a high ejection threshold keeps the cases independent.
+    stack = await startDemoStack({ now: () => new Date('2026-11-15T12:00:00Z'), execute: { outlier: { consecutive_failures: 1000 } } });
   });
   afterEach(async () => {
     for (const emulator of Object.values(stack.demo.emulators.emulators)) await fetch(`${emulator.url}/__emulator/faults`, { method: 'DELETE' });
@@ -64,6 +65,17 @@ describe('policy routing on the demo catalog (frozen at 2026-11-15)', () => {
     await assert.rejects(create({ crossway: { regions: ['eu'] } }), (error: unknown) => error instanceof OpenAI.APIError && /swedencentral/.test(error.message) && !/eastus2|openai-global|bedrock/.test(error.message));
     const afterCalls = (await Promise.all(['bedrock', 'openai'].map(async (cloud) => (await (await fetch(`${stack.demo.emulators.emulators[cloud]!.url}/__emulator/requests`)).json()) as { data: unknown[] }))).map((journal) => journal.data.length);
     assert.deepEqual(afterCalls, before, 'no other cloud was called');
+  });
+
+  it('allow_fallbacks: false tries only the first planned route', async () => {
+    await fetch(`${stack.demo.emulators.emulators.azure!.url}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"status": 503}' });
+    const failed = await create({ crossway: { allow_fallbacks: false } }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    assert.ok(failed instanceof OpenAI.APIError && /azure-eastus2/.test(failed.message) && !/bedrock|openai-global|swedencentral/.test(failed.message));
+    const allowed = await create({}, { 'x-crossway-allow-fallbacks': 'true' });
+    assert.doesNotMatch(allowed.response.headers.get('x-crossway-route') ?? '', /^azure-eastus2/);
   });
 
   it('no route in the region at all is a 400 naming the constraint', async () => {

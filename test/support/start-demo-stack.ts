@@ -20,7 +20,7 @@ export interface DemoStack {
 }
 
 /** Starts the emulators and a gateway serving the demo catalog plus one single-route model per route. */
-export async function startDemoStack(options: { now?: () => Date } = {}): Promise<DemoStack> {
+export async function startDemoStack(options: { now?: () => Date; execute?: Record<string, unknown> } = {}): Promise<DemoStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'crossway-demo-stack-'));
   const demo = await prepareDemo({ dataDir, basePort: 0, masterKey: 'sk-cw-demo-stack-master-0001' });
   const raw = readRawConfig(DEMO_CATALOG_PATH) as { models: Array<Record<string, unknown>>; routes: Array<Record<string, unknown>>; server: Record<string, unknown> };
@@ -34,6 +34,7 @@ export async function startDemoStack(options: { now?: () => Date } = {}): Promis
   // Route ids must stay unique: the originals keep their model under a suffixed id.
   raw.routes = raw.routes.map((route, index) => (index < original.routes.length && chatModels.has(String(route.model)) ? { ...route, id: `${String(route.id)}.shared` } : route));
   raw.server = { ...raw.server, port: 0 };
+  if (options.execute !== undefined) (raw as Record<string, unknown>).execute = options.execute;
   const catalog = buildCatalog(raw, 'demo stack', { env: demo.env });
   const gateway = await startGateway({ catalog, masterKey: demo.masterKey, logger: pino({ level: 'silent' }), ...(options.now && { now: options.now }) });
   const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: demo.masterKey, maxRetries: 0, timeout: 20_000 });
