@@ -1,32 +1,14 @@
 // `crossway plan` as an operator runs it: the real command in a child process, against the demo catalog, on frozen dates
 // either side of Bedrock's gpt-5.5 launch (2026-06-01) and of gpt-5.6's first-ship window (released 2026-11-01, 30 days).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { ROOT, runCrossway } from './support/run-crossway.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'bin', 'crossway.js');
 const DEMO = join(ROOT, 'examples', 'crossway.demo.yaml');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function crossway(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  const env = options.env ?? { ...process.env };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env, timeout: 30_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const crossway = runCrossway;
 
 interface PlanJson {
   id: string;

@@ -1,4 +1,4 @@
-// The `crossway` command: serve, demo, emulate, routes, plan.
+// The `crossway` command: serve, demo, emulate, routes, plan, keys, tenants, ledger.
 import { parseArgs } from 'node:util';
 import { CatalogError } from '../catalog/index.ts';
 import { UsageError } from './usage-error.ts';
@@ -19,6 +19,11 @@ Commands:
              --config <path>   as for serve
   plan     Show which routes a request for a model would use, and why the others are rejected (crossway plan --help)
              --model <id> [--region eu] [--compliance hipaa] [--provider bedrock] [--at 2026-06-01] [--json]
+  keys     Create, list, revoke and rotate virtual keys through a running gateway (crossway keys --help)
+             create --tenant acme --models gpt-5.5 --budget 25/month --rpm 60
+  tenants  Create and list tenants through a running gateway
+  ledger   Revenue-share statements and ledger verification, read from the store (crossway ledger --help)
+             statement --agreement <id> --period 2026-11 [--format csv|json]; verify
   help     Show this text
 `;
 
@@ -38,6 +43,11 @@ export async function runCli(argv: string[]): Promise<number> {
         return await (await import('./run-routes.ts')).runRoutes(parse(rest, { config: 'string' }));
       case 'plan':
         return await (await import('./run-plan.ts')).runPlan(rest);
+      case 'keys':
+      case 'tenants':
+        return await (await import('./run-keys.ts')).runKeys(command, rest);
+      case 'ledger':
+        return await (await import('./run-ledger.ts')).runLedger(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -28,11 +28,16 @@ export interface LedgerViolation {
     | 'balance_mismatch'
     | 'share_over_cap'
     | 'share_outside_term'
-    | 'unknown_agreement';
+    | 'unknown_agreement'
+    /** An event's `cost` or `charged` differs from its cost or charge transfer (verifyStoredLedger). */
+    | 'amount_mismatch'
+    /** A stored agreement accrual differs from the sum of its share transfers, or marks a cap reached that is not (verifyStoredLedger). */
+    | 'accrual_mismatch';
   message: string;
   event_id?: string;
   transfer_id?: string;
   account?: string;
+  agreement_id?: string;
 }
 
 function sameTransfer(a: Transfer, b: Transfer): boolean {

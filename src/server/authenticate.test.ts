@@ -1,42 +1,84 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { describe, it } from 'node:test';
+import type { ApiKeyRecord, TenantRecord } from '../store/index.ts';
 import { AuthenticationError } from '../wire/index.ts';
-import { authenticate, hashKey, maskKey } from './authenticate.ts';
+import { authenticate, hashKey, maskKey, type Authenticators } from './authenticate.ts';
 
 const MASTER = 'sk-cw-master-0123456789abcdef';
+const VIRTUAL = 'sk-cw-virtual-key-abcdefghijklmnop';
+
+function tenant(id: string): TenantRecord {
+  return { id, name: id, policy: {}, margin: null, rpm: null, tpm: null, budget: null, metadata: {}, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' };
+}
+
+const acmeKey: ApiKeyRecord = {
+  id: 'key_000000000000000000000001', tenant: 'acme', name: 'ci', prefix: VIRTUAL.slice(0, 12), hash: 'h', models: null, rpm: null, tpm: null,
+  budget: null, expires_at: null, admin: false, metadata: {}, created_at: '2026-01-01T00:00:00.000Z', revoked_at: null,
+};
+
+/** A gateway whose tenancy knows one virtual key and records every lookup it is asked for. */
+function gatewayWithLookups(): Authenticators & { lookups: string[] } {
+  const lookups: string[] = [];
+  return {
+    lookups,
+    masterKeyHash: hashKey(MASTER),
+    masterTenant: async () => tenant('default'),
+    tenancy: {
+      authenticate: async (secret) => {
+        lookups.push(secret);
+        return secret === VIRTUAL ? { key: acmeKey, tenant: tenant('acme') } : null;
+      },
+    },
+  };
+}
 
 function requestWith(authorization: string | undefined): IncomingMessage {
   return { headers: authorization === undefined ? {} : { authorization } } as IncomingMessage;
 }
 
 describe('authenticate', () => {
-  it('accepts the master key as a bearer token', () => {
-    assert.equal(authenticate(requestWith(`Bearer ${MASTER}`), hashKey(MASTER)).kind, 'master');
+  it('accepts the master key as a bearer token, in the default tenant, without a lookup', async () => {
+    const gateway = gatewayWithLookups();
+    const principal = await authenticate(requestWith(`Bearer ${MASTER}`), gateway);
+    assert.equal(principal.kind, 'master');
+    assert.equal(principal.tenant.id, 'default');
+    assert.equal(principal.admin, true);
+    assert.deepEqual(gateway.lookups, []);
   });
 
-  const rejected: Array<{ name: string; header: string | undefined; code: string }> = [
-    { name: 'missing header', header: undefined, code: 'missing_api_key' },
-    { name: 'empty header', header: '', code: 'missing_api_key' },
-    { name: 'wrong scheme', header: `Basic ${MASTER}`, code: 'invalid_api_key' },
-    { name: 'wrong key', header: 'Bearer sk-cw-master-wrong-key-0000', code: 'invalid_api_key' },
-    { name: 'SQL injection attempt', header: "Bearer ' OR 1=1; DROP TABLE keys; --", code: 'invalid_api_key' },
-    { name: '10 kB header', header: `Bearer ${'a'.repeat(10_240)}`, code: 'invalid_api_key' },
-    { name: 'control characters', header: 'Bearer sk-\u0001abc', code: 'invalid_api_key' },
+  it('accepts a virtual key through the tenancy lookup, with its tenant and rights', async () => {
+    const principal = await authenticate(requestWith(`Bearer ${VIRTUAL}`), gatewayWithLookups());
+    assert.equal(principal.kind, 'key');
+    assert.equal(principal.key?.id, acmeKey.id);
+    assert.equal(principal.tenant.id, 'acme');
+    assert.equal(principal.admin, false);
+  });
+
+  const rejected: Array<{ name: string; header: string | undefined; code: string; looksUp: boolean }> = [
+    { name: 'missing header', header: undefined, code: 'missing_api_key', looksUp: false },
+    { name: 'empty header', header: '', code: 'missing_api_key', looksUp: false },
+    { name: 'wrong scheme', header: `Basic ${MASTER}`, code: 'invalid_api_key', looksUp: false },
+    { name: 'wrong key', header: 'Bearer sk-cw-master-wrong-key-0000', code: 'invalid_api_key', looksUp: true },
+    { name: 'SQL injection attempt', header: "Bearer ' OR 1=1; DROP TABLE keys; --", code: 'invalid_api_key', looksUp: false },
+    { name: '10 kB header', header: `Bearer ${'a'.repeat(10_240)}`, code: 'invalid_api_key', looksUp: false },
+    { name: 'control characters', header: 'Bearer sk-\u0001abc', code: 'invalid_api_key', looksUp: false },
   ];
   for (const testCase of rejected) {
-    it(`rejects ${testCase.name} with 401`, () => {
-      assert.throws(
-        () => authenticate(requestWith(testCase.header), hashKey(MASTER)),
+    it(`rejects ${testCase.name} with 401${testCase.looksUp ? '' : ' before any lookup'}`, async () => {
+      const gateway = gatewayWithLookups();
+      await assert.rejects(
+        authenticate(requestWith(testCase.header), gateway),
         (error: unknown) => error instanceof AuthenticationError && error.status === 401 && error.code === testCase.code,
       );
+      assert.equal(gateway.lookups.length, testCase.looksUp ? 1 : 0);
     });
   }
 
-  it('never echoes a full key in its message', () => {
+  it('never echoes a full key in its message', async () => {
     const wrong = 'sk-cw-master-canary-secret-9999';
-    assert.throws(
-      () => authenticate(requestWith(`Bearer ${wrong}`), hashKey(MASTER)),
+    await assert.rejects(
+      authenticate(requestWith(`Bearer ${wrong}`), gatewayWithLookups()),
       (error: unknown) => error instanceof Error && !error.message.includes(wrong) && error.message.includes('9999'),
     );
     assert.equal(maskKey('short'), '****');

@@ -1,17 +1,24 @@
-// Checks the caller's API key (`Authorization: Bearer <key>`). Shape and length are checked before any comparison,
-// and the comparison is constant-time over hashes, so neither timing nor odd input reveals anything.
+// Checks the caller's API key (`Authorization: Bearer <key>`): the master key, or a virtual key of a tenant. Shape and
+// length are checked before any comparison or lookup (a lookup is a parameterised query on the key's keyed hash, so
+// nothing a client sends ever reaches SQL text), and the master comparison is constant-time over hashes.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { ApiKeyRecord, TenantRecord } from '../store/index.ts';
 import { AuthenticationError } from '../wire/index.ts';
 
 /** Keys are printable ASCII without spaces; anything longer than this is rejected before lookup. */
 const MAX_KEY_LENGTH = 256;
 const KEY_SHAPE = /^[\x21-\x7e]+$/;
 
-/** Who is calling. Virtual keys and tenants extend this later. */
+/** Who is calling: the master key (the `default` tenant, every right) or a tenant's virtual key. */
 export interface Principal {
-  kind: 'master';
-  keyId: 'master';
+  kind: 'master' | 'key';
+  /** The virtual key, or null for the master key. */
+  key: ApiKeyRecord | null;
+  /** The tenant every stored object and every usage event of this call belongs to. */
+  tenant: TenantRecord;
+  /** May use /admin/*: the master key for everything, an admin key for its own tenant. */
+  admin: boolean;
 }
 
 /** Hash of a key as kept in memory for comparison. */
@@ -36,13 +43,22 @@ export function readBearerKey(req: IncomingMessage): string {
   return key;
 }
 
-/** Authenticates the request against the master key hash. */
-export function authenticate(req: IncomingMessage, masterKeyHash: Buffer): Principal {
+/** What authentication needs of the gateway. */
+export interface Authenticators {
+  masterKeyHash: Buffer;
+  masterTenant(): Promise<TenantRecord>;
+  tenancy: { authenticate(secret: string): Promise<{ key: ApiKeyRecord; tenant: TenantRecord } | null> };
+}
+
+/** Authenticates the request: the master key, else a live (not revoked, not expired) virtual key. */
+export async function authenticate(req: IncomingMessage, gateway: Authenticators): Promise<Principal> {
   const key = readBearerKey(req);
-  if (!timingSafeEqual(hashKey(key), masterKeyHash)) {
-    throw new AuthenticationError(`Incorrect API key provided: ${maskKey(key)}.`, 'invalid_api_key');
+  if (timingSafeEqual(hashKey(key), gateway.masterKeyHash)) {
+    return { kind: 'master', key: null, tenant: await gateway.masterTenant(), admin: true };
   }
-  return { kind: 'master', keyId: 'master' };
+  const found = await gateway.tenancy.authenticate(key);
+  if (found === null) throw new AuthenticationError(`Incorrect API key provided: ${maskKey(key)}.`, 'invalid_api_key');
+  return { kind: 'key', key: found.key, tenant: found.tenant, admin: found.key.admin };
 }
 
 /** `sk-cw-abcdef...wxyz` -> `sk-cw-ab****wxyz`, as OpenAI masks keys in its errors; short keys are fully masked. */

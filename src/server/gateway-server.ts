@@ -5,8 +5,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ClientClosedError, MethodNotAllowedError, NotFoundError, toCrosswayError } from '../wire/index.ts';
 import { authenticate } from './authenticate.ts';
+import { ADMIN_LEDGER_ROUTES } from './handle-admin-ledger.ts';
+import { ADMIN_TENANCY_ROUTES } from './handle-admin-tenancy.ts';
+import { runIdempotent } from './run-idempotent.ts';
 import { createTimeOrderedId } from './create-time-ordered-id.ts';
-import type { Exchange, GatewayContext, Handler } from './gateway-types.ts';
+import type { Exchange, GatewayContext, RouteEntry } from './gateway-types.ts';
 import { handleAdminRoutes } from './handle-admin-routes.ts';
 import { handleChatCompletions } from './handle-chat-completions.ts';
 import { handleEmbeddings } from './handle-embeddings.ts';
@@ -15,22 +18,15 @@ import { handleHealth, handleReady } from './handle-health.ts';
 import { handleGetModel, handleListModels } from './handle-models.ts';
 import { sendError } from './send-error.ts';
 
-interface RouteEntry {
-  method: 'GET' | 'POST';
-  /** Exact path, or a prefix ending in `/` whose rest becomes `params.rest`. */
-  path: string;
-  prefix?: boolean;
-  auth: boolean;
-  handler: Handler;
-}
-
 const ROUTES: RouteEntry[] = [
-  { method: 'POST', path: '/v1/chat/completions', auth: true, handler: handleChatCompletions },
-  { method: 'POST', path: '/v1/embeddings', auth: true, handler: handleEmbeddings },
+  { method: 'POST', path: '/v1/chat/completions', auth: true, idempotent: true, handler: handleChatCompletions },
+  { method: 'POST', path: '/v1/embeddings', auth: true, idempotent: true, handler: handleEmbeddings },
   { method: 'GET', path: '/v1/models', auth: true, handler: handleListModels },
   { method: 'GET', path: '/v1/models/', prefix: true, auth: true, handler: handleGetModel },
   { method: 'GET', path: '/v1/crossway/decisions/', prefix: true, auth: true, handler: handleGetDecision },
   { method: 'GET', path: '/admin/routes', auth: true, handler: handleAdminRoutes },
+  ...ADMIN_TENANCY_ROUTES,
+  ...ADMIN_LEDGER_ROUTES,
   { method: 'GET', path: '/healthz', auth: false, handler: handleHealth },
   { method: 'GET', path: '/readyz', auth: false, handler: handleReady },
 ];
@@ -83,14 +79,18 @@ export class GatewayServer {
       startedAt: performance.now(),
       signal: controller.signal,
       principal: null,
+      rawBody: null,
+      meter: null,
       log: null,
     };
     let status = 200;
     let errorCode: string | null = null;
     try {
       const { entry, params } = matchRoute(req.method ?? 'GET', pathOf(req.url ?? '/'));
-      if (entry.auth) exchange.principal = authenticate(req, this.#gateway.masterKeyHash);
-      await entry.handler(this.#gateway, exchange, params);
+      if (entry.auth) exchange.principal = await authenticate(req, this.#gateway);
+      const idempotencyKey = entry.idempotent === true ? req.headers['idempotency-key'] : undefined;
+      if (idempotencyKey === undefined) await entry.handler(this.#gateway, exchange, params);
+      else await runIdempotent(this.#gateway, exchange, idempotencyKey, () => entry.handler(this.#gateway, exchange, params));
       status = res.statusCode;
     } catch (thrown) {
       const error = toCrosswayError(thrown);
@@ -107,6 +107,8 @@ export class GatewayServer {
   }
 
   #finish(exchange: Exchange, status: number, errorCode: string | null): void {
+    // A call that failed before any route produced output gives its limit and budget reservations back.
+    exchange.meter?.release();
     const durationMs = performance.now() - exchange.startedAt;
     const log = exchange.log;
     if (log === null) return;
@@ -137,15 +139,33 @@ function pathOf(url: string): string {
 function matchRoute(method: string, path: string): { entry: RouteEntry; params: Record<string, string> } {
   let pathKnown = false;
   for (const entry of ROUTES) {
-    const hit = entry.prefix === true ? path.startsWith(entry.path) && path.length > entry.path.length : path === entry.path;
-    if (!hit) continue;
+    const params = matchPath(entry, path);
+    if (params === null) continue;
     pathKnown = true;
     if (entry.method !== method) continue;
-    const params: Record<string, string> = entry.prefix === true ? { rest: safeDecode(path.slice(entry.path.length)) } : {};
     return { entry, params };
   }
   if (pathKnown) throw new MethodNotAllowedError(`Method ${method} is not allowed on ${path}.`);
   throw new NotFoundError(`Invalid URL (${method} ${path})`, 'unknown_url');
+}
+
+function matchPath(entry: RouteEntry, path: string): Record<string, string> | null {
+  if (entry.prefix === true) {
+    return path.startsWith(entry.path) && path.length > entry.path.length ? { rest: safeDecode(path.slice(entry.path.length)) } : null;
+  }
+  if (!entry.path.includes(':')) return path === entry.path ? {} : null;
+  const want = entry.path.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return null;
+  const params: Record<string, string> = {};
+  for (const [index, segment] of want.entries()) {
+    const value = got[index] ?? '';
+    if (segment.startsWith(':')) {
+      if (value === '') return null;
+      params[segment.slice(1)] = safeDecode(value);
+    } else if (segment !== value) return null;
+  }
+  return params;
 }
 
 function safeDecode(text: string): string {

@@ -1,10 +1,12 @@
 // Types shared by the gateway's HTTP handlers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { Catalog } from '../catalog/index.ts';
-import type { PlanCache } from '../policy/index.ts';
+import type { Catalog, Route } from '../catalog/index.ts';
+import type { PlanCache, RequestNeeds } from '../policy/index.ts';
 import type { Executor } from '../execute/index.ts';
-import type { RequestLogRow, RequestLogWriter, Store } from '../store/index.ts';
+import type { Ledger, TokenUsage } from '../metering/index.ts';
+import type { RequestLogRow, RequestLogWriter, Store, TenantRecord } from '../store/index.ts';
+import type { Limiter, Tenancy } from '../tenancy/index.ts';
 import type { Principal } from './authenticate.ts';
 import type { DecisionLog } from './decision-log.ts';
 
@@ -23,6 +25,16 @@ export interface GatewayContext {
   logger: Logger;
   masterKeyHash: Buffer;
   bodyLimitBytes: number;
+  /** Tenants and virtual keys. */
+  tenancy: Tenancy;
+  /** Rate limits and budgets per key and tenant. */
+  limiter: Limiter;
+  /** Usage events and their transfers, committed durably before a response completes. */
+  ledger: Ledger;
+  /** The master key's tenant (`default`), cached briefly: the master key is the hot path of single-tenant installs. */
+  masterTenant(): Promise<TenantRecord>;
+  /** Drops the cached master tenant (after an admin changed it). */
+  forgetMasterTenant(): void;
 }
 
 /** One HTTP exchange. */
@@ -35,8 +47,35 @@ export interface Exchange {
   /** Aborted when the client disconnects before the response finished. */
   signal: AbortSignal;
   principal: Principal | null;
+  /** The raw body when it was read before the handler (Idempotency-Key requests); readJsonBody uses it. */
+  rawBody: Buffer | null;
+  /** Limits, budget reservation and ledger entry of the model call this exchange makes (a CallMeter), once routing made one. */
+  meter: ExchangeMeter | null;
   /** Filled by handlers that call a model, written to the request log when the exchange ends. */
   log: Partial<RequestLogRow> | null;
 }
 
+/** What the server and handlers use of a call's meter (implemented by CallMeter). */
+export interface ExchangeMeter {
+  admit(model: string, routes: readonly Route[], needs: RequestNeeds): Promise<void>;
+  headers(): Record<string, string>;
+  complete(call: { route: Pick<Route, 'id' | 'provider' | 'region' | 'price'>; usage: TokenUsage; estimated: boolean; status: number }): Promise<void>;
+  release(): void;
+}
+
 export type Handler = (gateway: GatewayContext, exchange: Exchange, params: Record<string, string>) => Promise<void>;
+
+/** One entry of the gateway's route table. */
+export interface RouteEntry {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /**
+   * Exact path, with `:name` segments captured into params (`/admin/keys/:id`); or, with `prefix`, a prefix ending in
+   * `/` whose whole rest (slashes included, as in model ids) becomes `params.rest`.
+   */
+  path: string;
+  prefix?: boolean;
+  auth: boolean;
+  /** Honours the Idempotency-Key header (Stripe's semantics): every POST under /v1 that runs a model. */
+  idempotent?: boolean;
+  handler: Handler;
+}

@@ -1,26 +1,34 @@
-// POST /v1/chat/completions: validate once, run over the model's routes, send JSON or stream SSE bytes through.
-import { deriveRequestNeeds } from '../policy/index.ts';
-import { chatCompletionRequestSchema, parseRequest, type Usage } from '../wire/index.ts';
+// POST /v1/chat/completions: validate once, run over the model's routes, send JSON or stream SSE bytes through; the
+// call's usage is committed to the ledger before the response's last byte leaves.
+import { deriveRequestNeeds, type RequestNeeds } from '../policy/index.ts';
+import { chatCompletionRequestSchema, ClientClosedError, parseRequest, type Usage } from '../wire/index.ts';
+import type { ChatStream, Executed } from '../execute/index.ts';
 import type { Exchange, GatewayContext } from './gateway-types.ts';
 import { readJsonBody } from './read-body.ts';
+import { estimateTokenUsage, readCompletionUsage, readTokenUsage } from './read-token-usage.ts';
 import { routeHeaders } from './route-headers.ts';
 import { routeRequest } from './route-request.ts';
+import { StreamedOutputTally } from './streamed-output-tally.ts';
 import { writeStream } from './write-stream.ts';
 
 /** Handles a chat completion, streaming or not. */
 export async function handleChatCompletions(gateway: GatewayContext, exchange: Exchange): Promise<void> {
-  const body = await readJsonBody(exchange.req, gateway.bodyLimitBytes);
+  const body = await readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody);
   const { models, crossway, ...request } = parseRequest(chatCompletionRequestSchema, body);
   const stream = request.stream === true;
   exchange.log = { endpoint: 'chat.completions', model: request.model, stream };
-  const routing = { kind: 'chat' as const, model: request.model, fallbackModels: models, preferences: crossway, needs: deriveRequestNeeds(request) };
+  const needs = deriveRequestNeeds(request);
+  const routing = { kind: 'chat' as const, endpoint: 'chat.completions', model: request.model, fallbackModels: models, preferences: crossway, needs };
 
   if (!stream) {
     const executed = await routeRequest(gateway, exchange, routing, (routes, onAttempt) => gateway.executor.chat(request, routes, { signal: exchange.signal, onAttempt }));
     recordExecution(exchange, executed.route.id, executed.attempts.length, executed.value.completion.usage);
+    const metered = readCompletionUsage(executed.value.completion, needs);
+    await exchange.meter?.complete({ route: executed.route, ...metered, status: 200 });
     const payload = executed.value.passthroughBody ?? Buffer.from(JSON.stringify(executed.value.completion));
     exchange.res.writeHead(200, {
       ...routeHeaders(executed),
+      ...exchange.meter?.headers(),
       'content-type': 'application/json',
       'content-length': payload.byteLength,
     });
@@ -35,8 +43,19 @@ export async function handleChatCompletions(gateway: GatewayContext, exchange: E
       includeUsage: request.stream_options?.include_usage === true,
     }),
   );
-  const outcome = await writeStream(exchange.res, routeHeaders(executed), executed.value.body, exchange.signal);
-  recordExecution(exchange, executed.route.id, executed.attempts.length, executed.value.usage() ?? undefined);
+  const tally = new StreamedOutputTally();
+  const metered = meterStream(exchange, executed, needs, tally);
+  const outcome = await writeStream(exchange.res, { ...routeHeaders(executed), ...exchange.meter?.headers() }, metered, exchange.signal);
+  const usage = executed.value.usage();
+  recordExecution(exchange, executed.route.id, executed.attempts.length, usage ?? undefined);
+  if (outcome.error !== null) {
+    // Cut or failed mid-stream: metered for what was produced (the cloud's usage when it came, else counted).
+    const status = outcome.error instanceof ClientClosedError ? 499 : outcome.error.status;
+    const produced = usage === null ? { usage: estimateTokenUsage(needs, tally.outputTokens()), estimated: true } : { usage: readTokenUsage(usage), estimated: false };
+    await exchange.meter?.complete({ route: executed.route, ...produced, status }).catch((error: unknown) => {
+      gateway.logger.error({ err: error, requestId: exchange.requestId }, 'metering an interrupted stream failed');
+    });
+  }
   if (exchange.log !== null) {
     exchange.log.ttfb_ms = outcome.firstByteAt === null ? null : Math.round(outcome.firstByteAt - exchange.startedAt);
     if (outcome.error !== null) {
@@ -44,6 +63,26 @@ export async function handleChatCompletions(gateway: GatewayContext, exchange: E
       exchange.log.error_code = outcome.error.code;
     }
   }
+}
+
+/**
+ * Passes the stream through, tallying its text, and commits the usage event before the bytes that end the stream:
+ * adapters report usage just before they yield the `[DONE]` event, so the commit lands before it. A stream that ends
+ * without usage (an OpenAI-compatible server that reports none) is committed with counted tokens before the response
+ * ends. No chunk is held back waiting for the next one.
+ */
+async function* meterStream(exchange: Exchange, executed: Executed<ChatStream>, needs: RequestNeeds, tally: StreamedOutputTally): AsyncGenerator<Uint8Array> {
+  let committed = false;
+  for await (const chunk of executed.value.body) {
+    tally.push(chunk);
+    const usage = executed.value.usage();
+    if (!committed && usage !== null) {
+      committed = true;
+      await exchange.meter?.complete({ route: executed.route, usage: readTokenUsage(usage), estimated: false, status: 200 });
+    }
+    yield chunk;
+  }
+  if (!committed) await exchange.meter?.complete({ route: executed.route, usage: estimateTokenUsage(needs, tally.outputTokens()), estimated: true, status: 200 });
 }
 
 function recordExecution(exchange: Exchange, route: string, attempts: number, usage: Usage | undefined): void {

@@ -7,12 +7,15 @@ import { sendJson } from './send-json.ts';
 const MAX_ID_LENGTH = 128;
 
 /**
- * One decision by id. Any valid key may read it: until virtual keys exist every valid key is the master key.
- * Unknown and pruned decisions are the same 404 (OpenAI's shape, code `decision_not_found`).
+ * One decision by id, for the master key or a key of the tenant that made the request. Unknown, pruned and other
+ * tenants' decisions are the same 404 (OpenAI's shape, code `decision_not_found`): an id reveals nothing.
  */
 export async function handleGetDecision(gateway: GatewayContext, exchange: Exchange, params: Record<string, string>): Promise<void> {
   const id = params.rest ?? '';
-  const record = id.length > MAX_ID_LENGTH || id.includes('/') ? null : await gateway.decisions.get(id);
+  const found = id.length > MAX_ID_LENGTH || id.includes('/') ? null : await gateway.decisions.get(id);
+  const principal = exchange.principal;
+  const visible = principal?.kind === 'master' || (found?.tenant ?? 'default') === principal?.tenant.id;
+  const record = visible ? found : null;
   if (record === null) {
     const hours = gateway.catalog.config.decisions.retention_hours;
     throw new NotFoundError(`No decision with id '${id.slice(0, MAX_ID_LENGTH)}': unknown, or older than the ${hours} hours decisions are kept.`, 'decision_not_found');

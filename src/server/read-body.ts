@@ -49,8 +49,11 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
   });
 }
 
-/** The body as JSON; a malformed or non-object body is a 400 in OpenAI's words. */
-export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<Record<string, unknown>> {
+/**
+ * The body as JSON; a malformed or non-object body is a 400 in OpenAI's words. `raw` is the body when it was read
+ * already (an Idempotency-Key request hashes it first); it is still parsed only once.
+ */
+export async function readJsonBody(req: IncomingMessage, limitBytes: number, raw: Buffer | null = null): Promise<Record<string, unknown>> {
   const contentType = req.headers['content-type'];
   if (contentType !== undefined && !/^application\/(.+\+)?json\b/i.test(contentType)) {
     throw new InvalidRequestError(
@@ -59,10 +62,10 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number): Pr
       'unsupported_content_type',
     );
   }
-  const raw = await readBody(req, limitBytes);
+  const bytes = raw ?? (await readBody(req, limitBytes));
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw.toString('utf8'));
+    parsed = JSON.parse(bytes.toString('utf8'));
   } catch {
     throw new InvalidRequestError(
       'We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)',

@@ -4,7 +4,9 @@ import type { Constraints, Route } from '../catalog/index.ts';
 import type { Executed } from '../execute/index.ts';
 import { describeEmptyPlan, mergeConstraints, readRequestConstraints, type Plan, type RequestNeeds } from '../policy/index.ts';
 import type { Attempt } from '../execute/index.ts';
-import { CrosswayError, NoRouteAvailableError } from '../wire/index.ts';
+import { CrosswayError, NoRouteAvailableError, PermissionDeniedError } from '../wire/index.ts';
+import type { Principal } from './authenticate.ts';
+import { CallMeter } from './call-meter.ts';
 import type { Exchange, GatewayContext } from './gateway-types.ts';
 import { resolveModel } from './resolve-model.ts';
 import { createDecisionId } from './decision-log.ts';
@@ -12,6 +14,8 @@ import { toDecisionRecord } from './to-decision-record.ts';
 
 export interface RoutingInput {
   kind: 'chat' | 'embedding';
+  /** The API, for the usage event (`chat.completions`, `embeddings`, `responses`). */
+  endpoint: string;
   model: string;
   /** The request's `models` fallback list (OpenRouter style); the primary model may or may not repeat in it. */
   fallbackModels: readonly string[] | undefined;
@@ -23,6 +27,9 @@ export interface RoutingInput {
 /**
  * Runs `execute` over the planned routes of the first model that has any, moving to the next model of the fallback
  * list when a model has no route that may serve or every route failed. Sets `x-crossway-decision` on the response.
+ * The key's model scope is checked first; the plan follows the gateway's policy narrowed by the tenant's and then by
+ * the request's; once a model has a plan, the call is admitted against the key's and tenant's limits and budgets
+ * (`exchange.meter`, which the handler completes with the usage or which the server releases).
  */
 export async function routeRequest<T>(
   gateway: GatewayContext,
@@ -30,11 +37,18 @@ export async function routeRequest<T>(
   input: RoutingInput,
   execute: (routes: Route[], onAttempt: (attempt: Attempt) => void) => Promise<Executed<T>>,
 ): Promise<Executed<T>> {
+  const names = [input.model, ...(input.fallbackModels ?? []).filter((name) => name !== input.model)];
+  const principal = exchange.principal;
+  if (principal !== null) checkModelScope(gateway, principal, names);
   const decisionId = createDecisionId();
   exchange.res.setHeader('x-crossway-decision', decisionId);
-  const constraints = mergeConstraints(gateway.catalog.config.policy, readRequestConstraints({ crossway: input.preferences }, exchange.req.headers));
+  const tenantPolicy = principal === null ? {} : (principal.tenant.policy as Constraints);
+  const constraints = mergeConstraints(
+    mergeConstraints(gateway.catalog.config.policy, tenantPolicy),
+    readRequestConstraints({ crossway: input.preferences }, exchange.req.headers),
+  );
   const allowFallbacks = constraints.allow_fallbacks !== false;
-  const names = [input.model, ...(input.fallbackModels ?? []).filter((name) => name !== input.model)];
+  exchange.meter ??= new CallMeter(gateway, exchange, input.endpoint);
   let lastError: CrosswayError | null = null;
   // One decision per request: with fallback models it shows the last model's plan and every model's attempts.
   let lastPlan: Plan | null = null;
@@ -51,6 +65,7 @@ export async function routeRequest<T>(
         continue;
       }
       const planned = lastPlan.kept.map((kept) => kept.route);
+      await exchange.meter.admit(model.id, planned, input.needs);
       try {
         return await execute(allowFallbacks ? planned : planned.slice(0, 1), (attempt) => attempts.push(attempt));
       } catch (error) {
@@ -61,6 +76,19 @@ export async function routeRequest<T>(
     }
     throw lastError ?? new NoRouteAvailableError(input.model, []);
   } finally {
-    if (lastPlan !== null) gateway.decisions.record(toDecisionRecord(decisionId, { ...lastPlan, constraints }, attempts));
+    if (lastPlan !== null) gateway.decisions.record({ ...toDecisionRecord(decisionId, { ...lastPlan, constraints }, attempts), tenant: principal?.tenant.id ?? null });
+  }
+}
+
+/** A key limited to some models may call only those (by id or alias); others answer 403 naming the model. */
+function checkModelScope(gateway: GatewayContext, principal: Principal, names: readonly string[]): void {
+  const allowed = principal.key?.models;
+  if (allowed === null || allowed === undefined) return;
+  for (const name of names) {
+    const found = gateway.catalog.findModel(name);
+    const ids = found === undefined ? [name] : [found.model.id, ...found.model.aliases];
+    if (!ids.some((id) => allowed.includes(id))) {
+      throw new PermissionDeniedError(`This API key may not use the model \`${name}\`; it is limited to: ${allowed.join(', ')}.`, 'model_not_allowed');
+    }
   }
 }

@@ -1,6 +1,6 @@
 // The one place where OpenAI's error JSON is built: `{"error": {"message", "type", "param", "code"}}`.
 import type { ServerResponse } from 'node:http';
-import { NoRouteAvailableError, UpstreamError, toCrosswayError, type CrosswayError } from '../wire/index.ts';
+import { NoRouteAvailableError, RateLimitError, UpstreamError, toCrosswayError, type CrosswayError } from '../wire/index.ts';
 
 /** The OpenAI-shaped body for an error; upstream details (e.g. Azure's `innererror`) are kept beside the four fields. */
 export function buildErrorBody(error: CrosswayError): { error: Record<string, unknown> } {
@@ -20,9 +20,10 @@ export function buildErrorBody(error: CrosswayError): { error: Record<string, un
 
 /** Headers that tell a client how long to wait (OpenAI's clients honour both). */
 export function retryHeaders(error: CrosswayError): Record<string, string> {
-  const ms = error instanceof UpstreamError || error instanceof NoRouteAvailableError ? error.retryAfterMs : null;
-  if (ms === null || error.status !== 429) return {};
-  return { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))), 'retry-after-ms': String(Math.ceil(ms)) };
+  const ms = error instanceof UpstreamError || error instanceof NoRouteAvailableError || error instanceof RateLimitError ? error.retryAfterMs : null;
+  const limits = error instanceof RateLimitError ? error.headers : {};
+  if (ms === null || error.status !== 429) return limits;
+  return { ...limits, 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))), 'retry-after-ms': String(Math.ceil(ms)) };
 }
 
 /** Which route answered with the error, or how many routes were tried. */

@@ -4,7 +4,9 @@ import type { Catalog, Route } from '../catalog/index.ts';
 import { Executor } from '../execute/index.ts';
 import { createLogger } from '../observe/index.ts';
 import { createAuthenticator, getProviderAdapter, type Authenticator } from '../providers/index.ts';
-import { openSqliteStore, RequestLogWriter, type Store } from '../store/index.ts';
+import { Ledger } from '../metering/index.ts';
+import { MemoryCounters, openSqliteStore, RequestLogWriter, type Counters, type Store, type TenantRecord } from '../store/index.ts';
+import { Limiter, Tenancy } from '../tenancy/index.ts';
 import { hashKey } from './authenticate.ts';
 import { DecisionLog } from './decision-log.ts';
 import { GatewayServer } from './gateway-server.ts';
@@ -22,6 +24,8 @@ export interface StartGatewayOptions {
   store?: Store;
   /** The clock routing decisions use (tests freeze it to see dated agreements at work). */
   now?: () => Date;
+  /** Rate-limit and budget counters; in memory by default. */
+  counters?: Counters;
 }
 
 /** A gateway that is listening. */
@@ -31,8 +35,13 @@ export interface RunningGateway {
   store: Store;
   requestLog: RequestLogWriter;
   decisions: DecisionLog;
+  tenancy: Tenancy;
+  ledger: Ledger;
   close(): Promise<void>;
 }
+
+/** How long the master key's tenant is reused before it is read again (an admin PATCH through this gateway drops it at once). */
+const MASTER_TENANT_TTL_MS = 1_000;
 
 /** Opens the store, runs migrations and starts listening. */
 export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
@@ -46,6 +55,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const store = options.store ?? (await openSqliteStore(config.store.sqlite));
   await store.migrate();
   const requestLog = new RequestLogWriter(store, { logger });
+  const tenancy = await Tenancy.open(store);
+  const counters = options.counters ?? new MemoryCounters();
+  const limiter = new Limiter({ counters, store });
+  const ledger = new Ledger({ store, agreements: catalog.agreements, logger });
+  await ledger.load();
+  let masterTenant: { record: Promise<TenantRecord>; until: number } | undefined;
 
   const authenticators = new Map<string, Authenticator>();
   const executor = new Executor({
@@ -84,6 +99,24 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     logger,
     masterKeyHash: hashKey(masterKey),
     bodyLimitBytes: config.server.body_limit,
+    tenancy,
+    limiter,
+    ledger,
+    masterTenant() {
+      const now = Date.now();
+      if (masterTenant === undefined || masterTenant.until < now) {
+        const record = store.getTenant('default').then((found) => {
+          if (found === null) throw new Error("the master key's tenant 'default' is missing from the store");
+          return found;
+        });
+        masterTenant = { record, until: now + MASTER_TENANT_TTL_MS };
+        record.catch(() => (masterTenant = undefined));
+      }
+      return masterTenant.record;
+    },
+    forgetMasterTenant() {
+      masterTenant = undefined;
+    },
   });
   const url = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host);
   return {
@@ -92,8 +125,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     store,
     requestLog,
     decisions,
+    tenancy,
+    ledger,
     async close() {
       await server.close();
+      await ledger.close();
+      await counters.close();
       await requestLog.close();
       await decisions.close();
       await executor.close();

@@ -34,6 +34,8 @@ export interface DecisionAttempt {
 export interface DecisionRecord {
   /** The id sent to the client in `x-crossway-decision`. */
   id: string;
+  /** The tenant whose request it was: only that tenant's keys (and the master key) may read it. Absent on older records. */
+  tenant?: string | null;
   /** The model the plan was made for. */
   model: string;
   /** ISO timestamp the plan was made for. */

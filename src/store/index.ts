@@ -8,3 +8,7 @@ export * from './node-sqlite-dialect.ts';
 export * from './sqlite-store.ts';
 export * from './batch-writer.ts';
 export * from './request-log-writer.ts';
+export * from './tenancy-records.ts';
+export * from './ledger-records.ts';
+export * from './counters.ts';
+export * from './memory-counters.ts';

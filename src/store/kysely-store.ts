@@ -1,16 +1,47 @@
 // The Store over any Kysely database: the queries and migrations every SQL backend shares; a backend only opens the connection.
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import type { DecisionRecord, DecisionRow } from './decision-record.ts';
+import type {
+  AccountBalanceRecord,
+  AgreementAccrualRecord,
+  IdempotencyClaim,
+  IdempotencyRecord,
+  LedgerCommitOutcome,
+  LedgerEntry,
+  LedgerPageOptions,
+  TransferFilter,
+  TransferRecord,
+  UsageEventRecord,
+  UsageFilter,
+  UsageGroupBy,
+  UsageTotalsRecord,
+} from './ledger-records.ts';
+import * as ledger from './ledger-queries.ts';
 import type { InsertDecisionsOptions, InsertRequestLogsOptions, ListRequestLogsOptions, RequestLogRow, Store } from './store.ts';
-import type { RequestLogTable, StoreDatabase } from './store-database.ts';
+import type { ApiKeyTable, IdempotencyKeyTable, RequestLogTable, StoreDatabase, TenantTable } from './store-database.ts';
 import { storeMigrationProvider } from './store-migrations.ts';
-import { toDecisionTableRow, toRequestLogRecord } from './store-records.ts';
+import { toDecisionTableRow, toRequestLogRecord, type SqlStatementResult } from './store-records.ts';
+import type { ApiKeyPatch, ApiKeyRecord, TenantPatch, TenantRecord } from './tenancy-records.ts';
+import {
+  toApiKeyRecord,
+  toApiKeyTableRow,
+  toApiKeyTableUpdate,
+  toIdempotencyRecord,
+  toTenantRecord,
+  toTenantTableRow,
+  toTenantTableUpdate,
+} from './tenancy-rows.ts';
 
 // 14 parameters a row: stays far below SQLite's 32766 and PostgreSQL's 65535 bound parameters per statement.
 const rowsPerInsert = 500;
 
-/** A Store on a Kysely instance; SqliteStore (and later the PostgreSQL store) extend it with how to connect. */
+/**
+ * A Store on a Kysely instance; SqliteStore (and later the PostgreSQL store) extend it with how to connect. Reads run
+ * on `db`. The rare writes (settings, tenants, keys, idempotency) are compiled here and run through executeWrites,
+ * which a backend may override to run them elsewhere (SqliteStore: on its write worker); commitLedger, the hot path,
+ * is overridden whole.
+ */
 export class KyselyStore implements Store {
   protected readonly db: Kysely<StoreDatabase>;
   readonly #migrator: Migrator;
@@ -89,6 +120,194 @@ export class KyselyStore implements Store {
   async pruneDecisions(olderThan: string): Promise<number> {
     const result = await this.db.deleteFrom('decisions').where('created_at', '<', olderThan).executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  /**
+   * Runs compiled statements in one transaction, in order, and resolves with what each did. Every write below but
+   * commitLedger goes through here, so that a backend overriding it moves them all.
+   */
+  protected executeWrites(statements: readonly CompiledQuery[]): Promise<SqlStatementResult[]> {
+    return this.db.transaction().execute(async (transaction) => {
+      const results: SqlStatementResult[] = [];
+      for (const statement of statements) {
+        const { rows, numAffectedRows } = await transaction.executeQuery<Record<string, unknown>>(statement);
+        results.push({ rows, changes: Number(numAffectedRows ?? 0n) });
+      }
+      return results;
+    });
+  }
+
+  async putSettingIfAbsent(name: string, value: string): Promise<string> {
+    const [, stored] = await this.executeWrites([
+      this.db.insertInto('settings').values({ name, value }).onConflict((conflict) => conflict.column('name').doNothing()).compile(),
+      this.db.selectFrom('settings').select('value').where('name', '=', name).compile(),
+    ]);
+    return stored?.rows[0]?.value as string;
+  }
+
+  async insertTenant(tenant: TenantRecord): Promise<boolean> {
+    const [inserted] = await this.executeWrites([
+      this.db.insertInto('tenants').values(toTenantTableRow(tenant)).onConflict((conflict) => conflict.column('id').doNothing()).compile(),
+    ]);
+    return inserted?.changes === 1;
+  }
+
+  async getTenant(id: string): Promise<TenantRecord | null> {
+    const row = await this.db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? null : toTenantRecord(row);
+  }
+
+  async listTenants(): Promise<TenantRecord[]> {
+    return (await this.db.selectFrom('tenants').selectAll().orderBy('id').execute()).map(toTenantRecord);
+  }
+
+  async updateTenant(id: string, patch: TenantPatch): Promise<TenantRecord | null> {
+    const update = toTenantTableUpdate(patch);
+    // `update ... set` with no column is a syntax error; an empty patch changes nothing.
+    if (Object.keys(update).length === 0) return this.getTenant(id);
+    const [updated] = await this.executeWrites([this.db.updateTable('tenants').set(update).where('id', '=', id).returningAll().compile()]);
+    const row = updated?.rows[0];
+    return row === undefined ? null : toTenantRecord(row as Selectable<TenantTable>);
+  }
+
+  async deleteTenant(id: string, at: string): Promise<boolean> {
+    const [, deleted] = await this.executeWrites([
+      // Revokes only if the tenant exists (an unknown id writes nothing), and keeps an earlier revocation's date.
+      this.db
+        .updateTable('api_keys')
+        .set({ revoked_at: at })
+        .where('tenant', '=', id)
+        .where('revoked_at', 'is', null)
+        .where((eb) => eb.exists(eb.selectFrom('tenants').select('id').where('id', '=', id)))
+        .compile(),
+      this.db.deleteFrom('tenants').where('id', '=', id).compile(),
+    ]);
+    return deleted?.changes === 1;
+  }
+
+  async insertApiKey(key: ApiKeyRecord): Promise<void> {
+    await this.executeWrites([this.db.insertInto('api_keys').values(toApiKeyTableRow(key)).compile()]);
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | null> {
+    const row = await this.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? null : toApiKeyRecord(row);
+  }
+
+  async getApiKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
+    const row = await this.db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
+    return row === undefined ? null : toApiKeyRecord(row);
+  }
+
+  async listApiKeys(options: { tenant?: string } = {}): Promise<ApiKeyRecord[]> {
+    let query = this.db.selectFrom('api_keys').selectAll().orderBy('created_at').orderBy('id');
+    if (options.tenant !== undefined) query = query.where('tenant', '=', options.tenant);
+    return (await query.execute()).map(toApiKeyRecord);
+  }
+
+  async updateApiKey(id: string, patch: ApiKeyPatch): Promise<ApiKeyRecord | null> {
+    const update = toApiKeyTableUpdate(patch);
+    if (Object.keys(update).length === 0) return this.getApiKey(id);
+    const [updated] = await this.executeWrites([this.db.updateTable('api_keys').set(update).where('id', '=', id).returningAll().compile()]);
+    const row = updated?.rows[0];
+    return row === undefined ? null : toApiKeyRecord(row as Selectable<ApiKeyTable>);
+  }
+
+  commitLedger(entries: readonly LedgerEntry[]): Promise<LedgerCommitOutcome[]> {
+    return ledger.commitLedgerEntries(this.db, entries);
+  }
+
+  listAgreementAccruals(): Promise<AgreementAccrualRecord[]> {
+    return ledger.listAgreementAccruals(this.db);
+  }
+
+  listAccountBalances(): Promise<AccountBalanceRecord[]> {
+    return ledger.listAccountBalances(this.db);
+  }
+
+  listUsageEvents(options: LedgerPageOptions): Promise<UsageEventRecord[]> {
+    return ledger.listUsageEvents(this.db, options);
+  }
+
+  listTransfers(options: LedgerPageOptions): Promise<TransferRecord[]> {
+    return ledger.listTransfers(this.db, options);
+  }
+
+  findUsageEventsByRequest(requestId: string): Promise<UsageEventRecord[]> {
+    return ledger.findUsageEventsByRequest(this.db, requestId);
+  }
+
+  sumUsage(filter: UsageFilter, groupBy?: UsageGroupBy): Promise<UsageTotalsRecord[]> {
+    return ledger.sumUsage(this.db, filter, groupBy);
+  }
+
+  sumTransfers(filter: TransferFilter): Promise<{ currency: string; amount: bigint }[]> {
+    return ledger.sumTransfers(this.db, filter);
+  }
+
+  /**
+   * One upsert whose update applies only to a record that has expired or whose in-flight lease has (both compared
+   * with the claim's created_at, i.e. now); RETURNING yields a row exactly when it inserted or took over. The select
+   * after it, in the same transaction, reads the record that holds the key otherwise.
+   */
+  async claimIdempotencyKey(
+    record: Pick<IdempotencyRecord, 'tenant' | 'key' | 'request_hash' | 'created_at' | 'lease_expires_at' | 'expires_at'>,
+  ): Promise<IdempotencyClaim> {
+    const now = record.created_at;
+    const [claim, stored] = await this.executeWrites([
+      this.db
+        .insertInto('idempotency_keys')
+        .values({ ...record, state: 'in_flight', status: null, headers: null, body: null })
+        .onConflict((conflict) =>
+          conflict
+            .columns(['tenant', 'key'])
+            .doUpdateSet({
+              request_hash: record.request_hash,
+              state: 'in_flight',
+              status: null,
+              headers: null,
+              body: null,
+              created_at: record.created_at,
+              lease_expires_at: record.lease_expires_at,
+              expires_at: record.expires_at,
+            })
+            .where((eb) =>
+              eb.or([
+                eb('idempotency_keys.expires_at', '<=', now),
+                eb.and([eb('idempotency_keys.state', '=', 'in_flight'), eb('idempotency_keys.lease_expires_at', '<=', now)]),
+              ]),
+            ),
+        )
+        .returning('tenant')
+        .compile(),
+      this.db.selectFrom('idempotency_keys').selectAll().where('tenant', '=', record.tenant).where('key', '=', record.key).compile(),
+    ]);
+    if ((claim?.rows.length ?? 0) > 0) return { claimed: true };
+    const row = stored?.rows[0];
+    if (row === undefined) throw new Error(`idempotency key ${record.key} was neither claimed nor found`);
+    return { claimed: false, existing: toIdempotencyRecord(row as Selectable<IdempotencyKeyTable>) };
+  }
+
+  async completeIdempotencyKey(tenant: string, key: string, response: { status: number; headers: Record<string, string>; body: Buffer }): Promise<void> {
+    await this.executeWrites([
+      this.db
+        .updateTable('idempotency_keys')
+        .set({ state: 'completed', status: response.status, headers: JSON.stringify(response.headers), body: response.body })
+        .where('tenant', '=', tenant)
+        .where('key', '=', key)
+        .compile(),
+    ]);
+  }
+
+  async releaseIdempotencyKey(tenant: string, key: string): Promise<void> {
+    await this.executeWrites([
+      this.db.deleteFrom('idempotency_keys').where('tenant', '=', tenant).where('key', '=', key).where('state', '=', 'in_flight').compile(),
+    ]);
+  }
+
+  async pruneIdempotencyKeys(before: string): Promise<number> {
+    const [pruned] = await this.executeWrites([this.db.deleteFrom('idempotency_keys').where('expires_at', '<', before).compile()]);
+    return pruned?.changes ?? 0;
   }
 }
 

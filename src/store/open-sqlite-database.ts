@@ -5,15 +5,25 @@ import { DatabaseSync } from 'node:sqlite';
 // server writes) before failing.
 const busyTimeoutMs = 5000;
 
+/** How a connection opened by openSqliteDatabase commits. */
+export interface OpenSqliteDatabaseOptions {
+  /**
+   * `normal` (the default) syncs the WAL at checkpoints only: corruption-safe in WAL mode, but a power loss can undo
+   * the last commits. `full` syncs the WAL at every commit, so that a commit that returned survives a power loss: the
+   * write worker's setting, as an acknowledged usage event must be durable.
+   */
+  synchronous?: 'normal' | 'full';
+}
+
 /** Opens the SQLite file at `path` (or `:memory:`) in WAL mode; the file's directory must exist. */
-export function openSqliteDatabase(path: string): DatabaseSync {
+export function openSqliteDatabase(path: string, options: OpenSqliteDatabaseOptions = {}): DatabaseSync {
+  const synchronous = options.synchronous ?? 'normal';
   const database = new DatabaseSync(path);
   try {
-    // WAL lets readers run beside the one writer; synchronous=NORMAL syncs at checkpoints rather than at every commit,
-    // which stays corruption-safe in WAL mode and can lose only the last commits on power loss.
+    // WAL lets readers run beside the one writer.
     database.exec(`
       pragma journal_mode = wal;
-      pragma synchronous = normal;
+      pragma synchronous = ${synchronous === 'full' ? 'full' : 'normal'};
       pragma busy_timeout = ${busyTimeoutMs};
       pragma foreign_keys = on;
     `);

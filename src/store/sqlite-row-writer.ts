@@ -1,9 +1,21 @@
 // The embedded store's writes on one node:sqlite connection, synchronous: run by the write worker for a file, and on
-// the event loop for `:memory:` (which no second connection can open).
+// the event loop for `:memory:` (which no second connection can open). Request logs, decisions, the ledger's commits
+// and KyselyStore's compiled rare writes all commit here.
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import type { Selectable } from 'kysely';
 import type { DecisionRow } from './decision-record.ts';
+import type { LedgerCommitOutcome, LedgerEntry } from './ledger-records.ts';
+import {
+  compareStoredEntry,
+  findAccrualCurrency,
+  toTransferRecord,
+  toTransferTableRow,
+  toUsageEventTableRow,
+  type StoredEventAmounts,
+} from './ledger-rows.ts';
 import type { RequestLogRow } from './store.ts';
-import { toDecisionTableRow, toRequestLogRecord } from './store-records.ts';
+import type { TransferTable } from './store-database.ts';
+import { toDecisionTableRow, toRequestLogRecord, type SqlStatement, type SqlStatementResult } from './store-records.ts';
 
 /**
  * Batches go through cached prepared statements in one transaction each: about 2x cheaper than building multi-row
@@ -38,12 +50,83 @@ export class SqliteRowWriter {
 
   /** Deletes the decisions recorded before `olderThan`; returns how many went. */
   pruneDecisions(olderThan: string): number {
-    let statement = this.#statements.get('prune');
-    if (statement === undefined) {
-      statement = this.#database.prepare('delete from decisions where created_at < ?');
-      this.#statements.set('prune', statement);
+    return Number(this.#prepare('delete from decisions where created_at < ?').run(olderThan).changes);
+  }
+
+  /**
+   * Commits ledger entries in one transaction with Store.commitLedger's per-entry rules, through cached statements:
+   * this runs once per group commit of model calls. Existing rows are read as bigint, so that the replay comparison
+   * is exact at any amount.
+   */
+  commitLedger(entries: readonly LedgerEntry[]): LedgerCommitOutcome[] {
+    if (entries.length === 0) return [];
+    // `begin immediate` takes the write lock before the first read, so that no other writer (a `crossway` command on
+    // the same file) can slip in between the replay check and the inserts.
+    return this.#transaction('begin immediate', () => entries.map((entry) => this.#commitLedgerEntry(entry)));
+  }
+
+  /**
+   * Runs compiled statements (KyselyStore's rare writes) in one transaction, in order: the rows of each statement
+   * that returns rows, the number of rows changed by each other one. They are prepared anew each time, being rare.
+   */
+  runStatements(statements: readonly SqlStatement[]): SqlStatementResult[] {
+    return this.#transaction('begin immediate', () =>
+      statements.map(({ sql, parameters }) => {
+        const statement = this.#database.prepare(sql);
+        const values = parameters.map(toSqlValue);
+        // node:sqlite yields rows exactly for statements with result columns (SELECT, RETURNING).
+        if (statement.columns().length > 0) return { rows: statement.all(...values) as Record<string, unknown>[], changes: 0 };
+        return { rows: [], changes: Number(statement.run(...values).changes) };
+      }),
+    );
+  }
+
+  #commitLedgerEntry(entry: LedgerEntry): LedgerCommitOutcome {
+    const { event } = entry;
+    const stored = this.#prepare(SELECT_EVENT_SQL, true).get(event.id) as StoredEventAmounts | undefined;
+    if (stored !== undefined) {
+      const rows = this.#prepare(SELECT_TRANSFERS_SQL, true).all(event.id) as unknown as Selectable<TransferTable>[];
+      return compareStoredEntry(stored, rows.map(toTransferRecord), entry);
     }
-    return Number(statement.run(olderThan).changes);
+    const row = toUsageEventTableRow(event) as Record<string, unknown>;
+    this.#prepare(INSERT_EVENT_SQL).run(...USAGE_EVENT_COLUMNS.map((column) => toSqlValue(row[column])));
+    const insertTransfer = this.#prepare(INSERT_TRANSFER_SQL);
+    const addToBalance = this.#prepare(ADD_TO_BALANCE_SQL);
+    for (const transfer of entry.transfers.map(toTransferTableRow)) {
+      insertTransfer.run(...TRANSFER_COLUMNS.map((column) => toSqlValue(transfer[column])));
+      addToBalance.run(transfer.debit, transfer.currency, transfer.amount);
+      addToBalance.run(transfer.credit, transfer.currency, -transfer.amount);
+      if (transfer.kind === 'revenue_share' && transfer.agreement_id != null) {
+        this.#prepare(ADD_TO_ACCRUAL_SQL).run(transfer.agreement_id, transfer.currency, transfer.amount);
+      }
+    }
+    for (const agreementId of entry.caps_reached) {
+      this.#prepare(MARK_CAP_REACHED_SQL).run(agreementId, findAccrualCurrency(entry, agreementId), event.completed_at);
+    }
+    return 'committed';
+  }
+
+  #prepare(sql: string, readBigInts = false): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#database.prepare(sql);
+      if (readBigInts) statement.setReadBigInts(true);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #transaction<T>(begin: 'begin' | 'begin immediate', work: () => T): T {
+    this.#database.exec(begin);
+    try {
+      const result = work();
+      this.#database.exec('commit');
+      return result;
+    } catch (error) {
+      // Some errors (a full disk, say) end the transaction themselves; a rollback then would fail and hide the cause.
+      if (this.#database.isTransaction) this.#database.exec('rollback');
+      throw error;
+    }
   }
 
   #insertStatement(table: string, columns: readonly string[], skipDuplicates: boolean): StatementSync {
@@ -61,15 +144,9 @@ export class SqliteRowWriter {
 
   #insertAll(statement: StatementSync, rows: readonly SQLInputValue[][]): void {
     if (rows.length === 0) return;
-    this.#database.exec('begin');
-    try {
+    this.#transaction('begin', () => {
       for (const values of rows) statement.run(...values);
-      this.#database.exec('commit');
-    } catch (error) {
-      // Some errors (a full disk, say) end the transaction themselves; a rollback then would fail and hide the cause.
-      if (this.#database.isTransaction) this.#database.exec('rollback');
-      throw error;
-    }
+    });
   }
 }
 
@@ -78,6 +155,25 @@ const REQUEST_LOG_COLUMNS = [
   'prompt_tokens', 'completion_tokens', 'cached_tokens', 'duration_ms', 'ttfb_ms',
 ] as const;
 const DECISION_COLUMNS = ['id', 'created_at', 'model', 'record'] as const;
+const USAGE_EVENT_COLUMNS = [
+  'id', 'request_id', 'tenant', 'key_id', 'endpoint', 'model', 'route', 'provider', 'region', 'input_tokens',
+  'cached_tokens', 'output_tokens', 'reasoning_tokens', 'estimated', 'latency_ms', 'status', 'started_at',
+  'completed_at', 'currency', 'cost', 'charged',
+] as const;
+const TRANSFER_COLUMNS = ['id', 'event_id', 'debit', 'credit', 'amount', 'currency', 'kind', 'agreement_id', 'created_at'] as const;
+
+const placeholders = (columns: readonly string[]) => columns.map(() => '?').join(', ');
+const SELECT_EVENT_SQL = 'select cost, charged, currency from usage_events where id = ?';
+const SELECT_TRANSFERS_SQL = `select ${TRANSFER_COLUMNS.join(', ')} from transfers where event_id = ?`;
+const INSERT_EVENT_SQL = `insert into usage_events (${USAGE_EVENT_COLUMNS.join(', ')}) values (${placeholders(USAGE_EVENT_COLUMNS)})`;
+const INSERT_TRANSFER_SQL = `insert into transfers (${TRANSFER_COLUMNS.join(', ')}) values (${placeholders(TRANSFER_COLUMNS)})`;
+const ADD_TO_BALANCE_SQL = `insert into account_balances (account, currency, balance) values (?, ?, ?)
+  on conflict (account, currency) do update set balance = account_balances.balance + excluded.balance`;
+const ADD_TO_ACCRUAL_SQL = `insert into agreement_accruals (agreement_id, currency, accrued, cap_reached_at) values (?, ?, ?, null)
+  on conflict (agreement_id, currency) do update set accrued = agreement_accruals.accrued + excluded.accrued`;
+// The first event to reach the cap dates it; a later one does not move it.
+const MARK_CAP_REACHED_SQL = `insert into agreement_accruals (agreement_id, currency, accrued, cap_reached_at) values (?, ?, 0, ?)
+  on conflict (agreement_id, currency) do update set cap_reached_at = coalesce(agreement_accruals.cap_reached_at, excluded.cap_reached_at)`;
 
 // node:sqlite binds no booleans before Node 24 and no undefined: store 0/1 and NULL.
 function toSqlValue(value: unknown): SQLInputValue {

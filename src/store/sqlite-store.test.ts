@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { makeLedgerEntry } from './ledger-store.case.test.ts';
+import { openSqliteDatabase } from './open-sqlite-database.ts';
 import { makeDecisionRecord, makeRequestLogRow, runStoreTests } from './store.case.test.ts';
 import { openSqliteStore } from './sqlite-store.ts';
+import { SqliteWriteThread } from './sqlite-write-thread.ts';
+import { makeApiKey } from './tenancy-store.case.test.ts';
 
 const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'crossway-sqlite-store-'));
 after(() => fs.rmSync(directory, { recursive: true, force: true }));
@@ -50,5 +56,72 @@ describe('openSqliteStore', () => {
     assert.equal((await reopened.listRequestLogs({ limit: 2_000 })).length, 1_000);
     assert.deepEqual(await reopened.getDecision('dec_pending'), decision.record);
     await reopened.close();
+  });
+});
+
+describe('SqliteStore ledger durability', () => {
+  it('keeps committed ledger entries across closing and reopening', async () => {
+    const file = nextPath();
+    const store = await openSqliteStore(file);
+    await store.migrate();
+    const entries = [makeLedgerEntry({ id: 'evt_1' }, { shares: { a1: 2n ** 40n } }), makeLedgerEntry({ id: 'evt_2', currency: 'EUR' })];
+    assert.deepEqual(await store.commitLedger(entries), ['committed', 'committed']);
+    const before = { balances: await store.listAccountBalances(), accruals: await store.listAgreementAccruals() };
+    await store.close();
+
+    const reopened = await openSqliteStore(file);
+    await reopened.migrate();
+    assert.deepEqual(await reopened.listUsageEvents({ limit: 10 }), entries.map((entry) => entry.event));
+    assert.equal((await reopened.listTransfers({ limit: 10 })).length, 5);
+    assert.deepEqual({ balances: await reopened.listAccountBalances(), accruals: await reopened.listAgreementAccruals() }, before);
+    assert.deepEqual(await reopened.commitLedger(entries), ['replayed', 'replayed']);
+    await reopened.close();
+  });
+
+  it('keeps an entry whose commit resolved when the process is killed right afterwards', async () => {
+    const file = nextPath();
+    const modules = {
+      store: fileURLToPath(new URL('./sqlite-store.ts', import.meta.url)),
+      cases: fileURLToPath(new URL('./ledger-store.case.test.ts', import.meta.url)),
+    };
+    // SIGKILL right after the commit resolves: no close, no checkpoint, no exit handler.
+    const script = `
+      const { openSqliteStore } = await import(${JSON.stringify(modules.store)});
+      const { makeLedgerEntry } = await import(${JSON.stringify(modules.cases)});
+      const store = await openSqliteStore(${JSON.stringify(file)});
+      await store.migrate();
+      await store.commitLedger([makeLedgerEntry({ id: 'evt_killed', charged: 2n ** 50n })]);
+      process.kill(process.pid, 'SIGKILL');
+    `;
+    assert.throws(() => execFileSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 10_000, stdio: 'pipe' }), { signal: 'SIGKILL' });
+    const reopened = await openSqliteStore(file);
+    await reopened.migrate();
+    assert.deepEqual((await reopened.listUsageEvents({ limit: 10 })).map((event) => [event.id, event.charged]), [['evt_killed', 2n ** 50n]]);
+    await reopened.close();
+  });
+
+  it('commits on the worker with synchronous=FULL, while the reading connection keeps NORMAL', async () => {
+    const file = nextPath();
+    const store = await openSqliteStore(file);
+    await store.migrate();
+    const thread = new SqliteWriteThread(file);
+    assert.deepEqual(await thread.readPragmas(), { journal_mode: 'wal', synchronous: 2, busy_timeout: 5000 });
+    await thread.close();
+    await store.close();
+
+    const reading = openSqliteDatabase(file);
+    const full = openSqliteDatabase(file, { synchronous: 'full' });
+    assert.equal(reading.prepare('pragma synchronous').get()?.synchronous, 1);
+    assert.equal(full.prepare('pragma synchronous').get()?.synchronous, 2);
+    reading.close();
+    full.close();
+  });
+
+  it('passes node:sqlite error codes back from the worker for tenancy writes', async () => {
+    const store = await openSqliteStore(nextPath());
+    await store.migrate();
+    await store.insertApiKey(makeApiKey({ id: 'key_1', hash: 'taken' }));
+    await assert.rejects(store.insertApiKey(makeApiKey({ id: 'key_2', hash: 'taken' })), { code: 'ERR_SQLITE_ERROR', errstr: 'constraint failed' });
+    await store.close();
   });
 });

@@ -2,29 +2,35 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
-import { Kysely } from 'kysely';
+import { Kysely, type CompiledQuery } from 'kysely';
 import type { DecisionRow } from './decision-record.ts';
 import { KyselyStore } from './kysely-store.ts';
+import type { LedgerCommitOutcome, LedgerEntry } from './ledger-records.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
 import { openSqliteDatabase } from './open-sqlite-database.ts';
 import { SqliteRowWriter } from './sqlite-row-writer.ts';
 import { SqliteWriteThread } from './sqlite-write-thread.ts';
 import type { InsertDecisionsOptions, InsertRequestLogsOptions, RequestLogRow } from './store.ts';
 import type { StoreDatabase } from './store-database.ts';
+import type { SqlStatement, SqlStatementResult } from './store-records.ts';
 
 /** Where a SqliteStore's writes run; SqliteWriteThread is one. */
 interface SqliteWrites {
   insertRequestLogs(rows: readonly RequestLogRow[], skipDuplicates: boolean): Promise<void>;
   insertDecisions(rows: readonly DecisionRow[], skipDuplicates: boolean): Promise<void>;
   pruneDecisions(olderThan: string): Promise<number>;
+  commitLedger(entries: readonly LedgerEntry[]): Promise<LedgerCommitOutcome[]>;
+  runStatements(statements: readonly SqlStatement[]): Promise<SqlStatementResult[]>;
   close(): Promise<void>;
 }
 
 /**
  * The Store in a SQLite file (or `:memory:`); open it with openSqliteStore. node:sqlite is synchronous, so for a file
- * the writes (group commits and the decision prune) run on a worker thread with a second connection, while this
- * connection runs the migrations at start and the reads. `:memory:` cannot be shared between connections: its writes
- * run here, on the event loop.
+ * every write (group commits, ledger commits, tenants, keys, idempotency records, prunes) runs on a worker thread with
+ * a second connection, the file's single writer, which syncs each commit to disk (synchronous=FULL); this connection
+ * runs the migrations at start and the reads, with synchronous=NORMAL (it commits nothing but migrations, which are
+ * idempotent and rerun if a power loss undoes them). `:memory:` cannot be shared between connections: its writes run
+ * here, on the event loop.
  */
 export class SqliteStore extends KyselyStore {
   /** The file path as given, or `:memory:`. */
@@ -53,6 +59,16 @@ export class SqliteStore extends KyselyStore {
     return this.#writes.pruneDecisions(olderThan);
   }
 
+  /** Resolves once the entries are committed and synced to disk (for a file). */
+  override commitLedger(entries: readonly LedgerEntry[]): Promise<LedgerCommitOutcome[]> {
+    return this.#writes.commitLedger(entries);
+  }
+
+  /** KyselyStore's rare writes, compiled there, run by the single writer (never in a Kysely transaction here). */
+  protected override executeWrites(statements: readonly CompiledQuery[]): Promise<SqlStatementResult[]> {
+    return this.#writes.runStatements(statements);
+  }
+
   /** Lets pending writes commit, stops the write worker, then closes this connection. */
   override async close(): Promise<void> {
     await this.#writes.close();
@@ -69,6 +85,8 @@ function writeOnThisThread(database: DatabaseSync): SqliteWrites {
     insertRequestLogs: async (rows, skipDuplicates) => writer.insertRequestLogs(rows, skipDuplicates),
     insertDecisions: async (rows, skipDuplicates) => writer.insertDecisions(rows, skipDuplicates),
     pruneDecisions: async (olderThan) => writer.pruneDecisions(olderThan),
+    commitLedger: async (entries) => writer.commitLedger(entries),
+    runStatements: async (statements) => writer.runStatements(statements),
     close: async () => {},
   };
 }

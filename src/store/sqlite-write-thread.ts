@@ -2,15 +2,24 @@
 // any number of readers), so that the gateway's event loop never waits for a commit or a WAL checkpoint.
 import { Worker } from 'node:worker_threads';
 import type { DecisionRow } from './decision-record.ts';
+import type { LedgerCommitOutcome, LedgerEntry } from './ledger-records.ts';
+import { stringifyLedgerEntries } from './ledger-rows.ts';
 import type { RequestLogRow } from './store.ts';
-import type { SqliteWriteError, SqliteWriteReply, SqliteWriteRequest, SqliteWriteWorkerData } from './sqlite-write-worker.ts';
+import type { SqlStatement, SqlStatementResult } from './store-records.ts';
+import type {
+  SqliteWriteError,
+  SqliteWritePragmas,
+  SqliteWriteReply,
+  SqliteWriteRequest,
+  SqliteWriteWorkerData,
+} from './sqlite-write-worker.ts';
 
 // A request before #post numbers it (Omit on each member of the union).
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 type Request = WithoutId<SqliteWriteRequest>;
 
 interface Pending {
-  resolve(count: number): void;
+  resolve(result: unknown): void;
   reject(error: Error): void;
 }
 
@@ -44,7 +53,25 @@ export class SqliteWriteThread {
 
   /** Deletes the decisions recorded before `olderThan`; a large delete runs as long as a commit, so it runs here too. */
   pruneDecisions(olderThan: string): Promise<number> {
-    return this.#send({ kind: 'pruneDecisions', olderThan });
+    return this.#send<number>({ kind: 'pruneDecisions', olderThan });
+  }
+
+  /** Commits ledger entries in one transaction, synced to disk (the worker's connection runs synchronous=FULL). */
+  async commitLedger(entries: readonly LedgerEntry[]): Promise<LedgerCommitOutcome[]> {
+    if (entries.length === 0) return [];
+    return this.#send<LedgerCommitOutcome[]>({ kind: 'commitLedger', entries: stringifyLedgerEntries(entries) });
+  }
+
+  /** Runs compiled statements in one transaction (see SqliteRowWriter.runStatements). */
+  runStatements(statements: readonly SqlStatement[]): Promise<SqlStatementResult[]> {
+    // Only the text and the values cross: a Kysely CompiledQuery also holds its syntax tree.
+    const plain = statements.map(({ sql, parameters }) => ({ sql, parameters }));
+    return this.#send<SqlStatementResult[]>({ kind: 'runStatements', statements: plain });
+  }
+
+  /** The write connection's settings, for diagnostics and tests (starts the worker if it is not running). */
+  readPragmas(): Promise<SqliteWritePragmas> {
+    return this.#send<SqliteWritePragmas>({ kind: 'readPragmas' });
   }
 
   /** Lets the pending writes commit, then closes the worker's connection and stops it; later writes reject. Idempotent. */
@@ -61,14 +88,15 @@ export class SqliteWriteThread {
     await this.#worker?.terminate();
   }
 
-  #send(request: Request): Promise<number> {
+  // The worker answers each kind of request with its own result type (see SqliteWriteReply).
+  #send<T>(request: Request): Promise<T> {
     if (this.#closing !== undefined) return Promise.reject(new Error(`the SQLite store at ${this.path} is closed`));
-    return this.#post(this.#worker ?? this.#start(), request);
+    return this.#post(this.#worker ?? this.#start(), request) as Promise<T>;
   }
 
-  #post(worker: Worker, request: Request): Promise<number> {
+  #post(worker: Worker, request: Request): Promise<unknown> {
     const id = ++this.#lastId;
-    return new Promise<number>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       // Idle, the worker must not keep the process alive; while a write is pending it must, or an `await` on the write
       // could end the process before the commit.
       if (this.#pending.size === 0) worker.ref();
@@ -108,7 +136,7 @@ export class SqliteWriteThread {
     if (pending === undefined) return;
     this.#pending.delete(reply.id);
     if (this.#pending.size === 0) worker.unref();
-    if (reply.ok) pending.resolve(reply.count);
+    if (reply.ok) pending.resolve(reply.result);
     else pending.reject(toError(reply.error));
   }
 

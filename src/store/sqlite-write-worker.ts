@@ -3,9 +3,11 @@
 // Runs as a worker entry point only (`new Worker(new URL('./sqlite-write-worker.ts', import.meta.url))`).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DecisionRow } from './decision-record.ts';
+import { parseLedgerEntries } from './ledger-rows.ts';
 import { openSqliteDatabase } from './open-sqlite-database.ts';
 import { SqliteRowWriter } from './sqlite-row-writer.ts';
 import type { RequestLogRow } from './store.ts';
+import type { SqlStatement } from './store-records.ts';
 
 /** What the worker is started with. */
 export interface SqliteWriteWorkerData {
@@ -15,18 +17,27 @@ export interface SqliteWriteWorkerData {
 
 /**
  * One request to the worker. Rows travel as one JSON string per batch: cloning a string costs the posting thread a
- * copy, while structured clone walks every row, about twice as long for decisions.
+ * copy, while structured clone walks every row, about twice as long for decisions. Ledger entries do too, their
+ * bigint amounts as decimal strings (see stringifyLedgerEntries). The rare compiled statements are structured-cloned
+ * (their parameters may hold bytes).
  */
 export type SqliteWriteRequest =
   | { id: number; kind: 'insertRequestLogs'; rows: string; skipDuplicates: boolean }
   | { id: number; kind: 'insertDecisions'; rows: string; skipDuplicates: boolean }
   | { id: number; kind: 'pruneDecisions'; olderThan: string }
+  | { id: number; kind: 'commitLedger'; entries: string }
+  | { id: number; kind: 'runStatements'; statements: SqlStatement[] }
+  /** Reports the connection's settings (SqliteWritePragmas), for diagnostics and tests. */
+  | { id: number; kind: 'readPragmas' }
   /** Commits nothing more: closes the connection once the requests before it are done. */
   | { id: number; kind: 'close' };
 
-/** The answer to request `id`, sent once its transaction committed (or failed and rolled back). */
+/**
+ * The answer to request `id`, sent once its transaction committed (or failed and rolled back). `result` depends on the
+ * request: a row count, the ledger outcomes, the statements' results, or the pragmas.
+ */
 export type SqliteWriteReply =
-  | { id: number; ok: true; count: number }
+  | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: SqliteWriteError };
 
 /** A failure as it crosses the thread boundary: structured clone would keep the message but drop node:sqlite's codes. */
@@ -37,24 +48,32 @@ export interface SqliteWriteError {
   errstr?: string;
 }
 
+/** The write connection's settings, as `pragma` reads them (synchronous: 1 = NORMAL, 2 = FULL). */
+export interface SqliteWritePragmas {
+  journal_mode: string;
+  synchronous: number;
+  busy_timeout: number;
+}
+
 if (parentPort === null) throw new Error('sqlite-write-worker.ts runs only as a worker thread');
 const port = parentPort;
 // A failure to open throws here: the worker ends with an 'error' event, which rejects the pending writes.
-const database = openSqliteDatabase((workerData as SqliteWriteWorkerData).path);
+// synchronous=FULL: a write the worker acknowledges (a usage event above all) is on disk, and survives a power loss.
+const database = openSqliteDatabase((workerData as SqliteWriteWorkerData).path, { synchronous: 'full' });
 const writer = new SqliteRowWriter(database);
 
 // Requests are handled one at a time in arrival order, so a reply also means every earlier request is done.
 port.on('message', (request: SqliteWriteRequest) => {
   let reply: SqliteWriteReply;
   try {
-    reply = { id: request.id, ok: true, count: handle(request) };
+    reply = { id: request.id, ok: true, result: handle(request) };
   } catch (error) {
     reply = { id: request.id, ok: false, error: describeError(error) };
   }
   port.postMessage(reply);
 });
 
-function handle(request: SqliteWriteRequest): number {
+function handle(request: SqliteWriteRequest): unknown {
   switch (request.kind) {
     case 'insertRequestLogs': {
       const rows = JSON.parse(request.rows) as RequestLogRow[];
@@ -68,10 +87,21 @@ function handle(request: SqliteWriteRequest): number {
     }
     case 'pruneDecisions':
       return writer.pruneDecisions(request.olderThan);
+    case 'commitLedger':
+      return writer.commitLedger(parseLedgerEntries(request.entries));
+    case 'runStatements':
+      return writer.runStatements(request.statements);
+    case 'readPragmas':
+      return readPragmas();
     case 'close':
       if (database.isOpen) database.close();
       return 0;
   }
+}
+
+function readPragmas(): SqliteWritePragmas {
+  const read = (name: string) => Object.values(database.prepare(`pragma ${name}`).get() ?? {})[0];
+  return { journal_mode: String(read('journal_mode')), synchronous: Number(read('synchronous')), busy_timeout: Number(read('busy_timeout')) };
 }
 
 function describeError(error: unknown): SqliteWriteError {

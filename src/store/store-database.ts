@@ -28,8 +28,128 @@ export interface DecisionTable {
   record: string;
 }
 
+// A 64-bit integer column: written as bigint; read back as a number from node:sqlite (which throws past 2^53 rather
+// than round) or a decimal string from pg, so the ledger's queries read it cast to text; toBigInt (ledger-rows.ts)
+// turns any of these into an exact bigint.
+type BigIntColumn = ColumnType<bigint | number | string, bigint, bigint>;
+// As `stream` above: SQLite reads 0/1 back, PostgreSQL true/false.
+type BooleanColumn = ColumnType<boolean | number, boolean, boolean>;
+
+/** `settings`: installation-wide values, written once (see Store.putSettingIfAbsent). */
+export interface SettingTable {
+  name: string;
+  value: string;
+}
+
+/** `tenants` (see TenantRecord); `policy`, `budget` and `metadata` are JSON text. */
+export interface TenantTable {
+  id: string;
+  name: string;
+  policy: string;
+  margin: string | null;
+  rpm: number | null;
+  tpm: number | null;
+  budget: string | null;
+  metadata: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** `api_keys` (see ApiKeyRecord); `models`, `budget` and `metadata` are JSON text. */
+export interface ApiKeyTable {
+  id: string;
+  tenant: string;
+  name: string | null;
+  prefix: string;
+  hash: string;
+  models: string | null;
+  rpm: number | null;
+  tpm: number | null;
+  budget: string | null;
+  expires_at: string | null;
+  admin: BooleanColumn;
+  metadata: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+/** `usage_events` (see UsageEventRecord). */
+export interface UsageEventTable {
+  id: string;
+  request_id: string;
+  tenant: string;
+  key_id: string | null;
+  endpoint: string;
+  model: string;
+  route: string;
+  provider: string;
+  region: string;
+  input_tokens: number;
+  cached_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  estimated: BooleanColumn;
+  latency_ms: number;
+  status: number;
+  started_at: string;
+  completed_at: string;
+  currency: string;
+  cost: BigIntColumn;
+  charged: BigIntColumn;
+}
+
+/** `transfers` (see TransferRecord). */
+export interface TransferTable {
+  id: string;
+  event_id: string;
+  debit: string;
+  credit: string;
+  amount: BigIntColumn;
+  currency: string;
+  kind: string;
+  agreement_id: string | null;
+  created_at: string;
+}
+
+/** `account_balances`: debits minus credits per (account, currency), kept in the transaction that adds the transfers. */
+export interface AccountBalanceTable {
+  account: string;
+  currency: string;
+  balance: BigIntColumn;
+}
+
+/** `agreement_accruals`: revenue share accrued per (agreement, currency), kept beside the transfers. */
+export interface AgreementAccrualTable {
+  agreement_id: string;
+  currency: string;
+  accrued: BigIntColumn;
+  cap_reached_at: string | null;
+}
+
+/** `idempotency_keys` (see IdempotencyRecord); `headers` is JSON text, `body` the response bytes. */
+export interface IdempotencyKeyTable {
+  tenant: string;
+  key: string;
+  request_hash: string;
+  state: string;
+  status: number | null;
+  headers: string | null;
+  body: Uint8Array | null;
+  created_at: string;
+  lease_expires_at: string;
+  expires_at: string;
+}
+
 /** Every table of the store, by name. */
 export interface StoreDatabase {
   request_log: RequestLogTable;
   decisions: DecisionTable;
+  settings: SettingTable;
+  tenants: TenantTable;
+  api_keys: ApiKeyTable;
+  usage_events: UsageEventTable;
+  transfers: TransferTable;
+  account_balances: AccountBalanceTable;
+  agreement_accruals: AgreementAccrualTable;
+  idempotency_keys: IdempotencyKeyTable;
 }

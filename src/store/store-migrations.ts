@@ -1,5 +1,5 @@
 // Versioned schema changes, applied in name order by Kysely's Migrator; one set for every SQL backend, so only portable column types.
-import type { Kysely } from 'kysely';
+import { PostgresAdapter, type Kysely } from 'kysely';
 import type { Migration, MigrationProvider } from 'kysely/migration';
 
 // Migrations are frozen history: they take `Kysely<any>` on purpose, never today's StoreDatabase type.
@@ -48,7 +48,143 @@ export const storeMigrations: Readonly<Record<string, Migration>> = {
       await db.schema.dropTable('decisions').execute();
     },
   },
+  '0003_tenancy_ledger': {
+    async up(db: Kysely<any>) {
+      // JSON values live in text columns (portable, and only ever read whole); money in bigint micro-units; instants
+      // as ISO text (Date.prototype.toISOString(): text order is time order).
+      await db.schema
+        .createTable('settings')
+        .addColumn('name', 'text', (column) => column.primaryKey())
+        .addColumn('value', 'text', (column) => column.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('tenants')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('name', 'text', (column) => column.notNull())
+        .addColumn('policy', 'text', (column) => column.notNull())
+        .addColumn('margin', 'text')
+        .addColumn('rpm', 'integer')
+        .addColumn('tpm', 'integer')
+        .addColumn('budget', 'text')
+        .addColumn('metadata', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('updated_at', 'text', (column) => column.notNull())
+        .execute();
+
+      // No foreign key to tenants: a deleted tenant's revoked keys stay, as its usage and ledger do.
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('tenant', 'text', (column) => column.notNull())
+        .addColumn('name', 'text')
+        .addColumn('prefix', 'text', (column) => column.notNull())
+        .addColumn('hash', 'text', (column) => column.notNull().unique())
+        .addColumn('models', 'text')
+        .addColumn('rpm', 'integer')
+        .addColumn('tpm', 'integer')
+        .addColumn('budget', 'text')
+        .addColumn('expires_at', 'text')
+        .addColumn('admin', 'boolean', (column) => column.notNull())
+        .addColumn('metadata', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('revoked_at', 'text')
+        .execute();
+      // Serves the listing of a tenant's keys and the revocation of them all when the tenant goes.
+      await db.schema.createIndex('api_keys_tenant_created_at').on('api_keys').columns(['tenant', 'created_at']).execute();
+
+      await db.schema
+        .createTable('usage_events')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('request_id', 'text', (column) => column.notNull())
+        .addColumn('tenant', 'text', (column) => column.notNull())
+        .addColumn('key_id', 'text')
+        .addColumn('endpoint', 'text', (column) => column.notNull())
+        .addColumn('model', 'text', (column) => column.notNull())
+        .addColumn('route', 'text', (column) => column.notNull())
+        .addColumn('provider', 'text', (column) => column.notNull())
+        .addColumn('region', 'text', (column) => column.notNull())
+        .addColumn('input_tokens', 'integer', (column) => column.notNull())
+        .addColumn('cached_tokens', 'integer', (column) => column.notNull())
+        .addColumn('output_tokens', 'integer', (column) => column.notNull())
+        .addColumn('reasoning_tokens', 'integer', (column) => column.notNull())
+        .addColumn('estimated', 'boolean', (column) => column.notNull())
+        .addColumn('latency_ms', 'integer', (column) => column.notNull())
+        .addColumn('status', 'integer', (column) => column.notNull())
+        .addColumn('started_at', 'text', (column) => column.notNull())
+        .addColumn('completed_at', 'text', (column) => column.notNull())
+        .addColumn('currency', 'text', (column) => column.notNull())
+        .addColumn('cost', 'bigint', (column) => column.notNull())
+        .addColumn('charged', 'bigint', (column) => column.notNull())
+        .execute();
+      // Usage reports filter by time, by tenant and time (budgets), and look events up by request.
+      await db.schema.createIndex('usage_events_completed_at').on('usage_events').column('completed_at').execute();
+      await db.schema.createIndex('usage_events_tenant_completed_at').on('usage_events').columns(['tenant', 'completed_at']).execute();
+      await db.schema.createIndex('usage_events_request_id').on('usage_events').column('request_id').execute();
+
+      await db.schema
+        .createTable('transfers')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('event_id', 'text', (column) => column.notNull())
+        .addColumn('debit', 'text', (column) => column.notNull())
+        .addColumn('credit', 'text', (column) => column.notNull())
+        .addColumn('amount', 'bigint', (column) => column.notNull())
+        .addColumn('currency', 'text', (column) => column.notNull())
+        .addColumn('kind', 'text', (column) => column.notNull())
+        .addColumn('agreement_id', 'text')
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .execute();
+      // A replay compares an event's transfers; statements sum an agreement's shares, or one kind, over a period.
+      await db.schema.createIndex('transfers_event_id').on('transfers').column('event_id').execute();
+      await db.schema.createIndex('transfers_agreement_id_created_at').on('transfers').columns(['agreement_id', 'created_at']).execute();
+      await db.schema.createIndex('transfers_kind_created_at').on('transfers').columns(['kind', 'created_at']).execute();
+
+      await db.schema
+        .createTable('account_balances')
+        .addColumn('account', 'text', (column) => column.notNull())
+        .addColumn('currency', 'text', (column) => column.notNull())
+        .addColumn('balance', 'bigint', (column) => column.notNull())
+        .addPrimaryKeyConstraint('account_balances_pk', ['account', 'currency'])
+        .execute();
+
+      await db.schema
+        .createTable('agreement_accruals')
+        .addColumn('agreement_id', 'text', (column) => column.notNull())
+        .addColumn('currency', 'text', (column) => column.notNull())
+        .addColumn('accrued', 'bigint', (column) => column.notNull())
+        .addColumn('cap_reached_at', 'text')
+        .addPrimaryKeyConstraint('agreement_accruals_pk', ['agreement_id', 'currency'])
+        .execute();
+
+      await db.schema
+        .createTable('idempotency_keys')
+        .addColumn('tenant', 'text', (column) => column.notNull())
+        .addColumn('key', 'text', (column) => column.notNull())
+        .addColumn('request_hash', 'text', (column) => column.notNull())
+        .addColumn('state', 'text', (column) => column.notNull())
+        .addColumn('status', 'integer')
+        .addColumn('headers', 'text')
+        .addColumn('body', binaryType(db))
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('lease_expires_at', 'text', (column) => column.notNull())
+        .addColumn('expires_at', 'text', (column) => column.notNull())
+        .addPrimaryKeyConstraint('idempotency_keys_pk', ['tenant', 'key'])
+        .execute();
+      // Serves the prune of expired records.
+      await db.schema.createIndex('idempotency_keys_expires_at').on('idempotency_keys').column('expires_at').execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const table of ['idempotency_keys', 'agreement_accruals', 'account_balances', 'transfers', 'usage_events', 'api_keys', 'tenants', 'settings']) {
+        await db.schema.dropTable(table).execute();
+      }
+    },
+  },
 };
+
+// The one column type no name covers on both: SQLite calls bytes `blob`, PostgreSQL `bytea`.
+function binaryType(db: Kysely<any>): 'blob' | 'bytea' {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'bytea' : 'blob';
+}
 
 /** Serves `storeMigrations` to Kysely's Migrator (migrations live in code, not in a folder read at run time). */
 export const storeMigrationProvider: MigrationProvider = {

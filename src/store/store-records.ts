@@ -29,3 +29,15 @@ export function toRequestLogRecord(row: RequestLogRow): Insertable<RequestLogTab
 export function toDecisionTableRow({ created_at, record }: DecisionRow): { id: string; created_at: string; model: string; record: string } {
   return { id: record.id, created_at, model: record.model, record: JSON.stringify(record) };
 }
+
+/** A compiled SQL statement (Kysely's `query.compile()`), as KyselyStore hands its rare writes to whoever runs them. */
+export interface SqlStatement {
+  sql: string;
+  parameters: readonly unknown[];
+}
+
+/** What one SqlStatement did: the rows it returned (SELECT, RETURNING), or how many rows it changed otherwise. */
+export interface SqlStatementResult {
+  rows: Record<string, unknown>[];
+  changes: number;
+}

@@ -2,8 +2,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { DecisionRecord } from './decision-record.ts';
+import { runLedgerStoreTests } from './ledger-store.case.test.ts';
 import type { RequestLogRow, Store } from './store.ts';
 import { storeMigrations } from './store-migrations.ts';
+import { runTenancyStoreTests } from './tenancy-store.case.test.ts';
 
 export interface StoreTestOptions {
   name: string;
@@ -248,4 +250,7 @@ export function runStoreTests({ name, open }: StoreTestOptions): void {
       assert.equal((await store.getDecision('dec_new'))?.id, 'dec_new');
     });
   });
+  // Each with its own fresh, migrated store per test.
+  describe(`Store contract, tenancy: ${name}`, () => runTenancyStoreTests(open));
+  describe(`Store contract, ledger: ${name}`, () => runLedgerStoreTests(open));
 }

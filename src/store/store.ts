@@ -1,5 +1,21 @@
 // The persistence contract: one interface that every backend (SQLite now, PostgreSQL later) implements and passes store.case.test.ts.
 import type { DecisionRecord, DecisionRow } from './decision-record.ts';
+import type {
+  AccountBalanceRecord,
+  AgreementAccrualRecord,
+  IdempotencyClaim,
+  IdempotencyRecord,
+  LedgerCommitOutcome,
+  LedgerEntry,
+  LedgerPageOptions,
+  TransferFilter,
+  TransferRecord,
+  UsageEventRecord,
+  UsageFilter,
+  UsageGroupBy,
+  UsageTotalsRecord,
+} from './ledger-records.ts';
+import type { ApiKeyPatch, ApiKeyRecord, TenantPatch, TenantRecord } from './tenancy-records.ts';
 
 /** One finished request as the gateway records it, for the admin API and the dashboard. */
 export interface RequestLogRow {
@@ -73,4 +89,65 @@ export interface Store {
   getDecision(id: string): Promise<DecisionRecord | null>;
   /** Deletes the decisions recorded before `olderThan` (an ISO timestamp); resolves with how many went. */
   pruneDecisions(olderThan: string): Promise<number>;
+
+  // --- Settings: installation-wide values created once (e.g. the secret virtual keys are hashed with) ---
+  /** Stores `value` under `name` unless a value is already there; resolves with the stored value (the first writer wins). */
+  putSettingIfAbsent(name: string, value: string): Promise<string>;
+
+  // --- Tenants and virtual keys ---
+  /** Inserts a tenant; resolves false (writing nothing) when the id is taken. */
+  insertTenant(tenant: TenantRecord): Promise<boolean>;
+  getTenant(id: string): Promise<TenantRecord | null>;
+  /** Every tenant, by id. */
+  listTenants(): Promise<TenantRecord[]>;
+  /** Applies the patch; resolves with the updated tenant, or null when there is none with this id. */
+  updateTenant(id: string, patch: TenantPatch): Promise<TenantRecord | null>;
+  /** Deletes the tenant and revokes its keys (revoked_at = `at`) in one transaction; false when unknown. Usage and ledger stay. */
+  deleteTenant(id: string, at: string): Promise<boolean>;
+  /** Inserts a key; throws when the id or hash is taken. */
+  insertApiKey(key: ApiKeyRecord): Promise<void>;
+  getApiKey(id: string): Promise<ApiKeyRecord | null>;
+  /** The key whose hash this is (revoked and expired keys included: the caller decides), or null. */
+  getApiKeyByHash(hash: string): Promise<ApiKeyRecord | null>;
+  /** Keys by creation time then id, of one tenant or of all. */
+  listApiKeys(options?: { tenant?: string }): Promise<ApiKeyRecord[]>;
+  updateApiKey(id: string, patch: ApiKeyPatch): Promise<ApiKeyRecord | null>;
+
+  // --- Ledger: usage events, transfers, balances, accruals ---
+  /**
+   * Commits entries in ONE transaction, durably (the SQLite store syncs the commit to disk before resolving). Per
+   * entry, in order: an event id not yet stored is inserted with its transfers, each transfer's amount is added to the
+   * debit account's balance and subtracted from the credit account's, revenue-share transfers add to their
+   * agreement's accrual, and `caps_reached` set the agreement's cap_reached_at (if unset) to the event's
+   * completed_at. An event id already stored with identical cost, charged and transfers is `replayed`; with anything
+   * different, `conflict`; neither writes anything. Resolves with one outcome per entry.
+   */
+  commitLedger(entries: readonly LedgerEntry[]): Promise<LedgerCommitOutcome[]>;
+  /** Every agreement's accrual, per currency. */
+  listAgreementAccruals(): Promise<AgreementAccrualRecord[]>;
+  listAccountBalances(): Promise<AccountBalanceRecord[]>;
+  /** A page of usage events in id order. */
+  listUsageEvents(options: LedgerPageOptions): Promise<UsageEventRecord[]>;
+  /** A page of transfers in id order. */
+  listTransfers(options: LedgerPageOptions): Promise<TransferRecord[]>;
+  /** The events of one request id (at most one in a sound ledger). */
+  findUsageEventsByRequest(requestId: string): Promise<UsageEventRecord[]>;
+  /** Sums usage events under the filter, one row per (group, currency); one row per currency when not grouped. */
+  sumUsage(filter: UsageFilter, groupBy?: UsageGroupBy): Promise<UsageTotalsRecord[]>;
+  /** Sums transfer amounts under the filter, per currency. */
+  sumTransfers(filter: TransferFilter): Promise<{ currency: string; amount: bigint }[]>;
+
+  // --- Idempotency keys ---
+  /**
+   * Claims (tenant, key) for a request, atomically: inserts `record` (state in_flight) when no record exists, or when
+   * the stored one has expired, or is in flight with an expired lease (its process died); otherwise resolves with the
+   * stored record and changes nothing.
+   */
+  claimIdempotencyKey(record: Pick<IdempotencyRecord, 'tenant' | 'key' | 'request_hash' | 'created_at' | 'lease_expires_at' | 'expires_at'>): Promise<IdempotencyClaim>;
+  /** Stores the response of a claimed key (state completed). */
+  completeIdempotencyKey(tenant: string, key: string, response: { status: number; headers: Record<string, string>; body: Buffer }): Promise<void>;
+  /** Deletes an in-flight claim (the request failed in a way worth retrying), so that a retry may run. */
+  releaseIdempotencyKey(tenant: string, key: string): Promise<void>;
+  /** Deletes records that expired before `before`; resolves with how many went. */
+  pruneIdempotencyKeys(before: string): Promise<number>;
 }

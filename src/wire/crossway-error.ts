@@ -8,6 +8,9 @@ export type OpenAIErrorType =
   | 'permission_error'
   | 'not_found_error'
   | 'rate_limit_error'
+  /** OpenAI's type for its own request- and token-rate limits (`code: rate_limit_exceeded`). */
+  | 'requests'
+  | 'tokens'
   | 'insufficient_quota'
   | 'server_error'
   | 'api_error';
@@ -206,6 +209,36 @@ export class NoRouteAvailableError extends CrosswayError {
     });
     this.attempts = attempts;
     this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** A key's or tenant's requests- or tokens-per-minute limit is reached (429 `rate_limit_exceeded`, OpenAI's wording). */
+export class RateLimitError extends CrosswayError {
+  override name = 'RateLimitError';
+  /** Milliseconds until the request would fit (sent as `retry-after` / `retry-after-ms`). */
+  readonly retryAfterMs: number;
+  /** `x-ratelimit-*` headers describing the limit that refused the request. */
+  readonly headers: Record<string, string>;
+  constructor(message: string, kind: 'requests' | 'tokens', retryAfterMs: number, headers: Record<string, string> = {}) {
+    super(message, { code: 'rate_limit_exceeded', status: 429, type: kind, retryable: true });
+    this.retryAfterMs = retryAfterMs;
+    this.headers = headers;
+  }
+}
+
+/** A key's or tenant's budget cannot cover the request's worst-case cost (429 `insufficient_quota`, as OpenAI answers). */
+export class InsufficientQuotaError extends CrosswayError {
+  override name = 'InsufficientQuotaError';
+  constructor(message: string) {
+    super(message, { code: 'insufficient_quota', status: 429, type: 'insufficient_quota' });
+  }
+}
+
+/** The request conflicts with the state it acts on (409): an Idempotency-Key reused or in use, an id already taken. */
+export class ConflictError extends CrosswayError {
+  override name = 'ConflictError';
+  constructor(message: string, code = 'conflict', param: string | null = null) {
+    super(message, { code, status: 409, type: 'invalid_request_error', param });
   }
 }
 

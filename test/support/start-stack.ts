@@ -30,6 +30,10 @@ export interface StackOptions {
   models?: Record<string, unknown>[];
   execute?: Record<string, unknown>;
   server?: Record<string, unknown>;
+  agreements?: Record<string, unknown>[];
+  policy?: Record<string, unknown>;
+  /** Keep the SQLite file's directory after close (the test reads it afterwards and removes it). */
+  dataDir?: string;
 }
 
 export interface Stack {
@@ -39,6 +43,12 @@ export interface Stack {
   gateway: RunningGateway;
   catalog: Catalog;
   client: OpenAI;
+  /** The SQLite file of the gateway's store. */
+  databasePath: string;
+  /** Calls the gateway's HTTP API with a key (the master key by default) and returns status, headers and JSON body. */
+  api(method: string, path: string, body?: unknown, key?: string): Promise<ApiResponse>;
+  /** An official openai client authenticating with `key`. */
+  clientFor(key: string): OpenAI;
   /** Everything the gateway logged, as text. */
   logs(): string;
   /** Sets faults on an emulator through its control API. */
@@ -47,6 +57,13 @@ export interface Stack {
   /** The emulator's request journal. */
   journal(cloud: keyof EmulatorUrls): Promise<JournalEntry[]>;
   close(): Promise<void>;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  // Loosely typed on purpose: tests read fields of whatever the API answered.
+  body: any;
 }
 
 export interface JournalEntry {
@@ -105,13 +122,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     azure: { apiKeys: [options.emulatorKeys?.azure ?? keys.azure] },
   });
   const urls: EmulatorUrls = { openai: emulators.emulators.openai!.url, azure: emulators.emulators.azure!.url };
-  const dataDir = mkdtempSync(join(tmpdir(), 'crossway-e2e-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'crossway-e2e-'));
   const raw = {
     server: { host: '127.0.0.1', port: 0, master_key: masterKey, ...options.server },
     store: { sqlite: join(dataDir, 'crossway.db') },
     execute: { attempt_timeout_ms: 5_000, stream_idle_timeout_ms: 5_000, ...options.execute },
     models: options.models ?? DEFAULT_MODELS,
     routes: options.routes?.(urls) ?? defaultRoutes(urls, keys),
+    ...(options.agreements === undefined ? {} : { agreements: options.agreements }),
+    ...(options.policy === undefined ? {} : { policy: options.policy }),
   };
   const catalog = buildCatalog(raw, 'test stack', { env: {} });
   let logText = '';
@@ -142,6 +161,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     gateway,
     catalog,
     client,
+    databasePath: join(dataDir, 'crossway.db'),
+    api: async (method, path, body, key = masterKey) => {
+      const response = await fetch(`${gateway.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // Not JSON (CSV, say): the text itself.
+      }
+      return { status: response.status, headers: response.headers, body: parsed };
+    },
+    clientFor: (key) => new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: key, maxRetries: 0, timeout: 20_000 }),
     logs: () => logText,
     fault: async (cloud, faults) => {
       await control(cloud, 'POST', '/__emulator/faults', faults);
@@ -154,7 +190,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     close: async () => {
       await gateway.close();
       await emulators.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,33 @@
+// Who may do what under /admin/*: the master key everything; an admin key of a tenant only that tenant's keys, usage
+// and data; any other key nothing (403).
+import { PermissionDeniedError } from '../wire/index.ts';
+import type { Principal } from './authenticate.ts';
+import type { Exchange } from './gateway-types.ts';
+
+/** The caller, who must be the master key or an admin key; 403 otherwise. */
+export function requireAdmin(exchange: Exchange): Principal {
+  const principal = exchange.principal;
+  if (principal === null || !principal.admin) {
+    throw new PermissionDeniedError('This API key is not an admin key: /admin/* needs the master key or a key created with "admin": true.');
+  }
+  return principal;
+}
+
+/** The caller, who must be the master key; 403 for every virtual key, admin or not. */
+export function requireMaster(exchange: Exchange, what: string): Principal {
+  const principal = requireAdmin(exchange);
+  if (principal.kind !== 'master') throw new PermissionDeniedError(`Only the master key may ${what}.`);
+  return principal;
+}
+
+/** The tenant an admin call is confined to: undefined (every tenant) for the master key, else the key's own. */
+export function adminScope(principal: Principal): { tenant?: string } {
+  return principal.kind === 'master' ? {} : { tenant: principal.tenant.id };
+}
+
+/** The query string of the request as URLSearchParams. */
+export function readQuery(exchange: Exchange): URLSearchParams {
+  const url = exchange.req.url ?? '';
+  const at = url.indexOf('?');
+  return new URLSearchParams(at === -1 ? '' : url.slice(at + 1));
+}

@@ -1,0 +1,118 @@
+// The metering of one model call: admission before the upstream call (rate limits, a token reservation and the
+// budget's worst-case reservation), then the usage event and its transfers committed durably before the response
+// completes, and the reservations settled to what the call really used (or released when it produced nothing).
+import type { Route } from '../catalog/index.ts';
+import { estimateWorstCaseCost, type TokenUsage } from '../metering/index.ts';
+import type { RequestNeeds } from '../policy/index.ts';
+import type { Admission } from '../tenancy/index.ts';
+import { createTimeOrderedId } from './create-time-ordered-id.ts';
+import type { Exchange, ExchangeMeter, GatewayContext } from './gateway-types.ts';
+
+/**
+ * Output assumed for the budget's worst case when neither the request (`max_completion_tokens` / `max_tokens`) nor
+ * any planned route (`limits.max_output`) bounds it. A request that names its bound is reserved exactly; this only
+ * keeps an unbounded request from reserving nothing.
+ */
+export const DEFAULT_WORST_CASE_OUTPUT_TOKENS = 4096;
+
+/** Average UTF-8 bytes per o200k_base token in English text, for the token-rate reservation (corrected at completion). */
+const BYTES_PER_TOKEN_ESTIMATE = 4;
+
+/** What completing a call records. */
+export interface CompletedCall {
+  route: Pick<Route, 'id' | 'provider' | 'region' | 'price'>;
+  usage: TokenUsage;
+  /** True when the cloud reported no usage and Crossway counted the tokens itself. */
+  estimated: boolean;
+  /** Status the client got (499 when it went away). */
+  status: number;
+}
+
+/** One model call's limits and ledger entry. Created by routing once it has a plan; lives as long as the exchange. */
+export class CallMeter implements ExchangeMeter {
+  readonly #gateway: GatewayContext;
+  readonly #exchange: Exchange;
+  readonly #endpoint: string;
+  readonly #startedAt = new Date();
+  #admission: Admission | null = null;
+  #finished = false;
+
+  constructor(gateway: GatewayContext, exchange: Exchange, endpoint: string) {
+    this.#gateway = gateway;
+    this.#exchange = exchange;
+    this.#endpoint = endpoint;
+  }
+
+  /**
+   * Admits the call against the key's and tenant's limits and budgets, or throws 429 (`rate_limit_exceeded` or
+   * `insufficient_quota`). The token reservation is the input estimate plus the requested output bound; the budget
+   * reservation is the worst case over the planned routes: every input byte a token, the output bound (request,
+   * else the routes' `max_output`, else DEFAULT_WORST_CASE_OUTPUT_TOKENS), at the dearest route's prices.
+   */
+  async admit(model: string, routes: readonly Route[], needs: RequestNeeds): Promise<void> {
+    const principal = this.#exchange.principal;
+    if (principal === null || this.#admission !== null) return;
+    const routeMaxOutput = Math.max(0, ...routes.map((route) => route.limits.max_output ?? 0));
+    const outputBound = needs.maxOutputTokens ?? (routeMaxOutput > 0 ? routeMaxOutput : DEFAULT_WORST_CASE_OUTPUT_TOKENS);
+    const worstCaseCost = estimateWorstCaseCost({
+      prices: routes.map((route) => route.price),
+      inputTokens: needs.inputTokens,
+      maxOutputTokens: outputBound,
+      margin: principal.tenant.margin,
+    });
+    const inputEstimate = needs.exactInputTokens === undefined ? needs.inputTokens : Math.ceil(needs.inputTokens / BYTES_PER_TOKEN_ESTIMATE);
+    this.#admission = await this.#gateway.limiter.admit({
+      tenant: principal.tenant,
+      key: principal.key,
+      model,
+      estimatedTokens: inputEstimate + (needs.maxOutputTokens ?? 0),
+      worstCaseCost,
+    });
+  }
+
+  /** OpenAI's `x-ratelimit-*` headers for the limits that apply (none before admission). */
+  headers(): Record<string, string> {
+    return this.#admission?.headers() ?? {};
+  }
+
+  /**
+   * Records the call's usage event and transfers, resolving once they are durable, then settles the reservations to
+   * the actual tokens and charge. Rejects when the ledger could not commit (the caller must then not complete the
+   * response as a success). Only the first complete or release counts.
+   */
+  async complete(call: CompletedCall): Promise<void> {
+    const principal = this.#exchange.principal;
+    if (this.#finished || principal === null) return;
+    this.#finished = true;
+    const completedAt = new Date();
+    try {
+      const recorded = await this.#gateway.ledger.record({
+        id: createTimeOrderedId('evt'),
+        request_id: this.#exchange.requestId,
+        tenant: principal.tenant.id,
+        key_id: principal.key?.id ?? null,
+        endpoint: this.#endpoint,
+        model: this.#exchange.log?.model ?? '',
+        route: call.route,
+        usage: call.usage,
+        estimated: call.estimated,
+        latency_ms: Math.round(performance.now() - this.#exchange.startedAt),
+        status: call.status,
+        started_at: this.#startedAt.toISOString(),
+        completed_at: completedAt.toISOString(),
+        margin: principal.tenant.margin,
+      });
+      await this.#admission?.settle({ tokens: call.usage.input_tokens + call.usage.output_tokens, cost: recorded.event.charged, currency: recorded.event.currency });
+    } catch (error) {
+      await this.#admission?.release();
+      throw error;
+    }
+  }
+
+  /** Ends the call without usage (it failed before any route produced output): reservations go back. Idempotent. */
+  release(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#admission?.release().catch((error: unknown) => this.#gateway.logger.error({ err: error }, 'releasing a limit reservation failed'));
+  }
+}

@@ -1,0 +1,128 @@
+// The admin API for tenants and virtual keys: /admin/tenants and /admin/keys (master key, or an admin key for its own
+// tenant's keys). Bodies are validated once with the tenancy schemas; every error is OpenAI-shaped.
+import { createKeyRequestSchema, createTenantRequestSchema, patchKeyRequestSchema, patchTenantRequestSchema } from '../tenancy/index.ts';
+import { parseRequest } from '../wire/index.ts';
+import { adminScope, readQuery, requireAdmin, requireMaster } from './admin-access.ts';
+import type { Exchange, GatewayContext, RouteEntry } from './gateway-types.ts';
+import { readJsonBody } from './read-body.ts';
+import { sendJson } from './send-json.ts';
+
+async function readAdminBody(gateway: GatewayContext, exchange: Exchange): Promise<Record<string, unknown>> {
+  return readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody);
+}
+
+/** The routes, for the gateway's route table. */
+export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
+  {
+    method: 'POST',
+    path: '/admin/tenants',
+    auth: true,
+    handler: async (gateway, exchange) => {
+      requireMaster(exchange, 'create tenants');
+      const input = parseRequest(createTenantRequestSchema, await readAdminBody(gateway, exchange));
+      sendJson(exchange.res, 201, await gateway.tenancy.createTenant(input));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/admin/tenants',
+    auth: true,
+    handler: async (gateway, exchange) => {
+      const principal = requireAdmin(exchange);
+      const data = principal.kind === 'master' ? await gateway.tenancy.listTenants() : [await gateway.tenancy.getTenant(principal.tenant.id, adminScope(principal))];
+      sendJson(exchange.res, 200, { object: 'list', data });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/admin/tenants/:id',
+    auth: true,
+    handler: async (gateway, exchange, params) => {
+      const principal = requireAdmin(exchange);
+      sendJson(exchange.res, 200, await gateway.tenancy.getTenant(params.id ?? '', adminScope(principal)));
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/admin/tenants/:id',
+    auth: true,
+    handler: async (gateway, exchange, params) => {
+      requireMaster(exchange, 'change tenants');
+      const patch = parseRequest(patchTenantRequestSchema, await readAdminBody(gateway, exchange));
+      const tenant = await gateway.tenancy.updateTenant(params.id ?? '', patch);
+      gateway.forgetMasterTenant();
+      sendJson(exchange.res, 200, tenant);
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/admin/tenants/:id',
+    auth: true,
+    handler: async (gateway, exchange, params) => {
+      requireMaster(exchange, 'delete tenants');
+      const id = params.id ?? '';
+      await gateway.tenancy.deleteTenant(id);
+      sendJson(exchange.res, 200, { object: 'tenant.deleted', id, deleted: true });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/admin/keys',
+    auth: true,
+    handler: async (gateway, exchange) => {
+      const principal = requireAdmin(exchange);
+      const input = parseRequest(createKeyRequestSchema, await readAdminBody(gateway, exchange));
+      sendJson(exchange.res, 201, await gateway.tenancy.createKey(input, adminScope(principal)));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/admin/keys',
+    auth: true,
+    handler: async (gateway, exchange) => {
+      const principal = requireAdmin(exchange);
+      const scope = adminScope(principal);
+      const asked = readQuery(exchange).get('tenant') ?? undefined;
+      // An admin key asking for another tenant's keys sees none, exactly as for a tenant without keys.
+      const data = scope.tenant !== undefined && asked !== undefined && asked !== scope.tenant ? [] : await gateway.tenancy.listKeys({ tenant: scope.tenant ?? asked });
+      sendJson(exchange.res, 200, { object: 'list', data });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/admin/keys/:id',
+    auth: true,
+    handler: async (gateway, exchange, params) => {
+      const principal = requireAdmin(exchange);
+      sendJson(exchange.res, 200, await gateway.tenancy.getKey(params.id ?? '', adminScope(principal)));
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/admin/keys/:id',
+    auth: true,
+    handler: async (gateway, exchange, params) => {
+      const principal = requireAdmin(exchange);
+      const patch = parseRequest(patchKeyRequestSchema, await readAdminBody(gateway, exchange));
+      sendJson(exchange.res, 200, await gateway.tenancy.updateKey(params.id ?? '', patch, adminScope(principal)));
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/admin/keys/:id',
+    auth: true,
+    handler: async (gateway, exchange, params) => {
+      const principal = requireAdmin(exchange);
+      sendJson(exchange.res, 200, await gateway.tenancy.revokeKey(params.id ?? '', adminScope(principal)));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/admin/keys/:id/rotate',
+    auth: true,
+    handler: async (gateway, exchange, params) => {
+      const principal = requireAdmin(exchange);
+      sendJson(exchange.res, 200, await gateway.tenancy.rotateKey(params.id ?? '', adminScope(principal)));
+    },
+  },
+];

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { countTextTokens } from '../metering/index.ts';
+import { StreamedOutputTally } from './streamed-output-tally.ts';
+
+const encoder = new TextEncoder();
+function chunk(delta: Record<string, unknown>): Uint8Array {
+  return encoder.encode(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta }] })}\n\n`);
+}
+
+describe('StreamedOutputTally', () => {
+  it('counts the content deltas with the real tokenizer, escapes decoded', () => {
+    const tally = new StreamedOutputTally();
+    const parts = ['Hello', ', "quoted" world', '\nnew line and ünïcödé'];
+    for (const part of parts) tally.push(chunk({ content: part }));
+    tally.push(encoder.encode('data: [DONE]\n\n'));
+    assert.equal(tally.outputTokens(), countTextTokens(parts.join('')));
+  });
+
+  it('counts tool-call arguments and refusals, and nothing for role-only or empty chunks', () => {
+    const tally = new StreamedOutputTally();
+    tally.push(chunk({ role: 'assistant' }));
+    tally.push(chunk({ tool_calls: [{ index: 0, function: { name: 'get_weather', arguments: '{"city":' } }] }));
+    tally.push(chunk({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }));
+    tally.push(chunk({ refusal: 'No.' }));
+    assert.equal(tally.outputTokens(), countTextTokens('{"city":"Paris"}No.'));
+    assert.equal(new StreamedOutputTally().outputTokens(), 0);
+  });
+
+  it('stops keeping text past its bound and estimates the rest from bytes', () => {
+    const tally = new StreamedOutputTally();
+    const word = 'lorem ipsum dolor sit amet '.repeat(100);
+    for (let index = 0; index < 40; index++) tally.push(chunk({ content: word }));
+    const tokens = tally.outputTokens();
+    assert.ok(tokens > countTextTokens(word.repeat(20)), `${tokens} counts the kept text and the overflow`);
+  });
+});

@@ -1,0 +1,262 @@
+// Admission of a model call against its key's and tenant's rate limits and budgets, before any upstream call: request
+// and token rates as token buckets, budgets as reservations of the call's worst-case cost, settled to the actual cost.
+// Limits come from the live key and tenant records of each call, so a cached key can never skip a limit.
+import { formatMoney, parseMoney } from '../metering/index.ts';
+import type { ApiKeyRecord, BudgetSpec, Counters, Store, TenantRecord } from '../store/index.ts';
+import { InsufficientQuotaError, RateLimitError } from '../wire/index.ts';
+import { formatRateLimitDuration } from './format-rate-limit-duration.ts';
+
+/** Rates are per minute, as OpenAI's RPM and TPM. */
+const RATE_WINDOW_MS = 60_000;
+
+export interface LimiterOptions {
+  counters: Counters;
+  store: Pick<Store, 'sumUsage'>;
+  now?: () => Date;
+}
+
+/** What admitting a call needs to know. */
+export interface AdmitRequest {
+  tenant: TenantRecord;
+  /** The virtual key, or null for the master key (tenant limits only). */
+  key: ApiKeyRecord | null;
+  model: string;
+  /** Input estimate plus the output bound: reserved against TPM now, corrected at settle. */
+  estimatedTokens: number;
+  /** The most the call can cost (margin included); null when it cannot be priced. */
+  worstCaseCost: { amount: bigint; currency: string } | null;
+}
+
+/** What the call really used, for settling. */
+export interface SettleUsage {
+  tokens: number;
+  /** The actual charge; null when unknown. */
+  cost: bigint | null;
+  /** Currency of `cost`; defaults to the worst case's currency. A budget in another currency is charged nothing. */
+  currency?: string;
+}
+
+/** An admitted call: its headers, and the reservations it must settle or release exactly once. */
+export interface Admission {
+  /** OpenAI's `x-ratelimit-*` headers for the configured limits, from the tighter of key and tenant. */
+  headers(): Record<string, string>;
+  /** Corrects the token reservation to `tokens` and settles budgets to the actual cost. Only the first settle/release counts. */
+  settle(usage: SettleUsage): Promise<void>;
+  /** Gives back the token and budget reservations of a call that failed or was cancelled (requests stay counted). */
+  release(): Promise<void>;
+}
+
+/** Which limit a counter belongs to, for messages and headers. */
+interface Scope {
+  /** `key` or `tenant`. */
+  kind: 'key' | 'tenant';
+  id: string;
+  /** How messages name it: `key key_… (tenant acme)` or `tenant acme`. */
+  label: string;
+}
+
+interface RateTake {
+  counterKey: string;
+  limit: number;
+  cost: number;
+  remaining: number;
+  resetMs: number;
+}
+
+interface BudgetReservation {
+  counterKey: string;
+  budget: BudgetSpec;
+  amount: bigint;
+}
+
+/** Admits model calls. Long-lived: one per gateway, over counters shared by every replica. */
+export class Limiter {
+  readonly #counters: Counters;
+  readonly #store: Pick<Store, 'sumUsage'>;
+  readonly #now: () => Date;
+
+  constructor(options: LimiterOptions) {
+    this.#counters = options.counters;
+    this.#store = options.store;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /**
+   * Takes one request and the token estimate from every configured RPM and TPM (key first, then tenant) and reserves
+   * the worst-case cost on every budget. Refuses with RateLimitError or InsufficientQuotaError (429), having first
+   * given back whatever this call already took.
+   */
+  async admit(request: AdmitRequest): Promise<Admission> {
+    const scopes = scopesOf(request);
+    const tokens = Math.max(0, Math.ceil(request.estimatedTokens));
+    const requestTakes: RateTake[] = [];
+    const tokenTakes: RateTake[] = [];
+    const reservations: BudgetReservation[] = [];
+    try {
+      for (const { scope, limits } of scopes) {
+        if (limits.rpm !== null) requestTakes.push(await this.#take(scope, request.model, 'requests', `rpm:${scope.kind}:${scope.id}`, 1, limits.rpm));
+      }
+      for (const { scope, limits } of scopes) {
+        if (limits.tpm !== null) tokenTakes.push(await this.#take(scope, request.model, 'tokens', `tpm:${scope.kind}:${scope.id}`, tokens, limits.tpm));
+      }
+      const at = this.#now();
+      for (const { scope, limits } of scopes) {
+        if (limits.budget !== null) reservations.push(await this.#reserve(scope, limits.budget, request.worstCaseCost, at));
+      }
+    } catch (error) {
+      await this.#giveBack(requestTakes, tokenTakes, reservations);
+      throw error;
+    }
+    return new LimiterAdmission(this.#counters, request.worstCaseCost?.currency ?? null, requestTakes, tokenTakes, reservations);
+  }
+
+  async #take(scope: Scope, model: string, kind: 'requests' | 'tokens', counterKey: string, cost: number, limit: number): Promise<RateTake> {
+    const result = await this.#counters.take(counterKey, cost, limit, RATE_WINDOW_MS);
+    if (result.allowed) return { counterKey, limit, cost, remaining: result.remaining, resetMs: result.resetMs };
+    const unit = kind === 'requests' ? 'requests per min (RPM)' : 'tokens per min (TPM)';
+    const headers = rateHeaders(kind, { limit, remaining: result.remaining, resetMs: result.resetMs });
+    if (cost > limit) {
+      // OpenAI's wording for a request that can never fit, whatever the wait.
+      throw new RateLimitError(
+        `Request too large for ${model} in ${scope.label} on ${unit}: Limit ${limit}, Requested ${cost}. The input or output tokens must be reduced in order to run successfully.`,
+        kind,
+        result.retryAfterMs,
+        headers,
+      );
+    }
+    throw new RateLimitError(
+      `Rate limit reached for ${model} in ${scope.label} on ${unit}: Limit ${limit}, Used ${limit - result.remaining}, Requested ${cost}. Please try again in ${formatRateLimitDuration(result.retryAfterMs)}.`,
+      kind,
+      result.retryAfterMs,
+      headers,
+    );
+  }
+
+  async #reserve(scope: Scope, budget: BudgetSpec, worstCase: AdmitRequest['worstCaseCost'], at: Date): Promise<BudgetReservation> {
+    const period = budgetPeriod(budget.period, at);
+    const counterKey = `budget:${scope.kind}:${scope.id}:${budget.period}:${period.label}:${budget.currency}`;
+    const limit = parseMoney(budget.limit);
+    // A worst case that cannot be priced in the budget's currency reserves nothing, but an exhausted budget still refuses.
+    const amount = worstCase !== null && worstCase.currency === budget.currency ? worstCase.amount : 0n;
+    const loadSpent = () => this.#loadSpent(scope, budget.currency, period);
+    const state = await this.#counters.reserve(counterKey, amount, limit, loadSpent);
+    const reservation = { counterKey, budget, amount };
+    const exhausted = state.ok && amount === 0n && state.spent + state.reserved >= limit;
+    if (state.ok && !exhausted) return reservation;
+    if (state.ok) await this.#counters.release(counterKey, amount);
+    const per = budget.period === 'total' ? 'in total' : `per ${budget.period}`;
+    const asked = amount > 0n ? `this request may cost up to ${formatMoney(amount)} ${budget.currency}` : 'the budget is used up';
+    const resets = period.to === undefined ? '' : ` It resets at ${period.to}.`;
+    throw new InsufficientQuotaError(
+      `Budget exceeded for ${scope.label}: limit ${formatMoney(limit)} ${budget.currency} ${per}, spent ${formatMoney(state.spent)}, ` +
+        `reserved by requests in flight ${formatMoney(state.reserved)}; ${asked}.${resets}`,
+    );
+  }
+
+  /** The settled charges of the scope in the period, from the ledger, in the budget's currency. */
+  async #loadSpent(scope: Scope, currency: string, period: BudgetPeriod): Promise<bigint> {
+    const filter = scope.kind === 'key' ? { key_id: scope.id } : { tenant: scope.id };
+    const totals = await this.#store.sumUsage({ ...filter, ...(period.from === undefined ? {} : { from: period.from, to: period.to }) });
+    return totals.filter((row) => row.currency === currency).reduce((sum, row) => sum + row.charged, 0n);
+  }
+
+  async #giveBack(requestTakes: RateTake[], tokenTakes: RateTake[], reservations: BudgetReservation[]): Promise<void> {
+    for (const take of [...requestTakes, ...tokenTakes]) await this.#counters.adjust(take.counterKey, take.cost, take.limit, RATE_WINDOW_MS);
+    for (const reservation of reservations) await this.#counters.release(reservation.counterKey, reservation.amount);
+  }
+}
+
+class LimiterAdmission implements Admission {
+  readonly #counters: Counters;
+  readonly #reservedCurrency: string | null;
+  readonly #requestTakes: RateTake[];
+  readonly #tokenTakes: RateTake[];
+  readonly #reservations: BudgetReservation[];
+  #done = false;
+
+  constructor(counters: Counters, reservedCurrency: string | null, requestTakes: RateTake[], tokenTakes: RateTake[], reservations: BudgetReservation[]) {
+    this.#counters = counters;
+    this.#reservedCurrency = reservedCurrency;
+    this.#requestTakes = requestTakes;
+    this.#tokenTakes = tokenTakes;
+    this.#reservations = reservations;
+  }
+
+  headers(): Record<string, string> {
+    const headers: Record<string, string> = {};
+    const requests = tightest(this.#requestTakes);
+    if (requests !== undefined) Object.assign(headers, rateHeaders('requests', requests));
+    const tokens = tightest(this.#tokenTakes);
+    if (tokens !== undefined) Object.assign(headers, rateHeaders('tokens', tokens));
+    return headers;
+  }
+
+  async settle(usage: SettleUsage): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    const used = Math.max(0, Math.ceil(usage.tokens));
+    // A positive correction returns unused tokens; a negative one charges an overrun, delaying later calls.
+    for (const take of this.#tokenTakes) await this.#counters.adjust(take.counterKey, take.cost - used, take.limit, RATE_WINDOW_MS);
+    const currency = usage.currency ?? this.#reservedCurrency;
+    for (const reservation of this.#reservations) {
+      const actual = usage.cost !== null && currency === reservation.budget.currency ? usage.cost : 0n;
+      await this.#counters.settle(reservation.counterKey, reservation.amount, actual);
+    }
+  }
+
+  async release(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    for (const take of this.#tokenTakes) await this.#counters.adjust(take.counterKey, take.cost, take.limit, RATE_WINDOW_MS);
+    for (const reservation of this.#reservations) await this.#counters.release(reservation.counterKey, reservation.amount);
+  }
+}
+
+/** The key's limits first, then the tenant's: the order takes happen and refusals are reported in. */
+function scopesOf(request: AdmitRequest): { scope: Scope; limits: Pick<TenantRecord, 'rpm' | 'tpm' | 'budget'> }[] {
+  const tenant = { scope: { kind: 'tenant' as const, id: request.tenant.id, label: `tenant ${request.tenant.id}` }, limits: request.tenant };
+  if (request.key === null) return [tenant];
+  const key = { scope: { kind: 'key' as const, id: request.key.id, label: `key ${request.key.id} (tenant ${request.tenant.id})` }, limits: request.key };
+  return [key, tenant];
+}
+
+/** The take with the fewest units left (the limit a client will hit first). */
+function tightest(takes: RateTake[]): RateTake | undefined {
+  return takes.reduce<RateTake | undefined>((best, take) => (best === undefined || take.remaining < best.remaining ? take : best), undefined);
+}
+
+/** OpenAI's trio for one kind: `x-ratelimit-limit-requests`, `x-ratelimit-remaining-requests`, `x-ratelimit-reset-requests`. */
+function rateHeaders(kind: 'requests' | 'tokens', state: { limit: number; remaining: number; resetMs: number }): Record<string, string> {
+  return {
+    [`x-ratelimit-limit-${kind}`]: String(state.limit),
+    [`x-ratelimit-remaining-${kind}`]: String(state.remaining),
+    [`x-ratelimit-reset-${kind}`]: formatRateLimitDuration(state.resetMs),
+  };
+}
+
+/** A budget period in UTC: its label in counter keys, and its bounds for the ledger query (none for `total`). */
+export interface BudgetPeriod {
+  label: string;
+  from?: string;
+  to?: string;
+}
+
+/** The UTC period of a budget that `at` falls in: day `2026-12-31`, month `2026-12`, or `total`. */
+export function budgetPeriod(period: BudgetSpec['period'], at: Date): BudgetPeriod {
+  const year = at.getUTCFullYear();
+  const month = at.getUTCMonth();
+  switch (period) {
+    case 'day': {
+      const from = new Date(Date.UTC(year, month, at.getUTCDate()));
+      const to = new Date(Date.UTC(year, month, at.getUTCDate() + 1));
+      return { label: from.toISOString().slice(0, 10), from: from.toISOString(), to: to.toISOString() };
+    }
+    case 'month': {
+      const from = new Date(Date.UTC(year, month, 1));
+      const to = new Date(Date.UTC(year, month + 1, 1));
+      return { label: from.toISOString().slice(0, 7), from: from.toISOString(), to: to.toISOString() };
+    }
+    case 'total':
+      return { label: 'total' };
+  }
+}

@@ -1,0 +1,291 @@
+// Tenants and virtual keys as a service: what the admin API and the authenticator call. Owns the keyed hashing of
+// secrets, the short-lived authentication cache and its invalidation, and tenant scoping of every admin operation.
+import { randomBytes } from 'node:crypto';
+import type { ApiKeyPatch, ApiKeyRecord, Store, TenantRecord } from '../store/index.ts';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../wire/index.ts';
+import { toApiKeyView, toTenantView, type ApiKeyView, type ApiKeyWithSecret, type DeletedTenant, type TenantView } from './tenancy-views.ts';
+import type { CreateKeyInput, CreateTenantInput, PatchKeyInput, PatchTenantInput } from './tenancy-schemas.ts';
+import { VIRTUAL_KEY_PREFIX, createApiKeyId, createVirtualKeySecret, hashVirtualKey, toKeyPrefix } from './virtual-key.ts';
+
+/** The tenant of the master key, created at first start; it cannot be deleted. */
+export const DEFAULT_TENANT_ID = 'default';
+
+/** Settings name of the installation's secret that virtual keys are hashed under. */
+export const KEY_HASH_SECRET_SETTING = 'virtual_key_hash_secret';
+
+/** Entries the authentication cache holds at most; beyond it the oldest go first. */
+const MAX_CACHED_KEYS = 10_000;
+
+/** The Store methods tenancy uses. */
+export type TenancyStore = Pick<
+  Store,
+  | 'putSettingIfAbsent'
+  | 'insertTenant'
+  | 'getTenant'
+  | 'listTenants'
+  | 'updateTenant'
+  | 'deleteTenant'
+  | 'insertApiKey'
+  | 'getApiKey'
+  | 'getApiKeyByHash'
+  | 'listApiKeys'
+  | 'updateApiKey'
+>;
+
+export interface TenancyOptions {
+  now?: () => Date;
+  /** How long a successful authentication is reused without the database; bounds staleness across replicas. */
+  cacheTtlMs?: number;
+}
+
+/** Limits an admin operation to one tenant: an admin key of tenant X sees X only; others look missing (404). */
+export interface TenantScope {
+  tenant?: string;
+}
+
+/** A live key with its tenant, as authentication finds them. */
+export interface AuthenticatedKey {
+  key: ApiKeyRecord;
+  tenant: TenantRecord;
+}
+
+interface CachedKey extends AuthenticatedKey {
+  cachedUntil: number;
+}
+
+/** Tenants and virtual keys. Long-lived: one per gateway. */
+export class Tenancy {
+  readonly #store: TenancyStore;
+  readonly #hashSecret: Buffer;
+  readonly #now: () => Date;
+  readonly #cacheTtlMs: number;
+  readonly #cache = new Map<string, CachedKey>();
+  /** Bumped by every invalidation, so that a lookup that began before it does not cache what it read. */
+  #generation = 0;
+
+  /** Use Tenancy.open, which reads the hash secret and makes sure the default tenant exists. */
+  constructor(store: TenancyStore, hashSecret: Buffer, options: TenancyOptions = {}) {
+    this.#store = store;
+    this.#hashSecret = hashSecret;
+    this.#now = options.now ?? (() => new Date());
+    this.#cacheTtlMs = options.cacheTtlMs ?? 1000;
+  }
+
+  /** Gets (or, on a new installation, creates) the key-hash secret and the `default` tenant. */
+  static async open(store: TenancyStore, options: TenancyOptions = {}): Promise<Tenancy> {
+    const stored = await store.putSettingIfAbsent(KEY_HASH_SECRET_SETTING, randomBytes(32).toString('hex'));
+    const tenancy = new Tenancy(store, Buffer.from(stored, 'hex'), options);
+    if ((await store.getTenant(DEFAULT_TENANT_ID)) === null) {
+      const at = tenancy.#timestamp();
+      // false when another replica created it meanwhile: just as good.
+      await store.insertTenant(newTenantRecord({ id: DEFAULT_TENANT_ID, name: 'Default' }, at));
+    }
+    return tenancy;
+  }
+
+  /**
+   * The live key of `secret` and its tenant, or null when the key is unknown, revoked or expired, or its tenant is
+   * gone. Successes are cached for `cacheTtlMs`; every change made through this service drops them at once.
+   */
+  async authenticate(secret: string): Promise<AuthenticatedKey | null> {
+    if (!secret.startsWith(VIRTUAL_KEY_PREFIX)) return null;
+    const hash = hashVirtualKey(secret, this.#hashSecret);
+    const nowMs = this.#now().getTime();
+    const cached = this.#cache.get(hash);
+    if (cached !== undefined && cached.cachedUntil > nowMs) {
+      return isExpired(cached.key, nowMs) ? null : { key: cached.key, tenant: cached.tenant };
+    }
+    this.#cache.delete(hash);
+    const generation = this.#generation;
+    const key = await this.#store.getApiKeyByHash(hash);
+    if (key === null || key.revoked_at !== null || isExpired(key, nowMs)) return null;
+    const tenant = await this.#store.getTenant(key.tenant);
+    if (tenant === null) return null;
+    if (generation === this.#generation) this.#remember(hash, { key, tenant, cachedUntil: nowMs + this.#cacheTtlMs });
+    return { key, tenant };
+  }
+
+  // --- Tenants ---
+
+  /** Creates a tenant; 409 `tenant_exists` when the id is taken. */
+  async createTenant(input: CreateTenantInput): Promise<TenantView> {
+    const record = newTenantRecord(input, this.#timestamp());
+    if (!(await this.#store.insertTenant(record))) {
+      throw new ConflictError(`A tenant with id '${input.id}' already exists.`, 'tenant_exists', 'id');
+    }
+    return toTenantView(record);
+  }
+
+  async getTenant(id: string, scope: TenantScope = {}): Promise<TenantView> {
+    return toTenantView(await this.#findTenant(id, scope));
+  }
+
+  /** Every tenant by id (only its own for a scoped caller). */
+  async listTenants(scope: TenantScope = {}): Promise<TenantView[]> {
+    if (scope.tenant !== undefined) {
+      const tenant = await this.#store.getTenant(scope.tenant);
+      return tenant === null ? [] : [toTenantView(tenant)];
+    }
+    return (await this.#store.listTenants()).map(toTenantView);
+  }
+
+  async updateTenant(id: string, patch: PatchTenantInput, scope: TenantScope = {}): Promise<TenantView> {
+    await this.#findTenant(id, scope);
+    const updated = await this.#store.updateTenant(id, { ...patch, updated_at: this.#timestamp() });
+    this.#forgetTenant(id);
+    if (updated === null) throw tenantNotFound(id);
+    return toTenantView(updated);
+  }
+
+  /** Deletes a tenant and revokes its keys at once; its usage and ledger stay. The `default` tenant stays (400). */
+  async deleteTenant(id: string, scope: TenantScope = {}): Promise<DeletedTenant> {
+    await this.#findTenant(id, scope);
+    if (id === DEFAULT_TENANT_ID) {
+      throw new InvalidRequestError(`The '${DEFAULT_TENANT_ID}' tenant belongs to the master key and cannot be deleted.`, null, 'tenant_protected');
+    }
+    const deleted = await this.#store.deleteTenant(id, this.#timestamp());
+    this.#forgetTenant(id);
+    if (!deleted) throw tenantNotFound(id);
+    return { object: 'tenant.deleted', id, deleted: true };
+  }
+
+  // --- Keys ---
+
+  /** Creates a key of an existing tenant (404 otherwise); the answer carries the secret, which is shown only here. */
+  async createKey(input: CreateKeyInput, scope: TenantScope = {}): Promise<ApiKeyWithSecret> {
+    await this.#findTenant(input.tenant, scope);
+    this.#checkExpiry(input.expires_at);
+    const secret = createVirtualKeySecret();
+    const record: ApiKeyRecord = {
+      id: createApiKeyId(),
+      tenant: input.tenant,
+      name: input.name,
+      prefix: toKeyPrefix(secret),
+      hash: hashVirtualKey(secret, this.#hashSecret),
+      models: input.models,
+      rpm: input.rpm,
+      tpm: input.tpm,
+      budget: input.budget,
+      expires_at: input.expires_at,
+      admin: input.admin,
+      metadata: input.metadata,
+      created_at: this.#timestamp(),
+      revoked_at: null,
+    };
+    await this.#store.insertApiKey(record);
+    return { ...toApiKeyView(record), key: secret };
+  }
+
+  async getKey(id: string, scope: TenantScope = {}): Promise<ApiKeyView> {
+    return toApiKeyView(await this.#findKey(id, scope));
+  }
+
+  /**
+   * Keys by creation time, of one tenant or of every tenant in scope. A tenant that does not exist, or lies outside
+   * the scope, has no keys to show: the answer is the same empty list, so that it reveals nothing about other tenants.
+   */
+  async listKeys(filter: { tenant?: string } = {}, scope: TenantScope = {}): Promise<ApiKeyView[]> {
+    if (filter.tenant !== undefined && scope.tenant !== undefined && filter.tenant !== scope.tenant) return [];
+    const tenant = filter.tenant ?? scope.tenant;
+    const keys = await this.#store.listApiKeys(tenant === undefined ? {} : { tenant });
+    return keys.map(toApiKeyView);
+  }
+
+  async updateKey(id: string, patch: PatchKeyInput, scope: TenantScope = {}): Promise<ApiKeyView> {
+    await this.#findKey(id, scope);
+    if (patch.expires_at !== undefined) this.#checkExpiry(patch.expires_at);
+    return toApiKeyView(await this.#patchKey(id, patch));
+  }
+
+  /** Revokes a key at once (idempotent: a revoked key keeps its first revocation time). */
+  async revokeKey(id: string, scope: TenantScope = {}): Promise<ApiKeyView> {
+    const key = await this.#findKey(id, scope);
+    if (key.revoked_at !== null) return toApiKeyView(key);
+    return toApiKeyView(await this.#patchKey(id, { revoked_at: this.#timestamp() }));
+  }
+
+  /** Gives a live key a new secret; the old one stops working at once. Id, settings and usage stay. */
+  async rotateKey(id: string, scope: TenantScope = {}): Promise<ApiKeyWithSecret> {
+    const key = await this.#findKey(id, scope);
+    if (key.revoked_at !== null) throw new InvalidRequestError(`Key '${id}' is revoked; create a new key instead.`, null, 'key_revoked');
+    const secret = createVirtualKeySecret();
+    const updated = await this.#patchKey(id, { hash: hashVirtualKey(secret, this.#hashSecret), prefix: toKeyPrefix(secret) });
+    return { ...toApiKeyView(updated), key: secret };
+  }
+
+  async #findTenant(id: string, scope: TenantScope): Promise<TenantRecord> {
+    // Another tenant's id is answered exactly like a missing one, so that scoped callers learn nothing about others.
+    const tenant = scope.tenant === undefined || scope.tenant === id ? await this.#store.getTenant(id) : null;
+    if (tenant === null) throw tenantNotFound(id);
+    return tenant;
+  }
+
+  async #findKey(id: string, scope: TenantScope): Promise<ApiKeyRecord> {
+    const key = await this.#store.getApiKey(id);
+    if (key === null || (scope.tenant !== undefined && key.tenant !== scope.tenant)) {
+      throw new NotFoundError(`No API key with id '${id}'.`, 'key_not_found');
+    }
+    return key;
+  }
+
+  async #patchKey(id: string, patch: ApiKeyPatch): Promise<ApiKeyRecord> {
+    const updated = await this.#store.updateApiKey(id, patch);
+    this.#forgetKey(id);
+    if (updated === null) throw new NotFoundError(`No API key with id '${id}'.`, 'key_not_found');
+    return updated;
+  }
+
+  #checkExpiry(expiresAt: string | null): void {
+    if (expiresAt !== null && Date.parse(expiresAt) <= this.#now().getTime()) {
+      throw new InvalidRequestError(`expires_at ${expiresAt} is not in the future.`, 'expires_at');
+    }
+  }
+
+  #remember(hash: string, entry: CachedKey): void {
+    if (this.#cache.size >= MAX_CACHED_KEYS) {
+      const nowMs = this.#now().getTime();
+      for (const [cachedHash, cached] of this.#cache) if (cached.cachedUntil <= nowMs) this.#cache.delete(cachedHash);
+      // Maps iterate in insertion order: the first entry is the oldest.
+      const oldest = this.#cache.keys().next();
+      if (this.#cache.size >= MAX_CACHED_KEYS && oldest.done !== true) this.#cache.delete(oldest.value);
+    }
+    this.#cache.set(hash, entry);
+  }
+
+  #forgetKey(id: string): void {
+    this.#generation += 1;
+    for (const [hash, cached] of this.#cache) if (cached.key.id === id) this.#cache.delete(hash);
+  }
+
+  #forgetTenant(id: string): void {
+    this.#generation += 1;
+    for (const [hash, cached] of this.#cache) if (cached.tenant.id === id) this.#cache.delete(hash);
+  }
+
+  #timestamp(): string {
+    return this.#now().toISOString();
+  }
+}
+
+function newTenantRecord(input: Pick<CreateTenantInput, 'id'> & Partial<CreateTenantInput>, at: string): TenantRecord {
+  return {
+    id: input.id,
+    name: input.name ?? input.id,
+    policy: input.policy ?? {},
+    margin: input.margin ?? null,
+    rpm: input.rpm ?? null,
+    tpm: input.tpm ?? null,
+    budget: input.budget ?? null,
+    metadata: input.metadata ?? {},
+    created_at: at,
+    updated_at: at,
+  };
+}
+
+function isExpired(key: ApiKeyRecord, nowMs: number): boolean {
+  return key.expires_at !== null && Date.parse(key.expires_at) <= nowMs;
+}
+
+function tenantNotFound(id: string): NotFoundError {
+  return new NotFoundError(`No tenant with id '${id}'.`, 'tenant_not_found');
+}
