@@ -3,6 +3,7 @@
 import type { Scenario } from '../bench-types.ts';
 import { bedrockStreamTranslationScenario } from './bedrock-stream-translation.ts';
 import { crosswayProfileScenario } from './crossway-profile.ts';
+import { meteringCommitScenario } from './metering-commit.ts';
 import { policyPlanningScenario } from './policy-planning.ts';
 import { proxyOverheadScenario } from './proxy-overhead.ts';
 import { requestLogCommitScenario } from './request-log-commit.ts';
@@ -13,6 +14,7 @@ export const scenarios: readonly Scenario[] = [
   proxyOverheadScenario,
   streamMemoryScenario,
   requestLogCommitScenario,
+  meteringCommitScenario,
   bedrockStreamTranslationScenario,
   policyPlanningScenario,
   crosswayProfileScenario,

@@ -64,7 +64,7 @@ export async function runKeys(noun: 'keys' | 'tenants', args: string[]): Promise
   const limits = {
     ...(values.rpm === undefined ? {} : { rpm: readCount(values.rpm, '--rpm') }),
     ...(values.tpm === undefined ? {} : { tpm: readCount(values.tpm, '--tpm') }),
-    ...(values.budget === undefined ? {} : { budget: { ...parseBudgetShorthand(values.budget), ...(values.currency === undefined ? {} : { currency: values.currency }) } }),
+    ...(values.budget === undefined ? {} : { budget: { ...readBudget(values.budget), ...(values.currency === undefined ? {} : { currency: values.currency }) } }),
   };
   const print = (value: unknown, table: () => string): void => {
     process.stdout.write(values.json === true ? `${JSON.stringify(value, null, 2)}\n` : table());
@@ -165,6 +165,14 @@ async function call(connection: AdminConnection, method: string, path: string, b
     throw new UsageError(`${method} ${path} failed (${response.status}): ${message}`);
   }
   return json;
+}
+
+function readBudget(text: string): ReturnType<typeof parseBudgetShorthand> {
+  try {
+    return parseBudgetShorthand(text);
+  } catch (error) {
+    throw new UsageError(`--budget: ${(error as Error).message}`);
+  }
 }
 
 function readCount(text: string, flag: string): number {

@@ -354,7 +354,11 @@ function toEventRecord(call: MeteredCall): UsageEventRecord {
   };
 }
 
+// `Date.prototype.toISOString()`'s own form, which callers almost always pass: kept as it is without a round trip.
+const CANONICAL_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 function normalizeInstant(text: string, name: string): string {
+  if (CANONICAL_INSTANT.test(text)) return text;
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) throw new MeteringError(`${name} ${JSON.stringify(text)} is not an ISO 8601 instant`, 'invalid_timestamp');
   return new Date(ms).toISOString();

@@ -47,6 +47,14 @@ describe('authenticate', () => {
     assert.deepEqual(gateway.lookups, []);
   });
 
+  it("compares the master key's bytes when the gateway keeps them, and falls through to the lookup otherwise", async () => {
+    const gateway = { ...gatewayWithLookups(), masterKey: Buffer.from(MASTER) };
+    assert.equal((await authenticate(requestWith(`Bearer ${MASTER}`), gateway)).kind, 'master');
+    const sameLength = `${MASTER.slice(0, -1)}x`;
+    await assert.rejects(authenticate(requestWith(`Bearer ${sameLength}`), gateway), AuthenticationError);
+    assert.deepEqual(gateway.lookups, [sameLength]);
+  });
+
   it('accepts a virtual key through the tenancy lookup, with its tenant and rights', async () => {
     const principal = await authenticate(requestWith(`Bearer ${VIRTUAL}`), gatewayWithLookups());
     assert.equal(principal.kind, 'key');

@@ -46,6 +46,8 @@ export function readBearerKey(req: IncomingMessage): string {
 /** What authentication needs of the gateway. */
 export interface Authenticators {
   masterKeyHash: Buffer;
+  /** The master key's bytes, when kept in memory (the gateway keeps them; tests may give only the hash). */
+  masterKey?: Buffer;
   masterTenant(): Promise<TenantRecord>;
   tenancy: { authenticate(secret: string): Promise<{ key: ApiKeyRecord; tenant: TenantRecord } | null> };
 }
@@ -53,12 +55,25 @@ export interface Authenticators {
 /** Authenticates the request: the master key, else a live (not revoked, not expired) virtual key. */
 export async function authenticate(req: IncomingMessage, gateway: Authenticators): Promise<Principal> {
   const key = readBearerKey(req);
-  if (timingSafeEqual(hashKey(key), gateway.masterKeyHash)) {
+  if (isMasterKey(key, gateway)) {
     return { kind: 'master', key: null, tenant: await gateway.masterTenant(), admin: true };
   }
   const found = await gateway.tenancy.authenticate(key);
   if (found === null) throw new AuthenticationError(`Incorrect API key provided: ${maskKey(key)}.`, 'invalid_api_key');
   return { kind: 'key', key: found.key, tenant: found.tenant, admin: found.key.admin };
+}
+
+/**
+ * Constant-time comparison with the master key. Hashing every presented key costs a SHA-256 per request; comparing the
+ * bytes directly is as constant-time once the lengths match, and a length mismatch reveals only the master key's length.
+ */
+function isMasterKey(key: string, gateway: Authenticators): boolean {
+  const master = gateway.masterKey;
+  if (master !== undefined) {
+    const presented = Buffer.from(key);
+    return presented.length === master.length && timingSafeEqual(presented, master);
+  }
+  return timingSafeEqual(hashKey(key), gateway.masterKeyHash);
 }
 
 /** `sk-cw-abcdef...wxyz` -> `sk-cw-ab****wxyz`, as OpenAI masks keys in its errors; short keys are fully masked. */

@@ -24,6 +24,8 @@ export interface GatewayContext {
   now: () => Date;
   logger: Logger;
   masterKeyHash: Buffer;
+  /** The master key's bytes, compared in constant time (cheaper than hashing every presented key). */
+  masterKey: Buffer;
   bodyLimitBytes: number;
   /** Tenants and virtual keys. */
   tenancy: Tenancy;

@@ -98,6 +98,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     now,
     logger,
     masterKeyHash: hashKey(masterKey),
+    masterKey: Buffer.from(masterKey),
     bodyLimitBytes: config.server.body_limit,
     tenancy,
     limiter,

@@ -62,7 +62,28 @@ export class SqliteRowWriter {
     if (entries.length === 0) return [];
     // `begin immediate` takes the write lock before the first read, so that no other writer (a `crossway` command on
     // the same file) can slip in between the replay check and the inserts.
-    return this.#transaction('begin immediate', () => entries.map((entry) => this.#commitLedgerEntry(entry)));
+    return this.#transaction('begin immediate', () => {
+      // Balances and accruals are sums: one upsert per account (and agreement) for the whole batch instead of two per
+      // transfer. A batch of 64 calls touches a handful of accounts, so this removes most of the statements.
+      const sums: LedgerSums = { balances: new Map(), accruals: new Map(), capsReached: new Map() };
+      const outcomes = entries.map((entry) => this.#commitLedgerEntry(entry, sums));
+      const addToBalance = this.#prepare(ADD_TO_BALANCE_SQL);
+      for (const [key, amount] of sums.balances) {
+        const [account = '', currency = ''] = key.split('\u0000');
+        addToBalance.run(account, currency, amount);
+      }
+      const addToAccrual = this.#prepare(ADD_TO_ACCRUAL_SQL);
+      for (const [key, amount] of sums.accruals) {
+        const [agreementId = '', currency = ''] = key.split('\u0000');
+        addToAccrual.run(agreementId, currency, amount);
+      }
+      const markCapReached = this.#prepare(MARK_CAP_REACHED_SQL);
+      for (const [key, at] of sums.capsReached) {
+        const [agreementId = '', currency = ''] = key.split('\u0000');
+        markCapReached.run(agreementId, currency, at);
+      }
+      return outcomes;
+    });
   }
 
   /**
@@ -81,27 +102,29 @@ export class SqliteRowWriter {
     );
   }
 
-  #commitLedgerEntry(entry: LedgerEntry): LedgerCommitOutcome {
+  #commitLedgerEntry(entry: LedgerEntry, sums: LedgerSums): LedgerCommitOutcome {
     const { event } = entry;
-    const stored = this.#prepare(SELECT_EVENT_SQL, true).get(event.id) as StoredEventAmounts | undefined;
-    if (stored !== undefined) {
+    const row = toUsageEventTableRow(event) as Record<string, unknown>;
+    // Insert first and look only when nothing was inserted: a replay is rare, and this saves a read per event.
+    const inserted = this.#prepare(INSERT_EVENT_SQL).run(...USAGE_EVENT_COLUMNS.map((column) => toSqlValue(row[column])));
+    if (Number(inserted.changes) === 0) {
+      const stored = this.#prepare(SELECT_EVENT_SQL, true).get(event.id) as unknown as StoredEventAmounts;
       const rows = this.#prepare(SELECT_TRANSFERS_SQL, true).all(event.id) as unknown as Selectable<TransferTable>[];
       return compareStoredEntry(stored, rows.map(toTransferRecord), entry);
     }
-    const row = toUsageEventTableRow(event) as Record<string, unknown>;
-    this.#prepare(INSERT_EVENT_SQL).run(...USAGE_EVENT_COLUMNS.map((column) => toSqlValue(row[column])));
     const insertTransfer = this.#prepare(INSERT_TRANSFER_SQL);
-    const addToBalance = this.#prepare(ADD_TO_BALANCE_SQL);
+    const add = (map: Map<string, bigint>, key: string, amount: bigint) => map.set(key, (map.get(key) ?? 0n) + amount);
     for (const transfer of entry.transfers.map(toTransferTableRow)) {
       insertTransfer.run(...TRANSFER_COLUMNS.map((column) => toSqlValue(transfer[column])));
-      addToBalance.run(transfer.debit, transfer.currency, transfer.amount);
-      addToBalance.run(transfer.credit, transfer.currency, -transfer.amount);
-      if (transfer.kind === 'revenue_share' && transfer.agreement_id != null) {
-        this.#prepare(ADD_TO_ACCRUAL_SQL).run(transfer.agreement_id, transfer.currency, transfer.amount);
-      }
+      const amount = BigInt(transfer.amount);
+      add(sums.balances, `${transfer.debit}\u0000${transfer.currency}`, amount);
+      add(sums.balances, `${transfer.credit}\u0000${transfer.currency}`, -amount);
+      if (transfer.kind === 'revenue_share' && transfer.agreement_id != null) add(sums.accruals, `${transfer.agreement_id}\u0000${transfer.currency}`, amount);
     }
     for (const agreementId of entry.caps_reached) {
-      this.#prepare(MARK_CAP_REACHED_SQL).run(agreementId, findAccrualCurrency(entry, agreementId), event.completed_at);
+      const key = `${agreementId}\u0000${findAccrualCurrency(entry, agreementId)}`;
+      // The first event of the batch to reach the cap dates it (and the statement keeps a date already stored).
+      if (!sums.capsReached.has(key)) sums.capsReached.set(key, event.completed_at);
     }
     return 'committed';
   }
@@ -150,6 +173,13 @@ export class SqliteRowWriter {
   }
 }
 
+/** What a batch adds to balances and accruals, summed per key (`<account or agreement>\u0000<currency>`). */
+interface LedgerSums {
+  balances: Map<string, bigint>;
+  accruals: Map<string, bigint>;
+  capsReached: Map<string, string>;
+}
+
 const REQUEST_LOG_COLUMNS = [
   'id', 'created_at', 'endpoint', 'model', 'route', 'attempts', 'status', 'error_code', 'stream',
   'prompt_tokens', 'completion_tokens', 'cached_tokens', 'duration_ms', 'ttfb_ms',
@@ -165,7 +195,7 @@ const TRANSFER_COLUMNS = ['id', 'event_id', 'debit', 'credit', 'amount', 'curren
 const placeholders = (columns: readonly string[]) => columns.map(() => '?').join(', ');
 const SELECT_EVENT_SQL = 'select cost, charged, currency from usage_events where id = ?';
 const SELECT_TRANSFERS_SQL = `select ${TRANSFER_COLUMNS.join(', ')} from transfers where event_id = ?`;
-const INSERT_EVENT_SQL = `insert into usage_events (${USAGE_EVENT_COLUMNS.join(', ')}) values (${placeholders(USAGE_EVENT_COLUMNS)})`;
+const INSERT_EVENT_SQL = `insert into usage_events (${USAGE_EVENT_COLUMNS.join(', ')}) values (${placeholders(USAGE_EVENT_COLUMNS)}) on conflict (id) do nothing`;
 const INSERT_TRANSFER_SQL = `insert into transfers (${TRANSFER_COLUMNS.join(', ')}) values (${placeholders(TRANSFER_COLUMNS)})`;
 const ADD_TO_BALANCE_SQL = `insert into account_balances (account, currency, balance) values (?, ?, ?)
   on conflict (account, currency) do update set balance = account_balances.balance + excluded.balance`;
