@@ -43,6 +43,8 @@ Try it:
     -d '{"model": "gpt-5.5", "messages": [{"role": "user", "content": "Hello from Crossway"}]}'
 
 Or point any OpenAI client at it: OPENAI_BASE_URL=${url}/v1 OPENAI_API_KEY=${key}
+Hand out a virtual key with limits:  npx crossway keys create --tenant default --budget 5/day --rpm 60
+See what was spent:                  curl ${url}/admin/usage?group_by=route -H "Authorization: Bearer ${key}"
 Stop with Ctrl-C.
 `;
 }

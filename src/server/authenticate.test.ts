@@ -2,20 +2,16 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { describe, it } from 'node:test';
 import type { ApiKeyRecord, TenantRecord } from '../store/index.ts';
+import { makeApiKey, makeTenant } from '../store/tenancy-store.case.test.ts';
 import { AuthenticationError } from '../wire/index.ts';
 import { authenticate, hashKey, maskKey, type Authenticators } from './authenticate.ts';
 
 const MASTER = 'sk-cw-master-0123456789abcdef';
 const VIRTUAL = 'sk-cw-virtual-key-abcdefghijklmnop';
 
-function tenant(id: string): TenantRecord {
-  return { id, name: id, policy: {}, margin: null, rpm: null, tpm: null, budget: null, metadata: {}, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' };
-}
+const tenant = (id: string): TenantRecord => makeTenant({ id, name: id });
 
-const acmeKey: ApiKeyRecord = {
-  id: 'key_000000000000000000000001', tenant: 'acme', name: 'ci', prefix: VIRTUAL.slice(0, 12), hash: 'h', models: null, rpm: null, tpm: null,
-  budget: null, expires_at: null, admin: false, metadata: {}, created_at: '2026-01-01T00:00:00.000Z', revoked_at: null,
-};
+const acmeKey: ApiKeyRecord = makeApiKey({ id: 'key_000000000000000000000001', name: 'ci', prefix: VIRTUAL.slice(0, 12) });
 
 /** A gateway whose tenancy knows one virtual key and records every lookup it is asked for. */
 function gatewayWithLookups(): Authenticators & { lookups: string[] } {

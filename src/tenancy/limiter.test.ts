@@ -3,33 +3,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryCounters, openSqliteStore, type ApiKeyRecord, type TenantRecord, type UsageFilter, type UsageTotalsRecord } from '../store/index.ts';
 import { InsufficientQuotaError, RateLimitError } from '../wire/index.ts';
+import { makeApiKey, makeTenant as makeTenantRecord } from '../store/tenancy-store.case.test.ts';
 import { budgetPeriod, Limiter, type AdmitRequest } from './limiter.ts';
 
 const USD = 1_000_000n;
 const START = Date.parse('2026-12-15T12:00:00.000Z');
 
 function makeTenant(overrides: Partial<TenantRecord> = {}): TenantRecord {
-  return { id: 'acme', name: 'Acme', policy: {}, margin: null, rpm: null, tpm: null, budget: null, metadata: {}, created_at: '', updated_at: '', ...overrides };
+  return makeTenantRecord({ id: 'acme', name: 'Acme', ...overrides });
 }
 
 function makeKey(overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
-  return {
-    id: 'key_aaaaaaaaaaaaaaaaaaaaaaaa',
-    tenant: 'acme',
-    name: null,
-    prefix: 'sk-cw-abcdef',
-    hash: 'h',
-    models: null,
-    rpm: null,
-    tpm: null,
-    budget: null,
-    expires_at: null,
-    admin: false,
-    metadata: {},
-    created_at: '',
-    revoked_at: null,
-    ...overrides,
-  };
+  return makeApiKey({ id: 'key_aaaaaaaaaaaaaaaaaaaaaaaa', ...overrides });
 }
 
 function totals(currency: string, charged: bigint): UsageTotalsRecord {
