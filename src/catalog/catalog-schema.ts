@@ -275,6 +275,13 @@ export const configSchema = z.strictObject({
       retention_hours: z.number().positive().default(24),
     })
     .default({ retention_hours: 24 }),
+  /** The stateful runtime: stored responses and conversations (conversations have no TTL: kept until deleted). */
+  runtime: z
+    .strictObject({
+      /** Stored responses are purged this many days after creation (OpenAI keeps them 30 days). */
+      response_retention_days: z.number().positive().default(30),
+    })
+    .prefault({}),
 });
 export type CrosswayConfig = z.infer<typeof configSchema>;
 

@@ -78,11 +78,12 @@ export class CallMeter implements ExchangeMeter {
   /**
    * Records the call's usage event and transfers, resolving once they are durable, then settles the reservations to
    * the actual tokens and charge. Rejects when the ledger could not commit (the caller must then not complete the
-   * response as a success). Only the first complete or release counts.
+   * response as a success). Only the first complete or release counts. Resolves with the usage event's id (null when
+   * nothing was recorded: no caller, or already completed).
    */
-  async complete(call: CompletedCall): Promise<void> {
+  async complete(call: CompletedCall): Promise<string | null> {
     const principal = this.#exchange.principal;
-    if (this.#finished || principal === null) return;
+    if (this.#finished || principal === null) return null;
     this.#finished = true;
     const completedAt = new Date();
     try {
@@ -103,6 +104,7 @@ export class CallMeter implements ExchangeMeter {
         margin: principal.tenant.margin,
       });
       await this.#admission?.settle({ tokens: call.usage.input_tokens + call.usage.output_tokens, cost: recorded.event.charged, currency: recorded.event.currency });
+      return recorded.event.id;
     } catch (error) {
       await this.#admission?.release();
       throw error;

@@ -7,6 +7,8 @@ import { ClientClosedError, MethodNotAllowedError, NotFoundError, toCrosswayErro
 import { authenticate } from './authenticate.ts';
 import { ADMIN_LEDGER_ROUTES } from './handle-admin-ledger.ts';
 import { ADMIN_TENANCY_ROUTES } from './handle-admin-tenancy.ts';
+import { CONVERSATIONS_ROUTES } from './handle-conversations.ts';
+import { RESPONSES_ROUTES } from './handle-responses.ts';
 import { runIdempotent } from './run-idempotent.ts';
 import { createTimeOrderedId } from './create-time-ordered-id.ts';
 import type { Exchange, GatewayContext, RouteEntry } from './gateway-types.ts';
@@ -21,6 +23,8 @@ import { sendError } from './send-error.ts';
 const ROUTES: RouteEntry[] = [
   { method: 'POST', path: '/v1/chat/completions', auth: true, idempotent: true, handler: handleChatCompletions },
   { method: 'POST', path: '/v1/embeddings', auth: true, idempotent: true, handler: handleEmbeddings },
+  ...RESPONSES_ROUTES,
+  ...CONVERSATIONS_ROUTES,
   { method: 'GET', path: '/v1/models', auth: true, handler: handleListModels },
   { method: 'GET', path: '/v1/models/', prefix: true, auth: true, handler: handleGetModel },
   { method: 'GET', path: '/v1/crossway/decisions/', prefix: true, auth: true, handler: handleGetDecision },

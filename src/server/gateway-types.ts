@@ -8,6 +8,10 @@ import type { Ledger, TokenUsage } from '../metering/index.ts';
 import type { RequestLogRow, RequestLogWriter, Store, TenantRecord } from '../store/index.ts';
 import type { Limiter, Tenancy } from '../tenancy/index.ts';
 import type { Principal } from './authenticate.ts';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ResponseTurn } from './response-turn.ts';
+import type { ResponseStreamEvent } from '../wire/index.ts';
+import type { StoredResponseRecord } from '../store/index.ts';
 import type { DecisionLog } from './decision-log.ts';
 
 /** Everything a handler may use; built once per gateway. */
@@ -33,6 +37,8 @@ export interface GatewayContext {
   limiter: Limiter;
   /** Usage events and their transfers, committed durably before a response completes. */
   ledger: Ledger;
+  /** Background responses: running jobs, their live events, cancellation. */
+  backgroundResponses: BackgroundJobs;
   /** The master key's tenant (`default`), cached briefly: the master key is the hot path of single-tenant installs. */
   masterTenant(): Promise<TenantRecord>;
   /** Drops the cached master tenant (after an admin changed it). */
@@ -61,8 +67,15 @@ export interface Exchange {
 export interface ExchangeMeter {
   admit(model: string, routes: readonly Route[], needs: RequestNeeds): Promise<void>;
   headers(): Record<string, string>;
-  complete(call: { route: Pick<Route, 'id' | 'provider' | 'region' | 'price'>; usage: TokenUsage; estimated: boolean; status: number }): Promise<void>;
+  complete(call: { route: Pick<Route, 'id' | 'provider' | 'region' | 'price'>; usage: TokenUsage; estimated: boolean; status: number }): Promise<string | null>;
   release(): void;
+}
+
+/** What handlers use of the background responses (implemented by BackgroundResponses). */
+export interface BackgroundJobs {
+  start(turn: ResponseTurn, principal: Principal, headers: IncomingHttpHeaders): void;
+  cancel(tenant: string, id: string): Promise<StoredResponseRecord | null>;
+  follow(tenant: string, id: string, after: number, emit: (event: ResponseStreamEvent) => Promise<void>, signal: AbortSignal): Promise<void>;
 }
 
 export type Handler = (gateway: GatewayContext, exchange: Exchange, params: Record<string, string>) => Promise<void>;

@@ -9,7 +9,9 @@ import { MemoryCounters, openSqliteStore, RequestLogWriter, type Counters, type 
 import { Limiter, Tenancy } from '../tenancy/index.ts';
 import { hashKey } from './authenticate.ts';
 import { DecisionLog } from './decision-log.ts';
+import { BackgroundResponses } from './background-responses.ts';
 import { GatewayServer } from './gateway-server.ts';
+import type { GatewayContext } from './gateway-types.ts';
 import { PlanCache } from '../policy/index.ts';
 
 export interface StartGatewayOptions {
@@ -37,7 +39,24 @@ export interface RunningGateway {
   decisions: DecisionLog;
   tenancy: Tenancy;
   ledger: Ledger;
+  backgroundResponses: BackgroundResponses;
   close(): Promise<void>;
+}
+
+/** How often expired idempotency keys and stored responses past their retention are deleted. */
+const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
+
+/** Deletes what has expired, now and then every HOUSEKEEPING_INTERVAL_MS; the timer does not keep the process alive. */
+function startHousekeeping(store: Store, logger: Logger): NodeJS.Timeout {
+  const run = (): void => {
+    const now = new Date().toISOString();
+    store.pruneIdempotencyKeys(now).catch((error: unknown) => logger.error({ err: error }, 'pruning idempotency keys failed'));
+    store.pruneResponses(now).catch((error: unknown) => logger.error({ err: error }, 'pruning stored responses failed'));
+  };
+  run();
+  const timer = setInterval(run, HOUSEKEEPING_INTERVAL_MS);
+  timer.unref();
+  return timer;
 }
 
 /** How long the master key's tenant is reused before it is read again (an admin PATCH through this gateway drops it at once). */
@@ -88,7 +107,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   const decisions = new DecisionLog(store, { retentionHours: config.decisions.retention_hours, logger });
   const now = options.now ?? (() => new Date());
-  const server = new GatewayServer({
+  const backgroundResponses = new BackgroundResponses(() => context, logger);
+  const context: GatewayContext = {
     catalog,
     executor,
     store,
@@ -118,6 +138,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     forgetMasterTenant() {
       masterTenant = undefined;
     },
+    backgroundResponses,
+  };
+  const server = new GatewayServer(context);
+  const housekeeping = startHousekeeping(store, logger);
+  // Background responses left queued by the last run start again; those it left in progress are failed with a reason.
+  await backgroundResponses.resume(async (tenant) => {
+    const record = await store.getTenant(tenant);
+    return record === null ? null : { kind: 'master', key: null, tenant: record, admin: false };
   });
   const url = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host);
   return {
@@ -128,8 +156,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     decisions,
     tenancy,
     ledger,
+    backgroundResponses,
     async close() {
+      clearInterval(housekeeping);
       await server.close();
+      await backgroundResponses.close();
       await ledger.close();
       await counters.close();
       await requestLog.close();

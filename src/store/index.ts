@@ -12,3 +12,4 @@ export * from './tenancy-records.ts';
 export * from './ledger-records.ts';
 export * from './counters.ts';
 export * from './memory-counters.ts';
+export * from './runtime-records.ts';

@@ -18,10 +18,22 @@ import type {
   UsageTotalsRecord,
 } from './ledger-records.ts';
 import * as ledger from './ledger-queries.ts';
+import * as conversations from './runtime-conversation-queries.ts';
+import type {
+  ConversationItemRecord,
+  ConversationRecord,
+  ItemPageOptions,
+  ResponseChain,
+  ResponseEventRecord,
+  ResponseItemRecord,
+  StoredResponsePatch,
+  StoredResponseRecord,
+} from './runtime-records.ts';
+import * as responses from './runtime-response-queries.ts';
 import type { InsertDecisionsOptions, InsertRequestLogsOptions, ListRequestLogsOptions, RequestLogRow, Store } from './store.ts';
 import type { ApiKeyTable, IdempotencyKeyTable, RequestLogTable, StoreDatabase, TenantTable } from './store-database.ts';
 import { storeMigrationProvider } from './store-migrations.ts';
-import { toDecisionTableRow, toRequestLogRecord, type SqlStatementResult } from './store-records.ts';
+import { toDecisionTableRow, toRequestLogRecord, type ExecuteWrites, type SqlStatementResult } from './store-records.ts';
 import type { ApiKeyPatch, ApiKeyRecord, TenantPatch, TenantRecord } from './tenancy-records.ts';
 import {
   toApiKeyRecord,
@@ -40,11 +52,13 @@ const rowsPerInsert = 500;
  * A Store on a Kysely instance; SqliteStore (and later the PostgreSQL store) extend it with how to connect. Reads run
  * on `db`. The rare writes (settings, tenants, keys, idempotency) are compiled here and run through executeWrites,
  * which a backend may override to run them elsewhere (SqliteStore: on its write worker); commitLedger, the hot path,
- * is overridden whole.
+ * is overridden whole. The stateful runtime's writes (responses, conversations) go through executeWrites too.
  */
 export class KyselyStore implements Store {
   protected readonly db: Kysely<StoreDatabase>;
   readonly #migrator: Migrator;
+  // executeWrites as a function for the query modules; looked up at each call, so a backend's override applies.
+  readonly #executeWrites: ExecuteWrites = (statements) => this.executeWrites(statements);
 
   constructor(db: Kysely<StoreDatabase>) {
     this.db = db;
@@ -308,6 +322,82 @@ export class KyselyStore implements Store {
   async pruneIdempotencyKeys(before: string): Promise<number> {
     const [pruned] = await this.executeWrites([this.db.deleteFrom('idempotency_keys').where('expires_at', '<', before).compile()]);
     return pruned?.changes ?? 0;
+  }
+
+  insertResponse(response: StoredResponseRecord, items: readonly ResponseItemRecord[]): Promise<void> {
+    return responses.insertResponse(this.db, this.#executeWrites, response, items);
+  }
+
+  updateResponse(tenant: string, id: string, patch: StoredResponsePatch, items?: readonly ResponseItemRecord[]): Promise<boolean> {
+    return responses.updateResponse(this.db, this.#executeWrites, tenant, id, patch, items);
+  }
+
+  getResponse(tenant: string, id: string): Promise<StoredResponseRecord | null> {
+    return responses.getResponse(this.db, tenant, id);
+  }
+
+  deleteResponse(tenant: string, id: string): Promise<boolean> {
+    return responses.deleteResponse(this.db, this.#executeWrites, tenant, id);
+  }
+
+  listResponseItems(tenant: string, id: string, kind: ResponseItemRecord['kind'], page: ItemPageOptions): Promise<ResponseItemRecord[]> {
+    return responses.listResponseItems(this.db, tenant, id, kind, page);
+  }
+
+  readResponseChain(tenant: string, id: string): Promise<ResponseChain | null> {
+    return responses.readResponseChain(this.db, tenant, id);
+  }
+
+  listResponsesByStatus(statuses: readonly StoredResponseRecord['status'][]): Promise<StoredResponseRecord[]> {
+    return responses.listResponsesByStatus(this.db, statuses);
+  }
+
+  pruneResponses(before: string): Promise<number> {
+    return responses.pruneResponses(this.db, this.#executeWrites, before);
+  }
+
+  appendResponseEvents(events: readonly ResponseEventRecord[]): Promise<void> {
+    return responses.appendResponseEvents(this.db, this.#executeWrites, events);
+  }
+
+  listResponseEvents(tenant: string, id: string, after: number): Promise<ResponseEventRecord[]> {
+    return responses.listResponseEvents(this.db, tenant, id, after);
+  }
+
+  insertConversation(conversation: ConversationRecord, items: readonly Omit<ConversationItemRecord, 'position'>[]): Promise<ConversationItemRecord[]> {
+    return conversations.insertConversation(this.db, this.#executeWrites, conversation, items);
+  }
+
+  getConversation(tenant: string, id: string): Promise<ConversationRecord | null> {
+    return conversations.getConversation(this.db, tenant, id);
+  }
+
+  updateConversation(tenant: string, id: string, metadata: Record<string, string>): Promise<ConversationRecord | null> {
+    return conversations.updateConversation(this.db, this.#executeWrites, tenant, id, metadata);
+  }
+
+  deleteConversation(tenant: string, id: string): Promise<boolean> {
+    return conversations.deleteConversation(this.db, this.#executeWrites, tenant, id);
+  }
+
+  appendConversationItems(tenant: string, id: string, items: readonly Omit<ConversationItemRecord, 'position'>[]): Promise<ConversationItemRecord[] | null> {
+    return conversations.appendConversationItems(this.db, this.#executeWrites, tenant, id, items);
+  }
+
+  listConversationItems(tenant: string, id: string, page: ItemPageOptions): Promise<ConversationItemRecord[] | null> {
+    return conversations.listConversationItems(this.db, tenant, id, page);
+  }
+
+  readConversationItems(tenant: string, id: string): Promise<ConversationItemRecord[] | null> {
+    return conversations.readConversationItems(this.db, tenant, id);
+  }
+
+  getConversationItem(tenant: string, conversationId: string, itemId: string): Promise<ConversationItemRecord | null> {
+    return conversations.getConversationItem(this.db, tenant, conversationId, itemId);
+  }
+
+  deleteConversationItem(tenant: string, conversationId: string, itemId: string): Promise<boolean> {
+    return conversations.deleteConversationItem(this.db, this.#executeWrites, tenant, conversationId, itemId);
   }
 }
 

@@ -140,6 +140,57 @@ export interface IdempotencyKeyTable {
   expires_at: string;
 }
 
+/** `responses` (see StoredResponseRecord); `request` and `response` are JSON text. */
+export interface ResponseTable {
+  id: string;
+  tenant: string;
+  created_at: string;
+  updated_at: string;
+  status: string;
+  model: string;
+  route: string | null;
+  previous_response_id: string | null;
+  conversation_id: string | null;
+  background: BooleanColumn;
+  request: string;
+  response: string;
+  usage_event_id: string | null;
+  expires_at: string | null;
+}
+
+/** `response_items` (see ResponseItemRecord); `item` is JSON text. */
+export interface ResponseItemTable {
+  response_id: string;
+  kind: string;
+  position: number;
+  item_id: string;
+  item: string;
+}
+
+/** `response_events` (see ResponseEventRecord); `event` is JSON text. */
+export interface ResponseEventTable {
+  response_id: string;
+  sequence_number: number;
+  event: string;
+}
+
+/** `conversations` (see ConversationRecord); `metadata` is JSON text. */
+export interface ConversationTable {
+  id: string;
+  tenant: string;
+  created_at: string;
+  metadata: string;
+}
+
+/** `conversation_items` (see ConversationItemRecord); `item` is JSON text. */
+export interface ConversationItemTable {
+  conversation_id: string;
+  position: number;
+  item_id: string;
+  item: string;
+  created_at: string;
+}
+
 /** Every table of the store, by name. */
 export interface StoreDatabase {
   request_log: RequestLogTable;
@@ -152,4 +203,9 @@ export interface StoreDatabase {
   account_balances: AccountBalanceTable;
   agreement_accruals: AgreementAccrualTable;
   idempotency_keys: IdempotencyKeyTable;
+  responses: ResponseTable;
+  response_items: ResponseItemTable;
+  response_events: ResponseEventTable;
+  conversations: ConversationTable;
+  conversation_items: ConversationItemTable;
 }

@@ -179,6 +179,76 @@ export const storeMigrations: Readonly<Record<string, Migration>> = {
       }
     },
   },
+  '0004_runtime': {
+    async up(db: Kysely<any>) {
+      // Responses, items and events are OpenAI JSON kept whole in text columns. No foreign keys: deletes cascade by
+      // hand, in the store's transaction, scoped by tenant. Every lookup is `id = ? and tenant = ?`, which the id
+      // primary key serves (one row, then the tenant compared), so there is no index on tenant.
+      await db.schema
+        .createTable('responses')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('tenant', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('updated_at', 'text', (column) => column.notNull())
+        .addColumn('status', 'text', (column) => column.notNull())
+        .addColumn('model', 'text', (column) => column.notNull())
+        .addColumn('route', 'text')
+        .addColumn('previous_response_id', 'text')
+        .addColumn('conversation_id', 'text')
+        .addColumn('background', 'boolean', (column) => column.notNull())
+        .addColumn('request', 'text', (column) => column.notNull())
+        .addColumn('response', 'text', (column) => column.notNull())
+        .addColumn('usage_event_id', 'text')
+        .addColumn('expires_at', 'text')
+        .execute();
+      // Serve the listing of unfinished (background) responses oldest first, and the retention prune.
+      await db.schema.createIndex('responses_status_created_at').on('responses').columns(['status', 'created_at']).execute();
+      await db.schema.createIndex('responses_expires_at').on('responses').column('expires_at').execute();
+
+      await db.schema
+        .createTable('response_items')
+        .addColumn('response_id', 'text', (column) => column.notNull())
+        .addColumn('kind', 'text', (column) => column.notNull())
+        .addColumn('position', 'integer', (column) => column.notNull())
+        .addColumn('item_id', 'text', (column) => column.notNull())
+        .addColumn('item', 'text', (column) => column.notNull())
+        .addPrimaryKeyConstraint('response_items_pk', ['response_id', 'kind', 'position'])
+        .addUniqueConstraint('response_items_item_id', ['response_id', 'item_id'])
+        .execute();
+
+      await db.schema
+        .createTable('response_events')
+        .addColumn('response_id', 'text', (column) => column.notNull())
+        .addColumn('sequence_number', 'integer', (column) => column.notNull())
+        .addColumn('event', 'text', (column) => column.notNull())
+        .addPrimaryKeyConstraint('response_events_pk', ['response_id', 'sequence_number'])
+        .execute();
+
+      await db.schema
+        .createTable('conversations')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('tenant', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('metadata', 'text', (column) => column.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('conversation_items')
+        .addColumn('conversation_id', 'text', (column) => column.notNull())
+        .addColumn('position', 'integer', (column) => column.notNull())
+        .addColumn('item_id', 'text', (column) => column.notNull())
+        .addColumn('item', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addPrimaryKeyConstraint('conversation_items_pk', ['conversation_id', 'position'])
+        .addUniqueConstraint('conversation_items_item_id', ['conversation_id', 'item_id'])
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const table of ['conversation_items', 'conversations', 'response_events', 'response_items', 'responses']) {
+        await db.schema.dropTable(table).execute();
+      }
+    },
+  },
 };
 
 // The one column type no name covers on both: SQLite calls bytes `blob`, PostgreSQL `bytea`.

@@ -1,5 +1,5 @@
 // Rows as every backend stores them, kept free of Kysely at run time: the SQLite write worker loads this file too.
-import type { Insertable } from 'kysely';
+import type { CompiledQuery, Insertable } from 'kysely';
 import type { DecisionRow } from './decision-record.ts';
 import type { RequestLogRow } from './store.ts';
 import type { RequestLogTable } from './store-database.ts';
@@ -41,3 +41,6 @@ export interface SqlStatementResult {
   rows: Record<string, unknown>[];
   changes: number;
 }
+
+/** Runs compiled statements in one transaction, in order (KyselyStore.executeWrites, which a backend may move elsewhere). */
+export type ExecuteWrites = (statements: readonly CompiledQuery[]) => Promise<SqlStatementResult[]>;

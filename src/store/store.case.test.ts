@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { DecisionRecord } from './decision-record.ts';
 import { runLedgerStoreTests } from './ledger-store.case.test.ts';
+import { runRuntimeStoreTests } from './runtime-store.case.test.ts';
 import type { RequestLogRow, Store } from './store.ts';
 import { storeMigrations } from './store-migrations.ts';
 import { runTenancyStoreTests } from './tenancy-store.case.test.ts';
@@ -253,4 +254,5 @@ export function runStoreTests({ name, open }: StoreTestOptions): void {
   // Each with its own fresh, migrated store per test.
   describe(`Store contract, tenancy: ${name}`, () => runTenancyStoreTests(open));
   describe(`Store contract, ledger: ${name}`, () => runLedgerStoreTests(open));
+  describe(`Store contract, stateful runtime: ${name}`, () => runRuntimeStoreTests(open));
 }

@@ -15,6 +15,16 @@ import type {
   UsageGroupBy,
   UsageTotalsRecord,
 } from './ledger-records.ts';
+import type {
+  ConversationItemRecord,
+  ConversationRecord,
+  ItemPageOptions,
+  ResponseChain,
+  ResponseEventRecord,
+  ResponseItemRecord,
+  StoredResponsePatch,
+  StoredResponseRecord,
+} from './runtime-records.ts';
 import type { ApiKeyPatch, ApiKeyRecord, TenantPatch, TenantRecord } from './tenancy-records.ts';
 
 /** One finished request as the gateway records it, for the admin API and the dashboard. */
@@ -150,4 +160,48 @@ export interface Store {
   releaseIdempotencyKey(tenant: string, key: string): Promise<void>;
   /** Deletes records that expired before `before`; resolves with how many went. */
   pruneIdempotencyKeys(before: string): Promise<number>;
+
+  // --- Stateful runtime: responses (every read and write is scoped by tenant: another tenant's id is not found) ---
+  /** Inserts a response with its items (input and/or output) in one transaction; throws when the id is taken. */
+  insertResponse(response: StoredResponseRecord, items: readonly ResponseItemRecord[]): Promise<void>;
+  /** Applies the patch and appends `items` (output items as they are produced) in one transaction; false when unknown. */
+  updateResponse(tenant: string, id: string, patch: StoredResponsePatch, items?: readonly ResponseItemRecord[]): Promise<boolean>;
+  getResponse(tenant: string, id: string): Promise<StoredResponseRecord | null>;
+  /** Deletes the response, its items and its events; false when unknown. Later responses that chained to it keep their own items. */
+  deleteResponse(tenant: string, id: string): Promise<boolean>;
+  /** A page of one kind of a response's items (input_items), by position; `after` is an item id. */
+  listResponseItems(tenant: string, id: string, kind: ResponseItemRecord['kind'], page: ItemPageOptions): Promise<ResponseItemRecord[]>;
+  /**
+   * The chain ending at `id` (following previous_response_id, within the tenant) with all its items, in ONE query
+   * (a recursive CTE), so that a turn's cost does not grow with round trips per earlier turn. Null when `id` is
+   * unknown. A chain broken by a deleted response ends there.
+   */
+  readResponseChain(tenant: string, id: string): Promise<ResponseChain | null>;
+  /** Responses in these statuses, oldest first, of every tenant (background jobs to resume after a restart). */
+  listResponsesByStatus(statuses: readonly StoredResponseRecord['status'][]): Promise<StoredResponseRecord[]>;
+  /** Deletes responses (with items and events) whose expires_at is before `before`; resolves with how many went. */
+  pruneResponses(before: string): Promise<number>;
+  /** Appends stream events of a response (background streaming); duplicates by sequence number are skipped. */
+  appendResponseEvents(events: readonly ResponseEventRecord[]): Promise<void>;
+  /** The stored events of a response with sequence_number > `after`, in order. */
+  listResponseEvents(tenant: string, id: string, after: number): Promise<ResponseEventRecord[]>;
+
+  // --- Stateful runtime: conversations ---
+  /** Inserts a conversation with its initial items (positions from 0) in one transaction. */
+  insertConversation(conversation: ConversationRecord, items: readonly Omit<ConversationItemRecord, 'position'>[]): Promise<ConversationItemRecord[]>;
+  getConversation(tenant: string, id: string): Promise<ConversationRecord | null>;
+  updateConversation(tenant: string, id: string, metadata: Record<string, string>): Promise<ConversationRecord | null>;
+  /** Deletes the conversation and all its items; false when unknown. */
+  deleteConversation(tenant: string, id: string): Promise<boolean>;
+  /**
+   * Appends items after the conversation's last one, atomically: positions are assigned inside the transaction, so
+   * that concurrent appends are serialised and none is lost. Null when the conversation is unknown.
+   */
+  appendConversationItems(tenant: string, id: string, items: readonly Omit<ConversationItemRecord, 'position'>[]): Promise<ConversationItemRecord[] | null>;
+  /** A page of a conversation's items; null when the conversation is unknown. */
+  listConversationItems(tenant: string, id: string, page: ItemPageOptions): Promise<ConversationItemRecord[] | null>;
+  /** Every item of the conversation in order (the context of a new turn); null when unknown. */
+  readConversationItems(tenant: string, id: string): Promise<ConversationItemRecord[] | null>;
+  getConversationItem(tenant: string, conversationId: string, itemId: string): Promise<ConversationItemRecord | null>;
+  deleteConversationItem(tenant: string, conversationId: string, itemId: string): Promise<boolean>;
 }

@@ -3,3 +3,5 @@ export * from './chat-completion.ts';
 export * from './embedding.ts';
 export * from './model.ts';
 export * from './parse-request.ts';
+export * from './responses.ts';
+export * from './response-objects.ts';

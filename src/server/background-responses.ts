@@ -1,0 +1,201 @@
+// Background responses (`background: true`): the turn runs in the gateway after the request was answered with
+// `status: "queued"`; its events are kept (in memory while it runs, in the store afterwards) so that a client can
+// follow or resume its stream; it can be cancelled; and a restart resumes queued jobs and fails interrupted ones with
+// a reason, so that none is lost silently.
+import type { IncomingHttpHeaders } from 'node:http';
+import { createItemId } from '../runtime/index.ts';
+import type { Logger } from 'pino';
+import { NotFoundError, toCrosswayError, type ResponseCreateRequest, type ResponseItem, type ResponseStreamEvent } from '../wire/index.ts';
+import type { Principal } from './authenticate.ts';
+import { createDetachedExchange } from './detached-exchange.ts';
+import type { BackgroundJobs, GatewayContext } from './gateway-types.ts';
+import { appendToConversation, toItemRecords } from './handle-responses.ts';
+import { streamResponseTurn, type ResponseTurn } from './run-response-turn.ts';
+
+/** How often a running job's new events are written to the store (they are served from memory meanwhile). */
+const EVENT_FLUSH_MS = 100;
+
+interface Job {
+  tenant: string;
+  controller: AbortController;
+  /** Every event so far, in sequence order. */
+  events: ResponseStreamEvent[];
+  /** How many of `events` are stored. */
+  stored: number;
+  listeners: Set<() => void>;
+  done: Promise<void>;
+  finished: boolean;
+}
+
+/** The gateway's background jobs. Long-lived: resume() at start, close() at shutdown. */
+export class BackgroundResponses implements BackgroundJobs {
+  readonly #gateway: () => GatewayContext;
+  readonly #logger: Logger;
+  readonly #jobs = new Map<string, Job>();
+  #closed = false;
+
+  /** `gateway` is read when a job starts (the context is built after this object). */
+  constructor(gateway: () => GatewayContext, logger: Logger) {
+    this.#gateway = gateway;
+    this.#logger = logger;
+  }
+
+  /** Runs `turn` in the background; its record (status queued, input items) must already be stored. */
+  start(turn: ResponseTurn, principal: Principal, headers: IncomingHttpHeaders): void {
+    if (this.#closed) return;
+    const controller = new AbortController();
+    const job: Job = { tenant: principal.tenant.id, controller, events: [], stored: 0, listeners: new Set(), done: Promise.resolve(), finished: false };
+    this.#jobs.set(turn.id, job);
+    job.done = this.#run(turn, principal, headers, job).finally(() => {
+      job.finished = true;
+      this.#notify(job);
+      this.#jobs.delete(turn.id);
+    });
+  }
+
+  async #run(turn: ResponseTurn, principal: Principal, headers: IncomingHttpHeaders, job: Job): Promise<void> {
+    const gateway = this.#gateway();
+    const store = gateway.store;
+    const tenant = principal.tenant.id;
+    const exchange = createDetachedExchange({ principal, requestId: createItemId('req'), headers, signal: job.controller.signal });
+    const flusher = setInterval(() => void this.#flushEvents(turn.id, job), EVENT_FLUSH_MS);
+    flusher.unref();
+    try {
+      await store.updateResponse(tenant, turn.id, { status: 'in_progress', updated_at: new Date().toISOString() });
+      await streamResponseTurn(
+        gateway,
+        exchange,
+        turn,
+        async (event) => {
+          job.events.push(event);
+          this.#notify(job);
+        },
+        async (result) => {
+          // A cancel that raced the end wins: the stored status stays cancelled.
+          if (job.controller.signal.aborted) return;
+          await store.updateResponse(
+            tenant,
+            turn.id,
+            { status: result.response.status as 'completed', route: result.route?.id ?? null, response: result.response as unknown as Record<string, unknown>, usage_event_id: result.usageEventId, updated_at: new Date().toISOString() },
+            toItemRecords(turn.id, 'output', result.output),
+          );
+          await appendToConversation(gateway, tenant, turn, result.output);
+        },
+      );
+    } catch (error) {
+      if (!job.controller.signal.aborted) await this.#fail(turn.id, tenant, toCrosswayError(error).code, toCrosswayError(error).message);
+    } finally {
+      exchange.meter?.release();
+      clearInterval(flusher);
+      await this.#flushEvents(turn.id, job);
+    }
+  }
+
+  async #flushEvents(id: string, job: Job): Promise<void> {
+    const pending = job.events.slice(job.stored);
+    if (pending.length === 0) return;
+    job.stored += pending.length;
+    await this.#gateway()
+      .store.appendResponseEvents(pending.map((event) => ({ response_id: id, sequence_number: event.sequence_number, event: event as unknown as Record<string, unknown> })))
+      .catch((error: unknown) => this.#logger.error({ err: error, responseId: id }, 'storing background response events failed'));
+  }
+
+  async #fail(id: string, tenant: string, code: string, message: string): Promise<void> {
+    const store = this.#gateway().store;
+    const record = await store.getResponse(tenant, id);
+    if (record === null) return;
+    const response = { ...record.response, status: 'failed', error: { code, message } };
+    await store.updateResponse(tenant, id, { status: 'failed', response, updated_at: new Date().toISOString() });
+  }
+
+  #notify(job: Job): void {
+    for (const listener of job.listeners) listener();
+  }
+
+  /** Cancels a queued or running background response of `tenant`; resolves with its record, or null when unknown. */
+  async cancel(tenant: string, id: string) {
+    const store = this.#gateway().store;
+    const job = this.#jobs.get(id);
+    const record = await store.getResponse(tenant, id);
+    if (record === null || (job !== undefined && job.tenant !== tenant)) return null;
+    if (record.status !== 'queued' && record.status !== 'in_progress') return record;
+    job?.controller.abort();
+    const response = { ...record.response, status: 'cancelled' };
+    await store.updateResponse(tenant, id, { status: 'cancelled', response, updated_at: new Date().toISOString() });
+    await job?.done;
+    return store.getResponse(tenant, id);
+  }
+
+  /**
+   * Emits the events of response `id` after sequence number `after`: stored ones, then, while its job runs here, the
+   * live ones as they come; resolves when the job is over (or was never running here).
+   */
+  async follow(tenant: string, id: string, after: number, emit: (event: ResponseStreamEvent) => Promise<void>, signal: AbortSignal): Promise<void> {
+    const job = this.#jobs.get(id);
+    if (job !== undefined && job.tenant !== tenant) throw new NotFoundError(`Response with id '${id}' not found.`, 'response_not_found', 'response_id');
+    if (job === undefined) {
+      for (const record of await this.#gateway().store.listResponseEvents(tenant, id, after)) await emit(record.event as unknown as ResponseStreamEvent);
+      return;
+    }
+    // A job started in this process holds all its events in memory, indexed by sequence number.
+    let next = Math.max(0, after + 1);
+    for (;;) {
+      while (next < job.events.length) await emit(job.events[next++] as ResponseStreamEvent);
+      if (job.finished || signal.aborted) return;
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          job.listeners.delete(wake);
+          resolve();
+        };
+        job.listeners.add(wake);
+        signal.addEventListener('abort', wake, { once: true });
+      });
+    }
+  }
+
+  /**
+   * After a restart: queued jobs run again from their stored request and input; jobs that were in progress are marked
+   * failed with a reason (their partial answer is gone with the process, and running them again could bill twice).
+   */
+  async resume(principalFor: (tenant: string) => Promise<Principal | null>): Promise<void> {
+    const store = this.#gateway().store;
+    for (const record of await store.listResponsesByStatus(['queued', 'in_progress'])) {
+      if (record.status === 'in_progress') {
+        await this.#fail(record.id, record.tenant, 'interrupted', 'The gateway restarted while this background response was in progress; it was not resumed. Create it again.');
+        continue;
+      }
+      const principal = await principalFor(record.tenant);
+      const input = await store.listResponseItems(record.tenant, record.id, 'input', { limit: 10_000, order: 'asc' });
+      const chain = record.previous_response_id === null ? null : await store.readResponseChain(record.tenant, record.previous_response_id);
+      const conversation = record.conversation_id === null ? null : await store.readConversationItems(record.tenant, record.conversation_id);
+      if (principal === null || input === null || (record.previous_response_id !== null && chain === null) || (record.conversation_id !== null && conversation === null)) {
+        await this.#fail(record.id, record.tenant, 'interrupted', 'The gateway restarted before this background response ran, and its tenant or context is gone.');
+        continue;
+      }
+      const turn: ResponseTurn = {
+        id: record.id,
+        createdAt: Math.floor(Date.parse(record.created_at) / 1000),
+        request: { ...record.request, input: [] } as unknown as ResponseCreateRequest,
+        inputItems: input.map((row) => row.item as unknown as ResponseItem),
+        contextItems: (chain?.items ?? conversation ?? []).map((row) => row.item as unknown as ResponseItem),
+        previousResponseId: record.previous_response_id,
+        conversationId: record.conversation_id,
+      };
+      this.start(turn, principal, {});
+    }
+  }
+
+  /** Stops every job: a job still running is cancelled and marked failed with the reason, as after a crash. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const running = [...this.#jobs.entries()];
+    for (const [, job] of running) job.controller.abort();
+    await Promise.all(running.map(([, job]) => job.done.catch(() => {})));
+    for (const [id, job] of running) {
+      const record = await this.#gateway().store.getResponse(job.tenant, id).catch(() => null);
+      if (record !== null && (record.status === 'in_progress' || record.status === 'queued')) {
+        await this.#fail(id, job.tenant, 'interrupted', 'The gateway shut down while this background response was in progress. Create it again.').catch(() => {});
+      }
+    }
+  }
+}

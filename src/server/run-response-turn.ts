@@ -1,0 +1,156 @@
+// Runs one Responses API turn over the model's routes: the context (earlier turns and the new input) translated to a
+// Chat Completions request, executed with routing, limits and metering like any chat call, and the answer translated
+// back into a Response object, or, streaming, into the Responses API's semantic events.
+import { deriveRequestNeeds, type RequestNeeds } from '../policy/index.ts';
+import { createSseSplitter } from '../providers/index.ts';
+import {
+  buildResponseObject,
+  convertChatCompletionToResponseOutput,
+  convertResponsesToChatRequest,
+  createItemId,
+  createResponseStreamTranslator,
+  type ResponseStreamTranslator,
+} from '../runtime/index.ts';
+import { ClientClosedError, toCrosswayError, type ChatCompletionChunk, type ResponseCreateRequest, type ResponseItem, type ResponseObject, type ResponseStreamEvent, type Usage } from '../wire/index.ts';
+import type { Route } from '../catalog/index.ts';
+import type { Exchange, GatewayContext } from './gateway-types.ts';
+import type { ResponseTurn, TurnResult } from './response-turn.ts';
+
+export type { ResponseTurn, TurnResult } from './response-turn.ts';
+import { estimateTokenUsage, readCompletionUsage, readTokenUsage } from './read-token-usage.ts';
+import { routeRequest } from './route-request.ts';
+import { StreamedOutputTally } from './streamed-output-tally.ts';
+
+/** The Response object of a turn that has not produced anything yet (queued, or in progress). */
+export function pendingResponse(turn: ResponseTurn, status: 'queued' | 'in_progress'): ResponseObject {
+  return buildResponseObject({
+    id: turn.id,
+    created_at: turn.createdAt,
+    status,
+    model: turn.request.model,
+    request: turn.request,
+    output: [],
+    usage: null,
+    error: null,
+    incomplete_details: null,
+    previous_response_id: turn.previousResponseId,
+    conversation: turn.conversationId,
+  });
+}
+
+function routingFor(turn: ResponseTurn) {
+  const chat = convertResponsesToChatRequest(turn.request, [...turn.contextItems, ...turn.inputItems]);
+  const needs = deriveRequestNeeds(chat);
+  return { chat, needs, routing: { kind: 'chat' as const, endpoint: 'responses', model: turn.request.model, fallbackModels: turn.request.models, preferences: turn.request.crossway, needs } };
+}
+
+/** Runs a turn without streaming; the usage event is committed before this resolves. */
+export async function runResponseTurn(gateway: GatewayContext, exchange: Exchange, turn: ResponseTurn): Promise<TurnResult> {
+  const { chat, needs, routing } = routingFor(turn);
+  exchange.log = { endpoint: 'responses', model: turn.request.model, stream: false };
+  const executed = await routeRequest(gateway, exchange, routing, (routes, onAttempt) => gateway.executor.chat({ ...chat, stream: false }, routes, { signal: exchange.signal, onAttempt }));
+  const completion = executed.value.completion;
+  const translated = convertChatCompletionToResponseOutput(completion);
+  const metered = readCompletionUsage(completion, needs);
+  const usageEventId = (await exchange.meter?.complete({ route: executed.route, ...metered, status: 200 })) ?? null;
+  if (exchange.log !== null) {
+    exchange.log.route = executed.route.id;
+    exchange.log.attempts = executed.attempts.length;
+    exchange.log.prompt_tokens = metered.usage.input_tokens;
+    exchange.log.completion_tokens = metered.usage.output_tokens;
+  }
+  const response = buildResponseObject({
+    id: turn.id,
+    created_at: turn.createdAt,
+    status: translated.status,
+    model: turn.request.model,
+    request: turn.request,
+    output: translated.output,
+    usage: translated.usage,
+    error: null,
+    incomplete_details: translated.incomplete_details,
+    previous_response_id: turn.previousResponseId,
+    conversation: turn.conversationId,
+  });
+  return { response, output: translated.output, route: executed.route, usageEventId };
+}
+
+/** Where a streamed turn's events go; awaited, so that a slow client slows the turn down (backpressure). */
+export type EmitResponseEvent = (event: ResponseStreamEvent) => Promise<void>;
+
+/**
+ * Runs a turn streaming: `response.created` and `response.in_progress` once the first bytes of the answer arrived
+ * (failures before that reject, for an HTTP error), then the translated events. The final event
+ * (`response.completed`, `.incomplete` or `.failed`) is emitted only after `beforeFinal` resolved (metering and
+ * storage), so that the stream's last byte follows the commit. Resolves with the result; never throws after the
+ * first event (a failure becomes `response.failed`), except when the client went away (ClientClosedError).
+ */
+export async function streamResponseTurn(
+  gateway: GatewayContext,
+  exchange: Exchange,
+  turn: ResponseTurn,
+  emit: EmitResponseEvent,
+  beforeFinal: (result: TurnResult) => Promise<void>,
+): Promise<TurnResult> {
+  const { chat, needs, routing } = routingFor(turn);
+  exchange.log = { endpoint: 'responses', model: turn.request.model, stream: true };
+  const executed = await routeRequest(gateway, exchange, routing, (routes, onAttempt) =>
+    gateway.executor.chatStream({ ...chat, stream: true, stream_options: { include_usage: true } }, routes, { signal: exchange.signal, onAttempt, includeUsage: true }),
+  );
+  if (exchange.log !== null) {
+    exchange.log.route = executed.route.id;
+    exchange.log.attempts = executed.attempts.length;
+  }
+  const translator: ResponseStreamTranslator = createResponseStreamTranslator({ response: pendingResponse(turn, 'in_progress'), createItemId });
+  const tally = new StreamedOutputTally();
+  const splitter = createSseSplitter();
+  const emitAll = async (events: ResponseStreamEvent[]): Promise<void> => {
+    for (const event of events) await emit(event);
+  };
+  let final: ResponseStreamEvent[];
+  let failure: unknown = null;
+  try {
+    await emitAll(translator.start());
+    for await (const bytes of executed.value.body) {
+      tally.push(bytes);
+      for (const event of splitter.push(bytes)) {
+        const data = event.data;
+        if (data === null || data.trim() === '[DONE]') continue;
+        await emitAll(translator.push(JSON.parse(data) as ChatCompletionChunk));
+      }
+    }
+    final = translator.finish(executed.value.usage() ?? undefined);
+  } catch (error) {
+    if (exchange.signal.aborted || error instanceof ClientClosedError) {
+      await meterInterrupted(exchange, executed.route, executed.value.usage(), needs, tally, 499);
+      throw new ClientClosedError();
+    }
+    failure = error;
+    const crossway = toCrosswayError(error);
+    final = translator.fail({ code: crossway.code, message: crossway.message });
+  }
+  const usage = executed.value.usage();
+  let usageEventId: string | null = null;
+  if (failure === null) {
+    const metered = usage === null ? { usage: estimateTokenUsage(needs, tally.outputTokens()), estimated: true } : { usage: readTokenUsage(usage), estimated: false };
+    usageEventId = (await exchange.meter?.complete({ route: executed.route, ...metered, status: 200 })) ?? null;
+  } else {
+    usageEventId = await meterInterrupted(exchange, executed.route, usage, needs, tally, toCrosswayError(failure).status);
+  }
+  const result: TurnResult = { response: translator.response(), output: translator.output(), route: executed.route, usageEventId };
+  await beforeFinal(result);
+  await emitAll(final);
+  return result;
+}
+
+async function meterInterrupted(
+  exchange: Exchange,
+  route: Route,
+  usage: Usage | null,
+  needs: RequestNeeds,
+  tally: StreamedOutputTally,
+  status: number,
+): Promise<string | null> {
+  const produced = usage === null ? { usage: estimateTokenUsage(needs, tally.outputTokens()), estimated: true } : { usage: readTokenUsage(usage), estimated: false };
+  return (await exchange.meter?.complete({ route, ...produced, status }).catch(() => null)) ?? null;
+}

@@ -1,0 +1,224 @@
+// Stored responses in portable Kysely (SQLite and PostgreSQL): KyselyStore's response writes, reads, chains and stream events.
+import { sql, type CompiledQuery, type Kysely, type Selectable } from 'kysely';
+import type { ItemPageOptions, ResponseChain, ResponseEventRecord, ResponseItemRecord, StoredResponsePatch, StoredResponseRecord } from './runtime-records.ts';
+import {
+  assertSameParent,
+  splitIntoChunks,
+  toIntegerParameter,
+  toResponseEventRecord,
+  toResponseItemRecord,
+  toResponseItemTableRow,
+  toResponseTableRow,
+  toResponseTableUpdate,
+  toStoredResponseRecord,
+  toTextParameter,
+} from './runtime-rows.ts';
+import type { ResponseItemTable, ResponseTable, StoreDatabase } from './store-database.ts';
+import type { ExecuteWrites } from './store-records.ts';
+
+// 5 parameters an item row, 2 an event row: far below SQLite's 32766 and PostgreSQL's 65535 per statement.
+const itemRowsPerInsert = 500;
+const eventRowsPerInsert = 1_000;
+// A response can only chain to one that existed before it, so chains have no cycles; this bound only keeps a
+// corrupted database from making the recursive query run forever.
+const chainDepthLimit = 100_000;
+
+// The tenant's response with this id, as a one-column subquery: empty for an unknown or foreign id.
+function selectOwnedResponse(db: Kysely<StoreDatabase>, tenant: string, id: string) {
+  return db.selectFrom('responses').select('responses.id').where('responses.id', '=', id).where('responses.tenant', '=', tenant);
+}
+
+/** Inserts the response and its items in one transaction; throws when the id is taken or an item names another response. */
+export async function insertResponse(
+  db: Kysely<StoreDatabase>,
+  executeWrites: ExecuteWrites,
+  response: StoredResponseRecord,
+  items: readonly ResponseItemRecord[],
+): Promise<void> {
+  assertSameParent(items, 'response_id', response.id);
+  await executeWrites([
+    db.insertInto('responses').values(toResponseTableRow(response)).compile(),
+    ...splitIntoChunks(items.map(toResponseItemTableRow), itemRowsPerInsert).map((rows) => db.insertInto('response_items').values(rows).compile()),
+  ]);
+}
+
+/**
+ * Applies the patch and appends the items in one transaction. Each item is inserted by `insert ... select ... from
+ * responses where id = ? and tenant = ?`, so that nothing is written for an unknown or foreign id.
+ */
+export async function updateResponse(
+  db: Kysely<StoreDatabase>,
+  executeWrites: ExecuteWrites,
+  tenant: string,
+  id: string,
+  patch: StoredResponsePatch,
+  items: readonly ResponseItemRecord[] = [],
+): Promise<boolean> {
+  assertSameParent(items, 'response_id', id);
+  const update = toResponseTableUpdate(patch);
+  // `update ... set` with no column is a syntax error: an empty patch only looks the response up.
+  const first =
+    Object.keys(update).length === 0
+      ? selectOwnedResponse(db, tenant, id).compile()
+      : db.updateTable('responses').set(update).where('id', '=', id).where('tenant', '=', tenant).compile();
+  const inserts = items.map((item) =>
+    db
+      .insertInto('response_items')
+      .columns(['response_id', 'kind', 'position', 'item_id', 'item'])
+      .expression(
+        selectOwnedResponse(db, tenant, id).select([
+          toTextParameter(item.kind).as('kind'),
+          toIntegerParameter(item.position).as('position'),
+          toTextParameter(item.item_id).as('item_id'),
+          toTextParameter(JSON.stringify(item.item)).as('item'),
+        ]),
+      )
+      .compile(),
+  );
+  const [found] = await executeWrites([first, ...inserts]);
+  return found !== undefined && (found.changes === 1 || found.rows.length === 1);
+}
+
+/** The tenant's response with this id, or null. */
+export async function getResponse(db: Kysely<StoreDatabase>, tenant: string, id: string): Promise<StoredResponseRecord | null> {
+  const row = await db.selectFrom('responses').selectAll().where('id', '=', id).where('tenant', '=', tenant).executeTakeFirst();
+  return row === undefined ? null : toStoredResponseRecord(row);
+}
+
+/** Deletes the response with its items and events in one transaction (children first, while the parent still says whose they are). */
+export async function deleteResponse(db: Kysely<StoreDatabase>, executeWrites: ExecuteWrites, tenant: string, id: string): Promise<boolean> {
+  const results = await executeWrites([
+    db.deleteFrom('response_items').where('response_id', 'in', selectOwnedResponse(db, tenant, id)).compile(),
+    db.deleteFrom('response_events').where('response_id', 'in', selectOwnedResponse(db, tenant, id)).compile(),
+    db.deleteFrom('responses').where('id', '=', id).where('tenant', '=', tenant).compile(),
+  ]);
+  return results[2]?.changes === 1;
+}
+
+/**
+ * A page of one kind of the response's items by position. `after` is an item id of that kind: ascending pages hold
+ * the items after its position, descending ones those before; an `after` that names no such item gives an empty page,
+ * as does an unknown or foreign response.
+ */
+export async function listResponseItems(
+  db: Kysely<StoreDatabase>,
+  tenant: string,
+  id: string,
+  kind: ResponseItemRecord['kind'],
+  { after, limit, order }: ItemPageOptions,
+): Promise<ResponseItemRecord[]> {
+  let query = db
+    .selectFrom('response_items')
+    .selectAll()
+    .where('response_id', '=', id)
+    .where('kind', '=', kind)
+    .where((eb) => eb.exists(selectOwnedResponse(db, tenant, id)))
+    .orderBy('position', order)
+    .limit(limit);
+  if (after !== undefined) {
+    const anchor = db
+      .selectFrom('response_items as anchor')
+      .select('anchor.position')
+      .where('anchor.response_id', '=', id)
+      .where('anchor.kind', '=', kind)
+      .where('anchor.item_id', '=', after);
+    query = query.where('position', order === 'asc' ? '>' : '<', anchor);
+  }
+  return (await query.execute()).map(toResponseItemRecord);
+}
+
+// One row of the chain query: a response (part 0) or one of its items (part 1, `id` being the response's).
+type ChainRow = Selectable<ResponseTable> & Pick<Selectable<ResponseItemTable>, 'kind' | 'position' | 'item_id' | 'item'> & { depth: number; part: number };
+
+/**
+ * The chain ending at `id`, in ONE query: a recursive CTE walks previous_response_id within the tenant (depth 0 is
+ * `id`), and a union reads each response once and each item once, oldest response first, inputs before outputs. A
+ * previous_response_id that names nothing (a deleted response) or another tenant's response ends the chain.
+ */
+export async function readResponseChain(db: Kysely<StoreDatabase>, tenant: string, id: string): Promise<ResponseChain | null> {
+  const query = sql<ChainRow>`
+    with recursive chain (id, previous_response_id, depth) as (
+      select id, previous_response_id, 0 from responses where id = ${id} and tenant = ${tenant}
+      union all
+      select responses.id, responses.previous_response_id, chain.depth + 1
+      from responses join chain on responses.id = chain.previous_response_id
+      where responses.tenant = ${tenant} and chain.depth < ${chainDepthLimit}
+    )
+    select chain.depth as depth, 0 as part, responses.id as id, responses.tenant as tenant,
+      responses.created_at as created_at, responses.updated_at as updated_at, responses.status as status,
+      responses.model as model, responses.route as route, responses.previous_response_id as previous_response_id,
+      responses.conversation_id as conversation_id, responses.background as background, responses.request as request,
+      responses.response as response, responses.usage_event_id as usage_event_id, responses.expires_at as expires_at,
+      cast(null as text) as kind, cast(null as integer) as position, cast(null as text) as item_id, cast(null as text) as item
+    from chain join responses on responses.id = chain.id
+    union all
+    select chain.depth, 1, response_items.response_id, cast(null as text), cast(null as text), cast(null as text),
+      cast(null as text), cast(null as text), cast(null as text), cast(null as text), cast(null as text),
+      cast(null as boolean), cast(null as text), cast(null as text), cast(null as text), cast(null as text),
+      response_items.kind, response_items.position, response_items.item_id, response_items.item
+    from chain join response_items on response_items.response_id = chain.id
+    order by depth desc, part, kind, position`;
+  const { rows } = await query.execute(db);
+  if (rows.length === 0) return null;
+  const chain: ResponseChain = { responses: [], items: [] };
+  for (const row of rows) {
+    if (Number(row.part) === 0) chain.responses.push(toStoredResponseRecord(row));
+    else chain.items.push(toResponseItemRecord({ response_id: row.id, kind: row.kind, position: row.position, item_id: row.item_id, item: row.item }));
+  }
+  return chain;
+}
+
+/** Responses in these statuses, of every tenant, oldest first (ties by id). */
+export async function listResponsesByStatus(db: Kysely<StoreDatabase>, statuses: readonly StoredResponseRecord['status'][]): Promise<StoredResponseRecord[]> {
+  // `in ()` is an error on PostgreSQL; no status at all matches nothing.
+  if (statuses.length === 0) return [];
+  const rows = await db.selectFrom('responses').selectAll().where('status', 'in', statuses).orderBy('created_at').orderBy('id').execute();
+  return rows.map(toStoredResponseRecord);
+}
+
+/** Deletes responses that expired before `before`, with their items and events, in one transaction; resolves with how many went. */
+export async function pruneResponses(db: Kysely<StoreDatabase>, executeWrites: ExecuteWrites, before: string): Promise<number> {
+  const expired = db.selectFrom('responses').select('id').where('expires_at', '<', before);
+  const results = await executeWrites([
+    db.deleteFrom('response_items').where('response_id', 'in', expired).compile(),
+    db.deleteFrom('response_events').where('response_id', 'in', expired).compile(),
+    db.deleteFrom('responses').where('expires_at', '<', before).compile(),
+  ]);
+  return results[2]?.changes ?? 0;
+}
+
+/**
+ * Appends events in one transaction, skipping (response, sequence number) pairs already stored. Events of a response
+ * that is not stored (deleted while its background run still streamed) are dropped, so that they cannot outlive it.
+ */
+export async function appendResponseEvents(db: Kysely<StoreDatabase>, executeWrites: ExecuteWrites, events: readonly ResponseEventRecord[]): Promise<void> {
+  const byResponse = Map.groupBy(events, (event) => event.response_id);
+  const statements: CompiledQuery[] = [];
+  for (const [responseId, responseEvents] of byResponse) {
+    for (const chunk of splitIntoChunks(responseEvents, eventRowsPerInsert)) {
+      // Both SQLite and PostgreSQL name a VALUES list's columns column1, column2, ...
+      const values = sql.join(chunk.map((event) => sql`(${toIntegerParameter(event.sequence_number)}, ${toTextParameter(JSON.stringify(event.event))})`));
+      statements.push(
+        sql`insert into response_events (response_id, sequence_number, event)
+          select responses.id, appended.column1, appended.column2
+          from responses cross join (values ${values}) as appended
+          where responses.id = ${responseId}
+          on conflict (response_id, sequence_number) do nothing`.compile(db),
+      );
+    }
+  }
+  if (statements.length > 0) await executeWrites(statements);
+}
+
+/** The tenant's response's events after sequence number `after`, in order; empty for an unknown or foreign response. */
+export async function listResponseEvents(db: Kysely<StoreDatabase>, tenant: string, id: string, after: number): Promise<ResponseEventRecord[]> {
+  const rows = await db
+    .selectFrom('response_events')
+    .selectAll()
+    .where('response_id', '=', id)
+    .where('sequence_number', '>', after)
+    .where((eb) => eb.exists(selectOwnedResponse(db, tenant, id)))
+    .orderBy('sequence_number')
+    .execute();
+  return rows.map(toResponseEventRecord);
+}

@@ -1,0 +1,378 @@
+// The stateful runtime part of the Store contract (stored responses, chains, stream events, conversations); run by runStoreTests.
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { ConversationItemRecord, ConversationRecord, ResponseItemRecord, StoredResponseRecord } from './runtime-records.ts';
+import type { Store } from './store.ts';
+
+/** Builds a stored response of tenant `acme` with defaults for whatever the test does not care about. */
+export function makeStoredResponse(overrides: Partial<StoredResponseRecord> & Pick<StoredResponseRecord, 'id'>): StoredResponseRecord {
+  return {
+    tenant: 'acme',
+    created_at: '2026-06-01T12:00:00.000Z',
+    updated_at: '2026-06-01T12:00:00.000Z',
+    status: 'completed',
+    model: 'gpt-5.5',
+    route: 'azure-swedencentral-gpt-5.5',
+    previous_response_id: null,
+    conversation_id: null,
+    background: false,
+    request: { model: 'gpt-5.5', store: true, metadata: { topic: 'ünïcödé' } },
+    response: { id: overrides.id, object: 'response', status: overrides.status ?? 'completed', output: [] },
+    usage_event_id: null,
+    expires_at: null,
+    ...overrides,
+  };
+}
+
+/** Builds an item of a response; its id names the response, kind and position, so tests can tell items apart. */
+export function makeResponseItem(responseId: string, kind: ResponseItemRecord['kind'], position: number): ResponseItemRecord {
+  const itemId = `${kind === 'input' ? 'msg_in' : 'msg_out'}_${responseId}_${position}`;
+  const role = kind === 'input' ? 'user' : 'assistant';
+  return { response_id: responseId, kind, position, item_id: itemId, item: { id: itemId, type: 'message', role, content: [{ type: 'input_text', text: itemId }] } };
+}
+
+/** Builds a conversation of tenant `acme`. */
+export function makeConversation(overrides: Partial<ConversationRecord> & Pick<ConversationRecord, 'id'>): ConversationRecord {
+  return { tenant: 'acme', created_at: '2026-06-01T12:00:00.000Z', metadata: { topic: 'demo' }, ...overrides };
+}
+
+/** Builds a new item of a conversation (the store assigns the position). */
+export function makeConversationItem(conversationId: string, itemId: string): Omit<ConversationItemRecord, 'position'> {
+  return { conversation_id: conversationId, item_id: itemId, item: { id: itemId, type: 'message', role: 'user', content: [{ type: 'input_text', text: itemId }] }, created_at: '2026-06-01T12:00:01.000Z' };
+}
+
+const ids = (items: readonly { item_id: string }[]) => items.map((item) => item.item_id);
+
+export function runRuntimeStoreTests(open: () => Promise<Store>): void {
+  let store: Store;
+  beforeEach(async () => {
+    store = await open();
+    await store.migrate();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  // Stores responses r1..rN of `tenant`, each chained to the one before, each with one input and one output item.
+  async function insertChain(prefix: string, length: number, tenant = 'acme', first: string | null = null): Promise<string[]> {
+    const chain: string[] = [];
+    for (let index = 1; index <= length; index += 1) {
+      const id = `${prefix}${index}`;
+      const previous = index === 1 ? first : chain.at(-1)!;
+      await store.insertResponse(makeStoredResponse({ id, tenant, previous_response_id: previous }), [makeResponseItem(id, 'input', 0), makeResponseItem(id, 'output', 0)]);
+      chain.push(id);
+    }
+    return chain;
+  }
+
+  describe('responses', () => {
+    it('stores a response with its items and reads it back as given', async () => {
+      const response = makeStoredResponse({ id: 'resp_1', background: true, status: 'queued', route: null, expires_at: '2026-07-01T00:00:00.000Z', usage_event_id: 'evt_1' });
+      await store.insertResponse(response, [makeResponseItem('resp_1', 'input', 0), makeResponseItem('resp_1', 'input', 1), makeResponseItem('resp_1', 'output', 0)]);
+      assert.deepEqual(await store.getResponse('acme', 'resp_1'), response);
+      assert.equal(await store.getResponse('acme', 'resp_missing'), null);
+      const page = { limit: 10, order: 'asc' } as const;
+      assert.deepEqual(await store.listResponseItems('acme', 'resp_1', 'input', page), [makeResponseItem('resp_1', 'input', 0), makeResponseItem('resp_1', 'input', 1)]);
+      assert.deepEqual(await store.listResponseItems('acme', 'resp_1', 'output', page), [makeResponseItem('resp_1', 'output', 0)]);
+    });
+
+    it('refuses a taken id without writing any of the second insert', async () => {
+      await store.insertResponse(makeStoredResponse({ id: 'resp_1' }), [makeResponseItem('resp_1', 'input', 0)]);
+      await assert.rejects(store.insertResponse(makeStoredResponse({ id: 'resp_1', model: 'other' }), [makeResponseItem('resp_1', 'input', 1)]));
+      assert.equal((await store.getResponse('acme', 'resp_1'))?.model, 'gpt-5.5');
+      assert.deepEqual(ids(await store.listResponseItems('acme', 'resp_1', 'input', { limit: 10, order: 'asc' })), ['msg_in_resp_1_0']);
+    });
+
+    it('refuses items filed under another response', async () => {
+      await assert.rejects(store.insertResponse(makeStoredResponse({ id: 'resp_1' }), [makeResponseItem('resp_2', 'input', 0)]), /resp_2/);
+      assert.equal(await store.getResponse('acme', 'resp_1'), null);
+    });
+
+    it('applies a patch and appends output items in one call', async () => {
+      await store.insertResponse(makeStoredResponse({ id: 'resp_1', status: 'in_progress', route: null }), [makeResponseItem('resp_1', 'input', 0)]);
+      const patch = {
+        status: 'completed',
+        route: 'bedrock-us-east-2-gpt-5.5',
+        response: { id: 'resp_1', object: 'response', status: 'completed', output: [{ type: 'message' }] },
+        usage_event_id: 'evt_9',
+        updated_at: '2026-06-01T12:00:05.000Z',
+      } as const;
+      assert.equal(await store.updateResponse('acme', 'resp_1', patch, [makeResponseItem('resp_1', 'output', 0), makeResponseItem('resp_1', 'output', 1)]), true);
+      assert.deepEqual(await store.getResponse('acme', 'resp_1'), makeStoredResponse({ id: 'resp_1', ...patch }));
+      // An empty patch still appends.
+      assert.equal(await store.updateResponse('acme', 'resp_1', {}, [makeResponseItem('resp_1', 'output', 2)]), true);
+      assert.deepEqual(ids(await store.listResponseItems('acme', 'resp_1', 'output', { limit: 10, order: 'asc' })), ['msg_out_resp_1_0', 'msg_out_resp_1_1', 'msg_out_resp_1_2']);
+      assert.equal(await store.updateResponse('acme', 'resp_missing', { status: 'failed' }, [makeResponseItem('resp_missing', 'output', 0)]), false);
+      assert.equal(await store.updateResponse('acme', 'resp_missing', {}), false);
+    });
+
+    it('deletes a response with its items and events, leaving nothing behind for a reused id', async () => {
+      await store.insertResponse(makeStoredResponse({ id: 'resp_1' }), [makeResponseItem('resp_1', 'input', 0), makeResponseItem('resp_1', 'output', 0)]);
+      await store.appendResponseEvents([{ response_id: 'resp_1', sequence_number: 0, event: { type: 'response.created', sequence_number: 0 } }]);
+      assert.equal(await store.deleteResponse('acme', 'resp_1'), true);
+      assert.equal(await store.deleteResponse('acme', 'resp_1'), false);
+      assert.equal(await store.getResponse('acme', 'resp_1'), null);
+      assert.equal(await store.readResponseChain('acme', 'resp_1'), null);
+      // Listings check the parent, so insert it again to see whether any child row stayed.
+      await store.insertResponse(makeStoredResponse({ id: 'resp_1' }), []);
+      assert.deepEqual(await store.listResponseItems('acme', 'resp_1', 'input', { limit: 10, order: 'asc' }), []);
+      assert.deepEqual(await store.listResponseItems('acme', 'resp_1', 'output', { limit: 10, order: 'asc' }), []);
+      assert.deepEqual(await store.listResponseEvents('acme', 'resp_1', -1), []);
+    });
+
+    it('pages input items by position, ascending and descending, after an item id', async () => {
+      const items = Array.from({ length: 7 }, (_, position) => makeResponseItem('resp_1', 'input', position));
+      await store.insertResponse(makeStoredResponse({ id: 'resp_1' }), [...items, makeResponseItem('resp_1', 'output', 0)]);
+      const list = (page: { after?: string; limit: number; order: 'asc' | 'desc' }) => store.listResponseItems('acme', 'resp_1', 'input', page).then(ids);
+      assert.deepEqual(await list({ limit: 3, order: 'asc' }), ['msg_in_resp_1_0', 'msg_in_resp_1_1', 'msg_in_resp_1_2']);
+      assert.deepEqual(await list({ after: 'msg_in_resp_1_2', limit: 3, order: 'asc' }), ['msg_in_resp_1_3', 'msg_in_resp_1_4', 'msg_in_resp_1_5']);
+      assert.deepEqual(await list({ after: 'msg_in_resp_1_5', limit: 3, order: 'asc' }), ['msg_in_resp_1_6']);
+      assert.deepEqual(await list({ limit: 2, order: 'desc' }), ['msg_in_resp_1_6', 'msg_in_resp_1_5']);
+      assert.deepEqual(await list({ after: 'msg_in_resp_1_5', limit: 2, order: 'desc' }), ['msg_in_resp_1_4', 'msg_in_resp_1_3']);
+      assert.deepEqual(await list({ after: 'msg_in_resp_1_1', limit: 5, order: 'desc' }), ['msg_in_resp_1_0']);
+      // An unknown `after`, or one naming an item of the other kind, gives an empty page.
+      assert.deepEqual(await list({ after: 'msg_nowhere', limit: 3, order: 'asc' }), []);
+      assert.deepEqual(await list({ after: 'msg_out_resp_1_0', limit: 3, order: 'asc' }), []);
+    });
+
+    it('lists responses in the given statuses, of every tenant, oldest first', async () => {
+      await store.insertResponse(makeStoredResponse({ id: 'resp_c', status: 'queued', created_at: '2026-06-01T12:00:03.000Z' }), []);
+      await store.insertResponse(makeStoredResponse({ id: 'resp_a', status: 'in_progress', tenant: 'globex', created_at: '2026-06-01T12:00:01.000Z' }), []);
+      await store.insertResponse(makeStoredResponse({ id: 'resp_b', status: 'completed', created_at: '2026-06-01T12:00:02.000Z' }), []);
+      await store.insertResponse(makeStoredResponse({ id: 'resp_d', status: 'queued', created_at: '2026-06-01T12:00:00.000Z' }), []);
+      const listed = await store.listResponsesByStatus(['queued', 'in_progress']);
+      assert.deepEqual(listed.map((response) => [response.id, response.tenant]), [['resp_d', 'acme'], ['resp_a', 'globex'], ['resp_c', 'acme']]);
+      assert.deepEqual((await store.listResponsesByStatus(['completed'])).map((response) => response.id), ['resp_b']);
+      assert.deepEqual(await store.listResponsesByStatus([]), []);
+    });
+
+    it('prunes responses that expired before the cutoff, with their items and events', async () => {
+      await store.insertResponse(makeStoredResponse({ id: 'resp_old', expires_at: '2026-06-01T00:00:00.000Z' }), [makeResponseItem('resp_old', 'input', 0)]);
+      await store.insertResponse(makeStoredResponse({ id: 'resp_old2', tenant: 'globex', expires_at: '2026-06-01T23:59:59.999Z' }), []);
+      await store.insertResponse(makeStoredResponse({ id: 'resp_new', expires_at: '2026-06-02T00:00:00.000Z' }), [makeResponseItem('resp_new', 'input', 0)]);
+      await store.insertResponse(makeStoredResponse({ id: 'resp_kept' }), []);
+      await store.appendResponseEvents([{ response_id: 'resp_old', sequence_number: 0, event: { type: 'response.created' } }]);
+      assert.equal(await store.pruneResponses('2026-06-02T00:00:00.000Z'), 2);
+      assert.equal(await store.getResponse('acme', 'resp_old'), null);
+      assert.equal(await store.getResponse('globex', 'resp_old2'), null);
+      assert.equal((await store.getResponse('acme', 'resp_new'))?.id, 'resp_new');
+      assert.equal((await store.getResponse('acme', 'resp_kept'))?.id, 'resp_kept');
+      assert.deepEqual(ids(await store.listResponseItems('acme', 'resp_new', 'input', { limit: 10, order: 'asc' })), ['msg_in_resp_new_0']);
+      await store.insertResponse(makeStoredResponse({ id: 'resp_old' }), []);
+      assert.deepEqual(await store.listResponseItems('acme', 'resp_old', 'input', { limit: 10, order: 'asc' }), []);
+      assert.deepEqual(await store.listResponseEvents('acme', 'resp_old', -1), []);
+      assert.equal(await store.pruneResponses('2026-06-02T00:00:00.000Z'), 0);
+    });
+
+    it('appends stream events, skipping stored sequence numbers, and lists those after a number', async () => {
+      await store.insertResponse(makeStoredResponse({ id: 'resp_1', background: true, status: 'in_progress' }), []);
+      const event = (sequence: number, text: string) => ({ response_id: 'resp_1', sequence_number: sequence, event: { type: 'response.output_text.delta', sequence_number: sequence, delta: text } });
+      await store.appendResponseEvents([event(0, 'a'), event(1, 'b')]);
+      await store.appendResponseEvents([event(1, 'B'), event(2, 'c'), event(2, 'C'), event(3, 'd')]);
+      await store.appendResponseEvents([]);
+      assert.deepEqual(await store.listResponseEvents('acme', 'resp_1', -1), [event(0, 'a'), event(1, 'b'), event(2, 'c'), event(3, 'd')]);
+      assert.deepEqual(await store.listResponseEvents('acme', 'resp_1', 1), [event(2, 'c'), event(3, 'd')]);
+      assert.deepEqual(await store.listResponseEvents('acme', 'resp_1', 3), []);
+      // Events of a response that is not stored are dropped (they would otherwise outlive it).
+      await store.appendResponseEvents([{ response_id: 'resp_gone', sequence_number: 0, event: { type: 'response.created' } }]);
+      await store.insertResponse(makeStoredResponse({ id: 'resp_gone' }), []);
+      assert.deepEqual(await store.listResponseEvents('acme', 'resp_gone', -1), []);
+    });
+
+    it('appends many events in one call', async () => {
+      await store.insertResponse(makeStoredResponse({ id: 'resp_1', background: true }), []);
+      const events = Array.from({ length: 2_500 }, (_, sequence) => ({ response_id: 'resp_1', sequence_number: sequence, event: { type: 'delta', sequence_number: sequence } }));
+      await store.appendResponseEvents(events);
+      const listed = await store.listResponseEvents('acme', 'resp_1', 2_400);
+      assert.deepEqual(listed.map((event) => event.sequence_number), Array.from({ length: 99 }, (_, index) => 2_401 + index));
+    });
+  });
+
+  describe('response chains', () => {
+    it('reads a chain of five with every item in order, inputs before outputs', async () => {
+      const chain = await insertChain('resp_', 5);
+      // A second input item on the third response, inserted out of order on purpose.
+      await store.updateResponse('acme', 'resp_3', {}, [makeResponseItem('resp_3', 'input', 1)]);
+      const read = await store.readResponseChain('acme', 'resp_5');
+      assert.deepEqual(read?.responses.map((response) => response.id), chain);
+      assert.deepEqual(read?.responses[2], makeStoredResponse({ id: 'resp_3', previous_response_id: 'resp_2' }));
+      const expected = chain.flatMap((id) =>
+        id === 'resp_3'
+          ? [makeResponseItem(id, 'input', 0), makeResponseItem(id, 'input', 1), makeResponseItem(id, 'output', 0)]
+          : [makeResponseItem(id, 'input', 0), makeResponseItem(id, 'output', 0)],
+      );
+      assert.deepEqual(read?.items, expected);
+      const middle = await store.readResponseChain('acme', 'resp_2');
+      assert.deepEqual(middle?.responses.map((response) => response.id), ['resp_1', 'resp_2']);
+    });
+
+    it('reads a response without items as a chain of one', async () => {
+      await store.insertResponse(makeStoredResponse({ id: 'resp_1' }), []);
+      assert.deepEqual(await store.readResponseChain('acme', 'resp_1'), { responses: [makeStoredResponse({ id: 'resp_1' })], items: [] });
+      assert.equal(await store.readResponseChain('acme', 'resp_missing'), null);
+    });
+
+    it('gives each branch its own chain', async () => {
+      await insertChain('resp_', 2);
+      await insertChain('left_', 2, 'acme', 'resp_2');
+      await insertChain('right_', 1, 'acme', 'resp_2');
+      const left = await store.readResponseChain('acme', 'left_2');
+      const right = await store.readResponseChain('acme', 'right_1');
+      assert.deepEqual(left?.responses.map((response) => response.id), ['resp_1', 'resp_2', 'left_1', 'left_2']);
+      assert.deepEqual(right?.responses.map((response) => response.id), ['resp_1', 'resp_2', 'right_1']);
+      assert.deepEqual(ids(right?.items ?? []), ['msg_in_resp_1_0', 'msg_out_resp_1_0', 'msg_in_resp_2_0', 'msg_out_resp_2_0', 'msg_in_right_1_0', 'msg_out_right_1_0']);
+    });
+
+    it('ends a chain where a response was deleted', async () => {
+      await insertChain('resp_', 5);
+      assert.equal(await store.deleteResponse('acme', 'resp_3'), true);
+      const read = await store.readResponseChain('acme', 'resp_5');
+      assert.deepEqual(read?.responses.map((response) => response.id), ['resp_4', 'resp_5']);
+      assert.deepEqual(ids(read?.items ?? []), ['msg_in_resp_4_0', 'msg_out_resp_4_0', 'msg_in_resp_5_0', 'msg_out_resp_5_0']);
+      assert.deepEqual((await store.readResponseChain('acme', 'resp_2'))?.responses.map((response) => response.id), ['resp_1', 'resp_2']);
+    });
+
+    it('reads a chain of 200 responses in one call', async () => {
+      const chain = await insertChain('resp_', 200);
+      const read = await store.readResponseChain('acme', 'resp_200');
+      assert.deepEqual(read?.responses.map((response) => response.id), chain);
+      assert.deepEqual(ids(read?.items ?? []), chain.flatMap((id) => [`msg_in_${id}_0`, `msg_out_${id}_0`]));
+    });
+  });
+
+  describe('conversations', () => {
+    it('stores a conversation with its items at positions from 0, and reads them back', async () => {
+      const conversation = makeConversation({ id: 'conv_1' });
+      const items = await store.insertConversation(conversation, [makeConversationItem('conv_1', 'msg_a'), makeConversationItem('conv_1', 'msg_b')]);
+      assert.deepEqual(items, [{ ...makeConversationItem('conv_1', 'msg_a'), position: 0 }, { ...makeConversationItem('conv_1', 'msg_b'), position: 1 }]);
+      assert.deepEqual(await store.getConversation('acme', 'conv_1'), conversation);
+      assert.deepEqual(await store.readConversationItems('acme', 'conv_1'), items);
+      assert.equal(await store.getConversation('acme', 'conv_missing'), null);
+      await assert.rejects(store.insertConversation(makeConversation({ id: 'conv_1' }), []));
+      await store.insertConversation(makeConversation({ id: 'conv_empty' }), []);
+      assert.deepEqual(await store.readConversationItems('acme', 'conv_empty'), []);
+      assert.deepEqual(await store.listConversationItems('acme', 'conv_empty', { limit: 10, order: 'asc' }), []);
+    });
+
+    it('replaces metadata', async () => {
+      await store.insertConversation(makeConversation({ id: 'conv_1' }), []);
+      assert.deepEqual(await store.updateConversation('acme', 'conv_1', { topic: 'changed', lang: 'fr' }), makeConversation({ id: 'conv_1', metadata: { topic: 'changed', lang: 'fr' } }));
+      assert.deepEqual((await store.getConversation('acme', 'conv_1'))?.metadata, { topic: 'changed', lang: 'fr' });
+      assert.equal(await store.updateConversation('acme', 'conv_missing', {}), null);
+    });
+
+    it('deletes a conversation with its items, leaving nothing behind for a reused id', async () => {
+      await store.insertConversation(makeConversation({ id: 'conv_1' }), [makeConversationItem('conv_1', 'msg_a')]);
+      assert.equal(await store.deleteConversation('acme', 'conv_1'), true);
+      assert.equal(await store.deleteConversation('acme', 'conv_1'), false);
+      assert.equal(await store.getConversation('acme', 'conv_1'), null);
+      assert.equal(await store.readConversationItems('acme', 'conv_1'), null);
+      await store.insertConversation(makeConversation({ id: 'conv_1' }), []);
+      assert.deepEqual(await store.readConversationItems('acme', 'conv_1'), []);
+    });
+
+    it('appends after the last item, and keeps counting after the last one is deleted', async () => {
+      await store.insertConversation(makeConversation({ id: 'conv_1' }), [makeConversationItem('conv_1', 'msg_a')]);
+      const appended = await store.appendConversationItems('acme', 'conv_1', [makeConversationItem('conv_1', 'msg_b'), makeConversationItem('conv_1', 'msg_c')]);
+      assert.deepEqual(appended, [{ ...makeConversationItem('conv_1', 'msg_b'), position: 1 }, { ...makeConversationItem('conv_1', 'msg_c'), position: 2 }]);
+      assert.equal(await store.deleteConversationItem('acme', 'conv_1', 'msg_b'), true);
+      assert.deepEqual((await store.appendConversationItems('acme', 'conv_1', [makeConversationItem('conv_1', 'msg_d')]))?.map((item) => item.position), [3]);
+      assert.deepEqual(await store.appendConversationItems('acme', 'conv_1', []), []);
+      assert.equal(await store.appendConversationItems('acme', 'conv_missing', [makeConversationItem('conv_missing', 'msg_x')]), null);
+      assert.equal(await store.appendConversationItems('acme', 'conv_missing', []), null);
+      const read = await store.readConversationItems('acme', 'conv_1');
+      assert.deepEqual(read?.map((item) => [item.item_id, item.position]), [['msg_a', 0], ['msg_c', 2], ['msg_d', 3]]);
+    });
+
+    it('appends all or nothing: a duplicate item id fails the whole append', async () => {
+      await store.insertConversation(makeConversation({ id: 'conv_1' }), [makeConversationItem('conv_1', 'msg_a')]);
+      await assert.rejects(store.appendConversationItems('acme', 'conv_1', [makeConversationItem('conv_1', 'msg_b'), makeConversationItem('conv_1', 'msg_a')]));
+      assert.deepEqual(ids((await store.readConversationItems('acme', 'conv_1')) ?? []), ['msg_a']);
+    });
+
+    it('serialises 20 concurrent appends: every item lands, at distinct positions', async () => {
+      await store.insertConversation(makeConversation({ id: 'conv_1' }), []);
+      const appends = Array.from({ length: 20 }, (_, index) =>
+        store.appendConversationItems('acme', 'conv_1', [makeConversationItem('conv_1', `msg_${index}_a`), makeConversationItem('conv_1', `msg_${index}_b`)]),
+      );
+      const results = await Promise.all(appends);
+      for (const result of results) {
+        // Each append's own items are consecutive: no other append interleaved with it.
+        assert.equal(result?.length, 2);
+        assert.equal(result[1]!.position, result[0]!.position + 1);
+      }
+      const read = (await store.readConversationItems('acme', 'conv_1')) ?? [];
+      assert.deepEqual(read.map((item) => item.position), Array.from({ length: 40 }, (_, index) => index));
+      assert.equal(new Set(ids(read)).size, 40);
+    });
+
+    it('pages items ascending and descending after an item id', async () => {
+      await store.insertConversation(makeConversation({ id: 'conv_1' }), ['a', 'b', 'c', 'd', 'e'].map((letter) => makeConversationItem('conv_1', `msg_${letter}`)));
+      await store.insertConversation(makeConversation({ id: 'conv_2' }), [makeConversationItem('conv_2', 'msg_z')]);
+      const list = (page: { after?: string; limit: number; order: 'asc' | 'desc' }) => store.listConversationItems('acme', 'conv_1', page).then((items) => items && ids(items));
+      assert.deepEqual(await list({ limit: 2, order: 'asc' }), ['msg_a', 'msg_b']);
+      assert.deepEqual(await list({ after: 'msg_b', limit: 2, order: 'asc' }), ['msg_c', 'msg_d']);
+      assert.deepEqual(await list({ after: 'msg_d', limit: 2, order: 'asc' }), ['msg_e']);
+      assert.deepEqual(await list({ after: 'msg_e', limit: 2, order: 'asc' }), []);
+      assert.deepEqual(await list({ limit: 3, order: 'desc' }), ['msg_e', 'msg_d', 'msg_c']);
+      assert.deepEqual(await list({ after: 'msg_c', limit: 3, order: 'desc' }), ['msg_b', 'msg_a']);
+      // An `after` unknown here (or another conversation's) gives an empty page.
+      assert.deepEqual(await list({ after: 'msg_nowhere', limit: 3, order: 'asc' }), []);
+      assert.deepEqual(await list({ after: 'msg_z', limit: 3, order: 'asc' }), []);
+      assert.equal(await store.listConversationItems('acme', 'conv_missing', { limit: 3, order: 'asc' }), null);
+    });
+
+    it('gets and deletes one item', async () => {
+      const [first] = await store.insertConversation(makeConversation({ id: 'conv_1' }), [makeConversationItem('conv_1', 'msg_a'), makeConversationItem('conv_1', 'msg_b')]);
+      assert.deepEqual(await store.getConversationItem('acme', 'conv_1', 'msg_a'), first);
+      assert.equal(await store.getConversationItem('acme', 'conv_1', 'msg_missing'), null);
+      assert.equal(await store.deleteConversationItem('acme', 'conv_1', 'msg_a'), true);
+      assert.equal(await store.deleteConversationItem('acme', 'conv_1', 'msg_a'), false);
+      assert.equal(await store.getConversationItem('acme', 'conv_1', 'msg_a'), null);
+      assert.deepEqual(ids((await store.readConversationItems('acme', 'conv_1')) ?? []), ['msg_b']);
+    });
+  });
+
+  describe('tenant isolation', () => {
+    it("treats another tenant's response exactly like a missing one", async () => {
+      await insertChain('resp_', 2);
+      await store.appendResponseEvents([{ response_id: 'resp_2', sequence_number: 0, event: { type: 'response.created' } }]);
+      const before = await store.getResponse('acme', 'resp_2');
+      assert.equal(await store.getResponse('globex', 'resp_2'), null);
+      assert.equal(await store.updateResponse('globex', 'resp_2', { status: 'failed' }, [makeResponseItem('resp_2', 'output', 1)]), false);
+      assert.equal(await store.updateResponse('globex', 'resp_2', {}, [makeResponseItem('resp_2', 'output', 2)]), false);
+      assert.deepEqual(await store.listResponseItems('globex', 'resp_2', 'input', { limit: 10, order: 'asc' }), []);
+      assert.equal(await store.readResponseChain('globex', 'resp_2'), null);
+      assert.deepEqual(await store.listResponseEvents('globex', 'resp_2', -1), []);
+      assert.equal(await store.deleteResponse('globex', 'resp_2'), false);
+      // Nothing changed for its owner.
+      assert.deepEqual(await store.getResponse('acme', 'resp_2'), before);
+      assert.deepEqual(ids(await store.listResponseItems('acme', 'resp_2', 'output', { limit: 10, order: 'asc' })), ['msg_out_resp_2_0']);
+      assert.equal((await store.readResponseChain('acme', 'resp_2'))?.items.length, 4);
+      assert.equal((await store.listResponseEvents('acme', 'resp_2', -1)).length, 1);
+    });
+
+    it("does not follow previous_response_id into another tenant's response", async () => {
+      await insertChain('theirs_', 2, 'globex');
+      await insertChain('mine_', 2, 'acme', 'theirs_2');
+      const read = await store.readResponseChain('acme', 'mine_2');
+      assert.deepEqual(read?.responses.map((response) => response.id), ['mine_1', 'mine_2']);
+      assert.deepEqual(ids(read?.items ?? []), ['msg_in_mine_1_0', 'msg_out_mine_1_0', 'msg_in_mine_2_0', 'msg_out_mine_2_0']);
+    });
+
+    it("treats another tenant's conversation exactly like a missing one", async () => {
+      const [item] = await store.insertConversation(makeConversation({ id: 'conv_1' }), [makeConversationItem('conv_1', 'msg_a')]);
+      assert.equal(await store.getConversation('globex', 'conv_1'), null);
+      assert.equal(await store.updateConversation('globex', 'conv_1', { topic: 'stolen' }), null);
+      assert.equal(await store.appendConversationItems('globex', 'conv_1', [makeConversationItem('conv_1', 'msg_b')]), null);
+      assert.equal(await store.listConversationItems('globex', 'conv_1', { limit: 10, order: 'asc' }), null);
+      assert.equal(await store.readConversationItems('globex', 'conv_1'), null);
+      assert.equal(await store.getConversationItem('globex', 'conv_1', 'msg_a'), null);
+      assert.equal(await store.deleteConversationItem('globex', 'conv_1', 'msg_a'), false);
+      assert.equal(await store.deleteConversation('globex', 'conv_1'), false);
+      // Nothing changed for its owner.
+      assert.deepEqual(await store.getConversation('acme', 'conv_1'), makeConversation({ id: 'conv_1' }));
+      assert.deepEqual(await store.readConversationItems('acme', 'conv_1'), [item]);
+    });
+  });
+}

@@ -1,0 +1,330 @@
+// The objects of OpenAI's Responses and Conversations APIs as Crossway returns them: the Response, its items, usage,
+// the streaming events, Conversation objects and list pages.
+// Sources: openai/openai-openapi (Response, OutputItem, ResponseUsage, ResponseStreamEvent members, ConversationResource,
+// ConversationItemList) and the `openai` npm package's resources/responses/responses.d.ts; the tests of src/runtime
+// assign these to the package's types so that the compiler checks the match.
+
+export type ResponseStatus = 'completed' | 'failed' | 'in_progress' | 'cancelled' | 'queued' | 'incomplete';
+export type ResponseItemStatus = 'in_progress' | 'completed' | 'incomplete';
+
+export interface ResponseInputTextContent {
+  type: 'input_text';
+  text: string;
+}
+
+export interface ResponseInputImageContent {
+  type: 'input_image';
+  detail: 'auto' | 'low' | 'high' | 'original';
+  image_url?: string | null;
+  file_id?: string | null;
+}
+
+export interface ResponseInputFileContent {
+  type: 'input_file';
+  file_id?: string | null;
+  file_data?: string;
+  file_url?: string;
+  filename?: string;
+}
+
+export interface ResponseOutputTextContent {
+  type: 'output_text';
+  text: string;
+  /** Always empty: Crossway's upstreams produce no citations. */
+  annotations: unknown[];
+  logprobs?: unknown[];
+}
+
+export interface ResponseRefusalContent {
+  type: 'refusal';
+  refusal: string;
+}
+
+export type ResponseInputContent = ResponseInputTextContent | ResponseInputImageContent | ResponseInputFileContent;
+export type ResponseOutputContent = ResponseOutputTextContent | ResponseRefusalContent;
+
+/** A user, system or developer message (input side); ids `msg_...`. */
+export interface ResponseInputMessageItem {
+  type: 'message';
+  id: string;
+  role: 'user' | 'system' | 'developer';
+  content: ResponseInputContent[];
+  status: ResponseItemStatus;
+}
+
+/** An assistant message (output side, or an earlier answer given back as input); ids `msg_...`. */
+export interface ResponseOutputMessageItem {
+  type: 'message';
+  id: string;
+  role: 'assistant';
+  content: ResponseOutputContent[];
+  status: ResponseItemStatus;
+}
+
+/** A call the model asks the client to make; `call_id` pairs it with its function_call_output. Ids `fc_...`. */
+export interface ResponseFunctionCallItem {
+  type: 'function_call';
+  id: string;
+  call_id: string;
+  name: string;
+  arguments: string;
+  status: ResponseItemStatus;
+}
+
+/** The client's result of a function call; ids `fco_...`. */
+export interface ResponseFunctionCallOutputItem {
+  type: 'function_call_output';
+  id: string;
+  call_id: string;
+  output: string | ResponseInputContent[];
+  status: ResponseItemStatus;
+}
+
+/** A reference to a stored item by id; the caller replaces it with the item before translation. */
+export interface ResponseItemReference {
+  type: 'item_reference';
+  id: string;
+}
+
+/** A reasoning item replayed by a client (from an OpenAI answer); kept, never sent to a chat upstream. Ids `rs_...`. */
+export interface ResponseReasoningItem {
+  type: 'reasoning';
+  id: string;
+  [key: string]: unknown;
+}
+
+/** Any item Crossway stores: a response's input and output, a conversation's items. */
+export type ResponseItem =
+  | ResponseInputMessageItem
+  | ResponseOutputMessageItem
+  | ResponseFunctionCallItem
+  | ResponseFunctionCallOutputItem
+  | ResponseItemReference
+  | ResponseReasoningItem;
+
+/** The items a model produces through Crossway. */
+export type ResponseOutputItem = ResponseOutputMessageItem | ResponseFunctionCallItem;
+
+/** Token usage in the Responses shape. */
+export interface ResponseUsage {
+  input_tokens: number;
+  input_tokens_details: { cached_tokens: number; cache_write_tokens: number };
+  output_tokens: number;
+  output_tokens_details: { reasoning_tokens: number };
+  total_tokens: number;
+}
+
+/** Why a response failed; `code` is OpenAI's (`server_error`, `rate_limit_exceeded`...) or Crossway's error code. */
+export interface ResponseError {
+  code: string;
+  message: string;
+}
+
+export interface ResponseIncompleteDetails {
+  reason: 'max_output_tokens' | 'content_filter';
+}
+
+/** A function tool as the Response object echoes it. */
+export interface ResponseFunctionToolObject {
+  type: 'function';
+  name: string;
+  description: string | null;
+  parameters: Record<string, unknown> | null;
+  strict: boolean | null;
+}
+
+export type ResponseToolChoiceObject =
+  | 'none'
+  | 'auto'
+  | 'required'
+  | { type: 'function'; name: string }
+  | { type: 'allowed_tools'; mode: 'auto' | 'required'; tools: Record<string, unknown>[] };
+
+export type ResponseTextFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name: string; schema: Record<string, unknown>; description?: string; strict?: boolean | null };
+
+export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh' | 'max';
+export type ReasoningSummary = 'auto' | 'concise' | 'detailed';
+
+/** The `response` object (GET /v1/responses/{id}, the create answer, and the `response` of lifecycle events). */
+export interface ResponseObject {
+  id: string;
+  object: 'response';
+  created_at: number;
+  status: ResponseStatus;
+  background: boolean;
+  /** Unix seconds; set only when the status is `completed`. */
+  completed_at: number | null;
+  error: ResponseError | null;
+  incomplete_details: ResponseIncompleteDetails | null;
+  instructions: string | null;
+  max_output_tokens: number | null;
+  max_tool_calls: number | null;
+  model: string;
+  output: ResponseOutputItem[];
+  parallel_tool_calls: boolean;
+  previous_response_id: string | null;
+  prompt_cache_key: string | null;
+  reasoning: { effort: ReasoningEffort | null; summary: ReasoningSummary | null };
+  safety_identifier: string | null;
+  service_tier: string;
+  store: boolean;
+  temperature: number;
+  text: { format: ResponseTextFormat; verbosity: 'low' | 'medium' | 'high' };
+  tool_choice: ResponseToolChoiceObject;
+  tools: ResponseFunctionToolObject[];
+  top_logprobs: number;
+  top_p: number;
+  truncation: 'auto' | 'disabled';
+  /** `null` until the answer is complete, as OpenAI sends it in `response.created`. */
+  usage: ResponseUsage | null;
+  user: string | null;
+  metadata: Record<string, string>;
+  conversation: { id: string } | null;
+}
+
+/** DELETE /v1/responses/{id}. */
+export interface ResponseDeletedObject {
+  id: string;
+  object: 'response';
+  deleted: true;
+}
+
+/** POST /v1/responses/input_tokens. */
+export interface ResponseInputTokensObject {
+  object: 'response.input_tokens';
+  input_tokens: number;
+}
+
+/** POST /v1/responses/compact. */
+export interface ResponseCompactionObject {
+  id: string;
+  object: 'response.compaction';
+  created_at: number;
+  output: ResponseItem[];
+  usage: ResponseUsage;
+}
+
+interface SequencedEvent {
+  sequence_number: number;
+}
+
+export interface ResponseLifecycleEvent extends SequencedEvent {
+  type: 'response.created' | 'response.queued' | 'response.in_progress' | 'response.completed' | 'response.incomplete' | 'response.failed';
+  response: ResponseObject;
+}
+
+export interface ResponseOutputItemEvent extends SequencedEvent {
+  type: 'response.output_item.added' | 'response.output_item.done';
+  output_index: number;
+  item: ResponseOutputItem;
+}
+
+export interface ResponseContentPartEvent extends SequencedEvent {
+  type: 'response.content_part.added' | 'response.content_part.done';
+  item_id: string;
+  output_index: number;
+  content_index: number;
+  part: ResponseOutputContent;
+}
+
+export interface ResponseTextDeltaEvent extends SequencedEvent {
+  type: 'response.output_text.delta';
+  item_id: string;
+  output_index: number;
+  content_index: number;
+  delta: string;
+  /** Always empty: Crossway does not carry log probabilities. */
+  logprobs: never[];
+}
+
+export interface ResponseTextDoneEvent extends SequencedEvent {
+  type: 'response.output_text.done';
+  item_id: string;
+  output_index: number;
+  content_index: number;
+  text: string;
+  /** Always empty: Crossway does not carry log probabilities. */
+  logprobs: never[];
+}
+
+export interface ResponseRefusalDeltaEvent extends SequencedEvent {
+  type: 'response.refusal.delta';
+  item_id: string;
+  output_index: number;
+  content_index: number;
+  delta: string;
+}
+
+export interface ResponseRefusalDoneEvent extends SequencedEvent {
+  type: 'response.refusal.done';
+  item_id: string;
+  output_index: number;
+  content_index: number;
+  refusal: string;
+}
+
+export interface ResponseFunctionCallArgumentsDeltaEvent extends SequencedEvent {
+  type: 'response.function_call_arguments.delta';
+  item_id: string;
+  output_index: number;
+  delta: string;
+}
+
+export interface ResponseFunctionCallArgumentsDoneEvent extends SequencedEvent {
+  type: 'response.function_call_arguments.done';
+  item_id: string;
+  output_index: number;
+  name: string;
+  arguments: string;
+}
+
+/** A stream-level error (not tied to the response object), as OpenAI sends `event: error`. */
+export interface ResponseErrorEvent extends SequencedEvent {
+  type: 'error';
+  code: string | null;
+  message: string;
+  param: string | null;
+}
+
+/** Every streaming event Crossway emits on `POST /v1/responses` with `stream: true`. */
+export type ResponseStreamEvent =
+  | ResponseLifecycleEvent
+  | ResponseOutputItemEvent
+  | ResponseContentPartEvent
+  | ResponseTextDeltaEvent
+  | ResponseTextDoneEvent
+  | ResponseRefusalDeltaEvent
+  | ResponseRefusalDoneEvent
+  | ResponseFunctionCallArgumentsDeltaEvent
+  | ResponseFunctionCallArgumentsDoneEvent
+  | ResponseErrorEvent;
+
+/** A Conversation object. */
+export interface ConversationObject {
+  id: string;
+  object: 'conversation';
+  created_at: number;
+  metadata: Record<string, string>;
+}
+
+/** DELETE /v1/conversations/{id}. */
+export interface ConversationDeletedObject {
+  id: string;
+  object: 'conversation.deleted';
+  deleted: true;
+}
+
+/** An item of a conversation: what its responses took as input and produced. */
+export type ConversationItem = ResponseItem;
+
+/** A cursor page (`after`/`limit`) of a list endpoint: input items, conversation items. */
+export interface ListPage<T> {
+  object: 'list';
+  data: T[];
+  first_id: string | null;
+  last_id: string | null;
+  has_more: boolean;
+}

@@ -1,0 +1,242 @@
+// OpenAI Responses and Conversations API wire: the request validators used at the HTTP edge (the objects Crossway
+// returns are typed in response-objects.ts).
+// Sources: openai/openai-openapi (CreateResponse, Response, ResponseUsage, InputItem, ResponseStreamEvent and its
+// members, TokenCountsBody, CompactResponseMethodPublicBody, CreateConversationBody, UpdateConversationBody,
+// ConversationResource, ConversationItemList) and the official `openai` npm package's
+// resources/responses/responses.d.ts and resources/conversations/*.d.ts. Schemas are loose: they check the fields
+// Crossway reads and keep every other field.
+import { z } from 'zod';
+
+/** OpenAI's metadata limits: at most 16 pairs, keys up to 64 characters, values up to 512. */
+export const metadataSchema = z.record(z.string(), z.string()).superRefine((metadata, context) => {
+  const keys = Object.keys(metadata);
+  if (keys.length > 16) context.addIssue({ code: 'custom', message: `must have at most 16 key-value pairs, got ${keys.length}` });
+  for (const key of keys) {
+    if (key.length > 64) context.addIssue({ code: 'custom', message: `key '${key.slice(0, 16)}...' is longer than 64 characters` });
+    if ((metadata[key] ?? '').length > 512) context.addIssue({ code: 'custom', message: `value of '${key}' is longer than 512 characters` });
+  }
+});
+
+const itemStatus = z.enum(['in_progress', 'completed', 'incomplete']);
+const itemId = z.string().min(1).nullish();
+
+const inputTextPart = z.looseObject({ type: z.literal('input_text'), text: z.string() });
+const inputImagePart = z
+  .looseObject({
+    type: z.literal('input_image'),
+    image_url: z.string().min(1).nullish(),
+    file_id: z.string().min(1).nullish(),
+    detail: z.enum(['auto', 'low', 'high', 'original']).nullish(),
+  })
+  .refine((part) => typeof part.image_url === 'string' || typeof part.file_id === 'string', {
+    message: 'an input_image needs image_url or file_id',
+    path: ['image_url'],
+  });
+const inputFilePart = z.looseObject({
+  type: z.literal('input_file'),
+  file_id: z.string().nullish(),
+  file_data: z.string().optional(),
+  file_url: z.string().optional(),
+  filename: z.string().optional(),
+});
+const outputTextPart = z.looseObject({ type: z.literal('output_text'), text: z.string(), annotations: z.array(z.unknown()).optional() });
+const refusalPart = z.looseObject({ type: z.literal('refusal'), refusal: z.string() });
+const inputContentPart = z.discriminatedUnion('type', [inputTextPart, inputImagePart, inputFilePart]);
+// An assistant message given back as input carries output_text/refusal parts (an earlier answer) or, as OpenAI's
+// EasyInputMessage allows, input_text parts.
+const assistantContentPart = z.discriminatedUnion('type', [outputTextPart, refusalPart, inputTextPart]);
+
+const messageFields = { type: z.literal('message'), id: itemId, status: itemStatus.nullish() };
+const messageItem = z.discriminatedUnion('role', [
+  z.looseObject({ ...messageFields, role: z.enum(['user', 'system', 'developer']), content: z.union([z.string(), z.array(inputContentPart)]) }),
+  z.looseObject({ ...messageFields, role: z.literal('assistant'), content: z.union([z.string(), z.array(assistantContentPart)]) }),
+]);
+const functionCallItem = z.looseObject({
+  type: z.literal('function_call'),
+  call_id: z.string().min(1),
+  name: z.string().min(1),
+  arguments: z.string(),
+  id: itemId,
+  status: itemStatus.nullish(),
+});
+const functionCallOutputItem = z.looseObject({
+  type: z.literal('function_call_output'),
+  call_id: z.string().min(1),
+  output: z.union([z.string(), z.array(inputContentPart)]),
+  id: itemId,
+  status: itemStatus.nullish(),
+});
+const itemReference = z.looseObject({ type: z.literal('item_reference'), id: z.string().min(1) });
+/** Reasoning items (from an OpenAI answer replayed by a stateless client) are kept but cannot reach a chat upstream. */
+const reasoningItem = z.looseObject({ type: z.literal('reasoning'), id: itemId });
+
+/** OpenAI lets `type` be left out of a message (EasyInputMessage: it has a `role`) and of an item reference ({id}). */
+function defaultItemType(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const item = value as Record<string, unknown>;
+  if (item.type !== undefined && item.type !== null) return value;
+  if ('role' in item) return { ...item, type: 'message' };
+  if ('id' in item) return { ...item, type: 'item_reference' };
+  return value;
+}
+
+/**
+ * One input item: a message (role user/assistant/system/developer, content a string or parts), a function_call, a
+ * function_call_output, an item_reference or a reasoning item. Other item types (hosted tool calls) are refused with a
+ * 400 naming `input[i].type`: Crossway cannot run or replay them on a Chat Completions upstream.
+ */
+export const responseInputItemSchema = z.preprocess(
+  defaultItemType,
+  z.discriminatedUnion('type', [messageItem, functionCallItem, functionCallOutputItem, itemReference, reasoningItem]),
+);
+
+const functionToolSchema = z.looseObject({
+  type: z.literal('function'),
+  name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, underscores or dashes'),
+  description: z.string().nullish(),
+  parameters: z.record(z.string(), z.unknown()).nullish(),
+  strict: z.boolean().nullish(),
+});
+/**
+ * A tool: function tools are checked; any other type (web_search, file_search, mcp...) passes here and is refused by
+ * the runtime naming `tools[i].type`, so that the refusal says why (hosted tools do not exist on other clouds).
+ */
+const responseToolSchema = z.union([functionToolSchema, z.looseObject({ type: z.string() })]).superRefine((tool, context) => {
+  if (tool.type !== 'function') return;
+  const result = functionToolSchema.safeParse(tool);
+  if (result.success) return;
+  for (const issue of result.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+});
+
+const toolChoiceSchema = z.union([
+  z.enum(['none', 'auto', 'required']),
+  z.looseObject({ type: z.literal('function'), name: z.string().min(1) }),
+  z.looseObject({ type: z.literal('allowed_tools'), mode: z.enum(['auto', 'required']), tools: z.array(z.looseObject({ type: z.string() })) }),
+  // Hosted tool choices ({type: 'web_search_preview'}, {type: 'mcp', ...}): refused by the runtime.
+  z.looseObject({ type: z.string().refine((type) => type !== 'function' && type !== 'allowed_tools') }),
+]);
+
+const textFormatSchema = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('text') }),
+  z.looseObject({ type: z.literal('json_object') }),
+  z.looseObject({
+    type: z.literal('json_schema'),
+    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, underscores or dashes'),
+    schema: z.record(z.string(), z.unknown()),
+    description: z.string().optional(),
+    strict: z.boolean().nullish(),
+  }),
+]);
+const textSchema = z.looseObject({ format: textFormatSchema.optional(), verbosity: z.enum(['low', 'medium', 'high']).nullish() });
+const reasoningSchema = z.looseObject({
+  effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max']).nullish(),
+  summary: z.enum(['auto', 'concise', 'detailed']).nullish(),
+});
+const conversationParamSchema = z.union([z.string().min(1), z.looseObject({ id: z.string().min(1) })]);
+const inputItemsSchema = z.array(responseInputItemSchema);
+/**
+ * A string or items. Items are checked after the union so that a refusal names the bad field (`input[2].call_id`)
+ * instead of the whole union (`input`).
+ */
+const inputSchema = z.union([z.string(), z.array(z.unknown())]).transform((input, context): string | z.infer<typeof inputItemsSchema> => {
+  if (typeof input === 'string') return input;
+  const result = inputItemsSchema.safeParse(input);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  return z.NEVER;
+});
+
+/** Crossway's own fields, exactly as on chat completions; never sent upstream. */
+const crosswayFields = {
+  /** Crossway: models to try in order when no route of `model` can serve (OpenRouter's `models`). */
+  models: z.array(z.string().min(1)).max(8).optional(),
+  /** Crossway: routing preferences for this request (validated by the policy part). */
+  crossway: z.unknown().optional(),
+};
+
+/**
+ * Validator for `POST /v1/responses` bodies. Defaults are OpenAI's and are applied by the runtime, not here:
+ * `store` true, `truncation` 'disabled', `parallel_tool_calls` true, `background` and `stream` false.
+ */
+export const responseCreateRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  input: inputSchema.optional(),
+  instructions: z.string().nullish(),
+  tools: z.array(responseToolSchema).nullish(),
+  tool_choice: toolChoiceSchema.nullish(),
+  text: textSchema.nullish(),
+  max_output_tokens: z.number().int().min(16).nullish(),
+  max_tool_calls: z.number().int().min(1).nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  top_logprobs: z.number().int().min(0).max(20).nullish(),
+  store: z.boolean().nullish(),
+  previous_response_id: z.string().min(1).nullish(),
+  conversation: conversationParamSchema.nullish(),
+  metadata: metadataSchema.nullish(),
+  truncation: z.enum(['auto', 'disabled']).nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_obfuscation: z.boolean().optional() }).nullish(),
+  background: z.boolean().nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
+  user: z.string().optional(),
+  safety_identifier: z.string().max(64).nullish(),
+  prompt_cache_key: z.string().nullish(),
+  service_tier: z.string().nullish(),
+  include: z.array(z.string()).nullish(),
+  reasoning: reasoningSchema.nullish(),
+  ...crosswayFields,
+});
+
+/** Validator for `POST /v1/responses/input_tokens` bodies (TokenCountsBody: every field optional). */
+export const inputTokensRequestSchema = z.looseObject({
+  model: z.string().min(1).nullish(),
+  input: inputSchema.nullish(),
+  previous_response_id: z.string().min(1).nullish(),
+  conversation: conversationParamSchema.nullish(),
+  instructions: z.string().nullish(),
+  tools: z.array(responseToolSchema).nullish(),
+  tool_choice: toolChoiceSchema.nullish(),
+  text: textSchema.nullish(),
+  reasoning: reasoningSchema.nullish(),
+  truncation: z.enum(['auto', 'disabled']).nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
+  ...crosswayFields,
+});
+
+/** Validator for `POST /v1/responses/compact` bodies (CompactResponseMethodPublicBody: `model` required). */
+export const compactRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  input: inputSchema.nullish(),
+  previous_response_id: z.string().min(1).nullish(),
+  instructions: z.string().nullish(),
+  prompt_cache_key: z.string().max(64).nullish(),
+  service_tier: z.string().nullish(),
+  ...crosswayFields,
+});
+
+/** Validator for `POST /v1/conversations` bodies: up to 20 initial items and metadata. */
+export const conversationCreateRequestSchema = z.looseObject({
+  items: z.array(responseInputItemSchema).max(20).nullish(),
+  metadata: metadataSchema.nullish(),
+});
+
+/** Validator for `POST /v1/conversations/{id}` bodies: the new metadata, which replaces the old. */
+export const conversationUpdateRequestSchema = z.looseObject({
+  // `null` clears the metadata (the SDK's ConversationUpdateParams allows it): it becomes `{}`.
+  metadata: metadataSchema.nullable().transform((metadata) => metadata ?? {}),
+});
+
+/** Validator for `POST /v1/conversations/{id}/items` bodies: 1 to 20 items. */
+export const conversationItemsCreateRequestSchema = z.looseObject({ items: z.array(responseInputItemSchema).min(1).max(20) });
+
+export type ResponseCreateRequest = z.infer<typeof responseCreateRequestSchema>;
+export type ResponseInputItem = z.infer<typeof responseInputItemSchema>;
+export type ResponseTool = NonNullable<ResponseCreateRequest['tools']>[number];
+export type ResponseToolChoice = NonNullable<ResponseCreateRequest['tool_choice']>;
+export type ResponseTextConfig = NonNullable<ResponseCreateRequest['text']>;
+export type InputTokensRequest = z.infer<typeof inputTokensRequestSchema>;
+export type CompactRequest = z.infer<typeof compactRequestSchema>;
+export type ConversationCreateRequest = z.infer<typeof conversationCreateRequestSchema>;
+export type ConversationUpdateRequest = z.infer<typeof conversationUpdateRequestSchema>;
+export type ConversationItemsCreateRequest = z.infer<typeof conversationItemsCreateRequestSchema>;

@@ -1,0 +1,178 @@
+// The Responses API end to end with the official openai client: multi-turn through previous_response_id (the
+// emulator's reply proves the earlier turns reached the model), streaming events, a function-call round trip,
+// retrieve / delete / input_items, store: false, background + cancel, and usage metered into the ledger.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { startStack, type Stack } from './support/start-stack.ts';
+
+const MODEL = 'via-azure-v1';
+
+describe('POST /v1/responses and stored responses', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  beforeEach(() => stack.clearFaults());
+  after(() => stack.close());
+
+  const lastUpstreamMessages = async (): Promise<Array<{ role: string; content: unknown }>> => {
+    const entries = (await stack.journal('azure')).filter((entry) => entry.path.includes('chat/completions'));
+    return (entries.at(-1)?.body?.messages ?? []) as Array<{ role: string; content: unknown }>;
+  };
+
+  it('continues a conversation through previous_response_id: the earlier turns reach the model', async () => {
+    const first = await stack.client.responses.create({ model: MODEL, instructions: 'Be brief.', input: 'My name is Ada Lovelace.' });
+    assert.equal(first.object, 'response');
+    assert.equal(first.status, 'completed');
+    assert.match(first.id, /^resp_[0-9a-f]{32,}$/);
+    assert.match(first.output_text, /Emulated reply from azure to 2 messages/);
+    assert.ok(first.usage !== undefined && first.usage !== null && first.usage.input_tokens > 0 && first.usage.output_tokens > 0);
+
+    const second = await stack.client.responses.create({ model: MODEL, previous_response_id: first.id, input: 'What is my name?' });
+    assert.equal(second.previous_response_id, first.id);
+    // user, assistant (turn 1), user: instructions do not carry over with previous_response_id.
+    assert.match(second.output_text, /to 3 messages/);
+    const messages = await lastUpstreamMessages();
+    assert.deepEqual(messages.map((message) => message.role), ['user', 'assistant', 'user']);
+    assert.match(JSON.stringify(messages[0]), /Ada Lovelace/);
+    assert.match(JSON.stringify(messages[1]), /Emulated reply from azure to 2 messages/);
+
+    const third = await stack.client.responses.create({ model: MODEL, previous_response_id: second.id, input: 'And again?', instructions: 'Answer in French.' });
+    assert.match(third.output_text, /to 6 messages/);
+  });
+
+  it('retrieves, lists the input items of, and deletes a stored response', async () => {
+    const created = await stack.client.responses.create({
+      model: MODEL,
+      input: [
+        { role: 'user', content: 'first part' },
+        { role: 'user', content: [{ type: 'input_text', text: 'second part' }] },
+      ],
+    });
+    const retrieved = await stack.client.responses.retrieve(created.id);
+    assert.equal(retrieved.id, created.id);
+    assert.equal(retrieved.output_text, created.output_text);
+    const items = await stack.client.responses.inputItems.list(created.id, { order: 'asc' });
+    assert.equal(items.data.length, 2);
+    assert.match(JSON.stringify(items.data[0]), /first part/);
+    const page = await stack.client.responses.inputItems.list(created.id, { order: 'asc', limit: 1 });
+    assert.equal(page.data.length, 1);
+    assert.equal(page.has_more, true);
+    await stack.client.responses.delete(created.id);
+    await assert.rejects(stack.client.responses.retrieve(created.id), (error: unknown) => error instanceof OpenAI.NotFoundError);
+    await assert.rejects(
+      stack.client.responses.create({ model: MODEL, previous_response_id: created.id, input: 'continue the deleted one' }),
+      (error: unknown) => error instanceof OpenAI.NotFoundError,
+    );
+  });
+
+  it('keeps nothing with store: false', async () => {
+    const created = await stack.client.responses.create({ model: MODEL, input: 'forget me', store: false });
+    assert.equal((created as unknown as { store: boolean }).store, false);
+    await assert.rejects(stack.client.responses.retrieve(created.id), (error: unknown) => error instanceof OpenAI.NotFoundError);
+  });
+
+  it('streams the Responses events in order, with sequence numbers, and stores the streamed response', async () => {
+    const stream = await stack.client.responses.create({ model: MODEL, input: 'Stream a short answer.', stream: true });
+    const events: Array<{ type: string; sequence_number: number }> = [];
+    let final: OpenAI.Responses.Response | undefined;
+    for await (const event of stream) {
+      events.push(event);
+      if (event.type === 'response.completed') final = event.response;
+    }
+    const types = events.map((event) => event.type);
+    assert.deepEqual(types.slice(0, 4), ['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added']);
+    assert.ok(types.filter((type) => type === 'response.output_text.delta').length > 1);
+    assert.deepEqual(types.slice(-4), ['response.output_text.done', 'response.content_part.done', 'response.output_item.done', 'response.completed']);
+    assert.deepEqual(events.map((event) => event.sequence_number), events.map((_, index) => index));
+    assert.ok(final !== undefined && final.status === 'completed');
+    const deltas = events.filter((event): event is OpenAI.Responses.ResponseTextDeltaEvent => event.type === 'response.output_text.delta').map((event) => event.delta).join('');
+    assert.equal((await stack.client.responses.retrieve(final.id)).output_text, deltas);
+  });
+
+  it('runs a function-call round trip', async () => {
+    const tools: OpenAI.Responses.Tool[] = [
+      { type: 'function', name: 'get_weather', description: 'Weather for a city', strict: true, parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false } },
+    ];
+    const first = await stack.client.responses.create({ model: MODEL, tools, input: 'Please call get_weather for Paris.' });
+    const call = first.output.find((item): item is OpenAI.Responses.ResponseFunctionToolCall => item.type === 'function_call');
+    assert.ok(call !== undefined, JSON.stringify(first.output));
+    assert.equal(call.name, 'get_weather');
+    assert.equal(typeof JSON.parse(call.arguments).city, 'string');
+    const second = await stack.client.responses.create({
+      model: MODEL,
+      tools,
+      previous_response_id: first.id,
+      input: [{ type: 'function_call_output', call_id: call.call_id, output: JSON.stringify({ temperature_c: 21 }) }],
+    });
+    assert.match(second.output_text, /after get_weather returned a result/);
+    const messages = await lastUpstreamMessages();
+    assert.equal(messages.at(-1)?.role, 'tool');
+  });
+
+  it('refuses previous_response_id together with conversation, and an unknown previous response', async () => {
+    const conversation = await stack.client.conversations.create({});
+    await assert.rejects(
+      stack.client.responses.create({ model: MODEL, input: 'x', previous_response_id: 'resp_123', conversation: conversation.id }),
+      (error: unknown) => error instanceof OpenAI.BadRequestError,
+    );
+    await assert.rejects(
+      stack.client.responses.create({ model: MODEL, input: 'x', previous_response_id: 'resp_00000000000000000000000000000000' }),
+      (error: unknown) => error instanceof OpenAI.NotFoundError && error.param === 'previous_response_id',
+    );
+  });
+
+  it('runs a background response to completion, and cancels another', async () => {
+    const queued = await stack.client.responses.create({ model: MODEL, input: 'in the background', background: true });
+    assert.equal(queued.status, 'queued');
+    assert.equal(queued.background, true);
+    let done = await stack.client.responses.retrieve(queued.id);
+    for (let tries = 0; tries < 100 && (done.status === 'queued' || done.status === 'in_progress'); tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      done = await stack.client.responses.retrieve(queued.id);
+    }
+    assert.equal(done.status, 'completed');
+    assert.match(done.output_text, /in the background/);
+
+    await stack.fault('azure', { latency_ms: 3_000, count: 1 });
+    const slow = await stack.client.responses.create({ model: MODEL, input: 'too slow', background: true });
+    const cancelled = await stack.client.responses.cancel(slow.id);
+    assert.equal(cancelled.status, 'cancelled');
+    assert.equal((await stack.client.responses.retrieve(slow.id)).status, 'cancelled');
+    const normal = await stack.client.responses.create({ model: MODEL, input: 'not background' });
+    await assert.rejects(stack.client.responses.cancel(normal.id), (error: unknown) => error instanceof OpenAI.BadRequestError);
+  });
+
+  it('replays a background stream after a sequence number', async () => {
+    const queued = await stack.client.responses.create({ model: MODEL, input: 'resume my stream', background: true });
+    let status = queued.status;
+    for (let tries = 0; tries < 100 && status !== 'completed'; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      status = (await stack.client.responses.retrieve(queued.id)).status;
+    }
+    const all: number[] = [];
+    for await (const event of await stack.client.responses.retrieve(queued.id, { stream: true })) all.push(event.sequence_number);
+    assert.ok(all.length > 4);
+    const resumed: number[] = [];
+    for await (const event of await stack.client.responses.retrieve(queued.id, { stream: true, starting_after: 2 })) resumed.push(event.sequence_number);
+    assert.deepEqual(resumed, all.filter((sequence) => sequence > 2));
+  });
+
+  it('counts input tokens with the real tokenizer', async () => {
+    const small = await stack.api('POST', '/v1/responses/input_tokens', { model: MODEL, input: 'Hello' });
+    const large = await stack.api('POST', '/v1/responses/input_tokens', { model: MODEL, input: 'Hello '.repeat(200), instructions: 'Be brief.' });
+    assert.equal(small.status, 200, JSON.stringify(small.body));
+    assert.equal(small.body.object, 'response.input_tokens');
+    assert.ok(small.body.input_tokens > 0);
+    assert.ok(large.body.input_tokens > small.body.input_tokens + 150);
+  });
+
+  it('meters every turn: the stored response names its usage event', async () => {
+    const created = await stack.client.responses.create({ model: MODEL, input: 'meter me' });
+    const record = await stack.gateway.store.getResponse('default', created.id);
+    assert.ok(record?.usage_event_id);
+    const usage = await stack.api('GET', '/admin/usage?group_by=model');
+    assert.ok(usage.body.data.some((row: { group: string }) => row.group === MODEL));
+  });
+});
