@@ -140,6 +140,8 @@ describe('POST /v1/responses and stored responses', () => {
     const cancelled = await stack.client.responses.cancel(slow.id);
     assert.equal(cancelled.status, 'cancelled');
     assert.equal((await stack.client.responses.retrieve(slow.id)).status, 'cancelled');
+    // The cancel may come before the job's upstream call consumed the fault.
+    await stack.clearFaults();
     const normal = await stack.client.responses.create({ model: MODEL, input: 'not background' });
     await assert.rejects(stack.client.responses.cancel(normal.id), (error: unknown) => error instanceof OpenAI.BadRequestError);
   });
@@ -174,5 +176,45 @@ describe('POST /v1/responses and stored responses', () => {
     assert.ok(record?.usage_event_id);
     const usage = await stack.api('GET', '/admin/usage?group_by=model');
     assert.ok(usage.body.data.some((row: { group: string }) => row.group === MODEL));
+  });
+});
+
+describe('POST /v1/responses/compact', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(() => stack.close());
+
+  it('condenses a chain into the user messages plus a compaction item that later turns read back as context', async () => {
+    const first = await stack.client.responses.create({ model: MODEL, input: 'The launch code is tangerine-42.' });
+    const second = await stack.client.responses.create({ model: MODEL, previous_response_id: first.id, input: 'Also remember the meeting is on Friday.' });
+    const compacted = await stack.client.responses.compact({ model: MODEL, previous_response_id: second.id });
+    assert.equal(compacted.object, 'response.compaction');
+    assert.deepEqual(compacted.output.map((item) => item.type), ['message', 'message', 'compaction']);
+    assert.ok(compacted.usage.input_tokens > 0);
+    const compaction = compacted.output.at(-1) as { encrypted_content: string };
+    assert.ok(compaction.encrypted_content.length > 0);
+
+    const next = await stack.client.responses.create({ model: MODEL, input: [...(compacted.output as OpenAI.Responses.ResponseInputItem[]), { role: 'user', content: 'What was the code?' }] });
+    assert.equal(next.status, 'completed');
+    const entries = (await stack.journal('azure')).filter((entry) => entry.path.includes('chat/completions'));
+    const messages = (entries.at(-1)?.body?.messages ?? []) as Array<{ role: string; content: unknown }>;
+    assert.ok(messages.some((message) => message.role === 'system' && /compacted/.test(String(message.content))), JSON.stringify(messages));
+    await assert.rejects(
+      stack.client.responses.create({ model: MODEL, input: [{ type: 'compaction', encrypted_content: 'gAAAAB-not-ours' }, { role: 'user', content: 'hi' }] as OpenAI.Responses.ResponseInputItem[] }),
+      (error: unknown) => error instanceof OpenAI.BadRequestError,
+    );
+  });
+
+  it('resolves item references against the context a turn continues', async () => {
+    const conversation = await stack.client.conversations.create({ items: [{ type: 'message', role: 'user', content: 'Referenced words: blue whale.' }] });
+    const [item] = (await stack.client.conversations.items.list(conversation.id)).data;
+    const reply = await stack.client.responses.create({ model: MODEL, conversation: conversation.id, input: [{ type: 'item_reference', id: item!.id! }, { role: 'user', content: 'Use the reference.' }] });
+    assert.equal(reply.status, 'completed');
+    await assert.rejects(
+      stack.client.responses.create({ model: MODEL, input: [{ type: 'item_reference', id: 'msg_does_not_exist' }] }),
+      (error: unknown) => error instanceof OpenAI.NotFoundError,
+    );
   });
 });

@@ -11,6 +11,8 @@ import {
   type ResponseOutputContent,
 } from '../wire/index.ts';
 
+import { COMPACTION_PREAMBLE, decodeCompactionContent } from './compaction-content.ts';
+
 type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>;
 type ChatMessageToolCall = NonNullable<AssistantMessage['tool_calls']>[number];
 type TextPart = { type: 'text'; text: string };
@@ -30,6 +32,7 @@ type UserContentPart = Exclude<Extract<ChatMessage, { role: 'user' }>['content']
  *   calls right after an assistant message join that message, as one chat answer carries both.
  * - function_call_output -> `tool` message with `tool_call_id` = call_id.
  * - reasoning items are skipped: a chat upstream cannot take them back.
+ * - a compaction item (Crossway's own) becomes a system message with the summary it carries.
  * - item_reference items must have been replaced by the caller with the items they name; one left here is an item
  *   the caller could not find, answered with 404 as OpenAI does.
  * Content a chat upstream cannot carry (file ids: Crossway has no Files API; images in system or tool content)
@@ -69,6 +72,10 @@ export function convertResponseItemsToChatMessages(instructions: string | null |
       case 'item_reference':
         throw new NotFoundError(`Item with id '${item.id}' not found.`, 'item_not_found', 'input');
       case 'reasoning':
+        break;
+      case 'compaction':
+        openAssistant = null;
+        messages.push({ role: 'system', content: `${COMPACTION_PREAMBLE}\n\n${decodeCompactionContent(item.encrypted_content)}` });
         break;
     }
   }

@@ -8,3 +8,4 @@ export * from './convert-chat-completion-to-response-output.ts';
 export * from './build-response-object.ts';
 export * from './response-stream-translator.ts';
 export * from './encode-response-stream-event.ts';
+export * from './compaction-content.ts';

@@ -48,6 +48,8 @@ function normalizeItem(item: ResponseInputItem, createItemId: CreateItemId): Res
       return { type: 'item_reference', id: item.id };
     case 'reasoning':
       return { ...item, id: item.id ?? createItemId('rs') };
+    case 'compaction':
+      return { type: 'compaction', id: item.id ?? createItemId('cmp'), encrypted_content: item.encrypted_content };
   }
 }
 

@@ -9,6 +9,7 @@ import { ADMIN_LEDGER_ROUTES } from './handle-admin-ledger.ts';
 import { ADMIN_TENANCY_ROUTES } from './handle-admin-tenancy.ts';
 import { CONVERSATIONS_ROUTES } from './handle-conversations.ts';
 import { RESPONSES_ROUTES } from './handle-responses.ts';
+import { handleCompactResponse } from './handle-compact-response.ts';
 import { runIdempotent } from './run-idempotent.ts';
 import { createTimeOrderedId } from './create-time-ordered-id.ts';
 import type { Exchange, GatewayContext, RouteEntry } from './gateway-types.ts';
@@ -24,6 +25,7 @@ const ROUTES: RouteEntry[] = [
   { method: 'POST', path: '/v1/chat/completions', auth: true, idempotent: true, handler: handleChatCompletions },
   { method: 'POST', path: '/v1/embeddings', auth: true, idempotent: true, handler: handleEmbeddings },
   ...RESPONSES_ROUTES,
+  { method: 'POST', path: '/v1/responses/compact', auth: true, handler: handleCompactResponse },
   ...CONVERSATIONS_ROUTES,
   { method: 'GET', path: '/v1/models', auth: true, handler: handleListModels },
   { method: 'GET', path: '/v1/models/', prefix: true, auth: true, handler: handleGetModel },

@@ -73,11 +73,21 @@ export async function prepareTurn(gateway: GatewayContext, tenant: string, reque
     id: createItemId('resp'),
     createdAt: Math.floor(Date.now() / 1000),
     request,
-    inputItems: normalizeResponseInput(request.input),
+    inputItems: resolveItemReferences(normalizeResponseInput(request.input), contextItems),
     contextItems,
     previousResponseId,
     conversationId,
   };
+}
+
+/**
+ * Replaces `item_reference` items with the items they name, from the context this turn continues (the chain or the
+ * conversation); a reference to anything else is left for the translation to answer 404, as OpenAI does.
+ */
+function resolveItemReferences(items: ResponseItem[], context: readonly ResponseItem[]): ResponseItem[] {
+  if (!items.some((item) => item.type === 'item_reference')) return items;
+  const byId = new Map(context.map((item) => [String(item.id), item]));
+  return items.map((item) => (item.type === 'item_reference' ? (byId.get(item.id) ?? item) : item));
 }
 
 /** The stored form of a turn: the request without its input (kept as items) and the response object as it stands. */

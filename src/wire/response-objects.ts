@@ -93,8 +93,20 @@ export interface ResponseReasoningItem {
   [key: string]: unknown;
 }
 
+/**
+ * A compaction item (POST /v1/responses/compact): the earlier conversation condensed. OpenAI's is encrypted and opaque;
+ * Crossway's `encrypted_content` is its own opaque token carrying the summary (see runtime/compaction-content.ts).
+ */
+export interface ResponseCompactionItem {
+  type: 'compaction';
+  id: string;
+  encrypted_content: string;
+  created_by?: string;
+}
+
 /** Any item Crossway stores: a response's input and output, a conversation's items. */
 export type ResponseItem =
+  | ResponseCompactionItem
   | ResponseInputMessageItem
   | ResponseOutputMessageItem
   | ResponseFunctionCallItem

@@ -70,6 +70,9 @@ const itemReference = z.looseObject({ type: z.literal('item_reference'), id: z.s
 /** Reasoning items (from an OpenAI answer replayed by a stateless client) are kept but cannot reach a chat upstream. */
 const reasoningItem = z.looseObject({ type: z.literal('reasoning'), id: itemId });
 
+/** A compaction item from POST /v1/responses/compact, sent back as context. */
+const compactionItem = z.looseObject({ type: z.literal('compaction'), id: itemId, encrypted_content: z.string().min(1) });
+
 /** OpenAI lets `type` be left out of a message (EasyInputMessage: it has a `role`) and of an item reference ({id}). */
 function defaultItemType(value: unknown): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
@@ -82,12 +85,12 @@ function defaultItemType(value: unknown): unknown {
 
 /**
  * One input item: a message (role user/assistant/system/developer, content a string or parts), a function_call, a
- * function_call_output, an item_reference or a reasoning item. Other item types (hosted tool calls) are refused with a
+ * function_call_output, an item_reference, a reasoning item or a compaction item. Other item types (hosted tool calls) are refused with a
  * 400 naming `input[i].type`: Crossway cannot run or replay them on a Chat Completions upstream.
  */
 export const responseInputItemSchema = z.preprocess(
   defaultItemType,
-  z.discriminatedUnion('type', [messageItem, functionCallItem, functionCallOutputItem, itemReference, reasoningItem]),
+  z.discriminatedUnion('type', [messageItem, functionCallItem, functionCallOutputItem, itemReference, reasoningItem, compactionItem]),
 );
 
 const functionToolSchema = z.looseObject({
