@@ -218,3 +218,46 @@ describe('POST /v1/responses/compact', () => {
     );
   });
 });
+
+describe('truncation on a small-context route', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({
+      models: [{ id: 'small-context' }],
+      routes: (urls) => [
+        { id: 'azure-small', model: 'small-context', provider: 'azure', endpoint: urls.azure, deployment: 'gpt-5.5', api: 'v1', auth: { type: 'api-key', key: 'emulator-azure-key' }, limits: { context: 1200 }, capabilities: ['streaming', 'tools'] },
+      ],
+    });
+  });
+  after(() => stack.close());
+
+  const long = (label: string) => `${label}: ${'lorem ipsum dolor sit amet '.repeat(80)}`;
+
+  it('drops the oldest turns under truncation "auto", keeping the instructions and the newest turn', async () => {
+    let previous: string | undefined;
+    for (let turn = 1; turn <= 4; turn++) {
+      const reply = await stack.client.responses.create({ model: 'small-context', instructions: 'Keep me.', truncation: 'auto', input: long(`turn ${turn}`), ...(previous ? { previous_response_id: previous } : {}) });
+      assert.equal(reply.status, 'completed');
+      previous = reply.id;
+    }
+    const entries = (await stack.journal('azure')).filter((entry) => entry.path.includes('chat/completions'));
+    const messages = (entries.at(-1)?.body?.messages ?? []) as Array<{ role: string; content: unknown }>;
+    assert.equal(messages[0]?.role, 'system');
+    assert.match(JSON.stringify(messages.at(-1)), /turn 4/);
+    const users = messages.filter((message) => message.role === 'user').map((message) => String(message.content));
+    assert.ok(!users.some((text) => text.startsWith('turn 1:')), 'the oldest turn was dropped');
+    assert.ok(messages.length < 8, `${messages.length} messages sent`);
+    // The stored chain keeps every turn: truncation shapes what is sent, not what is kept.
+    const all = await stack.gateway.store.readResponseChain('default', previous!);
+    assert.equal(all?.responses.length, 4);
+  });
+
+  it('fails with OpenAI\'s context-length error under truncation "disabled"', async () => {
+    const first = await stack.client.responses.create({ model: 'small-context', input: long('first') });
+    const second = await stack.client.responses.create({ model: 'small-context', previous_response_id: first.id, input: long('second') });
+    await assert.rejects(
+      stack.client.responses.create({ model: 'small-context', previous_response_id: second.id, input: long('third') }),
+      (error: unknown) => error instanceof OpenAI.BadRequestError && error.code === 'context_length_exceeded',
+    );
+  });
+});

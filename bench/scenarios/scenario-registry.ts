@@ -7,6 +7,7 @@ import { meteringCommitScenario } from './metering-commit.ts';
 import { policyPlanningScenario } from './policy-planning.ts';
 import { proxyOverheadScenario } from './proxy-overhead.ts';
 import { requestLogCommitScenario } from './request-log-commit.ts';
+import { runtimeChainScenario } from './runtime-chain.ts';
 import { streamMemoryScenario } from './stream-memory.ts';
 
 /** Every scenario; `enabledByDefault: false` ones run only when named with `--only`. */
@@ -17,6 +18,7 @@ export const scenarios: readonly Scenario[] = [
   meteringCommitScenario,
   bedrockStreamTranslationScenario,
   policyPlanningScenario,
+  runtimeChainScenario,
   crosswayProfileScenario,
 ];
 

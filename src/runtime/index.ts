@@ -9,3 +9,5 @@ export * from './build-response-object.ts';
 export * from './response-stream-translator.ts';
 export * from './encode-response-stream-event.ts';
 export * from './compaction-content.ts';
+export * from './truncate-context-items.ts';
+export * from './response-chain-cache.ts';

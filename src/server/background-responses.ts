@@ -79,6 +79,7 @@ export class BackgroundResponses implements BackgroundJobs {
             { status: result.response.status as 'completed', route: result.route?.id ?? null, response: result.response as unknown as Record<string, unknown>, usage_event_id: result.usageEventId, updated_at: new Date().toISOString() },
             toItemRecords(turn.id, 'output', result.output),
           );
+          gateway.chainCache.add(tenant, turn.id, turn.previousResponseId, [...turn.inputItems, ...result.output]);
           await appendToConversation(gateway, tenant, turn, result.output);
         },
       );

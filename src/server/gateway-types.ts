@@ -5,6 +5,7 @@ import type { Catalog, Route } from '../catalog/index.ts';
 import type { PlanCache, RequestNeeds } from '../policy/index.ts';
 import type { Executor } from '../execute/index.ts';
 import type { Ledger, TokenUsage } from '../metering/index.ts';
+import type { ResponseChainCache } from '../runtime/index.ts';
 import type { RequestLogRow, RequestLogWriter, Store, TenantRecord } from '../store/index.ts';
 import type { Limiter, Tenancy } from '../tenancy/index.ts';
 import type { Principal } from './authenticate.ts';
@@ -37,6 +38,8 @@ export interface GatewayContext {
   limiter: Limiter;
   /** Usage events and their transfers, committed durably before a response completes. */
   ledger: Ledger;
+  /** The items of previous_response_id chains this gateway stored or read, so that long chains are not re-read. */
+  chainCache: ResponseChainCache;
   /** Background responses: running jobs, their live events, cancellation. */
   backgroundResponses: BackgroundJobs;
   /** The master key's tenant (`default`), cached briefly: the master key is the hot path of single-tenant installs. */

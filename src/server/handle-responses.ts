@@ -58,11 +58,7 @@ export async function prepareTurn(gateway: GatewayContext, tenant: string, reque
     throw new InvalidRequestError('Background responses must be stored: set store to true (the default) to use background mode.', 'store');
   }
   let contextItems: ResponseItem[] = [];
-  if (previousResponseId !== null) {
-    const chain = await gateway.store.readResponseChain(tenant, previousResponseId);
-    if (chain === null) throw new NotFoundError(`Previous response with id '${previousResponseId}' not found.`, 'previous_response_not_found', 'previous_response_id');
-    contextItems = chain.items.map((record) => record.item as ResponseItem);
-  }
+  if (previousResponseId !== null) contextItems = await readChainItems(gateway, tenant, previousResponseId);
   const conversationId = conversation === null ? null : typeof conversation === 'string' ? conversation : conversation.id;
   if (conversationId !== null) {
     const items = await gateway.store.readConversationItems(tenant, conversationId);
@@ -78,6 +74,19 @@ export async function prepareTurn(gateway: GatewayContext, tenant: string, reque
     previousResponseId,
     conversationId,
   };
+}
+
+/**
+ * The items of the chain ending at `id`: from the chain cache when this gateway stored or read it before, else in one
+ * query from the store (and then cached). 404 in OpenAI's words when there is no such response for the tenant.
+ */
+async function readChainItems(gateway: GatewayContext, tenant: string, id: string): Promise<ResponseItem[]> {
+  const cached = gateway.chainCache.get(tenant, id);
+  if (cached !== undefined) return cached;
+  const chain = await gateway.store.readResponseChain(tenant, id);
+  if (chain === null) throw new NotFoundError(`Previous response with id '${id}' not found.`, 'previous_response_not_found', 'previous_response_id');
+  gateway.chainCache.addStored(tenant, chain);
+  return chain.items.map((record) => record.item as ResponseItem);
 }
 
 /**
@@ -124,6 +133,7 @@ export async function persistTurn(gateway: GatewayContext, tenant: string, turn:
       ...toItemRecords(turn.id, 'input', turn.inputItems),
       ...toItemRecords(turn.id, 'output', result.output),
     ]);
+    gateway.chainCache.add(tenant, turn.id, turn.previousResponseId, [...turn.inputItems, ...result.output]);
   }
   await appendToConversation(gateway, tenant, turn, result.output);
 }
@@ -236,6 +246,8 @@ async function handleDeleteResponse(gateway: GatewayContext, exchange: Exchange,
   const tenant = tenantOf(exchange);
   await gateway.backgroundResponses.cancel(tenant, id).catch(() => null);
   if (!(await gateway.store.deleteResponse(tenant, id))) throw responseNotFound(id);
+  // The deletion breaks every chain through this response.
+  gateway.chainCache.clear();
   sendJson(exchange.res, 200, { id, object: 'response', deleted: true });
 }
 

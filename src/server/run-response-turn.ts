@@ -5,7 +5,9 @@ import { deriveRequestNeeds, type RequestNeeds } from '../policy/index.ts';
 import { createSseSplitter } from '../providers/index.ts';
 import {
   buildResponseObject,
+  checkContextFits,
   convertChatCompletionToResponseOutput,
+  truncateContextItems,
   convertResponsesToChatRequest,
   createItemId,
   createResponseStreamTranslator,
@@ -38,15 +40,34 @@ export function pendingResponse(turn: ResponseTurn, status: 'queued' | 'in_progr
   });
 }
 
-function routingFor(turn: ResponseTurn) {
-  const chat = convertResponsesToChatRequest(turn.request, [...turn.contextItems, ...turn.inputItems]);
+/**
+ * The context a turn sends, sized to the model's routes: with `truncation: "auto"` the oldest items are dropped until
+ * it fits the smallest context window among the model's routes (so that a failover to a smaller route still works);
+ * with `disabled` (the default), a context larger than every route's window is OpenAI's context-length error (a
+ * smaller route alone is left out by the planner). Routes that declare no window are not limited.
+ */
+export function sizeContext(gateway: GatewayContext, turn: ResponseTurn): ResponseItem[] {
+  const items = [...turn.contextItems, ...turn.inputItems];
+  const found = gateway.catalog.findModel(turn.request.model);
+  const windows = (found?.routes ?? []).map((route) => route.limits.context).filter((window): window is number => window !== undefined);
+  if (windows.length === 0) return items;
+  const budget = { instructions: turn.request.instructions, items, reservedOutputTokens: turn.request.max_output_tokens ?? 0 };
+  if (turn.request.truncation === 'auto') {
+    return truncateContextItems({ ...budget, contextWindow: Math.min(...windows), keepFrom: turn.contextItems.length }).items;
+  }
+  checkContextFits({ ...budget, contextWindow: Math.max(...windows) });
+  return items;
+}
+
+function routingFor(gateway: GatewayContext, turn: ResponseTurn) {
+  const chat = convertResponsesToChatRequest(turn.request, sizeContext(gateway, turn));
   const needs = deriveRequestNeeds(chat);
   return { chat, needs, routing: { kind: 'chat' as const, endpoint: 'responses', model: turn.request.model, fallbackModels: turn.request.models, preferences: turn.request.crossway, needs } };
 }
 
 /** Runs a turn without streaming; the usage event is committed before this resolves. */
 export async function runResponseTurn(gateway: GatewayContext, exchange: Exchange, turn: ResponseTurn): Promise<TurnResult> {
-  const { chat, needs, routing } = routingFor(turn);
+  const { chat, needs, routing } = routingFor(gateway, turn);
   exchange.log = { endpoint: 'responses', model: turn.request.model, stream: false };
   const executed = await routeRequest(gateway, exchange, routing, (routes, onAttempt) => gateway.executor.chat({ ...chat, stream: false }, routes, { signal: exchange.signal, onAttempt }));
   const completion = executed.value.completion;
@@ -92,7 +113,7 @@ export async function streamResponseTurn(
   emit: EmitResponseEvent,
   beforeFinal: (result: TurnResult) => Promise<void>,
 ): Promise<TurnResult> {
-  const { chat, needs, routing } = routingFor(turn);
+  const { chat, needs, routing } = routingFor(gateway, turn);
   exchange.log = { endpoint: 'responses', model: turn.request.model, stream: true };
   const executed = await routeRequest(gateway, exchange, routing, (routes, onAttempt) =>
     gateway.executor.chatStream({ ...chat, stream: true, stream_options: { include_usage: true } }, routes, { signal: exchange.signal, onAttempt, includeUsage: true }),

@@ -7,6 +7,7 @@ import { createAuthenticator, getProviderAdapter, type Authenticator } from '../
 import { Ledger } from '../metering/index.ts';
 import { MemoryCounters, openSqliteStore, RequestLogWriter, type Counters, type Store, type TenantRecord } from '../store/index.ts';
 import { Limiter, Tenancy } from '../tenancy/index.ts';
+import { ResponseChainCache } from '../runtime/index.ts';
 import { hashKey } from './authenticate.ts';
 import { DecisionLog } from './decision-log.ts';
 import { BackgroundResponses } from './background-responses.ts';
@@ -47,11 +48,17 @@ export interface RunningGateway {
 const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
 
 /** Deletes what has expired, now and then every HOUSEKEEPING_INTERVAL_MS; the timer does not keep the process alive. */
-function startHousekeeping(store: Store, logger: Logger): NodeJS.Timeout {
+function startHousekeeping(store: Store, logger: Logger, onResponsesPruned: () => void): NodeJS.Timeout {
   const run = (): void => {
     const now = new Date().toISOString();
     store.pruneIdempotencyKeys(now).catch((error: unknown) => logger.error({ err: error }, 'pruning idempotency keys failed'));
-    store.pruneResponses(now).catch((error: unknown) => logger.error({ err: error }, 'pruning stored responses failed'));
+    store
+      .pruneResponses(now)
+      .then((pruned) => {
+        // Pruned responses break the chains through them, as deletions do.
+        if (pruned > 0) onResponsesPruned();
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'pruning stored responses failed'));
   };
   run();
   const timer = setInterval(run, HOUSEKEEPING_INTERVAL_MS);
@@ -108,6 +115,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const decisions = new DecisionLog(store, { retentionHours: config.decisions.retention_hours, logger });
   const now = options.now ?? (() => new Date());
   const backgroundResponses = new BackgroundResponses(() => context, logger);
+  const chainCache = new ResponseChainCache();
   const context: GatewayContext = {
     catalog,
     executor,
@@ -139,9 +147,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       masterTenant = undefined;
     },
     backgroundResponses,
+    chainCache,
   };
   const server = new GatewayServer(context);
-  const housekeeping = startHousekeeping(store, logger);
+  const housekeeping = startHousekeeping(store, logger, () => chainCache.clear());
   // Background responses left queued by the last run start again; those it left in progress are failed with a reason.
   await backgroundResponses.resume(async (tenant) => {
     const record = await store.getTenant(tenant);
