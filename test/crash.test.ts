@@ -2,44 +2,20 @@
 // then every request whose response the client received in full is in the ledger exactly once, and
 // `crossway ledger verify` passes. Traffic goes to 127.0.0.1 only; the load stops by itself.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startEmulators, type RunningEmulators } from '../src/emulators/index.ts';
 import { openSqliteStore } from '../src/store/index.ts';
-import { BIN, runCrossway } from './support/run-crossway.ts';
+import { runCrossway } from './support/run-crossway.ts';
+import { spawnGateway } from './support/spawn-gateway.ts';
 
 const MASTER = 'sk-cw-crash-test-master-0001';
 const MAX_REQUESTS = 400;
 const KILL_AFTER_COMPLETED = 60;
 const WORKERS = 8;
-
-/** Starts `crossway serve` and resolves with the process and its URL once it listens. */
-function startGateway(config: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', config], {
-    env: { ...process.env, CROSSWAY_LOG_LEVEL: 'error' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${output}`)), 20_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += String(chunk);
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match !== null) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1]! });
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (output += String(chunk)));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`gateway exited (${code}) before listening: ${output}`));
-    });
-  });
-}
 
 /** One request, streamed or not; resolves with its request id when the client received the whole answer, else null. */
 async function oneRequest(url: string, index: number): Promise<string | null> {
@@ -95,7 +71,7 @@ describe('crash safety of the ledger', () => {
   });
 
   it('keeps every completed request in the ledger exactly once across kill -9 and restart', async () => {
-    const first = await startGateway(config);
+    const first = await spawnGateway(config);
     children.push(first.child);
     const completed: string[] = [];
     let sent = 0;
@@ -117,7 +93,7 @@ describe('crash safety of the ledger', () => {
     assert.ok(killed, 'the gateway was killed mid-load');
     assert.ok(completed.length >= KILL_AFTER_COMPLETED);
 
-    const second = await startGateway(config);
+    const second = await spawnGateway(config);
     children.push(second.child);
     assert.notEqual(await oneRequest(second.url, 1), null, 'the restarted gateway serves');
     second.child.kill('SIGTERM');

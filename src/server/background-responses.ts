@@ -10,7 +10,7 @@ import type { Principal } from './authenticate.ts';
 import { createDetachedExchange } from './detached-exchange.ts';
 import type { BackgroundJobs, GatewayContext } from './gateway-types.ts';
 import { appendToConversation, toItemRecords } from './handle-responses.ts';
-import { streamResponseTurn, type ResponseTurn } from './run-response-turn.ts';
+import { pendingResponse, streamResponseTurn, type ResponseTurn } from './run-response-turn.ts';
 
 /** How often a running job's new events are written to the store (they are served from memory meanwhile). */
 const EVENT_FLUSH_MS = 100;
@@ -61,7 +61,11 @@ export class BackgroundResponses implements BackgroundJobs {
     const flusher = setInterval(() => void this.#flushEvents(turn.id, job), EVENT_FLUSH_MS);
     flusher.unref();
     try {
-      await store.updateResponse(tenant, turn.id, { status: 'in_progress', updated_at: new Date().toISOString() });
+      await store.updateResponse(tenant, turn.id, {
+        status: 'in_progress',
+        response: pendingResponse(turn, 'in_progress') as unknown as Record<string, unknown>,
+        updated_at: new Date().toISOString(),
+      });
       await streamResponseTurn(
         gateway,
         exchange,
@@ -84,7 +88,7 @@ export class BackgroundResponses implements BackgroundJobs {
         },
       );
     } catch (error) {
-      if (!job.controller.signal.aborted) await this.#fail(turn.id, tenant, toCrosswayError(error).code, toCrosswayError(error).message);
+      if (!job.controller.signal.aborted) await this.#fail(turn.id, tenant, toCrosswayError(error).code, toCrosswayError(error).message, job);
     } finally {
       exchange.meter?.release();
       clearInterval(flusher);
@@ -101,12 +105,24 @@ export class BackgroundResponses implements BackgroundJobs {
       .catch((error: unknown) => this.#logger.error({ err: error, responseId: id }, 'storing background response events failed'));
   }
 
-  async #fail(id: string, tenant: string, code: string, message: string): Promise<void> {
+  /**
+   * Marks a background response failed with its reason, and ends its stream with `response.failed`, so that a client
+   * following it (live, or replaying after a restart) learns of the failure instead of seeing the stream stop.
+   */
+  async #fail(id: string, tenant: string, code: string, message: string, job?: Job): Promise<void> {
     const store = this.#gateway().store;
     const record = await store.getResponse(tenant, id);
     if (record === null) return;
     const response = { ...record.response, status: 'failed', error: { code, message } };
     await store.updateResponse(tenant, id, { status: 'failed', response, updated_at: new Date().toISOString() });
+    if (job !== undefined) {
+      job.events.push({ type: 'response.failed', sequence_number: job.events.length, response } as unknown as ResponseStreamEvent);
+      this.#notify(job);
+      return;
+    }
+    const stored = await store.listResponseEvents(tenant, id, -1);
+    const sequence = (stored.at(-1)?.sequence_number ?? -1) + 1;
+    await store.appendResponseEvents([{ response_id: id, sequence_number: sequence, event: { type: 'response.failed', sequence_number: sequence, response } }]);
   }
 
   #notify(job: Job): void {
