@@ -3,43 +3,47 @@
 // deltas, counted with the real tokenizer only when it is needed.
 import { countTextTokens } from '../metering/index.ts';
 
-/** Text kept for an exact count; beyond it only bytes are counted, so that memory stays flat on endless streams. */
-const MAX_KEPT_CHARS = 64 * 1024;
+/** Bytes kept for an exact count; beyond them only bytes are counted, so that memory stays flat on endless streams. */
+const MAX_KEPT_BYTES = 256 * 1024;
 /** Average UTF-8 bytes per o200k_base token, for the part of a very long stream whose text was not kept. */
 const BYTES_PER_TOKEN_ESTIMATE = 4;
 
 // A JSON string value of one of the keys whose text the model produced; escaped quotes stay inside the match.
 const DELTA_TEXT = /"(?:content|refusal|arguments)"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
 
-/** Collects the generated text of OpenAI chat-completion SSE chunks as they pass. */
+/**
+ * Collects the generated text of OpenAI chat-completion SSE chunks as they pass. Passing costs a reference per chunk:
+ * the chunks are decoded and searched only when a count is asked for (a cut stream, or a cloud that sent no usage),
+ * which keeps the stream's hot path free of it.
+ */
 export class StreamedOutputTally {
-  readonly #decoder = new TextDecoder();
-  #kept: string[] = [];
-  #keptChars = 0;
+  #kept: Uint8Array[] = [];
+  #keptBytes = 0;
   #overflowBytes = 0;
 
-  /** Reads one chunk of SSE bytes (whole events, as the adapters yield them). */
+  /** Notes one chunk of SSE bytes (whole events, as the adapters yield them). */
   push(chunk: Uint8Array): void {
-    if (this.#keptChars >= MAX_KEPT_CHARS) {
+    if (this.#keptBytes >= MAX_KEPT_BYTES) {
       this.#overflowBytes += chunk.byteLength;
       return;
     }
-    const text = this.#decoder.decode(chunk);
-    for (const match of text.matchAll(DELTA_TEXT)) {
-      const value = readJsonString(match[1] ?? '');
-      this.#kept.push(value);
-      this.#keptChars += value.length;
-    }
+    this.#kept.push(chunk);
+    this.#keptBytes += chunk.byteLength;
   }
 
   /** Output tokens delivered so far: exact for the kept text, estimated for any overflow. */
   outputTokens(): number {
-    const text = this.#kept.join('');
-    this.#kept = text === '' ? [] : [text];
-    return countTextTokens(text) + Math.ceil(this.#overflowBytes / BYTES_PER_TOKEN_ESTIMATE);
+    const decoder = new TextDecoder();
+    let text = '';
+    for (const chunk of this.#kept) {
+      for (const match of decoder.decode(chunk, { stream: true }).matchAll(DELTA_TEXT)) text += readJsonString(match[1] ?? '');
+    }
+    // Past the kept bytes, the text is taken to be the same share of the bytes as in the kept part (the rest is SSE
+    // framing and chunk JSON), at the average bytes per token.
+    const textShare = this.#keptBytes === 0 ? 0 : Buffer.byteLength(text) / this.#keptBytes;
+    return countTextTokens(text) + Math.ceil((this.#overflowBytes * textShare) / BYTES_PER_TOKEN_ESTIMATE);
   }
 }
-
 function readJsonString(escaped: string): string {
   if (!escaped.includes('\\')) return escaped;
   try {
