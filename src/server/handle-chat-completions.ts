@@ -9,7 +9,7 @@ import { estimateTokenUsage, readCompletionUsage, readTokenUsage } from './read-
 import { routeHeaders } from './route-headers.ts';
 import { routeRequest } from './route-request.ts';
 import { StreamedOutputTally } from './streamed-output-tally.ts';
-import { writeStream } from './write-stream.ts';
+import { writeStream, type StreamHooks } from './write-stream.ts';
 
 /** Handles a chat completion, streaming or not. */
 export async function handleChatCompletions(gateway: GatewayContext, exchange: Exchange): Promise<void> {
@@ -44,8 +44,7 @@ export async function handleChatCompletions(gateway: GatewayContext, exchange: E
     }),
   );
   const tally = new StreamedOutputTally();
-  const metered = meterStream(exchange, executed, needs, tally);
-  const outcome = await writeStream(exchange.res, { ...routeHeaders(executed), ...exchange.meter?.headers() }, metered, exchange.signal);
+  const outcome = await writeStream(exchange.res, { ...routeHeaders(executed), ...exchange.meter?.headers() }, executed.value.body, exchange.signal, meterStream(exchange, executed, needs, tally));
   const usage = executed.value.usage();
   recordExecution(exchange, executed.route.id, executed.attempts.length, usage ?? undefined);
   if (outcome.error !== null) {
@@ -66,23 +65,28 @@ export async function handleChatCompletions(gateway: GatewayContext, exchange: E
 }
 
 /**
- * Passes the stream through, tallying its text, and commits the usage event before the bytes that end the stream:
- * adapters report usage just before they yield the `[DONE]` event, so the commit lands before it. A stream that ends
- * without usage (an OpenAI-compatible server that reports none) is committed with counted tokens before the response
- * ends. No chunk is held back waiting for the next one.
+ * Tallies the stream's text and commits the usage event before the bytes that end the stream: adapters report usage
+ * just before they yield the `[DONE]` event, so the commit lands before it. A stream that ends without usage (an
+ * OpenAI-compatible server that reports none) is committed with counted tokens before the response ends. No chunk
+ * is held back waiting for the next one.
  */
-async function* meterStream(exchange: Exchange, executed: Executed<ChatStream>, needs: RequestNeeds, tally: StreamedOutputTally): AsyncGenerator<Uint8Array> {
+function meterStream(exchange: Exchange, executed: Executed<ChatStream>, needs: RequestNeeds, tally: StreamedOutputTally): StreamHooks {
   let committed = false;
-  for await (const chunk of executed.value.body) {
-    tally.push(chunk);
-    const usage = executed.value.usage();
-    if (!committed && usage !== null) {
+  return {
+    beforeChunk(chunk) {
+      tally.push(chunk);
+      if (committed) return undefined;
+      const usage = executed.value.usage();
+      if (usage === null) return undefined;
       committed = true;
-      await exchange.meter?.complete({ route: executed.route, usage: readTokenUsage(usage), estimated: false, status: 200 });
-    }
-    yield chunk;
-  }
-  if (!committed) await exchange.meter?.complete({ route: executed.route, usage: estimateTokenUsage(needs, tally.outputTokens()), estimated: true, status: 200 });
+      return exchange.meter?.complete({ route: executed.route, usage: readTokenUsage(usage), estimated: false, status: 200 }).then(() => undefined);
+    },
+    async beforeEnd() {
+      if (committed) return;
+      committed = true;
+      await exchange.meter?.complete({ route: executed.route, usage: estimateTokenUsage(needs, tally.outputTokens()), estimated: true, status: 200 });
+    },
+  };
 }
 
 function recordExecution(exchange: Exchange, route: string, attempts: number, usage: Usage | undefined): void {

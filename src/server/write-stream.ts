@@ -11,12 +11,24 @@ export interface StreamOutcome {
   firstByteAt: number | null;
 }
 
-/** Writes every chunk of `body`; never throws. Stops (and so aborts the upstream) when the client goes away. */
+/** Hooks around the bytes of a stream (metering); a hook that returns a promise holds the stream until it settles. */
+export interface StreamHooks {
+  /** Before each chunk is written. */
+  beforeChunk?(chunk: Uint8Array): void | Promise<void>;
+  /** After the last chunk, before the response ends. */
+  beforeEnd?(): void | Promise<void>;
+}
+
+/**
+ * Writes every chunk of `body`; never throws. Stops (and so aborts the upstream) when the client goes away. Hooks run
+ * inline rather than as another async iterator around the body: a layer of generators costs a promise per chunk.
+ */
 export async function writeStream(
   res: ServerResponse,
   headers: Record<string, string>,
   body: AsyncIterable<Uint8Array>,
   signal: AbortSignal,
+  hooks: StreamHooks = {},
 ): Promise<StreamOutcome> {
   res.writeHead(200, {
     ...headers,
@@ -28,9 +40,12 @@ export async function writeStream(
   try {
     for await (const chunk of body) {
       if (signal.aborted) throw new ClientClosedError();
+      const held = hooks.beforeChunk?.(chunk);
+      if (held !== undefined) await held;
       firstByteAt ??= performance.now();
       if (!res.write(chunk)) await once(res, 'drain', { signal });
     }
+    await hooks.beforeEnd?.();
     res.end();
     return { error: null, firstByteAt };
   } catch (thrown) {
