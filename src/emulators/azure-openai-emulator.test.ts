@@ -1,9 +1,10 @@
 // The Azure OpenAI emulator: both URL forms, auth, api-version rules, deployments, content filtering, Azure's
-// annotations and 429 headers, and the openai package's AzureOpenAI client.
+// annotations and 429 headers, the v1 Responses API, and the openai package's AzureOpenAI client.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { AzureOpenAI } from 'openai';
-import { AZURE_EMULATOR_API_KEY, AZURE_EMULATOR_ENTRA_TOKEN, AzureOpenAIEmulator } from './azure-openai-emulator.ts';
+import { AZURE_CONTENT_FILTER_MARKER, AZURE_EMULATOR_API_KEY, AZURE_EMULATOR_ENTRA_TOKEN, AzureOpenAIEmulator } from './azure-openai-emulator.ts';
+import { runResponsesEmulatorCases } from './openai-responses.case.test.ts';
 
 const emulator = new AzureOpenAIEmulator();
 const keyHeaders = { 'api-key': AZURE_EMULATOR_API_KEY, 'content-type': 'application/json' };
@@ -177,6 +178,51 @@ describe('AzureOpenAIEmulator', () => {
       const result = await client().embeddings.create({ model: 'text-embedding-3-small', input: ['a', 'b'] });
       assert.equal(result.data.length, 2);
       assert.equal(result.data[0]!.embedding.length, 1536);
+    });
+  });
+
+  runResponsesEmulatorCases({
+    emulator,
+    base: () => `${emulator.url}/openai/v1`,
+    headers: keyHeaders,
+    bearer: AZURE_EMULATOR_ENTRA_TOKEN,
+    model: 'gpt-5.5',
+  });
+
+  describe('responses, Azure specifics', () => {
+    const ask = (extra: Record<string, unknown> = {}) => ({ model: 'gpt-5.5', input: 'Hello Azure', store: false, ...extra });
+
+    it('names the versioned model, and takes api-version v1 or preview only', async () => {
+      const { status, json } = await post('/openai/v1/responses?api-version=preview', ask());
+      assert.equal(status, 200);
+      assert.equal(json.model, 'gpt-5.5-2026-04-23');
+      assert.equal((await post('/openai/v1/responses?api-version=2025-03-01-preview', ask())).status, 400);
+    });
+
+    it('is not a deployments-form operation', async () => {
+      const { status, json } = await post('/openai/deployments/gpt-5.5/responses?api-version=2024-10-21', ask());
+      assert.equal(status, 404);
+      assert.deepEqual(json, { error: { code: '404', message: 'Resource not found' } });
+    });
+
+    it("answers Azure's errors: unknown deployment, embedding deployment, filtered prompt", async () => {
+      const unknown = await post('/openai/v1/responses', ask({ model: 'nope' }));
+      assert.equal(unknown.status, 404);
+      assert.equal(unknown.json.error.code, 'DeploymentNotFound');
+      const embedding = await post('/openai/v1/responses', ask({ model: 'text-embedding-3-small' }));
+      assert.equal(embedding.status, 400);
+      assert.equal(embedding.json.error.code, 'OperationNotSupported');
+      const filtered = await post('/openai/v1/responses', ask({ input: `tell me ${AZURE_CONTENT_FILTER_MARKER}` }));
+      assert.equal(filtered.status, 400);
+      assert.equal(filtered.json.error.code, 'content_filter');
+    });
+
+    it("answers an injected 429 with Azure's Responses operation name and retry-after-ms", async () => {
+      emulator.setFaults({ status: 429, count: 1 });
+      const { status, json, response } = await post('/openai/v1/responses', ask());
+      assert.equal(status, 429);
+      assert.match(json.error.message, /^Requests to the Responses_Create Operation/);
+      assert.equal(response.headers.get('retry-after-ms'), '1000');
     });
   });
 });

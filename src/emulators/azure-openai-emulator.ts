@@ -1,6 +1,8 @@
 // Local stand-in for an Azure OpenAI resource, in both URL forms: v1 (`/openai/v1/...`, deployment named by `model`)
 // and deployments (`/openai/deployments/{deployment}/...?api-version=`), with Azure's auth (api-key or Entra ID
-// bearer), api-version rules, error bodies, and content-filter annotations. Sources: Azure OpenAI REST reference
+// bearer), api-version rules, error bodies, and content-filter annotations. The Responses API
+// (`POST /openai/v1/responses`, JSON and semantic SSE events, stateless whatever `store` says) is served on the v1
+// form only, as Azure documents it (https://learn.microsoft.com/azure/ai-foundry/openai/how-to/responses). Sources: Azure OpenAI REST reference
 // (https://learn.microsoft.com/azure/ai-foundry/openai/reference, .../reference-preview-latest) and the public
 // reports cited in azure-openai-error-body.ts and azure-api-version.ts.
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -21,6 +23,8 @@ import {
 import { buildOpenAIChatCompletion, buildOpenAIChatCompletionChunks } from './build-openai-chat-completion.ts';
 import { buildOpenAIEmbeddingResponse } from './build-openai-embedding-response.ts';
 import { convertOpenAIChatRequest } from './convert-openai-chat-request.ts';
+import { convertOpenAIResponsesRequest } from './convert-openai-responses-request.ts';
+import { buildOpenAIResponse, buildOpenAIResponseEvents, formatResponseSseEvent, type OpenAIResponseMeta } from './build-openai-response.ts';
 import { EmulatorServer } from './emulator-server.ts';
 import type { EmulatorExchange, EmulatorReply } from './emulator-server.ts';
 import { formatSseEvent, SSE_DONE, SSE_HEADERS } from './format-sse-event.ts';
@@ -29,6 +33,7 @@ import { resolveEmbeddingDimensions } from './generate-embedding.ts';
 import { openAIError, openAIInvalidJsonError } from './openai-error-body.ts';
 import { checkOpenAIRequest, openAIChatRequestSchema, openAIEmbeddingRequestSchema } from './openai-request-schema.ts';
 import type { OpenAIRequestProblem } from './openai-request-schema.ts';
+import { openAIResponsesRequestSchema } from './openai-responses-request-schema.ts';
 import { sha256Hex } from './sha256-hex.ts';
 
 /** The `api-key` the Azure emulator accepts unless told otherwise. */
@@ -56,7 +61,7 @@ export interface AzureOpenAIEmulatorOptions {
   modelVersion?: string;
 }
 
-type AzureOperation = 'chat' | 'embeddings' | 'models';
+type AzureOperation = 'chat' | 'responses' | 'embeddings' | 'models';
 
 interface AzureRoute {
   form: 'v1' | 'deployments';
@@ -67,12 +72,13 @@ interface AzureRoute {
 // Operation names Azure quotes in its 429 messages.
 const OPERATION_NAMES: Record<AzureOperation, string> = {
   chat: 'ChatCompletions_Create',
+  responses: 'Responses_Create',
   embeddings: 'Embeddings_Create',
   models: 'Models_List',
 };
 const MODEL_CREATED = 1_767_225_600;
 
-/** Emulates an Azure OpenAI resource: chat completions, embeddings and the v1 model list. */
+/** Emulates an Azure OpenAI resource: chat completions, responses (v1 form), embeddings and the v1 model list. */
 export class AzureOpenAIEmulator extends EmulatorServer {
   readonly #apiKeys: ReadonlySet<string>;
   readonly #bearerTokens: ReadonlySet<string>;
@@ -125,6 +131,7 @@ export class AzureOpenAIEmulator extends EmulatorServer {
     // On the deployments form the path names the deployment and a `model` in the body is ignored.
     const body = route.deployment !== undefined && raw !== undefined ? { ...raw, model: route.deployment } : exchange.body;
     if (route.operation === 'chat') return this.#chat(exchange, body, model);
+    if (route.operation === 'responses') return this.#responses(exchange, body, model);
     return this.#embeddings(exchange, body, model);
   }
 
@@ -153,7 +160,7 @@ export class AzureOpenAIEmulator extends EmulatorServer {
     const meta = {
       id: `chatcmpl-${randomBytes(12).toString('hex')}`,
       created: Math.floor(Date.now() / 1000),
-      model: /\d{4}-\d{2}-\d{2}$/.test(model) ? model : `${model}-${this.#modelVersion}`,
+      model: this.#versionedModel(model),
       systemFingerprint: `fp_${sha256Hex(model).slice(0, 10)}`,
     };
     if (body.stream !== true) {
@@ -178,6 +185,35 @@ export class AzureOpenAIEmulator extends EmulatorServer {
       events: [prelude, ...chunks.map(annotateChunk)].map(formatSseEvent),
       end: SSE_DONE,
     });
+  }
+
+  async #responses(exchange: EmulatorExchange, input: unknown, model: string | undefined): Promise<void> {
+    const checked = checkOpenAIRequest(openAIResponsesRequestSchema, input);
+    if ('problem' in checked) return this.#badRequest(exchange, checked.problem);
+    if (model === undefined) return this.sendReply(exchange, { status: 404, body: azureDeploymentNotFoundError() });
+    if (isEmbeddingModel(model)) return this.sendReply(exchange, { status: 400, body: azureOperationNotSupportedError('responses', model) });
+    const body = checked.data;
+    const converted = convertOpenAIResponsesRequest(body, this.cloud);
+    if ('refusal' in converted) return this.sendReply(exchange, converted.refusal);
+    if (converted.request.messages.some((message) => message.role === 'user' && message.text.includes(AZURE_CONTENT_FILTER_MARKER))) {
+      return this.sendReply(exchange, { status: 400, body: azureContentFilterError() });
+    }
+    const meta: OpenAIResponseMeta = {
+      id: `resp_${randomBytes(24).toString('hex')}`,
+      createdAt: Math.floor(Date.now() / 1000),
+      model: this.#versionedModel(model),
+      request: body,
+      createItemId: (prefix) => `${prefix}_${randomBytes(24).toString('hex')}`,
+    };
+    const response = buildOpenAIResponse(generateChatReply(converted.request), meta);
+    if (body.stream !== true) return this.sendReply(exchange, { status: 200, body: response });
+    const events = buildOpenAIResponseEvents(response, meta).map(formatResponseSseEvent);
+    await this.sendStream(exchange, { headers: { ...SSE_HEADERS }, events });
+  }
+
+  /** Azure names the model with its version in answers (`gpt-5.5-2026-04-23`). */
+  #versionedModel(model: string): string {
+    return /\d{4}-\d{2}-\d{2}$/.test(model) ? model : `${model}-${this.#modelVersion}`;
   }
 
   #embeddings(exchange: EmulatorExchange, input: unknown, model: string | undefined): void {
@@ -223,6 +259,7 @@ function matchAzureRoute(method: string, path: string): AzureRoute | undefined {
   if (method === 'GET' && clean === '/openai/v1/models') return { form: 'v1', operation: 'models' };
   if (method !== 'POST') return undefined;
   if (clean === '/openai/v1/chat/completions') return { form: 'v1', operation: 'chat' };
+  if (clean === '/openai/v1/responses') return { form: 'v1', operation: 'responses' };
   if (clean === '/openai/v1/embeddings') return { form: 'v1', operation: 'embeddings' };
   const match = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/.exec(clean);
   if (match === null) return undefined;

@@ -51,7 +51,7 @@ export function azureDeploymentNotFoundError(): AzureErrorBody {
 }
 
 /** 400 when a deployment's model cannot do the operation (chat on an embedding model or the reverse). */
-export function azureOperationNotSupportedError(operation: 'chatCompletion' | 'embeddings', model: string): AzureErrorBody {
+export function azureOperationNotSupportedError(operation: 'chatCompletion' | 'embeddings' | 'responses', model: string): AzureErrorBody {
   return azureError(
     'OperationNotSupported',
     `The ${operation} operation does not work with the specified model, ${model}. Please choose different model and try again. ` +

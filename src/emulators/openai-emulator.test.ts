@@ -1,8 +1,9 @@
-// The OpenAI emulator over plain fetch (auth, models, validation, SSE framing, embeddings) and the official client.
+// The OpenAI emulator over plain fetch (auth, models, validation, SSE framing, responses, embeddings) and the official client.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { OPENAI_EMULATOR_API_KEY, OpenAIEmulator } from './openai-emulator.ts';
+import { runResponsesEmulatorCases } from './openai-responses.case.test.ts';
 
 const emulator = new OpenAIEmulator();
 const headers = { authorization: `Bearer ${OPENAI_EMULATOR_API_KEY}`, 'content-type': 'application/json' };
@@ -204,5 +205,13 @@ describe('OpenAIEmulator', () => {
       const wrong = new OpenAI({ baseURL: `${emulator.url}/v1`, apiKey: 'sk-wrong-key-000000000000', maxRetries: 0 });
       await assert.rejects(wrong.models.list(), (error: unknown) => error instanceof OpenAI.AuthenticationError && error.code === 'invalid_api_key');
     });
+  });
+
+  runResponsesEmulatorCases({
+    emulator,
+    base: () => `${emulator.url}/v1`,
+    headers,
+    bearer: OPENAI_EMULATOR_API_KEY,
+    model: 'gpt-5.5',
   });
 });

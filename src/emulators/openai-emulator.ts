@@ -1,4 +1,5 @@
-// Local stand-in for api.openai.com: models, chat completions (JSON and SSE) and embeddings, with OpenAI's auth,
+// Local stand-in for api.openai.com: models, chat completions (JSON and SSE), responses (`POST /v1/responses`, JSON
+// and semantic SSE events, stateless: nothing is stored whatever `store` says) and embeddings, with OpenAI's auth,
 // error bodies and headers. Source: OpenAI API reference (https://platform.openai.com/docs/api-reference,
 // openai/openai-openapi); error bodies in openai-error-body.ts.
 import { randomBytes } from 'node:crypto';
@@ -7,6 +8,8 @@ import { buildOpenAIChatCompletion, buildOpenAIChatCompletionChunks } from './bu
 import type { OpenAICompletionMeta } from './build-openai-chat-completion.ts';
 import { buildOpenAIEmbeddingResponse } from './build-openai-embedding-response.ts';
 import { convertOpenAIChatRequest } from './convert-openai-chat-request.ts';
+import { convertOpenAIResponsesRequest } from './convert-openai-responses-request.ts';
+import { buildOpenAIResponse, buildOpenAIResponseEvents, formatResponseSseEvent, type OpenAIResponseMeta } from './build-openai-response.ts';
 import { EmulatorServer } from './emulator-server.ts';
 import type { EmulatorExchange, EmulatorReply } from './emulator-server.ts';
 import { formatSseEvent, SSE_DONE, SSE_HEADERS } from './format-sse-event.ts';
@@ -22,6 +25,7 @@ import {
   openAIModelNotFoundError,
 } from './openai-error-body.ts';
 import { checkOpenAIRequest, openAIChatRequestSchema, openAIEmbeddingRequestSchema } from './openai-request-schema.ts';
+import { openAIResponsesRequestSchema } from './openai-responses-request-schema.ts';
 import { sha256Hex } from './sha256-hex.ts';
 
 /** The key the OpenAI emulator accepts unless told otherwise. */
@@ -47,7 +51,7 @@ export interface OpenAIEmulatorOptions {
 // Unix seconds reported as every model's `created`.
 const MODEL_CREATED = 1_767_225_600;
 
-/** Emulates the OpenAI API (`/v1/models`, `/v1/chat/completions`, `/v1/embeddings`). */
+/** Emulates the OpenAI API (`/v1/models`, `/v1/chat/completions`, `/v1/responses`, `/v1/embeddings`). */
 export class OpenAIEmulator extends EmulatorServer {
   readonly #apiKeys: ReadonlySet<string>;
   readonly #models: readonly string[];
@@ -87,6 +91,7 @@ export class OpenAIEmulator extends EmulatorServer {
     if (route === 'GET /v1/models') return this.sendReply(exchange, { status: 200, body: this.#modelList() });
     if (route.startsWith('GET /v1/models/')) return this.#retrieveModel(exchange, decodeURIComponent(route.slice('GET /v1/models/'.length)));
     if (route === 'POST /v1/chat/completions') return this.#chat(exchange);
+    if (route === 'POST /v1/responses') return this.#responses(exchange);
     if (route === 'POST /v1/embeddings') return this.#embeddings(exchange);
     this.sendReply(exchange, { status: 404, body: openAIInvalidUrlError(exchange.method, exchange.path) });
   }
@@ -137,6 +142,31 @@ export class OpenAIEmulator extends EmulatorServer {
     if (body.stream !== true) return this.sendReply(exchange, { status: 200, body: buildOpenAIChatCompletion(reply, meta) });
     const chunks = buildOpenAIChatCompletionChunks(reply, meta, { includeUsage: body.stream_options?.include_usage === true });
     await this.sendStream(exchange, { headers: { ...SSE_HEADERS }, events: chunks.map(formatSseEvent), end: SSE_DONE });
+  }
+
+  async #responses(exchange: EmulatorExchange): Promise<void> {
+    if (exchange.invalidJson) return this.sendReply(exchange, { status: 400, body: openAIInvalidJsonError() });
+    const checked = checkOpenAIRequest(openAIResponsesRequestSchema, exchange.body);
+    if ('problem' in checked) return this.#badRequest(exchange, checked.problem);
+    const body = checked.data;
+    if (!this.#models.includes(body.model)) return this.sendReply(exchange, { status: 404, body: openAIModelNotFoundError(body.model) });
+    // Approximation: OpenAI's exact wording for an embedding model on /v1/responses is not documented.
+    if (isEmbeddingModel(body.model)) {
+      return this.#badRequest(exchange, { message: `The model \`${body.model}\` does not support the Responses API.`, param: 'model', code: null });
+    }
+    const converted = convertOpenAIResponsesRequest(body, this.cloud);
+    if ('refusal' in converted) return this.sendReply(exchange, converted.refusal);
+    const meta: OpenAIResponseMeta = {
+      id: `resp_${randomBytes(24).toString('hex')}`,
+      createdAt: Math.floor(Date.now() / 1000),
+      model: body.model,
+      request: body,
+      createItemId: (prefix) => `${prefix}_${randomBytes(24).toString('hex')}`,
+    };
+    const response = buildOpenAIResponse(generateChatReply(converted.request), meta);
+    if (body.stream !== true) return this.sendReply(exchange, { status: 200, body: response });
+    const events = buildOpenAIResponseEvents(response, meta).map(formatResponseSseEvent);
+    await this.sendStream(exchange, { headers: { ...SSE_HEADERS }, events });
   }
 
   #embeddings(exchange: EmulatorExchange): void {

@@ -4,10 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { routeSchema, type Route } from '../catalog/index.ts';
-import type { ProviderAdapter } from '../providers/index.ts';
+import { getProviderAdapter, type ProviderAdapter } from '../providers/index.ts';
 import { NoRouteAvailableError, UpstreamError, type ChatCompletion, type ChatCompletionRequest } from '../wire/index.ts';
 import { toDecisionAttempt, type Attempt } from './attempt-control.ts';
 import { Executor, type ExecutorOptions } from './executor.ts';
+import type { ResponsesBodies } from './serves-responses-natively.ts';
 import { allowedRetries } from './retry-budget.ts';
 
 /** What the test upstream answers on a route's path: a status after a delay. */
@@ -187,6 +188,194 @@ describe('Executor', () => {
       assert.equal(other.route.id, 'b', 'the second request did not wait for nor join the probe');
       assert.equal(executor.health.state('a'), 'closed');
       assert.equal(executor.health.epoch, epoch + 2);
+    } finally {
+      await executor.close();
+    }
+  });
+});
+
+describe('Executor Responses turns', () => {
+  let server: Server;
+  let base: string;
+  /** Status per route id; 200 by default. `failFirstEvent` answers a native stream with response.failed at once. */
+  const statuses = new Map<string, number>();
+  const failFirstEvent = new Set<string>();
+  const seen: { route: string; path: string; body: Record<string, unknown> }[] = [];
+
+  const usage = { input_tokens: 12, input_tokens_details: { cached_tokens: 2 }, output_tokens: 5, output_tokens_details: { reasoning_tokens: 1 }, total_tokens: 17 };
+  const responseObject = (status: string) => ({ id: 'resp_up', object: 'response', status, output: [], usage: status === 'completed' ? usage : null });
+  const event = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  const chatChunk = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`;
+
+  before(async () => {
+    server = createServer((req, res) => {
+      const [, routeId = '', ...rest] = (req.url ?? '/').split('/');
+      const path = `/${rest.join('/')}`;
+      let text = '';
+      req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      req.on('end', () => {
+        const body = JSON.parse(text) as Record<string, unknown>;
+        seen.push({ route: routeId, path, body });
+        const status = statuses.get(routeId) ?? 200;
+        if (status !== 200) {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          return res.end(JSON.stringify({ error: { message: `failing with ${status}`, type: 'server_error', code: null } }));
+        }
+        if (body.stream !== true) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          if (path === '/v1/responses') return res.end(JSON.stringify(responseObject('completed')));
+          return res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'chat' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } }));
+        }
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        if (path === '/v1/responses' && failFirstEvent.has(routeId)) {
+          return res.end(event('response.failed', { sequence_number: 0, response: { ...responseObject('failed'), error: { code: 'server_error', message: 'model crashed' } } }));
+        }
+        if (path === '/v1/responses') {
+          return res.end(
+            event('response.created', { sequence_number: 0, response: responseObject('in_progress') }) +
+              event('response.output_text.delta', { sequence_number: 1, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'native' }) +
+              event('response.completed', { sequence_number: 2, response: responseObject('completed') }),
+          );
+        }
+        res.end(chatChunk({ role: 'assistant', content: 'chat' }) + chatChunk({}, { choices: [], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } }) + 'data: [DONE]\n\n');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  beforeEach(() => {
+    statuses.clear();
+    failFirstEvent.clear();
+    seen.length = 0;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  /** Routes over the real OpenAI adapter; ids ending in `-native` declare the `responses` capability. */
+  function routes(...ids: string[]): Route[] {
+    return ids.map((id) =>
+      routeSchema.parse({ id, model: 'm', provider: 'openai', endpoint: `${base}/${id}/v1`, auth: { type: 'none' }, capabilities: id.endsWith('-native') ? ['responses'] : [] }),
+    );
+  }
+  function newExecutor(adapter: ProviderAdapter = getProviderAdapter('openai')): Executor {
+    return new Executor({
+      attemptTimeoutMs: 5_000,
+      streamIdleTimeoutMs: 5_000,
+      maxAttempts: 4,
+      outlier: { consecutiveFailures: 1_000 },
+      adapterFor: () => adapter,
+      authenticatorFor: () => ({ authorize: async (request) => request }),
+    });
+  }
+  /** Bodies that record which route each attempt asked for. */
+  function bodiesFor(asked: string[], native: Record<string, unknown> | null = { model: 'm', input: [{ role: 'user', content: 'hi' }], store: true, previous_response_id: 'resp_x' }): ResponsesBodies {
+    return (route) => {
+      asked.push(route.id);
+      return { native, chat: { ...REQUEST, stream_options: undefined } as ChatCompletionRequest };
+    };
+  }
+  const signal = () => new AbortController().signal;
+
+  it('answers natively on a route that serves Responses, with the usage in the chat shape and a stateless body', async () => {
+    const executor = newExecutor();
+    try {
+      const asked: string[] = [];
+      const executed = await executor.responses(bodiesFor(asked), routes('a-native'), { signal: signal(), model: 'm' });
+      assert.equal(executed.value.kind, 'native');
+      assert.ok(executed.value.kind === 'native');
+      assert.equal(executed.value.response.id, 'resp_up');
+      assert.deepEqual(executed.value.usage, { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17, prompt_tokens_details: { cached_tokens: 2 }, completion_tokens_details: { reasoning_tokens: 1 } });
+      assert.deepEqual(asked, ['a-native']);
+      assert.deepEqual(seen.map(({ route, path, body }) => [route, path, body.store, body.stream, 'previous_response_id' in body]), [['a-native', '/v1/responses', false, false, false]]);
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it('fails over from a native route to a chat route within one request, asking for the bodies once per attempt', async () => {
+    statuses.set('a-native', 503);
+    const executor = newExecutor();
+    try {
+      const asked: string[] = [];
+      const executed = await executor.responses(bodiesFor(asked), routes('a-native', 'b'), { signal: signal(), model: 'm' });
+      assert.equal(executed.value.kind, 'chat');
+      assert.ok(executed.value.kind === 'chat');
+      assert.equal(executed.value.completion.choices[0]?.message.content, 'chat');
+      assert.deepEqual(asked, ['a-native', 'b']);
+      assert.deepEqual(executed.attempts.map(({ route, status }) => [route, status]), [['a-native', 503], ['b', 200]]);
+      assert.deepEqual(seen.map(({ route, path, body }) => [route, path, body.stream]), [['a-native', '/v1/responses', false], ['b', '/v1/chat/completions', false]]);
+      assert.equal(executor.health.snapshot(['a-native'])[0]?.error_rate, 1, 'the native failure counts against the route');
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it('uses chat when the caller gives no native body, or the adapter has no native methods', async () => {
+    const { supportsResponses: _s, prepareResponses: _p, readResponses: _r, streamResponses: _t, ...chatOnly } = getProviderAdapter('openai');
+    for (const [name, executor, native] of [
+      ['no native body', newExecutor(), null],
+      ['chat-only adapter', newExecutor(chatOnly), undefined],
+    ] as const) {
+      try {
+        seen.length = 0;
+        const executed = await executor.responses(bodiesFor([], native), routes('a-native'), { signal: signal(), model: 'm' });
+        assert.equal(executed.value.kind, 'chat', name);
+        assert.deepEqual(seen.map(({ path }) => path), ['/v1/chat/completions'], name);
+      } finally {
+        await executor.close();
+      }
+    }
+  });
+
+  it('streams natively, passing the events through and reporting usage once drained', async () => {
+    const executor = newExecutor();
+    try {
+      const executed = await executor.responsesStream(bodiesFor([]), routes('a-native'), { signal: signal(), model: 'm' });
+      assert.equal(executed.value.kind, 'native');
+      let text = '';
+      for await (const chunk of executed.value.body) text += new TextDecoder().decode(chunk);
+      assert.match(text, /^event: response\.created\n/);
+      assert.match(text, /"delta":"native"/);
+      assert.match(text, /event: response\.completed\n[^\n]+\n\n$/);
+      assert.equal(executed.value.usage()?.prompt_tokens, 12);
+      assert.deepEqual(seen.map(({ path, body }) => [path, body.stream, body.store]), [['/v1/responses', true, false]]);
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it('a native stream that fails before its first byte fails over to a chat stream; the chat body streams with usage', async () => {
+    failFirstEvent.add('a-native');
+    statuses.set('b-native', 429);
+    const executor = newExecutor();
+    try {
+      const asked: string[] = [];
+      const executed = await executor.responsesStream(bodiesFor(asked), routes('a-native', 'b-native', 'c'), { signal: signal(), model: 'm' });
+      assert.equal(executed.value.kind, 'chat');
+      assert.deepEqual(asked, ['a-native', 'b-native', 'c']);
+      assert.deepEqual(executed.attempts.map(({ route, status }) => [route, status]), [['a-native', 500], ['b-native', 429], ['c', 200]]);
+      let text = '';
+      for await (const chunk of executed.value.body) text += new TextDecoder().decode(chunk);
+      assert.match(text, /"choices":\[\],"usage"/, 'the usage chunk is forwarded');
+      assert.equal(executed.value.usage()?.total_tokens, 4);
+      assert.deepEqual(seen.at(-1)?.body.stream, true);
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it('names the requested model when no route answers', async () => {
+    for (const id of ['a-native', 'b']) statuses.set(id, 503);
+    const executor = newExecutor();
+    try {
+      await assert.rejects(executor.responses(bodiesFor([]), routes('a-native', 'b'), { signal: signal(), model: 'gpt-test' }), (error: unknown) => {
+        assert.ok(error instanceof NoRouteAvailableError);
+        assert.match(error.message, /gpt-test/);
+        return true;
+      });
     } finally {
       await executor.close();
     }

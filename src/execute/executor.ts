@@ -1,10 +1,11 @@
 // Runs a request over an ordered list of routes (the plan): per-attempt deadlines, failover on retryable failures,
 // jittered backoff honouring retry-after between passes, outlier ejection with half-open probes, a retry budget, and
 // no failover once a stream has delivered its first bytes (the stream then ends with an error the server turns into
-// an error event).
+// an error event). Responses turns go natively to routes that serve POST /v1/responses and as chat completions to the
+// others, attempt by attempt, so that one request can fail over between the two wires.
 import { Agent, type Dispatcher } from 'undici';
 import type { Route } from '../catalog/index.ts';
-import type { Authenticator, ProviderAdapter, UpstreamRequest } from '../providers/index.ts';
+import type { Authenticator, ProviderAdapter, ResponsesStreamOptions, UpstreamRequest } from '../providers/index.ts';
 import {
   ClientClosedError,
   InvalidRequestError,
@@ -18,6 +19,7 @@ import { AttemptControl, isTransient, shouldFailOver, type Attempt } from './att
 import { callUpstream } from './call-upstream.ts';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
 import { RouteHealth, type OutlierOptions, type RouteHealthSnapshot } from './route-health.ts';
+import { servesResponsesNatively, type ResponsesAnswer, type ResponsesBodies } from './serves-responses-natively.ts';
 
 export interface ExecutorOptions {
   attemptTimeoutMs: number;
@@ -62,6 +64,19 @@ export interface ChatStream {
   usage(): Usage | null;
 }
 
+/**
+ * A streamed Responses turn: `native` bodies are the cloud's Responses SSE events (ending with `response.completed` or
+ * `response.incomplete`), `chat` bodies OpenAI chat-completion SSE chunks with the usage chunk.
+ */
+export interface ResponsesStream extends ChatStream {
+  kind: 'native' | 'chat';
+}
+
+export interface ResponsesExecuteOptions extends ExecuteOptions {
+  /** The model the client asked for, named when no route can serve it. */
+  model: string;
+}
+
 /** Executes plans against the clouds. Long-lived: owns the upstream connection pools. */
 export class Executor {
   /** Route health: what the planner reads (epoch, state, latency) and what GET /admin/routes shows. */
@@ -92,45 +107,97 @@ export class Executor {
 
   /** A non-streaming chat completion. */
   chat(request: ChatCompletionRequest, routes: Route[], options: ExecuteOptions) {
-    return this.#run(request.model, routes, options, async (route, attempt) => {
-      const adapter = this.#options.adapterFor(route);
-      const response = await this.#send(adapter.prepareChat(request, route), route, attempt);
-      attempt.firstByte();
-      const body = await response.body.bytes();
-      return { value: adapter.readChat(body, route), headers: response.headers };
-    });
+    return this.#run(request.model, routes, options, (route, attempt) => this.#attemptChat(request, route, attempt));
   }
 
   /** A streaming chat completion; resolves once the first bytes of the answer arrived. */
   chatStream(request: ChatCompletionRequest, routes: Route[], options: ExecuteOptions & { includeUsage: boolean }) {
-    return this.#run(request.model, routes, options, async (route, attempt): Promise<AttemptResult<ChatStream>> => {
+    return this.#run(request.model, routes, options, (route, attempt) => this.#attemptChatStream(request, route, attempt, options.includeUsage));
+  }
+
+  /**
+   * A non-streaming Responses turn: natively where servesResponsesNatively says so and `bodies(route).native` is not
+   * null, else as a chat completion (`stream: false` either way). Same failover, deadlines and health as chat.
+   */
+  responses(bodies: ResponsesBodies, routes: Route[], options: ResponsesExecuteOptions) {
+    return this.#run(options.model, routes, options, async (route, attempt): Promise<AttemptResult<ResponsesAnswer>> => {
       const adapter = this.#options.adapterFor(route);
-      const response = await this.#send(adapter.prepareChat(request, route), route, attempt);
-      let usage: Usage | null = null;
-      // The adapter stops reading at the stream's end marker; the body must then be drained, not destroyed, so that
-      // the keep-alive connection goes back to the pool (destroying it also costs an AbortError per stream).
-      const upstreamBody = response.body.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>;
-      const translated = adapter.streamChat(upstreamBody, route, {
-        includeUsage: options.includeUsage,
-        onUsage: (reported) => {
-          usage = reported;
-        },
-      });
-      const iterator = translated[Symbol.asyncIterator]();
-      let first: IteratorResult<Uint8Array>;
-      try {
-        first = await iterator.next();
-      } catch (error) {
-        response.body.destroy();
-        throw error;
+      const { native, chat } = bodies(route);
+      if (native !== null && servesResponsesNatively(route, adapter)) {
+        const response = await this.#send(adapter.prepareResponses!({ ...native, stream: false }, route), route, attempt);
+        attempt.firstByte();
+        const body = await response.body.bytes();
+        return { value: { kind: 'native', ...adapter.readResponses!(body, route) }, headers: response.headers };
       }
-      attempt.streamStarted();
-      const body = this.#continueStream(first, iterator, route, attempt, (completed) => {
-        if (completed) response.body.dump({ limit: 64 * 1024 }).catch(() => response.body.destroy());
-        else response.body.destroy();
-      });
-      return { value: { body, usage: () => usage }, headers: response.headers, settledLater: true };
+      const result = await this.#attemptChat({ ...chat, stream: false }, route, attempt);
+      return { ...result, value: { kind: 'chat', ...result.value } };
     });
+  }
+
+  /**
+   * A streaming Responses turn, chosen per attempt as `responses` does; resolves once the first bytes arrived. Chat
+   * attempts stream with `include_usage`, so the body carries the usage chunk.
+   */
+  responsesStream(bodies: ResponsesBodies, routes: Route[], options: ResponsesExecuteOptions) {
+    return this.#run(options.model, routes, options, async (route, attempt): Promise<AttemptResult<ResponsesStream>> => {
+      const adapter = this.#options.adapterFor(route);
+      const { native, chat } = bodies(route);
+      if (native !== null && servesResponsesNatively(route, adapter)) {
+        const prepared = adapter.prepareResponses!({ ...native, stream: true }, route);
+        const result = await this.#attemptStream(prepared, route, attempt, (body, streamOptions) => adapter.streamResponses!(body, route, streamOptions));
+        return { ...result, value: { kind: 'native', ...result.value } };
+      }
+      const result = await this.#attemptChatStream({ ...chat, stream: true }, route, attempt, true);
+      return { ...result, value: { kind: 'chat', ...result.value } };
+    });
+  }
+
+  async #attemptChat(request: ChatCompletionRequest, route: Route, attempt: AttemptControl) {
+    const adapter = this.#options.adapterFor(route);
+    const response = await this.#send(adapter.prepareChat(request, route), route, attempt);
+    attempt.firstByte();
+    const body = await response.body.bytes();
+    return { value: adapter.readChat(body, route), headers: response.headers };
+  }
+
+  #attemptChatStream(request: ChatCompletionRequest, route: Route, attempt: AttemptControl, includeUsage: boolean) {
+    const adapter = this.#options.adapterFor(route);
+    return this.#attemptStream(adapter.prepareChat(request, route), route, attempt, (body, streamOptions) =>
+      adapter.streamChat(body, route, { includeUsage, ...streamOptions }),
+    );
+  }
+
+  /** Sends a streamed call and waits for its first translated bytes; `decode` reads the upstream body. */
+  async #attemptStream(
+    prepared: UpstreamRequest,
+    route: Route,
+    attempt: AttemptControl,
+    decode: (body: AsyncIterable<Uint8Array>, options: ResponsesStreamOptions) => AsyncIterable<Uint8Array>,
+  ): Promise<AttemptResult<ChatStream>> {
+    const response = await this.#send(prepared, route, attempt);
+    let usage: Usage | null = null;
+    // The adapter stops reading at the stream's end marker; the body must then be drained, not destroyed, so that
+    // the keep-alive connection goes back to the pool (destroying it also costs an AbortError per stream).
+    const upstreamBody = response.body.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>;
+    const translated = decode(upstreamBody, {
+      onUsage: (reported) => {
+        usage = reported;
+      },
+    });
+    const iterator = translated[Symbol.asyncIterator]();
+    let first: IteratorResult<Uint8Array>;
+    try {
+      first = await iterator.next();
+    } catch (error) {
+      response.body.destroy();
+      throw error;
+    }
+    attempt.streamStarted();
+    const body = this.#continueStream(first, iterator, route, attempt, (completed) => {
+      if (completed) response.body.dump({ limit: 64 * 1024 }).catch(() => response.body.destroy());
+      else response.body.destroy();
+    });
+    return { value: { body, usage: () => usage }, headers: response.headers, settledLater: true };
   }
 
   /** Embeddings for one or many inputs. */

@@ -2,3 +2,4 @@ export * from './attempt-control.ts';
 export * from './executor.ts';
 export * from './retry-budget.ts';
 export * from './route-health.ts';
+export * from './serves-responses-natively.ts';

@@ -38,6 +38,21 @@ export interface ChatResult {
   passthroughBody?: Uint8Array;
 }
 
+/** A native Responses API reply (a Response object), with its usage in the chat shape and the bytes as received. */
+export interface ResponsesResult {
+  /** The Response object exactly as the cloud sent it (every field kept). */
+  response: Record<string, unknown>;
+  /** `response.usage` mapped to the chat `Usage` shape (prompt_tokens = input_tokens, ...); null when absent. */
+  usage: Usage | null;
+  passthroughBody: Uint8Array;
+}
+
+/** Options for passing a streamed native Responses reply through. */
+export interface ResponsesStreamOptions {
+  /** Called once with the final event's usage (chat `Usage` shape), just before that event is yielded. */
+  onUsage(usage: Usage): void;
+}
+
 export interface EmbeddingResult {
   response: EmbeddingResponse;
   passthroughBody?: Uint8Array;
@@ -59,6 +74,26 @@ export interface ProviderAdapter {
   /** Builds the upstream call for embeddings. */
   prepareEmbeddings(request: EmbeddingRequest, route: Route): UpstreamRequest;
   readEmbeddings(body: Uint8Array, route: Route): EmbeddingResult;
+  // The native Responses API (POST /v1/responses), for clouds that serve it: the four methods are present or none is.
+  /**
+   * Whether this route's API form serves `/responses` (Azure's `deployments` form does not); the catalog's `responses`
+   * capability says whether the model behind the route does.
+   */
+  supportsResponses?(route: Route): boolean;
+  /**
+   * Builds the upstream call for a Responses body that already carries the full context as `input` items: `model` set
+   * to the route's deployment, `store: false`, `stream` as `body.stream` says, and no upstream state
+   * (`previous_response_id`, `conversation`, `background`) nor Crossway's own fields.
+   */
+  prepareResponses?(body: Record<string, unknown>, route: Route): UpstreamRequest;
+  /** Reads a successful (2xx) non-streaming Responses reply; throws UpstreamError when it is not a usable Response. */
+  readResponses?(body: Uint8Array, route: Route): ResponsesResult;
+  /**
+   * Passes a successful (2xx) streamed Responses reply through as the upstream's SSE bytes, ending with the final event
+   * (`response.completed` / `response.incomplete`). Throws UpstreamError on `response.failed`, on an `error` event and
+   * when the stream ends without a final event.
+   */
+  streamResponses?(body: AsyncIterable<Uint8Array>, route: Route, options: ResponsesStreamOptions): AsyncIterable<Uint8Array>;
   /** Maps a non-2xx reply to an UpstreamError (status, code, retry decision, retry-after), keeping the cloud's message. */
   readError(status: number, headers: UpstreamHeaders, body: Uint8Array, route: Route): UpstreamError;
 }

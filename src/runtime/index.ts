@@ -11,3 +11,4 @@ export * from './encode-response-stream-event.ts';
 export * from './compaction-content.ts';
 export * from './truncate-context-items.ts';
 export * from './response-chain-cache.ts';
+export * from './convert-responses-to-native-request.ts';

@@ -1,6 +1,7 @@
 // Runs one Responses API turn over the model's routes: the context (earlier turns and the new input) translated to a
 // Chat Completions request, executed with routing, limits and metering like any chat call, and the answer translated
 // back into a Response object, or, streaming, into the Responses API's semantic events.
+import type { TokenUsage } from '../metering/index.ts';
 import { deriveRequestNeeds, type RequestNeeds } from '../policy/index.ts';
 import { createSseSplitter } from '../providers/index.ts';
 import {
@@ -9,11 +10,12 @@ import {
   convertChatCompletionToResponseOutput,
   truncateContextItems,
   convertResponsesToChatRequest,
+  convertResponsesToNativeRequest,
   createItemId,
   createResponseStreamTranslator,
   type ResponseStreamTranslator,
 } from '../runtime/index.ts';
-import { ClientClosedError, toCrosswayError, type ChatCompletionChunk, type ResponseCreateRequest, type ResponseItem, type ResponseObject, type ResponseStreamEvent, type Usage } from '../wire/index.ts';
+import { ClientClosedError, toCrosswayError, type ChatCompletionChunk, type ResponseCreateRequest, type ResponseItem, type ResponseObject, type ResponseOutputItem, type ResponseStreamEvent, type ResponseUsage, type Usage } from '../wire/index.ts';
 import type { Route } from '../catalog/index.ts';
 import type { Exchange, GatewayContext } from './gateway-types.ts';
 import type { ResponseTurn, TurnResult } from './response-turn.ts';
@@ -22,6 +24,7 @@ export type { ResponseTurn, TurnResult } from './response-turn.ts';
 import { estimateTokenUsage, readCompletionUsage, readTokenUsage } from './read-token-usage.ts';
 import { routeRequest } from './route-request.ts';
 import { StreamedOutputTally } from './streamed-output-tally.ts';
+import { createNativeStreamRelay } from './native-stream-relay.ts';
 
 /** The Response object of a turn that has not produced anything yet (queued, or in progress). */
 export function pendingResponse(turn: ResponseTurn, status: 'queued' | 'in_progress'): ResponseObject {
@@ -59,20 +62,44 @@ export function sizeContext(gateway: GatewayContext, turn: ResponseTurn): Respon
   return items;
 }
 
+/**
+ * What routing needs of a turn, and the bodies per route: the context is sized once for planning (the smallest
+ * window under `auto`, so that the planner keeps every route), and again per attempt to the route's own window, so
+ * that a larger route gets more of the context. Routes that serve the Responses API natively get the native body.
+ */
 function routingFor(gateway: GatewayContext, turn: ResponseTurn) {
-  const chat = convertResponsesToChatRequest(turn.request, sizeContext(gateway, turn));
-  const needs = deriveRequestNeeds(chat);
-  return { chat, needs, routing: { kind: 'chat' as const, endpoint: 'responses', model: turn.request.model, fallbackModels: turn.request.models, preferences: turn.request.crossway, needs } };
+  const planned = sizeContext(gateway, turn);
+  const needs = deriveRequestNeeds(convertResponsesToChatRequest(turn.request, planned));
+  const all = [...turn.contextItems, ...turn.inputItems];
+  const itemsFor = (route: Route): ResponseItem[] => {
+    if (turn.request.truncation !== 'auto' || route.limits.context === undefined) return all;
+    const budget = { instructions: turn.request.instructions, items: all, reservedOutputTokens: turn.request.max_output_tokens ?? 0 };
+    return truncateContextItems({ ...budget, contextWindow: route.limits.context, keepFrom: turn.contextItems.length }).items;
+  };
+  const bodies = (route: Route) => {
+    const items = itemsFor(route);
+    return { native: convertResponsesToNativeRequest(turn.request, items), chat: convertResponsesToChatRequest(turn.request, items) };
+  };
+  return { bodies, needs, routing: { kind: 'chat' as const, endpoint: 'responses', model: turn.request.model, fallbackModels: turn.request.models, preferences: turn.request.crossway, needs } };
 }
 
 /** Runs a turn without streaming; the usage event is committed before this resolves. */
 export async function runResponseTurn(gateway: GatewayContext, exchange: Exchange, turn: ResponseTurn): Promise<TurnResult> {
-  const { chat, needs, routing } = routingFor(gateway, turn);
+  const { bodies, needs, routing } = routingFor(gateway, turn);
   exchange.log = { endpoint: 'responses', model: turn.request.model, stream: false };
-  const executed = await routeRequest(gateway, exchange, routing, (routes, onAttempt) => gateway.executor.chat({ ...chat, stream: false }, routes, { signal: exchange.signal, onAttempt }));
-  const completion = executed.value.completion;
-  const translated = convertChatCompletionToResponseOutput(completion);
-  const metered = readCompletionUsage(completion, needs);
+  const executed = await routeRequest(gateway, exchange, routing, (routes, onAttempt) =>
+    gateway.executor.responses(bodies, routes, { signal: exchange.signal, onAttempt, model: turn.request.model }),
+  );
+  const answer = executed.value;
+  let translated: { output: ResponseOutputItem[]; usage: ResponseUsage | null; status: ResponseObject['status']; incomplete_details: ResponseObject['incomplete_details'] };
+  let metered: { usage: TokenUsage; estimated: boolean };
+  if (answer.kind === 'chat') {
+    translated = convertChatCompletionToResponseOutput(answer.completion);
+    metered = readCompletionUsage(answer.completion, needs);
+  } else {
+    translated = readNativeResponse(answer.response);
+    metered = answer.usage === null ? { usage: estimateTokenUsage(needs, 0), estimated: true } : { usage: readTokenUsage(answer.usage), estimated: false };
+  }
   const usageEventId = (await exchange.meter?.complete({ route: executed.route, ...metered, status: 200 })) ?? null;
   if (exchange.log !== null) {
     exchange.log.route = executed.route.id;
@@ -96,6 +123,17 @@ export async function runResponseTurn(gateway: GatewayContext, exchange: Exchang
   return { response, output: translated.output, route: executed.route, usageEventId };
 }
 
+/** The parts of a cloud's own Response object that Crossway's Response carries over: output, usage, status. */
+function readNativeResponse(upstream: Record<string, unknown>) {
+  const status = upstream.status === 'incomplete' ? 'incomplete' : 'completed';
+  return {
+    output: (Array.isArray(upstream.output) ? upstream.output : []) as ResponseOutputItem[],
+    usage: (upstream.usage ?? null) as ResponseUsage | null,
+    status: status as ResponseObject['status'],
+    incomplete_details: (upstream.incomplete_details ?? null) as ResponseObject['incomplete_details'],
+  };
+}
+
 /** Where a streamed turn's events go; awaited, so that a slow client slows the turn down (backpressure). */
 export type EmitResponseEvent = (event: ResponseStreamEvent) => Promise<void>;
 
@@ -113,16 +151,17 @@ export async function streamResponseTurn(
   emit: EmitResponseEvent,
   beforeFinal: (result: TurnResult) => Promise<void>,
 ): Promise<TurnResult> {
-  const { chat, needs, routing } = routingFor(gateway, turn);
+  const { bodies, needs, routing } = routingFor(gateway, turn);
   exchange.log = { endpoint: 'responses', model: turn.request.model, stream: true };
   const executed = await routeRequest(gateway, exchange, routing, (routes, onAttempt) =>
-    gateway.executor.chatStream({ ...chat, stream: true, stream_options: { include_usage: true } }, routes, { signal: exchange.signal, onAttempt, includeUsage: true }),
+    gateway.executor.responsesStream(bodies, routes, { signal: exchange.signal, onAttempt, model: turn.request.model }),
   );
   if (exchange.log !== null) {
     exchange.log.route = executed.route.id;
     exchange.log.attempts = executed.attempts.length;
   }
-  const translator: ResponseStreamTranslator = createResponseStreamTranslator({ response: pendingResponse(turn, 'in_progress'), createItemId });
+  const translator: ResponseStreamTranslator =
+    executed.value.kind === 'native' ? createNativeStreamRelay(turn) : createResponseStreamTranslator({ response: pendingResponse(turn, 'in_progress'), createItemId });
   const tally = new StreamedOutputTally();
   const splitter = createSseSplitter();
   const emitAll = async (events: ResponseStreamEvent[]): Promise<void> => {
@@ -137,7 +176,7 @@ export async function streamResponseTurn(
       for (const event of splitter.push(bytes)) {
         const data = event.data;
         if (data === null || data.trim() === '[DONE]') continue;
-        await emitAll(translator.push(JSON.parse(data) as ChatCompletionChunk));
+        await emitAll(translator.push(JSON.parse(data) as ChatCompletionChunk & Record<string, unknown>));
       }
     }
     final = translator.finish(executed.value.usage() ?? undefined);

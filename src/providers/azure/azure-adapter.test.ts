@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { UpstreamError, type Usage } from '../../wire/index.ts';
 import { runProviderAdapterCases } from '../provider-adapter.case.test.ts';
+import { runResponsesAdapterCases } from '../responses-adapter.case.test.ts';
 import { collectBytes, readFixture, readSseFixture, readSseFixtureLines, replay, splitAt } from '../replay-fixture.ts';
 import { makeTestRoute } from '../test-route.ts';
 import { azureAdapter } from './azure-adapter.ts';
@@ -36,6 +37,35 @@ for (const api of ['v1', 'deployments']) {
     },
   });
 }
+
+runResponsesAdapterCases({
+  adapter: azureAdapter,
+  label: 'api v1',
+  route: { ...route, api: 'v1' },
+  url: 'https://myres.openai.azure.com/openai/v1/responses',
+  model: 'gpt-4o-prod',
+});
+
+runResponsesAdapterCases({
+  adapter: azureAdapter,
+  label: 'api v1 with api-version preview, endpoint given with /openai/v1',
+  route: { ...route, api: 'v1', api_version: 'preview', endpoint: 'https://myres.openai.azure.com/openai/v1/' },
+  url: 'https://myres.openai.azure.com/openai/v1/responses?api-version=preview',
+  model: 'gpt-4o-prod',
+});
+
+describe('azureAdapter native Responses on the deployments form', () => {
+  const deployments = { ...route, api: 'deployments', api_version: '2024-10-21' };
+  test('is not offered, and a call anyway is a route configuration error, not a request error', () => {
+    assert.equal(azureAdapter.supportsResponses?.(deployments), false);
+    assert.throws(() => azureAdapter.prepareResponses?.({ model: 'x', input: 'Hi' }, deployments), (error: unknown) => {
+      assert.ok(error instanceof UpstreamError);
+      assert.equal(error.code, 'route_misconfigured');
+      assert.equal(error.retryable, true);
+      return true;
+    });
+  });
+});
 
 describe('azureAdapter replies', () => {
   test('chat reply: bytes passed through with prompt_filter_results and content_filter_results', () => {

@@ -3,7 +3,11 @@
 // (https://learn.microsoft.com/azure/ai-foundry/openai/api-version-lifecycle): `POST {endpoint}/openai/v1/chat/completions`
 // with the deployment name as `model`, no api-version needed; Azure OpenAI REST reference (data plane inference,
 // api-version 2024-10-21): `POST {endpoint}/openai/deployments/{deployment-id}/chat/completions?api-version=...` and
-// `.../embeddings?api-version=...`, where the URL names the deployment.
+// `.../embeddings?api-version=...`, where the URL names the deployment. Microsoft Learn "Azure OpenAI Responses API"
+// (learn.microsoft.com/azure/ai-foundry/openai/how-to/responses): `POST {endpoint}/openai/v1/responses` with the
+// deployment as `model`; the Responses API is not a deployments-form operation (its pre-v1 form was
+// `/openai/responses?api-version=<preview version>`, outside any deployment path, and needs a preview api-version
+// that the route's chat api-version is not), so deployments-form routes stay on chat completions.
 import type { Route } from '../../catalog/index.ts';
 import { buildEndpointUrl, encodePathSegment, endpointPath } from '../build-endpoint-url.ts';
 import { resolveUpstreamModel, type OpenAIOperation } from '../openai/index.ts';
@@ -39,6 +43,9 @@ export function buildAzureUrl(route: Route, operation: OpenAIOperation): string 
   if (resolveAzureApi(route) === 'v1') {
     return buildEndpointUrl(resource, `/openai/v1/${operation}`, { 'api-version': route.api_version });
   }
+  if (operation === 'responses') {
+    throw routeConfigurationError(route, "Azure's Responses API is served on the v1 form only (route api 'deployments')");
+  }
   const deployment = encodePathSegment(resolveUpstreamModel(route));
   if (deployment === null) {
     throw routeConfigurationError(route, `Azure deployment name '${resolveUpstreamModel(route)}' cannot be used in a URL`);
@@ -46,6 +53,11 @@ export function buildAzureUrl(route: Route, operation: OpenAIOperation): string 
   return buildEndpointUrl(resource, `/openai/deployments/${deployment}/${operation}`, {
     'api-version': route.api_version ?? AZURE_DEFAULT_API_VERSION,
   });
+}
+
+/** Whether the route takes native Responses calls: the `v1` form does, the `deployments` form does not. */
+export function supportsAzureResponses(route: Route): boolean {
+  return resolveAzureApi(route) === 'v1';
 }
 
 /** The body's `model`: the deployment name for `v1`; none for `deployments`, whose URL names the deployment. */

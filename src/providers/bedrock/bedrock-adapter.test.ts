@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { request as undiciRequest } from 'undici';
 import { InvalidRequestError, UpstreamConnectionError, UpstreamError, type ChatCompletionRequest, type Usage } from '../../wire/index.ts';
 import { collectBytes, readFixture, readSseFixture, replay, serveChunks, splitAt } from '../replay-fixture.ts';
+import { runResponsesAdapterCases } from '../responses-adapter.case.test.ts';
 import { makeTestRoute } from '../test-route.ts';
 import { bedrockAdapter, createBedrockAdapter } from './bedrock-adapter.ts';
 import { encodeBedrockEventStream, encodeBedrockFrame, readBedrockFrames } from './encode-bedrock-event-stream.ts';
@@ -234,5 +235,32 @@ describe('bedrockAdapter embeddings', () => {
       () => bedrockAdapter.prepareEmbeddings({ model: 'm', input: 'x' }, { ...routes.converse, api: 'invoke' }),
       (error: unknown) => error instanceof UpstreamError && error.code === 'route_misconfigured',
     );
+  });
+});
+
+runResponsesAdapterCases({
+  adapter: bedrockAdapter,
+  label: 'api mantle',
+  route: routes.mantle,
+  url: 'https://bedrock-mantle.us-east-2.api.aws/v1/responses',
+  model: 'openai.gpt-oss-120b',
+});
+
+runResponsesAdapterCases({
+  adapter: bedrockAdapter,
+  label: 'api openai (bedrock-runtime)',
+  route: routes.openai,
+  url: 'https://bedrock-runtime.us-west-2.amazonaws.com/openai/v1/responses',
+  model: 'openai.gpt-oss-120b-1:0',
+});
+
+describe('bedrockAdapter native Responses on Converse', () => {
+  test('is not offered, and a call anyway is a route configuration error', () => {
+    assert.equal(bedrockAdapter.supportsResponses?.(routes.converse), false);
+    assert.throws(() => bedrockAdapter.prepareResponses?.({ model: 'x', input: 'Hi' }, routes.converse), (error: unknown) => {
+      assert.ok(error instanceof UpstreamError);
+      assert.equal(error.code, 'route_misconfigured');
+      return true;
+    });
   });
 });

@@ -1,10 +1,13 @@
 // The AWS Bedrock adapter: Converse / ConverseStream translation, or the OpenAI wire for Bedrock's OpenAI-compatible
-// endpoints (bedrock-runtime `/openai/v1`, bedrock-mantle `/v1`), chosen per call from `route.api`.
+// endpoints (bedrock-runtime `/openai/v1`, bedrock-mantle `/v1`), chosen per call from `route.api`. Both
+// OpenAI-compatible endpoints also serve the native Responses API (AWS "Responses API",
+// docs.aws.amazon.com/bedrock/latest/userguide/inference-responses-api.html); Converse routes do not.
 import { randomUUID } from 'node:crypto';
 import type { Route } from '../../catalog/index.ts';
 import { InvalidRequestError } from '../../wire/index.ts';
 import { createOpenAIWireAdapter, mapOpenAIStreamError, resolveUpstreamModel } from '../openai/index.ts';
 import type { ProviderAdapter } from '../provider-adapter.ts';
+import { routeConfigurationError } from '../route-configuration-error.ts';
 import { buildBedrockOpenAIUrl, resolveBedrockApi } from './build-bedrock-url.ts';
 import { convertBedrockConverseResponse, type CompletionStamp } from './convert-bedrock-converse-response.ts';
 import { convertBedrockConverseStream } from './convert-bedrock-converse-stream.ts';
@@ -23,13 +26,14 @@ export interface BedrockAdapterOptions {
 const bedrockOpenAIWireAdapter: ProviderAdapter = createOpenAIWireAdapter({
   name: 'bedrock',
   buildUrl: (route, operation) => {
-    // Only chat completions are documented on these endpoints; embeddings are refused before a URL is built.
-    if (operation !== 'chat/completions') throw embeddingsUnsupported(route);
-    return buildBedrockOpenAIUrl(route);
+    // Chat completions and responses are documented on these endpoints; embeddings are refused before a URL is built.
+    if (operation === 'embeddings') throw embeddingsUnsupported(route);
+    return buildBedrockOpenAIUrl(route, operation);
   },
   resolveBodyModel: resolveUpstreamModel,
   mapError: mapBedrockError,
   mapStreamError: mapOpenAIStreamError,
+  supportsResponses: (route) => resolveBedrockApi(route) !== 'converse',
 });
 
 /**
@@ -72,11 +76,25 @@ export function createBedrockAdapter(options: BedrockAdapterOptions = {}): Provi
       throw embeddingsUnsupported(route);
     },
     readError: mapBedrockError,
+    // Converse routes say no here, so the executor never calls the native methods for them.
+    supportsResponses: (route) => resolveBedrockApi(route) !== 'converse',
+    prepareResponses: (body, route) => nativeResponses(route).prepareResponses(body, route),
+    readResponses: (body, route) => nativeResponses(route).readResponses(body, route),
+    streamResponses: (body, route, streamOptions) => nativeResponses(route).streamResponses(body, route, streamOptions),
   };
 }
 
 /** The Bedrock adapter with the real clock and random ids. */
 export const bedrockAdapter: ProviderAdapter = createBedrockAdapter();
+
+/** The OpenAI-wire adapter's native Responses methods; a Converse route is a configuration error here. */
+function nativeResponses(route: Route): Required<Pick<ProviderAdapter, 'prepareResponses' | 'readResponses' | 'streamResponses'>> {
+  const { prepareResponses, readResponses, streamResponses } = bedrockOpenAIWireAdapter;
+  if (resolveBedrockApi(route) === 'converse' || prepareResponses === undefined || readResponses === undefined || streamResponses === undefined) {
+    throw routeConfigurationError(route, "Bedrock's Responses API is served on the OpenAI-compatible endpoints only (route api 'openai' or 'mantle')");
+  }
+  return { prepareResponses, readResponses, streamResponses };
+}
 
 function embeddingsUnsupported(route: Route): InvalidRequestError {
   return new InvalidRequestError(

@@ -5,10 +5,12 @@
 // `openai.gpt-oss-120b-1%3A0`); AWS "Invoke a model with the OpenAI Chat Completions API"
 // (docs.aws.amazon.com/bedrock/latest/userguide/inference-chat-completions.html: base URL
 // `https://bedrock-runtime.{region}.amazonaws.com/openai/v1`); AWS "Generate responses using OpenAI APIs"
-// (docs.aws.amazon.com/bedrock/latest/userguide/bedrock-mantle.html: base URL `https://bedrock-mantle.{region}.api.aws/v1`).
+// (docs.aws.amazon.com/bedrock/latest/userguide/bedrock-mantle.html: base URL `https://bedrock-mantle.{region}.api.aws/v1`);
+// AWS "Responses API" (docs.aws.amazon.com/bedrock/latest/userguide/inference-responses-api.html): the Responses API
+// is served on both OpenAI-compatible bases, `{base}/responses`.
 import type { Route } from '../../catalog/index.ts';
 import { buildEndpointUrl, encodePathSegment, endpointPath } from '../build-endpoint-url.ts';
-import { resolveUpstreamModel } from '../openai/index.ts';
+import { resolveUpstreamModel, type OpenAIOperation } from '../openai/index.ts';
 import { routeConfigurationError } from '../route-configuration-error.ts';
 
 /** Bedrock's API variants: `converse` (the default), `openai` (bedrock-runtime's `/openai/v1`), `mantle` (`/v1`). */
@@ -48,12 +50,13 @@ export function buildBedrockConverseUrl(route: Route, stream: boolean): string {
 }
 
 /**
- * The chat completions URL of the OpenAI-compatible variants: `{endpoint}/openai/v1/chat/completions` (bedrock-runtime)
- * or `{endpoint}/v1/chat/completions` (bedrock-mantle). An endpoint already ending in that base path is accepted too.
+ * The URL of an operation (chat completions by default) on the OpenAI-compatible variants:
+ * `{endpoint}/openai/v1/<operation>` (bedrock-runtime) or `{endpoint}/v1/<operation>` (bedrock-mantle). An endpoint
+ * already ending in that base path is accepted too.
  */
-export function buildBedrockOpenAIUrl(route: Route): string {
+export function buildBedrockOpenAIUrl(route: Route, operation: OpenAIOperation = 'chat/completions'): string {
   const base = resolveBedrockApi(route) === 'mantle' ? '/v1' : '/openai/v1';
   const path = endpointPath(route.endpoint);
   const prefix = path.toLowerCase().endsWith(base) ? '' : base;
-  return buildEndpointUrl(route.endpoint, `${prefix}/chat/completions`);
+  return buildEndpointUrl(route.endpoint, `${prefix}/${operation}`);
 }

@@ -1,7 +1,7 @@
 // Builds OpenAI-wire upstream calls: the client's parsed body with only `model` replaced (and usage reporting forced
 // on streams), sent to a URL made from the route alone.
-// Sources: OpenAI API reference "Create chat completion" (POST /v1/chat/completions; `stream_options.include_usage`)
-// and "Create embeddings" (POST /v1/embeddings), https://platform.openai.com/docs/api-reference; the same paths are
+// Sources: OpenAI API reference "Create chat completion" (POST /v1/chat/completions; `stream_options.include_usage`),
+// "Create embeddings" (POST /v1/embeddings) and "Create a model response" (POST /v1/responses), https://platform.openai.com/docs/api-reference; the same paths are
 // served by vLLM, Ollama (/v1) and llama.cpp's server.
 import type { Route } from '../../catalog/index.ts';
 import type { ChatCompletionRequest, EmbeddingRequest } from '../../wire/index.ts';
@@ -9,9 +9,9 @@ import { buildEndpointUrl } from '../build-endpoint-url.ts';
 import type { UpstreamRequest } from '../provider-adapter.ts';
 
 /** The OpenAI-wire operations Crossway calls, as paths relative to the API base. */
-export type OpenAIOperation = 'chat/completions' | 'embeddings';
+export type OpenAIOperation = 'chat/completions' | 'embeddings' | 'responses';
 
-/** `<endpoint>/chat/completions` or `<endpoint>/embeddings`; the endpoint is the API base including `/v1`. */
+/** `<endpoint>/<operation>` (e.g. `.../v1/chat/completions`); the endpoint is the API base including `/v1`. */
 export function buildOpenAIUrl(route: Route, operation: OpenAIOperation): string {
   return buildEndpointUrl(route.endpoint, `/${operation}`);
 }

@@ -5,3 +5,6 @@ export * from './openai-stream-decoder.ts';
 export * from './convert-to-openai-request.ts';
 export * from './convert-openai-response.ts';
 export * from './map-openai-error.ts';
+export * from './convert-to-openai-responses-request.ts';
+export * from './convert-openai-responses-response.ts';
+export * from './openai-responses-stream-decoder.ts';

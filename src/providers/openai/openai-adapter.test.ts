@@ -1,6 +1,7 @@
-// Runs the shared adapter contract against the OpenAI adapter with its recorded replies.
+// Runs the shared adapter contracts (chat, native Responses) against the OpenAI adapter with its recorded replies.
 import { readFixture, readSseFixture } from '../replay-fixture.ts';
 import { runProviderAdapterCases } from '../provider-adapter.case.test.ts';
+import { runResponsesAdapterCases } from '../responses-adapter.case.test.ts';
 import { makeTestRoute } from '../test-route.ts';
 import { openaiAdapter } from './openai-adapter.ts';
 
@@ -40,4 +41,19 @@ runProviderAdapterCases({
     body: readFixture(fixture('openai-error-429-rate-limit.json')),
     message: 'Rate limit reached for gpt-4o-mini',
   },
+});
+
+runResponsesAdapterCases({
+  adapter: openaiAdapter,
+  route: makeTestRoute({ id: 'openai-global-gpt-4o', deployment: 'gpt-4o-mini', capabilities: ['responses'] }),
+  url: 'https://api.openai.com/v1/responses',
+  model: 'gpt-4o-mini',
+});
+
+runResponsesAdapterCases({
+  adapter: openaiAdapter,
+  label: 'OpenAI-compatible server without a deployment',
+  route: makeTestRoute({ id: 'vllm-local', endpoint: 'http://127.0.0.1:8000/v1/', capabilities: ['responses'] }),
+  url: 'http://127.0.0.1:8000/v1/responses',
+  model: 'crossway-model',
 });

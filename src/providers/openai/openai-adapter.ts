@@ -5,6 +5,8 @@ import type { Route } from '../../catalog/index.ts';
 import type { UpstreamError } from '../../wire/index.ts';
 import type { ProviderAdapter, UpstreamHeaders } from '../provider-adapter.ts';
 import { convertOpenAIChatResponse, convertOpenAIEmbeddingResponse } from './convert-openai-response.ts';
+import { convertOpenAIResponsesResponse } from './convert-openai-responses-response.ts';
+import { buildOpenAIResponsesBody } from './convert-to-openai-responses-request.ts';
 import {
   buildJsonPost,
   buildOpenAIChatBody,
@@ -15,6 +17,7 @@ import {
   type OpenAIOperation,
 } from './convert-to-openai-request.ts';
 import { mapOpenAIError, mapOpenAIStreamError } from './map-openai-error.ts';
+import { decodeOpenAIResponsesStream } from './openai-responses-stream-decoder.ts';
 import { decodeOpenAIStream, type StreamErrorMapper } from './openai-stream-decoder.ts';
 
 /** What differs between clouds that speak the OpenAI wire. */
@@ -26,11 +29,16 @@ export interface OpenAIWireOptions {
   resolveBodyModel(route: Route): string | undefined;
   mapError(status: number, headers: UpstreamHeaders, body: Uint8Array, route: Route): UpstreamError;
   mapStreamError: StreamErrorMapper;
+  /**
+   * Whether a route of this cloud serves the native Responses API (`<base>/responses`); when left out, the adapter
+   * has no native Responses methods and every Responses request goes through chat completions.
+   */
+  supportsResponses?(route: Route): boolean;
 }
 
 /** Builds a ProviderAdapter for an OpenAI-wire cloud from its URL, model and error rules. */
 export function createOpenAIWireAdapter(options: OpenAIWireOptions): ProviderAdapter {
-  return {
+  const chatAdapter: ProviderAdapter = {
     name: options.name,
     prepareChat(request, route) {
       const body = buildOpenAIChatBody(request, options.resolveBodyModel(route));
@@ -47,13 +55,35 @@ export function createOpenAIWireAdapter(options: OpenAIWireOptions): ProviderAda
     readEmbeddings: convertOpenAIEmbeddingResponse,
     readError: options.mapError,
   };
+  const supportsResponses = options.supportsResponses;
+  if (supportsResponses === undefined) return chatAdapter;
+  return {
+    ...chatAdapter,
+    supportsResponses,
+    prepareResponses(body, route) {
+      const stream = body.stream === true;
+      const upstream = buildOpenAIResponsesBody(body, options.resolveBodyModel(route), stream);
+      return buildJsonPost(options.buildUrl(route, 'responses'), buildOpenAIHeaders(route, stream), upstream);
+    },
+    readResponses(body, route) {
+      return convertOpenAIResponsesResponse(body, route, options.mapStreamError);
+    },
+    streamResponses(body, route, streamOptions) {
+      return decodeOpenAIResponsesStream(body, route, streamOptions, options.mapStreamError);
+    },
+  };
 }
 
-/** api.openai.com and OpenAI-compatible servers (vLLM, Ollama, llama.cpp): `route.endpoint` is the base incl. `/v1`. */
+/**
+ * api.openai.com and OpenAI-compatible servers (vLLM, Ollama, llama.cpp): `route.endpoint` is the base incl. `/v1`.
+ * Every route may take native Responses calls; the catalog's `responses` capability decides whether it gets them
+ * (declare it only for servers that implement `/v1/responses`).
+ */
 export const openaiAdapter: ProviderAdapter = createOpenAIWireAdapter({
   name: 'openai',
   buildUrl: buildOpenAIUrl,
   resolveBodyModel: resolveUpstreamModel,
   mapError: mapOpenAIError,
   mapStreamError: mapOpenAIStreamError,
+  supportsResponses: () => true,
 });

@@ -60,3 +60,31 @@ export const openaiTopLevelErrorSchema = openaiErrorObjectSchema.extend({
   statusCode: z.number().int().optional(),
   detail: z.unknown().optional(),
 });
+
+/**
+ * `usage` of a Responses API answer (ResponseUsage). Details are optional because OpenAI-compatible servers (Bedrock's
+ * endpoints, vLLM) may leave them out; `total_tokens` is filled in by the reader when missing.
+ */
+export const openaiResponseUsageSchema = z.looseObject({
+  input_tokens: tokenCount,
+  output_tokens: tokenCount.default(0),
+  total_tokens: tokenCount.optional(),
+  input_tokens_details: z.looseObject({ cached_tokens: tokenCount.optional(), cache_write_tokens: tokenCount.optional() }).nullish(),
+  output_tokens_details: z.looseObject({ reasoning_tokens: tokenCount.optional() }).nullish(),
+});
+
+/** A Response object (`object: "response"`), for the fields Crossway reads. */
+export const openaiResponseSchema = z.looseObject({
+  id: z.string(),
+  object: z.literal('response'),
+  status: z.string().nullish(),
+  output: z.array(z.unknown()),
+  usage: openaiResponseUsageSchema.nullish(),
+  error: z.looseObject({ code: z.string().nullish(), message: z.string().nullish() }).nullish(),
+});
+
+/** A Responses stream event: every event has a `type`; lifecycle events carry the `response`. */
+export const openaiResponseStreamEventSchema = z.looseObject({
+  type: z.string(),
+  response: z.unknown().optional(),
+});

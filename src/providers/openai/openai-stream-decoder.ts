@@ -81,7 +81,7 @@ export async function* decodeOpenAIStream(
 }
 
 /** One chunk for several event byte ranges: a view when they are adjacent in one buffer, else a copy. */
-function joinAdjacent(parts: Uint8Array[]): Uint8Array {
+export function joinAdjacent(parts: Uint8Array[]): Uint8Array {
   const first = parts[0]!;
   if (parts.length === 1) return first;
   let end = first.byteOffset + first.length;

@@ -96,3 +96,12 @@ describe('vertexAdapter replies', () => {
     assert.equal(error.retryAfterMs, 1000);
   });
 });
+
+describe('vertexAdapter and the Responses API', () => {
+  test('has no native Responses methods: Vertex serves chat completions only', () => {
+    assert.equal(vertexAdapter.supportsResponses, undefined);
+    assert.equal(vertexAdapter.prepareResponses, undefined);
+    assert.equal(vertexAdapter.readResponses, undefined);
+    assert.equal(vertexAdapter.streamResponses, undefined);
+  });
+});
