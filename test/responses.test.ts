@@ -42,6 +42,21 @@ describe('POST /v1/responses and stored responses', () => {
     assert.match(third.output_text, /to 6 messages/);
   });
 
+  it('branches: two turns continuing the same response at once both succeed, each with its own chain', async () => {
+    const root = await stack.client.responses.create({ model: MODEL, input: 'The root of the tree.' });
+    const [left, right] = await Promise.all([
+      stack.client.responses.create({ model: MODEL, previous_response_id: root.id, input: 'Left branch.' }),
+      stack.client.responses.create({ model: MODEL, previous_response_id: root.id, input: 'Right branch.' }),
+    ]);
+    assert.equal(left.status, 'completed');
+    assert.equal(right.status, 'completed');
+    const next = await stack.client.responses.create({ model: MODEL, previous_response_id: left.id, input: 'Continue left.' });
+    assert.match(next.output_text, /to 5 messages/);
+    const messages = JSON.stringify(await lastUpstreamMessages());
+    assert.match(messages, /Left branch/);
+    assert.doesNotMatch(messages, /Right branch/);
+  });
+
   it('retrieves, lists the input items of, and deletes a stored response', async () => {
     const created = await stack.client.responses.create({
       model: MODEL,
