@@ -24,7 +24,7 @@ import { buildOpenAIChatCompletion, buildOpenAIChatCompletionChunks } from './bu
 import { buildOpenAIEmbeddingResponse } from './build-openai-embedding-response.ts';
 import { convertOpenAIChatRequest } from './convert-openai-chat-request.ts';
 import { convertOpenAIResponsesRequest } from './convert-openai-responses-request.ts';
-import { buildOpenAIResponse, buildOpenAIResponseEvents, formatResponseSseEvent, type OpenAIResponseMeta } from './build-openai-response.ts';
+import { buildOpenAIResponse, buildOpenAIResponseEvents, createOpenAIResponseMeta, formatResponseSseEvent } from './build-openai-response.ts';
 import { EmulatorServer } from './emulator-server.ts';
 import type { EmulatorExchange, EmulatorReply } from './emulator-server.ts';
 import { formatSseEvent, SSE_DONE, SSE_HEADERS } from './format-sse-event.ts';
@@ -198,13 +198,7 @@ export class AzureOpenAIEmulator extends EmulatorServer {
     if (converted.request.messages.some((message) => message.role === 'user' && message.text.includes(AZURE_CONTENT_FILTER_MARKER))) {
       return this.sendReply(exchange, { status: 400, body: azureContentFilterError() });
     }
-    const meta: OpenAIResponseMeta = {
-      id: `resp_${randomBytes(24).toString('hex')}`,
-      createdAt: Math.floor(Date.now() / 1000),
-      model: this.#versionedModel(model),
-      request: body,
-      createItemId: (prefix) => `${prefix}_${randomBytes(24).toString('hex')}`,
-    };
+    const meta = createOpenAIResponseMeta(this.#versionedModel(model), body);
     const response = buildOpenAIResponse(generateChatReply(converted.request), meta);
     if (body.stream !== true) return this.sendReply(exchange, { status: 200, body: response });
     const events = buildOpenAIResponseEvents(response, meta).map(formatResponseSseEvent);

@@ -16,6 +16,7 @@ import type {
   ResponseToolChoiceObject,
   ResponseUsage,
 } from '../wire/index.ts';
+import { randomBytes } from 'node:crypto';
 import { splitForStreaming } from './build-openai-chat-completion.ts';
 import type { ChatReply } from './generate-chat-reply.ts';
 import type { OpenAIResponsesRequest } from './openai-responses-request-schema.ts';
@@ -30,6 +31,17 @@ export interface OpenAIResponseMeta {
   request: OpenAIResponsesRequest;
   /** A fresh id for an output item: `msg_...` for messages, `fc_...` for function calls. */
   createItemId(prefix: 'msg' | 'fc'): string;
+}
+
+/** The meta of a fresh response: `resp_` and item ids of 192 random bits, as long as OpenAI's, created now. */
+export function createOpenAIResponseMeta(model: string, request: OpenAIResponsesRequest): OpenAIResponseMeta {
+  return {
+    id: `resp_${randomBytes(24).toString('hex')}`,
+    createdAt: Math.floor(Date.now() / 1000),
+    model,
+    request,
+    createItemId: (prefix) => `${prefix}_${randomBytes(24).toString('hex')}`,
+  };
 }
 
 const ARGUMENT_PIECES = 3;
