@@ -1,11 +1,14 @@
 // Local stand-in for Amazon Bedrock's inference endpoints: bedrock-runtime's Converse and ConverseStream
 // (`/model/{modelId}/converse[-stream]`, binary event stream) and OpenAI-compatible chat completions
-// (`/openai/v1/chat/completions`), plus bedrock-mantle's `/v1/chat/completions`, behind Bedrock API keys or SigV4.
+// (`/openai/v1/chat/completions`) and Responses (`/openai/v1/responses`, JSON and semantic SSE events, stateless),
+// plus bedrock-mantle's `/v1/chat/completions` and `/v1/responses`, behind Bedrock API keys or SigV4.
 // Sources: Converse API reference (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html),
 // botocore bedrock-runtime 2023-09-30 service-2.json, "Generate responses using OpenAI APIs"
 // (https://docs.aws.amazon.com/bedrock/latest/userguide/bedrock-mantle.html) and the model ids of "OpenAI models"
 // (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-openai.html; `openai.gpt-5.5` on Mantle per
-// OpenAI's "OpenAI models in Amazon Bedrock" guide). Error bodies: bedrock-error-body.ts; auth: bedrock-authenticate-request.ts.
+// OpenAI's "OpenAI models in Amazon Bedrock" guide), "Responses API"
+// (https://docs.aws.amazon.com/bedrock/latest/userguide/inference-responses-api.html).
+// Error bodies: bedrock-error-body.ts; auth: bedrock-authenticate-request.ts.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { authenticateBedrockRequest } from './bedrock-authenticate-request.ts';
 import { checkBedrockConverseRequest } from './bedrock-converse-request.ts';
@@ -28,7 +31,9 @@ import {
 import { BEDROCK_EVENT_STREAM_CONTENT_TYPE, encodeBedrockEvent, encodeBedrockException } from './bedrock-event-stream-encoder.ts';
 import type { AwsCredential } from './bedrock-sigv4-verifier.ts';
 import { buildOpenAIChatCompletion, buildOpenAIChatCompletionChunks } from './build-openai-chat-completion.ts';
+import { buildOpenAIResponse, buildOpenAIResponseEvents, createOpenAIResponseMeta, formatResponseSseEvent } from './build-openai-response.ts';
 import { convertOpenAIChatRequest } from './convert-openai-chat-request.ts';
+import { convertOpenAIResponsesRequest } from './convert-openai-responses-request.ts';
 import { countTokens } from './count-tokens.ts';
 import { EmulatorServer } from './emulator-server.ts';
 import type { EmulatorExchange, EmulatorReply } from './emulator-server.ts';
@@ -37,6 +42,7 @@ import { generateChatReply } from './generate-chat-reply.ts';
 import type { ReplyRequest } from './generate-chat-reply.ts';
 import { openAIError, openAIInvalidJsonError } from './openai-error-body.ts';
 import { checkOpenAIRequest, openAIChatRequestSchema } from './openai-request-schema.ts';
+import { openAIResponsesRequestSchema } from './openai-responses-request-schema.ts';
 import { hashToIndex } from './sha256-hex.ts';
 
 /** The Bedrock API key (`Authorization: Bearer`) the emulator accepts unless told otherwise. */
@@ -78,9 +84,9 @@ export interface BedrockEmulatorOptions {
   now?: () => Date;
 }
 
-type BedrockRoute = { operation: 'converse'; modelId: string | undefined; stream: boolean } | { operation: 'chat' };
+type BedrockRoute = { operation: 'converse'; modelId: string | undefined; stream: boolean } | { operation: 'chat' } | { operation: 'responses' };
 
-/** Emulates Amazon Bedrock's inference endpoints (bedrock-runtime and bedrock-mantle). */
+/** Emulates Amazon Bedrock's inference endpoints (bedrock-runtime and bedrock-mantle): Converse, chat completions, Responses. */
 export class BedrockEmulator extends EmulatorServer {
   readonly #apiKeys: ReadonlySet<string>;
   readonly #credentials: readonly AwsCredential[];
@@ -125,6 +131,7 @@ export class BedrockEmulator extends EmulatorServer {
       return this.sendReply(exchange, bedrockError(404, 'UnknownOperationException', 'Unknown operation.', { namespace: AWS_AUTH_ERROR_NAMESPACE }));
     }
     if (route.operation === 'chat') return this.#chat(exchange);
+    if (route.operation === 'responses') return this.#responses(exchange);
     return this.#converse(exchange, route.modelId, route.stream);
   }
 
@@ -171,6 +178,29 @@ export class BedrockEmulator extends EmulatorServer {
     const chunks = buildOpenAIChatCompletionChunks(reply, meta, { includeUsage: body.stream_options?.include_usage === true });
     await this.sendStream(exchange, { headers: { ...SSE_HEADERS }, events: chunks.map(formatSseEvent), end: SSE_DONE });
   }
+
+  /**
+   * The Responses API on the OpenAI-compatible paths: body errors in OpenAI's shape and an unknown model in Bedrock's,
+   * as chat completions answers them there. Stateless like the other emulators: `previous_response_id`,
+   * `conversation` and `item_reference` are refused as unknown, whatever `store` says.
+   */
+  async #responses(exchange: EmulatorExchange): Promise<void> {
+    if (exchange.invalidJson) return this.sendReply(exchange, { status: 400, body: openAIInvalidJsonError() });
+    const checked = checkOpenAIRequest(openAIResponsesRequestSchema, exchange.body);
+    if ('problem' in checked) {
+      const { message, param, code } = checked.problem;
+      return this.sendReply(exchange, { status: 400, body: openAIError(message, 'invalid_request_error', param, code) });
+    }
+    const body = checked.data;
+    if (!this.#models.includes(body.model)) return this.sendReply(exchange, bedrockInvalidModelError());
+    const converted = convertOpenAIResponsesRequest(body, this.cloud);
+    if ('refusal' in converted) return this.sendReply(exchange, converted.refusal);
+    const meta = createOpenAIResponseMeta(body.model, body);
+    const response = buildOpenAIResponse(generateChatReply(converted.request), meta);
+    if (body.stream !== true) return this.sendReply(exchange, { status: 200, body: response });
+    const events = buildOpenAIResponseEvents(response, meta).map(formatResponseSseEvent);
+    await this.sendStream(exchange, { headers: { ...SSE_HEADERS }, events });
+  }
 }
 
 /** Generates the Converse answer: a guardrail block, tool calls, or text cut by max tokens or a stop sequence. */
@@ -203,6 +233,7 @@ function matchBedrockRoute(method: string, path: string): BedrockRoute | undefin
   if (method !== 'POST') return undefined;
   const clean = path.replace(/\/+$/, '');
   if (clean === '/openai/v1/chat/completions' || clean === '/v1/chat/completions') return { operation: 'chat' };
+  if (clean === '/openai/v1/responses' || clean === '/v1/responses') return { operation: 'responses' };
   const match = /^\/model\/([^/]+)\/(converse|converse-stream)$/.exec(clean);
   if (match === null) return undefined;
   return { operation: 'converse', modelId: decodeModelId(match[1] ?? ''), stream: match[2] === 'converse-stream' };

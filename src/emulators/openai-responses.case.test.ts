@@ -1,5 +1,5 @@
 // The Responses API as every OpenAI-wire emulator serves it (OpenAI's `/v1/responses`, Azure's
-// `/openai/v1/responses`), as one suite each emulator's test runs: replies, semantic stream events, tools, limits,
+// `/openai/v1/responses`, Bedrock's `/openai/v1/responses` and `/v1/responses`), as one suite each emulator's test runs: replies, semantic stream events, tools, limits,
 // statelessness, fault injection, the journal, and the official openai client.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
@@ -8,6 +8,8 @@ import type { EmulatorServer } from './emulator-server.ts';
 
 export interface ResponsesEmulatorCaseOptions {
   emulator: EmulatorServer;
+  /** Tells apart several runs against one emulator (e.g. Bedrock's two paths). */
+  label?: string;
   /** The API base the Responses path hangs off, e.g. `${url}/v1` or `${url}/openai/v1`. */
   base(): string;
   /** Auth and content-type headers the emulator accepts. */
@@ -47,7 +49,7 @@ export function runResponsesEmulatorCases(options: ResponsesEmulatorCaseOptions)
   };
   const ask = (input: unknown, extra: Record<string, unknown> = {}) => ({ model: options.model, input, store: false, ...extra });
 
-  describe(`${emulator.cloud} emulator, POST /responses`, () => {
+  describe(`${emulator.cloud} emulator, POST /responses${options.label === undefined ? '' : ` (${options.label})`}`, () => {
     afterEach(() => {
       emulator.clearFaults();
       emulator.clearRequests();

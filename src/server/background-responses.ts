@@ -9,7 +9,7 @@ import { NotFoundError, toCrosswayError, type ResponseCreateRequest, type Respon
 import type { Principal } from './authenticate.ts';
 import { createDetachedExchange } from './detached-exchange.ts';
 import type { BackgroundJobs, GatewayContext } from './gateway-types.ts';
-import { appendToConversation, toItemRecords } from './handle-responses.ts';
+import { STORED_KEY_FIELD, appendToConversation, toItemRecords } from './handle-responses.ts';
 import { pendingResponse, streamResponseTurn, type ResponseTurn } from './run-response-turn.ts';
 
 /** How often a running job's new events are written to the store (they are served from memory meanwhile). */
@@ -174,25 +174,26 @@ export class BackgroundResponses implements BackgroundJobs {
    * After a restart: queued jobs run again from their stored request and input; jobs that were in progress are marked
    * failed with a reason (their partial answer is gone with the process, and running them again could bill twice).
    */
-  async resume(principalFor: (tenant: string) => Promise<Principal | null>): Promise<void> {
+  async resume(principalFor: (tenant: string, keyId: string | null) => Promise<Principal | null>): Promise<void> {
     const store = this.#gateway().store;
     for (const record of await store.listResponsesByStatus(['queued', 'in_progress'])) {
       if (record.status === 'in_progress') {
         await this.#fail(record.id, record.tenant, 'interrupted', 'The gateway restarted while this background response was in progress; it was not resumed. Create it again.');
         continue;
       }
-      const principal = await principalFor(record.tenant);
+      const keyId = typeof record.request[STORED_KEY_FIELD] === 'string' ? (record.request[STORED_KEY_FIELD] as string) : null;
+      const principal = await principalFor(record.tenant, keyId);
       const input = await store.listResponseItems(record.tenant, record.id, 'input', { limit: 10_000, order: 'asc' });
       const chain = record.previous_response_id === null ? null : await store.readResponseChain(record.tenant, record.previous_response_id);
       const conversation = record.conversation_id === null ? null : await store.readConversationItems(record.tenant, record.conversation_id);
       if (principal === null || input === null || (record.previous_response_id !== null && chain === null) || (record.conversation_id !== null && conversation === null)) {
-        await this.#fail(record.id, record.tenant, 'interrupted', 'The gateway restarted before this background response ran, and its tenant or context is gone.');
+        await this.#fail(record.id, record.tenant, 'interrupted', 'The gateway restarted before this background response ran, and its tenant, its API key or its context is gone (or the key was revoked).');
         continue;
       }
       const turn: ResponseTurn = {
         id: record.id,
         createdAt: Math.floor(Date.parse(record.created_at) / 1000),
-        request: { ...record.request, input: [] } as unknown as ResponseCreateRequest,
+        request: { ...withoutKey(record.request), input: [] } as unknown as ResponseCreateRequest,
         inputItems: input.map((row) => row.item as unknown as ResponseItem),
         contextItems: (chain?.items ?? conversation ?? []).map((row) => row.item as unknown as ResponseItem),
         previousResponseId: record.previous_response_id,
@@ -215,4 +216,9 @@ export class BackgroundResponses implements BackgroundJobs {
       }
     }
   }
+}
+
+function withoutKey(request: Record<string, unknown>): Record<string, unknown> {
+  const { [STORED_KEY_FIELD]: _key, ...rest } = request;
+  return rest;
 }

@@ -99,9 +99,19 @@ function resolveItemReferences(items: ResponseItem[], context: readonly Response
   return items.map((item) => (item.type === 'item_reference' ? (byId.get(item.id) ?? item) : item));
 }
 
-/** The stored form of a turn: the request without its input (kept as items) and the response object as it stands. */
-export function toStoredResponse(gateway: GatewayContext, tenant: string, turn: ResponseTurn, result: Pick<TurnResult, 'response' | 'route' | 'usageEventId'>): StoredResponseRecord {
-  const { input: _input, ...request } = turn.request;
+/**
+ * The field of a stored background request naming the virtual key that created it, so that a job resumed after a
+ * restart runs (and is limited and metered) as that key, and not at all once the key is revoked. Never sent anywhere.
+ */
+export const STORED_KEY_FIELD = 'crossway_key_id';
+
+/**
+ * The stored form of a turn: the request without its input (kept as items) and the response object as it stands;
+ * `keyId` (background turns) is kept beside the request for resumption.
+ */
+export function toStoredResponse(gateway: GatewayContext, tenant: string, turn: ResponseTurn, result: Pick<TurnResult, 'response' | 'route' | 'usageEventId'>, keyId: string | null = null): StoredResponseRecord {
+  const { input: _input, ...fields } = turn.request;
+  const request = keyId === null ? fields : { ...fields, [STORED_KEY_FIELD]: keyId };
   const now = new Date();
   return {
     id: turn.id,
@@ -157,7 +167,7 @@ async function handleCreateResponse(gateway: GatewayContext, exchange: Exchange)
   const turn = await prepareTurn(gateway, tenant, request);
 
   if (request.background === true) {
-    const record = toStoredResponse(gateway, tenant, turn, { response: pendingResponse(turn, 'queued'), route: null, usageEventId: null });
+    const record = toStoredResponse(gateway, tenant, turn, { response: pendingResponse(turn, 'queued'), route: null, usageEventId: null }, exchange.principal?.key?.id ?? null);
     await gateway.store.insertResponse(record, toItemRecords(turn.id, 'input', turn.inputItems));
     const principal = exchange.principal;
     if (principal !== null) gateway.backgroundResponses.start(turn, principal, exchange.req.headers);

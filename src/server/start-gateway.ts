@@ -152,9 +152,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const server = new GatewayServer(context);
   const housekeeping = startHousekeeping(store, logger, () => chainCache.clear());
   // Background responses left queued by the last run start again; those it left in progress are failed with a reason.
-  await backgroundResponses.resume(async (tenant) => {
+  await backgroundResponses.resume(async (tenant, keyId) => {
     const record = await store.getTenant(tenant);
-    return record === null ? null : { kind: 'master', key: null, tenant: record, admin: false };
+    if (record === null) return null;
+    if (keyId === null) return { kind: 'master', key: null, tenant: record, admin: true };
+    const key = await store.getApiKey(keyId);
+    const expired = key?.expires_at !== null && key?.expires_at !== undefined && Date.parse(key.expires_at) <= Date.now();
+    if (key === null || key.revoked_at !== null || expired || key.tenant !== tenant) return null;
+    return { kind: 'key', key, tenant: record, admin: key.admin };
   });
   const url = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host);
   return {

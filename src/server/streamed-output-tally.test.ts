@@ -35,4 +35,14 @@ describe('StreamedOutputTally', () => {
     const exact = countTextTokens(words.repeat(200));
     assert.ok(tokens > exact * 0.5 && tokens < exact * 3, `${tokens} tokens estimated for ${exact} sent`);
   });
+
+  it("counts a Responses stream's text and argument deltas, not the repeated full text of its done events", () => {
+    const tally = new StreamedOutputTally();
+    const event = (value: Record<string, unknown>) => encoder.encode(`event: ${String(value.type)}\ndata: ${JSON.stringify(value)}\n\n`);
+    tally.push(event({ type: 'response.output_text.delta', sequence_number: 3, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Hello ' }));
+    tally.push(event({ type: 'response.output_text.delta', sequence_number: 4, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'there' }));
+    tally.push(event({ type: 'response.output_text.done', sequence_number: 5, item_id: 'msg_1', output_index: 0, content_index: 0, text: 'Hello there' }));
+    tally.push(event({ type: 'response.function_call_arguments.delta', sequence_number: 6, item_id: 'fc_1', output_index: 1, delta: '{"a":1}' }));
+    assert.equal(tally.outputTokens(), countTextTokens('Hello there{"a":1}'));
+  });
 });

@@ -1,4 +1,4 @@
-// Keeps count of what a chat stream delivered, for metering a stream that ends without the cloud's usage (the client
+// Keeps count of what a chat or Responses stream delivered, for metering a stream that ends without the cloud's usage (the client
 // went away, or an OpenAI-compatible server that reports none): the text of content, refusal and tool-argument
 // deltas, counted with the real tokenizer only when it is needed.
 import { countTextTokens } from '../metering/index.ts';
@@ -8,8 +8,10 @@ const MAX_KEPT_BYTES = 256 * 1024;
 /** Average UTF-8 bytes per o200k_base token, for the part of a very long stream whose text was not kept. */
 const BYTES_PER_TOKEN_ESTIMATE = 4;
 
-// A JSON string value of one of the keys whose text the model produced; escaped quotes stay inside the match.
-const DELTA_TEXT = /"(?:content|refusal|arguments)"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
+// A JSON string value of one of the keys whose text the model produced; escaped quotes stay inside the match. Chat
+// chunks carry it in `content`, `refusal` and `arguments`; Responses API events (a native route's stream) in `delta`
+// (text and argument deltas; a chat chunk's `delta` is an object and never matches).
+const DELTA_TEXT = /"(?:content|refusal|arguments|delta)"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
 
 /**
  * Collects the generated text of OpenAI chat-completion SSE chunks as they pass. Passing costs a reference per chunk:
