@@ -86,7 +86,8 @@ describe('rate limits and budgets', () => {
     // Worst case per call: ~100 output tokens x 1000 USD/1M = 0.1 USD plus input; ten worst cases fit in 1.05 USD.
     const { tenant } = await tenantWithKey({}, {});
     const key = (await stack.api('POST', '/admin/keys', { tenant, budget: { limit: '1.05', currency: 'USD', period: 'day' } })).body.key as string;
-    await stack.fault('openai', { latency_ms: 300 });
+    // Long enough that every request has arrived before the first completes (a settled call would free budget).
+    await stack.fault('openai', { latency_ms: 1_500 });
     const responses = await Promise.all(Array.from({ length: 50 }, () => send(key)));
     const ok = responses.filter((response) => response.status === 200).length;
     const refused = responses.filter((response) => response.status === 429);
