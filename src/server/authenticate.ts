@@ -1,7 +1,7 @@
 // Checks the caller's API key (`Authorization: Bearer <key>`): the master key, or a virtual key of a tenant. Shape and
 // length are checked before any comparison or lookup (a lookup is a parameterised query on the key's keyed hash, so
-// nothing a client sends ever reaches SQL text), and the master comparison is constant-time over hashes.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// nothing a client sends ever reaches SQL text), and the master comparison is constant-time.
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ApiKeyRecord, TenantRecord } from '../store/index.ts';
 import { AuthenticationError } from '../wire/index.ts';
@@ -19,11 +19,6 @@ export interface Principal {
   tenant: TenantRecord;
   /** May use /admin/*: the master key for everything, an admin key for its own tenant. */
   admin: boolean;
-}
-
-/** Hash of a key as kept in memory for comparison. */
-export function hashKey(key: string): Buffer {
-  return createHash('sha256').update(key).digest();
 }
 
 /** Extracts the bearer key, rejecting missing, malformed or oversized headers with OpenAI's 401 wording. */
@@ -45,9 +40,8 @@ export function readBearerKey(req: IncomingMessage): string {
 
 /** What authentication needs of the gateway. */
 export interface Authenticators {
-  masterKeyHash: Buffer;
-  /** The master key's bytes, when kept in memory (the gateway keeps them; tests may give only the hash). */
-  masterKey?: Buffer;
+  /** The master key's bytes, compared in constant time. */
+  masterKey: Buffer;
   masterTenant(): Promise<TenantRecord>;
   tenancy: { authenticate(secret: string): Promise<{ key: ApiKeyRecord; tenant: TenantRecord } | null> };
 }
@@ -64,16 +58,12 @@ export async function authenticate(req: IncomingMessage, gateway: Authenticators
 }
 
 /**
- * Constant-time comparison with the master key. Hashing every presented key costs a SHA-256 per request; comparing the
- * bytes directly is as constant-time once the lengths match, and a length mismatch reveals only the master key's length.
+ * Constant-time comparison with the master key. Comparing the bytes is constant-time once the lengths match (cheaper
+ * than hashing every presented key), and a length mismatch reveals only the master key's length.
  */
 function isMasterKey(key: string, gateway: Authenticators): boolean {
-  const master = gateway.masterKey;
-  if (master !== undefined) {
-    const presented = Buffer.from(key);
-    return presented.length === master.length && timingSafeEqual(presented, master);
-  }
-  return timingSafeEqual(hashKey(key), gateway.masterKeyHash);
+  const presented = Buffer.from(key);
+  return presented.length === gateway.masterKey.length && timingSafeEqual(presented, gateway.masterKey);
 }
 
 /** `sk-cw-abcdef...wxyz` -> `sk-cw-ab****wxyz`, as OpenAI masks keys in its errors; short keys are fully masked. */

@@ -28,7 +28,6 @@ export interface GatewayContext {
   /** The clock routing uses. */
   now: () => Date;
   logger: Logger;
-  masterKeyHash: Buffer;
   /** The master key's bytes, compared in constant time (cheaper than hashing every presented key). */
   masterKey: Buffer;
   bodyLimitBytes: number;

@@ -8,7 +8,6 @@ import { Ledger } from '../metering/index.ts';
 import { MemoryCounters, openSqliteStore, RequestLogWriter, type Counters, type Store, type TenantRecord } from '../store/index.ts';
 import { Limiter, Tenancy } from '../tenancy/index.ts';
 import { ResponseChainCache } from '../runtime/index.ts';
-import { hashKey } from './authenticate.ts';
 import { DecisionLog } from './decision-log.ts';
 import { BackgroundResponses } from './background-responses.ts';
 import { GatewayServer } from './gateway-server.ts';
@@ -125,7 +124,6 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     planCache: new PlanCache(),
     now,
     logger,
-    masterKeyHash: hashKey(masterKey),
     masterKey: Buffer.from(masterKey),
     bodyLimitBytes: config.server.body_limit,
     tenancy,
