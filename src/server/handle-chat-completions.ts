@@ -5,7 +5,7 @@ import { chatCompletionRequestSchema, ClientClosedError, parseRequest, type Usag
 import type { ChatStream, Executed } from '../execute/index.ts';
 import type { Exchange, GatewayContext } from './gateway-types.ts';
 import { readJsonBody } from './read-body.ts';
-import { estimateTokenUsage, readCompletionUsage, readTokenUsage } from './read-token-usage.ts';
+import { estimateTokenUsage, readCompletionUsage, readStreamUsage, readTokenUsage } from './read-token-usage.ts';
 import { routeHeaders } from './route-headers.ts';
 import { routeRequest } from './route-request.ts';
 import { StreamedOutputTally } from './streamed-output-tally.ts';
@@ -50,8 +50,7 @@ export async function handleChatCompletions(gateway: GatewayContext, exchange: E
   if (outcome.error !== null) {
     // Cut or failed mid-stream: metered for what was produced (the cloud's usage when it came, else counted).
     const status = outcome.error instanceof ClientClosedError ? 499 : outcome.error.status;
-    const produced = usage === null ? { usage: estimateTokenUsage(needs, tally.outputTokens()), estimated: true } : { usage: readTokenUsage(usage), estimated: false };
-    await exchange.meter?.complete({ route: executed.route, ...produced, status }).catch((error: unknown) => {
+    await exchange.meter?.complete({ route: executed.route, ...readStreamUsage(usage, needs, tally), status }).catch((error: unknown) => {
       gateway.logger.error({ err: error, requestId: exchange.requestId }, 'metering an interrupted stream failed');
     });
   }

@@ -2,9 +2,9 @@
 // events in the same order, renumbered, with every `response` object replaced by Crossway's (its id, its chain and
 // conversation, the request's echo) carrying the cloud's output, usage and status. The final event is held back until
 // the turn is stored and metered, exactly as for a translated chat stream.
-import { buildResponseObject, type ResponseStreamTranslator } from '../runtime/index.ts';
+import type { ResponseStreamTranslator } from '../runtime/index.ts';
 import type { ChatCompletionChunk, ResponseError, ResponseObject, ResponseOutputItem, ResponseStreamEvent, ResponseUsage } from '../wire/index.ts';
-import type { ResponseTurn } from './response-turn.ts';
+import { turnResponse, type ResponseTurn } from './response-turn.ts';
 
 const FINAL_EVENTS = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
@@ -12,7 +12,7 @@ const FINAL_EVENTS = new Set(['response.completed', 'response.incomplete', 'resp
 export function createNativeStreamRelay(turn: ResponseTurn): ResponseStreamTranslator {
   let sequence = 0;
   let output: ResponseOutputItem[] = [];
-  let current: ResponseObject = envelope(turn, { status: 'in_progress' });
+  let current: ResponseObject = turnResponse(turn, { status: 'in_progress' });
   let held: Record<string, unknown> | null = null;
 
   const relay = (event: Record<string, unknown>): ResponseStreamEvent => {
@@ -21,7 +21,7 @@ export function createNativeStreamRelay(turn: ResponseTurn): ResponseStreamTrans
     if (typeof upstream === 'object' && upstream !== null) {
       const cloud = upstream as Record<string, unknown>;
       if (Array.isArray(cloud.output)) output = cloud.output as ResponseOutputItem[];
-      current = envelope(turn, { status: cloud.status as ResponseObject['status'], output, usage: (cloud.usage ?? null) as ResponseUsage | null, error: (cloud.error ?? null) as ResponseError | null, incomplete_details: (cloud.incomplete_details ?? null) as ResponseObject['incomplete_details'] });
+      current = turnResponse(turn, { status: cloud.status as ResponseObject['status'], output, usage: (cloud.usage ?? null) as ResponseUsage | null, error: (cloud.error ?? null) as ResponseError | null, incomplete_details: (cloud.incomplete_details ?? null) as ResponseObject['incomplete_details'] });
       relayed.response = current;
     }
     if (event.type === 'response.output_item.done' && typeof event.item === 'object' && event.item !== null) {
@@ -46,7 +46,7 @@ export function createNativeStreamRelay(turn: ResponseTurn): ResponseStreamTrans
       return held === null ? [] : [relay(held)];
     },
     fail(error: ResponseError): ResponseStreamEvent[] {
-      current = envelope(turn, { status: 'failed', output, error });
+      current = turnResponse(turn, { status: 'failed', output, error });
       return [{ type: 'response.failed', sequence_number: sequence++, response: current } as unknown as ResponseStreamEvent];
     },
     output: () => [...output],
@@ -54,28 +54,9 @@ export function createNativeStreamRelay(turn: ResponseTurn): ResponseStreamTrans
       // Before the final event is relayed, the held one already says how the turn ended.
       if (held !== null && typeof held.response === 'object' && held.response !== null) {
         const cloud = held.response as Record<string, unknown>;
-        return envelope(turn, { status: cloud.status as ResponseObject['status'], output: (Array.isArray(cloud.output) ? cloud.output : output) as ResponseOutputItem[], usage: (cloud.usage ?? null) as ResponseUsage | null, error: (cloud.error ?? null) as ResponseError | null, incomplete_details: (cloud.incomplete_details ?? null) as ResponseObject['incomplete_details'] });
+        return turnResponse(turn, { status: cloud.status as ResponseObject['status'], output: (Array.isArray(cloud.output) ? cloud.output : output) as ResponseOutputItem[], usage: (cloud.usage ?? null) as ResponseUsage | null, error: (cloud.error ?? null) as ResponseError | null, incomplete_details: (cloud.incomplete_details ?? null) as ResponseObject['incomplete_details'] });
       }
       return current;
     },
   };
-}
-
-function envelope(
-  turn: ResponseTurn,
-  state: { status: ResponseObject['status']; output?: ResponseOutputItem[]; usage?: ResponseUsage | null; error?: ResponseError | null; incomplete_details?: ResponseObject['incomplete_details'] },
-): ResponseObject {
-  return buildResponseObject({
-    id: turn.id,
-    created_at: turn.createdAt,
-    status: state.status,
-    model: turn.request.model,
-    request: turn.request,
-    output: state.output ?? [],
-    usage: state.usage ?? null,
-    error: state.error ?? null,
-    incomplete_details: state.incomplete_details ?? null,
-    previous_response_id: turn.previousResponseId,
-    conversation: turn.conversationId,
-  });
 }

@@ -39,3 +39,9 @@ export function readCompletionUsage(completion: ChatCompletion, needs: RequestNe
   if (completion.usage !== undefined) return { usage: readTokenUsage(completion.usage), estimated: false };
   return { usage: estimateTokenUsage(needs, countTextTokens(completionText(completion))), estimated: true };
 }
+
+/** Usage of a stream: the cloud's when it reported it, else counted from what the stream delivered (flagged estimated). */
+export function readStreamUsage(usage: Usage | null, needs: RequestNeeds, delivered: { outputTokens(): number }): { usage: TokenUsage; estimated: boolean } {
+  if (usage !== null) return { usage: readTokenUsage(usage), estimated: false };
+  return { usage: estimateTokenUsage(needs, delivered.outputTokens()), estimated: true };
+}

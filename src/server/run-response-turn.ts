@@ -1,11 +1,10 @@
 // Runs one Responses API turn over the model's routes: the context (earlier turns and the new input) translated to a
 // Chat Completions request, executed with routing, limits and metering like any chat call, and the answer translated
 // back into a Response object, or, streaming, into the Responses API's semantic events.
-import type { TokenUsage } from '../metering/index.ts';
+import { countTextTokens, type TokenUsage } from '../metering/index.ts';
 import { deriveRequestNeeds, type RequestNeeds } from '../policy/index.ts';
 import { createSseSplitter } from '../providers/index.ts';
 import {
-  buildResponseObject,
   checkContextFits,
   convertChatCompletionToResponseOutput,
   truncateContextItems,
@@ -15,32 +14,20 @@ import {
   createResponseStreamTranslator,
   type ResponseStreamTranslator,
 } from '../runtime/index.ts';
-import { ClientClosedError, toCrosswayError, type ChatCompletionChunk, type ResponseCreateRequest, type ResponseItem, type ResponseObject, type ResponseOutputItem, type ResponseStreamEvent, type ResponseUsage, type Usage } from '../wire/index.ts';
+import { ClientClosedError, toCrosswayError, type ChatCompletionChunk, type ChatCompletionRequest, type ResponseItem, type ResponseObject, type ResponseOutputItem, type ResponseStreamEvent, type ResponseUsage, type Usage } from '../wire/index.ts';
 import type { Route } from '../catalog/index.ts';
 import type { Exchange, GatewayContext } from './gateway-types.ts';
-import type { ResponseTurn, TurnResult } from './response-turn.ts';
+import { turnResponse, type ResponseTurn, type TurnResult } from './response-turn.ts';
 
 export type { ResponseTurn, TurnResult } from './response-turn.ts';
-import { estimateTokenUsage, readCompletionUsage, readTokenUsage } from './read-token-usage.ts';
+import { readCompletionUsage, readStreamUsage } from './read-token-usage.ts';
 import { routeRequest } from './route-request.ts';
 import { StreamedOutputTally } from './streamed-output-tally.ts';
 import { createNativeStreamRelay } from './native-stream-relay.ts';
 
 /** The Response object of a turn that has not produced anything yet (queued, or in progress). */
 export function pendingResponse(turn: ResponseTurn, status: 'queued' | 'in_progress'): ResponseObject {
-  return buildResponseObject({
-    id: turn.id,
-    created_at: turn.createdAt,
-    status,
-    model: turn.request.model,
-    request: turn.request,
-    output: [],
-    usage: null,
-    error: null,
-    incomplete_details: null,
-    previous_response_id: turn.previousResponseId,
-    conversation: turn.conversationId,
-  });
+  return turnResponse(turn, { status });
 }
 
 /**
@@ -49,8 +36,7 @@ export function pendingResponse(turn: ResponseTurn, status: 'queued' | 'in_progr
  * with `disabled` (the default), a context larger than every route's window is OpenAI's context-length error (a
  * smaller route alone is left out by the planner). Routes that declare no window are not limited.
  */
-export function sizeContext(gateway: GatewayContext, turn: ResponseTurn): ResponseItem[] {
-  const items = [...turn.contextItems, ...turn.inputItems];
+export function sizeContext(gateway: GatewayContext, turn: ResponseTurn, items: ResponseItem[]): ResponseItem[] {
   const found = gateway.catalog.findModel(turn.request.model);
   const windows = (found?.routes ?? []).map((route) => route.limits.context).filter((window): window is number => window !== undefined);
   if (windows.length === 0) return items;
@@ -68,18 +54,25 @@ export function sizeContext(gateway: GatewayContext, turn: ResponseTurn): Respon
  * that a larger route gets more of the context. Routes that serve the Responses API natively get the native body.
  */
 function routingFor(gateway: GatewayContext, turn: ResponseTurn) {
-  const planned = sizeContext(gateway, turn);
-  const needs = deriveRequestNeeds(convertResponsesToChatRequest(turn.request, planned));
   const all = [...turn.contextItems, ...turn.inputItems];
+  // Translations per context: most turns send the same items to every route, so each is translated once per request.
+  const translated = new Map<ResponseItem[], { native: Record<string, unknown>; chat: ChatCompletionRequest }>();
+  const translate = (items: ResponseItem[]) => {
+    let bodies = translated.get(items);
+    if (bodies === undefined) {
+      const chat = convertResponsesToChatRequest(turn.request, items);
+      bodies = { chat, native: convertResponsesToNativeRequest(turn.request, items) };
+      translated.set(items, bodies);
+    }
+    return bodies;
+  };
+  const needs = deriveRequestNeeds(translate(sizeContext(gateway, turn, all)).chat);
   const itemsFor = (route: Route): ResponseItem[] => {
     if (turn.request.truncation !== 'auto' || route.limits.context === undefined) return all;
     const budget = { instructions: turn.request.instructions, items: all, reservedOutputTokens: turn.request.max_output_tokens ?? 0 };
     return truncateContextItems({ ...budget, contextWindow: route.limits.context, keepFrom: turn.contextItems.length }).items;
   };
-  const bodies = (route: Route) => {
-    const items = itemsFor(route);
-    return { native: convertResponsesToNativeRequest(turn.request, items), chat: convertResponsesToChatRequest(turn.request, items) };
-  };
+  const bodies = (route: Route) => translate(itemsFor(route));
   return { bodies, needs, routing: { kind: 'chat' as const, endpoint: 'responses', model: turn.request.model, fallbackModels: turn.request.models, preferences: turn.request.crossway, needs } };
 }
 
@@ -98,7 +91,7 @@ export async function runResponseTurn(gateway: GatewayContext, exchange: Exchang
     metered = readCompletionUsage(answer.completion, needs);
   } else {
     translated = readNativeResponse(answer.response);
-    metered = answer.usage === null ? { usage: estimateTokenUsage(needs, 0), estimated: true } : { usage: readTokenUsage(answer.usage), estimated: false };
+    metered = readStreamUsage(answer.usage, needs, { outputTokens: () => countTextTokens(readOutputText(translated.output)) });
   }
   const usageEventId = (await exchange.meter?.complete({ route: executed.route, ...metered, status: 200 })) ?? null;
   if (exchange.log !== null) {
@@ -107,19 +100,7 @@ export async function runResponseTurn(gateway: GatewayContext, exchange: Exchang
     exchange.log.prompt_tokens = metered.usage.input_tokens;
     exchange.log.completion_tokens = metered.usage.output_tokens;
   }
-  const response = buildResponseObject({
-    id: turn.id,
-    created_at: turn.createdAt,
-    status: translated.status,
-    model: turn.request.model,
-    request: turn.request,
-    output: translated.output,
-    usage: translated.usage,
-    error: null,
-    incomplete_details: translated.incomplete_details,
-    previous_response_id: turn.previousResponseId,
-    conversation: turn.conversationId,
-  });
+  const response = turnResponse(turn, translated);
   return { response, output: translated.output, route: executed.route, usageEventId };
 }
 
@@ -192,8 +173,7 @@ export async function streamResponseTurn(
   const usage = executed.value.usage();
   let usageEventId: string | null = null;
   if (failure === null) {
-    const metered = usage === null ? { usage: estimateTokenUsage(needs, tally.outputTokens()), estimated: true } : { usage: readTokenUsage(usage), estimated: false };
-    usageEventId = (await exchange.meter?.complete({ route: executed.route, ...metered, status: 200 })) ?? null;
+    usageEventId = (await exchange.meter?.complete({ route: executed.route, ...readStreamUsage(usage, needs, tally), status: 200 })) ?? null;
   } else {
     usageEventId = await meterInterrupted(exchange, executed.route, usage, needs, tally, toCrosswayError(failure).status);
   }
@@ -211,6 +191,18 @@ async function meterInterrupted(
   tally: StreamedOutputTally,
   status: number,
 ): Promise<string | null> {
-  const produced = usage === null ? { usage: estimateTokenUsage(needs, tally.outputTokens()), estimated: true } : { usage: readTokenUsage(usage), estimated: false };
-  return (await exchange.meter?.complete({ route, ...produced, status }).catch(() => null)) ?? null;
+  return (await exchange.meter?.complete({ route, ...readStreamUsage(usage, needs, tally), status }).catch(() => null)) ?? null;
+}
+
+/** The text a cloud's native output items carry (message text, refusals, function-call arguments), for counting. */
+function readOutputText(output: readonly ResponseOutputItem[]): string {
+  let text = '';
+  for (const item of output as unknown as readonly Record<string, unknown>[]) {
+    if (typeof item.arguments === 'string') text += item.arguments;
+    for (const part of Array.isArray(item.content) ? (item.content as Record<string, unknown>[]) : []) {
+      if (typeof part.text === 'string') text += part.text;
+      if (typeof part.refusal === 'string') text += part.refusal;
+    }
+  }
+  return text;
 }
