@@ -1,4 +1,4 @@
-// Who may do what under /admin/*: the master key everything; an admin key of a tenant only that tenant's keys, usage
+// Who may do what under /admin/*, and whose state a call touches: the master key everything; an admin key of a tenant only that tenant's keys, usage
 // and data; any other key nothing (403).
 import { PermissionDeniedError } from '../wire/index.ts';
 import type { Principal } from './authenticate.ts';
@@ -23,6 +23,11 @@ export function requireMaster(exchange: Exchange, what: string): Principal {
 /** The tenant an admin call is confined to: undefined (every tenant) for the master key, else the key's own. */
 export function adminScope(principal: Principal): { tenant?: string } {
   return principal.kind === 'master' ? {} : { tenant: principal.tenant.id };
+}
+
+/** The tenant whose state an authenticated call reads and writes (`default` for the master key). */
+export function tenantOf(exchange: Exchange): string {
+  return exchange.principal?.tenant.id ?? 'default';
 }
 
 /** The query string of the request as URLSearchParams. */

@@ -7,6 +7,7 @@ import { COMPACTION_INSTRUCTIONS, convertChatUsageToResponseUsage, convertRespon
 import { compactRequestSchema, parseRequest, type ResponseCreateRequest, type ResponseItem } from '../wire/index.ts';
 import type { Exchange, GatewayContext } from './gateway-types.ts';
 import { prepareTurn } from './handle-responses.ts';
+import { tenantOf } from './admin-access.ts';
 import { readJsonBody } from './read-body.ts';
 import { readCompletionUsage } from './read-token-usage.ts';
 import { routeRequest } from './route-request.ts';
@@ -15,7 +16,7 @@ import { routeRequest } from './route-request.ts';
 export async function handleCompactResponse(gateway: GatewayContext, exchange: Exchange): Promise<void> {
   const body = await readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody);
   const request = parseRequest(compactRequestSchema, body);
-  const tenant = exchange.principal?.tenant.id ?? 'default';
+  const tenant = tenantOf(exchange);
   const turn = await prepareTurn(gateway, tenant, { ...request, input: request.input ?? [], store: false } as ResponseCreateRequest);
   const items: ResponseItem[] = [...turn.contextItems, ...turn.inputItems];
   // The conversation to condense, with the caller's instructions kept as context, under the compaction instruction.

@@ -10,7 +10,7 @@ import {
   parseRequest,
   type ResponseItem,
 } from '../wire/index.ts';
-import { readQuery } from './admin-access.ts';
+import { readQuery, tenantOf } from './admin-access.ts';
 import type { Exchange, GatewayContext, RouteEntry } from './gateway-types.ts';
 import { readPage, toListPage } from './list-page.ts';
 import { readJsonBody } from './read-body.ts';
@@ -27,10 +27,6 @@ export const CONVERSATIONS_ROUTES: RouteEntry[] = [
   { method: 'GET', path: '/v1/conversations/:id/items/:item_id', auth: true, handler: handleGetItem },
   { method: 'DELETE', path: '/v1/conversations/:id/items/:item_id', auth: true, handler: handleDeleteItem },
 ];
-
-function tenantOf(exchange: Exchange): string {
-  return exchange.principal?.tenant.id ?? 'default';
-}
 
 function conversationNotFound(id: string): NotFoundError {
   return new NotFoundError(`Conversation with id '${id}' not found.`, 'conversation_not_found', 'conversation_id');

@@ -3,7 +3,6 @@
 // scoped by tenant: another tenant's id is answered exactly like a missing one.
 import type { ServerResponse } from 'node:http';
 import { once } from 'node:events';
-import { countTextTokens } from '../metering/index.ts';
 import { deriveRequestNeeds } from '../policy/index.ts';
 import { convertResponsesToChatRequest, createItemId, encodeResponseStreamEvent, normalizeResponseInput } from '../runtime/index.ts';
 import type { ResponseItemRecord, StoredResponseRecord } from '../store/index.ts';
@@ -18,7 +17,7 @@ import {
   type ResponseItem,
   type ResponseStreamEvent,
 } from '../wire/index.ts';
-import { readQuery } from './admin-access.ts';
+import { readQuery, tenantOf } from './admin-access.ts';
 import type { Exchange, GatewayContext, RouteEntry } from './gateway-types.ts';
 import { readJsonBody } from './read-body.ts';
 import { pendingResponse, runResponseTurn, streamResponseTurn, type ResponseTurn, type TurnResult } from './run-response-turn.ts';
@@ -37,11 +36,6 @@ export const RESPONSES_ROUTES: RouteEntry[] = [
   { method: 'POST', path: '/v1/responses/:id/cancel', auth: true, handler: handleCancelResponse },
   { method: 'GET', path: '/v1/responses/:id/input_items', auth: true, handler: handleListInputItems },
 ];
-
-function tenantOf(exchange: Exchange): string {
-  // Every route here authenticates first: a principal is always set.
-  return exchange.principal?.tenant.id ?? 'default';
-}
 
 function responseNotFound(id: string): NotFoundError {
   return new NotFoundError(`Response with id '${id}' not found.`, 'response_not_found', 'response_id');
@@ -287,6 +281,6 @@ async function handleInputTokens(gateway: GatewayContext, exchange: Exchange): P
   const turn = await prepareTurn(gateway, tenantOf(exchange), { ...request, model: request.model ?? 'input-tokens', input: request.input ?? [] } as ResponseCreateRequest);
   const chat = convertResponsesToChatRequest(turn.request, [...turn.contextItems, ...turn.inputItems]);
   const needs = deriveRequestNeeds(chat);
-  const inputTokens = needs.exactInputTokens?.() ?? needs.inputTokens ?? countTextTokens('');
+  const inputTokens = needs.exactInputTokens?.() ?? needs.inputTokens;
   sendJson(exchange.res, 200, { object: 'response.input_tokens', input_tokens: inputTokens });
 }
