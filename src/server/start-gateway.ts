@@ -154,10 +154,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     const record = await store.getTenant(tenant);
     if (record === null) return null;
     if (keyId === null) return { kind: 'master', key: null, tenant: record, admin: true };
-    const key = await store.getApiKey(keyId);
-    const expired = key?.expires_at !== null && key?.expires_at !== undefined && Date.parse(key.expires_at) <= Date.now();
-    if (key === null || key.revoked_at !== null || expired || key.tenant !== tenant) return null;
-    return { kind: 'key', key, tenant: record, admin: key.admin };
+    const live = await tenancy.findLiveKey(keyId);
+    return live === null || live.tenant.id !== tenant ? null : { kind: 'key', key: live.key, tenant: live.tenant, admin: live.key.admin };
   });
   const url = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host);
   return {

@@ -157,6 +157,19 @@ describe('Tenancy', () => {
       assert.equal((await tenancy.revokeKey(created.id)).revoked_at, '2026-12-01T12:00:00.000Z');
     });
 
+    it('finds a live key by id for resumed work, and none once it is revoked, expired or unknown', async () => {
+      const created = await newKey({ tenant: 'acme', expires_at: '2026-12-01T13:00:00Z' });
+      const live = await tenancy.findLiveKey(created.id);
+      assert.equal(live?.key.id, created.id);
+      assert.equal(live?.tenant.id, 'acme');
+      clock += 2 * 3_600_000;
+      assert.equal(await tenancy.findLiveKey(created.id), null);
+      const other = await newKey({ tenant: 'acme' });
+      await tenancy.revokeKey(other.id);
+      assert.equal(await tenancy.findLiveKey(other.id), null);
+      assert.equal(await tenancy.findLiveKey('key_000000000000000000000000'), null);
+    });
+
     it('rotates: the old secret stops at once, the new one works with the same id and settings', async () => {
       const created = await newKey({ tenant: 'acme', rpm: 7 });
       assert.notEqual(await tenancy.authenticate(created.key), null);

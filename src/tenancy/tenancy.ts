@@ -97,12 +97,23 @@ export class Tenancy {
     }
     this.#cache.delete(hash);
     const generation = this.#generation;
-    const key = await this.#store.getApiKeyByHash(hash);
+    const live = await this.#live(await this.#store.getApiKeyByHash(hash), nowMs);
+    if (live !== null && generation === this.#generation) this.#remember(hash, { ...live, cachedUntil: nowMs + this.#cacheTtlMs });
+    return live;
+  }
+
+  /**
+   * The key with this id and its tenant when the key is still live (not revoked, not expired, tenant present), else
+   * null: for work a key started that resumes later (a background response after a restart). Not cached.
+   */
+  async findLiveKey(id: string): Promise<AuthenticatedKey | null> {
+    return this.#live(await this.#store.getApiKey(id), this.#now().getTime());
+  }
+
+  async #live(key: ApiKeyRecord | null, nowMs: number): Promise<AuthenticatedKey | null> {
     if (key === null || key.revoked_at !== null || isExpired(key, nowMs)) return null;
     const tenant = await this.#store.getTenant(key.tenant);
-    if (tenant === null) return null;
-    if (generation === this.#generation) this.#remember(hash, { key, tenant, cachedUntil: nowMs + this.#cacheTtlMs });
-    return { key, tenant };
+    return tenant === null ? null : { key, tenant };
   }
 
   // --- Tenants ---
