@@ -1,5 +1,6 @@
 // Runs SqliteStore's writes on a worker thread with its own connection to the same file (WAL mode: one writer beside
 // any number of readers), so that the gateway's event loop never waits for a commit or a WAL checkpoint.
+import module from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { DecisionRow } from './decision-record.ts';
 import type { LedgerCommitOutcome, LedgerEntry } from './ledger-records.ts';
@@ -113,6 +114,9 @@ export class SqliteWriteThread {
       // The worker needs no flag (Node 24 strips types by default), and inherited ones can break it: `--input-type`
       // without its `-e` refuses to load a file, and `--cpu-prof` would write a second profile beside the gateway's.
       execArgv: [],
+      // A worker starts with the compile cache off even when its process enabled it (bin/crossway.js): the variable
+      // turns it on, so that the worker too reuses compiled code instead of loading the TypeScript stripper.
+      env: withCompileCache(process.env),
     });
     worker.unref();
     worker.on('message', (reply: SqliteWriteReply) => this.#settle(worker, reply));
@@ -159,4 +163,10 @@ export class SqliteWriteThread {
 // Gives the error node:sqlite's fields back (`code: 'ERR_SQLITE_ERROR'`, `errcode`, `errstr`), for callers that branch on them.
 function toError({ message, ...fields }: SqliteWriteError): Error {
   return Object.assign(new Error(message), fields);
+}
+
+/** The environment for a worker: this process's, plus NODE_COMPILE_CACHE when the process runs with a compile cache. */
+function withCompileCache(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const directory = module.getCompileCacheDir();
+  return directory === undefined ? env : { ...env, NODE_COMPILE_CACHE: directory };
 }
