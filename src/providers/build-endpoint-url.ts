@@ -6,6 +6,22 @@
  * endpoint's own query parameters and setting `query` ones. Trailing slashes of the endpoint are ignored.
  */
 export function buildEndpointUrl(endpoint: string, path: string, query: Record<string, string | undefined> = {}): string {
+  // Parsing and serialising a URL costs more than the rest of preparing a small call, and the inputs are a route's
+  // configuration and constants: a few distinct URLs per route, remembered (the cache is emptied if it ever fills).
+  let key = `${endpoint}\u0000${path}`;
+  for (const name in query) key += `\u0000${name}=${query[name] ?? '\u0001'}`;
+  const known = builtUrls.get(key);
+  if (known !== undefined) return known;
+  if (builtUrls.size >= MAX_BUILT_URLS) builtUrls.clear();
+  const built = parseAndBuild(endpoint, path, query);
+  builtUrls.set(key, built);
+  return built;
+}
+
+const MAX_BUILT_URLS = 4096;
+const builtUrls = new Map<string, string>();
+
+function parseAndBuild(endpoint: string, path: string, query: Record<string, string | undefined>): string {
   const url = new URL(endpoint);
   url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
   url.hash = '';
