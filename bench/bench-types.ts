@@ -46,6 +46,8 @@ export interface TargetCheck {
   measured: string;
   /** null: not measured in this run (skipped), or not decidable. */
   met: boolean | null;
+  /** Where a missed target's gap comes from, and which section of the report measures it. */
+  evidence?: string;
 }
 
 /** A file a scenario produced besides the report (a chart), relative to the repository root. */
