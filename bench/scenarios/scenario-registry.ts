@@ -3,6 +3,7 @@
 import type { Scenario } from '../bench-types.ts';
 import { bedrockStreamTranslationScenario } from './bedrock-stream-translation.ts';
 import { crosswayProfileScenario } from './crossway-profile.ts';
+import { memoryBreakdownScenario } from './memory-breakdown.ts';
 import { meteringCommitScenario } from './metering-commit.ts';
 import { policyPlanningScenario } from './policy-planning.ts';
 import { proxyOverheadScenario } from './proxy-overhead.ts';
@@ -14,6 +15,7 @@ import { streamMemoryScenario } from './stream-memory.ts';
 export const scenarios: readonly Scenario[] = [
   proxyOverheadScenario,
   streamMemoryScenario,
+  memoryBreakdownScenario,
   requestLogCommitScenario,
   meteringCommitScenario,
   bedrockStreamTranslationScenario,

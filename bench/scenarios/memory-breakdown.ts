@@ -1,0 +1,221 @@
+// Where Crossway's idle resident memory goes: bench/crossway-memory-stages.ts starts the gateway step by step (Node,
+// the module graph, the SQLite store, its writer thread, the listening gateway) and prints the memory after each, and
+// a bare `node -e` process gives the floor. Beside the measured start: one without the compile cache (the TypeScript
+// stripper and compiling from source, as a first start does) and one with a small young generation, a candidate fix.
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchContext, Scenario, ScenarioResult } from '../bench-types.ts';
+import { formatMb } from '../report/format-measure.ts';
+import { renderMarkdownTable } from '../report/render-markdown-table.ts';
+import { CROSSWAY_BENCH_MASTER_KEY, originOf, startUpstream, type Target } from '../targets/start-targets.ts';
+
+/** The same directory as the other Node targets (start-targets.ts), so that a full run primes it once. */
+const COMPILE_CACHE_DIR = join(tmpdir(), 'node-compile-cache');
+/** The young generation's semi-space in MB for the comparison start (V8's default grows to 16 MB under allocation). */
+const SMALL_SEMI_SPACE_MB = 1;
+const READY_TIMEOUT_MS = 20_000;
+
+/** One `stage {json}` line of crossway-memory-stages.ts (the floor process prints the first five fields). */
+interface Stage {
+  name: string;
+  rssMb: number;
+  heapUsedMb: number;
+  heapTotalMb: number;
+  externalMb: number;
+  rssBeforeGcMb?: number;
+  heapResidentMb?: number;
+  youngGenerationResidentMb?: number;
+  executableMb?: number | null;
+  mallocMb?: number | null;
+  anonymousMb?: number | null;
+  otherFilesMb?: number | null;
+  threads?: number;
+  writerRunning?: boolean;
+  stripperLoaded?: boolean | null;
+}
+
+/** The `modules {json}` line of a `--count-modules` run. */
+interface ModuleCount {
+  builtin: number;
+  src: number;
+  nodeModules: number;
+  packages: Array<{ name: string; modules: number; kb: number }>;
+}
+
+interface ProbeRun {
+  stages: Map<string, Stage>;
+  modules: ModuleCount | null;
+}
+
+const STAGES: Array<{ name: string; label: string }> = [
+  { name: 'node', label: 'Node started, compile cache on (nothing of Crossway loaded)' },
+  { name: 'modules', label: '+ module graph (catalog, server and all they import; nothing started)' },
+  { name: 'store', label: '+ catalog loaded, SQLite opened and migrated' },
+  { name: 'store+writer', label: '+ SQLite writer thread (a second V8 isolate)' },
+  { name: 'gateway+writer', label: '+ gateway listening (executor, tenancy, ledger, HTTP server)' },
+];
+
+export const memoryBreakdownScenario: Scenario = {
+  name: 'memory-breakdown',
+  description: "Crossway's idle RSS stage by stage (Node, modules, store, writer thread, gateway) against a bare Node process",
+  enabledByDefault: true,
+  run: runMemoryBreakdown,
+};
+
+async function runMemoryBreakdown(context: BenchContext): Promise<ScenarioResult> {
+  const upstream = await startUpstream(context, context.settings.streamChunks);
+  const configPath = writeCrosswayConfig(context, upstream);
+  const floor = await measureBareNode(context);
+  // The first start fills the compile cache and is not measured; it counts the modules, which its hooks would skew.
+  const counted = await runStages(context, 'memory-stages (compile-cache priming)', configPath, { countModules: true });
+  const measured = await runStages(context, 'memory-stages', configPath);
+  const uncached = await runStages(context, 'memory-stages (no compile cache)', configPath, { env: { NODE_DISABLE_COMPILE_CACHE: '1' } });
+  const smallYoung = await runStages(context, `memory-stages (--max-semi-space-size=${SMALL_SEMI_SPACE_MB})`, configPath, { nodeFlags: [`--max-semi-space-size=${SMALL_SEMI_SPACE_MB}`] });
+  await context.processes.stop(upstream.process);
+
+  const stage = (name: string, run: ProbeRun = measured): Stage => {
+    const found = run.stages.get(name);
+    if (found === undefined) throw new Error(`crossway-memory-stages.ts printed no '${name}' stage`);
+    return found;
+  };
+  const final = stage('gateway+writer');
+  const finalUncached = stage('gateway+writer', uncached);
+  const finalSmallYoung = stage('gateway+writer', smallYoung);
+  const added = (name: string, previous: string): number => stage(name).rssMb - stage(previous).rssMb;
+
+  const overview = renderMarkdownTable(
+    ['Stage', 'RSS', 'added RSS', 'heap used', 'heap total', 'external'],
+    [
+      ['bare `node -e` process (the floor)', formatMb(floor.rssMb), '', formatMb(floor.heapUsedMb), formatMb(floor.heapTotalMb), formatMb(floor.externalMb)],
+      ...STAGES.map(({ name, label }, index) => {
+        const measuredStage = stage(name);
+        const previousRss = index === 0 ? floor.rssMb : stage(STAGES[index - 1]!.name).rssMb;
+        return [`\`${name}\`: ${label}`, formatMb(measuredStage.rssMb), formatAddedMb(measuredStage.rssMb - previousRss), formatMb(measuredStage.heapUsedMb), formatMb(measuredStage.heapTotalMb), formatMb(measuredStage.externalMb)];
+      }),
+    ],
+    [false, true, true, true, true, true],
+  );
+  const pages = renderMarkdownTable(
+    ['Stage', 'node executable (shared file pages)', 'malloc arena', 'other anonymous (V8 heaps, stacks)', 'other files', 'main V8 heap resident', 'of it: young generation'],
+    STAGES.map(({ name }) => {
+      const measuredStage = stage(name);
+      return [
+        `\`${name}\``,
+        formatMb(measuredStage.executableMb),
+        formatMb(measuredStage.mallocMb),
+        formatMb(measuredStage.anonymousMb),
+        formatMb(measuredStage.otherFilesMb),
+        formatMb(measuredStage.heapResidentMb),
+        formatMb(measuredStage.youngGenerationResidentMb),
+      ];
+    }),
+    [false, true, true, true, true, true, true],
+  );
+
+  const notes = [
+    `Every reading follows a 200 ms pause and a forced full collection (\`--expose-gc\`), so that it shows what the stage keeps. Without that collection the last stage read ${formatMb(final.rssBeforeGcMb)} (proxy-overhead's idle RSS is such an unforced reading of \`crossway serve\`). RSS counts shared pages too: the node executable's pages are file-backed and shared with every other Node process on the machine.`,
+    `The writer thread: ${final.writerRunning === true ? `running in the last stage (thread \`crossway-sqlite-writer\`, ${final.threads} threads in all)` : 'NOT seen running in the last stage'}; \`store+writer\` starts it with a write that changes nothing, ahead of the gateway, whose own start (key-hash secret, default tenant) would otherwise start it.`,
+    `Without the compile cache (\`NODE_DISABLE_COMPILE_CACHE=1\`: the TypeScript stripper loaded, every module stripped and compiled from source, as on a first start): **${formatMb(finalUncached.rssMb)}** in the last stage, ${formatAddedMb(finalUncached.rssMb - final.rssMb)} against the measured start (stripper loaded there: ${yesNo(finalUncached.stripperLoaded)}; in the measured start: ${yesNo(final.stripperLoaded)}).`,
+    `With \`--max-semi-space-size=${SMALL_SEMI_SPACE_MB}\` (main thread only; the writer thread starts without flags): **${formatMb(finalSmallYoung.rssMb)}** in the last stage, ${formatAddedMb(finalSmallYoung.rssMb - final.rssMb)}; the young generation kept ${formatMb(finalSmallYoung.youngGenerationResidentMb)} resident instead of ${formatMb(final.youngGenerationResidentMb)}. Its cost in throughput (more frequent scavenges) is not measured here.`,
+  ];
+  if (counted.modules !== null) {
+    const { modules } = counted;
+    const top = modules.packages.slice(0, 6).map((entry) => `${entry.name} ${entry.modules} modules, ${entry.kb} kB`).join('; ');
+    notes.push(`Modules loaded on the main thread (counted by a load hook in the unmeasured priming start): ${modules.src} from \`src/\`, ${modules.nodeModules} from ${modules.packages.length} packages in node_modules, ${modules.builtin} built-in. Largest packages by source size: ${top}.`);
+  }
+
+  const gatewayAdded = final.rssMb - stage('modules').rssMb;
+  const headline = `Crossway idle RSS by stage: Node **${formatMb(stage('node').rssMb)}**, + modules **${formatMb(added('modules', 'node'))}**, + gateway **${formatMb(gatewayAdded)}** (store ${formatMb(added('store', 'modules'))}, writer thread ${formatMb(added('store+writer', 'store'))}, the rest ${formatMb(added('gateway+writer', 'store+writer'))}) = **${formatMb(final.rssMb)}**; without the compile cache **${formatMb(finalUncached.rssMb)}**; bare Node ${formatMb(floor.rssMb)}.`;
+
+  return {
+    title: "Idle memory: where Crossway's resident set goes",
+    markdown: [
+      `\`bench/crossway-memory-stages.ts\` starts Crossway as \`crossway serve\` does (compile cache first, the same catalog loading and \`startGateway\`, one route to the minimal upstream, SQLite in the temp dir) and reads its memory after each stage, in MB of 10^6 bytes. No request is sent. A first start primes the compile cache and is discarded.`,
+      overview,
+      'The same stages by what backs the resident pages (`/proc/self/smaps`), and the main thread\'s V8 heap:',
+      pages,
+      notes.map((note) => `- ${note}`).join('\n'),
+    ].join('\n\n'),
+    headline: [headline],
+    targets: [],
+    artifacts: [],
+  };
+}
+
+/** A one-route catalog like startCrossway's (start-targets.ts), for the stage probe. */
+function writeCrosswayConfig(context: BenchContext, upstream: Target): string {
+  const configPath = join(context.tempDir, 'crossway-memory-stages.yaml');
+  writeFileSync(
+    configPath,
+    [
+      'server:',
+      '  host: 127.0.0.1',
+      '  port: 0',
+      `  master_key: ${CROSSWAY_BENCH_MASTER_KEY}`,
+      'store:',
+      `  sqlite: ${JSON.stringify(join(context.tempDir, 'crossway-memory-stages.db'))}`,
+      'models:',
+      '  - id: bench-model',
+      'routes:',
+      '  - id: bench-upstream',
+      '    model: bench-model',
+      '    provider: openai',
+      `    endpoint: ${originOf(upstream)}/v1`,
+      '    auth: { type: bearer, key: sk-bench-upstream }',
+      '',
+    ].join('\n'),
+  );
+  return configPath;
+}
+
+interface StagesOptions {
+  countModules?: boolean;
+  env?: NodeJS.ProcessEnv;
+  nodeFlags?: string[];
+}
+
+/** Starts the stage probe, waits for its `done` (bounded), reads its lines and stops it. */
+async function runStages(context: BenchContext, name: string, configPath: string, options: StagesOptions = {}): Promise<ProbeRun> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_COMPILE_CACHE: COMPILE_CACHE_DIR, ...options.env };
+  delete env.CROSSWAY_MASTER_KEY;
+  delete env.CROSSWAY_CONFIG;
+  if (options.env?.NODE_DISABLE_COMPILE_CACHE === undefined) delete env.NODE_DISABLE_COMPILE_CACHE;
+  const args = [
+    '--expose-gc',
+    ...(options.nodeFlags ?? []),
+    join(context.repoRoot, 'bench/crossway-memory-stages.ts'),
+    '--config',
+    configPath,
+    ...(options.countModules === true ? ['--count-modules'] : []),
+  ];
+  context.log(`memory-breakdown: ${name}`);
+  const started = await context.processes.start(name, process.execPath, args, { cwd: context.repoRoot, env, readyLine: /^done$/m, readyTimeoutMs: READY_TIMEOUT_MS });
+  const output = started.output();
+  await context.processes.stop(started);
+  const run: ProbeRun = { stages: new Map(), modules: null };
+  for (const line of output.split('\n')) {
+    if (line.startsWith('stage ')) {
+      const stage = JSON.parse(line.slice('stage '.length)) as Stage;
+      run.stages.set(stage.name, stage);
+    } else if (line.startsWith('modules ')) run.modules = JSON.parse(line.slice('modules '.length)) as ModuleCount;
+  }
+  return run;
+}
+
+/** RSS of a Node process that loads nothing, read the same way (a pause, a forced collection). */
+async function measureBareNode(context: BenchContext): Promise<Stage> {
+  const script = `setTimeout(() => { gc(); const m = process.memoryUsage(); console.log('stage ' + JSON.stringify({ name: 'floor', rssMb: m.rss / 1e6, heapUsedMb: m.heapUsed / 1e6, heapTotalMb: m.heapTotal / 1e6, externalMb: m.external / 1e6 })); }, 200);`;
+  const started = await context.processes.start('bare node', process.execPath, ['--expose-gc', '-e', script], { cwd: context.tempDir, readyLine: /^stage (\{.*\})$/m, readyTimeoutMs: READY_TIMEOUT_MS });
+  await context.processes.stop(started);
+  return JSON.parse(started.ready![1]!) as Stage;
+}
+
+/** `+14.8 MB`, `−2.0 MB`. */
+function formatAddedMb(value: number): string {
+  return `${value >= 0 ? '+' : '−'}${formatMb(Math.abs(value))}`;
+}
+
+function yesNo(value: boolean | null | undefined): string {
+  return value === undefined || value === null ? 'n/a' : value ? 'yes' : 'no';
+}
