@@ -11,6 +11,7 @@ import { BatchWriter } from './batch-writer.ts';
 import type { DecisionRow } from './decision-record.ts';
 import { openSqliteStore, type SqliteStore } from './sqlite-store.ts';
 import { SqliteWriteThread } from './sqlite-write-thread.ts';
+import { makeLedgerEntry } from './ledger-store.case.test.ts';
 import { makeDecisionRecord, makeRequestLogRow } from './store.case.test.ts';
 import type { RequestLogRow } from './store.ts';
 
@@ -133,6 +134,45 @@ describe('SqliteWriteThread', () => {
     await assert.rejects(thread.insertRequestLogs(rows(1, 'r'), false), /unable to open database file/);
     await assert.rejects(thread.insertRequestLogs(rows(1, 'r'), false), /unable to open database file/);
     await thread.close();
+  });
+
+  it('answers a ledger commit before the log batches queued ahead of it, and still every write', async () => {
+    const { store, thread, close } = await openPair();
+    const settled: string[] = [];
+    const track = <T>(label: string, promise: Promise<T>) => promise.then((value) => (settled.push(label), value));
+    // The first batch keeps the worker busy for a while; the writes posted behind it meanwhile queue together.
+    const busy = track('busy', thread.insertRequestLogs(rows(20_000, 'a'), false));
+    await waitForWriteTransaction(store.path);
+    const logs = track('logs', thread.insertRequestLogs(rows(2_000, 'b'), false));
+    const decisions = track('decisions', thread.insertDecisions([decision('dec_queued')], false));
+    const ledger = track('ledger', thread.commitLedger([makeLedgerEntry({ id: 'evt_queued' })]));
+    assert.deepEqual(await Promise.all([busy, logs, decisions, ledger]), [undefined, undefined, undefined, ['committed']]);
+    assert.deepEqual(settled, ['busy', 'ledger', 'logs', 'decisions']);
+    assert.equal(await countRows(store), 22_000);
+    assert.notEqual(await store.getDecision('dec_queued'), null);
+    await close();
+  });
+
+  it('keeps a write other than a log batch in its place: a ledger commit never overtakes it', async () => {
+    const { store, thread, close } = await openPair();
+    const settled: string[] = [];
+    const track = <T>(label: string, promise: Promise<T>) => promise.then((value) => (settled.push(label), value));
+    const busy = track('busy', thread.insertRequestLogs(rows(20_000, 'a'), false));
+    await waitForWriteTransaction(store.path);
+    const logs = track('logs', thread.insertRequestLogs(rows(10, 'b'), false));
+    const statement = track('statement', thread.runStatements([{ sql: "insert into settings (name, value) values ('probe', 'x')", parameters: [] }]));
+    const ledger = track('ledger', thread.commitLedger([makeLedgerEntry({ id: 'evt_after' })]));
+    await Promise.all([busy, logs, statement, ledger]);
+    assert.deepEqual(settled, ['busy', 'logs', 'statement', 'ledger']);
+    await close();
+  });
+
+  it('goes back to synchronous=FULL for the writes after a log batch (which commits with NORMAL)', async () => {
+    const { thread, close } = await openPair();
+    await thread.insertRequestLogs(rows(1, 'n'), false);
+    // readPragmas reports the mode a ledger commit or any other write runs with.
+    assert.equal((await thread.readPragmas()).synchronous, 2);
+    await close();
   });
 
   it('keeps the process alive while a write is pending, and not once it is idle', () => {

@@ -61,9 +61,34 @@ const port = parentPort;
 // synchronous=FULL: a write the worker acknowledges (a usage event above all) is on disk, and survives a power loss.
 const database = openSqliteDatabase((workerData as SqliteWriteWorkerData).path, { synchronous: 'full' });
 const writer = new SqliteRowWriter(database);
+let synchronous: 'full' | 'normal' = 'full';
 
-// Requests are handled one at a time in arrival order, so a reply also means every earlier request is done.
+// The request log and the decisions are batches of hundreds of rows that nobody waits for, while a caller waits on
+// every ledger commit: a commit that arrives while such batches are queued goes before them (never before anything
+// else, so that a reply still means every earlier write but those log batches is done, and `close` stays last).
+// Requests that arrive together are queued first and handled on the next turn, so that the order can be chosen.
+const queue: SqliteWriteRequest[] = [];
 port.on('message', (request: SqliteWriteRequest) => {
+  if (queue.push(request) === 1) setImmediate(drainQueue);
+});
+
+function drainQueue(): void {
+  const deferred: SqliteWriteRequest[] = [];
+  for (const request of queue.splice(0)) {
+    if (isLogBatch(request)) deferred.push(request);
+    else {
+      if (request.kind !== 'commitLedger') for (const earlier of deferred.splice(0)) answer(earlier);
+      answer(request);
+    }
+  }
+  for (const request of deferred) answer(request);
+}
+
+function isLogBatch(request: SqliteWriteRequest): boolean {
+  return request.kind === 'insertRequestLogs' || request.kind === 'insertDecisions' || request.kind === 'pruneDecisions';
+}
+
+function answer(request: SqliteWriteRequest): void {
   let reply: SqliteWriteReply;
   try {
     reply = { id: request.id, ok: true, result: handle(request) };
@@ -71,9 +96,21 @@ port.on('message', (request: SqliteWriteRequest) => {
     reply = { id: request.id, ok: false, error: describeError(error) };
   }
   port.postMessage(reply);
-});
+}
+
+/**
+ * Log batches commit with synchronous=NORMAL: in WAL mode that survives a crash of the process (not a power loss) and
+ * spares the batch its fsync, the cost and the wait of which a ledger commit queued behind it would bear. The next
+ * FULL commit (a ledger commit) syncs the WAL, and the log rows before it with it. Everything else commits FULL.
+ */
+function useSynchronous(mode: 'full' | 'normal'): void {
+  if (mode === synchronous || database.isTransaction) return;
+  database.exec(`pragma synchronous = ${mode}`);
+  synchronous = mode;
+}
 
 function handle(request: SqliteWriteRequest): unknown {
+  if (request.kind !== 'close') useSynchronous(isLogBatch(request) ? 'normal' : 'full');
   switch (request.kind) {
     case 'insertRequestLogs': {
       const rows = JSON.parse(request.rows) as RequestLogRow[];
