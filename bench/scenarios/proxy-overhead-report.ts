@@ -1,6 +1,7 @@
 // Turns the proxy-overhead measurements into BENCHMARKS.md tables, two SVG charts, the issue's targets and headline
 // ratios. Every comparison is between numbers measured in the same run.
 import type { BenchSettings, ScenarioResult, TargetCheck } from '../bench-types.ts';
+import { THREAD_GROUPS, type ThreadCpu } from '../read-thread-cpu.ts';
 import { failureShare, type LoadResult } from '../load/load-request.ts';
 import type { Target } from '../targets/start-targets.ts';
 import { renderBarChartSvg } from '../report/render-bar-chart-svg.ts';
@@ -33,6 +34,9 @@ export interface TargetRecord {
   /** VmHWM at the end of the run. */
   peakRssMb: number | null;
   idleAfterRssMb: number | null;
+  /** CPU seconds per thread group over the non-streaming runs at the highest connection count, and their requests. */
+  threadCpu: ThreadCpu;
+  threadCpuRequests: number;
   /** Keyed `${mode}@${connections}`. */
   closed: Map<string, ClosedSeries>;
   /** Open-loop runs, one per round. */
@@ -107,6 +111,8 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
         [false, true, true, true, true],
       ),
   );
+
+  sections.push(renderThreadCpu(records, maxConnections, crossway, ceiling));
 
   const ratioRows: string[][] = [];
   const perRound = (mode: Mode, connections: number, other: TargetRecord | undefined) => {
@@ -183,6 +189,9 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
     `Crossway / Portkey, non-streaming req/s at ${maxConnections} connections: **${formatRatio(rps(crossway, 'json', maxConnections), rps(portkey, 'json', maxConnections))}**; streaming: **${formatRatio(rps(crossway, 'stream', maxConnections), rps(portkey, 'stream', maxConnections))}**${portkey?.broken.stream !== undefined ? ' (Portkey streaming fails here)' : ''}.`,
     `Crossway added latency at ${Math.round(settings.rateFraction * 100)}% of saturation: p50 **${formatAddedMs(addedJson?.addedP50)} ms**, p99 **${formatAddedMs(addedJson?.addedP99)} ms**; streaming added TTFB p50 **${formatAddedMs(addedStream?.addedTtfbP50)} ms** (medians over the rounds).`,
     `Crossway RSS: idle **${formatMb(crossway?.idleRssMb)}**, under ${maxConnections}-connection load **${formatMb(crossway?.loadRssMb)}**.`,
+    ...(crossway !== undefined && ceiling !== undefined && cpuPerRequestUs(crossway) !== null
+      ? [`CPU per non-streaming request, all threads: Crossway **${formatUs(cpuPerRequestUs(crossway))} µs** (${describeThreadCpu(crossway)}), minimal proxy **${formatUs(cpuPerRequestUs(ceiling))} µs**: **${formatRatio(cpuPerRequestUs(crossway), cpuPerRequestUs(ceiling))}×**.`]
+      : []),
   ];
   return {
     title: 'Proxy overhead: upstream direct, minimal Node proxy, Crossway, Portkey, nginx',
@@ -216,7 +225,7 @@ function checkTargets(data: ProxyOverheadData, crossway?: TargetRecord, ceiling?
       share,
       LIMITS.throughputShare,
       share === null ? 'n/a' : `${(share * 100).toFixed(1)}%`,
-      'Two limits. CPU: the work the proxy does not do (auth, one parse and validation, planning, reading usage, metering), category by category in "Where the gap is" (CPU profiles). Latency: every call waits for its usage event to be fsynced before it answers (issue 7), so each of the 64 closed-loop connections also waits a group commit per request ("Metering": one durable commit\'s added latency).',
+      'CPU: on two cores shared with the load generator and the upstream, throughput follows the CPU each request costs, and Crossway\'s costs several times the proxy\'s ("CPU per request by thread"): its event loop does the work the proxy does not (auth, one parse and validation, planning, reading usage, admission and metering; category by category in "Where the gap is"), and its SQLite writer thread commits a durable usage event with its transfers, a request-log row and a decision for every call.',
       true,
     ),
     check(
@@ -348,4 +357,43 @@ function difference(value: number | null | undefined, base: number | null | unde
 function formatFailed(result: LoadResult): string {
   const failed = result.non2xx + result.errors + result.dropped;
   return failed === 0 ? '0' : `${failed} (${(failureShare(result) * 100).toFixed(1)}%)`;
+}
+
+/** CPU µs per request over all threads, or of one group; null when nothing was measured. */
+function cpuPerRequestUs(record: TargetRecord, group?: string): number | null {
+  if (record.threadCpuRequests === 0 || record.threadCpu.size === 0) return null;
+  const seconds = group === undefined ? [...record.threadCpu.values()].reduce((sum, value) => sum + value, 0) : (record.threadCpu.get(group) ?? 0);
+  return (seconds * 1e6) / record.threadCpuRequests;
+}
+
+function formatUs(value: number | null): string {
+  return value === null ? 'n/a' : value.toFixed(0);
+}
+
+function describeThreadCpu(record: TargetRecord): string {
+  return THREAD_GROUPS.filter((group) => (cpuPerRequestUs(record, group) ?? 0) >= 0.5)
+    .map((group) => `${group} ${formatUs(cpuPerRequestUs(record, group))}`)
+    .join(', ');
+}
+
+/**
+ * CPU per request by thread over the non-streaming runs at the highest connection count: what each target costs the
+ * machine per request, whoever waited for a core meanwhile.
+ */
+function renderThreadCpu(records: readonly TargetRecord[], maxConnections: number, crossway: TargetRecord | undefined, ceiling: TargetRecord | undefined): string {
+  const measured = records.filter((record) => cpuPerRequestUs(record) !== null);
+  const rows = measured.map((record) => [
+    record.target.label,
+    formatUs(cpuPerRequestUs(record)),
+    ...THREAD_GROUPS.map((group) => formatUs(cpuPerRequestUs(record, group))),
+    formatRatio(cpuPerRequestUs(record), ceiling === undefined ? null : cpuPerRequestUs(ceiling)),
+  ]);
+  const writer = crossway === undefined ? null : cpuPerRequestUs(crossway, 'SQLite writer thread');
+  return [
+    `### CPU per request by thread (non-streaming, ${maxConnections} connections)`,
+    '',
+    `CPU time (user + system) each target process used during the non-streaming runs at ${maxConnections} connections, from \`/proc/<pid>/task/*/stat\`, divided by the requests it answered. Unlike a profiler's wall-clock samples this counts only time a thread ran: the load generator, the upstream and the target share two cores, so what one target spends per request is what the others cannot use.${writer === null ? '' : ` Crossway's SQLite writer thread commits every call's usage event and transfers (fsynced), its request-log row and its decision: ${formatUs(writer)} µs per request.`}`,
+    '',
+    renderMarkdownTable(['Target', 'all threads (µs/req)', ...THREAD_GROUPS, '× minimal proxy'], rows, [false, true, ...THREAD_GROUPS.map(() => true), true]),
+  ].join('\n');
 }

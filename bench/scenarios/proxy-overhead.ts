@@ -7,6 +7,7 @@ import { emptyLoadResult, mergeLoadResult, type LoadResult } from '../load/load-
 import { runAutocannonLoad } from '../load/run-autocannon-load.ts';
 import { runUndiciLoad } from '../load/run-undici-load.ts';
 import { readProcessMemory, RssSampler } from '../read-process-memory.ts';
+import { addThreadCpu, readThreadCpu, subtractThreadCpu } from '../read-thread-cpu.ts';
 import { probeTarget } from '../targets/probe-target.ts';
 import { findNginx, startCrossway, startMinimalProxy, startNginx, startPortkey, startUpstream, type Target } from '../targets/start-targets.ts';
 import { MODES, renderProxyOverheadReport, type Mode, type OpenRun, type ProxyOverheadData, type TargetRecord } from './proxy-overhead-report.ts';
@@ -48,7 +49,7 @@ async function runProxyOverhead(context: BenchContext): Promise<ScenarioResult> 
         context.log(`${target.label}: ${mode} does not work, not measured: ${problem}`);
       }
     }
-    records.push({ target, broken, idleRssMb: idle.rssMb, loadRssMb: null, peakRssMb: null, idleAfterRssMb: null, closed: new Map(), open: new Map() });
+    records.push({ target, broken, idleRssMb: idle.rssMb, loadRssMb: null, peakRssMb: null, idleAfterRssMb: null, threadCpu: new Map(), threadCpuRequests: 0, closed: new Map(), open: new Map() });
   }
   if (portkey !== null && records.some((record) => record.target === portkey && record.broken.stream !== undefined) && /TypeError: immutable/.test(portkey.process.output())) {
     notes.push(
@@ -73,7 +74,12 @@ async function runProxyOverhead(context: BenchContext): Promise<ScenarioResult> 
         for (const record of order) {
           if (record.broken[mode] !== undefined) continue;
           const sampler = connections === maxConnections ? new RssSampler(record.target.process.pid) : null;
+          const cpuBefore = readThreadCpu(record.target.process.pid);
           const result = await measureClosed(record, mode, connections, settings.measureMs);
+          if (mode === 'json' && connections === maxConnections) {
+            addThreadCpu(record.threadCpu, subtractThreadCpu(readThreadCpu(record.target.process.pid), cpuBefore));
+            record.threadCpuRequests += result.completed;
+          }
           const rss = sampler?.stop() ?? null;
           if (rss !== null) record.loadRssMb = Math.max(record.loadRssMb ?? 0, rss);
           addSeries(record.closed, `${mode}@${connections}`, result, result.rps);
