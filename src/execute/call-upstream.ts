@@ -25,6 +25,101 @@ export async function callUpstream(upstream: UpstreamRequest, options: CallOptio
   });
 }
 
+/** A whole answer: what non-streaming calls read. */
+export interface BufferedResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+export interface BufferedCallOptions extends CallOptions {
+  /** Called once the final status and headers arrived (not for 1xx), before the body: a time-to-first-byte sample. */
+  onHeaders?: (statusCode: number) => void;
+}
+
+/**
+ * Performs the HTTP call and buffers the whole answer, through the dispatcher's `dispatch` with a handler of its own
+ * (undici's handler API): no body stream and none of `request()`'s wrapping (an async resource, the abort-signal
+ * plumbing, a readable per response), about 10 µs of CPU less per call, which is a tenth of a whole gateway request.
+ * Streams keep `callUpstream`. Rejects with undici's own errors (timeouts, resets) or the abort reason, as
+ * `callUpstream` does.
+ */
+export function callUpstreamBuffered(upstream: UpstreamRequest, options: BufferedCallOptions): Promise<BufferedResponse> {
+  const { origin, path } = splitUrl(upstream.url);
+  const signal = options.signal;
+  return new Promise<BufferedResponse>((resolve, reject) => {
+    let chunks: Buffer[] = [];
+    let statusCode = 0;
+    let headers: Record<string, string | string[] | undefined> = {};
+    let abortRequest: (() => void) | undefined;
+    const finish = () => {
+      if (abortRequest !== undefined) signal.removeEventListener('abort', abortRequest);
+    };
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(controller) {
+        // Also called again when undici retries the request on a fresh connection: start over.
+        chunks = [];
+        if (abortRequest !== undefined) return;
+        if (signal.aborted) {
+          controller.abort(signal.reason);
+          return;
+        }
+        abortRequest = () => controller.abort(signal.reason);
+        signal.addEventListener('abort', abortRequest, { once: true });
+      },
+      onResponseStart(_controller, status, responseHeaders) {
+        if (status < 200) return;
+        statusCode = status;
+        headers = responseHeaders;
+        options.onHeaders?.(status);
+      },
+      onResponseData(_controller, chunk) {
+        chunks.push(chunk);
+      },
+      onResponseEnd() {
+        finish();
+        resolve({ statusCode, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+      },
+      onResponseError(_controller, error) {
+        finish();
+        reject(error);
+      },
+    };
+    try {
+      options.dispatcher.dispatch(
+        {
+          origin,
+          path,
+          method: upstream.method,
+          headers: upstream.headers,
+          body: upstream.body ?? null,
+          headersTimeout: options.headersTimeoutMs,
+          bodyTimeout: options.bodyTimeoutMs,
+        },
+        handler,
+      );
+    } catch (error) {
+      finish();
+      reject(error);
+    }
+  });
+}
+
+// Upstream URLs come from routes (see buildEndpointUrl): a few distinct ones, split once each.
+const MAX_SPLIT_URLS = 4096;
+const splitUrls = new Map<string, { origin: string; path: string }>();
+
+function splitUrl(url: string): { origin: string; path: string } {
+  let split = splitUrls.get(url);
+  if (split === undefined) {
+    const parsed = new URL(url);
+    split = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+    if (splitUrls.size >= MAX_SPLIT_URLS) splitUrls.clear();
+    splitUrls.set(url, split);
+  }
+  return split;
+}
+
 /** Turns a transport error (refused, reset, timeout) into an UpstreamError naming the route. */
 export function classifyTransportError(error: unknown, routeId: string, timeoutMs: number, timedOut: boolean): UpstreamError {
   if (error instanceof UpstreamError) return error;

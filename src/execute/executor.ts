@@ -16,7 +16,7 @@ import {
   type Usage,
 } from '../wire/index.ts';
 import { AttemptControl, isTransient, shouldFailOver, type Attempt } from './attempt-control.ts';
-import { callUpstream } from './call-upstream.ts';
+import { callUpstream, callUpstreamBuffered, type BufferedResponse } from './call-upstream.ts';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
 import { RouteHealth, type OutlierOptions, type RouteHealthSnapshot } from './route-health.ts';
 import { servesResponsesNatively, type ResponsesAnswer, type ResponsesBodies } from './serves-responses-natively.ts';
@@ -124,10 +124,8 @@ export class Executor {
       const adapter = this.#options.adapterFor(route);
       const { native, chat } = bodies(route);
       if (native !== null && servesResponsesNatively(route, adapter)) {
-        const response = await this.#send(adapter.prepareResponses!({ ...native, stream: false }, route), route, attempt);
-        attempt.firstByte();
-        const body = await response.body.bytes();
-        return { value: { kind: 'native', ...adapter.readResponses!(body, route) }, headers: response.headers };
+        const response = await this.#sendBuffered(adapter.prepareResponses!({ ...native, stream: false }, route), route, attempt);
+        return { value: { kind: 'native', ...adapter.readResponses!(response.body, route) }, headers: response.headers };
       }
       const result = await this.#attemptChat({ ...chat, stream: false }, route, attempt);
       return { ...result, value: { kind: 'chat', ...result.value } };
@@ -154,10 +152,8 @@ export class Executor {
 
   async #attemptChat(request: ChatCompletionRequest, route: Route, attempt: AttemptControl) {
     const adapter = this.#options.adapterFor(route);
-    const response = await this.#send(adapter.prepareChat(request, route), route, attempt);
-    attempt.firstByte();
-    const body = await response.body.bytes();
-    return { value: adapter.readChat(body, route), headers: response.headers };
+    const response = await this.#sendBuffered(adapter.prepareChat(request, route), route, attempt);
+    return { value: adapter.readChat(response.body, route), headers: response.headers };
   }
 
   #attemptChatStream(request: ChatCompletionRequest, route: Route, attempt: AttemptControl, includeUsage: boolean) {
@@ -204,10 +200,8 @@ export class Executor {
   embeddings(request: EmbeddingRequest, routes: Route[], options: ExecuteOptions) {
     return this.#run(request.model, routes, options, async (route, attempt) => {
       const adapter = this.#options.adapterFor(route);
-      const response = await this.#send(adapter.prepareEmbeddings(request, route), route, attempt);
-      attempt.firstByte();
-      const body = await response.body.bytes();
-      return { value: adapter.readEmbeddings(body, route), headers: response.headers };
+      const response = await this.#sendBuffered(adapter.prepareEmbeddings(request, route), route, attempt);
+      return { value: adapter.readEmbeddings(response.body, route), headers: response.headers };
     });
   }
 
@@ -226,6 +220,22 @@ export class Executor {
     if (response.statusCode >= 200 && response.statusCode < 300) return response;
     const body = await response.body.bytes();
     throw this.#options.adapterFor(route).readError(response.statusCode, response.headers, body, route);
+  }
+
+  /** A non-streaming call, read whole; a 2xx answer's headers are the attempt's first byte. */
+  async #sendBuffered(prepared: UpstreamRequest, route: Route, attempt: AttemptControl): Promise<BufferedResponse> {
+    const authorized = await this.#options.authenticatorFor(route).authorize(prepared, attempt.signal);
+    const response = await callUpstreamBuffered(authorized, {
+      dispatcher: this.#dispatcher,
+      signal: attempt.signal,
+      headersTimeoutMs: attempt.timeoutMs,
+      bodyTimeoutMs: this.#options.streamIdleTimeoutMs,
+      onHeaders: (statusCode) => {
+        if (statusCode >= 200 && statusCode < 300) attempt.firstByte();
+      },
+    });
+    if (response.statusCode >= 200 && response.statusCode < 300) return response;
+    throw this.#options.adapterFor(route).readError(response.statusCode, response.headers, response.body, route);
   }
 
   async *#continueStream(
