@@ -96,7 +96,7 @@ async function runCrosswayProfile(context: BenchContext): Promise<ScenarioResult
   if (ceiling !== undefined && crossway !== undefined) sections.splice(1, 0, describeGap(ceiling, crossway));
   const headline =
     ceiling !== undefined && crossway !== undefined
-      ? [`CPU per non-streaming request: Crossway ${perRequest(crossway, crossway.summary.busyMs)} µs, minimal proxy ${perRequest(ceiling, ceiling.summary.busyMs)} µs (profiled).`]
+      ? [`Event loop per non-streaming request under the profiler (wall-clock samples, so time spent waiting for a core counts too): Crossway ${perRequest(crossway, crossway.summary.busyMs)} µs, minimal proxy ${perRequest(ceiling, ceiling.summary.busyMs)} µs.`]
       : [];
   return { title: 'CPU profiles: minimal proxy and Crossway', markdown: sections.join('\n\n'), headline, targets: [], artifacts: [] };
 }
