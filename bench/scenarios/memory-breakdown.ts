@@ -2,13 +2,12 @@
 // the module graph, the SQLite store, its writer thread, the listening gateway) and prints the memory after each, and
 // a bare `node -e` process gives the floor. Beside the measured start: one without the compile cache (the TypeScript
 // stripper and compiling from source, as a first start does) and one with a small young generation, a candidate fix.
-import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchContext, Scenario, ScenarioResult } from '../bench-types.ts';
 import { formatMb } from '../report/format-measure.ts';
 import { renderMarkdownTable } from '../report/render-markdown-table.ts';
-import { CROSSWAY_BENCH_MASTER_KEY, originOf, startUpstream, type Target } from '../targets/start-targets.ts';
+import { startUpstream, writeCrosswayConfig } from '../targets/start-targets.ts';
 
 /** The same directory as the other Node targets (start-targets.ts), so that a full run primes it once. */
 const COMPILE_CACHE_DIR = join(tmpdir(), 'node-compile-cache');
@@ -65,7 +64,7 @@ export const memoryBreakdownScenario: Scenario = {
 
 async function runMemoryBreakdown(context: BenchContext): Promise<ScenarioResult> {
   const upstream = await startUpstream(context, context.settings.streamChunks);
-  const configPath = writeCrosswayConfig(context, upstream);
+  const configPath = writeCrosswayConfig(context, upstream, 'crossway-memory-stages');
   const floor = await measureBareNode(context);
   // The first start fills the compile cache and is not measured; it counts the modules, which its hooks would skew.
   const counted = await runStages(context, 'memory-stages (compile-cache priming)', configPath, { countModules: true });
@@ -141,32 +140,6 @@ async function runMemoryBreakdown(context: BenchContext): Promise<ScenarioResult
     targets: [],
     artifacts: [],
   };
-}
-
-/** A one-route catalog like startCrossway's (start-targets.ts), for the stage probe. */
-function writeCrosswayConfig(context: BenchContext, upstream: Target): string {
-  const configPath = join(context.tempDir, 'crossway-memory-stages.yaml');
-  writeFileSync(
-    configPath,
-    [
-      'server:',
-      '  host: 127.0.0.1',
-      '  port: 0',
-      `  master_key: ${CROSSWAY_BENCH_MASTER_KEY}`,
-      'store:',
-      `  sqlite: ${JSON.stringify(join(context.tempDir, 'crossway-memory-stages.db'))}`,
-      'models:',
-      '  - id: bench-model',
-      'routes:',
-      '  - id: bench-upstream',
-      '    model: bench-model',
-      '    provider: openai',
-      `    endpoint: ${originOf(upstream)}/v1`,
-      '    auth: { type: bearer, key: sk-bench-upstream }',
-      '',
-    ].join('\n'),
-  );
-  return configPath;
 }
 
 interface StagesOptions {

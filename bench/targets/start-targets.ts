@@ -85,9 +85,8 @@ export interface CrosswayStartOptions {
   onOutput?: (text: string) => void;
 }
 
-/** `crossway serve` with a one-route catalog (provider openai, endpoint = the upstream's /v1), master key and SQLite in the temp dir. */
-export async function startCrossway(context: BenchContext, upstream: Target, options: CrosswayStartOptions = {}): Promise<Target> {
-  const name = options.name ?? 'crossway';
+/** Writes `<name>.yaml` in the temp dir: one route (provider openai, endpoint = the upstream's /v1), the master key, SQLite `<name>.db` beside it. */
+export function writeCrosswayConfig(context: BenchContext, upstream: Target, name: string): string {
   const configPath = join(context.tempDir, `${name}.yaml`);
   writeFileSync(
     configPath,
@@ -109,6 +108,13 @@ export async function startCrossway(context: BenchContext, upstream: Target, opt
       '',
     ].join('\n'),
   );
+  return configPath;
+}
+
+/** `crossway serve` with a one-route catalog (provider openai, endpoint = the upstream's /v1), master key and SQLite in the temp dir. */
+export async function startCrossway(context: BenchContext, upstream: Target, options: CrosswayStartOptions = {}): Promise<Target> {
+  const name = options.name ?? 'crossway';
+  const configPath = writeCrosswayConfig(context, upstream, name);
   const profile = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
   const entry = options.entry?.(configPath) ?? [join(context.repoRoot, 'bin/crossway.js'), 'serve', '--config', configPath];
   const env = { ...process.env };

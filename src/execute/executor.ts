@@ -16,7 +16,7 @@ import {
   type Usage,
 } from '../wire/index.ts';
 import { AttemptControl, isTransient, shouldFailOver, type Attempt } from './attempt-control.ts';
-import { callUpstream, callUpstreamBuffered, type BufferedResponse } from './call-upstream.ts';
+import { callUpstream, callUpstreamBuffered, type BufferedResponse, type CallOptions } from './call-upstream.ts';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
 import { RouteHealth, type OutlierOptions, type RouteHealthSnapshot } from './route-health.ts';
 import { servesResponsesNatively, type ResponsesAnswer, type ResponsesBodies } from './serves-responses-natively.ts';
@@ -211,12 +211,7 @@ export class Executor {
 
   async #send(prepared: UpstreamRequest, route: Route, attempt: AttemptControl): Promise<Dispatcher.ResponseData> {
     const authorized = await this.#options.authenticatorFor(route).authorize(prepared, attempt.signal);
-    const response = await callUpstream(authorized, {
-      dispatcher: this.#dispatcher,
-      signal: attempt.signal,
-      headersTimeoutMs: attempt.timeoutMs,
-      bodyTimeoutMs: this.#options.streamIdleTimeoutMs,
-    });
+    const response = await callUpstream(authorized, this.#callOptions(attempt));
     if (response.statusCode >= 200 && response.statusCode < 300) return response;
     const body = await response.body.bytes();
     throw this.#options.adapterFor(route).readError(response.statusCode, response.headers, body, route);
@@ -226,16 +221,18 @@ export class Executor {
   async #sendBuffered(prepared: UpstreamRequest, route: Route, attempt: AttemptControl): Promise<BufferedResponse> {
     const authorized = await this.#options.authenticatorFor(route).authorize(prepared, attempt.signal);
     const response = await callUpstreamBuffered(authorized, {
-      dispatcher: this.#dispatcher,
-      signal: attempt.signal,
-      headersTimeoutMs: attempt.timeoutMs,
-      bodyTimeoutMs: this.#options.streamIdleTimeoutMs,
+      ...this.#callOptions(attempt),
       onHeaders: (statusCode) => {
         if (statusCode >= 200 && statusCode < 300) attempt.firstByte();
       },
     });
     if (response.statusCode >= 200 && response.statusCode < 300) return response;
     throw this.#options.adapterFor(route).readError(response.statusCode, response.headers, response.body, route);
+  }
+
+  /** The attempt's abort signal and deadline, and the stream idle timeout, on the shared dispatcher. */
+  #callOptions(attempt: AttemptControl): CallOptions {
+    return { dispatcher: this.#dispatcher, signal: attempt.signal, headersTimeoutMs: attempt.timeoutMs, bodyTimeoutMs: this.#options.streamIdleTimeoutMs };
   }
 
   async *#continueStream(
