@@ -15,7 +15,7 @@ import {
 } from './ledger-rows.ts';
 import type { RequestLogRow } from './store.ts';
 import type { TransferTable } from './store-database.ts';
-import { toDecisionTableRow, toRequestLogRecord, type SqlStatement, type SqlStatementResult } from './store-records.ts';
+import { toDecisionColumns, toRequestLogRecord, type SqlStatement, type SqlStatementResult } from './store-records.ts';
 
 /**
  * Batches go through cached prepared statements in one transaction each: about 2x cheaper than building multi-row
@@ -41,11 +41,17 @@ export class SqliteRowWriter {
 
   /** Stores the decisions in one transaction: all or none (decisions whose id is stored already are skipped when asked). */
   insertDecisions(rows: readonly DecisionRow[], skipDuplicates: boolean): void {
+    this.insertDecisionColumns(toDecisionColumns(rows), skipDuplicates);
+  }
+
+  /** insertDecisions for decisions already flat (see toDecisionColumns): four strings per decision. */
+  insertDecisionColumns(columns: readonly string[], skipDuplicates: boolean): void {
     const statement = this.#insertStatement('decisions', DECISION_COLUMNS, skipDuplicates);
-    this.#insertAll(statement, rows.map((row) => {
-      const record = toDecisionTableRow(row);
-      return [record.id, record.created_at, record.model, record.record];
-    }));
+    const rows: SQLInputValue[][] = [];
+    for (let index = 0; index + DECISION_COLUMNS.length <= columns.length; index += DECISION_COLUMNS.length) {
+      rows.push(columns.slice(index, index + DECISION_COLUMNS.length));
+    }
+    this.#insertAll(statement, rows);
   }
 
   /** Deletes the decisions recorded before `olderThan`; returns how many went. */

@@ -6,6 +6,7 @@ import type { DecisionRow } from './decision-record.ts';
 import type { LedgerCommitOutcome, LedgerEntry } from './ledger-records.ts';
 import { stringifyLedgerEntries } from './ledger-rows.ts';
 import type { RequestLogRow } from './store.ts';
+import { toDecisionColumns } from './store-records.ts';
 import type { SqlStatement, SqlStatementResult } from './store-records.ts';
 import type {
   SqliteWriteError,
@@ -49,7 +50,7 @@ export class SqliteWriteThread {
   }
 
   async insertDecisions(rows: readonly DecisionRow[], skipDuplicates: boolean): Promise<void> {
-    if (rows.length > 0) await this.#send({ kind: 'insertDecisions', rows: JSON.stringify(rows), skipDuplicates });
+    if (rows.length > 0) await this.#send({ kind: 'insertDecisions', columns: toDecisionColumns(rows), skipDuplicates });
   }
 
   /** Deletes the decisions recorded before `olderThan`; a large delete runs as long as a commit, so it runs here too. */

@@ -2,7 +2,6 @@
 // so that node:sqlite's synchronous commits and the WAL checkpoints inside them never block the gateway's event loop.
 // Runs as a worker entry point only (`new Worker(new URL('./sqlite-write-worker.ts', import.meta.url))`).
 import { parentPort, workerData } from 'node:worker_threads';
-import type { DecisionRow } from './decision-record.ts';
 import { parseLedgerEntries } from './ledger-rows.ts';
 import { openSqliteDatabase } from './open-sqlite-database.ts';
 import { SqliteRowWriter } from './sqlite-row-writer.ts';
@@ -16,14 +15,17 @@ export interface SqliteWriteWorkerData {
 }
 
 /**
- * One request to the worker. Rows travel as one JSON string per batch: cloning a string costs the posting thread a
- * copy, while structured clone walks every row, about twice as long for decisions. Ledger entries do too, their
- * bigint amounts as decimal strings (see stringifyLedgerEntries). The rare compiled statements are structured-cloned
- * (their parameters may hold bytes).
+ * One request to the worker. Request-log rows travel as one JSON string per batch: cloning a string costs the posting
+ * thread a copy, while structured clone walks every row. Ledger entries do too, their bigint amounts as decimal
+ * strings (see stringifyLedgerEntries). Decisions travel as their stored columns, a flat array of strings whose
+ * record JSON is made once on the posting thread (parsing a batch only to serialise each record again cost the
+ * writer thread more than inserting it). The rare compiled statements are structured-cloned (their parameters may
+ * hold bytes).
  */
 export type SqliteWriteRequest =
   | { id: number; kind: 'insertRequestLogs'; rows: string; skipDuplicates: boolean }
-  | { id: number; kind: 'insertDecisions'; rows: string; skipDuplicates: boolean }
+  /** Decisions as their stored columns (toDecisionColumns), so that the record's JSON is made once, on the posting thread. */
+  | { id: number; kind: 'insertDecisions'; columns: string[]; skipDuplicates: boolean }
   | { id: number; kind: 'pruneDecisions'; olderThan: string }
   | { id: number; kind: 'commitLedger'; entries: string }
   | { id: number; kind: 'runStatements'; statements: SqlStatement[] }
@@ -117,11 +119,9 @@ function handle(request: SqliteWriteRequest): unknown {
       writer.insertRequestLogs(rows, request.skipDuplicates);
       return rows.length;
     }
-    case 'insertDecisions': {
-      const rows = JSON.parse(request.rows) as DecisionRow[];
-      writer.insertDecisions(rows, request.skipDuplicates);
-      return rows.length;
-    }
+    case 'insertDecisions':
+      writer.insertDecisionColumns(request.columns, request.skipDuplicates);
+      return request.columns.length / 4;
     case 'pruneDecisions':
       return writer.pruneDecisions(request.olderThan);
     case 'commitLedger':

@@ -30,6 +30,16 @@ export function toDecisionTableRow({ created_at, record }: DecisionRow): { id: s
   return { id: record.id, created_at, model: record.model, record: JSON.stringify(record) };
 }
 
+/**
+ * Decisions as their stored columns, flat (id, created_at, model, record JSON; four strings per decision): what the
+ * writer thread inserts as it gets it, so that a decision is serialised once, by the thread that made it.
+ */
+export function toDecisionColumns(rows: readonly DecisionRow[]): string[] {
+  const columns: string[] = [];
+  for (const { created_at, record } of rows) columns.push(record.id, created_at, record.model, JSON.stringify(record));
+  return columns;
+}
+
 /** A compiled SQL statement (Kysely's `query.compile()`), as KyselyStore hands its rare writes to whoever runs them. */
 export interface SqlStatement {
   sql: string;
