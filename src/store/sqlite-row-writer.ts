@@ -44,14 +44,15 @@ export class SqliteRowWriter {
     this.insertDecisionColumns(toDecisionColumns(rows), skipDuplicates);
   }
 
-  /** insertDecisions for decisions already flat (see toDecisionColumns): four strings per decision. */
-  insertDecisionColumns(columns: readonly string[], skipDuplicates: boolean): void {
+  /** insertDecisions for decisions already flat (see toDecisionColumns): four strings per decision. Returns their number. */
+  insertDecisionColumns(columns: readonly string[], skipDuplicates: boolean): number {
     const statement = this.#insertStatement('decisions', DECISION_COLUMNS, skipDuplicates);
     const rows: SQLInputValue[][] = [];
     for (let index = 0; index + DECISION_COLUMNS.length <= columns.length; index += DECISION_COLUMNS.length) {
       rows.push(columns.slice(index, index + DECISION_COLUMNS.length));
     }
     this.#insertAll(statement, rows);
+    return rows.length;
   }
 
   /** Deletes the decisions recorded before `olderThan`; returns how many went. */

@@ -120,8 +120,7 @@ function handle(request: SqliteWriteRequest): unknown {
       return rows.length;
     }
     case 'insertDecisions':
-      writer.insertDecisionColumns(request.columns, request.skipDuplicates);
-      return request.columns.length / 4;
+      return writer.insertDecisionColumns(request.columns, request.skipDuplicates);
     case 'pruneDecisions':
       return writer.pruneDecisions(request.olderThan);
     case 'commitLedger':
