@@ -65,7 +65,7 @@ async function runCrosswayProfile(context: BenchContext): Promise<ScenarioResult
   ].filter((run): run is Profiled => run !== null);
   await context.processes.stop(upstream.process);
 
-  const perRequest = (run: Profiled, ms: number) => ((ms * 1000) / Math.max(1, run.requests)).toFixed(1);
+  const perRequest = (run: Profiled, ms: number) => perRequestUs(run, ms).toFixed(1);
   const categories = [...new Set(runs.flatMap((run) => run.summary.categories.map((entry) => entry.name)))];
   const sortKey = (name: string) => Math.max(...runs.map((run) => (run.summary.categories.find((entry) => entry.name === name)?.selfMs ?? 0) / Math.max(1, run.requests)));
   categories.sort((a, b) => sortKey(b) - sortKey(a));
@@ -106,7 +106,6 @@ async function runCrosswayProfile(context: BenchContext): Promise<ScenarioResult
  * throughput ratio that CPU alone would allow: the evidence behind the throughput target's verdict.
  */
 function describeGap(ceiling: Profiled, crossway: Profiled): string {
-  const perRequestUs = (run: Profiled, ms: number) => (ms * 1000) / Math.max(1, run.requests);
   const selfOf = (run: Profiled, name: string) => run.summary.categories.find((entry) => entry.name === name)?.selfMs ?? 0;
   const names = [...new Set([...ceiling.summary.categories, ...crossway.summary.categories].map((entry) => entry.name))].filter((name) => name !== '(idle)');
   const gapUs = perRequestUs(crossway, crossway.summary.busyMs) - perRequestUs(ceiling, ceiling.summary.busyMs);
@@ -126,4 +125,9 @@ function describeGap(ceiling: Profiled, crossway: Profiled): string {
       [false, true, true],
     ),
   ].join('\n');
+}
+
+/** Microseconds of `ms` per request the run answered. */
+function perRequestUs(run: Profiled, ms: number): number {
+  return (ms * 1000) / Math.max(1, run.requests);
 }

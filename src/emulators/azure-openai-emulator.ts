@@ -24,7 +24,7 @@ import { buildOpenAIChatCompletion, buildOpenAIChatCompletionChunks } from './bu
 import { buildOpenAIEmbeddingResponse } from './build-openai-embedding-response.ts';
 import { convertOpenAIChatRequest } from './convert-openai-chat-request.ts';
 import { convertOpenAIResponsesRequest } from './convert-openai-responses-request.ts';
-import { buildOpenAIResponse, buildOpenAIResponseEvents, createOpenAIResponseMeta, formatResponseSseEvent } from './build-openai-response.ts';
+import { answerOpenAIResponses, createOpenAIResponseMeta } from './build-openai-response.ts';
 import { EmulatorServer } from './emulator-server.ts';
 import type { EmulatorExchange, EmulatorReply } from './emulator-server.ts';
 import { formatSseEvent, SSE_DONE, SSE_HEADERS } from './format-sse-event.ts';
@@ -199,10 +199,7 @@ export class AzureOpenAIEmulator extends EmulatorServer {
       return this.sendReply(exchange, { status: 400, body: azureContentFilterError() });
     }
     const meta = createOpenAIResponseMeta(this.#versionedModel(model), body);
-    const response = buildOpenAIResponse(generateChatReply(converted.request), meta);
-    if (body.stream !== true) return this.sendReply(exchange, { status: 200, body: response });
-    const events = buildOpenAIResponseEvents(response, meta).map(formatResponseSseEvent);
-    await this.sendStream(exchange, { headers: { ...SSE_HEADERS }, events });
+    await this.sendAnswer(exchange, answerOpenAIResponses(generateChatReply(converted.request), meta, body.stream === true));
   }
 
   /** Azure names the model with its version in answers (`gpt-5.5-2026-04-23`). */

@@ -31,7 +31,7 @@ import {
 import { BEDROCK_EVENT_STREAM_CONTENT_TYPE, encodeBedrockEvent, encodeBedrockException } from './bedrock-event-stream-encoder.ts';
 import type { AwsCredential } from './bedrock-sigv4-verifier.ts';
 import { buildOpenAIChatCompletion, buildOpenAIChatCompletionChunks } from './build-openai-chat-completion.ts';
-import { buildOpenAIResponse, buildOpenAIResponseEvents, createOpenAIResponseMeta, formatResponseSseEvent } from './build-openai-response.ts';
+import { answerOpenAIResponses, createOpenAIResponseMeta } from './build-openai-response.ts';
 import { convertOpenAIChatRequest } from './convert-openai-chat-request.ts';
 import { convertOpenAIResponsesRequest } from './convert-openai-responses-request.ts';
 import { countTokens } from './count-tokens.ts';
@@ -196,10 +196,7 @@ export class BedrockEmulator extends EmulatorServer {
     const converted = convertOpenAIResponsesRequest(body, this.cloud);
     if ('refusal' in converted) return this.sendReply(exchange, converted.refusal);
     const meta = createOpenAIResponseMeta(body.model, body);
-    const response = buildOpenAIResponse(generateChatReply(converted.request), meta);
-    if (body.stream !== true) return this.sendReply(exchange, { status: 200, body: response });
-    const events = buildOpenAIResponseEvents(response, meta).map(formatResponseSseEvent);
-    await this.sendStream(exchange, { headers: { ...SSE_HEADERS }, events });
+    await this.sendAnswer(exchange, answerOpenAIResponses(generateChatReply(converted.request), meta, body.stream === true));
   }
 }
 

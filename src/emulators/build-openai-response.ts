@@ -18,6 +18,8 @@ import type {
 } from '../wire/index.ts';
 import { randomBytes } from 'node:crypto';
 import { splitForStreaming } from './build-openai-chat-completion.ts';
+import type { EmulatorReply, EmulatorStream } from './emulator-server.ts';
+import { SSE_HEADERS } from './format-sse-event.ts';
 import type { ChatReply } from './generate-chat-reply.ts';
 import type { OpenAIResponsesRequest } from './openai-responses-request-schema.ts';
 
@@ -174,4 +176,14 @@ function buildResponseUsage(reply: ChatReply): ResponseUsage {
     output_tokens_details: { reasoning_tokens: 0 },
     total_tokens: reply.promptTokens + reply.completionTokens,
   };
+}
+
+/**
+ * The answer to a Responses request: the Response object as JSON, or (`stream`) its semantic events as SSE, as
+ * OpenAI, Azure and Bedrock's OpenAI-compatible endpoint all send it.
+ */
+export function answerOpenAIResponses(reply: ChatReply, meta: OpenAIResponseMeta, stream: boolean): EmulatorReply | EmulatorStream {
+  const response = buildOpenAIResponse(reply, meta);
+  if (!stream) return { status: 200, body: response };
+  return { headers: { ...SSE_HEADERS }, events: buildOpenAIResponseEvents(response, meta).map(formatResponseSseEvent) };
 }

@@ -158,6 +158,12 @@ export abstract class EmulatorServer {
     exchange.response.end(text);
   }
 
+  /** Sends a complete answer or streams one, whichever it is. */
+  protected async sendAnswer(exchange: EmulatorExchange, answer: EmulatorReply | EmulatorStream): Promise<void> {
+    if ('events' in answer) await this.sendStream(exchange, answer);
+    else this.sendReply(exchange, answer);
+  }
+
   /** Streams `stream.events`, honouring `chunk_delay_ms` and `disconnect_after_chunks`, and journals the count. */
   protected async sendStream(exchange: EmulatorExchange, stream: EmulatorStream): Promise<void> {
     const { response, faults, signal, entry } = exchange;

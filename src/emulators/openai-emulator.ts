@@ -9,7 +9,7 @@ import type { OpenAICompletionMeta } from './build-openai-chat-completion.ts';
 import { buildOpenAIEmbeddingResponse } from './build-openai-embedding-response.ts';
 import { convertOpenAIChatRequest } from './convert-openai-chat-request.ts';
 import { convertOpenAIResponsesRequest } from './convert-openai-responses-request.ts';
-import { buildOpenAIResponse, buildOpenAIResponseEvents, createOpenAIResponseMeta, formatResponseSseEvent } from './build-openai-response.ts';
+import { answerOpenAIResponses, createOpenAIResponseMeta } from './build-openai-response.ts';
 import { EmulatorServer } from './emulator-server.ts';
 import type { EmulatorExchange, EmulatorReply } from './emulator-server.ts';
 import { formatSseEvent, SSE_DONE, SSE_HEADERS } from './format-sse-event.ts';
@@ -157,10 +157,7 @@ export class OpenAIEmulator extends EmulatorServer {
     const converted = convertOpenAIResponsesRequest(body, this.cloud);
     if ('refusal' in converted) return this.sendReply(exchange, converted.refusal);
     const meta = createOpenAIResponseMeta(body.model, body);
-    const response = buildOpenAIResponse(generateChatReply(converted.request), meta);
-    if (body.stream !== true) return this.sendReply(exchange, { status: 200, body: response });
-    const events = buildOpenAIResponseEvents(response, meta).map(formatResponseSseEvent);
-    await this.sendStream(exchange, { headers: { ...SSE_HEADERS }, events });
+    await this.sendAnswer(exchange, answerOpenAIResponses(generateChatReply(converted.request), meta, body.stream === true));
   }
 
   #embeddings(exchange: EmulatorExchange): void {

@@ -1,6 +1,6 @@
 // Sends one prepared upstream request through the shared undici dispatcher and classifies transport failures.
 import { request, errors as undiciErrors, type Dispatcher } from 'undici';
-import type { UpstreamRequest } from '../providers/index.ts';
+import { splitUpstreamUrl, type UpstreamRequest } from '../providers/index.ts';
 import { UpstreamConnectionError, UpstreamError, UpstreamTimeoutError } from '../wire/index.ts';
 
 export interface CallOptions {
@@ -45,7 +45,7 @@ export interface BufferedCallOptions extends CallOptions {
  * `callUpstream` does.
  */
 export function callUpstreamBuffered(upstream: UpstreamRequest, options: BufferedCallOptions): Promise<BufferedResponse> {
-  const { origin, path } = splitUrl(upstream.url);
+  const { origin, path } = splitUpstreamUrl(upstream.url);
   const signal = options.signal;
   return new Promise<BufferedResponse>((resolve, reject) => {
     let chunks: Buffer[] = [];
@@ -103,21 +103,6 @@ export function callUpstreamBuffered(upstream: UpstreamRequest, options: Buffere
       reject(error);
     }
   });
-}
-
-// Upstream URLs come from routes (see buildEndpointUrl): a few distinct ones, split once each.
-const MAX_SPLIT_URLS = 4096;
-const splitUrls = new Map<string, { origin: string; path: string }>();
-
-function splitUrl(url: string): { origin: string; path: string } {
-  let split = splitUrls.get(url);
-  if (split === undefined) {
-    const parsed = new URL(url);
-    split = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
-    if (splitUrls.size >= MAX_SPLIT_URLS) splitUrls.clear();
-    splitUrls.set(url, split);
-  }
-  return split;
 }
 
 /** Turns a transport error (refused, reset, timeout) into an UpstreamError naming the route. */

@@ -6,20 +6,36 @@
  * endpoint's own query parameters and setting `query` ones. Trailing slashes of the endpoint are ignored.
  */
 export function buildEndpointUrl(endpoint: string, path: string, query: Record<string, string | undefined> = {}): string {
-  // Parsing and serialising a URL costs more than the rest of preparing a small call, and the inputs are a route's
-  // configuration and constants: a few distinct URLs per route, remembered (the cache is emptied if it ever fills).
   let key = `${endpoint}\u0000${path}`;
   for (const name in query) key += `\u0000${name}=${query[name] ?? '\u0001'}`;
-  const known = builtUrls.get(key);
-  if (known !== undefined) return known;
-  if (builtUrls.size >= MAX_BUILT_URLS) builtUrls.clear();
-  const built = parseAndBuild(endpoint, path, query);
-  builtUrls.set(key, built);
-  return built;
+  return remember(builtUrls, key, () => parseAndBuild(endpoint, path, query));
 }
 
-const MAX_BUILT_URLS = 4096;
+/**
+ * An upstream URL (one buildEndpointUrl made) as the origin and the path with its query, which is how undici's
+ * `dispatch` takes a request.
+ */
+export function splitUpstreamUrl(url: string): { origin: string; path: string } {
+  return remember(splitUrls, url, () => {
+    const parsed = new URL(url);
+    return { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+  });
+}
+
+// Parsing and serialising a URL costs more than the rest of preparing a small call, and the inputs are a route's
+// configuration and constants: a few distinct URLs per route, remembered (a cache is emptied if it ever fills).
+const MAX_REMEMBERED_URLS = 4096;
 const builtUrls = new Map<string, string>();
+const splitUrls = new Map<string, { origin: string; path: string }>();
+
+function remember<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+  if (cache.size >= MAX_REMEMBERED_URLS) cache.clear();
+  const made = make();
+  cache.set(key, made);
+  return made;
+}
 
 function parseAndBuild(endpoint: string, path: string, query: Record<string, string | undefined>): string {
   const url = new URL(endpoint);

@@ -36,7 +36,10 @@ export function toDecisionTableRow({ created_at, record }: DecisionRow): { id: s
  */
 export function toDecisionColumns(rows: readonly DecisionRow[]): string[] {
   const columns: string[] = [];
-  for (const { created_at, record } of rows) columns.push(record.id, created_at, record.model, JSON.stringify(record));
+  for (const row of rows) {
+    const { id, created_at, model, record } = toDecisionTableRow(row);
+    columns.push(id, created_at, model, record);
+  }
   return columns;
 }
 
