@@ -128,18 +128,25 @@ export const modelSchema = z.strictObject({
 });
 export type ModelEntry = z.infer<typeof modelSchema>;
 
+/** Longest region, zone, compliance tag or provider name a constraint may name (catalog names are far shorter). */
+export const MAX_CONSTRAINT_NAME_CHARACTERS = 64;
+/** Most entries of one constraint list: a request cannot make planning, plan-cache keys or decisions large. */
+export const MAX_CONSTRAINT_LIST_ENTRIES = 32;
+
+const constraintList = z.array(z.string().min(1).max(MAX_CONSTRAINT_NAME_CHARACTERS)).max(MAX_CONSTRAINT_LIST_ENTRIES).optional();
+
 /**
  * Routing constraints: a tenant's policy (config for now) or one request's narrowing of it. Lists are allow-lists;
  * `regions` holds regions or data zones (`eu` matches every route whose data_zone is eu).
  */
 export const constraintsSchema = z.strictObject({
-  regions: z.array(z.string().min(1)).optional(),
-  compliance: z.array(z.string().min(1)).optional(),
+  regions: constraintList,
+  compliance: constraintList,
   providers: z
     .strictObject({
-      order: z.array(z.string().min(1)).optional(),
-      only: z.array(z.string().min(1)).optional(),
-      ignore: z.array(z.string().min(1)).optional(),
+      order: constraintList,
+      only: constraintList,
+      ignore: constraintList,
     })
     .optional(),
   allow_fallbacks: z.boolean().optional(),
@@ -217,8 +224,16 @@ export const configSchema = z.strictObject({
       body_limit: byteSize.default(8 * 1024 * 1024),
       /** The master key: full access. Generated in demo mode when absent. */
       master_key: secret.optional(),
+      /** Longest wait for a request's headers, from the connection's first byte (slow-header clients are cut off). */
+      headers_timeout_ms: z.number().int().positive().default(10_000),
+      /** Longest wait for a whole request (headers and body) to arrive; answers, streams included, are not bound by it. */
+      request_timeout_ms: z.number().int().positive().default(60_000),
+      /** How long an idle keep-alive connection stays open (above the usual 60 s of load balancers). */
+      keep_alive_timeout_ms: z.number().int().positive().default(65_000),
+      /** Most open client connections; past 90 % of it, idle keep-alive connections are closed to make room. */
+      max_connections: z.number().int().positive().default(4_096),
     })
-    .default({ host: '127.0.0.1', port: 4000, body_limit: 8 * 1024 * 1024 }),
+    .prefault({}),
   store: z
     .strictObject({
       /** SQLite file path (the embedded default). */

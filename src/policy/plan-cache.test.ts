@@ -78,3 +78,18 @@ describe('canonicalJson', () => {
     assert.equal(canonicalJson({ b: [2, 1], a: { d: undefined, c: 'x' } }), '{"a":{"c":"x"},"b":[2,1]}');
   });
 });
+
+describe('PlanCache byte bound', () => {
+  it('keeps the estimated bytes of keys and plans under its bound, whatever the constraints weigh', () => {
+    const maxBytes = 256 * 1024;
+    const cache = new PlanCache(1000, maxBytes);
+    for (let index = 0; index < 200; index += 1) {
+      // Constraints larger than any request may send (the schema bounds them): the cache must hold on by itself.
+      const input = { ...base, constraints: { regions: [`${index}-${'r'.repeat(20_000)}`] } };
+      cache.planCached(input, 'v1');
+      assert.ok(cache.bytes <= maxBytes, `${cache.bytes} bytes held after ${index + 1} plans`);
+    }
+    assert.ok(cache.size < 200);
+    assert.ok(cache.size > 0);
+  });
+});

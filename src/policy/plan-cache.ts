@@ -1,10 +1,20 @@
 // A bounded LRU of plans, so that a request like the last one skips the planner. Long-lived: one per gateway process.
+import { LRUCache } from 'lru-cache';
 import { planRoutes } from './plan-routes.ts';
 import { inputTokensAgainst } from './check-context-window.ts';
 import type { Plan, PlanInput } from './plan-types.ts';
 
 /** Plans kept when no bound is given. */
 export const DEFAULT_PLAN_CACHE_ENTRIES = 1000;
+
+/**
+ * Bytes the cache may hold (keys and plans, estimated): constraints come from requests, so the entry count alone
+ * would not bound memory. With constraint lists bounded at parsing an entry is a few kB; 8 MiB holds thousands.
+ */
+export const DEFAULT_PLAN_CACHE_BYTES = 8 * 1024 * 1024;
+
+/** Estimated bytes of a plan besides its constraints: the kept and rejected entries reference shared routes. */
+const BYTES_PER_PLANNED_ROUTE = 256;
 
 const MINUTE_MS = 60_000;
 
@@ -34,20 +44,24 @@ export function planCacheKey(input: PlanInput, catalogVersion: string): string {
   return [input.model.id, catalogVersion, input.health.epoch, minute, canonicalJson(constraints), capabilities, parameters, sizeFlags].join('\u0000');
 }
 
-/** Plans by key, least recently used first out. */
+/** Plans by key, least recently used first out, bounded by entries and by bytes. */
 export class PlanCache {
-  readonly #entries = new Map<string, Plan>();
-  readonly #maxEntries: number;
+  readonly #entries: LRUCache<string, Plan>;
   #hits = 0;
   #misses = 0;
 
-  constructor(maxEntries: number = DEFAULT_PLAN_CACHE_ENTRIES) {
+  constructor(maxEntries: number = DEFAULT_PLAN_CACHE_ENTRIES, maxBytes: number = DEFAULT_PLAN_CACHE_BYTES) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`);
-    this.#maxEntries = maxEntries;
+    this.#entries = new LRUCache<string, Plan>({ max: maxEntries, maxSize: maxBytes, sizeCalculation: estimatePlanBytes });
   }
 
   get size(): number {
     return this.#entries.size;
+  }
+
+  /** Estimated bytes held (keys and plans). */
+  get bytes(): number {
+    return this.#entries.calculatedSize;
   }
 
   /** Hits and misses of planCached since the cache was made. */
@@ -57,22 +71,12 @@ export class PlanCache {
 
   /** The plan under `key`, marking it most recently used. */
   get(key: string): Plan | undefined {
-    const plan = this.#entries.get(key);
-    if (plan !== undefined) {
-      this.#entries.delete(key);
-      this.#entries.set(key, plan);
-    }
-    return plan;
+    return this.#entries.get(key);
   }
 
-  /** Stores `plan` under `key`, evicting the least recently used entry beyond the bound. */
+  /** Stores `plan` under `key`, evicting the least recently used entries beyond the bounds. */
   set(key: string, plan: Plan): void {
-    this.#entries.delete(key);
     this.#entries.set(key, plan);
-    if (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done !== true) this.#entries.delete(oldest.value);
-    }
   }
 
   /** Drops every plan (e.g. when the catalog is reloaded). */
@@ -108,4 +112,9 @@ export function canonicalJson(value: unknown): string {
     return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
+}
+
+/** UTF-16 bytes of the key and the plan's constraints, plus a fixed cost per planned route. */
+function estimatePlanBytes(plan: Plan, key: string): number {
+  return 2 * (key.length + canonicalJson(plan.constraints).length) + BYTES_PER_PLANNED_ROUTE * (plan.kept.length + plan.rejected.length) + 64;
 }

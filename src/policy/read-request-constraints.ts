@@ -1,8 +1,8 @@
 // Reads one request's routing constraints: the body's `crossway` object (modelled on OpenRouter's provider
 // preferences, https://openrouter.ai/docs/features/provider-routing) and the `x-crossway-*` headers for clients that
 // cannot add body fields. Both narrow: they are combined with mergeConstraints, and the tenant's policy after them.
-import { constraintsSchema, type Constraints } from '../catalog/index.ts';
-import { formatPath, InvalidRequestError } from '../wire/index.ts';
+import { constraintsSchema, MAX_CONSTRAINT_LIST_ENTRIES, MAX_CONSTRAINT_NAME_CHARACTERS, type Constraints } from '../catalog/index.ts';
+import { describeIssue, formatPath, InvalidRequestError } from '../wire/index.ts';
 import { mergeConstraints } from './merge-constraints.ts';
 
 /** Request headers as node:http gives them (lower-case names). */
@@ -42,7 +42,7 @@ function readBodyConstraints(body: unknown): Constraints {
   const unknown = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
   const path = formatPath(unknown === undefined ? issue.path : [...issue.path, unknown]);
   const param = path === '' ? 'crossway' : `crossway.${path}`;
-  const problem = unknown === undefined ? issue.message : 'unknown routing constraint';
+  const problem = unknown === undefined ? describeIssue(issue) : 'unknown routing constraint';
   throw new InvalidRequestError(`Invalid value for '${param}': ${problem}.`, param, 'invalid_value');
 }
 
@@ -86,9 +86,12 @@ function readHeader(headers: RequestHeaders, name: string): string | undefined {
 function readList(headers: RequestHeaders, name: string): string[] | undefined {
   const value = readHeader(headers, name);
   if (value === undefined) return undefined;
-  const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const items = [...new Set(value.split(',').map((item) => item.trim()).filter((item) => item !== ''))];
   if (items.length === 0) throw invalidHeader(name, 'must list at least one comma-separated value');
-  return [...new Set(items)];
+  // The same bounds as the body's lists (constraintsSchema): what a request names is kept in plan-cache keys and decisions.
+  if (items.length > MAX_CONSTRAINT_LIST_ENTRIES) throw invalidHeader(name, `must list at most ${MAX_CONSTRAINT_LIST_ENTRIES} values`);
+  if (items.some((item) => item.length > MAX_CONSTRAINT_NAME_CHARACTERS)) throw invalidHeader(name, `values must be at most ${MAX_CONSTRAINT_NAME_CHARACTERS} characters`);
+  return items;
 }
 
 function invalidHeader(name: string, problem: string): InvalidRequestError {

@@ -4,7 +4,7 @@
 // (messages; assistant `tool_calls`; `tool` messages with `tool_call_id`; `image_url` and `file` content parts).
 import {
   InvalidRequestError,
-  NotFoundError,
+  excerpt, NotFoundError,
   type ChatMessage,
   type ResponseInputContent,
   type ResponseItem,
@@ -70,7 +70,7 @@ export function convertResponseItemsToChatMessages(instructions: string | null |
         messages.push({ role: 'tool', tool_call_id: item.call_id, content: readToolOutput(item.output) });
         break;
       case 'item_reference':
-        throw new NotFoundError(`Item with id '${item.id}' not found.`, 'item_not_found', 'input');
+        throw new NotFoundError(`Item with id '${excerpt(item.id)}' not found.`, 'item_not_found', 'input');
       case 'reasoning':
         break;
       case 'compaction':

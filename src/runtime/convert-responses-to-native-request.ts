@@ -1,7 +1,7 @@
 // The body of a Responses turn for a cloud that serves POST /v1/responses itself (OpenAI, Azure OpenAI's v1 API,
 // Bedrock's OpenAI-compatible endpoint): the full context as `input` items with `store: false`, because Crossway
 // keeps the state. The upstream never sees previous_response_id, conversation or background: those are Crossway's.
-import { NotFoundError, type ResponseCreateRequest, type ResponseItem } from '../wire/index.ts';
+import { excerpt, NotFoundError, type ResponseCreateRequest, type ResponseItem } from '../wire/index.ts';
 import { COMPACTION_PREAMBLE, decodeCompactionContent } from './compaction-content.ts';
 import { convertResponsesToChatRequest } from './convert-responses-to-chat-request.ts';
 
@@ -41,6 +41,6 @@ function toUpstreamItem(item: ResponseItem): Record<string, unknown>[] {
     case 'reasoning':
       return [];
     case 'item_reference':
-      throw new NotFoundError(`Item with id '${item.id}' not found.`, 'item_not_found', 'input');
+      throw new NotFoundError(`Item with id '${excerpt(item.id)}' not found.`, 'item_not_found', 'input');
   }
 }

@@ -5,7 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { createItemId } from '../runtime/index.ts';
 import type { Logger } from 'pino';
-import { NotFoundError, toCrosswayError, type ResponseCreateRequest, type ResponseItem, type ResponseStreamEvent } from '../wire/index.ts';
+import { excerpt, NotFoundError, toCrosswayError, type ResponseCreateRequest, type ResponseItem, type ResponseStreamEvent } from '../wire/index.ts';
 import type { Principal } from './authenticate.ts';
 import { createDetachedExchange } from './detached-exchange.ts';
 import type { BackgroundJobs, GatewayContext } from './gateway-types.ts';
@@ -149,7 +149,7 @@ export class BackgroundResponses implements BackgroundJobs {
    */
   async follow(tenant: string, id: string, after: number, emit: (event: ResponseStreamEvent) => Promise<void>, signal: AbortSignal): Promise<void> {
     const job = this.#jobs.get(id);
-    if (job !== undefined && job.tenant !== tenant) throw new NotFoundError(`Response with id '${id}' not found.`, 'response_not_found', 'response_id');
+    if (job !== undefined && job.tenant !== tenant) throw new NotFoundError(`Response with id '${excerpt(id)}' not found.`, 'response_not_found', 'response_id');
     if (job === undefined) {
       for (const record of await this.#gateway().store.listResponseEvents(tenant, id, after)) await emit(record.event as unknown as ResponseStreamEvent);
       return;

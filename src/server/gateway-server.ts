@@ -3,6 +3,7 @@
 // framework adds (schema compilation, hooks, reply decoration) is per-request cost we would not use.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ClientClosedError, MethodNotAllowedError, NotFoundError, toCrosswayError } from '../wire/index.ts';
 import { authenticate } from './authenticate.ts';
 import { ADMIN_LEDGER_ROUTES } from './handle-admin-ledger.ts';
@@ -37,16 +38,53 @@ const ROUTES: RouteEntry[] = [
   { method: 'GET', path: '/readyz', auth: false, handler: handleReady },
 ];
 
+/** How long a client may take to send a request, how long an idle connection lives, and how many may be open. */
+export interface ConnectionLimits {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+}
+
+/** The defaults of `server.*` in crossway.yaml. */
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 65_000,
+  maxConnections: 4_096,
+};
+
+/** Share of max_connections past which idle keep-alive connections are closed to make room for new clients. */
+const SHED_IDLE_AT = 0.9;
+
 /** The gateway's HTTP listener. */
 export class GatewayServer {
   readonly #gateway: GatewayContext;
   readonly #server: Server;
 
-  constructor(gateway: GatewayContext) {
+  constructor(gateway: GatewayContext, limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS) {
     this.#gateway = gateway;
-    this.#server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
-      void this.#handle(req, res);
+    this.#server = createServer(
+      {
+        // Node checks both timeouts on this interval: a slow-header client is cut off within a second of its deadline.
+        connectionsCheckingInterval: 1_000,
+        headersTimeout: limits.headersTimeoutMs,
+        // Receiving the request only: a long answer or stream is bounded by the executor's deadlines, not by this.
+        requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs),
+        keepAliveTimeout: limits.keepAliveTimeoutMs,
+      },
+      (req, res) => {
+        void this.#handle(req, res);
+      },
+    );
+    // Past the cap Node closes new connections at once, so that idle or slow sockets cannot exhaust file descriptors.
+    this.#server.maxConnections = limits.maxConnections;
+    const shedAt = Math.floor(limits.maxConnections * SHED_IDLE_AT);
+    this.#server.on('connection', () => {
+      // Near the cap, idle keep-alive connections make room: their clients reconnect, new clients are not refused.
+      if (this.#server.connections >= shedAt) this.#server.closeIdleConnections();
     });
+    this.#server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket));
   }
 
   async listen(port: number, host: string): Promise<string> {
@@ -134,6 +172,35 @@ export class GatewayServer {
       duration_ms: Math.round(durationMs),
       ttfb_ms: log.ttfb_ms ?? null,
     });
+  }
+}
+
+/**
+ * Answers a request node:http could not parse, or that took too long to arrive, with an OpenAI-shaped error body (Node's
+ * default is a bare status line), then closes the connection. A socket already written to is just destroyed.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  const { status, reason, message, code } = describeClientError(error.code);
+  // As Node's own handler: a response whose headers went out cannot be followed by another status line.
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (!socket.writable || inFlight?.headersSent === true) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code } });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+function describeClientError(code: string | undefined): { status: number; reason: string; message: string; code: string } {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, reason: 'Request Header Fields Too Large', message: 'The request headers are too large.', code: 'headers_too_large' };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, reason: 'Request Timeout', message: 'The request took too long to arrive.', code: 'request_timeout' };
+    default:
+      return { status: 400, reason: 'Bad Request', message: 'The request is not valid HTTP/1.1.', code: 'bad_request' };
   }
 }
 

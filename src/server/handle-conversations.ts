@@ -2,8 +2,7 @@
 // POST/GET/DELETE /v1/conversations[/{id}], GET/POST /v1/conversations/{id}/items, GET/DELETE .../items/{item_id}.
 import { createItemId, normalizeResponseInput } from '../runtime/index.ts';
 import type { ConversationItemRecord, ConversationRecord } from '../store/index.ts';
-import {
-  NotFoundError,
+import { excerpt, NotFoundError,
   conversationCreateRequestSchema,
   conversationItemsCreateRequestSchema,
   conversationUpdateRequestSchema,
@@ -29,7 +28,7 @@ export const CONVERSATIONS_ROUTES: RouteEntry[] = [
 ];
 
 function conversationNotFound(id: string): NotFoundError {
-  return new NotFoundError(`Conversation with id '${id}' not found.`, 'conversation_not_found', 'conversation_id');
+  return new NotFoundError(`Conversation with id '${excerpt(id)}' not found.`, 'conversation_not_found', 'conversation_id');
 }
 
 /** The Conversation object as OpenAI returns it. */
@@ -94,7 +93,7 @@ async function handleGetItem(gateway: GatewayContext, exchange: Exchange, params
   const row = await gateway.store.getConversationItem(tenant, id, itemId);
   if (row === null) {
     if ((await gateway.store.getConversation(tenant, id)) === null) throw conversationNotFound(id);
-    throw new NotFoundError(`Item with id '${itemId}' not found in conversation '${id}'.`, 'item_not_found', 'item_id');
+    throw new NotFoundError(`Item with id '${excerpt(itemId)}' not found in conversation '${excerpt(id)}'.`, 'item_not_found', 'item_id');
   }
   sendJson(exchange.res, 200, row.item);
 }
@@ -107,7 +106,7 @@ async function handleDeleteItem(gateway: GatewayContext, exchange: Exchange, par
   const conversation = await gateway.store.getConversation(tenant, id);
   if (conversation === null) throw conversationNotFound(id);
   if (!(await gateway.store.deleteConversationItem(tenant, id, itemId))) {
-    throw new NotFoundError(`Item with id '${itemId}' not found in conversation '${id}'.`, 'item_not_found', 'item_id');
+    throw new NotFoundError(`Item with id '${excerpt(itemId)}' not found in conversation '${excerpt(id)}'.`, 'item_not_found', 'item_id');
   }
   sendJson(exchange.res, 200, toConversationObject(conversation));
 }

@@ -1,6 +1,6 @@
 // GET /v1/models and GET /v1/models/{id}: the catalog's models in OpenAI's shape.
 import type { ModelEntry } from '../catalog/index.ts';
-import { NotFoundError, type ModelList, type ModelObject } from '../wire/index.ts';
+import { excerpt, NotFoundError, type ModelList, type ModelObject } from '../wire/index.ts';
 import type { Exchange, GatewayContext } from './gateway-types.ts';
 import { sendJson } from './send-json.ts';
 
@@ -20,7 +20,7 @@ export async function handleGetModel(gateway: GatewayContext, exchange: Exchange
   const name = params.rest ?? '';
   const found = gateway.catalog.findModel(name);
   if (found === undefined) {
-    throw new NotFoundError(`The model '${name}' does not exist`, 'model_not_found', 'model');
+    throw new NotFoundError(`The model '${excerpt(name)}' does not exist`, 'model_not_found', 'model');
   }
   sendJson(exchange.res, 200, toModelObject(found.model, name));
 }

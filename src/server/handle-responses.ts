@@ -9,7 +9,7 @@ import type { ResponseItemRecord, StoredResponseRecord } from '../store/index.ts
 import {
   ClientClosedError,
   InvalidRequestError,
-  NotFoundError,
+  excerpt, NotFoundError,
   inputTokensRequestSchema,
   parseRequest,
   responseCreateRequestSchema,
@@ -38,7 +38,7 @@ export const RESPONSES_ROUTES: RouteEntry[] = [
 ];
 
 function responseNotFound(id: string): NotFoundError {
-  return new NotFoundError(`Response with id '${id}' not found.`, 'response_not_found', 'response_id');
+  return new NotFoundError(`Response with id '${excerpt(id)}' not found.`, 'response_not_found', 'response_id');
 }
 
 /** Reads the chain or the conversation a request continues and normalises its input: everything a turn needs. */
@@ -56,7 +56,7 @@ export async function prepareTurn(gateway: GatewayContext, tenant: string, reque
   const conversationId = conversation === null ? null : typeof conversation === 'string' ? conversation : conversation.id;
   if (conversationId !== null) {
     const items = await gateway.store.readConversationItems(tenant, conversationId);
-    if (items === null) throw new NotFoundError(`Conversation with id '${conversationId}' not found.`, 'conversation_not_found', 'conversation');
+    if (items === null) throw new NotFoundError(`Conversation with id '${excerpt(conversationId)}' not found.`, 'conversation_not_found', 'conversation');
     contextItems = items.map((record) => record.item as ResponseItem);
   }
   return {
@@ -78,7 +78,7 @@ async function readChainItems(gateway: GatewayContext, tenant: string, id: strin
   const cached = gateway.chainCache.get(tenant, id);
   if (cached !== undefined) return cached;
   const chain = await gateway.store.readResponseChain(tenant, id);
-  if (chain === null) throw new NotFoundError(`Previous response with id '${id}' not found.`, 'previous_response_not_found', 'previous_response_id');
+  if (chain === null) throw new NotFoundError(`Previous response with id '${excerpt(id)}' not found.`, 'previous_response_not_found', 'previous_response_id');
   gateway.chainCache.addStored(tenant, chain);
   return chain.items.map((record) => record.item as ResponseItem);
 }
@@ -150,7 +150,7 @@ export async function appendToConversation(gateway: GatewayContext, tenant: stri
   const known = new Set(turn.contextItems.map((item) => String(item.id)));
   const items = [...turn.inputItems, ...output].filter((item) => !known.has(String(item.id))).map((item) => ({ conversation_id: turn.conversationId as string, item_id: String(item.id), item: item as unknown as Record<string, unknown>, created_at: createdAt }));
   if ((await gateway.store.appendConversationItems(tenant, turn.conversationId, items)) === null) {
-    throw new NotFoundError(`Conversation with id '${turn.conversationId}' not found.`, 'conversation_not_found', 'conversation');
+    throw new NotFoundError(`Conversation with id '${excerpt(turn.conversationId)}' not found.`, 'conversation_not_found', 'conversation');
   }
 }
 

@@ -1,6 +1,7 @@
 // Reads a request body up to a byte limit and parses it as JSON exactly once.
 import type { IncomingMessage } from 'node:http';
-import { ClientClosedError, InvalidRequestError, PayloadTooLargeError } from '../wire/index.ts';
+import { ClientClosedError, formatPath, InvalidRequestError, PayloadTooLargeError } from '../wire/index.ts';
+import { findExcessNesting, MAX_JSON_DEPTH } from './find-excess-nesting.ts';
 
 /** The raw body; rejects with PayloadTooLargeError as soon as the limit is crossed. */
 export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
@@ -50,7 +51,8 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
 }
 
 /**
- * The body as JSON; a malformed or non-object body is a 400 in OpenAI's words. `raw` is the body when it was read
+ * The body as JSON; a malformed or non-object body, or one nesting deeper than MAX_JSON_DEPTH, is a 400 in OpenAI's
+ * words (the latter naming where). `raw` is the body when it was read
  * already (an Idempotency-Key request hashes it first); it is still parsed only once.
  */
 export async function readJsonBody(req: IncomingMessage, limitBytes: number, raw: Buffer | null = null): Promise<Record<string, unknown>> {
@@ -75,6 +77,11 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number, raw
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new InvalidRequestError('The request body must be a JSON object.', null, 'invalid_json');
+  }
+  const tooDeep = findExcessNesting(parsed, MAX_JSON_DEPTH);
+  if (tooDeep !== null) {
+    const param = formatPath(tooDeep);
+    throw new InvalidRequestError(`Invalid value for '${param}': JSON may nest at most ${MAX_JSON_DEPTH} levels deep.`, param, 'json_too_deep');
   }
   return parsed as Record<string, unknown>;
 }

@@ -4,7 +4,7 @@ import type { Constraints, Route } from '../catalog/index.ts';
 import type { Executed } from '../execute/index.ts';
 import { describeEmptyPlan, mergeConstraints, readRequestConstraints, type Plan, type RequestNeeds } from '../policy/index.ts';
 import type { Attempt } from '../execute/index.ts';
-import { CrosswayError, NoRouteAvailableError, PermissionDeniedError } from '../wire/index.ts';
+import { CrosswayError, excerpt, NoRouteAvailableError, PermissionDeniedError } from '../wire/index.ts';
 import type { Principal } from './authenticate.ts';
 import { CallMeter } from './call-meter.ts';
 import type { Exchange, GatewayContext } from './gateway-types.ts';
@@ -88,7 +88,7 @@ function checkModelScope(gateway: GatewayContext, principal: Principal, names: r
     const found = gateway.catalog.findModel(name);
     const ids = found === undefined ? [name] : [found.model.id, ...found.model.aliases];
     if (!ids.some((id) => allowed.includes(id))) {
-      throw new PermissionDeniedError(`This API key may not use the model \`${name}\`; it is limited to: ${allowed.join(', ')}.`, 'model_not_allowed');
+      throw new PermissionDeniedError(`This API key may not use the model \`${excerpt(name)}\`; it is limited to: ${allowed.join(', ')}.`, 'model_not_allowed');
     }
   }
 }

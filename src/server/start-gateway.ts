@@ -147,7 +147,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     backgroundResponses,
     chainCache,
   };
-  const server = new GatewayServer(context);
+  const server = new GatewayServer(context, {
+    headersTimeoutMs: config.server.headers_timeout_ms,
+    requestTimeoutMs: config.server.request_timeout_ms,
+    keepAliveTimeoutMs: config.server.keep_alive_timeout_ms,
+    maxConnections: config.server.max_connections,
+  });
   const housekeeping = startHousekeeping(store, logger, () => chainCache.clear());
   // Background responses left queued by the last run start again; those it left in progress are failed with a reason.
   await backgroundResponses.resume(async (tenant, keyId) => {

@@ -3,6 +3,7 @@
 // Schemas are loose: they check the fields Crossway reads and keep every other field, so that unknown
 // fields reach OpenAI-wire upstreams unchanged.
 import { z } from 'zod';
+import { modelNameSchema } from './excerpt.ts';
 
 const textPart = z.looseObject({ type: z.literal('text'), text: z.string() });
 const imagePart = z.looseObject({
@@ -60,7 +61,7 @@ const responseFormat = z.discriminatedUnion('type', [
 
 /** Validator for `POST /v1/chat/completions` bodies. */
 export const chatCompletionRequestSchema = z.looseObject({
-  model: z.string().min(1),
+  model: modelNameSchema,
   messages: z.array(message).min(1),
   stream: z.boolean().nullable().optional(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
@@ -81,7 +82,7 @@ export const chatCompletionRequestSchema = z.looseObject({
   response_format: responseFormat.optional(),
   user: z.string().optional(),
   /** Crossway: models to try in order when no route of `model` can serve (OpenRouter's `models`). Never sent upstream. */
-  models: z.array(z.string().min(1)).max(8).optional(),
+  models: z.array(modelNameSchema).max(8).optional(),
   /** Crossway: routing preferences for this request (validated by the policy part). Never sent upstream. */
   crossway: z.unknown().optional(),
 });

@@ -1,10 +1,11 @@
 // OpenAI Embeddings wire types and the request validator used at the HTTP edge.
 // Source: OpenAI API reference, "Create embeddings" (openai/openai-openapi, CreateEmbeddingRequest).
 import { z } from 'zod';
+import { modelNameSchema } from './excerpt.ts';
 
 /** Validator for `POST /v1/embeddings` bodies. */
 export const embeddingRequestSchema = z.looseObject({
-  model: z.string().min(1),
+  model: modelNameSchema,
   input: z.union([
     z.string(),
     z.array(z.string()).min(1).max(2048),
@@ -15,7 +16,7 @@ export const embeddingRequestSchema = z.looseObject({
   dimensions: z.number().int().min(1).optional(),
   user: z.string().optional(),
   /** Crossway: fallback models and routing preferences, as on chat completions. Never sent upstream. */
-  models: z.array(z.string().min(1)).max(8).optional(),
+  models: z.array(modelNameSchema).max(8).optional(),
   crossway: z.unknown().optional(),
 });
 

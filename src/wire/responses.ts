@@ -6,14 +6,18 @@
 // resources/responses/responses.d.ts and resources/conversations/*.d.ts. Schemas are loose: they check the fields
 // Crossway reads and keep every other field.
 import { z } from 'zod';
+import { excerpt, modelNameSchema } from './excerpt.ts';
 
 /** OpenAI's metadata limits: at most 16 pairs, keys up to 64 characters, values up to 512. */
 export const metadataSchema = z.record(z.string(), z.string()).superRefine((metadata, context) => {
   const keys = Object.keys(metadata);
-  if (keys.length > 16) context.addIssue({ code: 'custom', message: `must have at most 16 key-value pairs, got ${keys.length}` });
+  if (keys.length > 16) {
+    context.addIssue({ code: 'custom', message: `must have at most 16 key-value pairs, got ${keys.length}` });
+    return;
+  }
   for (const key of keys) {
-    if (key.length > 64) context.addIssue({ code: 'custom', message: `key '${key.slice(0, 16)}...' is longer than 64 characters` });
-    if ((metadata[key] ?? '').length > 512) context.addIssue({ code: 'custom', message: `value of '${key}' is longer than 512 characters` });
+    if (key.length > 64) context.addIssue({ code: 'custom', message: `key '${excerpt(key, 16)}' is longer than 64 characters` });
+    if ((metadata[key] ?? '').length > 512) context.addIssue({ code: 'custom', message: `value of '${excerpt(key, 64)}' is longer than 512 characters` });
   }
 });
 
@@ -152,7 +156,7 @@ const inputSchema = z.union([z.string(), z.array(z.unknown())]).transform((input
 /** Crossway's own fields, exactly as on chat completions; never sent upstream. */
 const crosswayFields = {
   /** Crossway: models to try in order when no route of `model` can serve (OpenRouter's `models`). */
-  models: z.array(z.string().min(1)).max(8).optional(),
+  models: z.array(modelNameSchema).max(8).optional(),
   /** Crossway: routing preferences for this request (validated by the policy part). */
   crossway: z.unknown().optional(),
 };
@@ -162,7 +166,7 @@ const crosswayFields = {
  * `store` true, `truncation` 'disabled', `parallel_tool_calls` true, `background` and `stream` false.
  */
 export const responseCreateRequestSchema = z.looseObject({
-  model: z.string().min(1),
+  model: modelNameSchema,
   input: inputSchema.optional(),
   instructions: z.string().nullish(),
   tools: z.array(responseToolSchema).nullish(),
@@ -193,7 +197,7 @@ export const responseCreateRequestSchema = z.looseObject({
 
 /** Validator for `POST /v1/responses/input_tokens` bodies (TokenCountsBody: every field optional). */
 export const inputTokensRequestSchema = z.looseObject({
-  model: z.string().min(1).nullish(),
+  model: modelNameSchema.nullish(),
   input: inputSchema.nullish(),
   previous_response_id: z.string().min(1).nullish(),
   conversation: conversationParamSchema.nullish(),
@@ -209,7 +213,7 @@ export const inputTokensRequestSchema = z.looseObject({
 
 /** Validator for `POST /v1/responses/compact` bodies (CompactResponseMethodPublicBody: `model` required). */
 export const compactRequestSchema = z.looseObject({
-  model: z.string().min(1),
+  model: modelNameSchema,
   input: inputSchema.nullish(),
   previous_response_id: z.string().min(1).nullish(),
   instructions: z.string().nullish(),
