@@ -114,7 +114,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const decisions = new DecisionLog(store, { retentionHours: config.decisions.retention_hours, logger });
   const now = options.now ?? (() => new Date());
   const backgroundResponses = new BackgroundResponses(() => context, logger);
-  const chainCache = new ResponseChainCache();
+  const chainCache = new ResponseChainCache({ maxBytes: config.runtime.chain_cache_bytes });
   const context: GatewayContext = {
     catalog,
     executor,
