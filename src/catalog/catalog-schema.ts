@@ -290,11 +290,32 @@ export const configSchema = z.strictObject({
       retention_hours: z.number().positive().default(24),
     })
     .default({ retention_hours: 24 }),
-  /** The stateful runtime: stored responses and conversations (conversations have no TTL: kept until deleted). */
+  /** The request log (`request_log` table): one row per finished request, for the admin API and the dashboard. */
+  request_log: z
+    .strictObject({
+      /** Rows older than this many days are pruned by the gateway's housekeeping. */
+      retention_days: z.number().positive().default(30),
+    })
+    .prefault({}),
+  /** The stateful runtime: stored responses and conversations. */
   runtime: z
     .strictObject({
       /** Stored responses are purged this many days after creation (OpenAI keeps them 30 days). */
       response_retention_days: z.number().positive().default(30),
+      /**
+       * Conversations (with their items) are purged this many days after creation; unset (the default), they are
+       * kept until deleted, as OpenAI keeps them.
+       */
+      conversation_retention_days: z.number().positive().optional(),
+      /** Most items one conversation may hold; an append past it is refused (400 `conversation_item_limit_exceeded`). */
+      conversation_max_items: z.number().int().positive().default(10_000),
+      /**
+       * Most bytes (stored JSON) of responses and conversations one tenant may keep; a write past it is refused (400
+       * `storage_quota_exceeded`) and deleting responses, conversations or items gives the bytes back. 1 GiB by default.
+       */
+      tenant_storage_bytes: byteSize.default(1024 ** 3),
+      /** Bound on the memory of the previous_response_id chain cache (estimated bytes of its items); 64 MiB by default. */
+      chain_cache_bytes: byteSize.default(64 * 1024 ** 2),
     })
     .prefault({}),
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ResponseItem } from '../wire/index.ts';
-import { ResponseChainCache } from './response-chain-cache.ts';
+import { ResponseChainCache, estimateRetainedBytes } from './response-chain-cache.ts';
 
 const message = (id: string): ResponseItem => ({ type: 'message', id, role: 'user', content: [{ type: 'input_text', text: id }], status: 'completed' });
 
@@ -49,5 +49,47 @@ describe('ResponseChainCache', () => {
     assert.equal(cache.size, 2);
     assert.equal(cache.get('t', 'b'), undefined);
     assert.ok(cache.get('t', 'a'));
+  });
+
+  it('is bounded by bytes: storing past the bound keeps the total under it, and drops the least recently used', () => {
+    const maxBytes = 1024 * 1024;
+    const cache = new ResponseChainCache({ maxBytes });
+    // Each response carries a 100 KB "image": 40 of them are 4 MB, four times the bound.
+    const image = (id: string): ResponseItem => ({ type: 'message', id, role: 'user', content: [{ type: 'input_image', image_url: `data:image/png;base64,${id}${'A'.repeat(100_000)}`, detail: 'low' }], status: 'completed' } as unknown as ResponseItem);
+    for (let turn = 0; turn < 40; turn++) {
+      cache.add('t', `r${turn}`, null, [image(`i${turn}`)]);
+      assert.ok(cache.calculatedSize <= maxBytes, `turn ${turn}: ${cache.calculatedSize} bytes cached`);
+    }
+    assert.ok(cache.calculatedSize > maxBytes / 2, 'the bound is used, not merely respected');
+    assert.equal(cache.get('t', 'r0'), undefined);
+    assert.equal(cache.get('t', 'r39')?.[0]?.id, 'i39');
+  });
+
+  it('does not cache one response larger than an eighth of the bound, nor anything chained to it', () => {
+    const cache = new ResponseChainCache({ maxBytes: 80_000 });
+    cache.add('t', 'small', null, [message('a')]);
+    cache.add('t', 'huge', 'small', [{ ...message('b'), content: [{ type: 'input_text', text: 'x'.repeat(20_000) }] } as ResponseItem]);
+    cache.add('t', 'next', 'huge', [message('c')]);
+    assert.equal(cache.get('t', 'huge'), undefined);
+    assert.equal(cache.get('t', 'next'), undefined);
+    assert.deepEqual(cache.get('t', 'small')?.map((item) => item.id), ['a']);
+    assert.ok(cache.calculatedSize < 10_000);
+  });
+
+  it('frees an evicted ancestor: a chain missing a link is a miss, not a chain that keeps the link alive', () => {
+    const cache = new ResponseChainCache({ maxLinks: 2 });
+    cache.add('t', 'r1', null, [message('a')]);
+    cache.add('t', 'r2', 'r1', [message('b')]);
+    cache.add('t', 'other', null, [message('o')]);
+    assert.equal(cache.size, 2);
+    assert.equal(cache.get('t', 'r2'), undefined);
+  });
+
+  it('estimates a value by its strings and nodes, and survives deep nesting', () => {
+    assert.ok(estimateRetainedBytes({ text: 'x'.repeat(1_000_000) }) >= 1_000_000);
+    assert.ok(estimateRetainedBytes({ text: 'x'.repeat(1_000_000) }) < 1_001_000);
+    let deep: unknown = [];
+    for (let depth = 0; depth < 100_000; depth++) deep = [deep];
+    assert.ok(estimateRetainedBytes(deep) > 100_000);
   });
 });

@@ -1,14 +1,19 @@
 // The items of previous_response_id chains, kept in memory as a tree of immutable links, so that a turn continuing a
 // long chain costs what its own context costs to translate, not a read and parse of every earlier turn. A finished
-// response's items never change; a chain is one link per response pointing at its parent's link, so caching turn
-// 200 adds one link, not 200 items.
+// response's items never change; a chain is one link per response naming its parent's link, so caching turn 200
+// adds one link, not 200 items. The cache is bounded by bytes (lru-cache's maxSize): a link names its parent by key,
+// never holds it, so that an evicted link's items are really freed, and a chain missing a link is a miss (read from
+// the store again).
+import { LRUCache } from 'lru-cache';
 import type { ResponseItem } from '../wire/index.ts';
 
 interface ChainLink {
-  parent: ChainLink | null;
+  /** The key of the parent's link; null when this response starts the chain (or its parent was deleted). */
+  parentKey: string | null;
   /** This response's own items: its input, then its output. */
   items: readonly ResponseItem[];
-  depth: number;
+  /** Estimated bytes the link keeps alive (estimateRetainedBytes), computed once when it is cached. */
+  size: number;
 }
 
 /** What the cache needs of a stored chain (the store's ResponseChain, loosely typed). */
@@ -17,34 +22,61 @@ export interface StoredChain {
   items: readonly { response_id: string; item: unknown }[];
 }
 
+export interface ResponseChainCacheOptions {
+  /** Bound on the estimated bytes of all cached items; 64 MiB by default (`runtime.chain_cache_bytes`). */
+  maxBytes?: number;
+  /** Bound on the number of cached responses, whatever their size; 20,000 by default. */
+  maxLinks?: number;
+}
+
+/** Default byte bound of the cache: 64 MiB. */
+export const DEFAULT_CHAIN_CACHE_BYTES = 64 * 1024 * 1024;
+// A single response may take at most this share of the cache: one huge turn must not evict every other chain.
+const MAX_ENTRY_SHARE = 1 / 8;
+// What a value costs beyond its strings: object headers, pointers, numbers (a rough V8 figure, on the high side).
+const NODE_OVERHEAD_BYTES = 32;
+// What a link costs beyond its items: the link, its key and the cache's own bookkeeping.
+const LINK_OVERHEAD_BYTES = 256;
+
 /**
- * Chains by (tenant, response id), bounded by `maxLinks` responses (least recently used first out). Deleting any
+ * Chains by (tenant, response id), bounded by `maxBytes` of estimated item bytes and `maxLinks` responses, least
+ * recently used first out; a response larger than an eighth of `maxBytes` is not cached (its chain is read from the
+ * store). Reading a chain refreshes every link on it, so that ancestors shared by live chains stay. Deleting any
  * response clears the cache: a deletion breaks every chain through it, and deletions are rare.
  */
 export class ResponseChainCache {
-  readonly #links = new Map<string, ChainLink>();
-  readonly #maxLinks: number;
+  readonly #links: LRUCache<string, ChainLink>;
 
-  constructor(options: { maxLinks?: number } = {}) {
-    this.#maxLinks = options.maxLinks ?? 20_000;
+  constructor(options: ResponseChainCacheOptions = {}) {
+    const maxSize = options.maxBytes ?? DEFAULT_CHAIN_CACHE_BYTES;
+    this.#links = new LRUCache<string, ChainLink>({
+      max: options.maxLinks ?? 20_000,
+      maxSize,
+      maxEntrySize: Math.max(1, Math.floor(maxSize * MAX_ENTRY_SHARE)),
+      sizeCalculation: (link) => link.size,
+    });
   }
 
-  /** The items of the chain ending at `id` (oldest first), or undefined when it is not cached. */
+  /** The items of the chain ending at `id` (oldest first), or undefined when it (or any link of it) is not cached. */
   get(tenant: string, id: string): ResponseItem[] | undefined {
-    const key = `${tenant}\u0000${id}`;
-    const link = this.#links.get(key);
-    if (link === undefined) return undefined;
-    // Refreshes its place in the LRU order.
-    this.#links.delete(key);
-    this.#links.set(key, link);
-    return flatten(link);
+    const parts: (readonly ResponseItem[])[] = [];
+    let key: string | null = toKey(tenant, id);
+    // A chain has at most as many links as the cache holds: the bound only guards against a cycle.
+    for (let steps = 0; key !== null && steps <= this.#links.max; steps++) {
+      const link: ChainLink | undefined = this.#links.get(key);
+      if (link === undefined) return undefined;
+      parts.push(link.items);
+      key = link.parentKey;
+    }
+    if (key !== null) return undefined;
+    return parts.reverse().flat();
   }
 
   /** Caches a response whose items are final, on top of its parent's link when that is cached (else it is left out). */
   add(tenant: string, id: string, previousId: string | null, items: readonly ResponseItem[]): void {
-    const parent = previousId === null ? null : this.#links.get(`${tenant}\u0000${previousId}`);
-    if (parent === undefined) return;
-    this.#put(`${tenant}\u0000${id}`, { parent, items: [...items], depth: (parent?.depth ?? 0) + 1 });
+    const parentKey = previousId === null ? null : toKey(tenant, previousId);
+    if (parentKey !== null && !this.#links.has(parentKey)) return;
+    this.#put(toKey(tenant, id), parentKey, [...items]);
   }
 
   /** Caches every response of a chain read from the store (oldest first), so that the next turns find them here. */
@@ -55,13 +87,13 @@ export class ResponseChainCache {
       if (list === undefined) byResponse.set(row.response_id, (list = []));
       list.push(row.item as ResponseItem);
     }
-    let parent: ChainLink | null = null;
+    let parentKey: string | null = null;
     for (const [index, response] of chain.responses.entries()) {
       // The oldest response starts the chain only if it has no parent: a chain cut by a deletion is cached as it reads.
-      if (index === 0 && response.previous_response_id !== null) parent = null;
-      const link: ChainLink = { parent, items: byResponse.get(response.id) ?? [], depth: (parent?.depth ?? 0) + 1 };
-      this.#put(`${tenant}\u0000${response.id}`, link);
-      parent = link;
+      if (index === 0 && response.previous_response_id !== null) parentKey = null;
+      const key = toKey(tenant, response.id);
+      this.#put(key, parentKey, byResponse.get(response.id) ?? []);
+      parentKey = key;
     }
   }
 
@@ -70,23 +102,46 @@ export class ResponseChainCache {
     this.#links.clear();
   }
 
+  /** How many responses are cached. */
   get size(): number {
     return this.#links.size;
   }
 
-  #put(key: string, link: ChainLink): void {
-    this.#links.delete(key);
-    this.#links.set(key, link);
-    while (this.#links.size > this.#maxLinks) {
-      const oldest = this.#links.keys().next().value as string;
-      this.#links.delete(oldest);
-    }
+  /** The estimated bytes of everything cached (never above the cache's byte bound). */
+  get calculatedSize(): number {
+    return this.#links.calculatedSize;
+  }
+
+  #put(key: string, parentKey: string | null, items: readonly ResponseItem[]): void {
+    const size = LINK_OVERHEAD_BYTES + key.length + estimateRetainedBytes(items);
+    // lru-cache refuses (and drops any older value under the key) an entry above maxEntrySize.
+    this.#links.set(key, { parentKey, items, size });
   }
 }
 
-function flatten(link: ChainLink): ResponseItem[] {
-  const parts: (readonly ResponseItem[])[] = new Array(link.depth);
-  let at: ChainLink | null = link;
-  for (let index = link.depth - 1; at !== null; index--, at = at.parent) parts[index] = at.items;
-  return parts.flat();
+function toKey(tenant: string, id: string): string {
+  return `${tenant}\u0000${id}`;
+}
+
+/**
+ * A cheap estimate of the heap a JSON-like value keeps alive: every string's length plus a fixed overhead per object,
+ * array and value. Walks with an explicit stack (a deeply nested item cannot overflow the call stack) and reads a
+ * string's length without touching its characters, so that a multi-megabyte data URL costs one step.
+ */
+export function estimateRetainedBytes(value: unknown): number {
+  let bytes = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const next = stack.pop();
+    bytes += NODE_OVERHEAD_BYTES;
+    if (typeof next === 'string') bytes += next.length;
+    else if (Array.isArray(next)) for (const element of next) stack.push(element);
+    else if (typeof next === 'object' && next !== null) {
+      for (const [name, field] of Object.entries(next)) {
+        bytes += name.length;
+        stack.push(field);
+      }
+    }
+  }
+  return bytes;
 }

@@ -14,6 +14,7 @@ import type { Exchange, GatewayContext, RouteEntry } from './gateway-types.ts';
 import { readPage, toListPage } from './list-page.ts';
 import { readJsonBody } from './read-body.ts';
 import { sendJson } from './send-json.ts';
+import { storageLimitsOf, withStorageQuota } from './storage-quota.ts';
 
 /** The routes, for the gateway's route table. */
 export const CONVERSATIONS_ROUTES: RouteEntry[] = [
@@ -44,7 +45,7 @@ function toItemInputs(conversationId: string, items: readonly ResponseItem[]): O
 async function handleCreateConversation(gateway: GatewayContext, exchange: Exchange): Promise<void> {
   const request = parseRequest(conversationCreateRequestSchema, await readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody));
   const record: ConversationRecord = { id: createItemId('conv'), tenant: tenantOf(exchange), created_at: new Date().toISOString(), metadata: request.metadata ?? {} };
-  await gateway.store.insertConversation(record, toItemInputs(record.id, normalizeResponseInput(request.items ?? [])));
+  await withStorageQuota(gateway, gateway.store.insertConversation(record, toItemInputs(record.id, normalizeResponseInput(request.items ?? [])), storageLimitsOf(gateway)));
   sendJson(exchange.res, 200, toConversationObject(record));
 }
 
@@ -80,7 +81,8 @@ async function handleListItems(gateway: GatewayContext, exchange: Exchange, para
 async function handleCreateItems(gateway: GatewayContext, exchange: Exchange, params: Record<string, string>): Promise<void> {
   const id = params.id ?? '';
   const request = parseRequest(conversationItemsCreateRequestSchema, await readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody));
-  const added = await gateway.store.appendConversationItems(tenantOf(exchange), id, toItemInputs(id, normalizeResponseInput(request.items)));
+  const items = toItemInputs(id, normalizeResponseInput(request.items));
+  const added = await withStorageQuota(gateway, gateway.store.appendConversationItems(tenantOf(exchange), id, items, storageLimitsOf(gateway)));
   if (added === null) throw conversationNotFound(id);
   const data = added.map((row) => row.item);
   sendJson(exchange.res, 200, { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: false });

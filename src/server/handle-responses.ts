@@ -22,6 +22,7 @@ import type { Exchange, GatewayContext, RouteEntry } from './gateway-types.ts';
 import { readJsonBody } from './read-body.ts';
 import { pendingResponse, runResponseTurn, streamResponseTurn, type ResponseTurn, type TurnResult } from './run-response-turn.ts';
 import { sendJson } from './send-json.ts';
+import { allowanceFor, checkTurnStorage, storageLimitsOf, withStorageQuota } from './storage-quota.ts';
 import { encodeStreamError } from './send-error.ts';
 import { readPage, toListPage } from './list-page.ts';
 
@@ -130,13 +131,16 @@ export function toItemRecords(responseId: string, kind: ResponseItemRecord['kind
   return items.map((item, position) => ({ response_id: responseId, kind, position, item_id: String(item.id), item: item as unknown as Record<string, unknown> }));
 }
 
-/** Keeps what a finished foreground turn produced: the stored response (unless store is false) and the conversation's new items. */
+/**
+ * Keeps what a finished foreground turn produced: the stored response (unless store is false) and the conversation's
+ * new items. Past the tenant's storage limits (checked before the turn ran, and again here atomically with the write)
+ * by no more than what the model produced, which is stored: the model ran and was paid for.
+ */
 export async function persistTurn(gateway: GatewayContext, tenant: string, turn: ResponseTurn, result: TurnResult): Promise<void> {
   if (turn.request.store !== false) {
-    await gateway.store.insertResponse(toStoredResponse(gateway, tenant, turn, result), [
-      ...toItemRecords(turn.id, 'input', turn.inputItems),
-      ...toItemRecords(turn.id, 'output', result.output),
-    ]);
+    const items = [...toItemRecords(turn.id, 'input', turn.inputItems), ...toItemRecords(turn.id, 'output', result.output)];
+    const limits = storageLimitsOf(gateway, allowanceFor([result.response, result.output], result.output));
+    await withStorageQuota(gateway, gateway.store.insertResponse(toStoredResponse(gateway, tenant, turn, result), items, limits));
     gateway.chainCache.add(tenant, turn.id, turn.previousResponseId, [...turn.inputItems, ...result.output]);
   }
   await appendToConversation(gateway, tenant, turn, result.output);
@@ -149,7 +153,9 @@ export async function appendToConversation(gateway: GatewayContext, tenant: stri
   // A client may send back items the conversation already holds (with their ids): those are context, not new items.
   const known = new Set(turn.contextItems.map((item) => String(item.id)));
   const items = [...turn.inputItems, ...output].filter((item) => !known.has(String(item.id))).map((item) => ({ conversation_id: turn.conversationId as string, item_id: String(item.id), item: item as unknown as Record<string, unknown>, created_at: createdAt }));
-  if ((await gateway.store.appendConversationItems(tenant, turn.conversationId, items)) === null) {
+  // The output may pass the limits (see persistTurn); the input was checked before the turn ran.
+  const limits = storageLimitsOf(gateway, allowanceFor([output], output));
+  if ((await withStorageQuota(gateway, gateway.store.appendConversationItems(tenant, turn.conversationId, items, limits))) === null) {
     throw new NotFoundError(`Conversation with id '${excerpt(turn.conversationId)}' not found.`, 'conversation_not_found', 'conversation');
   }
 }
@@ -159,10 +165,17 @@ async function handleCreateResponse(gateway: GatewayContext, exchange: Exchange)
   const request = parseRequest(responseCreateRequestSchema, body);
   const tenant = tenantOf(exchange);
   const turn = await prepareTurn(gateway, tenant, request);
+  // Before the model runs: a turn whose own request would pass the tenant's storage limits is refused at no cost.
+  await checkTurnStorage(gateway, tenant, {
+    request,
+    stores: request.store !== false,
+    conversationItems: turn.conversationId === null ? null : turn.contextItems.length,
+    newItems: turn.inputItems.length,
+  });
 
   if (request.background === true) {
     const record = toStoredResponse(gateway, tenant, turn, { response: pendingResponse(turn, 'queued'), route: null, usageEventId: null }, exchange.principal?.key?.id ?? null);
-    await gateway.store.insertResponse(record, toItemRecords(turn.id, 'input', turn.inputItems));
+    await withStorageQuota(gateway, gateway.store.insertResponse(record, toItemRecords(turn.id, 'input', turn.inputItems), storageLimitsOf(gateway)));
     const principal = exchange.principal;
     if (principal !== null) gateway.backgroundResponses.start(turn, principal, exchange.req.headers);
     if (request.stream === true) {

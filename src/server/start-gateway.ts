@@ -43,21 +43,37 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** How often expired idempotency keys and stored responses past their retention are deleted. */
+/** How often expired idempotency keys, stored responses and conversations past their retention, and old request-log rows are deleted. */
 const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
+const DAY_MS = 86_400_000;
+
+/** What housekeeping keeps: retention periods from the configuration. */
+interface HousekeepingOptions {
+  requestLogRetentionDays: number;
+  /** Undefined: conversations are kept until deleted. */
+  conversationRetentionDays: number | undefined;
+}
 
 /** Deletes what has expired, now and then every HOUSEKEEPING_INTERVAL_MS; the timer does not keep the process alive. */
-function startHousekeeping(store: Store, logger: Logger, onResponsesPruned: () => void): NodeJS.Timeout {
+function startHousekeeping(store: Store, logger: Logger, options: HousekeepingOptions, onResponsesPruned: () => void): NodeJS.Timeout {
   const run = (): void => {
-    const now = new Date().toISOString();
-    store.pruneIdempotencyKeys(now).catch((error: unknown) => logger.error({ err: error }, 'pruning idempotency keys failed'));
+    const now = Date.now();
+    const nowText = new Date(now).toISOString();
+    const daysAgo = (days: number) => new Date(now - days * DAY_MS).toISOString();
+    store.pruneIdempotencyKeys(nowText).catch((error: unknown) => logger.error({ err: error }, 'pruning idempotency keys failed'));
     store
-      .pruneResponses(now)
+      .pruneResponses(nowText)
       .then((pruned) => {
         // Pruned responses break the chains through them, as deletions do.
         if (pruned > 0) onResponsesPruned();
       })
       .catch((error: unknown) => logger.error({ err: error }, 'pruning stored responses failed'));
+    store.pruneRequestLogs(daysAgo(options.requestLogRetentionDays)).catch((error: unknown) => logger.error({ err: error }, 'pruning the request log failed'));
+    if (options.conversationRetentionDays !== undefined) {
+      store
+        .pruneConversations(daysAgo(options.conversationRetentionDays))
+        .catch((error: unknown) => logger.error({ err: error }, 'pruning conversations failed'));
+    }
   };
   run();
   const timer = setInterval(run, HOUSEKEEPING_INTERVAL_MS);
@@ -114,7 +130,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const decisions = new DecisionLog(store, { retentionHours: config.decisions.retention_hours, logger });
   const now = options.now ?? (() => new Date());
   const backgroundResponses = new BackgroundResponses(() => context, logger);
-  const chainCache = new ResponseChainCache();
+  const chainCache = new ResponseChainCache({ maxBytes: config.runtime.chain_cache_bytes });
   const context: GatewayContext = {
     catalog,
     executor,
@@ -153,7 +169,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     keepAliveTimeoutMs: config.server.keep_alive_timeout_ms,
     maxConnections: config.server.max_connections,
   });
-  const housekeeping = startHousekeeping(store, logger, () => chainCache.clear());
+  const housekeeping = startHousekeeping(
+    store,
+    logger,
+    { requestLogRetentionDays: config.request_log.retention_days, conversationRetentionDays: config.runtime.conversation_retention_days },
+    () => chainCache.clear(),
+  );
   // Background responses left queued by the last run start again; those it left in progress are failed with a reason.
   await backgroundResponses.resume(async (tenant, keyId) => {
     const record = await store.getTenant(tenant);

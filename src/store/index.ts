@@ -13,3 +13,5 @@ export * from './ledger-records.ts';
 export * from './counters.ts';
 export * from './memory-counters.ts';
 export * from './runtime-records.ts';
+export * from './storage-limits.ts';
+export * from './bound-stored-text.ts';

@@ -4,7 +4,10 @@ import { describe, it } from 'node:test';
 import { Kysely } from 'kysely';
 import { KyselyStore } from './kysely-store.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
-import { makeResponseItem, makeStoredResponse } from './runtime-store.case.test.ts';
+import { Migrator } from 'kysely/migration';
+import { makeConversation, makeConversationItem, makeResponseItem, makeStoredResponse } from './runtime-store.case.test.ts';
+import { toConversationItemTableRow, toConversationTableRow, toResponseItemTableRow, toResponseTableRow } from './runtime-rows.ts';
+import { storeMigrationProvider } from './store-migrations.ts';
 import type { StoreDatabase } from './store-database.ts';
 import { runStoreTests } from './store.case.test.ts';
 
@@ -37,6 +40,34 @@ describe('KyselyStore.readResponseChain', () => {
     assert.equal(chain?.items.length, 400);
     assert.equal(queries.length, 1);
     assert.match(queries[0]!, /with recursive/);
+    await store.close();
+  });
+});
+
+describe('migration 0006_tenant_storage', () => {
+  it("counts what a database stored before it: each tenant's responses, items, conversations and their items", async () => {
+    const db = new Kysely<StoreDatabase>({ dialect: createNodeSqliteDialect(new DatabaseSync(':memory:')) });
+    const migrator = new Migrator({ db, provider: storeMigrationProvider });
+    assert.equal((await migrator.migrateTo('0004_runtime')).error, undefined);
+    const response = makeStoredResponse({ id: 'resp_1' });
+    const item = makeResponseItem('resp_1', 'input', 0);
+    await db.insertInto('responses').values(toResponseTableRow(response)).execute();
+    await db.insertInto('response_items').values(toResponseItemTableRow(item)).execute();
+    const conversation = makeConversation({ id: 'conv_1', tenant: 'globex', metadata: { topic: 'ünïcödé' } });
+    const conversationItem = makeConversationItem('conv_1', 'msg_a');
+    await db.insertInto('conversations').values(toConversationTableRow(conversation)).execute();
+    await db.insertInto('conversation_items').values(toConversationItemTableRow(conversationItem, 0)).execute();
+
+    const store = new KyselyStore(db);
+    await store.migrate();
+    const bytesOf = (...values: unknown[]) => values.reduce<number>((sum, value) => sum + Buffer.byteLength(JSON.stringify(value)), 0);
+    assert.equal(await store.getTenantStorage('acme'), bytesOf(response.request, response.response, item.item));
+    assert.equal(await store.getTenantStorage('globex'), bytesOf(conversation.metadata, conversationItem.item));
+    // And deleting gives exactly that back.
+    assert.equal(await store.deleteResponse('acme', 'resp_1'), true);
+    assert.equal(await store.deleteConversation('globex', 'conv_1'), true);
+    assert.equal(await store.getTenantStorage('acme'), 0);
+    assert.equal(await store.getTenantStorage('globex'), 0);
     await store.close();
   });
 });

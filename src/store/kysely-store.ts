@@ -1,5 +1,5 @@
 // The Store over any Kysely database: the queries and migrations every SQL backend shares; a backend only opens the connection.
-import { sql, type CompiledQuery, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import type { DecisionRecord, DecisionRow } from './decision-record.ts';
 import type {
@@ -30,10 +30,12 @@ import type {
   StoredResponseRecord,
 } from './runtime-records.ts';
 import * as responses from './runtime-response-queries.ts';
+import { getTenantStorage } from './runtime-storage-queries.ts';
+import type { StorageLimits } from './storage-limits.ts';
 import type { InsertDecisionsOptions, InsertRequestLogsOptions, ListRequestLogsOptions, RequestLogRow, Store } from './store.ts';
 import type { ApiKeyTable, IdempotencyKeyTable, RequestLogTable, StoreDatabase, TenantTable } from './store-database.ts';
 import { storeMigrationProvider } from './store-migrations.ts';
-import { toDecisionTableRow, toRequestLogRecord, type ExecuteWrites, type SqlStatementResult } from './store-records.ts';
+import { checkGuard, toDecisionTableRow, toRequestLogRecord, type ExecuteWrites, type SqlStatementResult, type WriteStatement } from './store-records.ts';
 import type { ApiKeyPatch, ApiKeyRecord, TenantPatch, TenantRecord } from './tenancy-records.ts';
 import {
   toApiKeyRecord,
@@ -114,6 +116,11 @@ export class KyselyStore implements Store {
     return records.map(toRequestLogRow);
   }
 
+  async pruneRequestLogs(olderThan: string): Promise<number> {
+    const result = await this.db.deleteFrom('request_log').where('created_at', '<', olderThan).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async insertDecisions(rows: readonly DecisionRow[], options: InsertDecisionsOptions = {}): Promise<void> {
     if (rows.length === 0) return;
     const records = rows.map(toDecisionTableRow);
@@ -140,12 +147,15 @@ export class KyselyStore implements Store {
    * Runs compiled statements in one transaction, in order, and resolves with what each did. Every write below but
    * commitLedger goes through here, so that a backend overriding it moves them all.
    */
-  protected executeWrites(statements: readonly CompiledQuery[]): Promise<SqlStatementResult[]> {
+  protected executeWrites(statements: readonly WriteStatement[]): Promise<SqlStatementResult[]> {
     return this.db.transaction().execute(async (transaction) => {
       const results: SqlStatementResult[] = [];
       for (const statement of statements) {
         const { rows, numAffectedRows } = await transaction.executeQuery<Record<string, unknown>>(statement);
-        results.push({ rows, changes: Number(numAffectedRows ?? 0n) });
+        const result = { rows, changes: Number(numAffectedRows ?? 0n) };
+        // Throwing inside the transaction rolls it back.
+        checkGuard(statement, result);
+        results.push(result);
       }
       return results;
     });
@@ -324,8 +334,8 @@ export class KyselyStore implements Store {
     return pruned?.changes ?? 0;
   }
 
-  insertResponse(response: StoredResponseRecord, items: readonly ResponseItemRecord[]): Promise<void> {
-    return responses.insertResponse(this.db, this.#executeWrites, response, items);
+  insertResponse(response: StoredResponseRecord, items: readonly ResponseItemRecord[], limits?: StorageLimits): Promise<void> {
+    return responses.insertResponse(this.db, this.#executeWrites, response, items, limits);
   }
 
   updateResponse(tenant: string, id: string, patch: StoredResponsePatch, items?: readonly ResponseItemRecord[]): Promise<boolean> {
@@ -364,8 +374,8 @@ export class KyselyStore implements Store {
     return responses.listResponseEvents(this.db, tenant, id, after);
   }
 
-  insertConversation(conversation: ConversationRecord, items: readonly Omit<ConversationItemRecord, 'position'>[]): Promise<ConversationItemRecord[]> {
-    return conversations.insertConversation(this.db, this.#executeWrites, conversation, items);
+  insertConversation(conversation: ConversationRecord, items: readonly Omit<ConversationItemRecord, 'position'>[], limits?: StorageLimits): Promise<ConversationItemRecord[]> {
+    return conversations.insertConversation(this.db, this.#executeWrites, conversation, items, limits);
   }
 
   getConversation(tenant: string, id: string): Promise<ConversationRecord | null> {
@@ -380,8 +390,17 @@ export class KyselyStore implements Store {
     return conversations.deleteConversation(this.db, this.#executeWrites, tenant, id);
   }
 
-  appendConversationItems(tenant: string, id: string, items: readonly Omit<ConversationItemRecord, 'position'>[]): Promise<ConversationItemRecord[] | null> {
-    return conversations.appendConversationItems(this.db, this.#executeWrites, tenant, id, items);
+  pruneConversations(olderThan: string): Promise<number> {
+    return conversations.pruneConversations(this.db, this.#executeWrites, olderThan);
+  }
+
+  appendConversationItems(
+    tenant: string,
+    id: string,
+    items: readonly Omit<ConversationItemRecord, 'position'>[],
+    limits?: StorageLimits,
+  ): Promise<ConversationItemRecord[] | null> {
+    return conversations.appendConversationItems(this.db, this.#executeWrites, tenant, id, items, limits);
   }
 
   listConversationItems(tenant: string, id: string, page: ItemPageOptions): Promise<ConversationItemRecord[] | null> {
@@ -398,6 +417,10 @@ export class KyselyStore implements Store {
 
   deleteConversationItem(tenant: string, conversationId: string, itemId: string): Promise<boolean> {
     return conversations.deleteConversationItem(this.db, this.#executeWrites, tenant, conversationId, itemId);
+  }
+
+  getTenantStorage(tenant: string): Promise<number> {
+    return getTenantStorage(this.db, tenant);
   }
 }
 

@@ -1,6 +1,7 @@
 // Usage events and transfers as stored, and back: bigint conversion, replay comparison, and the JSON that carries
 // ledger entries to the write worker. Free of Kysely at run time: the SQLite write worker loads this file too.
 import type { Insertable, Selectable } from 'kysely';
+import { truncateStoredText } from './bound-stored-text.ts';
 import type { LedgerCommitOutcome, LedgerEntry, TransferRecord, UsageEventRecord } from './ledger-records.ts';
 import type { TransferTable, UsageEventTable } from './store-database.ts';
 
@@ -19,18 +20,21 @@ export function toBigInt(value: bigint | number | string): bigint {
   return BigInt(value);
 }
 
-/** A usage event as stored; `latency_ms` is rounded, as PostgreSQL refuses fractions in an integer column. */
+/**
+ * A usage event as stored; `latency_ms` is rounded, as PostgreSQL refuses fractions in an integer column, and the names
+ * (model, endpoint, route, provider, region) are bounded to 256 characters (truncateStoredText).
+ */
 export function toUsageEventTableRow(event: UsageEventRecord): Insertable<UsageEventTable> {
   return {
     id: event.id,
     request_id: event.request_id,
     tenant: event.tenant,
     key_id: event.key_id,
-    endpoint: event.endpoint,
-    model: event.model,
-    route: event.route,
-    provider: event.provider,
-    region: event.region,
+    endpoint: truncateStoredText(event.endpoint),
+    model: truncateStoredText(event.model),
+    route: truncateStoredText(event.route),
+    provider: truncateStoredText(event.provider),
+    region: truncateStoredText(event.region),
     input_tokens: event.input_tokens,
     cached_tokens: event.cached_tokens,
     output_tokens: event.output_tokens,

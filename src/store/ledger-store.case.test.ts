@@ -92,6 +92,16 @@ export function runLedgerStoreTests(open: () => Promise<Store>): void {
   });
 
   describe('commitLedger', () => {
+    it("bounds a usage event's names (the model above all) to 256 characters", async () => {
+      const entry = makeLedgerEntry({ id: 'evt_long', model: `gpt-${'x'.repeat(100_000)}` });
+      assert.deepEqual(await store.commitLedger([entry]), ['committed']);
+      const [event] = await store.listUsageEvents({ limit: 1 });
+      assert.equal(event?.model.length, 256);
+      assert.ok(event?.model.endsWith('…'));
+      // A replay of the same entry is still recognised as one.
+      assert.deepEqual(await store.commitLedger([entry]), ['replayed']);
+    });
+
     it('commits an entry, then replays it unchanged, and refuses other amounts, writing nothing either time', async () => {
       const entry = makeLedgerEntry({ id: 'evt_1' }, { shares: { 'msft-oai': 600n } });
       assert.deepEqual(await store.commitLedger([entry]), ['committed']);

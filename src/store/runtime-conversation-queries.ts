@@ -1,5 +1,5 @@
 // Conversations in portable Kysely (SQLite and PostgreSQL): KyselyStore's conversation writes and reads, items in order.
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { ConversationItemRecord, ConversationRecord, ItemPageOptions } from './runtime-records.ts';
 import {
   assertSameParent,
@@ -11,7 +11,9 @@ import {
   toTextParameter,
 } from './runtime-rows.ts';
 import type { ConversationItemTable, ConversationTable, StoreDatabase } from './store-database.ts';
-import type { ExecuteWrites } from './store-records.ts';
+import { addTenantBytes, countStoredBytes, ensureTenantStorage, subtractTenantBytes } from './runtime-storage-queries.ts';
+import { StorageLimitError, type StorageLimits } from './storage-limits.ts';
+import { toGuard, type ExecuteWrites, type WriteStatement } from './store-records.ts';
 
 // 5 parameters a row: far below SQLite's 32766 and PostgreSQL's 65535 per statement.
 const itemRowsPerInsert = 500;
@@ -23,20 +25,32 @@ function selectOwnedConversation(db: Kysely<StoreDatabase>, tenant: string, id: 
   return db.selectFrom('conversations').select('conversations.id').where('conversations.id', '=', id).where('conversations.tenant', '=', tenant);
 }
 
-/** Inserts the conversation and its items (positions from 0) in one transaction; throws when the id is taken. */
+// Whether the tenant's conversation with this id exists, as an SQL condition.
+function ownsConversation(tenant: string, id: string): RawBuilder<unknown> {
+  return sql`exists (select 1 from conversations where id = ${id} and tenant = ${tenant})`;
+}
+
+/**
+ * Inserts the conversation and its items (positions from 0) in one transaction, adding their bytes to the tenant's
+ * storage counter; throws when the id is taken, and StorageLimitError (storing nothing) past `limits`.
+ */
 export async function insertConversation(
   db: Kysely<StoreDatabase>,
   executeWrites: ExecuteWrites,
   conversation: ConversationRecord,
   items: readonly NewConversationItem[],
+  limits: StorageLimits = {},
 ): Promise<ConversationItemRecord[]> {
   assertSameParent(items, 'conversation_id', conversation.id);
+  if (limits.conversationItems !== undefined && items.length > limits.conversationItems) throw new StorageLimitError('conversation_max_items');
   const stored = items.map((item, position) => ({ ...item, position }));
+  const row = toConversationTableRow(conversation);
+  const itemRows = stored.map((item) => toConversationItemTableRow(item, item.position));
   await executeWrites([
-    db.insertInto('conversations').values(toConversationTableRow(conversation)).compile(),
-    ...splitIntoChunks(stored, itemRowsPerInsert).map((chunk) =>
-      db.insertInto('conversation_items').values(chunk.map((item) => toConversationItemTableRow(item, item.position))).compile(),
-    ),
+    ensureTenantStorage(db, conversation.tenant),
+    addTenantBytes(db, conversation.tenant, countStoredBytes([row.metadata, ...itemRows.map((item) => item.item)]), limits),
+    db.insertInto('conversations').values(row).compile(),
+    ...splitIntoChunks(itemRows, itemRowsPerInsert).map((chunk) => db.insertInto('conversation_items').values(chunk).compile()),
   ]);
   return stored;
 }
@@ -55,16 +69,30 @@ export async function updateConversation(
   id: string,
   metadata: Record<string, string>,
 ): Promise<ConversationRecord | null> {
-  const [updated] = await executeWrites([
-    db.updateTable('conversations').set({ metadata: JSON.stringify(metadata) }).where('id', '=', id).where('tenant', '=', tenant).returningAll().compile(),
+  const text = JSON.stringify(metadata);
+  const results = await executeWrites([
+    // Metadata is bounded at the edge (16 pairs): its change is counted, never refused.
+    ensureTenantStorage(db, tenant),
+    subtractTenantBytes(db, tenant, sql`select octet_length(metadata) from conversations where id = ${id} and tenant = ${tenant}`),
+    addTenantBytes(db, tenant, countStoredBytes([text]), {}, ownsConversation(tenant, id)),
+    db.updateTable('conversations').set({ metadata: text }).where('id', '=', id).where('tenant', '=', tenant).returningAll().compile(),
   ]);
-  const row = updated?.rows[0];
+  const row = results[3]?.rows[0];
   return row === undefined ? null : toConversationRecord(row as Selectable<ConversationTable>);
 }
 
-/** Deletes the conversation and its items in one transaction (items first, while the conversation still says whose they are). */
+/**
+ * Deletes the conversation and its items in one transaction (items first, while the conversation still says whose
+ * they are), giving their bytes back to the tenant's storage counter.
+ */
 export async function deleteConversation(db: Kysely<StoreDatabase>, executeWrites: ExecuteWrites, tenant: string, id: string): Promise<boolean> {
-  const [, deleted] = await executeWrites([
+  const [, , deleted] = await executeWrites([
+    subtractTenantBytes(
+      db,
+      tenant,
+      sql`(select coalesce(sum(octet_length(metadata)), 0) from conversations where id = ${id} and tenant = ${tenant})
+        + (select coalesce(sum(octet_length(item)), 0) from conversation_items where conversation_id = ${id} and ${ownsConversation(tenant, id)})`,
+    ),
     db.deleteFrom('conversation_items').where('conversation_id', 'in', selectOwnedConversation(db, tenant, id)).compile(),
     db.deleteFrom('conversations').where('id', '=', id).where('tenant', '=', tenant).compile(),
   ]);
@@ -77,7 +105,9 @@ export async function deleteConversation(db: Kysely<StoreDatabase>, executeWrite
  * conversation queue behind each other instead of computing the same next position (SQLite has a single writer
  * anyway), and its count says whether the conversation is the tenant's. Each item is then one
  * `insert ... select ... from conversations where id = ? and tenant = ?` (nothing for an unknown or foreign id) whose
- * position is one past the largest so far, read in the same statement, returning the row it wrote.
+ * position is one past the largest so far, read in the same statement, returning the row it wrote. Before the inserts,
+ * guards check `limits` (the conversation's item count, the tenant's bytes) and the tenant's counter grows by the
+ * items' bytes: past a limit, StorageLimitError and nothing stored. An unknown conversation passes the guards.
  */
 export async function appendConversationItems(
   db: Kysely<StoreDatabase>,
@@ -85,15 +115,28 @@ export async function appendConversationItems(
   tenant: string,
   id: string,
   items: readonly NewConversationItem[],
+  limits: StorageLimits = {},
 ): Promise<ConversationItemRecord[] | null> {
   assertSameParent(items, 'conversation_id', id);
+  const itemTexts = items.map((item) => JSON.stringify(item.item));
+  const checks: WriteStatement[] = [ensureTenantStorage(db, tenant)];
+  if (limits.conversationItems !== undefined) {
+    checks.push(
+      toGuard(
+        sql`select 1 as fits where not ${ownsConversation(tenant, id)}
+          or (select count(*) from conversation_items where conversation_id = ${id}) + ${items.length} <= ${limits.conversationItems}`.compile(db),
+        'conversation_max_items',
+      ),
+    );
+  }
+  checks.push(addTenantBytes(db, tenant, countStoredBytes(itemTexts), limits, ownsConversation(tenant, id)));
   const lock = db
     .updateTable('conversations')
     .set((eb) => ({ id: eb.ref('id') }))
     .where('id', '=', id)
     .where('tenant', '=', tenant)
     .compile();
-  const inserts = items.map((item) =>
+  const inserts = items.map((item, index) =>
     db
       .insertInto('conversation_items')
       .columns(['conversation_id', 'position', 'item_id', 'item', 'created_at'])
@@ -105,16 +148,16 @@ export async function appendConversationItems(
             .where('existing.conversation_id', '=', id)
             .as('position'),
           toTextParameter(item.item_id).as('item_id'),
-          toTextParameter(JSON.stringify(item.item)).as('item'),
+          toTextParameter(itemTexts[index] ?? '').as('item'),
           toTextParameter(item.created_at).as('created_at'),
         ]),
       )
       .returningAll()
       .compile(),
   );
-  const [locked, ...inserted] = await executeWrites([lock, ...inserts]);
+  const [locked, ...rest] = await executeWrites([lock, ...checks, ...inserts]);
   if (locked?.changes !== 1) return null;
-  return inserted.flatMap((result) => result.rows).map((row) => toConversationItemRecord(row as Selectable<ConversationItemTable>));
+  return rest.slice(checks.length).flatMap((result) => result.rows).map((row) => toConversationItemRecord(row as Selectable<ConversationItemTable>));
 }
 
 /**
@@ -182,7 +225,7 @@ export async function getConversationItem(db: Kysely<StoreDatabase>, tenant: str
   return row === undefined ? null : toConversationItemRecord(row);
 }
 
-/** Deletes one item of the tenant's conversation; false when there is no such item (or conversation). */
+/** Deletes one item of the tenant's conversation, giving its bytes back; false when there is no such item (or conversation). */
 export async function deleteConversationItem(
   db: Kysely<StoreDatabase>,
   executeWrites: ExecuteWrites,
@@ -190,7 +233,13 @@ export async function deleteConversationItem(
   conversationId: string,
   itemId: string,
 ): Promise<boolean> {
-  const [deleted] = await executeWrites([
+  const [, deleted] = await executeWrites([
+    subtractTenantBytes(
+      db,
+      tenant,
+      sql`select octet_length(item) from conversation_items
+        where conversation_id = ${conversationId} and item_id = ${itemId} and ${ownsConversation(tenant, conversationId)}`,
+    ),
     db
       .deleteFrom('conversation_items')
       .where('conversation_id', '=', conversationId)
@@ -199,4 +248,22 @@ export async function deleteConversationItem(
       .compile(),
   ]);
   return deleted?.changes === 1;
+}
+
+/**
+ * Deletes the conversations created before `before` (the optional retention purge), with their items, in one
+ * transaction, giving their bytes back to each tenant's storage counter; resolves with how many went.
+ */
+export async function pruneConversations(db: Kysely<StoreDatabase>, executeWrites: ExecuteWrites, before: string): Promise<number> {
+  const expired = db.selectFrom('conversations').select('id').where('created_at', '<', before);
+  const results = await executeWrites([
+    sql`update tenant_storage set bytes = bytes - coalesce((
+        select sum(octet_length(expired.metadata)
+          + coalesce((select sum(octet_length(conversation_items.item)) from conversation_items where conversation_items.conversation_id = expired.id), 0))
+        from conversations as expired where expired.tenant = tenant_storage.tenant and expired.created_at < ${before}), 0)
+      where tenant in (select tenant from conversations where created_at < ${before})`.compile(db),
+    db.deleteFrom('conversation_items').where('conversation_id', 'in', expired).compile(),
+    db.deleteFrom('conversations').where('created_at', '<', before).compile(),
+  ]);
+  return results[2]?.changes ?? 0;
 }

@@ -1,5 +1,5 @@
 // Stored responses in portable Kysely (SQLite and PostgreSQL): KyselyStore's response writes, reads, chains and stream events.
-import { sql, type CompiledQuery, type Kysely, type Selectable } from 'kysely';
+import { sql, type CompiledQuery, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { ItemPageOptions, ResponseChain, ResponseEventRecord, ResponseItemRecord, StoredResponsePatch, StoredResponseRecord } from './runtime-records.ts';
 import {
   assertSameParent,
@@ -14,6 +14,8 @@ import {
   toTextParameter,
 } from './runtime-rows.ts';
 import type { ResponseItemTable, ResponseTable, StoreDatabase } from './store-database.ts';
+import { addTenantBytes, countStoredBytes, ensureTenantStorage, subtractTenantBytes } from './runtime-storage-queries.ts';
+import type { StorageLimits } from './storage-limits.ts';
 import type { ExecuteWrites } from './store-records.ts';
 
 // 5 parameters an item row, 2 an event row: far below SQLite's 32766 and PostgreSQL's 65535 per statement.
@@ -28,22 +30,40 @@ function selectOwnedResponse(db: Kysely<StoreDatabase>, tenant: string, id: stri
   return db.selectFrom('responses').select('responses.id').where('responses.id', '=', id).where('responses.tenant', '=', tenant);
 }
 
-/** Inserts the response and its items in one transaction; throws when the id is taken or an item names another response. */
+// The bytes of the tenant's response with this id and its items, as an expression read before they are deleted.
+function selectOwnedResponseBytes(tenant: string, id: string): RawBuilder<unknown> {
+  return sql`(select coalesce(sum(octet_length(request) + octet_length(response)), 0) from responses where id = ${id} and tenant = ${tenant})
+    + (select coalesce(sum(octet_length(item)), 0) from response_items
+       where response_id in (select id from responses where id = ${id} and tenant = ${tenant}))`;
+}
+
+/**
+ * Inserts the response and its items in one transaction, adding their bytes to the tenant's storage counter; throws
+ * when the id is taken or an item names another response, and StorageLimitError (storing nothing) when the counter
+ * would pass `limits.tenantBytes`.
+ */
 export async function insertResponse(
   db: Kysely<StoreDatabase>,
   executeWrites: ExecuteWrites,
   response: StoredResponseRecord,
   items: readonly ResponseItemRecord[],
+  limits: StorageLimits = {},
 ): Promise<void> {
   assertSameParent(items, 'response_id', response.id);
+  const row = toResponseTableRow(response);
+  const itemRows = items.map(toResponseItemTableRow);
+  const bytes = countStoredBytes([row.request, row.response, ...itemRows.map((item) => item.item)]);
   await executeWrites([
-    db.insertInto('responses').values(toResponseTableRow(response)).compile(),
-    ...splitIntoChunks(items.map(toResponseItemTableRow), itemRowsPerInsert).map((rows) => db.insertInto('response_items').values(rows).compile()),
+    ensureTenantStorage(db, response.tenant),
+    addTenantBytes(db, response.tenant, bytes, limits),
+    db.insertInto('responses').values(row).compile(),
+    ...splitIntoChunks(itemRows, itemRowsPerInsert).map((rows) => db.insertInto('response_items').values(rows).compile()),
   ]);
 }
 
 /**
- * Applies the patch and appends the items in one transaction. Each item is inserted by `insert ... select ... from
+ * Applies the patch and appends the items in one transaction, moving the tenant's storage counter by the bytes they
+ * add (never refused: a background run's output is kept once the run was admitted). Each item is inserted by `insert ... select ... from
  * responses where id = ? and tenant = ?`, so that nothing is written for an unknown or foreign id.
  */
 export async function updateResponse(
@@ -61,7 +81,8 @@ export async function updateResponse(
     Object.keys(update).length === 0
       ? selectOwnedResponse(db, tenant, id).compile()
       : db.updateTable('responses').set(update).where('id', '=', id).where('tenant', '=', tenant).compile();
-  const inserts = items.map((item) =>
+  const itemTexts = items.map((item) => JSON.stringify(item.item));
+  const inserts = items.map((item, index) =>
     db
       .insertInto('response_items')
       .columns(['response_id', 'kind', 'position', 'item_id', 'item'])
@@ -70,12 +91,19 @@ export async function updateResponse(
           toTextParameter(item.kind).as('kind'),
           toIntegerParameter(item.position).as('position'),
           toTextParameter(item.item_id).as('item_id'),
-          toTextParameter(JSON.stringify(item.item)).as('item'),
+          toTextParameter(itemTexts[index] ?? '').as('item'),
         ]),
       )
       .compile(),
   );
-  const [found] = await executeWrites([first, ...inserts]);
+  // The counter moves by the new response object's bytes less the old one's, plus the items', if the response is the tenant's.
+  const owned = sql`exists (select 1 from responses where id = ${id} and tenant = ${tenant})`;
+  const added = countStoredBytes([...(update.response === undefined ? [] : [update.response as string]), ...itemTexts]);
+  const counter = [ensureTenantStorage(db, tenant)];
+  if (update.response !== undefined) counter.push(subtractTenantBytes(db, tenant, sql`select octet_length(response) from responses where id = ${id} and tenant = ${tenant}`));
+  if (added > 0) counter.push(addTenantBytes(db, tenant, added, {}, owned));
+  const results = await executeWrites([...counter, first, ...inserts]);
+  const found = results[counter.length];
   return found !== undefined && (found.changes === 1 || found.rows.length === 1);
 }
 
@@ -85,14 +113,18 @@ export async function getResponse(db: Kysely<StoreDatabase>, tenant: string, id:
   return row === undefined ? null : toStoredResponseRecord(row);
 }
 
-/** Deletes the response with its items and events in one transaction (children first, while the parent still says whose they are). */
+/**
+ * Deletes the response with its items and events in one transaction (children first, while the parent still says
+ * whose they are), giving their bytes back to the tenant's storage counter.
+ */
 export async function deleteResponse(db: Kysely<StoreDatabase>, executeWrites: ExecuteWrites, tenant: string, id: string): Promise<boolean> {
   const results = await executeWrites([
+    subtractTenantBytes(db, tenant, selectOwnedResponseBytes(tenant, id)),
     db.deleteFrom('response_items').where('response_id', 'in', selectOwnedResponse(db, tenant, id)).compile(),
     db.deleteFrom('response_events').where('response_id', 'in', selectOwnedResponse(db, tenant, id)).compile(),
     db.deleteFrom('responses').where('id', '=', id).where('tenant', '=', tenant).compile(),
   ]);
-  return results[2]?.changes === 1;
+  return results[3]?.changes === 1;
 }
 
 /**
@@ -176,15 +208,23 @@ export async function listResponsesByStatus(db: Kysely<StoreDatabase>, statuses:
   return rows.map(toStoredResponseRecord);
 }
 
-/** Deletes responses that expired before `before`, with their items and events, in one transaction; resolves with how many went. */
+/**
+ * Deletes responses that expired before `before`, with their items and events, in one transaction, giving their
+ * bytes back to each tenant's storage counter; resolves with how many went.
+ */
 export async function pruneResponses(db: Kysely<StoreDatabase>, executeWrites: ExecuteWrites, before: string): Promise<number> {
   const expired = db.selectFrom('responses').select('id').where('expires_at', '<', before);
   const results = await executeWrites([
+    sql`update tenant_storage set bytes = bytes - coalesce((
+        select sum(octet_length(expired.request) + octet_length(expired.response)
+          + coalesce((select sum(octet_length(response_items.item)) from response_items where response_items.response_id = expired.id), 0))
+        from responses as expired where expired.tenant = tenant_storage.tenant and expired.expires_at < ${before}), 0)
+      where tenant in (select tenant from responses where expires_at < ${before})`.compile(db),
     db.deleteFrom('response_items').where('response_id', 'in', expired).compile(),
     db.deleteFrom('response_events').where('response_id', 'in', expired).compile(),
     db.deleteFrom('responses').where('expires_at', '<', before).compile(),
   ]);
-  return results[2]?.changes ?? 0;
+  return results[3]?.changes ?? 0;
 }
 
 /**

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { ConversationItemRecord, ConversationRecord, ResponseItemRecord, StoredResponseRecord } from './runtime-records.ts';
+import { StorageLimitError } from './storage-limits.ts';
 import type { Store } from './store.ts';
 
 /** Builds a stored response of tenant `acme` with defaults for whatever the test does not care about. */
@@ -373,6 +374,140 @@ export function runRuntimeStoreTests(open: () => Promise<Store>): void {
       // Nothing changed for its owner.
       assert.deepEqual(await store.getConversation('acme', 'conv_1'), makeConversation({ id: 'conv_1' }));
       assert.deepEqual(await store.readConversationItems('acme', 'conv_1'), [item]);
+    });
+  });
+
+  describe('tenant storage quotas', () => {
+    // What the store counts for a value: the UTF-8 bytes of its JSON, as stored.
+    const bytesOf = (...values: unknown[]) => values.reduce<number>((sum, value) => sum + Buffer.byteLength(JSON.stringify(value)), 0);
+    const responseBytes = (response: StoredResponseRecord, items: readonly ResponseItemRecord[]) => bytesOf(response.request, response.response, ...items.map((item) => item.item));
+    const bigItem = (conversationId: string, itemId: string, size: number) => {
+      const item = makeConversationItem(conversationId, itemId);
+      return { ...item, item: { ...item.item, content: [{ type: 'input_text', text: 'é'.repeat(size / 2) }] } };
+    };
+    const isLimit = (limit: string) => (error: unknown) => error instanceof StorageLimitError && error.limit === limit;
+
+    it("counts a response's bytes against its tenant, and gives them back when it is deleted", async () => {
+      assert.equal(await store.getTenantStorage('acme'), 0);
+      const response = makeStoredResponse({ id: 'resp_1' });
+      const items = [makeResponseItem('resp_1', 'input', 0), makeResponseItem('resp_1', 'output', 0)];
+      await store.insertResponse(response, items);
+      assert.equal(await store.getTenantStorage('acme'), responseBytes(response, items));
+      assert.equal(await store.getTenantStorage('globex'), 0);
+
+      // A patch replaces the response object's bytes and adds the appended items'.
+      const patched = { ...response.response, status: 'completed', output: [{ type: 'message', text: 'ünïcödé answer' }] };
+      const more = [makeResponseItem('resp_1', 'output', 1)];
+      assert.equal(await store.updateResponse('acme', 'resp_1', { response: patched }, more), true);
+      assert.equal(await store.getTenantStorage('acme'), responseBytes({ ...response, response: patched }, [...items, ...more]));
+      assert.equal(await store.updateResponse('globex', 'resp_1', { response: patched }, []), false);
+
+      assert.equal(await store.deleteResponse('globex', 'resp_1'), false);
+      assert.equal(await store.deleteResponse('acme', 'resp_1'), true);
+      assert.equal(await store.getTenantStorage('acme'), 0);
+    });
+
+    it('refuses a response past the tenant quota, storing nothing, and stores it again once bytes are freed', async () => {
+      const first = makeStoredResponse({ id: 'resp_1' });
+      const items = [makeResponseItem('resp_1', 'input', 0)];
+      const size = responseBytes(first, items);
+      await store.insertResponse(first, items, { tenantBytes: size * 3 });
+      const second = makeStoredResponse({ id: 'resp_2', request: { ...first.request, instructions: 'x'.repeat(size) } });
+      await assert.rejects(store.insertResponse(second, [makeResponseItem('resp_2', 'input', 0)], { tenantBytes: size * 3 }), isLimit('tenant_storage_bytes'));
+      assert.equal(await store.getResponse('acme', 'resp_2'), null);
+      assert.deepEqual(await store.listResponseItems('acme', 'resp_2', 'input', { limit: 10, order: 'asc' }), []);
+      assert.equal(await store.getTenantStorage('acme'), size);
+      // Another tenant has its own quota.
+      await store.insertResponse({ ...second, id: 'resp_globex', tenant: 'globex' }, [], { tenantBytes: size * 3 });
+      assert.equal(await store.deleteResponse('acme', 'resp_1'), true);
+      await store.insertResponse(second, [makeResponseItem('resp_2', 'input', 0)], { tenantBytes: size * 3 });
+      assert.ok((await store.getResponse('acme', 'resp_2')) !== null);
+    });
+
+    it("counts a conversation's metadata and items, and gives them back on every kind of delete", async () => {
+      const conversation = makeConversation({ id: 'conv_1' });
+      const first = [makeConversationItem('conv_1', 'msg_a')];
+      await store.insertConversation(conversation, first);
+      let expected = bytesOf(conversation.metadata, ...first.map((item) => item.item));
+      assert.equal(await store.getTenantStorage('acme'), expected);
+      const appended = [makeConversationItem('conv_1', 'msg_b'), bigItem('conv_1', 'msg_c', 1_000)];
+      await store.appendConversationItems('acme', 'conv_1', appended);
+      expected += bytesOf(...appended.map((item) => item.item));
+      assert.equal(await store.getTenantStorage('acme'), expected);
+      await store.updateConversation('acme', 'conv_1', { topic: 'a longer topic', lang: 'fr' });
+      expected += bytesOf({ topic: 'a longer topic', lang: 'fr' }) - bytesOf(conversation.metadata);
+      assert.equal(await store.getTenantStorage('acme'), expected);
+      assert.equal(await store.deleteConversationItem('acme', 'conv_1', 'msg_c'), true);
+      expected -= bytesOf(appended[1]?.item);
+      assert.equal(await store.getTenantStorage('acme'), expected);
+      // Another tenant's attempts neither count nor free anything.
+      assert.equal(await store.appendConversationItems('globex', 'conv_1', [makeConversationItem('conv_1', 'msg_x')]), null);
+      assert.equal(await store.deleteConversationItem('globex', 'conv_1', 'msg_a'), false);
+      assert.equal(await store.deleteConversation('globex', 'conv_1'), false);
+      assert.equal(await store.getTenantStorage('acme'), expected);
+      assert.equal(await store.getTenantStorage('globex'), 0);
+      assert.equal(await store.deleteConversation('acme', 'conv_1'), true);
+      assert.equal(await store.getTenantStorage('acme'), 0);
+    });
+
+    it("refuses items past the conversation's item limit or the tenant's bytes, storing nothing", async () => {
+      await store.insertConversation(makeConversation({ id: 'conv_1' }), [makeConversationItem('conv_1', 'msg_0')], { conversationItems: 3 });
+      await assert.rejects(
+        store.insertConversation(makeConversation({ id: 'conv_2' }), ['a', 'b', 'c', 'd'].map((id) => makeConversationItem('conv_2', id)), { conversationItems: 3 }),
+        isLimit('conversation_max_items'),
+      );
+      assert.equal(await store.getConversation('acme', 'conv_2'), null);
+      const used = await store.getTenantStorage('acme');
+      const limits = { conversationItems: 3, tenantBytes: used + 5_000 };
+      await store.appendConversationItems('acme', 'conv_1', [makeConversationItem('conv_1', 'msg_1'), makeConversationItem('conv_1', 'msg_2')], limits);
+      await assert.rejects(store.appendConversationItems('acme', 'conv_1', [makeConversationItem('conv_1', 'msg_3')], limits), isLimit('conversation_max_items'));
+      assert.deepEqual(ids((await store.readConversationItems('acme', 'conv_1')) ?? []), ['msg_0', 'msg_1', 'msg_2']);
+      assert.equal(await store.deleteConversationItem('acme', 'conv_1', 'msg_2'), true);
+      const afterDelete = await store.getTenantStorage('acme');
+      await assert.rejects(store.appendConversationItems('acme', 'conv_1', [bigItem('conv_1', 'msg_big', 10_000)], limits), isLimit('tenant_storage_bytes'));
+      assert.deepEqual(ids((await store.readConversationItems('acme', 'conv_1')) ?? []), ['msg_0', 'msg_1']);
+      assert.equal(await store.getTenantStorage('acme'), afterDelete);
+      await assert.rejects(store.insertConversation(makeConversation({ id: 'conv_3' }), [bigItem('conv_3', 'msg_big', 10_000)], limits), isLimit('tenant_storage_bytes'));
+      assert.equal(await store.getConversation('acme', 'conv_3'), null);
+      // An unknown conversation is still unknown, whatever the limits.
+      assert.equal(await store.appendConversationItems('acme', 'conv_missing', [bigItem('conv_missing', 'msg_big', 10_000)], limits), null);
+      assert.equal(await store.getTenantStorage('acme'), afterDelete);
+    });
+
+    it('lets concurrent appends past the quota by none: exactly those that fit land', async () => {
+      await store.insertConversation(makeConversation({ id: 'conv_1' }), []);
+      const base = await store.getTenantStorage('acme');
+      const one = bytesOf(bigItem('conv_1', 'msg_00', 2_000).item);
+      const limits = { tenantBytes: base + one * 5 + one / 2 };
+      const appends = Array.from({ length: 12 }, (_, index) =>
+        store.appendConversationItems('acme', 'conv_1', [bigItem('conv_1', `msg_${String(index).padStart(2, '0')}`, 2_000)], limits),
+      );
+      const settled = await Promise.allSettled(appends);
+      assert.equal(settled.filter((result) => result.status === 'fulfilled').length, 5);
+      assert.ok(settled.every((result) => result.status === 'fulfilled' || isLimit('tenant_storage_bytes')(result.reason)));
+      assert.equal((await store.readConversationItems('acme', 'conv_1'))?.length, 5);
+      assert.equal(await store.getTenantStorage('acme'), base + one * 5);
+    });
+
+    it('gives pruned responses and conversations their bytes back, per tenant', async () => {
+      await store.insertResponse(makeStoredResponse({ id: 'old', expires_at: '2026-06-01T00:00:00.000Z' }), [makeResponseItem('old', 'input', 0)]);
+      const kept = makeStoredResponse({ id: 'kept', expires_at: '2026-09-01T00:00:00.000Z' });
+      await store.insertResponse(kept, [makeResponseItem('kept', 'input', 0)]);
+      await store.insertResponse(makeStoredResponse({ id: 'other', tenant: 'globex', expires_at: '2026-06-01T00:00:00.000Z' }), []);
+      await store.insertConversation(makeConversation({ id: 'conv_old', created_at: '2026-05-01T00:00:00.000Z' }), [makeConversationItem('conv_old', 'msg_a')]);
+      const recent = makeConversation({ id: 'conv_new', created_at: '2026-07-01T00:00:00.000Z' });
+      await store.insertConversation(recent, [makeConversationItem('conv_new', 'msg_a')]);
+      assert.equal(await store.pruneResponses('2026-07-01T00:00:00.000Z'), 2);
+      assert.equal(await store.pruneConversations('2026-06-15T00:00:00.000Z'), 1);
+      assert.equal(await store.getConversation('acme', 'conv_old'), null);
+      assert.equal(await store.readConversationItems('acme', 'conv_old'), null);
+      assert.ok((await store.getConversation('acme', 'conv_new')) !== null);
+      assert.equal(
+        await store.getTenantStorage('acme'),
+        responseBytes(kept, [makeResponseItem('kept', 'input', 0)]) + bytesOf(recent.metadata, makeConversationItem('conv_new', 'msg_a').item),
+      );
+      assert.equal(await store.getTenantStorage('globex'), 0);
+      assert.equal(await store.pruneConversations('2026-06-15T00:00:00.000Z'), 0);
     });
   });
 }

@@ -15,7 +15,7 @@ import {
 } from './ledger-rows.ts';
 import type { RequestLogRow } from './store.ts';
 import type { TransferTable } from './store-database.ts';
-import { toDecisionColumns, toRequestLogRecord, type SqlStatement, type SqlStatementResult } from './store-records.ts';
+import { checkGuard, toDecisionColumns, toRequestLogRecord, type SqlStatement, type SqlStatementResult } from './store-records.ts';
 
 /**
  * Batches go through cached prepared statements in one transaction each: about 2x cheaper than building multi-row
@@ -60,6 +60,11 @@ export class SqliteRowWriter {
     return Number(this.#prepare('delete from decisions where created_at < ?').run(olderThan).changes);
   }
 
+  /** Deletes the request-log rows created before `olderThan` (the (created_at, id) index serves it); returns how many went. */
+  pruneRequestLogs(olderThan: string): number {
+    return Number(this.#prepare('delete from request_log where created_at < ?').run(olderThan).changes);
+  }
+
   /**
    * Commits ledger entries in one transaction with Store.commitLedger's per-entry rules, through cached statements:
    * this runs once per group commit of model calls. Existing rows are read as bigint, so that the replay comparison
@@ -95,16 +100,22 @@ export class SqliteRowWriter {
 
   /**
    * Runs compiled statements (KyselyStore's rare writes) in one transaction, in order: the rows of each statement
-   * that returns rows, the number of rows changed by each other one. They are prepared anew each time, being rare.
+   * that returns rows, the number of rows changed by each other one. They are prepared anew each time, being rare. A
+   * guard that finds nothing rolls the transaction back and throws its StorageLimitError.
    */
   runStatements(statements: readonly SqlStatement[]): SqlStatementResult[] {
     return this.#transaction('begin immediate', () =>
-      statements.map(({ sql, parameters }) => {
-        const statement = this.#database.prepare(sql);
-        const values = parameters.map(toSqlValue);
+      statements.map((compiled) => {
+        const statement = this.#database.prepare(compiled.sql);
+        const values = compiled.parameters.map(toSqlValue);
         // node:sqlite yields rows exactly for statements with result columns (SELECT, RETURNING).
-        if (statement.columns().length > 0) return { rows: statement.all(...values) as Record<string, unknown>[], changes: 0 };
-        return { rows: [], changes: Number(statement.run(...values).changes) };
+        const result: SqlStatementResult =
+          statement.columns().length > 0
+            ? { rows: statement.all(...values) as Record<string, unknown>[], changes: 0 }
+            : { rows: [], changes: Number(statement.run(...values).changes) };
+        // A guard that found nothing throws, and #transaction rolls the whole write back.
+        checkGuard(compiled, result);
+        return result;
       }),
     );
   }

@@ -2,7 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
-import { Kysely, type CompiledQuery } from 'kysely';
+import { Kysely } from 'kysely';
 import type { DecisionRow } from './decision-record.ts';
 import { KyselyStore } from './kysely-store.ts';
 import type { LedgerCommitOutcome, LedgerEntry } from './ledger-records.ts';
@@ -12,13 +12,14 @@ import { SqliteRowWriter } from './sqlite-row-writer.ts';
 import { SqliteWriteThread } from './sqlite-write-thread.ts';
 import type { InsertDecisionsOptions, InsertRequestLogsOptions, RequestLogRow } from './store.ts';
 import type { StoreDatabase } from './store-database.ts';
-import type { SqlStatement, SqlStatementResult } from './store-records.ts';
+import type { SqlStatement, SqlStatementResult, WriteStatement } from './store-records.ts';
 
 /** Where a SqliteStore's writes run; SqliteWriteThread is one. */
 interface SqliteWrites {
   insertRequestLogs(rows: readonly RequestLogRow[], skipDuplicates: boolean): Promise<void>;
   insertDecisions(rows: readonly DecisionRow[], skipDuplicates: boolean): Promise<void>;
   pruneDecisions(olderThan: string): Promise<number>;
+  pruneRequestLogs(olderThan: string): Promise<number>;
   commitLedger(entries: readonly LedgerEntry[]): Promise<LedgerCommitOutcome[]>;
   runStatements(statements: readonly SqlStatement[]): Promise<SqlStatementResult[]>;
   close(): Promise<void>;
@@ -59,13 +60,17 @@ export class SqliteStore extends KyselyStore {
     return this.#writes.pruneDecisions(olderThan);
   }
 
+  override pruneRequestLogs(olderThan: string): Promise<number> {
+    return this.#writes.pruneRequestLogs(olderThan);
+  }
+
   /** Resolves once the entries are committed and synced to disk (for a file). */
   override commitLedger(entries: readonly LedgerEntry[]): Promise<LedgerCommitOutcome[]> {
     return this.#writes.commitLedger(entries);
   }
 
   /** KyselyStore's rare writes, compiled there, run by the single writer (never in a Kysely transaction here). */
-  protected override executeWrites(statements: readonly CompiledQuery[]): Promise<SqlStatementResult[]> {
+  protected override executeWrites(statements: readonly WriteStatement[]): Promise<SqlStatementResult[]> {
     return this.#writes.runStatements(statements);
   }
 
@@ -85,6 +90,7 @@ function writeOnThisThread(database: DatabaseSync): SqliteWrites {
     insertRequestLogs: async (rows, skipDuplicates) => writer.insertRequestLogs(rows, skipDuplicates),
     insertDecisions: async (rows, skipDuplicates) => writer.insertDecisions(rows, skipDuplicates),
     pruneDecisions: async (olderThan) => writer.pruneDecisions(olderThan),
+    pruneRequestLogs: async (olderThan) => writer.pruneRequestLogs(olderThan),
     commitLedger: async (entries) => writer.commitLedger(entries),
     runStatements: async (statements) => writer.runStatements(statements),
     close: async () => {},

@@ -6,8 +6,9 @@ import type { DecisionRow } from './decision-record.ts';
 import type { LedgerCommitOutcome, LedgerEntry } from './ledger-records.ts';
 import { stringifyLedgerEntries } from './ledger-rows.ts';
 import type { RequestLogRow } from './store.ts';
-import { toDecisionColumns } from './store-records.ts';
+import { boundRequestLogRow, toDecisionColumns } from './store-records.ts';
 import type { SqlStatement, SqlStatementResult } from './store-records.ts';
+import { StorageLimitError } from './storage-limits.ts';
 import type {
   SqliteWriteError,
   SqliteWritePragmas,
@@ -46,7 +47,7 @@ export class SqliteWriteThread {
   }
 
   async insertRequestLogs(rows: readonly RequestLogRow[], skipDuplicates: boolean): Promise<void> {
-    if (rows.length > 0) await this.#send({ kind: 'insertRequestLogs', rows: JSON.stringify(rows), skipDuplicates });
+    if (rows.length > 0) await this.#send({ kind: 'insertRequestLogs', rows: JSON.stringify(rows.map(boundRequestLogRow)), skipDuplicates });
   }
 
   async insertDecisions(rows: readonly DecisionRow[], skipDuplicates: boolean): Promise<void> {
@@ -58,6 +59,11 @@ export class SqliteWriteThread {
     return this.#send<number>({ kind: 'pruneDecisions', olderThan });
   }
 
+  /** Deletes the request-log rows created before `olderThan`, on the writer as pruneDecisions. */
+  pruneRequestLogs(olderThan: string): Promise<number> {
+    return this.#send<number>({ kind: 'pruneRequestLogs', olderThan });
+  }
+
   /** Commits ledger entries in one transaction, synced to disk (the worker's connection runs synchronous=FULL). */
   async commitLedger(entries: readonly LedgerEntry[]): Promise<LedgerCommitOutcome[]> {
     if (entries.length === 0) return [];
@@ -67,7 +73,7 @@ export class SqliteWriteThread {
   /** Runs compiled statements in one transaction (see SqliteRowWriter.runStatements). */
   runStatements(statements: readonly SqlStatement[]): Promise<SqlStatementResult[]> {
     // Only the text and the values cross: a Kysely CompiledQuery also holds its syntax tree.
-    const plain = statements.map(({ sql, parameters }) => ({ sql, parameters }));
+    const plain = statements.map(({ sql, parameters, guard }) => (guard === undefined ? { sql, parameters } : { sql, parameters, guard }));
     return this.#send<SqlStatementResult[]>({ kind: 'runStatements', statements: plain });
   }
 
@@ -162,7 +168,8 @@ export class SqliteWriteThread {
 }
 
 // Gives the error node:sqlite's fields back (`code: 'ERR_SQLITE_ERROR'`, `errcode`, `errstr`), for callers that branch on them.
-function toError({ message, ...fields }: SqliteWriteError): Error {
+function toError({ message, limit, ...fields }: SqliteWriteError): Error {
+  if (limit !== undefined) return new StorageLimitError(limit);
   return Object.assign(new Error(message), fields);
 }
 

@@ -7,6 +7,7 @@ import { openSqliteDatabase } from './open-sqlite-database.ts';
 import { SqliteRowWriter } from './sqlite-row-writer.ts';
 import type { RequestLogRow } from './store.ts';
 import type { SqlStatement } from './store-records.ts';
+import { StorageLimitError, type StorageLimitName } from './storage-limits.ts';
 
 /** What the worker is started with. */
 export interface SqliteWriteWorkerData {
@@ -27,6 +28,7 @@ export type SqliteWriteRequest =
   /** Decisions as their stored columns (toDecisionColumns), so that the record's JSON is made once, on the posting thread. */
   | { id: number; kind: 'insertDecisions'; columns: string[]; skipDuplicates: boolean }
   | { id: number; kind: 'pruneDecisions'; olderThan: string }
+  | { id: number; kind: 'pruneRequestLogs'; olderThan: string }
   | { id: number; kind: 'commitLedger'; entries: string }
   | { id: number; kind: 'runStatements'; statements: SqlStatement[] }
   /** Reports the connection's settings (SqliteWritePragmas), for diagnostics and tests. */
@@ -45,6 +47,8 @@ export type SqliteWriteReply =
 /** A failure as it crosses the thread boundary: structured clone would keep the message but drop node:sqlite's codes. */
 export interface SqliteWriteError {
   message: string;
+  /** Set for a StorageLimitError (a guard refused the write), which the posting thread rebuilds. */
+  limit?: StorageLimitName;
   code?: string;
   errcode?: number;
   errstr?: string;
@@ -87,7 +91,7 @@ function drainQueue(): void {
 }
 
 function isLogBatch(request: SqliteWriteRequest): boolean {
-  return request.kind === 'insertRequestLogs' || request.kind === 'insertDecisions' || request.kind === 'pruneDecisions';
+  return request.kind === 'insertRequestLogs' || request.kind === 'insertDecisions' || request.kind === 'pruneDecisions' || request.kind === 'pruneRequestLogs';
 }
 
 function answer(request: SqliteWriteRequest): void {
@@ -123,6 +127,8 @@ function handle(request: SqliteWriteRequest): unknown {
       return writer.insertDecisionColumns(request.columns, request.skipDuplicates);
     case 'pruneDecisions':
       return writer.pruneDecisions(request.olderThan);
+    case 'pruneRequestLogs':
+      return writer.pruneRequestLogs(request.olderThan);
     case 'commitLedger':
       return writer.commitLedger(parseLedgerEntries(request.entries));
     case 'runStatements':
@@ -142,6 +148,7 @@ function readPragmas(): SqliteWritePragmas {
 
 function describeError(error: unknown): SqliteWriteError {
   if (!(error instanceof Error)) return { message: String(error) };
+  if (error instanceof StorageLimitError) return { message: error.message, limit: error.limit };
   const { code, errcode, errstr } = error as Error & Partial<Omit<SqliteWriteError, 'message'>>;
   return { message: error.message, code, errcode, errstr };
 }

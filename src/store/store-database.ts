@@ -191,6 +191,12 @@ export interface ConversationItemTable {
   created_at: string;
 }
 
+/** `tenant_storage`: the bytes of responses and conversations each tenant keeps (see StorageLimits). */
+export interface TenantStorageTable {
+  tenant: string;
+  bytes: BigIntColumn;
+}
+
 /** Every table of the store, by name. */
 export interface StoreDatabase {
   request_log: RequestLogTable;
@@ -208,4 +214,5 @@ export interface StoreDatabase {
   response_events: ResponseEventTable;
   conversations: ConversationTable;
   conversation_items: ConversationItemTable;
+  tenant_storage: TenantStorageTable;
 }

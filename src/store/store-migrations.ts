@@ -1,5 +1,5 @@
 // Versioned schema changes, applied in name order by Kysely's Migrator; one set for every SQL backend, so only portable column types.
-import { PostgresAdapter, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import type { Migration, MigrationProvider } from 'kysely/migration';
 
 // Migrations are frozen history: they take `Kysely<any>` on purpose, never today's StoreDatabase type.
@@ -247,6 +247,36 @@ export const storeMigrations: Readonly<Record<string, Migration>> = {
       for (const table of ['conversation_items', 'conversations', 'response_events', 'response_items', 'responses']) {
         await db.schema.dropTable(table).execute();
       }
+    },
+  },
+  '0006_tenant_storage': {
+    async up(db: Kysely<any>) {
+      // The bytes each tenant keeps in responses and conversations, maintained in the transaction of every write
+      // and delete of them, so that a quota is one comparison. Sizes are octet_length of the stored JSON text
+      // (SQLite >= 3.43 and PostgreSQL both have it), which is what the store adds when it writes.
+      await db.schema
+        .createTable('tenant_storage')
+        .addColumn('tenant', 'text', (column) => column.primaryKey())
+        .addColumn('bytes', 'bigint', (column) => column.notNull())
+        .execute();
+      await sql`insert into tenant_storage (tenant, bytes)
+        select tenant, sum(bytes) from (
+          select tenant, octet_length(request) + octet_length(response) as bytes from responses
+          union all
+          select responses.tenant, octet_length(response_items.item) from response_items join responses on responses.id = response_items.response_id
+          union all
+          select tenant, octet_length(metadata) from conversations
+          union all
+          select conversations.tenant, octet_length(conversation_items.item)
+          from conversation_items join conversations on conversations.id = conversation_items.conversation_id
+        ) as stored
+        group by tenant`.execute(db);
+      // Serves the optional retention purge of conversations (runtime.conversation_retention_days).
+      await db.schema.createIndex('conversations_created_at').on('conversations').column('created_at').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('conversations_created_at').execute();
+      await db.schema.dropTable('tenant_storage').execute();
     },
   },
 };

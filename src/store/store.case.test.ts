@@ -6,6 +6,7 @@ import { runLedgerStoreTests } from './ledger-store.case.test.ts';
 import { runRuntimeStoreTests } from './runtime-store.case.test.ts';
 import type { RequestLogRow, Store } from './store.ts';
 import { storeMigrations } from './store-migrations.ts';
+import { STORED_TEXT_MAX_CHARS } from './bound-stored-text.ts';
 import { runTenancyStoreTests } from './tenancy-store.case.test.ts';
 
 export interface StoreTestOptions {
@@ -249,6 +250,54 @@ export function runStoreTests({ name, open }: StoreTestOptions): void {
       );
       assert.deepEqual(await store.getDecision('dec_dup'), first);
       assert.equal((await store.getDecision('dec_new'))?.id, 'dec_new');
+    });
+
+    it('bounds what a request-log row keeps of client text: a 100 KB model name stores 256 characters', async () => {
+      await store.migrate();
+      const model = `gpt-${'x'.repeat(100_000)}`;
+      await store.insertRequestLogs([makeRequestLogRow({ id: 'req_huge', model, route: 'r'.repeat(5_000), error_code: 'model_not_found' })]);
+      const [row] = await store.listRequestLogs({ limit: 1 });
+      assert.equal(row?.model.length, STORED_TEXT_MAX_CHARS);
+      assert.ok(row?.model.startsWith('gpt-xxx'));
+      assert.ok(row?.model.endsWith('…'));
+      assert.equal(row?.route?.length, STORED_TEXT_MAX_CHARS);
+      assert.equal(row?.error_code, 'model_not_found');
+    });
+
+    it('bounds what a decision keeps of client text: model, constraint lists and strings, details', async () => {
+      await store.migrate();
+      const huge = 'x'.repeat(100_000);
+      const record = makeDecisionRecord({
+        id: 'dec_huge',
+        model: huge,
+        constraints: { regions: Array.from({ length: 1_000 }, (_, index) => `${huge}${index}`), nested: { deeper: [[[[[[[[['too deep']]]]]]]]] } },
+        rejected: [{ route: 'azure-eu', provider: 'azure', region: 'swedencentral', reasons: [{ code: 'region', detail: huge }] }],
+        attempts: [{ route: 'azure-eu', status: 500, latency_ms: 12, error: `upstream_error: ${huge}` }],
+      });
+      await store.insertDecisions([{ created_at: '2026-05-15T12:00:00.000Z', record }]);
+      const stored = await store.getDecision('dec_huge');
+      assert.ok(stored !== null);
+      assert.ok(JSON.stringify(stored).length < 40_000, `${JSON.stringify(stored).length} characters stored`);
+      assert.equal(stored.model.length, STORED_TEXT_MAX_CHARS);
+      const regions = stored.constraints.regions as string[];
+      assert.equal(regions.length, 64);
+      assert.ok(regions.every((region) => region.length === STORED_TEXT_MAX_CHARS));
+      assert.equal(stored.rejected[0]?.reasons[0]?.detail.length, 1_024);
+      assert.equal(stored.attempts[0]?.error?.length, 1_024);
+      assert.equal(stored.rejected[0]?.region, 'swedencentral');
+    });
+
+    it('prunes request-log rows created before the cutoff and counts them', async () => {
+      await store.migrate();
+      await store.insertRequestLogs([
+        makeRequestLogRow({ id: 'old-1', created_at: '2026-05-14T11:59:59.999Z' }),
+        makeRequestLogRow({ id: 'old-2', created_at: '2026-04-01T00:00:00.000Z' }),
+        makeRequestLogRow({ id: 'cutoff', created_at: '2026-05-14T12:00:00.000Z' }),
+        makeRequestLogRow({ id: 'new', created_at: '2026-05-15T12:00:00.000Z' }),
+      ]);
+      assert.equal(await store.pruneRequestLogs('2026-05-14T12:00:00.000Z'), 2);
+      assert.deepEqual((await store.listRequestLogs({ limit: 10 })).map((row) => row.id), ['new', 'cutoff']);
+      assert.equal(await store.pruneRequestLogs('2026-05-14T12:00:00.000Z'), 0);
     });
   });
   // Each with its own fresh, migrated store per test.

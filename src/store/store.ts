@@ -25,6 +25,7 @@ import type {
   StoredResponsePatch,
   StoredResponseRecord,
 } from './runtime-records.ts';
+import type { StorageLimits } from './storage-limits.ts';
 import type { ApiKeyPatch, ApiKeyRecord, TenantPatch, TenantRecord } from './tenancy-records.ts';
 
 /** One finished request as the gateway records it, for the admin API and the dashboard. */
@@ -93,6 +94,8 @@ export interface Store {
   insertRequestLogs(rows: readonly RequestLogRow[], options?: InsertRequestLogsOptions): Promise<void>;
   /** Newest first (by `created_at`, then `id`). */
   listRequestLogs(options: ListRequestLogsOptions): Promise<RequestLogRow[]>;
+  /** Deletes the request-log rows created before `olderThan` (an ISO timestamp); resolves with how many went. */
+  pruneRequestLogs(olderThan: string): Promise<number>;
   /** Stores routing decisions in one transaction: all of them or none (duplicates skipped when asked). */
   insertDecisions(rows: readonly DecisionRow[], options?: InsertDecisionsOptions): Promise<void>;
   /** The decision with this id, or null when it is unknown or was pruned. */
@@ -162,12 +165,22 @@ export interface Store {
   pruneIdempotencyKeys(before: string): Promise<number>;
 
   // --- Stateful runtime: responses (every read and write is scoped by tenant: another tenant's id is not found) ---
-  /** Inserts a response with its items (input and/or output) in one transaction; throws when the id is taken. */
-  insertResponse(response: StoredResponseRecord, items: readonly ResponseItemRecord[]): Promise<void>;
-  /** Applies the patch and appends `items` (output items as they are produced) in one transaction; false when unknown. */
+  /**
+   * Inserts a response with its items (input and/or output) in one transaction, adding their bytes to the tenant's
+   * storage (getTenantStorage); throws when the id is taken, and StorageLimitError, storing nothing, when the tenant's
+   * bytes would pass `limits.tenantBytes` (checked atomically with the write).
+   */
+  insertResponse(response: StoredResponseRecord, items: readonly ResponseItemRecord[], limits?: StorageLimits): Promise<void>;
+  /**
+   * Applies the patch and appends `items` (output items as they are produced) in one transaction; false when unknown.
+   * The tenant's storage moves by what the write adds (never refused).
+   */
   updateResponse(tenant: string, id: string, patch: StoredResponsePatch, items?: readonly ResponseItemRecord[]): Promise<boolean>;
   getResponse(tenant: string, id: string): Promise<StoredResponseRecord | null>;
-  /** Deletes the response, its items and its events; false when unknown. Later responses that chained to it keep their own items. */
+  /**
+   * Deletes the response, its items and its events, giving their bytes back to the tenant's storage; false when
+   * unknown. Later responses that chained to it keep their own items.
+   */
   deleteResponse(tenant: string, id: string): Promise<boolean>;
   /** A page of one kind of a response's items (input_items), by position; `after` is an item id. */
   listResponseItems(tenant: string, id: string, kind: ResponseItemRecord['kind'], page: ItemPageOptions): Promise<ResponseItemRecord[]>;
@@ -179,7 +192,7 @@ export interface Store {
   readResponseChain(tenant: string, id: string): Promise<ResponseChain | null>;
   /** Responses in these statuses, oldest first, of every tenant (background jobs to resume after a restart). */
   listResponsesByStatus(statuses: readonly StoredResponseRecord['status'][]): Promise<StoredResponseRecord[]>;
-  /** Deletes responses (with items and events) whose expires_at is before `before`; resolves with how many went. */
+  /** Deletes responses (with items and events) whose expires_at is before `before`, giving their bytes back; resolves with how many went. */
   pruneResponses(before: string): Promise<number>;
   /** Appends stream events of a response (background streaming); duplicates by sequence number are skipped. */
   appendResponseEvents(events: readonly ResponseEventRecord[]): Promise<void>;
@@ -187,21 +200,39 @@ export interface Store {
   listResponseEvents(tenant: string, id: string, after: number): Promise<ResponseEventRecord[]>;
 
   // --- Stateful runtime: conversations ---
-  /** Inserts a conversation with its initial items (positions from 0) in one transaction. */
-  insertConversation(conversation: ConversationRecord, items: readonly Omit<ConversationItemRecord, 'position'>[]): Promise<ConversationItemRecord[]>;
+  /**
+   * Inserts a conversation with its initial items (positions from 0) in one transaction, adding their bytes to the
+   * tenant's storage; StorageLimitError, storing nothing, past `limits`.
+   */
+  insertConversation(conversation: ConversationRecord, items: readonly Omit<ConversationItemRecord, 'position'>[], limits?: StorageLimits): Promise<ConversationItemRecord[]>;
   getConversation(tenant: string, id: string): Promise<ConversationRecord | null>;
   updateConversation(tenant: string, id: string, metadata: Record<string, string>): Promise<ConversationRecord | null>;
-  /** Deletes the conversation and all its items; false when unknown. */
+  /** Deletes the conversation and all its items, giving their bytes back to the tenant's storage; false when unknown. */
   deleteConversation(tenant: string, id: string): Promise<boolean>;
+  /** Deletes the conversations (with their items) created before `olderThan`, giving their bytes back; resolves with how many went. */
+  pruneConversations(olderThan: string): Promise<number>;
   /**
    * Appends items after the conversation's last one, atomically: positions are assigned inside the transaction, so
-   * that concurrent appends are serialised and none is lost. Null when the conversation is unknown.
+   * that concurrent appends are serialised and none is lost. Null when the conversation is unknown. The items' bytes
+   * are added to the tenant's storage; past `limits` (the conversation's item count, the tenant's bytes, checked
+   * atomically with the write), StorageLimitError and nothing stored.
    */
-  appendConversationItems(tenant: string, id: string, items: readonly Omit<ConversationItemRecord, 'position'>[]): Promise<ConversationItemRecord[] | null>;
+  appendConversationItems(
+    tenant: string,
+    id: string,
+    items: readonly Omit<ConversationItemRecord, 'position'>[],
+    limits?: StorageLimits,
+  ): Promise<ConversationItemRecord[] | null>;
   /** A page of a conversation's items; null when the conversation is unknown. */
   listConversationItems(tenant: string, id: string, page: ItemPageOptions): Promise<ConversationItemRecord[] | null>;
   /** Every item of the conversation in order (the context of a new turn); null when unknown. */
   readConversationItems(tenant: string, id: string): Promise<ConversationItemRecord[] | null>;
   getConversationItem(tenant: string, conversationId: string, itemId: string): Promise<ConversationItemRecord | null>;
+  /** Deletes one item, giving its bytes back to the tenant's storage; false when there is no such item. */
   deleteConversationItem(tenant: string, conversationId: string, itemId: string): Promise<boolean>;
+  /**
+   * The bytes the tenant keeps in stored responses and conversations (UTF-8 of their stored JSON; stream events of
+   * background responses are not counted), 0 when it stored nothing: what StorageLimits.tenantBytes bounds.
+   */
+  getTenantStorage(tenant: string): Promise<number>;
 }

@@ -32,6 +32,10 @@ export interface StackOptions {
   server?: Record<string, unknown>;
   agreements?: Record<string, unknown>[];
   policy?: Record<string, unknown>;
+  /** The catalog's `runtime` section (storage quotas, retention, the chain cache). */
+  runtime?: Record<string, unknown>;
+  /** The catalog's `request_log` section (retention). */
+  requestLog?: Record<string, unknown>;
   /** Keep the SQLite file's directory after close (the test reads it afterwards and removes it). */
   dataDir?: string;
 }
@@ -131,6 +135,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     routes: options.routes?.(urls) ?? defaultRoutes(urls, keys),
     ...(options.agreements === undefined ? {} : { agreements: options.agreements }),
     ...(options.policy === undefined ? {} : { policy: options.policy }),
+    ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
+    ...(options.requestLog === undefined ? {} : { request_log: options.requestLog }),
   };
   const catalog = buildCatalog(raw, 'test stack', { env: {} });
   let logText = '';
