@@ -5,7 +5,7 @@ import type { UpstreamRequest } from '../providers/index.ts';
 import { ClientClosedError, CrosswayError, InternalError, InvalidRequestError, UpstreamError, type AttemptFailure } from '../wire/index.ts';
 import { classifyTransportError } from './call-upstream.ts';
 import type { Admission, RouteHealth } from './route-health.ts';
-import { createSecretScrubber, routeSecrets, sentSecrets, type SecretScrubber } from './scrub-secrets.ts';
+import { scrubberForAttempt, scrubberForRoute, type SecretScrubber } from './scrub-secrets.ts';
 
 /** One try of one route, reported in headers, logs, errors and decision records. */
 export interface Attempt extends AttemptFailure {
@@ -61,7 +61,7 @@ export class AttemptControl {
     this.admission = options.admission;
     this.#clientSignal = options.clientSignal;
     this.#health = options.health;
-    this.scrubber = createSecretScrubber(routeSecrets(options.route));
+    this.scrubber = scrubberForRoute(options.route);
     // One listener instead of AbortSignal.any (a composite signal per attempt costs more and lives longer).
     this.signal = this.#controller.signal;
     if (options.clientSignal.aborted) this.#controller.abort();
@@ -91,9 +91,7 @@ export class AttemptControl {
 
   /** The authorized request is about to be sent: its credential headers join the secrets scrubbed from the answer. */
   sent(request: UpstreamRequest): void {
-    const auth = this.route.auth;
-    const secrets = sentSecrets(request, auth.type === 'api-key' ? auth.header : undefined);
-    if (secrets.length > 0) this.scrubber = createSecretScrubber([...routeSecrets(this.route), ...secrets]);
+    this.scrubber = scrubberForAttempt(this.route, request);
   }
 
   /** The client went away (not the attempt's own deadline). */

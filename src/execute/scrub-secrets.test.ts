@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { routeSchema } from '../catalog/index.ts';
 import { UpstreamError } from '../wire/index.ts';
-import { createSecretScrubber, MIN_SECRET_LENGTH, REDACTED, routeSecrets, sentSecrets } from './scrub-secrets.ts';
+import { createSecretScrubber, MIN_SECRET_LENGTH, REDACTED, routeSecrets, scrubberForAttempt, scrubberForRoute, sentSecrets } from './scrub-secrets.ts';
 
 const KEY = 'route-key-0123456789abcdef';
 
@@ -46,6 +46,21 @@ describe('routeSecrets and sentSecrets', () => {
     assert.ok(secrets.includes('custom-key-value'));
     assert.ok(!secrets.includes('application/json'));
     assert.deepEqual(sentSecrets({ method: 'POST', url: 'https://x', headers: { authorization: 'Bearer tok-0123456789' } }), ['Bearer tok-0123456789', 'tok-0123456789']);
+  });
+});
+
+describe('scrubberForAttempt', () => {
+  const route = routeSchema.parse({ id: 'r', model: 'm', provider: 'azure', endpoint: 'https://x.example', auth: { type: 'entra' } });
+  const request = (token: string) => ({ method: 'POST' as const, url: 'https://x.example', headers: { authorization: `Bearer ${token}` } });
+
+  it('scrubs the token each attempt sent, reusing the scrubber while the token stays the same', () => {
+    const first = scrubberForAttempt(route, request('entra-token-one-0123456789'));
+    assert.equal(scrubberForAttempt(route, request('entra-token-one-0123456789')), first);
+    assert.equal(first.text('got entra-token-one-0123456789'), `got ${REDACTED}`);
+    const second = scrubberForAttempt(route, request('entra-token-two-0123456789'));
+    assert.notEqual(second, first);
+    assert.equal(second.bytes(Buffer.from('got entra-token-two-0123456789')).toString(), `got ${REDACTED}`);
+    assert.equal(scrubberForAttempt(route, { method: 'POST', url: 'https://x.example', headers: {} }), scrubberForRoute(route), 'nothing sent: the route\'s own');
   });
 });
 

@@ -11,7 +11,7 @@ export const REDACTED = '[redacted]';
 export const MIN_SECRET_LENGTH = 8;
 
 /** Request headers whose values are credentials, whichever authenticator set them (plus a route's own `auth.header`). */
-const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'api-key', 'x-api-key', 'x-goog-api-key', 'x-amz-security-token', 'ocp-apim-subscription-key'];
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'api-key', 'x-api-key', 'x-goog-api-key', 'x-amz-security-token', 'ocp-apim-subscription-key']);
 
 /**
  * Recognisable key shapes, scrubbed from error texts and headers only (in a successful answer they may be the model's
@@ -62,10 +62,8 @@ export function routeSecrets(route: Route): string[] {
  * x-amz-security-token, ...; `extraHeader` too), and the token of a `<scheme> <token>` value and SigV4's signature.
  */
 export function sentSecrets(request: UpstreamRequest, extraHeader?: string): string[] {
-  const names = extraHeader === undefined ? CREDENTIAL_HEADERS : [...CREDENTIAL_HEADERS, extraHeader.toLowerCase()];
   const secrets: string[] = [];
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (!names.includes(name.toLowerCase())) continue;
+  for (const value of credentialHeaderValues(request, extraHeader)) {
     secrets.push(value);
     const token = /^[A-Za-z0-9-]+\s+(\S+)$/.exec(value)?.[1];
     if (token !== undefined) secrets.push(token);
@@ -73,6 +71,45 @@ export function sentSecrets(request: UpstreamRequest, extraHeader?: string): str
     if (signature !== undefined) secrets.push(signature);
   }
   return secrets;
+}
+
+function credentialHeaderValues(request: UpstreamRequest, extraHeader?: string): string[] {
+  const extra = extraHeader?.toLowerCase();
+  const values: string[] = [];
+  for (const name in request.headers) {
+    const lower = name.toLowerCase();
+    if (CREDENTIAL_HEADERS.has(lower) || lower === extra) values.push(request.headers[name]!);
+  }
+  return values;
+}
+
+const routeScrubbers = new WeakMap<Route, SecretScrubber>();
+/** Per route, the scrubber of the credential headers last sent (static keys send the same ones every time). */
+const sentScrubbers = new WeakMap<Route, { sent: string; scrubber: SecretScrubber }>();
+
+/** The scrubber of a route's configured credentials, memoised per route object. */
+export function scrubberForRoute(route: Route): SecretScrubber {
+  let scrubber = routeScrubbers.get(route);
+  if (scrubber === undefined) {
+    scrubber = createSecretScrubber(routeSecrets(route));
+    routeScrubbers.set(route, scrubber);
+  }
+  return scrubber;
+}
+
+/**
+ * The scrubber of an attempt: the route's credentials and those its authorized request carries. Reused while a route
+ * sends the same credentials (a static key, a cached token); a SigV4 signature, new each time, makes a new one.
+ */
+export function scrubberForAttempt(route: Route, request: UpstreamRequest): SecretScrubber {
+  const extraHeader = route.auth.type === 'api-key' ? route.auth.header : undefined;
+  const sent = credentialHeaderValues(request, extraHeader).join('\n');
+  if (sent === '') return scrubberForRoute(route);
+  const memo = sentScrubbers.get(route);
+  if (memo !== undefined && memo.sent === sent) return memo.scrubber;
+  const scrubber = createSecretScrubber([...routeSecrets(route), ...sentSecrets(request, extraHeader)]);
+  sentScrubbers.set(route, { sent, scrubber });
+  return scrubber;
 }
 
 /** A scrubber for the given secrets (duplicates and values shorter than MIN_SECRET_LENGTH are dropped). */
