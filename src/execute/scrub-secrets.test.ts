@@ -72,6 +72,15 @@ describe('createSecretScrubber', () => {
     assert.equal(scrubber.text('Authorization: Bearer abc.def-ghi_jkl'), `Authorization: Bearer ${REDACTED}`);
     assert.equal(scrubber.text('key sk-proj-AAAAbbbbCCCCdddd1234 and AKIAABCDEFGHIJKLMNOP'), `key ${REDACTED} and ${REDACTED}`);
     assert.equal(scrubber.text('short words stay'), 'short words stay', `values under ${MIN_SECRET_LENGTH} characters are not secrets`);
+    assert.equal(scrubber.text('token eyJhbGciOi.eyJzdWIi.c2lnbmF0dXJl end'), `token ${REDACTED} end`);
+  });
+
+  it('scrubs a hostile megabyte of text in linear time', () => {
+    const hostile = `${'eyJ-'.repeat(250_000)} ${'sk-'.repeat(300_000)} ${'Bearer '.repeat(100_000)}`;
+    const started = performance.now();
+    scrubber.text(hostile);
+    const ms = performance.now() - started;
+    assert.ok(ms < 2_000, `${ms} ms`);
   });
 
   it('replaces exact secrets in bytes, including their JSON-escaped form, and returns the input when none occurs', () => {

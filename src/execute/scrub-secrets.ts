@@ -17,12 +17,14 @@ const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'api
  * Recognisable key shapes, scrubbed from error texts and headers only (in a successful answer they may be the model's
  * legitimate output): OpenAI-style `sk-` keys, AWS access key ids, bearer tokens, JWTs (Entra), Google access tokens.
  */
-const KEY_SHAPES: readonly [RegExp, string][] = [
-  [/\bBearer\s+[\w.~+/=-]{8,}/gi, `Bearer ${REDACTED}`],
-  [/\bsk-[\w-]{16,}/g, REDACTED],
-  [/\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, REDACTED],
-  [/\beyJ[\w-]+\.[\w-]+\.[\w-]+/g, REDACTED],
-  [/\bya29\.[\w.-]+/g, REDACTED],
+const KEY_SHAPES: readonly [RegExp, (match: string) => string][] = [
+  [/\bBearer\s+[\w.~+/=-]{8,}/gi, () => `Bearer ${REDACTED}`],
+  [/\bsk-[\w-]{16,}/g, () => REDACTED],
+  [/\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, () => REDACTED],
+  // A whole run of token characters, then checked for a JWT's three parts: linear, where `eyJ[\w-]+\.[\w-]+` would
+  // backtrack quadratically over a hostile "eyJ-eyJ-eyJ-..." without dots.
+  [/\beyJ[\w.-]+/g, (match) => (/^eyJ[\w-]+\.[\w-]+\.[\w-]+/.test(match) ? REDACTED : match)],
+  [/\bya29\.[\w.-]+/g, () => REDACTED],
 ];
 
 /** How many nested causes of an error are scrubbed (pino logs causes too). */
@@ -129,7 +131,7 @@ export function createSecretScrubber(values: Iterable<string>): SecretScrubber {
   const scrubText = (value: string): string => {
     let result = value;
     for (const secret of texts) if (result.includes(secret)) result = result.split(secret).join(REDACTED);
-    for (const [pattern, replacement] of KEY_SHAPES) result = result.replace(pattern, replacement);
+    for (const [pattern, replace] of KEY_SHAPES) result = result.replace(pattern, replace);
     return result;
   };
   return {
