@@ -30,8 +30,11 @@ async function adminRoutes(stack: Stack, key = stack.masterKey): Promise<{ statu
 describe('outlier ejection and GET /admin/routes', () => {
   let stack: Stack;
   before(async () => {
-    // Envoy's thresholds, with a short ejection so that the half-open probe comes within the test.
-    stack = await startStack({ execute: { attempt_timeout_ms: 2_000, outlier: { base_ejection_ms: 1_000 } } });
+    // Envoy's thresholds, with a short ejection so that the half-open probe comes within the test; no ejection cap nor
+    // panic, so that a whole cloud (two of gpt-5.5's three routes) can be ejected (test/outlier-caps.test.ts has those).
+    stack = await startStack({
+      execute: { attempt_timeout_ms: 2_000, outlier: { base_ejection_ms: 1_000, max_ejection_percent: 100, panic_threshold_percent: 0 } },
+    });
   });
   after(async () => {
     await stack.close();

@@ -9,6 +9,7 @@ import { policyPlanningScenario } from './policy-planning.ts';
 import { proxyOverheadScenario } from './proxy-overhead.ts';
 import { requestLogCommitScenario } from './request-log-commit.ts';
 import { runtimeChainScenario } from './runtime-chain.ts';
+import { scrubSecretsStreamScenario } from './scrub-secrets-stream.ts';
 import { streamMemoryScenario } from './stream-memory.ts';
 
 /** Every scenario; `enabledByDefault: false` ones run only when named with `--only`. */
@@ -19,6 +20,7 @@ export const scenarios: readonly Scenario[] = [
   requestLogCommitScenario,
   meteringCommitScenario,
   bedrockStreamTranslationScenario,
+  scrubSecretsStreamScenario,
   policyPlanningScenario,
   runtimeChainScenario,
   crosswayProfileScenario,

@@ -261,6 +261,17 @@ export const configSchema = z.strictObject({
           max_ejection_ms: z.number().int().positive().default(300_000),
           /** A closed route's ejection count drops by one per this much healthy time (Envoy's `interval`). */
           decay_interval_ms: z.number().int().positive().default(10_000),
+          /**
+           * At most this share of a model's routes is ejected at once (one route always may be, as in Envoy). Envoy's
+           * 10 % is for clusters of dozens of hosts; with 2 to 5 routes per model, 50 % ejects one of 2 or 3 and two of
+           * 4 or 5 while half of them always keep serving.
+           */
+          max_ejection_percent: z.number().min(0).max(100).default(50),
+          /**
+           * When fewer than this share of a model's routes are healthy (closed), health is ignored and every route of
+           * the model is used again, ejected ones ranked last (Envoy's panic threshold and default; 0 turns it off).
+           */
+          panic_threshold_percent: z.number().min(0).max(100).default(50),
         })
         .prefault({}),
       /** Weight of the newest sample in each route's time-to-first-byte moving average. */

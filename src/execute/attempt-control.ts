@@ -1,9 +1,11 @@
 // One try of one route: its abort signal and deadline, its time to first byte, and the single report of its outcome
 // to the route's health; plus the rules that say which failures fail over and which count against a route.
 import type { Route } from '../catalog/index.ts';
-import { ClientClosedError, CrosswayError, UpstreamError, type AttemptFailure } from '../wire/index.ts';
+import type { UpstreamRequest } from '../providers/index.ts';
+import { ClientClosedError, CrosswayError, InternalError, InvalidRequestError, UpstreamError, type AttemptFailure } from '../wire/index.ts';
 import { classifyTransportError } from './call-upstream.ts';
 import type { Admission, RouteHealth } from './route-health.ts';
+import { scrubberForAttempt, scrubberForRoute, type SecretScrubber } from './scrub-secrets.ts';
 
 /** One try of one route, reported in headers, logs, errors and decision records. */
 export interface Attempt extends AttemptFailure {
@@ -46,6 +48,8 @@ export class AttemptControl {
   readonly #health: RouteHealth;
   readonly #started = performance.now();
   readonly #onSettled: Array<() => void> = [];
+  /** Scrubs what the upstream answers: the route's configured secrets, then also what this attempt sent (see `sent`). */
+  scrubber: SecretScrubber;
   #timer: NodeJS.Timeout | undefined;
   #timedOut = false;
   #settled = false;
@@ -57,6 +61,7 @@ export class AttemptControl {
     this.admission = options.admission;
     this.#clientSignal = options.clientSignal;
     this.#health = options.health;
+    this.scrubber = scrubberForRoute(options.route);
     // One listener instead of AbortSignal.any (a composite signal per attempt costs more and lives longer).
     this.signal = this.#controller.signal;
     if (options.clientSignal.aborted) this.#controller.abort();
@@ -84,22 +89,35 @@ export class AttemptControl {
     clearTimeout(this.#timer);
   }
 
+  /** The authorized request is about to be sent: its credential headers join the secrets scrubbed from the answer. */
+  sent(request: UpstreamRequest): void {
+    this.scrubber = scrubberForAttempt(this.route, request);
+  }
+
+  /** The client went away (not the attempt's own deadline). */
+  get clientClosed(): boolean {
+    return this.#clientSignal.aborted;
+  }
+
   /** Runs `callback` once the outcome was reported (at once if it already was). */
   onSettled(callback: () => void): void {
     if (this.#settled) callback();
     else this.#onSettled.push(callback);
   }
 
-  /** Maps whatever was thrown to an UpstreamError, or ClientClosedError when the client went away. */
+  /**
+   * Maps whatever was thrown once the request was sent to an UpstreamError scrubbed of secrets (see scrub-secrets.ts),
+   * or ClientClosedError when the client went away.
+   */
   classify(error: unknown): UpstreamError | ClientClosedError {
     this.clearTimer();
     if (error instanceof ClientClosedError) return error;
     if (this.#clientSignal.aborted && !this.#timedOut) return new ClientClosedError();
     if (error instanceof CrosswayError && !(error instanceof UpstreamError)) {
-      // A translation or auth failure inside Crossway for this route: report it against the route.
-      return new UpstreamError(error.message, { route: this.route.id, status: 502, code: error.code, retryable: true, cause: error });
+      // Reading the route's answer failed inside Crossway: the answer was not usable, so it counts against the route.
+      return this.scrubber.error(new UpstreamError(error.message, { route: this.route.id, status: 502, code: error.code, retryable: true, cause: error }));
     }
-    return classifyTransportError(error, this.route.id, this.timeoutMs, this.#timedOut);
+    return this.scrubber.error(classifyTransportError(error, this.route.id, this.timeoutMs, this.#timedOut));
   }
 
   /** Reports the outcome to the route's health once: null for success. */
@@ -136,6 +154,46 @@ export class AttemptControl {
 }
 
 /**
+ * An attempt that failed before anything was sent (translating the request, serialising its body, getting
+ * credentials): Crossway's or the request's problem, never the upstream's, so it never touches the route's health.
+ * Only the executor sees it; `failure` is what the client gets when no route answers.
+ */
+export class NotSentError extends Error {
+  override name = 'NotSentError';
+  /** What the client is told: 400 when the request is at fault, else 500. */
+  readonly failure: CrosswayError;
+  /** Every route would fail the same way (e.g. a body too deeply nested to serialise): stop at once. */
+  readonly everyRoute: boolean;
+  constructor(failure: CrosswayError, everyRoute: boolean) {
+    super(failure.message, { cause: failure });
+    this.failure = failure;
+    this.everyRoute = everyRoute;
+  }
+}
+
+/** Engine limits hit by serialising or walking a hostile request (JSON.stringify of a 10,000-deep array, say). */
+const RESOURCE_LIMIT = /Maximum call stack size exceeded|Invalid string length|Invalid array length/;
+
+/**
+ * What an error thrown before the request was sent means. ClientClosedError and InvalidRequestError (the route's wire
+ * cannot carry the request: another route may) are returned as they are; an engine limit is the request's fault on
+ * every route (400); a route's own configuration or credential failure is a 500 naming the route; anything else is an
+ * internal error (500, the cause logged, not shown).
+ */
+export function classifyNotSent(error: unknown, route: Route): NotSentError | ClientClosedError | InvalidRequestError {
+  if (error instanceof ClientClosedError || error instanceof InvalidRequestError || error instanceof NotSentError) return error;
+  if (error instanceof RangeError && RESOURCE_LIMIT.test(error.message)) {
+    return new NotSentError(new InvalidRequestError('Request too deeply nested or too large to send upstream.', null, 'request_too_complex', error), true);
+  }
+  if (error instanceof CrosswayError) {
+    // The message names the route and the setting, never a secret (see routeConfigurationError and the authenticators).
+    const message = error instanceof UpstreamError ? error.message : `${error.message} (route ${route.id})`;
+    return new NotSentError(new CrosswayError(message, { code: error.code, status: 500, type: 'server_error', cause: error }), false);
+  }
+  return new NotSentError(new InternalError(error), false);
+}
+
+/**
  * Whether the next route may succeed where this one failed: transport failures, timeouts, 408, 429, 5xx, and a
  * route's own misconfiguration as the cloud reports it (401/403/404: wrong key, no access, no such deployment).
  * A request the cloud found invalid (400, 413, 422, content filter) fails the same everywhere.
@@ -152,7 +210,10 @@ export function countsAgainstHealth(error: UpstreamError): boolean {
   return shouldFailOver(error);
 }
 
+/** Codes of 5xx failures that asking the same route again will not change (its configuration, a redirect). */
+const LASTING_FAILURES = new Set(['route_misconfigured', 'upstream_unexpected_status']);
+
 /** Failures that may pass if the same route is asked again later. */
 export function isTransient(error: UpstreamError): boolean {
-  return error.upstreamStatus === 408 || error.upstreamStatus === 429 || (error.upstreamStatus >= 500 && error.code !== 'route_misconfigured');
+  return error.upstreamStatus === 408 || error.upstreamStatus === 429 || (error.upstreamStatus >= 500 && !LASTING_FAILURES.has(error.code));
 }

@@ -5,7 +5,15 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { routeSchema, type Route } from '../catalog/index.ts';
 import { getProviderAdapter, type ProviderAdapter } from '../providers/index.ts';
-import { NoRouteAvailableError, UpstreamError, type ChatCompletion, type ChatCompletionRequest } from '../wire/index.ts';
+import {
+  CrosswayError,
+  InternalError,
+  InvalidRequestError,
+  NoRouteAvailableError,
+  UpstreamError,
+  type ChatCompletion,
+  type ChatCompletionRequest,
+} from '../wire/index.ts';
 import { toDecisionAttempt, type Attempt } from './attempt-control.ts';
 import { Executor, type ExecutorOptions } from './executor.ts';
 import type { ResponsesBodies } from './serves-responses-natively.ts';
@@ -188,6 +196,164 @@ describe('Executor', () => {
       assert.equal(other.route.id, 'b', 'the second request did not wait for nor join the probe');
       assert.equal(executor.health.state('a'), 'closed');
       assert.equal(executor.health.epoch, epoch + 2);
+    } finally {
+      await executor.close();
+    }
+  });
+});
+
+describe('Executor: only an upstream failure counts against a route', () => {
+  let server: Server;
+  let base: string;
+  const statuses = new Map<string, number>();
+  let calls = 0;
+
+  before(async () => {
+    server = createServer((req, res) => {
+      calls += 1;
+      const routeId = (req.url ?? '/').split('/')[1] ?? '';
+      const status = statuses.get(routeId) ?? 200;
+      req.resume();
+      const redirect = status >= 300 && status < 400 ? { location: 'http://127.0.0.1:9/elsewhere' } : {};
+      res.writeHead(status, { 'content-type': 'application/json', ...redirect });
+      res.end(JSON.stringify(status === 200 ? { ok: true } : { error: { message: `failing with ${status}` } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  beforeEach(() => {
+    statuses.clear();
+    calls = 0;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  function routes(...ids: string[]): Route[] {
+    return ids.map((id) => routeSchema.parse({ id, model: 'm', provider: 'openai', endpoint: `${base}/${id}`, auth: { type: 'none' } }));
+  }
+
+  /** Envoy's default threshold (5 failures eject), an adapter that serialises the request as the real ones do. */
+  function newExecutor(options: { prepare?: (route: Route) => void; authorize?: (route: Route) => void } = {}): Executor {
+    const adapter = {
+      name: 'test',
+      prepareChat(request: ChatCompletionRequest, route: Route) {
+        options.prepare?.(route);
+        return { method: 'POST' as const, url: `${route.endpoint}/chat`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) };
+      },
+      readChat: () => ({ completion: { id: 'ok' } as ChatCompletion }),
+      readError: (status: number, _headers: unknown, _body: Uint8Array, route: Route) =>
+        new UpstreamError(`failing with ${status}`, { route: route.id, status, retryable: status >= 500 }),
+    } as unknown as ProviderAdapter;
+    return new Executor({
+      attemptTimeoutMs: 5_000,
+      streamIdleTimeoutMs: 5_000,
+      maxAttempts: 4,
+      outlier: { consecutiveFailures: 5 },
+      adapterFor: () => adapter,
+      authenticatorFor: (route) => ({
+        authorize: async (request) => {
+          options.authorize?.(route);
+          return request;
+        },
+      }),
+    });
+  }
+
+  const untouched = (executor: Executor, ...ids: string[]) =>
+    assert.deepEqual(
+      executor.snapshot(ids).map(({ route, state, consecutive_failures, error_rate }) => ({ route, state, consecutive_failures, error_rate })),
+      ids.map((route) => ({ route, state: 'closed', consecutive_failures: 0, error_rate: null })),
+    );
+
+  it('a body too deeply nested to serialise is the request\'s 400 at once: nothing sent, no other route tried, health untouched', async () => {
+    let nested: unknown[] = [];
+    for (let depth = 0; depth < 10_000; depth += 1) nested = [nested];
+    const hostile = { ...REQUEST, unknown_field: nested } as unknown as ChatCompletionRequest;
+    const executor = newExecutor();
+    try {
+      for (let i = 0; i < 10; i += 1) {
+        const reported: Attempt[] = [];
+        await assert.rejects(executor.chat(hostile, routes('a', 'b', 'c'), { signal: new AbortController().signal, onAttempt: (attempt) => reported.push(attempt) }), (error: unknown) => {
+          assert.ok(error instanceof InvalidRequestError, String(error));
+          assert.equal(error.status, 400);
+          assert.equal(error.code, 'request_too_complex');
+          assert.match(error.message, /too deeply nested/);
+          return true;
+        });
+        assert.deepEqual(reported.map(({ route, status }) => ({ route, status })), [{ route: 'a', status: 400 }], 'the other routes would fail the same way');
+      }
+      assert.equal(calls, 0);
+      untouched(executor, 'a', 'b', 'c');
+      const executed = await executor.chat(REQUEST, routes('a', 'b', 'c'), { signal: new AbortController().signal });
+      assert.equal(executed.route.id, 'a');
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it('a translation bug on one route fails over without touching its health; on every route it is a 500, not an upstream error', async () => {
+    const executor = newExecutor({
+      prepare: (route) => {
+        if (route.id === 'a') throw new TypeError("Cannot read properties of undefined (reading 'x')");
+      },
+    });
+    try {
+      for (let i = 0; i < 6; i += 1) {
+        const reported: Attempt[] = [];
+        const executed = await executor.chat(REQUEST, routes('a', 'b'), { signal: new AbortController().signal, onAttempt: (attempt) => reported.push(attempt) });
+        assert.equal(executed.route.id, 'b');
+        assert.deepEqual(executed.attempts.map((attempt) => attempt.route), ['b'], 'nothing was sent to a');
+        assert.deepEqual(reported.map(({ route, status, code }) => ({ route, status, code })), [
+          { route: 'a', status: 500, code: 'internal_error' },
+          { route: 'b', status: 200, code: 'ok' },
+        ]);
+      }
+      untouched(executor, 'a');
+      await assert.rejects(executor.chat(REQUEST, routes('a'), { signal: new AbortController().signal }), (error: unknown) => {
+        assert.ok(error instanceof InternalError, String(error));
+        assert.equal(error.status, 500);
+        return true;
+      });
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it('a credential failure fails over without touching health; with no route left it is a 500 naming the route, not a 502', async () => {
+    const executor = newExecutor({
+      authorize: (route) => {
+        if (route.id === 'a') throw new UpstreamError('Could not get a token: identity endpoint unreachable', { route: route.id, status: 502, code: 'upstream_auth_failed', retryable: true });
+      },
+    });
+    try {
+      for (let i = 0; i < 6; i += 1) assert.equal((await executor.chat(REQUEST, routes('a', 'b'), { signal: new AbortController().signal })).route.id, 'b');
+      untouched(executor, 'a');
+      await assert.rejects(executor.chat(REQUEST, routes('a'), { signal: new AbortController().signal }), (error: unknown) => {
+        assert.ok(error instanceof CrosswayError && !(error instanceof UpstreamError) && !(error instanceof NoRouteAvailableError), String(error));
+        assert.equal(error.status, 500);
+        assert.equal(error.code, 'upstream_auth_failed');
+        assert.match(error.message, /route a/);
+        return true;
+      });
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it('an upstream redirect is a failed attempt of that route: never followed nor forwarded, the next route answers', async () => {
+    statuses.set('a', 302);
+    const executor = newExecutor();
+    try {
+      const executed = await executor.chat(REQUEST, routes('a', 'b'), { signal: new AbortController().signal });
+      assert.equal(executed.route.id, 'b');
+      assert.deepEqual(executed.attempts.map(({ route, status, code }) => ({ route, status, code })), [
+        { route: 'a', status: 502, code: 'upstream_unexpected_status' },
+        { route: 'b', status: 200, code: 'ok' },
+      ]);
+      assert.equal(executor.snapshot(['a'])[0]?.consecutive_failures, 1, 'it counts against the route');
+      await assert.rejects(executor.chat(REQUEST, routes('a'), { signal: new AbortController().signal }), (error: unknown) => error instanceof NoRouteAvailableError && error.status === 502);
     } finally {
       await executor.close();
     }

@@ -11,14 +11,15 @@ import {
   InvalidRequestError,
   NoRouteAvailableError,
   UpstreamError,
+  type CrosswayError,
   type ChatCompletionRequest,
   type EmbeddingRequest,
   type Usage,
 } from '../wire/index.ts';
-import { AttemptControl, isTransient, shouldFailOver, type Attempt } from './attempt-control.ts';
+import { AttemptControl, classifyNotSent, isTransient, NotSentError, shouldFailOver, type Attempt } from './attempt-control.ts';
 import { callUpstream, callUpstreamBuffered, type BufferedResponse, type CallOptions } from './call-upstream.ts';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
-import { RouteHealth, type OutlierOptions, type RouteHealthSnapshot } from './route-health.ts';
+import { RouteHealth, type OutlierOptions, type RouteHealthSnapshot, type RouteMembership } from './route-health.ts';
 import { servesResponsesNatively, type ResponsesAnswer, type ResponsesBodies } from './serves-responses-natively.ts';
 
 export interface ExecutorOptions {
@@ -27,8 +28,13 @@ export interface ExecutorOptions {
   maxAttempts: number;
   /** Longest wait between passes over the routes; a longer retry-after ends the request instead. */
   maxRetryWaitMs?: number;
-  /** Outlier ejection; Envoy's defaults (5 failures, 30 s x ejections, at most 300 s) for what is not given. */
+  /**
+   * Outlier ejection; Envoy's defaults (5 failures, 30 s x ejections, at most 300 s, panic below 50 % healthy) for what
+   * is not given, and at most 50 % of a model's routes ejected at once (see DEFAULT_OUTLIER_OPTIONS).
+   */
   outlier?: Partial<OutlierOptions>;
+  /** Every route of the catalog with its model, for the ejection cap and the panic threshold; routes seen in plans are added. */
+  routes?: Iterable<RouteMembership>;
   /** Weight of the newest time-to-first-byte sample (default 0.3). */
   latencyEwmaAlpha?: number;
   /** Concurrent retries <= max(percent % of active requests, minConcurrency); default 20 %, 3. */
@@ -88,7 +94,7 @@ export class Executor {
 
   constructor(options: ExecutorOptions) {
     this.#options = options;
-    this.health = new RouteHealth({ outlier: options.outlier, latencyEwmaAlpha: options.latencyEwmaAlpha, now: options.now });
+    this.health = new RouteHealth({ outlier: options.outlier, routes: options.routes, latencyEwmaAlpha: options.latencyEwmaAlpha, now: options.now });
     this.#budget = new RetryBudget(options.retryBudget);
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher =
@@ -122,9 +128,9 @@ export class Executor {
   responses(bodies: ResponsesBodies, routes: Route[], options: ResponsesExecuteOptions) {
     return this.#run(options.model, routes, options, async (route, attempt): Promise<AttemptResult<ResponsesAnswer>> => {
       const adapter = this.#options.adapterFor(route);
-      const { native, chat } = bodies(route);
+      const { native, chat } = beforeSend(route, () => bodies(route));
       if (native !== null && servesResponsesNatively(route, adapter)) {
-        const response = await this.#sendBuffered(adapter.prepareResponses!({ ...native, stream: false }, route), route, attempt);
+        const response = await this.#sendBuffered(() => adapter.prepareResponses!({ ...native, stream: false }, route), route, attempt);
         return { value: { kind: 'native', ...adapter.readResponses!(response.body, route) }, headers: response.headers };
       }
       const result = await this.#attemptChat({ ...chat, stream: false }, route, attempt);
@@ -139,10 +145,10 @@ export class Executor {
   responsesStream(bodies: ResponsesBodies, routes: Route[], options: ResponsesExecuteOptions) {
     return this.#run(options.model, routes, options, async (route, attempt): Promise<AttemptResult<ResponsesStream>> => {
       const adapter = this.#options.adapterFor(route);
-      const { native, chat } = bodies(route);
+      const { native, chat } = beforeSend(route, () => bodies(route));
       if (native !== null && servesResponsesNatively(route, adapter)) {
-        const prepared = adapter.prepareResponses!({ ...native, stream: true }, route);
-        const result = await this.#attemptStream(prepared, route, attempt, (body, streamOptions) => adapter.streamResponses!(body, route, streamOptions));
+        const prepare = () => adapter.prepareResponses!({ ...native, stream: true }, route);
+        const result = await this.#attemptStream(prepare, route, attempt, (body, streamOptions) => adapter.streamResponses!(body, route, streamOptions));
         return { ...result, value: { kind: 'native', ...result.value } };
       }
       const result = await this.#attemptChatStream({ ...chat, stream: true }, route, attempt, true);
@@ -152,30 +158,31 @@ export class Executor {
 
   async #attemptChat(request: ChatCompletionRequest, route: Route, attempt: AttemptControl) {
     const adapter = this.#options.adapterFor(route);
-    const response = await this.#sendBuffered(adapter.prepareChat(request, route), route, attempt);
+    const response = await this.#sendBuffered(() => adapter.prepareChat(request, route), route, attempt);
     return { value: adapter.readChat(response.body, route), headers: response.headers };
   }
 
   #attemptChatStream(request: ChatCompletionRequest, route: Route, attempt: AttemptControl, includeUsage: boolean) {
     const adapter = this.#options.adapterFor(route);
-    return this.#attemptStream(adapter.prepareChat(request, route), route, attempt, (body, streamOptions) =>
+    return this.#attemptStream(() => adapter.prepareChat(request, route), route, attempt, (body, streamOptions) =>
       adapter.streamChat(body, route, { includeUsage, ...streamOptions }),
     );
   }
 
   /** Sends a streamed call and waits for its first translated bytes; `decode` reads the upstream body. */
   async #attemptStream(
-    prepared: UpstreamRequest,
+    prepare: () => UpstreamRequest,
     route: Route,
     attempt: AttemptControl,
     decode: (body: AsyncIterable<Uint8Array>, options: ResponsesStreamOptions) => AsyncIterable<Uint8Array>,
   ): Promise<AttemptResult<ChatStream>> {
-    const response = await this.#send(prepared, route, attempt);
+    const response = await this.#send(prepare, route, attempt);
     let usage: Usage | null = null;
     // The adapter stops reading at the stream's end marker; the body must then be drained, not destroyed, so that
     // the keep-alive connection goes back to the pool (destroying it also costs an AbortError per stream).
     const upstreamBody = response.body.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>;
-    const translated = decode(upstreamBody, {
+    // Scrubbed before the adapter reads it, so that translated events, passed-through bytes and in-stream errors are.
+    const translated = decode(attempt.scrubber.stream(upstreamBody), {
       onUsage: (reported) => {
         usage = reported;
       },
@@ -200,7 +207,7 @@ export class Executor {
   embeddings(request: EmbeddingRequest, routes: Route[], options: ExecuteOptions) {
     return this.#run(request.model, routes, options, async (route, attempt) => {
       const adapter = this.#options.adapterFor(route);
-      const response = await this.#sendBuffered(adapter.prepareEmbeddings(request, route), route, attempt);
+      const response = await this.#sendBuffered(() => adapter.prepareEmbeddings(request, route), route, attempt);
       return { value: adapter.readEmbeddings(response.body, route), headers: response.headers };
     });
   }
@@ -209,25 +216,48 @@ export class Executor {
     if (this.#ownsDispatcher) await this.#dispatcher.close();
   }
 
-  async #send(prepared: UpstreamRequest, route: Route, attempt: AttemptControl): Promise<Dispatcher.ResponseData> {
-    const authorized = await this.#options.authenticatorFor(route).authorize(prepared, attempt.signal);
-    const response = await callUpstream(authorized, this.#callOptions(attempt));
+  /**
+   * Everything before the request goes out: the adapter's translation (`prepare`) and the credentials. What fails
+   * here is Crossway's, the request's or the credentials' problem, never the upstream's: it is thrown as NotSentError
+   * (see classifyNotSent), and the attempt's scrubber learns the credentials the request carries.
+   */
+  async #prepare(prepare: () => UpstreamRequest, route: Route, attempt: AttemptControl): Promise<UpstreamRequest> {
+    const prepared = beforeSend(route, prepare);
+    let authorized: UpstreamRequest;
+    try {
+      authorized = await this.#options.authenticatorFor(route).authorize(prepared, attempt.signal);
+    } catch (error) {
+      if (attempt.clientClosed) throw new ClientClosedError();
+      throw classifyNotSent(error, route);
+    }
+    attempt.sent(authorized);
+    return authorized;
+  }
+
+  async #send(prepare: () => UpstreamRequest, route: Route, attempt: AttemptControl): Promise<Dispatcher.ResponseData> {
+    const response = await callUpstream(await this.#prepare(prepare, route, attempt), this.#callOptions(attempt));
     if (response.statusCode >= 200 && response.statusCode < 300) return response;
-    const body = await response.body.bytes();
+    if (response.statusCode < 400) {
+      response.body.destroy();
+      throw unexpectedStatus(response.statusCode, route);
+    }
+    const body = attempt.scrubber.bytes(await response.body.bytes());
     throw this.#options.adapterFor(route).readError(response.statusCode, response.headers, body, route);
   }
 
   /** A non-streaming call, read whole; a 2xx answer's headers are the attempt's first byte. */
-  async #sendBuffered(prepared: UpstreamRequest, route: Route, attempt: AttemptControl): Promise<BufferedResponse> {
-    const authorized = await this.#options.authenticatorFor(route).authorize(prepared, attempt.signal);
-    const response = await callUpstreamBuffered(authorized, {
+  async #sendBuffered(prepare: () => UpstreamRequest, route: Route, attempt: AttemptControl): Promise<BufferedResponse> {
+    const response = await callUpstreamBuffered(await this.#prepare(prepare, route, attempt), {
       ...this.#callOptions(attempt),
       onHeaders: (statusCode) => {
         if (statusCode >= 200 && statusCode < 300) attempt.firstByte();
       },
     });
-    if (response.statusCode >= 200 && response.statusCode < 300) return response;
-    throw this.#options.adapterFor(route).readError(response.statusCode, response.headers, response.body, route);
+    // The one place a buffered answer enters Crossway: passed-through bytes, translated answers and errors all read it.
+    const body = attempt.scrubber.bytes(response.body);
+    if (response.statusCode >= 200 && response.statusCode < 300) return body === response.body ? response : { ...response, body };
+    if (response.statusCode < 400) throw unexpectedStatus(response.statusCode, route);
+    throw this.#options.adapterFor(route).readError(response.statusCode, response.headers, body, route);
   }
 
   /** The attempt's abort signal and deadline, and the stream idle timeout, on the shared dispatcher. */
@@ -284,6 +314,8 @@ export class Executor {
     // Routes another pass cannot help: they refused the request or are misconfigured.
     const settled = new Set<string>();
     const refusals: Array<{ attempt: Attempt; error: InvalidRequestError }> = [];
+    // Routes whose attempt failed before anything was sent (see classifyNotSent): not attempts of the upstream.
+    const notSent: Array<{ attempt: Attempt; error: CrosswayError }> = [];
     const maxAttempts = this.#options.maxAttempts;
     const budget = this.#budget;
     let retryAfterMs: number | null = null;
@@ -294,6 +326,7 @@ export class Executor {
       attempts.push(attempt);
       options.onAttempt?.(attempt);
     };
+    this.health.addRoutes(routes);
     budget.requestStarted();
     try {
       passes: for (let pass = 0; attempts.length < maxAttempts; pass += 1) {
@@ -331,8 +364,18 @@ export class Executor {
               attempt.onSettled(() => budget.requestEnded());
             } else attempt.settle(null);
             record(attempt.report(200, 'ok', 'ok'));
-            return { route, attempts, value: result.value, upstreamRequestId: upstreamRequestId(result.headers) };
+            return { route, attempts, value: result.value, upstreamRequestId: upstreamRequestId(result.headers, attempt) };
           } catch (error) {
+            if (error instanceof NotSentError) {
+              // Nothing reached the upstream: its health is untouched, and it is not asked again for this request.
+              attempt.abandon();
+              settled.add(route.id);
+              const failed = attempt.report(error.failure.status, error.failure.code, error.failure.message);
+              options.onAttempt?.(failed);
+              if (error.everyRoute) throw error.failure;
+              notSent.push({ attempt: failed, error: error.failure });
+              continue;
+            }
             if (error instanceof InvalidRequestError) {
               // The route's wire cannot carry this request (e.g. n > 1 on Bedrock Converse): another route may.
               attempt.abandon();
@@ -365,7 +408,11 @@ export class Executor {
     // Every route that could be asked refused the request itself: that is the client's 400, naming the route.
     const firstRefusal = refusals[0];
     if (firstRefusal !== undefined && attempts.length === 0) throw firstRefusal.error;
-    const failure = new NoRouteAvailableError(model, [...attempts, ...refusals.map(({ attempt }) => attempt)], [...skipped], retryAfterMs);
+    // No upstream was asked and Crossway could not send the request: that is a 500, not an upstream's 502 or 503.
+    const firstNotSent = notSent[0];
+    if (firstNotSent !== undefined && attempts.length === 0) throw firstNotSent.error;
+    const others = [...refusals, ...notSent].map(({ attempt }) => attempt);
+    const failure = new NoRouteAvailableError(model, [...attempts, ...others], [...skipped], retryAfterMs);
     if (budgetExhausted !== null) {
       const asked = new Set([...attempts.map((attempt) => attempt.route), ...skipped, ...settled]);
       const untried = routes.filter((route) => !asked.has(route.id)).map((route) => route.id);
@@ -404,7 +451,34 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function upstreamRequestId(headers: Record<string, string | string[] | undefined>): string | null {
+/** Longest upstream request id passed on; a longer one is cut (it is only a support-ticket reference). */
+const MAX_REQUEST_ID_LENGTH = 256;
+
+/** The upstream's request id, scrubbed (an upstream may reflect anything there) and at most 256 characters. */
+function upstreamRequestId(headers: Record<string, string | string[] | undefined>, attempt: AttemptControl): string | null {
   const value = headers['x-request-id'] ?? headers['apim-request-id'] ?? headers['x-amzn-requestid'];
-  return typeof value === 'string' ? value : null;
+  return typeof value === 'string' ? attempt.scrubber.text(value).slice(0, MAX_REQUEST_ID_LENGTH) : null;
+}
+
+/** Runs the part of an attempt that translates the request; what it throws is never the upstream's failure. */
+function beforeSend<T>(route: Route, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    throw classifyNotSent(error, route);
+  }
+}
+
+/**
+ * A final status that is neither an answer nor an error (a redirect, a 1xx left over): the route failed. Redirects are
+ * never followed nor forwarded (the Location could point anywhere); the next route is tried.
+ */
+function unexpectedStatus(status: number, route: Route): UpstreamError {
+  return new UpstreamError(`Upstream answered HTTP ${status}, which is neither an answer nor an error`, {
+    route: route.id,
+    status: 502,
+    code: 'upstream_unexpected_status',
+    type: 'server_error',
+    retryable: true,
+  });
 }

@@ -3,3 +3,4 @@ export * from './executor.ts';
 export * from './retry-budget.ts';
 export * from './route-health.ts';
 export * from './serves-responses-natively.ts';
+export * from './scrub-secrets.ts';

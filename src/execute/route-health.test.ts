@@ -194,3 +194,62 @@ describe('RouteHealth: latency and error rate', () => {
     ]);
   });
 });
+
+describe('RouteHealth: ejection cap and panic threshold', () => {
+  const routesOf = (model: string, ...ids: string[]) => ids.map((id) => ({ id, model }));
+
+  it('ejects at most half of a model\'s routes by default, one always; other models are counted apart', () => {
+    const health = healthAt({ now: 0 }, { routes: [...routesOf('m', 'a', 'b', 'c'), ...routesOf('solo', 's'), ...routesOf('four', 'w', 'x', 'y', 'z')] });
+    for (const id of ['a', 'b', 'c']) fail(health, id, 5);
+    assert.deepEqual(['a', 'b', 'c'].map((id) => health.state(id)), ['open', 'closed', 'closed'], 'one of three');
+    assert.equal(health.snapshot(['b'])[0]?.consecutive_failures, 5, 'b stays in service, still counting');
+    for (const id of ['w', 'x', 'y', 'z']) fail(health, id, 5);
+    assert.deepEqual(['w', 'x', 'y', 'z'].map((id) => health.state(id)), ['open', 'open', 'closed', 'closed'], 'two of four');
+    fail(health, 's', 5);
+    assert.equal(health.snapshot(['s'])[0]?.state, 'open', 'a single route may be ejected');
+  });
+
+  it('a freed slot is taken at the next failure; a half-open route still counts as ejected', () => {
+    const clock = { now: 0 };
+    const health = healthAt(clock, { routes: routesOf('m', 'a', 'b') });
+    fail(health, 'a', 5);
+    fail(health, 'b', 5);
+    assert.equal(health.state('b'), 'closed');
+    clock.now += 30_000;
+    assert.equal(health.state('a'), 'half_open');
+    fail(health, 'b', 1);
+    assert.equal(health.state('b'), 'closed', 'a is not back yet');
+    health.recordSuccess('a', health.admit('a') ?? 'pass');
+    assert.equal(health.state('a'), 'closed');
+    fail(health, 'b', 1);
+    assert.equal(health.state('b'), 'open');
+  });
+
+  it('below the panic threshold every route is used again, ejected ones read as half-open; the epoch moves with it', () => {
+    const health = healthAt({ now: 0 }, { outlier: { maxEjectionPercent: 100 }, routes: routesOf('m', 'a', 'b', 'c') });
+    fail(health, 'a', 5);
+    assert.equal(health.state('a'), 'open');
+    assert.equal(health.admit('a'), null, 'two of three healthy: no panic');
+    const epoch = health.epoch;
+    fail(health, 'b', 5);
+    assert.equal(health.epoch, epoch + 1);
+    assert.equal(health.snapshot(['a'])[0]?.state, 'open');
+    assert.deepEqual(['a', 'b', 'c'].map((id) => health.state(id)), ['half_open', 'half_open', 'closed'], 'one of three healthy: panic');
+    assert.equal(health.admit('a'), 'pass');
+    assert.equal(health.inPanic('c'), true);
+  });
+
+  it('panic_threshold_percent 0 and max_ejection_percent 100 give the old behaviour: every route may be ejected', () => {
+    const health = healthAt({ now: 0 }, { outlier: { maxEjectionPercent: 100, panicThresholdPercent: 0 }, routes: routesOf('m', 'a', 'b') });
+    fail(health, 'a', 5);
+    fail(health, 'b', 5);
+    assert.deepEqual([health.admit('a'), health.admit('b')], [null, null]);
+  });
+
+  it('routes never registered are neither capped nor in panic', () => {
+    const health = healthAt({ now: 0 });
+    fail(health, 'a', 5);
+    assert.equal(health.admit('a'), null);
+    assert.equal(health.inPanic('a'), false);
+  });
+});

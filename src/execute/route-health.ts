@@ -5,6 +5,9 @@
 // (https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/upstream/outlier): ejected for base x the number of
 // times ejected in a row, capped; the multiplier drops by one per healthy `interval`. Envoy returns an ejected host to
 // full traffic when its time is up; we admit one probe at a time instead (half-open), as a circuit breaker does.
+// Routes belong to models, as Envoy's hosts to clusters: at most `maxEjectionPercent` of a model's routes are ejected
+// at once (one always may be), and below `panicThresholdPercent` healthy routes the model is in panic: health is ignored
+// and every route is considered (https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/upstream/load_balancing/panic_threshold).
 
 /** A route's circuit: `open` while ejected, `half_open` once the ejection time is over and until a probe answered. */
 export type RouteState = 'closed' | 'open' | 'half_open';
@@ -12,6 +15,7 @@ export type RouteState = 'closed' | 'open' | 'half_open';
 /**
  * What the planner reads (the same shape as policy's `HealthView`, which execute may not import).
  * `epoch` changes whenever any route's state changes, including an ejection running out.
+ * While a route's model is in panic, its ejected routes read as `half_open`: kept, ranked after the healthy ones.
  */
 export interface RouteHealthView {
   readonly epoch: number;
@@ -32,18 +36,39 @@ export interface OutlierOptions {
   maxEjectionMs: number;
   /** While closed, the ejection count drops by one per this much time (Envoy's `interval`). */
   decayIntervalMs: number;
+  /**
+   * At most this share of a model's routes is ejected (open or half-open) at once; one route always may be, as in
+   * Envoy. A route past the cap stays in service and is ejected at its next failure once a slot is free.
+   */
+  maxEjectionPercent: number;
+  /** Below this share of closed routes a model is in panic: its ejected routes are used again (0 turns panic off). */
+  panicThresholdPercent: number;
 }
 
-/** Envoy's defaults. */
+/**
+ * Envoy's defaults, except `maxEjectionPercent`: Envoy's 10 % suits clusters of dozens of hosts; with the 2 to 5 routes
+ * a model has here, 50 % lets one of 2 or 3 routes and two of 4 or 5 go while half of them always serve (10 % would
+ * keep a second broken cloud in every request's path).
+ */
 export const DEFAULT_OUTLIER_OPTIONS: OutlierOptions = {
   consecutiveFailures: 5,
   baseEjectionMs: 30_000,
   maxEjectionMs: 300_000,
   decayIntervalMs: 10_000,
+  maxEjectionPercent: 50,
+  panicThresholdPercent: 50,
 };
+
+/** A route as far as health cares: its id and the model it serves. */
+export interface RouteMembership {
+  id: string;
+  model: string;
+}
 
 export interface RouteHealthOptions {
   outlier?: Partial<OutlierOptions>;
+  /** The catalog's routes, so that the ejection cap and the panic threshold count every route of a model. */
+  routes?: Iterable<RouteMembership>;
   /** Weight of the newest time-to-first-byte sample, 0 < alpha <= 1 (default 0.3). */
   latencyEwmaAlpha?: number;
   /** How many recent outcomes the error rate is computed over (default 100). */
@@ -82,9 +107,18 @@ interface RouteRecord {
   failuresInWindow: number;
 }
 
+/** The routes of one model: how many, and how many are ejected (open or half-open). */
+interface ModelGroup {
+  size: number;
+  ejected: number;
+}
+
 /** Health of every route the executor has used. Long-lived: one per gateway process. */
 export class RouteHealth implements RouteHealthView {
   readonly #routes = new Map<string, RouteRecord>();
+  /** Route id -> its model's group; routes never registered are counted in no group (no cap, no panic). */
+  readonly #groupOf = new Map<string, ModelGroup>();
+  readonly #groups = new Map<string, ModelGroup>();
   readonly #outlier: OutlierOptions;
   readonly #alpha: number;
   readonly #errorWindow: number;
@@ -101,6 +135,33 @@ export class RouteHealth implements RouteHealthView {
     this.#errorWindow = options.errorWindow ?? 100;
     this.#now = options.now ?? Date.now;
     this.#maxEjections = Math.max(1, Math.ceil(this.#outlier.maxEjectionMs / this.#outlier.baseEjectionMs));
+    if (options.routes !== undefined) this.addRoutes(options.routes);
+  }
+
+  /** Makes routes known with their model (a route already known keeps its first model). */
+  addRoutes(routes: Iterable<RouteMembership>): void {
+    let added = false;
+    for (const route of routes) {
+      if (this.#groupOf.has(route.id)) continue;
+      let group = this.#groups.get(route.model);
+      if (group === undefined) {
+        group = { size: 0, ejected: 0 };
+        this.#groups.set(route.model, group);
+      }
+      group.size += 1;
+      const state = this.#routes.get(route.id)?.state ?? 'closed';
+      if (state !== 'closed') group.ejected += 1;
+      this.#groupOf.set(route.id, group);
+      added = true;
+    }
+    // A model's size decides its panic, which the planner sees.
+    if (added) this.#epoch += 1;
+  }
+
+  /** Whether the route's model has too few closed routes left, so that health is ignored (see panicThresholdPercent). */
+  inPanic(routeId: string): boolean {
+    const group = this.#groupOf.get(routeId);
+    return group !== undefined && (100 * (group.size - group.ejected)) / group.size < this.#outlier.panicThresholdPercent;
   }
 
   /** Changes on every state change of any route (ejected, ejection over, probe closed or re-ejected). */
@@ -111,19 +172,23 @@ export class RouteHealth implements RouteHealthView {
 
   state(routeId: string): RouteState {
     this.#refresh();
-    return this.#routes.get(routeId)?.state ?? 'closed';
+    const state = this.#routes.get(routeId)?.state ?? 'closed';
+    return state === 'open' && this.inPanic(routeId) ? 'half_open' : state;
   }
 
   latencyMs(routeId: string): number | null {
     return this.#routes.get(routeId)?.latencyEwmaMs ?? null;
   }
 
-  /** Whether a request may use the route now: null while ejected, and while a half-open route's probe is out. */
+  /**
+   * Whether a request may use the route now: null while ejected, and while a half-open route's probe is out, unless
+   * its model is in panic (then every route is used; a half-open route still gets its one probe).
+   */
   admit(routeId: string): Admission | null {
     this.#refresh();
     const record = this.#routes.get(routeId);
     if (record === undefined || record.state === 'closed') return 'pass';
-    if (record.state === 'open' || record.probeInFlight) return null;
+    if (record.state === 'open' || record.probeInFlight) return this.inPanic(routeId) ? 'pass' : null;
     record.probeInFlight = true;
     return 'probe';
   }
@@ -137,6 +202,8 @@ export class RouteHealth implements RouteHealthView {
       record.state = 'closed';
       record.probeInFlight = false;
       record.closedAt = this.#now();
+      const group = this.#groupOf.get(routeId);
+      if (group !== undefined) group.ejected -= 1;
       this.#epoch += 1;
     }
   }
@@ -147,7 +214,18 @@ export class RouteHealth implements RouteHealthView {
     record.consecutiveFailures += 1;
     this.#pushOutcome(record, 1);
     if (admission === 'probe' && record.state === 'half_open') this.#eject(record);
-    else if (record.state === 'closed' && record.consecutiveFailures >= this.#outlier.consecutiveFailures) this.#eject(record);
+    else if (record.state === 'closed' && record.consecutiveFailures >= this.#outlier.consecutiveFailures && this.#mayEject(routeId)) {
+      const group = this.#groupOf.get(routeId);
+      if (group !== undefined) group.ejected += 1;
+      this.#eject(record);
+    }
+  }
+
+  /** Envoy's cap: the first ejection of a model always, more while they stay within maxEjectionPercent of its routes. */
+  #mayEject(routeId: string): boolean {
+    const group = this.#groupOf.get(routeId);
+    if (group === undefined || group.ejected === 0) return true;
+    return (100 * (group.ejected + 1)) / group.size <= this.#outlier.maxEjectionPercent;
   }
 
   /** The attempt ended without saying anything about the route (client gone, request refused, budget spent). */
