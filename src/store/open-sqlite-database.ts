@@ -1,5 +1,15 @@
 // One node:sqlite connection with the embedded store's settings; the store's own connection and its write worker's both open through here.
+import { closeSync, openSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
+
+/**
+ * The mode of a database file Crossway creates: read and write for its owner only, as the store holds tenants' data,
+ * key hashes and the installation's secrets. SQLite gives the -wal and -shm files it creates beside it the same mode.
+ */
+export const DATABASE_FILE_MODE = 0o600;
+
+/** The mode of a directory Crossway creates for its database: its owner's only. */
+export const DATABASE_DIRECTORY_MODE = 0o700;
 
 // How long a statement waits for another connection's lock (the write worker's, or `crossway ledger` reading while the
 // server writes) before failing.
@@ -15,9 +25,15 @@ export interface OpenSqliteDatabaseOptions {
   synchronous?: 'normal' | 'full';
 }
 
-/** Opens the SQLite file at `path` (or `:memory:`) in WAL mode; the file's directory must exist. */
+/**
+ * Opens the SQLite file at `path` (or `:memory:`) in WAL mode; the file's directory must exist. A file that does not
+ * exist yet is created with DATABASE_FILE_MODE (narrowed further by the umask); an existing file keeps its mode.
+ */
 export function openSqliteDatabase(path: string, options: OpenSqliteDatabaseOptions = {}): DatabaseSync {
   const synchronous = options.synchronous ?? 'normal';
+  // SQLite would create the file with 0644 (less the umask): create it first, empty (a valid empty database), with
+  // the owner-only mode. Flag `a` never truncates an existing file.
+  if (path !== ':memory:' && path !== '') closeSync(openSync(path, 'a', DATABASE_FILE_MODE));
   const database = new DatabaseSync(path);
   try {
     // WAL lets readers run beside the one writer.
