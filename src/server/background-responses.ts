@@ -7,6 +7,7 @@ import { createItemId } from '../runtime/index.ts';
 import type { Logger } from 'pino';
 import { NotFoundError, toCrosswayError, type ResponseCreateRequest, type ResponseItem, type ResponseStreamEvent } from '../wire/index.ts';
 import type { Principal } from './authenticate.ts';
+import { STORED_ROUTING_HEADERS_FIELD, readStoredRoutingHeaders } from './background-routing-headers.ts';
 import { createDetachedExchange } from './detached-exchange.ts';
 import type { BackgroundJobs, GatewayContext } from './gateway-types.ts';
 import { STORED_KEY_FIELD, appendToConversation, toItemRecords } from './handle-responses.ts';
@@ -40,7 +41,10 @@ export class BackgroundResponses implements BackgroundJobs {
     this.#logger = logger;
   }
 
-  /** Runs `turn` in the background; its record (status queued, input items) must already be stored. */
+  /**
+   * Runs `turn` in the background; its record (status queued, input items) must already be stored. `headers` are the
+   * routing headers it runs under (pickRoutingHeaders of the request's, or those stored with it).
+   */
   start(turn: ResponseTurn, principal: Principal, headers: IncomingHttpHeaders): void {
     if (this.#closed) return;
     const controller = new AbortController();
@@ -199,7 +203,8 @@ export class BackgroundResponses implements BackgroundJobs {
         previousResponseId: record.previous_response_id,
         conversationId: record.conversation_id,
       };
-      this.start(turn, principal, {});
+      // Routed under the constraint headers it was created with, as it would have been had it run before the restart.
+      this.start(turn, principal, readStoredRoutingHeaders(record.request));
     }
   }
 
@@ -218,7 +223,8 @@ export class BackgroundResponses implements BackgroundJobs {
   }
 }
 
+/** The stored request without what Crossway kept beside it for resumption. */
 function withoutKey(request: Record<string, unknown>): Record<string, unknown> {
-  const { [STORED_KEY_FIELD]: _key, ...rest } = request;
+  const { [STORED_KEY_FIELD]: _key, [STORED_ROUTING_HEADERS_FIELD]: _headers, ...rest } = request;
   return rest;
 }

@@ -18,6 +18,7 @@ import {
   type ResponseStreamEvent,
 } from '../wire/index.ts';
 import { readQuery, tenantOf } from './admin-access.ts';
+import { STORED_ROUTING_HEADERS_FIELD, pickRoutingHeaders } from './background-routing-headers.ts';
 import type { Exchange, GatewayContext, RouteEntry } from './gateway-types.ts';
 import { readJsonBody } from './read-body.ts';
 import { pendingResponse, runResponseTurn, streamResponseTurn, type ResponseTurn, type TurnResult } from './run-response-turn.ts';
@@ -101,11 +102,22 @@ export const STORED_KEY_FIELD = 'crossway_key_id';
 
 /**
  * The stored form of a turn: the request without its input (kept as items) and the response object as it stands;
- * `keyId` (background turns) is kept beside the request for resumption.
+ * `keyId` and `routingHeaders` (background turns) are kept beside the request for resumption.
  */
-export function toStoredResponse(gateway: GatewayContext, tenant: string, turn: ResponseTurn, result: Pick<TurnResult, 'response' | 'route' | 'usageEventId'>, keyId: string | null = null): StoredResponseRecord {
+export function toStoredResponse(
+  gateway: GatewayContext,
+  tenant: string,
+  turn: ResponseTurn,
+  result: Pick<TurnResult, 'response' | 'route' | 'usageEventId'>,
+  keyId: string | null = null,
+  routingHeaders: Record<string, string> = {},
+): StoredResponseRecord {
   const { input: _input, ...fields } = turn.request;
-  const request = keyId === null ? fields : { ...fields, [STORED_KEY_FIELD]: keyId };
+  const request = {
+    ...fields,
+    ...(keyId === null ? {} : { [STORED_KEY_FIELD]: keyId }),
+    ...(Object.keys(routingHeaders).length === 0 ? {} : { [STORED_ROUTING_HEADERS_FIELD]: routingHeaders }),
+  };
   const now = new Date();
   return {
     id: turn.id,
@@ -161,10 +173,12 @@ async function handleCreateResponse(gateway: GatewayContext, exchange: Exchange)
   const turn = await prepareTurn(gateway, tenant, request);
 
   if (request.background === true) {
-    const record = toStoredResponse(gateway, tenant, turn, { response: pendingResponse(turn, 'queued'), route: null, usageEventId: null }, exchange.principal?.key?.id ?? null);
+    // The job is routed by these headers now and after a restart alike; no other header (credentials) is kept.
+    const routingHeaders = pickRoutingHeaders(exchange.req.headers);
+    const record = toStoredResponse(gateway, tenant, turn, { response: pendingResponse(turn, 'queued'), route: null, usageEventId: null }, exchange.principal?.key?.id ?? null, routingHeaders);
     await gateway.store.insertResponse(record, toItemRecords(turn.id, 'input', turn.inputItems));
     const principal = exchange.principal;
-    if (principal !== null) gateway.backgroundResponses.start(turn, principal, exchange.req.headers);
+    if (principal !== null) gateway.backgroundResponses.start(turn, principal, routingHeaders);
     if (request.stream === true) {
       await followResponseEvents(gateway, exchange, tenant, turn.id, -1);
       return;
