@@ -283,6 +283,35 @@ describe('what a client sees of a background response while it runs or when it f
     },
   );
 
+  it('a background response that fails with an internal error is failed, and logged with its ids but not its input', async () => {
+    const store = stack.gateway.store;
+    const updateResponse = store.updateResponse;
+    // The store fails when the finished answer is written, as a full disk would.
+    store.updateResponse = async function (this: typeof store, ...args: Parameters<typeof updateResponse>) {
+      if (args[2].status === 'completed') throw new Error('disk I/O error (injected)');
+      return updateResponse.apply(this, args);
+    };
+    try {
+      const created = await stack.client.responses.create({ model: 'via-azure-v1', input: 'confidential-input-5521', background: true });
+      const failed = await settle(stack.client, created.id);
+      assert.equal(failed.status, 'failed');
+      assert.equal(failed.error?.code, 'internal_error');
+      let line: Record<string, unknown> | undefined;
+      for (let tries = 0; tries < 100 && line === undefined; tries++) {
+        line = stack.logs().split('\n').filter((text) => text.includes(created.id)).map((text) => JSON.parse(text) as Record<string, unknown>).find((entry) => entry.msg === 'background response failed');
+        if (line === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.ok(line !== undefined, stack.logs().slice(-2_000));
+      assert.equal(line.level, 50);
+      assert.equal(line.responseId, created.id);
+      assert.match(String(line.requestId), /^req_/);
+      assert.match(JSON.stringify(line.err), /disk I\/O error \(injected\)/);
+      assert.doesNotMatch(stack.logs(), /confidential-input-5521/);
+    } finally {
+      store.updateResponse = updateResponse;
+    }
+  });
+
   it(
     'a streamed background response that fails before the first upstream byte ends its stream with response.failed',
     async () => {

@@ -92,7 +92,15 @@ export class BackgroundResponses implements BackgroundJobs {
         },
       );
     } catch (error) {
-      if (!job.controller.signal.aborted) await this.#fail(turn.id, tenant, toCrosswayError(error).code, toCrosswayError(error).message, job);
+      if (!job.controller.signal.aborted) {
+        const failure = toCrosswayError(error);
+        // As for a foreground request: a failure on the gateway's side is logged (ids and the error only: never the
+        // request or its input), since no client is there to see it but in the stored reason.
+        if (failure.status >= 500) this.#logger.error({ err: error, responseId: turn.id, requestId: exchange.requestId, tenant, code: failure.code }, 'background response failed');
+        await this.#fail(turn.id, tenant, failure.code, failure.message, job).catch((stored: unknown) =>
+          this.#logger.error({ err: stored, responseId: turn.id, requestId: exchange.requestId, tenant }, 'marking a background response failed did not work'),
+        );
+      }
     } finally {
       exchange.meter?.release();
       clearInterval(flusher);
