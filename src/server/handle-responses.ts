@@ -20,6 +20,7 @@ import {
 import { readQuery, tenantOf } from './admin-access.ts';
 import { STORED_ROUTING_HEADERS_FIELD, pickRoutingHeaders } from './background-routing-headers.ts';
 import type { Exchange, GatewayContext, RouteEntry } from './gateway-types.ts';
+import { openTurnItems } from './open-turn-items.ts';
 import { readJsonBody } from './read-body.ts';
 import { pendingResponse, runResponseTurn, streamResponseTurn, type ResponseTurn, type TurnResult } from './run-response-turn.ts';
 import { sendJson } from './send-json.ts';
@@ -60,11 +61,14 @@ export async function prepareTurn(gateway: GatewayContext, tenant: string, reque
     if (items === null) throw new NotFoundError(`Conversation with id '${conversationId}' not found.`, 'conversation_not_found', 'conversation');
     contextItems = items.map((record) => record.item as ResponseItem);
   }
+  const inputItems = resolveItemReferences(normalizeResponseInput(request.input), contextItems);
+  // A compaction item that does not open for this tenant is refused now, before anything is stored or started.
+  openTurnItems(gateway, tenant, { contextItems: [], inputItems, previousResponseId });
   return {
     id: createItemId('resp'),
     createdAt: Math.floor(Date.now() / 1000),
     request,
-    inputItems: resolveItemReferences(normalizeResponseInput(request.input), contextItems),
+    inputItems,
     contextItems,
     previousResponseId,
     conversationId,
@@ -293,7 +297,7 @@ async function handleInputTokens(gateway: GatewayContext, exchange: Exchange): P
   const body = await readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody);
   const request = parseRequest(inputTokensRequestSchema, body);
   const turn = await prepareTurn(gateway, tenantOf(exchange), { ...request, model: request.model ?? 'input-tokens', input: request.input ?? [] } as ResponseCreateRequest);
-  const chat = convertResponsesToChatRequest(turn.request, [...turn.contextItems, ...turn.inputItems]);
+  const chat = convertResponsesToChatRequest(turn.request, openTurnItems(gateway, tenantOf(exchange), turn));
   const needs = deriveRequestNeeds(chat);
   const inputTokens = needs.exactInputTokens?.() ?? needs.inputTokens;
   sendJson(exchange.res, 200, { object: 'response.input_tokens', input_tokens: inputTokens });
