@@ -1,5 +1,5 @@
 // One node:sqlite connection with the embedded store's settings; the store's own connection and its write worker's both open through here.
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 
 /**
@@ -31,9 +31,7 @@ export interface OpenSqliteDatabaseOptions {
  */
 export function openSqliteDatabase(path: string, options: OpenSqliteDatabaseOptions = {}): DatabaseSync {
   const synchronous = options.synchronous ?? 'normal';
-  // SQLite would create the file with 0644 (less the umask): create it first, empty (a valid empty database), with
-  // the owner-only mode. Flag `a` never truncates an existing file.
-  if (path !== ':memory:' && path !== '') closeSync(openSync(path, 'a', DATABASE_FILE_MODE));
+  if (path !== ':memory:' && path !== '') createOwnerOnly(path);
   const database = new DatabaseSync(path);
   try {
     // WAL lets readers run beside the one writer.
@@ -48,4 +46,17 @@ export function openSqliteDatabase(path: string, options: OpenSqliteDatabaseOpti
     throw error;
   }
   return database;
+}
+
+/**
+ * SQLite would create a missing file with 0644 (less the umask): create it first, empty (a valid empty database), with
+ * DATABASE_FILE_MODE. Exclusive, so an existing file (or anything else at `path`) is left alone; any failure here is
+ * left for SQLite to report in its own words when it opens the path.
+ */
+function createOwnerOnly(path: string): void {
+  try {
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, DATABASE_FILE_MODE));
+  } catch {
+    // Exists already, or cannot be created: SQLite's open says which.
+  }
 }
