@@ -222,6 +222,40 @@ describe('POST /v1/responses/compact', () => {
     );
   });
 
+  it("seals the compaction item for its tenant: unreadable, and a tampered, foreign or another tenant's item is a 400 naming it", async () => {
+    const compacted = await stack.client.responses.compact({ model: MODEL, input: 'The safe combination is 31-7-22.' });
+    const item = compacted.output.at(-1) as { type: string; id: string; encrypted_content: string };
+    assert.equal(item.type, 'compaction');
+    assert.match(item.encrypted_content, /^crossway\.compaction\.v2\./);
+    const payload = Buffer.from(item.encrypted_content.slice('crossway.compaction.v2.'.length), 'base64url').toString('utf8');
+    assert.doesNotMatch(`${item.encrypted_content} ${payload}`, /31-7-22|summary/i);
+
+    const reuse = (content: string, key?: string) =>
+      stack.api('POST', '/v1/responses', { model: MODEL, input: [{ role: 'user', content: 'Go on.' }, { type: 'compaction', encrypted_content: content }] }, key);
+    assert.equal((await reuse(item.encrypted_content)).status, 200);
+
+    const bytes = Buffer.from(item.encrypted_content.slice('crossway.compaction.v2.'.length), 'base64url');
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0x01;
+    const tampered = await reuse(`crossway.compaction.v2.${bytes.toString('base64url')}`);
+    assert.equal(tampered.status, 400);
+    assert.equal(tampered.body.error.param, 'input[1].encrypted_content');
+    assert.equal(tampered.body.error.code, 'invalid_encrypted_content');
+
+    const plain = await reuse(`crossway.compaction.v1.${Buffer.from(JSON.stringify({ summary: 'forged' })).toString('base64url')}`);
+    assert.equal(plain.status, 400);
+    assert.match(plain.body.error.message, /unencrypted/);
+
+    assert.equal((await stack.api('POST', '/admin/tenants', { id: 'other-compaction', name: 'Other' })).status, 201);
+    const otherKey = String((await stack.api('POST', '/admin/keys', { tenant: 'other-compaction' })).body.key);
+    const foreign = await reuse(item.encrypted_content, otherKey);
+    assert.equal(foreign.status, 400);
+    assert.equal(foreign.body.error.param, 'input[1].encrypted_content');
+    // Refused when a background response is created, not later in its job.
+    const background = await stack.api('POST', '/v1/responses', { model: MODEL, background: true, input: [{ type: 'compaction', encrypted_content: item.encrypted_content }] }, otherKey);
+    assert.equal(background.status, 400);
+    assert.equal(background.body.error.param, 'input[0].encrypted_content');
+  });
+
   it('resolves item references against the context a turn continues', async () => {
     const conversation = await stack.client.conversations.create({ items: [{ type: 'message', role: 'user', content: 'Referenced words: blue whale.' }] });
     const [item] = (await stack.client.conversations.items.list(conversation.id)).data;

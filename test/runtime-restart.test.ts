@@ -3,7 +3,8 @@
 // restart the stored state is all there and continues, the interrupted background response is `failed` with a reason
 // (never stuck `in_progress`), and a background response left `queued` (written into the store while the gateway is
 // down, as a crash between accepting and starting it would leave it) runs to completion with its chain. Then, in
-// process, what a client sees of a background response while it runs and when it fails before any upstream byte.
+// process, what a client sees of a background response while it runs and when it fails before any upstream byte. A
+// background response created with `x-crossway-regions: eu` and left queued runs on the eu route after the restart.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -86,6 +87,12 @@ describe('the stateful runtime across kill -9 and restart', () => {
             id: 'azure-gpt-5.5', model: MODEL, provider: 'azure', endpoint: emulators.emulators.azure!.url, deployment: 'gpt-5.5', api: 'v1',
             auth: { type: 'api-key', key: 'emulator-azure-key' }, capabilities: ['tools', 'streaming'], price: { input: 5, output: 30, currency: 'USD' },
           },
+          // As in the demo catalog: the EU region of the same resource, on the deployments API, tried second.
+          {
+            id: 'azure-swedencentral-gpt-5.5', model: MODEL, provider: 'azure', endpoint: emulators.emulators.azure!.url, region: 'swedencentral', data_zone: 'eu',
+            deployment: 'gpt-5.5', api: 'deployments', api_version: '2024-10-21', auth: { type: 'api-key', key: 'emulator-azure-key' },
+            capabilities: ['tools', 'streaming'], price: { input: 5, output: 30, currency: 'USD' },
+          },
         ],
       }),
     );
@@ -106,6 +113,8 @@ describe('the stateful runtime across kill -9 and restart', () => {
   let conversationItems: unknown[] = [];
   let backgroundId = '';
   let queuedId = '';
+  let euId = '';
+  let euQueuedId = '';
   let second: { child: ChildProcess; url: string };
   let client: OpenAI;
 
@@ -131,6 +140,11 @@ describe('the stateful runtime across kill -9 and restart', () => {
     conversationItems = (await before.conversations.items.list(conversationId, { order: 'asc' })).data;
     assert.equal(conversationItems.length, 2);
 
+    // A background response routed to the EU by a header only; it runs there before the restart.
+    const eu = await before.responses.create({ model: MODEL, input: 'Keep this in the EU.', background: true }, { headers: { 'x-crossway-regions': 'eu' } });
+    euId = eu.id;
+    assert.equal((await settle(before, euId)).status, 'completed');
+
     // The upstream call of this background response is held by the emulator while the gateway dies.
     await azure('POST', '/__emulator/faults', { latency_ms: 10_000, count: 1 });
     const background = await before.responses.create({ model: MODEL, previous_response_id: turn2.id, input: 'Where is the vault?', background: true });
@@ -155,6 +169,16 @@ describe('the stateful runtime across kill -9 and restart', () => {
       await store.insertResponse(
         { ...record, id: queuedId, status: 'queued', created_at: now, updated_at: now, response: { ...record.response, id: queuedId, status: 'queued' } },
         input.map((item) => ({ ...item, response_id: queuedId })),
+      );
+      // The EU response as it was stored when accepted: queued, with what the gateway kept of its request.
+      euQueuedId = `resp_${randomBytes(24).toString('hex')}`;
+      const euRecord = await store.getResponse('durable', euId);
+      assert.ok(euRecord !== null);
+      assert.equal(euRecord.route, 'azure-swedencentral-gpt-5.5');
+      const euInput = await store.listResponseItems('durable', euId, 'input', { limit: 100, order: 'asc' });
+      await store.insertResponse(
+        { ...euRecord, id: euQueuedId, status: 'queued', route: null, usage_event_id: null, created_at: now, updated_at: now, response: { ...euRecord.response, id: euQueuedId, status: 'queued', output: [] } },
+        euInput.map((item) => ({ ...item, response_id: euQueuedId })),
       );
     } finally {
       await store.close();
@@ -196,14 +220,30 @@ describe('the stateful runtime across kill -9 and restart', () => {
     assert.equal(resumed.status, 'completed', JSON.stringify(resumed));
     // user, assistant, user, assistant, user: the chain of turn 2 plus its own input.
     assert.match(resumed.output_text, /Emulated reply from azure to 5 messages/);
+    // The EU response resumes beside it: its call is told apart by its input.
     const journal = ((await azure('GET', '/__emulator/requests')).data as Array<{ body: unknown; status: number }>).filter((entry) => entry.status === 200);
-    const upstream = JSON.stringify(journal.at(-1)?.body);
+    const upstream = JSON.stringify(journal.filter((entry) => !JSON.stringify(entry.body).includes('Keep this in the EU')).at(-1)?.body);
     for (const earlier of [/obsidian-381/, /Lisbon/, /Where is the vault/]) assert.match(upstream, earlier);
     // Its events were kept: the stream replays to response.completed.
     const events: string[] = [];
     for await (const event of await client.responses.retrieve(queuedId, { stream: true })) events.push(event.type);
     assert.equal(events[0], 'response.created');
     assert.equal(events.at(-1), 'response.completed');
+  });
+
+  it('the background response created with x-crossway-regions: eu and left queued runs on the eu route after the restart', async () => {
+    const resumed = await settle(client, euQueuedId);
+    assert.equal(resumed.status, 'completed', JSON.stringify(resumed));
+    const store = await openSqliteStore(database);
+    try {
+      assert.equal((await store.getResponse('durable', euQueuedId))?.route, 'azure-swedencentral-gpt-5.5');
+    } finally {
+      await store.close();
+    }
+    // The emulator saw the call on the eu route's deployments path, not on eastus2's v1 path.
+    const journal = (await azure('GET', '/__emulator/requests')).data as Array<{ path: string; body: unknown; status: number }>;
+    const call = journal.filter((entry) => entry.status === 200 && JSON.stringify(entry.body).includes('Keep this in the EU')).at(-1);
+    assert.match(String(call?.path), /\/openai\/deployments\/gpt-5\.5\//);
   });
 
   it('the chain and the conversation continue on the restarted gateway', async () => {
@@ -243,6 +283,35 @@ describe('what a client sees of a background response while it runs or when it f
       await settle(stack.client, created.id);
     },
   );
+
+  it('a background response that fails with an internal error is failed, and logged with its ids but not its input', async () => {
+    const store = stack.gateway.store;
+    const updateResponse = store.updateResponse;
+    // The store fails when the finished answer is written, as a full disk would.
+    store.updateResponse = async function (this: typeof store, ...args: Parameters<typeof updateResponse>) {
+      if (args[2].status === 'completed') throw new Error('disk I/O error (injected)');
+      return updateResponse.apply(this, args);
+    };
+    try {
+      const created = await stack.client.responses.create({ model: 'via-azure-v1', input: 'confidential-input-5521', background: true });
+      const failed = await settle(stack.client, created.id);
+      assert.equal(failed.status, 'failed');
+      assert.equal(failed.error?.code, 'internal_error');
+      let line: Record<string, unknown> | undefined;
+      for (let tries = 0; tries < 100 && line === undefined; tries++) {
+        line = stack.logs().split('\n').filter((text) => text.includes(created.id)).map((text) => JSON.parse(text) as Record<string, unknown>).find((entry) => entry.msg === 'background response failed');
+        if (line === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.ok(line !== undefined, stack.logs().slice(-2_000));
+      assert.equal(line.level, 50);
+      assert.equal(line.responseId, created.id);
+      assert.match(String(line.requestId), /^req_/);
+      assert.match(JSON.stringify(line.err), /disk I\/O error \(injected\)/);
+      assert.doesNotMatch(stack.logs(), /confidential-input-5521/);
+    } finally {
+      store.updateResponse = updateResponse;
+    }
+  });
 
   it(
     'a streamed background response that fails before the first upstream byte ends its stream with response.failed',

@@ -20,8 +20,15 @@ export interface JournalEntry {
   query: Record<string, string>;
   /** Request headers; credentials are replaced by "[redacted]". */
   headers: Record<string, string>;
-  /** Parsed JSON body, or null when it was empty or not JSON. */
+  /**
+   * Parsed JSON body, or null when it was empty or not JSON; a body over JOURNAL_BODY_LIMIT bytes is kept as a string
+   * excerpt of its first JOURNAL_EXCERPT_BYTES bytes instead (`body_truncated`).
+   */
   body: unknown;
+  /** The body's length in bytes as received. */
+  body_bytes: number;
+  /** True when `body` is an excerpt of a larger body. */
+  body_truncated: boolean;
   /** Response status, null while no headers were sent. */
   status: number | null;
   stream: boolean;
@@ -32,8 +39,17 @@ export interface JournalEntry {
   ended_at: string | null;
 }
 
-/** Entries kept per emulator; older ones are dropped. */
+/** Entries kept per emulator: at most 200; older ones are dropped. */
 export const JOURNAL_LIMIT = 200;
+
+/** Body bytes kept per emulator over all its entries: at most 16 MiB; the oldest entries are dropped beyond it. */
+export const JOURNAL_BODY_BYTES_LIMIT = 16 * 1024 * 1024;
+
+/** A body larger than this (1 MiB) is kept as an excerpt, with its length. */
+export const JOURNAL_BODY_LIMIT = 1024 * 1024;
+
+/** The size of the excerpt kept of a larger body: its first 4 KiB. */
+export const JOURNAL_EXCERPT_BYTES = 4096;
 
 const SECRET_HEADERS = new Set(['authorization', 'api-key', 'x-api-key', 'x-goog-api-key', 'x-amz-security-token']);
 
@@ -47,8 +63,51 @@ export function redactHeaders(headers: IncomingHttpHeaders): Record<string, stri
   return out;
 }
 
-/** Appends `entry`, dropping the oldest entries beyond JOURNAL_LIMIT. */
-export function appendToJournal(journal: JournalEntry[], entry: JournalEntry): void {
-  journal.push(entry);
-  if (journal.length > JOURNAL_LIMIT) journal.splice(0, journal.length - JOURNAL_LIMIT);
+/**
+ * The body fields of a journal entry for a request whose body was `raw` (parsed as `parsed`): the parsed body, or an
+ * excerpt when it is larger than JOURNAL_BODY_LIMIT, so that one large request cannot hold its whole body here.
+ */
+export function toJournalBody(raw: Buffer, parsed: unknown): Pick<JournalEntry, 'body' | 'body_bytes' | 'body_truncated'> {
+  if (raw.length <= JOURNAL_BODY_LIMIT) return { body: parsed ?? null, body_bytes: raw.length, body_truncated: false };
+  // A cut may split a UTF-8 sequence: the decoder replaces the broken tail with U+FFFD, which is fine for an excerpt.
+  return { body: raw.subarray(0, JOURNAL_EXCERPT_BYTES).toString('utf8'), body_bytes: raw.length, body_truncated: true };
+}
+
+/** The bytes an entry's body holds in the journal: its length, or its excerpt's. */
+function keptBytes(entry: JournalEntry): number {
+  return entry.body_truncated ? Math.min(entry.body_bytes, JOURNAL_EXCERPT_BYTES) : entry.body_bytes;
+}
+
+/**
+ * An emulator's journal of recent requests, oldest first: at most JOURNAL_LIMIT entries and JOURNAL_BODY_BYTES_LIMIT
+ * bytes of bodies (the newest entry is always kept). Entries stay mutable: the server fills in how each request ended.
+ */
+export class EmulatorJournal {
+  readonly #entries: JournalEntry[] = [];
+  #bodyBytes = 0;
+
+  /** Appends `entry`, dropping the oldest entries beyond either bound. */
+  append(entry: JournalEntry): void {
+    this.#entries.push(entry);
+    this.#bodyBytes += keptBytes(entry);
+    while (this.#entries.length > 1 && (this.#entries.length > JOURNAL_LIMIT || this.#bodyBytes > JOURNAL_BODY_BYTES_LIMIT)) {
+      this.#bodyBytes -= keptBytes(this.#entries.shift() as JournalEntry);
+    }
+  }
+
+  /** The entries, oldest first (the live objects: copy them before handing them out to be changed). */
+  entries(): readonly JournalEntry[] {
+    return this.#entries;
+  }
+
+  /** The bytes of bodies held now. */
+  get bodyBytes(): number {
+    return this.#bodyBytes;
+  }
+
+  /** Empties the journal. */
+  clear(): void {
+    this.#entries.length = 0;
+    this.#bodyBytes = 0;
+  }
 }

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { JOURNAL_BODY_BYTES_LIMIT } from './emulator-journal.ts';
 import { OPENAI_EMULATOR_API_KEY, OpenAIEmulator } from './openai-emulator.ts';
 
 const emulator = new OpenAIEmulator();
@@ -204,6 +205,35 @@ describe('EmulatorServer', () => {
       const entries = emulator.requests();
       assert.equal(entries.length, 200);
       assert.ok(entries.every((entry) => entry.outcome === 'error' && entry.status === 401));
+    });
+
+    it('keeps at most 16 MiB of bodies, and a body over 1 MiB as a 4 KiB excerpt with its length', async () => {
+      // 20 bodies of 900 KiB each (18 MiB in all), each under the per-body limit: the oldest are dropped. A wrong key
+      // gets them journaled and answered 401 without the emulator generating a reply to them.
+      const padding = 'x'.repeat(900 * 1024);
+      const refused = { ...auth, authorization: 'Bearer wrong' };
+      for (let index = 0; index < 20; index++) {
+        const body = JSON.stringify({ model: 'gpt-5.5', messages: [{ role: 'user', content: `${index} ${padding}` }] });
+        await (await fetch(`${emulator.url}/v1/chat/completions`, { method: 'POST', headers: refused, body })).arrayBuffer();
+      }
+      let entries = emulator.requests();
+      const kept = entries.reduce((sum, entry) => sum + entry.body_bytes, 0);
+      assert.ok(kept <= JOURNAL_BODY_BYTES_LIMIT, `${kept} bytes of bodies kept`);
+      assert.ok(entries.length < 20 && entries.length >= 17, `${entries.length} entries kept`);
+      assert.match(JSON.stringify(entries.at(-1)?.body), /"19 x/);
+      assert.ok(entries.every((entry) => entry.body_truncated === false));
+
+      const large = JSON.stringify({ model: 'gpt-5.5', messages: [{ role: 'user', content: 'y'.repeat(2 * 1024 * 1024) }] });
+      await (await fetch(`${emulator.url}/v1/chat/completions`, { method: 'POST', headers: refused, body: large })).arrayBuffer();
+      entries = emulator.requests();
+      const last = entries.at(-1)!;
+      assert.equal(last.body_truncated, true);
+      assert.equal(last.body_bytes, Buffer.byteLength(large));
+      assert.equal(typeof last.body, 'string');
+      assert.equal(last.body, large.slice(0, 4096));
+      assert.equal(last.status, 401);
+      const listed = (await control('GET', '/__emulator/requests')).json.data;
+      assert.ok(JSON.stringify(listed).length < JOURNAL_BODY_BYTES_LIMIT + 1024 * 1024);
     });
 
     it('marks a stream the client abandons as aborted', async () => {

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseFaultSet, takeFaults } from './emulator-faults.ts';
 import type { AppliedFaults, FaultSet } from './emulator-faults.ts';
-import { appendToJournal, redactHeaders } from './emulator-journal.ts';
+import { EmulatorJournal, redactHeaders, toJournalBody } from './emulator-journal.ts';
 import type { JournalEntry } from './emulator-journal.ts';
 
 /** One request to a cloud route, as the emulator's handler sees it. */
@@ -53,7 +53,7 @@ export abstract class EmulatorServer {
   /** Cloud name, sent in `x-crossway-emulator` and `server` on every response. */
   readonly cloud: string;
   readonly #server: Server;
-  readonly #journal: JournalEntry[] = [];
+  readonly #journal = new EmulatorJournal();
   #faults: FaultSet | null = null;
   #sequence = 0;
   #address: AddressInfo | undefined;
@@ -100,12 +100,12 @@ export abstract class EmulatorServer {
 
   /** The most recent requests, oldest first (copies). */
   requests(): JournalEntry[] {
-    return this.#journal.map((entry) => ({ ...entry }));
+    return this.#journal.entries().map((entry) => ({ ...entry }));
   }
 
   /** Empties the journal. */
   clearRequests(): void {
-    this.#journal.length = 0;
+    this.#journal.clear();
   }
 
   /** The active fault set, or null. */
@@ -217,7 +217,7 @@ export abstract class EmulatorServer {
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       headers: redactHeaders(request.headers),
-      body: body ?? null,
+      ...toJournalBody(rawBody, body),
       status: null,
       stream,
       chunks_sent: 0,
@@ -225,7 +225,7 @@ export abstract class EmulatorServer {
       started_at: new Date().toISOString(),
       ended_at: null,
     };
-    appendToJournal(this.#journal, entry);
+    this.#journal.append(entry);
     const controller = new AbortController();
     response.once('finish', () => {
       entry.status = response.statusCode;
@@ -291,7 +291,7 @@ export abstract class EmulatorServer {
         this.#faults = null;
         return send(200, { faults: null });
       case 'GET /__emulator/requests':
-        return send(200, { data: this.#journal });
+        return send(200, { data: this.#journal.entries() });
       case 'DELETE /__emulator/requests':
         this.clearRequests();
         return send(200, { data: [] });

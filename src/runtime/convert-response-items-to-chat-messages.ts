@@ -11,7 +11,7 @@ import {
   type ResponseOutputContent,
 } from '../wire/index.ts';
 
-import { COMPACTION_PREAMBLE, decodeCompactionContent } from './compaction-content.ts';
+import { unopenedCompactionError } from './compaction-content.ts';
 
 type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>;
 type ChatMessageToolCall = NonNullable<AssistantMessage['tool_calls']>[number];
@@ -32,7 +32,8 @@ type UserContentPart = Exclude<Extract<ChatMessage, { role: 'user' }>['content']
  *   calls right after an assistant message join that message, as one chat answer carries both.
  * - function_call_output -> `tool` message with `tool_call_id` = call_id.
  * - reasoning items are skipped: a chat upstream cannot take them back.
- * - a compaction item (Crossway's own) becomes a system message with the summary it carries.
+ * - compaction items must have been opened by the caller (openCompactionItems: a system message with the summary);
+ *   one left here is refused, as only the caller holds the key.
  * - item_reference items must have been replaced by the caller with the items they name; one left here is an item
  *   the caller could not find, answered with 404 as OpenAI does.
  * Content a chat upstream cannot carry (file ids: Crossway has no Files API; images in system or tool content)
@@ -74,9 +75,7 @@ export function convertResponseItemsToChatMessages(instructions: string | null |
       case 'reasoning':
         break;
       case 'compaction':
-        openAssistant = null;
-        messages.push({ role: 'system', content: `${COMPACTION_PREAMBLE}\n\n${decodeCompactionContent(item.encrypted_content)}` });
-        break;
+        throw unopenedCompactionError();
     }
   }
   return messages;

@@ -2,7 +2,7 @@
 // Bedrock's OpenAI-compatible endpoint): the full context as `input` items with `store: false`, because Crossway
 // keeps the state. The upstream never sees previous_response_id, conversation or background: those are Crossway's.
 import { excerpt, NotFoundError, type ResponseCreateRequest, type ResponseItem } from '../wire/index.ts';
-import { COMPACTION_PREAMBLE, decodeCompactionContent } from './compaction-content.ts';
+import { unopenedCompactionError } from './compaction-content.ts';
 import { convertResponsesToChatRequest } from './convert-responses-to-chat-request.ts';
 
 /** Request fields the cloud's Responses API takes as they are; every other field is state or routing. */
@@ -14,7 +14,7 @@ const CARRIED_FIELDS = [
 /**
  * The native body: the carried fields, `input` = the context items without Crossway's ids (they name nothing upstream,
  * and a cloud may refuse ids it did not issue), `store: false`, `truncation: "disabled"` (the runtime sized the
- * context already). Compaction items become a system message with their summary; reasoning items are dropped (only
+ * context already). Compaction items must have been opened (openCompactionItems); reasoning items are dropped (only
  * the cloud that produced one could read it back). Validates the same way the chat translation does (hosted tools,
  * item references), so that a turn fails alike on every route.
  */
@@ -37,7 +37,7 @@ function toUpstreamItem(item: ResponseItem): Record<string, unknown>[] {
     case 'function_call_output':
       return [{ type: 'function_call_output', call_id: item.call_id, output: item.output }];
     case 'compaction':
-      return [{ type: 'message', role: 'system', content: `${COMPACTION_PREAMBLE}\n\n${decodeCompactionContent(item.encrypted_content)}` }];
+      throw unopenedCompactionError();
     case 'reasoning':
       return [];
     case 'item_reference':

@@ -7,6 +7,7 @@ import { createItemId } from '../runtime/index.ts';
 import type { Logger } from 'pino';
 import { excerpt, NotFoundError, toCrosswayError, type ResponseCreateRequest, type ResponseItem, type ResponseStreamEvent } from '../wire/index.ts';
 import type { Principal } from './authenticate.ts';
+import { STORED_ROUTING_HEADERS_FIELD, readStoredRoutingHeaders } from './background-routing-headers.ts';
 import { createDetachedExchange } from './detached-exchange.ts';
 import type { BackgroundJobs, GatewayContext } from './gateway-types.ts';
 import { STORED_KEY_FIELD, appendToConversation, toItemRecords } from './handle-responses.ts';
@@ -40,7 +41,10 @@ export class BackgroundResponses implements BackgroundJobs {
     this.#logger = logger;
   }
 
-  /** Runs `turn` in the background; its record (status queued, input items) must already be stored. */
+  /**
+   * Runs `turn` in the background; its record (status queued, input items) must already be stored. `headers` are the
+   * routing headers it runs under (pickRoutingHeaders of the request's, or those stored with it).
+   */
   start(turn: ResponseTurn, principal: Principal, headers: IncomingHttpHeaders): void {
     if (this.#closed) return;
     const controller = new AbortController();
@@ -88,7 +92,15 @@ export class BackgroundResponses implements BackgroundJobs {
         },
       );
     } catch (error) {
-      if (!job.controller.signal.aborted) await this.#fail(turn.id, tenant, toCrosswayError(error).code, toCrosswayError(error).message, job);
+      if (!job.controller.signal.aborted) {
+        const failure = toCrosswayError(error);
+        // As for a foreground request: a failure on the gateway's side is logged (ids and the error only: never the
+        // request or its input), since no client is there to see it but in the stored reason.
+        if (failure.status >= 500) this.#logger.error({ err: error, responseId: turn.id, requestId: exchange.requestId, tenant, code: failure.code }, 'background response failed');
+        await this.#fail(turn.id, tenant, failure.code, failure.message, job).catch((stored: unknown) =>
+          this.#logger.error({ err: stored, responseId: turn.id, requestId: exchange.requestId, tenant }, 'marking a background response failed did not work'),
+        );
+      }
     } finally {
       exchange.meter?.release();
       clearInterval(flusher);
@@ -199,7 +211,8 @@ export class BackgroundResponses implements BackgroundJobs {
         previousResponseId: record.previous_response_id,
         conversationId: record.conversation_id,
       };
-      this.start(turn, principal, {});
+      // Routed under the constraint headers it was created with, as it would have been had it run before the restart.
+      this.start(turn, principal, readStoredRoutingHeaders(record.request));
     }
   }
 
@@ -218,7 +231,8 @@ export class BackgroundResponses implements BackgroundJobs {
   }
 }
 
+/** The stored request without what Crossway kept beside it for resumption. */
 function withoutKey(request: Record<string, unknown>): Record<string, unknown> {
-  const { [STORED_KEY_FIELD]: _key, ...rest } = request;
+  const { [STORED_KEY_FIELD]: _key, [STORED_ROUTING_HEADERS_FIELD]: _headers, ...rest } = request;
   return rest;
 }

@@ -30,6 +30,8 @@ export interface GatewayContext {
   logger: Logger;
   /** The master key's bytes, compared in constant time (cheaper than hashing every presented key). */
   masterKey: Buffer;
+  /** The installation's key sealing compaction items (runtime/compaction-content.ts); never leaves the gateway. */
+  compactionKey: Buffer;
   bodyLimitBytes: number;
   /** Tenants and virtual keys. */
   tenancy: Tenancy;

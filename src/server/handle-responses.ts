@@ -18,7 +18,9 @@ import {
   type ResponseStreamEvent,
 } from '../wire/index.ts';
 import { readQuery, tenantOf } from './admin-access.ts';
+import { STORED_ROUTING_HEADERS_FIELD, pickRoutingHeaders } from './background-routing-headers.ts';
 import type { Exchange, GatewayContext, RouteEntry } from './gateway-types.ts';
+import { openTurnItems } from './open-turn-items.ts';
 import { readJsonBody } from './read-body.ts';
 import { pendingResponse, runResponseTurn, streamResponseTurn, type ResponseTurn, type TurnResult } from './run-response-turn.ts';
 import { sendJson } from './send-json.ts';
@@ -60,11 +62,14 @@ export async function prepareTurn(gateway: GatewayContext, tenant: string, reque
     if (items === null) throw new NotFoundError(`Conversation with id '${excerpt(conversationId)}' not found.`, 'conversation_not_found', 'conversation');
     contextItems = items.map((record) => record.item as ResponseItem);
   }
+  const inputItems = resolveItemReferences(normalizeResponseInput(request.input), contextItems);
+  // A compaction item that does not open for this tenant is refused now, before anything is stored or started.
+  openTurnItems(gateway, tenant, { contextItems: [], inputItems, previousResponseId });
   return {
     id: createItemId('resp'),
     createdAt: Math.floor(Date.now() / 1000),
     request,
-    inputItems: resolveItemReferences(normalizeResponseInput(request.input), contextItems),
+    inputItems,
     contextItems,
     previousResponseId,
     conversationId,
@@ -102,11 +107,22 @@ export const STORED_KEY_FIELD = 'crossway_key_id';
 
 /**
  * The stored form of a turn: the request without its input (kept as items) and the response object as it stands;
- * `keyId` (background turns) is kept beside the request for resumption.
+ * `keyId` and `routingHeaders` (background turns) are kept beside the request for resumption.
  */
-export function toStoredResponse(gateway: GatewayContext, tenant: string, turn: ResponseTurn, result: Pick<TurnResult, 'response' | 'route' | 'usageEventId'>, keyId: string | null = null): StoredResponseRecord {
+export function toStoredResponse(
+  gateway: GatewayContext,
+  tenant: string,
+  turn: ResponseTurn,
+  result: Pick<TurnResult, 'response' | 'route' | 'usageEventId'>,
+  keyId: string | null = null,
+  routingHeaders: Record<string, string> = {},
+): StoredResponseRecord {
   const { input: _input, ...fields } = turn.request;
-  const request = keyId === null ? fields : { ...fields, [STORED_KEY_FIELD]: keyId };
+  const request = {
+    ...fields,
+    ...(keyId === null ? {} : { [STORED_KEY_FIELD]: keyId }),
+    ...(Object.keys(routingHeaders).length === 0 ? {} : { [STORED_ROUTING_HEADERS_FIELD]: routingHeaders }),
+  };
   const now = new Date();
   return {
     id: turn.id,
@@ -174,10 +190,12 @@ async function handleCreateResponse(gateway: GatewayContext, exchange: Exchange)
   });
 
   if (request.background === true) {
-    const record = toStoredResponse(gateway, tenant, turn, { response: pendingResponse(turn, 'queued'), route: null, usageEventId: null }, exchange.principal?.key?.id ?? null);
+    // The job is routed by these headers now and after a restart alike; no other header (credentials) is kept.
+    const routingHeaders = pickRoutingHeaders(exchange.req.headers);
+    const record = toStoredResponse(gateway, tenant, turn, { response: pendingResponse(turn, 'queued'), route: null, usageEventId: null }, exchange.principal?.key?.id ?? null, routingHeaders);
     await withStorageQuota(gateway, gateway.store.insertResponse(record, toItemRecords(turn.id, 'input', turn.inputItems), storageLimitsOf(gateway)));
     const principal = exchange.principal;
-    if (principal !== null) gateway.backgroundResponses.start(turn, principal, exchange.req.headers);
+    if (principal !== null) gateway.backgroundResponses.start(turn, principal, routingHeaders);
     if (request.stream === true) {
       await followResponseEvents(gateway, exchange, tenant, turn.id, -1);
       return;
@@ -292,7 +310,7 @@ async function handleInputTokens(gateway: GatewayContext, exchange: Exchange): P
   const body = await readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody);
   const request = parseRequest(inputTokensRequestSchema, body);
   const turn = await prepareTurn(gateway, tenantOf(exchange), { ...request, model: request.model ?? 'input-tokens', input: request.input ?? [] } as ResponseCreateRequest);
-  const chat = convertResponsesToChatRequest(turn.request, [...turn.contextItems, ...turn.inputItems]);
+  const chat = convertResponsesToChatRequest(turn.request, openTurnItems(gateway, tenantOf(exchange), turn));
   const needs = deriveRequestNeeds(chat);
   const inputTokens = needs.exactInputTokens?.() ?? needs.inputTokens;
   sendJson(exchange.res, 200, { object: 'response.input_tokens', input_tokens: inputTokens });

@@ -16,7 +16,9 @@ import {
 } from '../runtime/index.ts';
 import { ClientClosedError, toCrosswayError, type ChatCompletionChunk, type ChatCompletionRequest, type ResponseItem, type ResponseObject, type ResponseOutputItem, type ResponseStreamEvent, type ResponseUsage, type Usage } from '../wire/index.ts';
 import type { Route } from '../catalog/index.ts';
+import { tenantOf } from './admin-access.ts';
 import type { Exchange, GatewayContext } from './gateway-types.ts';
+import { openTurnItems } from './open-turn-items.ts';
 import { turnResponse, type ResponseTurn, type TurnResult } from './response-turn.ts';
 
 export type { ResponseTurn, TurnResult } from './response-turn.ts';
@@ -53,8 +55,8 @@ export function sizeContext(gateway: GatewayContext, turn: ResponseTurn, items: 
  * window under `auto`, so that the planner keeps every route), and again per attempt to the route's own window, so
  * that a larger route gets more of the context. Routes that serve the Responses API natively get the native body.
  */
-function routingFor(gateway: GatewayContext, turn: ResponseTurn) {
-  const all = [...turn.contextItems, ...turn.inputItems];
+function routingFor(gateway: GatewayContext, turn: ResponseTurn, tenant: string) {
+  const all = openTurnItems(gateway, tenant, turn);
   // Translations per context: most turns send the same items to every route, so each is translated once per request.
   const translated = new Map<ResponseItem[], { native: Record<string, unknown>; chat: ChatCompletionRequest }>();
   const translate = (items: ResponseItem[]) => {
@@ -78,7 +80,7 @@ function routingFor(gateway: GatewayContext, turn: ResponseTurn) {
 
 /** Runs a turn without streaming; the usage event is committed before this resolves. */
 export async function runResponseTurn(gateway: GatewayContext, exchange: Exchange, turn: ResponseTurn): Promise<TurnResult> {
-  const { bodies, needs, routing } = routingFor(gateway, turn);
+  const { bodies, needs, routing } = routingFor(gateway, turn, tenantOf(exchange));
   exchange.log = { endpoint: 'responses', model: turn.request.model, stream: false };
   const executed = await routeRequest(gateway, exchange, routing, (routes, onAttempt) =>
     gateway.executor.responses(bodies, routes, { signal: exchange.signal, onAttempt, model: turn.request.model }),
@@ -132,7 +134,7 @@ export async function streamResponseTurn(
   emit: EmitResponseEvent,
   beforeFinal: (result: TurnResult) => Promise<void>,
 ): Promise<TurnResult> {
-  const { bodies, needs, routing } = routingFor(gateway, turn);
+  const { bodies, needs, routing } = routingFor(gateway, turn, tenantOf(exchange));
   exchange.log = { endpoint: 'responses', model: turn.request.model, stream: true };
   const executed = await routeRequest(gateway, exchange, routing, (routes, onAttempt) =>
     gateway.executor.responsesStream(bodies, routes, { signal: exchange.signal, onAttempt, model: turn.request.model }),

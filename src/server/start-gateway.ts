@@ -7,7 +7,7 @@ import { createAuthenticator, getProviderAdapter, type Authenticator } from '../
 import { Ledger } from '../metering/index.ts';
 import { MemoryCounters, openSqliteStore, RequestLogWriter, type Counters, type Store, type TenantRecord } from '../store/index.ts';
 import { Limiter, Tenancy } from '../tenancy/index.ts';
-import { ResponseChainCache } from '../runtime/index.ts';
+import { COMPACTION_KEY_SETTING, createCompactionKey, ResponseChainCache } from '../runtime/index.ts';
 import { DecisionLog } from './decision-log.ts';
 import { BackgroundResponses } from './background-responses.ts';
 import { GatewayServer } from './gateway-server.ts';
@@ -97,6 +97,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   await store.migrate();
   const requestLog = new RequestLogWriter(store, { logger });
   const tenancy = await Tenancy.open(store);
+  // Written once per installation (another replica may have written it first: its key is the one used).
+  const compactionKey = Buffer.from(await store.putSettingIfAbsent(COMPACTION_KEY_SETTING, createCompactionKey()), 'hex');
   const counters = options.counters ?? new MemoryCounters();
   const limiter = new Limiter({ counters, store });
   const ledger = new Ledger({ store, agreements: catalog.agreements, logger });
@@ -144,6 +146,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     now,
     logger,
     masterKey: Buffer.from(masterKey),
+    compactionKey,
     bodyLimitBytes: config.server.body_limit,
     tenancy,
     limiter,

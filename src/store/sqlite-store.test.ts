@@ -39,6 +39,22 @@ describe('openSqliteStore', () => {
     await reopened.close();
   });
 
+  it('creates its directories 0700 and the database with its -wal and -shm files 0600, whatever the umask allows', async () => {
+    // A umask of 0 would let SQLite's default mode (0644) through unchanged: the modes must come from the store.
+    const previous = process.umask(0);
+    try {
+      const file = path.join(directory, 'private', 'deeper', 'crossway.db');
+      const store = await openSqliteStore(file);
+      await store.migrate();
+      await store.insertRequestLogs([makeRequestLogRow({ id: 'private' })]);
+      for (const name of [file, `${file}-wal`, `${file}-shm`]) assert.equal(fs.statSync(name).mode & 0o777, 0o600, name);
+      for (const name of [path.dirname(file), path.join(directory, 'private')]) assert.equal(fs.statSync(name).mode & 0o777, 0o700, name);
+      await store.close();
+    } finally {
+      process.umask(previous);
+    }
+  });
+
   it('writes a file through its worker and lets pending writes commit on close', async () => {
     const file = nextPath();
     const store = await openSqliteStore(file);

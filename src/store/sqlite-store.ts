@@ -7,7 +7,7 @@ import type { DecisionRow } from './decision-record.ts';
 import { KyselyStore } from './kysely-store.ts';
 import type { LedgerCommitOutcome, LedgerEntry } from './ledger-records.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
-import { openSqliteDatabase } from './open-sqlite-database.ts';
+import { DATABASE_DIRECTORY_MODE, openSqliteDatabase } from './open-sqlite-database.ts';
 import { SqliteRowWriter } from './sqlite-row-writer.ts';
 import { SqliteWriteThread } from './sqlite-write-thread.ts';
 import type { InsertDecisionsOptions, InsertRequestLogsOptions, RequestLogRow } from './store.ts';
@@ -97,8 +97,11 @@ function writeOnThisThread(database: DatabaseSync): SqliteWrites {
   };
 }
 
-/** Opens (creating it and its directory if needed) the SQLite file at `path`; call `migrate()` before use. */
+/**
+ * Opens (creating it and its directory if needed) the SQLite file at `path`; call `migrate()` before use. Directories
+ * it creates are DATABASE_DIRECTORY_MODE and a file it creates DATABASE_FILE_MODE (owner only).
+ */
 export async function openSqliteStore(path: string): Promise<SqliteStore> {
-  if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
+  if (path !== ':memory:') await mkdir(dirname(path), { recursive: true, mode: DATABASE_DIRECTORY_MODE });
   return new SqliteStore(openSqliteDatabase(path), path);
 }
