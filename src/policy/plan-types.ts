@@ -7,7 +7,10 @@ export interface RequestNeeds {
   capabilities: Capability[];
   /** Input tokens: exact, or an upper bound when `exactInputTokens` is given (see inputTokensAgainst). */
   inputTokens: number;
-  /** The exact count (real tokenizer), computed on demand and remembered; absent when inputTokens is exact. */
+  /**
+   * The real tokenizer's count, computed on demand and remembered; absent when inputTokens is exact. Exact within a
+   * token counter's work budget, never fewer than the real tokens past it (see createTokenCounter), never above inputTokens.
+   */
   exactInputTokens?: () => number;
   /** Requested max output tokens, when the request sets one. */
   maxOutputTokens: number | null;
