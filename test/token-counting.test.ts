@@ -13,6 +13,8 @@ import { startStack, type Stack } from './support/start-stack.ts';
 const HEALTHZ_WITHIN_MS = 250;
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz'.repeat(7_693).slice(0, 200_000);
 const CJK = '漢字仮名交じり文'.repeat(25_000);
+/** ~900,000 characters of prose: ~190,000 tokens, which fit the 250,000-token window although its bytes do not. */
+const PROSE = 'The booking reference for my flight to Lisbon was changed yesterday, and nobody told me why. '.repeat(9_700);
 
 /**
  * A cloud that answers every chat completion at once with LETTERS and no usage, so that the gateway counts the
@@ -65,7 +67,7 @@ describe('token counting under hostile input', () => {
     await new Promise((resolve) => cloud.server.close(resolve));
   });
 
-  it('keeps /healthz answering while it counts 200,000 space-less and CJK characters', async () => {
+  it('keeps /healthz answering while it counts 200,000 space-less and CJK characters, and 900,000 of prose exactly', async () => {
     const latencies: number[] = [];
     let polling = true;
     const poll = (async () => {
@@ -83,7 +85,10 @@ describe('token counting under hostile input', () => {
       assert.equal(letters.status, 200, JSON.stringify(letters.body).slice(0, 300));
       // Counted no lower than the reply has tokens: never fewer than the real count.
       assert.ok(letters.body.usage === undefined || letters.body.usage.completion_tokens >= 1);
-      // Over the window by its bound: counted exactly (a conservative count beyond the work budget), then refused.
+      // Over the window by its bound but not by its tokens: counted exactly ahead, in slices, and sent.
+      const prose = await stack.api('POST', '/v1/chat/completions', { model: 'counted', messages: [{ role: 'user', content: PROSE }] });
+      assert.equal(prose.status, 200, JSON.stringify(prose.body).slice(0, 300));
+      // One piece of 200,000 CJK characters: counted as its 600,000 bytes (never fewer tokens than it has), refused.
       const cjk = await stack.api('POST', '/v1/chat/completions', { model: 'counted', messages: [{ role: 'user', content: CJK }] });
       assert.equal(cjk.status, 400, JSON.stringify(cjk.body).slice(0, 300));
       for (const input of [LETTERS, CJK]) {

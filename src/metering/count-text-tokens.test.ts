@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import { countTextTokens, createTokenCounter, MAX_EXACT_PIECE_CHARS, TOKEN_COUNT_WORK_BUDGET } from './count-text-tokens.ts';
+import { countTextTokens, countTextTokensInSlices, createTokenCounter, MAX_EXACT_PIECE_CHARS, MAX_SLICED_COUNT_WORK, TOKEN_COUNT_WORK_BUDGET } from './count-text-tokens.ts';
 
 // The library's own count, unbounded (quadratic in a piece's length): the reference on short texts.
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
@@ -88,5 +88,59 @@ describe('countTextTokens', () => {
     assert.equal(counter.count('hello world'), Buffer.byteLength('hello world'));
     // A fresh counter counts a text within its budget exactly.
     assert.equal(countTextTokens(sample.slice(0, 5_000)), libraryCount(sample.slice(0, 5_000)));
+  });
+});
+
+describe('countTextTokensInSlices', () => {
+  /** Runs `count` while a setImmediate loop counts the event-loop turns it lets through. */
+  async function withTurns<T>(count: () => Promise<T>): Promise<{ value: T; turns: number }> {
+    let turns = 0;
+    let running = true;
+    const tick = () => {
+      turns++;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const value = await count();
+    running = false;
+    return { value, turns };
+  }
+
+  it('counts texts past one work budget exactly, yielding to the event loop between slices', async () => {
+    const prose = 'Tokenization of ordinary prose goes word by word, with commas. '.repeat(20_000);
+    const { value, turns } = await withTurns(() => countTextTokensInSlices([prose, 'hello world', '']));
+    assert.deepEqual(value, [libraryCount(prose), libraryCount('hello world'), 0]);
+    // ~1.3 M characters of prose cost several budgets of work: other callbacks ran between the slices.
+    assert.ok(turns >= 3, `${turns} event-loop turns`);
+  });
+
+  it('never counts fewer tokens than there are (any texts)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(text, { maxLength: 4 }), async (texts) => {
+        const counts = await countTextTokensInSlices(texts);
+        assert.ok(counts !== null);
+        texts.forEach((sample, index) => assert.ok((counts[index] ?? -1) >= libraryCount(sample)));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('counts a piece too long for a slice as bytes, and stops exact work at MAX_SLICED_COUNT_WORK', async () => {
+    const spaceless = 'x'.repeat(1_000_000);
+    assert.deepEqual(await countTextTokensInSlices([spaceless, 'a b']), [1_000_000, libraryCount('a b')]);
+    // Random CJK in short runs: ~600 work units per character, past the cap well before 8 MiB.
+    const hostile = Array.from({ length: 8 * 1024 * 1024 }, (_, index) => (index % 9 === 8 ? '，' : String.fromCharCode(0x4e00 + ((index * 7919) % 20_000)))).join('');
+    const { value, turns } = await withTurns(() => countTextTokensInSlices([hostile]));
+    // Past the cap the rest is bytes: the count lies between half the characters and the bytes.
+    assert.ok(value !== null && (value[0] ?? 0) >= hostile.length / 2 && (value[0] ?? 0) <= Buffer.byteLength(hostile), `${value?.[0]} counted`);
+    // Slices of at most one work budget each, and no more of them than the cap pays for.
+    assert.ok(turns <= MAX_SLICED_COUNT_WORK / TOKEN_COUNT_WORK_BUDGET + 2, `${turns} slices`);
+  });
+
+  it('stops when its signal aborts', async () => {
+    const controller = new AbortController();
+    const prose = 'Tokenization of ordinary prose goes word by word, with commas. '.repeat(20_000);
+    setImmediate(() => controller.abort());
+    assert.equal(await countTextTokensInSlices([prose], controller.signal), null);
   });
 });

@@ -27,6 +27,8 @@ const MERGE_BYTE_WORK = 200;
 
 interface BytePairCore {
   getBpeRankFromString(piece: string): number | undefined;
+  /** The library's LRU of merged pieces (a public field): a piece found there costs a lookup, not a merge. */
+  mergeCache?: Map<string, number[]>;
   bytePairEncode(piece: string): number[];
 }
 interface Tokenizer {
@@ -75,50 +77,115 @@ export function createTokenCounter(workBudget: number = TOKEN_COUNT_WORK_BUDGET)
     },
     count(text: string): number {
       if (text === '') return 0;
-      if (work + PIECE_VISIT_WORK + CHAR_WORK > workBudget) return restAsBytes(text, 0);
-      tokenizer ??= loadTokenizer();
-      const { core, split } = tokenizer;
-      // The pre-tokenizer only sees as many characters as the budget could pay for: its pattern is linear but costly
-      // (~85 ns per CJK character), and it would otherwise read all of an 8 MiB text before yielding one piece.
-      const headLength = Math.floor((workBudget - work) / CHAR_WORK);
-      const cut = headLength < text.length;
-      const head = cut ? text.slice(0, headLength) : text;
-      let tokens = 0;
-      let counted = 0;
-      // The pieces are contiguous (the pattern matches any character), so `counted` is where the uncounted rest starts.
-      for (const match of head.matchAll(split)) {
-        const piece = match[0];
-        // A piece that reaches the cut may continue past it (or match otherwise there): it is left to the rest.
-        if (cut && match.index + piece.length === headLength) break;
-        const known = piece.length <= MAX_EXACT_PIECE_CHARS && core.getBpeRankFromString(piece) !== undefined;
-        const cost = pieceWork(piece, known);
-        if (work + cost > workBudget) break;
-        work += cost;
-        counted = match.index + piece.length;
-        if (piece.length > MAX_EXACT_PIECE_CHARS) {
-          // Counted, not encoded: the byte-pair merge is quadratic in the piece.
-          exact = false;
-          tokens += Buffer.byteLength(piece, 'utf8');
-        } else tokens += known ? 1 : core.bytePairEncode(piece).length;
-      }
-      return counted === text.length ? tokens : tokens + restAsBytes(text, counted);
+      const slice = countSlice(text, 0, workBudget - work);
+      work += slice.work;
+      if (!slice.exact) exact = false;
+      if (slice.next === text.length) return slice.tokens;
+      exact = false;
+      work = workBudget;
+      return slice.tokens + Buffer.byteLength(slice.next === 0 ? text : text.slice(slice.next), 'utf8');
     },
   };
+}
 
-  function restAsBytes(text: string, from: number): number {
-    exact = false;
-    work = workBudget;
-    return Buffer.byteLength(from === 0 ? text : text.slice(from), 'utf8');
+/** The work of one sliced count: at most 2^25 units (~0.7 s of CPU in ~10 ms slices), then bytes. */
+export const MAX_SLICED_COUNT_WORK = 1 << 25;
+
+/**
+ * The token counts of `texts`, exact up to MAX_SLICED_COUNT_WORK in all (several MB of prose), never fewer than
+ * the real tokens past it (see TokenCounter), yielding to the event loop after each TOKEN_COUNT_WORK_BUDGET of work,
+ * so that a large request is counted exactly without holding other requests for more than one slice. Stops early
+ * (null) when `signal` aborts.
+ */
+export async function countTextTokensInSlices(texts: readonly string[], signal?: AbortSignal): Promise<number[] | null> {
+  const counts: number[] = [];
+  let left = MAX_SLICED_COUNT_WORK;
+  let sliceWork = 0;
+  for (const text of texts) {
+    let tokens = 0;
+    let from = 0;
+    while (from < text.length) {
+      if (sliceWork >= TOKEN_COUNT_WORK_BUDGET) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (signal?.aborted === true) return null;
+        sliceWork = 0;
+      }
+      const fresh = sliceWork === 0;
+      const slice = countSlice(text, from, Math.min(left, TOKEN_COUNT_WORK_BUDGET - sliceWork));
+      tokens += slice.tokens;
+      left -= slice.work;
+      if (slice.next === from) {
+        // No piece fitted: in a fresh slice the next one is longer than a slice can visit (a piece of 100,000+
+        // characters); with too little work left overall it is the end of the exact count. The rest counts as bytes.
+        if (fresh || left < TOKEN_COUNT_WORK_BUDGET) {
+          tokens += Buffer.byteLength(from === 0 ? text : text.slice(from), 'utf8');
+          break;
+        }
+        sliceWork = TOKEN_COUNT_WORK_BUDGET;
+        continue;
+      }
+      sliceWork += slice.work;
+      from = slice.next;
+    }
+    counts.push(tokens);
   }
+  return counts;
+}
+
+interface CountedSlice {
+  /** Tokens of text[from, next). */
+  tokens: number;
+  /** Where the uncounted rest starts (a piece boundary); text.length when all was counted. */
+  next: number;
+  work: number;
+  /** Whether the tokens are exact (no piece longer than MAX_EXACT_PIECE_CHARS was counted as bytes). */
+  exact: boolean;
+}
+
+/** Counts the pieces of `text` from `from` (a piece boundary) while `budget` work pays for them. */
+function countSlice(text: string, from: number, budget: number): CountedSlice {
+  if (budget < PIECE_VISIT_WORK + CHAR_WORK) return { tokens: 0, next: from, work: 0, exact: true };
+  tokenizer ??= loadTokenizer();
+  const { core, split } = tokenizer;
+  // The pre-tokenizer only sees as many characters as the budget could pay for: its pattern is linear but costly
+  // (~85 ns per CJK character), and it would otherwise read all of an 8 MiB text before yielding one piece. Matching
+  // from a piece boundary finds the same pieces as matching the whole text (the pattern looks neither behind nor at
+  // the start of the input).
+  const headLength = Math.floor(budget / CHAR_WORK);
+  const cut = from + headLength < text.length;
+  const head = from === 0 && !cut ? text : text.slice(from, from + headLength);
+  let tokens = 0;
+  let counted = 0;
+  let work = 0;
+  let exact = true;
+  // The pieces are contiguous (the pattern matches any character), so `counted` is where the uncounted rest starts.
+  for (const match of head.matchAll(split)) {
+    const piece = match[0];
+    // A piece that reaches the cut may continue past it (or match otherwise there): it is left to the rest.
+    if (cut && match.index + piece.length === head.length) break;
+    const short = piece.length <= MAX_EXACT_PIECE_CHARS;
+    const known = short && core.getBpeRankFromString(piece) !== undefined;
+    const cost = pieceWork(piece, known || (short && core.mergeCache?.has(piece) === true));
+    if (work + cost > budget) break;
+    work += cost;
+    counted = match.index + piece.length;
+    if (piece.length > MAX_EXACT_PIECE_CHARS) {
+      // Counted, not encoded: the byte-pair merge is quadratic in the piece.
+      exact = false;
+      tokens += Buffer.byteLength(piece, 'utf8');
+    } else tokens += known ? 1 : core.bytePairEncode(piece).length;
+  }
+  return { tokens, next: from + counted, work, exact };
 }
 
 /**
- * Work of counting one piece: a whole-piece vocabulary hit costs the visit; otherwise the byte-pair merge, which scans
- * the remaining pairs once per merge, costs its bytes squared on top (at most (3 x 128)^2 for one piece).
+ * Work of counting one piece: a whole-piece vocabulary hit (or a piece merged before, `cheap`) costs the visit;
+ * otherwise the byte-pair merge costs a lookup per pair per step, plus its bytes squared for the scans (at most
+ * 200 x 384 + 384^2 / 16 for one piece of 128 characters).
  */
-function pieceWork(piece: string, known: boolean): number {
+function pieceWork(piece: string, cheap: boolean): number {
   const visit = PIECE_VISIT_WORK + CHAR_WORK * piece.length;
-  if (known || piece.length > MAX_EXACT_PIECE_CHARS) return visit;
+  if (cheap || piece.length > MAX_EXACT_PIECE_CHARS) return visit;
   const bytes = Buffer.byteLength(piece, 'utf8');
   return visit + MERGE_BYTE_WORK * bytes + Math.ceil((bytes * bytes) / 16);
 }

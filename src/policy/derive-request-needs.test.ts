@@ -115,6 +115,24 @@ describe('deriveRequestNeeds', () => {
     assert.ok(exact <= needs.inputTokens && exact >= 40 * countTokens(letters.slice(0, 100)) * 200, `${exact} counted`);
   });
 
+  it('measures ahead (in slices) the same count as on the spot, texts, tools and images in their order', async () => {
+    const request = chat({
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: [{ type: 'text', text: 'What is in this picture?' }, { type: 'image_url', image_url: { url: toDataUrl(imageHeaders.gif(1024, 2048), 'image/gif') } }] },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'look', arguments: '{"zoom":2}' } }] },
+        { role: 'tool', tool_call_id: 'c1', content: 'A cat.' },
+      ],
+      tools: [{ type: 'function', function: { name: 'look', parameters: { type: 'object' } } }],
+    });
+    const measured = deriveRequestNeeds(request);
+    await measured.measureExactInputTokens?.();
+    assert.equal(measured.exactInputTokens?.(), exactTokens(deriveRequestNeeds(request)));
+    const embeddings = deriveEmbeddingNeeds(embeddingRequestSchema.parse({ model: 'e', input: ['short', 'a longer input text'] }));
+    await embeddings.measureExactInputTokens?.();
+    assert.equal(embeddings.exactInputTokens?.(), countTokens('a longer input text'));
+  });
+
   it('counts exactly across texts while one shared counter has budget', () => {
     const counter = createTokenCounter();
     const needs = deriveRequestNeeds(chat({ messages: [{ role: 'user', content: 'Hello' }] }), counter);

@@ -3,7 +3,7 @@
 // Token accounting follows OpenAI's cookbook "How to count tokens with tiktoken" (3 tokens of framing per message and
 // 3 to prime the reply) and the vision guide's image costs (platform.openai.com/docs/guides/images-vision).
 import type { Capability } from '../catalog/index.ts';
-import { createTokenCounter, type TokenCounter } from '../metering/index.ts';
+import { countTextTokensInSlices, createTokenCounter, type TokenCounter } from '../metering/index.ts';
 import type { ChatCompletionRequest, EmbeddingRequest } from '../wire/index.ts';
 import { countImageTokens } from './count-image-tokens.ts';
 import type { RequestNeeds } from './plan-types.ts';
@@ -34,13 +34,34 @@ function countExactly(counter: TokenCounter): Counting {
 
 /**
  * The needs with `inputTokens` as a cheap upper bound (UTF-8 bytes) and `exactInputTokens()` for the real count:
- * the planner counts exactly only when the bound does not fit a route's context window. The exact count spends at
- * most one counter's work budget (TOKEN_COUNT_WORK_BUDGET, ~10 ms) however large the request.
+ * the planner counts exactly only when the bound does not fit a route's context window. Counted synchronously, the
+ * exact count spends at most one counter's work budget (TOKEN_COUNT_WORK_BUDGET, ~10 ms) however large the request;
+ * `measureExactInputTokens()` counts it beforehand in slices that yield to the event loop, for large requests.
  */
 function withLazyExactCount(derive: (count: Counting) => RequestNeeds, counter: TokenCounter): RequestNeeds {
   const bound = derive(COUNT_AT_MOST);
   let exact: number | undefined;
-  return { ...bound, exactInputTokens: () => (exact ??= derive(countExactly(counter)).inputTokens) };
+  return {
+    ...bound,
+    exactInputTokens: () => (exact ??= derive(countExactly(counter)).inputTokens),
+    measureExactInputTokens: async (signal) => {
+      if (exact !== undefined) return;
+      // A derivation asks for its texts in the same order whatever the counts: collect them, count them in slices,
+      // then derive again with the counts in that order.
+      const texts: string[] = [];
+      derive({
+        text: (text) => {
+          texts.push(text);
+          return 0;
+        },
+        image: () => 0,
+      });
+      const counts = await countTextTokensInSlices(texts, signal);
+      if (counts === null || exact !== undefined) return;
+      let next = 0;
+      exact = derive({ text: () => counts[next++] ?? 0, image: (url, detail) => countImageTokens(url, detail).tokens }).inputTokens;
+    },
+  };
 }
 
 /**

@@ -178,7 +178,7 @@ function measureItemOnce(item: ResponseItem): RequestNeeds | null {
   const messages = toChatMessages(item);
   if (messages === null) return null;
   const needs = deriveRequestNeeds({ model: 'count', messages });
-  return { ...needs, inputTokens: needs.inputTokens - REPLY_PRIMING_TOKENS, exactInputTokens: undefined };
+  return { ...needs, inputTokens: needs.inputTokens - REPLY_PRIMING_TOKENS, exactInputTokens: undefined, measureExactInputTokens: undefined };
 }
 
 /**

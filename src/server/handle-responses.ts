@@ -281,6 +281,7 @@ async function handleInputTokens(gateway: GatewayContext, exchange: Exchange): P
   const turn = await prepareTurn(gateway, tenantOf(exchange), { ...request, model: request.model ?? 'input-tokens', input: request.input ?? [] } as ResponseCreateRequest);
   const chat = convertResponsesToChatRequest(turn.request, [...turn.contextItems, ...turn.inputItems]);
   const needs = deriveRequestNeeds(chat);
+  await needs.measureExactInputTokens?.(exchange.signal);
   const inputTokens = needs.exactInputTokens?.() ?? needs.inputTokens;
   sendJson(exchange.res, 200, { object: 'response.input_tokens', input_tokens: inputTokens });
 }
