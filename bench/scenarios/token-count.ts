@@ -1,5 +1,5 @@
 // Token counting's event-loop time per call, in-process: gpt-tokenizer's own countTokens (the baseline, quadratic in
-// one pre-tokenizer piece) against Crossway's bounded counter (countTextTokens), on space-less letters, a CJK run,
+// one pre-tokenizer piece) against Crossway's bounded counter (countTextTokens) and its sliced count, on space-less letters, a CJK run,
 // random CJK in short runs and English prose, at growing sizes; and how close the bounded count stays to the exact one.
 import { createRequire } from 'node:module';
 import type { BenchContext, Scenario, ScenarioResult } from '../bench-types.ts';
@@ -21,19 +21,24 @@ export const tokenCountScenario: Scenario = {
 
 type Metering = typeof import('../../src/metering/index.ts');
 type CountTokens = (text: string, options: { disallowedSpecial: Set<string> }) => number;
+interface Tokenizer {
+  countTokens: CountTokens;
+  /** Both counts share the library's merge cache: each timing starts with it empty. */
+  clearMergeCache(): void;
+}
 
 async function runTokenCount(context: BenchContext): Promise<ScenarioResult> {
   let metering: Metering;
-  let countTokens: CountTokens;
+  let tokenizer: Tokenizer;
   try {
     metering = await import('../../src/metering/index.ts');
-    countTokens = (createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as { countTokens: CountTokens }).countTokens;
+    tokenizer = createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as Tokenizer;
   } catch (error) {
     return skippedResult(TITLE, `the tokenizer does not load (${error instanceof Error ? error.message : String(error)}).`);
   }
   const plain = { disallowedSpecial: new Set<string>() };
   metering.countTextTokens('warm up');
-  countTokens('warm up', plain);
+  tokenizer.countTokens('warm up', plain);
   const random = seededRandom(42);
   const shapes: Record<string, (length: number) => string> = {
     'letters without a space': (length) => Array.from({ length }, () => String.fromCharCode(97 + Math.floor(random() * 26))).join(''),
@@ -48,8 +53,12 @@ async function runTokenCount(context: BenchContext): Promise<ScenarioResult> {
     for (const size of SIZES) {
       context.log(`token-count: ${shape}, ${size} characters`);
       const text = make(size);
+      tokenizer.clearMergeCache();
+      const baseline = size <= BASELINE_MAX_CHARS ? time(() => tokenizer.countTokens(text, plain)) : null;
+      tokenizer.clearMergeCache();
       const bounded = time(() => metering.countTextTokens(text));
-      const baseline = size <= BASELINE_MAX_CHARS ? time(() => countTokens(text, plain)) : null;
+      tokenizer.clearMergeCache();
+      const sliced = await timeSliced(() => metering.countTextTokensInSlices([text]));
       const exact = baseline === null ? null : baseline.value;
       rows.push([
         shape,
@@ -59,16 +68,45 @@ async function runTokenCount(context: BenchContext): Promise<ScenarioResult> {
         baseline === null ? '' : formatRatio(baseline.ms, bounded.ms),
         previous === null ? '' : formatRatio(bounded.ms, previous),
         exact === null ? '' : (bounded.value / exact).toFixed(2),
+        sliced.ms.toFixed(1),
+        sliced.longestBlockMs.toFixed(1),
+        exact === null ? '' : ((sliced.value?.[0] ?? 0) / exact).toFixed(2),
       ]);
       if (size === BASELINE_MAX_CHARS && baseline !== null) headline.push(`${shape}, 40,000 characters: ${baseline.ms.toFixed(0)} ms -> ${bounded.ms.toFixed(1)} ms (${formatRatio(baseline.ms, bounded.ms)}x)`);
       previous = bounded.ms;
     }
   }
   const markdown = [
-    `In-process, one core, one call each (a fresh merge cache is not guaranteed: the baseline may profit from pieces seen before). Milliseconds of event-loop time per call. "x baseline" is the baseline's time over the bounded one; "x previous size" the bounded time's growth from the size before (linear: about the size ratio, then flat once the work budget is spent); "count / exact" the bounded count over the exact one (1.00 when exact, above 1 when the budget or a piece longer than 128 characters was counted as UTF-8 bytes).`,
-    renderMarkdownTable(['Text', 'Characters', 'gpt-tokenizer ms', 'bounded ms', 'x baseline', 'x previous size', 'count / exact'], rows, [false, true, true, true, true, true, true]),
+    `In-process, one core, one call each, each starting with the library's merge cache empty. Milliseconds of event-loop time per call. "x baseline" is the baseline's time over the bounded one; "x previous size" the bounded time's growth from the size before (linear: about the size ratio, then flat once the work budget is spent); "count / exact" the bounded count over the exact one (1.00 when exact, above 1 when the budget or a piece longer than 128 characters was counted as UTF-8 bytes).`,
+    `"sliced" is countTextTokensInSlices (what the gateway uses ahead of planning a large request): its total time, the longest time the event loop waited between two of its slices, and its count over the exact one.`,
+    renderMarkdownTable(
+      ['Text', 'Characters', 'gpt-tokenizer ms', 'bounded ms', 'x baseline', 'x previous size', 'count / exact', 'sliced ms', 'longest block ms', 'sliced / exact'],
+      rows,
+      [false, true, true, true, true, true, true, true, true, true],
+    ),
   ].join('\n\n');
   return { title: TITLE, markdown, headline: [`Token counting: ${headline.join('; ')}.`], targets: [], artifacts: [] };
+}
+
+/** Times an async count while a setImmediate loop measures the longest wait of the event loop. */
+async function timeSliced<T>(run: () => Promise<T>): Promise<{ ms: number; longestBlockMs: number; value: T }> {
+  let longestBlockMs = 0;
+  let last = performance.now();
+  let running = true;
+  const tick = () => {
+    const now = performance.now();
+    longestBlockMs = Math.max(longestBlockMs, now - last);
+    last = now;
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const started = performance.now();
+  const value = await run();
+  const ms = performance.now() - started;
+  running = false;
+  // A count that never yielded blocked the loop for all of it.
+  longestBlockMs = Math.max(longestBlockMs, performance.now() - last);
+  return { ms, longestBlockMs, value };
 }
 
 function time<T>(run: () => T): { ms: number; value: T } {
