@@ -11,6 +11,7 @@ import { requestLogCommitScenario } from './request-log-commit.ts';
 import { runtimeChainScenario } from './runtime-chain.ts';
 import { scrubSecretsStreamScenario } from './scrub-secrets-stream.ts';
 import { streamMemoryScenario } from './stream-memory.ts';
+import { tokenCountScenario } from './token-count.ts';
 
 /** Every scenario; `enabledByDefault: false` ones run only when named with `--only`. */
 export const scenarios: readonly Scenario[] = [
@@ -24,6 +25,7 @@ export const scenarios: readonly Scenario[] = [
   policyPlanningScenario,
   runtimeChainScenario,
   crosswayProfileScenario,
+  tokenCountScenario,
 ];
 
 /** The scenarios a run selects: the named ones, or every default one. Throws on an unknown name. */

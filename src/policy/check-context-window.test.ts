@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { chatCompletionRequestSchema } from '../wire/index.ts';
-import { checkContextWindow } from './check-context-window.ts';
+import { checkContextWindow, needsExactInputCount } from './check-context-window.ts';
 import { deriveRequestNeeds } from './derive-request-needs.ts';
 import { makeNeeds, makeRoute } from './test-plan-input.ts';
 import type { RouteCheckContext } from './route-check.ts';
@@ -31,5 +31,26 @@ describe('checkContextWindow', () => {
     const needs = makeNeeds({ inputTokens: 50, exactInputTokens: () => ++counted });
     assert.deepEqual(checkContextWindow(makeRoute({ limits: { context: 1000 } }), { needs } as RouteCheckContext), []);
     assert.equal(counted, 0);
+  });
+});
+
+describe('needsExactInputCount', () => {
+  it('is true exactly when the bound plus the requested output exceeds some route window', () => {
+    const needs = contextFor('the quick brown fox jumps over the lazy dog '.repeat(9)).needs;
+    assert.equal(needsExactInputCount(needs, [makeRoute({ limits: { context: 200 } })]), true);
+    assert.equal(needsExactInputCount(needs, [makeRoute({ limits: { context: 100_000 } }), makeRoute({ limits: {} })]), false);
+    assert.equal(needsExactInputCount({ ...needs, maxOutputTokens: 100_000 }, [makeRoute({ limits: { context: 100_000 } })]), true);
+    assert.equal(needsExactInputCount({ ...needs, exactInputTokens: undefined }, [makeRoute({ limits: { context: 200 } })]), false);
+  });
+
+  it('lets a request of a million characters of prose be sized exactly (counted ahead in slices), not by its bound', async () => {
+    const text = 'The booking reference for my flight to Lisbon was changed yesterday, and nobody told me why. '.repeat(11_000);
+    const route = makeRoute({ limits: { context: 300_000 } });
+    const synchronous = contextFor(text);
+    // Counted on the spot, only one work budget's worth is exact: the rest counts as bytes and the route is refused.
+    assert.equal(checkContextWindow(route, synchronous)[0]?.code, 'context_window');
+    const measured = contextFor(text);
+    await measured.needs.measureExactInputTokens?.();
+    assert.deepEqual(checkContextWindow(route, measured), []);
   });
 });

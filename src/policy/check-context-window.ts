@@ -29,3 +29,14 @@ export function inputTokensAgainst(needs: RequestNeeds, window: number): number 
   if (needs.exactInputTokens === undefined || needs.inputTokens + (needs.maxOutputTokens ?? 0) <= window) return needs.inputTokens;
   return needs.exactInputTokens();
 }
+
+/**
+ * Whether planning over `routes` will ask for the exact input count: the cheap bound plus the requested output does
+ * not fit some route's context window. The caller can then count it ahead (measureExactInputTokens) without holding
+ * the event loop.
+ */
+export function needsExactInputCount(needs: RequestNeeds, routes: readonly Route[]): boolean {
+  if (needs.exactInputTokens === undefined) return false;
+  const needed = needs.inputTokens + (needs.maxOutputTokens ?? 0);
+  return routes.some((route) => route.limits.context !== undefined && needed > route.limits.context);
+}

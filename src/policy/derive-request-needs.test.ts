@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { imageHeaders, toDataUrl } from '../../test/support/build-image-headers.ts';
+import { createTokenCounter, TOKEN_COUNT_WORK_BUDGET } from '../metering/index.ts';
 import { chatCompletionRequestSchema, embeddingRequestSchema } from '../wire/index.ts';
 import type { RequestNeeds } from './plan-types.ts';
 import { deriveEmbeddingNeeds, deriveRequestNeeds } from './derive-request-needs.ts';
@@ -71,13 +73,72 @@ describe('deriveRequestNeeds', () => {
     assert.ok(exactTokens(needs) > 6);
   });
 
-  it('counts an image as a fixed estimate without reading its data', () => {
-    const huge = `data:image/png;base64,${'A'.repeat(20 * 1024 * 1024)}`;
+  it('counts images as OpenAI bills them, from a data URL header only, the bound covering every billing scheme', () => {
+    const png = toDataUrl(imageHeaders.png(2048, 4096), 'image/png', 15 * 1024 * 1024);
+    const corrupt = `data:image/png;base64,${'A'.repeat(20 * 1024 * 1024)}`;
+    const request = chat({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'image_url', image_url: { url: png } },
+              { type: 'image_url', image_url: { url: png, detail: 'low' } },
+              { type: 'image_url', image_url: { url: corrupt } },
+              { type: 'image_url', image_url: { url: 'https://example.com/a.png', detail: 'high' } },
+            ],
+          },
+        ],
+      });
+    deriveRequestNeeds(request).exactInputTokens?.();
     const started = performance.now();
-    const needs = deriveRequestNeeds(chat({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: huge } }, { type: 'image_url', image_url: { url: huge, detail: 'low' } }] }] }));
-    assert.ok(performance.now() - started < 50, 'image data must not be tokenized or serialized');
-    assert.equal(exactTokens(needs), 3 + 3 + countTokens('user') + 765 + 85);
+    for (let index = 0; index < 20; index++) deriveRequestNeeds(request).exactInputTokens?.();
+    // 20 decodes of the 35 MB of base64 would take seconds.
+    assert.ok(performance.now() - started < 500, 'image data must not be decoded, tokenized or serialized');
+    const needs = deriveRequestNeeds(request);
+    // 2048 x 4096: 6 tiles (1105); low: 85; corrupt data and a remote URL: the largest image, 8 tiles (1445).
+    assert.equal(exactTokens(needs), 3 + 3 + countTokens('user') + 1105 + 85 + 1445 + 1445);
+    // The bound: 1536 patches at the largest multiplier (3779) for each of these large or unknown images.
+    assert.equal(needs.inputTokens, 3 + 3 + Buffer.byteLength('user') + 4 * 3779);
     assert.deepEqual(needs.capabilities, ['vision']);
+  });
+
+  it('bounds the exact count of a huge request by one work budget, counting the rest as bytes (never fewer tokens)', () => {
+    // 40 messages of 20,000 letters without a space and 40 of 20,000 CJK characters: quadratic merges before.
+    const letters = 'abcdefghijklmnopqrstuvwxyz'.repeat(800).slice(0, 20_000);
+    const cjk = '漢字仮名交じり文'.repeat(2_500);
+    const messages = Array.from({ length: 80 }, (_, index) => ({ role: 'user', content: index % 2 === 0 ? letters : cjk }));
+    const counter = createTokenCounter();
+    const needs = deriveRequestNeeds(chat({ messages }), counter);
+    const exact = needs.exactInputTokens?.() ?? 0;
+    assert.ok(counter.work <= TOKEN_COUNT_WORK_BUDGET);
+    assert.equal(counter.exact, false);
+    assert.ok(exact <= needs.inputTokens && exact >= 40 * countTokens(letters.slice(0, 100)) * 200, `${exact} counted`);
+  });
+
+  it('measures ahead (in slices) the same count as on the spot, texts, tools and images in their order', async () => {
+    const request = chat({
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: [{ type: 'text', text: 'What is in this picture?' }, { type: 'image_url', image_url: { url: toDataUrl(imageHeaders.gif(1024, 2048), 'image/gif') } }] },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'look', arguments: '{"zoom":2}' } }] },
+        { role: 'tool', tool_call_id: 'c1', content: 'A cat.' },
+      ],
+      tools: [{ type: 'function', function: { name: 'look', parameters: { type: 'object' } } }],
+    });
+    const measured = deriveRequestNeeds(request);
+    await measured.measureExactInputTokens?.();
+    assert.equal(measured.exactInputTokens?.(), exactTokens(deriveRequestNeeds(request)));
+    const embeddings = deriveEmbeddingNeeds(embeddingRequestSchema.parse({ model: 'e', input: ['short', 'a longer input text'] }));
+    await embeddings.measureExactInputTokens?.();
+    assert.equal(embeddings.exactInputTokens?.(), countTokens('a longer input text'));
+  });
+
+  it('counts exactly across texts while one shared counter has budget', () => {
+    const counter = createTokenCounter();
+    const needs = deriveRequestNeeds(chat({ messages: [{ role: 'user', content: 'Hello' }] }), counter);
+    assert.equal(needs.exactInputTokens?.(), plainTokens);
+    assert.equal(counter.exact, true);
+    assert.ok(counter.work > 0);
   });
 });
 

@@ -2,54 +2,66 @@
 // the encoding of GPT-4o and later models), the output it asks for and the parameters it sets.
 // Token accounting follows OpenAI's cookbook "How to count tokens with tiktoken" (3 tokens of framing per message and
 // 3 to prime the reply) and the vision guide's image costs (platform.openai.com/docs/guides/images-vision).
-import { createRequire } from 'node:module';
 import type { Capability } from '../catalog/index.ts';
+import { countTextTokensInSlices, createTokenCounter, type TokenCounter } from '../metering/index.ts';
 import type { ChatCompletionRequest, EmbeddingRequest } from '../wire/index.ts';
+import { countImageTokens } from './count-image-tokens.ts';
 import type { RequestNeeds } from './plan-types.ts';
 
 const TOKENS_PER_MESSAGE = 3;
 const TOKENS_PER_REPLY = 3;
-/** A `detail: low` image costs a flat 85 tokens. */
-const LOW_DETAIL_IMAGE_TOKENS = 85;
-/**
- * Other images cost 85 + 170 per 512 px tile of the scaled image, which needs the image's size; reading it would mean
- * decoding the data, so every image is counted as a 1024x1024 one (4 tiles): an estimate, good enough for routing.
- */
-const IMAGE_TOKENS = 765;
 
 /** Fields that are the request itself (or Crossway's), not parameters a route could drop. */
 const CHAT_FIELDS: ReadonlySet<string> = new Set(['model', 'messages', 'stream', 'crossway']);
 const EMBEDDING_FIELDS: ReadonlySet<string> = new Set(['model', 'input', 'crossway']);
 
-// Text from clients may contain special-token spellings (`<|endoftext|>`); they are counted as the plain text they are.
-const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
-
-type CountTokens = (text: string, options: typeof PLAIN_TEXT) => number;
-let countTokens: CountTokens | undefined;
-
-/**
- * Exact o200k_base count. The tokenizer's tables cost ~55 MB of memory and ~50 ns per token, so they are loaded on
- * first use only: most requests never need them (see deriveRequestNeeds).
- */
-function tokensOf(text: string): number {
-  if (text === '') return 0;
-  countTokens ??= (createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as { countTokens: CountTokens }).countTokens;
-  return countTokens(text, PLAIN_TEXT);
+/** How one derivation counts: text, and an `image_url` part from its URL and detail. */
+interface Counting {
+  text(text: string): number;
+  image(url: unknown, detail: unknown): number;
 }
 
-/** An upper bound of the token count: every o200k_base token spans at least one UTF-8 byte. */
-function tokensAtMost(text: string): number {
-  return Buffer.byteLength(text, 'utf8');
+/** The cheap upper bound: every o200k_base token spans at least one UTF-8 byte; images at the most any scheme bills. */
+const COUNT_AT_MOST: Counting = {
+  text: (text) => Buffer.byteLength(text, 'utf8'),
+  image: (url, detail) => countImageTokens(url, detail).atMost,
+};
+
+/** The real count: the tokenizer (exact within the counter's work budget, an upper bound past it), images by tiles. */
+function countExactly(counter: TokenCounter): Counting {
+  return { text: (text) => counter.count(text), image: (url, detail) => countImageTokens(url, detail).tokens };
 }
 
 /**
  * The needs with `inputTokens` as a cheap upper bound (UTF-8 bytes) and `exactInputTokens()` for the real count:
- * the planner counts exactly only when the bound does not fit a route's context window.
+ * the planner counts exactly only when the bound does not fit a route's context window. Counted synchronously, the
+ * exact count spends at most one counter's work budget (TOKEN_COUNT_WORK_BUDGET, ~10 ms) however large the request;
+ * `measureExactInputTokens()` counts it beforehand in slices that yield to the event loop, for large requests.
  */
-function withLazyExactCount(derive: (count: (text: string) => number) => RequestNeeds): RequestNeeds {
-  const bound = derive(tokensAtMost);
+function withLazyExactCount(derive: (count: Counting) => RequestNeeds, counter: TokenCounter): RequestNeeds {
+  const bound = derive(COUNT_AT_MOST);
   let exact: number | undefined;
-  return { ...bound, exactInputTokens: () => (exact ??= derive(tokensOf).inputTokens) };
+  return {
+    ...bound,
+    exactInputTokens: () => (exact ??= derive(countExactly(counter)).inputTokens),
+    measureExactInputTokens: async (signal) => {
+      if (exact !== undefined) return;
+      // A derivation asks for its texts in the same order whatever the counts: collect them, count them in slices,
+      // then derive again with the counts in that order.
+      const texts: string[] = [];
+      derive({
+        text: (text) => {
+          texts.push(text);
+          return 0;
+        },
+        image: () => 0,
+      });
+      const counts = await countTextTokensInSlices(texts, signal);
+      if (counts === null || exact !== undefined) return;
+      let next = 0;
+      exact = derive({ text: () => counts[next++] ?? 0, image: (url, detail) => countImageTokens(url, detail).tokens }).inputTokens;
+    },
+  };
 }
 
 /**
@@ -57,23 +69,26 @@ function withLazyExactCount(derive: (count: (text: string) => number) => Request
  * - capabilities: `tools` (non-empty `tools`, or the legacy `functions`), `vision` (any `image_url` part),
  *   `json_schema` (`response_format.type: json_schema`), `streaming` (`stream: true`);
  * - inputTokens: message texts, names, tool calls (names and arguments), tool definitions and the JSON schema as JSON,
- *   plus per-message framing; images count as a fixed estimate and their data is never read or serialized;
+ *   plus per-message framing; images as OpenAI bills them, sized from a data URL's header (countImageTokens), their
+ *   data never decoded past it nor serialized;
  * - maxOutputTokens: `max_completion_tokens`, else `max_tokens`, else null;
  * - parameters: the top-level fields set to a non-null value, without `model`, `messages`, `stream` and `crossway`,
  *   sorted.
+ * `counter` bounds the work of the exact count: pass one shared counter to bound several derivations together.
  */
-export function deriveRequestNeeds(request: ChatCompletionRequest): RequestNeeds {
-  return withLazyExactCount((count) => deriveChatNeeds(request, count));
+export function deriveRequestNeeds(request: ChatCompletionRequest, counter: TokenCounter = createTokenCounter()): RequestNeeds {
+  return withLazyExactCount((count) => deriveChatNeeds(request, count), counter);
 }
 
-function deriveChatNeeds(request: ChatCompletionRequest, tokensOf: (text: string) => number): RequestNeeds {
+function deriveChatNeeds(request: ChatCompletionRequest, count: Counting): RequestNeeds {
+  const tokensOf = count.text;
   const capabilities: Capability[] = [];
   if ((request.tools?.length ?? 0) > 0 || Array.isArray(request.functions)) capabilities.push('tools');
   let inputTokens = TOKENS_PER_REPLY;
   let images = false;
   for (const message of request.messages) {
     inputTokens += TOKENS_PER_MESSAGE + tokensOf(message.role);
-    const counted = countMessage(message as Record<string, unknown>, tokensOf);
+    const counted = countMessage(message as Record<string, unknown>, count);
     inputTokens += counted.tokens;
     images ||= counted.images;
   }
@@ -94,11 +109,12 @@ function deriveChatNeeds(request: ChatCompletionRequest, tokensOf: (text: string
 }
 
 /** The needs of an embeddings request: the `embeddings` capability and the tokens of its longest input. */
-export function deriveEmbeddingNeeds(request: EmbeddingRequest): RequestNeeds {
-  return withLazyExactCount((count) => deriveEmbeddingNeedsWith(request, count));
+export function deriveEmbeddingNeeds(request: EmbeddingRequest, counter: TokenCounter = createTokenCounter()): RequestNeeds {
+  return withLazyExactCount((count) => deriveEmbeddingNeedsWith(request, count), counter);
 }
 
-function deriveEmbeddingNeedsWith(request: EmbeddingRequest, tokensOf: (text: string) => number): RequestNeeds {
+function deriveEmbeddingNeedsWith(request: EmbeddingRequest, count: Counting): RequestNeeds {
+  const tokensOf = count.text;
   // The context window of an embedding model bounds each input on its own, not the batch: the longest one decides.
   const input = request.input;
   let longest = 0;
@@ -109,7 +125,8 @@ function deriveEmbeddingNeedsWith(request: EmbeddingRequest, tokensOf: (text: st
 }
 
 /** Tokens of one message's content, name and tool calls, and whether it carries an image. */
-function countMessage(message: Record<string, unknown>, tokensOf: (text: string) => number): { tokens: number; images: boolean } {
+function countMessage(message: Record<string, unknown>, count: Counting): { tokens: number; images: boolean } {
+  const tokensOf = count.text;
   let tokens = 0;
   let images = false;
   const content = message.content;
@@ -119,8 +136,8 @@ function countMessage(message: Record<string, unknown>, tokensOf: (text: string)
       if (typeof part.text === 'string') tokens += tokensOf(part.text);
       else if (part.type === 'image_url') {
         images = true;
-        const detail = (part.image_url as { detail?: unknown } | undefined)?.detail;
-        tokens += detail === 'low' ? LOW_DETAIL_IMAGE_TOKENS : IMAGE_TOKENS;
+        const image = part.image_url as { url?: unknown; detail?: unknown } | undefined;
+        tokens += count.image(image?.url, image?.detail);
       }
       // Other parts (audio, files) are data, not text: their size is not estimated.
     }

@@ -7,8 +7,16 @@ export interface RequestNeeds {
   capabilities: Capability[];
   /** Input tokens: exact, or an upper bound when `exactInputTokens` is given (see inputTokensAgainst). */
   inputTokens: number;
-  /** The exact count (real tokenizer), computed on demand and remembered; absent when inputTokens is exact. */
+  /**
+   * The real tokenizer's count, computed on demand and remembered; absent when inputTokens is exact. Exact within a
+   * token counter's work budget, never fewer than the real tokens past it (see createTokenCounter), never above inputTokens.
+   */
   exactInputTokens?: () => number;
+  /**
+   * Counts the exact figure ahead, in slices that yield to the event loop (exact for several MB of text), so that a
+   * later `exactInputTokens()` returns it at once; resolves without a count when `signal` aborts.
+   */
+  measureExactInputTokens?: (signal?: AbortSignal) => Promise<void>;
   /** Requested max output tokens, when the request sets one. */
   maxOutputTokens: number | null;
   /** Top-level request parameters the client set (for `require_parameters`). */

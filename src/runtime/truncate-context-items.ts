@@ -5,8 +5,9 @@
 // from the beginning of the conversation. disabled (default): If the input size will exceed the context window size
 // for a model, the request will fail with a 400 error." The error is OpenAI's Responses one (invalid_request_error,
 // code `context_length_exceeded`, param `input`).
+import { createTokenCounter, type TokenCounter } from '../metering/index.ts';
 import { deriveRequestNeeds, type RequestNeeds } from '../policy/index.ts';
-import { InvalidRequestError, type ResponseItem } from '../wire/index.ts';
+import { InvalidRequestError, type ChatMessage, type ResponseItem } from '../wire/index.ts';
 import { convertResponseItemsToChatMessages } from './convert-response-items-to-chat-messages.ts';
 
 /** Tokens one item adds to the chat request it is translated into. */
@@ -63,9 +64,7 @@ export function createContextLengthExceededError(): InvalidRequestError {
  * overestimate when it joins the answer before it.
  */
 export function countResponseItemTokens(item: ResponseItem): number {
-  const needs = measureItem(item);
-  if (needs === null) return 0;
-  return needs.exactInputTokens?.() ?? needs.inputTokens;
+  return countItemExactly(item, createTokenCounter());
 }
 
 /**
@@ -108,7 +107,8 @@ export function truncateContextItems(options: TruncateContextItemsOptions): Trun
 /**
  * Token counts of [instructions + overhead, ...items]. With the default counter, the cheap upper bound is tried first
  * and kept when `fits` accepts it: the tokenizer (~55 MB of tables, ~50 ns per token) runs only when that bound (about
- * 4 to 7 times the real count for prose) does not fit the window.
+ * 4 to 7 times the real count for prose) does not fit the window, and then spends one token counter's work budget for
+ * all the items together (past it, items count as their bound), so a turn of many items blocks no longer than one.
  */
 function countAll(budget: ContextBudget, fits: (counts: number[]) => boolean): number[] {
   const overhead = budget.overheadTokens ?? REPLY_PRIMING_TOKENS;
@@ -119,7 +119,8 @@ function countAll(budget: ContextBudget, fits: (counts: number[]) => boolean): n
   const measured = all.map(measureItem);
   const bound = withOverhead(measured.map((needs) => needs?.inputTokens ?? 0), instructions !== null, overhead);
   if (fits(bound)) return bound;
-  const exact = measured.map((needs) => (needs === null ? 0 : (needs.exactInputTokens?.() ?? needs.inputTokens)));
+  const counter = createTokenCounter();
+  const exact = all.map((item) => countItemExactly(item, counter));
   return withOverhead(exact, instructions !== null, overhead);
 }
 
@@ -141,8 +142,27 @@ function toInstructionsItem(instructions: string | null | undefined): ResponseIt
 }
 
 // Items are never changed once made, and the chain cache hands the same item objects to every later turn: an item is
-// measured once, however many turns send it again.
+// measured once, however many turns send it again (and counted once, when its count came out exact).
 const measuredItems = new WeakMap<ResponseItem, RequestNeeds | null>();
+const exactItemTokens = new WeakMap<ResponseItem, number>();
+
+/** The item's tokens as `counter` counts them (exact within its work budget, never fewer than the real count). */
+function countItemExactly(item: ResponseItem, counter: TokenCounter): number {
+  const known = exactItemTokens.get(item);
+  if (known !== undefined) return known;
+  const messages = toChatMessages(item);
+  if (messages === null) return 0;
+  const needs = deriveRequestNeeds({ model: 'count', messages }, counter);
+  const tokens = (needs.exactInputTokens?.() ?? needs.inputTokens) - REPLY_PRIMING_TOKENS;
+  if (counter.exact) exactItemTokens.set(item, tokens);
+  return tokens;
+}
+
+function toChatMessages(item: ResponseItem): ChatMessage[] | null {
+  if (item.type === 'reasoning' || item.type === 'item_reference') return null;
+  const messages = convertResponseItemsToChatMessages(null, [item]);
+  return messages.length === 0 ? null : messages;
+}
 
 /** The planner's needs of the item's chat messages alone (reply priming taken off); null for items sent as nothing. */
 function measureItem(item: ResponseItem): RequestNeeds | null {
@@ -155,16 +175,10 @@ function measureItem(item: ResponseItem): RequestNeeds | null {
 }
 
 function measureItemOnce(item: ResponseItem): RequestNeeds | null {
-  if (item.type === 'reasoning' || item.type === 'item_reference') return null;
-  const messages = convertResponseItemsToChatMessages(null, [item]);
-  if (messages.length === 0) return null;
+  const messages = toChatMessages(item);
+  if (messages === null) return null;
   const needs = deriveRequestNeeds({ model: 'count', messages });
-  const exact = needs.exactInputTokens;
-  return {
-    ...needs,
-    inputTokens: needs.inputTokens - REPLY_PRIMING_TOKENS,
-    exactInputTokens: exact === undefined ? undefined : () => exact() - REPLY_PRIMING_TOKENS,
-  };
+  return { ...needs, inputTokens: needs.inputTokens - REPLY_PRIMING_TOKENS, exactInputTokens: undefined, measureExactInputTokens: undefined };
 }
 
 /**

@@ -312,6 +312,7 @@ async function handleInputTokens(gateway: GatewayContext, exchange: Exchange): P
   const turn = await prepareTurn(gateway, tenantOf(exchange), { ...request, model: request.model ?? 'input-tokens', input: request.input ?? [] } as ResponseCreateRequest);
   const chat = convertResponsesToChatRequest(turn.request, openTurnItems(gateway, tenantOf(exchange), turn));
   const needs = deriveRequestNeeds(chat);
+  await needs.measureExactInputTokens?.(exchange.signal);
   const inputTokens = needs.exactInputTokens?.() ?? needs.inputTokens;
   sendJson(exchange.res, 200, { object: 'response.input_tokens', input_tokens: inputTokens });
 }

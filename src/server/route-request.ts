@@ -2,7 +2,7 @@
 // between a validated request and the executor.
 import type { Constraints, Route } from '../catalog/index.ts';
 import type { Executed } from '../execute/index.ts';
-import { describeEmptyPlan, mergeConstraints, readRequestConstraints, type Plan, type RequestNeeds } from '../policy/index.ts';
+import { describeEmptyPlan, mergeConstraints, needsExactInputCount, readRequestConstraints, type Plan, type RequestNeeds } from '../policy/index.ts';
 import type { Attempt } from '../execute/index.ts';
 import { CrosswayError, excerpt, NoRouteAvailableError, PermissionDeniedError } from '../wire/index.ts';
 import type { Principal } from './authenticate.ts';
@@ -56,6 +56,8 @@ export async function routeRequest<T>(
   try {
     for (const [index, name] of names.entries()) {
       const { model, routes } = resolveModel(gateway.catalog, name, input.kind);
+      // The planner counts synchronously within a small work budget: a large request is counted ahead, in slices.
+      if (needsExactInputCount(input.needs, routes)) await input.needs.measureExactInputTokens?.(exchange.signal);
       lastPlan = gateway.planCache.planCached(
         { model, routes, needs: input.needs, constraints, agreements: gateway.catalog.agreements, health: gateway.executor.health, now: gateway.now() },
         gateway.catalog.version,

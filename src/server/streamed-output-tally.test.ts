@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { countTextTokens } from '../metering/index.ts';
 import { StreamedOutputTally } from './streamed-output-tally.ts';
 
@@ -27,13 +28,24 @@ describe('StreamedOutputTally', () => {
     assert.equal(new StreamedOutputTally().outputTokens(), 0);
   });
 
-  it('stops keeping chunks past its bound and estimates the rest from their bytes', () => {
+  it('stops keeping chunks past its bound and counts the rest as bytes: never fewer tokens than were sent', () => {
     const tally = new StreamedOutputTally();
     const words = 'lorem ipsum dolor sit amet '.repeat(100);
     for (let index = 0; index < 200; index++) tally.push(chunk({ content: words }));
     const tokens = tally.outputTokens();
-    const exact = countTextTokens(words.repeat(200));
-    assert.ok(tokens > exact * 0.5 && tokens < exact * 3, `${tokens} tokens estimated for ${exact} sent`);
+    const exact = encode(words.repeat(200), { disallowedSpecial: new Set() }).length;
+    const bytes = Buffer.byteLength(words) * 200;
+    assert.ok(tokens >= exact && tokens <= bytes + 1, `${tokens} tokens estimated for ${exact} sent (${bytes} bytes)`);
+  });
+
+  it('counts a long output of rare characters (a model can be made to write them) as no fewer tokens than it has', () => {
+    // Rare CJK characters are byte-level tokens, ~1 per UTF-8 byte: four bytes per token would count a quarter of them.
+    const tally = new StreamedOutputTally();
+    const pieces = Array.from({ length: 50 }, (_, piece) => Array.from({ length: 8 }, (_, index) => String.fromCodePoint(0x3400 + piece * 8 + index)).join(''));
+    const text = Array.from({ length: 20_000 }, (_, index) => pieces[index % pieces.length]).join('，');
+    for (let index = 0; index < text.length; index += 3000) tally.push(chunk({ content: text.slice(index, index + 3000) }));
+    const exact = encode(text, { disallowedSpecial: new Set() }).length;
+    assert.ok(tally.outputTokens() >= exact, `${tally.outputTokens()} counted, ${exact} sent`);
   });
 
   it("counts a Responses stream's text and argument deltas, not the repeated full text of its done events", () => {

@@ -5,8 +5,6 @@ import { countTextTokens } from '../metering/index.ts';
 
 /** Bytes kept for an exact count; beyond them only bytes are counted, so that memory stays flat on endless streams. */
 const MAX_KEPT_BYTES = 256 * 1024;
-/** Average UTF-8 bytes per o200k_base token, for the part of a very long stream whose text was not kept. */
-const BYTES_PER_TOKEN_ESTIMATE = 4;
 
 // A JSON string value of one of the keys whose text the model produced; escaped quotes stay inside the match. Chat
 // chunks carry it in `content`, `refusal` and `arguments`; Responses API events (a native route's stream) in `delta`
@@ -33,7 +31,11 @@ export class StreamedOutputTally {
     this.#keptBytes += chunk.byteLength;
   }
 
-  /** Output tokens delivered so far: exact for the kept text, estimated for any overflow. */
+  /**
+   * Output tokens delivered so far, never fewer than the real count (a model's output is attacker-influenced, and this
+   * is what gets billed): the kept text counted by countTextTokens (exact within its work budget, ~10 ms at most),
+   * any overflow as the bytes of its text share, since every o200k_base token spans at least one byte.
+   */
   outputTokens(): number {
     const decoder = new TextDecoder();
     let text = '';
@@ -41,9 +43,9 @@ export class StreamedOutputTally {
       for (const match of decoder.decode(chunk, { stream: true }).matchAll(DELTA_TEXT)) text += readJsonString(match[1] ?? '');
     }
     // Past the kept bytes, the text is taken to be the same share of the bytes as in the kept part (the rest is SSE
-    // framing and chunk JSON), at the average bytes per token.
+    // framing and chunk JSON), one token per byte.
     const textShare = this.#keptBytes === 0 ? 0 : Buffer.byteLength(text) / this.#keptBytes;
-    return countTextTokens(text) + Math.ceil((this.#overflowBytes * textShare) / BYTES_PER_TOKEN_ESTIMATE);
+    return countTextTokens(text) + Math.ceil(this.#overflowBytes * textShare);
   }
 }
 function readJsonString(escaped: string): string {
