@@ -81,7 +81,7 @@ export async function routeRequest<T>(
 }
 
 /** A key limited to some models may call only those (by id or alias); others answer 403 naming the model. */
-function checkModelScope(gateway: GatewayContext, principal: Principal, names: readonly string[]): void {
+export function checkModelScope(gateway: GatewayContext, principal: Principal, names: readonly string[]): void {
   const allowed = principal.key?.models;
   if (allowed === null || allowed === undefined) return;
   for (const name of names) {
