@@ -2,6 +2,7 @@
 // rotation, expiry, model scopes, admin rights and tenant isolation of decisions, usage and admin data.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { DatabaseSync } from 'node:sqlite';
 import OpenAI from 'openai';
 import { startStack, type Stack } from './support/start-stack.ts';
 
@@ -42,6 +43,53 @@ describe('tenants and virtual keys', () => {
     const invalid = await stack.api('POST', '/admin/tenants', { id: 'bad id with spaces' });
     assert.equal(invalid.status, 400);
     assert.equal(invalid.body.error.param, 'id');
+  });
+
+  it("retires a deleted tenant's id (409 on re-creation, old keys 401) and erases its stored data on ?erase=true", async () => {
+    assert.equal((await stack.api('POST', '/admin/tenants', { id: 'phoenix' })).status, 201);
+    const key = await createKey({ tenant: 'phoenix' });
+    const client = stack.clientFor(key.key);
+    const response = await client.responses.create({ model: 'gpt-5.5', input: 'remember me' });
+    const conversation = await client.conversations.create({ items: [{ type: 'message', role: 'user', content: 'kept' }] });
+    await client.chat.completions.create({ model: 'gpt-5.5', messages: hello }, { headers: { 'Idempotency-Key': 'phoenix-once' } });
+    const rows = () => {
+      const database = new DatabaseSync(stack.databasePath, { readOnly: true });
+      try {
+        const count = (query: string) => Number((database.prepare(query).get('phoenix') as { n: number }).n);
+        return {
+          responses: count('select count(*) as n from responses where tenant = ?'),
+          response_items: count('select count(*) as n from response_items where response_id in (select id from responses where tenant = ?)'),
+          conversations: count('select count(*) as n from conversations where tenant = ?'),
+          conversation_items: count('select count(*) as n from conversation_items where conversation_id in (select id from conversations where tenant = ?)'),
+          idempotency_keys: count('select count(*) as n from idempotency_keys where tenant = ?'),
+          usage_events: count('select count(*) as n from usage_events where tenant = ?'),
+        };
+      } finally {
+        database.close();
+      }
+    };
+    const stored = rows();
+    assert.ok(stored.responses >= 1 && stored.response_items >= 1 && stored.conversations === 1 && stored.conversation_items === 1 && stored.idempotency_keys === 1, JSON.stringify(stored));
+
+    assert.deepEqual((await stack.api('DELETE', '/admin/tenants/phoenix')).body, { object: 'tenant.deleted', id: 'phoenix', deleted: true });
+    const again = await stack.api('POST', '/admin/tenants', { id: 'phoenix' });
+    assert.equal(again.status, 409);
+    assert.equal(again.body.error.code, 'tenant_id_retired');
+    assert.equal(again.body.error.param, 'id');
+    assert.match(again.body.error.message, /deleted tenant/);
+    assert.equal((await stack.api('POST', '/admin/keys', { tenant: 'phoenix' })).status, 404);
+    await assert.rejects(client.responses.retrieve(response.id), (error: unknown) => error instanceof OpenAI.AuthenticationError);
+    // Without erase the data stays in the store, unreachable: no key can ever act for the id again.
+    assert.deepEqual(rows(), stored);
+
+    assert.equal((await stack.api('DELETE', '/admin/tenants/phoenix?erase=maybe')).status, 400);
+    const erased = await stack.api('DELETE', '/admin/tenants/phoenix?erase=true');
+    assert.equal(erased.status, 200, JSON.stringify(erased.body));
+    assert.deepEqual(erased.body.erased, { responses: stored.responses, conversations: 1, idempotency_keys: 1 });
+    assert.deepEqual(rows(), { responses: 0, response_items: 0, conversations: 0, conversation_items: 0, idempotency_keys: 0, usage_events: stored.usage_events });
+    assert.ok(stored.usage_events >= 2, 'the ledger keeps its usage events');
+    assert.equal((await stack.api('GET', `/v1/conversations/${conversation.id}`)).status, 404);
+    assert.equal((await stack.api('POST', '/admin/tenants', { id: 'phoenix' })).status, 409);
   });
 
   it('issues a key shown once and stored as a hash; the key works with the openai client', async () => {

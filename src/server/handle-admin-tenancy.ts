@@ -1,7 +1,7 @@
 // The admin API for tenants and virtual keys: /admin/tenants and /admin/keys (master key, or an admin key for its own
 // tenant's keys). Bodies are validated once with the tenancy schemas; every error is OpenAI-shaped.
 import { createKeyRequestSchema, createTenantRequestSchema, patchKeyRequestSchema, patchTenantRequestSchema } from '../tenancy/index.ts';
-import { parseRequest } from '../wire/index.ts';
+import { InvalidRequestError, parseRequest } from '../wire/index.ts';
 import { adminScope, readQuery, requireAdmin, requireMaster } from './admin-access.ts';
 import type { Exchange, GatewayContext, RouteEntry } from './gateway-types.ts';
 import { readJsonBody } from './read-body.ts';
@@ -60,9 +60,9 @@ export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
     auth: true,
     handler: async (gateway, exchange, params) => {
       requireMaster(exchange, 'delete tenants');
-      const id = params.id ?? '';
-      await gateway.tenancy.deleteTenant(id);
-      sendJson(exchange.res, 200, { object: 'tenant.deleted', id, deleted: true });
+      const erase = readQuery(exchange).get('erase');
+      if (erase !== null && erase !== 'true' && erase !== 'false') throw new InvalidRequestError("The 'erase' query parameter must be true or false.", 'erase');
+      sendJson(exchange.res, 200, await gateway.tenancy.deleteTenant(params.id ?? '', {}, { erase: erase === 'true' }));
     },
   },
   {

@@ -22,9 +22,11 @@ export type TenancyStore = Pick<
   | 'putSettingIfAbsent'
   | 'insertTenant'
   | 'getTenant'
+  | 'getTenantDeletedAt'
   | 'listTenants'
   | 'updateTenant'
   | 'deleteTenant'
+  | 'eraseTenantData'
   | 'insertApiKey'
   | 'getApiKey'
   | 'getApiKeyByHash'
@@ -118,10 +120,18 @@ export class Tenancy {
 
   // --- Tenants ---
 
-  /** Creates a tenant; 409 `tenant_exists` when the id is taken. */
+  /**
+   * Creates a tenant; 409 `tenant_exists` when the id is taken, and 409 `tenant_id_retired` when a deleted tenant
+   * used it: an id is never reused, so that nothing stored under it (responses, conversations, spend, idempotency
+   * keys) can reach a new tenant.
+   */
   async createTenant(input: CreateTenantInput): Promise<TenantView> {
     const record = newTenantRecord(input, this.#timestamp());
     if (!(await this.#store.insertTenant(record))) {
+      const deletedAt = await this.#store.getTenantDeletedAt(input.id);
+      if (deletedAt !== null) {
+        throw new ConflictError(`The tenant id '${input.id}' was used by a deleted tenant (deleted at ${deletedAt}); tenant ids are never reused. Choose another id.`, 'tenant_id_retired', 'id');
+      }
       throw new ConflictError(`A tenant with id '${input.id}' already exists.`, 'tenant_exists', 'id');
     }
     return toTenantView(record);
@@ -148,16 +158,26 @@ export class Tenancy {
     return toTenantView(updated);
   }
 
-  /** Deletes a tenant and revokes its keys at once; its usage and ledger stay. The `default` tenant stays (400). */
-  async deleteTenant(id: string, scope: TenantScope = {}): Promise<DeletedTenant> {
-    await this.#findTenant(id, scope);
+  /**
+   * Deletes a tenant and revokes its keys at once; the id stays retired forever (createTenant answers 409), and its
+   * usage and ledger stay. With `erase`, its stored responses, conversations and idempotency keys are erased too (also
+   * for a tenant deleted earlier without it). The `default` tenant stays (400).
+   */
+  async deleteTenant(id: string, scope: TenantScope = {}, options: { erase?: boolean } = {}): Promise<DeletedTenant> {
     if (id === DEFAULT_TENANT_ID) {
+      await this.#findTenant(id, scope);
       throw new InvalidRequestError(`The '${DEFAULT_TENANT_ID}' tenant belongs to the master key and cannot be deleted.`, null, 'tenant_protected');
     }
-    const deleted = await this.#store.deleteTenant(id, this.#timestamp());
-    this.#forgetTenant(id);
-    if (!deleted) throw tenantNotFound(id);
-    return { object: 'tenant.deleted', id, deleted: true };
+    const live = scope.tenant === undefined || scope.tenant === id ? await this.#store.getTenant(id) : null;
+    if (live !== null) {
+      const deleted = await this.#store.deleteTenant(id, this.#timestamp());
+      this.#forgetTenant(id);
+      if (!deleted) throw tenantNotFound(id);
+    } else if (options.erase !== true || scope.tenant !== undefined || (await this.#store.getTenantDeletedAt(id)) === null) {
+      throw tenantNotFound(id);
+    }
+    if (options.erase !== true) return { object: 'tenant.deleted', id, deleted: true };
+    return { object: 'tenant.deleted', id, deleted: true, erased: await this.#store.eraseTenantData(id) };
   }
 
   // --- Keys ---
