@@ -92,6 +92,64 @@ describe('tenants and virtual keys', () => {
     assert.equal((await stack.api('POST', '/admin/tenants', { id: 'phoenix' })).status, 409);
   });
 
+  it('confines an admin key: the keys it creates or changes stay within its models, rates, budget and expiry', async () => {
+    assert.equal((await stack.api('POST', '/admin/tenants', { id: 'confined' })).status, 201);
+    const expiry = new Date(Date.now() + 3_600_000).toISOString();
+    const budget = { limit: '1.000000', currency: 'USD', period: 'day' };
+    const parent = await createKey({ tenant: 'confined', admin: true, models: ['via-openai'], rpm: 1, tpm: 5000, budget, expires_at: expiry });
+    const wideSibling = await createKey({ tenant: 'confined' });
+
+    // Asking for nothing gives the parent's own limits, never "unlimited".
+    const child = await createKey({ tenant: 'confined', admin: true }, parent.key);
+    const shown = (await stack.api('GET', `/admin/keys/${child.id}`)).body;
+    assert.deepEqual([shown.models, shown.rpm, shown.tpm, shown.budget, shown.expires_at], [['via-openai'], 1, 5000, budget, expiry]);
+    const refused = await stack.clientFor(child.key).chat.completions.create({ model: 'via-azure-v1', messages: hello }).catch((error: unknown) => error);
+    assert.ok(refused instanceof OpenAI.PermissionDeniedError);
+
+    const later = new Date(Date.parse(expiry) + 1000).toISOString();
+    const wider: [string, Record<string, unknown>][] = [
+      ['models', { models: ['via-openai', 'via-azure-v1'] }],
+      ['rpm', { rpm: 2 }],
+      ['tpm', { tpm: 5001 }],
+      ['budget', { budget: { limit: '1.01', currency: 'USD', period: 'day' } }],
+      ['budget', { budget: { limit: '1', currency: 'USD', period: 'total' } }],
+      ['budget', { budget: { limit: '1', currency: 'EUR', period: 'day' } }],
+      ['expires_at', { expires_at: later }],
+    ];
+    for (const [field, body] of wider) {
+      const created = await stack.api('POST', '/admin/keys', { tenant: 'confined', admin: true, ...body }, parent.key);
+      assert.equal(created.status, 403, `create with ${JSON.stringify(body)}`);
+      assert.equal(created.body.error.type, 'permission_error');
+      assert.equal(created.body.error.code, 'key_limit_exceeded');
+      assert.equal(created.body.error.param, field);
+      assert.match(created.body.error.message, new RegExp(field));
+      const patched = await stack.api('PATCH', `/admin/keys/${child.id}`, body, parent.key);
+      assert.equal(patched.status, 403, `patch with ${JSON.stringify(body)}`);
+      assert.equal(patched.body.error.param, field);
+    }
+    // Clearing a limit is not lifting it: null means the parent's own.
+    const cleared = await stack.api('PATCH', `/admin/keys/${child.id}`, { rpm: null, budget: null }, parent.key);
+    assert.equal(cleared.status, 200);
+    assert.deepEqual([cleared.body.rpm, cleared.body.budget], [1, budget]);
+    assert.equal((await stack.api('PATCH', `/admin/keys/${child.id}`, { rpm: 1, name: 'narrower' }, parent.key)).status, 200);
+
+    // Never its own limits, and never a key wider than itself.
+    const own = await stack.api('PATCH', `/admin/keys/${parent.id}`, { rpm: 1000, budget: null }, parent.key);
+    assert.equal(own.status, 403);
+    assert.equal(own.body.error.code, 'key_limit_exceeded');
+    for (const [method, path] of [['PATCH', `/admin/keys/${wideSibling.id}`], ['POST', `/admin/keys/${wideSibling.id}/rotate`], ['DELETE', `/admin/keys/${wideSibling.id}`]] as const) {
+      const touched = await stack.api(method, path, method === 'PATCH' ? { rpm: 1 } : undefined, parent.key);
+      assert.equal(touched.status, 403, `${method} ${path}`);
+      assert.equal(touched.body.error.param, 'models');
+    }
+    assert.equal((await stack.api('GET', `/admin/keys/${parent.id}`)).body.rpm, 1);
+    assert.equal((await stack.api('GET', `/admin/keys/${wideSibling.id}`)).body.revoked_at, null);
+    // The child, an admin key itself, is confined in turn; the master key stays unrestricted.
+    assert.equal((await stack.api('POST', '/admin/keys', { tenant: 'confined', rpm: 2 }, child.key)).status, 403);
+    assert.equal((await stack.api('PATCH', `/admin/keys/${parent.id}`, { rpm: 1000 })).status, 200);
+    assert.equal((await stack.api('POST', `/admin/keys/${child.id}/rotate`, undefined, parent.key)).status, 200);
+  });
+
   it('issues a key shown once and stored as a hash; the key works with the openai client', async () => {
     const created = await createKey({ tenant: 'acme', name: 'ci', models: ['gpt-5.5'], rpm: 60, budget: { limit: '25.00', currency: 'USD', period: 'month' } });
     assert.match(created.key, /^sk-cw-[A-Za-z0-9_-]{40,}$/);

@@ -2,7 +2,8 @@
 // secrets, the short-lived authentication cache and its invalidation, and tenant scoping of every admin operation.
 import { randomBytes } from 'node:crypto';
 import type { ApiKeyPatch, ApiKeyRecord, Store, TenantRecord } from '../store/index.ts';
-import { ConflictError, InvalidRequestError, NotFoundError } from '../wire/index.ts';
+import { ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError } from '../wire/index.ts';
+import { checkKeyWithinLimits, confineKeyLimits } from './confine-key-limits.ts';
 import { toApiKeyView, toTenantView, type ApiKeyView, type ApiKeyWithSecret, type DeletedTenant, type TenantView } from './tenancy-views.ts';
 import type { CreateKeyInput, CreateTenantInput, PatchKeyInput, PatchTenantInput } from './tenancy-schemas.ts';
 import { VIRTUAL_KEY_PREFIX, createApiKeyId, createVirtualKeySecret, hashVirtualKey, toKeyPrefix } from './virtual-key.ts';
@@ -43,6 +44,11 @@ export interface TenancyOptions {
 /** Limits an admin operation to one tenant: an admin key of tenant X sees X only; others look missing (404). */
 export interface TenantScope {
   tenant?: string;
+  /**
+   * The virtual key acting (absent for the master key): the keys it creates and changes are confined to its own
+   * limits (confineKeyLimits), it may not change its own, and it may not touch a key wider than itself.
+   */
+  key?: ApiKeyRecord;
 }
 
 /** A live key with its tenant, as authentication finds them. */
@@ -186,6 +192,8 @@ export class Tenancy {
   async createKey(input: CreateKeyInput, scope: TenantScope = {}): Promise<ApiKeyWithSecret> {
     await this.#findTenant(input.tenant, scope);
     this.#checkExpiry(input.expires_at);
+    const actor = await this.#actor(scope);
+    const limits = actor === null ? input : confineKeyLimits(actor, input);
     const secret = createVirtualKeySecret();
     const record: ApiKeyRecord = {
       id: createApiKeyId(),
@@ -193,11 +201,11 @@ export class Tenancy {
       name: input.name,
       prefix: toKeyPrefix(secret),
       hash: hashVirtualKey(secret, this.#hashSecret),
-      models: input.models,
-      rpm: input.rpm,
-      tpm: input.tpm,
-      budget: input.budget,
-      expires_at: input.expires_at,
+      models: limits.models,
+      rpm: limits.rpm,
+      tpm: limits.tpm,
+      budget: limits.budget,
+      expires_at: limits.expires_at,
       admin: input.admin,
       metadata: input.metadata,
       created_at: this.#timestamp(),
@@ -222,15 +230,28 @@ export class Tenancy {
     return keys.map(toApiKeyView);
   }
 
+  /** Changes a key; an acting virtual key may not change itself (403) nor a wider key, nor widen one past itself. */
   async updateKey(id: string, patch: PatchKeyInput, scope: TenantScope = {}): Promise<ApiKeyView> {
-    await this.#findKey(id, scope);
+    const key = await this.#findKey(id, scope);
     if (patch.expires_at !== undefined) this.#checkExpiry(patch.expires_at);
-    return toApiKeyView(await this.#patchKey(id, patch));
+    const actor = await this.#actor(scope);
+    if (actor === null) return toApiKeyView(await this.#patchKey(id, patch));
+    if (actor.id === id) throw new PermissionDeniedError('An API key may not change its own limits or settings; ask the master key or a wider admin key.', 'key_limit_exceeded');
+    checkKeyWithinLimits(actor, key);
+    const limits = confineKeyLimits(actor, {
+      models: patch.models === undefined ? key.models : patch.models,
+      rpm: patch.rpm === undefined ? key.rpm : patch.rpm,
+      tpm: patch.tpm === undefined ? key.tpm : patch.tpm,
+      budget: patch.budget === undefined ? key.budget : patch.budget,
+      expires_at: patch.expires_at === undefined ? key.expires_at : patch.expires_at,
+    });
+    return toApiKeyView(await this.#patchKey(id, { ...patch, ...limits }));
   }
 
-  /** Revokes a key at once (idempotent: a revoked key keeps its first revocation time). */
+  /** Revokes a key at once (idempotent: a revoked key keeps its first revocation time). An acting key may not revoke a wider one. */
   async revokeKey(id: string, scope: TenantScope = {}): Promise<ApiKeyView> {
     const key = await this.#findKey(id, scope);
+    await this.#checkMayTouch(key, scope);
     if (key.revoked_at !== null) return toApiKeyView(key);
     return toApiKeyView(await this.#patchKey(id, { revoked_at: this.#timestamp() }));
   }
@@ -238,10 +259,28 @@ export class Tenancy {
   /** Gives a live key a new secret; the old one stops working at once. Id, settings and usage stay. */
   async rotateKey(id: string, scope: TenantScope = {}): Promise<ApiKeyWithSecret> {
     const key = await this.#findKey(id, scope);
+    // A narrower key rotating a wider one would hold the wider key's new secret.
+    await this.#checkMayTouch(key, scope);
     if (key.revoked_at !== null) throw new InvalidRequestError(`Key '${id}' is revoked; create a new key instead.`, null, 'key_revoked');
     const secret = createVirtualKeySecret();
     const updated = await this.#patchKey(id, { hash: hashVirtualKey(secret, this.#hashSecret), prefix: toKeyPrefix(secret) });
     return { ...toApiKeyView(updated), key: secret };
+  }
+
+  /**
+   * The acting virtual key as stored now (a cached authentication may be up to cacheTtlMs old, and the limits must be
+   * today's), or null for the master key. 403 when it was revoked or narrowed away meanwhile.
+   */
+  async #actor(scope: TenantScope): Promise<ApiKeyRecord | null> {
+    if (scope.key === undefined) return null;
+    const live = await this.#live(await this.#store.getApiKey(scope.key.id), this.#now().getTime());
+    if (live === null) throw new PermissionDeniedError('This API key is no longer live.', 'key_limit_exceeded');
+    return live.key;
+  }
+
+  async #checkMayTouch(key: ApiKeyRecord, scope: TenantScope): Promise<void> {
+    const actor = await this.#actor(scope);
+    if (actor !== null && actor.id !== key.id) checkKeyWithinLimits(actor, key);
   }
 
   async #findTenant(id: string, scope: TenantScope): Promise<TenantRecord> {
