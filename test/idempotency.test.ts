@@ -92,6 +92,31 @@ describe('Idempotency-Key', () => {
     assert.equal(other.headers.get('idempotent-replayed'), null);
   });
 
+  it("checks the asking key's model scope before replaying: a narrower key of the same tenant gets 403 model_not_allowed", async () => {
+    assert.equal((await stack.api('POST', '/admin/tenants', { id: 'idem-scope', name: 'Idem scope' })).status, 201);
+    const wide = (await stack.api('POST', '/admin/keys', { tenant: 'idem-scope' })).body.key as string;
+    const narrow = (await stack.api('POST', '/admin/keys', { tenant: 'idem-scope', models: ['via-openai'] })).body.key as string;
+    const key = randomUUID();
+    const first = await post(key, request('scoped'), wide);
+    assert.equal(first.status, 200);
+    const calls = await upstreamCalls();
+    const replay = await post(key, request('scoped'), narrow);
+    assert.equal(replay.status, 403);
+    assert.equal(replay.headers.get('idempotent-replayed'), null);
+    const body = (await replay.json()) as { error: { code: string } };
+    assert.equal(body.error.code, 'model_not_allowed');
+    // Exactly the answer the narrow key gets without the header; the wide key still gets its replay.
+    const plain = await fetch(`${stack.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${narrow}`, 'content-type': 'application/json' },
+      body: JSON.stringify(request('scoped')),
+    });
+    assert.equal(plain.status, 403);
+    assert.equal(((await plain.json()) as { error: { code: string } }).error.code, 'model_not_allowed');
+    assert.equal((await post(key, request('scoped'), wide)).headers.get('idempotent-replayed'), 'true');
+    assert.equal(await upstreamCalls(), calls);
+  });
+
   it('does not keep a failed request: a retry with the same key runs again', async () => {
     const key = randomUUID();
     await stack.fault('azure', { status: 500, count: 4 });

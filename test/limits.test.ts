@@ -146,3 +146,146 @@ describe('rate limits and budgets', () => {
     assert.ok(admitted >= 2, `${admitted} admitted`);
   });
 });
+
+// Prices chosen so that each leak of the worst case shows: 1 USD per 1M tokens is one micro-dollar per token.
+function leakRoutes(urls: { openai: string }): Record<string, unknown>[] {
+  const openai = { provider: 'openai', endpoint: `${urls.openai}/v1`, auth: { type: 'bearer', key: 'sk-emulator-openai' }, capabilities: ['streaming'] };
+  return [
+    { id: 'leaky-route', model: 'leaky', deployment: 'gpt-5.5', ...openai, price: { input: 1, output: 1, currency: 'USD' } },
+    { id: 'bounded-route', model: 'bounded', deployment: 'gpt-5.5', ...openai, price: { input: 1, output: 1, currency: 'USD' }, limits: { max_output: 1000 } },
+    // Nothing listens on port 1: every call fails over to the next model of the request's `models` list.
+    { id: 'fb-cheap-route', model: 'fb-cheap', provider: 'openai', endpoint: 'http://127.0.0.1:1/v1', auth: { type: 'bearer', key: 'sk-none' }, capabilities: ['streaming'], price: { input: 1, output: 1, currency: 'USD' } },
+    { id: 'fb-cheap-responses-route', model: 'fb-cheap-responses', provider: 'openai', endpoint: 'http://127.0.0.1:1/v1', auth: { type: 'bearer', key: 'sk-none' }, capabilities: ['streaming'], price: { input: 1, output: 1, currency: 'USD' } },
+    { id: 'fb-dear-route', model: 'fb-dear', deployment: 'gpt-5.5', ...openai, price: { input: 1, output: 1000, currency: 'USD' } },
+    { id: 'euro-route', model: 'euro', deployment: 'gpt-5.5', ...openai, price: { input: 1, output: 1, currency: 'EUR' } },
+    { id: 'embed-route', model: 'embed-priced', provider: 'openai', endpoint: `${urls.openai}/v1`, deployment: 'text-embedding-3-small', auth: { type: 'bearer', key: 'sk-emulator-openai' }, price: { input: 1, output: 0, currency: 'USD' } },
+  ];
+}
+
+describe('worst cases that used to leak past budgets and token rates', () => {
+  let stack: Stack;
+  let tenants = 0;
+  before(async () => {
+    stack = await startStack({
+      routes: leakRoutes,
+      models: [{ id: 'leaky' }, { id: 'bounded' }, { id: 'fb-cheap' }, { id: 'fb-cheap-responses' }, { id: 'fb-dear' }, { id: 'euro' }, { id: 'embed-priced', kind: 'embedding' }],
+    });
+  });
+  beforeEach(() => stack.clearFaults());
+  after(() => stack.close());
+
+  async function keyWith(limits: Record<string, unknown>): Promise<{ tenant: string; key: string; client: OpenAI }> {
+    const tenant = `leak${++tenants}`;
+    assert.equal((await stack.api('POST', '/admin/tenants', { id: tenant })).status, 201);
+    const created = await stack.api('POST', '/admin/keys', { tenant, ...limits });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    return { tenant, key: created.body.key, client: new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: created.body.key, maxRetries: 0 }) };
+  }
+
+  async function charged(tenant: string): Promise<number> {
+    return Number((await stack.api('GET', `/admin/usage?tenant=${tenant}`)).body.total?.charged ?? 0);
+  }
+
+  /** Settles every promise, counting fulfilled ones and keeping the errors. */
+  async function outcomes(calls: Promise<unknown>[]): Promise<{ ok: number; errors: unknown[] }> {
+    const settled = await Promise.allSettled(calls);
+    return { ok: settled.filter((result) => result.status === 'fulfilled').length, errors: settled.flatMap((result) => (result.status === 'rejected' ? [result.reason] : [])) };
+  }
+
+  const budget = (limit: string) => ({ budget: { limit, currency: 'USD', period: 'day' } });
+
+  it("reserves chat's n: 50 parallel calls with n: 128 cannot spend past a $0.01 budget", async () => {
+    const { tenant, client } = await keyWith(budget('0.01'));
+    await stack.fault('openai', { latency_ms: 1_000 });
+    // Each call may produce 128 x 20 output tokens: 2560 micro-dollars, so three fit in the budget, not fifty.
+    const { ok, errors } = await outcomes(Array.from({ length: 50 }, () => client.chat.completions.create({ model: 'leaky', messages: hello, n: 128, max_completion_tokens: 20 })));
+    assert.ok(ok >= 1 && ok <= 3, `${ok} admitted`);
+    assert.ok(errors.every((error) => error instanceof OpenAI.RateLimitError && error.code === 'insufficient_quota'));
+    assert.ok((await charged(tenant)) <= 0.01, `spent ${await charged(tenant)}`);
+  });
+
+  it('reserves the sum of an embeddings batch, not its longest input', async () => {
+    const { tenant, client } = await keyWith(budget('0.002'));
+    await stack.fault('openai', { latency_ms: 1_000 });
+    // 64 inputs of ~100 bytes: each call may be billed ~6400 micro-dollars, its longest input only ~100.
+    const input = Array.from({ length: 64 }, (_, index) => `input number ${index} `.repeat(6));
+    const { ok, errors } = await outcomes(Array.from({ length: 20 }, () => client.embeddings.create({ model: 'embed-priced', input })));
+    assert.equal(ok, 0, `${ok} admitted`);
+    assert.ok(errors.every((error) => error instanceof OpenAI.RateLimitError && error.code === 'insufficient_quota'));
+    assert.equal(await charged(tenant), 0);
+    const { ok: fits } = await outcomes([client.embeddings.create({ model: 'embed-priced', input: input.slice(0, 8) })]);
+    assert.equal(fits, 1, 'a batch the budget covers is admitted');
+  });
+
+  it('reserves every fallback model at its own price and records usage under the model that served', async () => {
+    const { tenant, key } = await keyWith(budget('0.05'));
+    await stack.fault('openai', { latency_ms: 1_000 });
+    // fb-cheap cannot answer; fb-dear's 20 output tokens cost 20,000 micro-dollars: two fit in 0.05, not ten.
+    const send = () =>
+      fetch(`${stack.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'fb-cheap', models: ['fb-dear'], messages: hello, max_completion_tokens: 20 }),
+      });
+    const responses = await Promise.all(Array.from({ length: 10 }, send));
+    const ok = responses.filter((response) => response.status === 200).length;
+    assert.ok(ok >= 1 && ok <= 2, `${ok} admitted: ${responses.map((response) => response.status).join(',')}`);
+    await Promise.all(responses.map((response) => response.body?.cancel()));
+    assert.ok((await charged(tenant)) <= 0.05, `spent ${await charged(tenant)}`);
+    const byModel = (await stack.api('GET', `/admin/usage?tenant=${tenant}&group_by=model`)).body.data as { group: string }[];
+    assert.deepEqual(byModel.map((row) => row.group), ['fb-dear']);
+  });
+
+  it("reserves n in the token rate", async () => {
+    const { client } = await keyWith({ tpm: 1000 });
+    const refused = await client.chat.completions.create({ model: 'leaky', messages: hello, n: 128, max_completion_tokens: 20 }).catch((error: unknown) => error);
+    assert.ok(refused instanceof OpenAI.RateLimitError, 'the call may produce 2560 tokens, more than the 1000 TPM');
+    assert.match(refused.message, /tokens per min \(TPM\): Limit 1000, Requested \d{4}/);
+    await client.chat.completions.create({ model: 'leaky', messages: hello, n: 2, max_completion_tokens: 20 });
+  });
+
+  it('reserves an output bound in the token rate when max_tokens is absent, for chat and for Responses', async () => {
+    // The route bounds output at 1000 tokens: five calls at most fit in 5000 TPM, whatever they really produce.
+    const { client } = await keyWith({ tpm: 5000 });
+    await stack.fault('openai', { latency_ms: 1_000 });
+    const { ok, errors } = await outcomes(Array.from({ length: 10 }, () => client.chat.completions.create({ model: 'bounded', messages: hello })));
+    assert.ok(ok >= 4 && ok <= 5, `${ok} admitted`);
+    assert.ok(errors.every((error) => error instanceof OpenAI.RateLimitError && error.type === 'tokens'));
+    await stack.clearFaults();
+    const narrow = await keyWith({ tpm: 900 });
+    const refused = await narrow.client.responses.create({ model: 'bounded', input: 'Hello' }).catch((error: unknown) => error);
+    assert.ok(refused instanceof OpenAI.RateLimitError, 'a Responses call without max_output_tokens may produce 1000 tokens');
+    await narrow.client.responses.create({ model: 'bounded', input: 'Hello', max_output_tokens: 100 });
+  });
+
+  it('reserves fallback models in a Responses call too', async () => {
+    const { client } = await keyWith(budget('0.015'));
+    // fb-dear may cost 20,000 micro-dollars for its 20 output tokens: more than the whole budget. (A model of its own,
+    // whose route no other test has failed: an ejected route would skip to fb-dear's plan and hide the leak.)
+    const refused = await client.responses.create({ model: 'fb-cheap-responses', models: ['fb-dear'], input: 'Hello', max_output_tokens: 20 } as never).catch((error: unknown) => error);
+    assert.ok(refused instanceof OpenAI.RateLimitError, String(refused));
+    assert.equal((refused as InstanceType<typeof OpenAI.RateLimitError>).code, 'insufficient_quota');
+  });
+
+  it('never leaves a budget unbounded by currency: 400 for a budget no route prices, 403 for a call priced in another currency', async () => {
+    const gbp = { budget: { limit: '5', currency: 'GBP', period: 'month' } };
+    const tenant = await stack.api('POST', '/admin/tenants', { id: 'leak-gbp', ...gbp });
+    assert.equal(tenant.status, 400);
+    assert.equal(tenant.body.error.code, 'budget_currency_unpriced');
+    assert.equal(tenant.body.error.param, 'budget');
+    const { tenant: id, client } = await keyWith(budget('1'));
+    for (const [method, path, body] of [
+      ['POST', '/admin/keys', { tenant: id, ...gbp }],
+      ['PATCH', `/admin/tenants/${id}`, gbp],
+    ] as const) {
+      const refused = await stack.api(method, path, body);
+      assert.equal(refused.status, 400, `${method} ${path}`);
+      assert.equal(refused.body.error.code, 'budget_currency_unpriced');
+    }
+    // A USD budget is fine in itself, but the euro model's charges would pass it by: refused, not unlimited.
+    const refused = await client.chat.completions.create({ model: 'euro', messages: hello, max_completion_tokens: 20 }).catch((error: unknown) => error);
+    assert.ok(refused instanceof OpenAI.PermissionDeniedError, String(refused));
+    assert.equal(refused.code, 'budget_currency_mismatch');
+    await client.chat.completions.create({ model: 'leaky', messages: hello, max_completion_tokens: 20 });
+  });
+});

@@ -2,6 +2,7 @@
 // rotation, expiry, model scopes, admin rights and tenant isolation of decisions, usage and admin data.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { DatabaseSync } from 'node:sqlite';
 import OpenAI from 'openai';
 import { startStack, type Stack } from './support/start-stack.ts';
 
@@ -42,6 +43,110 @@ describe('tenants and virtual keys', () => {
     const invalid = await stack.api('POST', '/admin/tenants', { id: 'bad id with spaces' });
     assert.equal(invalid.status, 400);
     assert.equal(invalid.body.error.param, 'id');
+  });
+
+  it("retires a deleted tenant's id (409 on re-creation, old keys 401) and erases its stored data on ?erase=true", async () => {
+    assert.equal((await stack.api('POST', '/admin/tenants', { id: 'phoenix' })).status, 201);
+    const key = await createKey({ tenant: 'phoenix' });
+    const client = stack.clientFor(key.key);
+    const response = await client.responses.create({ model: 'gpt-5.5', input: 'remember me' });
+    const conversation = await client.conversations.create({ items: [{ type: 'message', role: 'user', content: 'kept' }] });
+    await client.chat.completions.create({ model: 'gpt-5.5', messages: hello }, { headers: { 'Idempotency-Key': 'phoenix-once' } });
+    const rows = () => {
+      const database = new DatabaseSync(stack.databasePath, { readOnly: true });
+      try {
+        const count = (query: string) => Number((database.prepare(query).get('phoenix') as { n: number }).n);
+        return {
+          responses: count('select count(*) as n from responses where tenant = ?'),
+          response_items: count('select count(*) as n from response_items where response_id in (select id from responses where tenant = ?)'),
+          conversations: count('select count(*) as n from conversations where tenant = ?'),
+          conversation_items: count('select count(*) as n from conversation_items where conversation_id in (select id from conversations where tenant = ?)'),
+          idempotency_keys: count('select count(*) as n from idempotency_keys where tenant = ?'),
+          usage_events: count('select count(*) as n from usage_events where tenant = ?'),
+        };
+      } finally {
+        database.close();
+      }
+    };
+    const stored = rows();
+    assert.ok(stored.responses >= 1 && stored.response_items >= 1 && stored.conversations === 1 && stored.conversation_items === 1 && stored.idempotency_keys === 1, JSON.stringify(stored));
+
+    assert.deepEqual((await stack.api('DELETE', '/admin/tenants/phoenix')).body, { object: 'tenant.deleted', id: 'phoenix', deleted: true });
+    const again = await stack.api('POST', '/admin/tenants', { id: 'phoenix' });
+    assert.equal(again.status, 409);
+    assert.equal(again.body.error.code, 'tenant_id_retired');
+    assert.equal(again.body.error.param, 'id');
+    assert.match(again.body.error.message, /deleted tenant/);
+    assert.equal((await stack.api('POST', '/admin/keys', { tenant: 'phoenix' })).status, 404);
+    await assert.rejects(client.responses.retrieve(response.id), (error: unknown) => error instanceof OpenAI.AuthenticationError);
+    // Without erase the data stays in the store, unreachable: no key can ever act for the id again.
+    assert.deepEqual(rows(), stored);
+
+    assert.equal((await stack.api('DELETE', '/admin/tenants/phoenix?erase=maybe')).status, 400);
+    const erased = await stack.api('DELETE', '/admin/tenants/phoenix?erase=true');
+    assert.equal(erased.status, 200, JSON.stringify(erased.body));
+    assert.deepEqual(erased.body.erased, { responses: stored.responses, conversations: 1, idempotency_keys: 1 });
+    assert.deepEqual(rows(), { responses: 0, response_items: 0, conversations: 0, conversation_items: 0, idempotency_keys: 0, usage_events: stored.usage_events });
+    assert.ok(stored.usage_events >= 2, 'the ledger keeps its usage events');
+    assert.equal((await stack.api('GET', `/v1/conversations/${conversation.id}`)).status, 404);
+    assert.equal((await stack.api('POST', '/admin/tenants', { id: 'phoenix' })).status, 409);
+  });
+
+  it('confines an admin key: the keys it creates or changes stay within its models, rates, budget and expiry', async () => {
+    assert.equal((await stack.api('POST', '/admin/tenants', { id: 'confined' })).status, 201);
+    const expiry = new Date(Date.now() + 3_600_000).toISOString();
+    const budget = { limit: '1.000000', currency: 'USD', period: 'day' };
+    const parent = await createKey({ tenant: 'confined', admin: true, models: ['via-openai'], rpm: 1, tpm: 5000, budget, expires_at: expiry });
+    const wideSibling = await createKey({ tenant: 'confined' });
+
+    // Asking for nothing gives the parent's own limits, never "unlimited".
+    const child = await createKey({ tenant: 'confined', admin: true }, parent.key);
+    const shown = (await stack.api('GET', `/admin/keys/${child.id}`)).body;
+    assert.deepEqual([shown.models, shown.rpm, shown.tpm, shown.budget, shown.expires_at], [['via-openai'], 1, 5000, budget, expiry]);
+    const refused = await stack.clientFor(child.key).chat.completions.create({ model: 'via-azure-v1', messages: hello }).catch((error: unknown) => error);
+    assert.ok(refused instanceof OpenAI.PermissionDeniedError);
+
+    const later = new Date(Date.parse(expiry) + 1000).toISOString();
+    const wider: [string, Record<string, unknown>][] = [
+      ['models', { models: ['via-openai', 'via-azure-v1'] }],
+      ['rpm', { rpm: 2 }],
+      ['tpm', { tpm: 5001 }],
+      ['budget', { budget: { limit: '1.01', currency: 'USD', period: 'day' } }],
+      ['budget', { budget: { limit: '1', currency: 'USD', period: 'total' } }],
+      ['expires_at', { expires_at: later }],
+    ];
+    for (const [field, body] of wider) {
+      const created = await stack.api('POST', '/admin/keys', { tenant: 'confined', admin: true, ...body }, parent.key);
+      assert.equal(created.status, 403, `create with ${JSON.stringify(body)}`);
+      assert.equal(created.body.error.type, 'permission_error');
+      assert.equal(created.body.error.code, 'key_limit_exceeded');
+      assert.equal(created.body.error.param, field);
+      assert.match(created.body.error.message, new RegExp(field));
+      const patched = await stack.api('PATCH', `/admin/keys/${child.id}`, body, parent.key);
+      assert.equal(patched.status, 403, `patch with ${JSON.stringify(body)}`);
+      assert.equal(patched.body.error.param, field);
+    }
+    // Clearing a limit is not lifting it: null means the parent's own.
+    const cleared = await stack.api('PATCH', `/admin/keys/${child.id}`, { rpm: null, budget: null }, parent.key);
+    assert.equal(cleared.status, 200);
+    assert.deepEqual([cleared.body.rpm, cleared.body.budget], [1, budget]);
+    assert.equal((await stack.api('PATCH', `/admin/keys/${child.id}`, { rpm: 1, name: 'narrower' }, parent.key)).status, 200);
+
+    // Never its own limits, and never a key wider than itself.
+    const own = await stack.api('PATCH', `/admin/keys/${parent.id}`, { rpm: 1000, budget: null }, parent.key);
+    assert.equal(own.status, 403);
+    assert.equal(own.body.error.code, 'key_limit_exceeded');
+    for (const [method, path] of [['PATCH', `/admin/keys/${wideSibling.id}`], ['POST', `/admin/keys/${wideSibling.id}/rotate`], ['DELETE', `/admin/keys/${wideSibling.id}`]] as const) {
+      const touched = await stack.api(method, path, method === 'PATCH' ? { rpm: 1 } : undefined, parent.key);
+      assert.equal(touched.status, 403, `${method} ${path}`);
+      assert.equal(touched.body.error.param, 'models');
+    }
+    assert.equal((await stack.api('GET', `/admin/keys/${parent.id}`)).body.rpm, 1);
+    assert.equal((await stack.api('GET', `/admin/keys/${wideSibling.id}`)).body.revoked_at, null);
+    // The child, an admin key itself, is confined in turn; the master key stays unrestricted.
+    assert.equal((await stack.api('POST', '/admin/keys', { tenant: 'confined', rpm: 2 }, child.key)).status, 403);
+    assert.equal((await stack.api('PATCH', `/admin/keys/${parent.id}`, { rpm: 1000 })).status, 200);
+    assert.equal((await stack.api('POST', `/admin/keys/${child.id}/rotate`, undefined, parent.key)).status, 200);
   });
 
   it('issues a key shown once and stored as a hash; the key works with the openai client', async () => {

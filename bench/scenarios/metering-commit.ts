@@ -119,7 +119,7 @@ async function runMeteringCommit(context: BenchContext): Promise<ScenarioResult>
   const admission = new LatencyRecorder();
   for (let index = 0; index < ADMISSIONS; index++) {
     const at = performance.now();
-    const admitted = await limiter.admit({ tenant, key, model: 'gpt-5.5', estimatedTokens: 1500, worstCaseCost: { amount: 20_000n, currency: 'USD' } });
+    const admitted = await limiter.admit({ tenant, key, model: 'gpt-5.5', estimatedTokens: 1500, worstCaseCosts: [{ amount: 20_000n, currency: 'USD' }] });
     await admitted.settle({ tokens: 1400, cost: 9_000n, currency: 'USD' });
     admission.record(performance.now() - at);
   }

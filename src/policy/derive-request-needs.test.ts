@@ -162,6 +162,24 @@ describe('deriveEmbeddingNeeds', () => {
   }
 });
 
+describe('billing bounds', () => {
+  it("counts chat's n as choices (1 when absent)", () => {
+    assert.equal(deriveRequestNeeds(chat({ n: 128 })).choices, 128);
+    assert.equal(deriveRequestNeeds(chat({})).choices, 1);
+  });
+
+  it('bills an embeddings batch for every input, the context for the longest only', () => {
+    const embed = (input: unknown) => deriveEmbeddingNeeds(embeddingRequestSchema.parse({ model: 'text-embedding-3-small', input }));
+    const inputs = ['a short one', 'a much longer input text than the others', 'mid length input'];
+    const alone = inputs.map((input) => embed(input).inputTokens);
+    const needs = embed(inputs);
+    assert.equal(needs.inputTokens, Math.max(...alone));
+    assert.equal(needs.billedInputTokens, alone.reduce((sum, tokens) => sum + tokens, 0));
+    const arrays = deriveEmbeddingNeeds(embeddingRequestSchema.parse({ model: 'text-embedding-3-small', input: [[1, 2], [1, 2, 3]] }));
+    assert.equal(arrays.billedInputTokens, 5);
+  });
+});
+
 /** The exact count, after checking that the cheap figure is an upper bound of it. */
 function exactTokens(needs: RequestNeeds): number {
   const exact = needs.exactInputTokens?.() ?? needs.inputTokens;

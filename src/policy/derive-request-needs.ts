@@ -104,11 +104,15 @@ function deriveChatNeeds(request: ChatCompletionRequest, count: Counting): Reque
     capabilities,
     inputTokens,
     maxOutputTokens: request.max_completion_tokens ?? request.max_tokens ?? null,
+    choices: request.n ?? 1,
     parameters: listParameters(request, CHAT_FIELDS),
   };
 }
 
-/** The needs of an embeddings request: the `embeddings` capability and the tokens of its longest input. */
+/**
+ * The needs of an embeddings request: the `embeddings` capability, the tokens of its longest input (what a context
+ * window must hold) and of all its inputs together (what the call is billed for).
+ */
 export function deriveEmbeddingNeeds(request: EmbeddingRequest, counter: TokenCounter = createTokenCounter()): RequestNeeds {
   return withLazyExactCount((count) => deriveEmbeddingNeedsWith(request, count), counter);
 }
@@ -118,10 +122,17 @@ function deriveEmbeddingNeedsWith(request: EmbeddingRequest, count: Counting): R
   // The context window of an embedding model bounds each input on its own, not the batch: the longest one decides.
   const input = request.input;
   let longest = 0;
-  if (typeof input === 'string') longest = tokensOf(input);
-  else if (input.every((item) => typeof item === 'number')) longest = input.length;
-  else for (const item of input) longest = Math.max(longest, typeof item === 'string' ? tokensOf(item) : item.length);
-  return { capabilities: ['embeddings'], inputTokens: longest, maxOutputTokens: null, parameters: listParameters(request, EMBEDDING_FIELDS) };
+  let total = 0;
+  if (typeof input === 'string') longest = total = tokensOf(input);
+  else if (input.every((item) => typeof item === 'number')) longest = total = input.length;
+  else {
+    for (const item of input) {
+      const tokens = typeof item === 'string' ? tokensOf(item) : item.length;
+      longest = Math.max(longest, tokens);
+      total += tokens;
+    }
+  }
+  return { capabilities: ['embeddings'], inputTokens: longest, billedInputTokens: total, maxOutputTokens: null, parameters: listParameters(request, EMBEDDING_FIELDS) };
 }
 
 /** Tokens of one message's content, name and tool calls, and whether it carries an image. */

@@ -17,8 +17,16 @@ export interface RequestNeeds {
    * later `exactInputTokens()` returns it at once; resolves without a count when `signal` aborts.
    */
   measureExactInputTokens?: (signal?: AbortSignal) => Promise<void>;
-  /** Requested max output tokens, when the request sets one. */
+  /** Requested max output tokens, when the request sets one (per choice). */
   maxOutputTokens: number | null;
+  /** Choices asked for (chat's `n`, 1 to 128): the output bound holds per choice, so a call may produce this many times it. Absent = 1. */
+  choices?: number;
+  /**
+   * Input tokens the call is billed for, as an upper bound like `inputTokens`, when that differs from the context
+   * need: an embeddings batch is billed for every input, while the context window bounds only the longest. Absent =
+   * `inputTokens`.
+   */
+  billedInputTokens?: number;
   /** Top-level request parameters the client set (for `require_parameters`). */
   parameters: string[];
 }

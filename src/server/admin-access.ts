@@ -1,5 +1,6 @@
 // Who may do what under /admin/*, and whose state a call touches: the master key everything; an admin key of a tenant only that tenant's keys, usage
 // and data; any other key nothing (403).
+import type { ApiKeyRecord } from '../store/index.ts';
 import { PermissionDeniedError } from '../wire/index.ts';
 import type { Principal } from './authenticate.ts';
 import type { Exchange } from './gateway-types.ts';
@@ -20,9 +21,13 @@ export function requireMaster(exchange: Exchange, what: string): Principal {
   return principal;
 }
 
-/** The tenant an admin call is confined to: undefined (every tenant) for the master key, else the key's own. */
-export function adminScope(principal: Principal): { tenant?: string } {
-  return principal.kind === 'master' ? {} : { tenant: principal.tenant.id };
+/**
+ * What an admin call is confined to: nothing for the master key; for an admin key its own tenant, and its own limits
+ * for the keys it creates or changes.
+ */
+export function adminScope(principal: Principal): { tenant?: string; key?: ApiKeyRecord } {
+  if (principal.kind === 'master') return {};
+  return principal.key === null ? { tenant: principal.tenant.id } : { tenant: principal.tenant.id, key: principal.key };
 }
 
 /** The tenant whose state an authenticated call reads and writes (`default` for the master key). */

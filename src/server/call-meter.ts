@@ -2,7 +2,7 @@
 // budget's worst-case reservation), then the usage event and its transfers committed durably before the response
 // completes, and the reservations settled to what the call really used (or released when it produced nothing).
 import type { Route } from '../catalog/index.ts';
-import { estimateWorstCaseCost, type TokenUsage } from '../metering/index.ts';
+import { estimateWorstCaseCosts, type TokenUsage } from '../metering/index.ts';
 import type { RequestNeeds } from '../policy/index.ts';
 import type { Admission } from '../tenancy/index.ts';
 import { createTimeOrderedId } from './create-time-ordered-id.ts';
@@ -20,7 +20,7 @@ const BYTES_PER_TOKEN_ESTIMATE = 4;
 
 /** What completing a call records. */
 export interface CompletedCall {
-  route: Pick<Route, 'id' | 'provider' | 'region' | 'price'>;
+  route: Pick<Route, 'id' | 'model' | 'provider' | 'region' | 'price'>;
   usage: TokenUsage;
   /** True when the cloud reported no usage and Crossway counted the tokens itself. */
   estimated: boolean;
@@ -45,28 +45,32 @@ export class CallMeter implements ExchangeMeter {
 
   /**
    * Admits the call against the key's and tenant's limits and budgets, or throws 429 (`rate_limit_exceeded` or
-   * `insufficient_quota`). The token reservation is the input estimate plus the requested output bound; the budget
-   * reservation is the worst case over the planned routes: every input byte a token, the output bound (request,
-   * else the routes' `max_output`, else DEFAULT_WORST_CASE_OUTPUT_TOKENS), at the dearest route's prices.
+   * `insufficient_quota`), or 403 `budget_currency_mismatch` when a budget cannot bound a route's currency. `routes`
+   * are every route the call may be tried on (the fallback models' too). Both reservations use one output bound: the
+   * request's (`max_completion_tokens` / `max_tokens` / `max_output_tokens`), else the routes' largest `max_output`,
+   * else DEFAULT_WORST_CASE_OUTPUT_TOKENS, times the choices (`n`). The budget reserves the worst case at the dearest
+   * route's prices with every billed input byte a token (every input of an embeddings batch); the token rate reserves
+   * the input estimate plus that output bound, corrected at completion.
    */
   async admit(model: string, routes: readonly Route[], needs: RequestNeeds): Promise<void> {
     const principal = this.#exchange.principal;
     if (principal === null || this.#admission !== null) return;
-    const routeMaxOutput = Math.max(0, ...routes.map((route) => route.limits.max_output ?? 0));
-    const outputBound = needs.maxOutputTokens ?? (routeMaxOutput > 0 ? routeMaxOutput : DEFAULT_WORST_CASE_OUTPUT_TOKENS);
-    const worstCaseCost = estimateWorstCaseCost({
+    const outputBound = worstCaseOutputTokens(routes, needs);
+    const billedInput = needs.billedInputTokens ?? needs.inputTokens;
+    const worstCaseCosts = estimateWorstCaseCosts({
       prices: routes.map((route) => route.price),
-      inputTokens: needs.inputTokens,
+      inputTokens: billedInput,
       maxOutputTokens: outputBound,
       margin: principal.tenant.margin,
     });
-    const inputEstimate = needs.exactInputTokens === undefined ? needs.inputTokens : Math.ceil(needs.inputTokens / BYTES_PER_TOKEN_ESTIMATE);
+    // The bound counts bytes; the rate takes a typical bytes-per-token instead (the budget may not, the rate may).
+    const inputEstimate = needs.exactInputTokens === undefined ? billedInput : Math.ceil(billedInput / BYTES_PER_TOKEN_ESTIMATE);
     this.#admission = await this.#gateway.limiter.admit({
       tenant: principal.tenant,
       key: principal.key,
       model,
-      estimatedTokens: inputEstimate + (needs.maxOutputTokens ?? 0),
-      worstCaseCost,
+      estimatedTokens: inputEstimate + outputBound,
+      worstCaseCosts,
     });
   }
 
@@ -93,7 +97,8 @@ export class CallMeter implements ExchangeMeter {
         tenant: principal.tenant.id,
         key_id: principal.key?.id ?? null,
         endpoint: this.#endpoint,
-        model: this.#exchange.log?.model ?? '',
+        // The model that served, which a fallback list may have moved away from the one asked for.
+        model: call.route.model,
         route: call.route,
         usage: call.usage,
         estimated: call.estimated,
@@ -117,4 +122,14 @@ export class CallMeter implements ExchangeMeter {
     this.#finished = true;
     this.#admission?.release().catch((error: unknown) => this.#gateway.logger.error({ err: error }, 'releasing a limit reservation failed'));
   }
+}
+
+/**
+ * The most output tokens a call may produce over all its choices: the request's bound, else the routes' largest
+ * `max_output`, else DEFAULT_WORST_CASE_OUTPUT_TOKENS; times `n` (each choice may use the whole bound).
+ */
+export function worstCaseOutputTokens(routes: readonly Pick<Route, 'limits'>[], needs: Pick<RequestNeeds, 'maxOutputTokens' | 'choices'>): number {
+  const routeMaxOutput = Math.max(0, ...routes.map((route) => route.limits.max_output ?? 0));
+  const perChoice = needs.maxOutputTokens ?? (routeMaxOutput > 0 ? routeMaxOutput : DEFAULT_WORST_CASE_OUTPUT_TOKENS);
+  return perChoice * Math.max(1, needs.choices ?? 1);
 }

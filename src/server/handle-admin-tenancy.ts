@@ -1,7 +1,8 @@
 // The admin API for tenants and virtual keys: /admin/tenants and /admin/keys (master key, or an admin key for its own
 // tenant's keys). Bodies are validated once with the tenancy schemas; every error is OpenAI-shaped.
 import { createKeyRequestSchema, createTenantRequestSchema, patchKeyRequestSchema, patchTenantRequestSchema } from '../tenancy/index.ts';
-import { parseRequest } from '../wire/index.ts';
+import type { BudgetSpec } from '../store/index.ts';
+import { InvalidRequestError, parseRequest } from '../wire/index.ts';
 import { adminScope, readQuery, requireAdmin, requireMaster } from './admin-access.ts';
 import type { Exchange, GatewayContext, RouteEntry } from './gateway-types.ts';
 import { readJsonBody } from './read-body.ts';
@@ -9,6 +10,18 @@ import { sendJson } from './send-json.ts';
 
 async function readAdminBody(gateway: GatewayContext, exchange: Exchange): Promise<Record<string, unknown>> {
   return readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody);
+}
+
+/**
+ * 400 for a budget in a currency no route of the catalog is priced in: it would bound nothing, and admission refuses
+ * every call a budget cannot bound, so the key or tenant could never call a priced route.
+ */
+function checkBudgetCurrency(gateway: GatewayContext, budget: BudgetSpec | null | undefined): void {
+  if (budget === null || budget === undefined) return;
+  const priced = new Set(gateway.catalog.routes.flatMap((route) => (route.price === undefined ? [] : [route.price.currency])));
+  if (priced.has(budget.currency)) return;
+  const known = priced.size === 0 ? 'no route has a price' : `routes are priced in ${[...priced].sort().join(', ')}`;
+  throw new InvalidRequestError(`A budget in ${budget.currency} cannot bound any call: ${known}. Set the budget in a currency the routes are priced in.`, 'budget', 'budget_currency_unpriced');
 }
 
 /** The routes, for the gateway's route table. */
@@ -20,6 +33,7 @@ export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
     handler: async (gateway, exchange) => {
       requireMaster(exchange, 'create tenants');
       const input = parseRequest(createTenantRequestSchema, await readAdminBody(gateway, exchange));
+      checkBudgetCurrency(gateway, input.budget);
       sendJson(exchange.res, 201, await gateway.tenancy.createTenant(input));
     },
   },
@@ -49,6 +63,7 @@ export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
     handler: async (gateway, exchange, params) => {
       requireMaster(exchange, 'change tenants');
       const patch = parseRequest(patchTenantRequestSchema, await readAdminBody(gateway, exchange));
+      checkBudgetCurrency(gateway, patch.budget);
       const tenant = await gateway.tenancy.updateTenant(params.id ?? '', patch);
       gateway.forgetMasterTenant();
       sendJson(exchange.res, 200, tenant);
@@ -60,9 +75,9 @@ export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
     auth: true,
     handler: async (gateway, exchange, params) => {
       requireMaster(exchange, 'delete tenants');
-      const id = params.id ?? '';
-      await gateway.tenancy.deleteTenant(id);
-      sendJson(exchange.res, 200, { object: 'tenant.deleted', id, deleted: true });
+      const erase = readQuery(exchange).get('erase');
+      if (erase !== null && erase !== 'true' && erase !== 'false') throw new InvalidRequestError("The 'erase' query parameter must be true or false.", 'erase');
+      sendJson(exchange.res, 200, await gateway.tenancy.deleteTenant(params.id ?? '', {}, { erase: erase === 'true' }));
     },
   },
   {
@@ -72,6 +87,7 @@ export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
     handler: async (gateway, exchange) => {
       const principal = requireAdmin(exchange);
       const input = parseRequest(createKeyRequestSchema, await readAdminBody(gateway, exchange));
+      checkBudgetCurrency(gateway, input.budget);
       sendJson(exchange.res, 201, await gateway.tenancy.createKey(input, adminScope(principal)));
     },
   },
@@ -104,6 +120,7 @@ export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
     handler: async (gateway, exchange, params) => {
       const principal = requireAdmin(exchange);
       const patch = parseRequest(patchKeyRequestSchema, await readAdminBody(gateway, exchange));
+      checkBudgetCurrency(gateway, patch.budget);
       sendJson(exchange.res, 200, await gateway.tenancy.updateKey(params.id ?? '', patch, adminScope(principal)));
     },
   },

@@ -1,6 +1,6 @@
 // Plans a request over its model (and fallback models), runs the plan, and records the decision: the policy step
 // between a validated request and the executor.
-import type { Constraints, Route } from '../catalog/index.ts';
+import type { Constraints, ModelEntry, Route } from '../catalog/index.ts';
 import type { Executed } from '../execute/index.ts';
 import { describeEmptyPlan, mergeConstraints, needsExactInputCount, readRequestConstraints, type Plan, type RequestNeeds } from '../policy/index.ts';
 import type { Attempt } from '../execute/index.ts';
@@ -53,23 +53,33 @@ export async function routeRequest<T>(
   // One decision per request: with fallback models it shows the last model's plan and every model's attempts.
   let lastPlan: Plan | null = null;
   const attempts: Attempt[] = [];
+  const planOf = async (name: string): Promise<{ model: ModelEntry; plan: Plan }> => {
+    const { model, routes } = resolveModel(gateway.catalog, name, input.kind);
+    // The planner counts synchronously within a small work budget: a large request is counted ahead, in slices.
+    if (needsExactInputCount(input.needs, routes)) await input.needs.measureExactInputTokens?.(exchange.signal);
+    const plan = gateway.planCache.planCached(
+      { model, routes, needs: input.needs, constraints, agreements: gateway.catalog.agreements, health: gateway.executor.health, now: gateway.now() },
+      gateway.catalog.version,
+    );
+    return { model, plan };
+  };
+  // Plans made ahead for the reservation are the plans then run, so that the budget covers exactly what is tried.
+  const planned = new Map<number, { model: ModelEntry; plan: Plan }>();
   try {
     for (const [index, name] of names.entries()) {
-      const { model, routes } = resolveModel(gateway.catalog, name, input.kind);
-      // The planner counts synchronously within a small work budget: a large request is counted ahead, in slices.
-      if (needsExactInputCount(input.needs, routes)) await input.needs.measureExactInputTokens?.(exchange.signal);
-      lastPlan = gateway.planCache.planCached(
-        { model, routes, needs: input.needs, constraints, agreements: gateway.catalog.agreements, health: gateway.executor.health, now: gateway.now() },
-        gateway.catalog.version,
-      );
-      if (lastPlan.kept.length === 0) {
-        lastError = describeEmptyPlan(lastPlan);
+      const { model, plan } = planned.get(index) ?? (await planOf(name));
+      lastPlan = plan;
+      if (plan.kept.length === 0) {
+        lastError = describeEmptyPlan(plan);
         continue;
       }
-      const planned = lastPlan.kept.map((kept) => kept.route);
-      await exchange.meter.admit(model.id, planned, input.needs);
+      const routes = plan.kept.map((kept) => kept.route);
+      const tried = allowFallbacks ? routes : routes.slice(0, 1);
+      // Admitted once, at the first model with a plan, for the worst case over every route the call may still be
+      // tried on: this model's, and the fallback models' after it (a later model may well be dearer).
+      await exchange.meter.admit(model.id, allowFallbacks ? [...tried, ...(await planFallbacks(names, index, planOf, planned))] : tried, input.needs);
       try {
-        return await execute(allowFallbacks ? planned : planned.slice(0, 1), (attempt) => attempts.push(attempt));
+        return await execute(tried, (attempt) => attempts.push(attempt));
       } catch (error) {
         const isLast = index === names.length - 1;
         if (isLast || !allowFallbacks || !(error instanceof NoRouteAvailableError)) throw error;
@@ -82,8 +92,31 @@ export async function routeRequest<T>(
   }
 }
 
+/**
+ * Plans the fallback models after `index` (remembering the plans in `planned`) and returns their kept routes. A model
+ * that cannot be resolved adds none: it fails as before when its turn comes, and no route of it can run.
+ */
+async function planFallbacks(
+  names: readonly string[],
+  index: number,
+  planOf: (name: string) => Promise<{ model: ModelEntry; plan: Plan }>,
+  planned: Map<number, { model: ModelEntry; plan: Plan }>,
+): Promise<Route[]> {
+  const routes: Route[] = [];
+  for (let later = index + 1; later < names.length; later += 1) {
+    try {
+      const entry = await planOf(names[later]!);
+      planned.set(later, entry);
+      routes.push(...entry.plan.kept.map((kept) => kept.route));
+    } catch {
+      // Resolved again in its turn, which throws the same error there.
+    }
+  }
+  return routes;
+}
+
 /** A key limited to some models may call only those (by id or alias); others answer 403 naming the model. */
-function checkModelScope(gateway: GatewayContext, principal: Principal, names: readonly string[]): void {
+export function checkModelScope(gateway: GatewayContext, principal: Principal, names: readonly string[]): void {
   const allowed = principal.key?.models;
   if (allowed === null || allowed === undefined) return;
   for (const name of names) {

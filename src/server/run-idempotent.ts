@@ -7,6 +7,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { ConflictError, InvalidRequestError } from '../wire/index.ts';
 import type { Exchange, GatewayContext } from './gateway-types.ts';
 import { readBody } from './read-body.ts';
+import { checkModelScope } from './route-request.ts';
 
 /** Stripe's limit on key length. */
 const MAX_KEY_LENGTH = 255;
@@ -50,6 +51,9 @@ export async function runIdempotent(gateway: GatewayContext, exchange: Exchange,
     expires_at: new Date(now + IDEMPOTENCY_TTL_MS).toISOString(),
   });
   if (!claim.claimed) {
+    // A replay answers only what the asking key could have asked for itself: another key of the tenant with a
+    // narrower model scope gets the same 403 as without the header (and learns nothing about the stored request).
+    checkReplayScope(gateway, exchange);
     const existing = claim.existing;
     if (existing.request_hash !== requestHash) {
       throw new ConflictError(
@@ -75,6 +79,29 @@ export async function runIdempotent(gateway: GatewayContext, exchange: Exchange,
     // The handler threw before ending the response, or the client went away: nothing was stored, let a retry run.
     if (!capture.settled) await capture.settle(null).catch(() => {});
   }
+}
+
+/** Maximum model names read from a replayed body's `model` and `models` (the schemas bound the list further). */
+const MAX_SCOPED_MODEL_NAMES = 64;
+
+/**
+ * The model scope check routing makes, for a request about to be answered from the store. The body is parsed only
+ * here, on the rare replay path; a body that is not a JSON object names no model (the first request would have been
+ * refused then, so nothing is stored for it).
+ */
+function checkReplayScope(gateway: GatewayContext, exchange: Exchange): void {
+  const principal = exchange.principal;
+  if (principal === null || principal.key?.models === null || principal.key?.models === undefined) return;
+  let body: unknown;
+  try {
+    body = JSON.parse(exchange.rawBody?.toString('utf8') ?? '');
+  } catch {
+    return;
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
+  const { model, models } = body as { model?: unknown; models?: unknown };
+  const names = [model, ...(Array.isArray(models) ? models.slice(0, MAX_SCOPED_MODEL_NAMES) : [])].filter((name): name is string => typeof name === 'string');
+  checkModelScope(gateway, principal, names);
 }
 
 interface CapturedResponse {

@@ -36,7 +36,7 @@ import type { InsertDecisionsOptions, InsertRequestLogsOptions, ListRequestLogsO
 import type { ApiKeyTable, IdempotencyKeyTable, RequestLogTable, StoreDatabase, TenantTable } from './store-database.ts';
 import { storeMigrationProvider } from './store-migrations.ts';
 import { checkGuard, toDecisionTableRow, toRequestLogRecord, type ExecuteWrites, type SqlStatementResult, type WriteStatement } from './store-records.ts';
-import type { ApiKeyPatch, ApiKeyRecord, TenantPatch, TenantRecord } from './tenancy-records.ts';
+import type { ApiKeyPatch, ApiKeyRecord, ErasedTenantData, TenantPatch, TenantRecord } from './tenancy-records.ts';
 import {
   toApiKeyRecord,
   toApiKeyTableRow,
@@ -177,19 +177,26 @@ export class KyselyStore implements Store {
   }
 
   async getTenant(id: string): Promise<TenantRecord | null> {
-    const row = await this.db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db.selectFrom('tenants').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
     return row === undefined ? null : toTenantRecord(row);
   }
 
+  async getTenantDeletedAt(id: string): Promise<string | null> {
+    const row = await this.db.selectFrom('tenants').select('deleted_at').where('id', '=', id).executeTakeFirst();
+    return row?.deleted_at ?? null;
+  }
+
   async listTenants(): Promise<TenantRecord[]> {
-    return (await this.db.selectFrom('tenants').selectAll().orderBy('id').execute()).map(toTenantRecord);
+    return (await this.db.selectFrom('tenants').selectAll().where('deleted_at', 'is', null).orderBy('id').execute()).map(toTenantRecord);
   }
 
   async updateTenant(id: string, patch: TenantPatch): Promise<TenantRecord | null> {
     const update = toTenantTableUpdate(patch);
     // `update ... set` with no column is a syntax error; an empty patch changes nothing.
     if (Object.keys(update).length === 0) return this.getTenant(id);
-    const [updated] = await this.executeWrites([this.db.updateTable('tenants').set(update).where('id', '=', id).returningAll().compile()]);
+    const [updated] = await this.executeWrites([
+      this.db.updateTable('tenants').set(update).where('id', '=', id).where('deleted_at', 'is', null).returningAll().compile(),
+    ]);
     const row = updated?.rows[0];
     return row === undefined ? null : toTenantRecord(row as Selectable<TenantTable>);
   }
@@ -202,11 +209,29 @@ export class KyselyStore implements Store {
         .set({ revoked_at: at })
         .where('tenant', '=', id)
         .where('revoked_at', 'is', null)
-        .where((eb) => eb.exists(eb.selectFrom('tenants').select('id').where('id', '=', id)))
+        .where((eb) => eb.exists(eb.selectFrom('tenants').select('id').where('id', '=', id).where('deleted_at', 'is', null)))
         .compile(),
-      this.db.deleteFrom('tenants').where('id', '=', id).compile(),
+      // A tombstone, not a delete: the id stays taken (insertTenant conflicts on it) and names the ledger's rows.
+      this.db.updateTable('tenants').set({ deleted_at: at, updated_at: at }).where('id', '=', id).where('deleted_at', 'is', null).compile(),
     ]);
     return deleted?.changes === 1;
+  }
+
+  async eraseTenantData(tenant: string): Promise<ErasedTenantData> {
+    const responseIds = this.db.selectFrom('responses').select('id').where('tenant', '=', tenant);
+    const conversationIds = this.db.selectFrom('conversations').select('id').where('tenant', '=', tenant);
+    // Children first, while their parents still say whose they are; one transaction: all of it or nothing.
+    const results = await this.executeWrites([
+      this.db.deleteFrom('response_items').where('response_id', 'in', responseIds).compile(),
+      this.db.deleteFrom('response_events').where('response_id', 'in', responseIds).compile(),
+      this.db.deleteFrom('responses').where('tenant', '=', tenant).compile(),
+      this.db.deleteFrom('conversation_items').where('conversation_id', 'in', conversationIds).compile(),
+      this.db.deleteFrom('conversations').where('tenant', '=', tenant).compile(),
+      this.db.deleteFrom('idempotency_keys').where('tenant', '=', tenant).compile(),
+      // Nothing of the tenant is stored any more: its storage counter goes with it.
+      this.db.deleteFrom('tenant_storage').where('tenant', '=', tenant).compile(),
+    ]);
+    return { responses: results[2]?.changes ?? 0, conversations: results[4]?.changes ?? 0, idempotency_keys: results[5]?.changes ?? 0 };
   }
 
   async insertApiKey(key: ApiKeyRecord): Promise<void> {

@@ -53,6 +53,8 @@ export interface TenantTable {
   metadata: string;
   created_at: string;
   updated_at: string;
+  /** Set when the tenant was deleted: the row stays as a tombstone that keeps the id from being reused. */
+  deleted_at: string | null;
 }
 
 /** `api_keys` (see ApiKeyRecord); `models`, `budget` and `metadata` are JSON text. */

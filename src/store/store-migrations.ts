@@ -249,6 +249,16 @@ export const storeMigrations: Readonly<Record<string, Migration>> = {
       }
     },
   },
+  '0005_tenant_tombstones': {
+    async up(db: Kysely<any>) {
+      // A deleted tenant's row stays with its deletion time, so that its id is never handed out again: a new tenant
+      // under an old id would otherwise inherit its responses, conversations, spend and idempotency keys.
+      await db.schema.alterTable('tenants').addColumn('deleted_at', 'text').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('tenants').dropColumn('deleted_at').execute();
+    },
+  },
   '0006_tenant_storage': {
     async up(db: Kysely<any>) {
       // The bytes each tenant keeps in responses and conversations, maintained in the transaction of every write

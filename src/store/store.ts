@@ -26,7 +26,7 @@ import type {
   StoredResponseRecord,
 } from './runtime-records.ts';
 import type { StorageLimits } from './storage-limits.ts';
-import type { ApiKeyPatch, ApiKeyRecord, TenantPatch, TenantRecord } from './tenancy-records.ts';
+import type { ApiKeyPatch, ApiKeyRecord, ErasedTenantData, TenantPatch, TenantRecord } from './tenancy-records.ts';
 
 /** One finished request as the gateway records it, for the admin API and the dashboard. */
 export interface RequestLogRow {
@@ -110,13 +110,24 @@ export interface Store {
   // --- Tenants and virtual keys ---
   /** Inserts a tenant; resolves false (writing nothing) when the id is taken. */
   insertTenant(tenant: TenantRecord): Promise<boolean>;
+  /** The live tenant with this id (a deleted one is null). */
   getTenant(id: string): Promise<TenantRecord | null>;
-  /** Every tenant, by id. */
+  /** When the tenant with this id was deleted, or null when the id is live or was never used. */
+  getTenantDeletedAt(id: string): Promise<string | null>;
+  /** Every live tenant, by id. */
   listTenants(): Promise<TenantRecord[]>;
   /** Applies the patch; resolves with the updated tenant, or null when there is none with this id. */
   updateTenant(id: string, patch: TenantPatch): Promise<TenantRecord | null>;
-  /** Deletes the tenant and revokes its keys (revoked_at = `at`) in one transaction; false when unknown. Usage and ledger stay. */
+  /**
+   * Deletes the tenant and revokes its keys (revoked_at = `at`) in one transaction; false when unknown or already
+   * deleted. The row stays as a tombstone (`deleted_at`), so that the id is never reused. Usage and ledger stay.
+   */
   deleteTenant(id: string, at: string): Promise<boolean>;
+  /**
+   * Erases a tenant's stored state in one transaction: responses (with their items and events), conversations (with
+   * their items) and idempotency keys. Usage events and ledger transfers are never erased. Resolves with the counts.
+   */
+  eraseTenantData(tenant: string): Promise<ErasedTenantData>;
   /** Inserts a key; throws when the id or hash is taken. */
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   getApiKey(id: string): Promise<ApiKeyRecord | null>;

@@ -31,6 +31,13 @@ export interface TenantRecord {
 }
 
 /** The fields of a tenant that PATCH may change. */
+/** What erasing a tenant's stored state removed (see Store.eraseTenantData). */
+export interface ErasedTenantData {
+  responses: number;
+  conversations: number;
+  idempotency_keys: number;
+}
+
 export type TenantPatch = Partial<Pick<TenantRecord, 'name' | 'policy' | 'margin' | 'rpm' | 'tpm' | 'budget' | 'metadata' | 'updated_at'>>;
 
 /** One virtual key. The secret itself is never stored: only its keyed hash. */

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { IdempotencyRecord } from './ledger-records.ts';
+import { makeConversation, makeConversationItem, makeResponseItem, makeStoredResponse } from './runtime-store.case.test.ts';
 import type { Store } from './store.ts';
 import type { ApiKeyRecord, TenantRecord } from './tenancy-records.ts';
 
@@ -133,6 +134,51 @@ export function runTenancyStoreTests(open: () => Promise<Store>): void {
       assert.equal(await store.deleteTenant('ghost', at), false);
       assert.equal((await store.getApiKey('key_ghost'))?.revoked_at, null);
       assert.deepEqual((await store.listTenants()).map((tenant) => tenant.id), ['beta']);
+    });
+
+    it('keeps a deleted tenant as a tombstone: the id is never inserted again, nor updated, nor listed', async () => {
+      await store.insertTenant(full);
+      assert.equal(await store.getTenantDeletedAt('acme'), null);
+      const at = '2026-06-01T00:00:00.000Z';
+      assert.equal(await store.deleteTenant('acme', at), true);
+      assert.equal(await store.getTenantDeletedAt('acme'), at);
+      assert.equal(await store.getTenantDeletedAt('never'), null);
+      assert.equal(await store.insertTenant(makeTenant({ id: 'acme' })), false);
+      assert.equal(await store.getTenant('acme'), null);
+      assert.equal(await store.updateTenant('acme', { name: 'revived' }), null);
+      assert.deepEqual(await store.listTenants(), []);
+      // A key inserted later under the retired id is not revoked by a second delete, which finds no live tenant.
+      await store.insertApiKey(makeApiKey({ id: 'key_late', tenant: 'acme' }));
+      assert.equal(await store.deleteTenant('acme', '2026-07-01T00:00:00.000Z'), false);
+      assert.equal((await store.getApiKey('key_late'))?.revoked_at, null);
+      assert.equal(await store.getTenantDeletedAt('acme'), at);
+    });
+
+    it("erases a tenant's responses, conversations and idempotency keys, and nobody else's", async () => {
+      for (const tenant of ['acme', 'beta']) {
+        const id = `resp_${tenant}`;
+        await store.insertResponse(makeStoredResponse({ id, tenant }), [makeResponseItem(id, 'input', 0), makeResponseItem(id, 'output', 0)]);
+        await store.appendResponseEvents([{ response_id: id, sequence_number: 0, event: { type: 'response.created' } }]);
+        await store.insertConversation(makeConversation({ id: `conv_${tenant}`, tenant }), [makeConversationItem(`conv_${tenant}`, `msg_${tenant}`)]);
+        assert.deepEqual(await store.claimIdempotencyKey(makeClaim('k1', '2026-05-01T00:00:00.000Z', { tenant })), { claimed: true });
+      }
+      assert.ok((await store.getTenantStorage('acme')) > 0);
+      const betaBytes = await store.getTenantStorage('beta');
+      assert.deepEqual(await store.eraseTenantData('acme'), { responses: 1, conversations: 1, idempotency_keys: 1 });
+      // What the tenant stored no longer counts against it; the other tenant's count is untouched.
+      assert.equal(await store.getTenantStorage('acme'), 0);
+      assert.equal(await store.getTenantStorage('beta'), betaBytes);
+      assert.equal(await store.getResponse('acme', 'resp_acme'), null);
+      assert.deepEqual(await store.listResponseItems('acme', 'resp_acme', 'input', { limit: 10, order: 'asc' }), []);
+      assert.deepEqual(await store.listResponseEvents('acme', 'resp_acme', -1), []);
+      assert.equal(await store.getConversation('acme', 'conv_acme'), null);
+      assert.equal(await store.getConversationItem('acme', 'conv_acme', 'msg_acme'), null);
+      assert.deepEqual(await store.claimIdempotencyKey(makeClaim('k1', '2026-05-01T00:00:30.000Z')), { claimed: true });
+      assert.notEqual(await store.getResponse('beta', 'resp_beta'), null);
+      assert.equal((await store.listResponseEvents('beta', 'resp_beta', -1)).length, 1);
+      assert.notEqual(await store.getConversationItem('beta', 'conv_beta', 'msg_beta'), null);
+      assert.equal((await store.claimIdempotencyKey(makeClaim('k1', '2026-05-01T00:00:30.000Z', { tenant: 'beta' }))).claimed, false);
+      assert.deepEqual(await store.eraseTenantData('acme'), { responses: 0, conversations: 0, idempotency_keys: 1 });
     });
   });
 

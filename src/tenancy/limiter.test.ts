@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryCounters, openSqliteStore, type ApiKeyRecord, type TenantRecord, type UsageFilter, type UsageTotalsRecord } from '../store/index.ts';
-import { InsufficientQuotaError, RateLimitError } from '../wire/index.ts';
+import { InsufficientQuotaError, PermissionDeniedError, RateLimitError } from '../wire/index.ts';
 import { makeApiKey, makeTenant as makeTenantRecord } from '../store/tenancy-store.case.test.ts';
 import { budgetPeriod, Limiter, type AdmitRequest } from './limiter.ts';
 
@@ -40,7 +40,7 @@ function setup(spent: UsageTotalsRecord[] = []) {
 }
 
 function request(overrides: Partial<AdmitRequest> = {}): AdmitRequest {
-  return { tenant: makeTenant(), key: makeKey(), model: 'gpt-5.5', estimatedTokens: 100, worstCaseCost: { amount: USD, currency: 'USD' }, ...overrides };
+  return { tenant: makeTenant(), key: makeKey(), model: 'gpt-5.5', estimatedTokens: 100, worstCaseCosts: [{ amount: USD, currency: 'USD' }], ...overrides };
 }
 
 /** Admits all at once; resolves with the admitted ones and the errors of the refused. */
@@ -165,11 +165,11 @@ describe('Limiter', () => {
       const { limiter } = setup();
       const key = makeKey({ budget: budget('10') });
       const worst = { amount: 4n * USD, currency: 'USD' };
-      const first = await limiter.admit(request({ key, worstCaseCost: worst }));
-      await limiter.admit(request({ key, worstCaseCost: worst }));
-      await assert.rejects(limiter.admit(request({ key, worstCaseCost: worst })), InsufficientQuotaError);
+      const first = await limiter.admit(request({ key, worstCaseCosts: [worst] }));
+      await limiter.admit(request({ key, worstCaseCosts: [worst] }));
+      await assert.rejects(limiter.admit(request({ key, worstCaseCosts: [worst] })), InsufficientQuotaError);
       await first.settle({ tokens: 10, cost: USD });
-      await limiter.admit(request({ key, worstCaseCost: worst }));
+      await limiter.admit(request({ key, worstCaseCosts: [worst] }));
     });
 
     it('counts the spend already in the ledger for the period, in the budget currency only', async () => {
@@ -212,15 +212,27 @@ describe('Limiter', () => {
       assert.equal((await counters.take(`rpm:key:${key.id}`, 0, 1, 60_000)).remaining, 1);
     });
 
-    it('reserves nothing for a worst case it cannot price, but refuses once the budget is used up', async () => {
+    it('reserves nothing for a call no route prices, but refuses once the budget is used up', async () => {
       const { limiter } = setup([totals('USD', USD)]);
       const key = makeKey({ budget: budget('2') });
-      const unpriced = await limiter.admit(request({ key, worstCaseCost: null }));
-      await limiter.admit(request({ key, worstCaseCost: { amount: 10n * USD, currency: 'EUR' } }));
+      const unpriced = await limiter.admit(request({ key, worstCaseCosts: [] }));
       await unpriced.settle({ tokens: 1, cost: USD, currency: 'USD' });
-      const error = await limiter.admit(request({ key, worstCaseCost: null })).then(() => assert.fail('admitted'), (e: unknown) => e);
+      const error = await limiter.admit(request({ key, worstCaseCosts: [] })).then(() => assert.fail('admitted'), (e: unknown) => e);
       assert.ok(error instanceof InsufficientQuotaError);
       assert.match(error.message, /spent 2\.000000.*the budget is used up/);
+    });
+
+    it('refuses, never reserves nothing for, a call that may run on a route priced in another currency, giving back what it took', async () => {
+      const { limiter, counters } = setup();
+      const key = makeKey({ rpm: 5, budget: budget('2') });
+      for (const worstCaseCosts of [[{ amount: 1n, currency: 'EUR' }], [{ amount: 1n, currency: 'USD' }, { amount: 1n, currency: 'EUR' }]]) {
+        const error = await limiter.admit(request({ key, worstCaseCosts })).then(() => assert.fail('admitted'), (e: unknown) => e);
+        assert.ok(error instanceof PermissionDeniedError);
+        assert.equal(error.code, 'budget_currency_mismatch');
+        assert.match(error.message, /in USD.*priced in EUR/);
+      }
+      assert.equal((await counters.take(`rpm:key:${key.id}`, 0, 5, 60_000)).remaining, 5);
+      await limiter.admit(request({ key, worstCaseCosts: [{ amount: USD, currency: 'USD' }] }));
     });
 
     it('settles or releases once: the first call wins', async () => {
@@ -272,12 +284,12 @@ describe('Limiter', () => {
         event('evt_3', '2026-12-02T00:00:00.000Z', null, 5n * USD),
       ]);
       const limiter = new Limiter({ counters: new MemoryCounters({ now: () => START }), store, now: () => new Date(START) });
-      await limiter.admit(request({ key, worstCaseCost: { amount: 2n * USD, currency: 'USD' } }));
-      await assert.rejects(limiter.admit(request({ key, tenant: makeTenant(), worstCaseCost: { amount: 1n, currency: 'USD' } })), InsufficientQuotaError);
+      await limiter.admit(request({ key, worstCaseCosts: [{ amount: 2n * USD, currency: 'USD' }] }));
+      await assert.rejects(limiter.admit(request({ key, tenant: makeTenant(), worstCaseCosts: [{ amount: 1n, currency: 'USD' }] })), InsufficientQuotaError);
       // The tenant's December: 8 by the key and 5 by the master key (key_id null); November does not count.
       const tenant = makeTenant({ budget: budget('13.000001') });
-      await limiter.admit(request({ key: null, tenant, worstCaseCost: { amount: 1n, currency: 'USD' } }));
-      await assert.rejects(limiter.admit(request({ key: null, tenant, worstCaseCost: { amount: 1n, currency: 'USD' } })), InsufficientQuotaError);
+      await limiter.admit(request({ key: null, tenant, worstCaseCosts: [{ amount: 1n, currency: 'USD' }] }));
+      await assert.rejects(limiter.admit(request({ key: null, tenant, worstCaseCosts: [{ amount: 1n, currency: 'USD' }] })), InsufficientQuotaError);
       await store.close();
     });
   });

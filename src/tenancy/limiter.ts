@@ -3,7 +3,7 @@
 // Limits come from the live key and tenant records of each call, so a cached key can never skip a limit.
 import { formatMoney, parseMoney } from '../metering/index.ts';
 import type { ApiKeyRecord, BudgetSpec, Counters, Store, TenantRecord } from '../store/index.ts';
-import { InsufficientQuotaError, RateLimitError } from '../wire/index.ts';
+import { InsufficientQuotaError, PermissionDeniedError, RateLimitError } from '../wire/index.ts';
 import { formatRateLimitDuration } from './format-rate-limit-duration.ts';
 
 /** Rates are per minute, as OpenAI's RPM and TPM. */
@@ -21,10 +21,13 @@ export interface AdmitRequest {
   /** The virtual key, or null for the master key (tenant limits only). */
   key: ApiKeyRecord | null;
   model: string;
-  /** Input estimate plus the output bound: reserved against TPM now, corrected at settle. */
+  /** Input estimate plus the output bound of every choice: reserved against TPM now, corrected at settle. */
   estimatedTokens: number;
-  /** The most the call can cost (margin included); null when it cannot be priced. */
-  worstCaseCost: { amount: bigint; currency: string } | null;
+  /**
+   * The most the call can cost (margin included) in each currency its routes are priced in; empty when none is priced.
+   * A budget refuses the call when any route may charge in another currency than its own.
+   */
+  worstCaseCosts: readonly { amount: bigint; currency: string }[];
 }
 
 /** What the call really used, for settling. */
@@ -101,13 +104,14 @@ export class Limiter {
       }
       const at = this.#now();
       for (const { scope, limits } of scopes) {
-        if (limits.budget !== null) reservations.push(await this.#reserve(scope, limits.budget, request.worstCaseCost, at));
+        if (limits.budget !== null) reservations.push(await this.#reserve(scope, limits.budget, request.worstCaseCosts, at));
       }
     } catch (error) {
       await this.#giveBack(requestTakes, tokenTakes, reservations);
       throw error;
     }
-    return new LimiterAdmission(this.#counters, request.worstCaseCost?.currency ?? null, requestTakes, tokenTakes, reservations);
+    const reservedCurrency = request.worstCaseCosts.length === 1 ? request.worstCaseCosts[0]!.currency : null;
+    return new LimiterAdmission(this.#counters, reservedCurrency, requestTakes, tokenTakes, reservations);
   }
 
   async #take(scope: Scope, model: string, kind: 'requests' | 'tokens', counterKey: string, cost: number, limit: number): Promise<RateTake> {
@@ -132,12 +136,22 @@ export class Limiter {
     );
   }
 
-  async #reserve(scope: Scope, budget: BudgetSpec, worstCase: AdmitRequest['worstCaseCost'], at: Date): Promise<BudgetReservation> {
+  async #reserve(scope: Scope, budget: BudgetSpec, worstCases: AdmitRequest['worstCaseCosts'], at: Date): Promise<BudgetReservation> {
+    // A route priced in another currency could charge without this budget seeing it: refuse rather than let the call
+    // run unbounded (there are no exchange rates to convert with).
+    const foreign = worstCases.find((worstCase) => worstCase.currency !== budget.currency);
+    if (foreign !== undefined) {
+      throw new PermissionDeniedError(
+        `The budget of ${scope.label} is in ${budget.currency}, but this request may run on a route priced in ${foreign.currency}, which the budget cannot bound. ` +
+          'Ask for a model whose routes are priced in the budget currency, or have the budget changed.',
+        'budget_currency_mismatch',
+      );
+    }
     const period = budgetPeriod(budget.period, at);
     const counterKey = `budget:${scope.kind}:${scope.id}:${budget.period}:${period.label}:${budget.currency}`;
     const limit = parseMoney(budget.limit);
-    // A worst case that cannot be priced in the budget's currency reserves nothing, but an exhausted budget still refuses.
-    const amount = worstCase !== null && worstCase.currency === budget.currency ? worstCase.amount : 0n;
+    // A call no route prices costs nothing and reserves nothing, but an exhausted budget still refuses it.
+    const amount = worstCases[0]?.amount ?? 0n;
     const loadSpent = () => this.#loadSpent(scope, budget.currency, period);
     const state = await this.#counters.reserve(counterKey, amount, limit, loadSpent);
     const reservation = { counterKey, budget, amount };

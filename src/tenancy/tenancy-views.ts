@@ -1,6 +1,6 @@
 // Tenants and keys as the admin API shows them: never a key's secret nor its hash, budgets always with 6 decimals.
 import { formatMoney, parseMoney } from '../metering/index.ts';
-import type { ApiKeyRecord, BudgetSpec, TenantRecord } from '../store/index.ts';
+import type { ApiKeyRecord, BudgetSpec, ErasedTenantData, TenantRecord } from '../store/index.ts';
 
 /** A tenant as the admin API shows it. */
 export interface TenantView {
@@ -45,6 +45,8 @@ export interface DeletedTenant {
   object: 'tenant.deleted';
   id: string;
   deleted: true;
+  /** With `?erase=true`: how many stored responses, conversations and idempotency keys were erased. */
+  erased?: ErasedTenantData;
 }
 
 /** Budgets always show their limit with 6 decimals (`"25.000000"`), whatever form the store kept. */

@@ -19,6 +19,8 @@ function instrument(store: Store): { store: TenancyStore; lookups: () => number;
     listTenants: () => store.listTenants(),
     updateTenant: (id, patch) => store.updateTenant(id, patch),
     deleteTenant: (id, at) => store.deleteTenant(id, at),
+    getTenantDeletedAt: (id) => store.getTenantDeletedAt(id),
+    eraseTenantData: (tenant) => store.eraseTenantData(tenant),
     insertApiKey: (key) => store.insertApiKey(key),
     getApiKey: (id) => store.getApiKey(id),
     getApiKeyByHash: async (hash) => {
@@ -122,6 +124,22 @@ describe('Tenancy', () => {
       await tenancy.deleteTenant('globex');
       assert.equal(await tenancy.authenticate(created.key), null);
       assert.notEqual((await tenancy.getKey(created.id)).revoked_at, null);
+    });
+
+    it('retires a deleted id for ever: creating it again is 409 tenant_id_retired; erase works then too', async () => {
+      const created = await newKey({ tenant: 'globex' });
+      await tenancy.deleteTenant('globex');
+      const error = await rejectsWith(tenancy.createTenant(createTenantRequestSchema.parse({ id: 'globex' })), 409, 'tenant_id_retired');
+      assert.match(error.message, /deleted tenant|deleted at/);
+      assert.equal(await tenancy.authenticate(created.key), null);
+      await rejectsWith(tenancy.deleteTenant('globex'), 404, 'tenant_not_found');
+      assert.deepEqual(await tenancy.deleteTenant('globex', {}, { erase: true }), {
+        object: 'tenant.deleted',
+        id: 'globex',
+        deleted: true,
+        erased: { responses: 0, conversations: 0, idempotency_keys: 0 },
+      });
+      await rejectsWith(tenancy.deleteTenant('never-was', {}, { erase: true }), 404, 'tenant_not_found');
     });
   });
 

@@ -2,7 +2,8 @@
 // secrets, the short-lived authentication cache and its invalidation, and tenant scoping of every admin operation.
 import { randomBytes } from 'node:crypto';
 import type { ApiKeyPatch, ApiKeyRecord, Store, TenantRecord } from '../store/index.ts';
-import { ConflictError, InvalidRequestError, NotFoundError } from '../wire/index.ts';
+import { ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError } from '../wire/index.ts';
+import { checkKeyWithinLimits, confineKeyLimits } from './confine-key-limits.ts';
 import { toApiKeyView, toTenantView, type ApiKeyView, type ApiKeyWithSecret, type DeletedTenant, type TenantView } from './tenancy-views.ts';
 import type { CreateKeyInput, CreateTenantInput, PatchKeyInput, PatchTenantInput } from './tenancy-schemas.ts';
 import { VIRTUAL_KEY_PREFIX, createApiKeyId, createVirtualKeySecret, hashVirtualKey, toKeyPrefix } from './virtual-key.ts';
@@ -22,9 +23,11 @@ export type TenancyStore = Pick<
   | 'putSettingIfAbsent'
   | 'insertTenant'
   | 'getTenant'
+  | 'getTenantDeletedAt'
   | 'listTenants'
   | 'updateTenant'
   | 'deleteTenant'
+  | 'eraseTenantData'
   | 'insertApiKey'
   | 'getApiKey'
   | 'getApiKeyByHash'
@@ -41,6 +44,11 @@ export interface TenancyOptions {
 /** Limits an admin operation to one tenant: an admin key of tenant X sees X only; others look missing (404). */
 export interface TenantScope {
   tenant?: string;
+  /**
+   * The virtual key acting (absent for the master key): the keys it creates and changes are confined to its own
+   * limits (confineKeyLimits), it may not change its own, and it may not touch a key wider than itself.
+   */
+  key?: ApiKeyRecord;
 }
 
 /** A live key with its tenant, as authentication finds them. */
@@ -118,10 +126,18 @@ export class Tenancy {
 
   // --- Tenants ---
 
-  /** Creates a tenant; 409 `tenant_exists` when the id is taken. */
+  /**
+   * Creates a tenant; 409 `tenant_exists` when the id is taken, and 409 `tenant_id_retired` when a deleted tenant
+   * used it: an id is never reused, so that nothing stored under it (responses, conversations, spend, idempotency
+   * keys) can reach a new tenant.
+   */
   async createTenant(input: CreateTenantInput): Promise<TenantView> {
     const record = newTenantRecord(input, this.#timestamp());
     if (!(await this.#store.insertTenant(record))) {
+      const deletedAt = await this.#store.getTenantDeletedAt(input.id);
+      if (deletedAt !== null) {
+        throw new ConflictError(`The tenant id '${input.id}' was used by a deleted tenant (deleted at ${deletedAt}); tenant ids are never reused. Choose another id.`, 'tenant_id_retired', 'id');
+      }
       throw new ConflictError(`A tenant with id '${input.id}' already exists.`, 'tenant_exists', 'id');
     }
     return toTenantView(record);
@@ -148,16 +164,26 @@ export class Tenancy {
     return toTenantView(updated);
   }
 
-  /** Deletes a tenant and revokes its keys at once; its usage and ledger stay. The `default` tenant stays (400). */
-  async deleteTenant(id: string, scope: TenantScope = {}): Promise<DeletedTenant> {
-    await this.#findTenant(id, scope);
+  /**
+   * Deletes a tenant and revokes its keys at once; the id stays retired forever (createTenant answers 409), and its
+   * usage and ledger stay. With `erase`, its stored responses, conversations and idempotency keys are erased too (also
+   * for a tenant deleted earlier without it). The `default` tenant stays (400).
+   */
+  async deleteTenant(id: string, scope: TenantScope = {}, options: { erase?: boolean } = {}): Promise<DeletedTenant> {
     if (id === DEFAULT_TENANT_ID) {
+      await this.#findTenant(id, scope);
       throw new InvalidRequestError(`The '${DEFAULT_TENANT_ID}' tenant belongs to the master key and cannot be deleted.`, null, 'tenant_protected');
     }
-    const deleted = await this.#store.deleteTenant(id, this.#timestamp());
-    this.#forgetTenant(id);
-    if (!deleted) throw tenantNotFound(id);
-    return { object: 'tenant.deleted', id, deleted: true };
+    const live = scope.tenant === undefined || scope.tenant === id ? await this.#store.getTenant(id) : null;
+    if (live !== null) {
+      const deleted = await this.#store.deleteTenant(id, this.#timestamp());
+      this.#forgetTenant(id);
+      if (!deleted) throw tenantNotFound(id);
+    } else if (options.erase !== true || scope.tenant !== undefined || (await this.#store.getTenantDeletedAt(id)) === null) {
+      throw tenantNotFound(id);
+    }
+    if (options.erase !== true) return { object: 'tenant.deleted', id, deleted: true };
+    return { object: 'tenant.deleted', id, deleted: true, erased: await this.#store.eraseTenantData(id) };
   }
 
   // --- Keys ---
@@ -166,6 +192,8 @@ export class Tenancy {
   async createKey(input: CreateKeyInput, scope: TenantScope = {}): Promise<ApiKeyWithSecret> {
     await this.#findTenant(input.tenant, scope);
     this.#checkExpiry(input.expires_at);
+    const actor = await this.#actor(scope);
+    const limits = actor === null ? input : confineKeyLimits(actor, input);
     const secret = createVirtualKeySecret();
     const record: ApiKeyRecord = {
       id: createApiKeyId(),
@@ -173,11 +201,11 @@ export class Tenancy {
       name: input.name,
       prefix: toKeyPrefix(secret),
       hash: hashVirtualKey(secret, this.#hashSecret),
-      models: input.models,
-      rpm: input.rpm,
-      tpm: input.tpm,
-      budget: input.budget,
-      expires_at: input.expires_at,
+      models: limits.models,
+      rpm: limits.rpm,
+      tpm: limits.tpm,
+      budget: limits.budget,
+      expires_at: limits.expires_at,
       admin: input.admin,
       metadata: input.metadata,
       created_at: this.#timestamp(),
@@ -202,15 +230,28 @@ export class Tenancy {
     return keys.map(toApiKeyView);
   }
 
+  /** Changes a key; an acting virtual key may not change itself (403) nor a wider key, nor widen one past itself. */
   async updateKey(id: string, patch: PatchKeyInput, scope: TenantScope = {}): Promise<ApiKeyView> {
-    await this.#findKey(id, scope);
+    const key = await this.#findKey(id, scope);
     if (patch.expires_at !== undefined) this.#checkExpiry(patch.expires_at);
-    return toApiKeyView(await this.#patchKey(id, patch));
+    const actor = await this.#actor(scope);
+    if (actor === null) return toApiKeyView(await this.#patchKey(id, patch));
+    if (actor.id === id) throw new PermissionDeniedError('An API key may not change its own limits or settings; ask the master key or a wider admin key.', 'key_limit_exceeded');
+    checkKeyWithinLimits(actor, key);
+    const limits = confineKeyLimits(actor, {
+      models: patch.models === undefined ? key.models : patch.models,
+      rpm: patch.rpm === undefined ? key.rpm : patch.rpm,
+      tpm: patch.tpm === undefined ? key.tpm : patch.tpm,
+      budget: patch.budget === undefined ? key.budget : patch.budget,
+      expires_at: patch.expires_at === undefined ? key.expires_at : patch.expires_at,
+    });
+    return toApiKeyView(await this.#patchKey(id, { ...patch, ...limits }));
   }
 
-  /** Revokes a key at once (idempotent: a revoked key keeps its first revocation time). */
+  /** Revokes a key at once (idempotent: a revoked key keeps its first revocation time). An acting key may not revoke a wider one. */
   async revokeKey(id: string, scope: TenantScope = {}): Promise<ApiKeyView> {
     const key = await this.#findKey(id, scope);
+    await this.#checkMayTouch(key, scope);
     if (key.revoked_at !== null) return toApiKeyView(key);
     return toApiKeyView(await this.#patchKey(id, { revoked_at: this.#timestamp() }));
   }
@@ -218,10 +259,28 @@ export class Tenancy {
   /** Gives a live key a new secret; the old one stops working at once. Id, settings and usage stay. */
   async rotateKey(id: string, scope: TenantScope = {}): Promise<ApiKeyWithSecret> {
     const key = await this.#findKey(id, scope);
+    // A narrower key rotating a wider one would hold the wider key's new secret.
+    await this.#checkMayTouch(key, scope);
     if (key.revoked_at !== null) throw new InvalidRequestError(`Key '${id}' is revoked; create a new key instead.`, null, 'key_revoked');
     const secret = createVirtualKeySecret();
     const updated = await this.#patchKey(id, { hash: hashVirtualKey(secret, this.#hashSecret), prefix: toKeyPrefix(secret) });
     return { ...toApiKeyView(updated), key: secret };
+  }
+
+  /**
+   * The acting virtual key as stored now (a cached authentication may be up to cacheTtlMs old, and the limits must be
+   * today's), or null for the master key. 403 when it was revoked or narrowed away meanwhile.
+   */
+  async #actor(scope: TenantScope): Promise<ApiKeyRecord | null> {
+    if (scope.key === undefined) return null;
+    const live = await this.#live(await this.#store.getApiKey(scope.key.id), this.#now().getTime());
+    if (live === null) throw new PermissionDeniedError('This API key is no longer live.', 'key_limit_exceeded');
+    return live.key;
+  }
+
+  async #checkMayTouch(key: ApiKeyRecord, scope: TenantScope): Promise<void> {
+    const actor = await this.#actor(scope);
+    if (actor !== null && actor.id !== key.id) checkKeyWithinLimits(actor, key);
   }
 
   async #findTenant(id: string, scope: TenantScope): Promise<TenantRecord> {

@@ -74,8 +74,8 @@ export class AuthenticationError extends CrosswayError {
 /** The key is valid but not allowed to do this (403). */
 export class PermissionDeniedError extends CrosswayError {
   override name = 'PermissionDeniedError';
-  constructor(message: string, code = 'permission_denied') {
-    super(message, { code, status: 403, type: 'permission_error' });
+  constructor(message: string, code = 'permission_denied', param: string | null = null) {
+    super(message, { code, status: 403, type: 'permission_error', param });
   }
 }
 
