@@ -65,6 +65,26 @@ describe('rate limits and budgets', () => {
     await Promise.all(responses.filter((response) => !response.bodyUsed).map((response) => response.body?.cancel()));
   });
 
+  it('takes the request rate before reading the body: past its RPM a key is refused without its body being parsed', async () => {
+    const { key } = await tenantWithKey({}, { rpm: 1 });
+    assert.equal((await send(key)).status, 200);
+    // Not even valid JSON: a 429, not a 400, shows the body was never read.
+    const refused = await fetch(`${stack.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{"model": ' });
+    assert.equal(refused.status, 429);
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'rate_limit_exceeded');
+  });
+
+  it('counts every /v1 call against the RPM, conversation writes included', async () => {
+    const { key } = await tenantWithKey({}, { rpm: 2 });
+    const client = stack.clientFor(key);
+    const conversation = await client.conversations.create({});
+    await client.conversations.items.create(conversation.id, { items: [{ type: 'message', role: 'user', content: 'one' }] });
+    await assert.rejects(
+      client.conversations.items.create(conversation.id, { items: [{ type: 'message', role: 'user', content: 'two' }] }),
+      (error: { status?: number }) => error.status === 429,
+    );
+  });
+
   it("holds a tenant's RPM across its keys", async () => {
     const { tenant, key } = await tenantWithKey({ rpm: 3 }, {});
     const second = (await stack.api('POST', '/admin/keys', { tenant })).body.key as string;

@@ -71,6 +71,7 @@ export class CallMeter implements ExchangeMeter {
       model,
       estimatedTokens: inputEstimate + outputBound,
       worstCaseCosts,
+      ...(this.#exchange.requestRate === null ? {} : { requests: this.#exchange.requestRate }),
     });
   }
 

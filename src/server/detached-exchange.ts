@@ -29,6 +29,7 @@ export function createDetachedExchange(options: { principal: Principal; requestI
     signal: options.signal,
     principal: options.principal,
     rawBody: null,
+    requestRate: null,
     meter: null,
     log: null,
   };

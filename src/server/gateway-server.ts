@@ -124,6 +124,7 @@ export class GatewayServer {
       signal: controller.signal,
       principal: null,
       rawBody: null,
+      requestRate: null,
       meter: null,
       log: null,
     };
@@ -131,7 +132,12 @@ export class GatewayServer {
     let errorCode: string | null = null;
     try {
       const { entry, params } = matchRoute(req.method ?? 'GET', pathOf(req.url ?? '/'));
-      if (entry.auth) exchange.principal = await authenticate(req, this.#gateway);
+      if (entry.auth) {
+        const principal = await authenticate(req, this.#gateway);
+        exchange.principal = principal;
+        // The cheap checks before any expensive one: the caller's request rate is taken before its body is read.
+        if (entry.path.startsWith('/v1/')) exchange.requestRate = await this.#gateway.limiter.takeRequest(principal);
+      }
       const idempotencyKey = entry.idempotent === true ? req.headers['idempotency-key'] : undefined;
       if (idempotencyKey === undefined) await entry.handler(this.#gateway, exchange, params);
       else await runIdempotent(this.#gateway, exchange, idempotencyKey, () => entry.handler(this.#gateway, exchange, params));

@@ -7,7 +7,7 @@ import type { Executor } from '../execute/index.ts';
 import type { Ledger, TokenUsage } from '../metering/index.ts';
 import type { ResponseChainCache } from '../runtime/index.ts';
 import type { RequestLogRow, RequestLogWriter, Store, TenantRecord } from '../store/index.ts';
-import type { Limiter, Tenancy } from '../tenancy/index.ts';
+import type { Limiter, RequestRateAdmission, Tenancy } from '../tenancy/index.ts';
 import type { Principal } from './authenticate.ts';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ResponseTurn } from './response-turn.ts';
@@ -61,6 +61,8 @@ export interface Exchange {
   principal: Principal | null;
   /** The raw body when it was read before the handler (Idempotency-Key requests); readJsonBody uses it. */
   rawBody: Buffer | null;
+  /** The request taken from the caller's RPM right after authentication (every `/v1/*` call); the meter reuses it. */
+  requestRate: RequestRateAdmission | null;
   /** Limits, budget reservation and ledger entry of the model call this exchange makes (a CallMeter), once routing made one. */
   meter: ExchangeMeter | null;
   /** Filled by handlers that call a model, written to the request log when the exchange ends. */

@@ -303,3 +303,27 @@ describe('Limiter', () => {
     });
   });
 });
+
+describe('Limiter.takeRequest', () => {
+  it('takes one request per configured RPM before admission, and admit then takes none again', async () => {
+    const { limiter } = setup();
+    const key = makeKey({ rpm: 2 });
+    const caller = { tenant: makeTenant({ rpm: 5 }), key };
+    const first = await limiter.takeRequest(caller);
+    assert.equal(first.takes.length, 2);
+    const admission = await limiter.admit(request({ key, tenant: caller.tenant, requests: first }));
+    assert.equal(admission.headers()['x-ratelimit-remaining-requests'], '1');
+    await limiter.takeRequest(caller);
+    await assert.rejects(limiter.takeRequest(caller), (error: unknown) => error instanceof RateLimitError && !/ for /.test(error.message));
+  });
+
+  it('gives back what it took when a later limit refuses', async () => {
+    const { limiter } = setup();
+    const tenant = makeTenant({ rpm: 1 });
+    await limiter.takeRequest({ tenant, key: makeKey({ id: 'key_bbbbbbbbbbbbbbbbbbbbbbbb', rpm: 10 }) });
+    const key = makeKey({ rpm: 1 });
+    await assert.rejects(limiter.takeRequest({ tenant, key }), RateLimitError);
+    // The key's own request was given back when the tenant refused: with room at the tenant, the key still has its one.
+    assert.equal((await limiter.takeRequest({ tenant: makeTenant({ rpm: 2 }), key })).takes.length, 2);
+  });
+});

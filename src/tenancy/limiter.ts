@@ -15,6 +15,21 @@ export interface LimiterOptions {
   now?: () => Date;
 }
 
+/** Who is calling, for the request rate checked before anything else of a request is read. */
+export interface RequestRateCaller {
+  tenant: TenantRecord;
+  key: ApiKeyRecord | null;
+}
+
+/**
+ * One request taken from the key's and tenant's RPM right after authentication, before the body is read: the cheapest
+ * check first, so that a refused client costs no parsing, counting or planning. It stays counted whatever follows.
+ */
+export interface RequestRateAdmission {
+  /** The takes, for the `x-ratelimit-*-requests` headers. */
+  readonly takes: readonly RateTake[];
+}
+
 /** What admitting a call needs to know. */
 export interface AdmitRequest {
   tenant: TenantRecord;
@@ -28,6 +43,8 @@ export interface AdmitRequest {
    * A budget refuses the call when any route may charge in another currency than its own.
    */
   worstCaseCosts: readonly { amount: bigint; currency: string }[];
+  /** The request rate this request already took (takeRequest); without it, admit takes one request itself. */
+  requests?: RequestRateAdmission;
 }
 
 /** What the call really used, for settling. */
@@ -58,7 +75,8 @@ interface Scope {
   label: string;
 }
 
-interface RateTake {
+/** One unit count taken from a rate counter. */
+export interface RateTake {
   counterKey: string;
   limit: number;
   cost: number;
@@ -96,8 +114,10 @@ export class Limiter {
     const tokenTakes: RateTake[] = [];
     const reservations: BudgetReservation[] = [];
     try {
-      for (const { scope, limits } of scopes) {
-        if (limits.rpm !== null) requestTakes.push(await this.#take(scope, request.model, 'requests', `rpm:${scope.kind}:${scope.id}`, 1, limits.rpm));
+      if (request.requests === undefined) {
+        for (const { scope, limits } of scopes) {
+          if (limits.rpm !== null) requestTakes.push(await this.#take(scope, request.model, 'requests', `rpm:${scope.kind}:${scope.id}`, 1, limits.rpm));
+        }
       }
       for (const { scope, limits } of scopes) {
         if (limits.tpm !== null) tokenTakes.push(await this.#take(scope, request.model, 'tokens', `tpm:${scope.kind}:${scope.id}`, tokens, limits.tpm));
@@ -111,10 +131,28 @@ export class Limiter {
       throw error;
     }
     const reservedCurrency = request.worstCaseCosts.length === 1 ? request.worstCaseCosts[0]!.currency : null;
-    return new LimiterAdmission(this.#counters, reservedCurrency, requestTakes, tokenTakes, reservations);
+    return new LimiterAdmission(this.#counters, reservedCurrency, request.requests?.takes ?? requestTakes, tokenTakes, reservations);
   }
 
-  async #take(scope: Scope, model: string, kind: 'requests' | 'tokens', counterKey: string, cost: number, limit: number): Promise<RateTake> {
+  /**
+   * Takes one request from every configured RPM (key first, then tenant), or refuses with RateLimitError (429), giving
+   * back what it took. Called once per request right after authentication; admit() then takes no request again.
+   */
+  async takeRequest(caller: RequestRateCaller): Promise<RequestRateAdmission> {
+    const takes: RateTake[] = [];
+    try {
+      for (const { scope, limits } of scopesOf(caller)) {
+        if (limits.rpm !== null) takes.push(await this.#take(scope, null, 'requests', `rpm:${scope.kind}:${scope.id}`, 1, limits.rpm));
+      }
+    } catch (error) {
+      await this.#giveBack(takes, [], []);
+      throw error;
+    }
+    return { takes };
+  }
+
+  async #take(scope: Scope, model: string | null, kind: 'requests' | 'tokens', counterKey: string, cost: number, limit: number): Promise<RateTake> {
+    const target = model === null ? '' : ` for ${model}`;
     const result = await this.#counters.take(counterKey, cost, limit, RATE_WINDOW_MS);
     if (result.allowed) return { counterKey, limit, cost, remaining: result.remaining, resetMs: result.resetMs };
     const unit = kind === 'requests' ? 'requests per min (RPM)' : 'tokens per min (TPM)';
@@ -122,14 +160,14 @@ export class Limiter {
     if (cost > limit) {
       // OpenAI's wording for a request that can never fit, whatever the wait.
       throw new RateLimitError(
-        `Request too large for ${model} in ${scope.label} on ${unit}: Limit ${limit}, Requested ${cost}. The input or output tokens must be reduced in order to run successfully.`,
+        `Request too large${target} in ${scope.label} on ${unit}: Limit ${limit}, Requested ${cost}. The input or output tokens must be reduced in order to run successfully.`,
         kind,
         result.retryAfterMs,
         headers,
       );
     }
     throw new RateLimitError(
-      `Rate limit reached for ${model} in ${scope.label} on ${unit}: Limit ${limit}, Used ${limit - result.remaining}, Requested ${cost}. Please try again in ${formatRateLimitDuration(result.retryAfterMs)}.`,
+      `Rate limit reached${target} in ${scope.label} on ${unit}: Limit ${limit}, Used ${limit - result.remaining}, Requested ${cost}. Please try again in ${formatRateLimitDuration(result.retryAfterMs)}.`,
       kind,
       result.retryAfterMs,
       headers,
@@ -183,12 +221,12 @@ export class Limiter {
 class LimiterAdmission implements Admission {
   readonly #counters: Counters;
   readonly #reservedCurrency: string | null;
-  readonly #requestTakes: RateTake[];
+  readonly #requestTakes: readonly RateTake[];
   readonly #tokenTakes: RateTake[];
   readonly #reservations: BudgetReservation[];
   #done = false;
 
-  constructor(counters: Counters, reservedCurrency: string | null, requestTakes: RateTake[], tokenTakes: RateTake[], reservations: BudgetReservation[]) {
+  constructor(counters: Counters, reservedCurrency: string | null, requestTakes: readonly RateTake[], tokenTakes: RateTake[], reservations: BudgetReservation[]) {
     this.#counters = counters;
     this.#reservedCurrency = reservedCurrency;
     this.#requestTakes = requestTakes;
@@ -227,7 +265,7 @@ class LimiterAdmission implements Admission {
 }
 
 /** The key's limits first, then the tenant's: the order takes happen and refusals are reported in. */
-function scopesOf(request: AdmitRequest): { scope: Scope; limits: Pick<TenantRecord, 'rpm' | 'tpm' | 'budget'> }[] {
+function scopesOf(request: RequestRateCaller): { scope: Scope; limits: Pick<TenantRecord, 'rpm' | 'tpm' | 'budget'> }[] {
   const tenant = { scope: { kind: 'tenant' as const, id: request.tenant.id, label: `tenant ${request.tenant.id}` }, limits: request.tenant };
   if (request.key === null) return [tenant];
   const key = { scope: { kind: 'key' as const, id: request.key.id, label: `key ${request.key.id} (tenant ${request.tenant.id})` }, limits: request.key };
@@ -235,7 +273,7 @@ function scopesOf(request: AdmitRequest): { scope: Scope; limits: Pick<TenantRec
 }
 
 /** The take with the fewest units left (the limit a client will hit first). */
-function tightest(takes: RateTake[]): RateTake | undefined {
+function tightest(takes: readonly RateTake[]): RateTake | undefined {
   return takes.reduce<RateTake | undefined>((best, take) => (best === undefined || take.remaining < best.remaining ? take : best), undefined);
 }
 
