@@ -78,6 +78,11 @@ describe('hostile input at the edge', () => {
     for (const route of routes.body.data) assert.equal(route.state, 'closed', JSON.stringify(route));
   });
 
+  it('ignores fields an endpoint does not take instead of reading them unvalidated (found by the fuzz suite)', async () => {
+    const response = await rawPost(stack, '/v1/responses/compact', JSON.stringify({ model: 'gpt-5.5', input: [{ role: 'user', content: 'hi' }], conversation: { model: true } }));
+    assert.equal(response.status, 200, await response.clone().text());
+  });
+
   it('answers a too-large header with a 431 and an OpenAI-shaped body', async () => {
     const reply = await rawExchange(stack, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`);
     assert.match(reply, /^HTTP\/1\.1 431 /);
@@ -148,3 +153,29 @@ async function rawExchange(stack: Stack, text: string): Promise<string> {
   socket.write(text);
   return (await result).data;
 }
+
+describe('a chain cannot grow one upstream request without bound', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ runtime: { max_context_bytes: 300_000 } });
+  });
+  after(() => stack.close());
+
+  it('refuses a context over runtime.max_context_bytes, and truncation auto drops the oldest turns to fit it', async () => {
+    const big = 'x'.repeat(120_000);
+    let previous: string | undefined;
+    for (let turn = 0; turn < 2; turn += 1) {
+      const response = await stack.client.responses.create({ model: 'gpt-5.5', input: big, max_output_tokens: 16, ...(previous === undefined ? {} : { previous_response_id: previous }) });
+      previous = response.id;
+    }
+    await assert.rejects(
+      stack.client.responses.create({ model: 'gpt-5.5', input: big, max_output_tokens: 16, previous_response_id: previous }),
+      (error: { status?: number; code?: string }) => error.status === 400 && error.code === 'context_length_exceeded',
+    );
+    const truncated = await stack.client.responses.create({ model: 'gpt-5.5', input: big, max_output_tokens: 16, previous_response_id: previous, truncation: 'auto' });
+    assert.ok(truncated.status === 'completed' || truncated.status === 'incomplete', truncated.status);
+    const [last] = (await stack.journal('azure')).concat(await stack.journal('openai')).filter((entry) => entry.path.endsWith('/responses') || entry.path.endsWith('/chat/completions')).slice(-1);
+    assert.ok(last !== undefined);
+    assert.ok(JSON.stringify(last.body).length < 300_000, `${JSON.stringify(last.body).length} bytes went upstream`);
+  });
+});

@@ -327,6 +327,12 @@ export const configSchema = z.strictObject({
       tenant_storage_bytes: byteSize.default(1024 ** 3),
       /** Bound on the memory of the previous_response_id chain cache (estimated bytes of its items); 64 MiB by default. */
       chain_cache_bytes: byteSize.default(64 * 1024 ** 2),
+      /**
+       * Most bytes of context (a chain's or conversation's items, the new input and instructions) one turn sends
+       * upstream: 50 MB, OpenAI's limit on a request's input payload. Beyond it `truncation: "auto"` drops the oldest
+       * items and `disabled` answers context_length_exceeded, so stored context cannot grow one request without bound.
+       */
+      max_context_bytes: byteSize.default(50_000_000),
     })
     .prefault({}),
 });

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { deriveRequestNeeds } from '../policy/index.ts';
 import { InvalidRequestError, type ResponseItem } from '../wire/index.ts';
 import { convertResponsesToChatRequest } from './convert-responses-to-chat-request.ts';
-import { checkContextFits, countResponseItemTokens, truncateContextItems, type CountItemTokens } from './truncate-context-items.ts';
+import { boundContextBytes, checkContextFits, countResponseItemTokens, truncateContextItems, type CountItemTokens } from './truncate-context-items.ts';
 
 function user(id: string, text = id, role: 'user' | 'system' = 'user'): ResponseItem {
   return { type: 'message', id, role, content: [{ type: 'input_text', text }], status: 'completed' };
@@ -203,5 +203,29 @@ describe('counting with the real tokenizer', () => {
     assert.ok(checkContextFits({ instructions: request.instructions, items, contextWindow: 1_000_000, reservedOutputTokens: 0 }) >= exact);
     const truncated = truncateContextItems({ instructions: request.instructions, items, keepFrom: 5, contextWindow: exact - 1, reservedOutputTokens: 0 });
     assert.deepEqual(ids(truncated.items), ids(items.slice(1)));
+  });
+});
+
+describe('boundContextBytes', () => {
+  const big = (id: string) => user(id, 'x'.repeat(100_000));
+  const items = [big('a'), assistant('b'), big('c'), assistant('d'), user('new')];
+
+  test('sends everything when the context is under the bound', () => {
+    assert.deepEqual(ids(boundContextBytes({ instructions: null, items, keepFrom: 4, truncation: 'disabled', maxBytes: 1_000_000 })), ['a', 'b', 'c', 'd', 'new']);
+  });
+
+  test('drops the oldest items under truncation auto, never the new input', () => {
+    assert.deepEqual(ids(boundContextBytes({ instructions: 'be brief', items, keepFrom: 4, truncation: 'auto', maxBytes: 150_000 })), ['b', 'c', 'd', 'new']);
+  });
+
+  test('refuses a larger context otherwise, saying how to go on', () => {
+    assert.throws(
+      () => boundContextBytes({ instructions: null, items, keepFrom: 4, truncation: 'disabled', maxBytes: 150_000 }),
+      (error: unknown) => error instanceof InvalidRequestError && error.code === 'context_length_exceeded' && /truncation/.test(error.message),
+    );
+  });
+
+  test('refuses a new input that alone passes the bound, even under auto', () => {
+    assert.throws(() => boundContextBytes({ instructions: null, items: [big('only')], keepFrom: 0, truncation: 'auto', maxBytes: 50_000 }), InvalidRequestError);
   });
 });

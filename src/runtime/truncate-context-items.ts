@@ -9,6 +9,7 @@ import { createTokenCounter, type TokenCounter } from '../metering/index.ts';
 import { deriveRequestNeeds, type RequestNeeds } from '../policy/index.ts';
 import { InvalidRequestError, type ChatMessage, type ResponseItem } from '../wire/index.ts';
 import { convertResponseItemsToChatMessages } from './convert-response-items-to-chat-messages.ts';
+import { estimateRetainedBytes } from './response-chain-cache.ts';
 
 /** Tokens one item adds to the chat request it is translated into. */
 export type CountItemTokens = (item: ResponseItem) => number;
@@ -205,4 +206,28 @@ function findCutPoints(items: readonly ResponseItem[], keepFrom: number): boolea
     cuttable.push(open === 0);
   }
   return cuttable;
+}
+
+/**
+ * Bounds the bytes a turn sends upstream, as the context window bounds its tokens: a chain or conversation can store
+ * far more than one request body may carry (forty turns each with a 6 MB image make a 270 MB context). With
+ * `truncation: "auto"` the oldest items are dropped (by the same rules as for the window) until instructions and items
+ * weigh at most `maxBytes` (estimated: string lengths plus a little per value); otherwise a larger context is a 400
+ * `context_length_exceeded` that says how to go on. Returns the items to send.
+ */
+export function boundContextBytes(options: { instructions: string | null | undefined; items: ResponseItem[]; keepFrom: number; truncation: 'auto' | 'disabled' | null | undefined; maxBytes: number }): ResponseItem[] {
+  const budget = { instructions: options.instructions, items: options.items, contextWindow: options.maxBytes, reservedOutputTokens: 0, countItemTokens: estimateRetainedBytes, overheadTokens: 0 };
+  try {
+    if (options.truncation === 'auto') return truncateContextItems({ ...budget, keepFrom: options.keepFrom }).items;
+    checkContextFits(budget);
+    return options.items;
+  } catch (error) {
+    if (!(error instanceof InvalidRequestError) || error.code !== 'context_length_exceeded') throw error;
+    throw new InvalidRequestError(
+      `The context of this turn (earlier items and the new input) is larger than the ${options.maxBytes} bytes Crossway sends upstream in one request. ` +
+        'Use truncation: "auto", compact it (POST /v1/responses/compact), or start from fewer items.',
+      'input',
+      'context_length_exceeded',
+    );
+  }
 }

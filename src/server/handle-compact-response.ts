@@ -18,7 +18,17 @@ export async function handleCompactResponse(gateway: GatewayContext, exchange: E
   const body = await readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody);
   const request = parseRequest(compactRequestSchema, body);
   const tenant = tenantOf(exchange);
-  const turn = await prepareTurn(gateway, tenant, { ...request, input: request.input ?? [], store: false } as ResponseCreateRequest);
+  // Only the fields the compact body declares (and Crossway's): anything else in the loose body, such as a
+  // `conversation` the endpoint does not take, is neither validated nor read.
+  const turn = await prepareTurn(gateway, tenant, {
+    model: request.model,
+    input: request.input ?? [],
+    previous_response_id: request.previous_response_id,
+    instructions: request.instructions,
+    models: request.models,
+    crossway: request.crossway,
+    store: false,
+  } as ResponseCreateRequest);
   const items: ResponseItem[] = openTurnItems(gateway, tenant, turn);
   // The conversation to condense, with the caller's instructions kept as context, under the compaction instruction.
   const chat = convertResponsesToChatRequest({ ...turn.request, instructions: COMPACTION_INSTRUCTIONS, tools: undefined, tool_choice: undefined, text: undefined }, [

@@ -8,6 +8,7 @@ import {
   checkContextFits,
   convertChatCompletionToResponseOutput,
   truncateContextItems,
+  boundContextBytes,
   convertResponsesToChatRequest,
   convertResponsesToNativeRequest,
   createItemId,
@@ -38,13 +39,13 @@ export function pendingResponse(turn: ResponseTurn, status: 'queued' | 'in_progr
  * with `disabled` (the default), a context larger than every route's window is OpenAI's context-length error (a
  * smaller route alone is left out by the planner). Routes that declare no window are not limited.
  */
-export function sizeContext(gateway: GatewayContext, turn: ResponseTurn, items: ResponseItem[]): ResponseItem[] {
+export function sizeContext(gateway: GatewayContext, turn: ResponseTurn, items: ResponseItem[], keepFrom: number = turn.contextItems.length): ResponseItem[] {
   const found = gateway.catalog.findModel(turn.request.model);
   const windows = (found?.routes ?? []).map((route) => route.limits.context).filter((window): window is number => window !== undefined);
   if (windows.length === 0) return items;
   const budget = { instructions: turn.request.instructions, items, reservedOutputTokens: turn.request.max_output_tokens ?? 0 };
   if (turn.request.truncation === 'auto') {
-    return truncateContextItems({ ...budget, contextWindow: Math.min(...windows), keepFrom: turn.contextItems.length }).items;
+    return truncateContextItems({ ...budget, contextWindow: Math.min(...windows), keepFrom }).items;
   }
   checkContextFits({ ...budget, contextWindow: Math.max(...windows) });
   return items;
@@ -56,7 +57,16 @@ export function sizeContext(gateway: GatewayContext, turn: ResponseTurn, items: 
  * that a larger route gets more of the context. Routes that serve the Responses API natively get the native body.
  */
 function routingFor(gateway: GatewayContext, turn: ResponseTurn, tenant: string) {
-  const all = openTurnItems(gateway, tenant, turn);
+  const opened = openTurnItems(gateway, tenant, turn);
+  const all = boundContextBytes({
+    instructions: turn.request.instructions,
+    items: opened,
+    keepFrom: turn.contextItems.length,
+    truncation: turn.request.truncation,
+    maxBytes: gateway.catalog.config.runtime.max_context_bytes,
+  });
+  // The new input's first item, after whatever the byte bound dropped from the front.
+  const keepFrom = turn.contextItems.length - (opened.length - all.length);
   // Translations per context: most turns send the same items to every route, so each is translated once per request.
   const translated = new Map<ResponseItem[], { native: Record<string, unknown>; chat: ChatCompletionRequest }>();
   const translate = (items: ResponseItem[]) => {
@@ -68,11 +78,11 @@ function routingFor(gateway: GatewayContext, turn: ResponseTurn, tenant: string)
     }
     return bodies;
   };
-  const needs = deriveRequestNeeds(translate(sizeContext(gateway, turn, all)).chat);
+  const needs = deriveRequestNeeds(translate(sizeContext(gateway, turn, all, keepFrom)).chat);
   const itemsFor = (route: Route): ResponseItem[] => {
     if (turn.request.truncation !== 'auto' || route.limits.context === undefined) return all;
     const budget = { instructions: turn.request.instructions, items: all, reservedOutputTokens: turn.request.max_output_tokens ?? 0 };
-    return truncateContextItems({ ...budget, contextWindow: route.limits.context, keepFrom: turn.contextItems.length }).items;
+    return truncateContextItems({ ...budget, contextWindow: route.limits.context, keepFrom }).items;
   };
   const bodies = (route: Route) => translate(itemsFor(route));
   return { bodies, needs, routing: { kind: 'chat' as const, endpoint: 'responses', model: turn.request.model, fallbackModels: turn.request.models, preferences: turn.request.crossway, needs } };
