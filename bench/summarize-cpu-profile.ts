@@ -44,7 +44,7 @@ export function summarizeCpuProfile(profile: CpuProfile, repoRoot = process.cwd(
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<number, number>();
   // timeDeltas[i] is the time since the previous sample; it is charged to sample i's node.
-  profile.samples.forEach((id, index) => selfUs.set(id, (selfUs.get(id) ?? 0) + Math.max(0, profile.timeDeltas[index] ?? 0)));
+  for (const [index, id] of profile.samples.entries()) selfUs.set(id, (selfUs.get(id) ?? 0) + Math.max(0, profile.timeDeltas[index] ?? 0));
   const functions = new Map<string, SelfTimeEntry>();
   const files = new Map<string, SelfTimeEntry>();
   const categories = new Map<string, SelfTimeEntry>();

@@ -98,7 +98,7 @@ describe('an @openai/agents agent over Crossway', () => {
     assert.equal(calls.length, 1);
     assert.match(String(first.finalOutput), /after get_weather returned a result/);
     const firstId = first.lastResponseId;
-    assert.ok(firstId !== undefined && firstId.startsWith('resp_'), String(firstId));
+    assert.ok(firstId?.startsWith('resp_'), String(firstId));
 
     const second = await runner.run(agent, 'Summarise the forecast in one sentence.', { previousResponseId: firstId });
     assert.equal(calls.length, 1);

@@ -3,7 +3,7 @@
 // state), and a failover from such a route to a Chat-only one keeps working within one request.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { OPENAI_KEY, AZURE_KEY, startStack, type Stack } from './support/start-stack.ts';
 
 describe('native Responses upstreams', () => {

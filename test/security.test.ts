@@ -21,7 +21,7 @@ describe('secrets and credential destinations', () => {
 
   before(async () => {
     stack = await startStack({ masterKey: CANARIES.master, openaiKey: CANARIES.openai, azureKey: CANARIES.azure });
-    trap = createServer((req, res) => {
+    trap = createServer((_req, res) => {
       trapHits += 1;
       res.end('{}');
     });

@@ -61,7 +61,11 @@ async function runPolicyPlanning(context: BenchContext): Promise<ScenarioResult>
     { label: 'JSON.parse of the request body (baseline)', batch: BATCH, run: () => JSON.parse(bodyText) },
     { label: 'readRequestConstraints + mergeConstraints', batch: BATCH, run: () => policy.mergeConstraints(catalog.config.policy, policy.readRequestConstraints(body, headers)) },
     { label: `deriveRequestNeeds (${needs.inputTokens} tokens, tools, stream)`, batch: BATCH, run: () => policy.deriveRequestNeeds(request) },
-    { label: 'plan, cold (cache miss: key + planRoutes)', batch: BATCH, run: () => coldCache.planCached((flip = !flip) ? input : otherInput, catalog.version) },
+    { label: 'plan, cold (cache miss: key + planRoutes)', batch: BATCH, run: () => {
+        flip = !flip;
+        return coldCache.planCached(flip ? input : otherInput, catalog.version);
+      },
+    },
     { label: 'plan, cached (cache hit)', batch: BATCH, run: () => warmCache.planCached(input, catalog.version) },
     {
       label: 'whole policy step, cached plan (constraints + needs + plan)',

@@ -252,7 +252,7 @@ const WORDS = 'the route gateway model answer region cloud request token context
 
 /** Deterministic prose of `count` words, different per seed. */
 function prose(count: number, seed: number): string {
-  return Array.from({ length: count }, (_, k) => WORDS[(seed * 7 + k * 13 + (k * k) % 5) % WORDS.length]).join(' ') + '.';
+  return `${Array.from({ length: count }, (_, k) => WORDS[(seed * 7 + k * 13 + ((k * k) % 5)) % WORDS.length]).join(' ')}.`;
 }
 
 /** One stored turn as the server's persistTurn keeps it: the response record and its input and output item records. */

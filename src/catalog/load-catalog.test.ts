@@ -40,6 +40,7 @@ describe('loadCatalogText', () => {
     assert.deepEqual(catalog.findRoute('openai-global-gpt-5.5')?.price, { input: 5, cached_input: 0.5, output: 30, currency: 'USD' });
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the name quotes the configuration's own syntax
   it('fills ${VAR} and ${VAR:-default} from the environment', () => {
     const catalog = loadCatalogText(MINIMAL, 'test.yaml', { env: { TEST_MASTER_KEY: 'mk', TEST_OPENAI_KEY: 'sk-canary' } });
     const route = catalog.findRoute('openai-global-gpt-5.5');

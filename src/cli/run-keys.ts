@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseBudgetShorthand } from '../tenancy/index.ts';
 import { formatTable } from './format-table.ts';
-import { UsageError } from './usage-error.ts';
+import { parseOrUsage, UsageError } from './usage-error.ts';
 
 export const KEYS_USAGE = `Usage: crossway keys <create|list|revoke|rotate> [options]
   create --tenant <id> [--name <text>] [--models <list>] [--rpm <n>] [--tpm <n>] [--budget <amount>[/day|/month|/total]]
@@ -34,9 +34,8 @@ export async function runKeys(noun: 'keys' | 'tenants', args: string[]): Promise
     process.stdout.write(KEYS_USAGE);
     return verb === undefined ? 2 : 0;
   }
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseOrUsage(KEYS_USAGE, () =>
+    parseArgs({
       args: rest,
       allowPositionals: true,
       options: {
@@ -55,16 +54,16 @@ export async function runKeys(noun: 'keys' | 'tenants', args: string[]): Promise
         'master-key': { type: 'string' },
         json: { type: 'boolean' },
       },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${KEYS_USAGE}`);
-  }
+    }),
+  );
   const { values, positionals } = parsed;
   const connection = resolveConnection(values.url, values['master-key']);
   const limits = {
     ...(values.rpm === undefined ? {} : { rpm: readCount(values.rpm, '--rpm') }),
     ...(values.tpm === undefined ? {} : { tpm: readCount(values.tpm, '--tpm') }),
-    ...(values.budget === undefined ? {} : { budget: { ...readBudget(values.budget), ...(values.currency === undefined ? {} : { currency: values.currency }) } }),
+    ...(values.budget === undefined
+      ? {}
+      : { budget: { ...readBudget(values.budget), ...(values.currency === undefined ? {} : { currency: values.currency }) } }),
   };
   const print = (value: unknown, table: () => string): void => {
     process.stdout.write(values.json === true ? `${JSON.stringify(value, null, 2)}\n` : table());
@@ -84,7 +83,12 @@ export async function runKeys(noun: 'keys' | 'tenants', args: string[]): Promise
     }
     if (verb === 'list') {
       const list = (await call(connection, 'GET', '/admin/tenants')) as { data: Record<string, unknown>[] };
-      print(list, () => formatTable([['ID', 'NAME', 'RPM', 'TPM', 'BUDGET'], ...list.data.map((tenant) => [String(tenant.id), String(tenant.name), show(tenant.rpm), show(tenant.tpm), showBudget(tenant.budget)])]));
+      print(list, () =>
+        formatTable([
+          ['ID', 'NAME', 'RPM', 'TPM', 'BUDGET'],
+          ...list.data.map((tenant) => [String(tenant.id), String(tenant.name), show(tenant.rpm), show(tenant.tpm), showBudget(tenant.budget)]),
+        ]),
+      );
       return 0;
     }
     throw new UsageError(`Unknown tenants command '${verb}'.\n\n${KEYS_USAGE}`);
@@ -93,7 +97,10 @@ export async function runKeys(noun: 'keys' | 'tenants', args: string[]): Promise
   switch (verb) {
     case 'create': {
       if (values.tenant === undefined) throw new UsageError('keys create needs --tenant.');
-      const models = values.models?.flatMap((item) => item.split(',')).map((item) => item.trim()).filter((item) => item !== '');
+      const models = values.models
+        ?.flatMap((item) => item.split(','))
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
       const created = (await call(connection, 'POST', '/admin/keys', {
         tenant: values.tenant,
         ...(values.name === undefined ? {} : { name: values.name }),
@@ -112,8 +119,15 @@ export async function runKeys(noun: 'keys' | 'tenants', args: string[]): Promise
         formatTable([
           ['ID', 'TENANT', 'NAME', 'PREFIX', 'MODELS', 'RPM', 'TPM', 'BUDGET', 'STATE'],
           ...list.data.map((key) => [
-            String(key.id), String(key.tenant), show(key.name), String(key.prefix), Array.isArray(key.models) ? key.models.join(',') : 'all',
-            show(key.rpm), show(key.tpm), showBudget(key.budget), key.revoked_at === null ? 'active' : 'revoked',
+            String(key.id),
+            String(key.tenant),
+            show(key.name),
+            String(key.prefix),
+            Array.isArray(key.models) ? key.models.join(',') : 'all',
+            show(key.rpm),
+            show(key.tpm),
+            showBudget(key.budget),
+            key.revoked_at === null ? 'active' : 'revoked',
           ]),
         ]),
       );

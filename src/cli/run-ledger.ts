@@ -6,7 +6,7 @@ import { loadCatalogFile } from '../catalog/index.ts';
 import { buildRevenueShareStatement, formatStatementCsv, verifyStoredLedger } from '../metering/index.ts';
 import { openSqliteStore } from '../store/index.ts';
 import { resolvePlanConfig } from './run-plan.ts';
-import { UsageError } from './usage-error.ts';
+import { parseOrUsage, UsageError } from './usage-error.ts';
 
 export const LEDGER_USAGE = `Usage: crossway ledger <statement|verify> [options]
   statement --agreement <id> --period <YYYY-MM|YYYY-MM-DD> [--format json|csv]
@@ -25,16 +25,13 @@ export async function runLedger(args: string[]): Promise<number> {
     process.stdout.write(LEDGER_USAGE);
     return subcommand === undefined ? 2 : 0;
   }
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const { values } = parseOrUsage(LEDGER_USAGE, () =>
+    parseArgs({
       args: rest,
       allowPositionals: false,
       options: { agreement: { type: 'string' }, period: { type: 'string' }, format: { type: 'string' }, config: { type: 'string' } },
-    }));
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${LEDGER_USAGE}`);
-  }
+    }),
+  );
   const { path, demo } = resolvePlanConfig(values.config);
   if (demo) process.stderr.write(`crossway: no crossway.yaml here; reading the demo's ledger (${path}).\n`);
   // Reading the ledger needs no secrets: unset variables become placeholders instead of failing.
@@ -60,7 +57,9 @@ export async function runLedger(args: string[]): Promise<number> {
       return withStore(catalog.config.store.sqlite, async (store) => {
         const violations = await verifyStoredLedger(store, catalog.agreements);
         if (violations.length === 0) {
-          process.stdout.write('ledger verified: balances match their transfers, debits equal credits, every event has its transfers, shares within cap and term\n');
+          process.stdout.write(
+            'ledger verified: balances match their transfers, debits equal credits, every event has its transfers, shares within cap and term\n',
+          );
           return 0;
         }
         for (const violation of violations) process.stdout.write(`${violation.code}: ${violation.message}\n`);

@@ -7,7 +7,7 @@ import { describeEmptyPlan, mergeConstraints, planRoutes, type HealthView, type 
 import { createDecisionId, toDecisionRecord } from '../server/index.ts';
 import { formatTable } from './format-table.ts';
 import { DEMO_CATALOG_PATH } from './prepare-demo.ts';
-import { UsageError } from './usage-error.ts';
+import { parseOrUsage, UsageError } from './usage-error.ts';
 
 export const PLAN_USAGE = `Usage: crossway plan --model <id> [options]
   --model <id>          the model (or alias) to plan for
@@ -33,9 +33,8 @@ export interface PlanCommand {
 
 /** Parses the arguments after `plan`; throws UsageError on anything it cannot use. */
 export function parsePlanArgs(args: string[], now: () => Date = () => new Date()): PlanCommand {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const { values } = parseOrUsage(PLAN_USAGE, () =>
+    parseArgs({
       args,
       allowPositionals: false,
       options: {
@@ -49,10 +48,8 @@ export function parsePlanArgs(args: string[], now: () => Date = () => new Date()
         json: { type: 'boolean' },
         config: { type: 'string' },
       },
-    }));
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${PLAN_USAGE}`);
-  }
+    }),
+  );
   if (values.model === undefined || values.model === '') throw new UsageError(`plan needs --model.\n\n${PLAN_USAGE}`);
   const constraints: Constraints = {};
   const regions = splitList(values.region);
@@ -172,7 +169,10 @@ function describeConstraints(value: object, prefix = ''): string {
 }
 
 function splitList(values: string[] | undefined): string[] {
-  return (values ?? []).flatMap((value) => value.split(',')).map((item) => item.trim()).filter((item) => item !== '');
+  return (values ?? [])
+    .flatMap((value) => value.split(','))
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 const AT = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?)?(Z|[+-]\d{2}:\d{2})?$/;

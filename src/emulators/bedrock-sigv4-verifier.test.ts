@@ -16,7 +16,10 @@ const EMPTY_HASH = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852
 
 function received(method: string, target: string, headers: Record<string, string>, body = ''): ReceivedRequest {
   const lower: Record<string, string[]> = {};
-  for (const [name, value] of Object.entries(headers)) (lower[name.toLowerCase()] ??= []).push(value);
+  for (const [name, value] of Object.entries(headers)) {
+    const key = name.toLowerCase();
+    lower[key] = [...(lower[key] ?? []), value];
+  }
   return { method, target, headers: lower, body: Buffer.from(body) };
 }
 

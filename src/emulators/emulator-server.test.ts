@@ -31,8 +31,7 @@ async function readEvents(response: Response): Promise<{ events: string[]; faile
   try {
     for await (const bytes of response.body!) {
       buffer += decoder.decode(bytes, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
         events.push(buffer.slice(0, end));
         buffer = buffer.slice(end + 2);
       }

@@ -91,7 +91,7 @@ export function generateChatReply(request: ReplyRequest): ChatReply {
   const tools = pickTools(request);
   const choices: ReplyChoice[] = [];
   for (let index = 0; index < (request.n ?? 1); index++) {
-    choices.push(tools.length > 0 ? toolChoice(request, tools, seed, index) : textChoice(request, seed, index));
+    choices.push(tools.length > 0 ? toolChoice(tools, seed, index) : textChoice(request, seed, index));
   }
   const toolText = request.tools !== undefined && request.tools.length > 0 ? [JSON.stringify(request.tools)] : [];
   const promptTokens =
@@ -122,7 +122,7 @@ function pickTools(request: ReplyRequest): ReplyTool[] {
   return choice === 'required' || asked ? tools.slice(0, 1) : [];
 }
 
-function toolChoice(request: ReplyRequest, tools: ReplyTool[], seed: string, index: number): ReplyChoice {
+function toolChoice(tools: ReplyTool[], seed: string, index: number): ReplyChoice {
   const toolCalls = tools.map((tool, position) => ({
     id: `call_${sha256Hex(seed, String(index), String(position), tool.name).slice(0, 24)}`,
     name: tool.name,

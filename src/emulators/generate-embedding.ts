@@ -66,6 +66,6 @@ export function generateEmbedding(key: string, dimensions: number): Float32Array
 /** Base64 of the vector as little-endian float32, the form OpenAI returns for `encoding_format: "base64"`. */
 export function encodeEmbeddingBase64(vector: Float32Array): string {
   const bytes = Buffer.alloc(vector.length * 4);
-  vector.forEach((value, index) => bytes.writeFloatLE(value, index * 4));
+  for (const [index, value] of vector.entries()) bytes.writeFloatLE(value, index * 4);
   return bytes.toString('base64');
 }

@@ -42,7 +42,7 @@ describe('startEmulators', () => {
       const probe = await startEmulators({ basePort: 0, only: ['openai'] });
       const free = probe.emulators.openai!.port;
       await probe.close();
-      let running;
+      let running: Awaited<ReturnType<typeof startEmulators>>;
       try {
         running = await startEmulators({ basePort: free });
       } catch (error) {

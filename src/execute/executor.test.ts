@@ -404,7 +404,7 @@ describe('Executor Responses turns', () => {
               event('response.completed', { sequence_number: 2, response: responseObject('completed') }),
           );
         }
-        res.end(chatChunk({ role: 'assistant', content: 'chat' }) + chatChunk({}, { choices: [], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } }) + 'data: [DONE]\n\n');
+        res.end(`${chatChunk({ role: 'assistant', content: 'chat' })}${chatChunk({}, { choices: [], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } })}data: [DONE]\n\n`);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -196,7 +196,7 @@ export class Executor {
       throw error;
     }
     attempt.streamStarted();
-    const body = this.#continueStream(first, iterator, route, attempt, (completed) => {
+    const body = this.#continueStream(first, iterator, attempt, (completed) => {
       if (completed) response.body.dump({ limit: 64 * 1024 }).catch(() => response.body.destroy());
       else response.body.destroy();
     });
@@ -268,7 +268,6 @@ export class Executor {
   async *#continueStream(
     first: IteratorResult<Uint8Array>,
     iterator: AsyncIterator<Uint8Array>,
-    route: Route,
     attempt: AttemptControl,
     releaseUpstream: (completed: boolean) => void,
   ): AsyncGenerator<Uint8Array> {

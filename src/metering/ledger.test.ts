@@ -183,7 +183,10 @@ describe('Ledger group commit', () => {
     let open!: () => void;
     probe.gate = new Promise((resolve) => (open = resolve));
     let firstDone = false;
-    const first = ledger.record(call(0)).then((recorded) => ((firstDone = true), recorded));
+    const first = ledger.record(call(0)).then((recorded) => {
+      firstDone = true;
+      return recorded;
+    });
     await new Promise((resolve) => setImmediate(resolve));
     const rest = Array.from({ length: 20 }, (_, n) => ledger.record(call(n + 1)));
     await new Promise((resolve) => setImmediate(resolve));

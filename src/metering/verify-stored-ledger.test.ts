@@ -13,7 +13,7 @@ const codes = (violations: LedgerViolation[]) => violations.map((violation) => v
 async function openRecordedLedger(): Promise<{ store: Store; template: LedgerEntry }> {
   const store = await openLedgerStore();
   const ledger = new Ledger({ store, agreements: [agreement] });
-  let last;
+  let last: Awaited<ReturnType<typeof ledger.record>> | undefined;
   for (let n = 1; n <= 5; n += 1) last = await ledger.record(makeMeteredCall({ id: `evt_${n}`, completed_at: `2026-11-0${n}T12:00:00.000Z` }));
   return { store, template: { event: last!.event, transfers: last!.transfers, caps_reached: [] } };
 }

@@ -10,7 +10,7 @@ export function checkProviders(route: Route, context: RouteCheckContext): Reject
   if (only !== undefined && !only.includes(route.provider)) {
     reasons.push({ code: 'provider_excluded', detail: `${route.provider} not in providers.only [${only.join(', ')}]` });
   }
-  if (ignore !== undefined && ignore.includes(route.provider)) {
+  if (ignore?.includes(route.provider)) {
     reasons.push({ code: 'provider_excluded', detail: `${route.provider} in providers.ignore` });
   }
   return reasons;

@@ -267,7 +267,7 @@ describe('planRoutes rejections', () => {
           assert.deepEqual(keptIds, expectedKept);
           for (const [id, patterns] of Object.entries(testCase.details ?? {})) {
             const reasons = plan.rejected.find(({ route }) => route.id === id)?.reasons ?? [];
-            patterns.forEach((pattern, index) => assert.match(reasons[index]?.detail ?? '', pattern, `${id} reason ${index}`));
+            for (const [index, pattern] of patterns.entries()) assert.match(reasons[index]?.detail ?? '', pattern, `${id} reason ${index}`);
           }
         });
       }

@@ -220,7 +220,7 @@ export function runResponsesAdapterCases(options: ResponsesAdapterCaseOptions): 
     ];
     for (const { name, event, status, retryable } of errorEvents) {
       test(`an error event (${name}) throws the mapped error`, async () => {
-        const head = decoder.decode(RECORDED_RESPONSE_STREAM.bytes).split('\n\n').slice(0, 2).join('\n\n') + '\n\n';
+        const head = `${decoder.decode(RECORDED_RESPONSE_STREAM.bytes).split('\n\n').slice(0, 2).join('\n\n')}\n\n`;
         await assert.rejects(collectBytes(stream(replay([encoder.encode(head + event)]))), (error: unknown) => {
           assert.ok(error instanceof UpstreamError, name);
           assert.equal(error.status, status, name);

@@ -77,6 +77,8 @@ function normalizeAssistantContent(content: string | readonly AssistantPart[]): 
         return { type: 'output_text', text: part.text, annotations: [] };
       case 'output_text':
         return { ...part, annotations: part.annotations ?? [] };
+      default:
+        return part satisfies never;
     }
   });
 }

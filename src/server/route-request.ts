@@ -4,7 +4,7 @@ import type { Constraints, ModelEntry, Route } from '../catalog/index.ts';
 import type { Executed } from '../execute/index.ts';
 import { describeEmptyPlan, mergeConstraints, needsExactInputCount, readRequestConstraints, type Plan, type RequestNeeds } from '../policy/index.ts';
 import type { Attempt } from '../execute/index.ts';
-import { CrosswayError, excerpt, NoRouteAvailableError, PermissionDeniedError } from '../wire/index.ts';
+import { type CrosswayError, excerpt, NoRouteAvailableError, PermissionDeniedError } from '../wire/index.ts';
 import type { Principal } from './authenticate.ts';
 import { CallMeter } from './call-meter.ts';
 import type { Exchange, GatewayContext } from './gateway-types.ts';

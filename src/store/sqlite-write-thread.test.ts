@@ -25,7 +25,11 @@ async function openPair(): Promise<{ store: SqliteStore; thread: SqliteWriteThre
   const store = await openSqliteStore(nextPath());
   await store.migrate();
   const thread = new SqliteWriteThread(store.path);
-  return { store, thread, close: async () => void (await thread.close(), await store.close()) };
+  return { store, thread, close: async () => {
+      await thread.close();
+      await store.close();
+    },
+  };
 }
 
 const rows = (count: number, prefix: string): RequestLogRow[] =>
@@ -139,7 +143,11 @@ describe('SqliteWriteThread', () => {
   it('answers a ledger commit before the log batches queued ahead of it, and still every write', async () => {
     const { store, thread, close } = await openPair();
     const settled: string[] = [];
-    const track = <T>(label: string, promise: Promise<T>) => promise.then((value) => (settled.push(label), value));
+    const track = <T>(label: string, promise: Promise<T>) =>
+      promise.then((value) => {
+        settled.push(label);
+        return value;
+      });
     // The first batch keeps the worker busy for a while; the writes posted behind it meanwhile queue together.
     const busy = track('busy', thread.insertRequestLogs(rows(20_000, 'a'), false));
     await waitForWriteTransaction(store.path);
@@ -156,7 +164,11 @@ describe('SqliteWriteThread', () => {
   it('keeps a write other than a log batch in its place: a ledger commit never overtakes it', async () => {
     const { store, thread, close } = await openPair();
     const settled: string[] = [];
-    const track = <T>(label: string, promise: Promise<T>) => promise.then((value) => (settled.push(label), value));
+    const track = <T>(label: string, promise: Promise<T>) =>
+      promise.then((value) => {
+        settled.push(label);
+        return value;
+      });
     const busy = track('busy', thread.insertRequestLogs(rows(20_000, 'a'), false));
     await waitForWriteTransaction(store.path);
     const logs = track('logs', thread.insertRequestLogs(rows(10, 'b'), false));

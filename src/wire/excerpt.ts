@@ -14,7 +14,7 @@ export const MAX_MODEL_NAME_CHARACTERS = 256;
  */
 export function excerpt(text: string, max: number = EXCERPT_CHARACTERS): string {
   const shown = text.length <= max ? text : `${text.slice(0, max)}…`;
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point
   const printable = shown.replace(/[\u0000-\u001f\u007f]/g, '?');
   return text.length <= max ? printable : `${printable} (${text.length} characters)`;
 }

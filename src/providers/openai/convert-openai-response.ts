@@ -7,7 +7,7 @@ import { UpstreamError, type ChatCompletion, type EmbeddingResponse, type Usage 
 import type { ChatResult, EmbeddingResult } from '../provider-adapter.ts';
 import { decodeBody } from '../summarize-error-body.ts';
 import type { z } from 'zod';
-import { openaiChatCompletionSchema, openaiEmbeddingResponseSchema, openaiUsageSchema } from './openai-api.ts';
+import { openaiChatCompletionSchema, openaiEmbeddingResponseSchema, type openaiUsageSchema } from './openai-api.ts';
 
 /** Reads a 2xx chat reply; throws a retryable UpstreamError (502) when it is not a chat completion. */
 export function convertOpenAIChatResponse(body: Uint8Array, route: Route): ChatResult {

@@ -12,7 +12,7 @@ import { decodeBody, summarizeErrorBody } from '../summarize-error-body.ts';
 import { invalidUpstreamResponse } from './convert-openai-response.ts';
 import { readOpenAIErrorValue, type UpstreamErrorFields } from './map-openai-error.ts';
 import type { StreamErrorMapper } from './openai-stream-decoder.ts';
-import { openaiResponseSchema, openaiResponseUsageSchema } from './openai-api.ts';
+import { openaiResponseSchema, type openaiResponseUsageSchema } from './openai-api.ts';
 
 /**
  * Reads a 2xx Responses reply. Throws a retryable UpstreamError (502) when it is not a Response object, and the
