@@ -1,7 +1,9 @@
 // The main comparison: what each proxy adds to a chat completion, measured side by side in one run against the same
 // instant upstream. Closed loop (16 and 64 connections) for saturation throughput and latency, then open loop at a
 // fraction of Crossway's saturation for added latency under a known load; JSON and streamed answers; RSS per process.
-// Targets are measured in interleaved rounds (order rotated each round) so that machine drift hits all alike.
+// Crossway runs twice: with the master key on an unpriced route, and as in production with a tenant's virtual key
+// (limits and a budget) on a priced route. Targets are measured in interleaved rounds (order rotated each round) so
+// that machine drift hits all alike. `crossway-virtual-key` runs the same comparison without Portkey and nginx.
 import type { BenchContext, Scenario, ScenarioResult } from '../bench-types.ts';
 import { emptyLoadResult, mergeLoadResult, type LoadResult } from '../load/load-request.ts';
 import { runAutocannonLoad } from '../load/run-autocannon-load.ts';
@@ -14,21 +16,36 @@ import { MODES, renderProxyOverheadReport, type Mode, type OpenRun, type ProxyOv
 
 export const proxyOverheadScenario: Scenario = {
   name: 'proxy-overhead',
-  description: 'Throughput, latency, TTFB and RSS of upstream direct, minimal Node proxy, Crossway, Portkey and nginx',
+  description: 'Throughput, latency, TTFB, CPU and RSS of upstream direct, minimal Node proxy, Crossway (master key; virtual key and priced route), Portkey and nginx',
   enabledByDefault: true,
-  run: runProxyOverhead,
+  run: (context) => runProxyOverhead(context, true),
 };
 
-async function runProxyOverhead(context: BenchContext): Promise<ScenarioResult> {
+/**
+ * Opt-in: the same comparison, same load, rounds and report, with only the floor, the minimal proxy and both Crossway
+ * targets (master key; virtual key with a priced route): about 3/5 of `proxy-overhead`'s time.
+ */
+export const crosswayVirtualKeyScenario: Scenario = {
+  name: 'crossway-virtual-key',
+  description: 'proxy-overhead with only upstream direct, the minimal proxy and Crossway with the master key and with a tenant\'s virtual key on a priced route',
+  enabledByDefault: false,
+  run: (context) => runProxyOverhead(context, false),
+};
+
+/** `others`: Portkey and nginx too (when installed). */
+async function runProxyOverhead(context: BenchContext, others: boolean): Promise<ScenarioResult> {
   const { settings } = context;
   const notes: string[] = [];
   const upstream = await startUpstream(context, settings.streamChunks);
-  const targets: Target[] = [upstream, await startMinimalProxy(context, upstream), await startCrossway(context, upstream)];
-  const portkey = await startPortkey(context, upstream);
-  if (portkey === null) notes.push('Portkey: `@portkey-ai/gateway` is not installed in node_modules; skipped.');
+  const targets: Target[] = [upstream, await startMinimalProxy(context, upstream), await startCrossway(context, upstream), await startCrossway(context, upstream, { virtualKey: true })];
+  const portkey = others ? await startPortkey(context, upstream) : null;
+  if (!others) notes.push('Portkey and nginx are not part of this scenario; `proxy-overhead` measures them.');
+  else if (portkey === null) notes.push('Portkey: `@portkey-ai/gateway` is not installed in node_modules; skipped.');
   else targets.push(portkey);
   let nginx: Target | null = null;
-  if (findNginx() === null) notes.push('nginx: not installed on this machine (`nginx` is not on PATH); skipped. Install it to add the native floor.');
+  if (!others) {
+    // Not part of this scenario (noted above).
+  } else if (findNginx() === null) notes.push('nginx: not installed on this machine (`nginx` is not on PATH); skipped. Install it to add the native floor.');
   else {
     nginx = await startNginx(context, upstream).catch((error: Error) => {
       notes.push(`nginx: found on PATH but did not start (${error.message.split('\n')[0]}); skipped.`);
@@ -94,13 +111,21 @@ async function runProxyOverhead(context: BenchContext): Promise<ScenarioResult> 
   for (const record of records) {
     record.peakRssMb = readProcessMemory(record.target.process.pid).peakRssMb;
   }
+  for (const record of records) {
+    const usage = await record.target.tenantUsage?.();
+    if (usage !== undefined) {
+      const answered = [...record.closed.values()].reduce((sum, series) => sum + series.total.completed, 0) + [...record.open.values()].flat().reduce((sum, run) => sum + run.result.completed, 0);
+      notes.push(`${record.target.label}: the ledger holds ${usage.requests} usage events for its tenant, charged ${usage.charged} ${usage.currency}; the measured runs answered ${answered} requests (warm-up and probes make up the rest).`);
+    }
+  }
   await pause(1_000);
   for (const record of records) {
     record.idleAfterRssMb = readProcessMemory(record.target.process.pid).rssMb;
     await context.processes.stop(record.target.process);
   }
   const data: ProxyOverheadData = { settings, records, floorOpen, notes, maxConnections, nginxFound: nginx !== null };
-  return renderProxyOverheadReport(data);
+  const report = renderProxyOverheadReport(data);
+  return others ? report : { ...report, title: 'Crossway with a virtual key and a priced route: upstream direct, minimal Node proxy, Crossway (master key), Crossway (virtual key)' };
 }
 
 /**
