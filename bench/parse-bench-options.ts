@@ -1,4 +1,5 @@
-// Command-line flags of `npm run bench -- [flags]`; the defaults fit a full run on a 2-core machine in under 5 minutes.
+// Command-line flags of `npm run bench -- [flags]`; the defaults fit a full run on a 2-core machine in under 5 minutes
+// (they were 3000/3000/2000 ms before Crossway's virtual-key target joined proxy-overhead as its fifth target).
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchSettings } from './bench-types.ts';
@@ -7,9 +8,9 @@ export const BENCH_USAGE = `Usage: npm run bench -- [flags]
   --only=a,b          run only these scenarios (see --list); the report then goes to a temporary file unless --out is given
   --quick             1 round of short runs, for trying the harness (report to a temporary file unless --out is given)
   --rounds=N          interleaved rounds (default 3)
-  --warmup-ms=N       warm-up per target (default 3000)
-  --measure-ms=N      each closed-loop run (default 3000)
-  --rate-ms=N         each open-loop run (default 2000)
+  --warmup-ms=N       warm-up per target (default 2000)
+  --measure-ms=N      each closed-loop run (default 2000)
+  --rate-ms=N         each open-loop run (default 1500)
   --connections=16,64 closed-loop connection counts
   --out=FILE          where the report goes (default BENCHMARKS.md for a full run)
   --list              list the scenarios
@@ -34,9 +35,9 @@ export function parseBenchOptions(args: readonly string[], repoRoot: string): Be
   const only = (values.get('only') ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
   const partial = quick || only.length > 0;
   const settings: BenchSettings = {
-    warmupMs: integer(values, 'warmup-ms', quick ? 1_000 : 3_000),
-    measureMs: integer(values, 'measure-ms', quick ? 1_500 : 3_000),
-    rateMs: integer(values, 'rate-ms', quick ? 1_500 : 2_000),
+    warmupMs: integer(values, 'warmup-ms', quick ? 1_000 : 2_000),
+    measureMs: integer(values, 'measure-ms', quick ? 1_500 : 2_000),
+    rateMs: integer(values, 'rate-ms', 1_500),
     rounds: integer(values, 'rounds', quick ? 1 : 3),
     connections: (values.get('connections') ?? '16,64').split(',').map((text) => positive(Number(text), 'connections')),
     rateFraction: 0.5,

@@ -1,7 +1,7 @@
-// Opt-in (`npm run bench -- --only=crossway-profile`): runs the minimal proxy and Crossway under `node --cpu-prof` at
-// the highest connection count (JSON, then Crossway with streams too) and shows where each spends its CPU per request,
-// side by side: self time by category (a part of src/, a package, Node core, GC, socket writes) and Crossway's top
-// functions. The .cpuprofile files stay in the system temp directory for a flame graph (Chrome DevTools, speedscope).
+// Runs the minimal proxy and Crossway under `node --cpu-prof` at the highest connection count (JSON: Crossway with the
+// master key, and with a tenant's virtual key on a priced route as in production; with `--only=crossway-profile` longer
+// and with streams too) and shows where each spends its CPU per request, side by side: self time by category (a part
+// of src/, a package, Node core, GC, socket writes) and Crossway's top functions. The .cpuprofile files stay in the system temp directory for a flame graph (Chrome DevTools, speedscope).
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ const TOP_FUNCTIONS = 25;
 
 export const crosswayProfileScenario: Scenario = {
   name: 'crossway-profile',
-  description: 'CPU profiles of the minimal proxy and Crossway under the 64-connection load: µs per request by category, where the gap is, top functions',
+  description: 'CPU profiles of the minimal proxy and Crossway (master key; virtual key and priced route) under the 64-connection load: µs per request by category, where the gap is, top functions',
   // In every run: it is the evidence behind the throughput target's verdict. The default run keeps it short and
   // profiles JSON only; `--only=crossway-profile` profiles longer and adds the streaming profile.
   enabledByDefault: true,
@@ -61,6 +61,9 @@ async function runCrosswayProfile(context: BenchContext): Promise<ScenarioResult
   const runs = [
     await profile('minimal proxy, JSON', false, (flags) => startMinimalProxy(context, upstream, flags)),
     await profile('Crossway, JSON', false, (flags) => startCrossway(context, upstream, { name: 'crossway-profile-json', entry: (config) => [...flags, join(context.repoRoot, 'bin/crossway.js'), 'serve', '--config', config] })),
+    await profile('Crossway, JSON, virtual key', false, (flags) =>
+      startCrossway(context, upstream, { name: 'crossway-profile-vk', virtualKey: true, entry: (config) => [...flags, join(context.repoRoot, 'bin/crossway.js'), 'serve', '--config', config] }),
+    ),
     brief ? null : await profile('Crossway, streaming', true, (flags) => startCrossway(context, upstream, { name: 'crossway-profile-stream', entry: (config) => [...flags, join(context.repoRoot, 'bin/crossway.js'), 'serve', '--config', config] })),
   ].filter((run): run is Profiled => run !== null);
   await context.processes.stop(upstream.process);
@@ -93,10 +96,14 @@ async function runCrosswayProfile(context: BenchContext): Promise<ScenarioResult
   }
   const ceiling = runs.find((run) => run.label.startsWith('minimal'));
   const crossway = runs.find((run) => run.label === 'Crossway, JSON');
+  const virtualKey = runs.find((run) => run.label === 'Crossway, JSON, virtual key');
+  if (crossway !== undefined && virtualKey !== undefined) sections.splice(1, 0, describeVirtualKeyCost(crossway, virtualKey));
   if (ceiling !== undefined && crossway !== undefined) sections.splice(1, 0, describeGap(ceiling, crossway));
   const headline =
     ceiling !== undefined && crossway !== undefined
-      ? [`Event loop per non-streaming request under the profiler (wall-clock samples, so time spent waiting for a core counts too): Crossway ${perRequest(crossway, crossway.summary.busyMs)} µs, minimal proxy ${perRequest(ceiling, ceiling.summary.busyMs)} µs.`]
+      ? [
+          `Event loop per non-streaming request under the profiler (wall-clock samples, so time spent waiting for a core counts too): Crossway ${perRequest(crossway, crossway.summary.busyMs)} µs${virtualKey === undefined ? '' : ` (with a virtual key and a priced route ${perRequest(virtualKey, virtualKey.summary.busyMs)} µs)`}, minimal proxy ${perRequest(ceiling, ceiling.summary.busyMs)} µs.`,
+        ]
       : [];
   return { title: 'CPU profiles: minimal proxy and Crossway', markdown: sections.join('\n\n'), headline, targets: [], artifacts: [] };
 }
@@ -106,13 +113,7 @@ async function runCrosswayProfile(context: BenchContext): Promise<ScenarioResult
  * throughput ratio that CPU alone would allow: the evidence behind the throughput target's verdict.
  */
 function describeGap(ceiling: Profiled, crossway: Profiled): string {
-  const selfOf = (run: Profiled, name: string) => run.summary.categories.find((entry) => entry.name === name)?.selfMs ?? 0;
-  const names = [...new Set([...ceiling.summary.categories, ...crossway.summary.categories].map((entry) => entry.name))].filter((name) => name !== '(idle)');
-  const gapUs = perRequestUs(crossway, crossway.summary.busyMs) - perRequestUs(ceiling, ceiling.summary.busyMs);
-  const rows = names
-    .map((name) => ({ name, delta: perRequestUs(crossway, selfOf(crossway, name)) - perRequestUs(ceiling, selfOf(ceiling, name)) }))
-    .filter((row) => Math.abs(row.delta) >= 0.5)
-    .sort((a, b) => b.delta - a.delta);
+  const { gapUs, rows } = categoryGap(ceiling, crossway);
   const cpuRatio = perRequestUs(ceiling, ceiling.summary.busyMs) / perRequestUs(crossway, crossway.summary.busyMs);
   return [
     '### Where the gap is: Crossway minus the minimal proxy, non-streaming',
@@ -125,6 +126,37 @@ function describeGap(ceiling: Profiled, crossway: Profiled): string {
       [false, true, true],
     ),
   ].join('\n');
+}
+
+/**
+ * What a tenant's virtual key with limits and a budget, on a priced route, adds per non-streaming request to the
+ * master key on an unpriced route: the key's lookup, the rate limits and budget reservations, pricing and settlement.
+ */
+function describeVirtualKeyCost(master: Profiled, virtualKey: Profiled): string {
+  const { gapUs, rows } = categoryGap(master, virtualKey);
+  return [
+    '### What a virtual key and a priced route add: Crossway (virtual key) minus Crossway (master key), non-streaming',
+    '',
+    `With a tenant's virtual key (RPM, TPM and a budget on the key and on its tenant) and a priced route, Crossway's event loop spends **${gapUs >= 0 ? '+' : ''}${gapUs.toFixed(1)} µs per request** against the master key on an unpriced route (${perRequestUs(virtualKey, virtualKey.summary.busyMs).toFixed(1)} against ${perRequestUs(master, master.summary.busyMs).toFixed(1)} µs). Two separate profiled runs on a shared machine: differences of a few µs are noise.`,
+    '',
+    renderMarkdownTable(
+      ['Category', 'virtual key − master key (µs/req)', 'share of the difference'],
+      rows.map((row) => [row.name, `${row.delta >= 0 ? '+' : ''}${row.delta.toFixed(1)}`, gapUs > 0 ? `${((row.delta / gapUs) * 100).toFixed(0)}%` : 'n/a']),
+      [false, true, true],
+    ),
+  ].join('\n');
+}
+
+/** Per-category self time of `other` minus `base` in µs per request (at least 0.5 µs either way), largest first. */
+function categoryGap(base: Profiled, other: Profiled): { gapUs: number; rows: Array<{ name: string; delta: number }> } {
+  const selfOf = (run: Profiled, name: string) => run.summary.categories.find((entry) => entry.name === name)?.selfMs ?? 0;
+  const names = [...new Set([...base.summary.categories, ...other.summary.categories].map((entry) => entry.name))].filter((name) => name !== '(idle)');
+  const gapUs = perRequestUs(other, other.summary.busyMs) - perRequestUs(base, base.summary.busyMs);
+  const rows = names
+    .map((name) => ({ name, delta: perRequestUs(other, selfOf(other, name)) - perRequestUs(base, selfOf(base, name)) }))
+    .filter((row) => Math.abs(row.delta) >= 0.5)
+    .sort((a, b) => b.delta - a.delta);
+  return { gapUs, rows };
 }
 
 /** Microseconds of `ms` per request the run answered. */

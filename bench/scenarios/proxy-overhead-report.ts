@@ -53,7 +53,7 @@ export interface ProxyOverheadData {
   nginxFound: boolean;
 }
 
-const LIMITS = { throughputShare: 0.85, addedP50Ms: 0.3, addedP99Ms: 2, addedTtfbMs: 1, idleRssMb: 80, loadRssMb: 200 };
+const LIMITS = { throughputShare: 0.85, virtualKeyThroughputShare: 0.5, addedP50Ms: 0.3, addedP99Ms: 2, addedTtfbMs: 1, idleRssMb: 80, loadRssMb: 200 };
 
 /** The scenario's section, charts, targets and headline. */
 export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResult {
@@ -62,6 +62,7 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
   const floor = byKey('upstream');
   const ceiling = byKey('minimal-proxy');
   const crossway = byKey('crossway');
+  const virtualKey = byKey('crossway-vk');
   const portkey = byKey('portkey');
   const rps = (record: TargetRecord | undefined, mode: Mode, connections: number) => medianRps(record?.closed.get(`${mode}@${connections}`));
   const sections: string[] = [];
@@ -72,6 +73,7 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
       'The load generator runs in the bench process: autocannon for closed-loop JSON, an undici client for streams (it sees the first byte) and for the open-loop runs. ',
       `Same warm-up (${settings.warmupMs / 1000} s per target), ${settings.measureMs / 1000} s per closed-loop run, ${settings.rateMs / 1000} s per open-loop run, ${settings.rounds} interleaved round${settings.rounds === 1 ? '' : 's'} with the order rotated each round. Closed loop: latency percentiles are over all rounds' requests, req/s is the median of the rounds (the per-round values follow it). `,
       'Crossway runs `crossway serve` with a one-route catalog (`provider: openai`, endpoint = the upstream\'s `/v1`), master-key auth on and a SQLite store (request log) in a temporary directory. ',
+      'It runs a second time as in production: the route priced (per 1M tokens: $1.25 input, $10 output), and the client calls with a tenant\'s virtual key, created through the admin API, whose tenant (+25 % margin) and key both have RPM and TPM limits and a monthly budget, set far above what the load can use; every call is then rate-limited and reserved against both budgets, then priced and settled with its transfers in the ledger. ',
       'Portkey runs from node_modules on the same Node, with `x-portkey-provider: openai` and `x-portkey-custom-host: <upstream>/v1`.',
     ].join(''),
   );
@@ -115,33 +117,55 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
   sections.push(renderThreadCpu(records, maxConnections, crossway, ceiling));
 
   const ratioRows: string[][] = [];
-  const perRound = (mode: Mode, connections: number, other: TargetRecord | undefined) => {
-    const mine = crossway?.closed.get(`${mode}@${connections}`)?.roundsRps ?? [];
+  const perRound = (mode: Mode, connections: number, other: TargetRecord | undefined, mineRecord: TargetRecord | undefined = crossway) => {
+    const mine = mineRecord?.closed.get(`${mode}@${connections}`)?.roundsRps ?? [];
     const theirs = other?.closed.get(`${mode}@${connections}`)?.roundsRps ?? [];
     return mine.map((value, round) => formatRatio(value, theirs[round])).join(' / ');
   };
+  const virtualKeyRows: string[][] = [];
   for (const mode of MODES) {
     for (const connections of settings.connections) {
       const mine = rps(crossway, mode, connections);
+      const load = `${mode === 'json' ? 'non-streaming' : 'streaming'}, ${connections} connections`;
       ratioRows.push([
-        `${mode === 'json' ? 'non-streaming' : 'streaming'}, ${connections} connections`,
+        load,
         formatRatio(mine, rps(ceiling, mode, connections)),
         perRound(mode, connections, ceiling),
         formatRatio(mine, rps(portkey, mode, connections)),
         perRound(mode, connections, portkey),
         formatRatio(mine, rps(floor, mode, connections)),
       ]);
+      const withKey = rps(virtualKey, mode, connections);
+      virtualKeyRows.push([
+        load,
+        formatRatio(withKey, rps(ceiling, mode, connections)),
+        perRound(mode, connections, ceiling, virtualKey),
+        formatRatio(withKey, mine),
+        perRound(mode, connections, crossway, virtualKey),
+        formatRatio(withKey, rps(portkey, mode, connections)),
+      ]);
     }
   }
   sections.push(
     '### Throughput ratios (same run)\n\n' +
-      'Ratios of the medians; "per round" divides the two targets\' throughputs measured in the same round, minutes apart at most.\n\n' +
+      'Ratios of the medians; "per round" divides the two targets\' throughputs measured in the same round, minutes apart at most. "Crossway" is the master-key target on an unpriced route.\n\n' +
       renderMarkdownTable(
         ['Load', 'Crossway / minimal proxy', 'per round', 'Crossway / Portkey', 'per round', 'Crossway / upstream direct'],
         ratioRows,
         [false, true, true, true, true, true],
       ),
   );
+  if (virtualKey !== undefined) {
+    sections.push(
+      '### Throughput ratios with a virtual key and a priced route (same run)\n\n' +
+        'Crossway as it runs in production: a tenant\'s virtual key with limits and a budget, a priced route. Against the minimal proxy, and against the master-key Crossway measured in the same rounds (what the key, limits, budget reservation, pricing and settlement cost).\n\n' +
+        renderMarkdownTable(
+          ['Load', 'virtual key / minimal proxy', 'per round', 'virtual key / master key', 'per round', 'virtual key / Portkey'],
+          virtualKeyRows,
+          [false, true, true, true, true, true],
+        ),
+    );
+  }
 
   const brokenNotes = records.flatMap((record) =>
     MODES.filter((mode) => record.broken[mode] !== undefined).map((mode) => `${record.target.label}: ${mode === 'json' ? 'non-streaming' : 'streaming'} requests fail, so it is not measured (${record.broken[mode]}).`),
@@ -181,7 +205,7 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
     '### Charts\n\n![Throughput per target](bench/charts/proxy-throughput.svg)\n\n![Latency at 50% of saturation](bench/charts/proxy-latency.svg)',
   );
 
-  const targets = checkTargets(data, crossway, ceiling);
+  const targets = checkTargets(data, crossway, ceiling, virtualKey);
   const addedJson = crossway === undefined ? null : openView(crossway, 'json', data);
   const addedStream = crossway === undefined ? null : openView(crossway, 'stream', data);
   const headline = [
@@ -191,10 +215,17 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
     `Crossway RSS: idle **${formatMb(crossway?.idleRssMb)}**, under ${maxConnections}-connection load **${formatMb(crossway?.loadRssMb)}**.`,
     ...(crossway !== undefined && ceiling !== undefined && cpuPerRequestUs(crossway) !== null
       ? [`CPU per non-streaming request, all threads: Crossway **${formatUs(cpuPerRequestUs(crossway))} µs** (${describeThreadCpu(crossway)}), minimal proxy **${formatUs(cpuPerRequestUs(ceiling))} µs**: **${formatRatio(cpuPerRequestUs(crossway), cpuPerRequestUs(ceiling))}×**.`]
-      : []),
+      : []),    ...(virtualKey === undefined
+      ? []
+      : [
+          `Crossway with a virtual key and a priced route / minimal Node proxy, non-streaming req/s at ${maxConnections} connections: **${formatRatio(rps(virtualKey, 'json', maxConnections), rps(ceiling, 'json', maxConnections))}** (**${formatRatio(rps(virtualKey, 'json', maxConnections), rps(crossway, 'json', maxConnections))}** of the master-key Crossway); streaming: **${formatRatio(rps(virtualKey, 'stream', maxConnections), rps(ceiling, 'stream', maxConnections))}** (**${formatRatio(rps(virtualKey, 'stream', maxConnections), rps(crossway, 'stream', maxConnections))}**).`,
+          ...(ceiling !== undefined && cpuPerRequestUs(virtualKey) !== null
+            ? [`CPU per non-streaming request with a virtual key and a priced route, all threads: **${formatUs(cpuPerRequestUs(virtualKey))} µs** (${describeThreadCpu(virtualKey)}): **${formatRatio(cpuPerRequestUs(virtualKey), cpuPerRequestUs(ceiling))}×** the minimal proxy's.`]
+            : []),
+        ]),
   ];
   return {
-    title: 'Proxy overhead: upstream direct, minimal Node proxy, Crossway, Portkey, nginx',
+    title: 'Proxy overhead: upstream direct, minimal Node proxy, Crossway (master key; virtual key), Portkey, nginx',
     markdown: sections.join('\n\n'),
     headline,
     targets,
@@ -205,9 +236,10 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
   };
 }
 
-function checkTargets(data: ProxyOverheadData, crossway?: TargetRecord, ceiling?: TargetRecord): TargetCheck[] {
+function checkTargets(data: ProxyOverheadData, crossway?: TargetRecord, ceiling?: TargetRecord, virtualKey?: TargetRecord): TargetCheck[] {
   const c = data.maxConnections;
   const share = safeRatio(medianRps(crossway?.closed.get(`json@${c}`)), medianRps(ceiling?.closed.get(`json@${c}`)));
+  const virtualKeyShare = safeRatio(medianRps(virtualKey?.closed.get(`json@${c}`)), medianRps(ceiling?.closed.get(`json@${c}`)));
   const addedJson = crossway === undefined ? null : openView(crossway, 'json', data);
   const addedStream = crossway === undefined ? null : openView(crossway, 'stream', data);
   const fraction = `${Math.round(data.settings.rateFraction * 100)}%`;
@@ -262,7 +294,18 @@ function checkTargets(data: ProxyOverheadData, crossway?: TargetRecord, ceiling?
       LIMITS.loadRssMb,
       `${formatMb(crossway?.loadRssMb)} (peak ${formatMb(crossway?.peakRssMb)})`,
       `Mostly heap V8 reserves under allocation pressure (a larger young generation, old space collected lazily), not retained data: the heap retained over a long stream stays flat ("Streaming memory"). The minimal proxy reaches ${formatMb(ceiling?.loadRssMb)} under the same load.`,
-    ),
+    ),    ...(virtualKey === undefined
+      ? []
+      : [
+          check(
+            `Non-streaming throughput with a virtual key and a priced route >= ${LIMITS.virtualKeyThroughputShare * 100}% of the minimal proxy's at ${c} connections (issue 14)`,
+            virtualKeyShare,
+            LIMITS.virtualKeyThroughputShare,
+            virtualKeyShare === null ? 'n/a' : `${(virtualKeyShare * 100).toFixed(1)}%`,
+            `CPU, as for the master key, plus what a virtual key adds on every call: the key's lookup, its and its tenant's rate limits and budget reservations, and pricing and settling the call with its transfers ("CPU per request by thread": the virtual-key row against the master-key row).`,
+            true,
+          ),
+        ]),
   ];
 }
 

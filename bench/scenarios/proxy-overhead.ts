@@ -1,7 +1,9 @@
 // The main comparison: what each proxy adds to a chat completion, measured side by side in one run against the same
 // instant upstream. Closed loop (16 and 64 connections) for saturation throughput and latency, then open loop at a
 // fraction of Crossway's saturation for added latency under a known load; JSON and streamed answers; RSS per process.
-// Targets are measured in interleaved rounds (order rotated each round) so that machine drift hits all alike.
+// Crossway runs twice: with the master key on an unpriced route, and as in production with a tenant's virtual key
+// (limits and a budget) on a priced route. Targets are measured in interleaved rounds (order rotated each round) so
+// that machine drift hits all alike. `crossway-virtual-key` runs the same comparison without Portkey and nginx.
 import type { BenchContext, Scenario, ScenarioResult } from '../bench-types.ts';
 import { emptyLoadResult, mergeLoadResult, type LoadResult } from '../load/load-request.ts';
 import { runAutocannonLoad } from '../load/run-autocannon-load.ts';
@@ -9,26 +11,41 @@ import { runUndiciLoad } from '../load/run-undici-load.ts';
 import { readProcessMemory, RssSampler } from '../read-process-memory.ts';
 import { addThreadCpu, readThreadCpu, subtractThreadCpu } from '../read-thread-cpu.ts';
 import { probeTarget } from '../targets/probe-target.ts';
-import { findNginx, startCrossway, startMinimalProxy, startNginx, startPortkey, startUpstream, type Target } from '../targets/start-targets.ts';
+import { findNginx, startCrossway, startMinimalProxy, startNginx, startPortkey, startUpstream, type Target, type TenantUsage } from '../targets/start-targets.ts';
 import { MODES, renderProxyOverheadReport, type Mode, type OpenRun, type ProxyOverheadData, type TargetRecord } from './proxy-overhead-report.ts';
 
 export const proxyOverheadScenario: Scenario = {
   name: 'proxy-overhead',
-  description: 'Throughput, latency, TTFB and RSS of upstream direct, minimal Node proxy, Crossway, Portkey and nginx',
+  description: 'Throughput, latency, TTFB, CPU and RSS of upstream direct, minimal Node proxy, Crossway (master key; virtual key and priced route), Portkey and nginx',
   enabledByDefault: true,
-  run: runProxyOverhead,
+  run: (context) => runProxyOverhead(context, true),
 };
 
-async function runProxyOverhead(context: BenchContext): Promise<ScenarioResult> {
+/**
+ * Opt-in: the same comparison, same load, rounds and report, with only the floor, the minimal proxy and both Crossway
+ * targets (master key; virtual key with a priced route): about 3 minutes on 2 cores, against 3.3 for `proxy-overhead`.
+ */
+export const crosswayVirtualKeyScenario: Scenario = {
+  name: 'crossway-virtual-key',
+  description: 'proxy-overhead with only upstream direct, the minimal proxy and Crossway with the master key and with a tenant\'s virtual key on a priced route',
+  enabledByDefault: false,
+  run: (context) => runProxyOverhead(context, false),
+};
+
+/** `others`: Portkey and nginx too (when installed). */
+async function runProxyOverhead(context: BenchContext, others: boolean): Promise<ScenarioResult> {
   const { settings } = context;
   const notes: string[] = [];
   const upstream = await startUpstream(context, settings.streamChunks);
-  const targets: Target[] = [upstream, await startMinimalProxy(context, upstream), await startCrossway(context, upstream)];
-  const portkey = await startPortkey(context, upstream);
-  if (portkey === null) notes.push('Portkey: `@portkey-ai/gateway` is not installed in node_modules; skipped.');
+  const targets: Target[] = [upstream, await startMinimalProxy(context, upstream), await startCrossway(context, upstream), await startCrossway(context, upstream, { virtualKey: true })];
+  const portkey = others ? await startPortkey(context, upstream) : null;
+  if (!others) notes.push('Portkey and nginx are not part of this scenario; `proxy-overhead` measures them.');
+  else if (portkey === null) notes.push('Portkey: `@portkey-ai/gateway` is not installed in node_modules; skipped.');
   else targets.push(portkey);
   let nginx: Target | null = null;
-  if (findNginx() === null) notes.push('nginx: not installed on this machine (`nginx` is not on PATH); skipped. Install it to add the native floor.');
+  if (!others) {
+    // Not part of this scenario (noted above).
+  } else if (findNginx() === null) notes.push('nginx: not installed on this machine (`nginx` is not on PATH); skipped. Install it to add the native floor.');
   else {
     nginx = await startNginx(context, upstream).catch((error: Error) => {
       notes.push(`nginx: found on PATH but did not start (${error.message.split('\n')[0]}); skipped.`);
@@ -58,11 +75,13 @@ async function runProxyOverhead(context: BenchContext): Promise<ScenarioResult> 
   }
 
   const maxConnections = Math.max(...settings.connections);
+  /** Warm-up runs per target: counted only to check the virtual-key target's ledger against the calls it answered. */
+  const warmUps = new Map<TargetRecord, LoadResult[]>();
   for (const record of records) {
     for (const mode of MODES) {
       if (record.broken[mode] !== undefined) continue;
       context.log(`warm-up ${record.target.key} ${mode}`);
-      await measureClosed(record, mode, maxConnections, settings.warmupMs / MODES.length);
+      warmUps.set(record, [...(warmUps.get(record) ?? []), await measureClosed(record, mode, maxConnections, settings.warmupMs / MODES.length)]);
     }
   }
 
@@ -94,13 +113,18 @@ async function runProxyOverhead(context: BenchContext): Promise<ScenarioResult> 
   for (const record of records) {
     record.peakRssMb = readProcessMemory(record.target.process.pid).peakRssMb;
   }
+  for (const record of records) {
+    const usage = await record.target.tenantUsage?.();
+    if (usage !== undefined) notes.push(describeLedgerCount(record, usage, warmUps.get(record) ?? [], maxConnections));
+  }
   await pause(1_000);
   for (const record of records) {
     record.idleAfterRssMb = readProcessMemory(record.target.process.pid).rssMb;
     await context.processes.stop(record.target.process);
   }
   const data: ProxyOverheadData = { settings, records, floorOpen, notes, maxConnections, nginxFound: nginx !== null };
-  return renderProxyOverheadReport(data);
+  const report = renderProxyOverheadReport(data);
+  return others ? report : { ...report, title: 'Crossway with a virtual key and a priced route: upstream direct, minimal Node proxy, Crossway (master key), Crossway (virtual key)' };
 }
 
 /**
@@ -148,6 +172,25 @@ async function runOpenLoopRound(
     context.log(`round ${round + 1} ${mode} open loop ${run.rate}/s ${who}: ${describe(result)}`);
     await pause(250);
   }
+}
+
+/**
+ * The virtual-key target's usage events against the calls the load generators saw answered (warm-up, runs, the two
+ * probes and the start-up check): at least one event per answered call. A run's end may cut calls the gateway still
+ * completes and records (at most 4 × connections outstanding in an open-loop run), so the ledger may hold more.
+ */
+function describeLedgerCount(record: TargetRecord, usage: TenantUsage, warmUps: LoadResult[], maxConnections: number): string {
+  const runs = [...warmUps, ...[...record.closed.values()].map((series) => series.total), ...[...record.open.values()].flat().map((run) => run.result)];
+  const answered = runs.reduce((sum, result) => sum + result.completed, 0) + MODES.length + 1;
+  const runCount = warmUps.length + [...record.closed.values()].reduce((sum, series) => sum + series.roundsRps.length, 0) + [...record.open.values()].flat().length;
+  const cutBound = runCount * maxConnections * 4;
+  const verdict =
+    usage.requests < answered
+      ? `**fewer events than answered calls**: not every call was metered`
+      : usage.requests <= answered + cutBound
+        ? 'at least one per answered call, as it must be (the excess is calls cut at the end of a run)'
+        : `more than the ${cutBound} calls the runs' ends can cut`;
+  return `${record.target.label}: the ledger holds ${usage.requests} usage events for its tenant, charged ${usage.charged} ${usage.currency}, against ${answered} calls the bench saw answered: ${verdict}.`;
 }
 
 function measureClosed(record: TargetRecord, mode: Mode, connections: number, durationMs: number): Promise<LoadResult> {

@@ -6,7 +6,7 @@ import { crosswayProfileScenario } from './crossway-profile.ts';
 import { memoryBreakdownScenario } from './memory-breakdown.ts';
 import { meteringCommitScenario } from './metering-commit.ts';
 import { policyPlanningScenario } from './policy-planning.ts';
-import { proxyOverheadScenario } from './proxy-overhead.ts';
+import { crosswayVirtualKeyScenario, proxyOverheadScenario } from './proxy-overhead.ts';
 import { requestLogCommitScenario } from './request-log-commit.ts';
 import { runtimeChainScenario } from './runtime-chain.ts';
 import { scrubSecretsStreamScenario } from './scrub-secrets-stream.ts';
@@ -16,6 +16,7 @@ import { tokenCountScenario } from './token-count.ts';
 /** Every scenario; `enabledByDefault: false` ones run only when named with `--only`. */
 export const scenarios: readonly Scenario[] = [
   proxyOverheadScenario,
+  crosswayVirtualKeyScenario,
   streamMemoryScenario,
   memoryBreakdownScenario,
   requestLogCommitScenario,

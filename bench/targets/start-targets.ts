@@ -1,23 +1,34 @@
 // Starts each system under test as its own process on 127.0.0.1: the minimal upstream (the floor), the minimal proxy
-// (the Node ceiling), Crossway (`crossway serve` with a one-route catalog), Portkey's gateway and, where installed,
-// nginx; and says how a client calls each of them.
+// (the Node ceiling), Crossway (`crossway serve` with a one-route catalog; with the master key, or as in production with
+// a tenant's virtual key and a priced route), Portkey's gateway and, where installed, nginx; and says how a client calls
+// each of them.
 import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import type { BenchContext } from '../bench-types.ts';
 import type { ManagedProcess } from '../child-processes.ts';
+import { request as undiciRequest } from 'undici';
 import type { LoadRequest } from '../load/load-request.ts';
 
 /** A running system under test. */
 export interface Target {
-  /** Stable key: upstream, minimal-proxy, crossway, portkey, nginx. */
+  /** Stable key: upstream, minimal-proxy, crossway, crossway-vk, portkey, nginx. */
   key: string;
   /** Name in the report. */
   label: string;
   process: ManagedProcess;
   /** The request a client sends to this target, streaming or not. */
   request(stream: boolean): LoadRequest;
+  /** Crossway with a virtual key: what its ledger holds for the tenant so far (evidence that every call was priced). */
+  tenantUsage?(): Promise<TenantUsage>;
+}
+
+/** The `total` of `GET /admin/usage?tenant=`: usage events and their charge (a decimal string). */
+export interface TenantUsage {
+  requests: number;
+  charged: string;
+  currency: string;
 }
 
 /** The master key of the bench's Crossway (a throwaway value: the gateway only listens on 127.0.0.1). */
@@ -83,10 +94,34 @@ export interface CrosswayStartOptions {
   name?: string;
   /** Sees the process's output as it arrives. */
   onOutput?: (text: string) => void;
+  /**
+   * Run as production does: the route is priced (ROUTE_PRICE) and the target calls with a tenant's virtual key that has
+   * rate limits and a budget (BENCH_TENANT), created through the admin API once the gateway listens. Every call is then
+   * rate-limited, reserved against the key's and the tenant's budgets, priced and settled, its transfers written.
+   */
+  virtualKey?: boolean;
 }
 
-/** Writes `<name>.yaml` in the temp dir: one route (provider openai, endpoint = the upstream's /v1), the master key, SQLite `<name>.db` beside it. */
-export function writeCrosswayConfig(context: BenchContext, upstream: Target, name: string): string {
+/** The price book of the virtual-key target's route, per 1M tokens (an ordinary mid-range model's). */
+const ROUTE_PRICE = { input: 1.25, cached_input: 0.125, output: 10, currency: 'USD' } as const;
+
+/**
+ * The virtual-key target's tenant and key: limits far above anything two cores can serve, so that they are checked
+ * on every call but never refuse one (10 M requests and 10^11 tokens a minute: at the 4,096-token output bound
+ * reserved per call that is still ~400 k calls/s), and budgets far above what a run spends (with the +25 % margin a
+ * call reserves about $0.05 at the 4,096-token bound and is charged under $0.001 for the upstream's 12 + 50 tokens; a
+ * bench run makes under a million calls), so that a call is never refused for money either.
+ */
+const BENCH_TENANT = {
+  tenant: { id: 'bench-tenant', name: 'Bench tenant', margin: '0.25', rpm: 10_000_000, tpm: 100_000_000_000, budget: { limit: '1000000.00', currency: 'USD', period: 'month' } },
+  key: { name: 'bench key', rpm: 10_000_000, tpm: 100_000_000_000, budget: { limit: '100000.00', currency: 'USD', period: 'month' } },
+} as const;
+
+/**
+ * Writes `<name>.yaml` in the temp dir: one route (provider openai, endpoint = the upstream's /v1, priced when `priced`),
+ * the master key, SQLite `<name>.db` beside it.
+ */
+export function writeCrosswayConfig(context: BenchContext, upstream: Target, name: string, priced = false): string {
   const configPath = join(context.tempDir, `${name}.yaml`);
   writeFileSync(
     configPath,
@@ -105,23 +140,83 @@ export function writeCrosswayConfig(context: BenchContext, upstream: Target, nam
       '    provider: openai',
       `    endpoint: ${originOf(upstream)}/v1`,
       `    auth: { type: bearer, key: ${UPSTREAM_KEY} }`,
+      ...(priced ? [`    price: ${JSON.stringify(ROUTE_PRICE)}`] : []),
       '',
     ].join('\n'),
   );
   return configPath;
 }
 
-/** `crossway serve` with a one-route catalog (provider openai, endpoint = the upstream's /v1), master key and SQLite in the temp dir. */
+/**
+ * `crossway serve` with a one-route catalog (provider openai, endpoint = the upstream's /v1), master key and SQLite in
+ * the temp dir; with `virtualKey`, a priced route and a tenant's virtual key with limits and a budget (key
+ * `crossway-vk`).
+ */
 export async function startCrossway(context: BenchContext, upstream: Target, options: CrosswayStartOptions = {}): Promise<Target> {
-  const name = options.name ?? 'crossway';
-  const configPath = writeCrosswayConfig(context, upstream, name);
+  const virtualKey = options.virtualKey === true;
+  const name = options.name ?? (virtualKey ? 'crossway-vk' : 'crossway');
+  const configPath = writeCrosswayConfig(context, upstream, name, virtualKey);
   const profile = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
   const entry = options.entry?.(configPath) ?? [join(context.repoRoot, 'bin/crossway.js'), 'serve', '--config', configPath];
   const env = { ...process.env };
   delete env.CROSSWAY_MASTER_KEY;
   delete env.CROSSWAY_CONFIG;
   const started = await node(context, name, [...profile, ...entry], /listening on (http:\/\/[\d.]+:\d+)/, env, options.onOutput);
-  return { key: 'crossway', label: 'Crossway', process: started, request: chatRequest(started.ready![1]!, '/v1/chat/completions', { authorization: `Bearer ${CROSSWAY_BENCH_MASTER_KEY}` }) };
+  const origin = started.ready![1]!;
+  if (!virtualKey) return { key: 'crossway', label: 'Crossway', process: started, request: chatRequest(origin, '/v1/chat/completions', { authorization: `Bearer ${CROSSWAY_BENCH_MASTER_KEY}` }) };
+  const key = await createBenchVirtualKey(origin);
+  const target: Target = {
+    key: 'crossway-vk',
+    label: 'Crossway, virtual key + priced route',
+    process: started,
+    request: chatRequest(origin, '/v1/chat/completions', { authorization: `Bearer ${key}` }),
+    tenantUsage: () => readTenantUsage(origin),
+  };
+  await checkPricedCall(target);
+  return target;
+}
+
+/** One call with the key must leave a charged usage event: otherwise this target does not measure what it claims. */
+async function checkPricedCall(target: Target): Promise<void> {
+  const call = target.request(false);
+  const response = await undiciRequest(call.url, { method: 'POST', headers: call.headers, body: call.body, headersTimeout: 10_000, bodyTimeout: 10_000 });
+  const text = await response.body.text();
+  if (response.statusCode !== 200) throw new Error(`the virtual key's first call answered ${response.statusCode}: ${text.slice(0, 300)}`);
+  const usage = await target.tenantUsage!();
+  if (usage.requests < 1 || !(Number(usage.charged) > 0)) throw new Error(`the virtual key's first call left no charged usage event: ${JSON.stringify(usage)}`);
+}
+
+async function readTenantUsage(origin: string): Promise<TenantUsage> {
+  const response = await undiciRequest(`${origin}/admin/usage?tenant=${BENCH_TENANT.tenant.id}`, {
+    headers: { authorization: `Bearer ${CROSSWAY_BENCH_MASTER_KEY}` },
+    headersTimeout: 10_000,
+    bodyTimeout: 10_000,
+  });
+  const text = await response.body.text();
+  if (response.statusCode !== 200) throw new Error(`GET /admin/usage answered ${response.statusCode}: ${text.slice(0, 300)}`);
+  const { total } = JSON.parse(text) as { total: TenantUsage };
+  return { requests: total.requests, charged: total.charged, currency: total.currency };
+}
+
+/** Creates BENCH_TENANT and its key through the admin API (master key) and returns the key's secret. */
+async function createBenchVirtualKey(origin: string): Promise<string> {
+  await adminPost(origin, '/admin/tenants', BENCH_TENANT.tenant);
+  const created = (await adminPost(origin, '/admin/keys', { tenant: BENCH_TENANT.tenant.id, ...BENCH_TENANT.key })) as { key?: unknown };
+  if (typeof created.key !== 'string') throw new Error(`POST /admin/keys answered without a key: ${JSON.stringify(created).slice(0, 200)}`);
+  return created.key;
+}
+
+async function adminPost(origin: string, path: string, body: unknown): Promise<unknown> {
+  const response = await undiciRequest(`${origin}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${CROSSWAY_BENCH_MASTER_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    headersTimeout: 10_000,
+    bodyTimeout: 10_000,
+  });
+  const text = await response.body.text();
+  if (response.statusCode !== 201) throw new Error(`POST ${path} answered ${response.statusCode}: ${text.slice(0, 300)}`);
+  return JSON.parse(text) as unknown;
 }
 
 /** Where Portkey's gateway is installed, and its version; null when the devDependency is missing. */
