@@ -1,6 +1,6 @@
 // Tenants and virtual keys as a service: what the admin API and the authenticator call. Owns the keyed hashing of
 // secrets, the short-lived authentication cache and its invalidation, and tenant scoping of every admin operation.
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { ApiKeyPatch, ApiKeyRecord, Store, TenantRecord } from '../store/index.ts';
 import { ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError } from '../wire/index.ts';
 import { checkKeyWithinLimits, confineKeyLimits } from './confine-key-limits.ts';
@@ -64,7 +64,8 @@ interface CachedKey extends AuthenticatedKey {
 /** Tenants and virtual keys. Long-lived: one per gateway. */
 export class Tenancy {
   readonly #store: TenancyStore;
-  readonly #hashSecret: Buffer;
+  /** A key object made once: createHmac with a Buffer builds one per call (10 µs against 1.4 µs, on every request). */
+  readonly #hashSecret: KeyObject;
   readonly #now: () => Date;
   readonly #cacheTtlMs: number;
   readonly #cache = new Map<string, CachedKey>();
@@ -74,7 +75,7 @@ export class Tenancy {
   /** Use Tenancy.open, which reads the hash secret and makes sure the default tenant exists. */
   constructor(store: TenancyStore, hashSecret: Buffer, options: TenancyOptions = {}) {
     this.#store = store;
-    this.#hashSecret = hashSecret;
+    this.#hashSecret = createSecretKey(hashSecret);
     this.#now = options.now ?? (() => new Date());
     this.#cacheTtlMs = options.cacheTtlMs ?? 1000;
   }

@@ -1,5 +1,6 @@
 // Virtual key secrets, ids, hashes and prefixes.
 import assert from 'node:assert/strict';
+import { createSecretKey } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { createApiKeyId, createVirtualKeySecret, hashVirtualKey, toKeyPrefix } from './virtual-key.ts';
 
@@ -22,6 +23,10 @@ describe('virtual keys', () => {
     // printf 'sk-cw-test' | openssl dgst -sha256 -mac HMAC -macopt hexkey:<64 zeros>
     assert.equal(hashVirtualKey('sk-cw-test', secret), HMAC_OF_TEST_KEY);
     assert.notEqual(hashVirtualKey('sk-cw-test', Buffer.from('01'.repeat(32), 'hex')), HMAC_OF_TEST_KEY);
+  });
+
+  it('hashes alike under a key object made once from the same secret (what Tenancy keeps)', () => {
+    assert.equal(hashVirtualKey('sk-cw-test', createSecretKey(Buffer.from('00'.repeat(32), 'hex'))), HMAC_OF_TEST_KEY);
   });
 
   it('shows the first 12 characters as the prefix', () => {

@@ -1,5 +1,5 @@
 // Virtual key secrets and ids: how they are made, and the keyed hash under which a key is stored and looked up.
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, type KeyObject } from 'node:crypto';
 
 /** Every virtual key secret starts with this, so that people and secret scanners can tell Crossway keys apart. */
 export const VIRTUAL_KEY_PREFIX = 'sk-cw-';
@@ -21,7 +21,7 @@ export function createApiKeyId(): string {
  * Hex HMAC-SHA-256 of the secret under the installation's hash secret. Keyed, so that a leaked database alone does not
  * let anyone test guesses; a fast hash suffices because the secrets are random, not passwords.
  */
-export function hashVirtualKey(secret: string, hashSecret: Buffer): string {
+export function hashVirtualKey(secret: string, hashSecret: Buffer | KeyObject): string {
   return createHmac('sha256', hashSecret).update(secret, 'utf8').digest('hex');
 }
 
