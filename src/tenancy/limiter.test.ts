@@ -301,6 +301,14 @@ describe('Limiter', () => {
       assert.deepEqual(budgetPeriod('month', at), { label: '2027-01', from: '2027-01-01T00:00:00.000Z', to: '2027-02-01T00:00:00.000Z' });
       assert.deepEqual(budgetPeriod('total', at), { label: 'total' });
     });
+
+    it('moves to the next period at its first millisecond, though the last one was reused within its minute', () => {
+      assert.equal(budgetPeriod('month', new Date('2027-01-31T23:59:00.000Z')).label, '2027-01');
+      assert.equal(budgetPeriod('month', new Date('2027-01-31T23:59:59.999Z')).label, '2027-01');
+      assert.equal(budgetPeriod('month', new Date('2027-02-01T00:00:00.000Z')).label, '2027-02');
+      assert.equal(budgetPeriod('day', new Date('2027-02-01T00:00:00.000Z')).label, '2027-02-01');
+      assert.equal(budgetPeriod('day', new Date('2027-01-31T23:59:30.000Z')).label, '2027-01-31');
+    });
   });
 });
 
