@@ -161,6 +161,25 @@ describe('POST /v1/responses and stored responses', () => {
     await assert.rejects(stack.client.responses.cancel(normal.id), (error: unknown) => error instanceof OpenAI.BadRequestError);
   });
 
+  it("meters a background response under a request id of the foreground's shape", async () => {
+    const foreground = await stack.client.responses.create({ model: MODEL, input: 'in the foreground' }).withResponse();
+    const foregroundId = foreground.response.headers.get('x-request-id') ?? '';
+    assert.match(foregroundId, /^req_[0-9a-f]{32}$/);
+    const queued = await stack.client.responses.create({ model: MODEL, input: 'metered in the background', background: true });
+    let record = await stack.gateway.store.getResponse('default', queued.id);
+    for (let tries = 0; tries < 500 && record?.usage_event_id == null; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      record = await stack.gateway.store.getResponse('default', queued.id);
+    }
+    assert.ok(record?.usage_event_id, 'the background response was metered');
+    const events = await stack.gateway.store.listUsageEvents({ limit: 1_000 });
+    const event = events.find((candidate) => candidate.id === record?.usage_event_id);
+    assert.ok(event !== undefined);
+    assert.match(event.request_id, /^req_[0-9a-f]{32}$/);
+    // Time-ordered like a foreground request's: made after the foreground request, it sorts after it.
+    assert.ok(event.request_id > foregroundId);
+  });
+
   it('replays a background stream after a sequence number', async () => {
     const queued = await stack.client.responses.create({ model: MODEL, input: 'resume my stream', background: true });
     let status = queued.status;
