@@ -82,6 +82,26 @@ describe('POST /v1/responses and stored responses', () => {
     );
   });
 
+  it('deleting a response breaks only the chains through it: other chains are still read from the cache', async (context) => {
+    const first = await stack.client.responses.create({ model: MODEL, input: 'Deleted chain, turn one.' });
+    const middle = await stack.client.responses.create({ model: MODEL, previous_response_id: first.id, input: 'Deleted chain, turn two.' });
+    const last = await stack.client.responses.create({ model: MODEL, previous_response_id: middle.id, input: 'Deleted chain, turn three.' });
+    const kept = await stack.client.responses.create({ model: MODEL, input: 'A chain nobody deletes.' });
+    const reads = context.mock.method(stack.gateway.store, 'readResponseChain');
+    await stack.client.responses.delete(middle.id);
+    // Another chain continues from the cache: no store read.
+    await stack.client.responses.create({ model: MODEL, previous_response_id: kept.id, input: 'Still cached?' });
+    assert.equal(reads.mock.callCount(), 0);
+    // A descendant of the deleted response is read from the store, whose chain is cut at the deletion.
+    const after = await stack.client.responses.create({ model: MODEL, previous_response_id: last.id, input: 'After the deletion.' });
+    assert.equal(reads.mock.callCount(), 1);
+    assert.equal(after.status, 'completed');
+    const messages = JSON.stringify(await lastUpstreamMessages());
+    assert.match(messages, /turn three/);
+    assert.doesNotMatch(messages, /turn two/);
+    assert.doesNotMatch(messages, /turn one/);
+  });
+
   it('keeps nothing with store: false', async () => {
     const created = await stack.client.responses.create({ model: MODEL, input: 'forget me', store: false });
     assert.equal((created as unknown as { store: boolean }).store, false);

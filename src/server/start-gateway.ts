@@ -64,7 +64,8 @@ function startHousekeeping(store: Store, logger: Logger, options: HousekeepingOp
     store
       .pruneResponses(nowText)
       .then((pruned) => {
-        // Pruned responses break the chains through them, as deletions do.
+        // Pruned responses break the chains through them, as deletions do. The prune is one statement that says how
+        // many went, not which: the whole cache goes, at most once per housekeeping run.
         if (pruned > 0) onResponsesPruned();
       })
       .catch((error: unknown) => logger.error({ err: error }, 'pruning stored responses failed'));
