@@ -84,7 +84,8 @@ describe('Idempotency-Key', () => {
     assert.equal(body.error.type, 'invalid_request_error');
   });
 
-  it('answers 409 while the first request with the key is still in flight', async () => {
+  // The timeout only ends a run that went wrong (a held call nobody releases); a passing run never nears it.
+  it('answers 409 while the first request with the key is still in flight', { timeout: 60_000 }, async () => {
     const key = randomUUID();
     const slow = { model: 'via-held', messages: [{ role: 'user', content: 'slow' }] };
     // The first request is in flight once its upstream call arrived, and stays so until released.
