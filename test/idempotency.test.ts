@@ -4,15 +4,29 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { startStack, type Stack } from './support/start-stack.ts';
+import { startHeldUpstream, type HeldUpstream } from './support/start-held-upstream.ts';
+import { AZURE_KEY, DEFAULT_MODELS, OPENAI_KEY, defaultRoutes, startStack, type Stack } from './support/start-stack.ts';
 
 describe('Idempotency-Key', () => {
   let stack: Stack;
+  // The upstream of model 'via-held': it answers only when the test says so.
+  let held: HeldUpstream;
   before(async () => {
-    stack = await startStack();
+    held = await startHeldUpstream();
+    stack = await startStack({
+      routes: (urls) => [
+        ...defaultRoutes(urls, { openai: OPENAI_KEY, azure: AZURE_KEY }),
+        // Its attempts may wait as long as the test holds them (the stack's 5 s default could cut a slow run short).
+        { id: 'held', model: 'via-held', provider: 'openai', endpoint: held.url, auth: { type: 'bearer', key: 'sk-held' }, timeout_ms: 600_000 },
+      ],
+      models: [...DEFAULT_MODELS, { id: 'via-held' }],
+    });
   });
   beforeEach(() => stack.clearFaults());
-  after(() => stack.close());
+  after(async () => {
+    await stack.close();
+    await held.close();
+  });
 
   const upstreamCalls = async (): Promise<number> => (await stack.journal('azure')).filter((entry) => entry.path.includes('chat/completions')).length;
 
@@ -70,16 +84,22 @@ describe('Idempotency-Key', () => {
     assert.equal(body.error.type, 'invalid_request_error');
   });
 
-  it('answers 409 while the first request with the key is still in flight', async () => {
+  // The timeout only ends a run that went wrong (a held call nobody releases); a passing run never nears it.
+  it('answers 409 while the first request with the key is still in flight', { timeout: 60_000 }, async () => {
     const key = randomUUID();
-    await stack.fault('azure', { latency_ms: 500, count: 1 });
-    const first = post(key, request('slow'));
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    const second = await post(key, request('slow'));
+    const slow = { model: 'via-held', messages: [{ role: 'user', content: 'slow' }] };
+    // The first request is in flight once its upstream call arrived, and stays so until released.
+    const arrived = held.arrival();
+    const first = post(key, slow);
+    await arrived;
+    // A second upstream arrival would mean the key did not hold the second request back: fail rather than wait.
+    const upstreamAgain = held.arrival().then(() => assert.fail('the second request reached the upstream'));
+    const second = await Promise.race([post(key, slow), upstreamAgain]);
     assert.equal(second.status, 409);
     assert.match(((await second.json()) as { error: { message: string } }).error.message, /in progress/);
+    held.release();
     assert.equal((await first).status, 200);
-    assert.equal((await post(key, request('slow'))).headers.get('idempotent-replayed'), 'true');
+    assert.equal((await post(key, slow)).headers.get('idempotent-replayed'), 'true');
   });
 
   it('keeps keys per tenant: the same key in another tenant runs its own request', async () => {

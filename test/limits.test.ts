@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import OpenAI from 'openai';
+import type { RequestLogRow } from '../src/store/index.ts';
+import { startHeldUpstream, type HeldUpstream } from './support/start-held-upstream.ts';
 import { DEFAULT_MODELS, startStack, type Stack } from './support/start-stack.ts';
 
 const hello = [{ role: 'user' as const, content: 'Hello' }];
@@ -21,11 +23,21 @@ function pricedRoutes(urls: { openai: string }): Record<string, unknown>[] {
 describe('rate limits and budgets', () => {
   let stack: Stack;
   let tenants = 0;
+  // The upstream of model 'held' (priced as gpt-5.5): it holds every call, so that a client can cancel one mid-flight.
+  let held: HeldUpstream;
   before(async () => {
-    stack = await startStack({ routes: pricedRoutes, models: DEFAULT_MODELS.filter((model) => model.id === 'gpt-5.5') });
+    held = await startHeldUpstream();
+    const heldRoute = { id: 'held', model: 'held', provider: 'openai', endpoint: held.url, auth: { type: 'bearer', key: 'sk-held' }, price: { input: 1, output: 1000, currency: 'USD' }, timeout_ms: 600_000 };
+    stack = await startStack({
+      routes: (urls) => [...pricedRoutes(urls), heldRoute],
+      models: [...DEFAULT_MODELS.filter((model) => model.id === 'gpt-5.5'), { id: 'held' }],
+    });
   });
   beforeEach(() => stack.clearFaults());
-  after(() => stack.close());
+  after(async () => {
+    await stack.close();
+    await held.close();
+  });
 
   async function tenantWithKey(tenantLimits: Record<string, unknown>, keyLimits: Record<string, unknown>): Promise<{ tenant: string; key: string; keyId: string }> {
     const tenant = `t${++tenants}`;
@@ -131,20 +143,34 @@ describe('rate limits and budgets', () => {
     assert.equal((await send(key)).status, 200);
   });
 
-  it('releases the reservation of a call the client cancels', async () => {
+  // The timeout only ends a run that went wrong (a held call nobody releases); a passing run never nears it.
+  it('releases the reservation of a call the client cancels', { timeout: 60_000 }, async (context) => {
     const { key } = await tenantWithKey({}, { budget: { limit: '0.12', currency: 'USD', period: 'month' } });
-    await stack.fault('openai', { latency_ms: 1_000 });
+    // The gateway logs a call after it gave its reservations back: the log row of the cancelled call says it is done.
+    const requestLog = stack.gateway.requestLog;
+    const record = requestLog.record.bind(requestLog);
+    const cancelledCallLogged = new Promise<void>((resolve) => {
+      context.mock.method(requestLog, 'record', (row: RequestLogRow) => {
+        record(row);
+        if (row.error_code === 'client_closed_request') resolve();
+      });
+    });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
+    // Cancelled once it is in flight (admitted, its budget reserved, its upstream call held), not after a guessed delay.
+    const arrived = held.arrival();
     const aborted = fetch(`${stack.url}/v1/chat/completions`, {
       method: 'POST', signal: controller.signal,
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'gpt-5.5', messages: hello, max_completion_tokens: 100 }),
+      body: JSON.stringify({ model: 'held', messages: hello, max_completion_tokens: 100 }),
     }).catch(() => null);
+    await arrived;
+    // The held call's worst case (0.1 USD and its input) leaves too little of the 0.12 budget for a second call.
+    const refused = await send(key);
+    assert.equal(refused.status, 429);
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'insufficient_quota');
+    controller.abort();
     assert.equal(await aborted, null, 'the client gave up');
-    // The gateway notices the closed connection and releases the reservation.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await stack.clearFaults();
+    await cancelledCallLogged;
     assert.equal((await send(key)).status, 200);
   });
 

@@ -1,14 +1,15 @@
-// `crossway plan` as an operator runs it: the real command in a child process, against the demo catalog, on frozen dates
-// either side of Bedrock's gpt-5.5 launch (2026-06-01) and of gpt-5.6's first-ship window (released 2026-11-01, 30 days).
+// `crossway plan` as an operator runs it, against the demo catalog, on frozen dates either side of Bedrock's gpt-5.5
+// launch (2026-06-01) and of gpt-5.6's first-ship window (released 2026-11-01, 30 days).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ROOT, runCrossway } from './support/run-crossway.ts';
+import { ROOT, runCrossway, runCrosswayInProcess } from './support/run-crossway.ts';
 
 const DEMO = join(ROOT, 'examples', 'crossway.demo.yaml');
-const crossway = runCrossway;
+// In process where only the output matters; the real binary where the working directory and environment do.
+const crossway = runCrosswayInProcess;
 
 interface PlanJson {
   id: string;
@@ -118,7 +119,7 @@ describe('crossway plan (demo catalog, frozen dates)', () => {
       const env: NodeJS.ProcessEnv = { ...process.env };
       delete env.CROSSWAY_CONFIG;
       delete env.CROSSWAY_MASTER_KEY;
-      const run = await crossway(['plan', '--model', 'gpt-5.6', '--at', '2026-11-15', '--json'], { cwd: empty, env });
+      const run = await runCrossway(['plan', '--model', 'gpt-5.6', '--at', '2026-11-15', '--json'], { cwd: empty, env });
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stderr, /demo catalog/);
       assert.deepEqual(keptIds(JSON.parse(run.stdout) as PlanJson), ['azure-eastus2-gpt-5.6']);

@@ -82,6 +82,26 @@ describe('POST /v1/responses and stored responses', () => {
     );
   });
 
+  it('deleting a response breaks only the chains through it: other chains are still read from the cache', async (context) => {
+    const first = await stack.client.responses.create({ model: MODEL, input: 'Deleted chain, turn one.' });
+    const middle = await stack.client.responses.create({ model: MODEL, previous_response_id: first.id, input: 'Deleted chain, turn two.' });
+    const last = await stack.client.responses.create({ model: MODEL, previous_response_id: middle.id, input: 'Deleted chain, turn three.' });
+    const kept = await stack.client.responses.create({ model: MODEL, input: 'A chain nobody deletes.' });
+    const reads = context.mock.method(stack.gateway.store, 'readResponseChain');
+    await stack.client.responses.delete(middle.id);
+    // Another chain continues from the cache: no store read.
+    await stack.client.responses.create({ model: MODEL, previous_response_id: kept.id, input: 'Still cached?' });
+    assert.equal(reads.mock.callCount(), 0);
+    // A descendant of the deleted response is read from the store, whose chain is cut at the deletion.
+    const after = await stack.client.responses.create({ model: MODEL, previous_response_id: last.id, input: 'After the deletion.' });
+    assert.equal(reads.mock.callCount(), 1);
+    assert.equal(after.status, 'completed');
+    const messages = JSON.stringify(await lastUpstreamMessages());
+    assert.match(messages, /turn three/);
+    assert.doesNotMatch(messages, /turn two/);
+    assert.doesNotMatch(messages, /turn one/);
+  });
+
   it('keeps nothing with store: false', async () => {
     const created = await stack.client.responses.create({ model: MODEL, input: 'forget me', store: false });
     assert.equal((created as unknown as { store: boolean }).store, false);
@@ -159,6 +179,25 @@ describe('POST /v1/responses and stored responses', () => {
     await stack.clearFaults();
     const normal = await stack.client.responses.create({ model: MODEL, input: 'not background' });
     await assert.rejects(stack.client.responses.cancel(normal.id), (error: unknown) => error instanceof OpenAI.BadRequestError);
+  });
+
+  it("meters a background response under a request id of the foreground's shape", async () => {
+    const foreground = await stack.client.responses.create({ model: MODEL, input: 'in the foreground' }).withResponse();
+    const foregroundId = foreground.response.headers.get('x-request-id') ?? '';
+    assert.match(foregroundId, /^req_[0-9a-f]{32}$/);
+    const queued = await stack.client.responses.create({ model: MODEL, input: 'metered in the background', background: true });
+    let record = await stack.gateway.store.getResponse('default', queued.id);
+    for (let tries = 0; tries < 500 && record?.usage_event_id == null; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      record = await stack.gateway.store.getResponse('default', queued.id);
+    }
+    assert.ok(record?.usage_event_id, 'the background response was metered');
+    const events = await stack.gateway.store.listUsageEvents({ limit: 1_000 });
+    const event = events.find((candidate) => candidate.id === record?.usage_event_id);
+    assert.ok(event !== undefined);
+    assert.match(event.request_id, /^req_[0-9a-f]{32}$/);
+    // Time-ordered like a foreground request's: made after the foreground request, it sorts after it.
+    assert.ok(event.request_id > foregroundId);
   });
 
   it('replays a background stream after a sequence number', async () => {

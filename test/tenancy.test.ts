@@ -10,8 +10,10 @@ const hello = [{ role: 'user' as const, content: 'Hello' }];
 
 describe('tenants and virtual keys', () => {
   let stack: Stack;
+  // The gateway's clock runs ahead of the real one by this much: a test moves it past an expiry instead of waiting.
+  let clockAheadMs = 0;
   before(async () => {
-    stack = await startStack();
+    stack = await startStack({ now: () => new Date(Date.now() + clockAheadMs) });
     for (const id of ['acme', 'beta']) assert.equal((await stack.api('POST', '/admin/tenants', { id, name: `${id} corp` })).status, 201);
   });
   after(() => stack.close());
@@ -186,10 +188,19 @@ describe('tenants and virtual keys', () => {
   it('expires a key: a key whose expires_at has passed is 401; one in the past cannot be created', async () => {
     const created = await createKey({ tenant: 'acme', expires_at: new Date(Date.now() + 3_600_000).toISOString() });
     await stack.clientFor(created.key).models.list();
-    assert.equal((await stack.api('PATCH', `/admin/keys/${created.id}`, { expires_at: new Date(Date.now() + 800).toISOString() })).status, 200);
+    const expiry = new Date(Date.now() + 60_000).toISOString();
+    assert.equal((await stack.api('PATCH', `/admin/keys/${created.id}`, { expires_at: expiry })).status, 200);
+    // A minute left on the gateway's clock however slow this machine is: still valid.
     await stack.clientFor(created.key).models.list();
-    await new Promise((resolve) => setTimeout(resolve, 900));
-    await assert.rejects(stack.clientFor(created.key).models.list(), (error: unknown) => error instanceof OpenAI.AuthenticationError);
+    try {
+      // The gateway's clock moves a minute and a second on (and past the authentication cache's lifetime).
+      clockAheadMs = 61_000;
+      await assert.rejects(stack.clientFor(created.key).models.list(), (error: unknown) => error instanceof OpenAI.AuthenticationError);
+      // An expiry in the past by the gateway's clock cannot be set, though it is still ahead of the real one.
+      assert.equal((await stack.api('PATCH', `/admin/keys/${created.id}`, { expires_at: expiry })).status, 400);
+    } finally {
+      clockAheadMs = 0;
+    }
     assert.equal((await stack.api('POST', '/admin/keys', { tenant: 'acme', expires_at: '2020-01-01T00:00:00Z' })).status, 400);
   });
 

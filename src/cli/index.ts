@@ -1,2 +1,3 @@
 export * from './run-cli.ts';
 export * from './prepare-demo.ts';
+export * from './cli-output.ts';

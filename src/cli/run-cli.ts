@@ -1,6 +1,7 @@
 // The `crossway` command: serve, demo, emulate, routes, plan, keys, tenants, ledger.
 import { parseArgs } from 'node:util';
 import { CatalogError } from '../catalog/index.ts';
+import { PROCESS_OUTPUT, type CliOutput } from './cli-output.ts';
 import { UsageError } from './usage-error.ts';
 
 const USAGE = `Usage: crossway <command> [options]
@@ -27,8 +28,11 @@ Commands:
   help     Show this text
 `;
 
-/** Runs one command; resolves with the process exit code (long-running commands resolve on shutdown). */
-export async function runCli(argv: string[]): Promise<number> {
+/**
+ * Runs one command; resolves with the process exit code (long-running commands resolve on shutdown). The commands that
+ * print (routes, plan, keys, tenants, ledger, help) write to `output`, the process's streams by default.
+ */
+export async function runCli(argv: string[], output: CliOutput = PROCESS_OUTPUT): Promise<number> {
   // Each command is loaded when run: `serve` must not carry the emulators, the demo or the planner's CLI in memory.
   const [command, ...rest] = argv;
   try {
@@ -40,27 +44,27 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'emulate':
         return await (await import('./run-emulate.ts')).runEmulate(parse(rest, { 'base-port': 'string', only: 'string', host: 'string' }));
       case 'routes':
-        return await (await import('./run-routes.ts')).runRoutes(parse(rest, { config: 'string' }));
+        return await (await import('./run-routes.ts')).runRoutes(parse(rest, { config: 'string' }), output);
       case 'plan':
-        return await (await import('./run-plan.ts')).runPlan(rest);
+        return await (await import('./run-plan.ts')).runPlan(rest, output);
       case 'keys':
       case 'tenants':
-        return await (await import('./run-keys.ts')).runKeys(command, rest);
+        return await (await import('./run-keys.ts')).runKeys(command, rest, output);
       case 'ledger':
-        return await (await import('./run-ledger.ts')).runLedger(rest);
+        return await (await import('./run-ledger.ts')).runLedger(rest, output);
       case undefined:
       case 'help':
       case '--help':
       case '-h':
-        process.stdout.write(USAGE);
+        output.stdout.write(USAGE);
         return command === undefined ? 1 : 0;
       default:
-        process.stderr.write(`Unknown command '${command}'.\n\n${USAGE}`);
+        output.stderr.write(`Unknown command '${command}'.\n\n${USAGE}`);
         return 2;
     }
   } catch (error) {
     if (error instanceof CatalogError || error instanceof UsageError) {
-      process.stderr.write(`crossway: ${error.message}\n`);
+      output.stderr.write(`crossway: ${error.message}\n`);
       return 2;
     }
     throw error;

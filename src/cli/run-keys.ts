@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { parseBudgetShorthand } from '../tenancy/index.ts';
 import { formatTable } from './format-table.ts';
 import { parseOrUsage, UsageError } from './usage-error.ts';
+import { PROCESS_OUTPUT, type CliOutput } from './cli-output.ts';
 
 export const KEYS_USAGE = `Usage: crossway keys <create|list|revoke|rotate> [options]
   create --tenant <id> [--name <text>] [--models <list>] [--rpm <n>] [--tpm <n>] [--budget <amount>[/day|/month|/total]]
@@ -28,10 +29,10 @@ interface AdminConnection {
 }
 
 /** Runs `crossway keys …` or `crossway tenants …`; resolves with the exit code. */
-export async function runKeys(noun: 'keys' | 'tenants', args: string[]): Promise<number> {
+export async function runKeys(noun: 'keys' | 'tenants', args: string[], output: CliOutput = PROCESS_OUTPUT): Promise<number> {
   const [verb, ...rest] = args;
   if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
-    process.stdout.write(KEYS_USAGE);
+    output.stdout.write(KEYS_USAGE);
     return verb === undefined ? 2 : 0;
   }
   const parsed = parseOrUsage(KEYS_USAGE, () =>
@@ -66,7 +67,7 @@ export async function runKeys(noun: 'keys' | 'tenants', args: string[]): Promise
       : { budget: { ...readBudget(values.budget), ...(values.currency === undefined ? {} : { currency: values.currency }) } }),
   };
   const print = (value: unknown, table: () => string): void => {
-    process.stdout.write(values.json === true ? `${JSON.stringify(value, null, 2)}\n` : table());
+    output.stdout.write(values.json === true ? `${JSON.stringify(value, null, 2)}\n` : table());
   };
 
   if (noun === 'tenants') {

@@ -7,6 +7,7 @@ import { buildRevenueShareStatement, formatStatementCsv, verifyStoredLedger } fr
 import { openSqliteStore } from '../store/index.ts';
 import { resolvePlanConfig } from './run-plan.ts';
 import { parseOrUsage, UsageError } from './usage-error.ts';
+import { PROCESS_OUTPUT, type CliOutput } from './cli-output.ts';
 
 export const LEDGER_USAGE = `Usage: crossway ledger <statement|verify> [options]
   statement --agreement <id> --period <YYYY-MM|YYYY-MM-DD> [--format json|csv]
@@ -19,10 +20,10 @@ export const LEDGER_USAGE = `Usage: crossway ledger <statement|verify> [options]
 const PERIOD = /^\d{4}-\d{2}(-\d{2})?$/;
 
 /** Runs `crossway ledger …`; resolves with the exit code. */
-export async function runLedger(args: string[]): Promise<number> {
+export async function runLedger(args: string[], output: CliOutput = PROCESS_OUTPUT): Promise<number> {
   const [subcommand, ...rest] = args;
   if (subcommand === undefined || subcommand === '--help' || subcommand === '-h' || subcommand === 'help') {
-    process.stdout.write(LEDGER_USAGE);
+    output.stdout.write(LEDGER_USAGE);
     return subcommand === undefined ? 2 : 0;
   }
   const { values } = parseOrUsage(LEDGER_USAGE, () =>
@@ -33,7 +34,7 @@ export async function runLedger(args: string[]): Promise<number> {
     }),
   );
   const { path, demo } = resolvePlanConfig(values.config);
-  if (demo) process.stderr.write(`crossway: no crossway.yaml here; reading the demo's ledger (${path}).\n`);
+  if (demo) output.stderr.write(`crossway: no crossway.yaml here; reading the demo's ledger (${path}).\n`);
   // Reading the ledger needs no secrets: unset variables become placeholders instead of failing.
   const catalog = loadCatalogFile(path, { placeholders: true });
   switch (subcommand) {
@@ -49,7 +50,7 @@ export async function runLedger(args: string[]): Promise<number> {
       if (format !== 'json' && format !== 'csv') throw new UsageError('--format is json or csv.');
       return withStore(catalog.config.store.sqlite, async (store) => {
         const statement = await buildRevenueShareStatement(store, agreement, values.period as string);
-        process.stdout.write(format === 'csv' ? formatStatementCsv(statement) : `${JSON.stringify(statement, null, 2)}\n`);
+        output.stdout.write(format === 'csv' ? formatStatementCsv(statement) : `${JSON.stringify(statement, null, 2)}\n`);
         return 0;
       });
     }
@@ -57,13 +58,11 @@ export async function runLedger(args: string[]): Promise<number> {
       return withStore(catalog.config.store.sqlite, async (store) => {
         const violations = await verifyStoredLedger(store, catalog.agreements);
         if (violations.length === 0) {
-          process.stdout.write(
-            'ledger verified: balances match their transfers, debits equal credits, every event has its transfers, shares within cap and term\n',
-          );
+          output.stdout.write('ledger verified: balances match their transfers, debits equal credits, every event has its transfers, shares within cap and term\n');
           return 0;
         }
-        for (const violation of violations) process.stdout.write(`${violation.code}: ${violation.message}\n`);
-        process.stdout.write(`ledger verification failed: ${violations.length} violation(s)\n`);
+        for (const violation of violations) output.stdout.write(`${violation.code}: ${violation.message}\n`);
+        output.stdout.write(`ledger verification failed: ${violations.length} violation(s)\n`);
         return 1;
       });
     default:

@@ -8,6 +8,7 @@ import { createDecisionId, toDecisionRecord } from '../server/index.ts';
 import { formatTable } from './format-table.ts';
 import { DEMO_CATALOG_PATH } from './prepare-demo.ts';
 import { parseOrUsage, UsageError } from './usage-error.ts';
+import { PROCESS_OUTPUT, type CliOutput } from './cli-output.ts';
 
 export const PLAN_USAGE = `Usage: crossway plan --model <id> [options]
   --model <id>          the model (or alias) to plan for
@@ -85,22 +86,22 @@ export function resolvePlanConfig(
 }
 
 /** Runs `crossway plan`; resolves with the exit code (0 also when no route is kept: the plan says why). */
-export async function runPlan(args: string[]): Promise<number> {
+export async function runPlan(args: string[], output: CliOutput = PROCESS_OUTPUT): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(PLAN_USAGE);
+    output.stdout.write(PLAN_USAGE);
     return 0;
   }
   const command = parsePlanArgs(args);
   const { path, demo } = resolvePlanConfig(command.config);
-  if (demo) process.stderr.write(`crossway: no crossway.yaml here; planning against the demo catalog (${path}).\n`);
+  if (demo) output.stderr.write(`crossway: no crossway.yaml here; planning against the demo catalog (${path}).\n`);
   // Planning needs no secrets: unset variables become placeholders instead of failing.
   const catalog = loadCatalogFile(path, { placeholders: true });
   const plan = planFor(catalog, command);
   if (command.json) {
     const { attempts: _attempts, ...record } = toDecisionRecord(createDecisionId(), plan, []);
-    process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+    output.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
   } else {
-    process.stdout.write(formatPlan(plan));
+    output.stdout.write(formatPlan(plan));
   }
   return 0;
 }

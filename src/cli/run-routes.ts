@@ -1,9 +1,10 @@
 // `crossway routes`: the routes of a configuration, as a table.
 import { loadCatalogFile } from '../catalog/index.ts';
 import { formatTable } from './format-table.ts';
+import { PROCESS_OUTPUT, type CliOutput } from './cli-output.ts';
 
 /** Prints one line per route. */
-export async function runRoutes(args: { config?: string }): Promise<number> {
+export async function runRoutes(args: { config?: string }, output: CliOutput = PROCESS_OUTPUT): Promise<number> {
   const path = args.config ?? process.env.CROSSWAY_CONFIG ?? 'crossway.yaml';
   // Listing needs no secrets: unset variables are shown as placeholders instead of failing.
   const catalog = loadCatalogFile(path, { placeholders: true });
@@ -17,7 +18,7 @@ export async function runRoutes(args: { config?: string }): Promise<number> {
     route.endpoint,
   ]);
   const header = ['ROUTE', 'MODEL', 'PROVIDER', 'REGION', 'AUTH', 'PRICE IN/OUT per 1M', 'ENDPOINT'];
-  process.stdout.write(formatTable([header, ...rows]));
+  output.stdout.write(formatTable([header, ...rows]));
   return 0;
 }
 

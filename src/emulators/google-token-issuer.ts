@@ -70,7 +70,8 @@ export class GoogleTokenIssuer {
   /** `lifetimeSeconds` is every issued token's `expires_in`; `now` is the clock (ms), `Date.now` by default. */
   constructor(options: { accounts?: readonly GoogleServiceAccountKey[]; lifetimeSeconds?: number; now?: () => number } = {}) {
     this.#lifetimeSeconds = options.lifetimeSeconds ?? 3600;
-    this.#now = options.now ?? Date.now;
+    // Read late, not captured: a test that mocks the process's Date (as it must for google-auth-library) moves this too.
+    this.#now = options.now ?? (() => Date.now());
     for (const account of options.accounts ?? []) this.registerServiceAccount(account);
   }
 

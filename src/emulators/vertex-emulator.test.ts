@@ -3,7 +3,6 @@
 // and faults.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { GoogleAuth } from 'google-auth-library';
 import OpenAI from 'openai';
 import { createEmulatorServiceAccount } from './google-service-account.ts';
@@ -72,13 +71,16 @@ describe('VertexEmulator', () => {
       assert.equal(journal.at(-1)?.body, null, 'the assertion is not kept in the journal');
     });
 
-    it('an expired token is refused with ACCESS_TOKEN_EXPIRED and the library then fetches a new one', async () => {
+    it('an expired token is refused with ACCESS_TOKEN_EXPIRED and the library then fetches a new one', async (context) => {
+      // The process's wall clock (the library's and the emulator's) is the test's: it moves only when told, so a slow
+      // machine cannot expire the token before the test means it to.
+      context.mock.timers.enable({ apis: ['Date'], now: Date.now() });
       // The library refreshes 5 minutes ahead by default, longer than these 2-second tokens live.
       const { client, tokenRequests } = await googleClient([CLOUD_PLATFORM], 100);
       const first = (await client.getAccessToken()).token!;
       assert.equal((await client.getAccessToken()).token, first, 'the library caches the token');
       assert.equal(tokenRequests.length, 1);
-      await sleep(2100);
+      context.mock.timers.tick(2100);
       const refused = await post(chatPath(), chatBody, first);
       assert.equal(refused.status, 401);
       assert.equal(refused.json.error.status, 'UNAUTHENTICATED');

@@ -40,6 +40,44 @@ describe('ResponseChainCache', () => {
     assert.equal(cache.get('t', 'r4'), undefined);
   });
 
+  it("deletes one tenant's response: every chain through it misses, every other chain and tenant stays", () => {
+    const cache = new ResponseChainCache();
+    for (const tenant of ['t', 'u']) {
+      cache.add(tenant, 'r1', null, [message('a')]);
+      cache.add(tenant, 'r2', 'r1', [message('b')]);
+      cache.add(tenant, 'r3', 'r2', [message('c')]);
+      cache.add(tenant, 'r2-branch', 'r2', [message('d')]);
+      cache.add(tenant, 'side', 'r1', [message('e')]);
+    }
+    cache.delete('t', 'r2');
+    assert.equal(cache.get('t', 'r2'), undefined);
+    assert.equal(cache.get('t', 'r3'), undefined);
+    assert.equal(cache.get('t', 'r2-branch'), undefined);
+    assert.deepEqual(cache.get('t', 'r1')?.map((item) => item.id), ['a']);
+    assert.deepEqual(cache.get('t', 'side')?.map((item) => item.id), ['a', 'e']);
+    assert.deepEqual(cache.get('u', 'r3')?.map((item) => item.id), ['a', 'b', 'c']);
+    assert.deepEqual(cache.get('u', 'r2-branch')?.map((item) => item.id), ['a', 'b', 'd']);
+    // A new turn on a descendant of the deleted response is not cached on top of the broken chain.
+    cache.add('t', 'r4', 'r3', [message('f')]);
+    assert.equal(cache.get('t', 'r4'), undefined);
+    // The descendants' links were dropped by the lookups that missed: only t's r1 and side, and u's five, are left.
+    assert.equal(cache.size, 7);
+  });
+
+  it('does not cache a deleted response again, even from a store read that started before the deletion', () => {
+    const cache = new ResponseChainCache();
+    cache.add('t', 'r1', null, [message('a')]);
+    cache.delete('t', 'r1');
+    // The chain as the store read it before the deletion, cached after it.
+    cache.addStored('t', { responses: [{ id: 'r1', previous_response_id: null }, { id: 'r2', previous_response_id: 'r1' }], items: [{ response_id: 'r1', item: message('a') }, { response_id: 'r2', item: message('b') }] });
+    cache.add('t', 'r1', null, [message('a')]);
+    assert.equal(cache.get('t', 'r1'), undefined);
+    assert.equal(cache.get('t', 'r2'), undefined);
+    // The same id of another tenant is another response.
+    cache.add('u', 'r1', null, [message('a')]);
+    assert.ok(cache.get('u', 'r1'));
+  });
+
   it('is bounded: the least recently used links go first', () => {
     const cache = new ResponseChainCache({ maxLinks: 2 });
     cache.add('t', 'a', null, [message('a')]);

@@ -3,7 +3,8 @@
 // response's items never change; a chain is one link per response naming its parent's link, so caching turn 200
 // adds one link, not 200 items. The cache is bounded by bytes (lru-cache's maxSize): a link names its parent by key,
 // never holds it, so that an evicted link's items are really freed, and a chain missing a link is a miss (read from
-// the store again).
+// the store again). That same rule makes a deletion cheap: dropping the deleted response's link breaks every chain
+// through it, whoever's descendants they are, without finding them.
 import { LRUCache } from 'lru-cache';
 import type { ResponseItem } from '../wire/index.ts';
 
@@ -37,15 +38,23 @@ const MAX_ENTRY_SHARE = 1 / 8;
 const NODE_OVERHEAD_BYTES = 32;
 // What a link costs beyond its items: the link, its key and the cache's own bookkeeping.
 const LINK_OVERHEAD_BYTES = 256;
+// A deleted response is remembered this long, so that a chain read from the store before the deletion and cached after
+// it cannot bring the deleted link back (a store read takes milliseconds; a minute is generous).
+const TOMBSTONE_TTL_MS = 60_000;
+// At most this many deletions are remembered (about 100 bytes each: 1 MB at most); past it the oldest go first.
+const MAX_TOMBSTONES = 10_000;
 
 /**
  * Chains by (tenant, response id), bounded by `maxBytes` of estimated item bytes and `maxLinks` responses, least
  * recently used first out; a response larger than an eighth of `maxBytes` is not cached (its chain is read from the
- * store). Reading a chain refreshes every link on it, so that ancestors shared by live chains stay. Deleting any
- * response clears the cache: a deletion breaks every chain through it, and deletions are rare.
+ * store). Reading a chain refreshes every link on it, so that ancestors shared by live chains stay. Deleting a
+ * response drops its link only: every chain through it then misses, and the links of those chains are dropped when a
+ * lookup walks them (or when least recently used).
  */
 export class ResponseChainCache {
   readonly #links: LRUCache<string, ChainLink>;
+  /** Keys of responses deleted within TOMBSTONE_TTL_MS, never cached again; at most MAX_TOMBSTONES. */
+  readonly #deleted = new LRUCache<string, true>({ max: MAX_TOMBSTONES, ttl: TOMBSTONE_TTL_MS });
 
   constructor(options: ResponseChainCacheOptions = {}) {
     const maxSize = options.maxBytes ?? DEFAULT_CHAIN_CACHE_BYTES;
@@ -60,16 +69,21 @@ export class ResponseChainCache {
   /** The items of the chain ending at `id` (oldest first), or undefined when it (or any link of it) is not cached. */
   get(tenant: string, id: string): ResponseItem[] | undefined {
     const parts: (readonly ResponseItem[])[] = [];
+    const walked: string[] = [];
     let key: string | null = toKey(tenant, id);
     // A chain has at most as many links as the cache holds: the bound only guards against a cycle.
     for (let steps = 0; key !== null && steps <= this.#links.max; steps++) {
       const link: ChainLink | undefined = this.#links.get(key);
-      if (link === undefined) return undefined;
+      if (link === undefined) break;
       parts.push(link.items);
+      walked.push(key);
       key = link.parentKey;
     }
-    if (key !== null) return undefined;
-    return parts.reverse().flat();
+    if (key === null) return parts.reverse().flat();
+    // Every link walked sits on a chain with a missing (evicted or deleted) ancestor: none can be read again, so their
+    // bytes go now rather than when they are least recently used; the caller caches the chain again from the store.
+    for (const dead of walked) this.#links.delete(dead);
+    return undefined;
   }
 
   /** Caches a response whose items are final, on top of its parent's link when that is cached (else it is left out). */
@@ -97,7 +111,18 @@ export class ResponseChainCache {
     }
   }
 
-  /** Forgets everything (a response was deleted). */
+  /**
+   * Forgets a deleted response of the tenant: its link goes, so that every chain through it (its descendants, cached
+   * or cached later on top of them) misses from now on; other chains and other tenants' chains stay. The response is
+   * not cached again for a while, even from a store read that started before the deletion.
+   */
+  delete(tenant: string, id: string): void {
+    const key = toKey(tenant, id);
+    this.#deleted.set(key, true);
+    this.#links.delete(key);
+  }
+
+  /** Forgets everything (responses were pruned, and the store does not say which). */
   clear(): void {
     this.#links.clear();
   }
@@ -113,6 +138,7 @@ export class ResponseChainCache {
   }
 
   #put(key: string, parentKey: string | null, items: readonly ResponseItem[]): void {
+    if (this.#deleted.has(key)) return;
     const size = LINK_OVERHEAD_BYTES + key.length + estimateRetainedBytes(items);
     // lru-cache refuses (and drops any older value under the key) an entry above maxEntrySize.
     this.#links.set(key, { parentKey, items, size });

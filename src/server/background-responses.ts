@@ -3,11 +3,11 @@
 // follow or resume its stream; it can be cancelled; and a restart resumes queued jobs and fails interrupted ones with
 // a reason, so that none is lost silently.
 import type { IncomingHttpHeaders } from 'node:http';
-import { createItemId } from '../runtime/index.ts';
 import type { Logger } from 'pino';
 import { excerpt, NotFoundError, toCrosswayError, type ResponseCreateRequest, type ResponseItem, type ResponseStreamEvent } from '../wire/index.ts';
 import type { Principal } from './authenticate.ts';
 import { STORED_ROUTING_HEADERS_FIELD, readStoredRoutingHeaders } from './background-routing-headers.ts';
+import { createTimeOrderedId } from './create-time-ordered-id.ts';
 import { createDetachedExchange } from './detached-exchange.ts';
 import type { BackgroundJobs, GatewayContext } from './gateway-types.ts';
 import { STORED_KEY_FIELD, appendToConversation, toItemRecords } from './handle-responses.ts';
@@ -61,7 +61,8 @@ export class BackgroundResponses implements BackgroundJobs {
     const gateway = this.#gateway();
     const store = gateway.store;
     const tenant = principal.tenant.id;
-    const exchange = createDetachedExchange({ principal, requestId: createItemId('req'), headers, signal: job.controller.signal });
+    // A request id of the same shape as a foreground request's (x-request-id), so that logs and the ledger read alike.
+    const exchange = createDetachedExchange({ principal, requestId: createTimeOrderedId('req'), headers, signal: job.controller.signal });
     const flusher = setInterval(() => void this.#flushEvents(turn.id, job), EVENT_FLUSH_MS);
     flusher.unref();
     try {

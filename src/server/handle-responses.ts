@@ -281,8 +281,8 @@ async function handleDeleteResponse(gateway: GatewayContext, exchange: Exchange,
   const tenant = tenantOf(exchange);
   await gateway.backgroundResponses.cancel(tenant, id).catch(() => null);
   if (!(await gateway.store.deleteResponse(tenant, id))) throw responseNotFound(id);
-  // The deletion breaks every chain through this response.
-  gateway.chainCache.clear();
+  // The deletion breaks every chain through this response, and only those.
+  gateway.chainCache.delete(tenant, id);
   sendJson(exchange.res, 200, { id, object: 'response', deleted: true });
 }
 

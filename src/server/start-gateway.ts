@@ -24,7 +24,7 @@ export interface StartGatewayOptions {
   logger?: Logger;
   /** An already-open store (tests); otherwise the catalog's SQLite file is opened. */
   store?: Store;
-  /** The clock routing decisions use (tests freeze it to see dated agreements at work). */
+  /** The clock routing decisions and key expiry use (tests freeze it to see dated agreements at work, or move it past an expiry). */
   now?: () => Date;
   /** Rate-limit and budget counters; in memory by default. */
   counters?: Counters;
@@ -64,7 +64,8 @@ function startHousekeeping(store: Store, logger: Logger, options: HousekeepingOp
     store
       .pruneResponses(nowText)
       .then((pruned) => {
-        // Pruned responses break the chains through them, as deletions do.
+        // Pruned responses break the chains through them, as deletions do. The prune is one statement that says how
+        // many went, not which: the whole cache goes, at most once per housekeeping run.
         if (pruned > 0) onResponsesPruned();
       })
       .catch((error: unknown) => logger.error({ err: error }, 'pruning stored responses failed'));
@@ -96,7 +97,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const store = options.store ?? (await openSqliteStore(config.store.sqlite));
   await store.migrate();
   const requestLog = new RequestLogWriter(store, { logger });
-  const tenancy = await Tenancy.open(store);
+  const now = options.now ?? (() => new Date());
+  // Key expiry reads the same clock as routing, so that a test can move past an expiry instead of waiting for it.
+  const tenancy = await Tenancy.open(store, { now });
   // Written once per installation (another replica may have written it first: its key is the one used).
   const compactionKey = Buffer.from(await store.putSettingIfAbsent(COMPACTION_KEY_SETTING, createCompactionKey()), 'hex');
   const counters = options.counters ?? new MemoryCounters();
@@ -133,7 +136,6 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
 
   const decisions = new DecisionLog(store, { retentionHours: config.decisions.retention_hours, logger });
-  const now = options.now ?? (() => new Date());
   const backgroundResponses = new BackgroundResponses(() => context, logger);
   const chainCache = new ResponseChainCache({ maxBytes: config.runtime.chain_cache_bytes });
   const context: GatewayContext = {

@@ -1,7 +1,9 @@
-// Runs the real `crossway` command in a child process, as an operator would.
+// Runs the `crossway` command: the real binary in a child process, as an operator would, or its runCli in this process
+// with the output captured (no process start: for tests that only read what a command prints).
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../../src/cli/run-cli.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'crossway.js');
@@ -21,4 +23,23 @@ export function runCrossway(args: string[], options: { cwd?: string; env?: NodeJ
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * `crossway <args>` run in this process by the CLI's runCli, with stdout and stderr captured; resolves as runCrossway
+ * does (an error the binary would die of is exit code 1 with its stack on stderr). The working directory and the
+ * environment are this process's: a test that needs its own runs the binary.
+ */
+export async function runCrosswayInProcess(args: string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const output = {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+  };
+  try {
+    return { code: await runCli(args, output), stdout, stderr };
+  } catch (error) {
+    return { code: 1, stdout, stderr: `${stderr}${error instanceof Error ? error.stack : String(error)}\n` };
+  }
 }

@@ -38,6 +38,8 @@ export interface StackOptions {
   requestLog?: Record<string, unknown>;
   /** Keep the SQLite file's directory after close (the test reads it afterwards and removes it). */
   dataDir?: string;
+  /** The gateway's clock (routing decisions, key expiry); the real one by default. */
+  now?: () => Date;
 }
 
 export interface Stack {
@@ -147,7 +149,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
   });
   const logger = pino({ level: 'debug' }, sink);
-  const gateway = await startGateway({ catalog, logger });
+  const gateway = await startGateway({ catalog, logger, ...(options.now !== undefined && { now: options.now }) });
   const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: masterKey, maxRetries: 0, timeout: 20_000 });
 
   async function control(cloud: keyof EmulatorUrls, method: string, path: string, body?: unknown): Promise<unknown> {

@@ -5,7 +5,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createEmulatorServiceAccount, VERTEX_EMULATOR_PROJECT, VertexEmulator } from '../../emulators/index.ts';
 import type { Route, RouteAuth } from '../../catalog/index.ts';
 import { UpstreamError } from '../../wire/index.ts';
@@ -222,7 +221,10 @@ describe('createGoogleAuthenticator with the real google-auth-library and the Ve
     assert.equal(await readServiceAccountTokenUri(keyFile), emulator.tokenUrl);
   });
 
-  test('gets a token from the key file via the emulator, the emulator accepts it, and it is refreshed before expiry', async () => {
+  test('gets a token from the key file via the emulator, the emulator accepts it, and it is refreshed before expiry', async (context) => {
+    // The wall clock of everything in this process (the library, the authenticator's cache, the emulator) is the
+    // test's: it stands still unless moved, so a slow machine cannot age a 2-second token between two steps.
+    context.mock.timers.enable({ apis: ['Date'], now: Date.now() });
     const route = makeTestRoute({
       id: 'vertex-emulator',
       provider: 'vertex',
@@ -245,7 +247,7 @@ describe('createGoogleAuthenticator with the real google-auth-library and the Ve
     assert.equal(new Set(first.map((result) => result.authorization)).size, 1);
     assert.equal(tokenRequests() - before, 1, 'one token request for three concurrent calls');
 
-    await sleep(2100); // past the 2-second lifetime: the cached token is not sent again
+    context.mock.timers.tick(2100); // past the 2-second lifetime: the cached token is not sent again
     const second = await send();
     assert.equal(second.status, 200);
     assert.notEqual(second.authorization, first[0]?.authorization);
