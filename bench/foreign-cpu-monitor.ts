@@ -83,7 +83,10 @@ function ourTicks(): number {
   for (const pid of processTree(process.pid)) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+      const fields = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .map(Number);
       // Fields 14-17 of proc(5) (utime, stime, cutime, cstime) sit at 11-14 once the first two are cut off.
       ticks += fields[11]! + fields[12]! + fields[13]! + fields[14]!;
     } catch {

@@ -32,7 +32,10 @@ export function parseBenchOptions(args: readonly string[], repoRoot: string): Be
   for (const name of values.keys()) if (!known.has(name)) throw new Error(`unknown flag --${name}\n${BENCH_USAGE}`);
 
   const quick = values.has('quick');
-  const only = (values.get('only') ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const only = (values.get('only') ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   const partial = quick || only.length > 0;
   const settings: BenchSettings = {
     warmupMs: integer(values, 'warmup-ms', quick ? 1_000 : 2_000),

@@ -58,7 +58,14 @@ async function main(): Promise<number> {
         failures += 1;
         const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
         log(`scenario ${scenario.name} failed: ${message}`);
-        results.push({ title: scenario.name, markdown: `Failed: \`${(error as Error).message?.split('\n')[0] ?? String(error)}\``, headline: [], targets: [], artifacts: [], skipped: 'failed' });
+        results.push({
+          title: scenario.name,
+          markdown: `Failed: \`${(error as Error).message?.split('\n')[0] ?? String(error)}\``,
+          headline: [],
+          targets: [],
+          artifacts: [],
+          skipped: 'failed',
+        });
       } finally {
         await processes.stopAll();
       }

@@ -85,7 +85,8 @@ export function summarizeCpuProfile(profile: CpuProfile, repoRoot = process.cwd(
 function categorize(name: string, file: string): string {
   if (name === '(idle)') return '(idle)';
   if (name === '(garbage collector)') return 'garbage collector';
-  if (file === '' && (name === 'writev' || name === 'writeUtf8String' || name === 'writeBuffer' || name === 'writeLatin1String')) return 'socket writes (system calls)';
+  if (file === '' && (name === 'writev' || name === 'writeUtf8String' || name === 'writeBuffer' || name === 'writeLatin1String'))
+    return 'socket writes (system calls)';
   // Posting to another thread wakes it; on a busy machine the kernel may run the woken thread at once, and the
   // profiler (which samples wall-clock ticks) counts the wait against the call that woke it, like a socket write.
   if (file === '' && name === 'postMessage') return 'writer-thread messages (postMessage)';

@@ -8,11 +8,9 @@ import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 
 const concurrency = availableParallelism() + 1;
-const child = spawn(
-  process.execPath,
-  ['--test', `--test-concurrency=${concurrency}`, 'src/**/*.test.ts', 'test/**/*.test.ts', ...process.argv.slice(2)],
-  { stdio: 'inherit' },
-);
+const child = spawn(process.execPath, ['--test', `--test-concurrency=${concurrency}`, 'src/**/*.test.ts', 'test/**/*.test.ts', ...process.argv.slice(2)], {
+  stdio: 'inherit',
+});
 // Ctrl-C reaches the child through the terminal's process group; the runner only waits for it and passes its code on.
 child.once('exit', (code, signal) => {
   process.exitCode = code ?? (signal === null ? 1 : 128);

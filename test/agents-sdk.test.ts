@@ -50,7 +50,10 @@ describe('an @openai/agents agent over Crossway', () => {
 
   before(async () => {
     stack = await startStack();
-    runner = new Runner({ modelProvider: new OpenAIProvider({ baseURL: `${stack.url}/v1`, apiKey: stack.masterKey, useResponses: true }), tracingDisabled: true });
+    runner = new Runner({
+      modelProvider: new OpenAIProvider({ baseURL: `${stack.url}/v1`, apiKey: stack.masterKey, useResponses: true }),
+      tracingDisabled: true,
+    });
   });
   after(async () => {
     await stack.close();
@@ -83,7 +86,10 @@ describe('an @openai/agents agent over Crossway', () => {
     assert.match(text, /Please call get_weather for Paris/);
     assert.match(text, /clear-skies-marker/);
     assert.match(text, /after get_weather returned a result/);
-    assert.deepEqual(upstream.map((message) => message.role), ['system', 'user', 'assistant', 'tool', 'assistant', 'user']);
+    assert.deepEqual(
+      upstream.map((message) => message.role),
+      ['system', 'user', 'assistant', 'tool', 'assistant', 'user'],
+    );
 
     const all = await stack.client.conversations.items.list(conversationId, { order: 'asc', limit: 100 });
     assert.deepEqual(
@@ -109,7 +115,10 @@ describe('an @openai/agents agent over Crossway', () => {
     assert.match(text, /clear-skies-marker/);
     assert.match(text, /after get_weather returned a result/);
     // The agent's instructions come with every call; the chain brings user, tool call, tool result and answer.
-    assert.deepEqual(upstream.map((message) => message.role), ['system', 'user', 'assistant', 'tool', 'assistant', 'user']);
+    assert.deepEqual(
+      upstream.map((message) => message.role),
+      ['system', 'user', 'assistant', 'tool', 'assistant', 'user'],
+    );
     assert.match(JSON.stringify(upstream.at(-1)), /Summarise the forecast/);
 
     const stored = await stack.client.responses.retrieve(second.lastResponseId!);

@@ -19,64 +19,70 @@ const families = [
 describe('Bedrock native Responses calls against the Bedrock emulator', () => {
   before(() => emulator.start());
   after(() => emulator.close());
-describe('through the Bedrock adapter and the executor', () => {
-  beforeEach(() => emulator.clearRequests());
+  describe('through the Bedrock adapter and the executor', () => {
+    beforeEach(() => emulator.clearRequests());
 
-  /** A Bedrock route on the emulator declaring the `responses` capability, signed with the emulator's keys. */
-  const routeFor = (family: (typeof families)[number]): Route =>
-    routeSchema.parse({
-      id: `bedrock-${family.api}`,
-      model: 'crossway-model',
-      provider: 'bedrock',
-      api: family.api,
-      endpoint: emulator.url,
-      deployment: family.model,
-      capabilities: ['responses'],
-      auth: { type: 'sigv4', region: 'us-east-1', access_key_id: BEDROCK_EMULATOR_ACCESS_KEY_ID, secret_access_key: BEDROCK_EMULATOR_SECRET_ACCESS_KEY },
-    });
-  // The caller's body asks for state; the adapter must send a stateless one.
-  const bodies: ResponsesBodies = () => ({
-    native: { model: 'crossway-model', instructions: 'Be brief.', input: [{ role: 'user', content: 'Hello Bedrock' }], store: true, previous_response_id: 'resp_x' },
-    chat: { model: 'crossway-model', messages: [{ role: 'user', content: 'Hello Bedrock' }] } as unknown as ChatCompletionRequest,
-  });
-
-  it('answers natively on both paths, JSON and streamed, with store: false reaching the emulator', async () => {
-    const executor = new Executor({
-      attemptTimeoutMs: 5_000,
-      streamIdleTimeoutMs: 5_000,
-      maxAttempts: 1,
-      adapterFor: () => getProviderAdapter('bedrock'),
-      authenticatorFor: (route) => createAuthenticator(route),
-    });
-    try {
-      for (const family of families) {
-        const route = routeFor(family);
-        const signal = new AbortController().signal;
-        const executed = await executor.responses(bodies, [route], { signal, model: 'crossway-model' });
-        assert.ok(executed.value.kind === 'native', family.name);
-        assert.equal(executed.value.response.model, family.model);
-        assert.match(JSON.stringify(executed.value.response.output), /Emulated reply from bedrock to 2 messages\./);
-        assert.ok((executed.value.usage?.total_tokens ?? 0) > 0);
-        const streamed = await executor.responsesStream(bodies, [route], { signal, model: 'crossway-model' });
-        assert.equal(streamed.value.kind, 'native');
-        let text = '';
-        for await (const chunk of streamed.value.body) text += new TextDecoder().decode(chunk);
-        assert.match(text, /event: response\.completed\n/);
-        assert.ok((streamed.value.usage()?.total_tokens ?? 0) > 0);
-      }
-      const seen = emulator.requests().map((entry) => {
-        const body = entry.body as Record<string, unknown>;
-        return [entry.path, entry.status, body.model, body.store, body.stream === true, 'previous_response_id' in body, 'x-amz-date' in entry.headers];
+    /** A Bedrock route on the emulator declaring the `responses` capability, signed with the emulator's keys. */
+    const routeFor = (family: (typeof families)[number]): Route =>
+      routeSchema.parse({
+        id: `bedrock-${family.api}`,
+        model: 'crossway-model',
+        provider: 'bedrock',
+        api: family.api,
+        endpoint: emulator.url,
+        deployment: family.model,
+        capabilities: ['responses'],
+        auth: { type: 'sigv4', region: 'us-east-1', access_key_id: BEDROCK_EMULATOR_ACCESS_KEY_ID, secret_access_key: BEDROCK_EMULATOR_SECRET_ACCESS_KEY },
       });
-      assert.deepEqual(seen, [
-        ['/openai/v1/responses', 200, 'openai.gpt-oss-120b-1:0', false, false, false, true],
-        ['/openai/v1/responses', 200, 'openai.gpt-oss-120b-1:0', false, true, false, true],
-        ['/v1/responses', 200, 'openai.gpt-5.5', false, false, false, true],
-        ['/v1/responses', 200, 'openai.gpt-5.5', false, true, false, true],
-      ]);
-    } finally {
-      await executor.close();
-    }
+    // The caller's body asks for state; the adapter must send a stateless one.
+    const bodies: ResponsesBodies = () => ({
+      native: {
+        model: 'crossway-model',
+        instructions: 'Be brief.',
+        input: [{ role: 'user', content: 'Hello Bedrock' }],
+        store: true,
+        previous_response_id: 'resp_x',
+      },
+      chat: { model: 'crossway-model', messages: [{ role: 'user', content: 'Hello Bedrock' }] } as unknown as ChatCompletionRequest,
+    });
+
+    it('answers natively on both paths, JSON and streamed, with store: false reaching the emulator', async () => {
+      const executor = new Executor({
+        attemptTimeoutMs: 5_000,
+        streamIdleTimeoutMs: 5_000,
+        maxAttempts: 1,
+        adapterFor: () => getProviderAdapter('bedrock'),
+        authenticatorFor: (route) => createAuthenticator(route),
+      });
+      try {
+        for (const family of families) {
+          const route = routeFor(family);
+          const signal = new AbortController().signal;
+          const executed = await executor.responses(bodies, [route], { signal, model: 'crossway-model' });
+          assert.ok(executed.value.kind === 'native', family.name);
+          assert.equal(executed.value.response.model, family.model);
+          assert.match(JSON.stringify(executed.value.response.output), /Emulated reply from bedrock to 2 messages\./);
+          assert.ok((executed.value.usage?.total_tokens ?? 0) > 0);
+          const streamed = await executor.responsesStream(bodies, [route], { signal, model: 'crossway-model' });
+          assert.equal(streamed.value.kind, 'native');
+          let text = '';
+          for await (const chunk of streamed.value.body) text += new TextDecoder().decode(chunk);
+          assert.match(text, /event: response\.completed\n/);
+          assert.ok((streamed.value.usage()?.total_tokens ?? 0) > 0);
+        }
+        const seen = emulator.requests().map((entry) => {
+          const body = entry.body as Record<string, unknown>;
+          return [entry.path, entry.status, body.model, body.store, body.stream === true, 'previous_response_id' in body, 'x-amz-date' in entry.headers];
+        });
+        assert.deepEqual(seen, [
+          ['/openai/v1/responses', 200, 'openai.gpt-oss-120b-1:0', false, false, false, true],
+          ['/openai/v1/responses', 200, 'openai.gpt-oss-120b-1:0', false, true, false, true],
+          ['/v1/responses', 200, 'openai.gpt-5.5', false, false, false, true],
+          ['/v1/responses', 200, 'openai.gpt-5.5', false, true, false, true],
+        ]);
+      } finally {
+        await executor.close();
+      }
+    });
   });
-});
 });

@@ -34,9 +34,7 @@ describe('POST /v1/chat/completions', () => {
   });
 
   it('resolves a model alias', async () => {
-    const { response } = await stack.client.chat.completions
-      .create({ model: 'gpt-latest', messages: [{ role: 'user', content: 'hi' }] })
-      .withResponse();
+    const { response } = await stack.client.chat.completions.create({ model: 'gpt-latest', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
     assert.equal(response.headers.get('x-crossway-route'), 'azure-eastus2-gpt-5.5');
   });
 

@@ -20,7 +20,11 @@ describe('cross-cloud failover (demo catalog)', () => {
   async function fault(cloud: string, faults: Record<string, unknown>): Promise<void> {
     const emulator = stack.demo.emulators.emulators[cloud];
     assert.ok(emulator, cloud);
-    const response = await fetch(`${emulator.url}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
+    const response = await fetch(`${emulator.url}/__emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(faults),
+    });
     assert.equal(response.status, 200);
   }
 
@@ -60,7 +64,11 @@ describe('cross-cloud failover (demo catalog)', () => {
 
   it('an exception frame inside a Bedrock event stream ends the client stream with an error event', async () => {
     await fault('bedrock', { stream_exception: 'throttlingException', disconnect_after_chunks: 3 });
-    const stream = await stack.client.chat.completions.create({ model: 'route:bedrock-us-west-2-gpt-oss-120b', messages: [{ role: 'user', content: 'A long story' }], stream: true });
+    const stream = await stack.client.chat.completions.create({
+      model: 'route:bedrock-us-west-2-gpt-oss-120b',
+      messages: [{ role: 'user', content: 'A long story' }],
+      stream: true,
+    });
     let chunks = 0;
     await assert.rejects(
       async () => {

@@ -30,7 +30,10 @@ describe('crossway and the compile cache', () => {
   it('turns the compile cache on, in the system temp directory', () => {
     const tmp = path.join(directory, 'on');
     runHelp(tmp);
-    assert.ok(cacheEntries(tmp).some((entry) => entry.includes(path.sep)), 'compiled modules are cached');
+    assert.ok(
+      cacheEntries(tmp).some((entry) => entry.includes(path.sep)),
+      'compiled modules are cached',
+    );
   });
 
   it('leaves it off with NODE_DISABLE_COMPILE_CACHE=1', () => {

@@ -56,8 +56,7 @@ const PERSON_FORMAT = {
 };
 
 // A 1x1 PNG.
-const PNG_DATA_URL =
-  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+const PNG_DATA_URL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 
 function assertUsagePlausible(usage: OpenAI.CompletionUsage | undefined | null): void {
   assert.ok(usage, 'usage present');
@@ -82,7 +81,13 @@ export function runConformance(target: ConformanceTarget): void {
   describe(`conformance: ${target.routeId}`, () => {
     it('plain chat with a system prompt', async () => {
       const { data, response } = await client.chat.completions
-        .create({ model, messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Hello conformance' }] })
+        .create({
+          model,
+          messages: [
+            { role: 'system', content: 'You are terse.' },
+            { role: 'user', content: 'Hello conformance' },
+          ],
+        })
         .withResponse();
       assert.equal(response.headers.get('x-crossway-route'), target.routeId);
       assert.equal(data.object, 'chat.completion');
@@ -198,7 +203,10 @@ export function runConformance(target: ConformanceTarget): void {
       const refused = target.refuses?.parallel_tool_calls;
       if (refused !== undefined) return assertRefused(target, refused, call);
       const data = await call();
-      assert.deepEqual(data.choices[0]?.message.tool_calls?.map((c) => (c.type === 'function' ? c.function.name : '')), ['get_weather', 'get_time']);
+      assert.deepEqual(
+        data.choices[0]?.message.tool_calls?.map((c) => (c.type === 'function' ? c.function.name : '')),
+        ['get_weather', 'get_time'],
+      );
       const ids = new Set(data.choices[0]?.message.tool_calls?.map((c) => c.id));
       assert.equal(ids.size, 2, 'distinct tool call ids');
     });
@@ -217,7 +225,15 @@ export function runConformance(target: ConformanceTarget): void {
       const call = () =>
         client.chat.completions.create({
           model,
-          messages: [{ role: 'user', content: [{ type: 'text', text: 'Describe this picture' }, { type: 'image_url', image_url: { url: PNG_DATA_URL } }] }],
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'Describe this picture' },
+                { type: 'image_url', image_url: { url: PNG_DATA_URL } },
+              ],
+            },
+          ],
         });
       const refused = target.refuses?.image;
       if (refused !== undefined) return assertRefused(target, refused, call);
@@ -229,7 +245,15 @@ export function runConformance(target: ConformanceTarget): void {
       const call = () =>
         client.chat.completions.create({
           model,
-          messages: [{ role: 'user', content: [{ type: 'text', text: 'And this one' }, { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }],
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'And this one' },
+                { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
+              ],
+            },
+          ],
         });
       const refused = target.refuses?.remote_image_url;
       if (refused !== undefined) return assertRefused(target, refused, call);
@@ -258,7 +282,10 @@ export function runConformance(target: ConformanceTarget): void {
       const refused = target.refuses?.n;
       if (refused !== undefined) return assertRefused(target, refused, call);
       const data = await call();
-      assert.deepEqual(data.choices.map((choice) => choice.index), [0, 1]);
+      assert.deepEqual(
+        data.choices.map((choice) => choice.index),
+        [0, 1],
+      );
     });
   });
 }

@@ -32,7 +32,10 @@ describe('conversations', () => {
     const added = await stack.client.conversations.items.create(created.id, { items: [{ type: 'message', role: 'user', content: 'Third' }] });
     assert.equal(added.data.length, 1);
     const ascending = await stack.client.conversations.items.list(created.id, { order: 'asc' });
-    assert.deepEqual(ascending.data.map((item) => JSON.stringify(item).match(/Hello!|How are you\?|Third/)?.[0]), ['Hello!', 'How are you?', 'Third']);
+    assert.deepEqual(
+      ascending.data.map((item) => JSON.stringify(item).match(/Hello!|How are you\?|Third/)?.[0]),
+      ['Hello!', 'How are you?', 'Third'],
+    );
     const firstPage = await stack.client.conversations.items.list(created.id, { order: 'asc', limit: 2 });
     assert.equal(firstPage.data.length, 2);
     assert.equal(firstPage.has_more, true);
@@ -45,7 +48,10 @@ describe('conversations', () => {
     const itemId = ascending.data[0]!.id!;
     assert.equal((await stack.client.conversations.items.retrieve(itemId, { conversation_id: created.id })).id, itemId);
     await stack.client.conversations.items.delete(itemId, { conversation_id: created.id });
-    await assert.rejects(stack.client.conversations.items.retrieve(itemId, { conversation_id: created.id }), (error: unknown) => error instanceof OpenAI.NotFoundError);
+    await assert.rejects(
+      stack.client.conversations.items.retrieve(itemId, { conversation_id: created.id }),
+      (error: unknown) => error instanceof OpenAI.NotFoundError,
+    );
 
     const deleted = await stack.client.conversations.delete(created.id);
     assert.equal(deleted.deleted, true);
@@ -59,25 +65,43 @@ describe('conversations', () => {
     await assert.rejects(stack.client.conversations.items.create(conversation.id, { items }), (error: unknown) => error instanceof OpenAI.BadRequestError);
     await assert.rejects(stack.client.conversations.create({ items }), (error: unknown) => error instanceof OpenAI.BadRequestError);
     const metadata = Object.fromEntries(Array.from({ length: 17 }, (_, index) => [`k${index}`, 'v']));
-    await assert.rejects(stack.client.conversations.create({ metadata }), (error: unknown) => error instanceof OpenAI.BadRequestError && error.param?.startsWith('metadata') === true);
-    await assert.rejects(stack.client.conversations.update(conversation.id, { metadata: { ['k'.repeat(65)]: 'v' } }), (error: unknown) => error instanceof OpenAI.BadRequestError);
-    await assert.rejects(stack.client.conversations.update(conversation.id, { metadata: { k: 'v'.repeat(513) } }), (error: unknown) => error instanceof OpenAI.BadRequestError);
+    await assert.rejects(
+      stack.client.conversations.create({ metadata }),
+      (error: unknown) => error instanceof OpenAI.BadRequestError && error.param?.startsWith('metadata') === true,
+    );
+    await assert.rejects(
+      stack.client.conversations.update(conversation.id, { metadata: { ['k'.repeat(65)]: 'v' } }),
+      (error: unknown) => error instanceof OpenAI.BadRequestError,
+    );
+    await assert.rejects(
+      stack.client.conversations.update(conversation.id, { metadata: { k: 'v'.repeat(513) } }),
+      (error: unknown) => error instanceof OpenAI.BadRequestError,
+    );
   });
 
   it('feeds a conversation to responses and appends every turn to it', async () => {
-    const conversation = await stack.client.conversations.create({ items: [{ type: 'message', role: 'user', content: 'Remember: the code word is heliotrope.' }] });
+    const conversation = await stack.client.conversations.create({
+      items: [{ type: 'message', role: 'user', content: 'Remember: the code word is heliotrope.' }],
+    });
     const first = await stack.client.responses.create({ model: MODEL, conversation: conversation.id, input: 'What is the code word?' });
     assert.match(first.output_text, /to 2 messages/);
     const second = await stack.client.responses.create({ model: MODEL, conversation: { id: conversation.id }, input: 'Say it again.' });
     assert.match(second.output_text, /to 4 messages/);
     const items = await stack.client.conversations.items.list(conversation.id, { order: 'asc' });
     assert.equal(items.data.length, 5);
-    assert.deepEqual(items.data.map((item) => (item as { role?: string }).role), ['user', 'user', 'assistant', 'user', 'assistant']);
+    assert.deepEqual(
+      items.data.map((item) => (item as { role?: string }).role),
+      ['user', 'user', 'assistant', 'user', 'assistant'],
+    );
   });
 
   it('serialises concurrent appends to one conversation without losing an item', async () => {
     const conversation = await stack.client.conversations.create({});
-    await Promise.all(Array.from({ length: 10 }, (_, index) => stack.client.conversations.items.create(conversation.id, { items: [{ type: 'message', role: 'user', content: `concurrent ${index}` }] })));
+    await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        stack.client.conversations.items.create(conversation.id, { items: [{ type: 'message', role: 'user', content: `concurrent ${index}` }] }),
+      ),
+    );
     const items = await stack.client.conversations.items.list(conversation.id, { limit: 100 });
     assert.equal(items.data.length, 10);
     assert.equal(new Set(items.data.map((item) => item.id)).size, 10);

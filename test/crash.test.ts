@@ -46,7 +46,13 @@ describe('crash safety of the ledger', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'crossway-crash-'));
     config = join(dataDir, 'crossway.yaml');
     const route = (id: string, provider: string, endpoint: string, auth: Record<string, unknown>) => ({
-      id, model: 'gpt-5.5', provider, endpoint, auth, capabilities: ['streaming'], price: { input: 5, output: 30, currency: 'USD' },
+      id,
+      model: 'gpt-5.5',
+      provider,
+      endpoint,
+      auth,
+      capabilities: ['streaming'],
+      price: { input: 5, output: 30, currency: 'USD' },
     });
     writeFileSync(
       config,
@@ -59,7 +65,11 @@ describe('crash safety of the ledger', () => {
           route('openai-gpt-5.5', 'openai', `${emulators.emulators.openai!.url}/v1`, { type: 'bearer', key: 'sk-emulator-openai' }),
         ],
         agreements: [
-          { id: 'share', licensor: 'openai', revenue_share: { payer: 'openai', payee: 'partner', rate: 0.2, scope: 'all', cap: { amount: '0.010000', currency: 'USD' } } },
+          {
+            id: 'share',
+            licensor: 'openai',
+            revenue_share: { payer: 'openai', payee: 'partner', rate: 0.2, scope: 'all', cap: { amount: '0.010000', currency: 'USD' } },
+          },
         ],
       }),
     );

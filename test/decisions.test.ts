@@ -26,7 +26,14 @@ describe('GET /v1/crossway/decisions/{id}', () => {
     at: new Date().toISOString(),
     constraints: { regions: ['us'] },
     kept: [{ route: 'azure-eastus2-gpt-5.5', provider: 'azure', region: 'eastus2', rank: 1, basis: 'catalog order' }],
-    rejected: [{ route: 'azure-swedencentral-gpt-5.5', provider: 'azure', region: 'swedencentral', reasons: [{ code: 'region', detail: 'swedencentral is outside us' }] }],
+    rejected: [
+      {
+        route: 'azure-swedencentral-gpt-5.5',
+        provider: 'azure',
+        region: 'swedencentral',
+        reasons: [{ code: 'region', detail: 'swedencentral is outside us' }],
+      },
+    ],
     attempts: [{ route: 'azure-eastus2-gpt-5.5', status: 200, latency_ms: 40, error: null }],
   });
 
@@ -66,9 +73,7 @@ describe('GET /v1/crossway/decisions/{id}', () => {
   });
 
   it('serves the decision behind a chat response', async () => {
-    const { response } = await stack.client.chat.completions
-      .create({ model: 'gpt-5.5', messages: [{ role: 'user', content: 'which route?' }] })
-      .withResponse();
+    const { response } = await stack.client.chat.completions.create({ model: 'gpt-5.5', messages: [{ role: 'user', content: 'which route?' }] }).withResponse();
     const id = response.headers.get('x-crossway-decision') ?? '';
     assert.match(id, /^dec_[0-9a-f]{32}$/);
     // Read at once: the decision may still be queued for its batch.

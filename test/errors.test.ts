@@ -8,7 +8,12 @@ interface ErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null; [key: string]: unknown };
 }
 
-async function post(stack: Stack, path: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; body: ErrorBody; headers: Headers }> {
+async function post(
+  stack: Stack,
+  path: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: ErrorBody; headers: Headers }> {
   const response = await fetch(`${stack.url}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${stack.masterKey}`, 'content-type': 'application/json', ...headers },
@@ -43,7 +48,11 @@ describe('errors', () => {
   });
 
   it('an invalid field is a 400 naming the parameter', async () => {
-    const { status, body } = await post(stack, '/v1/chat/completions', JSON.stringify({ model: 'gpt-5.5', messages: [{ role: 'user', content: 'x' }], temperature: 7 }));
+    const { status, body } = await post(
+      stack,
+      '/v1/chat/completions',
+      JSON.stringify({ model: 'gpt-5.5', messages: [{ role: 'user', content: 'x' }], temperature: 7 }),
+    );
     assert.equal(status, 400);
     assertOpenAIErrorShape(body);
     assert.equal(body.error.param, 'temperature');
@@ -101,14 +110,22 @@ describe('errors', () => {
   it('all routes failing is a 502 listing each attempt', async () => {
     await stack.fault('azure', { status: 500 });
     await stack.fault('openai', { status: 503 });
-    const { status, body, headers } = await post(stack, '/v1/chat/completions', JSON.stringify({ model: 'gpt-5.5', messages: [{ role: 'user', content: 'x' }] }));
+    const { status, body, headers } = await post(
+      stack,
+      '/v1/chat/completions',
+      JSON.stringify({ model: 'gpt-5.5', messages: [{ role: 'user', content: 'x' }] }),
+    );
     assert.equal(status, 502);
     assert.equal(body.error.code, 'all_routes_failed');
     assert.equal(body.error.type, 'server_error');
     const attempts = body.error.attempts as Array<{ route: string; status: number }>;
     assert.deepEqual(
       attempts.slice(0, 3).map((attempt) => [attempt.route, attempt.status]),
-      [['azure-eastus2-gpt-5.5', 500], ['azure-swedencentral-gpt-5.5', 500], ['openai-global-gpt-5.5', 503]],
+      [
+        ['azure-eastus2-gpt-5.5', 500],
+        ['azure-swedencentral-gpt-5.5', 500],
+        ['openai-global-gpt-5.5', 503],
+      ],
     );
     assert.equal(headers.get('x-crossway-attempts'), String(attempts.length));
     for (const attempt of ['azure-eastus2-gpt-5.5', 'openai-global-gpt-5.5']) assert.match(body.error.message, new RegExp(attempt));
@@ -117,7 +134,11 @@ describe('errors', () => {
   it('all routes rate-limited is a 429 with retry-after, which the client retries', async () => {
     await stack.fault('azure', { status: 429, retry_after_s: 30 });
     await stack.fault('openai', { status: 429, retry_after_s: 30 });
-    const { status, body, headers } = await post(stack, '/v1/chat/completions', JSON.stringify({ model: 'gpt-5.5', messages: [{ role: 'user', content: 'x' }] }));
+    const { status, body, headers } = await post(
+      stack,
+      '/v1/chat/completions',
+      JSON.stringify({ model: 'gpt-5.5', messages: [{ role: 'user', content: 'x' }] }),
+    );
     assert.equal(status, 429);
     assert.equal(body.error.type, 'rate_limit_error');
     assert.equal(headers.get('retry-after'), '30');

@@ -40,9 +40,7 @@ describe('failover', () => {
 
   it('a streaming request fails over before its first byte', async () => {
     await stack.fault('azure', { status: 503 });
-    const { data: stream, response } = await stack.client.chat.completions
-      .create({ model: 'gpt-5.5', messages: HELLO, stream: true })
-      .withResponse();
+    const { data: stream, response } = await stack.client.chat.completions.create({ model: 'gpt-5.5', messages: HELLO, stream: true }).withResponse();
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     assert.equal(response.headers.get('x-crossway-route'), 'openai-global-gpt-5.5');

@@ -90,7 +90,34 @@ const headerValue = fc.oneof(
 
 /** A JSON path to change in the seed body and the value to put there (or undefined to delete it). */
 const mutation = fc.record({
-  path: fc.array(fc.oneof(fc.constantFrom('model', 'messages', 'input', 'crossway', 'tools', 'n', 'stream', 'metadata', 'items', 'max_tokens', 'regions', 'content', 'role', 'type', 'background', 'previous_response_id', 'conversation', 'budget', 'models'), fc.nat({ max: 3 }), fc.string({ maxLength: 8 })), { minLength: 1, maxLength: 4 }),
+  path: fc.array(
+    fc.oneof(
+      fc.constantFrom(
+        'model',
+        'messages',
+        'input',
+        'crossway',
+        'tools',
+        'n',
+        'stream',
+        'metadata',
+        'items',
+        'max_tokens',
+        'regions',
+        'content',
+        'role',
+        'type',
+        'background',
+        'previous_response_id',
+        'conversation',
+        'budget',
+        'models',
+      ),
+      fc.nat({ max: 3 }),
+      fc.string({ maxLength: 8 }),
+    ),
+    { minLength: 1, maxLength: 4 },
+  ),
   value: fc.oneof(
     { weight: 4, arbitrary: fc.jsonValue({ maxDepth: 4 }) },
     fc.constant(undefined),
@@ -106,15 +133,21 @@ const idArbitrary = fc.oneof(
 const requestArbitrary = fc.record({
   endpoint: fc.constantFrom(...ENDPOINTS),
   mutations: fc.array(mutation, { maxLength: 3 }),
-  rawBody: fc.option(fc.oneof(fc.string({ maxLength: 200 }), fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value) ?? 'null')), { freq: 6 }),
-  stream: fc.boolean(),
-  auth: fc.oneof(
-    { weight: 6, arbitrary: fc.constant('master') },
-    { weight: 4, arbitrary: fc.constant('key') },
-    fc.constantFrom('none', 'garbage', 'basic'),
+  rawBody: fc.option(
+    fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value) ?? 'null'),
+    ),
+    { freq: 6 },
   ),
+  stream: fc.boolean(),
+  auth: fc.oneof({ weight: 6, arbitrary: fc.constant('master') }, { weight: 4, arbitrary: fc.constant('key') }, fc.constantFrom('none', 'garbage', 'basic')),
   headers: fc.dictionary(fc.constantFrom(...HEADER_NAMES), headerValue, { maxKeys: 3 }),
-  query: fc.dictionary(fc.constantFrom('limit', 'after', 'order', 'tenant', 'from', 'to', 'group_by', 'period', 'format', 'stream', 'starting_after', 'include'), fc.string({ maxLength: 20 }), { maxKeys: 3 }),
+  query: fc.dictionary(
+    fc.constantFrom('limit', 'after', 'order', 'tenant', 'from', 'to', 'group_by', 'period', 'format', 'stream', 'starting_after', 'include'),
+    fc.string({ maxLength: 20 }),
+    { maxKeys: 3 },
+  ),
   id: idArbitrary,
   item: idArbitrary,
 });
@@ -168,7 +201,12 @@ describe('fuzzing every endpoint', () => {
       }
       headers['content-type'] ??= 'application/json';
     }
-    const response = await fetch(`${stack.url}${path}${query === '' ? '' : `?${query}`}`, { method: endpoint.method, headers, body, signal: AbortSignal.timeout(30_000) });
+    const response = await fetch(`${stack.url}${path}${query === '' ? '' : `?${query}`}`, {
+      method: endpoint.method,
+      headers,
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
     return { status: response.status, text: await response.text(), contentType: response.headers.get('content-type') ?? '' };
   }
 

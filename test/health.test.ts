@@ -21,7 +21,10 @@ interface AdminRoute {
   ejected_until: string | null;
 }
 
-async function adminRoutes(stack: Stack, key = stack.masterKey): Promise<{ status: number; routes: Map<string, AdminRoute>; body: { object?: string; data?: AdminRoute[] } }> {
+async function adminRoutes(
+  stack: Stack,
+  key = stack.masterKey,
+): Promise<{ status: number; routes: Map<string, AdminRoute>; body: { object?: string; data?: AdminRoute[] } }> {
   const response = await fetch(`${stack.url}/admin/routes`, { headers: { authorization: `Bearer ${key}` } });
   const body = (await response.json()) as { object?: string; data?: AdminRoute[] };
   return { status: response.status, routes: new Map((body.data ?? []).map((route) => [route.id, route])), body };
@@ -44,7 +47,10 @@ describe('outlier ejection and GET /admin/routes', () => {
     const { status, routes, body } = await adminRoutes(stack);
     assert.equal(status, 200);
     assert.equal(body.object, 'list');
-    assert.deepEqual([...routes.keys()], stack.catalog.routes.map((route) => route.id));
+    assert.deepEqual(
+      [...routes.keys()],
+      stack.catalog.routes.map((route) => route.id),
+    );
     assert.deepEqual(routes.get('azure-swedencentral-gpt-5.5'), {
       id: 'azure-swedencentral-gpt-5.5',
       model: 'gpt-5.5',

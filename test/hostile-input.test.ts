@@ -56,7 +56,11 @@ describe('hostile input at the edge', () => {
     const model = await rawPost(stack, '/v1/chat/completions', JSON.stringify({ ...CHAT, model: 'm'.repeat(100_000) }));
     assert.equal(model.status, 400);
     assert.ok((await model.text()).length < 1_000);
-    const missing = await rawPost(stack, '/v1/responses', JSON.stringify({ model: 'gpt-5.5', input: 'hi', previous_response_id: `resp_${'x'.repeat(100_000)}` }));
+    const missing = await rawPost(
+      stack,
+      '/v1/responses',
+      JSON.stringify({ model: 'gpt-5.5', input: 'hi', previous_response_id: `resp_${'x'.repeat(100_000)}` }),
+    );
     assert.equal(missing.status, 404);
     assert.ok((await missing.text()).length < 1_000);
   });
@@ -79,7 +83,11 @@ describe('hostile input at the edge', () => {
   });
 
   it('ignores fields an endpoint does not take instead of reading them unvalidated (found by the fuzz suite)', async () => {
-    const response = await rawPost(stack, '/v1/responses/compact', JSON.stringify({ model: 'gpt-5.5', input: [{ role: 'user', content: 'hi' }], conversation: { model: true } }));
+    const response = await rawPost(
+      stack,
+      '/v1/responses/compact',
+      JSON.stringify({ model: 'gpt-5.5', input: [{ role: 'user', content: 'hi' }], conversation: { model: true } }),
+    );
     assert.equal(response.status, 200, await response.clone().text());
   });
 
@@ -165,16 +173,30 @@ describe('a chain cannot grow one upstream request without bound', () => {
     const big = 'x'.repeat(120_000);
     let previous: string | undefined;
     for (let turn = 0; turn < 2; turn += 1) {
-      const response = await stack.client.responses.create({ model: 'gpt-5.5', input: big, max_output_tokens: 16, ...(previous === undefined ? {} : { previous_response_id: previous }) });
+      const response = await stack.client.responses.create({
+        model: 'gpt-5.5',
+        input: big,
+        max_output_tokens: 16,
+        ...(previous === undefined ? {} : { previous_response_id: previous }),
+      });
       previous = response.id;
     }
     await assert.rejects(
       stack.client.responses.create({ model: 'gpt-5.5', input: big, max_output_tokens: 16, previous_response_id: previous }),
       (error: { status?: number; code?: string }) => error.status === 400 && error.code === 'context_length_exceeded',
     );
-    const truncated = await stack.client.responses.create({ model: 'gpt-5.5', input: big, max_output_tokens: 16, previous_response_id: previous, truncation: 'auto' });
+    const truncated = await stack.client.responses.create({
+      model: 'gpt-5.5',
+      input: big,
+      max_output_tokens: 16,
+      previous_response_id: previous,
+      truncation: 'auto',
+    });
     assert.ok(truncated.status === 'completed' || truncated.status === 'incomplete', truncated.status);
-    const [last] = (await stack.journal('azure')).concat(await stack.journal('openai')).filter((entry) => entry.path.endsWith('/responses') || entry.path.endsWith('/chat/completions')).slice(-1);
+    const [last] = (await stack.journal('azure'))
+      .concat(await stack.journal('openai'))
+      .filter((entry) => entry.path.endsWith('/responses') || entry.path.endsWith('/chat/completions'))
+      .slice(-1);
     assert.ok(last !== undefined);
     assert.ok(JSON.stringify(last.body).length < 300_000, `${JSON.stringify(last.body).length} bytes went upstream`);
   });

@@ -32,7 +32,9 @@ function startReflector(): Promise<Server> {
       const requestId = { 'x-request-id': `req-${echo}`.replace(/[^\x20-\x7e]/g, '') };
       if (mode === 'fail-400' || mode === 'fail-500') {
         res.writeHead(mode === 'fail-400' ? 400 : 500, { 'content-type': 'application/json', ...requestId });
-        return res.end(JSON.stringify({ error: { message: `You sent ${echo}`, type: 'invalid_request_error', code: null, param: null, headers: req.headers } }));
+        return res.end(
+          JSON.stringify({ error: { message: `You sent ${echo}`, type: 'invalid_request_error', code: null, param: null, headers: req.headers } }),
+        );
       }
       if (body.stream !== true) {
         res.writeHead(200, { 'content-type': 'application/json', ...requestId });
@@ -82,9 +84,25 @@ describe('an upstream that reflects its credentials', () => {
       models: [{ id: 'reflect' }, { id: 'reflect-azure' }, { id: 'hop' }],
       routes: (urls) => [
         { id: 'reflect-bearer', model: 'reflect', provider: 'openai', endpoint: `${upstream}/v1`, auth: { type: 'bearer', key: BEARER_KEY }, ...CHAT_ROUTE },
-        { id: 'reflect-api-key', model: 'reflect-azure', provider: 'azure', endpoint: upstream, deployment: 'd', auth: { type: 'api-key', key: AZURE_KEY }, ...CHAT_ROUTE },
+        {
+          id: 'reflect-api-key',
+          model: 'reflect-azure',
+          provider: 'azure',
+          endpoint: upstream,
+          deployment: 'd',
+          auth: { type: 'api-key', key: AZURE_KEY },
+          ...CHAT_ROUTE,
+        },
         { id: 'hop-redirect', model: 'hop', provider: 'openai', endpoint: `${upstream}/redirect/v1`, auth: { type: 'bearer', key: BEARER_KEY }, ...CHAT_ROUTE },
-        { id: 'hop-ok', model: 'hop', provider: 'openai', endpoint: `${urls.openai}/v1`, deployment: 'gpt-5.5', auth: { type: 'bearer', key: OPENAI_KEY }, ...CHAT_ROUTE },
+        {
+          id: 'hop-ok',
+          model: 'hop',
+          provider: 'openai',
+          endpoint: `${urls.openai}/v1`,
+          deployment: 'gpt-5.5',
+          auth: { type: 'bearer', key: OPENAI_KEY },
+          ...CHAT_ROUTE,
+        },
       ],
       execute: { outlier: { consecutive_failures: 1_000 } },
     });
@@ -119,7 +137,9 @@ describe('an upstream that reflects its credentials', () => {
       assert.match(response.headers.get('x-crossway-upstream-request-id') ?? '', /^req-/);
       assert.deepEqual(leaks(await decision(response.headers.get('x-crossway-decision'))), []);
 
-      const { data: stream, response: streamed } = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'ok' }], stream: true }).withResponse();
+      const { data: stream, response: streamed } = await client.chat.completions
+        .create({ model, messages: [{ role: 'user', content: 'ok' }], stream: true })
+        .withResponse();
       let text = '';
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
       assert.match(text, /^echo .*\[redacted\]/);
@@ -136,7 +156,7 @@ describe('an upstream that reflects its credentials', () => {
         });
         const body = await response.text();
         assert.equal(response.status, mode === 'fail-400' ? 400 : 502, body);
-        assert.match(body, /You sent/, 'the cloud\'s message is kept');
+        assert.match(body, /You sent/, "the cloud's message is kept");
         if (mode === 'fail-500') assert.match(body, /"attempts":\[/);
         assert.deepEqual(leaks(body), [], body);
         assert.deepEqual(leaks(await decision(response.headers.get('x-crossway-decision'))), []);

@@ -18,9 +18,28 @@ describe('crossway keys and tenants', () => {
   it('creates a tenant and a key with models, budget and rpm; lists, rotates and revokes it', async () => {
     const tenant = await runCrosswayInProcess(['tenants', 'create', '--id', 'cli-co', '--name', 'CLI Co', ...connection]);
     assert.equal(tenant.code, 0, tenant.stderr);
-    const created = await runCrosswayInProcess(['keys', 'create', '--tenant', 'cli-co', '--models', 'gpt-5.5', '--budget', '25/month', '--rpm', '60', '--json', ...connection]);
+    const created = await runCrosswayInProcess([
+      'keys',
+      'create',
+      '--tenant',
+      'cli-co',
+      '--models',
+      'gpt-5.5',
+      '--budget',
+      '25/month',
+      '--rpm',
+      '60',
+      '--json',
+      ...connection,
+    ]);
     assert.equal(created.code, 0, created.stderr);
-    const key = JSON.parse(created.stdout) as { id: string; key: string; models: string[]; rpm: number; budget: { limit: string; currency: string; period: string } };
+    const key = JSON.parse(created.stdout) as {
+      id: string;
+      key: string;
+      models: string[];
+      rpm: number;
+      budget: { limit: string; currency: string; period: string };
+    };
     assert.deepEqual(key.models, ['gpt-5.5']);
     assert.equal(key.rpm, 60);
     assert.equal(key.budget.period, 'month');
@@ -42,7 +61,10 @@ describe('crossway keys and tenants', () => {
 
     const revoked = await runCrosswayInProcess(['keys', 'revoke', key.id, ...connection]);
     assert.equal(revoked.code, 0, revoked.stderr);
-    await assert.rejects(new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: fresh, maxRetries: 0 }).models.list(), (error: unknown) => error instanceof OpenAI.AuthenticationError);
+    await assert.rejects(
+      new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: fresh, maxRetries: 0 }).models.list(),
+      (error: unknown) => error instanceof OpenAI.AuthenticationError,
+    );
   });
 
   it('reports an API refusal and a bad command line with exit code 2', async () => {

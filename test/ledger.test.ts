@@ -13,7 +13,15 @@ import { startStack, type Stack } from './support/start-stack.ts';
 const AGREEMENT = {
   id: 'partner-share',
   licensor: 'openai',
-  revenue_share: { payer: 'openai', payee: 'partner', rate: 0.2, scope: ['openai'], from: '2026-01-01', until: '2030-12-31', cap: { amount: '0.000500', currency: 'USD' } },
+  revenue_share: {
+    payer: 'openai',
+    payee: 'partner',
+    rate: 0.2,
+    scope: ['openai'],
+    from: '2026-01-01',
+    until: '2030-12-31',
+    cap: { amount: '0.000500', currency: 'USD' },
+  },
 };
 
 function costOf(usage: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens?: number } | null }): bigint {
@@ -48,7 +56,13 @@ describe('metering and the ledger', () => {
     }
     const report = await stack.api('GET', '/admin/usage?tenant=metered&group_by=route');
     assert.equal(report.status, 200);
-    assert.deepEqual(report.body.data.map((row: { group: string; requests: number }) => [row.group, row.requests]), [['azure-v1-only', 1], ['openai-only', 2]]);
+    assert.deepEqual(
+      report.body.data.map((row: { group: string; requests: number }) => [row.group, row.requests]),
+      [
+        ['azure-v1-only', 1],
+        ['openai-only', 2],
+      ],
+    );
     assert.equal(report.body.total.requests, 3);
     assert.equal(report.body.total.input_tokens, input);
     assert.equal(report.body.total.output_tokens, output);
@@ -56,7 +70,10 @@ describe('metering and the ledger', () => {
     assert.equal(report.body.total.charged, formatMoney(charged));
     assert.equal(report.body.total.currency, 'USD');
     const byKey = await stack.api('GET', '/admin/usage?tenant=metered&group_by=key');
-    assert.deepEqual(byKey.body.data.map((row: { group: string }) => row.group), [created.id]);
+    assert.deepEqual(
+      byKey.body.data.map((row: { group: string }) => row.group),
+      [created.id],
+    );
     const window = await stack.api('GET', '/admin/usage?tenant=metered&from=2000-01-01&to=2000-01-02');
     assert.deepEqual(window.body.data, []);
     assert.equal((await stack.api('GET', '/admin/usage?group_by=colour')).status, 400);
@@ -68,7 +85,9 @@ describe('metering and the ledger', () => {
     assert.equal(events.length, 1);
     assert.equal(events[0]!.route, 'openai-only');
     assert.equal(events[0]!.estimated, false);
-    const stream = await stack.client.chat.completions.create({ model: 'via-azure-v1', messages: [{ role: 'user', content: 'stream durable?' }], stream: true }).withResponse();
+    const stream = await stack.client.chat.completions
+      .create({ model: 'via-azure-v1', messages: [{ role: 'user', content: 'stream durable?' }], stream: true })
+      .withResponse();
     for await (const _chunk of stream.data) {
       // Read to the end ([DONE]).
     }
@@ -84,7 +103,12 @@ describe('metering and the ledger', () => {
       method: 'POST',
       signal: controller.signal,
       headers: { authorization: `Bearer ${stack.masterKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'via-openai', stream: true, max_completion_tokens: 400, messages: [{ role: 'user', content: 'Tell me a long story about gateways.' }] }),
+      body: JSON.stringify({
+        model: 'via-openai',
+        stream: true,
+        max_completion_tokens: 400,
+        messages: [{ role: 'user', content: 'Tell me a long story about gateways.' }],
+      }),
     });
     const requestId = response.headers.get('x-request-id') ?? '';
     const reader = response.body!.getReader();
@@ -107,7 +131,10 @@ describe('metering and the ledger', () => {
 
   it('accrues the revenue share on the scoped provider only, up to its cap exactly, and states it', async () => {
     for (let index = 0; index < 12; index++) {
-      await stack.client.chat.completions.create({ model: 'via-openai', messages: [{ role: 'user', content: `share ${index}: a longer prompt so the share adds up` }] });
+      await stack.client.chat.completions.create({
+        model: 'via-openai',
+        messages: [{ role: 'user', content: `share ${index}: a longer prompt so the share adds up` }],
+      });
       await stack.client.chat.completions.create({ model: 'via-azure-v1', messages: [{ role: 'user', content: 'outside the scope' }] });
     }
     const period = new Date().toISOString().slice(0, 7);
@@ -164,13 +191,15 @@ describe('metering and the ledger', () => {
     const created = (await stack.api('POST', '/admin/keys', { tenant: 'default', name: 'canary' })).body as { key: string };
     await stack.clientFor(created.key).chat.completions.create({ model: 'via-openai', messages: [{ role: 'user', content: 'canary call' }] });
     await stack.gateway.requestLog.flush();
-    const bytes = readFileSync(stack.databasePath).toString('latin1') + (() => {
-      try {
-        return readFileSync(`${stack.databasePath}-wal`).toString('latin1');
-      } catch {
-        return '';
-      }
-    })();
+    const bytes =
+      readFileSync(stack.databasePath).toString('latin1') +
+      (() => {
+        try {
+          return readFileSync(`${stack.databasePath}-wal`).toString('latin1');
+        } catch {
+          return '';
+        }
+      })();
     for (const secret of [created.key, stack.masterKey, 'sk-emulator-openai', 'emulator-azure-key']) {
       assert.ok(!bytes.includes(secret), `the store holds no ${secret.slice(0, 8)}…`);
       assert.ok(!stack.logs().includes(secret), `the logs hold no ${secret.slice(0, 8)}…`);

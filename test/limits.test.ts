@@ -14,8 +14,13 @@ const hello = [{ role: 'user' as const, content: 'Hello' }];
 function pricedRoutes(urls: { openai: string }): Record<string, unknown>[] {
   return [
     {
-      id: 'openai-priced', model: 'gpt-5.5', provider: 'openai', endpoint: `${urls.openai}/v1`,
-      auth: { type: 'bearer', key: 'sk-emulator-openai' }, price: { input: 1, output: 1000, currency: 'USD' }, capabilities: ['streaming'],
+      id: 'openai-priced',
+      model: 'gpt-5.5',
+      provider: 'openai',
+      endpoint: `${urls.openai}/v1`,
+      auth: { type: 'bearer', key: 'sk-emulator-openai' },
+      price: { input: 1, output: 1000, currency: 'USD' },
+      capabilities: ['streaming'],
     },
   ];
 }
@@ -27,7 +32,15 @@ describe('rate limits and budgets', () => {
   let held: HeldUpstream;
   before(async () => {
     held = await startHeldUpstream();
-    const heldRoute = { id: 'held', model: 'held', provider: 'openai', endpoint: held.url, auth: { type: 'bearer', key: 'sk-held' }, price: { input: 1, output: 1000, currency: 'USD' }, timeout_ms: 600_000 };
+    const heldRoute = {
+      id: 'held',
+      model: 'held',
+      provider: 'openai',
+      endpoint: held.url,
+      auth: { type: 'bearer', key: 'sk-held' },
+      price: { input: 1, output: 1000, currency: 'USD' },
+      timeout_ms: 600_000,
+    };
     stack = await startStack({
       routes: (urls) => [...pricedRoutes(urls), heldRoute],
       models: [...DEFAULT_MODELS.filter((model) => model.id === 'gpt-5.5'), { id: 'held' }],
@@ -39,7 +52,10 @@ describe('rate limits and budgets', () => {
     await held.close();
   });
 
-  async function tenantWithKey(tenantLimits: Record<string, unknown>, keyLimits: Record<string, unknown>): Promise<{ tenant: string; key: string; keyId: string }> {
+  async function tenantWithKey(
+    tenantLimits: Record<string, unknown>,
+    keyLimits: Record<string, unknown>,
+  ): Promise<{ tenant: string; key: string; keyId: string }> {
     const tenant = `t${++tenants}`;
     assert.equal((await stack.api('POST', '/admin/tenants', { id: tenant, name: tenant, ...tenantLimits })).status, 201);
     const created = await stack.api('POST', '/admin/keys', { tenant, ...keyLimits });
@@ -81,7 +97,11 @@ describe('rate limits and budgets', () => {
     const { key } = await tenantWithKey({}, { rpm: 1 });
     assert.equal((await send(key)).status, 200);
     // Not even valid JSON: a 429, not a 400, shows the body was never read.
-    const refused = await fetch(`${stack.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{"model": ' });
+    const refused = await fetch(`${stack.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: '{"model": ',
+    });
     assert.equal(refused.status, 429);
     assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'rate_limit_exceeded');
   });
@@ -159,7 +179,8 @@ describe('rate limits and budgets', () => {
     // Cancelled once it is in flight (admitted, its budget reserved, its upstream call held), not after a guessed delay.
     const arrived = held.arrival();
     const aborted = fetch(`${stack.url}/v1/chat/completions`, {
-      method: 'POST', signal: controller.signal,
+      method: 'POST',
+      signal: controller.signal,
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'held', messages: hello, max_completion_tokens: 100 }),
     }).catch(() => null);
@@ -200,11 +221,35 @@ function leakRoutes(urls: { openai: string }): Record<string, unknown>[] {
     { id: 'leaky-route', model: 'leaky', deployment: 'gpt-5.5', ...openai, price: { input: 1, output: 1, currency: 'USD' } },
     { id: 'bounded-route', model: 'bounded', deployment: 'gpt-5.5', ...openai, price: { input: 1, output: 1, currency: 'USD' }, limits: { max_output: 1000 } },
     // Nothing listens on port 1: every call fails over to the next model of the request's `models` list.
-    { id: 'fb-cheap-route', model: 'fb-cheap', provider: 'openai', endpoint: 'http://127.0.0.1:1/v1', auth: { type: 'bearer', key: 'sk-none' }, capabilities: ['streaming'], price: { input: 1, output: 1, currency: 'USD' } },
-    { id: 'fb-cheap-responses-route', model: 'fb-cheap-responses', provider: 'openai', endpoint: 'http://127.0.0.1:1/v1', auth: { type: 'bearer', key: 'sk-none' }, capabilities: ['streaming'], price: { input: 1, output: 1, currency: 'USD' } },
+    {
+      id: 'fb-cheap-route',
+      model: 'fb-cheap',
+      provider: 'openai',
+      endpoint: 'http://127.0.0.1:1/v1',
+      auth: { type: 'bearer', key: 'sk-none' },
+      capabilities: ['streaming'],
+      price: { input: 1, output: 1, currency: 'USD' },
+    },
+    {
+      id: 'fb-cheap-responses-route',
+      model: 'fb-cheap-responses',
+      provider: 'openai',
+      endpoint: 'http://127.0.0.1:1/v1',
+      auth: { type: 'bearer', key: 'sk-none' },
+      capabilities: ['streaming'],
+      price: { input: 1, output: 1, currency: 'USD' },
+    },
     { id: 'fb-dear-route', model: 'fb-dear', deployment: 'gpt-5.5', ...openai, price: { input: 1, output: 1000, currency: 'USD' } },
     { id: 'euro-route', model: 'euro', deployment: 'gpt-5.5', ...openai, price: { input: 1, output: 1, currency: 'EUR' } },
-    { id: 'embed-route', model: 'embed-priced', provider: 'openai', endpoint: `${urls.openai}/v1`, deployment: 'text-embedding-3-small', auth: { type: 'bearer', key: 'sk-emulator-openai' }, price: { input: 1, output: 0, currency: 'USD' } },
+    {
+      id: 'embed-route',
+      model: 'embed-priced',
+      provider: 'openai',
+      endpoint: `${urls.openai}/v1`,
+      deployment: 'text-embedding-3-small',
+      auth: { type: 'bearer', key: 'sk-emulator-openai' },
+      price: { input: 1, output: 0, currency: 'USD' },
+    },
   ];
 }
 
@@ -214,7 +259,15 @@ describe('worst cases that used to leak past budgets and token rates', () => {
   before(async () => {
     stack = await startStack({
       routes: leakRoutes,
-      models: [{ id: 'leaky' }, { id: 'bounded' }, { id: 'fb-cheap' }, { id: 'fb-cheap-responses' }, { id: 'fb-dear' }, { id: 'euro' }, { id: 'embed-priced', kind: 'embedding' }],
+      models: [
+        { id: 'leaky' },
+        { id: 'bounded' },
+        { id: 'fb-cheap' },
+        { id: 'fb-cheap-responses' },
+        { id: 'fb-dear' },
+        { id: 'euro' },
+        { id: 'embed-priced', kind: 'embedding' },
+      ],
     });
   });
   beforeEach(() => stack.clearFaults());
@@ -235,7 +288,10 @@ describe('worst cases that used to leak past budgets and token rates', () => {
   /** Settles every promise, counting fulfilled ones and keeping the errors. */
   async function outcomes(calls: Promise<unknown>[]): Promise<{ ok: number; errors: unknown[] }> {
     const settled = await Promise.allSettled(calls);
-    return { ok: settled.filter((result) => result.status === 'fulfilled').length, errors: settled.flatMap((result) => (result.status === 'rejected' ? [result.reason] : [])) };
+    return {
+      ok: settled.filter((result) => result.status === 'fulfilled').length,
+      errors: settled.flatMap((result) => (result.status === 'rejected' ? [result.reason] : [])),
+    };
   }
 
   const budget = (limit: string) => ({ budget: { limit, currency: 'USD', period: 'day' } });
@@ -244,7 +300,9 @@ describe('worst cases that used to leak past budgets and token rates', () => {
     const { tenant, client } = await keyWith(budget('0.01'));
     await stack.fault('openai', { latency_ms: 1_000 });
     // Each call may produce 128 x 20 output tokens: 2560 micro-dollars, so three fit in the budget, not fifty.
-    const { ok, errors } = await outcomes(Array.from({ length: 50 }, () => client.chat.completions.create({ model: 'leaky', messages: hello, n: 128, max_completion_tokens: 20 })));
+    const { ok, errors } = await outcomes(
+      Array.from({ length: 50 }, () => client.chat.completions.create({ model: 'leaky', messages: hello, n: 128, max_completion_tokens: 20 })),
+    );
     assert.ok(ok >= 1 && ok <= 3, `${ok} admitted`);
     assert.ok(errors.every((error) => error instanceof OpenAI.RateLimitError && error.code === 'insufficient_quota'));
     assert.ok((await charged(tenant)) <= 0.01, `spent ${await charged(tenant)}`);
@@ -279,12 +337,17 @@ describe('worst cases that used to leak past budgets and token rates', () => {
     await Promise.all(responses.map((response) => response.body?.cancel()));
     assert.ok((await charged(tenant)) <= 0.05, `spent ${await charged(tenant)}`);
     const byModel = (await stack.api('GET', `/admin/usage?tenant=${tenant}&group_by=model`)).body.data as { group: string }[];
-    assert.deepEqual(byModel.map((row) => row.group), ['fb-dear']);
+    assert.deepEqual(
+      byModel.map((row) => row.group),
+      ['fb-dear'],
+    );
   });
 
-  it("reserves n in the token rate", async () => {
+  it('reserves n in the token rate', async () => {
     const { client } = await keyWith({ tpm: 1000 });
-    const refused = await client.chat.completions.create({ model: 'leaky', messages: hello, n: 128, max_completion_tokens: 20 }).catch((error: unknown) => error);
+    const refused = await client.chat.completions
+      .create({ model: 'leaky', messages: hello, n: 128, max_completion_tokens: 20 })
+      .catch((error: unknown) => error);
     assert.ok(refused instanceof OpenAI.RateLimitError, 'the call may produce 2560 tokens, more than the 1000 TPM');
     assert.match(refused.message, /tokens per min \(TPM\): Limit 1000, Requested \d{4}/);
     await client.chat.completions.create({ model: 'leaky', messages: hello, n: 2, max_completion_tokens: 20 });
@@ -308,7 +371,9 @@ describe('worst cases that used to leak past budgets and token rates', () => {
     const { client } = await keyWith(budget('0.015'));
     // fb-dear may cost 20,000 micro-dollars for its 20 output tokens: more than the whole budget. (A model of its own,
     // whose route no other test has failed: an ejected route would skip to fb-dear's plan and hide the leak.)
-    const refused = await client.responses.create({ model: 'fb-cheap-responses', models: ['fb-dear'], input: 'Hello', max_output_tokens: 20 } as never).catch((error: unknown) => error);
+    const refused = await client.responses
+      .create({ model: 'fb-cheap-responses', models: ['fb-dear'], input: 'Hello', max_output_tokens: 20 } as never)
+      .catch((error: unknown) => error);
     assert.ok(refused instanceof OpenAI.RateLimitError, String(refused));
     assert.equal((refused as InstanceType<typeof OpenAI.RateLimitError>).code, 'insufficient_quota');
   });

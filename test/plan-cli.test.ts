@@ -64,7 +64,10 @@ describe('crossway plan (demo catalog, frozen dates)', () => {
     const plan = await planJson('--model', 'gpt-5.6', '--at', '2026-12-15');
     assert.deepEqual(keptIds(plan).toSorted(), ['azure-eastus2-gpt-5.6', 'bedrock-us-east-2-gpt-5.6', 'openai-global-gpt-5.6']);
     assert.equal(plan.kept[0]?.route, 'azure-eastus2-gpt-5.6');
-    assert.deepEqual(plan.kept.map((entry) => entry.rank), [1, 2, 3]);
+    assert.deepEqual(
+      plan.kept.map((entry) => entry.rank),
+      [1, 2, 3],
+    );
     assert.deepEqual(plan.rejected, []);
   });
 

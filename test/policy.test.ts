@@ -42,7 +42,9 @@ describe('policy routing on the demo catalog (frozen at 2026-11-15)', () => {
   });
 
   const create = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-    stack.client.chat.completions.create({ model: 'gpt-5.5', messages: HELLO, ...body } as OpenAI.ChatCompletionCreateParamsNonStreaming, { headers }).withResponse();
+    stack.client.chat.completions
+      .create({ model: 'gpt-5.5', messages: HELLO, ...body } as OpenAI.ChatCompletionCreateParamsNonStreaming, { headers })
+      .withResponse();
 
   it('an EU-only request answers from the EU route and explains why the others were rejected', async () => {
     const { response } = await create({ crossway: { regions: ['eu'] } });
@@ -60,15 +62,38 @@ describe('policy routing on the demo catalog (frozen at 2026-11-15)', () => {
   });
 
   it('EU-only fails closed when the EU route is down: never served from another region', async () => {
-    await fetch(`${stack.demo.emulators.emulators.azure!.url}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"status": 503}' });
-    const before = (await Promise.all(['bedrock', 'openai'].map(async (cloud) => (await (await fetch(`${stack.demo.emulators.emulators[cloud]!.url}/__emulator/requests`)).json()) as { data: unknown[] }))).map((journal) => journal.data.length);
-    await assert.rejects(create({ crossway: { regions: ['eu'] } }), (error: unknown) => error instanceof OpenAI.APIError && /swedencentral/.test(error.message) && !/eastus2|openai-global|bedrock/.test(error.message));
-    const afterCalls = (await Promise.all(['bedrock', 'openai'].map(async (cloud) => (await (await fetch(`${stack.demo.emulators.emulators[cloud]!.url}/__emulator/requests`)).json()) as { data: unknown[] }))).map((journal) => journal.data.length);
+    await fetch(`${stack.demo.emulators.emulators.azure!.url}/__emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"status": 503}',
+    });
+    const before = (
+      await Promise.all(
+        ['bedrock', 'openai'].map(
+          async (cloud) => (await (await fetch(`${stack.demo.emulators.emulators[cloud]!.url}/__emulator/requests`)).json()) as { data: unknown[] },
+        ),
+      )
+    ).map((journal) => journal.data.length);
+    await assert.rejects(
+      create({ crossway: { regions: ['eu'] } }),
+      (error: unknown) => error instanceof OpenAI.APIError && /swedencentral/.test(error.message) && !/eastus2|openai-global|bedrock/.test(error.message),
+    );
+    const afterCalls = (
+      await Promise.all(
+        ['bedrock', 'openai'].map(
+          async (cloud) => (await (await fetch(`${stack.demo.emulators.emulators[cloud]!.url}/__emulator/requests`)).json()) as { data: unknown[] },
+        ),
+      )
+    ).map((journal) => journal.data.length);
     assert.deepEqual(afterCalls, before, 'no other cloud was called');
   });
 
   it('allow_fallbacks: false tries only the first planned route', async () => {
-    await fetch(`${stack.demo.emulators.emulators.azure!.url}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"status": 503}' });
+    await fetch(`${stack.demo.emulators.emulators.azure!.url}/__emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"status": 503}',
+    });
     const failed = await create({ crossway: { allow_fallbacks: false } }).then(
       () => null,
       (error: unknown) => error,
@@ -79,7 +104,10 @@ describe('policy routing on the demo catalog (frozen at 2026-11-15)', () => {
   });
 
   it('no route in the region at all is a 400 naming the constraint', async () => {
-    await assert.rejects(create({ crossway: { regions: ['apac'] } }), (error: unknown) => error instanceof OpenAI.BadRequestError && /region/.test(error.message) && error.code === 'no_route_matches_policy');
+    await assert.rejects(
+      create({ crossway: { regions: ['apac'] } }),
+      (error: unknown) => error instanceof OpenAI.BadRequestError && /region/.test(error.message) && error.code === 'no_route_matches_policy',
+    );
   });
 
   it('a hipaa requirement excludes untagged routes', async () => {
@@ -99,21 +127,27 @@ describe('policy routing on the demo catalog (frozen at 2026-11-15)', () => {
 
   it('the crossway object and the models list never reach the cloud', async () => {
     await create({ crossway: { providers: { only: ['openai'] } }, models: ['gpt-5.5'] });
-    const journal = (await (await fetch(`${stack.demo.emulators.emulators.openai!.url}/__emulator/requests`)).json()) as { data: Array<{ body: Record<string, unknown> }> };
+    const journal = (await (await fetch(`${stack.demo.emulators.emulators.openai!.url}/__emulator/requests`)).json()) as {
+      data: Array<{ body: Record<string, unknown> }>;
+    };
     const body = journal.data.at(-1)?.body ?? {};
     assert.equal(body.crossway, undefined);
     assert.equal(body.models, undefined);
   });
 
   it('a bad crossway object is a 400 naming the parameter', async () => {
-    await assert.rejects(create({ crossway: { providers: { only: 'bedrock' } } }), (error: unknown) => error instanceof OpenAI.BadRequestError && /crossway\.providers\.only/.test(error.param ?? ''));
+    await assert.rejects(
+      create({ crossway: { providers: { only: 'bedrock' } } }),
+      (error: unknown) => error instanceof OpenAI.BadRequestError && /crossway\.providers\.only/.test(error.param ?? ''),
+    );
   });
 
   it('inside the first-ship window only the primary serves gpt-5.6', async () => {
     const { response } = await stack.client.chat.completions.create({ model: 'gpt-5.6', messages: HELLO }).withResponse();
     assert.match(response.headers.get('x-crossway-route') ?? '', /^azure-eastus2-gpt-5\.6/);
     const record = await decision(stack.gateway.url, stack.demo.masterKey, response.headers.get('x-crossway-decision'));
-    for (const route of ['openai-global-gpt-5.6.shared', 'bedrock-us-east-2-gpt-5.6.shared']) assert.ok(reasonsOf(record, route).includes('first_ship_window'), route);
+    for (const route of ['openai-global-gpt-5.6.shared', 'bedrock-us-east-2-gpt-5.6.shared'])
+      assert.ok(reasonsOf(record, route).includes('first_ship_window'), route);
   });
 
   it('a fallback model list moves to the next model when the first has no route that may serve', async () => {
@@ -128,8 +162,26 @@ describe('policy routing: capabilities and context windows', () => {
     stack = await startStack({
       models: [{ id: 'chat' }],
       routes: (urls) => [
-        { id: 'small-no-tools', model: 'chat', provider: 'openai', endpoint: `${urls.openai}/v1`, deployment: 'gpt-5.5', auth: { type: 'bearer', key: 'sk-emulator-openai' }, capabilities: ['streaming'], limits: { context: 200 } },
-        { id: 'large-with-tools', model: 'chat', provider: 'azure', endpoint: urls.azure, deployment: 'gpt-5.5', auth: { type: 'api-key', key: 'emulator-azure-key' }, capabilities: ['tools', 'streaming'], limits: { context: 400000 } },
+        {
+          id: 'small-no-tools',
+          model: 'chat',
+          provider: 'openai',
+          endpoint: `${urls.openai}/v1`,
+          deployment: 'gpt-5.5',
+          auth: { type: 'bearer', key: 'sk-emulator-openai' },
+          capabilities: ['streaming'],
+          limits: { context: 200 },
+        },
+        {
+          id: 'large-with-tools',
+          model: 'chat',
+          provider: 'azure',
+          endpoint: urls.azure,
+          deployment: 'gpt-5.5',
+          auth: { type: 'api-key', key: 'emulator-azure-key' },
+          capabilities: ['tools', 'streaming'],
+          limits: { context: 400000 },
+        },
       ],
     });
   });

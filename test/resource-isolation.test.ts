@@ -28,7 +28,15 @@ describe('one tenant cannot starve another', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'crossway-resource-'));
     const config = join(dataDir, 'crossway.yaml');
     const route = (id: string, provider: string, endpoint: string, auth: Record<string, unknown>) => ({
-      id, model: 'gpt-5.5', provider, endpoint, auth, region: 'eastus2', capabilities: ['streaming', 'tools'], price: { input: 5, output: 30, currency: 'USD' }, limits: { context: 400_000 },
+      id,
+      model: 'gpt-5.5',
+      provider,
+      endpoint,
+      auth,
+      region: 'eastus2',
+      capabilities: ['streaming', 'tools'],
+      price: { input: 5, output: 30, currency: 'USD' },
+      limits: { context: 400_000 },
     });
     writeFileSync(
       config,
@@ -51,7 +59,11 @@ describe('one tenant cannot starve another', () => {
   });
 
   async function admin(path: string, body: unknown): Promise<any> {
-    const response = await fetch(`${gateway.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${gateway.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     assert.equal(response.status, 201, await response.clone().text());
     return response.json();
   }
@@ -84,7 +96,11 @@ describe('one tenant cannot starve another', () => {
         const body = hostileBodies[index % hostileBodies.length]!;
         const path = hostilePaths[index % hostilePaths.length]!;
         const payload = path === '/v1/responses/input_tokens' ? body.replace('"messages":', '"input":') : body;
-        const response = await fetch(`${gateway.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${attackerKey}`, 'content-type': 'application/json' }, body: payload }).catch(() => null);
+        const response = await fetch(`${gateway.url}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${attackerKey}`, 'content-type': 'application/json' },
+          body: payload,
+        }).catch(() => null);
         attackRequests += 1;
         if (response !== null) {
           if (response.status >= 500) attackServerErrors += 1;
@@ -125,7 +141,9 @@ describe('one tenant cannot starve another', () => {
     latencies.sort((a, b) => a - b);
     const worst = latencies[latencies.length - 1] ?? Infinity;
     const median = latencies[Math.floor(latencies.length / 2)] ?? Infinity;
-    console.log(`resource test: ${attackRequests} hostile requests, ${sockets.length} hostile sockets; victim ${latencies.length} calls, p50 ${median.toFixed(1)} ms, max ${worst.toFixed(1)} ms`);
+    console.log(
+      `resource test: ${attackRequests} hostile requests, ${sockets.length} hostile sockets; victim ${latencies.length} calls, p50 ${median.toFixed(1)} ms, max ${worst.toFixed(1)} ms`,
+    );
     assert.ok(latencies.length >= 10, `the victim completed only ${latencies.length} calls`);
     assert.ok(worst < VICTIM_LATENCY_BOUND_MS, `a victim call took ${worst.toFixed(0)} ms`);
     assert.equal(attackServerErrors, 0);

@@ -12,11 +12,26 @@ describe('native Responses upstreams', () => {
     stack = await startStack({
       models: [{ id: 'native' }, { id: 'native-then-chat' }],
       routes: (urls) => {
-        const openaiNative = { provider: 'openai', endpoint: `${urls.openai}/v1`, deployment: 'gpt-5.5', auth: { type: 'bearer', key: OPENAI_KEY }, capabilities: ['responses', 'streaming', 'tools'] };
+        const openaiNative = {
+          provider: 'openai',
+          endpoint: `${urls.openai}/v1`,
+          deployment: 'gpt-5.5',
+          auth: { type: 'bearer', key: OPENAI_KEY },
+          capabilities: ['responses', 'streaming', 'tools'],
+        };
         return [
           { id: 'openai-native', model: 'native', ...openaiNative },
           { id: 'openai-native-first', model: 'native-then-chat', ...openaiNative },
-          { id: 'azure-chat-second', model: 'native-then-chat', provider: 'azure', endpoint: urls.azure, deployment: 'gpt-5.5', api: 'v1', auth: { type: 'api-key', key: AZURE_KEY }, capabilities: ['streaming', 'tools'] },
+          {
+            id: 'azure-chat-second',
+            model: 'native-then-chat',
+            provider: 'azure',
+            endpoint: urls.azure,
+            deployment: 'gpt-5.5',
+            api: 'v1',
+            auth: { type: 'api-key', key: AZURE_KEY },
+            capabilities: ['streaming', 'tools'],
+          },
         ];
       },
     });
@@ -52,7 +67,10 @@ describe('native Responses upstreams', () => {
     for await (const event of stream) events.push(event);
     assert.equal(events[0]?.type, 'response.created');
     assert.equal(events.at(-1)?.type, 'response.completed');
-    assert.deepEqual(events.map((event) => event.sequence_number), events.map((_, index) => index));
+    assert.deepEqual(
+      events.map((event) => event.sequence_number),
+      events.map((_, index) => index),
+    );
     const completed = events.at(-1) as OpenAI.Responses.ResponseCompletedEvent;
     assert.match(completed.response.id, /^resp_/);
     const created = events[0] as OpenAI.Responses.ResponseCreatedEvent;
@@ -64,10 +82,14 @@ describe('native Responses upstreams', () => {
 
   it('fails over from a native route to a chat route within one turn, context intact', async () => {
     const first = await stack.client.responses.create({ model: 'native-then-chat', input: 'Remember the number 73.' });
-    const { response } = await stack.client.responses.create({ model: 'native-then-chat', previous_response_id: first.id, input: 'Which number?' }).withResponse();
+    const { response } = await stack.client.responses
+      .create({ model: 'native-then-chat', previous_response_id: first.id, input: 'Which number?' })
+      .withResponse();
     assert.equal(response.headers.get('x-crossway-route'), 'openai-native-first');
     await stack.fault('openai', { status: 503, count: 10 });
-    const { data: failedOver, response: headers } = await stack.client.responses.create({ model: 'native-then-chat', previous_response_id: first.id, input: 'Which number, again?' }).withResponse();
+    const { data: failedOver, response: headers } = await stack.client.responses
+      .create({ model: 'native-then-chat', previous_response_id: first.id, input: 'Which number, again?' })
+      .withResponse();
     assert.equal(headers.headers.get('x-crossway-route'), 'azure-chat-second');
     assert.equal(failedOver.status, 'completed');
     const chat = (await stack.journal('azure')).filter((entry) => entry.path.includes('chat/completions')).at(-1);

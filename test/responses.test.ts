@@ -34,11 +34,19 @@ describe('POST /v1/responses and stored responses', () => {
     // user, assistant (turn 1), user: instructions do not carry over with previous_response_id.
     assert.match(second.output_text, /to 3 messages/);
     const messages = await lastUpstreamMessages();
-    assert.deepEqual(messages.map((message) => message.role), ['user', 'assistant', 'user']);
+    assert.deepEqual(
+      messages.map((message) => message.role),
+      ['user', 'assistant', 'user'],
+    );
     assert.match(JSON.stringify(messages[0]), /Ada Lovelace/);
     assert.match(JSON.stringify(messages[1]), /Emulated reply from azure to 2 messages/);
 
-    const third = await stack.client.responses.create({ model: MODEL, previous_response_id: second.id, input: 'And again?', instructions: 'Answer in French.' });
+    const third = await stack.client.responses.create({
+      model: MODEL,
+      previous_response_id: second.id,
+      input: 'And again?',
+      instructions: 'Answer in French.',
+    });
     assert.match(third.output_text, /to 6 messages/);
   });
 
@@ -120,15 +128,27 @@ describe('POST /v1/responses and stored responses', () => {
     assert.deepEqual(types.slice(0, 4), ['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added']);
     assert.ok(types.filter((type) => type === 'response.output_text.delta').length > 1);
     assert.deepEqual(types.slice(-4), ['response.output_text.done', 'response.content_part.done', 'response.output_item.done', 'response.completed']);
-    assert.deepEqual(events.map((event) => event.sequence_number), events.map((_, index) => index));
+    assert.deepEqual(
+      events.map((event) => event.sequence_number),
+      events.map((_, index) => index),
+    );
     assert.ok(final !== undefined && final.status === 'completed');
-    const deltas = events.filter((event): event is OpenAI.Responses.ResponseTextDeltaEvent => event.type === 'response.output_text.delta').map((event) => event.delta).join('');
+    const deltas = events
+      .filter((event): event is OpenAI.Responses.ResponseTextDeltaEvent => event.type === 'response.output_text.delta')
+      .map((event) => event.delta)
+      .join('');
     assert.equal((await stack.client.responses.retrieve(final.id)).output_text, deltas);
   });
 
   it('runs a function-call round trip', async () => {
     const tools: OpenAI.Responses.Tool[] = [
-      { type: 'function', name: 'get_weather', description: 'Weather for a city', strict: true, parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false } },
+      {
+        type: 'function',
+        name: 'get_weather',
+        description: 'Weather for a city',
+        strict: true,
+        parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+      },
     ];
     const first = await stack.client.responses.create({ model: MODEL, tools, input: 'Please call get_weather for Paris.' });
     const call = first.output.find((item): item is OpenAI.Responses.ResponseFunctionToolCall => item.type === 'function_call');
@@ -212,7 +232,10 @@ describe('POST /v1/responses and stored responses', () => {
     assert.ok(all.length > 4);
     const resumed: number[] = [];
     for await (const event of await stack.client.responses.retrieve(queued.id, { stream: true, starting_after: 2 })) resumed.push(event.sequence_number);
-    assert.deepEqual(resumed, all.filter((sequence) => sequence > 2));
+    assert.deepEqual(
+      resumed,
+      all.filter((sequence) => sequence > 2),
+    );
   });
 
   it('counts input tokens with the real tokenizer', async () => {
@@ -245,18 +268,33 @@ describe('POST /v1/responses/compact', () => {
     const second = await stack.client.responses.create({ model: MODEL, previous_response_id: first.id, input: 'Also remember the meeting is on Friday.' });
     const compacted = await stack.client.responses.compact({ model: MODEL, previous_response_id: second.id });
     assert.equal(compacted.object, 'response.compaction');
-    assert.deepEqual(compacted.output.map((item) => item.type), ['message', 'message', 'compaction']);
+    assert.deepEqual(
+      compacted.output.map((item) => item.type),
+      ['message', 'message', 'compaction'],
+    );
     assert.ok(compacted.usage.input_tokens > 0);
     const compaction = compacted.output.at(-1) as { encrypted_content: string };
     assert.ok(compaction.encrypted_content.length > 0);
 
-    const next = await stack.client.responses.create({ model: MODEL, input: [...(compacted.output as OpenAI.Responses.ResponseInputItem[]), { role: 'user', content: 'What was the code?' }] });
+    const next = await stack.client.responses.create({
+      model: MODEL,
+      input: [...(compacted.output as OpenAI.Responses.ResponseInputItem[]), { role: 'user', content: 'What was the code?' }],
+    });
     assert.equal(next.status, 'completed');
     const entries = (await stack.journal('azure')).filter((entry) => entry.path.includes('chat/completions'));
     const messages = (entries.at(-1)?.body?.messages ?? []) as Array<{ role: string; content: unknown }>;
-    assert.ok(messages.some((message) => message.role === 'system' && /compacted/.test(String(message.content))), JSON.stringify(messages));
+    assert.ok(
+      messages.some((message) => message.role === 'system' && /compacted/.test(String(message.content))),
+      JSON.stringify(messages),
+    );
     await assert.rejects(
-      stack.client.responses.create({ model: MODEL, input: [{ type: 'compaction', encrypted_content: 'gAAAAB-not-ours' }, { role: 'user', content: 'hi' }] as OpenAI.Responses.ResponseInputItem[] }),
+      stack.client.responses.create({
+        model: MODEL,
+        input: [
+          { type: 'compaction', encrypted_content: 'gAAAAB-not-ours' },
+          { role: 'user', content: 'hi' },
+        ] as OpenAI.Responses.ResponseInputItem[],
+      }),
       (error: unknown) => error instanceof OpenAI.BadRequestError,
     );
   });
@@ -270,7 +308,18 @@ describe('POST /v1/responses/compact', () => {
     assert.doesNotMatch(`${item.encrypted_content} ${payload}`, /31-7-22|summary/i);
 
     const reuse = (content: string, key?: string) =>
-      stack.api('POST', '/v1/responses', { model: MODEL, input: [{ role: 'user', content: 'Go on.' }, { type: 'compaction', encrypted_content: content }] }, key);
+      stack.api(
+        'POST',
+        '/v1/responses',
+        {
+          model: MODEL,
+          input: [
+            { role: 'user', content: 'Go on.' },
+            { type: 'compaction', encrypted_content: content },
+          ],
+        },
+        key,
+      );
     assert.equal((await reuse(item.encrypted_content)).status, 200);
 
     const bytes = Buffer.from(item.encrypted_content.slice('crossway.compaction.v2.'.length), 'base64url');
@@ -290,7 +339,12 @@ describe('POST /v1/responses/compact', () => {
     assert.equal(foreign.status, 400);
     assert.equal(foreign.body.error.param, 'input[1].encrypted_content');
     // Refused when a background response is created, not later in its job.
-    const background = await stack.api('POST', '/v1/responses', { model: MODEL, background: true, input: [{ type: 'compaction', encrypted_content: item.encrypted_content }] }, otherKey);
+    const background = await stack.api(
+      'POST',
+      '/v1/responses',
+      { model: MODEL, background: true, input: [{ type: 'compaction', encrypted_content: item.encrypted_content }] },
+      otherKey,
+    );
     assert.equal(background.status, 400);
     assert.equal(background.body.error.param, 'input[0].encrypted_content');
   });
@@ -298,7 +352,14 @@ describe('POST /v1/responses/compact', () => {
   it('resolves item references against the context a turn continues', async () => {
     const conversation = await stack.client.conversations.create({ items: [{ type: 'message', role: 'user', content: 'Referenced words: blue whale.' }] });
     const [item] = (await stack.client.conversations.items.list(conversation.id)).data;
-    const reply = await stack.client.responses.create({ model: MODEL, conversation: conversation.id, input: [{ type: 'item_reference', id: item!.id! }, { role: 'user', content: 'Use the reference.' }] });
+    const reply = await stack.client.responses.create({
+      model: MODEL,
+      conversation: conversation.id,
+      input: [
+        { type: 'item_reference', id: item!.id! },
+        { role: 'user', content: 'Use the reference.' },
+      ],
+    });
     assert.equal(reply.status, 'completed');
     await assert.rejects(
       stack.client.responses.create({ model: MODEL, input: [{ type: 'item_reference', id: 'msg_does_not_exist' }] }),
@@ -313,7 +374,17 @@ describe('truncation on a small-context route', () => {
     stack = await startStack({
       models: [{ id: 'small-context' }],
       routes: (urls) => [
-        { id: 'azure-small', model: 'small-context', provider: 'azure', endpoint: urls.azure, deployment: 'gpt-5.5', api: 'v1', auth: { type: 'api-key', key: 'emulator-azure-key' }, limits: { context: 1200 }, capabilities: ['streaming', 'tools'] },
+        {
+          id: 'azure-small',
+          model: 'small-context',
+          provider: 'azure',
+          endpoint: urls.azure,
+          deployment: 'gpt-5.5',
+          api: 'v1',
+          auth: { type: 'api-key', key: 'emulator-azure-key' },
+          limits: { context: 1200 },
+          capabilities: ['streaming', 'tools'],
+        },
       ],
     });
   });
@@ -324,7 +395,13 @@ describe('truncation on a small-context route', () => {
   it('drops the oldest turns under truncation "auto", keeping the instructions and the newest turn', async () => {
     let previous: string | undefined;
     for (let turn = 1; turn <= 4; turn++) {
-      const reply = await stack.client.responses.create({ model: 'small-context', instructions: 'Keep me.', truncation: 'auto', input: long(`turn ${turn}`), ...(previous ? { previous_response_id: previous } : {}) });
+      const reply = await stack.client.responses.create({
+        model: 'small-context',
+        instructions: 'Keep me.',
+        truncation: 'auto',
+        input: long(`turn ${turn}`),
+        ...(previous ? { previous_response_id: previous } : {}),
+      });
       assert.equal(reply.status, 'completed');
       previous = reply.id;
     }

@@ -85,7 +85,8 @@ describe('a session moves across clouds (demo catalog)', () => {
     assert.equal(third.response.model, 'gpt-oss-120b');
     assert.match(third.response.output_text, /Emulated reply from vertex to 5 messages/);
     const onVertex = await lastUpstreamBody('vertex');
-    for (const earlier of [/heliotrope-17/, /Emulated reply from azure/, /Valparaiso/, /Emulated reply from bedrock/, /Say both back/]) assert.match(onVertex, earlier);
+    for (const earlier of [/heliotrope-17/, /Emulated reply from azure/, /Valparaiso/, /Emulated reply from bedrock/, /Say both back/])
+      assert.match(onVertex, earlier);
 
     // Later turns leave the earlier ones as they were.
     assert.deepEqual(await inputItems(first.response.id), firstItems);
@@ -113,10 +114,14 @@ describe('a session moves across clouds (demo catalog)', () => {
     assert.match(third.route, /^vertex-/);
     assert.match(third.response.output_text, /Emulated reply from vertex to 5 messages/);
     const onVertex = await lastUpstreamBody('vertex');
-    for (const earlier of [/marigold-44/, /Emulated reply from azure/, /Trondheim/, /Emulated reply from bedrock/, /Say both back/]) assert.match(onVertex, earlier);
+    for (const earlier of [/marigold-44/, /Emulated reply from azure/, /Trondheim/, /Emulated reply from bedrock/, /Say both back/])
+      assert.match(onVertex, earlier);
 
     const items = (await client.conversations.items.list(conversation.id, { order: 'asc', limit: 100 })).data as Array<{ role?: string; content?: unknown }>;
-    assert.deepEqual(items.map((item) => item.role), ['user', 'assistant', 'user', 'assistant', 'user', 'assistant']);
+    assert.deepEqual(
+      items.map((item) => item.role),
+      ['user', 'assistant', 'user', 'assistant', 'user', 'assistant'],
+    );
     assert.match(JSON.stringify(items[1]), /Emulated reply from azure/);
     assert.match(JSON.stringify(items[3]), /Emulated reply from bedrock/);
     assert.match(JSON.stringify(items[5]), /Emulated reply from vertex/);
@@ -126,7 +131,13 @@ describe('a session moves across clouds (demo catalog)', () => {
 
   it('function calls cross clouds: a call made on one cloud is answered on the next', async () => {
     const tools: OpenAI.Responses.Tool[] = [
-      { type: 'function', name: 'get_weather', description: 'Weather for a city', strict: true, parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false } },
+      {
+        type: 'function',
+        name: 'get_weather',
+        description: 'Weather for a city',
+        strict: true,
+        parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+      },
     ];
     const callOf = (turn: Turn) => {
       const call = turn.response.output.find((item): item is OpenAI.Responses.ResponseFunctionToolCall => item.type === 'function_call');

@@ -84,14 +84,30 @@ describe('the stateful runtime across kill -9 and restart', () => {
         models: [{ id: MODEL, owned_by: 'openai' }],
         routes: [
           {
-            id: 'azure-gpt-5.5', model: MODEL, provider: 'azure', endpoint: emulators.emulators.azure!.url, deployment: 'gpt-5.5', api: 'v1',
-            auth: { type: 'api-key', key: 'emulator-azure-key' }, capabilities: ['tools', 'streaming'], price: { input: 5, output: 30, currency: 'USD' },
+            id: 'azure-gpt-5.5',
+            model: MODEL,
+            provider: 'azure',
+            endpoint: emulators.emulators.azure!.url,
+            deployment: 'gpt-5.5',
+            api: 'v1',
+            auth: { type: 'api-key', key: 'emulator-azure-key' },
+            capabilities: ['tools', 'streaming'],
+            price: { input: 5, output: 30, currency: 'USD' },
           },
           // As in the demo catalog: the EU region of the same resource, on the deployments API, tried second.
           {
-            id: 'azure-swedencentral-gpt-5.5', model: MODEL, provider: 'azure', endpoint: emulators.emulators.azure!.url, region: 'swedencentral', data_zone: 'eu',
-            deployment: 'gpt-5.5', api: 'deployments', api_version: '2024-10-21', auth: { type: 'api-key', key: 'emulator-azure-key' },
-            capabilities: ['tools', 'streaming'], price: { input: 5, output: 30, currency: 'USD' },
+            id: 'azure-swedencentral-gpt-5.5',
+            model: MODEL,
+            provider: 'azure',
+            endpoint: emulators.emulators.azure!.url,
+            region: 'swedencentral',
+            data_zone: 'eu',
+            deployment: 'gpt-5.5',
+            api: 'deployments',
+            api_version: '2024-10-21',
+            auth: { type: 'api-key', key: 'emulator-azure-key' },
+            capabilities: ['tools', 'streaming'],
+            price: { input: 5, output: 30, currency: 'USD' },
           },
         ],
       }),
@@ -123,7 +139,11 @@ describe('the stateful runtime across kill -9 and restart', () => {
     const first = await spawnGateway(config);
     children.push(first.child);
     const admin = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
-      const response = await fetch(`${first.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(`${first.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       assert.equal(response.status, 201, path);
       return (await response.json()) as Record<string, unknown>;
     };
@@ -177,7 +197,16 @@ describe('the stateful runtime across kill -9 and restart', () => {
       assert.equal(euRecord.route, 'azure-swedencentral-gpt-5.5');
       const euInput = await store.listResponseItems('durable', euId, 'input', { limit: 100, order: 'asc' });
       await store.insertResponse(
-        { ...euRecord, id: euQueuedId, status: 'queued', route: null, usage_event_id: null, created_at: now, updated_at: now, response: { ...euRecord.response, id: euQueuedId, status: 'queued', output: [] } },
+        {
+          ...euRecord,
+          id: euQueuedId,
+          status: 'queued',
+          route: null,
+          usage_event_id: null,
+          created_at: now,
+          updated_at: now,
+          response: { ...euRecord.response, id: euQueuedId, status: 'queued', output: [] },
+        },
         euInput.map((item) => ({ ...item, response_id: euQueuedId })),
       );
     } finally {
@@ -204,16 +233,19 @@ describe('the stateful runtime across kill -9 and restart', () => {
     assert.deepEqual(interrupted.output, []);
   });
 
-  it(
-    "replaying the interrupted response's stream ends with response.failed and its reason",
-    async () => {
-      const response = await fetch(`${second.url}/v1/responses/${backgroundId}?stream=true`, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(5_000) });
-      assert.equal(response.status, 200);
-      const events = (await response.text()).split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)) as { type: string; response?: { error?: { message?: string } } });
-      assert.equal(events.at(-1)?.type, 'response.failed');
-      assert.match(String(events.at(-1)?.response?.error?.message), /restart/i);
-    },
-  );
+  it("replaying the interrupted response's stream ends with response.failed and its reason", async () => {
+    const response = await fetch(`${second.url}/v1/responses/${backgroundId}?stream=true`, {
+      headers: { authorization: `Bearer ${key}` },
+      signal: AbortSignal.timeout(5_000),
+    });
+    assert.equal(response.status, 200);
+    const events = (await response.text())
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice(6)) as { type: string; response?: { error?: { message?: string } } });
+    assert.equal(events.at(-1)?.type, 'response.failed');
+    assert.match(String(events.at(-1)?.response?.error?.message), /restart/i);
+  });
 
   it('the background response left queued runs after the restart, with its whole chain', async () => {
     const resumed = await settle(client, queuedId);
@@ -266,23 +298,20 @@ describe('what a client sees of a background response while it runs or when it f
   afterEach(() => stack.clearFaults());
   after(() => stack.close());
 
-  it(
-    'GET reports in_progress while the job runs',
-    async () => {
-      await stack.fault('azure', { latency_ms: 1_500, count: 1 });
-      const created = await stack.client.responses.create({ model: 'via-azure-v1', input: 'run slowly', background: true });
-      assert.equal(created.status, 'queued');
-      // The job has started once the store says so; GET must agree.
-      let stored = await stack.gateway.store.getResponse('default', created.id);
-      for (let tries = 0; tries < 100 && stored?.status === 'queued'; tries++) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        stored = await stack.gateway.store.getResponse('default', created.id);
-      }
-      assert.equal(stored?.status, 'in_progress');
-      assert.equal((await stack.client.responses.retrieve(created.id)).status, 'in_progress');
-      await settle(stack.client, created.id);
-    },
-  );
+  it('GET reports in_progress while the job runs', async () => {
+    await stack.fault('azure', { latency_ms: 1_500, count: 1 });
+    const created = await stack.client.responses.create({ model: 'via-azure-v1', input: 'run slowly', background: true });
+    assert.equal(created.status, 'queued');
+    // The job has started once the store says so; GET must agree.
+    let stored = await stack.gateway.store.getResponse('default', created.id);
+    for (let tries = 0; tries < 100 && stored?.status === 'queued'; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      stored = await stack.gateway.store.getResponse('default', created.id);
+    }
+    assert.equal(stored?.status, 'in_progress');
+    assert.equal((await stack.client.responses.retrieve(created.id)).status, 'in_progress');
+    await settle(stack.client, created.id);
+  });
 
   it('a background response that fails with an internal error is failed, and logged with its ids but not its input', async () => {
     const store = stack.gateway.store;
@@ -299,7 +328,12 @@ describe('what a client sees of a background response while it runs or when it f
       assert.equal(failed.error?.code, 'internal_error');
       let line: Record<string, unknown> | undefined;
       for (let tries = 0; tries < 100 && line === undefined; tries++) {
-        line = stack.logs().split('\n').filter((text) => text.includes(created.id)).map((text) => JSON.parse(text) as Record<string, unknown>).find((entry) => entry.msg === 'background response failed');
+        line = stack
+          .logs()
+          .split('\n')
+          .filter((text) => text.includes(created.id))
+          .map((text) => JSON.parse(text) as Record<string, unknown>)
+          .find((entry) => entry.msg === 'background response failed');
         if (line === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
       }
       assert.ok(line !== undefined, stack.logs().slice(-2_000));
@@ -313,14 +347,11 @@ describe('what a client sees of a background response while it runs or when it f
     }
   });
 
-  it(
-    'a streamed background response that fails before the first upstream byte ends its stream with response.failed',
-    async () => {
-      await stack.fault('azure', { status: 400 });
-      const stream = await stack.client.responses.create({ model: 'via-azure-v1', input: 'fail early', background: true, stream: true });
-      const types: string[] = [];
-      for await (const event of stream) types.push(event.type);
-      assert.equal(types.at(-1), 'response.failed', JSON.stringify(types));
-    },
-  );
+  it('a streamed background response that fails before the first upstream byte ends its stream with response.failed', async () => {
+    await stack.fault('azure', { status: 400 });
+    const stream = await stack.client.responses.create({ model: 'via-azure-v1', input: 'fail early', background: true, stream: true });
+    const types: string[] = [];
+    for await (const event of stream) types.push(event.type);
+    assert.equal(types.at(-1), 'response.failed', JSON.stringify(types));
+  });
 });

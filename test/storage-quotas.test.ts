@@ -77,7 +77,10 @@ describe('tenant storage quotas', () => {
     assert.equal((await acme.conversations.items.list(conversation.id, { limit: 100 })).data.length, 25);
     // A response that would add its input to the full conversation is refused before the model runs.
     const calls = (await stack.journal('azure')).length;
-    await assert.rejects(acme.responses.create({ model: MODEL, conversation: conversation.id, input: 'one more' }), isQuotaError('conversation_item_limit_exceeded'));
+    await assert.rejects(
+      acme.responses.create({ model: MODEL, conversation: conversation.id, input: 'one more' }),
+      isQuotaError('conversation_item_limit_exceeded'),
+    );
     assert.equal((await stack.journal('azure')).length, calls);
     await acme.conversations.items.delete(five.data[0]!.id!, { conversation_id: conversation.id });
     await acme.conversations.items.create(conversation.id, { items: [twenty[0]!] });
@@ -109,9 +112,15 @@ describe('tenant storage quotas', () => {
 
   it('stores nothing unbounded for a 100 KB model name (refused at validation) or a 250-character one (logged)', async () => {
     const huge = `no-such-model-${'m'.repeat(100_000)}`;
-    await assert.rejects(acme.chat.completions.create({ model: huge, messages: [{ role: 'user', content: 'hi' }] }), (error: { status?: number }) => error.status === 400);
+    await assert.rejects(
+      acme.chat.completions.create({ model: huge, messages: [{ role: 'user', content: 'hi' }] }),
+      (error: { status?: number }) => error.status === 400,
+    );
     const model = `no-such-model-${'m'.repeat(236)}`;
-    await assert.rejects(acme.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] }), (error: { status?: number }) => error.status === 404);
+    await assert.rejects(
+      acme.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] }),
+      (error: { status?: number }) => error.status === 404,
+    );
     await stack.gateway.requestLog.flush();
     const rows = await stack.gateway.store.listRequestLogs({ limit: 10 });
     assert.ok(rows.length > 0);
@@ -130,8 +139,20 @@ describe('storage housekeeping', () => {
   it('prunes request-log rows past request_log.retention_days, and conversations past runtime.conversation_retention_days', async () => {
     const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
     const row = (id: string, created_at: string) => ({
-      id, created_at, endpoint: 'chat.completions', model: 'm', route: null, attempts: 0, status: 404, error_code: 'model_not_found',
-      stream: false, prompt_tokens: null, completion_tokens: null, cached_tokens: null, duration_ms: 1, ttfb_ms: null,
+      id,
+      created_at,
+      endpoint: 'chat.completions',
+      model: 'm',
+      route: null,
+      attempts: 0,
+      status: 404,
+      error_code: 'model_not_found',
+      stream: false,
+      prompt_tokens: null,
+      completion_tokens: null,
+      cached_tokens: null,
+      duration_ms: 1,
+      ttfb_ms: null,
     });
     const conversation = (id: string, created_at: string) => ({ id, tenant: 'default', created_at, metadata: {} });
     const first = await startStack({ dataDir });
@@ -156,7 +177,10 @@ describe('storage housekeeping', () => {
     const third = await startStack({ dataDir, requestLog: { retention_days: 7 } });
     try {
       await waitFor(async () => (await third.gateway.store.listRequestLogs({ limit: 10 })).every((logged) => logged.id !== 'req_old'));
-      assert.deepEqual((await third.gateway.store.listRequestLogs({ limit: 10 })).map((logged) => logged.id), ['req_recent']);
+      assert.deepEqual(
+        (await third.gateway.store.listRequestLogs({ limit: 10 })).map((logged) => logged.id),
+        ['req_recent'],
+      );
     } finally {
       await third.close();
     }

@@ -41,7 +41,10 @@ describe('tenants and virtual keys', () => {
     assert.equal((await stack.api('DELETE', '/admin/tenants/gamma')).status, 200);
     assert.equal((await stack.api('GET', '/admin/tenants/gamma')).status, 404);
     // Deleting a tenant revokes its keys at once.
-    await assert.rejects(stack.clientFor(key.key).chat.completions.create({ model: 'gpt-5.5', messages: hello }), (error: unknown) => error instanceof OpenAI.AuthenticationError);
+    await assert.rejects(
+      stack.clientFor(key.key).chat.completions.create({ model: 'gpt-5.5', messages: hello }),
+      (error: unknown) => error instanceof OpenAI.AuthenticationError,
+    );
     const invalid = await stack.api('POST', '/admin/tenants', { id: 'bad id with spaces' });
     assert.equal(invalid.status, 400);
     assert.equal(invalid.body.error.param, 'id');
@@ -71,7 +74,10 @@ describe('tenants and virtual keys', () => {
       }
     };
     const stored = rows();
-    assert.ok(stored.responses >= 1 && stored.response_items >= 1 && stored.conversations === 1 && stored.conversation_items === 1 && stored.idempotency_keys === 1, JSON.stringify(stored));
+    assert.ok(
+      stored.responses >= 1 && stored.response_items >= 1 && stored.conversations === 1 && stored.conversation_items === 1 && stored.idempotency_keys === 1,
+      JSON.stringify(stored),
+    );
 
     assert.deepEqual((await stack.api('DELETE', '/admin/tenants/phoenix')).body, { object: 'tenant.deleted', id: 'phoenix', deleted: true });
     const again = await stack.api('POST', '/admin/tenants', { id: 'phoenix' });
@@ -88,7 +94,14 @@ describe('tenants and virtual keys', () => {
     const erased = await stack.api('DELETE', '/admin/tenants/phoenix?erase=true');
     assert.equal(erased.status, 200, JSON.stringify(erased.body));
     assert.deepEqual(erased.body.erased, { responses: stored.responses, conversations: 1, idempotency_keys: 1 });
-    assert.deepEqual(rows(), { responses: 0, response_items: 0, conversations: 0, conversation_items: 0, idempotency_keys: 0, usage_events: stored.usage_events });
+    assert.deepEqual(rows(), {
+      responses: 0,
+      response_items: 0,
+      conversations: 0,
+      conversation_items: 0,
+      idempotency_keys: 0,
+      usage_events: stored.usage_events,
+    });
     assert.ok(stored.usage_events >= 2, 'the ledger keeps its usage events');
     assert.equal((await stack.api('GET', `/v1/conversations/${conversation.id}`)).status, 404);
     assert.equal((await stack.api('POST', '/admin/tenants', { id: 'phoenix' })).status, 409);
@@ -105,7 +118,10 @@ describe('tenants and virtual keys', () => {
     const child = await createKey({ tenant: 'confined', admin: true }, parent.key);
     const shown = (await stack.api('GET', `/admin/keys/${child.id}`)).body;
     assert.deepEqual([shown.models, shown.rpm, shown.tpm, shown.budget, shown.expires_at], [['via-openai'], 1, 5000, budget, expiry]);
-    const refused = await stack.clientFor(child.key).chat.completions.create({ model: 'via-azure-v1', messages: hello }).catch((error: unknown) => error);
+    const refused = await stack
+      .clientFor(child.key)
+      .chat.completions.create({ model: 'via-azure-v1', messages: hello })
+      .catch((error: unknown) => error);
     assert.ok(refused instanceof OpenAI.PermissionDeniedError);
 
     const later = new Date(Date.parse(expiry) + 1000).toISOString();
@@ -138,7 +154,11 @@ describe('tenants and virtual keys', () => {
     const own = await stack.api('PATCH', `/admin/keys/${parent.id}`, { rpm: 1000, budget: null }, parent.key);
     assert.equal(own.status, 403);
     assert.equal(own.body.error.code, 'key_limit_exceeded');
-    for (const [method, path] of [['PATCH', `/admin/keys/${wideSibling.id}`], ['POST', `/admin/keys/${wideSibling.id}/rotate`], ['DELETE', `/admin/keys/${wideSibling.id}`]] as const) {
+    for (const [method, path] of [
+      ['PATCH', `/admin/keys/${wideSibling.id}`],
+      ['POST', `/admin/keys/${wideSibling.id}/rotate`],
+      ['DELETE', `/admin/keys/${wideSibling.id}`],
+    ] as const) {
       const touched = await stack.api(method, path, method === 'PATCH' ? { rpm: 1 } : undefined, parent.key);
       assert.equal(touched.status, 403, `${method} ${path}`);
       assert.equal(touched.body.error.param, 'models');
@@ -171,7 +191,10 @@ describe('tenants and virtual keys', () => {
     const client = stack.clientFor(created.key);
     await client.chat.completions.create({ model: 'gpt-5.5', messages: hello });
     assert.equal((await stack.api('DELETE', `/admin/keys/${created.id}`)).status, 200);
-    await assert.rejects(client.chat.completions.create({ model: 'gpt-5.5', messages: hello }), (error: unknown) => error instanceof OpenAI.AuthenticationError);
+    await assert.rejects(
+      client.chat.completions.create({ model: 'gpt-5.5', messages: hello }),
+      (error: unknown) => error instanceof OpenAI.AuthenticationError,
+    );
     assert.notEqual((await stack.api('GET', `/admin/keys/${created.id}`)).body.revoked_at, null);
   });
 
@@ -217,7 +240,12 @@ describe('tenants and virtual keys', () => {
 
   it('keeps /admin/* from non-admin keys (403) and confines an admin key to its own tenant (404 for others)', async () => {
     const plain = await createKey({ tenant: 'acme' });
-    for (const [method, path] of [['GET', '/admin/keys'], ['GET', '/admin/tenants'], ['GET', '/admin/routes'], ['GET', '/admin/usage']] as const) {
+    for (const [method, path] of [
+      ['GET', '/admin/keys'],
+      ['GET', '/admin/tenants'],
+      ['GET', '/admin/routes'],
+      ['GET', '/admin/usage'],
+    ] as const) {
       const answer = await stack.api(method, path, undefined, plain.key);
       assert.equal(answer.status, 403, `${method} ${path}`);
       assert.equal(answer.body.error.type, 'permission_error');
@@ -257,11 +285,17 @@ describe('tenants and virtual keys', () => {
     assert.equal(betaUsage.status, 200);
     assert.ok(betaUsage.body.data.every((row: { group: string }) => row.group === 'beta'));
     const acmeUsage = await stack.api('GET', '/admin/usage?group_by=tenant', undefined, acme.key);
-    assert.deepEqual(acmeUsage.body.data.map((row: { group: string }) => row.group), ['acme']);
+    assert.deepEqual(
+      acmeUsage.body.data.map((row: { group: string }) => row.group),
+      ['acme'],
+    );
   });
 
   it("applies the tenant's routing policy to its keys' requests", async () => {
-    assert.equal((await stack.api('POST', '/admin/tenants', { id: 'openai-only', name: 'OpenAI only', policy: { providers: { only: ['openai'] } } })).status, 201);
+    assert.equal(
+      (await stack.api('POST', '/admin/tenants', { id: 'openai-only', name: 'OpenAI only', policy: { providers: { only: ['openai'] } } })).status,
+      201,
+    );
     const created = await createKey({ tenant: 'openai-only' });
     const { response } = await stack.clientFor(created.key).chat.completions.create({ model: 'gpt-5.5', messages: hello }).withResponse();
     assert.equal(response.headers.get('x-crossway-route'), 'openai-global-gpt-5.5');

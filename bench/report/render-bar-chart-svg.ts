@@ -56,7 +56,9 @@ export function renderBarChartSvg(options: BarChartOptions): string {
     parts.push(`<line x1="${x.toFixed(1)}" y1="${TOP - 4}" x2="${x.toFixed(1)}" y2="${TOP + plotHeight}" stroke="#e3e3e3"/>`);
     parts.push(`<text x="${x.toFixed(1)}" y="${TOP + plotHeight + 16}" text-anchor="middle" fill="#666">${formatTick(tick)}</text>`);
   }
-  parts.push(`<text x="${LABEL_WIDTH + PLOT_WIDTH / 2}" y="${TOP + plotHeight + 34}" text-anchor="middle" fill="#444">${escapeXml(options.unit)}${options.logScale === true ? ' (log scale)' : ''}</text>`);
+  parts.push(
+    `<text x="${LABEL_WIDTH + PLOT_WIDTH / 2}" y="${TOP + plotHeight + 34}" text-anchor="middle" fill="#444">${escapeXml(options.unit)}${options.logScale === true ? ' (log scale)' : ''}</text>`,
+  );
   categories.forEach((category, row) => {
     const groupTop = TOP + row * groupHeight;
     const middle = groupTop + (series.length * (BAR_HEIGHT + BAR_GAP)) / 2;

@@ -63,7 +63,7 @@ function renderReport(report: BenchReport): string {
       'Reported, never enforced: a missed target does not fail the run. For each missed one, the last column says where the gap comes from and which section below measures it.',
       '',
       renderMarkdownTable(
-        ['Goal', 'Measured', 'Verdict', 'Where a missed target\'s gap comes from'],
+        ['Goal', 'Measured', 'Verdict', "Where a missed target's gap comes from"],
         targets.map((target) => [target.goal, target.measured, formatVerdict(target.met), target.met === false ? (target.evidence ?? '') : '']),
       ),
       '',

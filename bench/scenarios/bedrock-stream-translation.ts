@@ -57,7 +57,13 @@ async function runBedrockStreamTranslation(context: BenchContext): Promise<Scena
     api: 'converse',
     auth: { type: 'sigv4', access_key_id: 'AKIDBENCHEXAMPLE', secret_access_key: 'bench-example-secret' },
   });
-  const openaiRoute = catalog.routeSchema.parse({ id: 'bench-openai', model: 'bench-model', provider: 'openai', endpoint: 'http://127.0.0.1:9/v1', auth: { type: 'none' } });
+  const openaiRoute = catalog.routeSchema.parse({
+    id: 'bench-openai',
+    model: 'bench-model',
+    provider: 'openai',
+    endpoint: 'http://127.0.0.1:9/v1',
+    auth: { type: 'none' },
+  });
   const frames = buildConverseFrames(DELTAS);
   const sse = buildOpenAISse(DELTAS);
 
@@ -90,8 +96,24 @@ async function runBedrockStreamTranslation(context: BenchContext): Promise<Scena
     renderMarkdownTable(
       ['Path', 'input chunks', 'input bytes', 'output bytes', 'µs/chunk p50', 'µs/chunk p90', 'chunks/s (one core)'],
       [
-        ['Bedrock ConverseStream → OpenAI SSE', String(frames.length), String(inputBytes), String(outputBytes.bedrock), micro(bedrockSummary.p50), micro(bedrockSummary.p90), formatRate(bedrockSummary.p50 === null ? null : 1000 / bedrockSummary.p50)],
-        ['OpenAI SSE pass-through (baseline)', String(sse.length), String(sse.reduce((sum, chunk) => sum + chunk.length, 0)), String(outputBytes.openai), micro(openaiSummary.p50), micro(openaiSummary.p90), formatRate(openaiSummary.p50 === null ? null : 1000 / openaiSummary.p50)],
+        [
+          'Bedrock ConverseStream → OpenAI SSE',
+          String(frames.length),
+          String(inputBytes),
+          String(outputBytes.bedrock),
+          micro(bedrockSummary.p50),
+          micro(bedrockSummary.p90),
+          formatRate(bedrockSummary.p50 === null ? null : 1000 / bedrockSummary.p50),
+        ],
+        [
+          'OpenAI SSE pass-through (baseline)',
+          String(sse.length),
+          String(sse.reduce((sum, chunk) => sum + chunk.length, 0)),
+          String(outputBytes.openai),
+          micro(openaiSummary.p50),
+          micro(openaiSummary.p90),
+          formatRate(openaiSummary.p50 === null ? null : 1000 / openaiSummary.p50),
+        ],
       ],
       [false, true, true, true, true, true, true],
     ),
@@ -101,7 +123,9 @@ async function runBedrockStreamTranslation(context: BenchContext): Promise<Scena
   return {
     title: TITLE,
     markdown,
-    headline: [`Bedrock ConverseStream translation: **${micro(bedrockSummary.p50)} µs per chunk** (p50), ${formatRatio(bedrockSummary.p50, openaiSummary.p50)}× the OpenAI pass-through's ${micro(openaiSummary.p50)} µs.`],
+    headline: [
+      `Bedrock ConverseStream translation: **${micro(bedrockSummary.p50)} µs per chunk** (p50), ${formatRatio(bedrockSummary.p50, openaiSummary.p50)}× the OpenAI pass-through's ${micro(openaiSummary.p50)} µs.`,
+    ],
     targets: [],
     artifacts: [],
   };

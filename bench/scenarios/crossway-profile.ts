@@ -17,7 +17,8 @@ const TOP_FUNCTIONS = 25;
 
 export const crosswayProfileScenario: Scenario = {
   name: 'crossway-profile',
-  description: 'CPU profiles of the minimal proxy and Crossway (master key; virtual key and priced route) under the 64-connection load: µs per request by category, where the gap is, top functions',
+  description:
+    'CPU profiles of the minimal proxy and Crossway (master key; virtual key and priced route) under the 64-connection load: µs per request by category, where the gap is, top functions',
   // In every run: it is the evidence behind the throughput target's verdict. The default run keeps it short and
   // profiles JSON only; `--only=crossway-profile` profiles longer and adds the streaming profile.
   enabledByDefault: true,
@@ -60,17 +61,34 @@ async function runCrosswayProfile(context: BenchContext): Promise<ScenarioResult
   };
   const runs = [
     await profile('minimal proxy, JSON', false, (flags) => startMinimalProxy(context, upstream, flags)),
-    await profile('Crossway, JSON', false, (flags) => startCrossway(context, upstream, { name: 'crossway-profile-json', entry: (config) => [...flags, join(context.repoRoot, 'bin/crossway.js'), 'serve', '--config', config] })),
-    await profile('Crossway, JSON, virtual key', false, (flags) =>
-      startCrossway(context, upstream, { name: 'crossway-profile-vk', virtualKey: true, entry: (config) => [...flags, join(context.repoRoot, 'bin/crossway.js'), 'serve', '--config', config] }),
+    await profile('Crossway, JSON', false, (flags) =>
+      startCrossway(context, upstream, {
+        name: 'crossway-profile-json',
+        entry: (config) => [...flags, join(context.repoRoot, 'bin/crossway.js'), 'serve', '--config', config],
+      }),
     ),
-    brief ? null : await profile('Crossway, streaming', true, (flags) => startCrossway(context, upstream, { name: 'crossway-profile-stream', entry: (config) => [...flags, join(context.repoRoot, 'bin/crossway.js'), 'serve', '--config', config] })),
+    await profile('Crossway, JSON, virtual key', false, (flags) =>
+      startCrossway(context, upstream, {
+        name: 'crossway-profile-vk',
+        virtualKey: true,
+        entry: (config) => [...flags, join(context.repoRoot, 'bin/crossway.js'), 'serve', '--config', config],
+      }),
+    ),
+    brief
+      ? null
+      : await profile('Crossway, streaming', true, (flags) =>
+          startCrossway(context, upstream, {
+            name: 'crossway-profile-stream',
+            entry: (config) => [...flags, join(context.repoRoot, 'bin/crossway.js'), 'serve', '--config', config],
+          }),
+        ),
   ].filter((run): run is Profiled => run !== null);
   await context.processes.stop(upstream.process);
 
   const perRequest = (run: Profiled, ms: number) => perRequestUs(run, ms).toFixed(1);
   const categories = [...new Set(runs.flatMap((run) => run.summary.categories.map((entry) => entry.name)))];
-  const sortKey = (name: string) => Math.max(...runs.map((run) => (run.summary.categories.find((entry) => entry.name === name)?.selfMs ?? 0) / Math.max(1, run.requests)));
+  const sortKey = (name: string) =>
+    Math.max(...runs.map((run) => (run.summary.categories.find((entry) => entry.name === name)?.selfMs ?? 0) / Math.max(1, run.requests)));
   categories.sort((a, b) => sortKey(b) - sortKey(a));
   const sections = [
     `Each process profiled for ${(warmupMs + measureMs) / 1000} s at ${connections} connections (warm-up included; start-up compile time is in the profile too, so small per-request figures are slight overestimates). CPU time is self time in microseconds per request served while profiled. Profiles: ${runs.map((run) => `\`${run.file}\``).join(', ')}.`,
@@ -89,7 +107,9 @@ async function runCrosswayProfile(context: BenchContext): Promise<ScenarioResult
       `### Top functions: ${run.label}\n\n` +
         renderMarkdownTable(
           ['Function', 'Location', 'µs/req', 'share of busy'],
-          run.summary.functions.slice(0, TOP_FUNCTIONS).map((entry) => [entry.name, entry.location, perRequest(run, entry.selfMs), `${(entry.share * 100).toFixed(1)}%`]),
+          run.summary.functions
+            .slice(0, TOP_FUNCTIONS)
+            .map((entry) => [entry.name, entry.location, perRequest(run, entry.selfMs), `${(entry.share * 100).toFixed(1)}%`]),
           [false, false, true, true],
         ),
     );

@@ -70,7 +70,9 @@ async function runMemoryBreakdown(context: BenchContext): Promise<ScenarioResult
   const counted = await runStages(context, 'memory-stages (compile-cache priming)', configPath, { countModules: true });
   const measured = await runStages(context, 'memory-stages', configPath);
   const uncached = await runStages(context, 'memory-stages (no compile cache)', configPath, { env: { NODE_DISABLE_COMPILE_CACHE: '1' } });
-  const smallYoung = await runStages(context, `memory-stages (--max-semi-space-size=${SMALL_SEMI_SPACE_MB})`, configPath, { nodeFlags: [`--max-semi-space-size=${SMALL_SEMI_SPACE_MB}`] });
+  const smallYoung = await runStages(context, `memory-stages (--max-semi-space-size=${SMALL_SEMI_SPACE_MB})`, configPath, {
+    nodeFlags: [`--max-semi-space-size=${SMALL_SEMI_SPACE_MB}`],
+  });
   await context.processes.stop(upstream.process);
 
   const stage = (name: string, run: ProbeRun = measured): Stage => {
@@ -90,13 +92,28 @@ async function runMemoryBreakdown(context: BenchContext): Promise<ScenarioResult
       ...STAGES.map(({ name, label }, index) => {
         const measuredStage = stage(name);
         const previousRss = index === 0 ? floor.rssMb : stage(STAGES[index - 1]!.name).rssMb;
-        return [`\`${name}\`: ${label}`, formatMb(measuredStage.rssMb), formatAddedMb(measuredStage.rssMb - previousRss), formatMb(measuredStage.heapUsedMb), formatMb(measuredStage.heapTotalMb), formatMb(measuredStage.externalMb)];
+        return [
+          `\`${name}\`: ${label}`,
+          formatMb(measuredStage.rssMb),
+          formatAddedMb(measuredStage.rssMb - previousRss),
+          formatMb(measuredStage.heapUsedMb),
+          formatMb(measuredStage.heapTotalMb),
+          formatMb(measuredStage.externalMb),
+        ];
       }),
     ],
     [false, true, true, true, true, true],
   );
   const pages = renderMarkdownTable(
-    ['Stage', 'node executable (shared file pages)', 'malloc arena', 'other anonymous (V8 heaps, stacks)', 'other files', 'main V8 heap resident', 'of it: young generation'],
+    [
+      'Stage',
+      'node executable (shared file pages)',
+      'malloc arena',
+      'other anonymous (V8 heaps, stacks)',
+      'other files',
+      'main V8 heap resident',
+      'of it: young generation',
+    ],
     STAGES.map(({ name }) => {
       const measuredStage = stage(name);
       return [
@@ -120,8 +137,13 @@ async function runMemoryBreakdown(context: BenchContext): Promise<ScenarioResult
   ];
   if (counted.modules !== null) {
     const { modules } = counted;
-    const top = modules.packages.slice(0, 6).map((entry) => `${entry.name} ${entry.modules} modules, ${entry.kb} kB`).join('; ');
-    notes.push(`Modules loaded on the main thread (counted by a load hook in the unmeasured priming start): ${modules.src} from \`src/\`, ${modules.nodeModules} from ${modules.packages.length} packages in node_modules, ${modules.builtin} built-in. Largest packages by source size: ${top}.`);
+    const top = modules.packages
+      .slice(0, 6)
+      .map((entry) => `${entry.name} ${entry.modules} modules, ${entry.kb} kB`)
+      .join('; ');
+    notes.push(
+      `Modules loaded on the main thread (counted by a load hook in the unmeasured priming start): ${modules.src} from \`src/\`, ${modules.nodeModules} from ${modules.packages.length} packages in node_modules, ${modules.builtin} built-in. Largest packages by source size: ${top}.`,
+    );
   }
 
   const gatewayAdded = final.rssMb - stage('modules').rssMb;
@@ -132,7 +154,7 @@ async function runMemoryBreakdown(context: BenchContext): Promise<ScenarioResult
     markdown: [
       `\`bench/crossway-memory-stages.ts\` starts Crossway as \`crossway serve\` does (compile cache first, the same catalog loading and \`startGateway\`, one route to the minimal upstream, SQLite in the temp dir) and reads its memory after each stage, in MB of 10^6 bytes. No request is sent. A first start primes the compile cache and is discarded.`,
       overview,
-      'The same stages by what backs the resident pages (`/proc/self/smaps`), and the main thread\'s V8 heap:',
+      "The same stages by what backs the resident pages (`/proc/self/smaps`), and the main thread's V8 heap:",
       pages,
       notes.map((note) => `- ${note}`).join('\n'),
     ].join('\n\n'),
@@ -163,7 +185,12 @@ async function runStages(context: BenchContext, name: string, configPath: string
     ...(options.countModules === true ? ['--count-modules'] : []),
   ];
   context.log(`memory-breakdown: ${name}`);
-  const started = await context.processes.start(name, process.execPath, args, { cwd: context.repoRoot, env, readyLine: /^done$/m, readyTimeoutMs: READY_TIMEOUT_MS });
+  const started = await context.processes.start(name, process.execPath, args, {
+    cwd: context.repoRoot,
+    env,
+    readyLine: /^done$/m,
+    readyTimeoutMs: READY_TIMEOUT_MS,
+  });
   const output = started.output();
   await context.processes.stop(started);
   const run: ProbeRun = { stages: new Map(), modules: null };
@@ -179,7 +206,11 @@ async function runStages(context: BenchContext, name: string, configPath: string
 /** RSS of a Node process that loads nothing, read the same way (a pause, a forced collection). */
 async function measureBareNode(context: BenchContext): Promise<Stage> {
   const script = `setTimeout(() => { gc(); const m = process.memoryUsage(); console.log('stage ' + JSON.stringify({ name: 'floor', rssMb: m.rss / 1e6, heapUsedMb: m.heapUsed / 1e6, heapTotalMb: m.heapTotal / 1e6, externalMb: m.external / 1e6 })); }, 200);`;
-  const started = await context.processes.start('bare node', process.execPath, ['--expose-gc', '-e', script], { cwd: context.tempDir, readyLine: /^stage (\{.*\})$/m, readyTimeoutMs: READY_TIMEOUT_MS });
+  const started = await context.processes.start('bare node', process.execPath, ['--expose-gc', '-e', script], {
+    cwd: context.tempDir,
+    readyLine: /^stage (\{.*\})$/m,
+    readyTimeoutMs: READY_TIMEOUT_MS,
+  });
   await context.processes.stop(started);
   return JSON.parse(started.ready![1]!) as Stage;
 }

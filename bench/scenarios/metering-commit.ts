@@ -32,7 +32,11 @@ async function runMeteringCommit(context: BenchContext): Promise<ScenarioResult>
   let storeModule: StoreModule;
   let tenancy: TenancyModule;
   try {
-    [metering, storeModule, tenancy] = await Promise.all([import('../../src/metering/index.ts'), import('../../src/store/index.ts'), import('../../src/tenancy/index.ts')]);
+    [metering, storeModule, tenancy] = await Promise.all([
+      import('../../src/metering/index.ts'),
+      import('../../src/store/index.ts'),
+      import('../../src/tenancy/index.ts'),
+    ]);
   } catch (error) {
     return skippedResult(TITLE, `the metering modules do not load (${(error as Error).message.split('\n')[0]}).`);
   }
@@ -51,10 +55,20 @@ async function runMeteringCommit(context: BenchContext): Promise<ScenarioResult>
     const id = `evt_bench_${(sequence++).toString(36).padStart(8, '0')}`;
     const now = new Date().toISOString();
     return {
-      id, request_id: id.replace('evt_', 'req_'), tenant: 'default', key_id: null, endpoint: 'chat.completions', model: 'gpt-5.5',
+      id,
+      request_id: id.replace('evt_', 'req_'),
+      tenant: 'default',
+      key_id: null,
+      endpoint: 'chat.completions',
+      model: 'gpt-5.5',
       route: { id: 'bench-route', provider: 'openai' as const, region: 'global', price },
       usage: { input_tokens: 1200, cached_tokens: 200, output_tokens: 300, reasoning_tokens: 0 },
-      estimated: false, latency_ms: 3, status: 200, started_at: now, completed_at: now, margin: '0.1',
+      estimated: false,
+      latency_ms: 3,
+      status: 200,
+      started_at: now,
+      completed_at: now,
+      margin: '0.1',
     };
   };
 
@@ -114,8 +128,34 @@ async function runMeteringCommit(context: BenchContext): Promise<ScenarioResult>
   const limiterStore = await storeModule.openSqliteStore(':memory:');
   await limiterStore.migrate();
   const limiter = new tenancy.Limiter({ counters: new storeModule.MemoryCounters(), store: limiterStore });
-  const tenant = { id: 'bench', name: 'bench', policy: {}, margin: null, rpm: 1e9, tpm: 1e12, budget: { limit: '1000000000.00', currency: 'USD', period: 'month' as const }, metadata: {}, created_at: '', updated_at: '' };
-  const key = { id: 'key_bench', tenant: 'bench', name: null, prefix: 'sk-cw-bench', hash: 'x', models: null, rpm: 1e9, tpm: 1e12, budget: { limit: '1000000.00', currency: 'USD', period: 'day' as const }, expires_at: null, admin: false, metadata: {}, created_at: '', revoked_at: null };
+  const tenant = {
+    id: 'bench',
+    name: 'bench',
+    policy: {},
+    margin: null,
+    rpm: 1e9,
+    tpm: 1e12,
+    budget: { limit: '1000000000.00', currency: 'USD', period: 'month' as const },
+    metadata: {},
+    created_at: '',
+    updated_at: '',
+  };
+  const key = {
+    id: 'key_bench',
+    tenant: 'bench',
+    name: null,
+    prefix: 'sk-cw-bench',
+    hash: 'x',
+    models: null,
+    rpm: 1e9,
+    tpm: 1e12,
+    budget: { limit: '1000000.00', currency: 'USD', period: 'day' as const },
+    expires_at: null,
+    admin: false,
+    metadata: {},
+    created_at: '',
+    revoked_at: null,
+  };
   const admission = new LatencyRecorder();
   for (let index = 0; index < ADMISSIONS; index++) {
     const at = performance.now();
@@ -136,10 +176,28 @@ async function runMeteringCommit(context: BenchContext): Promise<ScenarioResult>
     renderMarkdownTable(
       ['Path', 'events/s', 'per event p50 ms', 'p99 ms', 'max ms'],
       [
-        [`Ledger.record, ${IN_FLIGHT} in flight (group commit, ${batches} commits, ${(GROUP_EVENTS / Math.max(1, batches)).toFixed(1)} events each)`, formatRate(groupedRate), formatMs(g.p50), formatMs(g.p99), formatMs(g.max)],
-        ['Ledger.record, one at a time (what a commit adds to an unloaded request)', formatRate(SERIAL_EVENTS / ((s.mean ?? 1) * SERIAL_EVENTS / 1000)), formatMs(s.p50), formatMs(s.p99), formatMs(s.max)],
+        [
+          `Ledger.record, ${IN_FLIGHT} in flight (group commit, ${batches} commits, ${(GROUP_EVENTS / Math.max(1, batches)).toFixed(1)} events each)`,
+          formatRate(groupedRate),
+          formatMs(g.p50),
+          formatMs(g.p99),
+          formatMs(g.max),
+        ],
+        [
+          'Ledger.record, one at a time (what a commit adds to an unloaded request)',
+          formatRate(SERIAL_EVENTS / (((s.mean ?? 1) * SERIAL_EVENTS) / 1000)),
+          formatMs(s.p50),
+          formatMs(s.p99),
+          formatMs(s.max),
+        ],
         ['one fsynced transaction per event (baseline, no group commit)', formatRate(perEventRate), formatMs(p.p50), formatMs(p.p99), formatMs(p.max)],
-        ['Limiter.admit + settle (RPM, TPM and budget, key and tenant; event loop)', formatRate(a.mean === null ? null : 1000 / a.mean), formatMs(a.p50), formatMs(a.p99), formatMs(a.max)],
+        [
+          'Limiter.admit + settle (RPM, TPM and budget, key and tenant; event loop)',
+          formatRate(a.mean === null ? null : 1000 / a.mean),
+          formatMs(a.p50),
+          formatMs(a.p99),
+          formatMs(a.max),
+        ],
       ],
       [false, true, true, true, true],
     ),
@@ -148,7 +206,9 @@ async function runMeteringCommit(context: BenchContext): Promise<ScenarioResult>
   return {
     title: TITLE,
     markdown,
-    headline: [`Ledger group commit: **${formatRate(groupedRate)} events/s** (${formatRatio(groupedRate, perEventRate)}× one fsynced commit per event); one durable commit adds ${formatMs(s.p50)} ms (p50) to an unloaded request; limits and budgets ${formatMs(a.p50)} ms.`],
+    headline: [
+      `Ledger group commit: **${formatRate(groupedRate)} events/s** (${formatRatio(groupedRate, perEventRate)}× one fsynced commit per event); one durable commit adds ${formatMs(s.p50)} ms (p50) to an unloaded request; limits and budgets ${formatMs(a.p50)} ms.`,
+    ],
     targets: [],
     artifacts: [],
   };

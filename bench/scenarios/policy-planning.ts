@@ -59,9 +59,16 @@ async function runPolicyPlanning(context: BenchContext): Promise<ScenarioResult>
 
   const operations: { label: string; batch: number; run: () => unknown }[] = [
     { label: 'JSON.parse of the request body (baseline)', batch: BATCH, run: () => JSON.parse(bodyText) },
-    { label: 'readRequestConstraints + mergeConstraints', batch: BATCH, run: () => policy.mergeConstraints(catalog.config.policy, policy.readRequestConstraints(body, headers)) },
+    {
+      label: 'readRequestConstraints + mergeConstraints',
+      batch: BATCH,
+      run: () => policy.mergeConstraints(catalog.config.policy, policy.readRequestConstraints(body, headers)),
+    },
     { label: `deriveRequestNeeds (${needs.inputTokens} tokens, tools, stream)`, batch: BATCH, run: () => policy.deriveRequestNeeds(request) },
-    { label: 'plan, cold (cache miss: key + planRoutes)', batch: BATCH, run: () => {
+    {
+      label: 'plan, cold (cache miss: key + planRoutes)',
+      batch: BATCH,
+      run: () => {
         flip = !flip;
         return coldCache.planCached(flip ? input : otherInput, catalog.version);
       },
@@ -77,7 +84,11 @@ async function runPolicyPlanning(context: BenchContext): Promise<ScenarioResult>
     },
   ];
   const longNeeds = policy.deriveRequestNeeds(longRequest);
-  const longOperation = { label: `deriveRequestNeeds, long prompt (${longNeeds.inputTokens} tokens)`, batch: 1, run: () => policy.deriveRequestNeeds(longRequest) };
+  const longOperation = {
+    label: `deriveRequestNeeds, long prompt (${longNeeds.inputTokens} tokens)`,
+    batch: 1,
+    run: () => policy.deriveRequestNeeds(longRequest),
+  };
 
   const check = policy.planRoutes(input);
   const problems: string[] = [];
@@ -103,9 +114,16 @@ async function runPolicyPlanning(context: BenchContext): Promise<ScenarioResult>
 
   const baseline = recorders[0]!.summary().p50;
   const micro = (ms: number | null) => (ms === null ? 'n/a' : (ms * 1000).toFixed(2));
-  const rows = [...operations.map((operation, index) => [operation.label, recorders[index]!.summary()] as const), [longOperation.label, longRecorder.summary()] as const].map(
-    ([label, summary]) => [label, micro(summary.p50), micro(summary.p90), formatRate(summary.p50 === null ? null : 1000 / summary.p50), formatRatio(summary.p50, baseline)],
-  );
+  const rows = [
+    ...operations.map((operation, index) => [operation.label, recorders[index]!.summary()] as const),
+    [longOperation.label, longRecorder.summary()] as const,
+  ].map(([label, summary]) => [
+    label,
+    micro(summary.p50),
+    micro(summary.p90),
+    formatRate(summary.p50 === null ? null : 1000 / summary.p50),
+    formatRatio(summary.p50, baseline),
+  ]);
   const cold = recorders[3]!.summary().p50;
   const cached = recorders[4]!.summary().p50;
   const step = recorders[5]!.summary().p50;
@@ -118,7 +136,9 @@ async function runPolicyPlanning(context: BenchContext): Promise<ScenarioResult>
   return {
     title: TITLE,
     markdown,
-    headline: [`Policy planning: **${micro(cold)} µs cold, ${micro(cached)} µs cached** per request (p50); the whole policy step with a cached plan is ${formatRatio(step, baseline)}× JSON.parse of the body.`],
+    headline: [
+      `Policy planning: **${micro(cold)} µs cold, ${micro(cached)} µs cached** per request (p50); the whole policy step with a cached plan is ${formatRatio(step, baseline)}× JSON.parse of the body.`,
+    ],
     targets: [],
     artifacts: [],
   };

@@ -22,7 +22,6 @@ export interface ClosedSeries {
   roundsRps: number[];
 }
 
-
 /** Everything measured about one target. */
 export interface TargetRecord {
   target: Target;
@@ -72,8 +71,8 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
       `Each target is its own process on 127.0.0.1, in front of the same upstream process that answers at once (JSON, or an SSE stream of ${settings.streamChunks} content chunks, one event-loop turn apart). `,
       'The load generator runs in the bench process: autocannon for closed-loop JSON, an undici client for streams (it sees the first byte) and for the open-loop runs. ',
       `Same warm-up (${settings.warmupMs / 1000} s per target), ${settings.measureMs / 1000} s per closed-loop run, ${settings.rateMs / 1000} s per open-loop run, ${settings.rounds} interleaved round${settings.rounds === 1 ? '' : 's'} with the order rotated each round. Closed loop: latency percentiles are over all rounds' requests, req/s is the median of the rounds (the per-round values follow it). `,
-      'Crossway runs `crossway serve` with a one-route catalog (`provider: openai`, endpoint = the upstream\'s `/v1`), master-key auth on and a SQLite store (request log) in a temporary directory. ',
-      'It runs a second time as in production: the route priced (per 1M tokens: $1.25 input, $10 output), and the client calls with a tenant\'s virtual key, created through the admin API, whose tenant (+25 % margin) and key both have RPM and TPM limits and a monthly budget, set far above what the load can use; every call is then rate-limited and reserved against both budgets, then priced and settled with its transfers in the ledger. ',
+      "Crossway runs `crossway serve` with a one-route catalog (`provider: openai`, endpoint = the upstream's `/v1`), master-key auth on and a SQLite store (request log) in a temporary directory. ",
+      "It runs a second time as in production: the route priced (per 1M tokens: $1.25 input, $10 output), and the client calls with a tenant's virtual key, created through the admin API, whose tenant (+25 % margin) and key both have RPM and TPM limits and a monthly budget, set far above what the load can use; every call is then rate-limited and reserved against both budgets, then priced and settled with its transfers in the ledger. ",
       'Portkey runs from node_modules on the same Node, with `x-portkey-provider: openai` and `x-portkey-custom-host: <upstream>/v1`.',
     ].join(''),
   );
@@ -87,7 +86,13 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
           ? ['Target', 'req/s', 'per round', 'p50 ms', 'p90 ms', 'p99 ms', 'added p50', 'added p99', 'failed']
           : ['Target', 'streams/s', 'per round', 'TTFB p50', 'TTFB p99', 'total p50', 'total p99', 'added TTFB p50', 'added total p50', 'failed'];
       const title = mode === 'json' ? 'Non-streaming' : `Streaming (${settings.streamChunks} chunks)`;
-      sections.push(`### ${title}, closed loop, ${connections} connections\n\n${renderMarkdownTable(header, rows, header.map((_, index) => index > 0))}`);
+      sections.push(
+        `### ${title}, closed loop, ${connections} connections\n\n${renderMarkdownTable(
+          header,
+          rows,
+          header.map((_, index) => index > 0),
+        )}`,
+      );
     }
   }
 
@@ -96,12 +101,28 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
     const header =
       mode === 'json'
         ? ['Target', 'offered req/s', 'achieved', 'p50 ms', 'p90 ms', 'p99 ms', 'added p50', 'added p99', 'added p50 per round', 'failed']
-        : ['Target', 'offered streams/s', 'achieved', 'TTFB p50', 'TTFB p99', 'total p50', 'total p99', 'added TTFB p50', 'added TTFB p99', 'added TTFB p50 per round', 'failed'];
+        : [
+            'Target',
+            'offered streams/s',
+            'achieved',
+            'TTFB p50',
+            'TTFB p99',
+            'total p50',
+            'total p99',
+            'added TTFB p50',
+            'added TTFB p99',
+            'added TTFB p50 per round',
+            'failed',
+          ];
     const what = mode === 'json' ? 'Non-streaming' : 'Streaming';
     sections.push(
       `### ${what}, open loop at ${Math.round(settings.rateFraction * 100)}% of saturation\n\n` +
         `The offered rate is ${Math.round(settings.rateFraction * 100)}% of Crossway's ${maxConnections}-connection throughput in the same round; a target that saturates below that runs at ${Math.round(settings.rateFraction * 100)}% of its own, and the floor is measured again at that rate, so "added" always compares equal loads. Requests are spread evenly over 1 ms ticks on ${maxConnections} connections. Each figure is the median over the rounds of that round's value; "added" is the target's percentile minus the floor's in the same round.\n\n` +
-        renderMarkdownTable(header, rows, header.map((_, index) => index > 0)),
+        renderMarkdownTable(
+          header,
+          rows,
+          header.map((_, index) => index > 0),
+        ),
     );
   }
 
@@ -109,7 +130,13 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
     '### Memory (resident set of each target process)\n\n' +
       renderMarkdownTable(
         ['Target', 'RSS idle (after start)', `RSS under ${maxConnections}-connection load (max sampled)`, 'peak RSS (VmHWM)', 'RSS idle after the run'],
-        records.map((record) => [record.target.label, formatMb(record.idleRssMb), formatMb(record.loadRssMb), formatMb(record.peakRssMb), formatMb(record.idleAfterRssMb)]),
+        records.map((record) => [
+          record.target.label,
+          formatMb(record.idleRssMb),
+          formatMb(record.loadRssMb),
+          formatMb(record.peakRssMb),
+          formatMb(record.idleAfterRssMb),
+        ]),
         [false, true, true, true, true],
       ),
   );
@@ -149,16 +176,19 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
   sections.push(
     '### Throughput ratios (same run)\n\n' +
       'Ratios of the medians; "per round" divides the two targets\' throughputs measured in the same round, minutes apart at most. "Crossway" is the master-key target on an unpriced route.\n\n' +
-      renderMarkdownTable(
-        ['Load', 'Crossway / minimal proxy', 'per round', 'Crossway / Portkey', 'per round', 'Crossway / upstream direct'],
-        ratioRows,
-        [false, true, true, true, true, true],
-      ),
+      renderMarkdownTable(['Load', 'Crossway / minimal proxy', 'per round', 'Crossway / Portkey', 'per round', 'Crossway / upstream direct'], ratioRows, [
+        false,
+        true,
+        true,
+        true,
+        true,
+        true,
+      ]),
   );
   if (virtualKey !== undefined) {
     sections.push(
       '### Throughput ratios with a virtual key and a priced route (same run)\n\n' +
-        'Crossway as it runs in production: a tenant\'s virtual key with limits and a budget, a priced route. Against the minimal proxy, and against the master-key Crossway measured in the same rounds (what the key, limits, budget reservation, pricing and settlement cost).\n\n' +
+        "Crossway as it runs in production: a tenant's virtual key with limits and a budget, a priced route. Against the minimal proxy, and against the master-key Crossway measured in the same rounds (what the key, limits, budget reservation, pricing and settlement cost).\n\n" +
         renderMarkdownTable(
           ['Load', 'virtual key / minimal proxy', 'per round', 'virtual key / master key', 'per round', 'virtual key / Portkey'],
           virtualKeyRows,
@@ -168,12 +198,17 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
   }
 
   const brokenNotes = records.flatMap((record) =>
-    MODES.filter((mode) => record.broken[mode] !== undefined).map((mode) => `${record.target.label}: ${mode === 'json' ? 'non-streaming' : 'streaming'} requests fail, so it is not measured (${record.broken[mode]}).`),
+    MODES.filter((mode) => record.broken[mode] !== undefined).map(
+      (mode) => `${record.target.label}: ${mode === 'json' ? 'non-streaming' : 'streaming'} requests fail, so it is not measured (${record.broken[mode]}).`,
+    ),
   );
   const unreliable = records.flatMap((record) =>
     [...record.closed.entries()]
       .filter(([, series]) => failureShare(series.total) > 0.01)
-      .map(([key, series]) => `${record.target.label} ${key}: ${(failureShare(series.total) * 100).toFixed(1)}% of requests failed; its numbers are not comparable.`),
+      .map(
+        ([key, series]) =>
+          `${record.target.label} ${key}: ${(failureShare(series.total) * 100).toFixed(1)}% of requests failed; its numbers are not comparable.`,
+      ),
   );
   const notes = [...brokenNotes, ...data.notes, ...unreliable];
   if (notes.length > 0) sections.push(`### Notes\n\n${notes.map((note) => `- ${note}`).join('\n')}`);
@@ -185,8 +220,16 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
     unit: 'completed requests (or streams) per second',
     categories: chartTargets.map((record) => record.target.label),
     series: settings.connections.flatMap((connections, index) => [
-      { name: `JSON, ${connections} conn.`, color: index === 0 ? '#9ecae1' : '#3182bd', values: chartTargets.map((record) => rps(record, 'json', connections)) },
-      { name: `stream, ${connections} conn.`, color: index === 0 ? '#fdae6b' : '#e6550d', values: chartTargets.map((record) => rps(record, 'stream', connections)) },
+      {
+        name: `JSON, ${connections} conn.`,
+        color: index === 0 ? '#9ecae1' : '#3182bd',
+        values: chartTargets.map((record) => rps(record, 'json', connections)),
+      },
+      {
+        name: `stream, ${connections} conn.`,
+        color: index === 0 ? '#fdae6b' : '#e6550d',
+        values: chartTargets.map((record) => rps(record, 'stream', connections)),
+      },
     ]),
   });
   const latencySvg = renderBarChartSvg({
@@ -201,9 +244,7 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
       { name: 'stream TTFB p50', color: '#9e9ac8', values: chartTargets.map((record) => openView(record, 'stream', data)?.ttfbP50 ?? null) },
     ],
   });
-  sections.push(
-    '### Charts\n\n![Throughput per target](bench/charts/proxy-throughput.svg)\n\n![Latency at 50% of saturation](bench/charts/proxy-latency.svg)',
-  );
+  sections.push('### Charts\n\n![Throughput per target](bench/charts/proxy-throughput.svg)\n\n![Latency at 50% of saturation](bench/charts/proxy-latency.svg)');
 
   const targets = checkTargets(data, crossway, ceiling, virtualKey);
   const addedJson = crossway === undefined ? null : openView(crossway, 'json', data);
@@ -214,13 +255,18 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
     `Crossway added latency at ${Math.round(settings.rateFraction * 100)}% of saturation: p50 **${formatAddedMs(addedJson?.addedP50)} ms**, p99 **${formatAddedMs(addedJson?.addedP99)} ms**; streaming added TTFB p50 **${formatAddedMs(addedStream?.addedTtfbP50)} ms** (medians over the rounds).`,
     `Crossway RSS: idle **${formatMb(crossway?.idleRssMb)}**, under ${maxConnections}-connection load **${formatMb(crossway?.loadRssMb)}**.`,
     ...(crossway !== undefined && ceiling !== undefined && cpuPerRequestUs(crossway) !== null
-      ? [`CPU per non-streaming request, all threads: Crossway **${formatUs(cpuPerRequestUs(crossway))} µs** (${describeThreadCpu(crossway)}), minimal proxy **${formatUs(cpuPerRequestUs(ceiling))} µs**: **${formatRatio(cpuPerRequestUs(crossway), cpuPerRequestUs(ceiling))}×**.`]
-      : []),    ...(virtualKey === undefined
+      ? [
+          `CPU per non-streaming request, all threads: Crossway **${formatUs(cpuPerRequestUs(crossway))} µs** (${describeThreadCpu(crossway)}), minimal proxy **${formatUs(cpuPerRequestUs(ceiling))} µs**: **${formatRatio(cpuPerRequestUs(crossway), cpuPerRequestUs(ceiling))}×**.`,
+        ]
+      : []),
+    ...(virtualKey === undefined
       ? []
       : [
           `Crossway with a virtual key and a priced route / minimal Node proxy, non-streaming req/s at ${maxConnections} connections: **${formatRatio(rps(virtualKey, 'json', maxConnections), rps(ceiling, 'json', maxConnections))}** (**${formatRatio(rps(virtualKey, 'json', maxConnections), rps(crossway, 'json', maxConnections))}** of the master-key Crossway); streaming: **${formatRatio(rps(virtualKey, 'stream', maxConnections), rps(ceiling, 'stream', maxConnections))}** (**${formatRatio(rps(virtualKey, 'stream', maxConnections), rps(crossway, 'stream', maxConnections))}**).`,
           ...(ceiling !== undefined && cpuPerRequestUs(virtualKey) !== null
-            ? [`CPU per non-streaming request with a virtual key and a priced route, all threads: **${formatUs(cpuPerRequestUs(virtualKey))} µs** (${describeThreadCpu(virtualKey)}): **${formatRatio(cpuPerRequestUs(virtualKey), cpuPerRequestUs(ceiling))}×** the minimal proxy's.`]
+            ? [
+                `CPU per non-streaming request with a virtual key and a priced route, all threads: **${formatUs(cpuPerRequestUs(virtualKey))} µs** (${describeThreadCpu(virtualKey)}): **${formatRatio(cpuPerRequestUs(virtualKey), cpuPerRequestUs(ceiling))}×** the minimal proxy's.`,
+              ]
             : []),
         ]),
   ];
@@ -294,7 +340,8 @@ function checkTargets(data: ProxyOverheadData, crossway?: TargetRecord, ceiling?
       LIMITS.loadRssMb,
       `${formatMb(crossway?.loadRssMb)} (peak ${formatMb(crossway?.peakRssMb)})`,
       `Mostly heap V8 reserves under allocation pressure (a larger young generation, old space collected lazily), not retained data: the heap retained over a long stream stays flat ("Streaming memory"). The minimal proxy reaches ${formatMb(ceiling?.loadRssMb)} under the same load.`,
-    ),    ...(virtualKey === undefined
+    ),
+    ...(virtualKey === undefined
       ? []
       : [
           check(
@@ -364,7 +411,16 @@ function openRows(record: TargetRecord, mode: Mode, data: ProxyOverheadData): st
     const common = [label, formatRate(view.rate), formatRate(view.achieved)];
     const failed = view.failed === 0 ? '0' : String(view.failed);
     if (mode === 'json') {
-      return [...common, formatMs(view.p50), formatMs(view.p90), formatMs(view.p99), formatAddedMs(view.addedP50), formatAddedMs(view.addedP99), view.roundsAddedP50.map(formatAddedMs).join(' / '), failed];
+      return [
+        ...common,
+        formatMs(view.p50),
+        formatMs(view.p90),
+        formatMs(view.p99),
+        formatAddedMs(view.addedP50),
+        formatAddedMs(view.addedP99),
+        view.roundsAddedP50.map(formatAddedMs).join(' / '),
+        failed,
+      ];
     }
     return [
       ...common,
@@ -423,7 +479,12 @@ function describeThreadCpu(record: TargetRecord): string {
  * CPU per request by thread over the non-streaming runs at the highest connection count: what each target costs the
  * machine per request, whoever waited for a core meanwhile.
  */
-function renderThreadCpu(records: readonly TargetRecord[], maxConnections: number, crossway: TargetRecord | undefined, ceiling: TargetRecord | undefined): string {
+function renderThreadCpu(
+  records: readonly TargetRecord[],
+  maxConnections: number,
+  crossway: TargetRecord | undefined,
+  ceiling: TargetRecord | undefined,
+): string {
   const measured = records.filter((record) => cpuPerRequestUs(record) !== null);
   const rows = measured.map((record) => [
     record.target.label,

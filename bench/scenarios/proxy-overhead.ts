@@ -11,12 +11,22 @@ import { runUndiciLoad } from '../load/run-undici-load.ts';
 import { readProcessMemory, RssSampler } from '../read-process-memory.ts';
 import { addThreadCpu, readThreadCpu, subtractThreadCpu } from '../read-thread-cpu.ts';
 import { probeTarget } from '../targets/probe-target.ts';
-import { findNginx, startCrossway, startMinimalProxy, startNginx, startPortkey, startUpstream, type Target, type TenantUsage } from '../targets/start-targets.ts';
+import {
+  findNginx,
+  startCrossway,
+  startMinimalProxy,
+  startNginx,
+  startPortkey,
+  startUpstream,
+  type Target,
+  type TenantUsage,
+} from '../targets/start-targets.ts';
 import { MODES, renderProxyOverheadReport, type Mode, type OpenRun, type ProxyOverheadData, type TargetRecord } from './proxy-overhead-report.ts';
 
 export const proxyOverheadScenario: Scenario = {
   name: 'proxy-overhead',
-  description: 'Throughput, latency, TTFB, CPU and RSS of upstream direct, minimal Node proxy, Crossway (master key; virtual key and priced route), Portkey and nginx',
+  description:
+    'Throughput, latency, TTFB, CPU and RSS of upstream direct, minimal Node proxy, Crossway (master key; virtual key and priced route), Portkey and nginx',
   enabledByDefault: true,
   run: (context) => runProxyOverhead(context, true),
 };
@@ -27,7 +37,7 @@ export const proxyOverheadScenario: Scenario = {
  */
 export const crosswayVirtualKeyScenario: Scenario = {
   name: 'crossway-virtual-key',
-  description: 'proxy-overhead with only upstream direct, the minimal proxy and Crossway with the master key and with a tenant\'s virtual key on a priced route',
+  description: "proxy-overhead with only upstream direct, the minimal proxy and Crossway with the master key and with a tenant's virtual key on a priced route",
   enabledByDefault: false,
   run: (context) => runProxyOverhead(context, false),
 };
@@ -37,7 +47,12 @@ async function runProxyOverhead(context: BenchContext, others: boolean): Promise
   const { settings } = context;
   const notes: string[] = [];
   const upstream = await startUpstream(context, settings.streamChunks);
-  const targets: Target[] = [upstream, await startMinimalProxy(context, upstream), await startCrossway(context, upstream), await startCrossway(context, upstream, { virtualKey: true })];
+  const targets: Target[] = [
+    upstream,
+    await startMinimalProxy(context, upstream),
+    await startCrossway(context, upstream),
+    await startCrossway(context, upstream, { virtualKey: true }),
+  ];
   const portkey = others ? await startPortkey(context, upstream) : null;
   if (!others) notes.push('Portkey and nginx are not part of this scenario; `proxy-overhead` measures them.');
   else if (portkey === null) notes.push('Portkey: `@portkey-ai/gateway` is not installed in node_modules; skipped.');
@@ -66,11 +81,26 @@ async function runProxyOverhead(context: BenchContext, others: boolean): Promise
         context.log(`${target.label}: ${mode} does not work, not measured: ${problem}`);
       }
     }
-    records.push({ target, broken, idleRssMb: idle.rssMb, loadRssMb: null, peakRssMb: null, idleAfterRssMb: null, threadCpu: new Map(), threadCpuRequests: 0, closed: new Map(), open: new Map() });
+    records.push({
+      target,
+      broken,
+      idleRssMb: idle.rssMb,
+      loadRssMb: null,
+      peakRssMb: null,
+      idleAfterRssMb: null,
+      threadCpu: new Map(),
+      threadCpuRequests: 0,
+      closed: new Map(),
+      open: new Map(),
+    });
   }
-  if (portkey !== null && records.some((record) => record.target === portkey && record.broken.stream !== undefined) && /TypeError: immutable/.test(portkey.process.output())) {
+  if (
+    portkey !== null &&
+    records.some((record) => record.target === portkey && record.broken.stream !== undefined) &&
+    /TypeError: immutable/.test(portkey.process.output())
+  ) {
     notes.push(
-      'Why Portkey streaming fails: `TypeError: immutable` in its `updateHeaders` (its log), a known incompatibility with `@hono/node-server` newer than 1.14.2, which npm resolves from Portkey\'s `^1.3.3` range (https://github.com/Portkey-AI/gateway/issues/1389). It fails the same way on Node 20, so it is the dependency, not the Node version. Its code also waits 25 ms before forwarding the first event of an OpenAI stream (a `setTimeout` in its stream transformer), so its time to first byte would start at 25 ms once this is fixed (read from its code, not measured).',
+      "Why Portkey streaming fails: `TypeError: immutable` in its `updateHeaders` (its log), a known incompatibility with `@hono/node-server` newer than 1.14.2, which npm resolves from Portkey's `^1.3.3` range (https://github.com/Portkey-AI/gateway/issues/1389). It fails the same way on Node 20, so it is the dependency, not the Node version. Its code also waits 25 ms before forwarding the first event of an OpenAI stream (a `setTimeout` in its stream transformer), so its time to first byte would start at 25 ms once this is fixed (read from its code, not measured).",
     );
   }
 
@@ -124,7 +154,12 @@ async function runProxyOverhead(context: BenchContext, others: boolean): Promise
   }
   const data: ProxyOverheadData = { settings, records, floorOpen, notes, maxConnections, nginxFound: nginx !== null };
   const report = renderProxyOverheadReport(data);
-  return others ? report : { ...report, title: 'Crossway with a virtual key and a priced route: upstream direct, minimal Node proxy, Crossway (master key), Crossway (virtual key)' };
+  return others
+    ? report
+    : {
+        ...report,
+        title: 'Crossway with a virtual key and a priced route: upstream direct, minimal Node proxy, Crossway (master key), Crossway (virtual key)',
+      };
 }
 
 /**
@@ -182,7 +217,8 @@ async function runOpenLoopRound(
 function describeLedgerCount(record: TargetRecord, usage: TenantUsage, warmUps: LoadResult[], maxConnections: number): string {
   const runs = [...warmUps, ...[...record.closed.values()].map((series) => series.total), ...[...record.open.values()].flat().map((run) => run.result)];
   const answered = runs.reduce((sum, result) => sum + result.completed, 0) + MODES.length + 1;
-  const runCount = warmUps.length + [...record.closed.values()].reduce((sum, series) => sum + series.roundsRps.length, 0) + [...record.open.values()].flat().length;
+  const runCount =
+    warmUps.length + [...record.closed.values()].reduce((sum, series) => sum + series.roundsRps.length, 0) + [...record.open.values()].flat().length;
   const cutBound = runCount * maxConnections * 4;
   const verdict =
     usage.requests < answered

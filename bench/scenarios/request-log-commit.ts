@@ -39,7 +39,9 @@ async function runRequestLogCommit(context: BenchContext): Promise<ScenarioResul
   const raw = new DatabaseSync(path);
   raw.exec('pragma journal_mode = wal; pragma synchronous = normal;');
   const columns = Array.from({ length: 14 }, (_, k) => `c${k}`);
-  raw.exec(`create table bench_random (${columns.map((name, k) => `${name}${k === 0 ? ' text primary key' : ''}`).join(', ')}); create table bench_ordered (${columns.map((name, k) => `${name}${k === 0 ? ' text primary key' : ''}`).join(', ')});`);
+  raw.exec(
+    `create table bench_random (${columns.map((name, k) => `${name}${k === 0 ? ' text primary key' : ''}`).join(', ')}); create table bench_ordered (${columns.map((name, k) => `${name}${k === 0 ? ' text primary key' : ''}`).join(', ')});`,
+  );
   const insertRandom = raw.prepare(`insert into bench_random values (${columns.map(() => '?').join(', ')}) on conflict (c0) do nothing`);
   const insertOrdered = raw.prepare(`insert into bench_ordered values (${columns.map(() => '?').join(', ')}) on conflict (c0) do nothing`);
   let sequence = 0;
@@ -67,7 +69,22 @@ async function runRequestLogCommit(context: BenchContext): Promise<ScenarioResul
         raw.exec('begin');
         for (let k = 0; k < BATCH; k++) {
           const row = requestLogRow(idOf());
-          statement.run(row.id, row.created_at, row.endpoint, row.model, row.route, row.attempts, row.status, row.error_code, row.stream ? 1 : 0, row.prompt_tokens, row.completion_tokens, row.cached_tokens, row.duration_ms, row.ttfb_ms);
+          statement.run(
+            row.id,
+            row.created_at,
+            row.endpoint,
+            row.model,
+            row.route,
+            row.attempts,
+            row.status,
+            row.error_code,
+            row.stream ? 1 : 0,
+            row.prompt_tokens,
+            row.completion_tokens,
+            row.cached_tokens,
+            row.duration_ms,
+            row.ttfb_ms,
+          );
         }
         raw.exec('commit');
         recorder.record(performance.now() - started);
@@ -107,7 +124,9 @@ async function runRequestLogCommit(context: BenchContext): Promise<ScenarioResul
   return {
     title: TITLE,
     markdown,
-    headline: [`Request-log group commit costs the event loop **${formatMs(store50.p50)} ms** per ${BATCH}-row batch (p50; p99 ${formatMs(store50.p99)} ms; ${formatRatio(store50.p50, random50.p50)}× a raw prepared insert on the event loop); the writer thread commits it in ${formatMs(commit50.p50)} ms (p50).`],
+    headline: [
+      `Request-log group commit costs the event loop **${formatMs(store50.p50)} ms** per ${BATCH}-row batch (p50; p99 ${formatMs(store50.p99)} ms; ${formatRatio(store50.p50, random50.p50)}× a raw prepared insert on the event loop); the writer thread commits it in ${formatMs(commit50.p50)} ms (p50).`,
+    ],
     targets: [],
     artifacts: [],
   };

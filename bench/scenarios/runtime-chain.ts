@@ -51,7 +51,11 @@ async function runRuntimeChain(context: BenchContext): Promise<ScenarioResult> {
   }
   if (typeof runtime.truncateContextItems !== 'function') return skippedResult(TITLE, 'the runtime has no truncateContextItems.');
   const repetitions = Math.max(60, context.settings.translationIterations * 5);
-  const paths = { empty: join(context.tempDir, 'runtime-empty.db'), chain: join(context.tempDir, 'runtime-chain.db'), conversation: join(context.tempDir, 'runtime-conversation.db') };
+  const paths = {
+    empty: join(context.tempDir, 'runtime-empty.db'),
+    chain: join(context.tempDir, 'runtime-chain.db'),
+    conversation: join(context.tempDir, 'runtime-conversation.db'),
+  };
 
   const empty = await storeModule.openSqliteStore(paths.empty);
   await empty.migrate();
@@ -73,7 +77,10 @@ async function runRuntimeChain(context: BenchContext): Promise<ScenarioResult> {
     await chainStore.migrate();
     await conversationStore.migrate();
     const { ids: chainIds, payloadBytes } = await storeChain(chainStore, runtime);
-    const conversations = { short: await storeConversation(conversationStore, runtime, 1), long: await storeConversation(conversationStore, runtime, CONVERSATION_TURNS) };
+    const conversations = {
+      short: await storeConversation(conversationStore, runtime, 1),
+      long: await storeConversation(conversationStore, runtime, CONVERSATION_TURNS),
+    };
 
     // One turn's gateway work: read the context, normalise the new input, translate, check that it fits the window.
     const newInput = 'And what follows from that for the next step?';
@@ -83,7 +90,13 @@ async function runRuntimeChain(context: BenchContext): Promise<ScenarioResult> {
       const items = [...contextItems, ...inputItems];
       runtime.convertResponsesToChatRequest(request, items);
       const translated = performance.now();
-      runtime.truncateContextItems({ instructions: request.instructions, items, keepFrom: contextItems.length, contextWindow: LARGE_WINDOW, reservedOutputTokens: 4096 });
+      runtime.truncateContextItems({
+        instructions: request.instructions,
+        items,
+        keepFrom: contextItems.length,
+        contextWindow: LARGE_WINDOW,
+        reservedOutputTokens: 4096,
+      });
       return { translate: translated - started, fit: performance.now() - translated };
     };
     const chainTurn = async (previous: string): Promise<TurnTimes> => {
@@ -159,13 +172,25 @@ async function runRuntimeChain(context: BenchContext): Promise<ScenarioResult> {
     // The fits-check near the window: the tokenizer counts the 200-turn context exactly (the slow path of truncation).
     const longChain = await chainStore.readResponseChain(TENANT, last);
     const longItems = [...(longChain?.items ?? []).map((record) => record.item as unknown as ResponseItem), ...runtime.normalizeResponseInput(newInput)];
-    const exactTokens = runtime.checkContextFits({ instructions: INSTRUCTIONS, items: longItems, contextWindow: LARGE_WINDOW, reservedOutputTokens: 0, countItemTokens: runtime.countResponseItemTokens });
+    const exactTokens = runtime.checkContextFits({
+      instructions: INSTRUCTIONS,
+      items: longItems,
+      contextWindow: LARGE_WINDOW,
+      reservedOutputTokens: 0,
+      countItemTokens: runtime.countResponseItemTokens,
+    });
     const boundTokens = runtime.checkContextFits({ instructions: INSTRUCTIONS, items: longItems, contextWindow: LARGE_WINDOW, reservedOutputTokens: 0 });
     const exact = new LatencyRecorder();
     let dropped = 0;
     for (let round = 0; round < Math.max(10, repetitions / 10); round++) {
       const started = performance.now();
-      dropped = runtime.truncateContextItems({ instructions: INSTRUCTIONS, items: longItems, keepFrom: longItems.length - 1, contextWindow: Math.floor(exactTokens / 2), reservedOutputTokens: 0 }).dropped;
+      dropped = runtime.truncateContextItems({
+        instructions: INSTRUCTIONS,
+        items: longItems,
+        keepFrom: longItems.length - 1,
+        contextWindow: Math.floor(exactTokens / 2),
+        reservedOutputTokens: 0,
+      }).dropped;
       exact.record(performance.now() - started);
     }
 
@@ -176,7 +201,12 @@ async function runRuntimeChain(context: BenchContext): Promise<ScenarioResult> {
     const chainPer1000 = perThousand(sizes.chain, turnsStored.chain);
     const conversationPer1000 = perThousand(sizes.conversation, turnsStored.conversation);
 
-    const summary = (recorders: Series) => ({ read: recorders.read.summary(), translate: recorders.translate.summary(), fit: recorders.fit.summary(), total: recorders.total.summary() });
+    const summary = (recorders: Series) => ({
+      read: recorders.read.summary(),
+      translate: recorders.translate.summary(),
+      fit: recorders.fit.summary(),
+      total: recorders.total.summary(),
+    });
     const rows = [
       ['chain, read from the store: turn continuing 1 stored turn (2 items)', summary(series.chain1)],
       [`chain, read from the store: turn continuing ${CHAIN_TURNS} stored turns (${CHAIN_TURNS * 2} items)`, summary(series.chain200)],
@@ -248,7 +278,10 @@ const CHAIN_ITEMS_SQL = `with recursive chain (id, previous_response_id, depth) 
 const INSTRUCTIONS = 'You are a concise assistant for an engineering team. Answer in plain prose.';
 const USER_WORDS = 60;
 const ANSWER_WORDS = 180;
-const WORDS = 'the route gateway model answer region cloud request token context window price ledger partner policy stream latency budget tenant chain conversation'.split(' ');
+const WORDS =
+  'the route gateway model answer region cloud request token context window price ledger partner policy stream latency budget tenant chain conversation'.split(
+    ' ',
+  );
 
 /** Deterministic prose of `count` words, different per seed. */
 function prose(count: number, seed: number): string {
@@ -258,12 +291,44 @@ function prose(count: number, seed: number): string {
 /** One stored turn as the server's persistTurn keeps it: the response record and its input and output item records. */
 function buildTurn(runtime: RuntimeModule, turn: number, previous: string | null, conversation: string | null) {
   const id = runtime.createItemId('resp');
-  const request: CreateRequest = { model: MODEL, instructions: INSTRUCTIONS, input: prose(USER_WORDS, turn), ...(previous === null ? {} : { previous_response_id: previous }), ...(conversation === null ? {} : { conversation }) };
+  const request: CreateRequest = {
+    model: MODEL,
+    instructions: INSTRUCTIONS,
+    input: prose(USER_WORDS, turn),
+    ...(previous === null ? {} : { previous_response_id: previous }),
+    ...(conversation === null ? {} : { conversation }),
+  };
   const inputItems = runtime.normalizeResponseInput(request.input);
-  const output = [{ type: 'message' as const, id: runtime.createItemId('msg'), role: 'assistant' as const, content: [{ type: 'output_text' as const, text: prose(ANSWER_WORDS, turn + 1), annotations: [] }], status: 'completed' as const }];
+  const output = [
+    {
+      type: 'message' as const,
+      id: runtime.createItemId('msg'),
+      role: 'assistant' as const,
+      content: [{ type: 'output_text' as const, text: prose(ANSWER_WORDS, turn + 1), annotations: [] }],
+      status: 'completed' as const,
+    },
+  ];
   const createdAt = Math.floor(Date.now() / 1000);
-  const usage = { input_tokens: 100 * turn, input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 }, output_tokens: 240, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 100 * turn + 240 };
-  const response = runtime.buildResponseObject({ id, created_at: createdAt, status: 'completed', model: MODEL, request, output, usage, error: null, incomplete_details: null, previous_response_id: previous, conversation });
+  const usage = {
+    input_tokens: 100 * turn,
+    input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+    output_tokens: 240,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: 100 * turn + 240,
+  };
+  const response = runtime.buildResponseObject({
+    id,
+    created_at: createdAt,
+    status: 'completed',
+    model: MODEL,
+    request,
+    output,
+    usage,
+    error: null,
+    incomplete_details: null,
+    previous_response_id: previous,
+    conversation,
+  });
   const { input: _input, ...storedRequest } = request;
   const now = new Date().toISOString();
   const record = {
@@ -308,7 +373,11 @@ async function storeConversation(store: Store, runtime: RuntimeModule, turns: nu
     const built = buildTurn(runtime, turn, null, id);
     await store.insertResponse(built.record, built.itemRecords);
     const createdAt = new Date().toISOString();
-    await store.appendConversationItems(TENANT, id, built.items.map((item) => ({ conversation_id: id, item_id: String(item.id), item: item as unknown as Record<string, unknown>, created_at: createdAt })));
+    await store.appendConversationItems(
+      TENANT,
+      id,
+      built.items.map((item) => ({ conversation_id: id, item_id: String(item.id), item: item as unknown as Record<string, unknown>, created_at: createdAt })),
+    );
   }
   return id;
 }

@@ -53,7 +53,9 @@ async function runScrubSecretsStream(context: BenchContext): Promise<ScenarioRes
   return {
     title: TITLE,
     markdown,
-    headline: [`Scrubbing a stream of an API-key route: **${micro(keyCase)} µs per chunk** (p50), ${formatRatio(keyCase, baseline)}× the bare pass-through's ${micro(baseline)} µs.`],
+    headline: [
+      `Scrubbing a stream of an API-key route: **${micro(keyCase)} µs per chunk** (p50), ${formatRatio(keyCase, baseline)}× the bare pass-through's ${micro(baseline)} µs.`,
+    ],
     targets: [],
     artifacts: [],
   };

@@ -91,8 +91,14 @@ async function runStreamMemory(context: BenchContext): Promise<ScenarioResult> {
         ['stream completed (ended with `data: [DONE]`)', complete],
         ['bytes received', `${(long.bytes / 1e6).toFixed(1)} MB`],
         ['duration', `${(long.durationMs / 1000).toFixed(2)} s (${formatRate((chunks * 1000) / long.durationMs)} chunks/s)`],
-        ['RSS idle / after warm-up / after the stream / peak (VmHWM)', `${formatMb(idleRss)} / ${formatMb(warmRss)} / ${formatMb(after.rssMb)} / ${formatMb(after.peakRssMb)}`],
-        ['retained heap growth, early to late part of the stream', growthMb === null ? 'n/a (too few samples)' : `${growthMb.toFixed(2)} MB (${perChunk?.toFixed(2)} bytes per chunk)`],
+        [
+          'RSS idle / after warm-up / after the stream / peak (VmHWM)',
+          `${formatMb(idleRss)} / ${formatMb(warmRss)} / ${formatMb(after.rssMb)} / ${formatMb(after.peakRssMb)}`,
+        ],
+        [
+          'retained heap growth, early to late part of the stream',
+          growthMb === null ? 'n/a (too few samples)' : `${growthMb.toFixed(2)} MB (${perChunk?.toFixed(2)} bytes per chunk)`,
+        ],
         ['RSS growth, early to late part of the stream', rssGrowthMb === null ? 'n/a' : `${rssGrowthMb.toFixed(1)} MB`],
       ],
     ),
@@ -112,13 +118,18 @@ async function runStreamMemory(context: BenchContext): Promise<ScenarioResult> {
   const met = growthMb === null || !long.completed ? null : growthMb <= FLAT_HEAP_GROWTH_MB;
   const target: TargetCheck = {
     goal: `Streaming memory flat over a ${chunks.toLocaleString('en-US')}-chunk run (retained heap growth <= ${FLAT_HEAP_GROWTH_MB} MB)`,
-    measured: growthMb === null ? 'n/a' : `${growthMb.toFixed(2)} MB retained heap, ${rssGrowthMb?.toFixed(1)} MB RSS, ${complete === 'yes' ? 'stream complete' : 'stream incomplete'}`,
+    measured:
+      growthMb === null
+        ? 'n/a'
+        : `${growthMb.toFixed(2)} MB retained heap, ${rssGrowthMb?.toFixed(1)} MB RSS, ${complete === 'yes' ? 'stream complete' : 'stream incomplete'}`,
     met,
   };
   return {
     title: `Streaming memory: ${chunks.toLocaleString('en-US')} chunks through Crossway`,
     markdown,
-    headline: [`Crossway retained heap over a ${chunks.toLocaleString('en-US')}-chunk stream: **${growthMb === null ? 'n/a' : `${growthMb >= 0 ? '+' : ''}${growthMb.toFixed(2)} MB`}** from the early to the late part (${met === null ? 'not decided' : met ? 'flat' : 'growing'}).`],
+    headline: [
+      `Crossway retained heap over a ${chunks.toLocaleString('en-US')}-chunk stream: **${growthMb === null ? 'n/a' : `${growthMb >= 0 ? '+' : ''}${growthMb.toFixed(2)} MB`}** from the early to the late part (${met === null ? 'not decided' : met ? 'flat' : 'growing'}).`,
+    ],
     targets: [target],
     artifacts: [],
   };
@@ -174,7 +185,12 @@ async function readStream(target: Target, chunks: number, onBytes: (bytes: numbe
       onBytes(bytes);
     }
     const completed = response.statusCode === 200 && tail.trimEnd().endsWith('data: [DONE]');
-    return { bytes, durationMs: performance.now() - started, completed, error: completed ? null : `HTTP ${response.statusCode}, ended with ${JSON.stringify(tail.slice(-30))}` };
+    return {
+      bytes,
+      durationMs: performance.now() - started,
+      completed,
+      error: completed ? null : `HTTP ${response.statusCode}, ended with ${JSON.stringify(tail.slice(-30))}`,
+    };
   } catch (error) {
     return { bytes, durationMs: performance.now() - started, completed: false, error: (error as Error).message };
   }

@@ -43,7 +43,8 @@ async function runTokenCount(context: BenchContext): Promise<ScenarioResult> {
   const shapes: Record<string, (length: number) => string> = {
     'letters without a space': (length) => Array.from({ length }, () => String.fromCharCode(97 + Math.floor(random() * 26))).join(''),
     'CJK run': (length) => Array.from({ length }, () => String.fromCharCode(0x4e00 + Math.floor(random() * 20_000))).join(''),
-    'random CJK, 8-character runs': (length) => Array.from({ length }, (_, index) => (index % 9 === 8 ? '，' : String.fromCharCode(0x4e00 + Math.floor(random() * 20_000)))).join(''),
+    'random CJK, 8-character runs': (length) =>
+      Array.from({ length }, (_, index) => (index % 9 === 8 ? '，' : String.fromCharCode(0x4e00 + Math.floor(random() * 20_000)))).join(''),
     'English prose': (length) => prose(length),
   };
   const rows: string[][] = [];
@@ -72,7 +73,8 @@ async function runTokenCount(context: BenchContext): Promise<ScenarioResult> {
         sliced.longestBlockMs.toFixed(1),
         exact === null ? '' : ((sliced.value?.[0] ?? 0) / exact).toFixed(2),
       ]);
-      if (size === BASELINE_MAX_CHARS && baseline !== null) headline.push(`${shape}, 40,000 characters: ${baseline.ms.toFixed(0)} ms -> ${bounded.ms.toFixed(1)} ms (${formatRatio(baseline.ms, bounded.ms)}x)`);
+      if (size === BASELINE_MAX_CHARS && baseline !== null)
+        headline.push(`${shape}, 40,000 characters: ${baseline.ms.toFixed(0)} ms -> ${bounded.ms.toFixed(1)} ms (${formatRatio(baseline.ms, bounded.ms)}x)`);
       previous = bounded.ms;
     }
   }
@@ -80,7 +82,18 @@ async function runTokenCount(context: BenchContext): Promise<ScenarioResult> {
     `In-process, one core, one call each, each starting with the library's merge cache empty. Milliseconds of event-loop time per call. "x baseline" is the baseline's time over the bounded one; "x previous size" the bounded time's growth from the size before (linear: about the size ratio, then flat once the work budget is spent); "count / exact" the bounded count over the exact one (1.00 when exact, above 1 when the budget or a piece longer than 128 characters was counted as UTF-8 bytes).`,
     `"sliced" is countTextTokensInSlices (what the gateway uses ahead of planning a large request): its total time, the longest time the event loop waited between two of its slices, and its count over the exact one.`,
     renderMarkdownTable(
-      ['Text', 'Characters', 'gpt-tokenizer ms', 'bounded ms', 'x baseline', 'x previous size', 'count / exact', 'sliced ms', 'longest block ms', 'sliced / exact'],
+      [
+        'Text',
+        'Characters',
+        'gpt-tokenizer ms',
+        'bounded ms',
+        'x baseline',
+        'x previous size',
+        'count / exact',
+        'sliced ms',
+        'longest block ms',
+        'sliced / exact',
+      ],
       rows,
       [false, true, true, true, true, true, true, true, true, true],
     ),

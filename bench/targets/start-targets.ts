@@ -75,7 +75,12 @@ async function node(context: BenchContext, name: string, args: string[], readyLi
 export async function startUpstream(context: BenchContext, chunks: number): Promise<Target> {
   const started = await node(context, 'upstream', [join(context.repoRoot, 'bench/minimal-upstream.ts'), '--port=0', `--chunks=${chunks}`], /listening (\d+)/);
   const origin = `http://127.0.0.1:${started.ready![1]}`;
-  return { key: 'upstream', label: 'upstream direct (floor)', process: started, request: chatRequest(origin, '/v1/chat/completions', { authorization: `Bearer ${UPSTREAM_KEY}` }) };
+  return {
+    key: 'upstream',
+    label: 'upstream direct (floor)',
+    process: started,
+    request: chatRequest(origin, '/v1/chat/completions', { authorization: `Bearer ${UPSTREAM_KEY}` }),
+  };
 }
 
 /** The node:http + undici pass-through proxy in front of `upstream`; `nodeFlags` go before the script (`--cpu-prof`). */
@@ -83,7 +88,12 @@ export async function startMinimalProxy(context: BenchContext, upstream: Target,
   const args = [...nodeFlags, join(context.repoRoot, 'bench/minimal-proxy.ts'), '--port=0', `--upstream=${originOf(upstream)}`];
   const started = await node(context, 'minimal-proxy', args, /listening (\d+)/);
   const origin = `http://127.0.0.1:${started.ready![1]}`;
-  return { key: 'minimal-proxy', label: 'minimal Node proxy (ceiling)', process: started, request: chatRequest(origin, '/v1/chat/completions', { authorization: `Bearer ${UPSTREAM_KEY}` }) };
+  return {
+    key: 'minimal-proxy',
+    label: 'minimal Node proxy (ceiling)',
+    process: started,
+    request: chatRequest(origin, '/v1/chat/completions', { authorization: `Bearer ${UPSTREAM_KEY}` }),
+  };
 }
 
 export interface CrosswayStartOptions {
@@ -113,7 +123,14 @@ const ROUTE_PRICE = { input: 1.25, cached_input: 0.125, output: 10, currency: 'U
  * bench run makes under a million calls), so that a call is never refused for money either.
  */
 const BENCH_TENANT = {
-  tenant: { id: 'bench-tenant', name: 'Bench tenant', margin: '0.25', rpm: 10_000_000, tpm: 100_000_000_000, budget: { limit: '1000000.00', currency: 'USD', period: 'month' } },
+  tenant: {
+    id: 'bench-tenant',
+    name: 'Bench tenant',
+    margin: '0.25',
+    rpm: 10_000_000,
+    tpm: 100_000_000_000,
+    budget: { limit: '1000000.00', currency: 'USD', period: 'month' },
+  },
   key: { name: 'bench key', rpm: 10_000_000, tpm: 100_000_000_000, budget: { limit: '100000.00', currency: 'USD', period: 'month' } },
 } as const;
 
@@ -163,7 +180,13 @@ export async function startCrossway(context: BenchContext, upstream: Target, opt
   delete env.CROSSWAY_CONFIG;
   const started = await node(context, name, [...profile, ...entry], /listening on (http:\/\/[\d.]+:\d+)/, env, options.onOutput);
   const origin = started.ready![1]!;
-  if (!virtualKey) return { key: 'crossway', label: 'Crossway', process: started, request: chatRequest(origin, '/v1/chat/completions', { authorization: `Bearer ${CROSSWAY_BENCH_MASTER_KEY}` }) };
+  if (!virtualKey)
+    return {
+      key: 'crossway',
+      label: 'Crossway',
+      process: started,
+      request: chatRequest(origin, '/v1/chat/completions', { authorization: `Bearer ${CROSSWAY_BENCH_MASTER_KEY}` }),
+    };
   const key = await createBenchVirtualKey(origin);
   const target: Target = {
     key: 'crossway-vk',
@@ -251,7 +274,12 @@ export async function startPortkey(context: BenchContext, upstream: Target): Pro
     'x-portkey-provider': 'openai',
     'x-portkey-custom-host': `${originOf(upstream)}/v1`,
   };
-  return { key: 'portkey', label: `Portkey gateway ${found.version}`, process: started, request: chatRequest(`http://127.0.0.1:${port}`, '/v1/chat/completions', headers) };
+  return {
+    key: 'portkey',
+    label: `Portkey gateway ${found.version}`,
+    process: started,
+    request: chatRequest(`http://127.0.0.1:${port}`, '/v1/chat/completions', headers),
+  };
 }
 
 /** `nginx` on PATH, or null. */
@@ -311,7 +339,12 @@ http {
   // `-e stderr`: never try the compiled-in error log path (nginx opens it before reading the configuration).
   const started = await context.processes.start('nginx', binary, ['-p', dirname(configPath), '-e', 'stderr', '-c', configPath], { cwd: context.tempDir });
   await waitForPort(port, 10_000);
-  return { key: 'nginx', label: 'nginx reverse proxy (native floor)', process: started, request: chatRequest(`http://127.0.0.1:${port}`, '/v1/chat/completions', { authorization: `Bearer ${UPSTREAM_KEY}` }) };
+  return {
+    key: 'nginx',
+    label: 'nginx reverse proxy (native floor)',
+    process: started,
+    request: chatRequest(`http://127.0.0.1:${port}`, '/v1/chat/completions', { authorization: `Bearer ${UPSTREAM_KEY}` }),
+  };
 }
 
 /** The `http://127.0.0.1:port` a target listens on. */

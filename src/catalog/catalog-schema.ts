@@ -3,18 +3,13 @@
 import { z } from 'zod';
 import { Secret } from './secret.ts';
 
-const secret = z.string().min(1).transform((value) => new Secret(value));
+const secret = z
+  .string()
+  .min(1)
+  .transform((value) => new Secret(value));
 const isoDate = z.iso.date().or(z.iso.datetime({ offset: true }));
 
-export const capabilitySchema = z.enum([
-  'tools',
-  'vision',
-  'json_schema',
-  'reasoning',
-  'streaming',
-  'responses',
-  'embeddings',
-]);
+export const capabilitySchema = z.enum(['tools', 'vision', 'json_schema', 'reasoning', 'streaming', 'responses', 'embeddings']);
 export type Capability = z.infer<typeof capabilitySchema>;
 
 /** How Crossway authenticates to a route's endpoint. Credentials only ever go to that endpoint. */

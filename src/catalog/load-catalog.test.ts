@@ -70,15 +70,32 @@ describe('loadCatalogText', () => {
   });
 
   const invalid: Array<{ name: string; text: string; env?: Record<string, string>; error: RegExp }> = [
-    { name: 'unset variable names the field and the variable', text: MINIMAL, env: { TEST_MASTER_KEY: 'x' }, error: /routes\[0\]\.auth\.key: environment variable TEST_OPENAI_KEY is not set/ },
+    {
+      name: 'unset variable names the field and the variable',
+      text: MINIMAL,
+      env: { TEST_MASTER_KEY: 'x' },
+      error: /routes\[0\]\.auth\.key: environment variable TEST_OPENAI_KEY is not set/,
+    },
     { name: 'bad YAML', text: 'models: [', error: /not valid YAML/ },
     { name: 'unknown provider', text: MINIMAL.replace('provider: openai', 'provider: oracle'), error: /routes\[0\]\.provider/ },
     { name: 'bad endpoint', text: MINIMAL.replace('https://api.openai.com/v1', 'ftp://x'), error: /routes\[0\]\.endpoint/ },
     { name: 'unknown field', text: MINIMAL.replace('    model: gpt-5.5\n', '    model: gpt-5.5\n    modle: x\n'), error: /routes\[0\].*modle/ },
-    { name: 'route of an undeclared model', text: MINIMAL.replace('    model: gpt-5.5', '    model: gpt-9'), error: /routes\[0\]\.model: unknown model 'gpt-9'/ },
-    { name: 'duplicate route id', text: `${MINIMAL}  - id: openai-global-gpt-5.5\n    model: gpt-5.5\n    provider: openai\n    endpoint: http://127.0.0.1:1/v1\n`, error: /routes\[1\]\.id: duplicate route id/ },
+    {
+      name: 'route of an undeclared model',
+      text: MINIMAL.replace('    model: gpt-5.5', '    model: gpt-9'),
+      error: /routes\[0\]\.model: unknown model 'gpt-9'/,
+    },
+    {
+      name: 'duplicate route id',
+      text: `${MINIMAL}  - id: openai-global-gpt-5.5\n    model: gpt-5.5\n    provider: openai\n    endpoint: http://127.0.0.1:1/v1\n`,
+      error: /routes\[1\]\.id: duplicate route id/,
+    },
     { name: 'alias clashing with a model id', text: MINIMAL.replace('aliases: [gpt-latest]', 'aliases: [gpt-5.5]'), error: /models\[0\]\.aliases\[0\]/ },
-    { name: 'an API the provider does not speak', text: MINIMAL.replace('provider: openai', 'provider: azure\n    api: v2'), error: /routes\[0\]\.api: 'v2' is not an API of provider azure/ },
+    {
+      name: 'an API the provider does not speak',
+      text: MINIMAL.replace('provider: openai', 'provider: azure\n    api: v2'),
+      error: /routes\[0\]\.api: 'v2' is not an API of provider azure/,
+    },
     { name: 'a Vertex route without project', text: MINIMAL.replace('provider: openai', 'provider: vertex'), error: /routes\[0\]\.project/ },
     { name: 'no routes', text: 'models: [{id: a}]\nroutes: []', error: /routes: / },
     { name: 'bad body limit', text: MINIMAL.replace('server:\n', 'server:\n  body_limit: lots\n'), error: /server\.body_limit/ },

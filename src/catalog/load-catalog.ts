@@ -196,13 +196,7 @@ const API_VARIANTS: Record<Route['provider'], string[]> = {
 const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /** Replaces `${NAME}` and `${NAME:-default}` in every string; unset names without default are reported. */
-function interpolateEnv(
-  value: unknown,
-  env: Record<string, string | undefined>,
-  path: (string | number)[],
-  missing: string[],
-  placeholders: boolean,
-): unknown {
+function interpolateEnv(value: unknown, env: Record<string, string | undefined>, path: (string | number)[], missing: string[], placeholders: boolean): unknown {
   if (typeof value === 'string') {
     return value.replace(REFERENCE, (_whole, name: string, fallback: string | undefined) => {
       const found = env[name];

@@ -4,7 +4,6 @@ import { parsePort } from './parse-port.ts';
 import { UsageError } from './usage-error.ts';
 import { waitForShutdown } from './wait-for-shutdown.ts';
 
-
 /** Runs until SIGINT/SIGTERM. */
 export async function runEmulate(args: { 'base-port'?: string; only?: string; host?: string }): Promise<number> {
   const only = args.only === undefined ? undefined : args.only.split(',').map((name) => name.trim());
@@ -21,7 +20,7 @@ export async function runEmulate(args: { 'base-port'?: string; only?: string; ho
   for (const [name, emulator] of Object.entries(running.emulators)) {
     process.stdout.write(`${name.padEnd(8)} emulator on ${emulator.url}\n`);
   }
-  process.stdout.write('These are local emulators of the clouds\' APIs, not the clouds. Faults: POST <url>/__emulator/faults\n');
+  process.stdout.write("These are local emulators of the clouds' APIs, not the clouds. Faults: POST <url>/__emulator/faults\n");
   await waitForShutdown();
   await running.close();
   return 0;

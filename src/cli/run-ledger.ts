@@ -58,7 +58,9 @@ export async function runLedger(args: string[], output: CliOutput = PROCESS_OUTP
       return withStore(catalog.config.store.sqlite, async (store) => {
         const violations = await verifyStoredLedger(store, catalog.agreements);
         if (violations.length === 0) {
-          output.stdout.write('ledger verified: balances match their transfers, debits equal credits, every event has its transfers, shares within cap and term\n');
+          output.stdout.write(
+            'ledger verified: balances match their transfers, debits equal credits, every event has its transfers, shares within cap and term\n',
+          );
           return 0;
         }
         for (const violation of violations) output.stdout.write(`${violation.code}: ${violation.message}\n`);

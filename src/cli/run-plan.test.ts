@@ -38,7 +38,11 @@ describe('parsePlanArgs', () => {
     { name: 'a bad date', args: ['--model', 'gpt-5.5', '--at', 'tomorrow'], message: /--at: 'tomorrow'/ },
   ];
   for (const { name, args, message } of refused) {
-    it(`refuses ${name}`, () => assert.throws(() => parsePlanArgs(args, fixedNow), (error: unknown) => error instanceof UsageError && message.test(error.message)));
+    it(`refuses ${name}`, () =>
+      assert.throws(
+        () => parsePlanArgs(args, fixedNow),
+        (error: unknown) => error instanceof UsageError && message.test(error.message),
+      ));
   }
 });
 
@@ -65,10 +69,22 @@ describe('parseAt', () => {
 
 describe('resolvePlanConfig', () => {
   it('prefers --config, then $CROSSWAY_CONFIG, then ./crossway.yaml, then the demo catalog', () => {
-    assert.deepEqual(resolvePlanConfig('a.yaml', { CROSSWAY_CONFIG: 'b.yaml' }, () => true), { path: 'a.yaml', demo: false });
-    assert.deepEqual(resolvePlanConfig(undefined, { CROSSWAY_CONFIG: 'b.yaml' }, () => true), { path: 'b.yaml', demo: false });
-    assert.deepEqual(resolvePlanConfig(undefined, {}, () => true), { path: 'crossway.yaml', demo: false });
-    assert.deepEqual(resolvePlanConfig(undefined, { CROSSWAY_CONFIG: '' }, () => false), { path: DEMO_CATALOG_PATH, demo: true });
+    assert.deepEqual(
+      resolvePlanConfig('a.yaml', { CROSSWAY_CONFIG: 'b.yaml' }, () => true),
+      { path: 'a.yaml', demo: false },
+    );
+    assert.deepEqual(
+      resolvePlanConfig(undefined, { CROSSWAY_CONFIG: 'b.yaml' }, () => true),
+      { path: 'b.yaml', demo: false },
+    );
+    assert.deepEqual(
+      resolvePlanConfig(undefined, {}, () => true),
+      { path: 'crossway.yaml', demo: false },
+    );
+    assert.deepEqual(
+      resolvePlanConfig(undefined, { CROSSWAY_CONFIG: '' }, () => false),
+      { path: DEMO_CATALOG_PATH, demo: true },
+    );
   });
 });
 

@@ -21,4 +21,3 @@ export async function runRoutes(args: { config?: string }, output: CliOutput = P
   output.stdout.write(formatTable([header, ...rows]));
   return 0;
 }
-

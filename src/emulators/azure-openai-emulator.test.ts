@@ -58,13 +58,23 @@ describe('AzureOpenAIEmulator', () => {
   describe('api-version', () => {
     const cases: { name: string; path: string; status: number; body?: unknown }[] = [
       { name: 'deployments form without api-version', path: deploymentsChat, status: 404, body: { error: { code: '404', message: 'Resource not found' } } },
-      { name: 'deployments form with an unknown version', path: `${deploymentsChat}?api-version=2023-13-01`, status: 404, body: { error: { code: '404', message: 'Resource not found' } } },
+      {
+        name: 'deployments form with an unknown version',
+        path: `${deploymentsChat}?api-version=2023-13-01`,
+        status: 404,
+        body: { error: { code: '404', message: 'Resource not found' } },
+      },
       { name: 'deployments form with a GA version', path: `${deploymentsChat}?api-version=2024-10-21`, status: 200 },
       { name: 'deployments form with a preview version', path: `${deploymentsChat}?api-version=2025-04-01-preview`, status: 200 },
       { name: 'v1 form without api-version', path: '/openai/v1/chat/completions', status: 200 },
       { name: 'v1 form with api-version=v1', path: '/openai/v1/chat/completions?api-version=v1', status: 200 },
       { name: 'v1 form with api-version=preview', path: '/openai/v1/chat/completions?api-version=preview', status: 200 },
-      { name: 'v1 form with a dated version', path: '/openai/v1/chat/completions?api-version=2024-10-21', status: 400, body: { error: { code: 'BadRequest', message: 'API version not supported' } } },
+      {
+        name: 'v1 form with a dated version',
+        path: '/openai/v1/chat/completions?api-version=2024-10-21',
+        status: 400,
+        body: { error: { code: 'BadRequest', message: 'API version not supported' } },
+      },
     ];
     for (const { name, path, status, body } of cases) {
       it(`${name} -> ${status}`, async () => {
@@ -79,7 +89,8 @@ describe('AzureOpenAIEmulator', () => {
     const notFound = {
       error: {
         code: 'DeploymentNotFound',
-        message: 'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.',
+        message:
+          'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.',
       },
     };
 
@@ -98,7 +109,10 @@ describe('AzureOpenAIEmulator', () => {
 
     it('lists the deployed models on the v1 form', async () => {
       const list = (await (await fetch(`${emulator.url}/openai/v1/models`, { headers: keyHeaders })).json()) as { data: { id: string }[] };
-      assert.deepEqual(list.data.map((model) => model.id), ['gpt-5.5', 'gpt-5.6', 'text-embedding-3-small']);
+      assert.deepEqual(
+        list.data.map((model) => model.id),
+        ['gpt-5.5', 'gpt-5.6', 'text-embedding-3-small'],
+      );
     });
   });
 
@@ -118,7 +132,10 @@ describe('AzureOpenAIEmulator', () => {
       const events = (text as string).split('\n\n').filter((event) => event !== '');
       assert.equal(events.at(-1), 'data: [DONE]');
       const chunks = events.slice(0, -1).map((event) => JSON.parse(event.slice(6)));
-      assert.deepEqual({ ...chunks[0], prompt_filter_results: undefined }, { choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: undefined });
+      assert.deepEqual(
+        { ...chunks[0], prompt_filter_results: undefined },
+        { choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: undefined },
+      );
       assert.equal(chunks[0].prompt_filter_results.length, 1);
       const content = chunks.slice(1).filter((chunk) => chunk.choices[0].delta.content);
       assert.ok(content.length >= 3);
@@ -128,7 +145,9 @@ describe('AzureOpenAIEmulator', () => {
     });
 
     it('blocks a prompt with the content-filter marker with Azure exact 400', async () => {
-      const { status, json } = await post(`${deploymentsChat}?api-version=2024-10-21`, { messages: [{ role: 'user', content: 'please [[content-filter]] this' }] });
+      const { status, json } = await post(`${deploymentsChat}?api-version=2024-10-21`, {
+        messages: [{ role: 'user', content: 'please [[content-filter]] this' }],
+      });
       assert.equal(status, 400);
       assert.equal(json.error.code, 'content_filter');
       assert.equal(json.error.param, 'prompt');
@@ -148,7 +167,10 @@ describe('AzureOpenAIEmulator', () => {
       assert.equal(response.headers.get('retry-after'), '2');
       assert.equal(response.headers.get('retry-after-ms'), '2000');
       assert.equal(json.error.code, '429');
-      assert.match(json.error.message, /^Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded call rate limit of your current OpenAI S0 pricing tier\. Please retry after 2 seconds\./);
+      assert.match(
+        json.error.message,
+        /^Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded call rate limit of your current OpenAI S0 pricing tier\. Please retry after 2 seconds\./,
+      );
     });
 
     it('other statuses use Azure {error: {code, message}}', async () => {

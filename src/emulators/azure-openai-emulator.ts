@@ -264,8 +264,7 @@ function annotateChunk(chunk: ChatCompletionChunk): ChatCompletionChunk {
     ...chunk,
     choices: chunk.choices.map((choice) => ({
       ...choice,
-      content_filter_results:
-        typeof choice.delta.content === 'string' && choice.delta.content !== '' ? azureSafeContentFilterResults() : {},
+      content_filter_results: typeof choice.delta.content === 'string' && choice.delta.content !== '' ? azureSafeContentFilterResults() : {},
     })),
   };
 }

@@ -25,9 +25,7 @@ const contentBlock = z.looseObject({
   video: z.looseObject({}).optional(),
   audio: z.looseObject({}).optional(),
   toolUse: z.looseObject({ toolUseId: z.string(), name: z.string(), input: z.unknown() }).optional(),
-  toolResult: z
-    .looseObject({ toolUseId: z.string(), content: z.array(toolResultContent), status: z.string().optional() })
-    .optional(),
+  toolResult: z.looseObject({ toolUseId: z.string(), content: z.array(toolResultContent), status: z.string().optional() }).optional(),
   guardContent: z.looseObject({}).optional(),
   cachePoint: z.looseObject({}).optional(),
   reasoningContent: z.looseObject({}).optional(),
@@ -52,7 +50,9 @@ export const bedrockConverseRequestSchema = z.looseObject({
     .optional(),
   toolConfig: z
     .looseObject({
-      tools: z.array(z.looseObject({ toolSpec: toolSpec.optional(), systemTool: z.looseObject({ name: z.string() }).optional(), cachePoint: z.unknown().optional() })),
+      tools: z.array(
+        z.looseObject({ toolSpec: toolSpec.optional(), systemTool: z.looseObject({ name: z.string() }).optional(), cachePoint: z.unknown().optional() }),
+      ),
       toolChoice: z
         .looseObject({ auto: z.looseObject({}).optional(), any: z.looseObject({}).optional(), tool: z.looseObject({ name: z.string() }).optional() })
         .optional(),
@@ -61,7 +61,10 @@ export const bedrockConverseRequestSchema = z.looseObject({
   outputConfig: z
     .looseObject({
       textFormat: z
-        .looseObject({ type: z.string(), structure: z.looseObject({ jsonSchema: z.looseObject({ schema: z.string(), name: z.string().optional() }).optional() }) })
+        .looseObject({
+          type: z.string(),
+          structure: z.looseObject({ jsonSchema: z.looseObject({ schema: z.string(), name: z.string().optional() }).optional() }),
+        })
         .optional(),
     })
     .optional(),
@@ -98,7 +101,11 @@ export function checkBedrockConverseRequest(body: unknown): { data: BedrockConve
       // Approximate wording; the type is what AWS answers a JSON value of the wrong type with.
       return { problem: { type: 'SerializationException', message: `Unexpected value type at '${formatDottedPath(issue?.path ?? [])}'.` } };
     }
-    return { problem: validationErrors(missing.map((issue) => `Value null at '${formatMemberPath(issue.path)}' failed to satisfy constraint: Member must not be null`)) };
+    return {
+      problem: validationErrors(
+        missing.map((issue) => `Value null at '${formatMemberPath(issue.path)}' failed to satisfy constraint: Member must not be null`),
+      ),
+    };
   }
   const data = parsed.data;
   const violations = findConstraintViolations(data);
@@ -112,11 +119,14 @@ function findConstraintViolations(data: BedrockConverseRequest): string[] {
   const out: string[] = [];
   const at = (path: readonly PropertyKey[]) => formatMemberPath(path);
   const enumOf = (value: string, values: readonly string[], path: readonly PropertyKey[]) => {
-    if (!values.includes(value)) out.push(`Value '${value}' at '${at(path)}' failed to satisfy constraint: Member must satisfy enum value set: [${values.join(', ')}]`);
+    if (!values.includes(value))
+      out.push(`Value '${value}' at '${at(path)}' failed to satisfy constraint: Member must satisfy enum value set: [${values.join(', ')}]`);
   };
   const name = (value: string, path: readonly PropertyKey[], pattern = NAME_PATTERN, patternText = '[a-zA-Z0-9_-]+') => {
     if (value.length < 1 || value.length > 64) {
-      out.push(`Value '${value}' at '${at(path)}' failed to satisfy constraint: Member must have length ${value.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 64'}`);
+      out.push(
+        `Value '${value}' at '${at(path)}' failed to satisfy constraint: Member must have length ${value.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 64'}`,
+      );
     } else if (!pattern.test(value)) {
       out.push(`Value '${value}' at '${at(path)}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${patternText}`);
     }
@@ -137,7 +147,8 @@ function findConstraintViolations(data: BedrockConverseRequest): string[] {
     });
   });
   data.system?.forEach((block, index) => {
-    if (block.text === '') out.push(`Value '' at '${at(['system', index, 'text'])}' failed to satisfy constraint: Member must have length greater than or equal to 1`);
+    if (block.text === '')
+      out.push(`Value '' at '${at(['system', index, 'text'])}' failed to satisfy constraint: Member must have length greater than or equal to 1`);
   });
   const inference = data.inferenceConfig;
   if (inference?.maxTokens !== undefined && inference.maxTokens < 1) {
@@ -151,10 +162,15 @@ function findConstraintViolations(data: BedrockConverseRequest): string[] {
   }
   const stops = inference?.stopSequences ?? [];
   if (stops.length > 2500) {
-    out.push(`Value '[${stops.join(', ')}]' at 'inferenceConfig.stopSequences' failed to satisfy constraint: Member must have length less than or equal to 2500`);
+    out.push(
+      `Value '[${stops.join(', ')}]' at 'inferenceConfig.stopSequences' failed to satisfy constraint: Member must have length less than or equal to 2500`,
+    );
   }
   stops.forEach((stop, index) => {
-    if (stop === '') out.push(`Value '' at '${at(['inferenceConfig', 'stopSequences', index])}' failed to satisfy constraint: Member must have length greater than or equal to 1`);
+    if (stop === '')
+      out.push(
+        `Value '' at '${at(['inferenceConfig', 'stopSequences', index])}' failed to satisfy constraint: Member must have length greater than or equal to 1`,
+      );
   });
   const tools = data.toolConfig?.tools;
   if (tools !== undefined && tools.length === 0) {

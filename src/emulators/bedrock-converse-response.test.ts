@@ -1,12 +1,7 @@
 // Converse response shapes: stop-reason mapping, the JSON answer and the ordered stream events for text and tools.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  buildBedrockConverseResponse,
-  buildBedrockConverseStreamEvents,
-  mapToBedrockStopReason,
-  toBedrockAnswer,
-} from './bedrock-converse-response.ts';
+import { buildBedrockConverseResponse, buildBedrockConverseStreamEvents, mapToBedrockStopReason, toBedrockAnswer } from './bedrock-converse-response.ts';
 import type { BedrockAnswer } from './bedrock-converse-response.ts';
 import type { ChatReply } from './generate-chat-reply.ts';
 
@@ -49,7 +44,12 @@ describe('Converse answers', () => {
     assert.notEqual(first.toolUse.toolUseId, second.toolUse.toolUseId);
     assert.deepEqual(first.toolUse.input, { q: 'cats and dogs' });
     const body = buildBedrockConverseResponse(answer, 7);
-    assert.deepEqual(body, { output: { message: { role: 'assistant', content: answer.content } }, stopReason: 'tool_use', usage: answer.usage, metrics: { latencyMs: 7 } });
+    assert.deepEqual(body, {
+      output: { message: { role: 'assistant', content: answer.content } },
+      stopReason: 'tool_use',
+      usage: answer.usage,
+      metrics: { latencyMs: 7 },
+    });
   });
 
   it('streams each tool block as start, input fragments, stop, with its own index', () => {
@@ -57,8 +57,16 @@ describe('Converse answers', () => {
     const shape = events.map((event) => `${event.eventType}${'contentBlockIndex' in event.payload ? `#${String(event.payload.contentBlockIndex)}` : ''}`);
     assert.deepEqual(shape, [
       'messageStart',
-      'contentBlockStart#0', 'contentBlockDelta#0', 'contentBlockDelta#0', 'contentBlockDelta#0', 'contentBlockStop#0',
-      'contentBlockStart#1', 'contentBlockDelta#1', 'contentBlockDelta#1', 'contentBlockDelta#1', 'contentBlockStop#1',
+      'contentBlockStart#0',
+      'contentBlockDelta#0',
+      'contentBlockDelta#0',
+      'contentBlockDelta#0',
+      'contentBlockStop#0',
+      'contentBlockStart#1',
+      'contentBlockDelta#1',
+      'contentBlockDelta#1',
+      'contentBlockDelta#1',
+      'contentBlockStop#1',
       'messageStop',
       'metadata',
     ]);
@@ -66,9 +74,16 @@ describe('Converse answers', () => {
   });
 
   it('streams text as deltas without a contentBlockStart', () => {
-    const answer: BedrockAnswer = { content: [{ text: 'one two three four five' }], stopReason: 'end_turn', usage: { inputTokens: 1, outputTokens: 5, totalTokens: 6 } };
+    const answer: BedrockAnswer = {
+      content: [{ text: 'one two three four five' }],
+      stopReason: 'end_turn',
+      usage: { inputTokens: 1, outputTokens: 5, totalTokens: 6 },
+    };
     const events = buildBedrockConverseStreamEvents(answer, 1);
-    assert.equal(events.some((event) => event.eventType === 'contentBlockStart'), false);
+    assert.equal(
+      events.some((event) => event.eventType === 'contentBlockStart'),
+      false,
+    );
     const text = events.flatMap((event) => (event.eventType === 'contentBlockDelta' ? [(event.payload.delta as { text: string }).text] : [])).join('');
     assert.equal(text, 'one two three four five');
     assert.deepEqual(events.find((event) => event.eventType === 'messageStop')?.payload, { stopReason: 'end_turn' });

@@ -122,7 +122,9 @@ describe('BedrockEmulator ConverseStream', () => {
     const start = frames.find((frame) => frame.headers[':event-type'] === 'contentBlockStart')!;
     assert.deepEqual(start.payload.start, { toolUse: { toolUseId: call.toolUseId, name: 'get_weather' } });
     assert.equal(start.payload.contentBlockIndex, 0);
-    const fragments = frames.filter((frame) => frame.headers[':event-type'] === 'contentBlockDelta').map((frame) => frame.payload.delta.toolUse.input as string);
+    const fragments = frames
+      .filter((frame) => frame.headers[':event-type'] === 'contentBlockDelta')
+      .map((frame) => frame.payload.delta.toolUse.input as string);
     assert.ok(fragments.length > 1, 'input arrives in several deltas');
     assert.deepEqual(JSON.parse(fragments.join('')), call.input);
     assert.equal(frames.find((frame) => frame.headers[':event-type'] === 'messageStop')!.payload.stopReason, 'tool_use');

@@ -12,9 +12,7 @@ export function convertBedrockConverseRequest(body: BedrockConverseRequest, clou
   for (const message of body.messages ?? []) {
     if (message.role === 'assistant') {
       const calls = message.content.flatMap((block) =>
-        block.toolUse === undefined
-          ? []
-          : [{ id: block.toolUse.toolUseId, name: block.toolUse.name, arguments: JSON.stringify(block.toolUse.input ?? {}) }],
+        block.toolUse === undefined ? [] : [{ id: block.toolUse.toolUseId, name: block.toolUse.name, arguments: JSON.stringify(block.toolUse.input ?? {}) }],
       );
       messages.push({ role: 'assistant', text: joinTexts(message.content), ...(calls.length > 0 && { toolCalls: calls }) });
       continue;
@@ -33,9 +31,7 @@ export function convertBedrockConverseRequest(body: BedrockConverseRequest, clou
     if (text !== '' || images > 0) messages.push({ role: 'user', text, images });
   }
   const tools = (body.toolConfig?.tools ?? []).flatMap((tool) =>
-    tool.toolSpec === undefined
-      ? []
-      : [{ name: tool.toolSpec.name, description: tool.toolSpec.description, parameters: tool.toolSpec.inputSchema.json }],
+    tool.toolSpec === undefined ? [] : [{ name: tool.toolSpec.name, description: tool.toolSpec.description, parameters: tool.toolSpec.inputSchema.json }],
   );
   const jsonSchema = body.outputConfig?.textFormat?.structure.jsonSchema?.schema;
   return {

@@ -103,7 +103,10 @@ describe('BedrockEmulator', () => {
 
     it('accepts a signature built by hand over HTTP', async () => {
       const text = JSON.stringify(say('Signed by hand'));
-      const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+      const amzDate = new Date()
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d{3}/, '');
       const date = amzDate.slice(0, 8);
       const host = `127.0.0.1:${emulator.port}`;
       const canonical = `POST\n/model/openai.gpt-oss-120b-1%253A0/converse\n\nhost:${host}\nx-amz-date:${amzDate}\n\nhost;x-amz-date\n${createHash('sha256').update(text).digest('hex')}`;
@@ -138,7 +141,10 @@ describe('BedrockEmulator', () => {
         call: () => sendSigned(MODEL_PATH, say('Hi'), { secretAccessKey: 'wrong/secret' }),
         errorType: `InvalidSignatureException:${CORAL}`,
         body: (json) => {
-          assert.match(json.message, /^The request signature we calculated does not match the signature you provided\. Check your AWS Secret Access Key and signing method\. Consult the service documentation for details\./);
+          assert.match(
+            json.message,
+            /^The request signature we calculated does not match the signature you provided\. Check your AWS Secret Access Key and signing method\. Consult the service documentation for details\./,
+          );
           assert.match(json.message, /\/model\/openai\.gpt-oss-120b-1%253A0\/converse/);
         },
       },
@@ -220,7 +226,9 @@ describe('BedrockEmulator', () => {
     it('answers JSON matching outputConfig.textFormat json_schema', async () => {
       const schema = { type: 'object', properties: { answer: { type: 'string' }, score: { type: 'integer' } }, required: ['answer', 'score'] };
       const { json } = await converse(
-        say('Rate this', { outputConfig: { textFormat: { type: 'json_schema', structure: { jsonSchema: { schema: JSON.stringify(schema), name: 'rating' } } } } }),
+        say('Rate this', {
+          outputConfig: { textFormat: { type: 'json_schema', structure: { jsonSchema: { schema: JSON.stringify(schema), name: 'rating' } } } },
+        }),
       );
       const parsed = JSON.parse(json.output.message.content[0].text);
       assert.equal(typeof parsed.answer, 'string');
@@ -267,22 +275,72 @@ describe('BedrockEmulator', () => {
   describe('validation', () => {
     const cases: { name: string; body: unknown; type?: string; message: RegExp }[] = [
       { name: 'invalid JSON', body: '{"messages":', type: 'SerializationException', message: /./ },
-      { name: 'no messages', body: {}, message: /^A conversation must start with a user message\. Try again with a conversation that starts with a user message\.$/ },
-      { name: 'an assistant first', body: { messages: [{ role: 'assistant', content: [{ text: 'Hi' }] }] }, message: /^A conversation must start with a user message/ },
+      {
+        name: 'no messages',
+        body: {},
+        message: /^A conversation must start with a user message\. Try again with a conversation that starts with a user message\.$/,
+      },
+      {
+        name: 'an assistant first',
+        body: { messages: [{ role: 'assistant', content: [{ text: 'Hi' }] }] },
+        message: /^A conversation must start with a user message/,
+      },
       {
         name: 'two user turns in a row',
-        body: { messages: [{ role: 'user', content: [{ text: 'a' }] }, { role: 'user', content: [{ text: 'b' }] }] },
-        message: /^A conversation must alternate between user and assistant roles\. Make sure the conversation alternates between user and assistant roles and try again\.$/,
+        body: {
+          messages: [
+            { role: 'user', content: [{ text: 'a' }] },
+            { role: 'user', content: [{ text: 'b' }] },
+          ],
+        },
+        message:
+          /^A conversation must alternate between user and assistant roles\. Make sure the conversation alternates between user and assistant roles and try again\.$/,
       },
-      { name: 'an unknown role', body: { messages: [{ role: 'bot', content: [{ text: 'a' }] }] }, message: /^1 validation error detected: Value 'bot' at 'messages\.1\.member\.role' failed to satisfy constraint: Member must satisfy enum value set: \[user, assistant, system\]$/ },
-      { name: 'a message without content', body: { messages: [{ role: 'user' }] }, message: /^1 validation error detected: Value null at 'messages\.1\.member\.content' failed to satisfy constraint: Member must not be null$/ },
-      { name: 'blank text', body: say('   '), message: /^The text field in the ContentBlock object at messages\.0\.content\.0 is blank\. Add text to the text field, and try again\.$/ },
-      { name: 'maxTokens 0 and temperature 2', body: say('x', { inferenceConfig: { maxTokens: 0, temperature: 2 } }), message: /^2 validation errors detected: Value '0' at 'inferenceConfig\.maxTokens' failed to satisfy constraint: Member must have value greater than or equal to 1; Value '2\.0' at 'inferenceConfig\.temperature' failed to satisfy constraint: Member must have value less than or equal to 1$/ },
+      {
+        name: 'an unknown role',
+        body: { messages: [{ role: 'bot', content: [{ text: 'a' }] }] },
+        message:
+          /^1 validation error detected: Value 'bot' at 'messages\.1\.member\.role' failed to satisfy constraint: Member must satisfy enum value set: \[user, assistant, system\]$/,
+      },
+      {
+        name: 'a message without content',
+        body: { messages: [{ role: 'user' }] },
+        message: /^1 validation error detected: Value null at 'messages\.1\.member\.content' failed to satisfy constraint: Member must not be null$/,
+      },
+      {
+        name: 'blank text',
+        body: say('   '),
+        message: /^The text field in the ContentBlock object at messages\.0\.content\.0 is blank\. Add text to the text field, and try again\.$/,
+      },
+      {
+        name: 'maxTokens 0 and temperature 2',
+        body: say('x', { inferenceConfig: { maxTokens: 0, temperature: 2 } }),
+        message:
+          /^2 validation errors detected: Value '0' at 'inferenceConfig\.maxTokens' failed to satisfy constraint: Member must have value greater than or equal to 1; Value '2\.0' at 'inferenceConfig\.temperature' failed to satisfy constraint: Member must have value less than or equal to 1$/,
+      },
       { name: 'topP above 1', body: say('x', { inferenceConfig: { topP: 1.5 } }), message: /Value '1\.5' at 'inferenceConfig\.topP'/ },
-      { name: 'maxTokens as a string', body: say('x', { inferenceConfig: { maxTokens: 'ten' } }), type: 'SerializationException', message: /inferenceConfig\.maxTokens/ },
-      { name: 'an empty tool list', body: say('x', { toolConfig: { tools: [] } }), message: /Value '\[\]' at 'toolConfig\.tools' failed to satisfy constraint: Member must have length greater than or equal to 1/ },
-      { name: 'a tool name with spaces', body: say('x', { toolConfig: { tools: [{ toolSpec: { name: 'get weather', inputSchema: { json: {} } } }] } }), message: /at 'toolConfig\.tools\.1\.member\.toolSpec\.name' failed to satisfy constraint: Member must satisfy regular expression pattern/ },
-      { name: 'an inputSchema that is not an object', body: say('x', { toolConfig: { tools: [{ toolSpec: { name: 'a', inputSchema: { json: 'schema' } } }] } }), message: /^The format of the value at toolConfig\.tools\.0\.toolSpec\.inputSchema\.json is invalid\. Provide a json object for the field and try again\.$/ },
+      {
+        name: 'maxTokens as a string',
+        body: say('x', { inferenceConfig: { maxTokens: 'ten' } }),
+        type: 'SerializationException',
+        message: /inferenceConfig\.maxTokens/,
+      },
+      {
+        name: 'an empty tool list',
+        body: say('x', { toolConfig: { tools: [] } }),
+        message: /Value '\[\]' at 'toolConfig\.tools' failed to satisfy constraint: Member must have length greater than or equal to 1/,
+      },
+      {
+        name: 'a tool name with spaces',
+        body: say('x', { toolConfig: { tools: [{ toolSpec: { name: 'get weather', inputSchema: { json: {} } } }] } }),
+        message: /at 'toolConfig\.tools\.1\.member\.toolSpec\.name' failed to satisfy constraint: Member must satisfy regular expression pattern/,
+      },
+      {
+        name: 'an inputSchema that is not an object',
+        body: say('x', { toolConfig: { tools: [{ toolSpec: { name: 'a', inputSchema: { json: 'schema' } } }] } }),
+        message:
+          /^The format of the value at toolConfig\.tools\.0\.toolSpec\.inputSchema\.json is invalid\. Provide a json object for the field and try again\.$/,
+      },
       {
         name: 'tool history without toolConfig',
         body: {
@@ -294,8 +352,16 @@ describe('BedrockEmulator', () => {
         },
         message: /^The toolConfig field must be defined when using toolUse and toolResult content blocks\.$/,
       },
-      { name: 'an image of an unknown format', body: { messages: [{ role: 'user', content: [{ image: { format: 'bmp', source: { bytes: 'AA==' } } }] }] }, message: /Value 'bmp' at 'messages\.1\.member\.content\.1\.member\.image\.format'/ },
-      { name: 'a content block with two members', body: { messages: [{ role: 'user', content: [{ text: 'a', image: { format: 'png', source: { bytes: 'AA==' } } }] }] }, message: /exactly one content type/ },
+      {
+        name: 'an image of an unknown format',
+        body: { messages: [{ role: 'user', content: [{ image: { format: 'bmp', source: { bytes: 'AA==' } } }] }] },
+        message: /Value 'bmp' at 'messages\.1\.member\.content\.1\.member\.image\.format'/,
+      },
+      {
+        name: 'a content block with two members',
+        body: { messages: [{ role: 'user', content: [{ text: 'a', image: { format: 'png', source: { bytes: 'AA==' } } }] }] },
+        message: /exactly one content type/,
+      },
     ];
     for (const { name, body, type = 'ValidationException', message } of cases) {
       it(`rejects ${name} with 400 ${type}`, async () => {
@@ -310,9 +376,21 @@ describe('BedrockEmulator', () => {
   describe('faults', () => {
     const faults: { name: string; set: Record<string, unknown>; status: number; type: string; message: string }[] = [
       { name: '429', set: { status: 429 }, status: 429, type: 'ThrottlingException', message: 'Too many requests, please wait before trying again.' },
-      { name: '500', set: { status: 500 }, status: 500, type: 'InternalServerException', message: 'The system encountered an unexpected error during processing. Try your request again.' },
+      {
+        name: '500',
+        set: { status: 500 },
+        status: 500,
+        type: 'InternalServerException',
+        message: 'The system encountered an unexpected error during processing. Try your request again.',
+      },
       { name: '503', set: { status: 503 }, status: 503, type: 'ServiceUnavailableException', message: 'Bedrock is unable to process your request.' },
-      { name: '400 with error_code', set: { status: 400, error_code: 'ServiceQuotaExceededException' }, status: 400, type: 'ServiceQuotaExceededException', message: 'Too many tokens per day, please wait before trying again.' },
+      {
+        name: '400 with error_code',
+        set: { status: 400, error_code: 'ServiceQuotaExceededException' },
+        status: 400,
+        type: 'ServiceQuotaExceededException',
+        message: 'Too many tokens per day, please wait before trying again.',
+      },
     ];
     for (const fault of faults) {
       it(`answers an injected ${fault.name} with Bedrock's ${fault.type}`, async () => {

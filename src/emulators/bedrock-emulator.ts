@@ -13,21 +13,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { authenticateBedrockRequest } from './bedrock-authenticate-request.ts';
 import { checkBedrockConverseRequest } from './bedrock-converse-request.ts';
 import type { BedrockConverseRequest } from './bedrock-converse-request.ts';
-import {
-  buildBedrockConverseResponse,
-  buildBedrockConverseStreamEvents,
-  mapToBedrockStopReason,
-  toBedrockAnswer,
-} from './bedrock-converse-response.ts';
+import { buildBedrockConverseResponse, buildBedrockConverseStreamEvents, mapToBedrockStopReason, toBedrockAnswer } from './bedrock-converse-response.ts';
 import type { BedrockAnswer } from './bedrock-converse-response.ts';
 import { convertBedrockConverseRequest } from './bedrock-converse-to-reply.ts';
-import {
-  AWS_AUTH_ERROR_NAMESPACE,
-  bedrockError,
-  bedrockFaultError,
-  bedrockInvalidModelError,
-  bedrockStreamExceptionPayload,
-} from './bedrock-error-body.ts';
+import { AWS_AUTH_ERROR_NAMESPACE, bedrockError, bedrockFaultError, bedrockInvalidModelError, bedrockStreamExceptionPayload } from './bedrock-error-body.ts';
 import { BEDROCK_EVENT_STREAM_CONTENT_TYPE, encodeBedrockEvent, encodeBedrockException } from './bedrock-event-stream-encoder.ts';
 import type { AwsCredential } from './bedrock-sigv4-verifier.ts';
 import { buildOpenAIChatCompletion, buildOpenAIChatCompletionChunks } from './build-openai-chat-completion.ts';
@@ -97,9 +86,7 @@ export class BedrockEmulator extends EmulatorServer {
   constructor(options: BedrockEmulatorOptions = {}) {
     super('bedrock');
     this.#apiKeys = new Set(options.apiKeys ?? [BEDROCK_EMULATOR_API_KEY]);
-    this.#credentials = options.credentials ?? [
-      { accessKeyId: BEDROCK_EMULATOR_ACCESS_KEY_ID, secretAccessKey: BEDROCK_EMULATOR_SECRET_ACCESS_KEY },
-    ];
+    this.#credentials = options.credentials ?? [{ accessKeyId: BEDROCK_EMULATOR_ACCESS_KEY_ID, secretAccessKey: BEDROCK_EMULATOR_SECRET_ACCESS_KEY }];
     this.#regions = options.regions === 'any' ? undefined : (options.regions ?? BEDROCK_EMULATOR_REGIONS);
     this.#models = options.models ?? BEDROCK_EMULATOR_MODELS;
     this.#now = options.now ?? (() => new Date());

@@ -22,10 +22,7 @@ export function encodeBedrockEvent(eventType: string, payload: Record<string, un
 
 /** One `:message-type: exception` frame, e.g. `throttlingException` with `{"message": ...}`. */
 export function encodeBedrockException(exceptionType: string, payload: Record<string, unknown>): Uint8Array {
-  return encodeFrame(
-    { ':exception-type': text(exceptionType), ':content-type': text('application/json'), ':message-type': text('exception') },
-    payload,
-  );
+  return encodeFrame({ ':exception-type': text(exceptionType), ':content-type': text('application/json'), ':message-type': text('exception') }, payload);
 }
 
 function encodeFrame(headers: MessageHeaders, payload: unknown): Uint8Array {

@@ -50,7 +50,9 @@ describe('BedrockEmulator OpenAI-compatible chat completions', () => {
         const completion = await client().chat.completions.create({
           model: family.model,
           messages: [{ role: 'user', content: 'Use lookup_order for order 42' }],
-          tools: [{ type: 'function', function: { name: 'lookup_order', parameters: { type: 'object', properties: { id: { type: 'integer' } }, required: ['id'] } } }],
+          tools: [
+            { type: 'function', function: { name: 'lookup_order', parameters: { type: 'object', properties: { id: { type: 'integer' } }, required: ['id'] } } },
+          ],
         });
         const call = completion.choices[0]?.message.tool_calls?.[0];
         assert.equal(completion.choices[0]?.finish_reason, 'tool_calls');

@@ -27,7 +27,12 @@ async function send(path: string, body: string, headers: Record<string, string>)
 /** Sends `body` SigV4-signed as the AWS SDK signs, with a secret that may be wrong. */
 async function sendSigned(path: string, body: unknown, secretAccessKey = BEDROCK_EMULATOR_SECRET_ACCESS_KEY) {
   const text = JSON.stringify(body);
-  const signer = new SignatureV4({ credentials: { accessKeyId: BEDROCK_EMULATOR_ACCESS_KEY_ID, secretAccessKey }, region: 'us-east-1', service: 'bedrock', sha256: Sha256 });
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: BEDROCK_EMULATOR_ACCESS_KEY_ID, secretAccessKey },
+    region: 'us-east-1',
+    service: 'bedrock',
+    sha256: Sha256,
+  });
   const signed = await signer.sign({
     method: 'POST',
     protocol: 'http:',
@@ -77,10 +82,13 @@ describe('BedrockEmulator Responses API', () => {
         assert.match(text, /^event: response\.created\n/);
         assert.match(text, new RegExp(`"model":"${family.model.replace(/[.]/g, '\\.')}"`));
         assert.match(text, /event: response\.completed\n[^\n]+\n\n$/);
-        assert.deepEqual(emulator.requests().map((entry) => [entry.path, entry.stream, entry.outcome]), [
-          [`${family.base}/responses`, false, 'completed'],
-          [`${family.base}/responses`, true, 'completed'],
-        ]);
+        assert.deepEqual(
+          emulator.requests().map((entry) => [entry.path, entry.stream, entry.outcome]),
+          [
+            [`${family.base}/responses`, false, 'completed'],
+            [`${family.base}/responses`, true, 'completed'],
+          ],
+        );
       });
     }
 
@@ -114,7 +122,10 @@ describe('BedrockEmulator Responses API', () => {
       assert.equal(failed.headers.get('x-amzn-errortype'), `ServiceUnavailableException:${BEDROCK}`);
       assert.deepEqual(failed.json, { message: 'Bedrock is unable to process your request.' });
       assert.equal((await send('/openai/v1/responses', JSON.stringify(ask('openai.gpt-oss-120b-1:0')), bearer)).status, 200, 'count: 1 applies once');
-      assert.deepEqual(emulator.requests().map((entry) => entry.status), [503, 200]);
+      assert.deepEqual(
+        emulator.requests().map((entry) => entry.status),
+        [503, 200],
+      );
     });
   });
 });

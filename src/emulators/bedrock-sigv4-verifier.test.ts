@@ -70,7 +70,12 @@ describe('verifySigV4', () => {
       },
       {
         name: 'post-x-www-form-urlencoded',
-        request: received('POST', '/', { 'Content-Type': 'application/x-www-form-urlencoded', Host: 'example.amazonaws.com', 'X-Amz-Date': SUITE_DATE }, 'Param1=value1'),
+        request: received(
+          'POST',
+          '/',
+          { 'Content-Type': 'application/x-www-form-urlencoded', Host: 'example.amazonaws.com', 'X-Amz-Date': SUITE_DATE },
+          'Param1=value1',
+        ),
         signedHeaders: 'content-type;host;x-amz-date',
         canonical: `POST\n/\n\ncontent-type:application/x-www-form-urlencoded\nhost:example.amazonaws.com\nx-amz-date:${SUITE_DATE}\n\ncontent-type;host;x-amz-date\n9095672bbd1f56dfc5b65f3e153adc8731a4a654192329106275f4c7b24d0b6e`,
         signature: 'ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a',
@@ -108,7 +113,10 @@ describe('verifySigV4', () => {
     const uris: [string, string][] = [
       ['/model/openai.gpt-oss-120b-1%3A0/converse', '/model/openai.gpt-oss-120b-1%253A0/converse'],
       ['/model/openai.gpt-oss-120b-1:0/converse-stream', '/model/openai.gpt-oss-120b-1%3A0/converse-stream'],
-      ['/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.x/converse', '/model/arn%253Aaws%253Abedrock%253Aus-east-1%253A123456789012%253Ainference-profile%252Fus.x/converse'],
+      [
+        '/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.x/converse',
+        '/model/arn%253Aaws%253Abedrock%253Aus-east-1%253A123456789012%253Ainference-profile%252Fus.x/converse',
+      ],
       ['/openai/v1/chat/completions', '/openai/v1/chat/completions'],
       ['/example space/', '/example%20space/'],
     ];
@@ -147,16 +155,23 @@ describe('verifySigV4', () => {
       let key: Buffer = Buffer.from(`AWS4${credential.secretAccessKey}`);
       for (const part of ['20260301', 'us-west-2', 'bedrock', 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
       const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
-      const request = received('POST', path, {
-        host: '127.0.0.1:4012',
-        'content-type': 'application/json',
-        'x-amz-date': amzDate,
-        authorization: `AWS4-HMAC-SHA256 Credential=${credential.accessKeyId}/${scope}, SignedHeaders=content-type;host;x-amz-date, Signature=${signature}`,
-      }, body);
+      const request = received(
+        'POST',
+        path,
+        {
+          host: '127.0.0.1:4012',
+          'content-type': 'application/json',
+          'x-amz-date': amzDate,
+          authorization: `AWS4-HMAC-SHA256 Credential=${credential.accessKeyId}/${scope}, SignedHeaders=content-type;host;x-amz-date, Signature=${signature}`,
+        },
+        body,
+      );
       assert.deepEqual(verifySigV4(request, policy), { ok: true, accessKeyId: 'AKIAEMULATOREXAMPLE', region: 'us-west-2' });
     });
 
-    async function smithySigned(options: { credential?: AwsCredential; region?: string; service?: string; signingDate?: Date; target?: string } = {}): Promise<ReceivedRequest> {
+    async function smithySigned(
+      options: { credential?: AwsCredential; region?: string; service?: string; signingDate?: Date; target?: string } = {},
+    ): Promise<ReceivedRequest> {
       const signer = new SignatureV4({
         credentials: options.credential ?? credential,
         region: options.region ?? 'us-east-1',
@@ -191,7 +206,8 @@ describe('verifySigV4', () => {
         name: 'a header without Credential, SignedHeaders and Signature',
         make: async () => received('POST', path, { host: 'h', 'x-amz-date': '20260301T100000Z', authorization: 'AWS4-HMAC-SHA256 ' }, body),
         type: 'IncompleteSignatureException',
-        message: /^Authorization header requires 'Credential' parameter\. Authorization header requires 'Signature' parameter\. Authorization header requires 'SignedHeaders' parameter\./,
+        message:
+          /^Authorization header requires 'Credential' parameter\. Authorization header requires 'Signature' parameter\. Authorization header requires 'SignedHeaders' parameter\./,
       },
       {
         name: 'another auth scheme',
@@ -239,7 +255,8 @@ describe('verifySigV4', () => {
         name: 'the wrong secret',
         make: () => smithySigned({ credential: { ...credential, secretAccessKey: 'not-the-secret' } }),
         type: 'InvalidSignatureException',
-        message: /^The request signature we calculated does not match the signature you provided\. Check your AWS Secret Access Key and signing method\. Consult the service documentation for details\.\n\nThe Canonical String for this request should have been\n'POST\n\/model\/openai\.gpt-oss-120b-1%253A0\/converse\n/,
+        message:
+          /^The request signature we calculated does not match the signature you provided\. Check your AWS Secret Access Key and signing method\. Consult the service documentation for details\.\n\nThe Canonical String for this request should have been\n'POST\n\/model\/openai\.gpt-oss-120b-1%253A0\/converse\n/,
       },
       {
         name: 'a body changed after signing',

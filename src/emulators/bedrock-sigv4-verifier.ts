@@ -51,7 +51,10 @@ export function verifySigV4(request: ReceivedRequest, policy: SigV4Policy): SigV
   if ('problem' in parsed) return fail('IncompleteSignatureException', parsed.problem);
   const amzDate = firstHeader(request, 'x-amz-date') ?? fromHttpDate(firstHeader(request, 'date'));
   if (amzDate === undefined) {
-    return fail('IncompleteSignatureException', `Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=${authorization}`);
+    return fail(
+      'IncompleteSignatureException',
+      `Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=${authorization}`,
+    );
   }
   const signedAt = parseAmzDate(amzDate);
   if (signedAt === undefined) {
@@ -157,7 +160,10 @@ interface ParsedAuthorization {
 function parseAuthorization(header: string): ParsedAuthorization | { problem: string } {
   const rest = header.startsWith(`${ALGORITHM} `) ? header.slice(ALGORITHM.length + 1) : '';
   const fields = new Map<string, string>();
-  for (const part of rest.split(',').map((item) => item.trim()).filter((item) => item !== '')) {
+  for (const part of rest
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')) {
     const equals = part.indexOf('=');
     if (equals < 0) return { problem: `'${part}' not a valid key=value pair (missing equal-sign) in Authorization header: '${header}'.` };
     fields.set(part.slice(0, equals), part.slice(equals + 1));
@@ -225,7 +231,10 @@ function parseAmzDate(value: string): Date | undefined {
 
 /** Date -> `20150830T123600Z`. */
 export function formatAmzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** An HTTP `Date` header turned into the basic format, since AWS accepts it in place of `x-amz-date`. */

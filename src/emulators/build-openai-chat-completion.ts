@@ -68,11 +68,7 @@ export function buildOpenAIChatCompletion(reply: ChatReply, meta: OpenAICompleti
 }
 
 /** The `chat.completion.chunk` objects of a streamed answer, in order (choices one after the other). */
-export function buildOpenAIChatCompletionChunks(
-  reply: ChatReply,
-  meta: OpenAICompletionMeta,
-  options: { includeUsage?: boolean } = {},
-): ChatCompletionChunk[] {
+export function buildOpenAIChatCompletionChunks(reply: ChatReply, meta: OpenAICompletionMeta, options: { includeUsage?: boolean } = {}): ChatCompletionChunk[] {
   const chunk = (choices: ChatCompletionChunkChoice[]): ChatCompletionChunk => ({
     id: meta.id,
     object: 'chat.completion.chunk',
@@ -112,11 +108,7 @@ export function splitForStreaming(text: string, wordsPerPiece = WORDS_PER_CHUNK)
 /** The deltas of one choice; the last one is empty and gets the finish reason. */
 function choiceDeltas(choice: ReplyChoice): ChatCompletionChunkChoice['delta'][] {
   if (choice.toolCalls.length === 0) {
-    return [
-      { role: 'assistant', content: '', refusal: null },
-      ...splitForStreaming(choice.content ?? '').map((content) => ({ content })),
-      {},
-    ];
+    return [{ role: 'assistant', content: '', refusal: null }, ...splitForStreaming(choice.content ?? '').map((content) => ({ content })), {}];
   }
   const deltas: ChatCompletionChunkChoice['delta'][] = [];
   choice.toolCalls.forEach((call, index) => {

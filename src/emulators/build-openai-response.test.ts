@@ -45,9 +45,21 @@ describe('buildOpenAIResponse', () => {
     const response = buildOpenAIResponse(textReply, meta({ instructions: 'Be brief.', store: false, temperature: 0.5 }));
     assert.equal(response.status, 'completed');
     assert.deepEqual(response.output, [
-      { type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'One two three four five', annotations: [], logprobs: [] }] },
+      {
+        type: 'message',
+        id: 'msg_1',
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: 'One two three four five', annotations: [], logprobs: [] }],
+      },
     ]);
-    assert.deepEqual(response.usage, { input_tokens: 9, input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 }, output_tokens: 5, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 14 });
+    assert.deepEqual(response.usage, {
+      input_tokens: 9,
+      input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+      output_tokens: 5,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: 14,
+    });
     assert.deepEqual([response.instructions, response.store, response.temperature, response.tool_choice], ['Be brief.', false, 0.5, 'auto']);
   });
 
@@ -78,7 +90,10 @@ describe('buildOpenAIResponseEvents', () => {
       'response.output_item.done',
       'response.completed',
     ]);
-    assert.deepEqual(events.map((event) => event.sequence_number), events.map((_, index) => index));
+    assert.deepEqual(
+      events.map((event) => event.sequence_number),
+      events.map((_, index) => index),
+    );
     const deltas = events.flatMap((event) => (event.type === 'response.output_text.delta' ? [event.delta] : []));
     assert.equal(deltas.join(''), 'One two three four five');
     assert.deepEqual(events.at(-1), { type: 'response.completed', response, sequence_number: 10 });
@@ -89,7 +104,10 @@ describe('buildOpenAIResponseEvents', () => {
     const response = buildOpenAIResponse(toolReply, m);
     const events = buildOpenAIResponseEvents(response, m);
     const added = events.flatMap((event) => (event.type === 'response.output_item.added' ? [[event.output_index, event.item.type, event.item.status]] : []));
-    assert.deepEqual(added, [[0, 'function_call', 'in_progress'], [1, 'function_call', 'in_progress']]);
+    assert.deepEqual(added, [
+      [0, 'function_call', 'in_progress'],
+      [1, 'function_call', 'in_progress'],
+    ]);
     const argumentsOf = (index: number) =>
       events.flatMap((event) => (event.type === 'response.function_call_arguments.delta' && event.output_index === index ? [event.delta] : [])).join('');
     assert.equal(argumentsOf(0), '{"city":"Oslo"}');

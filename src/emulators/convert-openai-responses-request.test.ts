@@ -30,7 +30,13 @@ describe('convertOpenAIResponsesRequest', () => {
   test('an assistant turn keeps its text and the calls after it; outputs and reasoning items', () => {
     const messages = messagesOf({
       input: [
-        { role: 'user', content: [{ type: 'input_text', text: 'Look' }, { type: 'input_image', image_url: 'https://x/y.png' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'Look' },
+            { type: 'input_image', image_url: 'https://x/y.png' },
+          ],
+        },
         { type: 'reasoning', summary: [] },
         { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Checking.' }] },
         { type: 'function_call', call_id: 'c1', name: 'a', arguments: '{}' },
@@ -42,7 +48,14 @@ describe('convertOpenAIResponsesRequest', () => {
     });
     assert.deepEqual(messages, [
       { role: 'user', text: 'Look', images: 1 },
-      { role: 'assistant', text: 'Checking.', toolCalls: [{ id: 'c1', name: 'a', arguments: '{}' }, { id: 'c2', name: 'b', arguments: '{"x":1}' }] },
+      {
+        role: 'assistant',
+        text: 'Checking.',
+        toolCalls: [
+          { id: 'c1', name: 'a', arguments: '{}' },
+          { id: 'c2', name: 'b', arguments: '{"x":1}' },
+        ],
+      },
       { role: 'tool', text: 'one', toolCallId: 'c1' },
       { role: 'tool', text: 'two', toolCallId: 'c2' },
       { role: 'assistant', text: '', toolCalls: [{ id: 'c3', name: 'a', arguments: '{}' }] },
@@ -63,7 +76,11 @@ describe('convertOpenAIResponsesRequest', () => {
       const converted = convert({ input: 'x', tools, ...extra });
       assert.ok('request' in converted);
       assert.deepEqual(converted.request.toolChoice, expected, name);
-      assert.deepEqual(converted.request.tools?.map((tool) => tool.name), ['a', 'b'], name);
+      assert.deepEqual(
+        converted.request.tools?.map((tool) => tool.name),
+        ['a', 'b'],
+        name,
+      );
     }
     const allowed = convert({ input: 'x', tools, tool_choice: { type: 'allowed_tools', mode: 'required', tools: [{ type: 'function', name: 'b' }] } });
     assert.ok('request' in allowed);
@@ -79,7 +96,16 @@ describe('convertOpenAIResponsesRequest', () => {
       [{ input: 'x', conversation: { id: 'conv_1' } }, 404, 'conversation'],
       [{ input: [{ type: 'item_reference', id: 'msg_1' }] }, 404, 'input[0]'],
       [{ input: 'x', background: true }, 400, 'background'],
-      [{ input: [{ role: 'user', content: 'x' }, { type: 'compaction', encrypted_content: 'abc' }] }, 400, 'input[1].encrypted_content'],
+      [
+        {
+          input: [
+            { role: 'user', content: 'x' },
+            { type: 'compaction', encrypted_content: 'abc' },
+          ],
+        },
+        400,
+        'input[1].encrypted_content',
+      ],
     ];
     for (const [body, status, param] of cases) {
       const converted = convert(body);

@@ -58,7 +58,17 @@ export function convertOpenAIResponsesRequest(body: OpenAIResponsesRequest, clou
         return notFound(`Item with id '${item.id}' not found.`, `input[${index}]`, null);
       case 'compaction':
         // OpenAI's compaction items are encrypted by OpenAI; anything else fails to decrypt.
-        return { refusal: { status: 400, body: openAIError('The encrypted content could not be verified.', 'invalid_request_error', `input[${index}].encrypted_content`, 'invalid_encrypted_content') } };
+        return {
+          refusal: {
+            status: 400,
+            body: openAIError(
+              'The encrypted content could not be verified.',
+              'invalid_request_error',
+              `input[${index}].encrypted_content`,
+              'invalid_encrypted_content',
+            ),
+          },
+        };
       case 'reasoning':
         break;
     }
@@ -76,18 +86,26 @@ export function convertOpenAIResponsesRequest(body: OpenAIResponsesRequest, clou
       toolChoice: choice === undefined || typeof choice === 'string' ? choice : choice.type === 'function' ? { name: choice.name } : choice.mode,
       parallelToolCalls: body.parallel_tool_calls ?? undefined,
       format:
-        format === undefined ? undefined : format.type === 'json_schema' ? { type: 'json_schema', schema: format.schema } : { type: format.type as 'text' | 'json_object' },
+        format === undefined
+          ? undefined
+          : format.type === 'json_schema'
+            ? { type: 'json_schema', schema: format.schema }
+            : { type: format.type as 'text' | 'json_object' },
       maxTokens: body.max_output_tokens ?? undefined,
     },
   };
 }
 
-type Content = Extract<OpenAIResponsesInputItem, { type: 'message' }>['content'] | Extract<OpenAIResponsesInputItem, { type: 'function_call_output' }>['output'];
+type Content =
+  | Extract<OpenAIResponsesInputItem, { type: 'message' }>['content']
+  | Extract<OpenAIResponsesInputItem, { type: 'function_call_output' }>['output'];
 
 function readText(content: Content): string {
   if (typeof content === 'string') return content;
   return content
-    .flatMap((part) => ('text' in part && typeof part.text === 'string' ? [part.text] : 'refusal' in part && typeof part.refusal === 'string' ? [part.refusal] : []))
+    .flatMap((part) =>
+      'text' in part && typeof part.text === 'string' ? [part.text] : 'refusal' in part && typeof part.refusal === 'string' ? [part.refusal] : [],
+    )
     .join('\n');
 }
 

@@ -62,10 +62,7 @@ export function parseFaultSet(body: unknown): { faults: FaultSet } | { error: st
  * Draws the faults for one request from `faults` and returns the set that remains afterwards: a set with a `count`
  * loses one per request (whether or not its status fired) and disappears at zero.
  */
-export function takeFaults(
-  faults: FaultSet | null,
-  random: () => number = Math.random,
-): { applied: AppliedFaults; remaining: FaultSet | null } {
+export function takeFaults(faults: FaultSet | null, random: () => number = Math.random): { applied: AppliedFaults; remaining: FaultSet | null } {
   const applied: AppliedFaults = {
     retryAfterSeconds: faults?.retry_after_s ?? 1,
     retryAfterExplicit: faults?.retry_after_s !== undefined,

@@ -5,8 +5,18 @@ import { EmulatorJournal, JOURNAL_BODY_BYTES_LIMIT, JOURNAL_EXCERPT_BYTES, JOURN
 
 function entry(id: number, raw: Buffer): JournalEntry {
   return {
-    id: `req_${id}`, method: 'POST', path: '/v1/chat/completions', query: {}, headers: {}, ...toJournalBody(raw, { size: raw.length }),
-    status: null, stream: false, chunks_sent: 0, outcome: null, started_at: new Date(0).toISOString(), ended_at: null,
+    id: `req_${id}`,
+    method: 'POST',
+    path: '/v1/chat/completions',
+    query: {},
+    headers: {},
+    ...toJournalBody(raw, { size: raw.length }),
+    status: null,
+    stream: false,
+    chunks_sent: 0,
+    outcome: null,
+    started_at: new Date(0).toISOString(),
+    ended_at: null,
   };
 }
 

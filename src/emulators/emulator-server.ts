@@ -239,8 +239,18 @@ export abstract class EmulatorServer {
       controller.abort();
     });
     const exchange: EmulatorExchange = {
-      request, response, method: entry.method, path: url.pathname, query: url.searchParams,
-      body, invalidJson, rawBody, stream, faults: applied, signal: controller.signal, entry,
+      request,
+      response,
+      method: entry.method,
+      path: url.pathname,
+      query: url.searchParams,
+      body,
+      invalidJson,
+      rawBody,
+      stream,
+      faults: applied,
+      signal: controller.signal,
+      entry,
     };
     for (const [name, value] of Object.entries(this.responseHeaders(exchange))) response.setHeader(name, value);
 

@@ -45,7 +45,8 @@ describe('generateChatReply', () => {
 
   it('counts prompt tokens per message plus reply priming, and completion tokens of the output', () => {
     const reply = generateChatReply(ask('Hello'));
-    const expected = TOKENS_PER_REPLY + 2 * TOKENS_PER_MESSAGE + countTokens('system') + countTokens('You are terse.') + countTokens('user') + countTokens('Hello');
+    const expected =
+      TOKENS_PER_REPLY + 2 * TOKENS_PER_MESSAGE + countTokens('system') + countTokens('You are terse.') + countTokens('user') + countTokens('Hello');
     assert.equal(reply.promptTokens, expected);
     assert.equal(reply.completionTokens, countTokens(reply.choices[0]!.content!));
   });
@@ -65,15 +66,24 @@ describe('generateChatReply', () => {
 
   it('returns n distinct choices', () => {
     const reply = generateChatReply(ask('Hi', { n: 3 }));
-    assert.deepEqual(reply.choices.map((choice) => choice.index), [0, 1, 2]);
+    assert.deepEqual(
+      reply.choices.map((choice) => choice.index),
+      [0, 1, 2],
+    );
     assert.equal(new Set(reply.choices.map((choice) => choice.content)).size, 3);
     assert.match(reply.choices[1]!.content!, /^\(choice 2\) /);
-    assert.equal(reply.completionTokens, reply.choices.reduce((sum, choice) => sum + choice.completionTokens, 0));
+    assert.equal(
+      reply.completionTokens,
+      reply.choices.reduce((sum, choice) => sum + choice.completionTokens, 0),
+    );
   });
 
   it('notes images in multi-part user content', () => {
     const reply = generateChatReply({ cloud: 'azure', messages: [{ role: 'user', text: 'What is this?', images: 1 }] });
-    assert.match(reply.choices[0]!.content!, /^Emulated reply from azure to 1 message\. Last user message \(sha256 [0-9a-f]{8}\) with 1 image: "What is this\?"/);
+    assert.match(
+      reply.choices[0]!.content!,
+      /^Emulated reply from azure to 1 message\. Last user message \(sha256 [0-9a-f]{8}\) with 1 image: "What is this\?"/,
+    );
   });
 
   it('calls a tool named in the last user message, with schema-valid arguments', () => {
@@ -93,7 +103,10 @@ describe('generateChatReply', () => {
     const plain = 'Hello there';
     assert.equal(generateChatReply(ask(plain, { tools: [weather] })).choices[0]!.toolCalls.length, 0);
     assert.equal(generateChatReply(ask(plain, { tools: [weather], toolChoice: 'required' })).choices[0]!.toolCalls[0]!.name, 'get_weather');
-    assert.equal(generateChatReply(ask(plain, { tools: [weather, search], toolChoice: { name: 'search_docs' } })).choices[0]!.toolCalls[0]!.name, 'search_docs');
+    assert.equal(
+      generateChatReply(ask(plain, { tools: [weather, search], toolChoice: { name: 'search_docs' } })).choices[0]!.toolCalls[0]!.name,
+      'search_docs',
+    );
     assert.equal(generateChatReply(ask('call get_weather', { tools: [weather], toolChoice: 'none' })).choices[0]!.toolCalls.length, 0);
     assert.equal(generateChatReply(ask('Please use a tool to answer', { tools: [weather] })).choices[0]!.toolCalls[0]!.name, 'get_weather');
   });

@@ -78,9 +78,38 @@ export interface ChatReply {
 }
 
 const FILLER_WORDS = [
-  'amber', 'basil', 'cedar', 'delta', 'ember', 'fjord', 'garnet', 'harbor', 'indigo', 'juniper', 'kestrel',
-  'lagoon', 'meadow', 'nectar', 'orchid', 'pebble', 'quartz', 'raven', 'saffron', 'tundra', 'umber', 'violet',
-  'willow', 'yarrow', 'zephyr', 'copper', 'marble', 'thistle', 'canyon', 'glacier', 'lantern', 'meridian',
+  'amber',
+  'basil',
+  'cedar',
+  'delta',
+  'ember',
+  'fjord',
+  'garnet',
+  'harbor',
+  'indigo',
+  'juniper',
+  'kestrel',
+  'lagoon',
+  'meadow',
+  'nectar',
+  'orchid',
+  'pebble',
+  'quartz',
+  'raven',
+  'saffron',
+  'tundra',
+  'umber',
+  'violet',
+  'willow',
+  'yarrow',
+  'zephyr',
+  'copper',
+  'marble',
+  'thistle',
+  'canyon',
+  'glacier',
+  'lantern',
+  'meridian',
 ];
 const QUOTED_WORDS = 12;
 const FILLER_COUNT = 10;
@@ -126,9 +155,7 @@ function toolChoice(tools: ReplyTool[], seed: string, index: number): ReplyChoic
   const toolCalls = tools.map((tool, position) => ({
     id: `call_${sha256Hex(seed, String(index), String(position), tool.name).slice(0, 24)}`,
     name: tool.name,
-    arguments: JSON.stringify(
-      generateSchemaInstance(tool.parameters ?? { type: 'object', properties: {} }, `${seed}:${tool.name}`),
-    ),
+    arguments: JSON.stringify(generateSchemaInstance(tool.parameters ?? { type: 'object', properties: {} }, `${seed}:${tool.name}`)),
   }));
   const completionTokens = toolCalls.reduce((sum, call) => sum + countTokens(call.name) + countTokens(call.arguments), 0);
   return { index, content: null, toolCalls, finishReason: 'tool_calls', completionTokens };
@@ -174,10 +201,7 @@ function composeText(request: ReplyRequest, seed: string, index: number): string
       `Emulated reply from ${request.cloud} to ${count} message${count === 1 ? '' : 's'}. ` +
       `Last user message (sha256 ${sha256Hex(text).slice(0, 8)})${withImages}: "${quote(text)}".`;
   }
-  const filler = Array.from(
-    { length: FILLER_COUNT },
-    (_, position) => FILLER_WORDS[hashToIndex(FILLER_WORDS.length, seed, String(index), String(position))],
-  );
+  const filler = Array.from({ length: FILLER_COUNT }, (_, position) => FILLER_WORDS[hashToIndex(FILLER_WORDS.length, seed, String(index), String(position))]);
   return `${prefix}${opening} Deterministic filler follows: ${filler.join(' ')}.`;
 }
 

@@ -24,7 +24,10 @@ describe('generateEmbedding', () => {
     const vector = generateEmbedding('text:hello', 8);
     const bytes = Buffer.from(encodeEmbeddingBase64(vector), 'base64');
     assert.equal(bytes.length, 32);
-    assert.deepEqual(Array.from({ length: 8 }, (_, index) => bytes.readFloatLE(index * 4)), Array.from(vector));
+    assert.deepEqual(
+      Array.from({ length: 8 }, (_, index) => bytes.readFloatLE(index * 4)),
+      Array.from(vector),
+    );
   });
 
   it('knows the native dimensions of the text-embedding-3 models', () => {
@@ -36,6 +39,9 @@ describe('generateEmbedding', () => {
     assert.deepEqual(toEmbeddingItems('hello world'), [{ key: 'text:hello world', tokens: countTokens('hello world') }]);
     assert.equal(toEmbeddingItems(['a', 'b c']).length, 2);
     assert.deepEqual(toEmbeddingItems([1, 2, 3]), [{ key: 'tokens:1,2,3', tokens: 3 }]);
-    assert.deepEqual(toEmbeddingItems([[1, 2], [3]]).map((item) => item.tokens), [2, 1]);
+    assert.deepEqual(
+      toEmbeddingItems([[1, 2], [3]]).map((item) => item.tokens),
+      [2, 1],
+    );
   });
 });

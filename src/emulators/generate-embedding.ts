@@ -28,7 +28,11 @@ export function resolveEmbeddingDimensions(
   if (requested === undefined) return { dimensions: native };
   if (requested > native) {
     return {
-      problem: { message: `Invalid value for 'dimensions' = ${requested}. Must be less than or equal to ${native}.`, param: 'dimensions', code: 'invalid_value' },
+      problem: {
+        message: `Invalid value for 'dimensions' = ${requested}. Must be less than or equal to ${native}.`,
+        param: 'dimensions',
+        code: 'invalid_value',
+      },
     };
   }
   return { dimensions: requested };

@@ -76,10 +76,7 @@ describe('generateSchemaInstance', () => {
   });
 
   it('fills only required properties when `required` is given', () => {
-    const value = generateSchemaInstance(
-      { type: 'object', properties: { a: { type: 'string' }, b: { type: 'string' } }, required: ['a'] },
-      'seed',
-    );
+    const value = generateSchemaInstance({ type: 'object', properties: { a: { type: 'string' }, b: { type: 'string' } }, required: ['a'] }, 'seed');
     assert.deepEqual(Object.keys(value as object), ['a']);
   });
 });

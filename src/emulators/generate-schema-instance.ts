@@ -54,9 +54,7 @@ function generate(schema: unknown, path: string, context: Context): unknown {
 function generateObject(schema: SchemaObject, path: string, context: Context): Record<string, unknown> {
   const properties = isObject(schema.properties) ? schema.properties : {};
   // Without a `required` list every declared property is filled: still valid, and more useful to read.
-  const keys = Array.isArray(schema.required)
-    ? schema.required.filter((key): key is string => typeof key === 'string')
-    : Object.keys(properties);
+  const keys = Array.isArray(schema.required) ? schema.required.filter((key): key is string => typeof key === 'string') : Object.keys(properties);
   const out: Record<string, unknown> = {};
   for (const key of keys) out[key] = generate(properties[key] ?? true, `${path}.${key}`, context);
   return out;
@@ -68,9 +66,7 @@ function generateArray(schema: SchemaObject, path: string, context: Context): un
   const max = typeof schema.maxItems === 'number' ? schema.maxItems : Math.max(min, prefix.length, 1);
   const count = Math.min(Math.max(min, prefix.length, 1), max);
   const items = Array.isArray(schema.items) ? undefined : schema.items;
-  return Array.from({ length: count }, (_, index) =>
-    generate(prefix[index] ?? items ?? true, `${path}[${index}]`, context),
-  );
+  return Array.from({ length: count }, (_, index) => generate(prefix[index] ?? items ?? true, `${path}[${index}]`, context));
 }
 
 function generateNumber(schema: SchemaObject, integer: boolean, path: string, seed: string): number {
@@ -162,7 +158,10 @@ function mergeAllOf(schema: SchemaObject, root: unknown): SchemaObject {
 function resolveRef(root: unknown, ref: string): unknown {
   if (!ref.startsWith('#')) return true;
   let node: unknown = root;
-  for (const raw of ref.slice(1).split('/').filter((part) => part !== '')) {
+  for (const raw of ref
+    .slice(1)
+    .split('/')
+    .filter((part) => part !== '')) {
     const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
     node = isObject(node) ? node[key] : undefined;
   }

@@ -15,7 +15,11 @@ const email = account.credentials.client_email;
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** A compact RS256 JWS signed with `privateKey`. */
-function signJwt(claims: Record<string, unknown>, privateKey = account.credentials.private_key, header: Record<string, unknown> = { alg: 'RS256', typ: 'JWT' }): string {
+function signJwt(
+  claims: Record<string, unknown>,
+  privateKey = account.credentials.private_key,
+  header: Record<string, unknown> = { alg: 'RS256', typ: 'JWT' },
+): string {
   const signed = `${encode(header)}.${encode(claims)}`;
   return `${signed}.${sign('sha256', Buffer.from(signed), privateKey).toString('base64url')}`;
 }
@@ -58,19 +62,69 @@ describe('GoogleTokenIssuer', () => {
 
   const refusals: { name: string; form: URLSearchParams; error: string; description: string }[] = [
     { name: 'no grant_type', form: form({ assertion: 'x' }), error: 'invalid_request', description: 'Missing required parameter: grant_type' },
-    { name: 'another grant type', form: form({ grant_type: 'client_credentials' }), error: 'unsupported_grant_type', description: 'Invalid grant_type: client_credentials' },
-    { name: 'no assertion', form: form({ grant_type: GOOGLE_JWT_BEARER_GRANT }), error: 'invalid_request', description: 'Missing required parameter: assertion' },
+    {
+      name: 'another grant type',
+      form: form({ grant_type: 'client_credentials' }),
+      error: 'unsupported_grant_type',
+      description: 'Invalid grant_type: client_credentials',
+    },
+    {
+      name: 'no assertion',
+      form: form({ grant_type: GOOGLE_JWT_BEARER_GRANT }),
+      error: 'invalid_request',
+      description: 'Missing required parameter: assertion',
+    },
     { name: 'not a JWT', form: grant('not-a-jwt'), error: 'invalid_grant', description: 'Invalid JWT Signature.' },
-    { name: 'an unknown account', form: grant(signJwt(claims(seconds, { iss: 'nobody@x.iam.gserviceaccount.com' }))), error: 'invalid_grant', description: 'Invalid grant: account not found' },
-    { name: 'signed with another key', form: grant(signJwt(claims(seconds), stranger.credentials.private_key)), error: 'invalid_grant', description: 'Invalid JWT Signature.' },
+    {
+      name: 'an unknown account',
+      form: grant(signJwt(claims(seconds, { iss: 'nobody@x.iam.gserviceaccount.com' }))),
+      error: 'invalid_grant',
+      description: 'Invalid grant: account not found',
+    },
+    {
+      name: 'signed with another key',
+      form: grant(signJwt(claims(seconds), stranger.credentials.private_key)),
+      error: 'invalid_grant',
+      description: 'Invalid JWT Signature.',
+    },
     { name: 'alg none', form: grant(`${encode({ alg: 'none' })}.${encode(claims(seconds))}.`), error: 'invalid_grant', description: 'Invalid JWT Signature.' },
     { name: 'a tampered payload', form: grant(tamper(signJwt(claims(seconds)))), error: 'invalid_grant', description: 'Invalid JWT Signature.' },
-    { name: 'a wrong audience', form: grant(signJwt(claims(seconds, { aud: 'https://evil.example/token' }))), error: 'invalid_grant', description: 'Invalid JWT: Failed audience check.' },
-    { name: 'lives longer than an hour', form: grant(signJwt(claims(seconds, { exp: seconds + 3601 }))), error: 'invalid_grant', description: 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.' },
-    { name: 'expired', form: grant(signJwt(claims(seconds - 7200))), error: 'invalid_grant', description: 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.' },
-    { name: 'issued in the future', form: grant(signJwt(claims(seconds + 900))), error: 'invalid_grant', description: 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.' },
-    { name: 'no scope', form: grant(signJwt(claims(seconds, { scope: undefined }))), error: 'invalid_scope', description: 'Invalid OAuth scope or ID token audience provided.' },
-    { name: 'a scope that is not a Google scope', form: grant(signJwt(claims(seconds, { scope: 'admin' }))), error: 'invalid_scope', description: 'Invalid OAuth scope or ID token audience provided.' },
+    {
+      name: 'a wrong audience',
+      form: grant(signJwt(claims(seconds, { aud: 'https://evil.example/token' }))),
+      error: 'invalid_grant',
+      description: 'Invalid JWT: Failed audience check.',
+    },
+    {
+      name: 'lives longer than an hour',
+      form: grant(signJwt(claims(seconds, { exp: seconds + 3601 }))),
+      error: 'invalid_grant',
+      description: 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.',
+    },
+    {
+      name: 'expired',
+      form: grant(signJwt(claims(seconds - 7200))),
+      error: 'invalid_grant',
+      description: 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.',
+    },
+    {
+      name: 'issued in the future',
+      form: grant(signJwt(claims(seconds + 900))),
+      error: 'invalid_grant',
+      description: 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.',
+    },
+    {
+      name: 'no scope',
+      form: grant(signJwt(claims(seconds, { scope: undefined }))),
+      error: 'invalid_scope',
+      description: 'Invalid OAuth scope or ID token audience provided.',
+    },
+    {
+      name: 'a scope that is not a Google scope',
+      form: grant(signJwt(claims(seconds, { scope: 'admin' }))),
+      error: 'invalid_scope',
+      description: 'Invalid OAuth scope or ID token audience provided.',
+    },
   ];
   for (const item of refusals) {
     it(`refuses ${item.name} with ${item.error}`, () => {

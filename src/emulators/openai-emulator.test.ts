@@ -57,7 +57,10 @@ describe('OpenAIEmulator', () => {
     it('lists and retrieves the configured models', async () => {
       const list = (await (await fetch(`${emulator.url}/v1/models`, { headers })).json()) as { object: string; data: { id: string }[] };
       assert.equal(list.object, 'list');
-      assert.deepEqual(list.data.map((model) => model.id), ['gpt-5.5', 'gpt-5.6', 'gpt-4.1-mini', 'text-embedding-3-small', 'text-embedding-3-large']);
+      assert.deepEqual(
+        list.data.map((model) => model.id),
+        ['gpt-5.5', 'gpt-5.6', 'gpt-4.1-mini', 'text-embedding-3-small', 'text-embedding-3-large'],
+      );
       const one = (await (await fetch(`${emulator.url}/v1/models/gpt-4.1-mini`, { headers })).json()) as object;
       assert.deepEqual(Object.keys(one).sort(), ['created', 'id', 'object', 'owned_by']);
       const missing = await fetch(`${emulator.url}/v1/models/gpt-0`, { headers });
@@ -68,7 +71,12 @@ describe('OpenAIEmulator', () => {
     it('answers an unknown chat model with 404 model_not_found', async () => {
       const { status, json } = await post('/v1/chat/completions', { ...user('hi'), model: 'gpt-0' });
       assert.equal(status, 404);
-      assert.deepEqual(json.error, { message: 'The model `gpt-0` does not exist or you do not have access to it.', type: 'invalid_request_error', param: null, code: 'model_not_found' });
+      assert.deepEqual(json.error, {
+        message: 'The model `gpt-0` does not exist or you do not have access to it.',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'model_not_found',
+      });
     });
   });
 
@@ -123,7 +131,10 @@ describe('OpenAIEmulator', () => {
       const choiceChunks = chunks.filter((chunk) => chunk.choices.length > 0);
       assert.ok(choiceChunks.length >= 5);
       assert.ok(choiceChunks.every((chunk) => chunk.object === 'chat.completion.chunk' && chunk.id === chunks[0].id && chunk.usage === null));
-      assert.deepEqual(choiceChunks.map((chunk) => chunk.choices[0].finish_reason).filter((reason) => reason !== null), ['stop']);
+      assert.deepEqual(
+        choiceChunks.map((chunk) => chunk.choices[0].finish_reason).filter((reason) => reason !== null),
+        ['stop'],
+      );
       assert.equal(choiceChunks.at(-1).choices[0].finish_reason, 'stop');
       assert.equal(choiceChunks.map((chunk) => chunk.choices[0].delta.content ?? '').join(''), whole.choices[0].message.content);
       const last = chunks.at(-1);
@@ -132,13 +143,18 @@ describe('OpenAIEmulator', () => {
     });
 
     it('streams tool-call arguments in several deltas, naming the call once', async () => {
-      const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+      const tools = [
+        { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
+      ];
       const { response } = await post('/v1/chat/completions', { ...user('Please call get_weather for Oslo'), tools, stream: true });
       const { chunks } = await readSse(response);
       const deltas = chunks.flatMap((chunk) => chunk.choices[0].delta.tool_calls ?? []);
       assert.ok(deltas.length >= 3);
       assert.ok(deltas.every((delta: { index: number }) => delta.index === 0));
-      assert.deepEqual(deltas.map((delta: { id?: string }) => delta.id !== undefined), [true, ...deltas.slice(1).map(() => false)]);
+      assert.deepEqual(
+        deltas.map((delta: { id?: string }) => delta.id !== undefined),
+        [true, ...deltas.slice(1).map(() => false)],
+      );
       assert.equal(deltas[0].function.name, 'get_weather');
       assert.equal(deltas[0].type, 'function');
       const args = JSON.parse(deltas.map((delta: { function: { arguments: string } }) => delta.function.arguments).join(''));

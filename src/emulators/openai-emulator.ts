@@ -32,13 +32,7 @@ import { sha256Hex } from './sha256-hex.ts';
 export const OPENAI_EMULATOR_API_KEY = 'sk-emulator-openai';
 
 /** Models the OpenAI emulator serves unless told otherwise. */
-export const OPENAI_EMULATOR_MODELS: readonly string[] = [
-  'gpt-5.5',
-  'gpt-5.6',
-  'gpt-4.1-mini',
-  'text-embedding-3-small',
-  'text-embedding-3-large',
-];
+export const OPENAI_EMULATOR_MODELS: readonly string[] = ['gpt-5.5', 'gpt-5.6', 'gpt-4.1-mini', 'text-embedding-3-small', 'text-embedding-3-large'];
 
 /** Options of OpenAIEmulator; every field has a default. */
 export interface OpenAIEmulatorOptions {
@@ -75,9 +69,7 @@ export class OpenAIEmulator extends EmulatorServer {
     const model = typeof body?.model === 'string' ? body.model : 'gpt-5.5';
     const seconds = exchange.faults.retryAfterSeconds;
     const headers: Record<string, string> =
-      status === 429
-        ? { 'x-ratelimit-limit-requests': '500', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': `${seconds}s` }
-        : {};
+      status === 429 ? { 'x-ratelimit-limit-requests': '500', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': `${seconds}s` } : {};
     return { status, headers, body: openAIFaultError(status, model, seconds) };
   }
 

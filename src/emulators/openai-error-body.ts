@@ -39,7 +39,7 @@ export function openAIInvalidKeyError(key: string): OpenAIErrorBody {
 export function openAIMissingKeyError(): OpenAIErrorBody {
   return openAIError(
     "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth " +
-      '(i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you\'re accessing the ' +
+      "(i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the " +
       'API from your browser and are prompted for a username and password. You can obtain an API key from ' +
       'https://platform.openai.com/account/api-keys.',
   );
@@ -47,12 +47,7 @@ export function openAIMissingKeyError(): OpenAIErrorBody {
 
 /** 404 for a model that does not exist (or is not visible to the key). */
 export function openAIModelNotFoundError(model: string): OpenAIErrorBody {
-  return openAIError(
-    `The model \`${model}\` does not exist or you do not have access to it.`,
-    'invalid_request_error',
-    null,
-    'model_not_found',
-  );
+  return openAIError(`The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', null, 'model_not_found');
 }
 
 /** 400 for a body that is not JSON. */

@@ -12,10 +12,7 @@ const userPart = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('input_audio'), input_audio: z.looseObject({ data: z.string() }) }),
   z.looseObject({ type: z.literal('file'), file: z.looseObject({}) }),
 ]);
-const assistantPart = z.discriminatedUnion('type', [
-  textPart,
-  z.looseObject({ type: z.literal('refusal'), refusal: z.string() }),
-]);
+const assistantPart = z.discriminatedUnion('type', [textPart, z.looseObject({ type: z.literal('refusal'), refusal: z.string() })]);
 const textContent = z.union([z.string(), z.array(textPart)]);
 
 const message = z.discriminatedUnion('role', [
@@ -62,10 +59,7 @@ export const openAIChatRequestSchema = z.looseObject({
   stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
   tools: z.array(tool).optional(),
   tool_choice: z
-    .union([
-      z.enum(['none', 'auto', 'required']),
-      z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string() }) }),
-    ])
+    .union([z.enum(['none', 'auto', 'required']), z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string() }) })])
     .optional(),
   parallel_tool_calls: z.boolean().optional(),
   response_format: z
@@ -112,10 +106,7 @@ export interface OpenAIRequestProblem {
 }
 
 /** Validates `body` with `schema`, returning the data or OpenAI's description of the first problem. */
-export function checkOpenAIRequest<S extends z.ZodType>(
-  schema: S,
-  body: unknown,
-): { data: z.infer<S> } | { problem: OpenAIRequestProblem } {
+export function checkOpenAIRequest<S extends z.ZodType>(schema: S, body: unknown): { data: z.infer<S> } | { problem: OpenAIRequestProblem } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { problem: { message: 'The request body must be a JSON object.', param: null, code: null } };
   }
@@ -144,7 +135,11 @@ function describeIssue(issue: core.$ZodIssue): OpenAIRequestProblem {
       if (issue.origin === 'array') {
         const length = Array.isArray(input) ? input.length : 0;
         if (below && length === 0) {
-          return { message: `Invalid '${param}': empty array. Expected an array with minimum length ${bound}, but got an empty array instead.`, param, code: 'empty_array' };
+          return {
+            message: `Invalid '${param}': empty array. Expected an array with minimum length ${bound}, but got an empty array instead.`,
+            param,
+            code: 'empty_array',
+          };
         }
         return {
           message: `Invalid '${param}': array too ${below ? 'short' : 'long'}. Expected an array with ${below ? 'minimum' : 'maximum'} length ${bound}, but got an array with length ${length} instead.`,
@@ -171,7 +166,11 @@ function describeIssue(issue: core.$ZodIssue): OpenAIRequestProblem {
       return { message: `Invalid type for '${param}': got ${describeValue(input)}, which matches none of the accepted forms.`, param, code: 'invalid_type' };
     }
     case 'invalid_format':
-      return { message: `Invalid '${param}': string does not match pattern. Expected a string that matches the pattern '${'pattern' in issue ? String(issue.pattern) : ''}'.`, param, code: 'invalid_value' };
+      return {
+        message: `Invalid '${param}': string does not match pattern. Expected a string that matches the pattern '${'pattern' in issue ? String(issue.pattern) : ''}'.`,
+        param,
+        code: 'invalid_value',
+      };
     default:
       return { message: `Invalid value for '${param}': ${issue.message}.`, param, code: 'invalid_value' };
   }
@@ -179,10 +178,7 @@ function describeIssue(issue: core.$ZodIssue): OpenAIRequestProblem {
 
 /** `['messages', 0, 'content']` -> `messages[0].content`, OpenAI's notation for `param`. */
 function formatParam(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (out, key) => (typeof key === 'number' ? `${out}[${key}]` : out === '' ? String(key) : `${out}.${String(key)}`),
-    '',
-  );
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out === '' ? String(key) : `${out}.${String(key)}`), '');
 }
 
 function describeValue(value: unknown): string {

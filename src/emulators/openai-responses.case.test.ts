@@ -96,7 +96,10 @@ export function runResponsesEmulatorCases(options: ResponsesEmulatorCaseOptions)
       const { response } = await post({ ...body, stream: true });
       assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
       const events = await readEvents(response);
-      assert.deepEqual(events.map((event) => event.data.sequence_number), events.map((_, index) => index));
+      assert.deepEqual(
+        events.map((event) => event.data.sequence_number),
+        events.map((_, index) => index),
+      );
       for (const event of events) assert.equal(event.data.type, event.name);
       const names = events.map((event) => event.name);
       assert.deepEqual(names.slice(0, 4), ['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added']);
@@ -104,7 +107,10 @@ export function runResponsesEmulatorCases(options: ResponsesEmulatorCaseOptions)
       assert.ok(names.filter((name) => name === 'response.output_text.delta').length >= 3);
       const created = events[0]!.data.response;
       assert.deepEqual([created.status, created.output, created.usage], ['in_progress', [], null]);
-      const text = events.filter((event) => event.name === 'response.output_text.delta').map((event) => event.data.delta).join('');
+      const text = events
+        .filter((event) => event.name === 'response.output_text.delta')
+        .map((event) => event.data.delta)
+        .join('');
       const final = events.at(-1)!.data.response;
       assert.equal(text, final.output[0].content[0].text);
       assert.equal(text, whole.output[0].content[0].text, 'the same request gets the same answer');
@@ -160,7 +166,12 @@ export function runResponsesEmulatorCases(options: ResponsesEmulatorCaseOptions)
       { name: 'a missing input', body: {}, status: 400, param: 'input' },
       { name: 'max_output_tokens below 16', body: { input: 'x', max_output_tokens: 8 }, status: 400, param: 'max_output_tokens' },
       { name: 'an unknown item type', body: { input: [{ type: 'web_search_call', id: 'ws_1' }] }, status: 400, param: 'input[0].type' },
-      { name: 'a previous_response_id (nothing is stored)', body: { input: 'x', previous_response_id: 'resp_abc' }, status: 404, param: 'previous_response_id' },
+      {
+        name: 'a previous_response_id (nothing is stored)',
+        body: { input: 'x', previous_response_id: 'resp_abc' },
+        status: 404,
+        param: 'previous_response_id',
+      },
       { name: 'a conversation (nothing is stored)', body: { input: 'x', conversation: 'conv_abc' }, status: 404, param: 'conversation' },
       { name: 'an item_reference (nothing is stored)', body: { input: [{ type: 'item_reference', id: 'msg_abc' }] }, status: 404, param: 'input[0]' },
     ];

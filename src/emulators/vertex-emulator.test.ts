@@ -137,7 +137,9 @@ describe('VertexEmulator', () => {
       const completion = await client().chat.completions.create({
         model: 'openai/gpt-oss-120b-maas',
         messages: [{ role: 'user', content: 'What is the weather in Paris?' }],
-        tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }],
+        tools: [
+          { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
+        ],
         tool_choice: 'required',
       });
       assert.equal(completion.choices[0]?.finish_reason, 'tool_calls');
@@ -150,7 +152,7 @@ describe('VertexEmulator', () => {
       assert.equal(result.data[0]?.embedding.length, 8);
     });
 
-    it('an unknown model is a 404 NotFoundError with Google\'s message', async () => {
+    it("an unknown model is a 404 NotFoundError with Google's message", async () => {
       await assert.rejects(client().chat.completions.create({ model: 'openai/gpt-oss', messages: [{ role: 'user', content: 'x' }] }), (error: unknown) => {
         assert.ok(error instanceof OpenAI.NotFoundError);
         assert.match(error.message, /Publisher Model `projects\/crossway-demo\/locations\/global\/publishers\/openai\/models\/gpt-oss` was not found/);
@@ -170,26 +172,82 @@ describe('VertexEmulator', () => {
         'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
       status: 'UNAUTHENTICATED',
     };
-    const cases: { name: string; path?: string; body?: unknown; token?: string | null; headers?: Record<string, string>; status: number; googleStatus: string; message?: string | RegExp; reason?: string }[] = [
-      { name: 'an unknown token', token: 'ya29.unknown', status: 401, googleStatus: 'UNAUTHENTICATED', message: UNAUTHENTICATED.message, reason: 'ACCESS_TOKEN_TYPE_UNSUPPORTED' },
-      { name: 'no credentials', token: null, status: 401, googleStatus: 'UNAUTHENTICATED', message: /^Request is missing required authentication credential/, reason: 'CREDENTIALS_MISSING' },
-      { name: 'an API key', token: null, headers: { 'x-goog-api-key': 'AIza-test' }, status: 401, googleStatus: 'UNAUTHENTICATED', message: /^API keys are not supported by this API/, reason: 'CREDENTIALS_MISSING' },
+    const cases: {
+      name: string;
+      path?: string;
+      body?: unknown;
+      token?: string | null;
+      headers?: Record<string, string>;
+      status: number;
+      googleStatus: string;
+      message?: string | RegExp;
+      reason?: string;
+    }[] = [
+      {
+        name: 'an unknown token',
+        token: 'ya29.unknown',
+        status: 401,
+        googleStatus: 'UNAUTHENTICATED',
+        message: UNAUTHENTICATED.message,
+        reason: 'ACCESS_TOKEN_TYPE_UNSUPPORTED',
+      },
+      {
+        name: 'no credentials',
+        token: null,
+        status: 401,
+        googleStatus: 'UNAUTHENTICATED',
+        message: /^Request is missing required authentication credential/,
+        reason: 'CREDENTIALS_MISSING',
+      },
+      {
+        name: 'an API key',
+        token: null,
+        headers: { 'x-goog-api-key': 'AIza-test' },
+        status: 401,
+        googleStatus: 'UNAUTHENTICATED',
+        message: /^API keys are not supported by this API/,
+        reason: 'CREDENTIALS_MISSING',
+      },
       {
         name: 'an unknown project',
         path: chatPath('us-central1', 'someone-elses-project'),
         status: 403,
         googleStatus: 'PERMISSION_DENIED',
-        message: "Permission 'aiplatform.endpoints.predict' denied on resource '//aiplatform.googleapis.com/projects/someone-elses-project/locations/us-central1/endpoints/openapi' (or it may not exist).",
+        message:
+          "Permission 'aiplatform.endpoints.predict' denied on resource '//aiplatform.googleapis.com/projects/someone-elses-project/locations/us-central1/endpoints/openapi' (or it may not exist).",
         reason: 'IAM_PERMISSION_DENIED',
       },
       { name: 'an unknown location', path: chatPath('mars-north1'), status: 404, googleStatus: 'NOT_FOUND', message: /mars-north1/ },
-      { name: 'a body that is not JSON', body: '{"model":', status: 400, googleStatus: 'INVALID_ARGUMENT', message: 'Invalid JSON payload received. Unexpected token.' },
-      { name: 'no messages', body: { model: 'openai/gpt-oss-120b-maas' }, status: 400, googleStatus: 'INVALID_ARGUMENT', message: "Missing required parameter: 'messages'." },
-      { name: 'a bare model name (no publisher)', body: { ...chatBody, model: 'gpt-oss-120b-maas' }, status: 404, googleStatus: 'NOT_FOUND', message: /publishers\/google\/models\/gpt-oss-120b-maas/ },
+      {
+        name: 'a body that is not JSON',
+        body: '{"model":',
+        status: 400,
+        googleStatus: 'INVALID_ARGUMENT',
+        message: 'Invalid JSON payload received. Unexpected token.',
+      },
+      {
+        name: 'no messages',
+        body: { model: 'openai/gpt-oss-120b-maas' },
+        status: 400,
+        googleStatus: 'INVALID_ARGUMENT',
+        message: "Missing required parameter: 'messages'.",
+      },
+      {
+        name: 'a bare model name (no publisher)',
+        body: { ...chatBody, model: 'gpt-oss-120b-maas' },
+        status: 404,
+        googleStatus: 'NOT_FOUND',
+        message: /publishers\/google\/models\/gpt-oss-120b-maas/,
+      },
     ];
     for (const item of cases) {
       it(`${item.name} -> ${item.status} ${item.googleStatus}`, async () => {
-        const { status, json } = await post(item.path ?? chatPath(), item.body ?? chatBody, item.token === undefined ? VERTEX_EMULATOR_ACCESS_TOKEN : item.token, item.headers);
+        const { status, json } = await post(
+          item.path ?? chatPath(),
+          item.body ?? chatBody,
+          item.token === undefined ? VERTEX_EMULATOR_ACCESS_TOKEN : item.token,
+          item.headers,
+        );
         assert.equal(status, item.status);
         assert.equal(json.error.code, item.status);
         assert.equal(json.error.status, item.googleStatus);
@@ -222,7 +280,8 @@ describe('VertexEmulator', () => {
         {
           error: {
             code: 429,
-            message: 'Resource exhausted. Please try again later. Please refer to https://cloud.google.com/vertex-ai/generative-ai/docs/error-code-429 for more details.',
+            message:
+              'Resource exhausted. Please try again later. Please refer to https://cloud.google.com/vertex-ai/generative-ai/docs/error-code-429 for more details.',
             status: 'RESOURCE_EXHAUSTED',
           },
         },
@@ -230,8 +289,11 @@ describe('VertexEmulator', () => {
       assert.equal((await post(chatPath(), chatBody)).status, 200, 'count: 1 fires once');
     });
 
-    it('503 and 500 come bare, in Google\'s shape', async () => {
-      for (const [code, googleStatus] of [[503, 'UNAVAILABLE'], [500, 'INTERNAL']] as const) {
+    it("503 and 500 come bare, in Google's shape", async () => {
+      for (const [code, googleStatus] of [
+        [503, 'UNAVAILABLE'],
+        [500, 'INTERNAL'],
+      ] as const) {
         emulator.setFaults({ status: code, count: 1 });
         const { status, json } = await post(chatPath(), chatBody);
         assert.equal(status, code);

@@ -101,7 +101,12 @@ export function vertexUnauthenticatedError(failure: VertexAuthFailure, version: 
 
 /** 403 for a token whose scopes do not cover Vertex AI. */
 export function vertexInsufficientScopesError(version: string, operation: 'chat' | 'embeddings'): GoogleApiErrorBody {
-  return googleApiError(403, 'PERMISSION_DENIED', 'Request had insufficient authentication scopes.', errorInfo('ACCESS_TOKEN_SCOPE_INSUFFICIENT', version, operation));
+  return googleApiError(
+    403,
+    'PERMISSION_DENIED',
+    'Request had insufficient authentication scopes.',
+    errorInfo('ACCESS_TOKEN_SCOPE_INSUFFICIENT', version, operation),
+  );
 }
 
 /** 403 for a project the caller may not use (or that does not exist: Google does not tell which). */

@@ -65,7 +65,12 @@ describe('callUpstreamBuffered', () => {
     bodyTimeoutMs: 2_000,
     ...overrides,
   });
-  const post = (path: string) => ({ method: 'POST' as const, url: `${origin}${path}?api-version=1`, headers: { 'content-type': 'application/json' }, body: '{"model":"m"}' });
+  const post = (path: string) => ({
+    method: 'POST' as const,
+    url: `${origin}${path}?api-version=1`,
+    headers: { 'content-type': 'application/json' },
+    body: '{"model":"m"}',
+  });
 
   it('sends the body and answers status, headers and the whole body, reporting the headers first', async () => {
     const seen: number[] = [];

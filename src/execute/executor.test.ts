@@ -136,7 +136,10 @@ describe('Executor', () => {
     const { signal } = new AbortController();
     await assert.rejects(tight.chat(REQUEST, routes('a', 'b', 'c', 'd'), { signal }), (error: unknown) => {
       assert.ok(error instanceof NoRouteAvailableError);
-      assert.deepEqual(error.attempts.map((attempt) => attempt.route), ['a']);
+      assert.deepEqual(
+        error.attempts.map((attempt) => attempt.route),
+        ['a'],
+      );
       assert.match(error.message, /Retry budget exhausted \(0 retries in flight, at most 0 for 1 active requests\); not tried: b, c, d\.$/);
       return true;
     });
@@ -159,10 +162,13 @@ describe('Executor', () => {
         ],
       );
       assert.ok((executed.attempts[1]?.latencyMs ?? 0) >= 35);
-      assert.deepEqual(executed.attempts.map(toDecisionAttempt).map(({ route, status, error }) => ({ route, status, error })), [
-        { route: 'a', status: 503, error: 'failing with 503 (route a)' },
-        { route: 'b', status: 200, error: null },
-      ]);
+      assert.deepEqual(
+        executed.attempts.map(toDecisionAttempt).map(({ route, status, error }) => ({ route, status, error })),
+        [
+          { route: 'a', status: 503, error: 'failing with 503 (route a)' },
+          { route: 'b', status: 200, error: null },
+        ],
+      );
       assert.equal(executor.health.latencyMs('a'), null);
       assert.ok((executor.health.latencyMs('b') ?? 0) >= 35);
       const snapshot = Object.fromEntries(executor.snapshot(['a', 'b', 'never']).map((entry) => [entry.route, entry.error_rate]));
@@ -182,7 +188,10 @@ describe('Executor', () => {
       assert.equal(executor.health.state('a'), 'open');
       const epoch = executor.health.epoch;
       const skipped = await executor.chat(REQUEST, routes('a', 'b'), { signal });
-      assert.deepEqual(skipped.attempts.map((attempt) => attempt.route), ['b']);
+      assert.deepEqual(
+        skipped.attempts.map((attempt) => attempt.route),
+        ['b'],
+      );
       assert.equal(hits.get('a'), 2);
 
       clock.now += 1_000;
@@ -267,7 +276,7 @@ describe('Executor: only an upstream failure counts against a route', () => {
       ids.map((route) => ({ route, state: 'closed', consecutive_failures: 0, error_rate: null })),
     );
 
-  it('a body too deeply nested to serialise is the request\'s 400 at once: nothing sent, no other route tried, health untouched', async () => {
+  it("a body too deeply nested to serialise is the request's 400 at once: nothing sent, no other route tried, health untouched", async () => {
     let nested: unknown[] = [];
     for (let depth = 0; depth < 10_000; depth += 1) nested = [nested];
     const hostile = { ...REQUEST, unknown_field: nested } as unknown as ChatCompletionRequest;
@@ -275,14 +284,21 @@ describe('Executor: only an upstream failure counts against a route', () => {
     try {
       for (let i = 0; i < 10; i += 1) {
         const reported: Attempt[] = [];
-        await assert.rejects(executor.chat(hostile, routes('a', 'b', 'c'), { signal: new AbortController().signal, onAttempt: (attempt) => reported.push(attempt) }), (error: unknown) => {
-          assert.ok(error instanceof InvalidRequestError, String(error));
-          assert.equal(error.status, 400);
-          assert.equal(error.code, 'request_too_complex');
-          assert.match(error.message, /too deeply nested/);
-          return true;
-        });
-        assert.deepEqual(reported.map(({ route, status }) => ({ route, status })), [{ route: 'a', status: 400 }], 'the other routes would fail the same way');
+        await assert.rejects(
+          executor.chat(hostile, routes('a', 'b', 'c'), { signal: new AbortController().signal, onAttempt: (attempt) => reported.push(attempt) }),
+          (error: unknown) => {
+            assert.ok(error instanceof InvalidRequestError, String(error));
+            assert.equal(error.status, 400);
+            assert.equal(error.code, 'request_too_complex');
+            assert.match(error.message, /too deeply nested/);
+            return true;
+          },
+        );
+        assert.deepEqual(
+          reported.map(({ route, status }) => ({ route, status })),
+          [{ route: 'a', status: 400 }],
+          'the other routes would fail the same way',
+        );
       }
       assert.equal(calls, 0);
       untouched(executor, 'a', 'b', 'c');
@@ -302,13 +318,23 @@ describe('Executor: only an upstream failure counts against a route', () => {
     try {
       for (let i = 0; i < 6; i += 1) {
         const reported: Attempt[] = [];
-        const executed = await executor.chat(REQUEST, routes('a', 'b'), { signal: new AbortController().signal, onAttempt: (attempt) => reported.push(attempt) });
+        const executed = await executor.chat(REQUEST, routes('a', 'b'), {
+          signal: new AbortController().signal,
+          onAttempt: (attempt) => reported.push(attempt),
+        });
         assert.equal(executed.route.id, 'b');
-        assert.deepEqual(executed.attempts.map((attempt) => attempt.route), ['b'], 'nothing was sent to a');
-        assert.deepEqual(reported.map(({ route, status, code }) => ({ route, status, code })), [
-          { route: 'a', status: 500, code: 'internal_error' },
-          { route: 'b', status: 200, code: 'ok' },
-        ]);
+        assert.deepEqual(
+          executed.attempts.map((attempt) => attempt.route),
+          ['b'],
+          'nothing was sent to a',
+        );
+        assert.deepEqual(
+          reported.map(({ route, status, code }) => ({ route, status, code })),
+          [
+            { route: 'a', status: 500, code: 'internal_error' },
+            { route: 'b', status: 200, code: 'ok' },
+          ],
+        );
       }
       untouched(executor, 'a');
       await assert.rejects(executor.chat(REQUEST, routes('a'), { signal: new AbortController().signal }), (error: unknown) => {
@@ -324,7 +350,13 @@ describe('Executor: only an upstream failure counts against a route', () => {
   it('a credential failure fails over without touching health; with no route left it is a 500 naming the route, not a 502', async () => {
     const executor = newExecutor({
       authorize: (route) => {
-        if (route.id === 'a') throw new UpstreamError('Could not get a token: identity endpoint unreachable', { route: route.id, status: 502, code: 'upstream_auth_failed', retryable: true });
+        if (route.id === 'a')
+          throw new UpstreamError('Could not get a token: identity endpoint unreachable', {
+            route: route.id,
+            status: 502,
+            code: 'upstream_auth_failed',
+            retryable: true,
+          });
       },
     });
     try {
@@ -348,12 +380,18 @@ describe('Executor: only an upstream failure counts against a route', () => {
     try {
       const executed = await executor.chat(REQUEST, routes('a', 'b'), { signal: new AbortController().signal });
       assert.equal(executed.route.id, 'b');
-      assert.deepEqual(executed.attempts.map(({ route, status, code }) => ({ route, status, code })), [
-        { route: 'a', status: 502, code: 'upstream_unexpected_status' },
-        { route: 'b', status: 200, code: 'ok' },
-      ]);
+      assert.deepEqual(
+        executed.attempts.map(({ route, status, code }) => ({ route, status, code })),
+        [
+          { route: 'a', status: 502, code: 'upstream_unexpected_status' },
+          { route: 'b', status: 200, code: 'ok' },
+        ],
+      );
       assert.equal(executor.snapshot(['a'])[0]?.consecutive_failures, 1, 'it counts against the route');
-      await assert.rejects(executor.chat(REQUEST, routes('a'), { signal: new AbortController().signal }), (error: unknown) => error instanceof NoRouteAvailableError && error.status === 502);
+      await assert.rejects(
+        executor.chat(REQUEST, routes('a'), { signal: new AbortController().signal }),
+        (error: unknown) => error instanceof NoRouteAvailableError && error.status === 502,
+      );
     } finally {
       await executor.close();
     }
@@ -368,7 +406,13 @@ describe('Executor Responses turns', () => {
   const failFirstEvent = new Set<string>();
   const seen: { route: string; path: string; body: Record<string, unknown> }[] = [];
 
-  const usage = { input_tokens: 12, input_tokens_details: { cached_tokens: 2 }, output_tokens: 5, output_tokens_details: { reasoning_tokens: 1 }, total_tokens: 17 };
+  const usage = {
+    input_tokens: 12,
+    input_tokens_details: { cached_tokens: 2 },
+    output_tokens: 5,
+    output_tokens_details: { reasoning_tokens: 1 },
+    total_tokens: 17,
+  };
   const responseObject = (status: string) => ({ id: 'resp_up', object: 'response', status, output: [], usage: status === 'completed' ? usage : null });
   const event = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
   const chatChunk = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
@@ -391,11 +435,25 @@ describe('Executor Responses turns', () => {
         if (body.stream !== true) {
           res.writeHead(200, { 'content-type': 'application/json' });
           if (path === '/v1/responses') return res.end(JSON.stringify(responseObject('completed')));
-          return res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'chat' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } }));
+          return res.end(
+            JSON.stringify({
+              id: 'c',
+              object: 'chat.completion',
+              created: 1,
+              model: 'm',
+              choices: [{ index: 0, message: { role: 'assistant', content: 'chat' }, finish_reason: 'stop' }],
+              usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
+            }),
+          );
         }
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         if (path === '/v1/responses' && failFirstEvent.has(routeId)) {
-          return res.end(event('response.failed', { sequence_number: 0, response: { ...responseObject('failed'), error: { code: 'server_error', message: 'model crashed' } } }));
+          return res.end(
+            event('response.failed', {
+              sequence_number: 0,
+              response: { ...responseObject('failed'), error: { code: 'server_error', message: 'model crashed' } },
+            }),
+          );
         }
         if (path === '/v1/responses') {
           return res.end(
@@ -404,7 +462,9 @@ describe('Executor Responses turns', () => {
               event('response.completed', { sequence_number: 2, response: responseObject('completed') }),
           );
         }
-        res.end(`${chatChunk({ role: 'assistant', content: 'chat' })}${chatChunk({}, { choices: [], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } })}data: [DONE]\n\n`);
+        res.end(
+          `${chatChunk({ role: 'assistant', content: 'chat' })}${chatChunk({}, { choices: [], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } })}data: [DONE]\n\n`,
+        );
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -423,7 +483,14 @@ describe('Executor Responses turns', () => {
   /** Routes over the real OpenAI adapter; ids ending in `-native` declare the `responses` capability. */
   function routes(...ids: string[]): Route[] {
     return ids.map((id) =>
-      routeSchema.parse({ id, model: 'm', provider: 'openai', endpoint: `${base}/${id}/v1`, auth: { type: 'none' }, capabilities: id.endsWith('-native') ? ['responses'] : [] }),
+      routeSchema.parse({
+        id,
+        model: 'm',
+        provider: 'openai',
+        endpoint: `${base}/${id}/v1`,
+        auth: { type: 'none' },
+        capabilities: id.endsWith('-native') ? ['responses'] : [],
+      }),
     );
   }
   function newExecutor(adapter: ProviderAdapter = getProviderAdapter('openai')): Executor {
@@ -437,7 +504,10 @@ describe('Executor Responses turns', () => {
     });
   }
   /** Bodies that record which route each attempt asked for. */
-  function bodiesFor(asked: string[], native: Record<string, unknown> | null = { model: 'm', input: [{ role: 'user', content: 'hi' }], store: true, previous_response_id: 'resp_x' }): ResponsesBodies {
+  function bodiesFor(
+    asked: string[],
+    native: Record<string, unknown> | null = { model: 'm', input: [{ role: 'user', content: 'hi' }], store: true, previous_response_id: 'resp_x' },
+  ): ResponsesBodies {
     return (route) => {
       asked.push(route.id);
       return { native, chat: { ...REQUEST, stream_options: undefined } as ChatCompletionRequest };
@@ -453,9 +523,18 @@ describe('Executor Responses turns', () => {
       assert.equal(executed.value.kind, 'native');
       assert.ok(executed.value.kind === 'native');
       assert.equal(executed.value.response.id, 'resp_up');
-      assert.deepEqual(executed.value.usage, { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17, prompt_tokens_details: { cached_tokens: 2 }, completion_tokens_details: { reasoning_tokens: 1 } });
+      assert.deepEqual(executed.value.usage, {
+        prompt_tokens: 12,
+        completion_tokens: 5,
+        total_tokens: 17,
+        prompt_tokens_details: { cached_tokens: 2 },
+        completion_tokens_details: { reasoning_tokens: 1 },
+      });
       assert.deepEqual(asked, ['a-native']);
-      assert.deepEqual(seen.map(({ route, path, body }) => [route, path, body.store, body.stream, 'previous_response_id' in body]), [['a-native', '/v1/responses', false, false, false]]);
+      assert.deepEqual(
+        seen.map(({ route, path, body }) => [route, path, body.store, body.stream, 'previous_response_id' in body]),
+        [['a-native', '/v1/responses', false, false, false]],
+      );
     } finally {
       await executor.close();
     }
@@ -471,8 +550,20 @@ describe('Executor Responses turns', () => {
       assert.ok(executed.value.kind === 'chat');
       assert.equal(executed.value.completion.choices[0]?.message.content, 'chat');
       assert.deepEqual(asked, ['a-native', 'b']);
-      assert.deepEqual(executed.attempts.map(({ route, status }) => [route, status]), [['a-native', 503], ['b', 200]]);
-      assert.deepEqual(seen.map(({ route, path, body }) => [route, path, body.stream]), [['a-native', '/v1/responses', false], ['b', '/v1/chat/completions', false]]);
+      assert.deepEqual(
+        executed.attempts.map(({ route, status }) => [route, status]),
+        [
+          ['a-native', 503],
+          ['b', 200],
+        ],
+      );
+      assert.deepEqual(
+        seen.map(({ route, path, body }) => [route, path, body.stream]),
+        [
+          ['a-native', '/v1/responses', false],
+          ['b', '/v1/chat/completions', false],
+        ],
+      );
       assert.equal(executor.health.snapshot(['a-native'])[0]?.error_rate, 1, 'the native failure counts against the route');
     } finally {
       await executor.close();
@@ -489,7 +580,11 @@ describe('Executor Responses turns', () => {
         seen.length = 0;
         const executed = await executor.responses(bodiesFor([], native), routes('a-native'), { signal: signal(), model: 'm' });
         assert.equal(executed.value.kind, 'chat', name);
-        assert.deepEqual(seen.map(({ path }) => path), ['/v1/chat/completions'], name);
+        assert.deepEqual(
+          seen.map(({ path }) => path),
+          ['/v1/chat/completions'],
+          name,
+        );
       } finally {
         await executor.close();
       }
@@ -507,7 +602,10 @@ describe('Executor Responses turns', () => {
       assert.match(text, /"delta":"native"/);
       assert.match(text, /event: response\.completed\n[^\n]+\n\n$/);
       assert.equal(executed.value.usage()?.prompt_tokens, 12);
-      assert.deepEqual(seen.map(({ path, body }) => [path, body.stream, body.store]), [['/v1/responses', true, false]]);
+      assert.deepEqual(
+        seen.map(({ path, body }) => [path, body.stream, body.store]),
+        [['/v1/responses', true, false]],
+      );
     } finally {
       await executor.close();
     }
@@ -522,7 +620,14 @@ describe('Executor Responses turns', () => {
       const executed = await executor.responsesStream(bodiesFor(asked), routes('a-native', 'b-native', 'c'), { signal: signal(), model: 'm' });
       assert.equal(executed.value.kind, 'chat');
       assert.deepEqual(asked, ['a-native', 'b-native', 'c']);
-      assert.deepEqual(executed.attempts.map(({ route, status }) => [route, status]), [['a-native', 500], ['b-native', 429], ['c', 200]]);
+      assert.deepEqual(
+        executed.attempts.map(({ route, status }) => [route, status]),
+        [
+          ['a-native', 500],
+          ['b-native', 429],
+          ['c', 200],
+        ],
+      );
       let text = '';
       for await (const chunk of executed.value.body) text += new TextDecoder().decode(chunk);
       assert.match(text, /"choices":\[\],"usage"/, 'the usage chunk is forwarded');

@@ -97,8 +97,7 @@ export class Executor {
     this.health = new RouteHealth({ outlier: options.outlier, routes: options.routes, latencyEwmaAlpha: options.latencyEwmaAlpha, now: options.now });
     this.#budget = new RetryBudget(options.retryBudget);
     this.#ownsDispatcher = options.dispatcher === undefined;
-    this.#dispatcher =
-      options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256 });
+    this.#dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256 });
   }
 
   /** Per route: circuit state, ejections, error rate, latency; for the given route ids, or every route used so far. */
@@ -164,8 +163,11 @@ export class Executor {
 
   #attemptChatStream(request: ChatCompletionRequest, route: Route, attempt: AttemptControl, includeUsage: boolean) {
     const adapter = this.#options.adapterFor(route);
-    return this.#attemptStream(() => adapter.prepareChat(request, route), route, attempt, (body, streamOptions) =>
-      adapter.streamChat(body, route, { includeUsage, ...streamOptions }),
+    return this.#attemptStream(
+      () => adapter.prepareChat(request, route),
+      route,
+      attempt,
+      (body, streamOptions) => adapter.streamChat(body, route, { includeUsage, ...streamOptions }),
     );
   }
 

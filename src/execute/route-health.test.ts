@@ -198,13 +198,21 @@ describe('RouteHealth: latency and error rate', () => {
 describe('RouteHealth: ejection cap and panic threshold', () => {
   const routesOf = (model: string, ...ids: string[]) => ids.map((id) => ({ id, model }));
 
-  it('ejects at most half of a model\'s routes by default, one always; other models are counted apart', () => {
+  it("ejects at most half of a model's routes by default, one always; other models are counted apart", () => {
     const health = healthAt({ now: 0 }, { routes: [...routesOf('m', 'a', 'b', 'c'), ...routesOf('solo', 's'), ...routesOf('four', 'w', 'x', 'y', 'z')] });
     for (const id of ['a', 'b', 'c']) fail(health, id, 5);
-    assert.deepEqual(['a', 'b', 'c'].map((id) => health.state(id)), ['open', 'closed', 'closed'], 'one of three');
+    assert.deepEqual(
+      ['a', 'b', 'c'].map((id) => health.state(id)),
+      ['open', 'closed', 'closed'],
+      'one of three',
+    );
     assert.equal(health.snapshot(['b'])[0]?.consecutive_failures, 5, 'b stays in service, still counting');
     for (const id of ['w', 'x', 'y', 'z']) fail(health, id, 5);
-    assert.deepEqual(['w', 'x', 'y', 'z'].map((id) => health.state(id)), ['open', 'open', 'closed', 'closed'], 'two of four');
+    assert.deepEqual(
+      ['w', 'x', 'y', 'z'].map((id) => health.state(id)),
+      ['open', 'open', 'closed', 'closed'],
+      'two of four',
+    );
     fail(health, 's', 5);
     assert.equal(health.snapshot(['s'])[0]?.state, 'open', 'a single route may be ejected');
   });
@@ -234,7 +242,11 @@ describe('RouteHealth: ejection cap and panic threshold', () => {
     fail(health, 'b', 5);
     assert.equal(health.epoch, epoch + 1);
     assert.equal(health.snapshot(['a'])[0]?.state, 'open');
-    assert.deepEqual(['a', 'b', 'c'].map((id) => health.state(id)), ['half_open', 'half_open', 'closed'], 'one of three healthy: panic');
+    assert.deepEqual(
+      ['a', 'b', 'c'].map((id) => health.state(id)),
+      ['half_open', 'half_open', 'closed'],
+      'one of three healthy: panic',
+    );
     assert.equal(health.admit('a'), 'pass');
     assert.equal(health.inPanic('c'), true);
   });

@@ -45,7 +45,10 @@ describe('routeSecrets and sentSecrets', () => {
     assert.ok(secrets.includes('session-token-456'));
     assert.ok(secrets.includes('custom-key-value'));
     assert.ok(!secrets.includes('application/json'));
-    assert.deepEqual(sentSecrets({ method: 'POST', url: 'https://x', headers: { authorization: 'Bearer tok-0123456789' } }), ['Bearer tok-0123456789', 'tok-0123456789']);
+    assert.deepEqual(sentSecrets({ method: 'POST', url: 'https://x', headers: { authorization: 'Bearer tok-0123456789' } }), [
+      'Bearer tok-0123456789',
+      'tok-0123456789',
+    ]);
   });
 });
 
@@ -60,7 +63,11 @@ describe('scrubberForAttempt', () => {
     const second = scrubberForAttempt(route, request('entra-token-two-0123456789'));
     assert.notEqual(second, first);
     assert.equal(second.bytes(Buffer.from('got entra-token-two-0123456789')).toString(), `got ${REDACTED}`);
-    assert.equal(scrubberForAttempt(route, { method: 'POST', url: 'https://x.example', headers: {} }), scrubberForRoute(route), 'nothing sent: the route\'s own');
+    assert.equal(
+      scrubberForAttempt(route, { method: 'POST', url: 'https://x.example', headers: {} }),
+      scrubberForRoute(route),
+      "nothing sent: the route's own",
+    );
   });
 });
 

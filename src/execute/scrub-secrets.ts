@@ -11,7 +11,15 @@ export const REDACTED = '[redacted]';
 export const MIN_SECRET_LENGTH = 8;
 
 /** Request headers whose values are credentials, whichever authenticator set them (plus a route's own `auth.header`). */
-const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'api-key', 'x-api-key', 'x-goog-api-key', 'x-amz-security-token', 'ocp-apim-subscription-key']);
+const CREDENTIAL_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'api-key',
+  'x-api-key',
+  'x-goog-api-key',
+  'x-amz-security-token',
+  'ocp-apim-subscription-key',
+]);
 
 /**
  * Recognisable key shapes, scrubbed from error texts and headers only (in a successful answer they may be the model's

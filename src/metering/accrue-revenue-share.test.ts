@@ -41,7 +41,13 @@ describe('accrueRevenueShare', () => {
     ['landing exactly on the cap', agreement, event(), 800_000n, { amount: 200_000n, reason: 'capped' }],
     ['nothing after the cap', agreement, event(), 1_000_000n, { amount: 0n, reason: 'cap_reached' }],
     ['share rounds half up per event', agreement, event({ revenue: 3n }), 0n, { amount: 1n, reason: 'accrued' }],
-    ['uncapped', { revenue_share: { ...agreement.revenue_share!, cap: undefined } }, event({ revenue: 10n ** 20n }), 0n, { amount: 2n * 10n ** 19n, reason: 'accrued' }],
+    [
+      'uncapped',
+      { revenue_share: { ...agreement.revenue_share!, cap: undefined } },
+      event({ revenue: 10n ** 20n }),
+      0n,
+      { amount: 2n * 10n ** 19n, reason: 'accrued' },
+    ],
     ['no revenue share', {}, event(), 0n, { amount: 0n, reason: 'no_revenue_share' }],
   ];
   for (const [name, terms, shareEvent, accrued, expected] of cases) {
@@ -49,7 +55,10 @@ describe('accrueRevenueShare', () => {
   }
 
   it('rejects a cap in another currency', () => {
-    assert.throws(() => accrueRevenueShare(agreement, event({ currency: 'EUR' }), 0n), (error: unknown) => error instanceof MeteringError && error.code === 'currency_mismatch');
+    assert.throws(
+      () => accrueRevenueShare(agreement, event({ currency: 'EUR' }), 0n),
+      (error: unknown) => error instanceof MeteringError && error.code === 'currency_mismatch',
+    );
   });
   it('rejects a malformed timestamp', () => assert.throws(() => accrueRevenueShare(agreement, event({ timestamp: 'yesterday' }), 0n), MeteringError));
 });

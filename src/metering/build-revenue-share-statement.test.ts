@@ -49,7 +49,10 @@ describe('buildRevenueShareStatement', () => {
 
   it('speaks as of the period end: a cap reached later is not reached yet', async () => {
     const statement = await buildRevenueShareStatement(store, agreement, '2026-10');
-    assert.deepEqual([statement.events, statement.share_accrued, statement.share_accrued_to_date, statement.cap_remaining, statement.cap_reached_at], [1, '0.004000', '0.004000', '0.006000', null]);
+    assert.deepEqual(
+      [statement.events, statement.share_accrued, statement.share_accrued_to_date, statement.cap_remaining, statement.cap_reached_at],
+      [1, '0.004000', '0.004000', '0.006000', null],
+    );
   });
 
   it('states one day, and explicit bounds', async () => {
@@ -73,9 +76,15 @@ describe('buildRevenueShareStatement', () => {
   });
 
   it('refuses an agreement without a revenue share and a malformed period', async () => {
-    await assert.rejects(buildRevenueShareStatement(store, { id: 'plain' }, '2026-11'), (error: unknown) => error instanceof InvalidRequestError && error.code === 'no_revenue_share');
+    await assert.rejects(
+      buildRevenueShareStatement(store, { id: 'plain' }, '2026-11'),
+      (error: unknown) => error instanceof InvalidRequestError && error.code === 'no_revenue_share',
+    );
     for (const period of ['2026-13', '2026-02-30', 'November', '2026-1']) {
-      await assert.rejects(buildRevenueShareStatement(store, agreement, period), (error: unknown) => error instanceof InvalidRequestError && error.param === 'period');
+      await assert.rejects(
+        buildRevenueShareStatement(store, agreement, period),
+        (error: unknown) => error instanceof InvalidRequestError && error.param === 'period',
+      );
     }
   });
 });
@@ -95,9 +104,22 @@ describe('resolveStatementPeriod', () => {
 
 describe('formatStatementCsv', () => {
   const statement: RevenueShareStatement = {
-    object: 'ledger.statement', agreement: 'a,"b"', payer: 'openai', payee: 'microsoft', rate: 0.2,
-    period: { from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' }, currency: 'USD', events: 2, revenue: '0.050000',
-    cost: '0.040000', margin: '0.010000', share_accrued: '0.008000', share_accrued_to_date: '0.010000', cap: null, cap_remaining: null, cap_reached_at: null,
+    object: 'ledger.statement',
+    agreement: 'a,"b"',
+    payer: 'openai',
+    payee: 'microsoft',
+    rate: 0.2,
+    period: { from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' },
+    currency: 'USD',
+    events: 2,
+    revenue: '0.050000',
+    cost: '0.040000',
+    margin: '0.010000',
+    share_accrued: '0.008000',
+    share_accrued_to_date: '0.010000',
+    cap: null,
+    cap_remaining: null,
+    cap_reached_at: null,
   };
   it('writes a header and one row with CRLF, quoting what needs quoting and leaving nulls empty', () => {
     assert.equal(

@@ -116,8 +116,22 @@ function amountIn(sums: readonly { currency: string; amount: Micro }[], currency
 }
 
 const csvColumns = [
-  'agreement', 'payer', 'payee', 'rate', 'period_from', 'period_to', 'currency', 'events', 'revenue', 'cost', 'margin',
-  'share_accrued', 'share_accrued_to_date', 'cap', 'cap_remaining', 'cap_reached_at',
+  'agreement',
+  'payer',
+  'payee',
+  'rate',
+  'period_from',
+  'period_to',
+  'currency',
+  'events',
+  'revenue',
+  'cost',
+  'margin',
+  'share_accrued',
+  'share_accrued_to_date',
+  'cap',
+  'cap_remaining',
+  'cap_reached_at',
 ] as const;
 
 /** The statement as CSV (RFC 4180): a header row and one data row, CRLF line ends, empty fields for nulls. */

@@ -64,11 +64,20 @@ describe('buildTransfers', () => {
 
   it('posts zero-amount transfers for an empty call, so the event still has transfers', () => {
     const input: BuildTransfersInput = { event: { ...event, usage: { input_tokens: 0, cached_tokens: 0, output_tokens: 0 } }, price };
-    assert.deepEqual(buildTransfers(input).transfers.map((transfer) => [transfer.kind, transfer.amount]), [['charge', 0n], ['cost', 0n]]);
+    assert.deepEqual(
+      buildTransfers(input).transfers.map((transfer) => [transfer.kind, transfer.amount]),
+      [
+        ['charge', 0n],
+        ['cost', 0n],
+      ],
+    );
   });
 
   it('rejects the same agreement twice', () => {
-    const agreements = [{ agreement: share, accrued: 0n }, { agreement: share, accrued: 0n }];
+    const agreements = [
+      { agreement: share, accrued: 0n },
+      { agreement: share, accrued: 0n },
+    ];
     assert.throws(() => buildTransfers({ event, price, agreements }), MeteringError);
   });
 });

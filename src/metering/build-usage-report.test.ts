@@ -12,9 +12,24 @@ const euro = { id: 'openai-eu', provider: 'openai' as const, region: 'eu', price
 // Costs: 0.020000 (+25 % = 0.025000), 0.005375, 0.020000, and 0.024000 EUR.
 const calls = [
   makeMeteredCall({ id: 'evt_1', tenant: 'acme', key_id: 'key_ci', completed_at: '2026-11-01T10:00:00.000Z', margin: '0.25' }),
-  makeMeteredCall({ id: 'evt_2', tenant: 'acme', key_id: null, model: 'gpt-4o', route: azure, usage: { input_tokens: 2000, cached_tokens: 500, output_tokens: 100 }, completed_at: '2026-11-02T00:00:00.000Z' }),
+  makeMeteredCall({
+    id: 'evt_2',
+    tenant: 'acme',
+    key_id: null,
+    model: 'gpt-4o',
+    route: azure,
+    usage: { input_tokens: 2000, cached_tokens: 500, output_tokens: 100 },
+    completed_at: '2026-11-02T00:00:00.000Z',
+  }),
   makeMeteredCall({ id: 'evt_3', tenant: 'globex', key_id: 'key_gx', completed_at: '2026-11-30T23:59:59.999Z' }),
-  makeMeteredCall({ id: 'evt_4', tenant: 'globex', key_id: 'key_gx', route: euro, usage: { input_tokens: 1000, cached_tokens: 0, output_tokens: 1000 }, completed_at: '2026-12-01T00:00:00.000Z' }),
+  makeMeteredCall({
+    id: 'evt_4',
+    tenant: 'globex',
+    key_id: 'key_gx',
+    route: euro,
+    usage: { input_tokens: 1000, cached_tokens: 0, output_tokens: 1000 },
+    completed_at: '2026-12-01T00:00:00.000Z',
+  }),
 ];
 
 describe('buildUsageReport', () => {
@@ -57,7 +72,10 @@ describe('buildUsageReport', () => {
   for (const [name, query, expected] of filters) {
     it(name, async () => {
       const report = await buildUsageReport(store, query);
-      assert.deepEqual(report.data.map((row) => `${row.group} ${row.currency} ${row.requests}`), expected);
+      assert.deepEqual(
+        report.data.map((row) => `${row.group} ${row.currency} ${row.requests}`),
+        expected,
+      );
     });
   }
 
@@ -69,8 +87,15 @@ describe('buildUsageReport', () => {
   });
 
   it('rejects malformed or reversed bounds with a 400 naming the parameter', async () => {
-    for (const [query, param] of [[{ from: 'last week' }, 'from'], [{ to: '2026-11-01T00:00:00' }, 'to'], [{ from: '2026-12-01', to: '2026-11-01' }, 'from']] as const) {
-      await assert.rejects(buildUsageReport(store, query), (error: unknown) => error instanceof InvalidRequestError && error.param === param && error.status === 400);
+    for (const [query, param] of [
+      [{ from: 'last week' }, 'from'],
+      [{ to: '2026-11-01T00:00:00' }, 'to'],
+      [{ from: '2026-12-01', to: '2026-11-01' }, 'from'],
+    ] as const) {
+      await assert.rejects(
+        buildUsageReport(store, query),
+        (error: unknown) => error instanceof InvalidRequestError && error.param === param && error.status === 400,
+      );
     }
   });
 });

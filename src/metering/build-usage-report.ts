@@ -65,7 +65,16 @@ export async function buildUsageReport(store: Pick<Store, 'sumUsage'>, query: Us
 
   const sums = new Map<string, Omit<UsageTotalsRecord, 'group'>>();
   for (const row of rows) {
-    const sum = sums.get(row.currency) ?? { currency: row.currency, requests: 0, input_tokens: 0, cached_tokens: 0, output_tokens: 0, reasoning_tokens: 0, cost: 0n, charged: 0n };
+    const sum = sums.get(row.currency) ?? {
+      currency: row.currency,
+      requests: 0,
+      input_tokens: 0,
+      cached_tokens: 0,
+      output_tokens: 0,
+      reasoning_tokens: 0,
+      cost: 0n,
+      charged: 0n,
+    };
     sum.requests += row.requests;
     sum.input_tokens += row.input_tokens;
     sum.cached_tokens += row.cached_tokens;
@@ -77,7 +86,16 @@ export async function buildUsageReport(store: Pick<Store, 'sumUsage'>, query: Us
   const totals = [...sums.values()].sort((a, b) => compareText(a.currency, b.currency)).map(toTotals);
   const report: UsageReport = {
     data: rows.map((row) => ({ group: row.group, ...toTotals(row) })),
-    total: totals.find((total) => total.currency === DEFAULT_CURRENCY) ?? totals[0] ?? { requests: 0, input_tokens: 0, cached_tokens: 0, output_tokens: 0, cost: formatMoney(0n), charged: formatMoney(0n), currency: DEFAULT_CURRENCY },
+    total: totals.find((total) => total.currency === DEFAULT_CURRENCY) ??
+      totals[0] ?? {
+        requests: 0,
+        input_tokens: 0,
+        cached_tokens: 0,
+        output_tokens: 0,
+        cost: formatMoney(0n),
+        charged: formatMoney(0n),
+        currency: DEFAULT_CURRENCY,
+      },
   };
   if (totals.length > 1) report.totals = totals;
   return report;

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import { countTextTokens, countTextTokensInSlices, createTokenCounter, MAX_EXACT_PIECE_CHARS, MAX_SLICED_COUNT_WORK, TOKEN_COUNT_WORK_BUDGET } from './count-text-tokens.ts';
+import {
+  countTextTokens,
+  countTextTokensInSlices,
+  createTokenCounter,
+  MAX_EXACT_PIECE_CHARS,
+  MAX_SLICED_COUNT_WORK,
+  TOKEN_COUNT_WORK_BUDGET,
+} from './count-text-tokens.ts';
 
 // The library's own count, unbounded (quadratic in a piece's length): the reference on short texts.
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
@@ -10,7 +17,29 @@ const libraryCount = (text: string) => countTokens(text, PLAIN_TEXT);
 
 // Characters of every pre-tokenizer class, special-token spellings, lone surrogates, and runs longer than a piece.
 const fragment = fc.oneof(
-  fc.constantFrom('a', 'Z', 'hello', ' world', "'s", ' ', '  ', '\n', '\r\n', '\t', '1', '12345', '!', '...', '漢', '字', '，', 'é', '😀', '<|endoftext|>', '\ud800'),
+  fc.constantFrom(
+    'a',
+    'Z',
+    'hello',
+    ' world',
+    "'s",
+    ' ',
+    '  ',
+    '\n',
+    '\r\n',
+    '\t',
+    '1',
+    '12345',
+    '!',
+    '...',
+    '漢',
+    '字',
+    '，',
+    'é',
+    '😀',
+    '<|endoftext|>',
+    '\ud800',
+  ),
   fc.string({ unit: 'binary', maxLength: 4 }),
   fc.tuple(fc.constantFrom('a', 'ab', '漢', '-', ' '), fc.integer({ min: 100, max: 200 })).map(([unit, times]) => unit.repeat(times)),
 );
@@ -18,7 +47,7 @@ const text = fc.array(fragment, { maxLength: 12 }).map((parts) => parts.join('')
 
 describe('countTextTokens', () => {
   const cases: { name: string; text: string }[] = [
-    { name: 'English prose', text: 'The quick brown fox jumps over the lazy dog. It\'s 12:30, isn\'t it?' },
+    { name: 'English prose', text: "The quick brown fox jumps over the lazy dog. It's 12:30, isn't it?" },
     { name: 'code', text: 'function add(a, b) {\n  return a + b; // sum\n}\n' },
     { name: 'CJK between punctuation', text: '你好，世界。今天天气很好！日本語のテキストです。' },
     { name: 'emoji and accents', text: 'Café 😀 naïve façade' },
@@ -129,7 +158,9 @@ describe('countTextTokensInSlices', () => {
     const spaceless = 'x'.repeat(1_000_000);
     assert.deepEqual(await countTextTokensInSlices([spaceless, 'a b']), [1_000_000, libraryCount('a b')]);
     // Random CJK in short runs: ~600 work units per character, past the cap well before 8 MiB.
-    const hostile = Array.from({ length: 8 * 1024 * 1024 }, (_, index) => (index % 9 === 8 ? '，' : String.fromCharCode(0x4e00 + ((index * 7919) % 20_000)))).join('');
+    const hostile = Array.from({ length: 8 * 1024 * 1024 }, (_, index) =>
+      index % 9 === 8 ? '，' : String.fromCharCode(0x4e00 + ((index * 7919) % 20_000)),
+    ).join('');
     const { value, turns } = await withTurns(() => countTextTokensInSlices([hostile]));
     // Past the cap the rest is bytes: the count lies between half the characters and the bytes.
     assert.ok(value !== null && (value[0] ?? 0) >= hostile.length / 2 && (value[0] ?? 0) <= Buffer.byteLength(hostile), `${value?.[0]} counted`);

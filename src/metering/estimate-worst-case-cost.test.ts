@@ -16,10 +16,21 @@ describe('estimateWorstCaseCosts', () => {
     ['one route', { ...base, prices: [dear] }, [{ amount: 20_000n, currency: 'USD' }]],
     ['the dearest route of the plan, whatever its position', { ...base, prices: [cheap, dear, undefined] }, [{ amount: 20_000n, currency: 'USD' }]],
     ['input always at the full input price', { inputTokens: 1_000_000, maxOutputTokens: 0, prices: [dear] }, [{ amount: 5_000_000n, currency: 'USD' }]],
-    ['dearest for this request, not by input price', { inputTokens: 100, maxOutputTokens: 1000, prices: [dear, outputHeavy] }, [{ amount: 60_000n, currency: 'USD' }]],
+    [
+      'dearest for this request, not by input price',
+      { inputTokens: 100, maxOutputTokens: 1000, prices: [dear, outputHeavy] },
+      [{ amount: 60_000n, currency: 'USD' }],
+    ],
     ['margin applied', { ...base, prices: [dear], margin: '0.25' }, [{ amount: 25_000n, currency: 'USD' }]],
     ['null margin is none', { ...base, prices: [dear], margin: null }, [{ amount: 20_000n, currency: 'USD' }]],
-    ['one worst case per currency, first seen first', { ...base, prices: [undefined, cheap, euro, dear] }, [{ amount: 20_000n, currency: 'USD' }, { amount: 150_000n, currency: 'EUR' }]],
+    [
+      'one worst case per currency, first seen first',
+      { ...base, prices: [undefined, cheap, euro, dear] },
+      [
+        { amount: 20_000n, currency: 'USD' },
+        { amount: 150_000n, currency: 'EUR' },
+      ],
+    ],
     ['no priced route', { ...base, prices: [undefined, undefined] }, []],
     ['empty plan', { ...base, prices: [] }, []],
   ];
@@ -27,8 +38,14 @@ describe('estimateWorstCaseCosts', () => {
 
   it('reserves exactly what the ledger charges for the same usage and margin', () => {
     const usage = { input_tokens: 1234, cached_tokens: 0, output_tokens: 777 };
-    const built = buildTransfers({ event: { id: 'e', tenant: 't', provider: 'openai', model: 'm', timestamp: '2026-01-01T00:00:00Z', usage }, price: dear, margin: '0.333333' });
-    assert.deepEqual(estimateWorstCaseCosts({ prices: [dear], inputTokens: 1234, maxOutputTokens: 777, margin: '0.333333' }), [{ amount: built.charged, currency: 'USD' }]);
+    const built = buildTransfers({
+      event: { id: 'e', tenant: 't', provider: 'openai', model: 'm', timestamp: '2026-01-01T00:00:00Z', usage },
+      price: dear,
+      margin: '0.333333',
+    });
+    assert.deepEqual(estimateWorstCaseCosts({ prices: [dear], inputTokens: 1234, maxOutputTokens: 777, margin: '0.333333' }), [
+      { amount: built.charged, currency: 'USD' },
+    ]);
   });
 
   it('rejects a negative token count and a malformed margin', () => {

@@ -14,7 +14,12 @@ import { verifyStoredLedger } from './verify-stored-ledger.ts';
 const RUNS = { numRuns: 50 };
 /** `until: 2030-12-31` runs through 2030-12-31T23:59:59.999Z: this is the first instant outside the term. */
 const TERM_END = Date.parse('2031-01-01T00:00:00.000Z');
-const prices: (Price | undefined)[] = [testPrice, { input: 0.15, output: 0.6, currency: 'USD' }, { input: 2.5, cached_input: 1.25, output: 10, currency: 'USD' }, undefined];
+const prices: (Price | undefined)[] = [
+  testPrice,
+  { input: 0.15, output: 0.6, currency: 'USD' },
+  { input: 2.5, cached_input: 1.25, output: 10, currency: 'USD' },
+  undefined,
+];
 
 const newCallArb = fc
   .record({
@@ -34,7 +39,10 @@ const newCallArb = fc
   .map((c) => ({ kind: 'new' as const, ...c }));
 /** A wave is recorded with Promise.all (concurrently); waves follow one another. A replay repeats an earlier call. */
 const wavesArb = fc.array(
-  fc.array(fc.oneof({ weight: 4, arbitrary: newCallArb }, { weight: 1, arbitrary: fc.nat().map((pick) => ({ kind: 'replay' as const, pick })) }), { minLength: 1, maxLength: 8 }),
+  fc.array(fc.oneof({ weight: 4, arbitrary: newCallArb }, { weight: 1, arbitrary: fc.nat().map((pick) => ({ kind: 'replay' as const, pick })) }), {
+    minLength: 1,
+    maxLength: 8,
+  }),
   { minLength: 1, maxLength: 5 },
 );
 const agreementArb = fc
@@ -44,10 +52,12 @@ const agreementArb = fc
     cap: fc.constantFrom('0.000100', '0.005000', '0.050000', '1000000000.00', undefined),
     models: fc.constantFrom<string[] | undefined>(undefined, ['gpt-5.5']),
   })
-  .map(({ rate, scope, cap, models }): Agreement => ({
-    ...makeShareAgreement({ rate, scope, cap: cap === undefined ? undefined : { amount: cap, currency: 'USD' } }),
-    ...(models ? { models } : {}),
-  }));
+  .map(
+    ({ rate, scope, cap, models }): Agreement => ({
+      ...makeShareAgreement({ rate, scope, cap: cap === undefined ? undefined : { amount: cap, currency: 'USD' } }),
+      ...(models ? { models } : {}),
+    }),
+  );
 
 describe('Ledger properties (real store)', () => {
   it('random concurrent calls keep every invariant, reach the cap exactly, stop at the term end, replay as no-ops and batch', async () => {
@@ -93,7 +103,10 @@ describe('Ledger properties (real store)', () => {
           await ledger.close();
 
           assert.deepEqual(await verifyStoredLedger(store, [agreement], { pageSize: 7 }), []);
-          assert.deepEqual(results.map((result) => result.outcome), expectedOutcomes);
+          assert.deepEqual(
+            results.map((result) => result.outcome),
+            expectedOutcomes,
+          );
           assert.equal((await store.listUsageEvents({ limit: 1000 })).length, seen.length);
 
           // The sequential model: calls committed in first-occurrence order, each owing rate × charged while in term and scope.
@@ -104,7 +117,11 @@ describe('Ledger properties (real store)', () => {
           for (const call of seen) {
             const inTerms = isWithinShareTerm(share, call.completed_at) && isWithinShareScope(agreement, { provider: call.route.provider, model: call.model });
             if (!inTerms) continue;
-            const charged = buildTransfers({ event: { id: call.id, tenant: call.tenant, provider: call.route.provider, model: call.model, timestamp: call.completed_at, usage: call.usage }, price: call.route.price ?? { input: 0, output: 0, currency: 'USD' }, margin: call.margin ?? '0' }).charged;
+            const charged = buildTransfers({
+              event: { id: call.id, tenant: call.tenant, provider: call.route.provider, model: call.model, timestamp: call.completed_at, usage: call.usage },
+              price: call.route.price ?? { input: 0, output: 0, currency: 'USD' },
+              margin: call.margin ?? '0',
+            }).charged;
             demand += multiplyByRatio(charged, parseRatio(share.rate));
             if (cap !== undefined && reachedAt === null && demand >= cap) reachedAt = call.completed_at;
           }

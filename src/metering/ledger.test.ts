@@ -10,7 +10,8 @@ import { makeMeteredCall, makeShareAgreement, openLedgerStore } from './test-led
 import { verifyStoredLedger } from './verify-stored-ledger.ts';
 
 const isMeteringError = (code: string) => (error: unknown) => error instanceof MeteringError && error.code === code;
-const call = (n: number, overrides: Partial<MeteredCall> = {}) => makeMeteredCall({ id: `evt_${String(n).padStart(4, '0')}`, request_id: `req_${n}`, ...overrides });
+const call = (n: number, overrides: Partial<MeteredCall> = {}) =>
+  makeMeteredCall({ id: `evt_${String(n).padStart(4, '0')}`, request_id: `req_${n}`, ...overrides });
 
 /** The real store with commitLedger wrapped: counts calls in flight, can hold them at a gate, can fail the next ones. */
 function instrument(store: Store) {
@@ -44,22 +45,44 @@ async function openLedger(options: Partial<LedgerOptions> = {}) {
 describe('Ledger.record', () => {
   it('commits the event with its cost, charge and transfers, durably before resolving', async () => {
     const { store, ledger } = await openLedger();
-    const recorded = await ledger.record(makeMeteredCall({ margin: '0.25', usage: { input_tokens: 1000, cached_tokens: 200, output_tokens: 500, reasoning_tokens: 100 } }));
+    const recorded = await ledger.record(
+      makeMeteredCall({ margin: '0.25', usage: { input_tokens: 1000, cached_tokens: 200, output_tokens: 500, reasoning_tokens: 100 } }),
+    );
     assert.equal(recorded.outcome, 'committed');
     // 800 × $5 + 200 × $0.50 + 500 × $30 per 1M = 0.019100; +25 % = 0.023875.
     assert.equal(recorded.event.cost, 19_100n);
     assert.equal(recorded.event.charged, 23_875n);
-    assert.deepEqual(recorded.transfers.map((t) => [t.id, t.debit, t.credit, t.amount, t.agreement_id, t.created_at]), [
-      ['evt_1:charge', 'tenant:acme:receivable', 'revenue', 23_875n, null, '2026-11-23T12:00:00.000Z'],
-      ['evt_1:cost', 'cost_of_revenue', 'provider:openai:payable', 19_100n, null, '2026-11-23T12:00:00.000Z'],
-    ]);
+    assert.deepEqual(
+      recorded.transfers.map((t) => [t.id, t.debit, t.credit, t.amount, t.agreement_id, t.created_at]),
+      [
+        ['evt_1:charge', 'tenant:acme:receivable', 'revenue', 23_875n, null, '2026-11-23T12:00:00.000Z'],
+        ['evt_1:cost', 'cost_of_revenue', 'provider:openai:payable', 19_100n, null, '2026-11-23T12:00:00.000Z'],
+      ],
+    );
     assert.deepEqual(await store.listUsageEvents({ limit: 10 }), [recorded.event]);
     assert.deepEqual(await store.listTransfers({ limit: 10 }), recorded.transfers);
     assert.deepEqual(recorded.event, {
-      id: 'evt_1', request_id: 'req_1', tenant: 'acme', key_id: 'key_ci', endpoint: 'chat.completions', model: 'gpt-5.5',
-      route: 'openai-gpt-5.5', provider: 'openai', region: 'global', input_tokens: 1000, cached_tokens: 200, output_tokens: 500,
-      reasoning_tokens: 100, estimated: false, latency_ms: 420, status: 200, started_at: '2026-11-23T11:59:59.580Z',
-      completed_at: '2026-11-23T12:00:00.000Z', currency: 'USD', cost: 19_100n, charged: 23_875n,
+      id: 'evt_1',
+      request_id: 'req_1',
+      tenant: 'acme',
+      key_id: 'key_ci',
+      endpoint: 'chat.completions',
+      model: 'gpt-5.5',
+      route: 'openai-gpt-5.5',
+      provider: 'openai',
+      region: 'global',
+      input_tokens: 1000,
+      cached_tokens: 200,
+      output_tokens: 500,
+      reasoning_tokens: 100,
+      estimated: false,
+      latency_ms: 420,
+      status: 200,
+      started_at: '2026-11-23T11:59:59.580Z',
+      completed_at: '2026-11-23T12:00:00.000Z',
+      currency: 'USD',
+      cost: 19_100n,
+      charged: 23_875n,
     });
   });
 
@@ -67,7 +90,10 @@ describe('Ledger.record', () => {
     const { ledger } = await openLedger();
     const recorded = await ledger.record(makeMeteredCall({ route: { id: 'local', provider: 'openai', region: 'global' } }));
     assert.deepEqual([recorded.event.cost, recorded.event.charged, recorded.event.currency], [0n, 0n, 'USD']);
-    assert.deepEqual(recorded.transfers.map((t) => t.kind), ['charge', 'cost']);
+    assert.deepEqual(
+      recorded.transfers.map((t) => t.kind),
+      ['charge', 'cost'],
+    );
   });
 
   it('stores timestamps in toISOString form', async () => {
@@ -84,9 +110,15 @@ describe('Ledger.record', () => {
       ledger.record(call(3, { completed_at: 'yesterday' })),
       ledger.record(call(4)),
     ]);
-    assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['fulfilled', 'rejected', 'rejected', 'fulfilled'],
+    );
     assert.ok(results[1]!.status === 'rejected' && results[1].reason instanceof MeteringError);
-    assert.deepEqual((await store.listUsageEvents({ limit: 10 })).map((event) => event.id), ['evt_0001', 'evt_0004']);
+    assert.deepEqual(
+      (await store.listUsageEvents({ limit: 10 })).map((event) => event.id),
+      ['evt_0001', 'evt_0004'],
+    );
   });
 });
 
@@ -100,17 +132,23 @@ describe('Ledger revenue share', () => {
     }
     assert.deepEqual(shares, [4_000n, 4_000n, 2_000n, 0n]);
     assert.equal(ledger.accrued('msft-openai', 'USD'), 10_000n);
-    assert.deepEqual(await store.listAgreementAccruals(), [{ agreement_id: 'msft-openai', currency: 'USD', accrued: 10_000n, cap_reached_at: '2026-11-23T12:00:03.000Z' }]);
+    assert.deepEqual(await store.listAgreementAccruals(), [
+      { agreement_id: 'msft-openai', currency: 'USD', accrued: 10_000n, cap_reached_at: '2026-11-23T12:00:03.000Z' },
+    ]);
     assert.deepEqual(await verifyStoredLedger(store, [makeShareAgreement()]), []);
   });
 
   it('honours the term end to the millisecond and the scope', async () => {
     const { ledger } = await openLedger({ agreements: [makeShareAgreement({ cap: undefined })] });
-    const share = async (overrides: Partial<MeteredCall>) => (await ledger.record(makeMeteredCall(overrides))).transfers.filter((t) => t.kind === 'revenue_share').length;
+    const share = async (overrides: Partial<MeteredCall>) =>
+      (await ledger.record(makeMeteredCall(overrides))).transfers.filter((t) => t.kind === 'revenue_share').length;
     assert.equal(await share({ id: 'evt_a', completed_at: '2030-12-31T23:59:59.999Z' }), 1);
     assert.equal(await share({ id: 'evt_b', completed_at: '2031-01-01T00:00:00.000Z' }), 0);
     assert.equal(await share({ id: 'evt_c', completed_at: '2026-03-31T23:59:59.999Z' }), 0);
-    assert.equal(await share({ id: 'evt_d', route: { id: 'azure-gpt', provider: 'azure', region: 'eastus2', price: { input: 5, output: 30, currency: 'USD' } } }), 0);
+    assert.equal(
+      await share({ id: 'evt_d', route: { id: 'azure-gpt', provider: 'azure', region: 'eastus2', price: { input: 5, output: 30, currency: 'USD' } } }),
+      0,
+    );
   });
 
   it('continues from the stored accruals after a restart', async () => {
@@ -195,7 +233,10 @@ describe('Ledger group commit', () => {
     open();
     await Promise.all([first, ...rest]);
     assert.equal(probe.maxInFlight, 1);
-    assert.deepEqual(probe.entries.map((batch) => batch.length), [1, 20]);
+    assert.deepEqual(
+      probe.entries.map((batch) => batch.length),
+      [1, 20],
+    );
     assert.deepEqual(ledger.stats(), { eventsCommitted: 21, batches: 2, largestBatch: 20, failedCommits: 0 });
     assert.equal((await real.listUsageEvents({ limit: 100 })).length, 21);
   });
@@ -212,7 +253,10 @@ describe('Ledger group commit', () => {
     const ledger = new Ledger({ store, agreements: [makeShareAgreement()], retryDelaysMs: [0, 0] });
     probe.failNext = 2;
     const recorded = await Promise.all([ledger.record(call(1)), ledger.record(call(2))]);
-    assert.deepEqual(recorded.map((r) => r.outcome), ['committed', 'committed']);
+    assert.deepEqual(
+      recorded.map((r) => r.outcome),
+      ['committed', 'committed'],
+    );
     assert.equal(ledger.stats().failedCommits, 2);
     assert.deepEqual(await verifyStoredLedger(real, [makeShareAgreement()]), []);
   });
@@ -225,12 +269,18 @@ describe('Ledger group commit', () => {
     await ledger.record(call(1));
     probe.failNext = 2;
     const failed = await Promise.allSettled([ledger.record(call(2)), ledger.record(call(3))]);
-    assert.deepEqual(failed.map((result) => result.status), ['rejected', 'rejected']);
+    assert.deepEqual(
+      failed.map((result) => result.status),
+      ['rejected', 'rejected'],
+    );
     assert.equal(ledger.accrued('msft-openai', 'USD'), 4_000n);
     assert.equal((await real.listUsageEvents({ limit: 10 })).length, 1);
     // The same calls go through once the store works again, with the shares they would have had.
     const retried = await Promise.all([ledger.record(call(2)), ledger.record(call(3)), ledger.record(call(4))]);
-    assert.deepEqual(retried.map((r) => r.transfers.find((t) => t.kind === 'revenue_share')?.amount ?? 0n), [4_000n, 2_000n, 0n]);
+    assert.deepEqual(
+      retried.map((r) => r.transfers.find((t) => t.kind === 'revenue_share')?.amount ?? 0n),
+      [4_000n, 2_000n, 0n],
+    );
     assert.deepEqual(await verifyStoredLedger(real, agreements), []);
   });
 
@@ -278,7 +328,10 @@ describe('Ledger on a SQLite file', () => {
       assert.equal((await reopened.listUsageEvents({ limit: 100 })).length, 12);
       assert.deepEqual(await verifyStoredLedger(reopened, agreements), []);
       const next = new Ledger({ store: reopened, agreements });
-      assert.deepEqual((await next.record(call(99))).transfers.map((t) => t.kind), ['charge', 'cost']);
+      assert.deepEqual(
+        (await next.record(call(99))).transfers.map((t) => t.kind),
+        ['charge', 'cost'],
+      );
       await next.close();
       await reopened.close();
     } finally {

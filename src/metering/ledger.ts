@@ -279,17 +279,19 @@ export class Ledger {
     }
     // Advanced only once the whole call built, so that a call that throws leaves the cache untouched.
     for (const [key, amount] of shares) accruals.set(key, (accruals.get(key) ?? 0n) + amount);
-    const transfers = built.transfers.map((transfer): TransferRecord => ({
-      id: transfer.id,
-      event_id: transfer.event_id,
-      debit: transfer.debit,
-      credit: transfer.credit,
-      amount: transfer.amount,
-      currency: transfer.currency,
-      kind: transfer.kind,
-      agreement_id: transfer.agreement_id ?? null,
-      created_at: event.completed_at,
-    }));
+    const transfers = built.transfers.map(
+      (transfer): TransferRecord => ({
+        id: transfer.id,
+        event_id: transfer.event_id,
+        debit: transfer.debit,
+        credit: transfer.credit,
+        amount: transfer.amount,
+        currency: transfer.currency,
+        kind: transfer.kind,
+        agreement_id: transfer.agreement_id ?? null,
+        created_at: event.completed_at,
+      }),
+    );
     return {
       pending,
       entry: { event: { ...event, currency: built.currency, cost: built.cost, charged: built.charged }, transfers, caps_reached: capsReached },
@@ -302,7 +304,8 @@ export class Ledger {
     for (let attempt = 0; ; attempt += 1) {
       try {
         const outcomes = await this.#store.commitLedger(entries);
-        if (outcomes.length !== entries.length) throw new MeteringError(`commitLedger answered ${outcomes.length} outcomes for ${entries.length} entries`, 'ledger_commit_failed');
+        if (outcomes.length !== entries.length)
+          throw new MeteringError(`commitLedger answered ${outcomes.length} outcomes for ${entries.length} entries`, 'ledger_commit_failed');
         this.#stats.batches += 1;
         this.#stats.largestBatch = Math.max(this.#stats.largestBatch, entries.length);
         return outcomes;
@@ -375,9 +378,26 @@ function priceEvent(call: MeteredCall, event: UsageEventRecord): UsageEventRecor
 }
 
 const eventFields = [
-  'request_id', 'tenant', 'key_id', 'endpoint', 'model', 'route', 'provider', 'region', 'input_tokens', 'cached_tokens',
-  'output_tokens', 'reasoning_tokens', 'estimated', 'latency_ms', 'status', 'started_at', 'completed_at', 'currency',
-  'cost', 'charged',
+  'request_id',
+  'tenant',
+  'key_id',
+  'endpoint',
+  'model',
+  'route',
+  'provider',
+  'region',
+  'input_tokens',
+  'cached_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'estimated',
+  'latency_ms',
+  'status',
+  'started_at',
+  'completed_at',
+  'currency',
+  'cost',
+  'charged',
 ] as const satisfies readonly (keyof UsageEventRecord)[];
 
 /**

@@ -43,7 +43,10 @@ describe('formatMoney', () => {
   for (const [name, amount, expected] of cases) it(name, () => assert.equal(formatMoney(amount), expected));
 
   it('round-trips with parseMoney', () => {
-    fc.assert(fc.property(fc.bigInt({ min: -(10n ** 24n), max: 10n ** 24n }), (amount) => parseMoney(formatMoney(amount)) === amount), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 24n), max: 10n ** 24n }), (amount) => parseMoney(formatMoney(amount)) === amount),
+      { numRuns: 200 },
+    );
   });
 });
 
@@ -55,7 +58,12 @@ describe('numberToMicro', () => {
     ['six decimals', 0.000001, 1n],
   ];
   for (const [name, value, expected] of cases) it(name, () => assert.equal(numberToMicro(value), expected));
-  for (const [name, value] of [['seven decimals', 0.1234567], ['exponent form', 1e-7], ['NaN', Number.NaN], ['Infinity', Infinity]] as const) {
+  for (const [name, value] of [
+    ['seven decimals', 0.1234567],
+    ['exponent form', 1e-7],
+    ['NaN', Number.NaN],
+    ['Infinity', Infinity],
+  ] as const) {
     it(`rejects ${name}`, () => assert.throws(() => numberToMicro(value), MeteringError));
   }
 });

@@ -61,9 +61,7 @@ export function parseRatio(value: string | number): Ratio {
   const exponent = Number(exponentText) - fraction.length;
   if (Math.abs(exponent) > 64) throw new MeteringError(`rate ${JSON.stringify(text)} is out of range`);
   const digits = BigInt(whole + fraction);
-  return exponent >= 0
-    ? { numerator: digits * 10n ** BigInt(exponent), denominator: 1n }
-    : { numerator: digits, denominator: 10n ** BigInt(-exponent) };
+  return exponent >= 0 ? { numerator: digits * 10n ** BigInt(exponent), denominator: 1n } : { numerator: digits, denominator: 10n ** BigInt(-exponent) };
 }
 
 /**

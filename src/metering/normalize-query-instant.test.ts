@@ -23,7 +23,10 @@ describe('normalizeQueryInstant', () => {
   ];
   for (const [name, text] of malformed) {
     it(`rejects ${name} with a 400 naming the parameter`, () => {
-      assert.throws(() => normalizeQueryInstant(text, 'to'), (error: unknown) => error instanceof InvalidRequestError && error.param === 'to' && error.status === 400);
+      assert.throws(
+        () => normalizeQueryInstant(text, 'to'),
+        (error: unknown) => error instanceof InvalidRequestError && error.param === 'to' && error.status === 400,
+      );
     });
   }
 });

@@ -12,6 +12,7 @@ const instantPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(
  */
 export function normalizeQueryInstant(text: string, param: string): string {
   const ms = datePattern.test(text) ? Date.parse(`${text}T00:00:00Z`) : instantPattern.test(text) ? Date.parse(text) : Number.NaN;
-  if (Number.isNaN(ms)) throw new InvalidRequestError(`${param} must be a date (YYYY-MM-DD) or an ISO 8601 instant with an offset, got ${JSON.stringify(text)}`, param);
+  if (Number.isNaN(ms))
+    throw new InvalidRequestError(`${param} must be a date (YYYY-MM-DD) or an ISO 8601 instant with an offset, got ${JSON.stringify(text)}`, param);
   return new Date(ms).toISOString();
 }

@@ -82,10 +82,19 @@ export function verifyLedger(
   const add = (map: Map<string, Micro>, key: string, amount: Micro) => map.set(key, (map.get(key) ?? 0n) + amount);
   for (const transfer of unique.values()) {
     if (transfer.amount < 0n || transfer.debit === transfer.credit) {
-      violations.push({ code: 'invalid_transfer', message: `transfer ${transfer.id} has a negative amount or the same account on both sides`, transfer_id: transfer.id });
+      violations.push({
+        code: 'invalid_transfer',
+        message: `transfer ${transfer.id} has a negative amount or the same account on both sides`,
+        transfer_id: transfer.id,
+      });
     }
     if (!eventsById.has(transfer.event_id)) {
-      violations.push({ code: 'transfer_without_event', message: `transfer ${transfer.id} references unknown event ${transfer.event_id}`, transfer_id: transfer.id, event_id: transfer.event_id });
+      violations.push({
+        code: 'transfer_without_event',
+        message: `transfer ${transfer.id} references unknown event ${transfer.event_id}`,
+        transfer_id: transfer.id,
+        event_id: transfer.event_id,
+      });
     }
     withTransfers.add(transfer.event_id);
     add(debits, transfer.currency, transfer.amount);
@@ -106,7 +115,11 @@ export function verifyLedger(
       add(credits, currency, balance < 0n ? -balance : 0n);
       const expected = computed.get(key) ?? 0n;
       if (balance !== expected) {
-        violations.push({ code: 'balance_mismatch', message: `${account} holds ${formatMoney(balance)} ${currency}, its transfers sum to ${formatMoney(expected)}`, account });
+        violations.push({
+          code: 'balance_mismatch',
+          message: `${account} holds ${formatMoney(balance)} ${currency}, its transfers sum to ${formatMoney(expected)}`,
+          account,
+        });
       }
     }
     for (const [key, expected] of computed) {
@@ -147,14 +160,23 @@ function verifyShares(
     }
     const event = eventsById.get(transfer.event_id);
     if (event && !isWithinShareTerm(share, event.timestamp)) {
-      violations.push({ code: 'share_outside_term', message: `share transfer ${transfer.id} falls outside the term of ${agreement.id}`, transfer_id: transfer.id, event_id: event.id });
+      violations.push({
+        code: 'share_outside_term',
+        message: `share transfer ${transfer.id} falls outside the term of ${agreement.id}`,
+        transfer_id: transfer.id,
+        event_id: event.id,
+      });
     }
     const key = `${agreement.id}\u0000${transfer.currency}`;
     const total = (totals.get(key) ?? 0n) + transfer.amount;
     totals.set(key, total);
     const cap = share.cap && share.cap.currency === transfer.currency ? getShareCap(share, transfer.currency) : undefined;
     if (cap !== undefined && total > cap && total - transfer.amount <= cap) {
-      violations.push({ code: 'share_over_cap', message: `${agreement.id} accrued beyond its cap of ${formatMoney(cap)} at transfer ${transfer.id}`, transfer_id: transfer.id });
+      violations.push({
+        code: 'share_over_cap',
+        message: `${agreement.id} accrued beyond its cap of ${formatMoney(cap)} at transfer ${transfer.id}`,
+        transfer_id: transfer.id,
+      });
     }
   }
   return violations;

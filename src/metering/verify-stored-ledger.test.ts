@@ -26,8 +26,15 @@ function entryLike(template: LedgerEntry, id: string, change: (entry: LedgerEntr
 
 function shareTransfer(eventId: string, amount: bigint, createdAt: string): TransferRecord {
   return {
-    id: `${eventId}:revenue_share:${agreement.id}`, event_id: eventId, debit: `agreement:${agreement.id}:share_expense`, credit: `agreement:${agreement.id}:share_payable`,
-    amount, currency: 'USD', kind: 'revenue_share', agreement_id: agreement.id, created_at: createdAt,
+    id: `${eventId}:revenue_share:${agreement.id}`,
+    event_id: eventId,
+    debit: `agreement:${agreement.id}:share_expense`,
+    credit: `agreement:${agreement.id}:share_payable`,
+    amount,
+    currency: 'USD',
+    kind: 'revenue_share',
+    agreement_id: agreement.id,
+    created_at: createdAt,
   };
 }
 
@@ -38,16 +45,44 @@ describe('verifyStoredLedger', () => {
   });
 
   const cases: [string, (template: LedgerEntry) => LedgerEntry, LedgerViolation['code'][]][] = [
-    ['an event whose charged differs from its charge transfer', (t) => entryLike(t, 'evt_9', (e) => ({ ...e, event: { ...e.event, charged: e.event.charged + 1n } })), ['amount_mismatch']],
-    ['an event whose cost differs from its cost transfer', (t) => entryLike(t, 'evt_9', (e) => ({ ...e, event: { ...e.event, cost: 0n } })), ['amount_mismatch']],
-    ['an event without a cost transfer', (t) => entryLike(t, 'evt_9', (e) => ({ ...e, transfers: e.transfers.filter((x) => x.kind !== 'cost') })), ['amount_mismatch']],
+    [
+      'an event whose charged differs from its charge transfer',
+      (t) => entryLike(t, 'evt_9', (e) => ({ ...e, event: { ...e.event, charged: e.event.charged + 1n } })),
+      ['amount_mismatch'],
+    ],
+    [
+      'an event whose cost differs from its cost transfer',
+      (t) => entryLike(t, 'evt_9', (e) => ({ ...e, event: { ...e.event, cost: 0n } })),
+      ['amount_mismatch'],
+    ],
+    [
+      'an event without a cost transfer',
+      (t) => entryLike(t, 'evt_9', (e) => ({ ...e, transfers: e.transfers.filter((x) => x.kind !== 'cost') })),
+      ['amount_mismatch'],
+    ],
     ['an event without transfers', (t) => entryLike(t, 'evt_9', (e) => ({ ...e, transfers: [] })), ['event_without_transfers']],
-    ['a transfer whose event is missing', (t) => entryLike(t, 'evt_9', (e) => ({ ...e, transfers: [...e.transfers, { ...e.transfers[0]!, id: 'ghost:charge', event_id: 'ghost' }] })), ['transfer_without_event']],
-    ['a share beyond the cap', (t) => entryLike(t, 'evt_9', (e) => ({ ...e, transfers: [...e.transfers, shareTransfer('evt_9', 1n, e.event.completed_at)] })), ['accrual_mismatch', 'share_over_cap']],
-    ['a share after the term', (t) => {
-      const at = '2031-01-01T00:00:00.000Z';
-      return entryLike(t, 'evt_9', (e) => ({ event: { ...e.event, completed_at: at }, transfers: [...e.transfers.map((x) => ({ ...x, created_at: at })), shareTransfer('evt_9', 0n, at)], caps_reached: [] }));
-    }, ['share_outside_term']],
+    [
+      'a transfer whose event is missing',
+      (t) => entryLike(t, 'evt_9', (e) => ({ ...e, transfers: [...e.transfers, { ...e.transfers[0]!, id: 'ghost:charge', event_id: 'ghost' }] })),
+      ['transfer_without_event'],
+    ],
+    [
+      'a share beyond the cap',
+      (t) => entryLike(t, 'evt_9', (e) => ({ ...e, transfers: [...e.transfers, shareTransfer('evt_9', 1n, e.event.completed_at)] })),
+      ['accrual_mismatch', 'share_over_cap'],
+    ],
+    [
+      'a share after the term',
+      (t) => {
+        const at = '2031-01-01T00:00:00.000Z';
+        return entryLike(t, 'evt_9', (e) => ({
+          event: { ...e.event, completed_at: at },
+          transfers: [...e.transfers.map((x) => ({ ...x, created_at: at })), shareTransfer('evt_9', 0n, at)],
+          caps_reached: [],
+        }));
+      },
+      ['share_outside_term'],
+    ],
   ];
   for (const [name, corrupt, expected] of cases) {
     it(`reports ${name}`, async () => {
@@ -64,13 +99,25 @@ describe('verifyStoredLedger', () => {
     const recorded = await ledger.record(makeMeteredCall({ id: 'evt_1' }));
     const entry = (id: string, amount: bigint, capsReached: string[]): LedgerEntry => ({
       event: { ...recorded.event, id },
-      transfers: [...recorded.transfers.map((x) => ({ ...x, id: x.id.replace('evt_1', id), event_id: id })), shareTransfer(id, amount, recorded.event.completed_at)],
+      transfers: [
+        ...recorded.transfers.map((x) => ({ ...x, id: x.id.replace('evt_1', id), event_id: id })),
+        shareTransfer(id, amount, recorded.event.completed_at),
+      ],
       caps_reached: capsReached,
     });
     await store.commitLedger([entry('evt_2', 4_000n, [agreement.id])]);
     assert.deepEqual(codes(await verifyStoredLedger(store, [agreement])), ['accrual_mismatch']);
     const other = makeShareAgreement({ cap: { amount: '0.004000', currency: 'USD' } }, 'other');
-    await store.commitLedger([{ ...entry('evt_3', 4_000n, []), transfers: entry('evt_3', 4_000n, []).transfers.map((x) => x.kind === 'revenue_share' ? { ...x, id: 'evt_3:revenue_share:other', agreement_id: 'other', debit: 'agreement:other:share_expense', credit: 'agreement:other:share_payable' } : x) }]);
+    await store.commitLedger([
+      {
+        ...entry('evt_3', 4_000n, []),
+        transfers: entry('evt_3', 4_000n, []).transfers.map((x) =>
+          x.kind === 'revenue_share'
+            ? { ...x, id: 'evt_3:revenue_share:other', agreement_id: 'other', debit: 'agreement:other:share_expense', credit: 'agreement:other:share_payable' }
+            : x,
+        ),
+      },
+    ]);
     const violations = await verifyStoredLedger(store, [agreement, other]);
     assert.deepEqual(codes(violations), ['accrual_mismatch', 'accrual_mismatch']);
     assert.ok(violations.some((violation) => violation.agreement_id === 'other' && /no date/.test(violation.message)));

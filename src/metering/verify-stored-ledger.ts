@@ -77,7 +77,10 @@ function verifyEventAmounts(amounts: Map<string, EventAmounts>, transfers: reado
     const entry = lines.get(eventId);
     // An event without any transfer is already event_without_transfers.
     if (entry === undefined) continue;
-    for (const [kind, expected] of [['charge', event.charged], ['cost', event.cost]] as const) {
+    for (const [kind, expected] of [
+      ['charge', event.charged],
+      ['cost', event.cost],
+    ] as const) {
       const transfer = entry[kind];
       if (transfer === undefined || transfer.amount !== expected || transfer.currency !== event.currency) {
         const found = transfer === undefined ? 'no such transfer' : `${formatMoney(transfer.amount)} ${transfer.currency}`;
@@ -113,22 +116,38 @@ function verifyAccruals(
     const name = `${accrual.agreement_id} (${accrual.currency})`;
     const sum = sums.get(at) ?? 0n;
     if (accrual.accrued !== sum) {
-      violations.push({ code: 'accrual_mismatch', message: `${name} has accrued ${formatMoney(accrual.accrued)}, its share transfers sum to ${formatMoney(sum)}`, agreement_id: accrual.agreement_id });
+      violations.push({
+        code: 'accrual_mismatch',
+        message: `${name} has accrued ${formatMoney(accrual.accrued)}, its share transfers sum to ${formatMoney(sum)}`,
+        agreement_id: accrual.agreement_id,
+      });
     }
     const share = agreements.find((agreement) => agreement.id === accrual.agreement_id)?.revenue_share;
     const cap = share?.cap?.currency === accrual.currency ? getShareCap(share, accrual.currency) : undefined;
     if (cap === undefined || cap === 0n) continue;
     if (accrual.cap_reached_at !== null && accrual.accrued !== cap) {
-      violations.push({ code: 'accrual_mismatch', message: `${name} marks its cap reached at ${accrual.cap_reached_at} with ${formatMoney(accrual.accrued)} of ${formatMoney(cap)} accrued`, agreement_id: accrual.agreement_id });
+      violations.push({
+        code: 'accrual_mismatch',
+        message: `${name} marks its cap reached at ${accrual.cap_reached_at} with ${formatMoney(accrual.accrued)} of ${formatMoney(cap)} accrued`,
+        agreement_id: accrual.agreement_id,
+      });
     }
     if (accrual.cap_reached_at === null && accrual.accrued === cap) {
-      violations.push({ code: 'accrual_mismatch', message: `${name} accrued its whole cap of ${formatMoney(cap)} but records no date it was reached`, agreement_id: accrual.agreement_id });
+      violations.push({
+        code: 'accrual_mismatch',
+        message: `${name} accrued its whole cap of ${formatMoney(cap)} but records no date it was reached`,
+        agreement_id: accrual.agreement_id,
+      });
     }
   }
   for (const [at, sum] of sums) {
     if (stored.has(at) || sum === 0n) continue;
     const [agreementId = '', currency = ''] = at.split('\u0000');
-    violations.push({ code: 'accrual_mismatch', message: `${agreementId} (${currency}) has share transfers of ${formatMoney(sum)} but no stored accrual`, agreement_id: agreementId });
+    violations.push({
+      code: 'accrual_mismatch',
+      message: `${agreementId} (${currency}) has share transfers of ${formatMoney(sum)} but no stored accrual`,
+      agreement_id: agreementId,
+    });
   }
   return violations;
 }

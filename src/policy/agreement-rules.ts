@@ -68,8 +68,7 @@ export function checkLicense(route: Route, rules: AgreementRules, now: number): 
     const license = agreement.license;
     if (license === undefined || route.provider === agreement.licensor) continue;
     const inForce =
-      (license.from === undefined || now >= startOfCatalogDate(license.from)) &&
-      (license.until === undefined || now < endOfCatalogDate(license.until));
+      (license.from === undefined || now >= startOfCatalogDate(license.from)) && (license.until === undefined || now < endOfCatalogDate(license.until));
     if (route.provider === license.licensee) {
       if (inForce) licensedInTerm = true;
       else licensedOutsideTerm ??= agreement;

@@ -7,7 +7,8 @@ import { chatCompletionRequestSchema, embeddingRequestSchema } from '../wire/ind
 import type { RequestNeeds } from './plan-types.ts';
 import { deriveEmbeddingNeeds, deriveRequestNeeds } from './derive-request-needs.ts';
 
-const chat = (body: Record<string, unknown>) => chatCompletionRequestSchema.parse({ model: 'gpt-5.5', messages: [{ role: 'user', content: 'Hello' }], ...body });
+const chat = (body: Record<string, unknown>) =>
+  chatCompletionRequestSchema.parse({ model: 'gpt-5.5', messages: [{ role: 'user', content: 'Hello' }], ...body });
 const plainTokens = 3 + 3 + countTokens('user') + countTokens('Hello');
 
 describe('deriveRequestNeeds', () => {
@@ -22,7 +23,17 @@ describe('deriveRequestNeeds', () => {
     { name: 'an empty tools list needs no tools', body: { tools: [] }, capabilities: [] },
     {
       name: 'an image part -> vision',
-      body: { messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }] },
+      body: {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What is this?' },
+              { type: 'image_url', image_url: { url: 'https://example.com/a.png' } },
+            ],
+          },
+        ],
+      },
       capabilities: ['vision'],
     },
     {
@@ -32,10 +43,24 @@ describe('deriveRequestNeeds', () => {
       parameters: ['response_format'],
     },
     { name: 'json_object needs no capability', body: { response_format: { type: 'json_object' } }, capabilities: [] },
-    { name: 'stream -> streaming; stream is not a parameter', body: { stream: true, stream_options: { include_usage: true } }, capabilities: ['streaming'], parameters: ['stream_options'] },
-    { name: 'max_completion_tokens first', body: { max_completion_tokens: 100, max_tokens: 50 }, maxOutputTokens: 100, parameters: ['max_completion_tokens', 'max_tokens'] },
+    {
+      name: 'stream -> streaming; stream is not a parameter',
+      body: { stream: true, stream_options: { include_usage: true } },
+      capabilities: ['streaming'],
+      parameters: ['stream_options'],
+    },
+    {
+      name: 'max_completion_tokens first',
+      body: { max_completion_tokens: 100, max_tokens: 50 },
+      maxOutputTokens: 100,
+      parameters: ['max_completion_tokens', 'max_tokens'],
+    },
     { name: 'else max_tokens', body: { max_tokens: 50 }, maxOutputTokens: 50 },
-    { name: 'parameters: set fields, not null ones, never crossway', body: { temperature: 0.2, n: 2, top_p: null, logprobs: true, crossway: { regions: ['eu'] } }, parameters: ['logprobs', 'n', 'temperature'] },
+    {
+      name: 'parameters: set fields, not null ones, never crossway',
+      body: { temperature: 0.2, n: 2, top_p: null, logprobs: true, crossway: { regions: ['eu'] } },
+      parameters: ['logprobs', 'n', 'temperature'],
+    },
   ];
   for (const testCase of cases) {
     it(testCase.name, () => {
@@ -58,13 +83,27 @@ describe('deriveRequestNeeds', () => {
           { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
           { role: 'tool', tool_call_id: 'c1', content: '{"temp":21}' },
         ],
-        tools: [{ type: 'function', function: { name: 'get_weather', description: 'Current weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+        tools: [
+          {
+            type: 'function',
+            function: { name: 'get_weather', description: 'Current weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+          },
+        ],
       }),
     );
     const expectedText =
-      3 + 3 * 3 + countTokens('user') + countTokens('assistant') + countTokens('tool') +
-      countTokens('Weather in Paris?') + countTokens('get_weather') + countTokens('{"city":"Paris"}') + countTokens('{"temp":21}') +
-      countTokens(JSON.stringify({ name: 'get_weather', description: 'Current weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }));
+      3 +
+      3 * 3 +
+      countTokens('user') +
+      countTokens('assistant') +
+      countTokens('tool') +
+      countTokens('Weather in Paris?') +
+      countTokens('get_weather') +
+      countTokens('{"city":"Paris"}') +
+      countTokens('{"temp":21}') +
+      countTokens(
+        JSON.stringify({ name: 'get_weather', description: 'Current weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }),
+      );
     assert.equal(exactTokens(withTools), expectedText);
   });
 
@@ -77,18 +116,18 @@ describe('deriveRequestNeeds', () => {
     const png = toDataUrl(imageHeaders.png(2048, 4096), 'image/png', 15 * 1024 * 1024);
     const corrupt = `data:image/png;base64,${'A'.repeat(20 * 1024 * 1024)}`;
     const request = chat({
-        messages: [
-          {
-            role: 'user',
-            content: [
-              { type: 'image_url', image_url: { url: png } },
-              { type: 'image_url', image_url: { url: png, detail: 'low' } },
-              { type: 'image_url', image_url: { url: corrupt } },
-              { type: 'image_url', image_url: { url: 'https://example.com/a.png', detail: 'high' } },
-            ],
-          },
-        ],
-      });
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: png } },
+            { type: 'image_url', image_url: { url: png, detail: 'low' } },
+            { type: 'image_url', image_url: { url: corrupt } },
+            { type: 'image_url', image_url: { url: 'https://example.com/a.png', detail: 'high' } },
+          ],
+        },
+      ],
+    });
     deriveRequestNeeds(request).exactInputTokens?.();
     const started = performance.now();
     for (let index = 0; index < 20; index++) deriveRequestNeeds(request).exactInputTokens?.();
@@ -119,7 +158,13 @@ describe('deriveRequestNeeds', () => {
     const request = chat({
       messages: [
         { role: 'system', content: 'Be brief.' },
-        { role: 'user', content: [{ type: 'text', text: 'What is in this picture?' }, { type: 'image_url', image_url: { url: toDataUrl(imageHeaders.gif(1024, 2048), 'image/gif') } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is in this picture?' },
+            { type: 'image_url', image_url: { url: toDataUrl(imageHeaders.gif(1024, 2048), 'image/gif') } },
+          ],
+        },
         { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'look', arguments: '{"zoom":2}' } }] },
         { role: 'tool', tool_call_id: 'c1', content: 'A cat.' },
       ],
@@ -146,10 +191,28 @@ describe('deriveEmbeddingNeeds', () => {
   const embed = (body: Record<string, unknown>) => embeddingRequestSchema.parse({ model: 'text-embedding-3-small', ...body });
   const cases: { name: string; body: Record<string, unknown>; inputTokens: number; parameters?: string[] }[] = [
     { name: 'one string', body: { input: 'hello world' }, inputTokens: countTokens('hello world') },
-    { name: 'the longest of several strings (the context bounds each input)', body: { input: ['a', 'a much longer input text here'] }, inputTokens: countTokens('a much longer input text here') },
+    {
+      name: 'the longest of several strings (the context bounds each input)',
+      body: { input: ['a', 'a much longer input text here'] },
+      inputTokens: countTokens('a much longer input text here'),
+    },
     { name: 'a token array', body: { input: [1, 2, 3, 4] }, inputTokens: 4 },
-    { name: 'the longest token array', body: { input: [[1, 2], [1, 2, 3]] }, inputTokens: 3 },
-    { name: 'parameters without model and input', body: { input: 'x', dimensions: 256, encoding_format: 'base64' }, inputTokens: 1, parameters: ['dimensions', 'encoding_format'] },
+    {
+      name: 'the longest token array',
+      body: {
+        input: [
+          [1, 2],
+          [1, 2, 3],
+        ],
+      },
+      inputTokens: 3,
+    },
+    {
+      name: 'parameters without model and input',
+      body: { input: 'x', dimensions: 256, encoding_format: 'base64' },
+      inputTokens: 1,
+      parameters: ['dimensions', 'encoding_format'],
+    },
   ];
   for (const { name, body, inputTokens, parameters } of cases) {
     it(name, () => {
@@ -174,8 +237,19 @@ describe('billing bounds', () => {
     const alone = inputs.map((input) => embed(input).inputTokens);
     const needs = embed(inputs);
     assert.equal(needs.inputTokens, Math.max(...alone));
-    assert.equal(needs.billedInputTokens, alone.reduce((sum, tokens) => sum + tokens, 0));
-    const arrays = deriveEmbeddingNeeds(embeddingRequestSchema.parse({ model: 'text-embedding-3-small', input: [[1, 2], [1, 2, 3]] }));
+    assert.equal(
+      needs.billedInputTokens,
+      alone.reduce((sum, tokens) => sum + tokens, 0),
+    );
+    const arrays = deriveEmbeddingNeeds(
+      embeddingRequestSchema.parse({
+        model: 'text-embedding-3-small',
+        input: [
+          [1, 2],
+          [1, 2, 3],
+        ],
+      }),
+    );
     assert.equal(arrays.billedInputTokens, 5);
   });
 });

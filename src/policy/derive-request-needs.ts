@@ -132,7 +132,13 @@ function deriveEmbeddingNeedsWith(request: EmbeddingRequest, count: Counting): R
       total += tokens;
     }
   }
-  return { capabilities: ['embeddings'], inputTokens: longest, billedInputTokens: total, maxOutputTokens: null, parameters: listParameters(request, EMBEDDING_FIELDS) };
+  return {
+    capabilities: ['embeddings'],
+    inputTokens: longest,
+    billedInputTokens: total,
+    maxOutputTokens: null,
+    parameters: listParameters(request, EMBEDDING_FIELDS),
+  };
 }
 
 /** Tokens of one message's content, name and tool calls, and whether it carries an image. */

@@ -30,9 +30,7 @@ describe('describeEmptyPlan', () => {
   });
 
   it('503 no_route_available when the routes the policy allows all have open circuits', () => {
-    const error = describeEmptyPlan(
-      plan({ constraints: { regions: ['eu'] }, health: makeHealth({ 'azure-eu': 'open' }) }),
-    );
+    const error = describeEmptyPlan(plan({ constraints: { regions: ['eu'] }, health: makeHealth({ 'azure-eu': 'open' }) }));
     assert.ok(error instanceof NoRouteAvailableError);
     assert.equal(error.status, 503);
     assert.equal(error.code, NO_ROUTE_AVAILABLE);

@@ -24,9 +24,12 @@ describe('planCacheKey', () => {
     { name: 'other constraints', input: { constraints: { regions: ['eu'], providers: { order: ['bedrock'] } } } },
     { name: 'a list in another order (providers.order is an order)', input: { constraints: { regions: ['us'], providers: { order: ['azure', 'bedrock'] } } } },
     { name: 'another capability', input: { needs: makeNeeds({ capabilities: ['tools'] }) } },
-    { name: 'a size over a route\'s context', input: { needs: makeNeeds({ inputTokens: 200_000 }) } },
-    { name: 'an output over a route\'s max_output', input: { needs: makeNeeds({ maxOutputTokens: 40_000 }) } },
-    { name: 'parameters under require_parameters', input: { constraints: { regions: ['us'], providers: { order: ['bedrock'] }, require_parameters: true }, needs: makeNeeds({ parameters: ['n'] }) } },
+    { name: "a size over a route's context", input: { needs: makeNeeds({ inputTokens: 200_000 }) } },
+    { name: "an output over a route's max_output", input: { needs: makeNeeds({ maxOutputTokens: 40_000 }) } },
+    {
+      name: 'parameters under require_parameters',
+      input: { constraints: { regions: ['us'], providers: { order: ['bedrock'] }, require_parameters: true }, needs: makeNeeds({ parameters: ['n'] }) },
+    },
   ];
   for (const { name, input, version } of different) it(`separates: ${name}`, () => assert.notEqual(key(input, version), key({})));
 

@@ -54,7 +54,10 @@ describe('demo catalog: gpt-5.6 first-ship window (released 2026-11-01, 30 days)
   it('2026-11-15: only Azure; the others name azure and 2026-12-01', () => {
     const plan = planOn('gpt-5.6', '2026-11-15');
     assert.deepEqual(keptIds(plan), ['azure-eastus2-gpt-5.6']);
-    assert.deepEqual(plan.rejected.map(({ route }) => route.id), ['openai-global-gpt-5.6', 'bedrock-us-east-2-gpt-5.6']);
+    assert.deepEqual(
+      plan.rejected.map(({ route }) => route.id),
+      ['openai-global-gpt-5.6', 'bedrock-us-east-2-gpt-5.6'],
+    );
     for (const { reasons } of plan.rejected) {
       assert.equal(reasons.length, 1);
       assert.equal(reasons[0]?.code, 'first_ship_window');
@@ -71,7 +74,9 @@ describe('demo catalog: gpt-5.6 first-ship window (released 2026-11-01, 30 days)
 
   it('2026-11-15 with tools, when Azure lacked tools: the window lifts', () => {
     const withoutTools = (routes: Route[]) =>
-      routes.map((route) => (route.provider === 'azure' ? { ...route, capabilities: route.capabilities.filter((capability) => capability !== 'tools') } : route));
+      routes.map((route) =>
+        route.provider === 'azure' ? { ...route, capabilities: route.capabilities.filter((capability) => capability !== 'tools') } : route,
+      );
     const plan = planOn('gpt-5.6', '2026-11-15', ['tools'], withoutTools);
     assert.deepEqual(keptIds(plan), ['openai-global-gpt-5.6', 'bedrock-us-east-2-gpt-5.6']);
     assert.deepEqual(reasonsOf(plan, 'azure-eastus2-gpt-5.6'), [{ code: 'capability', detail: 'lacks tools' }]);

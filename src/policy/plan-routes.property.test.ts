@@ -28,7 +28,11 @@ const sometimes = <T>(arbitrary: fc.Arbitrary<T>, absentWeight = 3) =>
 /** A list biased towards most of `items` (route-side lists: what a route offers). */
 const most = <T>(items: readonly T[]) => fc.oneof({ weight: 2, arbitrary: fc.constant([...items]) }, { weight: 1, arbitrary: subset(items) });
 /** A list biased towards few of `items` (request-side lists: what a policy requires). */
-const few = <T>(items: readonly T[]) => fc.oneof(fc.constant([] as T[]), subset(items).map((list) => list.slice(0, 2)));
+const few = <T>(items: readonly T[]) =>
+  fc.oneof(
+    fc.constant([] as T[]),
+    subset(items).map((list) => list.slice(0, 2)),
+  );
 const withoutUndefined = <T extends object>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 const routeFieldsArb = fc.record({
@@ -42,7 +46,10 @@ const routeFieldsArb = fc.record({
   price: sometimes(
     fc.record({
       input: fc.integer({ min: 0, max: 2000 }).map((cents) => cents / 100),
-      cached_input: sometimes(fc.integer({ min: 0, max: 200 }).map((cents) => cents / 100), 1),
+      cached_input: sometimes(
+        fc.integer({ min: 0, max: 200 }).map((cents) => cents / 100),
+        1,
+      ),
       output: fc.integer({ min: 0, max: 6000 }).map((cents) => cents / 100),
     }),
     1,
@@ -51,7 +58,9 @@ const routeFieldsArb = fc.record({
   weight: sometimes(fc.integer({ min: 0, max: 5 }), 1),
 });
 
-const routesArb = fc.array(routeFieldsArb, { maxLength: 8 }).map((list) => list.map((fields, index) => makeRoute(withoutUndefined({ id: `route-${index}`, ...fields }))));
+const routesArb = fc
+  .array(routeFieldsArb, { maxLength: 8 })
+  .map((list) => list.map((fields, index) => makeRoute(withoutUndefined({ id: `route-${index}`, ...fields }))));
 
 /** Constraints where each field is present one time in `1 + absentWeight`. */
 const constraintsWith = (absentWeight: number): fc.Arbitrary<Constraints> =>
@@ -59,14 +68,23 @@ const constraintsWith = (absentWeight: number): fc.Arbitrary<Constraints> =>
     .record({
       regions: sometimes(subset([...REGIONS, ...ZONES]), absentWeight),
       compliance: sometimes(few(TAGS), absentWeight),
-      providers: sometimes(fc.record({ order: sometimes(subset(PROVIDERS), 1), only: sometimes(subset(PROVIDERS), 1), ignore: sometimes(few(PROVIDERS), 1) }), absentWeight),
+      providers: sometimes(
+        fc.record({ order: sometimes(subset(PROVIDERS), 1), only: sometimes(subset(PROVIDERS), 1), ignore: sometimes(few(PROVIDERS), 1) }),
+        absentWeight,
+      ),
       allow_fallbacks: sometimes(fc.boolean()),
       require_parameters: sometimes(fc.boolean(), absentWeight),
       sort: sometimes(fc.constantFrom('price' as const, 'latency' as const, 'throughput' as const), 1),
       max_price: sometimes(
         fc.record({
-          prompt: sometimes(fc.integer({ min: 0, max: 2000 }).map((cents) => cents / 100), 1),
-          completion: sometimes(fc.integer({ min: 0, max: 6000 }).map((cents) => cents / 100), 1),
+          prompt: sometimes(
+            fc.integer({ min: 0, max: 2000 }).map((cents) => cents / 100),
+            1,
+          ),
+          completion: sometimes(
+            fc.integer({ min: 0, max: 6000 }).map((cents) => cents / 100),
+            1,
+          ),
         }),
         absentWeight,
       ),
@@ -86,7 +104,10 @@ const needsArb: fc.Arbitrary<RequestNeeds> = fc.record({
 const agreementArb: fc.Arbitrary<Agreement> = fc
   .record({
     license: sometimes(fc.record({ licensee: fc.constantFrom(...PROVIDERS), exclusive: fc.boolean(), from: sometimes(dateArb), until: sometimes(dateArb) }), 1),
-    first_ship: sometimes(fc.record({ primary: fc.constantFrom(...PROVIDERS), window_days: fc.integer({ min: 0, max: 90 }), rofr: fc.boolean(), until: sometimes(dateArb, 1) }), 1),
+    first_ship: sometimes(
+      fc.record({ primary: fc.constantFrom(...PROVIDERS), window_days: fc.integer({ min: 0, max: 90 }), rofr: fc.boolean(), until: sometimes(dateArb, 1) }),
+      1,
+    ),
   })
   .map((fields) => makeAgreement(withoutUndefined({ id: 'generated', ...fields })));
 
@@ -124,7 +145,8 @@ function violations(route: Route, input: PlanInput): string[] {
   const dayStart = (text: string) => Date.parse(`${text}T00:00:00Z`);
   if (route.available.from !== undefined && now < dayStart(route.available.from)) found.push('from');
   if (route.available.until !== undefined && now >= dayStart(route.available.until) + DAY) found.push('until');
-  if (c.regions !== undefined && !c.regions.includes(route.region) && !(route.data_zone !== undefined && c.regions.includes(route.data_zone))) found.push('region');
+  if (c.regions !== undefined && !c.regions.includes(route.region) && !(route.data_zone !== undefined && c.regions.includes(route.data_zone)))
+    found.push('region');
   if ((c.compliance ?? []).some((tag) => !route.compliance.includes(tag))) found.push('compliance');
   if (c.providers?.only !== undefined && !c.providers.only.includes(route.provider)) found.push('only');
   if (c.providers?.ignore?.includes(route.provider) === true) found.push('ignore');
@@ -135,7 +157,8 @@ function violations(route: Route, input: PlanInput): string[] {
   if (route.price !== undefined && c.max_price?.prompt !== undefined && route.price.input > c.max_price.prompt) found.push('prompt price');
   if (route.price !== undefined && c.max_price?.completion !== undefined && route.price.output > c.max_price.completion) found.push('completion price');
   const converse = route.provider === 'bedrock' && route.api !== 'openai';
-  if (c.require_parameters === true && converse && needs.parameters.some((parameter) => ['n', 'logprobs', 'seed'].includes(parameter))) found.push('parameters');
+  if (c.require_parameters === true && converse && needs.parameters.some((parameter) => ['n', 'logprobs', 'seed'].includes(parameter)))
+    found.push('parameters');
   if (input.health.state(route.id) === 'open') found.push('circuit');
   return found;
 }
@@ -185,7 +208,21 @@ describe('planRoutes properties', () => {
         for (const { route, reasons } of plan.rejected) {
           const codes = new Set(reasons.map((reason) => reason.code));
           for (const violation of violations(route, input)) {
-            const code = ({ from: 'not_yet_available', until: 'expired', only: 'provider_excluded', ignore: 'provider_excluded', context: 'context_window', max_output: 'context_window', 'prompt price': 'price', 'completion price': 'price', parameters: 'parameter_unsupported', circuit: 'circuit_open' } as Record<string, string>)[violation] ?? violation;
+            const code =
+              (
+                {
+                  from: 'not_yet_available',
+                  until: 'expired',
+                  only: 'provider_excluded',
+                  ignore: 'provider_excluded',
+                  context: 'context_window',
+                  max_output: 'context_window',
+                  'prompt price': 'price',
+                  'completion price': 'price',
+                  parameters: 'parameter_unsupported',
+                  circuit: 'circuit_open',
+                } as Record<string, string>
+              )[violation] ?? violation;
             assert.ok(codes.has(code as never), `${route.id}: ${violation} not among ${[...codes].join(', ')}`);
           }
         }
@@ -200,7 +237,10 @@ describe('planRoutes properties', () => {
         const plan = planRoutes(input);
         for (const { reasons } of plan.rejected) assert.ok(reasons.length >= 1);
         for (const { reasons } of plan.rejected) for (const reason of reasons) assert.ok(reason.detail.length > 0);
-        assert.deepEqual(plan.kept.map(({ rank }) => rank), plan.kept.map((_, index) => index + 1));
+        assert.deepEqual(
+          plan.kept.map(({ rank }) => rank),
+          plan.kept.map((_, index) => index + 1),
+        );
         const ids = [...plan.kept, ...plan.rejected].map(({ route }) => route.id).sort();
         assert.deepEqual(ids, input.routes.map((route) => route.id).sort());
       }),
@@ -241,7 +281,7 @@ describe('planRoutes properties', () => {
     );
   });
 
-  it('right of first refusal: the primary\'s kept routes come first while it holds, and change nothing after', () => {
+  it("right of first refusal: the primary's kept routes come first while it holds, and change nothing after", () => {
     fc.assert(
       fc.property(inputArb, fc.constantFrom(...PROVIDERS), dateArb, (generated, primary, until) => {
         const agreement = makeAgreement({ id: 'rofr', first_ship: { primary, window_days: 0, rofr: true, until } });
@@ -251,7 +291,11 @@ describe('planRoutes properties', () => {
         if (holds) {
           const providers = plan.kept.map(({ route }) => route.provider);
           const firstOther = providers.findIndex((provider) => provider !== primary);
-          if (firstOther !== -1) assert.ok(providers.slice(firstOther).every((provider) => provider !== primary), providers.join(' '));
+          if (firstOther !== -1)
+            assert.ok(
+              providers.slice(firstOther).every((provider) => provider !== primary),
+              providers.join(' '),
+            );
         } else {
           assert.deepEqual(plan.kept, planRoutes(withoutFirstShip(input)).kept);
         }
@@ -263,7 +307,9 @@ describe('planRoutes properties', () => {
   it('is stable: the same input gives a deep-equal plan, and shuffled routes the same kept set and reasons', () => {
     fc.assert(
       fc.property(
-        inputArb.chain((input) => fc.tuple(fc.constant(input), fc.shuffledSubarray(input.routes, { minLength: input.routes.length, maxLength: input.routes.length }))),
+        inputArb.chain((input) =>
+          fc.tuple(fc.constant(input), fc.shuffledSubarray(input.routes, { minLength: input.routes.length, maxLength: input.routes.length })),
+        ),
         ([input, shuffled]) => {
           const plan = planRoutes(input);
           assert.deepEqual(planRoutes(input), plan);

@@ -65,13 +65,22 @@ const CASES: Record<RejectionCode, RejectionCase[]> = {
       input: constraints({ regions: ['us-east-2', 'swedencentral'] }),
       rejected: { 'azure-us': ['region'], 'openai-global': ['region'], 'vertex-us': ['region'] },
     },
-    { name: 'global passes only when allowed', input: constraints({ regions: ['global'] }), rejected: { 'azure-us': ['region'], 'azure-eu': ['region'], 'bedrock-us': ['region'], 'vertex-us': ['region'] } },
+    {
+      name: 'global passes only when allowed',
+      input: constraints({ regions: ['global'] }),
+      rejected: { 'azure-us': ['region'], 'azure-eu': ['region'], 'bedrock-us': ['region'], 'vertex-us': ['region'] },
+    },
     {
       name: 'an empty list allows nothing',
       input: constraints({ regions: [] }),
       rejected: { 'azure-us': ['region'], 'azure-eu': ['region'], 'bedrock-us': ['region'], 'openai-global': ['region'], 'vertex-us': ['region'] },
     },
-    { name: 'a route without a data zone is matched by its region', input: { routes: [makeRoute({ id: 'r', region: 'eastus2' })], constraints: { regions: ['us'] } }, rejected: { r: ['region'] }, details: { r: [/^eastus2 not in \[us\]$/] } },
+    {
+      name: 'a route without a data zone is matched by its region',
+      input: { routes: [makeRoute({ id: 'r', region: 'eastus2' })], constraints: { regions: ['us'] } },
+      rejected: { r: ['region'] },
+      details: { r: [/^eastus2 not in \[us\]$/] },
+    },
   ],
   compliance: [
     {
@@ -96,10 +105,18 @@ const CASES: Record<RejectionCode, RejectionCase[]> = {
       },
       rejected: { listed: ['capability'] },
     },
-    { name: 'an empty list does not imply tools', input: { routes: [makeRoute({ id: 'plain', capabilities: [] })], needs: makeNeeds({ capabilities: ['tools'] }) }, rejected: { plain: ['capability'] } },
+    {
+      name: 'an empty list does not imply tools',
+      input: { routes: [makeRoute({ id: 'plain', capabilities: [] })], needs: makeNeeds({ capabilities: ['tools'] }) },
+      rejected: { plain: ['capability'] },
+    },
     {
       name: 'embedding model routes imply embeddings',
-      input: { model: makeModel({ kind: 'embedding' }), routes: [makeRoute({ id: 'e', capabilities: [] })], needs: makeNeeds({ capabilities: ['embeddings'] }) },
+      input: {
+        model: makeModel({ kind: 'embedding' }),
+        routes: [makeRoute({ id: 'e', capabilities: [] })],
+        needs: makeNeeds({ capabilities: ['embeddings'] }),
+      },
       rejected: {},
     },
   ],
@@ -117,7 +134,11 @@ const CASES: Record<RejectionCode, RejectionCase[]> = {
       rejected: { 'vertex-us': ['context_window', 'context_window'] },
       details: { 'vertex-us': [/context 131072/, /40000 output tokens > max_output 32768/] },
     },
-    { name: 'a route without limits takes anything', input: { routes: [makeRoute({ id: 'r' })], needs: makeNeeds({ inputTokens: 10_000_000, maxOutputTokens: 1_000_000 }) }, rejected: {} },
+    {
+      name: 'a route without limits takes anything',
+      input: { routes: [makeRoute({ id: 'r' })], needs: makeNeeds({ inputTokens: 10_000_000, maxOutputTokens: 1_000_000 }) },
+      rejected: {},
+    },
   ],
   price: [
     {
@@ -126,17 +147,40 @@ const CASES: Record<RejectionCode, RejectionCase[]> = {
       rejected: { 'bedrock-us': ['price', 'price'] },
       details: { 'bedrock-us': [/input 5.50 > max 5.00 USD\/1M/, /output 33.00 > max 30.00 USD\/1M/] },
     },
-    { name: 'a route without a price passes', input: { routes: [makeRoute({ id: 'r' })], constraints: { max_price: { prompt: 0, completion: 0 } } }, rejected: {} },
+    {
+      name: 'a route without a price passes',
+      input: { routes: [makeRoute({ id: 'r' })], constraints: { max_price: { prompt: 0, completion: 0 } } },
+      rejected: {},
+    },
   ],
   provider_excluded: [
     {
       name: 'providers.only',
       input: constraints({ providers: { only: ['bedrock'] } }),
-      rejected: { 'azure-us': ['provider_excluded'], 'azure-eu': ['provider_excluded'], 'openai-global': ['provider_excluded'], 'vertex-us': ['provider_excluded'] },
+      rejected: {
+        'azure-us': ['provider_excluded'],
+        'azure-eu': ['provider_excluded'],
+        'openai-global': ['provider_excluded'],
+        'vertex-us': ['provider_excluded'],
+      },
       details: { 'azure-us': [/azure not in providers.only \[bedrock\]/] },
     },
-    { name: 'providers.ignore', input: constraints({ providers: { ignore: ['azure', 'vertex'] } }), rejected: { 'azure-us': ['provider_excluded'], 'azure-eu': ['provider_excluded'], 'vertex-us': ['provider_excluded'] }, details: { 'vertex-us': [/vertex in providers.ignore/] } },
-    { name: 'both lists: ignore wins over only', input: constraints({ providers: { only: ['azure', 'vertex'], ignore: ['azure'] } }), rejected: { 'azure-us': ['provider_excluded'], 'azure-eu': ['provider_excluded'], 'bedrock-us': ['provider_excluded'], 'openai-global': ['provider_excluded'] } },
+    {
+      name: 'providers.ignore',
+      input: constraints({ providers: { ignore: ['azure', 'vertex'] } }),
+      rejected: { 'azure-us': ['provider_excluded'], 'azure-eu': ['provider_excluded'], 'vertex-us': ['provider_excluded'] },
+      details: { 'vertex-us': [/vertex in providers.ignore/] },
+    },
+    {
+      name: 'both lists: ignore wins over only',
+      input: constraints({ providers: { only: ['azure', 'vertex'], ignore: ['azure'] } }),
+      rejected: {
+        'azure-us': ['provider_excluded'],
+        'azure-eu': ['provider_excluded'],
+        'bedrock-us': ['provider_excluded'],
+        'openai-global': ['provider_excluded'],
+      },
+    },
   ],
   circuit_open: [
     {
@@ -169,7 +213,7 @@ const CASES: Record<RejectionCode, RejectionCase[]> = {
       rejected: {},
     },
     {
-      name: 'an agreement without models covers only the licensor\'s models',
+      name: "an agreement without models covers only the licensor's models",
       input: { routes, model: makeModel({ owned_by: 'someone-else' }), agreements: [makeAgreement({ license: { licensee: 'azure', exclusive: true } })] },
       rejected: {},
     },
@@ -188,12 +232,21 @@ const CASES: Record<RejectionCode, RejectionCase[]> = {
     },
     {
       name: 'first_ship.until ends the window early',
-      input: { routes, now: at('2026-11-15T00:00:00Z'), agreements: [makeAgreement({ first_ship: { primary: 'azure', window_days: 30, until: '2026-11-10' } })] },
+      input: {
+        routes,
+        now: at('2026-11-15T00:00:00Z'),
+        agreements: [makeAgreement({ first_ship: { primary: 'azure', window_days: 30, until: '2026-11-10' } })],
+      },
       rejected: {},
     },
     {
       name: 'a capability gap of every primary route lifts the window',
-      input: { routes, now: at('2026-11-15T00:00:00Z'), needs: makeNeeds({ capabilities: ['vision'] }), agreements: [makeAgreement({ first_ship: { primary: 'vertex', window_days: 30 } })] },
+      input: {
+        routes,
+        now: at('2026-11-15T00:00:00Z'),
+        needs: makeNeeds({ capabilities: ['vision'] }),
+        agreements: [makeAgreement({ first_ship: { primary: 'vertex', window_days: 30 } })],
+      },
       rejected: { 'vertex-us': ['capability'] },
     },
     {
@@ -212,7 +265,7 @@ const CASES: Record<RejectionCode, RejectionCase[]> = {
       rejected: { 'openai-global': ['first_ship_window'] },
     },
     {
-      name: 'the primary\'s region, price or health do not lift it',
+      name: "the primary's region, price or health do not lift it",
       input: {
         routes,
         now: at('2026-11-15T00:00:00Z'),
@@ -230,7 +283,12 @@ const CASES: Record<RejectionCode, RejectionCase[]> = {
     },
     {
       name: 'a model without a released date has no window',
-      input: { routes, model: makeModel({ released: undefined }), now: at('2026-11-15T00:00:00Z'), agreements: [makeAgreement({ first_ship: { primary: 'azure', window_days: 30 } })] },
+      input: {
+        routes,
+        model: makeModel({ released: undefined }),
+        now: at('2026-11-15T00:00:00Z'),
+        agreements: [makeAgreement({ first_ship: { primary: 'azure', window_days: 30 } })],
+      },
       rejected: {},
     },
   ],
@@ -238,7 +296,12 @@ const CASES: Record<RejectionCode, RejectionCase[]> = {
     {
       name: 'require_parameters rejects Bedrock Converse for n and logprobs',
       input: {
-        routes: [makeRoute({ id: 'converse', provider: 'bedrock' }), makeRoute({ id: 'converse-named', provider: 'bedrock', api: 'converse' }), makeRoute({ id: 'bedrock-openai', provider: 'bedrock', api: 'openai' }), makeRoute({ id: 'openai' })],
+        routes: [
+          makeRoute({ id: 'converse', provider: 'bedrock' }),
+          makeRoute({ id: 'converse-named', provider: 'bedrock', api: 'converse' }),
+          makeRoute({ id: 'bedrock-openai', provider: 'bedrock', api: 'openai' }),
+          makeRoute({ id: 'openai' }),
+        ],
         constraints: { require_parameters: true },
         needs: makeNeeds({ parameters: ['temperature', 'n', 'logprobs'] }),
       },
@@ -263,7 +326,10 @@ describe('planRoutes rejections', () => {
           const rejected = Object.fromEntries(plan.rejected.map(({ route, reasons }) => [route.id, reasons.map((reason) => reason.code)]));
           assert.deepEqual(rejected, testCase.rejected);
           const keptIds = plan.kept.map(({ route }) => route.id).sort();
-          const expectedKept = input.routes.map((route) => route.id).filter((id) => !(id in testCase.rejected)).sort();
+          const expectedKept = input.routes
+            .map((route) => route.id)
+            .filter((id) => !(id in testCase.rejected))
+            .sort();
           assert.deepEqual(keptIds, expectedKept);
           for (const [id, patterns] of Object.entries(testCase.details ?? {})) {
             const reasons = plan.rejected.find(({ route }) => route.id === id)?.reasons ?? [];
@@ -282,15 +348,32 @@ describe('planRoutes plan shape', () => {
     assert.equal(plan.model, 'test-model');
     assert.equal(plan.at, '2026-12-15T12:00:00.000Z');
     assert.equal(plan.constraints, constraints);
-    assert.deepEqual(plan.kept.map(({ rank }) => rank), [1, 2, 3]);
+    assert.deepEqual(
+      plan.kept.map(({ rank }) => rank),
+      [1, 2, 3],
+    );
   });
 
   it('lists every reason, not just the first', () => {
-    const route = makeRoute({ id: 'r', provider: 'vertex', region: 'us-central1', data_zone: 'us', available: { from: '2027-01-01' }, capabilities: [], price: { input: 9, output: 9 } });
+    const route = makeRoute({
+      id: 'r',
+      provider: 'vertex',
+      region: 'us-central1',
+      data_zone: 'us',
+      available: { from: '2027-01-01' },
+      capabilities: [],
+      price: { input: 9, output: 9 },
+    });
     const plan = planRoutes(
       makePlanInput({
         routes: [route],
-        constraints: { regions: ['eu'], compliance: ['hipaa'], providers: { only: ['azure'] }, max_price: { prompt: 1, completion: 1 }, require_parameters: true },
+        constraints: {
+          regions: ['eu'],
+          compliance: ['hipaa'],
+          providers: { only: ['azure'] },
+          max_price: { prompt: 1, completion: 1 },
+          require_parameters: true,
+        },
         needs: makeNeeds({ capabilities: ['tools'], parameters: ['n'] }),
         health: makeHealth({ r: 'open' }),
       }),

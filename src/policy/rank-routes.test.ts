@@ -26,7 +26,15 @@ const CASES: RankCase[] = [
   },
   {
     name: 'weight among equals: higher first, catalog order otherwise',
-    input: { routes: [makeRoute({ id: 'a' }), makeRoute({ id: 'b', weight: 3 }), makeRoute({ id: 'c' }), makeRoute({ id: 'd', weight: 0 }), makeRoute({ id: 'e', weight: 3 })] },
+    input: {
+      routes: [
+        makeRoute({ id: 'a' }),
+        makeRoute({ id: 'b', weight: 3 }),
+        makeRoute({ id: 'c' }),
+        makeRoute({ id: 'd', weight: 0 }),
+        makeRoute({ id: 'e', weight: 3 }),
+      ],
+    },
     order: ['b', 'e', 'a', 'c', 'd'],
     basis: { b: 'catalog order, weight 3', a: 'catalog order' },
   },
@@ -44,7 +52,10 @@ const CASES: RankCase[] = [
   },
   {
     name: 'providers.order beats weight',
-    input: { routes: [makeRoute({ id: 'heavy', provider: 'azure', weight: 10 }), makeRoute({ id: 'listed', provider: 'openai' })], constraints: { providers: { order: ['openai'] } } },
+    input: {
+      routes: [makeRoute({ id: 'heavy', provider: 'azure', weight: 10 }), makeRoute({ id: 'listed', provider: 'openai' })],
+      constraints: { providers: { order: ['openai'] } },
+    },
     order: ['listed', 'heavy'],
   },
   {
@@ -77,7 +88,10 @@ const CASES: RankCase[] = [
     name: 'right of first refusal: the primary first, whatever the preference',
     input: { routes, agreements: [rofr], constraints: { sort: 'price', providers: { order: ['openai'] } } },
     order: ['azure-us', 'azure-eu', 'openai-global', 'vertex-us', 'bedrock-us'],
-    basis: { 'azure-us': 'right of first refusal (azure), after providers.order, price 5.00/30.00 USD', 'openai-global': 'providers.order, price 5.00/30.00 USD' },
+    basis: {
+      'azure-us': 'right of first refusal (azure), after providers.order, price 5.00/30.00 USD',
+      'openai-global': 'providers.order, price 5.00/30.00 USD',
+    },
   },
   {
     name: 'right of first refusal holds for a half-open primary',
@@ -97,7 +111,12 @@ const CASES: RankCase[] = [
   },
   {
     name: 'a lifted window says why the others serve',
-    input: { routes: [makeRoute({ id: 'azure', provider: 'azure', capabilities: ['streaming'] }), makeRoute({ id: 'openai' })], agreements: [rofr], now: new Date('2026-11-15T00:00:00Z'), needs: makeNeeds({ capabilities: ['tools'] }) },
+    input: {
+      routes: [makeRoute({ id: 'azure', provider: 'azure', capabilities: ['streaming'] }), makeRoute({ id: 'openai' })],
+      agreements: [rofr],
+      now: new Date('2026-11-15T00:00:00Z'),
+      needs: makeNeeds({ capabilities: ['tools'] }),
+    },
     order: ['openai'],
     basis: { openai: 'first-ship window lifted (azure lacks tools), catalog order' },
   },
@@ -107,8 +126,14 @@ describe('rankRoutes (through planRoutes)', () => {
   for (const testCase of CASES) {
     it(testCase.name, () => {
       const plan = planRoutes(makePlanInput(testCase.input));
-      assert.deepEqual(plan.kept.map(({ route }) => route.id), testCase.order);
-      assert.deepEqual(plan.kept.map(({ rank }) => rank), testCase.order.map((_, index) => index + 1));
+      assert.deepEqual(
+        plan.kept.map(({ route }) => route.id),
+        testCase.order,
+      );
+      assert.deepEqual(
+        plan.kept.map(({ rank }) => rank),
+        testCase.order.map((_, index) => index + 1),
+      );
       for (const [id, basis] of Object.entries(testCase.basis ?? {})) {
         assert.equal(plan.kept.find(({ route }) => route.id === id)?.basis, basis, id);
       }

@@ -73,12 +73,7 @@ function rankOne(candidate: RankCandidate, context: RankingContext): Ranked {
   basis.push(...preference.basis);
   const weight = route.weight ?? DEFAULT_ROUTE_WEIGHT;
   if (route.weight !== undefined) basis.push(`weight ${route.weight}`);
-  const keys = [
-    rofrPosition === -1 ? context.rofrPrimaries.length : rofrPosition,
-    ...preference.keys,
-    -weight,
-    catalogIndex,
-  ];
+  const keys = [rofrPosition === -1 ? context.rofrPrimaries.length : rofrPosition, ...preference.keys, -weight, catalogIndex];
   return { candidate, keys, basis };
 }
 
@@ -97,7 +92,9 @@ function rankPreference(route: Route, context: RankingContext): { keys: number[]
     case 'price': {
       const blended = blendedPrice(route);
       keys.push(blended ?? Number.POSITIVE_INFINITY);
-      basis.push(route.price === undefined ? 'price unknown' : `price ${formatPrice(route.price.input)}/${formatPrice(route.price.output)} ${route.price.currency}`);
+      basis.push(
+        route.price === undefined ? 'price unknown' : `price ${formatPrice(route.price.input)}/${formatPrice(route.price.output)} ${route.price.currency}`,
+      );
       break;
     }
     case 'latency':

@@ -8,7 +8,11 @@ describe('readImageSize', () => {
     { name: 'PNG IHDR', bytes: imageHeaders.png(1024, 768), size: { width: 1024, height: 768 } },
     { name: 'GIF logical screen', bytes: imageHeaders.gif(320, 200), size: { width: 320, height: 200 } },
     { name: 'JPEG baseline SOF0', bytes: imageHeaders.jpeg(4000, 3000), size: { width: 4000, height: 3000 } },
-    { name: 'JPEG progressive SOF2 after 40 KB of EXIF', bytes: imageHeaders.jpeg(640, 480, { sof: 0xc2, padding: 40_000 }), size: { width: 640, height: 480 } },
+    {
+      name: 'JPEG progressive SOF2 after 40 KB of EXIF',
+      bytes: imageHeaders.jpeg(640, 480, { sof: 0xc2, padding: 40_000 }),
+      size: { width: 640, height: 480 },
+    },
     { name: 'WebP lossy VP8', bytes: imageHeaders.webp('VP8 ', 800, 600), size: { width: 800, height: 600 } },
     { name: 'WebP lossless VP8L', bytes: imageHeaders.webp('VP8L', 16_384, 3), size: { width: 16_384, height: 3 } },
     { name: 'WebP extended VP8X', bytes: imageHeaders.webp('VP8X', 10_000, 20_000), size: { width: 10_000, height: 20_000 } },

@@ -51,7 +51,12 @@ const VALID: { name: string; body: unknown; headers?: RequestHeaders; expected: 
       sort: 'latency',
     },
   },
-  { name: 'a repeated header is one list', body: undefined, headers: { 'x-crossway-compliance': ['hipaa', 'soc2'] }, expected: { compliance: ['hipaa', 'soc2'] } },
+  {
+    name: 'a repeated header is one list',
+    body: undefined,
+    headers: { 'x-crossway-compliance': ['hipaa', 'soc2'] },
+    expected: { compliance: ['hipaa', 'soc2'] },
+  },
   {
     name: 'body and headers both narrow',
     body: { crossway: { regions: ['eu', 'us'], compliance: ['soc2'], providers: { only: ['azure', 'openai'] } } },

@@ -86,11 +86,19 @@ function readHeader(headers: RequestHeaders, name: string): string | undefined {
 function readList(headers: RequestHeaders, name: string): string[] | undefined {
   const value = readHeader(headers, name);
   if (value === undefined) return undefined;
-  const items = [...new Set(value.split(',').map((item) => item.trim()).filter((item) => item !== ''))];
+  const items = [
+    ...new Set(
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
+    ),
+  ];
   if (items.length === 0) throw invalidHeader(name, 'must list at least one comma-separated value');
   // The same bounds as the body's lists (constraintsSchema): what a request names is kept in plan-cache keys and decisions.
   if (items.length > MAX_CONSTRAINT_LIST_ENTRIES) throw invalidHeader(name, `must list at most ${MAX_CONSTRAINT_LIST_ENTRIES} values`);
-  if (items.some((item) => item.length > MAX_CONSTRAINT_NAME_CHARACTERS)) throw invalidHeader(name, `values must be at most ${MAX_CONSTRAINT_NAME_CHARACTERS} characters`);
+  if (items.some((item) => item.length > MAX_CONSTRAINT_NAME_CHARACTERS))
+    throw invalidHeader(name, `values must be at most ${MAX_CONSTRAINT_NAME_CHARACTERS} characters`);
   return items;
 }
 

@@ -30,11 +30,7 @@ export function makeNeeds(input: Partial<RequestNeeds> = {}): RequestNeeds {
 }
 
 /** A health view with the given circuit states and latencies (closed and unknown otherwise). */
-export function makeHealth(
-  states: Record<string, 'closed' | 'open' | 'half_open'> = {},
-  latencies: Record<string, number> = {},
-  epoch = 0,
-): HealthView {
+export function makeHealth(states: Record<string, 'closed' | 'open' | 'half_open'> = {}, latencies: Record<string, number> = {}, epoch = 0): HealthView {
   return { epoch, state: (id) => states[id] ?? 'closed', latencyMs: (id) => latencies[id] ?? null };
 }
 
@@ -55,10 +51,52 @@ export function makePlanInput(input: Partial<PlanInput> = {}): PlanInput {
 /** A typical multi-cloud set: Azure us and eu, Bedrock us, OpenAI global, Vertex us. */
 export function makeCloudRoutes(): Route[] {
   return [
-    makeRoute({ id: 'azure-us', provider: 'azure', region: 'eastus2', data_zone: 'us', compliance: ['soc2', 'hipaa'], price: { input: 5, cached_input: 0.5, output: 30 }, limits: { context: 400000, max_output: 128000 } }),
-    makeRoute({ id: 'azure-eu', provider: 'azure', region: 'swedencentral', data_zone: 'eu', compliance: ['soc2', 'eu-data-boundary'], price: { input: 5, cached_input: 0.5, output: 30 }, limits: { context: 400000, max_output: 128000 } }),
-    makeRoute({ id: 'bedrock-us', provider: 'bedrock', api: 'openai', region: 'us-east-2', data_zone: 'us', compliance: ['soc2', 'hipaa', 'fedramp-high'], price: { input: 5.5, cached_input: 0.55, output: 33 }, limits: { context: 400000, max_output: 128000 } }),
-    makeRoute({ id: 'openai-global', provider: 'openai', region: 'global', data_zone: 'global', compliance: ['soc2', 'zdr'], price: { input: 5, cached_input: 0.5, output: 30 }, limits: { context: 400000, max_output: 128000 } }),
-    makeRoute({ id: 'vertex-us', provider: 'vertex', region: 'us-central1', data_zone: 'us', compliance: ['soc2'], capabilities: ['tools', 'streaming'], price: { input: 0.15, output: 0.6 }, limits: { context: 131072, max_output: 32768 } }),
+    makeRoute({
+      id: 'azure-us',
+      provider: 'azure',
+      region: 'eastus2',
+      data_zone: 'us',
+      compliance: ['soc2', 'hipaa'],
+      price: { input: 5, cached_input: 0.5, output: 30 },
+      limits: { context: 400000, max_output: 128000 },
+    }),
+    makeRoute({
+      id: 'azure-eu',
+      provider: 'azure',
+      region: 'swedencentral',
+      data_zone: 'eu',
+      compliance: ['soc2', 'eu-data-boundary'],
+      price: { input: 5, cached_input: 0.5, output: 30 },
+      limits: { context: 400000, max_output: 128000 },
+    }),
+    makeRoute({
+      id: 'bedrock-us',
+      provider: 'bedrock',
+      api: 'openai',
+      region: 'us-east-2',
+      data_zone: 'us',
+      compliance: ['soc2', 'hipaa', 'fedramp-high'],
+      price: { input: 5.5, cached_input: 0.55, output: 33 },
+      limits: { context: 400000, max_output: 128000 },
+    }),
+    makeRoute({
+      id: 'openai-global',
+      provider: 'openai',
+      region: 'global',
+      data_zone: 'global',
+      compliance: ['soc2', 'zdr'],
+      price: { input: 5, cached_input: 0.5, output: 30 },
+      limits: { context: 400000, max_output: 128000 },
+    }),
+    makeRoute({
+      id: 'vertex-us',
+      provider: 'vertex',
+      region: 'us-central1',
+      data_zone: 'us',
+      compliance: ['soc2'],
+      capabilities: ['tools', 'streaming'],
+      price: { input: 0.15, output: 0.6 },
+      limits: { context: 131072, max_output: 32768 },
+    }),
   ];
 }

@@ -36,9 +36,7 @@ describe('createAuthenticator', () => {
   }
 
   test('entra without an injected credential does no I/O until the first call', () => {
-    const authenticator = createAuthenticator(
-      makeTestRoute({ auth: { type: 'entra', tenant_id: 't', client_id: 'c', client_secret: 's' } }),
-    );
+    const authenticator = createAuthenticator(makeTestRoute({ auth: { type: 'entra', tenant_id: 't', client_id: 'c', client_secret: 's' } }));
     assert.equal(typeof authenticator.authorize, 'function');
   });
 });

@@ -2,14 +2,7 @@
 // cloud's HTTP API. No network, clock, environment or logging here; auth is applied separately (Authenticator)
 // and retries/failover belong to execute/.
 import type { Route } from '../catalog/index.ts';
-import type {
-  ChatCompletion,
-  ChatCompletionRequest,
-  EmbeddingRequest,
-  EmbeddingResponse,
-  UpstreamError,
-  Usage,
-} from '../wire/index.ts';
+import type { ChatCompletion, ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse, UpstreamError, Usage } from '../wire/index.ts';
 
 /** An HTTP request ready to send to a route's endpoint (before auth headers are added). */
 export interface UpstreamRequest {

@@ -16,13 +16,17 @@ export function readFixture(url: URL): Uint8Array {
  * written as `data: <line>\n\n`.
  */
 export function readSseFixture(url: URL): Uint8Array {
-  const lines = readFileSync(url, 'utf8').split('\n').filter((line) => line !== '');
+  const lines = readFileSync(url, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
   return encoder.encode(lines.map((line) => `data: ${line}\n\n`).join(''));
 }
 
 /** The data payloads of a `.chunks.txt` fixture. */
 export function readSseFixtureLines(url: URL): string[] {
-  return readFileSync(url, 'utf8').split('\n').filter((line) => line !== '');
+  return readFileSync(url, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
 }
 
 /** `bytes` cut at the given positions, each piece a fresh copy. */

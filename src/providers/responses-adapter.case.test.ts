@@ -80,8 +80,7 @@ export function runResponsesAdapterCases(options: ResponsesAdapterCaseOptions): 
   const { adapter, route } = options;
   const prepare = (body: Record<string, unknown>) => adapter.prepareResponses!(body, route);
   const read = (body: Uint8Array) => adapter.readResponses!(body, route);
-  const stream = (body: AsyncIterable<Uint8Array>, onUsage: (usage: Usage) => void = () => {}) =>
-    adapter.streamResponses!(body, route, { onUsage });
+  const stream = (body: AsyncIterable<Uint8Array>, onUsage: (usage: Usage) => void = () => {}) => adapter.streamResponses!(body, route, { onUsage });
 
   describe(`${adapter.name} adapter, native Responses${options.label === undefined ? '' : ` (${options.label})`}`, () => {
     test('the route takes native calls and all three methods exist', () => {
@@ -122,26 +121,38 @@ export function runResponsesAdapterCases(options: ResponsesAdapterCaseOptions): 
 
     test('a reply that is not a Response object is a retryable 502 naming the route', () => {
       for (const body of ['{"object":"chat.completion","choices":[]}', 'not json', '{"object":"response"}']) {
-        assert.throws(() => read(encoder.encode(body)), (error: unknown) => {
-          assert.ok(error instanceof UpstreamError, body);
-          assert.equal(error.status, 502);
-          assert.equal(error.retryable, true);
-          assert.equal(error.route, route.id);
-          return true;
-        });
+        assert.throws(
+          () => read(encoder.encode(body)),
+          (error: unknown) => {
+            assert.ok(error instanceof UpstreamError, body);
+            assert.equal(error.status, 502);
+            assert.equal(error.retryable, true);
+            assert.equal(error.route, route.id);
+            return true;
+          },
+        );
       }
     });
 
     test('a 200 carrying a failed response is the failure it names', () => {
-      const failed = JSON.stringify({ id: 'resp_1', object: 'response', status: 'failed', output: [], error: { code: 'invalid_prompt', message: 'Prompt flagged' } });
-      assert.throws(() => read(encoder.encode(failed)), (error: unknown) => {
-        assert.ok(error instanceof UpstreamError);
-        assert.equal(error.status, 400);
-        assert.equal(error.retryable, false);
-        assert.equal(error.code, 'invalid_prompt');
-        assert.match(error.message, /Prompt flagged/);
-        return true;
+      const failed = JSON.stringify({
+        id: 'resp_1',
+        object: 'response',
+        status: 'failed',
+        output: [],
+        error: { code: 'invalid_prompt', message: 'Prompt flagged' },
       });
+      assert.throws(
+        () => read(encoder.encode(failed)),
+        (error: unknown) => {
+          assert.ok(error instanceof UpstreamError);
+          assert.equal(error.status, 400);
+          assert.equal(error.retryable, false);
+          assert.equal(error.code, 'invalid_prompt');
+          assert.match(error.message, /Prompt flagged/);
+          return true;
+        },
+      );
     });
 
     test('a stream passes through byte for byte and reports usage once, before the final event, wherever it is cut', async () => {
@@ -213,9 +224,24 @@ export function runResponsesAdapterCases(options: ResponsesAdapterCaseOptions): 
     });
 
     const errorEvents: { name: string; event: string; status: number; retryable: boolean }[] = [
-      { name: 'rate limit', event: 'event: error\ndata: {"type":"error","code":"rate_limit_exceeded","message":"Rate limit reached","param":null,"sequence_number":2}\n\n', status: 429, retryable: true },
-      { name: 'invalid prompt', event: 'event: error\ndata: {"type":"error","code":"invalid_prompt","message":"Invalid prompt","param":"input","sequence_number":2}\n\n', status: 400, retryable: false },
-      { name: 'error envelope without event name', event: 'data: {"error":{"message":"Internal error","type":"server_error","code":null}}\n\n', status: 500, retryable: true },
+      {
+        name: 'rate limit',
+        event: 'event: error\ndata: {"type":"error","code":"rate_limit_exceeded","message":"Rate limit reached","param":null,"sequence_number":2}\n\n',
+        status: 429,
+        retryable: true,
+      },
+      {
+        name: 'invalid prompt',
+        event: 'event: error\ndata: {"type":"error","code":"invalid_prompt","message":"Invalid prompt","param":"input","sequence_number":2}\n\n',
+        status: 400,
+        retryable: false,
+      },
+      {
+        name: 'error envelope without event name',
+        event: 'data: {"error":{"message":"Internal error","type":"server_error","code":null}}\n\n',
+        status: 500,
+        retryable: true,
+      },
       { name: 'non-JSON error event', event: 'event: error\ndata: upstream broke\n\n', status: 500, retryable: true },
     ];
     for (const { name, event, status, retryable } of errorEvents) {

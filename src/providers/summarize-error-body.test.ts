@@ -5,7 +5,11 @@ import { summarizeErrorBody } from './summarize-error-body.ts';
 
 const cases: { name: string; text: string; expected: string }[] = [
   { name: 'empty', text: '', expected: 'HTTP 502' },
-  { name: 'plain text collapsed to one line', text: 'upstream connect error\n  or disconnect/reset before headers', expected: 'upstream connect error or disconnect/reset before headers' },
+  {
+    name: 'plain text collapsed to one line',
+    text: 'upstream connect error\n  or disconnect/reset before headers',
+    expected: 'upstream connect error or disconnect/reset before headers',
+  },
   { name: 'HTML title', text: '<html><head><title>502 Bad Gateway</title></head><body><h1>502</h1></body></html>', expected: '502 Bad Gateway' },
   {
     name: 'HTML without title: text without tags, scripts and styles',

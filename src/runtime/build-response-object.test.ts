@@ -1,7 +1,14 @@
 // Tests of the Response object: OpenAI's defaults, the request's settings echoed, and the official client's shape.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Response, ResponseOutputMessage, ResponseOutputRefusal, ResponseOutputText, ResponseUsage, ResponseFunctionToolCall } from 'openai/resources/responses/responses';
+import type {
+  Response,
+  ResponseOutputMessage,
+  ResponseOutputRefusal,
+  ResponseOutputText,
+  ResponseUsage,
+  ResponseFunctionToolCall,
+} from 'openai/resources/responses/responses';
 import { parseRequest, responseCreateRequestSchema, type ResponseObject } from '../wire/index.ts';
 import { buildResponseObject, type BuildResponseObjectInput } from './build-response-object.ts';
 
@@ -36,7 +43,7 @@ function build(body: Record<string, unknown>, overrides: Partial<BuildResponseOb
 }
 
 describe('buildResponseObject', () => {
-  test('a minimal request gets OpenAI\'s defaults (as in the API reference\'s example)', () => {
+  test("a minimal request gets OpenAI's defaults (as in the API reference's example)", () => {
     const response: SdkResponseJson = build({});
     assert.deepEqual(response, {
       id: 'resp_1',
@@ -73,23 +80,26 @@ describe('buildResponseObject', () => {
     });
   });
 
-  test('the request\'s settings are echoed', () => {
-    const response = build({
-      instructions: 'Be brief.',
-      max_output_tokens: 100,
-      temperature: 0.3,
-      top_p: 0.5,
-      store: false,
-      background: true,
-      parallel_tool_calls: false,
-      truncation: 'auto',
-      metadata: { team: 'a' },
-      user: 'u1',
-      reasoning: { effort: 'high' },
-      text: { format: { type: 'json_schema', name: 'out', schema: { type: 'object' } }, verbosity: 'low' },
-      tools: [{ type: 'function', name: 'f', parameters: { type: 'object' } }],
-      tool_choice: { type: 'function', name: 'f' },
-    }, { previous_response_id: 'resp_0', conversation: 'conv_1' });
+  test("the request's settings are echoed", () => {
+    const response = build(
+      {
+        instructions: 'Be brief.',
+        max_output_tokens: 100,
+        temperature: 0.3,
+        top_p: 0.5,
+        store: false,
+        background: true,
+        parallel_tool_calls: false,
+        truncation: 'auto',
+        metadata: { team: 'a' },
+        user: 'u1',
+        reasoning: { effort: 'high' },
+        text: { format: { type: 'json_schema', name: 'out', schema: { type: 'object' } }, verbosity: 'low' },
+        tools: [{ type: 'function', name: 'f', parameters: { type: 'object' } }],
+        tool_choice: { type: 'function', name: 'f' },
+      },
+      { previous_response_id: 'resp_0', conversation: 'conv_1' },
+    );
     assert.equal(response.instructions, 'Be brief.');
     assert.equal(response.max_output_tokens, 100);
     assert.equal(response.temperature, 0.3);
@@ -119,7 +129,13 @@ describe('buildResponseObject', () => {
 
   test('output, usage and errors are carried as given', () => {
     const output = [{ type: 'function_call' as const, id: 'fc_1', status: 'completed' as const, call_id: 'c', name: 'f', arguments: '{}' }];
-    const usage = { input_tokens: 1, input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 }, output_tokens: 2, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 3 };
+    const usage = {
+      input_tokens: 1,
+      input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+      output_tokens: 2,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: 3,
+    };
     const response = build({}, { status: 'failed', output, usage, error: { code: 'all_routes_failed', message: 'All routes failed.' } });
     assert.deepEqual(response.output, output);
     assert.notEqual(response.output, output);

@@ -54,13 +54,22 @@ describe('compaction content', () => {
   it("refuses another tenant's item and another installation's", () => {
     const sealed = sealCompactionContent(SUMMARY, acme);
     assert.equal(refusal(() => openCompactionContent(sealed, { key, tenant: 'globex' }, 'input[0].encrypted_content')).code, 'invalid_encrypted_content');
-    assert.equal(refusal(() => openCompactionContent(sealed, { key: randomBytes(32), tenant: 'acme' }, 'input[0].encrypted_content')).code, 'invalid_encrypted_content');
+    assert.equal(
+      refusal(() => openCompactionContent(sealed, { key: randomBytes(32), tenant: 'acme' }, 'input[0].encrypted_content')).code,
+      'invalid_encrypted_content',
+    );
   });
 
   it('refuses malformed items and the old plain format, with a 400 and a clear message', () => {
     const plain = `crossway.compaction.v1.${Buffer.from(JSON.stringify({ summary: 'forged' })).toString('base64url')}`;
     assert.match(refusal(() => openCompactionContent(plain, acme, 'input[0].encrypted_content')).message, /earlier, unencrypted format/);
-    for (const content of ['gAAAAB-not-ours', 'crossway.compaction.v2.', 'crossway.compaction.v2.AAAA', 'crossway.compaction.v2.!!!', `crossway.compaction.v2.${'A'.repeat(100)}`]) {
+    for (const content of [
+      'gAAAAB-not-ours',
+      'crossway.compaction.v2.',
+      'crossway.compaction.v2.AAAA',
+      'crossway.compaction.v2.!!!',
+      `crossway.compaction.v2.${'A'.repeat(100)}`,
+    ]) {
       assert.equal(refusal(() => openCompactionContent(content, acme, 'input[0].encrypted_content')).param, 'input[0].encrypted_content', content);
     }
   });
@@ -76,7 +85,10 @@ describe('compaction content', () => {
       { role: 'user', content: 'hi' },
       { role: 'system', content: `${COMPACTION_PREAMBLE}\n\n${SUMMARY}` },
     ]);
-    assert.equal(refusal(() => openCompactionItems(items, { key, tenant: 'globex' }, (index) => `input[${index}].encrypted_content`)).param, 'input[1].encrypted_content');
+    assert.equal(
+      refusal(() => openCompactionItems(items, { key, tenant: 'globex' }, (index) => `input[${index}].encrypted_content`)).param,
+      'input[1].encrypted_content',
+    );
     // Unopened, a translation cannot read it.
     assert.equal(refusal(() => convertResponseItemsToChatMessages(null, items)).code, 'invalid_encrypted_content');
   });

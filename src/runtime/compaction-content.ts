@@ -101,7 +101,13 @@ export function openCompactionItems(items: readonly ResponseItem[], sealing: Com
   return items.map((item, index) => {
     if (item.type !== 'compaction') return item;
     const summary = openCompactionContent(item.encrypted_content, sealing, paramOf(index));
-    return { type: 'message', id: item.id, role: 'system', content: [{ type: 'input_text', text: `${COMPACTION_PREAMBLE}\n\n${summary}` }], status: 'completed' };
+    return {
+      type: 'message',
+      id: item.id,
+      role: 'system',
+      content: [{ type: 'input_text', text: `${COMPACTION_PREAMBLE}\n\n${summary}` }],
+      status: 'completed',
+    };
   });
 }
 

@@ -22,7 +22,13 @@ function completion(message: Partial<ChatCompletionChoice['message']>, finishRea
   };
 }
 
-const USAGE = { input_tokens: 10, input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 }, output_tokens: 4, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 14 };
+const USAGE = {
+  input_tokens: 10,
+  input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+  output_tokens: 4,
+  output_tokens_details: { reasoning_tokens: 0 },
+  total_tokens: 14,
+};
 const CALL = { id: 'call_1', type: 'function' as const, function: { name: 'weather', arguments: '{"city":"Paris"}' } };
 
 describe('convertChatCompletionToResponseOutput', () => {
@@ -31,7 +37,15 @@ describe('convertChatCompletionToResponseOutput', () => {
       'a text answer is one message with one output_text part',
       completion({ content: 'Hello!' }),
       {
-        output: [{ type: 'message', id: 'msg_1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Hello!', annotations: [], logprobs: [] }] }],
+        output: [
+          {
+            type: 'message',
+            id: 'msg_1',
+            status: 'completed',
+            role: 'assistant',
+            content: [{ type: 'output_text', text: 'Hello!', annotations: [], logprobs: [] }],
+          },
+        ],
         usage: USAGE,
         status: 'completed',
         incomplete_details: null,
@@ -55,7 +69,13 @@ describe('convertChatCompletionToResponseOutput', () => {
       completion({ content: 'Checking.', tool_calls: [CALL] }, 'tool_calls'),
       {
         output: [
-          { type: 'message', id: 'msg_1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Checking.', annotations: [], logprobs: [] }] },
+          {
+            type: 'message',
+            id: 'msg_1',
+            status: 'completed',
+            role: 'assistant',
+            content: [{ type: 'output_text', text: 'Checking.', annotations: [], logprobs: [] }],
+          },
           { type: 'function_call', id: 'fc_2', status: 'completed', call_id: 'call_1', name: 'weather', arguments: '{"city":"Paris"}' },
         ],
         usage: USAGE,
@@ -77,7 +97,15 @@ describe('convertChatCompletionToResponseOutput', () => {
       'length: incomplete with max_output_tokens, the item incomplete too',
       completion({ content: 'Once upon' }, 'length'),
       {
-        output: [{ type: 'message', id: 'msg_1', status: 'incomplete', role: 'assistant', content: [{ type: 'output_text', text: 'Once upon', annotations: [], logprobs: [] }] }],
+        output: [
+          {
+            type: 'message',
+            id: 'msg_1',
+            status: 'incomplete',
+            role: 'assistant',
+            content: [{ type: 'output_text', text: 'Once upon', annotations: [], logprobs: [] }],
+          },
+        ],
         usage: USAGE,
         status: 'incomplete',
         incomplete_details: { reason: 'max_output_tokens' },
@@ -87,7 +115,15 @@ describe('convertChatCompletionToResponseOutput', () => {
       'content_filter: incomplete with content_filter',
       completion({ content: '' }, 'content_filter'),
       {
-        output: [{ type: 'message', id: 'msg_1', status: 'incomplete', role: 'assistant', content: [{ type: 'output_text', text: '', annotations: [], logprobs: [] }] }],
+        output: [
+          {
+            type: 'message',
+            id: 'msg_1',
+            status: 'incomplete',
+            role: 'assistant',
+            content: [{ type: 'output_text', text: '', annotations: [], logprobs: [] }],
+          },
+        ],
         usage: USAGE,
         status: 'incomplete',
         incomplete_details: { reason: 'content_filter' },
@@ -97,7 +133,15 @@ describe('convertChatCompletionToResponseOutput', () => {
       'no usage reported: usage null',
       { ...completion({ content: 'x' }), usage: undefined },
       {
-        output: [{ type: 'message', id: 'msg_1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'x', annotations: [], logprobs: [] }] }],
+        output: [
+          {
+            type: 'message',
+            id: 'msg_1',
+            status: 'completed',
+            role: 'assistant',
+            content: [{ type: 'output_text', text: 'x', annotations: [], logprobs: [] }],
+          },
+        ],
         usage: null,
         status: 'completed',
         incomplete_details: null,
@@ -108,7 +152,7 @@ describe('convertChatCompletionToResponseOutput', () => {
     test(name, () => assert.deepEqual(convertChatCompletionToResponseOutput(chat, counterIds()), expected));
   }
 
-  test('a recorded chat answer (the OpenAI adapter\'s fixture) translates, with default random ids', () => {
+  test("a recorded chat answer (the OpenAI adapter's fixture) translates, with default random ids", () => {
     const chat = JSON.parse(readFileSync(new URL('../providers/openai/__fixtures__/openai-chat.json', import.meta.url), 'utf8')) as ChatCompletion;
     const translated = convertChatCompletionToResponseOutput(chat);
     const message = translated.output[0];
@@ -118,7 +162,7 @@ describe('convertChatCompletionToResponseOutput', () => {
     assert.equal(translated.usage?.total_tokens, chat.usage?.total_tokens);
   });
 
-  test('function_call items have the official client\'s shape', () => {
+  test("function_call items have the official client's shape", () => {
     for (const item of convertChatCompletionToResponseOutput(completion({ tool_calls: [CALL] }, 'tool_calls')).output) {
       if (item.type !== 'function_call') continue;
       const shaped: ResponseFunctionToolCall = item;

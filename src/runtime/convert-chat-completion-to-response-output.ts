@@ -20,10 +20,7 @@ export interface ResponseOutputTranslation {
  * call's id), in the chat answer's order. Items of an incomplete answer (finish_reason length or content_filter) are
  * `incomplete`. Usage is `null` when the upstream reported none (the caller may estimate it).
  */
-export function convertChatCompletionToResponseOutput(
-  completion: ChatCompletion,
-  createItemId: CreateItemId = createRandomItemId,
-): ResponseOutputTranslation {
+export function convertChatCompletionToResponseOutput(completion: ChatCompletion, createItemId: CreateItemId = createRandomItemId): ResponseOutputTranslation {
   const choice = completion.choices[0];
   const ending = mapFinishReasonToResponseStatus(choice?.finish_reason);
   const itemStatus = ending.status === 'completed' ? 'completed' : 'incomplete';

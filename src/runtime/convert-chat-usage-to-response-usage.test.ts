@@ -9,7 +9,13 @@ const CASES: Array<[string, Usage, ResponseUsage]> = [
   [
     'no details: zeros',
     { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
-    { input_tokens: 10, input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 }, output_tokens: 5, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 15 },
+    {
+      input_tokens: 10,
+      input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+      output_tokens: 5,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: 15,
+    },
   ],
   [
     'cached, cache-write and reasoning tokens carried',
@@ -20,7 +26,13 @@ const CASES: Array<[string, Usage, ResponseUsage]> = [
       prompt_tokens_details: { cached_tokens: 60, cache_write_tokens: 30, audio_tokens: 0 },
       completion_tokens_details: { reasoning_tokens: 20 },
     },
-    { input_tokens: 100, input_tokens_details: { cached_tokens: 60, cache_write_tokens: 30 }, output_tokens: 50, output_tokens_details: { reasoning_tokens: 20 }, total_tokens: 150 },
+    {
+      input_tokens: 100,
+      input_tokens_details: { cached_tokens: 60, cache_write_tokens: 30 },
+      output_tokens: 50,
+      output_tokens_details: { reasoning_tokens: 20 },
+      total_tokens: 150,
+    },
   ],
 ];
 

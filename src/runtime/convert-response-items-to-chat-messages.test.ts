@@ -14,13 +14,39 @@ function itemsOf(input: unknown): ResponseItem[] {
 
 describe('convertResponseItemsToChatMessages', () => {
   const cases: Array<[string, string | null, unknown, ChatMessage[]]> = [
-    ['instructions become a leading system message', 'Be brief.', 'Hi', [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }]],
+    [
+      'instructions become a leading system message',
+      'Be brief.',
+      'Hi',
+      [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hi' },
+      ],
+    ],
     ['empty instructions are left out', '', 'Hi', [{ role: 'user', content: 'Hi' }]],
     [
       'system and developer items keep their roles',
       null,
-      [{ role: 'system', content: 'S' }, { role: 'developer', content: [{ type: 'input_text', text: 'D1' }, { type: 'input_text', text: 'D2' }] }],
-      [{ role: 'system', content: 'S' }, { role: 'developer', content: [{ type: 'text', text: 'D1' }, { type: 'text', text: 'D2' }] }],
+      [
+        { role: 'system', content: 'S' },
+        {
+          role: 'developer',
+          content: [
+            { type: 'input_text', text: 'D1' },
+            { type: 'input_text', text: 'D2' },
+          ],
+        },
+      ],
+      [
+        { role: 'system', content: 'S' },
+        {
+          role: 'developer',
+          content: [
+            { type: 'text', text: 'D1' },
+            { type: 'text', text: 'D2' },
+          ],
+        },
+      ],
     ],
     [
       'user parts: text, image (detail mapped), file data',
@@ -98,7 +124,14 @@ describe('convertResponseItemsToChatMessages', () => {
       null,
       [
         { type: 'reasoning', id: 'rs_1', summary: [] },
-        { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'a', annotations: [] }, { type: 'output_text', text: 'b' }] },
+        {
+          type: 'message',
+          role: 'assistant',
+          content: [
+            { type: 'output_text', text: 'a', annotations: [] },
+            { type: 'output_text', text: 'b' },
+          ],
+        },
       ],
       [{ role: 'assistant', content: 'ab' }],
     ],
@@ -112,7 +145,12 @@ describe('convertResponseItemsToChatMessages', () => {
     ['an image by file id (no Files API)', [{ role: 'user', content: [{ type: 'input_image', file_id: 'file_1' }] }], 400, 'input'],
     ['a file without data', [{ role: 'user', content: [{ type: 'input_file', file_id: 'file_1' }] }], 400, 'input'],
     ['an image in a system message', [{ role: 'system', content: [{ type: 'input_image', image_url: 'https://x/y.png' }] }], 400, 'input'],
-    ['an image in a tool output', [{ type: 'function_call_output', call_id: 'c', output: [{ type: 'input_image', image_url: 'https://x/y.png' }] }], 400, 'input'],
+    [
+      'an image in a tool output',
+      [{ type: 'function_call_output', call_id: 'c', output: [{ type: 'input_image', image_url: 'https://x/y.png' }] }],
+      400,
+      'input',
+    ],
   ];
   for (const [name, input, status, param] of refused) {
     test(`refuses ${name}`, () => {
@@ -136,7 +174,11 @@ describe('round trip: a request that continues earlier turns', () => {
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: 'Checking.', tool_calls: [{ id: 'call_w', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }] },
+          message: {
+            role: 'assistant',
+            content: 'Checking.',
+            tool_calls: [{ id: 'call_w', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }],
+          },
           finish_reason: 'tool_calls',
         },
       ],
@@ -151,7 +193,11 @@ describe('round trip: a request that continues earlier turns', () => {
     assert.deepEqual(messages, [
       { role: 'system', content: 'Answer in French.' },
       { role: 'user', content: 'Weather in Paris?' },
-      { role: 'assistant', content: 'Checking.', tool_calls: [{ id: 'call_w', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }] },
+      {
+        role: 'assistant',
+        content: 'Checking.',
+        tool_calls: [{ id: 'call_w', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }],
+      },
       { role: 'tool', tool_call_id: 'call_w', content: '{"sky":"clear"}' },
       { role: 'assistant', content: 'Clear skies.' },
       { role: 'user', content: 'And tomorrow?' },

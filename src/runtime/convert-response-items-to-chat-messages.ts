@@ -4,7 +4,8 @@
 // (messages; assistant `tool_calls`; `tool` messages with `tool_call_id`; `image_url` and `file` content parts).
 import {
   InvalidRequestError,
-  excerpt, NotFoundError,
+  excerpt,
+  NotFoundError,
   type ChatMessage,
   type ResponseInputContent,
   type ResponseItem,

@@ -15,7 +15,13 @@ function convert(body: Record<string, unknown>): ChatCompletionRequest {
   return chat;
 }
 
-const WEATHER = { type: 'function', name: 'weather', description: 'Weather now', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: true };
+const WEATHER = {
+  type: 'function',
+  name: 'weather',
+  description: 'Weather now',
+  parameters: { type: 'object', properties: { city: { type: 'string' } } },
+  strict: true,
+};
 const TIME = { type: 'function', name: 'time' };
 
 describe('convertResponsesToChatRequest', () => {
@@ -23,12 +29,42 @@ describe('convertResponsesToChatRequest', () => {
     ['the minimum', {}, { model: 'm', messages: [{ role: 'user', content: 'Hi' }] }],
     [
       'sampling, limits and identifiers carried under their chat names',
-      { max_output_tokens: 64, temperature: 0.2, top_p: 0.9, user: 'u1', safety_identifier: 's1', prompt_cache_key: 'k1', service_tier: 'flex', reasoning: { effort: 'low', summary: 'auto' } },
-      { model: 'm', messages: [{ role: 'user', content: 'Hi' }], max_completion_tokens: 64, temperature: 0.2, top_p: 0.9, user: 'u1', safety_identifier: 's1', prompt_cache_key: 'k1', service_tier: 'flex', reasoning_effort: 'low' },
+      {
+        max_output_tokens: 64,
+        temperature: 0.2,
+        top_p: 0.9,
+        user: 'u1',
+        safety_identifier: 's1',
+        prompt_cache_key: 'k1',
+        service_tier: 'flex',
+        reasoning: { effort: 'low', summary: 'auto' },
+      },
+      {
+        model: 'm',
+        messages: [{ role: 'user', content: 'Hi' }],
+        max_completion_tokens: 64,
+        temperature: 0.2,
+        top_p: 0.9,
+        user: 'u1',
+        safety_identifier: 's1',
+        prompt_cache_key: 'k1',
+        service_tier: 'flex',
+        reasoning_effort: 'low',
+      },
     ],
     [
       'state, bookkeeping and Crossway fields are not sent',
-      { store: false, metadata: { a: 'b' }, previous_response_id: 'resp_1', background: false, include: ['message.output_text.logprobs'], truncation: 'auto', models: ['n'], crossway: { prefer: 'price' }, temperature: null },
+      {
+        store: false,
+        metadata: { a: 'b' },
+        previous_response_id: 'resp_1',
+        background: false,
+        include: ['message.output_text.logprobs'],
+        truncation: 'auto',
+        models: ['n'],
+        crossway: { prefer: 'price' },
+        temperature: null,
+      },
       { model: 'm', messages: [{ role: 'user', content: 'Hi' }] },
     ],
     [
@@ -38,7 +74,10 @@ describe('convertResponsesToChatRequest', () => {
         model: 'm',
         messages: [{ role: 'user', content: 'Hi' }],
         tools: [
-          { type: 'function', function: { name: 'weather', description: 'Weather now', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: true } },
+          {
+            type: 'function',
+            function: { name: 'weather', description: 'Weather now', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: true },
+          },
           { type: 'function', function: { name: 'time' } },
         ],
         tool_choice: { type: 'function', function: { name: 'weather' } },
@@ -56,7 +95,11 @@ describe('convertResponsesToChatRequest', () => {
       { model: 'm', messages: [{ role: 'user', content: 'Hi' }] },
     ],
     ['text format text is the default and left out', { text: { format: { type: 'text' } } }, { model: 'm', messages: [{ role: 'user', content: 'Hi' }] }],
-    ['json_object', { text: { format: { type: 'json_object' } } }, { model: 'm', messages: [{ role: 'user', content: 'Hi' }], response_format: { type: 'json_object' } }],
+    [
+      'json_object',
+      { text: { format: { type: 'json_object' } } },
+      { model: 'm', messages: [{ role: 'user', content: 'Hi' }], response_format: { type: 'json_object' } },
+    ],
     [
       'json_schema moves under json_schema; verbosity carried',
       { text: { format: { type: 'json_schema', name: 'out', schema: { type: 'object' }, strict: true, description: 'd' }, verbosity: 'low' } },
@@ -70,7 +113,15 @@ describe('convertResponsesToChatRequest', () => {
     [
       'streaming asks for usage',
       { stream: true, instructions: 'Be brief.' },
-      { model: 'm', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }], stream: true, stream_options: { include_usage: true } },
+      {
+        model: 'm',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi' },
+        ],
+        stream: true,
+        stream_options: { include_usage: true },
+      },
     ],
   ];
   for (const [name, body, expected] of cases) {
@@ -83,7 +134,11 @@ describe('convertResponsesToChatRequest', () => {
     ['a hosted tool_choice', { tools: [WEATHER], tool_choice: { type: 'web_search_preview' } }, 'tool_choice.type'],
     ['a tool_choice naming an unknown function', { tools: [WEATHER], tool_choice: { type: 'function', name: 'nope' } }, 'tool_choice.name'],
     ['a named tool_choice without tools', { tool_choice: { type: 'function', name: 'weather' } }, 'tool_choice.name'],
-    ['allowed_tools naming a hosted tool', { tools: [WEATHER], tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'web_search' }] } }, 'tool_choice.tools[0]'],
+    [
+      'allowed_tools naming a hosted tool',
+      { tools: [WEATHER], tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'web_search' }] } },
+      'tool_choice.tools[0]',
+    ],
     ['no input at all', { input: [] }, 'input'],
   ];
   for (const [name, body, param] of refused) {
@@ -97,8 +152,15 @@ describe('convertResponsesToChatRequest', () => {
 
   test('the context items come before the new input', () => {
     const request = parseRequest(responseCreateRequestSchema, { model: 'm', input: 'Second' });
-    const context = normalizeResponseInput([{ type: 'message', role: 'user', content: 'First' }, { type: 'message', role: 'assistant', content: 'Answer' }]);
+    const context = normalizeResponseInput([
+      { type: 'message', role: 'user', content: 'First' },
+      { type: 'message', role: 'assistant', content: 'Answer' },
+    ]);
     const chat = convertResponsesToChatRequest(request, [...context, ...normalizeResponseInput(request.input)]);
-    assert.deepEqual(chat.messages, [{ role: 'user', content: 'First' }, { role: 'assistant', content: 'Answer' }, { role: 'user', content: 'Second' }]);
+    assert.deepEqual(chat.messages, [
+      { role: 'user', content: 'First' },
+      { role: 'assistant', content: 'Answer' },
+      { role: 'user', content: 'Second' },
+    ]);
   });
 });

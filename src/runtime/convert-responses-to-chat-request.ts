@@ -106,7 +106,7 @@ function convertToolChoice(choice: ResponseToolChoice | undefined, tools: Functi
     const allowed = choice.tools.map((entry, index) => {
       const name = entry.name;
       if (entry.type !== 'function' || typeof name !== 'string' || !tools.some((tool) => tool.name === name)) {
-        throw new InvalidRequestError('Allowed tools must be function tools listed in \'tools\'.', `tool_choice.tools[${index}]`);
+        throw new InvalidRequestError("Allowed tools must be function tools listed in 'tools'.", `tool_choice.tools[${index}]`);
       }
       return name;
     });

@@ -7,8 +7,22 @@ import { convertResponsesToChatRequest } from './convert-responses-to-chat-reque
 
 /** Request fields the cloud's Responses API takes as they are; every other field is state or routing. */
 const CARRIED_FIELDS = [
-  'instructions', 'tools', 'tool_choice', 'text', 'max_output_tokens', 'max_tool_calls', 'temperature', 'top_p',
-  'parallel_tool_calls', 'reasoning', 'user', 'safety_identifier', 'prompt_cache_key', 'service_tier', 'include', 'top_logprobs',
+  'instructions',
+  'tools',
+  'tool_choice',
+  'text',
+  'max_output_tokens',
+  'max_tool_calls',
+  'temperature',
+  'top_p',
+  'parallel_tool_calls',
+  'reasoning',
+  'user',
+  'safety_identifier',
+  'prompt_cache_key',
+  'service_tier',
+  'include',
+  'top_logprobs',
 ] as const;
 
 /**

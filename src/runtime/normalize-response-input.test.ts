@@ -17,10 +17,17 @@ function normalize(input: unknown): ResponseItem[] {
 
 describe('normalizeResponseInput', () => {
   const cases: Array<[string, unknown, ResponseItem[]]> = [
-    ['a string is one user message with one input_text part', 'Hello', [{ type: 'message', id: 'msg_1', role: 'user', content: [{ type: 'input_text', text: 'Hello' }], status: 'completed' }]],
     [
-      'string content becomes an input_text part; the client\'s id and status are kept',
-      [{ role: 'developer', content: 'Be brief.' }, { type: 'message', id: 'msg_mine', role: 'user', status: 'incomplete', content: 'hi' }],
+      'a string is one user message with one input_text part',
+      'Hello',
+      [{ type: 'message', id: 'msg_1', role: 'user', content: [{ type: 'input_text', text: 'Hello' }], status: 'completed' }],
+    ],
+    [
+      "string content becomes an input_text part; the client's id and status are kept",
+      [
+        { role: 'developer', content: 'Be brief.' },
+        { type: 'message', id: 'msg_mine', role: 'user', status: 'incomplete', content: 'hi' },
+      ],
       [
         { type: 'message', id: 'msg_1', role: 'developer', content: [{ type: 'input_text', text: 'Be brief.' }], status: 'completed' },
         { type: 'message', id: 'msg_mine', role: 'user', content: [{ type: 'input_text', text: 'hi' }], status: 'incomplete' },
@@ -32,22 +39,39 @@ describe('normalizeResponseInput', () => {
       [{ type: 'message', id: 'msg_1', role: 'user', content: [{ type: 'input_image', image_url: 'https://x/y.png', detail: 'auto' }], status: 'completed' }],
     ],
     [
-      'an assistant message\'s text becomes output_text with annotations',
-      [{ role: 'assistant', content: 'Earlier answer' }, { role: 'assistant', content: [{ type: 'input_text', text: 'a' }, { type: 'output_text', text: 'b' }, { type: 'refusal', refusal: 'c' }] }],
+      "an assistant message's text becomes output_text with annotations",
+      [
+        { role: 'assistant', content: 'Earlier answer' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'input_text', text: 'a' },
+            { type: 'output_text', text: 'b' },
+            { type: 'refusal', refusal: 'c' },
+          ],
+        },
+      ],
       [
         { type: 'message', id: 'msg_1', role: 'assistant', content: [{ type: 'output_text', text: 'Earlier answer', annotations: [] }], status: 'completed' },
         {
           type: 'message',
           id: 'msg_2',
           role: 'assistant',
-          content: [{ type: 'output_text', text: 'a', annotations: [] }, { type: 'output_text', text: 'b', annotations: [] }, { type: 'refusal', refusal: 'c' }],
+          content: [
+            { type: 'output_text', text: 'a', annotations: [] },
+            { type: 'output_text', text: 'b', annotations: [] },
+            { type: 'refusal', refusal: 'c' },
+          ],
           status: 'completed',
         },
       ],
     ],
     [
       'function calls and outputs get fc_ and fco_ ids',
-      [{ type: 'function_call', call_id: 'call_1', name: 'f', arguments: '{}' }, { type: 'function_call_output', call_id: 'call_1', output: '42' }],
+      [
+        { type: 'function_call', call_id: 'call_1', name: 'f', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'call_1', output: '42' },
+      ],
       [
         { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'f', arguments: '{}', status: 'completed' },
         { type: 'function_call_output', id: 'fco_2', call_id: 'call_1', output: '42', status: 'completed' },

@@ -1,12 +1,7 @@
 // Turns a Responses request's `input` (a string or items as the client sent them) into the items Crossway stores and
 // lists back: every item has an id and a status, and message content is always a list of parts, as OpenAI lists a
 // response's input items.
-import type {
-  ResponseInputContent,
-  ResponseInputItem,
-  ResponseItem,
-  ResponseOutputContent,
-} from '../wire/index.ts';
+import type { ResponseInputContent, ResponseInputItem, ResponseItem, ResponseOutputContent } from '../wire/index.ts';
 import { createItemId as createRandomItemId, type CreateItemId } from './create-item-id.ts';
 
 type InputMessage = Extract<ResponseInputItem, { type: 'message' }>;

@@ -11,8 +11,14 @@ describe('ResponseChainCache', () => {
     cache.add('t', 'resp_1', null, [message('a'), message('b')]);
     cache.add('t', 'resp_2', 'resp_1', [message('c')]);
     cache.add('t', 'resp_3', 'resp_2', [message('d')]);
-    assert.deepEqual(cache.get('t', 'resp_3')?.map((item) => item.id), ['a', 'b', 'c', 'd']);
-    assert.deepEqual(cache.get('t', 'resp_1')?.map((item) => item.id), ['a', 'b']);
+    assert.deepEqual(
+      cache.get('t', 'resp_3')?.map((item) => item.id),
+      ['a', 'b', 'c', 'd'],
+    );
+    assert.deepEqual(
+      cache.get('t', 'resp_1')?.map((item) => item.id),
+      ['a', 'b'],
+    );
   });
 
   it('keeps branches apart and tenants apart, and skips a response whose parent is not cached', () => {
@@ -20,8 +26,14 @@ describe('ResponseChainCache', () => {
     cache.add('t', 'resp_1', null, [message('a')]);
     cache.add('t', 'left', 'resp_1', [message('l')]);
     cache.add('t', 'right', 'resp_1', [message('r')]);
-    assert.deepEqual(cache.get('t', 'left')?.map((item) => item.id), ['a', 'l']);
-    assert.deepEqual(cache.get('t', 'right')?.map((item) => item.id), ['a', 'r']);
+    assert.deepEqual(
+      cache.get('t', 'left')?.map((item) => item.id),
+      ['a', 'l'],
+    );
+    assert.deepEqual(
+      cache.get('t', 'right')?.map((item) => item.id),
+      ['a', 'r'],
+    );
     assert.equal(cache.get('other', 'resp_1'), undefined);
     cache.add('t', 'orphan', 'unknown', [message('o')]);
     assert.equal(cache.get('t', 'orphan'), undefined);
@@ -30,12 +42,24 @@ describe('ResponseChainCache', () => {
   it('caches a chain read from the store, including a chain cut by a deletion', () => {
     const cache = new ResponseChainCache();
     cache.addStored('t', {
-      responses: [{ id: 'r2', previous_response_id: 'r1-deleted' }, { id: 'r3', previous_response_id: 'r2' }],
-      items: [{ response_id: 'r2', item: message('x') }, { response_id: 'r3', item: message('y') }],
+      responses: [
+        { id: 'r2', previous_response_id: 'r1-deleted' },
+        { id: 'r3', previous_response_id: 'r2' },
+      ],
+      items: [
+        { response_id: 'r2', item: message('x') },
+        { response_id: 'r3', item: message('y') },
+      ],
     });
-    assert.deepEqual(cache.get('t', 'r3')?.map((item) => item.id), ['x', 'y']);
+    assert.deepEqual(
+      cache.get('t', 'r3')?.map((item) => item.id),
+      ['x', 'y'],
+    );
     cache.add('t', 'r4', 'r3', [message('z')]);
-    assert.deepEqual(cache.get('t', 'r4')?.map((item) => item.id), ['x', 'y', 'z']);
+    assert.deepEqual(
+      cache.get('t', 'r4')?.map((item) => item.id),
+      ['x', 'y', 'z'],
+    );
     cache.clear();
     assert.equal(cache.get('t', 'r4'), undefined);
   });
@@ -53,10 +77,22 @@ describe('ResponseChainCache', () => {
     assert.equal(cache.get('t', 'r2'), undefined);
     assert.equal(cache.get('t', 'r3'), undefined);
     assert.equal(cache.get('t', 'r2-branch'), undefined);
-    assert.deepEqual(cache.get('t', 'r1')?.map((item) => item.id), ['a']);
-    assert.deepEqual(cache.get('t', 'side')?.map((item) => item.id), ['a', 'e']);
-    assert.deepEqual(cache.get('u', 'r3')?.map((item) => item.id), ['a', 'b', 'c']);
-    assert.deepEqual(cache.get('u', 'r2-branch')?.map((item) => item.id), ['a', 'b', 'd']);
+    assert.deepEqual(
+      cache.get('t', 'r1')?.map((item) => item.id),
+      ['a'],
+    );
+    assert.deepEqual(
+      cache.get('t', 'side')?.map((item) => item.id),
+      ['a', 'e'],
+    );
+    assert.deepEqual(
+      cache.get('u', 'r3')?.map((item) => item.id),
+      ['a', 'b', 'c'],
+    );
+    assert.deepEqual(
+      cache.get('u', 'r2-branch')?.map((item) => item.id),
+      ['a', 'b', 'd'],
+    );
     // A new turn on a descendant of the deleted response is not cached on top of the broken chain.
     cache.add('t', 'r4', 'r3', [message('f')]);
     assert.equal(cache.get('t', 'r4'), undefined);
@@ -69,7 +105,16 @@ describe('ResponseChainCache', () => {
     cache.add('t', 'r1', null, [message('a')]);
     cache.delete('t', 'r1');
     // The chain as the store read it before the deletion, cached after it.
-    cache.addStored('t', { responses: [{ id: 'r1', previous_response_id: null }, { id: 'r2', previous_response_id: 'r1' }], items: [{ response_id: 'r1', item: message('a') }, { response_id: 'r2', item: message('b') }] });
+    cache.addStored('t', {
+      responses: [
+        { id: 'r1', previous_response_id: null },
+        { id: 'r2', previous_response_id: 'r1' },
+      ],
+      items: [
+        { response_id: 'r1', item: message('a') },
+        { response_id: 'r2', item: message('b') },
+      ],
+    });
     cache.add('t', 'r1', null, [message('a')]);
     assert.equal(cache.get('t', 'r1'), undefined);
     assert.equal(cache.get('t', 'r2'), undefined);
@@ -93,7 +138,14 @@ describe('ResponseChainCache', () => {
     const maxBytes = 1024 * 1024;
     const cache = new ResponseChainCache({ maxBytes });
     // Each response carries a 100 KB "image": 40 of them are 4 MB, four times the bound.
-    const image = (id: string): ResponseItem => ({ type: 'message', id, role: 'user', content: [{ type: 'input_image', image_url: `data:image/png;base64,${id}${'A'.repeat(100_000)}`, detail: 'low' }], status: 'completed' } as unknown as ResponseItem);
+    const image = (id: string): ResponseItem =>
+      ({
+        type: 'message',
+        id,
+        role: 'user',
+        content: [{ type: 'input_image', image_url: `data:image/png;base64,${id}${'A'.repeat(100_000)}`, detail: 'low' }],
+        status: 'completed',
+      }) as unknown as ResponseItem;
     for (let turn = 0; turn < 40; turn++) {
       cache.add('t', `r${turn}`, null, [image(`i${turn}`)]);
       assert.ok(cache.calculatedSize <= maxBytes, `turn ${turn}: ${cache.calculatedSize} bytes cached`);
@@ -110,7 +162,10 @@ describe('ResponseChainCache', () => {
     cache.add('t', 'next', 'huge', [message('c')]);
     assert.equal(cache.get('t', 'huge'), undefined);
     assert.equal(cache.get('t', 'next'), undefined);
-    assert.deepEqual(cache.get('t', 'small')?.map((item) => item.id), ['a']);
+    assert.deepEqual(
+      cache.get('t', 'small')?.map((item) => item.id),
+      ['a'],
+    );
     assert.ok(cache.calculatedSize < 10_000);
   });
 

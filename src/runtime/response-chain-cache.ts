@@ -98,7 +98,10 @@ export class ResponseChainCache {
     const byResponse = new Map<string, ResponseItem[]>();
     for (const row of chain.items) {
       let list = byResponse.get(row.response_id);
-      if (list === undefined) byResponse.set(row.response_id, (list = []));
+      if (list === undefined) {
+        list = [];
+        byResponse.set(row.response_id, list);
+      }
       list.push(row.item as ResponseItem);
     }
     let parentKey: string | null = null;

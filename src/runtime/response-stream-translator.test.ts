@@ -40,7 +40,9 @@ export function parseChatCompletionChunks(sseText: string): ChatCompletionChunk[
 
 /** A fixture (one data payload per line) as the SSE text an upstream sends. */
 function readFixture(name: string): string {
-  const lines = readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8').split('\n').filter((line) => line !== '');
+  const lines = readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
   return lines.map((line) => `data: ${line}\n\n`).join('');
 }
 
@@ -161,7 +163,7 @@ function assertSequenceNumbers(events: readonly ResponseStreamEvent[]): void {
 describe('a text answer', () => {
   const { translator, events } = translate(parseChatCompletionChunks(readFixture('chat-stream-text.chunks.txt')));
 
-  test('emits the events in OpenAI\'s order with sequence numbers 0, 1, 2...', () => {
+  test("emits the events in OpenAI's order with sequence numbers 0, 1, 2...", () => {
     assert.deepEqual(
       events.map((event) => event.type),
       [
@@ -186,10 +188,22 @@ describe('a text answer', () => {
     const deltas = events.filter((event) => event.type === 'response.output_text.delta');
     assert.deepEqual(
       deltas.map((event) => [event.item_id, event.output_index, event.content_index, event.delta, event.logprobs]),
-      [['msg_1', 0, 0, 'Hi', []], ['msg_1', 0, 0, ' there', []], ['msg_1', 0, 0, '!', []]],
+      [
+        ['msg_1', 0, 0, 'Hi', []],
+        ['msg_1', 0, 0, ' there', []],
+        ['msg_1', 0, 0, '!', []],
+      ],
     );
     const textDone = events.find((event) => event.type === 'response.output_text.done');
-    assert.deepEqual(textDone, { type: 'response.output_text.done', sequence_number: 7, item_id: 'msg_1', output_index: 0, content_index: 0, text: 'Hi there!', logprobs: [] });
+    assert.deepEqual(textDone, {
+      type: 'response.output_text.done',
+      sequence_number: 7,
+      item_id: 'msg_1',
+      output_index: 0,
+      content_index: 0,
+      text: 'Hi there!',
+      logprobs: [],
+    });
   });
 
   test('the added item is a snapshot: in progress and empty, while the done item is complete', () => {
@@ -256,7 +270,10 @@ describe('a function-call answer with two tool calls', () => {
     const argumentsDone = events.filter((event) => event.type === 'response.function_call_arguments.done');
     assert.deepEqual(
       argumentsDone.map((event) => [event.item_id, event.name, event.arguments]),
-      [['fc_1', 'get_weather', '{"city": "Paris"}'], ['fc_2', 'get_time', '{"tz":"CET"}']],
+      [
+        ['fc_1', 'get_weather', '{"city": "Paris"}'],
+        ['fc_2', 'get_time', '{"tz":"CET"}'],
+      ],
     );
     const output: ResponseOutputItem[] = translator.output();
     assert.deepEqual(output, [
@@ -299,7 +316,10 @@ describe('a truncated answer (finish_reason length)', () => {
   });
 });
 
-function chunk(delta: ChatCompletionChunk['choices'][number]['delta'], finishReason: ChatCompletionChunk['choices'][number]['finish_reason'] = null): ChatCompletionChunk {
+function chunk(
+  delta: ChatCompletionChunk['choices'][number]['delta'],
+  finishReason: ChatCompletionChunk['choices'][number]['finish_reason'] = null,
+): ChatCompletionChunk {
   return { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finishReason }] };
 }
 
@@ -345,7 +365,13 @@ describe('other streams', () => {
       ],
     );
     assert.equal(checkClientShapes(events), events.length);
-    assert.deepEqual(translator.output()[0], { id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'refusal', refusal: 'I cannot help.' }] });
+    assert.deepEqual(translator.output()[0], {
+      id: 'msg_1',
+      type: 'message',
+      status: 'completed',
+      role: 'assistant',
+      content: [{ type: 'refusal', refusal: 'I cannot help.' }],
+    });
   });
 
   test('content_filter ends incomplete with reason content_filter', () => {
@@ -373,7 +399,14 @@ describe('other streams', () => {
     events.push(...translator.fail({ code: 'server_error', message: 'upstream broke (route r1)' }));
     assert.deepEqual(
       events.map((event) => event.type),
-      ['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added', 'response.output_text.delta', 'response.failed'],
+      [
+        'response.created',
+        'response.in_progress',
+        'response.output_item.added',
+        'response.content_part.added',
+        'response.output_text.delta',
+        'response.failed',
+      ],
     );
     assertSequenceNumbers(events);
     const failed = translator.response();
@@ -381,7 +414,13 @@ describe('other streams', () => {
     assert.deepEqual(failed.error, { code: 'server_error', message: 'upstream broke (route r1)' });
     assert.equal(failed.completed_at, null);
     assert.deepEqual(failed.output, [
-      { id: 'msg_1', type: 'message', status: 'incomplete', role: 'assistant', content: [{ type: 'output_text', text: 'Part', annotations: [], logprobs: [] }] },
+      {
+        id: 'msg_1',
+        type: 'message',
+        status: 'incomplete',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: 'Part', annotations: [], logprobs: [] }],
+      },
     ]);
     assert.equal(checkClientShapes(events), events.length);
   });
@@ -398,7 +437,9 @@ describe('other streams', () => {
     const translator = createResponseStreamTranslator({ response: { ...pendingResponse(), status: 'queued' }, createItemId: counterIds() });
     const events = translator.start();
     assert.deepEqual(
-      events.map((event) => (event.type === 'response.created' || event.type === 'response.in_progress' ? `${event.type}:${event.response.status}` : event.type)),
+      events.map((event) =>
+        event.type === 'response.created' || event.type === 'response.in_progress' ? `${event.type}:${event.response.status}` : event.type,
+      ),
       ['response.created:queued', 'response.in_progress:in_progress'],
     );
     assert.equal(translator.response().status, 'in_progress');
@@ -414,7 +455,15 @@ describe('other streams', () => {
 
 describe('encodeResponseStreamEvent', () => {
   test('names the event and puts the JSON on one data line', () => {
-    const event: ResponseStreamEvent = { type: 'response.output_text.delta', sequence_number: 4, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'a\nb', logprobs: [] };
+    const event: ResponseStreamEvent = {
+      type: 'response.output_text.delta',
+      sequence_number: 4,
+      item_id: 'msg_1',
+      output_index: 0,
+      content_index: 0,
+      delta: 'a\nb',
+      logprobs: [],
+    };
     assert.equal(
       encodeResponseStreamEvent(event),
       'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":4,"item_id":"msg_1","output_index":0,"content_index":0,"delta":"a\\nb","logprobs":[]}\n\n',

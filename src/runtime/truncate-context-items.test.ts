@@ -60,7 +60,7 @@ describe('truncateContextItems', () => {
     assert.equal(truncateContextItems({ ...base, contextWindow: 30, instructions: 'x', overheadTokens: 2 }).inputTokens, 5 + 2 + 20);
   });
 
-  test('the new input is never dropped: when it alone does not fit, OpenAI\'s context-length error', () => {
+  test("the new input is never dropped: when it alone does not fit, OpenAI's context-length error", () => {
     assert.throws(() => truncateContextItems({ ...base, contextWindow: 9 }), assertContextLengthError);
     // A new input of several items is kept whole.
     assert.throws(() => truncateContextItems({ ...base, keepFrom: 3, contextWindow: 19 }), assertContextLengthError);
@@ -92,56 +92,61 @@ describe('truncateContextItems', () => {
     // A context of turns: a user message, then either an answer or calls whose outputs follow (possibly later).
     const turn = fc.record({ calls: fc.integer({ min: 0, max: 3 }), weight: fc.integer({ min: 1, max: 30 }), answerLate: fc.boolean() });
     fc.assert(
-      fc.property(fc.array(turn, { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 1, max: 3 }), (turns, window, newItems) => {
-        const items: ResponseItem[] = [];
-        const weights = new Map<string, number>();
-        let pending: ResponseItem[] = [];
-        turns.forEach((spec, t) => {
-          items.push(user(`u${t}`));
-          weights.set(`u${t}`, spec.weight);
-          const outputs: ResponseItem[] = [];
-          for (let k = 0; k < spec.calls; k++) {
-            items.push(call(`fc${t}_${k}`, `call_${t}_${k}`));
-            outputs.push(output(`fco${t}_${k}`, `call_${t}_${k}`));
+      fc.property(
+        fc.array(turn, { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 0, max: 400 }),
+        fc.integer({ min: 1, max: 3 }),
+        (turns, window, newItems) => {
+          const items: ResponseItem[] = [];
+          const weights = new Map<string, number>();
+          let pending: ResponseItem[] = [];
+          turns.forEach((spec, t) => {
+            items.push(user(`u${t}`));
+            weights.set(`u${t}`, spec.weight);
+            const outputs: ResponseItem[] = [];
+            for (let k = 0; k < spec.calls; k++) {
+              items.push(call(`fc${t}_${k}`, `call_${t}_${k}`));
+              outputs.push(output(`fco${t}_${k}`, `call_${t}_${k}`));
+            }
+            // Outputs right after their calls, or one turn later (a client answering late).
+            if (spec.answerLate) {
+              items.push(...pending);
+              pending = outputs;
+            } else items.push(...outputs);
+          });
+          items.push(...pending);
+          const keepFrom = Math.max(0, items.length - newItems);
+          const count: CountItemTokens = (item) => weights.get(String(item.id)) ?? 3;
+          const options = { instructions: null, items, keepFrom, contextWindow: window, reservedOutputTokens: 0, countItemTokens: count, overheadTokens: 0 };
+          const total = (kept: readonly ResponseItem[]) => kept.reduce((sum, item) => sum + count(item), 0);
+          const orphaned = (kept: readonly ResponseItem[]) => {
+            const keptCalls = new Set(kept.flatMap((item) => (item.type === 'function_call' ? [item.call_id] : [])));
+            const allCalls = new Set(items.flatMap((item) => (item.type === 'function_call' ? [item.call_id] : [])));
+            return kept.some((item) => item.type === 'function_call_output' && allCalls.has(item.call_id) && !keptCalls.has(item.call_id));
+          };
+          let result: ReturnType<typeof truncateContextItems>;
+          try {
+            result = truncateContextItems(options);
+          } catch (error) {
+            assertContextLengthError(error);
+            // No admissible suffix that keeps the new input fits.
+            for (let cut = 0; cut <= keepFrom; cut++) {
+              const kept = items.slice(cut);
+              assert.ok(orphaned(kept) || total(kept) > window);
+            }
+            return;
           }
-          // Outputs right after their calls, or one turn later (a client answering late).
-          if (spec.answerLate) {
-            items.push(...pending);
-            pending = outputs;
-          } else items.push(...outputs);
-        });
-        items.push(...pending);
-        const keepFrom = Math.max(0, items.length - newItems);
-        const count: CountItemTokens = (item) => weights.get(String(item.id)) ?? 3;
-        const options = { instructions: null, items, keepFrom, contextWindow: window, reservedOutputTokens: 0, countItemTokens: count, overheadTokens: 0 };
-        const total = (kept: readonly ResponseItem[]) => kept.reduce((sum, item) => sum + count(item), 0);
-        const orphaned = (kept: readonly ResponseItem[]) => {
-          const keptCalls = new Set(kept.flatMap((item) => (item.type === 'function_call' ? [item.call_id] : [])));
-          const allCalls = new Set(items.flatMap((item) => (item.type === 'function_call' ? [item.call_id] : [])));
-          return kept.some((item) => item.type === 'function_call_output' && allCalls.has(item.call_id) && !keptCalls.has(item.call_id));
-        };
-        let result: ReturnType<typeof truncateContextItems>;
-        try {
-          result = truncateContextItems(options);
-        } catch (error) {
-          assertContextLengthError(error);
-          // No admissible suffix that keeps the new input fits.
-          for (let cut = 0; cut <= keepFrom; cut++) {
+          assert.deepEqual(result.items, items.slice(result.dropped));
+          assert.ok(result.dropped <= keepFrom);
+          assert.ok(!orphaned(result.items));
+          assert.equal(result.inputTokens, total(result.items));
+          assert.ok(result.inputTokens <= window);
+          for (let cut = 0; cut < result.dropped; cut++) {
             const kept = items.slice(cut);
-            assert.ok(orphaned(kept) || total(kept) > window);
+            assert.ok(orphaned(kept) || total(kept) > window, `cut ${cut} would have dropped fewer`);
           }
-          return;
-        }
-        assert.deepEqual(result.items, items.slice(result.dropped));
-        assert.ok(result.dropped <= keepFrom);
-        assert.ok(!orphaned(result.items));
-        assert.equal(result.inputTokens, total(result.items));
-        assert.ok(result.inputTokens <= window);
-        for (let cut = 0; cut < result.dropped; cut++) {
-          const kept = items.slice(cut);
-          assert.ok(orphaned(kept) || total(kept) > window, `cut ${cut} would have dropped fewer`);
-        }
-      }),
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -155,7 +160,7 @@ describe('checkContextFits (truncation "disabled")', () => {
     assert.equal(checkContextFits({ ...base, contextWindow: 48 }), 5 + 3 + 30);
   });
 
-  test('refuses one token more with OpenAI\'s context-length error, never dropping anything', () => {
+  test("refuses one token more with OpenAI's context-length error, never dropping anything", () => {
     assert.throws(() => checkContextFits({ ...base, contextWindow: 47 }), assertContextLengthError);
   });
 });
@@ -182,8 +187,11 @@ describe('counting with the real tokenizer', () => {
   // What the planner counts for the chat request these items become (its framing, its image estimate).
   const plannerCount = () => deriveRequestNeeds(convertResponsesToChatRequest(request, items)).exactInputTokens?.();
 
-  test('items add up to the planner\'s count of the translated request', () => {
-    const sum = 3 + countResponseItemTokens(user('instructions', request.instructions, 'system')) + items.reduce((total, item) => total + countResponseItemTokens(item), 0);
+  test("items add up to the planner's count of the translated request", () => {
+    const sum =
+      3 +
+      countResponseItemTokens(user('instructions', request.instructions, 'system')) +
+      items.reduce((total, item) => total + countResponseItemTokens(item), 0);
     // The function_call is framed as its own assistant message (3 + 1 tokens) although it joins the answer before it.
     assert.equal(sum, (plannerCount() ?? 0) + 4);
   });
@@ -196,9 +204,18 @@ describe('counting with the real tokenizer', () => {
   });
 
   test('the default counter decides on exact counts near the window and on the cheap bound far from it', () => {
-    const exact = checkContextFits({ instructions: request.instructions, items, contextWindow: 1_000_000, reservedOutputTokens: 0, countItemTokens: countResponseItemTokens });
+    const exact = checkContextFits({
+      instructions: request.instructions,
+      items,
+      contextWindow: 1_000_000,
+      reservedOutputTokens: 0,
+      countItemTokens: countResponseItemTokens,
+    });
     assert.equal(checkContextFits({ instructions: request.instructions, items, contextWindow: exact, reservedOutputTokens: 0 }), exact);
-    assert.throws(() => checkContextFits({ instructions: request.instructions, items, contextWindow: exact - 1, reservedOutputTokens: 0 }), assertContextLengthError);
+    assert.throws(
+      () => checkContextFits({ instructions: request.instructions, items, contextWindow: exact - 1, reservedOutputTokens: 0 }),
+      assertContextLengthError,
+    );
     // Far from the window the UTF-8 bound is enough: it is never below the exact count.
     assert.ok(checkContextFits({ instructions: request.instructions, items, contextWindow: 1_000_000, reservedOutputTokens: 0 }) >= exact);
     const truncated = truncateContextItems({ instructions: request.instructions, items, keepFrom: 5, contextWindow: exact - 1, reservedOutputTokens: 0 });
@@ -211,7 +228,13 @@ describe('boundContextBytes', () => {
   const items = [big('a'), assistant('b'), big('c'), assistant('d'), user('new')];
 
   test('sends everything when the context is under the bound', () => {
-    assert.deepEqual(ids(boundContextBytes({ instructions: null, items, keepFrom: 4, truncation: 'disabled', maxBytes: 1_000_000 })), ['a', 'b', 'c', 'd', 'new']);
+    assert.deepEqual(ids(boundContextBytes({ instructions: null, items, keepFrom: 4, truncation: 'disabled', maxBytes: 1_000_000 })), [
+      'a',
+      'b',
+      'c',
+      'd',
+      'new',
+    ]);
   });
 
   test('drops the oldest items under truncation auto, never the new input', () => {
@@ -226,6 +249,9 @@ describe('boundContextBytes', () => {
   });
 
   test('refuses a new input that alone passes the bound, even under auto', () => {
-    assert.throws(() => boundContextBytes({ instructions: null, items: [big('only')], keepFrom: 0, truncation: 'auto', maxBytes: 50_000 }), InvalidRequestError);
+    assert.throws(
+      () => boundContextBytes({ instructions: null, items: [big('only')], keepFrom: 0, truncation: 'auto', maxBytes: 50_000 }),
+      InvalidRequestError,
+    );
   });
 });

@@ -54,7 +54,11 @@ const REPLY_PRIMING_TOKENS = deriveRequestNeeds({ model: 'count', messages: [] }
 
 /** OpenAI's error for an input larger than the model's context window (400, `context_length_exceeded`, param `input`). */
 export function createContextLengthExceededError(): InvalidRequestError {
-  return new InvalidRequestError('Your input exceeds the context window of this model. Please adjust your input and try again.', 'input', 'context_length_exceeded');
+  return new InvalidRequestError(
+    'Your input exceeds the context window of this model. Please adjust your input and try again.',
+    'input',
+    'context_length_exceeded',
+  );
 }
 
 /**
@@ -118,7 +122,11 @@ function countAll(budget: ContextBudget, fits: (counts: number[]) => boolean): n
   const custom = budget.countItemTokens;
   if (custom !== undefined) return withOverhead(all.map(custom), instructions !== null, overhead);
   const measured = all.map(measureItem);
-  const bound = withOverhead(measured.map((needs) => needs?.inputTokens ?? 0), instructions !== null, overhead);
+  const bound = withOverhead(
+    measured.map((needs) => needs?.inputTokens ?? 0),
+    instructions !== null,
+    overhead,
+  );
   if (fits(bound)) return bound;
   const counter = createTokenCounter();
   const exact = all.map((item) => countItemExactly(item, counter));
@@ -215,8 +223,21 @@ function findCutPoints(items: readonly ResponseItem[], keepFrom: number): boolea
  * weigh at most `maxBytes` (estimated: string lengths plus a little per value); otherwise a larger context is a 400
  * `context_length_exceeded` that says how to go on. Returns the items to send.
  */
-export function boundContextBytes(options: { instructions: string | null | undefined; items: ResponseItem[]; keepFrom: number; truncation: 'auto' | 'disabled' | null | undefined; maxBytes: number }): ResponseItem[] {
-  const budget = { instructions: options.instructions, items: options.items, contextWindow: options.maxBytes, reservedOutputTokens: 0, countItemTokens: estimateRetainedBytes, overheadTokens: 0 };
+export function boundContextBytes(options: {
+  instructions: string | null | undefined;
+  items: ResponseItem[];
+  keepFrom: number;
+  truncation: 'auto' | 'disabled' | null | undefined;
+  maxBytes: number;
+}): ResponseItem[] {
+  const budget = {
+    instructions: options.instructions,
+    items: options.items,
+    contextWindow: options.maxBytes,
+    reservedOutputTokens: 0,
+    countItemTokens: estimateRetainedBytes,
+    overheadTokens: 0,
+  };
   try {
     if (options.truncation === 'auto') return truncateContextItems({ ...budget, keepFrom: options.keepFrom }).items;
     checkContextFits(budget);

@@ -85,7 +85,13 @@ export class BackgroundResponses implements BackgroundJobs {
           await store.updateResponse(
             tenant,
             turn.id,
-            { status: result.response.status as 'completed', route: result.route?.id ?? null, response: result.response as unknown as Record<string, unknown>, usage_event_id: result.usageEventId, updated_at: new Date().toISOString() },
+            {
+              status: result.response.status as 'completed',
+              route: result.route?.id ?? null,
+              response: result.response as unknown as Record<string, unknown>,
+              usage_event_id: result.usageEventId,
+              updated_at: new Date().toISOString(),
+            },
             toItemRecords(turn.id, 'output', result.output),
           );
           gateway.chainCache.add(tenant, turn.id, turn.previousResponseId, [...turn.inputItems, ...result.output]);
@@ -97,7 +103,8 @@ export class BackgroundResponses implements BackgroundJobs {
         const failure = toCrosswayError(error);
         // As for a foreground request: a failure on the gateway's side is logged (ids and the error only: never the
         // request or its input), since no client is there to see it but in the stored reason.
-        if (failure.status >= 500) this.#logger.error({ err: error, responseId: turn.id, requestId: exchange.requestId, tenant, code: failure.code }, 'background response failed');
+        if (failure.status >= 500)
+          this.#logger.error({ err: error, responseId: turn.id, requestId: exchange.requestId, tenant, code: failure.code }, 'background response failed');
         await this.#fail(turn.id, tenant, failure.code, failure.message, job).catch((stored: unknown) =>
           this.#logger.error({ err: stored, responseId: turn.id, requestId: exchange.requestId, tenant }, 'marking a background response failed did not work'),
         );
@@ -114,7 +121,9 @@ export class BackgroundResponses implements BackgroundJobs {
     if (pending.length === 0) return;
     job.stored += pending.length;
     await this.#gateway()
-      .store.appendResponseEvents(pending.map((event) => ({ response_id: id, sequence_number: event.sequence_number, event: event as unknown as Record<string, unknown> })))
+      .store.appendResponseEvents(
+        pending.map((event) => ({ response_id: id, sequence_number: event.sequence_number, event: event as unknown as Record<string, unknown> })),
+      )
       .catch((error: unknown) => this.#logger.error({ err: error, responseId: id }, 'storing background response events failed'));
   }
 
@@ -162,7 +171,8 @@ export class BackgroundResponses implements BackgroundJobs {
    */
   async follow(tenant: string, id: string, after: number, emit: (event: ResponseStreamEvent) => Promise<void>, signal: AbortSignal): Promise<void> {
     const job = this.#jobs.get(id);
-    if (job !== undefined && job.tenant !== tenant) throw new NotFoundError(`Response with id '${excerpt(id)}' not found.`, 'response_not_found', 'response_id');
+    if (job !== undefined && job.tenant !== tenant)
+      throw new NotFoundError(`Response with id '${excerpt(id)}' not found.`, 'response_not_found', 'response_id');
     if (job === undefined) {
       for (const record of await this.#gateway().store.listResponseEvents(tenant, id, after)) await emit(record.event as unknown as ResponseStreamEvent);
       return;
@@ -191,7 +201,12 @@ export class BackgroundResponses implements BackgroundJobs {
     const store = this.#gateway().store;
     for (const record of await store.listResponsesByStatus(['queued', 'in_progress'])) {
       if (record.status === 'in_progress') {
-        await this.#fail(record.id, record.tenant, 'interrupted', 'The gateway restarted while this background response was in progress; it was not resumed. Create it again.');
+        await this.#fail(
+          record.id,
+          record.tenant,
+          'interrupted',
+          'The gateway restarted while this background response was in progress; it was not resumed. Create it again.',
+        );
         continue;
       }
       const keyId = typeof record.request[STORED_KEY_FIELD] === 'string' ? (record.request[STORED_KEY_FIELD] as string) : null;
@@ -199,8 +214,18 @@ export class BackgroundResponses implements BackgroundJobs {
       const input = await store.listResponseItems(record.tenant, record.id, 'input', { limit: 10_000, order: 'asc' });
       const chain = record.previous_response_id === null ? null : await store.readResponseChain(record.tenant, record.previous_response_id);
       const conversation = record.conversation_id === null ? null : await store.readConversationItems(record.tenant, record.conversation_id);
-      if (principal === null || input === null || (record.previous_response_id !== null && chain === null) || (record.conversation_id !== null && conversation === null)) {
-        await this.#fail(record.id, record.tenant, 'interrupted', 'The gateway restarted before this background response ran, and its tenant, its API key or its context is gone (or the key was revoked).');
+      if (
+        principal === null ||
+        input === null ||
+        (record.previous_response_id !== null && chain === null) ||
+        (record.conversation_id !== null && conversation === null)
+      ) {
+        await this.#fail(
+          record.id,
+          record.tenant,
+          'interrupted',
+          'The gateway restarted before this background response ran, and its tenant, its API key or its context is gone (or the key was revoked).',
+        );
         continue;
       }
       const turn: ResponseTurn = {
@@ -224,9 +249,13 @@ export class BackgroundResponses implements BackgroundJobs {
     for (const [, job] of running) job.controller.abort();
     await Promise.all(running.map(([, job]) => job.done.catch(() => {})));
     for (const [id, job] of running) {
-      const record = await this.#gateway().store.getResponse(job.tenant, id).catch(() => null);
+      const record = await this.#gateway()
+        .store.getResponse(job.tenant, id)
+        .catch(() => null);
       if (record !== null && (record.status === 'in_progress' || record.status === 'queued')) {
-        await this.#fail(id, job.tenant, 'interrupted', 'The gateway shut down while this background response was in progress. Create it again.').catch(() => {});
+        await this.#fail(id, job.tenant, 'interrupted', 'The gateway shut down while this background response was in progress. Create it again.').catch(
+          () => {},
+        );
       }
     }
   }

@@ -31,7 +31,10 @@ describe('pickRoutingHeaders', () => {
 
 describe('readStoredRoutingHeaders', () => {
   it('reads back what was stored, and nothing that is not a constraint header with a string value', () => {
-    assert.deepEqual(readStoredRoutingHeaders({ model: 'm', [STORED_ROUTING_HEADERS_FIELD]: { 'x-crossway-regions': 'eu', authorization: 'x', 'x-crossway-sort': 3 } }), { 'x-crossway-regions': 'eu' });
+    assert.deepEqual(
+      readStoredRoutingHeaders({ model: 'm', [STORED_ROUTING_HEADERS_FIELD]: { 'x-crossway-regions': 'eu', authorization: 'x', 'x-crossway-sort': 3 } }),
+      { 'x-crossway-regions': 'eu' },
+    );
     assert.deepEqual(readStoredRoutingHeaders({ model: 'm' }), {});
     assert.deepEqual(readStoredRoutingHeaders({ [STORED_ROUTING_HEADERS_FIELD]: ['eu'] }), {});
   });

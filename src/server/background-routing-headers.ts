@@ -29,7 +29,11 @@ export function pickRoutingHeaders(headers: IncomingHttpHeaders): Record<string,
     const text = Array.isArray(value) ? value.join(',') : value;
     bytes += Buffer.byteLength(name) + Buffer.byteLength(text);
     if (bytes > ROUTING_HEADERS_BYTES_LIMIT) {
-      throw new InvalidRequestError(`Invalid header '${name}': the routing headers of a background response may hold at most ${ROUTING_HEADERS_BYTES_LIMIT} bytes.`, name, 'invalid_value');
+      throw new InvalidRequestError(
+        `Invalid header '${name}': the routing headers of a background response may hold at most ${ROUTING_HEADERS_BYTES_LIMIT} bytes.`,
+        name,
+        'invalid_value',
+      );
     }
     picked[name] = text;
   }

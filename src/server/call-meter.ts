@@ -109,7 +109,11 @@ export class CallMeter implements ExchangeMeter {
         completed_at: completedAt.toISOString(),
         margin: principal.tenant.margin,
       });
-      await this.#admission?.settle({ tokens: call.usage.input_tokens + call.usage.output_tokens, cost: recorded.event.charged, currency: recorded.event.currency });
+      await this.#admission?.settle({
+        tokens: call.usage.input_tokens + call.usage.output_tokens,
+        cost: recorded.event.charged,
+        currency: recorded.event.currency,
+      });
       return recorded.event.id;
     } catch (error) {
       await this.#admission?.release();

@@ -1,7 +1,15 @@
 // Routing decisions, kept for `GET /v1/crossway/decisions/{id}`: recorded off the hot path through group commit,
 // readable at once (from the queue until committed), and pruned after the retention window.
 import { createTimeOrderedId } from './create-time-ordered-id.ts';
-import { BatchWriter, type BatchWriterLogger, type BatchWriterOptions, type BatchWriterStats, type DecisionRecord, type DecisionRow, type Store } from '../store/index.ts';
+import {
+  BatchWriter,
+  type BatchWriterLogger,
+  type BatchWriterOptions,
+  type BatchWriterStats,
+  type DecisionRecord,
+  type DecisionRow,
+  type Store,
+} from '../store/index.ts';
 
 export interface DecisionLogOptions extends Omit<BatchWriterOptions, 'label'> {
   /** How long a decision stays readable (the catalog's `decisions.retention_hours`); default 24. */
@@ -63,9 +71,7 @@ export class DecisionLog {
   /** Deletes the stored decisions older than the retention window now; resolves with how many went. */
   prune(): Promise<number> {
     // One prune at a time: a slow delete must not pile up behind the timer.
-    this.#pruning ??= this.#store
-      .pruneDecisions(new Date(this.#now().getTime() - this.#retentionMs).toISOString())
-      .finally(() => (this.#pruning = undefined));
+    this.#pruning ??= this.#store.pruneDecisions(new Date(this.#now().getTime() - this.#retentionMs).toISOString()).finally(() => (this.#pruning = undefined));
     return this.#pruning;
   }
 

@@ -21,7 +21,11 @@ function checkBudgetCurrency(gateway: GatewayContext, budget: BudgetSpec | null 
   const priced = new Set(gateway.catalog.routes.flatMap((route) => (route.price === undefined ? [] : [route.price.currency])));
   if (priced.has(budget.currency)) return;
   const known = priced.size === 0 ? 'no route has a price' : `routes are priced in ${[...priced].sort().join(', ')}`;
-  throw new InvalidRequestError(`A budget in ${budget.currency} cannot bound any call: ${known}. Set the budget in a currency the routes are priced in.`, 'budget', 'budget_currency_unpriced');
+  throw new InvalidRequestError(
+    `A budget in ${budget.currency} cannot bound any call: ${known}. Set the budget in a currency the routes are priced in.`,
+    'budget',
+    'budget_currency_unpriced',
+  );
 }
 
 /** The routes, for the gateway's route table. */
@@ -43,7 +47,8 @@ export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
     auth: true,
     handler: async (gateway, exchange) => {
       const principal = requireAdmin(exchange);
-      const data = principal.kind === 'master' ? await gateway.tenancy.listTenants() : [await gateway.tenancy.getTenant(principal.tenant.id, adminScope(principal))];
+      const data =
+        principal.kind === 'master' ? await gateway.tenancy.listTenants() : [await gateway.tenancy.getTenant(principal.tenant.id, adminScope(principal))];
       sendJson(exchange.res, 200, { object: 'list', data });
     },
   },
@@ -100,7 +105,8 @@ export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
       const scope = adminScope(principal);
       const asked = readQuery(exchange).get('tenant') ?? undefined;
       // An admin key asking for another tenant's keys sees none, exactly as for a tenant without keys.
-      const data = scope.tenant !== undefined && asked !== undefined && asked !== scope.tenant ? [] : await gateway.tenancy.listKeys({ tenant: scope.tenant ?? asked });
+      const data =
+        scope.tenant !== undefined && asked !== undefined && asked !== scope.tenant ? [] : await gateway.tenancy.listKeys({ tenant: scope.tenant ?? asked });
       sendJson(exchange.res, 200, { object: 'list', data });
     },
   },

@@ -21,7 +21,9 @@ export async function handleChatCompletions(gateway: GatewayContext, exchange: E
   const routing = { kind: 'chat' as const, endpoint: 'chat.completions', model: request.model, fallbackModels: models, preferences: crossway, needs };
 
   if (!stream) {
-    const executed = await routeRequest(gateway, exchange, routing, (routes, onAttempt) => gateway.executor.chat(request, routes, { signal: exchange.signal, onAttempt }));
+    const executed = await routeRequest(gateway, exchange, routing, (routes, onAttempt) =>
+      gateway.executor.chat(request, routes, { signal: exchange.signal, onAttempt }),
+    );
     recordExecution(exchange, executed.route.id, executed.attempts.length, executed.value.completion.usage);
     const metered = readCompletionUsage(executed.value.completion, needs);
     await exchange.meter?.complete({ route: executed.route, ...metered, status: 200 });
@@ -44,7 +46,13 @@ export async function handleChatCompletions(gateway: GatewayContext, exchange: E
     }),
   );
   const tally = new StreamedOutputTally();
-  const outcome = await writeStream(exchange.res, { ...routeHeaders(executed), ...exchange.meter?.headers() }, executed.value.body, exchange.signal, meterStream(exchange, executed, needs, tally));
+  const outcome = await writeStream(
+    exchange.res,
+    { ...routeHeaders(executed), ...exchange.meter?.headers() },
+    executed.value.body,
+    exchange.signal,
+    meterStream(exchange, executed, needs, tally),
+  );
   const usage = executed.value.usage();
   recordExecution(exchange, executed.route.id, executed.attempts.length, usage ?? undefined);
   if (outcome.error !== null) {

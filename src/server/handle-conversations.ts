@@ -2,7 +2,9 @@
 // POST/GET/DELETE /v1/conversations[/{id}], GET/POST /v1/conversations/{id}/items, GET/DELETE .../items/{item_id}.
 import { createItemId, normalizeResponseInput } from '../runtime/index.ts';
 import type { ConversationItemRecord, ConversationRecord } from '../store/index.ts';
-import { excerpt, NotFoundError,
+import {
+  excerpt,
+  NotFoundError,
   conversationCreateRequestSchema,
   conversationItemsCreateRequestSchema,
   conversationUpdateRequestSchema,
@@ -39,13 +41,26 @@ function toConversationObject(record: ConversationRecord): Record<string, unknow
 
 function toItemInputs(conversationId: string, items: readonly ResponseItem[]): Omit<ConversationItemRecord, 'position'>[] {
   const createdAt = new Date().toISOString();
-  return items.map((item) => ({ conversation_id: conversationId, item_id: String(item.id), item: item as unknown as Record<string, unknown>, created_at: createdAt }));
+  return items.map((item) => ({
+    conversation_id: conversationId,
+    item_id: String(item.id),
+    item: item as unknown as Record<string, unknown>,
+    created_at: createdAt,
+  }));
 }
 
 async function handleCreateConversation(gateway: GatewayContext, exchange: Exchange): Promise<void> {
   const request = parseRequest(conversationCreateRequestSchema, await readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody));
-  const record: ConversationRecord = { id: createItemId('conv'), tenant: tenantOf(exchange), created_at: new Date().toISOString(), metadata: request.metadata ?? {} };
-  await withStorageQuota(gateway, gateway.store.insertConversation(record, toItemInputs(record.id, normalizeResponseInput(request.items ?? [])), storageLimitsOf(gateway)));
+  const record: ConversationRecord = {
+    id: createItemId('conv'),
+    tenant: tenantOf(exchange),
+    created_at: new Date().toISOString(),
+    metadata: request.metadata ?? {},
+  };
+  await withStorageQuota(
+    gateway,
+    gateway.store.insertConversation(record, toItemInputs(record.id, normalizeResponseInput(request.items ?? [])), storageLimitsOf(gateway)),
+  );
   sendJson(exchange.res, 200, toConversationObject(record));
 }
 
@@ -75,7 +90,14 @@ async function handleListItems(gateway: GatewayContext, exchange: Exchange, para
   const page = readPage(readQuery(exchange));
   const rows = await gateway.store.listConversationItems(tenantOf(exchange), id, { ...page, limit: page.limit + 1 });
   if (rows === null) throw conversationNotFound(id);
-  sendJson(exchange.res, 200, toListPage(rows.map((row) => row.item), page.limit));
+  sendJson(
+    exchange.res,
+    200,
+    toListPage(
+      rows.map((row) => row.item),
+      page.limit,
+    ),
+  );
 }
 
 async function handleCreateItems(gateway: GatewayContext, exchange: Exchange, params: Record<string, string>): Promise<void> {

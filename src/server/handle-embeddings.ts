@@ -11,8 +11,17 @@ export async function handleEmbeddings(gateway: GatewayContext, exchange: Exchan
   const body = await readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody);
   const { models, crossway, ...request } = parseRequest(embeddingRequestSchema, body);
   exchange.log = { endpoint: 'embeddings', model: request.model, stream: false };
-  const routing = { kind: 'embedding' as const, endpoint: 'embeddings', model: request.model, fallbackModels: models, preferences: crossway, needs: deriveEmbeddingNeeds(request) };
-  const executed = await routeRequest(gateway, exchange, routing, (routes, onAttempt) => gateway.executor.embeddings(request, routes, { signal: exchange.signal, onAttempt }));
+  const routing = {
+    kind: 'embedding' as const,
+    endpoint: 'embeddings',
+    model: request.model,
+    fallbackModels: models,
+    preferences: crossway,
+    needs: deriveEmbeddingNeeds(request),
+  };
+  const executed = await routeRequest(gateway, exchange, routing, (routes, onAttempt) =>
+    gateway.executor.embeddings(request, routes, { signal: exchange.signal, onAttempt }),
+  );
   const { response, passthroughBody } = executed.value;
   exchange.log.route = executed.route.id;
   exchange.log.attempts = executed.attempts.length;

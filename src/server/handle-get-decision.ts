@@ -18,7 +18,10 @@ export async function handleGetDecision(gateway: GatewayContext, exchange: Excha
   const record = visible ? found : null;
   if (record === null) {
     const hours = gateway.catalog.config.decisions.retention_hours;
-    throw new NotFoundError(`No decision with id '${id.slice(0, MAX_ID_LENGTH)}': unknown, or older than the ${hours} hours decisions are kept.`, 'decision_not_found');
+    throw new NotFoundError(
+      `No decision with id '${id.slice(0, MAX_ID_LENGTH)}': unknown, or older than the ${hours} hours decisions are kept.`,
+      'decision_not_found',
+    );
   }
   sendJson(exchange.res, 200, record);
 }

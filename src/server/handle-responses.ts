@@ -9,7 +9,8 @@ import type { ResponseItemRecord, StoredResponseRecord } from '../store/index.ts
 import {
   ClientClosedError,
   InvalidRequestError,
-  excerpt, NotFoundError,
+  excerpt,
+  NotFoundError,
   inputTokensRequestSchema,
   parseRequest,
   responseCreateRequestSchema,
@@ -49,7 +50,11 @@ export async function prepareTurn(gateway: GatewayContext, tenant: string, reque
   const previousResponseId = request.previous_response_id ?? null;
   const conversation = request.conversation ?? null;
   if (previousResponseId !== null && conversation !== null) {
-    throw new InvalidRequestError("Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or 'conversation'.", 'previous_response_id', 'mutually_exclusive_parameters');
+    throw new InvalidRequestError(
+      "Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or 'conversation'.",
+      'previous_response_id',
+      'mutually_exclusive_parameters',
+    );
   }
   if (request.background === true && request.store === false) {
     throw new InvalidRequestError('Background responses must be stored: set store to true (the default) to use background mode.', 'store');
@@ -144,7 +149,13 @@ export function toStoredResponse(
 
 /** Item records of a turn: its input items and (when given) its output items. */
 export function toItemRecords(responseId: string, kind: ResponseItemRecord['kind'], items: readonly ResponseItem[]): ResponseItemRecord[] {
-  return items.map((item, position) => ({ response_id: responseId, kind, position, item_id: String(item.id), item: item as unknown as Record<string, unknown> }));
+  return items.map((item, position) => ({
+    response_id: responseId,
+    kind,
+    position,
+    item_id: String(item.id),
+    item: item as unknown as Record<string, unknown>,
+  }));
 }
 
 /**
@@ -168,7 +179,14 @@ export async function appendToConversation(gateway: GatewayContext, tenant: stri
   const createdAt = new Date().toISOString();
   // A client may send back items the conversation already holds (with their ids): those are context, not new items.
   const known = new Set(turn.contextItems.map((item) => String(item.id)));
-  const items = [...turn.inputItems, ...output].filter((item) => !known.has(String(item.id))).map((item) => ({ conversation_id: turn.conversationId as string, item_id: String(item.id), item: item as unknown as Record<string, unknown>, created_at: createdAt }));
+  const items = [...turn.inputItems, ...output]
+    .filter((item) => !known.has(String(item.id)))
+    .map((item) => ({
+      conversation_id: turn.conversationId as string,
+      item_id: String(item.id),
+      item: item as unknown as Record<string, unknown>,
+      created_at: createdAt,
+    }));
   // The output may pass the limits (see persistTurn); the input was checked before the turn ran.
   const limits = storageLimitsOf(gateway, allowanceFor([output], output));
   if ((await withStorageQuota(gateway, gateway.store.appendConversationItems(tenant, turn.conversationId, items, limits))) === null) {
@@ -192,7 +210,14 @@ async function handleCreateResponse(gateway: GatewayContext, exchange: Exchange)
   if (request.background === true) {
     // The job is routed by these headers now and after a restart alike; no other header (credentials) is kept.
     const routingHeaders = pickRoutingHeaders(exchange.req.headers);
-    const record = toStoredResponse(gateway, tenant, turn, { response: pendingResponse(turn, 'queued'), route: null, usageEventId: null }, exchange.principal?.key?.id ?? null, routingHeaders);
+    const record = toStoredResponse(
+      gateway,
+      tenant,
+      turn,
+      { response: pendingResponse(turn, 'queued'), route: null, usageEventId: null },
+      exchange.principal?.key?.id ?? null,
+      routingHeaders,
+    );
     await withStorageQuota(gateway, gateway.store.insertResponse(record, toItemRecords(turn.id, 'input', turn.inputItems), storageLimitsOf(gateway)));
     const principal = exchange.principal;
     if (principal !== null) gateway.backgroundResponses.start(turn, principal, routingHeaders);
@@ -218,7 +243,10 @@ async function handleCreateResponse(gateway: GatewayContext, exchange: Exchange)
     return;
   }
 
-  const emit = createEventWriter(exchange, () => ({ ...(exchange.log?.route ? { 'x-crossway-route': exchange.log.route } : {}), ...exchange.meter?.headers() }));
+  const emit = createEventWriter(exchange, () => ({
+    ...(exchange.log?.route ? { 'x-crossway-route': exchange.log.route } : {}),
+    ...exchange.meter?.headers(),
+  }));
   try {
     await streamResponseTurn(gateway, exchange, turn, emit, (result) => persistTurn(gateway, tenant, turn, result));
     exchange.res.end();
@@ -266,10 +294,12 @@ async function handleGetResponse(gateway: GatewayContext, exchange: Exchange, pa
   if (record === null) throw responseNotFound(id);
   const query = readQuery(exchange);
   if (query.get('stream') === 'true') {
-    if (!record.background) throw new InvalidRequestError('Only background responses can be streamed again: create the response with background=true.', 'stream');
+    if (!record.background)
+      throw new InvalidRequestError('Only background responses can be streamed again: create the response with background=true.', 'stream');
     const startingAfter = query.get('starting_after');
     const after = startingAfter === null ? -1 : Number(startingAfter);
-    if (!Number.isInteger(after) || after < -1) throw new InvalidRequestError("Invalid value for 'starting_after': expected a sequence number.", 'starting_after');
+    if (!Number.isInteger(after) || after < -1)
+      throw new InvalidRequestError("Invalid value for 'starting_after': expected a sequence number.", 'starting_after');
     await followResponseEvents(gateway, exchange, tenant, id, after);
     return;
   }
@@ -302,14 +332,25 @@ async function handleListInputItems(gateway: GatewayContext, exchange: Exchange,
   if ((await gateway.store.getResponse(tenant, id)) === null) throw responseNotFound(id);
   const page = readPage(readQuery(exchange));
   const rows = await gateway.store.listResponseItems(tenant, id, 'input', { ...page, limit: page.limit + 1 });
-  sendJson(exchange.res, 200, toListPage(rows.map((row) => row.item), page.limit));
+  sendJson(
+    exchange.res,
+    200,
+    toListPage(
+      rows.map((row) => row.item),
+      page.limit,
+    ),
+  );
 }
 
 /** POST /v1/responses/input_tokens: the input a create request would send, counted with the real tokenizer. */
 async function handleInputTokens(gateway: GatewayContext, exchange: Exchange): Promise<void> {
   const body = await readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody);
   const request = parseRequest(inputTokensRequestSchema, body);
-  const turn = await prepareTurn(gateway, tenantOf(exchange), { ...request, model: request.model ?? 'input-tokens', input: request.input ?? [] } as ResponseCreateRequest);
+  const turn = await prepareTurn(gateway, tenantOf(exchange), {
+    ...request,
+    model: request.model ?? 'input-tokens',
+    input: request.input ?? [],
+  } as ResponseCreateRequest);
   const chat = convertResponsesToChatRequest(turn.request, openTurnItems(gateway, tenantOf(exchange), turn));
   const needs = deriveRequestNeeds(chat);
   await needs.measureExactInputTokens?.(exchange.signal);

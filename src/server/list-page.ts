@@ -6,7 +6,8 @@ import { InvalidRequestError } from '../wire/index.ts';
 export function readPage(query: URLSearchParams): { after?: string; limit: number; order: 'asc' | 'desc' } {
   const limitText = query.get('limit');
   const limit = limitText === null ? 20 : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new InvalidRequestError("Invalid value for 'limit': expected an integer from 1 to 100.", 'limit');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    throw new InvalidRequestError("Invalid value for 'limit': expected an integer from 1 to 100.", 'limit');
   const order = query.get('order') ?? 'desc';
   if (order !== 'asc' && order !== 'desc') throw new InvalidRequestError("Invalid value for 'order': expected 'asc' or 'desc'.", 'order');
   const after = query.get('after') ?? undefined;
@@ -14,7 +15,10 @@ export function readPage(query: URLSearchParams): { after?: string; limit: numbe
 }
 
 /** A list page from `limit + 1` fetched items (the extra one only says whether there are more). */
-export function toListPage<T extends { id?: unknown }>(items: readonly T[], limit: number): { object: 'list'; data: T[]; first_id: string | null; last_id: string | null; has_more: boolean } {
+export function toListPage<T extends { id?: unknown }>(
+  items: readonly T[],
+  limit: number,
+): { object: 'list'; data: T[]; first_id: string | null; last_id: string | null; has_more: boolean } {
   const data = items.slice(0, limit);
   return {
     object: 'list',

@@ -21,7 +21,13 @@ export function createNativeStreamRelay(turn: ResponseTurn): ResponseStreamTrans
     if (typeof upstream === 'object' && upstream !== null) {
       const cloud = upstream as Record<string, unknown>;
       if (Array.isArray(cloud.output)) output = cloud.output as ResponseOutputItem[];
-      current = turnResponse(turn, { status: cloud.status as ResponseObject['status'], output, usage: (cloud.usage ?? null) as ResponseUsage | null, error: (cloud.error ?? null) as ResponseError | null, incomplete_details: (cloud.incomplete_details ?? null) as ResponseObject['incomplete_details'] });
+      current = turnResponse(turn, {
+        status: cloud.status as ResponseObject['status'],
+        output,
+        usage: (cloud.usage ?? null) as ResponseUsage | null,
+        error: (cloud.error ?? null) as ResponseError | null,
+        incomplete_details: (cloud.incomplete_details ?? null) as ResponseObject['incomplete_details'],
+      });
       relayed.response = current;
     }
     if (event.type === 'response.output_item.done' && typeof event.item === 'object' && event.item !== null) {
@@ -54,7 +60,13 @@ export function createNativeStreamRelay(turn: ResponseTurn): ResponseStreamTrans
       // Before the final event is relayed, the held one already says how the turn ended.
       if (held !== null && typeof held.response === 'object' && held.response !== null) {
         const cloud = held.response as Record<string, unknown>;
-        return turnResponse(turn, { status: cloud.status as ResponseObject['status'], output: (Array.isArray(cloud.output) ? cloud.output : output) as ResponseOutputItem[], usage: (cloud.usage ?? null) as ResponseUsage | null, error: (cloud.error ?? null) as ResponseError | null, incomplete_details: (cloud.incomplete_details ?? null) as ResponseObject['incomplete_details'] });
+        return turnResponse(turn, {
+          status: cloud.status as ResponseObject['status'],
+          output: (Array.isArray(cloud.output) ? cloud.output : output) as ResponseOutputItem[],
+          usage: (cloud.usage ?? null) as ResponseUsage | null,
+          error: (cloud.error ?? null) as ResponseError | null,
+          incomplete_details: (cloud.incomplete_details ?? null) as ResponseObject['incomplete_details'],
+        });
       }
       return current;
     },

@@ -10,7 +10,11 @@ import type { ResponseTurn } from './response-turn.ts';
  * item that does not open for `tenant` is a 400 naming `input[i].encrypted_content`, or the chain or conversation
  * that holds it.
  */
-export function openTurnItems(gateway: GatewayContext, tenant: string, turn: Pick<ResponseTurn, 'contextItems' | 'inputItems' | 'previousResponseId'>): ResponseItem[] {
+export function openTurnItems(
+  gateway: GatewayContext,
+  tenant: string,
+  turn: Pick<ResponseTurn, 'contextItems' | 'inputItems' | 'previousResponseId'>,
+): ResponseItem[] {
   const contextParam = turn.previousResponseId !== null ? 'previous_response_id' : 'conversation';
   const contextLength = turn.contextItems.length;
   return openCompactionItems([...turn.contextItems, ...turn.inputItems], { key: gateway.compactionKey, tenant }, (index) =>

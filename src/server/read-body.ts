@@ -58,11 +58,7 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
 export async function readJsonBody(req: IncomingMessage, limitBytes: number, raw: Buffer | null = null): Promise<Record<string, unknown>> {
   const contentType = req.headers['content-type'];
   if (contentType !== undefined && !/^application\/(.+\+)?json\b/i.test(contentType)) {
-    throw new InvalidRequestError(
-      `Unsupported content type '${contentType}': send the body as application/json.`,
-      null,
-      'unsupported_content_type',
-    );
+    throw new InvalidRequestError(`Unsupported content type '${contentType}': send the body as application/json.`, null, 'unsupported_content_type');
   }
   const bytes = raw ?? (await readBody(req, limitBytes));
   let parsed: unknown;
@@ -70,7 +66,7 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number, raw
     parsed = JSON.parse(bytes.toString('utf8'));
   } catch {
     throw new InvalidRequestError(
-      'We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)',
+      "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
       null,
       'invalid_json',
     );

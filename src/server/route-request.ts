@@ -88,7 +88,8 @@ export async function routeRequest<T>(
     }
     throw lastError ?? new NoRouteAvailableError(input.model, []);
   } finally {
-    if (lastPlan !== null) gateway.decisions.record({ ...toDecisionRecord(decisionId, { ...lastPlan, constraints }, attempts), tenant: principal?.tenant.id ?? null });
+    if (lastPlan !== null)
+      gateway.decisions.record({ ...toDecisionRecord(decisionId, { ...lastPlan, constraints }, attempts), tenant: principal?.tenant.id ?? null });
   }
 }
 

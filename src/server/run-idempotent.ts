@@ -31,7 +31,11 @@ const REPLAYED_HEADERS = /^(content-type|x-crossway-(route|attempts|decision|ups
 export async function runIdempotent(gateway: GatewayContext, exchange: Exchange, header: string | string[], handler: () => Promise<void>): Promise<void> {
   const key = Array.isArray(header) ? header[0] : header;
   if (key === undefined || key.length === 0 || key.length > MAX_KEY_LENGTH || !KEY_SHAPE.test(key)) {
-    throw new InvalidRequestError(`The Idempotency-Key header must be 1 to ${MAX_KEY_LENGTH} printable ASCII characters without spaces.`, null, 'invalid_idempotency_key');
+    throw new InvalidRequestError(
+      `The Idempotency-Key header must be 1 to ${MAX_KEY_LENGTH} printable ASCII characters without spaces.`,
+      null,
+      'invalid_idempotency_key',
+    );
   }
   const principal = exchange.principal;
   if (principal === null) return handler();
@@ -129,7 +133,8 @@ function captureResponse(exchange: Exchange, limitBytes: number, store: (respons
   };
   const keep = (chunk: unknown, encoding?: unknown): void => {
     if (chunk === undefined || chunk === null || typeof chunk === 'function' || tooLarge) return;
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : Buffer.from(chunk as Uint8Array);
+    const buffer =
+      typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : Buffer.from(chunk as Uint8Array);
     size += buffer.byteLength;
     if (size > limitBytes) tooLarge = true;
     else chunks.push(buffer);
@@ -151,7 +156,9 @@ function captureResponse(exchange: Exchange, limitBytes: number, store: (respons
   res.end = ((chunk?: unknown, ...rest: unknown[]) => {
     keep(chunk, rest[0]);
     const succeeded = res.statusCode >= 200 && res.statusCode < 300 && !tooLarge && !exchange.signal.aborted;
-    const response = succeeded ? { status: res.statusCode, headers: replayedHeaders({ ...res.getHeaders(), ...lowerCaseNames(headArgument) }), body: Buffer.concat(chunks) } : null;
+    const response = succeeded
+      ? { status: res.statusCode, headers: replayedHeaders({ ...res.getHeaders(), ...lowerCaseNames(headArgument) }), body: Buffer.concat(chunks) }
+      : null;
     state
       .settle(response)
       .catch(() => {

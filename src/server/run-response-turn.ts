@@ -15,7 +15,18 @@ import {
   createResponseStreamTranslator,
   type ResponseStreamTranslator,
 } from '../runtime/index.ts';
-import { ClientClosedError, toCrosswayError, type ChatCompletionChunk, type ChatCompletionRequest, type ResponseItem, type ResponseObject, type ResponseOutputItem, type ResponseStreamEvent, type ResponseUsage, type Usage } from '../wire/index.ts';
+import {
+  ClientClosedError,
+  toCrosswayError,
+  type ChatCompletionChunk,
+  type ChatCompletionRequest,
+  type ResponseItem,
+  type ResponseObject,
+  type ResponseOutputItem,
+  type ResponseStreamEvent,
+  type ResponseUsage,
+  type Usage,
+} from '../wire/index.ts';
 import type { Route } from '../catalog/index.ts';
 import { tenantOf } from './admin-access.ts';
 import type { Exchange, GatewayContext } from './gateway-types.ts';
@@ -85,7 +96,18 @@ function routingFor(gateway: GatewayContext, turn: ResponseTurn, tenant: string)
     return truncateContextItems({ ...budget, contextWindow: route.limits.context, keepFrom }).items;
   };
   const bodies = (route: Route) => translate(itemsFor(route));
-  return { bodies, needs, routing: { kind: 'chat' as const, endpoint: 'responses', model: turn.request.model, fallbackModels: turn.request.models, preferences: turn.request.crossway, needs } };
+  return {
+    bodies,
+    needs,
+    routing: {
+      kind: 'chat' as const,
+      endpoint: 'responses',
+      model: turn.request.model,
+      fallbackModels: turn.request.models,
+      preferences: turn.request.crossway,
+      needs,
+    },
+  };
 }
 
 /** Runs a turn without streaming; the usage event is committed before this resolves. */
@@ -96,7 +118,12 @@ export async function runResponseTurn(gateway: GatewayContext, exchange: Exchang
     gateway.executor.responses(bodies, routes, { signal: exchange.signal, onAttempt, model: turn.request.model }),
   );
   const answer = executed.value;
-  let translated: { output: ResponseOutputItem[]; usage: ResponseUsage | null; status: ResponseObject['status']; incomplete_details: ResponseObject['incomplete_details'] };
+  let translated: {
+    output: ResponseOutputItem[];
+    usage: ResponseUsage | null;
+    status: ResponseObject['status'];
+    incomplete_details: ResponseObject['incomplete_details'];
+  };
   let metered: { usage: TokenUsage; estimated: boolean };
   if (answer.kind === 'chat') {
     translated = convertChatCompletionToResponseOutput(answer.completion);
@@ -154,7 +181,9 @@ export async function streamResponseTurn(
     exchange.log.attempts = executed.attempts.length;
   }
   const translator: ResponseStreamTranslator =
-    executed.value.kind === 'native' ? createNativeStreamRelay(turn) : createResponseStreamTranslator({ response: pendingResponse(turn, 'in_progress'), createItemId });
+    executed.value.kind === 'native'
+      ? createNativeStreamRelay(turn)
+      : createResponseStreamTranslator({ response: pendingResponse(turn, 'in_progress'), createItemId });
   const tally = new StreamedOutputTally();
   const splitter = createSseSplitter();
   const emitAll = async (events: ResponseStreamEvent[]): Promise<void> => {

@@ -59,8 +59,16 @@ describe('toDecisionRecord', () => {
 describe('toDecisionAttempt', () => {
   const cases: { name: string; attempt: ExecutedAttempt; error: string | null }[] = [
     { name: 'a 200 is a success', attempt: { route: 'r', status: 200, code: 'ok', message: 'ok', latencyMs: 1 }, error: null },
-    { name: 'a 429 names its code', attempt: { route: 'r', status: 429, code: 'rate_limit_exceeded', message: 'slow down', latencyMs: 1 }, error: 'rate_limit_exceeded: slow down' },
-    { name: 'a timeout names its code', attempt: { route: 'r', status: 504, code: 'upstream_timeout', message: 'no answer in 5000 ms', latencyMs: 5000 }, error: 'upstream_timeout: no answer in 5000 ms' },
+    {
+      name: 'a 429 names its code',
+      attempt: { route: 'r', status: 429, code: 'rate_limit_exceeded', message: 'slow down', latencyMs: 1 },
+      error: 'rate_limit_exceeded: slow down',
+    },
+    {
+      name: 'a timeout names its code',
+      attempt: { route: 'r', status: 504, code: 'upstream_timeout', message: 'no answer in 5000 ms', latencyMs: 5000 },
+      error: 'upstream_timeout: no answer in 5000 ms',
+    },
   ];
   for (const { name, attempt, error } of cases) {
     it(name, () => assert.equal(toDecisionAttempt(attempt).error, error));

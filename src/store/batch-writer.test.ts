@@ -22,9 +22,18 @@ describe('BatchWriter', () => {
     while (writer.stats.queued > 1) await sleep(1);
     await sleep(5);
     assert.equal(writer.stats.queued, 1);
-    assert.deepEqual(writer.findPending((row) => row.id === 'a'), { id: 'a', n: 1 });
-    assert.deepEqual(writer.findPending((row) => row.id === 'c'), { id: 'c', n: 3 });
-    assert.equal(writer.findPending((row) => row.id === 'z'), undefined);
+    assert.deepEqual(
+      writer.findPending((row) => row.id === 'a'),
+      { id: 'a', n: 1 },
+    );
+    assert.deepEqual(
+      writer.findPending((row) => row.id === 'c'),
+      { id: 'c', n: 3 },
+    );
+    assert.equal(
+      writer.findPending((row) => row.id === 'z'),
+      undefined,
+    );
     const flushed = writer.flush();
     while (committed.length < 3) {
       release();
@@ -32,7 +41,10 @@ describe('BatchWriter', () => {
     }
     await flushed;
     assert.deepEqual(committed, ['a', 'b', 'c']);
-    assert.equal(writer.findPending((row) => row.id === 'a'), undefined);
+    assert.equal(
+      writer.findPending((row) => row.id === 'a'),
+      undefined,
+    );
     await writer.close();
   });
 

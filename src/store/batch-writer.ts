@@ -73,7 +73,8 @@ export class BatchWriter<T> {
   record(row: T): void {
     if (this.#closed) {
       this.#stats.dropped += 1;
-      if (!this.#warnedClosed) this.#logger.warn({ droppedTotal: this.#stats.dropped }, `${this.#label} writer is closed; this row and any later ones are dropped`);
+      if (!this.#warnedClosed)
+        this.#logger.warn({ droppedTotal: this.#stats.dropped }, `${this.#label} writer is closed; this row and any later ones are dropped`);
       this.#warnedClosed = true;
       return;
     }

@@ -38,12 +38,15 @@ export function runCountersTests(options: CountersTestOptions): void {
       it('starts full and takes until the bucket is empty, then refuses with how long to wait', async () => {
         const key = fresh('rpm');
         const first = await counters.take(key, 1, 3, MINUTE);
-        assert.deepEqual({ allowed: first.allowed, limit: first.limit, remaining: first.remaining, retryAfterMs: first.retryAfterMs }, {
-          allowed: true,
-          limit: 3,
-          remaining: 2,
-          retryAfterMs: 0,
-        });
+        assert.deepEqual(
+          { allowed: first.allowed, limit: first.limit, remaining: first.remaining, retryAfterMs: first.retryAfterMs },
+          {
+            allowed: true,
+            limit: 3,
+            remaining: 2,
+            retryAfterMs: 0,
+          },
+        );
         assert.ok(first.resetMs > 0 && first.resetMs <= 20_000, `one unit of 3/min refills in 20 s, got ${first.resetMs}`);
         await counters.take(key, 1, 3, MINUTE);
         const third = await counters.take(key, 1, 3, MINUTE);
@@ -171,7 +174,10 @@ export function runCountersTests(options: CountersTestOptions): void {
 
       it('passes a failed load on, and loads again on the next use', async () => {
         const key = fresh('failing');
-        await assert.rejects(counters.reserve(key, 1n, 10n, async () => Promise.reject(new Error('ledger down'))), /ledger down/);
+        await assert.rejects(
+          counters.reserve(key, 1n, 10n, async () => Promise.reject(new Error('ledger down'))),
+          /ledger down/,
+        );
         assert.deepEqual(await counters.reserve(key, 1n, 10n, async () => 2n), { ok: true, spent: 2n, reserved: 1n, limit: 10n });
       });
 

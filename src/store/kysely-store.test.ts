@@ -32,7 +32,10 @@ describe('KyselyStore.readResponseChain', () => {
     for (let index = 1; index <= 200; index += 1) {
       const id = `resp_${index}`;
       const previous = index === 1 ? null : `resp_${index - 1}`;
-      await store.insertResponse(makeStoredResponse({ id, previous_response_id: previous }), [makeResponseItem(id, 'input', 0), makeResponseItem(id, 'output', 0)]);
+      await store.insertResponse(makeStoredResponse({ id, previous_response_id: previous }), [
+        makeResponseItem(id, 'input', 0),
+        makeResponseItem(id, 'output', 0),
+      ]);
     }
     queries.length = 0;
     const chain = await store.readResponseChain('acme', 'resp_200');

@@ -99,18 +99,11 @@ export class KyselyStore implements Store {
   }
 
   async listRequestLogs({ limit, before }: ListRequestLogsOptions): Promise<RequestLogRow[]> {
-    let query = this.db
-      .selectFrom('request_log')
-      .selectAll()
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit);
+    let query = this.db.selectFrom('request_log').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit);
     if (before !== undefined) {
       const { created_at: createdAt, id } = before;
       query =
-        id === undefined
-          ? query.where('created_at', '<', createdAt)
-          : query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(createdAt, id)));
+        id === undefined ? query.where('created_at', '<', createdAt) : query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(createdAt, id)));
     }
     const records = await query.execute();
     return records.map(toRequestLogRow);
@@ -163,7 +156,11 @@ export class KyselyStore implements Store {
 
   async putSettingIfAbsent(name: string, value: string): Promise<string> {
     const [, stored] = await this.executeWrites([
-      this.db.insertInto('settings').values({ name, value }).onConflict((conflict) => conflict.column('name').doNothing()).compile(),
+      this.db
+        .insertInto('settings')
+        .values({ name, value })
+        .onConflict((conflict) => conflict.column('name').doNothing())
+        .compile(),
       this.db.selectFrom('settings').select('value').where('name', '=', name).compile(),
     ]);
     return stored?.rows[0]?.value as string;
@@ -171,7 +168,11 @@ export class KyselyStore implements Store {
 
   async insertTenant(tenant: TenantRecord): Promise<boolean> {
     const [inserted] = await this.executeWrites([
-      this.db.insertInto('tenants').values(toTenantTableRow(tenant)).onConflict((conflict) => conflict.column('id').doNothing()).compile(),
+      this.db
+        .insertInto('tenants')
+        .values(toTenantTableRow(tenant))
+        .onConflict((conflict) => conflict.column('id').doNothing())
+        .compile(),
     ]);
     return inserted?.changes === 1;
   }
@@ -399,7 +400,11 @@ export class KyselyStore implements Store {
     return responses.listResponseEvents(this.db, tenant, id, after);
   }
 
-  insertConversation(conversation: ConversationRecord, items: readonly Omit<ConversationItemRecord, 'position'>[], limits?: StorageLimits): Promise<ConversationItemRecord[]> {
+  insertConversation(
+    conversation: ConversationRecord,
+    items: readonly Omit<ConversationItemRecord, 'position'>[],
+    limits?: StorageLimits,
+  ): Promise<ConversationItemRecord[]> {
     return conversations.insertConversation(this.db, this.#executeWrites, conversation, items, limits);
   }
 

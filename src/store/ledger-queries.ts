@@ -57,9 +57,7 @@ async function commitLedgerEntry(transaction: Transaction<StoreDatabase>, entry:
       await transaction
         .insertInto('agreement_accruals')
         .values({ agreement_id: transfer.agreement_id, currency: transfer.currency, accrued: transfer.amount, cap_reached_at: null })
-        .onConflict((conflict) =>
-          conflict.columns(['agreement_id', 'currency']).doUpdateSet({ accrued: sql`agreement_accruals.accrued + excluded.accrued` }),
-        )
+        .onConflict((conflict) => conflict.columns(['agreement_id', 'currency']).doUpdateSet({ accrued: sql`agreement_accruals.accrued + excluded.accrued` }))
         .execute();
     }
   }
@@ -92,13 +90,29 @@ const castAsText = (column: 'cost' | 'charged' | 'amount' | 'balance' | 'accrued
 const sumAsText = (column: 'cost' | 'charged' | 'amount') => sql<string>`cast(sum(${sql.ref(column)}) as text)`;
 
 const usageEventColumns = [
-  'id', 'request_id', 'tenant', 'key_id', 'endpoint', 'model', 'route', 'provider', 'region', 'input_tokens',
-  'cached_tokens', 'output_tokens', 'reasoning_tokens', 'estimated', 'latency_ms', 'status', 'started_at',
-  'completed_at', 'currency', castAsText('cost').as('cost'), castAsText('charged').as('charged'),
+  'id',
+  'request_id',
+  'tenant',
+  'key_id',
+  'endpoint',
+  'model',
+  'route',
+  'provider',
+  'region',
+  'input_tokens',
+  'cached_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'estimated',
+  'latency_ms',
+  'status',
+  'started_at',
+  'completed_at',
+  'currency',
+  castAsText('cost').as('cost'),
+  castAsText('charged').as('charged'),
 ] as const;
-const transferColumns = [
-  'id', 'event_id', 'debit', 'credit', castAsText('amount').as('amount'), 'currency', 'kind', 'agreement_id', 'created_at',
-] as const;
+const transferColumns = ['id', 'event_id', 'debit', 'credit', castAsText('amount').as('amount'), 'currency', 'kind', 'agreement_id', 'created_at'] as const;
 
 /** Every agreement's accrual per currency, by agreement then currency. */
 export async function listAgreementAccruals(db: Kysely<StoreDatabase>): Promise<AgreementAccrualRecord[]> {
@@ -152,7 +166,6 @@ const groupExpressions: Record<UsageGroupBy, RawBuilder<string>> = {
   tenant: sql<string>`tenant`,
 };
 
-
 /** Sums usage events under the filter, one row per (group, currency), by group then currency. */
 export async function sumUsage(db: Kysely<StoreDatabase>, filter: UsageFilter, groupBy?: UsageGroupBy): Promise<UsageTotalsRecord[]> {
   // `in ()` is an error on PostgreSQL; no provider (or model) at all matches no event.
@@ -195,7 +208,11 @@ export async function sumUsage(db: Kysely<StoreDatabase>, filter: UsageFilter, g
 
 /** Sums transfer amounts under the filter, per currency, by currency. */
 export async function sumTransfers(db: Kysely<StoreDatabase>, filter: TransferFilter): Promise<{ currency: string; amount: bigint }[]> {
-  let query = db.selectFrom('transfers').select(['currency', sumAsText('amount').as('amount')]).groupBy('currency').orderBy('currency');
+  let query = db
+    .selectFrom('transfers')
+    .select(['currency', sumAsText('amount').as('amount')])
+    .groupBy('currency')
+    .orderBy('currency');
   if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
   if (filter.agreement_id !== undefined) query = query.where('agreement_id', '=', filter.agreement_id);
   if (filter.from !== undefined) query = query.where('created_at', '>=', filter.from);

@@ -106,7 +106,10 @@ export function runLedgerStoreTests(open: () => Promise<Store>): void {
       const entry = makeLedgerEntry({ id: 'evt_1' }, { shares: { 'msft-oai': 600n } });
       assert.deepEqual(await store.commitLedger([entry]), ['committed']);
       assert.deepEqual(await store.listUsageEvents({ limit: 10 }), [entry.event]);
-      assert.deepEqual(await store.listTransfers({ limit: 10 }), entry.transfers.toSorted((a, b) => (a.id < b.id ? -1 : 1)));
+      assert.deepEqual(
+        await store.listTransfers({ limit: 10 }),
+        entry.transfers.toSorted((a, b) => (a.id < b.id ? -1 : 1)),
+      );
       const committed = await snapshot();
 
       assert.deepEqual(await store.commitLedger([structuredClone(entry)]), ['replayed']);
@@ -119,10 +122,13 @@ export function runLedgerStoreTests(open: () => Promise<Store>): void {
       const missingShare = makeLedgerEntry({ id: 'evt_1' });
       const otherCurrency = makeLedgerEntry({ id: 'evt_1', currency: 'EUR' }, { shares: { 'msft-oai': 600n } });
       const otherAccount = { ...entry, transfers: entry.transfers.map((t) => (t.kind === 'cost' ? { ...t, credit: 'provider:bedrock:payable' } : t)) };
-      assert.deepEqual(
-        await store.commitLedger([otherCost, otherShare, missingShare, otherCurrency, otherAccount]),
-        ['conflict', 'conflict', 'conflict', 'conflict', 'conflict'],
-      );
+      assert.deepEqual(await store.commitLedger([otherCost, otherShare, missingShare, otherCurrency, otherAccount]), [
+        'conflict',
+        'conflict',
+        'conflict',
+        'conflict',
+        'conflict',
+      ]);
       assert.deepEqual(await snapshot(), committed);
     });
 
@@ -138,7 +144,10 @@ export function runLedgerStoreTests(open: () => Promise<Store>): void {
         makeLedgerEntry({ id: 'evt_c', cost: 1n }),
       ]);
       assert.deepEqual(outcomes, ['committed', 'replayed', 'conflict', 'committed', 'replayed', 'conflict']);
-      assert.deepEqual((await store.listUsageEvents({ limit: 10 })).map((event) => event.id), ['evt_a', 'evt_b', 'evt_c']);
+      assert.deepEqual(
+        (await store.listUsageEvents({ limit: 10 })).map((event) => event.id),
+        ['evt_a', 'evt_b', 'evt_c'],
+      );
       assert.equal((await store.listTransfers({ limit: 100 })).length, 6);
       assert.deepEqual(await store.commitLedger([]), []);
     });
@@ -159,8 +168,7 @@ export function runLedgerStoreTests(open: () => Promise<Store>): void {
       const byKey = (a: { account: string; currency: string }, b: { account: string; currency: string }) =>
         a.account === b.account ? a.currency.localeCompare(b.currency) : a.account < b.account ? -1 : 1;
       assert.deepEqual(await store.listAccountBalances(), expected.sort(byKey));
-      const balance = (account: string, currency = 'USD') =>
-        expected.find((row) => row.account === account && row.currency === currency)?.balance;
+      const balance = (account: string, currency = 'USD') => expected.find((row) => row.account === account && row.currency === currency)?.balance;
       assert.equal(balance('tenant:acme:receivable'), 3_250n);
       assert.equal(balance('revenue'), -3_250n);
       assert.equal(balance('provider:azure:payable', 'EUR'), -500n);
@@ -176,9 +184,7 @@ export function runLedgerStoreTests(open: () => Promise<Store>): void {
         makeLedgerEntry({ id: 'evt_1', completed_at: '2026-11-01T00:00:00.000Z' }, { shares: { a1: 100n, a2: 7n } }),
         makeLedgerEntry({ id: 'evt_2', completed_at: '2026-11-02T00:00:00.000Z', currency: 'EUR' }, { shares: { a1: 40n } }),
       ]);
-      await store.commitLedger([
-        makeLedgerEntry({ id: 'evt_3', completed_at: '2026-11-03T00:00:00.000Z' }, { shares: { a1: 50n }, caps_reached: ['a1'] }),
-      ]);
+      await store.commitLedger([makeLedgerEntry({ id: 'evt_3', completed_at: '2026-11-03T00:00:00.000Z' }, { shares: { a1: 50n }, caps_reached: ['a1'] })]);
       // A later event naming the cap again (say, after the catalog raised it) does not move the date.
       await store.commitLedger([
         makeLedgerEntry({ id: 'evt_4', completed_at: '2026-11-04T00:00:00.000Z' }, { shares: { a1: 5n }, caps_reached: ['a1'] }),
@@ -208,7 +214,10 @@ export function runLedgerStoreTests(open: () => Promise<Store>): void {
       assert.equal((await store.sumUsage({}))[0]?.charged, big);
       assert.deepEqual(await store.sumTransfers({ kind: 'charge' }), [{ currency: 'USD', amount: big }]);
       assert.deepEqual(await store.commitLedger([entry]), ['replayed']);
-      assert.deepEqual(await store.commitLedger([makeLedgerEntry({ id: 'evt_big', cost: 2n ** 32n + 1n, charged: big + 1n }, { shares: { a1: 2n ** 40n + 3n } })]), ['conflict']);
+      assert.deepEqual(
+        await store.commitLedger([makeLedgerEntry({ id: 'evt_big', cost: 2n ** 32n + 1n, charged: big + 1n }, { shares: { a1: 2n ** 40n + 3n } })]),
+        ['conflict'],
+      );
     });
 
     it('keeps estimated, a null key and a fractional latency (rounded)', async () => {
@@ -233,7 +242,10 @@ export function runLedgerStoreTests(open: () => Promise<Store>): void {
       assert.deepEqual(pages, [['evt_01', 'evt_02'], ['evt_03', 'evt_04'], ['evt_05']]);
 
       const transfers = await store.listTransfers({ limit: 3, after: 'evt_02:charge' });
-      assert.deepEqual(transfers.map((t) => t.id), ['evt_02:cost', 'evt_03:charge', 'evt_03:cost']);
+      assert.deepEqual(
+        transfers.map((t) => t.id),
+        ['evt_02:cost', 'evt_03:charge', 'evt_03:cost'],
+      );
       assert.deepEqual(await store.listTransfers({ limit: 10, after: 'evt_05:cost' }), []);
     });
 
@@ -243,7 +255,10 @@ export function runLedgerStoreTests(open: () => Promise<Store>): void {
         makeLedgerEntry({ id: 'evt_2', request_id: 'req_b' }),
         makeLedgerEntry({ id: 'evt_3', request_id: 'req_a' }),
       ]);
-      assert.deepEqual((await store.findUsageEventsByRequest('req_a')).map((event) => event.id), ['evt_1', 'evt_3']);
+      assert.deepEqual(
+        (await store.findUsageEventsByRequest('req_a')).map((event) => event.id),
+        ['evt_1', 'evt_3'],
+      );
       assert.deepEqual(await store.findUsageEventsByRequest('req_unknown'), []);
     });
   });
@@ -253,10 +268,47 @@ export function runLedgerStoreTests(open: () => Promise<Store>): void {
       const at = (day: string) => `2026-11-${day}T12:00:00.000Z`;
       await store.commitLedger([
         makeLedgerEntry({ id: 'evt_1', completed_at: at('01'), model: 'gpt-5.5', route: 'azure-se', provider: 'azure', cost: 100n, charged: 125n }),
-        makeLedgerEntry({ id: 'evt_2', completed_at: at('01'), model: 'gpt-5.5', route: 'bedrock-us', provider: 'bedrock', cost: 200n, charged: 250n, input_tokens: 10 }),
-        makeLedgerEntry({ id: 'evt_3', completed_at: at('02'), model: 'gpt-4.1', route: 'azure-se', provider: 'azure', key_id: null, cost: 300n, charged: 300n }),
-        makeLedgerEntry({ id: 'evt_4', completed_at: at('02'), tenant: 'globex', key_id: 'key_g', model: 'gpt-5.5', route: 'vertex-eu', provider: 'vertex', cost: 400n, charged: 500n }),
-        makeLedgerEntry({ id: 'evt_5', completed_at: at('03'), currency: 'EUR', model: 'gpt-5.5', route: 'azure-se', provider: 'azure', cost: 50n, charged: 60n }),
+        makeLedgerEntry({
+          id: 'evt_2',
+          completed_at: at('01'),
+          model: 'gpt-5.5',
+          route: 'bedrock-us',
+          provider: 'bedrock',
+          cost: 200n,
+          charged: 250n,
+          input_tokens: 10,
+        }),
+        makeLedgerEntry({
+          id: 'evt_3',
+          completed_at: at('02'),
+          model: 'gpt-4.1',
+          route: 'azure-se',
+          provider: 'azure',
+          key_id: null,
+          cost: 300n,
+          charged: 300n,
+        }),
+        makeLedgerEntry({
+          id: 'evt_4',
+          completed_at: at('02'),
+          tenant: 'globex',
+          key_id: 'key_g',
+          model: 'gpt-5.5',
+          route: 'vertex-eu',
+          provider: 'vertex',
+          cost: 400n,
+          charged: 500n,
+        }),
+        makeLedgerEntry({
+          id: 'evt_5',
+          completed_at: at('03'),
+          currency: 'EUR',
+          model: 'gpt-5.5',
+          route: 'azure-se',
+          provider: 'azure',
+          cost: 50n,
+          charged: 60n,
+        }),
       ]);
     });
 
@@ -267,8 +319,28 @@ export function runLedgerStoreTests(open: () => Promise<Store>): void {
     it('sums everything per currency when not grouped, tokens included', async () => {
       const rows = await store.sumUsage({});
       assert.deepEqual(rows, [
-        { group: null, currency: 'EUR', requests: 1, input_tokens: 1_000, cached_tokens: 100, output_tokens: 200, reasoning_tokens: 50, cost: 50n, charged: 60n },
-        { group: null, currency: 'USD', requests: 4, input_tokens: 3_010, cached_tokens: 400, output_tokens: 800, reasoning_tokens: 200, cost: 1_000n, charged: 1_175n },
+        {
+          group: null,
+          currency: 'EUR',
+          requests: 1,
+          input_tokens: 1_000,
+          cached_tokens: 100,
+          output_tokens: 200,
+          reasoning_tokens: 50,
+          cost: 50n,
+          charged: 60n,
+        },
+        {
+          group: null,
+          currency: 'USD',
+          requests: 4,
+          input_tokens: 3_010,
+          cached_tokens: 400,
+          output_tokens: 800,
+          reasoning_tokens: 200,
+          cost: 1_000n,
+          charged: 1_175n,
+        },
       ]);
     });
 
@@ -336,7 +408,10 @@ export function runLedgerStoreTests(open: () => Promise<Store>): void {
         { currency: 'EUR', amount: 66n },
         { currency: 'USD', amount: 10n + 11n + 1n + 20n + 22n + 2n + 4n + 40n + 44n + 8n },
       ]);
-      assert.deepEqual(await store.sumTransfers({ kind: 'cost' }), [{ currency: 'EUR', amount: 30n }, { currency: 'USD', amount: 70n }]);
+      assert.deepEqual(await store.sumTransfers({ kind: 'cost' }), [
+        { currency: 'EUR', amount: 30n },
+        { currency: 'USD', amount: 70n },
+      ]);
       const november = { from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' };
       assert.deepEqual(await store.sumTransfers({ kind: 'revenue_share', agreement_id: 'a1', ...november }), [
         { currency: 'EUR', amount: 3n },

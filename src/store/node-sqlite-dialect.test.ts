@@ -31,7 +31,10 @@ describe('createNodeSqliteDialect', () => {
 
     // RETURNING turns a write into a reader: rows must come back, not a change count.
     const returned = await db.insertInto('item').values({ id: 3, name: 'three', flag: 1, data: null }).returning(['id', 'name']).execute();
-    assert.deepEqual(returned.map((row) => ({ ...row })), [{ id: 3, name: 'three' }]);
+    assert.deepEqual(
+      returned.map((row) => ({ ...row })),
+      [{ id: 3, name: 'three' }],
+    );
 
     const updated = await db.updateTable('item').set({ name: 'uno' }).where('id', '=', 1).executeTakeFirst();
     assert.equal(updated.numUpdatedRows, 1n);

@@ -51,7 +51,10 @@ describe('RequestLogWriter', () => {
     for (const row of recorded) writer.record(row);
     await writer.flush();
     assert.equal(store.batches.length, 10);
-    assert.deepEqual(store.ids, recorded.map((row) => row.id));
+    assert.deepEqual(
+      store.ids,
+      recorded.map((row) => row.id),
+    );
     assert.deepEqual(writer.stats, { queued: 0, written: 1_000, dropped: 0, batches: 10, failures: 0 });
     await writer.close();
   });
@@ -70,7 +73,10 @@ describe('RequestLogWriter', () => {
     const writer = new RequestLogWriter(store, { maxBatch: 10, flushIntervalMs: 60_000 });
     for (const row of rows(25)) writer.record(row);
     await waitFor(() => store.ids.length >= 20);
-    assert.deepEqual(store.batches.slice(0, 2).map((batch) => batch.length), [10, 10]);
+    assert.deepEqual(
+      store.batches.slice(0, 2).map((batch) => batch.length),
+      [10, 10],
+    );
     await writer.close();
     assert.equal(store.ids.length, 25);
   });
@@ -128,7 +134,12 @@ describe('RequestLogWriter', () => {
     for (const row of rows(15)) writer.record(row);
     store.failing = false;
     await writer.flush();
-    assert.deepEqual(store.ids, rows(15).slice(5).map((row) => row.id));
+    assert.deepEqual(
+      store.ids,
+      rows(15)
+        .slice(5)
+        .map((row) => row.id),
+    );
     assert.equal(writer.stats.dropped, 5);
     const warnings = entries.filter((entry) => entry.level === 'warn');
     assert.equal(warnings.length, 1);

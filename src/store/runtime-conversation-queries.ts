@@ -93,7 +93,10 @@ export async function deleteConversation(db: Kysely<StoreDatabase>, executeWrite
       sql`(select coalesce(sum(octet_length(metadata)), 0) from conversations where id = ${id} and tenant = ${tenant})
         + (select coalesce(sum(octet_length(item)), 0) from conversation_items where conversation_id = ${id} and ${ownsConversation(tenant, id)})`,
     ),
-    db.deleteFrom('conversation_items').where('conversation_id', 'in', selectOwnedConversation(db, tenant, id)).compile(),
+    db
+      .deleteFrom('conversation_items')
+      .where('conversation_id', 'in', selectOwnedConversation(db, tenant, id))
+      .compile(),
     db.deleteFrom('conversations').where('id', '=', id).where('tenant', '=', tenant).compile(),
   ]);
   return deleted?.changes === 1;
@@ -157,7 +160,10 @@ export async function appendConversationItems(
   );
   const [locked, ...rest] = await executeWrites([lock, ...checks, ...inserts]);
   if (locked?.changes !== 1) return null;
-  return rest.slice(checks.length).flatMap((result) => result.rows).map((row) => toConversationItemRecord(row as Selectable<ConversationItemTable>));
+  return rest
+    .slice(checks.length)
+    .flatMap((result) => result.rows)
+    .map((row) => toConversationItemRecord(row as Selectable<ConversationItemTable>));
 }
 
 /**
@@ -184,7 +190,13 @@ export async function listConversationItems(
         .where('anchor.item_id', '=', after);
       return onConversation.on('conversation_items.position', order === 'asc' ? '>' : '<', anchor);
     })
-    .select(['conversation_items.conversation_id', 'conversation_items.position', 'conversation_items.item_id', 'conversation_items.item', 'conversation_items.created_at'])
+    .select([
+      'conversation_items.conversation_id',
+      'conversation_items.position',
+      'conversation_items.item_id',
+      'conversation_items.item',
+      'conversation_items.created_at',
+    ])
     .where('conversations.id', '=', id)
     .where('conversations.tenant', '=', tenant)
     .orderBy('conversation_items.position', order)
@@ -199,7 +211,13 @@ export async function readConversationItems(db: Kysely<StoreDatabase>, tenant: s
   const rows = await db
     .selectFrom('conversations')
     .leftJoin('conversation_items', 'conversation_items.conversation_id', 'conversations.id')
-    .select(['conversation_items.conversation_id', 'conversation_items.position', 'conversation_items.item_id', 'conversation_items.item', 'conversation_items.created_at'])
+    .select([
+      'conversation_items.conversation_id',
+      'conversation_items.position',
+      'conversation_items.item_id',
+      'conversation_items.item',
+      'conversation_items.created_at',
+    ])
     .where('conversations.id', '=', id)
     .where('conversations.tenant', '=', tenant)
     .orderBy('conversation_items.position')
@@ -214,7 +232,12 @@ function toConversationItemPage(rows: { [K in keyof ConversationItemTable]: Conv
 }
 
 /** One item of the tenant's conversation, or null. */
-export async function getConversationItem(db: Kysely<StoreDatabase>, tenant: string, conversationId: string, itemId: string): Promise<ConversationItemRecord | null> {
+export async function getConversationItem(
+  db: Kysely<StoreDatabase>,
+  tenant: string,
+  conversationId: string,
+  itemId: string,
+): Promise<ConversationItemRecord | null> {
   const row = await db
     .selectFrom('conversation_items')
     .selectAll()

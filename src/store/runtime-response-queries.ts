@@ -100,7 +100,8 @@ export async function updateResponse(
   const owned = sql`exists (select 1 from responses where id = ${id} and tenant = ${tenant})`;
   const added = countStoredBytes([...(update.response === undefined ? [] : [update.response as string]), ...itemTexts]);
   const counter = [ensureTenantStorage(db, tenant)];
-  if (update.response !== undefined) counter.push(subtractTenantBytes(db, tenant, sql`select octet_length(response) from responses where id = ${id} and tenant = ${tenant}`));
+  if (update.response !== undefined)
+    counter.push(subtractTenantBytes(db, tenant, sql`select octet_length(response) from responses where id = ${id} and tenant = ${tenant}`));
   if (added > 0) counter.push(addTenantBytes(db, tenant, added, {}, owned));
   const results = await executeWrites([...counter, first, ...inserts]);
   const found = results[counter.length];
@@ -120,8 +121,14 @@ export async function getResponse(db: Kysely<StoreDatabase>, tenant: string, id:
 export async function deleteResponse(db: Kysely<StoreDatabase>, executeWrites: ExecuteWrites, tenant: string, id: string): Promise<boolean> {
   const results = await executeWrites([
     subtractTenantBytes(db, tenant, selectOwnedResponseBytes(tenant, id)),
-    db.deleteFrom('response_items').where('response_id', 'in', selectOwnedResponse(db, tenant, id)).compile(),
-    db.deleteFrom('response_events').where('response_id', 'in', selectOwnedResponse(db, tenant, id)).compile(),
+    db
+      .deleteFrom('response_items')
+      .where('response_id', 'in', selectOwnedResponse(db, tenant, id))
+      .compile(),
+    db
+      .deleteFrom('response_events')
+      .where('response_id', 'in', selectOwnedResponse(db, tenant, id))
+      .compile(),
     db.deleteFrom('responses').where('id', '=', id).where('tenant', '=', tenant).compile(),
   ]);
   return results[3]?.changes === 1;

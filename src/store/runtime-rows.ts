@@ -120,7 +120,11 @@ export function splitIntoChunks<T>(rows: readonly T[], size: number): T[][] {
  * Throws unless every row names `parentId` as its parent: an item filed under another response or conversation than
  * the one written is a caller's bug, and the store writes each row under the parent it checked the tenant of.
  */
-export function assertSameParent<K extends 'response_id' | 'conversation_id'>(rows: readonly (Record<K, string> & { item_id: string })[], key: K, parentId: string): void {
+export function assertSameParent<K extends 'response_id' | 'conversation_id'>(
+  rows: readonly (Record<K, string> & { item_id: string })[],
+  key: K,
+  parentId: string,
+): void {
   const stray = rows.find((row) => row[key] !== parentId);
   if (stray !== undefined) throw new Error(`item ${stray.item_id} has ${key} ${stray[key]}, expected ${parentId}`);
 }

@@ -14,7 +14,11 @@ export function countStoredBytes(texts: Iterable<string>): number {
 
 /** Creates the tenant's counter at 0 if it has none (the first statement of any write that adds bytes). */
 export function ensureTenantStorage(db: Kysely<StoreDatabase>, tenant: string): WriteStatement {
-  return db.insertInto('tenant_storage').values({ tenant, bytes: 0n }).onConflict((conflict) => conflict.column('tenant').doNothing()).compile();
+  return db
+    .insertInto('tenant_storage')
+    .values({ tenant, bytes: 0n })
+    .onConflict((conflict) => conflict.column('tenant').doNothing())
+    .compile();
 }
 
 /**
@@ -48,10 +52,6 @@ export function subtractTenantBytes(db: Kysely<StoreDatabase>, tenant: string, b
 /** The bytes the tenant keeps in responses and conversations (0 when it never stored anything). */
 export async function getTenantStorage(db: Kysely<StoreDatabase>, tenant: string): Promise<number> {
   // Cast to text: node:sqlite reads a bigint column as a number, pg as a string; text reads the same on both.
-  const row = await db
-    .selectFrom('tenant_storage')
-    .select(sql<string>`cast(bytes as text)`.as('bytes'))
-    .where('tenant', '=', tenant)
-    .executeTakeFirst();
+  const row = await db.selectFrom('tenant_storage').select(sql<string>`cast(bytes as text)`.as('bytes')).where('tenant', '=', tenant).executeTakeFirst();
   return row === undefined ? 0 : Number(row.bytes);
 }

@@ -29,7 +29,13 @@ export function makeStoredResponse(overrides: Partial<StoredResponseRecord> & Pi
 export function makeResponseItem(responseId: string, kind: ResponseItemRecord['kind'], position: number): ResponseItemRecord {
   const itemId = `${kind === 'input' ? 'msg_in' : 'msg_out'}_${responseId}_${position}`;
   const role = kind === 'input' ? 'user' : 'assistant';
-  return { response_id: responseId, kind, position, item_id: itemId, item: { id: itemId, type: 'message', role, content: [{ type: 'input_text', text: itemId }] } };
+  return {
+    response_id: responseId,
+    kind,
+    position,
+    item_id: itemId,
+    item: { id: itemId, type: 'message', role, content: [{ type: 'input_text', text: itemId }] },
+  };
 }
 
 /** Builds a conversation of tenant `acme`. */
@@ -39,7 +45,12 @@ export function makeConversation(overrides: Partial<ConversationRecord> & Pick<C
 
 /** Builds a new item of a conversation (the store assigns the position). */
 export function makeConversationItem(conversationId: string, itemId: string): Omit<ConversationItemRecord, 'position'> {
-  return { conversation_id: conversationId, item_id: itemId, item: { id: itemId, type: 'message', role: 'user', content: [{ type: 'input_text', text: itemId }] }, created_at: '2026-06-01T12:00:01.000Z' };
+  return {
+    conversation_id: conversationId,
+    item_id: itemId,
+    item: { id: itemId, type: 'message', role: 'user', content: [{ type: 'input_text', text: itemId }] },
+    created_at: '2026-06-01T12:00:01.000Z',
+  };
 }
 
 const ids = (items: readonly { item_id: string }[]) => items.map((item) => item.item_id);
@@ -60,7 +71,10 @@ export function runRuntimeStoreTests(open: () => Promise<Store>): void {
     for (let index = 1; index <= length; index += 1) {
       const id = `${prefix}${index}`;
       const previous = index === 1 ? first : chain.at(-1)!;
-      await store.insertResponse(makeStoredResponse({ id, tenant, previous_response_id: previous }), [makeResponseItem(id, 'input', 0), makeResponseItem(id, 'output', 0)]);
+      await store.insertResponse(makeStoredResponse({ id, tenant, previous_response_id: previous }), [
+        makeResponseItem(id, 'input', 0),
+        makeResponseItem(id, 'output', 0),
+      ]);
       chain.push(id);
     }
     return chain;
@@ -68,12 +82,26 @@ export function runRuntimeStoreTests(open: () => Promise<Store>): void {
 
   describe('responses', () => {
     it('stores a response with its items and reads it back as given', async () => {
-      const response = makeStoredResponse({ id: 'resp_1', background: true, status: 'queued', route: null, expires_at: '2026-07-01T00:00:00.000Z', usage_event_id: 'evt_1' });
-      await store.insertResponse(response, [makeResponseItem('resp_1', 'input', 0), makeResponseItem('resp_1', 'input', 1), makeResponseItem('resp_1', 'output', 0)]);
+      const response = makeStoredResponse({
+        id: 'resp_1',
+        background: true,
+        status: 'queued',
+        route: null,
+        expires_at: '2026-07-01T00:00:00.000Z',
+        usage_event_id: 'evt_1',
+      });
+      await store.insertResponse(response, [
+        makeResponseItem('resp_1', 'input', 0),
+        makeResponseItem('resp_1', 'input', 1),
+        makeResponseItem('resp_1', 'output', 0),
+      ]);
       assert.deepEqual(await store.getResponse('acme', 'resp_1'), response);
       assert.equal(await store.getResponse('acme', 'resp_missing'), null);
       const page = { limit: 10, order: 'asc' } as const;
-      assert.deepEqual(await store.listResponseItems('acme', 'resp_1', 'input', page), [makeResponseItem('resp_1', 'input', 0), makeResponseItem('resp_1', 'input', 1)]);
+      assert.deepEqual(await store.listResponseItems('acme', 'resp_1', 'input', page), [
+        makeResponseItem('resp_1', 'input', 0),
+        makeResponseItem('resp_1', 'input', 1),
+      ]);
       assert.deepEqual(await store.listResponseItems('acme', 'resp_1', 'output', page), [makeResponseItem('resp_1', 'output', 0)]);
     });
 
@@ -98,11 +126,18 @@ export function runRuntimeStoreTests(open: () => Promise<Store>): void {
         usage_event_id: 'evt_9',
         updated_at: '2026-06-01T12:00:05.000Z',
       } as const;
-      assert.equal(await store.updateResponse('acme', 'resp_1', patch, [makeResponseItem('resp_1', 'output', 0), makeResponseItem('resp_1', 'output', 1)]), true);
+      assert.equal(
+        await store.updateResponse('acme', 'resp_1', patch, [makeResponseItem('resp_1', 'output', 0), makeResponseItem('resp_1', 'output', 1)]),
+        true,
+      );
       assert.deepEqual(await store.getResponse('acme', 'resp_1'), makeStoredResponse({ id: 'resp_1', ...patch }));
       // An empty patch still appends.
       assert.equal(await store.updateResponse('acme', 'resp_1', {}, [makeResponseItem('resp_1', 'output', 2)]), true);
-      assert.deepEqual(ids(await store.listResponseItems('acme', 'resp_1', 'output', { limit: 10, order: 'asc' })), ['msg_out_resp_1_0', 'msg_out_resp_1_1', 'msg_out_resp_1_2']);
+      assert.deepEqual(ids(await store.listResponseItems('acme', 'resp_1', 'output', { limit: 10, order: 'asc' })), [
+        'msg_out_resp_1_0',
+        'msg_out_resp_1_1',
+        'msg_out_resp_1_2',
+      ]);
       assert.equal(await store.updateResponse('acme', 'resp_missing', { status: 'failed' }, [makeResponseItem('resp_missing', 'output', 0)]), false);
       assert.equal(await store.updateResponse('acme', 'resp_missing', {}), false);
     });
@@ -142,8 +177,18 @@ export function runRuntimeStoreTests(open: () => Promise<Store>): void {
       await store.insertResponse(makeStoredResponse({ id: 'resp_b', status: 'completed', created_at: '2026-06-01T12:00:02.000Z' }), []);
       await store.insertResponse(makeStoredResponse({ id: 'resp_d', status: 'queued', created_at: '2026-06-01T12:00:00.000Z' }), []);
       const listed = await store.listResponsesByStatus(['queued', 'in_progress']);
-      assert.deepEqual(listed.map((response) => [response.id, response.tenant]), [['resp_d', 'acme'], ['resp_a', 'globex'], ['resp_c', 'acme']]);
-      assert.deepEqual((await store.listResponsesByStatus(['completed'])).map((response) => response.id), ['resp_b']);
+      assert.deepEqual(
+        listed.map((response) => [response.id, response.tenant]),
+        [
+          ['resp_d', 'acme'],
+          ['resp_a', 'globex'],
+          ['resp_c', 'acme'],
+        ],
+      );
+      assert.deepEqual(
+        (await store.listResponsesByStatus(['completed'])).map((response) => response.id),
+        ['resp_b'],
+      );
       assert.deepEqual(await store.listResponsesByStatus([]), []);
     });
 
@@ -167,7 +212,11 @@ export function runRuntimeStoreTests(open: () => Promise<Store>): void {
 
     it('appends stream events, skipping stored sequence numbers, and lists those after a number', async () => {
       await store.insertResponse(makeStoredResponse({ id: 'resp_1', background: true, status: 'in_progress' }), []);
-      const event = (sequence: number, text: string) => ({ response_id: 'resp_1', sequence_number: sequence, event: { type: 'response.output_text.delta', sequence_number: sequence, delta: text } });
+      const event = (sequence: number, text: string) => ({
+        response_id: 'resp_1',
+        sequence_number: sequence,
+        event: { type: 'response.output_text.delta', sequence_number: sequence, delta: text },
+      });
       await store.appendResponseEvents([event(0, 'a'), event(1, 'b')]);
       await store.appendResponseEvents([event(1, 'B'), event(2, 'c'), event(2, 'C'), event(3, 'd')]);
       await store.appendResponseEvents([]);
@@ -182,10 +231,17 @@ export function runRuntimeStoreTests(open: () => Promise<Store>): void {
 
     it('appends many events in one call', async () => {
       await store.insertResponse(makeStoredResponse({ id: 'resp_1', background: true }), []);
-      const events = Array.from({ length: 2_500 }, (_, sequence) => ({ response_id: 'resp_1', sequence_number: sequence, event: { type: 'delta', sequence_number: sequence } }));
+      const events = Array.from({ length: 2_500 }, (_, sequence) => ({
+        response_id: 'resp_1',
+        sequence_number: sequence,
+        event: { type: 'delta', sequence_number: sequence },
+      }));
       await store.appendResponseEvents(events);
       const listed = await store.listResponseEvents('acme', 'resp_1', 2_400);
-      assert.deepEqual(listed.map((event) => event.sequence_number), Array.from({ length: 99 }, (_, index) => 2_401 + index));
+      assert.deepEqual(
+        listed.map((event) => event.sequence_number),
+        Array.from({ length: 99 }, (_, index) => 2_401 + index),
+      );
     });
   });
 
@@ -195,7 +251,10 @@ export function runRuntimeStoreTests(open: () => Promise<Store>): void {
       // A second input item on the third response, inserted out of order on purpose.
       await store.updateResponse('acme', 'resp_3', {}, [makeResponseItem('resp_3', 'input', 1)]);
       const read = await store.readResponseChain('acme', 'resp_5');
-      assert.deepEqual(read?.responses.map((response) => response.id), chain);
+      assert.deepEqual(
+        read?.responses.map((response) => response.id),
+        chain,
+      );
       assert.deepEqual(read?.responses[2], makeStoredResponse({ id: 'resp_3', previous_response_id: 'resp_2' }));
       const expected = chain.flatMap((id) =>
         id === 'resp_3'
@@ -204,7 +263,10 @@ export function runRuntimeStoreTests(open: () => Promise<Store>): void {
       );
       assert.deepEqual(read?.items, expected);
       const middle = await store.readResponseChain('acme', 'resp_2');
-      assert.deepEqual(middle?.responses.map((response) => response.id), ['resp_1', 'resp_2']);
+      assert.deepEqual(
+        middle?.responses.map((response) => response.id),
+        ['resp_1', 'resp_2'],
+      );
     });
 
     it('reads a response without items as a chain of one', async () => {
@@ -219,25 +281,50 @@ export function runRuntimeStoreTests(open: () => Promise<Store>): void {
       await insertChain('right_', 1, 'acme', 'resp_2');
       const left = await store.readResponseChain('acme', 'left_2');
       const right = await store.readResponseChain('acme', 'right_1');
-      assert.deepEqual(left?.responses.map((response) => response.id), ['resp_1', 'resp_2', 'left_1', 'left_2']);
-      assert.deepEqual(right?.responses.map((response) => response.id), ['resp_1', 'resp_2', 'right_1']);
-      assert.deepEqual(ids(right?.items ?? []), ['msg_in_resp_1_0', 'msg_out_resp_1_0', 'msg_in_resp_2_0', 'msg_out_resp_2_0', 'msg_in_right_1_0', 'msg_out_right_1_0']);
+      assert.deepEqual(
+        left?.responses.map((response) => response.id),
+        ['resp_1', 'resp_2', 'left_1', 'left_2'],
+      );
+      assert.deepEqual(
+        right?.responses.map((response) => response.id),
+        ['resp_1', 'resp_2', 'right_1'],
+      );
+      assert.deepEqual(ids(right?.items ?? []), [
+        'msg_in_resp_1_0',
+        'msg_out_resp_1_0',
+        'msg_in_resp_2_0',
+        'msg_out_resp_2_0',
+        'msg_in_right_1_0',
+        'msg_out_right_1_0',
+      ]);
     });
 
     it('ends a chain where a response was deleted', async () => {
       await insertChain('resp_', 5);
       assert.equal(await store.deleteResponse('acme', 'resp_3'), true);
       const read = await store.readResponseChain('acme', 'resp_5');
-      assert.deepEqual(read?.responses.map((response) => response.id), ['resp_4', 'resp_5']);
+      assert.deepEqual(
+        read?.responses.map((response) => response.id),
+        ['resp_4', 'resp_5'],
+      );
       assert.deepEqual(ids(read?.items ?? []), ['msg_in_resp_4_0', 'msg_out_resp_4_0', 'msg_in_resp_5_0', 'msg_out_resp_5_0']);
-      assert.deepEqual((await store.readResponseChain('acme', 'resp_2'))?.responses.map((response) => response.id), ['resp_1', 'resp_2']);
+      assert.deepEqual(
+        (await store.readResponseChain('acme', 'resp_2'))?.responses.map((response) => response.id),
+        ['resp_1', 'resp_2'],
+      );
     });
 
     it('reads a chain of 200 responses in one call', async () => {
       const chain = await insertChain('resp_', 200);
       const read = await store.readResponseChain('acme', 'resp_200');
-      assert.deepEqual(read?.responses.map((response) => response.id), chain);
-      assert.deepEqual(ids(read?.items ?? []), chain.flatMap((id) => [`msg_in_${id}_0`, `msg_out_${id}_0`]));
+      assert.deepEqual(
+        read?.responses.map((response) => response.id),
+        chain,
+      );
+      assert.deepEqual(
+        ids(read?.items ?? []),
+        chain.flatMap((id) => [`msg_in_${id}_0`, `msg_out_${id}_0`]),
+      );
     });
   });
 
@@ -245,7 +332,10 @@ export function runRuntimeStoreTests(open: () => Promise<Store>): void {
     it('stores a conversation with its items at positions from 0, and reads them back', async () => {
       const conversation = makeConversation({ id: 'conv_1' });
       const items = await store.insertConversation(conversation, [makeConversationItem('conv_1', 'msg_a'), makeConversationItem('conv_1', 'msg_b')]);
-      assert.deepEqual(items, [{ ...makeConversationItem('conv_1', 'msg_a'), position: 0 }, { ...makeConversationItem('conv_1', 'msg_b'), position: 1 }]);
+      assert.deepEqual(items, [
+        { ...makeConversationItem('conv_1', 'msg_a'), position: 0 },
+        { ...makeConversationItem('conv_1', 'msg_b'), position: 1 },
+      ]);
       assert.deepEqual(await store.getConversation('acme', 'conv_1'), conversation);
       assert.deepEqual(await store.readConversationItems('acme', 'conv_1'), items);
       assert.equal(await store.getConversation('acme', 'conv_missing'), null);
@@ -257,7 +347,10 @@ export function runRuntimeStoreTests(open: () => Promise<Store>): void {
 
     it('replaces metadata', async () => {
       await store.insertConversation(makeConversation({ id: 'conv_1' }), []);
-      assert.deepEqual(await store.updateConversation('acme', 'conv_1', { topic: 'changed', lang: 'fr' }), makeConversation({ id: 'conv_1', metadata: { topic: 'changed', lang: 'fr' } }));
+      assert.deepEqual(
+        await store.updateConversation('acme', 'conv_1', { topic: 'changed', lang: 'fr' }),
+        makeConversation({ id: 'conv_1', metadata: { topic: 'changed', lang: 'fr' } }),
+      );
       assert.deepEqual((await store.getConversation('acme', 'conv_1'))?.metadata, { topic: 'changed', lang: 'fr' });
       assert.equal(await store.updateConversation('acme', 'conv_missing', {}), null);
     });
@@ -274,15 +367,31 @@ export function runRuntimeStoreTests(open: () => Promise<Store>): void {
 
     it('appends after the last item, and keeps counting after the last one is deleted', async () => {
       await store.insertConversation(makeConversation({ id: 'conv_1' }), [makeConversationItem('conv_1', 'msg_a')]);
-      const appended = await store.appendConversationItems('acme', 'conv_1', [makeConversationItem('conv_1', 'msg_b'), makeConversationItem('conv_1', 'msg_c')]);
-      assert.deepEqual(appended, [{ ...makeConversationItem('conv_1', 'msg_b'), position: 1 }, { ...makeConversationItem('conv_1', 'msg_c'), position: 2 }]);
+      const appended = await store.appendConversationItems('acme', 'conv_1', [
+        makeConversationItem('conv_1', 'msg_b'),
+        makeConversationItem('conv_1', 'msg_c'),
+      ]);
+      assert.deepEqual(appended, [
+        { ...makeConversationItem('conv_1', 'msg_b'), position: 1 },
+        { ...makeConversationItem('conv_1', 'msg_c'), position: 2 },
+      ]);
       assert.equal(await store.deleteConversationItem('acme', 'conv_1', 'msg_b'), true);
-      assert.deepEqual((await store.appendConversationItems('acme', 'conv_1', [makeConversationItem('conv_1', 'msg_d')]))?.map((item) => item.position), [3]);
+      assert.deepEqual(
+        (await store.appendConversationItems('acme', 'conv_1', [makeConversationItem('conv_1', 'msg_d')]))?.map((item) => item.position),
+        [3],
+      );
       assert.deepEqual(await store.appendConversationItems('acme', 'conv_1', []), []);
       assert.equal(await store.appendConversationItems('acme', 'conv_missing', [makeConversationItem('conv_missing', 'msg_x')]), null);
       assert.equal(await store.appendConversationItems('acme', 'conv_missing', []), null);
       const read = await store.readConversationItems('acme', 'conv_1');
-      assert.deepEqual(read?.map((item) => [item.item_id, item.position]), [['msg_a', 0], ['msg_c', 2], ['msg_d', 3]]);
+      assert.deepEqual(
+        read?.map((item) => [item.item_id, item.position]),
+        [
+          ['msg_a', 0],
+          ['msg_c', 2],
+          ['msg_d', 3],
+        ],
+      );
     });
 
     it('appends all or nothing: a duplicate item id fails the whole append', async () => {
@@ -303,14 +412,21 @@ export function runRuntimeStoreTests(open: () => Promise<Store>): void {
         assert.equal(result[1]!.position, result[0]!.position + 1);
       }
       const read = (await store.readConversationItems('acme', 'conv_1')) ?? [];
-      assert.deepEqual(read.map((item) => item.position), Array.from({ length: 40 }, (_, index) => index));
+      assert.deepEqual(
+        read.map((item) => item.position),
+        Array.from({ length: 40 }, (_, index) => index),
+      );
       assert.equal(new Set(ids(read)).size, 40);
     });
 
     it('pages items ascending and descending after an item id', async () => {
-      await store.insertConversation(makeConversation({ id: 'conv_1' }), ['a', 'b', 'c', 'd', 'e'].map((letter) => makeConversationItem('conv_1', `msg_${letter}`)));
+      await store.insertConversation(
+        makeConversation({ id: 'conv_1' }),
+        ['a', 'b', 'c', 'd', 'e'].map((letter) => makeConversationItem('conv_1', `msg_${letter}`)),
+      );
       await store.insertConversation(makeConversation({ id: 'conv_2' }), [makeConversationItem('conv_2', 'msg_z')]);
-      const list = (page: { after?: string; limit: number; order: 'asc' | 'desc' }) => store.listConversationItems('acme', 'conv_1', page).then((items) => items && ids(items));
+      const list = (page: { after?: string; limit: number; order: 'asc' | 'desc' }) =>
+        store.listConversationItems('acme', 'conv_1', page).then((items) => items && ids(items));
       assert.deepEqual(await list({ limit: 2, order: 'asc' }), ['msg_a', 'msg_b']);
       assert.deepEqual(await list({ after: 'msg_b', limit: 2, order: 'asc' }), ['msg_c', 'msg_d']);
       assert.deepEqual(await list({ after: 'msg_d', limit: 2, order: 'asc' }), ['msg_e']);
@@ -324,7 +440,10 @@ export function runRuntimeStoreTests(open: () => Promise<Store>): void {
     });
 
     it('gets and deletes one item', async () => {
-      const [first] = await store.insertConversation(makeConversation({ id: 'conv_1' }), [makeConversationItem('conv_1', 'msg_a'), makeConversationItem('conv_1', 'msg_b')]);
+      const [first] = await store.insertConversation(makeConversation({ id: 'conv_1' }), [
+        makeConversationItem('conv_1', 'msg_a'),
+        makeConversationItem('conv_1', 'msg_b'),
+      ]);
       assert.deepEqual(await store.getConversationItem('acme', 'conv_1', 'msg_a'), first);
       assert.equal(await store.getConversationItem('acme', 'conv_1', 'msg_missing'), null);
       assert.equal(await store.deleteConversationItem('acme', 'conv_1', 'msg_a'), true);
@@ -357,7 +476,10 @@ export function runRuntimeStoreTests(open: () => Promise<Store>): void {
       await insertChain('theirs_', 2, 'globex');
       await insertChain('mine_', 2, 'acme', 'theirs_2');
       const read = await store.readResponseChain('acme', 'mine_2');
-      assert.deepEqual(read?.responses.map((response) => response.id), ['mine_1', 'mine_2']);
+      assert.deepEqual(
+        read?.responses.map((response) => response.id),
+        ['mine_1', 'mine_2'],
+      );
       assert.deepEqual(ids(read?.items ?? []), ['msg_in_mine_1_0', 'msg_out_mine_1_0', 'msg_in_mine_2_0', 'msg_out_mine_2_0']);
     });
 
@@ -380,7 +502,8 @@ export function runRuntimeStoreTests(open: () => Promise<Store>): void {
   describe('tenant storage quotas', () => {
     // What the store counts for a value: the UTF-8 bytes of its JSON, as stored.
     const bytesOf = (...values: unknown[]) => values.reduce<number>((sum, value) => sum + Buffer.byteLength(JSON.stringify(value)), 0);
-    const responseBytes = (response: StoredResponseRecord, items: readonly ResponseItemRecord[]) => bytesOf(response.request, response.response, ...items.map((item) => item.item));
+    const responseBytes = (response: StoredResponseRecord, items: readonly ResponseItemRecord[]) =>
+      bytesOf(response.request, response.response, ...items.map((item) => item.item));
     const bigItem = (conversationId: string, itemId: string, size: number) => {
       const item = makeConversationItem(conversationId, itemId);
       return { ...item, item: { ...item.item, content: [{ type: 'input_text', text: 'é'.repeat(size / 2) }] } };
@@ -453,21 +576,31 @@ export function runRuntimeStoreTests(open: () => Promise<Store>): void {
     it("refuses items past the conversation's item limit or the tenant's bytes, storing nothing", async () => {
       await store.insertConversation(makeConversation({ id: 'conv_1' }), [makeConversationItem('conv_1', 'msg_0')], { conversationItems: 3 });
       await assert.rejects(
-        store.insertConversation(makeConversation({ id: 'conv_2' }), ['a', 'b', 'c', 'd'].map((id) => makeConversationItem('conv_2', id)), { conversationItems: 3 }),
+        store.insertConversation(
+          makeConversation({ id: 'conv_2' }),
+          ['a', 'b', 'c', 'd'].map((id) => makeConversationItem('conv_2', id)),
+          { conversationItems: 3 },
+        ),
         isLimit('conversation_max_items'),
       );
       assert.equal(await store.getConversation('acme', 'conv_2'), null);
       const used = await store.getTenantStorage('acme');
       const limits = { conversationItems: 3, tenantBytes: used + 5_000 };
       await store.appendConversationItems('acme', 'conv_1', [makeConversationItem('conv_1', 'msg_1'), makeConversationItem('conv_1', 'msg_2')], limits);
-      await assert.rejects(store.appendConversationItems('acme', 'conv_1', [makeConversationItem('conv_1', 'msg_3')], limits), isLimit('conversation_max_items'));
+      await assert.rejects(
+        store.appendConversationItems('acme', 'conv_1', [makeConversationItem('conv_1', 'msg_3')], limits),
+        isLimit('conversation_max_items'),
+      );
       assert.deepEqual(ids((await store.readConversationItems('acme', 'conv_1')) ?? []), ['msg_0', 'msg_1', 'msg_2']);
       assert.equal(await store.deleteConversationItem('acme', 'conv_1', 'msg_2'), true);
       const afterDelete = await store.getTenantStorage('acme');
       await assert.rejects(store.appendConversationItems('acme', 'conv_1', [bigItem('conv_1', 'msg_big', 10_000)], limits), isLimit('tenant_storage_bytes'));
       assert.deepEqual(ids((await store.readConversationItems('acme', 'conv_1')) ?? []), ['msg_0', 'msg_1']);
       assert.equal(await store.getTenantStorage('acme'), afterDelete);
-      await assert.rejects(store.insertConversation(makeConversation({ id: 'conv_3' }), [bigItem('conv_3', 'msg_big', 10_000)], limits), isLimit('tenant_storage_bytes'));
+      await assert.rejects(
+        store.insertConversation(makeConversation({ id: 'conv_3' }), [bigItem('conv_3', 'msg_big', 10_000)], limits),
+        isLimit('tenant_storage_bytes'),
+      );
       assert.equal(await store.getConversation('acme', 'conv_3'), null);
       // An unknown conversation is still unknown, whatever the limits.
       assert.equal(await store.appendConversationItems('acme', 'conv_missing', [bigItem('conv_missing', 'msg_big', 10_000)], limits), null);

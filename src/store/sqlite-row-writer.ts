@@ -5,14 +5,7 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { Selectable } from 'kysely';
 import type { DecisionRow } from './decision-record.ts';
 import type { LedgerCommitOutcome, LedgerEntry } from './ledger-records.ts';
-import {
-  compareStoredEntry,
-  findAccrualCurrency,
-  toTransferRecord,
-  toTransferTableRow,
-  toUsageEventTableRow,
-  type StoredEventAmounts,
-} from './ledger-rows.ts';
+import { compareStoredEntry, findAccrualCurrency, toTransferRecord, toTransferTableRow, toUsageEventTableRow, type StoredEventAmounts } from './ledger-rows.ts';
 import type { RequestLogRow } from './store.ts';
 import type { TransferTable } from './store-database.ts';
 import { checkGuard, toDecisionColumns, toRequestLogRecord, type SqlStatement, type SqlStatementResult } from './store-records.ts';
@@ -33,10 +26,13 @@ export class SqliteRowWriter {
   /** Stores the rows in one transaction: all or none (rows whose id is stored already are skipped when asked). */
   insertRequestLogs(rows: readonly RequestLogRow[], skipDuplicates: boolean): void {
     const statement = this.#insertStatement('request_log', REQUEST_LOG_COLUMNS, skipDuplicates);
-    this.#insertAll(statement, rows.map((row) => {
-      const record = toRequestLogRecord(row) as Record<string, unknown>;
-      return REQUEST_LOG_COLUMNS.map((column) => toSqlValue(record[column]));
-    }));
+    this.#insertAll(
+      statement,
+      rows.map((row) => {
+        const record = toRequestLogRecord(row) as Record<string, unknown>;
+        return REQUEST_LOG_COLUMNS.map((column) => toSqlValue(record[column]));
+      }),
+    );
   }
 
   /** Stores the decisions in one transaction: all or none (decisions whose id is stored already are skipped when asked). */
@@ -175,9 +171,7 @@ export class SqliteRowWriter {
     let statement = this.#statements.get(key);
     if (statement === undefined) {
       const conflict = skipDuplicates ? ' on conflict (id) do nothing' : '';
-      statement = this.#database.prepare(
-        `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})${conflict}`,
-      );
+      statement = this.#database.prepare(`insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})${conflict}`);
       this.#statements.set(key, statement);
     }
     return statement;
@@ -199,14 +193,44 @@ interface LedgerSums {
 }
 
 const REQUEST_LOG_COLUMNS = [
-  'id', 'created_at', 'endpoint', 'model', 'route', 'attempts', 'status', 'error_code', 'stream',
-  'prompt_tokens', 'completion_tokens', 'cached_tokens', 'duration_ms', 'ttfb_ms',
+  'id',
+  'created_at',
+  'endpoint',
+  'model',
+  'route',
+  'attempts',
+  'status',
+  'error_code',
+  'stream',
+  'prompt_tokens',
+  'completion_tokens',
+  'cached_tokens',
+  'duration_ms',
+  'ttfb_ms',
 ] as const;
 const DECISION_COLUMNS = ['id', 'created_at', 'model', 'record'] as const;
 const USAGE_EVENT_COLUMNS = [
-  'id', 'request_id', 'tenant', 'key_id', 'endpoint', 'model', 'route', 'provider', 'region', 'input_tokens',
-  'cached_tokens', 'output_tokens', 'reasoning_tokens', 'estimated', 'latency_ms', 'status', 'started_at',
-  'completed_at', 'currency', 'cost', 'charged',
+  'id',
+  'request_id',
+  'tenant',
+  'key_id',
+  'endpoint',
+  'model',
+  'route',
+  'provider',
+  'region',
+  'input_tokens',
+  'cached_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'estimated',
+  'latency_ms',
+  'status',
+  'started_at',
+  'completed_at',
+  'currency',
+  'cost',
+  'charged',
 ] as const;
 const TRANSFER_COLUMNS = ['id', 'event_id', 'debit', 'credit', 'amount', 'currency', 'kind', 'agreement_id', 'created_at'] as const;
 

@@ -87,7 +87,10 @@ describe('SqliteStore ledger durability', () => {
 
     const reopened = await openSqliteStore(file);
     await reopened.migrate();
-    assert.deepEqual(await reopened.listUsageEvents({ limit: 10 }), entries.map((entry) => entry.event));
+    assert.deepEqual(
+      await reopened.listUsageEvents({ limit: 10 }),
+      entries.map((entry) => entry.event),
+    );
     assert.equal((await reopened.listTransfers({ limit: 10 })).length, 5);
     assert.deepEqual({ balances: await reopened.listAccountBalances(), accruals: await reopened.listAgreementAccruals() }, before);
     assert.deepEqual(await reopened.commitLedger(entries), ['replayed', 'replayed']);
@@ -112,7 +115,10 @@ describe('SqliteStore ledger durability', () => {
     assert.throws(() => execFileSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 10_000, stdio: 'pipe' }), { signal: 'SIGKILL' });
     const reopened = await openSqliteStore(file);
     await reopened.migrate();
-    assert.deepEqual((await reopened.listUsageEvents({ limit: 10 })).map((event) => [event.id, event.charged]), [['evt_killed', 2n ** 50n]]);
+    assert.deepEqual(
+      (await reopened.listUsageEvents({ limit: 10 })).map((event) => [event.id, event.charged]),
+      [['evt_killed', 2n ** 50n]],
+    );
     await reopened.close();
   });
 

@@ -25,7 +25,10 @@ async function openPair(): Promise<{ store: SqliteStore; thread: SqliteWriteThre
   const store = await openSqliteStore(nextPath());
   await store.migrate();
   const thread = new SqliteWriteThread(store.path);
-  return { store, thread, close: async () => {
+  return {
+    store,
+    thread,
+    close: async () => {
       await thread.close();
       await store.close();
     },
@@ -85,7 +88,10 @@ describe('SqliteWriteThread', () => {
     const batch = [...rows(10, 'new'), makeRequestLogRow({ id: 'existing' })];
     await assert.rejects(thread.insertRequestLogs(batch, false), { code: 'ERR_SQLITE_ERROR', errstr: 'constraint failed', message: /UNIQUE/ });
     await assert.rejects(thread.insertDecisions([decision('dec_twin'), decision('dec_twin')], false), { errstr: 'constraint failed' });
-    assert.deepEqual((await store.listRequestLogs({ limit: 100 })).map((row) => row.id), ['existing']);
+    assert.deepEqual(
+      (await store.listRequestLogs({ limit: 100 })).map((row) => row.id),
+      ['existing'],
+    );
     assert.equal(await store.getDecision('dec_twin'), null);
     // The worker stays usable, and skipDuplicates writes the rest.
     await thread.insertRequestLogs(batch, true);

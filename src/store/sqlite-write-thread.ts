@@ -9,13 +9,7 @@ import type { RequestLogRow } from './store.ts';
 import { boundRequestLogRow, toDecisionColumns } from './store-records.ts';
 import type { SqlStatement, SqlStatementResult } from './store-records.ts';
 import { StorageLimitError } from './storage-limits.ts';
-import type {
-  SqliteWriteError,
-  SqliteWritePragmas,
-  SqliteWriteReply,
-  SqliteWriteRequest,
-  SqliteWriteWorkerData,
-} from './sqlite-write-worker.ts';
+import type { SqliteWriteError, SqliteWritePragmas, SqliteWriteReply, SqliteWriteRequest, SqliteWriteWorkerData } from './sqlite-write-worker.ts';
 
 // A request before #post numbers it (Omit on each member of the union).
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;

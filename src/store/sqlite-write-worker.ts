@@ -40,9 +40,7 @@ export type SqliteWriteRequest =
  * The answer to request `id`, sent once its transaction committed (or failed and rolled back). `result` depends on the
  * request: a row count, the ledger outcomes, the statements' results, or the pragmas.
  */
-export type SqliteWriteReply =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: SqliteWriteError };
+export type SqliteWriteReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: SqliteWriteError };
 
 /** A failure as it crosses the thread boundary: structured clone would keep the message but drop node:sqlite's codes. */
 export interface SqliteWriteError {

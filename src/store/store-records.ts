@@ -55,7 +55,13 @@ export function boundDecisionRecord(record: DecisionRecord): DecisionRecord {
     ...(record.tenant === undefined ? {} : { tenant: truncateStoredNullable(record.tenant) }),
     model: name(record.model),
     constraints: boundStoredJson(record.constraints) as Record<string, unknown>,
-    kept: record.kept.map((kept) => ({ ...kept, route: name(kept.route), provider: name(kept.provider), region: name(kept.region), basis: detail(kept.basis) })),
+    kept: record.kept.map((kept) => ({
+      ...kept,
+      route: name(kept.route),
+      provider: name(kept.provider),
+      region: name(kept.region),
+      basis: detail(kept.basis),
+    })),
     rejected: record.rejected.map((rejected) => ({
       ...rejected,
       route: name(rejected.route),
@@ -63,7 +69,11 @@ export function boundDecisionRecord(record: DecisionRecord): DecisionRecord {
       region: name(rejected.region),
       reasons: rejected.reasons.map((reason) => ({ code: name(reason.code), detail: detail(reason.detail) })),
     })),
-    attempts: record.attempts.map((attempt) => ({ ...attempt, route: name(attempt.route), error: truncateStoredNullable(attempt.error, STORED_DETAIL_MAX_CHARS) })),
+    attempts: record.attempts.map((attempt) => ({
+      ...attempt,
+      route: name(attempt.route),
+      error: truncateStoredNullable(attempt.error, STORED_DETAIL_MAX_CHARS),
+    })),
   };
 }
 

@@ -184,7 +184,10 @@ export function runStoreTests({ name, open }: StoreTestOptions): void {
       const rows = await store.listRequestLogs({ limit: 10 });
       assert.deepEqual(
         rows.map((row) => [row.id, row.status]),
-        [['new', 200], ['existing', 200]],
+        [
+          ['new', 200],
+          ['existing', 200],
+        ],
       );
     });
 
@@ -296,7 +299,10 @@ export function runStoreTests({ name, open }: StoreTestOptions): void {
         makeRequestLogRow({ id: 'new', created_at: '2026-05-15T12:00:00.000Z' }),
       ]);
       assert.equal(await store.pruneRequestLogs('2026-05-14T12:00:00.000Z'), 2);
-      assert.deepEqual((await store.listRequestLogs({ limit: 10 })).map((row) => row.id), ['new', 'cutoff']);
+      assert.deepEqual(
+        (await store.listRequestLogs({ limit: 10 })).map((row) => row.id),
+        ['new', 'cutoff'],
+      );
       assert.equal(await store.pruneRequestLogs('2026-05-14T12:00:00.000Z'), 0);
     });
   });

@@ -167,7 +167,9 @@ export interface Store {
    * the stored one has expired, or is in flight with an expired lease (its process died); otherwise resolves with the
    * stored record and changes nothing.
    */
-  claimIdempotencyKey(record: Pick<IdempotencyRecord, 'tenant' | 'key' | 'request_hash' | 'created_at' | 'lease_expires_at' | 'expires_at'>): Promise<IdempotencyClaim>;
+  claimIdempotencyKey(
+    record: Pick<IdempotencyRecord, 'tenant' | 'key' | 'request_hash' | 'created_at' | 'lease_expires_at' | 'expires_at'>,
+  ): Promise<IdempotencyClaim>;
   /** Stores the response of a claimed key (state completed). */
   completeIdempotencyKey(tenant: string, key: string, response: { status: number; headers: Record<string, string>; body: Buffer }): Promise<void>;
   /** Deletes an in-flight claim (the request failed in a way worth retrying), so that a retry may run. */
@@ -215,7 +217,11 @@ export interface Store {
    * Inserts a conversation with its initial items (positions from 0) in one transaction, adding their bytes to the
    * tenant's storage; StorageLimitError, storing nothing, past `limits`.
    */
-  insertConversation(conversation: ConversationRecord, items: readonly Omit<ConversationItemRecord, 'position'>[], limits?: StorageLimits): Promise<ConversationItemRecord[]>;
+  insertConversation(
+    conversation: ConversationRecord,
+    items: readonly Omit<ConversationItemRecord, 'position'>[],
+    limits?: StorageLimits,
+  ): Promise<ConversationItemRecord[]>;
   getConversation(tenant: string, id: string): Promise<ConversationRecord | null>;
   updateConversation(tenant: string, id: string, metadata: Record<string, string>): Promise<ConversationRecord | null>;
   /** Deletes the conversation and all its items, giving their bytes back to the tenant's storage; false when unknown. */

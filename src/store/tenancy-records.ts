@@ -66,4 +66,6 @@ export interface ApiKeyRecord {
 }
 
 /** The fields of a key that may change after creation (PATCH, revocation, and rotation: a new hash and prefix). */
-export type ApiKeyPatch = Partial<Pick<ApiKeyRecord, 'name' | 'models' | 'rpm' | 'tpm' | 'budget' | 'expires_at' | 'admin' | 'metadata' | 'revoked_at' | 'hash' | 'prefix'>>;
+export type ApiKeyPatch = Partial<
+  Pick<ApiKeyRecord, 'name' | 'models' | 'rpm' | 'tpm' | 'budget' | 'expires_at' | 'admin' | 'metadata' | 'revoked_at' | 'hash' | 'prefix'>
+>;

@@ -89,7 +89,10 @@ export function runTenancyStoreTests(open: () => Promise<Store>): void {
       assert.equal(await store.insertTenant(makeTenant({ id: 'acme', name: 'Impostor' })), false);
       assert.deepEqual(await store.getTenant('acme'), full);
       assert.equal(await store.getTenant('unknown'), null);
-      assert.deepEqual((await store.listTenants()).map((tenant) => tenant.id), ['0-first', 'acme', 'beta']);
+      assert.deepEqual(
+        (await store.listTenants()).map((tenant) => tenant.id),
+        ['0-first', 'acme', 'beta'],
+      );
     });
 
     it('applies a patch and answers null for an unknown tenant', async () => {
@@ -103,7 +106,16 @@ export function runTenancyStoreTests(open: () => Promise<Store>): void {
         metadata: {},
         updated_at: '2026-06-01T00:00:00.000Z',
       });
-      const expected = { ...full, name: 'Acme', margin: null, budget: null, rpm: 60, policy: { regions: ['us'] }, metadata: {}, updated_at: '2026-06-01T00:00:00.000Z' };
+      const expected = {
+        ...full,
+        name: 'Acme',
+        margin: null,
+        budget: null,
+        rpm: 60,
+        policy: { regions: ['us'] },
+        metadata: {},
+        updated_at: '2026-06-01T00:00:00.000Z',
+      };
       assert.deepEqual(patched, expected);
       assert.deepEqual(await store.getTenant('acme'), expected);
       assert.deepEqual(await store.updateTenant('acme', {}), expected);
@@ -133,7 +145,10 @@ export function runTenancyStoreTests(open: () => Promise<Store>): void {
       assert.equal(await store.deleteTenant('acme', at), false);
       assert.equal(await store.deleteTenant('ghost', at), false);
       assert.equal((await store.getApiKey('key_ghost'))?.revoked_at, null);
-      assert.deepEqual((await store.listTenants()).map((tenant) => tenant.id), ['beta']);
+      assert.deepEqual(
+        (await store.listTenants()).map((tenant) => tenant.id),
+        ['beta'],
+      );
     });
 
     it('keeps a deleted tenant as a tombstone: the id is never inserted again, nor updated, nor listed', async () => {
@@ -242,7 +257,13 @@ export function runTenancyStoreTests(open: () => Promise<Store>): void {
       assert.equal((await store.getApiKeyByHash('b'.repeat(64)))?.id, full.id);
 
       assert.equal((await store.updateApiKey(full.id, { revoked_at: '2026-06-01T00:00:00.000Z' }))?.revoked_at, '2026-06-01T00:00:00.000Z');
-      assert.deepEqual(await store.updateApiKey(full.id, {}), { ...expected, hash: 'b'.repeat(64), prefix: 'sk-cw-New1', models: ['gpt-4.1'], revoked_at: '2026-06-01T00:00:00.000Z' });
+      assert.deepEqual(await store.updateApiKey(full.id, {}), {
+        ...expected,
+        hash: 'b'.repeat(64),
+        prefix: 'sk-cw-New1',
+        models: ['gpt-4.1'],
+        revoked_at: '2026-06-01T00:00:00.000Z',
+      });
       assert.equal(await store.updateApiKey('key_unknown', { name: 'x' }), null);
 
       await store.insertApiKey(makeApiKey({ id: 'key_second' }));
@@ -278,7 +299,9 @@ export function runTenancyStoreTests(open: () => Promise<Store>): void {
     });
 
     it('lets exactly one of concurrent claims win', async () => {
-      const claims = await Promise.all(Array.from({ length: 5 }, (_, index) => store.claimIdempotencyKey(makeClaim('race', t0, { request_hash: `h${index}` }))));
+      const claims = await Promise.all(
+        Array.from({ length: 5 }, (_, index) => store.claimIdempotencyKey(makeClaim('race', t0, { request_hash: `h${index}` }))),
+      );
       assert.equal(claims.filter((claim) => claim.claimed).length, 1);
     });
 

@@ -24,7 +24,13 @@ describe('confineKeyLimits', () => {
   });
 
   it('keeps narrower limits as asked', () => {
-    const asked: KeyLimits = { models: ['via-openai'], rpm: 1, tpm: 10, budget: { limit: '0.500000', currency: 'USD', period: 'day' }, expires_at: '2026-12-31T00:00:00.000Z' };
+    const asked: KeyLimits = {
+      models: ['via-openai'],
+      rpm: 1,
+      tpm: 10,
+      budget: { limit: '0.500000', currency: 'USD', period: 'day' },
+      expires_at: '2026-12-31T00:00:00.000Z',
+    };
     assert.deepEqual(confineKeyLimits(narrow, asked), asked);
   });
 
@@ -41,7 +47,12 @@ describe('confineKeyLimits', () => {
     it(`refuses ${name} with 403 key_limit_exceeded naming ${field}`, () => {
       assert.throws(
         () => confineKeyLimits(narrow, { ...narrow, ...asked }),
-        (error: unknown) => error instanceof CrosswayError && error.status === 403 && error.code === 'key_limit_exceeded' && error.param === field && error.message.includes(field),
+        (error: unknown) =>
+          error instanceof CrosswayError &&
+          error.status === 403 &&
+          error.code === 'key_limit_exceeded' &&
+          error.param === field &&
+          error.message.includes(field),
       );
     });
   }
@@ -49,7 +60,10 @@ describe('confineKeyLimits', () => {
 
 describe('checkKeyWithinLimits', () => {
   it('refuses to touch a key wider than the actor, and allows one within it', () => {
-    assert.throws(() => checkKeyWithinLimits(narrow, { ...open, id: 'key_wide' }), (error: unknown) => error instanceof CrosswayError && error.status === 403 && error.param === 'models');
+    assert.throws(
+      () => checkKeyWithinLimits(narrow, { ...open, id: 'key_wide' }),
+      (error: unknown) => error instanceof CrosswayError && error.status === 403 && error.param === 'models',
+    );
     checkKeyWithinLimits(narrow, { ...narrow, id: 'key_same' });
     assert.equal(findWiderLimit(narrow, { ...narrow, rpm: 5 }), null);
   });

@@ -22,14 +22,20 @@ export function confineKeyLimits(actor: KeyLimits, wanted: KeyLimits): KeyLimits
     expires_at: wanted.expires_at ?? actor.expires_at,
   };
   const wider = findWiderLimit(actor, confined);
-  if (wider !== null) throw new PermissionDeniedError(`This API key may only create or change keys within its own limits: ${wider.reason}.`, 'key_limit_exceeded', wider.field);
+  if (wider !== null)
+    throw new PermissionDeniedError(`This API key may only create or change keys within its own limits: ${wider.reason}.`, 'key_limit_exceeded', wider.field);
   return confined;
 }
 
 /** Throws 403 `key_limit_exceeded` when `key` has any limit wider than `actor`'s (it may then not be touched). */
 export function checkKeyWithinLimits(actor: KeyLimits, key: KeyLimits & Pick<ApiKeyRecord, 'id'>): void {
   const wider = findWiderLimit(actor, key);
-  if (wider !== null) throw new PermissionDeniedError(`This API key may not change key '${key.id}', which is wider than itself: ${wider.reason}.`, 'key_limit_exceeded', wider.field);
+  if (wider !== null)
+    throw new PermissionDeniedError(
+      `This API key may not change key '${key.id}', which is wider than itself: ${wider.reason}.`,
+      'key_limit_exceeded',
+      wider.field,
+    );
 }
 
 /** The first limit of `key` wider than `actor`'s, with the reason; null when `key` is within `actor` everywhere. */

@@ -12,7 +12,13 @@ export function formatRateLimitDuration(ms: number): string {
   const minutes = Math.floor((total % 3_600_000) / 60_000);
   const millis = total % 60_000;
   // Seconds keep up to three decimals, without trailing zeros (Go prints 1.5s, not 1.500s).
-  const seconds = `${Math.floor(millis / 1000)}${millis % 1000 === 0 ? '' : `.${String(millis % 1000).padStart(3, '0').replace(/0+$/, '')}`}s`;
+  const seconds = `${Math.floor(millis / 1000)}${
+    millis % 1000 === 0
+      ? ''
+      : `.${String(millis % 1000)
+          .padStart(3, '0')
+          .replace(/0+$/, '')}`
+  }s`;
   if (hours > 0) return `${hours}h${minutes}m${seconds}`;
   if (minutes > 0) return `${minutes}m${seconds}`;
   return seconds;

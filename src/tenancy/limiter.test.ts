@@ -57,7 +57,10 @@ describe('Limiter', () => {
     it('admits exactly 10 of 50 concurrent calls against a budget covering 10 worst cases', async () => {
       const { limiter, state } = setup();
       const key = makeKey({ budget: { limit: '10.00', currency: 'USD', period: 'month' } });
-      const { admitted, refused } = await admitAll(limiter, Array.from({ length: 50 }, () => request({ key })));
+      const { admitted, refused } = await admitAll(
+        limiter,
+        Array.from({ length: 50 }, () => request({ key })),
+      );
       assert.equal(admitted.length, 10);
       assert.ok(refused.every((e) => e instanceof InsufficientQuotaError));
       assert.equal(state.queries.length, 1, 'the spend was loaded once for all 50');
@@ -65,7 +68,10 @@ describe('Limiter', () => {
 
     it('admits exactly 10 of 50 concurrent calls against RPM 10', async () => {
       const { limiter } = setup();
-      const { admitted, refused } = await admitAll(limiter, Array.from({ length: 50 }, () => request({ key: makeKey({ rpm: 10 }) })));
+      const { admitted, refused } = await admitAll(
+        limiter,
+        Array.from({ length: 50 }, () => request({ key: makeKey({ rpm: 10 }) })),
+      );
       assert.equal(admitted.length, 10);
       for (const error of refused) {
         assert.ok(error instanceof RateLimitError);
@@ -81,7 +87,10 @@ describe('Limiter', () => {
       const key = makeKey({ rpm: 2 });
       await limiter.admit(request({ key }));
       await limiter.admit(request({ key }));
-      const error = await limiter.admit(request({ key })).then(() => assert.fail('admitted'), (e: unknown) => e);
+      const error = await limiter.admit(request({ key })).then(
+        () => assert.fail('admitted'),
+        (e: unknown) => e,
+      );
       assert.ok(error instanceof RateLimitError);
       assert.equal(
         error.message,
@@ -110,13 +119,19 @@ describe('Limiter', () => {
       const second = await limiter.admit(request({ key, estimatedTokens: 800 }));
       assert.equal(second.headers()['x-ratelimit-remaining-tokens'], '100');
       await second.settle({ tokens: 1000, cost: null });
-      const refused = await limiter.admit(request({ key, estimatedTokens: 1 })).then(() => assert.fail('admitted'), (e: unknown) => e);
+      const refused = await limiter.admit(request({ key, estimatedTokens: 1 })).then(
+        () => assert.fail('admitted'),
+        (e: unknown) => e,
+      );
       assert.ok(refused instanceof RateLimitError, 'an overrun is charged and delays later calls');
     });
 
     it('refuses a call larger than the token limit as OpenAI does', async () => {
       const { limiter } = setup();
-      const error = await limiter.admit(request({ key: makeKey({ tpm: 100 }), estimatedTokens: 101 })).then(() => assert.fail('admitted'), (e: unknown) => e);
+      const error = await limiter.admit(request({ key: makeKey({ tpm: 100 }), estimatedTokens: 101 })).then(
+        () => assert.fail('admitted'),
+        (e: unknown) => e,
+      );
       assert.ok(error instanceof RateLimitError);
       assert.match(error.message, /^Request too large for gpt-5.5 in key key_a+ \(tenant acme\) on tokens per min \(TPM\): Limit 100, Requested 101\./);
     });
@@ -125,7 +140,10 @@ describe('Limiter', () => {
       const { limiter } = setup();
       const tenant = makeTenant({ rpm: 1 });
       await limiter.admit(request({ tenant, key: null }));
-      const error = await limiter.admit(request({ tenant, key: null })).then(() => assert.fail('admitted'), (e: unknown) => e);
+      const error = await limiter.admit(request({ tenant, key: null })).then(
+        () => assert.fail('admitted'),
+        (e: unknown) => e,
+      );
       assert.ok(error instanceof RateLimitError);
       assert.match(error.message, / in tenant acme on requests per min/);
     });
@@ -176,7 +194,10 @@ describe('Limiter', () => {
       const { limiter, state } = setup([totals('USD', 9n * USD), totals('EUR', 100n * USD)]);
       const key = makeKey({ budget: budget('10') });
       await limiter.admit(request({ key }));
-      const error = await limiter.admit(request({ key })).then(() => assert.fail('admitted'), (e: unknown) => e);
+      const error = await limiter.admit(request({ key })).then(
+        () => assert.fail('admitted'),
+        (e: unknown) => e,
+      );
       assert.ok(error instanceof InsufficientQuotaError);
       assert.equal(
         error.message,
@@ -217,7 +238,10 @@ describe('Limiter', () => {
       const key = makeKey({ budget: budget('2') });
       const unpriced = await limiter.admit(request({ key, worstCaseCosts: [] }));
       await unpriced.settle({ tokens: 1, cost: USD, currency: 'USD' });
-      const error = await limiter.admit(request({ key, worstCaseCosts: [] })).then(() => assert.fail('admitted'), (e: unknown) => e);
+      const error = await limiter.admit(request({ key, worstCaseCosts: [] })).then(
+        () => assert.fail('admitted'),
+        (e: unknown) => e,
+      );
       assert.ok(error instanceof InsufficientQuotaError);
       assert.match(error.message, /spent 2\.000000.*the budget is used up/);
     });
@@ -225,8 +249,17 @@ describe('Limiter', () => {
     it('refuses, never reserves nothing for, a call that may run on a route priced in another currency, giving back what it took', async () => {
       const { limiter, counters } = setup();
       const key = makeKey({ rpm: 5, budget: budget('2') });
-      for (const worstCaseCosts of [[{ amount: 1n, currency: 'EUR' }], [{ amount: 1n, currency: 'USD' }, { amount: 1n, currency: 'EUR' }]]) {
-        const error = await limiter.admit(request({ key, worstCaseCosts })).then(() => assert.fail('admitted'), (e: unknown) => e);
+      for (const worstCaseCosts of [
+        [{ amount: 1n, currency: 'EUR' }],
+        [
+          { amount: 1n, currency: 'USD' },
+          { amount: 1n, currency: 'EUR' },
+        ],
+      ]) {
+        const error = await limiter.admit(request({ key, worstCaseCosts })).then(
+          () => assert.fail('admitted'),
+          (e: unknown) => e,
+        );
         assert.ok(error instanceof PermissionDeniedError);
         assert.equal(error.code, 'budget_currency_mismatch');
         assert.match(error.message, /in USD.*priced in EUR/);

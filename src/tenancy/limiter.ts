@@ -226,7 +226,13 @@ class LimiterAdmission implements Admission {
   readonly #reservations: BudgetReservation[];
   #done = false;
 
-  constructor(counters: Counters, reservedCurrency: string | null, requestTakes: readonly RateTake[], tokenTakes: RateTake[], reservations: BudgetReservation[]) {
+  constructor(
+    counters: Counters,
+    reservedCurrency: string | null,
+    requestTakes: readonly RateTake[],
+    tokenTakes: RateTake[],
+    reservations: BudgetReservation[],
+  ) {
     this.#counters = counters;
     this.#reservedCurrency = reservedCurrency;
     this.#requestTakes = requestTakes;

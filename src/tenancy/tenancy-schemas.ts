@@ -52,7 +52,10 @@ export const budgetSchema = z.strictObject({
 });
 
 const metadata = z
-  .record(z.string().min(1).max(64, 'keys must be at most 64 characters'), z.string({ error: 'values must be strings' }).max(512, 'values must be at most 512 characters'))
+  .record(
+    z.string().min(1).max(64, 'keys must be at most 64 characters'),
+    z.string({ error: 'values must be strings' }).max(512, 'values must be at most 512 characters'),
+  )
   .refine((pairs) => Object.keys(pairs).length <= MAX_METADATA_PAIRS, `must have at most ${MAX_METADATA_PAIRS} pairs`);
 
 const models = z
@@ -61,8 +64,8 @@ const models = z
   .nullable();
 
 /** An ISO 8601 instant with a time zone, normalised to UTC (`toISOString`); whether it is future is the service's check. */
-const expiresAt = z
-  .iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. "2027-01-01T00:00:00Z"' })
+const expiresAt = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. "2027-01-01T00:00:00Z"' })
   .transform((text) => new Date(text).toISOString())
   .nullable();
 
@@ -137,7 +140,10 @@ const shorthandPattern = /^(\d+(?:\.\d{1,6})?)(?:\s*([A-Za-z]{3}))?(?:\/(day|mon
 export function parseBudgetShorthand(text: string): BudgetSpec {
   const match = shorthandPattern.exec(text.trim());
   if (match === null) {
-    throw new InvalidRequestError(`Invalid budget ${JSON.stringify(text)}: expected an amount with at most 6 decimals and an optional period, e.g. "25/month", "25.50/day", "100/total".`, 'budget');
+    throw new InvalidRequestError(
+      `Invalid budget ${JSON.stringify(text)}: expected an amount with at most 6 decimals and an optional period, e.g. "25/month", "25.50/day", "100/total".`,
+      'budget',
+    );
   }
   const [, amount = '0', currency = 'USD', period = 'month'] = match;
   return { limit: formatMoney(parseMoney(amount)), currency: currency.toUpperCase(), period: period as BudgetSpec['period'] };

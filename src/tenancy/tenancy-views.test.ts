@@ -27,7 +27,30 @@ describe('tenancy views', () => {
   });
 
   it('shows a tenant with object "tenant" and no budget as null', () => {
-    const view = toTenantView({ id: 'acme', name: 'Acme', policy: { regions: ['eu'] }, margin: '0.1', rpm: null, tpm: 5, budget: null, metadata: {}, created_at: 'c', updated_at: 'u' });
-    assert.deepEqual(view, { object: 'tenant', id: 'acme', name: 'Acme', policy: { regions: ['eu'] }, margin: '0.1', rpm: null, tpm: 5, budget: null, metadata: {}, created_at: 'c', updated_at: 'u' });
+    const view = toTenantView({
+      id: 'acme',
+      name: 'Acme',
+      policy: { regions: ['eu'] },
+      margin: '0.1',
+      rpm: null,
+      tpm: 5,
+      budget: null,
+      metadata: {},
+      created_at: 'c',
+      updated_at: 'u',
+    });
+    assert.deepEqual(view, {
+      object: 'tenant',
+      id: 'acme',
+      name: 'Acme',
+      policy: { regions: ['eu'] },
+      margin: '0.1',
+      rpm: null,
+      tpm: 5,
+      budget: null,
+      metadata: {},
+      created_at: 'c',
+      updated_at: 'u',
+    });
   });
 });

@@ -96,7 +96,10 @@ describe('Tenancy', () => {
         { object: 'tenant', id: 'acme', name: 'Acme Corp', rpm: 60, budget: null, created_at: '2026-12-01T12:00:00.000Z' },
       );
       assert.equal((await tenancy.getTenant('globex')).name, 'globex', 'the name defaults to the id');
-      assert.deepEqual((await tenancy.listTenants()).map((t) => t.id), ['acme', 'default', 'globex']);
+      assert.deepEqual(
+        (await tenancy.listTenants()).map((t) => t.id),
+        ['acme', 'default', 'globex'],
+      );
       clock += 5_000;
       const updated = await tenancy.updateTenant('acme', { rpm: null, budget: { limit: '10.5', currency: 'USD', period: 'day' } });
       assert.equal(updated.rpm, null);
@@ -155,7 +158,10 @@ describe('Tenancy', () => {
       assert.equal('hash' in shown, false);
       const stored = await store.getApiKey(created.id);
       assert.ok(stored !== null && !JSON.stringify(stored).includes(created.key.slice(12)));
-      assert.deepEqual((await tenancy.listKeys({ tenant: 'acme' })).map((k) => k.id), [created.id]);
+      assert.deepEqual(
+        (await tenancy.listKeys({ tenant: 'acme' })).map((k) => k.id),
+        [created.id],
+      );
     });
 
     it('refuses a key for an unknown tenant (404) or with a past expiry (400)', async () => {
@@ -275,10 +281,16 @@ describe('Tenancy', () => {
       await rejectsWith(tenancy.updateTenant('globex', { rpm: 1 }, scope), 404, 'tenant_not_found');
       await rejectsWith(tenancy.deleteTenant('globex', scope), 404, 'tenant_not_found');
       await rejectsWith(tenancy.createKey(createKeyRequestSchema.parse({ tenant: 'globex' }), scope), 404, 'tenant_not_found');
-      assert.deepEqual((await tenancy.listTenants(scope)).map((t) => t.id), ['acme']);
+      assert.deepEqual(
+        (await tenancy.listTenants(scope)).map((t) => t.id),
+        ['acme'],
+      );
       await newKey({ tenant: 'globex' });
       const own = await tenancy.createKey(createKeyRequestSchema.parse({ tenant: 'acme' }), scope);
-      assert.deepEqual((await tenancy.listKeys({}, scope)).map((k) => k.id), [own.id]);
+      assert.deepEqual(
+        (await tenancy.listKeys({}, scope)).map((k) => k.id),
+        [own.id],
+      );
       assert.deepEqual(await tenancy.listKeys({ tenant: 'globex' }, scope), []);
       assert.deepEqual(await tenancy.listKeys({ tenant: 'nope' }), []);
       assert.equal((await tenancy.listKeys()).length, 2);

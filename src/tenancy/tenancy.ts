@@ -137,7 +137,11 @@ export class Tenancy {
     if (!(await this.#store.insertTenant(record))) {
       const deletedAt = await this.#store.getTenantDeletedAt(input.id);
       if (deletedAt !== null) {
-        throw new ConflictError(`The tenant id '${input.id}' was used by a deleted tenant (deleted at ${deletedAt}); tenant ids are never reused. Choose another id.`, 'tenant_id_retired', 'id');
+        throw new ConflictError(
+          `The tenant id '${input.id}' was used by a deleted tenant (deleted at ${deletedAt}); tenant ids are never reused. Choose another id.`,
+          'tenant_id_retired',
+          'id',
+        );
       }
       throw new ConflictError(`A tenant with id '${input.id}' already exists.`, 'tenant_exists', 'id');
     }
@@ -237,7 +241,8 @@ export class Tenancy {
     if (patch.expires_at !== undefined) this.#checkExpiry(patch.expires_at);
     const actor = await this.#actor(scope);
     if (actor === null) return toApiKeyView(await this.#patchKey(id, patch));
-    if (actor.id === id) throw new PermissionDeniedError('An API key may not change its own limits or settings; ask the master key or a wider admin key.', 'key_limit_exceeded');
+    if (actor.id === id)
+      throw new PermissionDeniedError('An API key may not change its own limits or settings; ask the master key or a wider admin key.', 'key_limit_exceeded');
     checkKeyWithinLimits(actor, key);
     const limits = confineKeyLimits(actor, {
       models: patch.models === undefined ? key.models : patch.models,

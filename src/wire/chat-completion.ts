@@ -70,13 +70,13 @@ export const chatCompletionRequestSchema = z.looseObject({
   top_p: z.number().min(0).max(1).nullable().optional(),
   max_tokens: z.number().int().min(1).nullable().optional(),
   max_completion_tokens: z.number().int().min(1).nullable().optional(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
+  stop: z
+    .union([z.string(), z.array(z.string()).max(4)])
+    .nullable()
+    .optional(),
   tools: z.array(functionTool).optional(),
   tool_choice: z
-    .union([
-      z.enum(['none', 'auto', 'required']),
-      z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string() }) }),
-    ])
+    .union([z.enum(['none', 'auto', 'required']), z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string() }) })])
     .optional(),
   parallel_tool_calls: z.boolean().optional(),
   response_format: responseFormat.optional(),

@@ -16,7 +16,11 @@ export function parseRequest<S extends z.ZodType>(schema: S, value: unknown): z.
 
 /** Zod's message, except where it would quote client text at length (an unknown key is named by an excerpt). */
 export function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unrecognized key${issue.keys.length === 1 ? '' : 's'}: ${issue.keys.slice(0, 3).map((key) => `'${excerpt(key, 32)}'`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    return `unrecognized key${issue.keys.length === 1 ? '' : 's'}: ${issue.keys
+      .slice(0, 3)
+      .map((key) => `'${excerpt(key, 32)}'`)
+      .join(', ')}`;
   return excerpt(issue.message, 256);
 }
 

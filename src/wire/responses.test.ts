@@ -36,16 +36,66 @@ describe('responseCreateRequestSchema accepts', () => {
     ['no input (previous_response_id only)', { model: 'm', previous_response_id: 'resp_1' }],
     ['EasyInputMessage without type', { model: 'm', input: [{ role: 'user', content: 'hi' }] }],
     ['all four message roles', { model: 'm', input: ['user', 'assistant', 'system', 'developer'].map((role) => ({ role, content: 'x' })) }],
-    ['input parts', { model: 'm', input: [{ role: 'user', content: [{ type: 'input_text', text: 'a' }, { type: 'input_image', image_url: 'https://x/y.png', detail: 'low' }, { type: 'input_file', file_data: 'data:application/pdf;base64,AA', filename: 'a.pdf' }] }] }],
-    ['an earlier answer as input', { model: 'm', input: [{ id: 'msg_1', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'a', annotations: [] }, { type: 'refusal', refusal: 'no' }] }] }],
-    ['function_call and function_call_output', { model: 'm', input: [{ type: 'function_call', call_id: 'c', name: 'f', arguments: '{}' }, { type: 'function_call_output', call_id: 'c', output: '42' }] }],
+    [
+      'input parts',
+      {
+        model: 'm',
+        input: [
+          {
+            role: 'user',
+            content: [
+              { type: 'input_text', text: 'a' },
+              { type: 'input_image', image_url: 'https://x/y.png', detail: 'low' },
+              { type: 'input_file', file_data: 'data:application/pdf;base64,AA', filename: 'a.pdf' },
+            ],
+          },
+        ],
+      },
+    ],
+    [
+      'an earlier answer as input',
+      {
+        model: 'm',
+        input: [
+          {
+            id: 'msg_1',
+            type: 'message',
+            role: 'assistant',
+            status: 'completed',
+            content: [
+              { type: 'output_text', text: 'a', annotations: [] },
+              { type: 'refusal', refusal: 'no' },
+            ],
+          },
+        ],
+      },
+    ],
+    [
+      'function_call and function_call_output',
+      {
+        model: 'm',
+        input: [
+          { type: 'function_call', call_id: 'c', name: 'f', arguments: '{}' },
+          { type: 'function_call_output', call_id: 'c', output: '42' },
+        ],
+      },
+    ],
     ['an item_reference with or without type', { model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }, { id: 'msg_2' }] }],
     ['a reasoning item', { model: 'm', input: [{ type: 'reasoning', id: 'rs_1', summary: [] }] }],
-    ['function and hosted tools', { model: 'm', input: 'x', tools: [{ type: 'function', name: 'get_weather', parameters: { type: 'object' }, strict: null }, { type: 'web_search' }] }],
+    [
+      'function and hosted tools',
+      { model: 'm', input: 'x', tools: [{ type: 'function', name: 'get_weather', parameters: { type: 'object' }, strict: null }, { type: 'web_search' }] },
+    ],
     ['every tool_choice form', { model: 'm', input: 'x', tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'function', name: 'f' }] } }],
     ['a hosted tool_choice', { model: 'm', input: 'x', tool_choice: { type: 'web_search_preview' } }],
-    ['text.format json_schema', { model: 'm', input: 'x', text: { format: { type: 'json_schema', name: 'out', schema: { type: 'object' }, strict: true }, verbosity: 'low' } }],
-    ['nulls where OpenAI allows them', { model: 'm', input: 'x', instructions: null, temperature: null, metadata: null, tools: null, conversation: null, store: null }],
+    [
+      'text.format json_schema',
+      { model: 'm', input: 'x', text: { format: { type: 'json_schema', name: 'out', schema: { type: 'object' }, strict: true }, verbosity: 'low' } },
+    ],
+    [
+      'nulls where OpenAI allows them',
+      { model: 'm', input: 'x', instructions: null, temperature: null, metadata: null, tools: null, conversation: null, store: null },
+    ],
     ['a conversation id or object', { model: 'm', input: 'x', conversation: { id: 'conv_1' } }],
     ['16 metadata pairs at the size limits', { model: 'm', input: 'x', metadata: metadataOf(16, 64, 512) }],
     ['Crossway fields', { model: 'm', input: 'x', models: ['b'], crossway: { prefer: 'price' } }],
@@ -67,7 +117,7 @@ describe('responseCreateRequestSchema accepts', () => {
     );
   });
 
-  test('the official client\'s parameter type is a valid body', () => {
+  test("the official client's parameter type is a valid body", () => {
     const params: ResponseCreateParamsNonStreaming = {
       model: 'gpt-4o',
       instructions: 'Be brief.',
@@ -95,10 +145,24 @@ describe('responseCreateRequestSchema refuses, naming the parameter', () => {
     ['temperature above 2', { model: 'm', input: 'x', temperature: 2.5 }, 'temperature'],
     ['a bad function name', { model: 'm', input: 'x', tools: [{ type: 'web_search' }, { type: 'function', name: 'bad name' }] }, 'tools[1].name'],
     ['a function tool without name', { model: 'm', input: 'x', tools: [{ type: 'function' }] }, 'tools[0].name'],
-    ['an unknown item type', { model: 'm', input: [{ role: 'user', content: 'x' }, { type: 'computer_call_output', call_id: 'c' }] }, 'input[1].type'],
+    [
+      'an unknown item type',
+      {
+        model: 'm',
+        input: [
+          { role: 'user', content: 'x' },
+          { type: 'computer_call_output', call_id: 'c' },
+        ],
+      },
+      'input[1].type',
+    ],
     ['an unknown role', { model: 'm', input: [{ role: 'tool', content: 'x' }] }, 'input[0].role'],
     ['an output_text part in a user message', { model: 'm', input: [{ role: 'user', content: [{ type: 'output_text', text: 'x' }] }] }, 'input[0].content'],
-    ['an image without url or file id', { model: 'm', input: [{ role: 'user', content: [{ type: 'input_image', detail: 'auto' }] }] }, 'input[0].content[0].image_url'],
+    [
+      'an image without url or file id',
+      { model: 'm', input: [{ role: 'user', content: [{ type: 'input_image', detail: 'auto' }] }] },
+      'input[0].content[0].image_url',
+    ],
     ['a function_call without call_id', { model: 'm', input: [{ type: 'function_call', name: 'f', arguments: '{}' }] }, 'input[0].call_id'],
     ['a json_schema format without schema', { model: 'm', input: 'x', text: { format: { type: 'json_schema', name: 'n' } } }, 'text.format.schema'],
     ['a function tool_choice without name', { model: 'm', input: 'x', tool_choice: { type: 'function' } }, 'tool_choice.type'],
@@ -118,7 +182,7 @@ describe('responseInputItemSchema', () => {
 });
 
 describe('conversation request schemas', () => {
-  test('create: items and metadata are optional; the client\'s parameter type passes', () => {
+  test("create: items and metadata are optional; the client's parameter type passes", () => {
     const params: ConversationCreateParams = { items: [{ type: 'message', role: 'user', content: 'hi' }], metadata: { topic: 'demo' } };
     assert.deepEqual(parseRequest(conversationCreateRequestSchema, params).metadata, { topic: 'demo' });
     assert.deepEqual(parseRequest(conversationCreateRequestSchema, {}), {});

@@ -23,7 +23,11 @@ export interface DemoStack {
 export async function startDemoStack(options: { now?: () => Date; execute?: Record<string, unknown> } = {}): Promise<DemoStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'crossway-demo-stack-'));
   const demo = await prepareDemo({ dataDir, basePort: 0, masterKey: 'sk-cw-demo-stack-master-0001' });
-  const raw = readRawConfig(DEMO_CATALOG_PATH) as { models: Array<Record<string, unknown>>; routes: Array<Record<string, unknown>>; server: Record<string, unknown> };
+  const raw = readRawConfig(DEMO_CATALOG_PATH) as {
+    models: Array<Record<string, unknown>>;
+    routes: Array<Record<string, unknown>>;
+    server: Record<string, unknown>;
+  };
   const original = buildCatalog(raw, DEMO_CATALOG_PATH, { env: demo.env });
   const chatModels = new Set(original.models.filter((model) => model.kind === 'chat').map((model) => model.id));
   for (const route of raw.routes) {
@@ -32,7 +36,9 @@ export async function startDemoStack(options: { now?: () => Date; execute?: Reco
     raw.routes.push({ ...route, id: `${String(route.id)}`, model: `route:${String(route.id)}` });
   }
   // Route ids must stay unique: the originals keep their model under a suffixed id.
-  raw.routes = raw.routes.map((route, index) => (index < original.routes.length && chatModels.has(String(route.model)) ? { ...route, id: `${String(route.id)}.shared` } : route));
+  raw.routes = raw.routes.map((route, index) =>
+    index < original.routes.length && chatModels.has(String(route.model)) ? { ...route, id: `${String(route.id)}.shared` } : route,
+  );
   raw.server = { ...raw.server, port: 0 };
   if (options.execute !== undefined) (raw as Record<string, unknown>).execute = options.execute;
   const catalog = buildCatalog(raw, 'demo stack', { env: demo.env });

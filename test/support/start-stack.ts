@@ -102,7 +102,14 @@ export function defaultRoutes(urls: EmulatorUrls, keys: { openai: string; azure:
     { id: 'azure-v1-only', model: 'via-azure-v1', ...azureV1 },
     { id: 'azure-deployments-only', model: 'via-azure-deployments', ...azureDeployments },
     { id: 'openai-only', model: 'via-openai', ...openai },
-    { id: 'azure-embeddings', model: 'text-embedding-3-small', provider: 'azure', endpoint: urls.azure, deployment: 'text-embedding-3-small', auth: { type: 'api-key', key: keys.azure } },
+    {
+      id: 'azure-embeddings',
+      model: 'text-embedding-3-small',
+      provider: 'azure',
+      endpoint: urls.azure,
+      deployment: 'text-embedding-3-small',
+      auth: { type: 'api-key', key: keys.azure },
+    },
     { id: 'openai-embeddings', model: 'text-embedding-3-small', provider: 'openai', endpoint: `${urls.openai}/v1`, auth: { type: 'bearer', key: keys.openai } },
   ];
 }

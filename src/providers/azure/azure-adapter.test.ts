@@ -58,12 +58,15 @@ describe('azureAdapter native Responses on the deployments form', () => {
   const deployments = { ...route, api: 'deployments', api_version: '2024-10-21' };
   test('is not offered, and a call anyway is a route configuration error, not a request error', () => {
     assert.equal(azureAdapter.supportsResponses?.(deployments), false);
-    assert.throws(() => azureAdapter.prepareResponses?.({ model: 'x', input: 'Hi' }, deployments), (error: unknown) => {
-      assert.ok(error instanceof UpstreamError);
-      assert.equal(error.code, 'route_misconfigured');
-      assert.equal(error.retryable, true);
-      return true;
-    });
+    assert.throws(
+      () => azureAdapter.prepareResponses?.({ model: 'x', input: 'Hi' }, deployments),
+      (error: unknown) => {
+        assert.ok(error instanceof UpstreamError);
+        assert.equal(error.code, 'route_misconfigured');
+        assert.equal(error.retryable, true);
+        return true;
+      },
+    );
   });
 });
 
@@ -101,9 +104,7 @@ describe('azureAdapter replies', () => {
   test('annotation chunks with content_filter_results pass through, at any chunk boundary', async () => {
     const expected = decoder.decode(streamBytes);
     for (let cut = 0; cut <= streamBytes.length; cut += 3) {
-      const output = await collectBytes(
-        azureAdapter.streamChat(replay(splitAt(streamBytes, cut)), route, { includeUsage: true, onUsage: () => {} }),
-      );
+      const output = await collectBytes(azureAdapter.streamChat(replay(splitAt(streamBytes, cut)), route, { includeUsage: true, onUsage: () => {} }));
       assert.equal(decoder.decode(output), expected, `cut at ${cut}`);
     }
   });

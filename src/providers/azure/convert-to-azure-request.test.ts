@@ -127,10 +127,7 @@ describe('azureAdapter.prepareChat and prepareEmbeddings', () => {
       assert.throws(
         () => azureAdapter.prepareChat({ model: 'm', messages }, azureRoute(item.route)),
         (error: unknown) =>
-          error instanceof UpstreamError &&
-          error.code === 'route_misconfigured' &&
-          error.retryable &&
-          error.route === 'azure-swedencentral-gpt-4o',
+          error instanceof UpstreamError && error.code === 'route_misconfigured' && error.retryable && error.route === 'azure-swedencentral-gpt-4o',
       );
     });
   }

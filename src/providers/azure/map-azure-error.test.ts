@@ -40,7 +40,9 @@ const cases: Case[] = [
   {
     name: '401 from the API Management layer (top-level statusCode)',
     status: 401,
-    body: encoder.encode('{"statusCode":401,"message":"Unauthorized. Access token is missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), or have expired."}'),
+    body: encoder.encode(
+      '{"statusCode":401,"message":"Unauthorized. Access token is missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), or have expired."}',
+    ),
     message: 'Unauthorized. Access token is missing',
     code: 'upstream_error',
     type: 'authentication_error',
@@ -91,7 +93,9 @@ const cases: Case[] = [
   {
     name: '400 OperationNotSupported: the deployment cannot do this, retryable for failover',
     status: 400,
-    body: encoder.encode('{"error":{"code":"OperationNotSupported","message":"The embeddings operation does not work with the specified model, gpt-4o. Please choose different model and try again."}}'),
+    body: encoder.encode(
+      '{"error":{"code":"OperationNotSupported","message":"The embeddings operation does not work with the specified model, gpt-4o. Please choose different model and try again."}}',
+    ),
     message: 'The embeddings operation does not work with the specified model',
     code: 'OperationNotSupported',
     type: 'invalid_request_error',
@@ -100,7 +104,9 @@ const cases: Case[] = [
   {
     name: '400 other request error: not retryable',
     status: 400,
-    body: encoder.encode('{"error":{"message":"Invalid value for \'temperature\'.","type":"invalid_request_error","param":"temperature","code":"invalid_value"}}'),
+    body: encoder.encode(
+      '{"error":{"message":"Invalid value for \'temperature\'.","type":"invalid_request_error","param":"temperature","code":"invalid_value"}}',
+    ),
     message: "Invalid value for 'temperature'.",
     code: 'invalid_value',
     type: 'invalid_request_error',

@@ -6,13 +6,7 @@
 // `retry-after`; DeploymentNotFound is a 404 whose message asks to wait after creating a deployment.
 import type { Route } from '../../catalog/index.ts';
 import type { UpstreamError } from '../../wire/index.ts';
-import {
-  isRetryableOpenAIStatus,
-  readOpenAIErrorBody,
-  statusOfStreamError,
-  toOpenAIUpstreamError,
-  type UpstreamErrorFields,
-} from '../openai/index.ts';
+import { isRetryableOpenAIStatus, readOpenAIErrorBody, statusOfStreamError, toOpenAIUpstreamError, type UpstreamErrorFields } from '../openai/index.ts';
 import { parseRetryAfterMs } from '../parse-retry-after.ts';
 import type { UpstreamHeaders } from '../provider-adapter.ts';
 

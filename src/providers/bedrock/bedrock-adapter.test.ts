@@ -85,9 +85,21 @@ describe('bedrockAdapter URLs', () => {
       route: { deployment: 'arn:aws:bedrock:us-west-2:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0' },
       url: 'https://bedrock-runtime.us-west-2.amazonaws.com/model/arn%3Aaws%3Abedrock%3Aus-west-2%3A123456789012%3Ainference-profile%2Fus.anthropic.claude-sonnet-4-5-20250929-v1%3A0/converse',
     },
-    { name: "characters encodeURIComponent leaves alone ('()*!) are encoded as botocore does", route: { deployment: "m(1)*!'" }, url: 'https://bedrock-runtime.us-west-2.amazonaws.com/model/m%281%29%2A%21%27/converse' },
-    { name: 'openai: an endpoint that already ends in /openai/v1', route: { api: 'openai', endpoint: 'https://bedrock-runtime.us-west-2.amazonaws.com/openai/v1/' }, url: expected.openai.url },
-    { name: 'mantle: an endpoint that already ends in /v1', route: { api: 'mantle', endpoint: 'https://bedrock-mantle.us-east-2.api.aws/v1' }, url: expected.mantle.url },
+    {
+      name: "characters encodeURIComponent leaves alone ('()*!) are encoded as botocore does",
+      route: { deployment: "m(1)*!'" },
+      url: 'https://bedrock-runtime.us-west-2.amazonaws.com/model/m%281%29%2A%21%27/converse',
+    },
+    {
+      name: 'openai: an endpoint that already ends in /openai/v1',
+      route: { api: 'openai', endpoint: 'https://bedrock-runtime.us-west-2.amazonaws.com/openai/v1/' },
+      url: expected.openai.url,
+    },
+    {
+      name: 'mantle: an endpoint that already ends in /v1',
+      route: { api: 'mantle', endpoint: 'https://bedrock-mantle.us-east-2.api.aws/v1' },
+      url: expected.mantle.url,
+    },
   ];
   for (const item of variants) {
     test(item.name, () => {
@@ -257,10 +269,13 @@ runResponsesAdapterCases({
 describe('bedrockAdapter native Responses on Converse', () => {
   test('is not offered, and a call anyway is a route configuration error', () => {
     assert.equal(bedrockAdapter.supportsResponses?.(routes.converse), false);
-    assert.throws(() => bedrockAdapter.prepareResponses?.({ model: 'x', input: 'Hi' }, routes.converse), (error: unknown) => {
-      assert.ok(error instanceof UpstreamError);
-      assert.equal(error.code, 'route_misconfigured');
-      return true;
-    });
+    assert.throws(
+      () => bedrockAdapter.prepareResponses?.({ model: 'x', input: 'Hi' }, routes.converse),
+      (error: unknown) => {
+        assert.ok(error instanceof UpstreamError);
+        assert.equal(error.code, 'route_misconfigured');
+        return true;
+      },
+    );
   });
 });

@@ -52,9 +52,7 @@ export function createBedrockAdapter(options: BedrockAdapterOptions = {}): Provi
   return {
     name: 'bedrock',
     prepareChat(request, route) {
-      return resolveBedrockApi(route) === 'converse'
-        ? prepareBedrockConverseChat(request, route)
-        : bedrockOpenAIWireAdapter.prepareChat(request, route);
+      return resolveBedrockApi(route) === 'converse' ? prepareBedrockConverseChat(request, route) : bedrockOpenAIWireAdapter.prepareChat(request, route);
     },
     readChat(body, route) {
       return resolveBedrockApi(route) === 'converse'

@@ -25,15 +25,14 @@ function signingKey(secret: string, date: string, region: string, service: strin
 function signCanonicalRequest(canonicalRequest: string, amzDate: string, region: string, service: string, secret = SECRET_KEY): string {
   const date = amzDate.slice(0, 8);
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, `${date}/${region}/${service}/aws4_request`, sha256Hex(canonicalRequest)].join('\n');
-  return createHmac('sha256', signingKey(secret, date, region, service)).update(stringToSign, 'utf8').digest('hex');
+  return createHmac('sha256', signingKey(secret, date, region, service))
+    .update(stringToSign, 'utf8')
+    .digest('hex');
 }
 
 describe('the independent SigV4 computation matches AWS published examples', () => {
   test('signing key example (IAM user guide, "Examples of how to derive a signing key")', () => {
-    assert.equal(
-      signingKey(SECRET_KEY, '20150830', 'us-east-1', 'iam').toString('hex'),
-      'c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9',
-    );
+    assert.equal(signingKey(SECRET_KEY, '20150830', 'us-east-1', 'iam').toString('hex'), 'c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9');
   });
 
   test('get-vanilla of the AWS SigV4 test suite', () => {
@@ -177,7 +176,10 @@ describe('createSigV4Authenticator: region, service and credentials', () => {
     test(`signing region: ${item.name}`, () => {
       const { route, auth } = sigv4Route({}, { endpoint: item.endpoint, region: item.region ?? 'global' });
       if (item.expected === null) {
-        assert.throws(() => resolveSigningRegion(route, auth), (error: unknown) => error instanceof UpstreamError && error.code === 'route_misconfigured');
+        assert.throws(
+          () => resolveSigningRegion(route, auth),
+          (error: unknown) => error instanceof UpstreamError && error.code === 'route_misconfigured',
+        );
       } else {
         assert.equal(resolveSigningRegion(route, auth), item.expected);
       }
@@ -199,7 +201,11 @@ describe('createSigV4Authenticator: region, service and credentials', () => {
         assert.match(signed.headers.authorization ?? '', /Credential=AKIDFROMENVIRONMENT\/20260115\/us-west-2\/bedrock\/aws4_request/);
       }
     } finally {
-      for (const [name, value] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret], ['AWS_SESSION_TOKEN', saved.token]] as const) {
+      for (const [name, value] of [
+        ['AWS_ACCESS_KEY_ID', saved.id],
+        ['AWS_SECRET_ACCESS_KEY', saved.secret],
+        ['AWS_SESSION_TOKEN', saved.token],
+      ] as const) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }
@@ -233,7 +239,13 @@ describe('createSigV4Authenticator: region, service and credentials', () => {
   });
 
   test('an access key without its secret is a route configuration error', async () => {
-    const built = makeTestRoute({ id: 'half-keys', provider: 'bedrock', endpoint: 'https://bedrock-runtime.us-west-2.amazonaws.com', region: 'us-west-2', auth: { type: 'sigv4', access_key_id: ACCESS_KEY } });
+    const built = makeTestRoute({
+      id: 'half-keys',
+      provider: 'bedrock',
+      endpoint: 'https://bedrock-runtime.us-west-2.amazonaws.com',
+      region: 'us-west-2',
+      auth: { type: 'sigv4', access_key_id: ACCESS_KEY },
+    });
     if (built.auth.type !== 'sigv4') throw new Error('not sigv4');
     const authenticator = createSigV4Authenticator(built, built.auth);
     await assert.rejects(authenticator.authorize(converseRequest), (error: unknown) => {

@@ -102,7 +102,7 @@ export function resolveSigningRegion(route: Route, auth: SigV4Auth): string {
   // bedrock-runtime.<region>.amazonaws.com, bedrock-runtime-fips.<region>.amazonaws.com, bedrock-mantle.<region>.api.aws
   const labels = new URL(route.endpoint).hostname.split('.');
   if (labels.length >= 4 && /^[a-z]{2}(-[a-z]+)+-\d+$/.test(labels[1] ?? '')) return labels[1]!;
-  throw routeConfigurationError(route, 'SigV4 needs a region: set the route\'s region or auth.region');
+  throw routeConfigurationError(route, "SigV4 needs a region: set the route's region or auth.region");
 }
 
 function resolveCredentials(route: Route, auth: SigV4Auth, deps: SigV4AuthDeps): AwsCredentials | (() => Promise<AwsCredentials>) {

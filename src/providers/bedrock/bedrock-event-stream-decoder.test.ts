@@ -52,10 +52,17 @@ describe('decodeBedrockEventStream', () => {
   test('the same messages at every cut, and byte by byte', async () => {
     const expected = (await decodeAll([all])).messages.map((m) => decoder.decode(m.payload) + m.type);
     for (let cut = 0; cut <= all.length; cut++) {
-      assert.deepEqual((await decodeAll(splitAt(all, cut))).messages.map((m) => decoder.decode(m.payload) + m.type), expected, `cut at ${cut}`);
+      assert.deepEqual(
+        (await decodeAll(splitAt(all, cut))).messages.map((m) => decoder.decode(m.payload) + m.type),
+        expected,
+        `cut at ${cut}`,
+      );
     }
     const bytes = splitAt(all, ...Array.from({ length: all.length }, (_, i) => i + 1));
-    assert.deepEqual((await decodeAll(bytes)).messages.map((m) => decoder.decode(m.payload) + m.type), expected);
+    assert.deepEqual(
+      (await decodeAll(bytes)).messages.map((m) => decoder.decode(m.payload) + m.type),
+      expected,
+    );
   });
 
   test('a body that ends inside a message is UpstreamConnectionError', async () => {
@@ -69,14 +76,31 @@ describe('decodeBedrockEventStream', () => {
   });
 
   const broken: { name: string; bytes: Uint8Array }[] = [
-    { name: 'a flipped payload byte (message CRC)', bytes: (() => { const b = event.slice(); b[b.length - 6]! ^= 1; return b; })() },
-    { name: 'a flipped prelude byte (prelude CRC)', bytes: (() => { const b = event.slice(); b[5]! ^= 1; return b; })() },
+    {
+      name: 'a flipped payload byte (message CRC)',
+      bytes: (() => {
+        const b = event.slice();
+        b[b.length - 6]! ^= 1;
+        return b;
+      })(),
+    },
+    {
+      name: 'a flipped prelude byte (prelude CRC)',
+      bytes: (() => {
+        const b = event.slice();
+        b[5]! ^= 1;
+        return b;
+      })(),
+    },
     { name: 'a length below the minimum', bytes: new Uint8Array([0, 0, 0, 4, 0, 0, 0, 0]) },
     { name: 'a length beyond any message', bytes: new TextEncoder().encode('{"message":"not a stream"}') },
   ];
   for (const item of broken) {
     test(`${item.name} is a retryable 502`, async () => {
-      await assert.rejects(decodeAll([item.bytes]), (e: unknown) => e instanceof UpstreamError && !(e instanceof UpstreamConnectionError) && e.status === 502 && e.retryable);
+      await assert.rejects(
+        decodeAll([item.bytes]),
+        (e: unknown) => e instanceof UpstreamError && !(e instanceof UpstreamConnectionError) && e.status === 502 && e.retryable,
+      );
     });
   }
 });

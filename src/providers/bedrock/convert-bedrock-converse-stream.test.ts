@@ -22,9 +22,7 @@ interface Run {
 
 async function run(chunks: Uint8Array[], includeUsage = true): Promise<Run> {
   const usages: Usage[] = [];
-  const output = await collectBytes(
-    convertBedrockConverseStream(replay(chunks), route, { includeUsage, onUsage: (usage) => usages.push(usage) }, stamp),
-  );
+  const output = await collectBytes(convertBedrockConverseStream(replay(chunks), route, { includeUsage, onUsage: (usage) => usages.push(usage) }, stamp));
   return { ...parseSse(decoder.decode(output)), usages };
 }
 

@@ -5,23 +5,12 @@
 // serviceUnavailableException); AWS API reference "ConverseStream"; OpenAI API reference "The chat completion chunk
 // object" and `stream_options.include_usage` (a last chunk with `choices: []` and the usage).
 import type { Route } from '../../catalog/index.ts';
-import {
-  UpstreamConnectionError,
-  type ChatCompletionChunk,
-  type ChatCompletionChunkChoice,
-  type FinishReason,
-  type Usage,
-} from '../../wire/index.ts';
+import { UpstreamConnectionError, type ChatCompletionChunk, type ChatCompletionChunkChoice, type FinishReason, type Usage } from '../../wire/index.ts';
 import { invalidUpstreamResponse } from '../openai/index.ts';
 import type { ChatStreamOptions } from '../provider-adapter.ts';
 import { encodeSseData, encodeSseDone } from '../sse/index.ts';
 import { decodeBody } from '../summarize-error-body.ts';
-import {
-  bedrockContentBlockDeltaSchema,
-  bedrockContentBlockStartSchema,
-  bedrockMessageStopSchema,
-  bedrockStreamMetadataSchema,
-} from './bedrock-api.ts';
+import { bedrockContentBlockDeltaSchema, bedrockContentBlockStartSchema, bedrockMessageStopSchema, bedrockStreamMetadataSchema } from './bedrock-api.ts';
 import { decodeBedrockEventStream, type BedrockStreamMessage } from './bedrock-event-stream-decoder.ts';
 import { convertBedrockUsage, type CompletionStamp } from './convert-bedrock-converse-response.ts';
 import { BEDROCK_JSON_RESPONSE_TOOL } from './convert-to-bedrock-converse-request.ts';

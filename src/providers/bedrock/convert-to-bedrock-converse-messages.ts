@@ -62,9 +62,7 @@ export function convertToBedrockConverseMessages(messages: readonly ChatMessage[
         append('assistant', convertAssistantMessage(message, i, route));
         return;
       case 'tool':
-        append('user', [
-          { toolResult: { toolUseId: message.tool_call_id, content: textsOf(message.content).map((text) => ({ text })) } },
-        ]);
+        append('user', [{ toolResult: { toolUseId: message.tool_call_id, content: textsOf(message.content).map((text) => ({ text })) } }]);
         return;
       default:
         throw new InvalidRequestError(
@@ -163,7 +161,13 @@ function convertAssistantMessage(message: Extract<ChatMessage, { role: 'assistan
     });
   }
   message.tool_calls?.forEach((call, k) => {
-    blocks.push({ toolUse: { toolUseId: call.id, name: call.function.name, input: parseArguments(call.function.arguments, `messages[${i}].tool_calls[${k}].function.arguments`, route) } });
+    blocks.push({
+      toolUse: {
+        toolUseId: call.id,
+        name: call.function.name,
+        input: parseArguments(call.function.arguments, `messages[${i}].tool_calls[${k}].function.arguments`, route),
+      },
+    });
   });
   return blocks;
 }

@@ -47,11 +47,7 @@ const cases: Case[] = [
   {
     name: 'system and developer messages become system blocks in order',
     request: {
-      messages: [
-        { role: 'system', content: 'Be terse.' },
-        { role: 'developer', content: [{ type: 'text', text: 'Answer in French.' }] },
-        user('Hi'),
-      ],
+      messages: [{ role: 'system', content: 'Be terse.' }, { role: 'developer', content: [{ type: 'text', text: 'Answer in French.' }] }, user('Hi')],
     },
     body: { system: [{ text: 'Be terse.' }, { text: 'Answer in French.' }], messages: [{ role: 'user', content: [{ text: 'Hi' }] }] },
   },
@@ -248,7 +244,10 @@ const cases: Case[] = [
     name: 'response_format json_schema -> the forced answer tool',
     request: {
       messages: [user('A person')],
-      response_format: { type: 'json_schema', json_schema: { name: 'person', strict: true, schema: { type: 'object', properties: { name: { type: 'string' } } } } },
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'person', strict: true, schema: { type: 'object', properties: { name: { type: 'string' } } } },
+      },
     },
     body: {
       messages: [{ role: 'user', content: [{ text: 'A person' }] }],
@@ -342,10 +341,7 @@ describe('convertToBedrockConverseRequest', () => {
 
 describe('prepareBedrockConverseChat', () => {
   test('Converse: JSON in and out, model id percent-encoded in the path, route headers kept', () => {
-    const prepared = prepareBedrockConverseChat(
-      { model: 'x', messages: [user('Hi')] },
-      { ...route, headers: { 'X-Amzn-Bedrock-Trace': 'ENABLED' } },
-    );
+    const prepared = prepareBedrockConverseChat({ model: 'x', messages: [user('Hi')] }, { ...route, headers: { 'X-Amzn-Bedrock-Trace': 'ENABLED' } });
     assert.equal(prepared.method, 'POST');
     assert.equal(prepared.url, 'https://bedrock-runtime.us-west-2.amazonaws.com/model/openai.gpt-oss-120b-1%3A0/converse');
     assert.deepEqual(prepared.headers, { 'x-amzn-bedrock-trace': 'ENABLED', 'content-type': 'application/json', accept: 'application/json' });
@@ -363,7 +359,17 @@ describe('prepareBedrockConverseChat', () => {
 const refusals: { name: string; request: Record<string, unknown>; param: string }[] = [
   {
     name: 'an http(s) image URL cannot be carried',
-    request: { messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }] },
+    request: {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'x' },
+            { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
+          ],
+        },
+      ],
+    },
     param: 'messages[0].content[1].image_url',
   },
   {

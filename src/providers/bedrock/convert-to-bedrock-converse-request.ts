@@ -124,7 +124,11 @@ function convertToolConfig(request: ChatCompletionRequest, route: Route): Conver
   const clientTools = choice === 'none' ? [] : (request.tools ?? []);
   const tools: ConverseToolSpec[] = clientTools.map((tool, i) => {
     if (tool.function.name === BEDROCK_JSON_RESPONSE_TOOL) {
-      throw new InvalidRequestError(`The tool name '${BEDROCK_JSON_RESPONSE_TOOL}' is reserved by Crossway (route ${route.id})`, `tools[${i}].function.name`, 'invalid_value');
+      throw new InvalidRequestError(
+        `The tool name '${BEDROCK_JSON_RESPONSE_TOOL}' is reserved by Crossway (route ${route.id})`,
+        `tools[${i}].function.name`,
+        'invalid_value',
+      );
     }
     return toToolSpec(tool.function.name, tool.function.description, tool.function.parameters);
   });

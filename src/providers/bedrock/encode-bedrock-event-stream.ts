@@ -14,9 +14,7 @@ const encoder = new TextEncoder();
 export function encodeBedrockFrame(frame: BedrockFixtureFrame): Uint8Array {
   const body = encoder.encode(JSON.stringify(frame.payload));
   const typeHeaders =
-    'event' in frame
-      ? { ':message-type': 'event', ':event-type': frame.event }
-      : { ':message-type': 'exception', ':exception-type': frame.exception };
+    'event' in frame ? { ':message-type': 'event', ':event-type': frame.event } : { ':message-type': 'exception', ':exception-type': frame.exception };
   const headers: Record<string, { type: 'string'; value: string }> = {};
   for (const [name, value] of Object.entries({ ...typeHeaders, ':content-type': 'application/json' })) {
     headers[name] = { type: 'string', value };

@@ -134,7 +134,9 @@ const cases: Case[] = [
   {
     name: 'InvalidSignatureException named only by __type',
     status: 403,
-    body: encoder.encode('{"__type":"com.amazon.coral.service#InvalidSignatureException","message":"The request signature we calculated does not match the signature you provided."}'),
+    body: encoder.encode(
+      '{"__type":"com.amazon.coral.service#InvalidSignatureException","message":"The request signature we calculated does not match the signature you provided."}',
+    ),
     message: 'The request signature we calculated does not match',
     code: 'InvalidSignatureException',
     type: 'permission_error',
@@ -212,7 +214,12 @@ describe('mapBedrockError', () => {
 
 describe('readBedrockErrorType', () => {
   const cases: [string, UpstreamHeaders, string | undefined, string | null][] = [
-    ['header with namespace', { 'x-amzn-errortype': 'ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/' }, undefined, 'ThrottlingException'],
+    [
+      'header with namespace',
+      { 'x-amzn-errortype': 'ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/' },
+      undefined,
+      'ThrottlingException',
+    ],
     ['plain header', { 'x-amzn-errortype': 'ValidationException' }, undefined, 'ValidationException'],
     ['header wins over __type', { 'x-amzn-errortype': 'A' }, 'ns#B', 'A'],
     ['__type with namespace', {}, 'com.amazon.coral.service#ExpiredTokenException', 'ExpiredTokenException'],

@@ -93,8 +93,7 @@ export function mapBedrockError(status: number, headers: UpstreamHeaders, body: 
   const aws = bedrockErrorBodySchema.safeParse(json);
   const errorType = readBedrockErrorType(headers, aws.success ? aws.data.__type : undefined);
   const openai = errorType === null ? readOpenAIErrorValue(json) : null;
-  const message =
-    (aws.success ? (aws.data.message ?? aws.data.Message) : undefined) ?? openai?.message ?? summarizeErrorBody(text, status);
+  const message = (aws.success ? (aws.data.message ?? aws.data.Message) : undefined) ?? openai?.message ?? summarizeErrorBody(text, status);
   const known = errorType === null ? null : classifyBedrockError(errorType);
   const reportedStatus = known?.replacesHttpStatus === true ? known.status : status;
   return new UpstreamError(message, {
@@ -124,8 +123,7 @@ export function mapBedrockStreamException(exceptionType: string, payload: Uint8A
   }
   const body = bedrockErrorBodySchema.safeParse(json);
   const fields = body.success ? body.data : {};
-  const message =
-    fields.message ?? fields.Message ?? (errorMessage !== '' ? errorMessage : text.trim() !== '' ? summarizeErrorBody(text, 500) : exceptionType);
+  const message = fields.message ?? fields.Message ?? (errorMessage !== '' ? errorMessage : text.trim() !== '' ? summarizeErrorBody(text, 500) : exceptionType);
   const name = exceptionType.charAt(0).toUpperCase() + exceptionType.slice(1);
   const known = classifyBedrockError(name) ?? { status: 500, type: 'server_error' as const, retryable: true };
   const details: Record<string, unknown> = {};

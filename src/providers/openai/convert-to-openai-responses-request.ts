@@ -19,11 +19,7 @@ const STATEFUL_FIELDS = [
  * The upstream body: the caller's Responses body with `model` set to `model` (or removed when undefined), `store: false`
  * and `stream` as asked, and without the fields listed in STATEFUL_FIELDS. The caller's object is not modified.
  */
-export function buildOpenAIResponsesBody(
-  body: Record<string, unknown>,
-  model: string | undefined,
-  stream: boolean,
-): Record<string, unknown> {
+export function buildOpenAIResponsesBody(body: Record<string, unknown>, model: string | undefined, stream: boolean): Record<string, unknown> {
   const upstream: Record<string, unknown> = { ...body };
   for (const field of STATEFUL_FIELDS) delete upstream[field];
   if (model === undefined) delete upstream.model;

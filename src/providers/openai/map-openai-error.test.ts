@@ -133,7 +133,9 @@ const cases: Case[] = [
   {
     name: '400 from older vLLM: fields at the top level, numeric code',
     status: 400,
-    body: encoder.encode('{"object":"error","message":"This model\'s maximum context length is 4096 tokens.","type":"BadRequestError","param":null,"code":400}'),
+    body: encoder.encode(
+      '{"object":"error","message":"This model\'s maximum context length is 4096 tokens.","type":"BadRequestError","param":null,"code":400}',
+    ),
     message: "This model's maximum context length is 4096 tokens.",
     code: '400',
     type: 'invalid_request_error',

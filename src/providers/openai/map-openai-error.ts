@@ -75,14 +75,16 @@ export function readOpenAIErrorBody(body: Uint8Array, status: number): UpstreamE
   } catch {
     return { message: summarizeErrorBody(text, status), code: null, type: null, param: null, status: null, error: null };
   }
-  return readOpenAIErrorValue(json) ?? {
-    message: summarizeErrorBody(text, status),
-    code: null,
-    type: null,
-    param: null,
-    status: null,
-    error: null,
-  };
+  return (
+    readOpenAIErrorValue(json) ?? {
+      message: summarizeErrorBody(text, status),
+      code: null,
+      type: null,
+      param: null,
+      status: null,
+      error: null,
+    }
+  );
 }
 
 /** Reads a parsed error value (a reply body or a stream event); null when it is not an error shape at all. */
@@ -104,14 +106,16 @@ export function readOpenAIErrorValue(value: unknown): UpstreamErrorFields | null
 }
 
 function fieldsOf(error: OpenAIErrorObject, statusCode: number | null): UpstreamErrorFields {
-  const numericCode =
-    typeof error.code === 'number' ? error.code : /^\d{3}$/.test(error.code ?? '') ? Number(error.code) : null;
+  const numericCode = typeof error.code === 'number' ? error.code : /^\d{3}$/.test(error.code ?? '') ? Number(error.code) : null;
   return {
     message: typeof error.message === 'string' && error.message !== '' ? error.message : 'Upstream reported an error',
     code: error.code === null || error.code === undefined ? null : String(error.code),
     type: error.type ?? null,
     param: error.param ?? null,
-    status: (typeof error.status === 'number' ? error.status : null) ?? statusCode ?? (numericCode !== null && numericCode >= 400 && numericCode < 600 ? numericCode : null),
+    status:
+      (typeof error.status === 'number' ? error.status : null) ??
+      statusCode ??
+      (numericCode !== null && numericCode >= 400 && numericCode < 600 ? numericCode : null),
     error: error as Record<string, unknown>,
   };
 }
@@ -130,12 +134,7 @@ export interface OpenAIUpstreamErrorOptions {
 }
 
 /** The UpstreamError for an OpenAI-shaped error's fields (shared by every OpenAI-wire cloud, replies and stream events). */
-export function toOpenAIUpstreamError(
-  fields: UpstreamErrorFields,
-  status: number,
-  route: Route,
-  options: OpenAIUpstreamErrorOptions = {},
-): UpstreamError {
+export function toOpenAIUpstreamError(fields: UpstreamErrorFields, status: number, route: Route, options: OpenAIUpstreamErrorOptions = {}): UpstreamError {
   return new UpstreamError(fields.message, {
     route: route.id,
     status,

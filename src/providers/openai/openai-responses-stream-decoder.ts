@@ -74,12 +74,7 @@ export async function* decodeOpenAIResponsesStream(
  */
 function mayEndStream(eventName: string | null, data: string): boolean {
   if (eventName !== null && eventName !== 'message') return FINAL_TYPES.has(eventName);
-  return (
-    data.includes('"response.completed"') ||
-    data.includes('"response.incomplete"') ||
-    data.includes('"response.failed"') ||
-    data.includes('"error"')
-  );
+  return data.includes('"response.completed"') || data.includes('"response.incomplete"') || data.includes('"response.failed"') || data.includes('"error"');
 }
 
 function hasTopLevelError(json: unknown): boolean {

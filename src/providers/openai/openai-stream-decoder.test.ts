@@ -24,9 +24,7 @@ const usage: Usage = {
 
 async function run(chunks: Uint8Array[], includeUsage: boolean): Promise<{ text: string; usages: Usage[] }> {
   const usages: Usage[] = [];
-  const output = await collectBytes(
-    decodeOpenAIStream(replay(chunks), route, { includeUsage, onUsage: (value) => usages.push(value) }),
-  );
+  const output = await collectBytes(decodeOpenAIStream(replay(chunks), route, { includeUsage, onUsage: (value) => usages.push(value) }));
   return { text: decoder.decode(output), usages };
 }
 
@@ -59,7 +57,10 @@ describe('decodeOpenAIStream', () => {
   });
 
   test('byte-by-byte delivery gives the same output', async () => {
-    const { text, usages } = await run(Array.from(recorded, (byte) => Uint8Array.of(byte)), false);
+    const { text, usages } = await run(
+      Array.from(recorded, (byte) => Uint8Array.of(byte)),
+      false,
+    );
     assert.equal(text, sse(recordedLines.filter((line) => !line.includes('"choices":[]'))));
     assert.deepEqual(usages, [usage]);
   });
@@ -92,10 +93,7 @@ describe('decodeOpenAIStream', () => {
   });
 
   test('content that mentions "usage" or "error" is not mistaken for them', async () => {
-    const lines = [
-      '{"choices":[{"index":0,"delta":{"content":"{\\"usage\\": {\\"x\\":1}, \\"error\\": {}}"}}],"usage":null}',
-      '[DONE]',
-    ];
+    const lines = ['{"choices":[{"index":0,"delta":{"content":"{\\"usage\\": {\\"x\\":1}, \\"error\\": {}}"}}],"usage":null}', '[DONE]'];
     const { text, usages } = await run([encoder.encode(sse(lines))], false);
     assert.equal(text, sse(lines));
     assert.deepEqual(usages, []);
@@ -240,9 +238,7 @@ describe('decodeOpenAIStream', () => {
     try {
       const response = await request(server.url);
       const usages: Usage[] = [];
-      const output = await collectBytes(
-        decodeOpenAIStream(response.body, route, { includeUsage: true, onUsage: (value) => usages.push(value) }),
-      );
+      const output = await collectBytes(decodeOpenAIStream(response.body, route, { includeUsage: true, onUsage: (value) => usages.push(value) }));
       assert.equal(decoder.decode(output), decoder.decode(recorded));
       assert.deepEqual(usages, [usage]);
     } finally {

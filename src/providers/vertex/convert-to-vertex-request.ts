@@ -66,9 +66,7 @@ export function buildVertexUrl(route: Route, operation: OpenAIOperation): string
   if (project === null) {
     throw routeConfigurationError(
       route,
-      route.project === undefined
-        ? 'Vertex route needs a project (the Google Cloud project id)'
-        : `Vertex project '${route.project}' cannot be used in a URL`,
+      route.project === undefined ? 'Vertex route needs a project (the Google Cloud project id)' : `Vertex project '${route.project}' cannot be used in a URL`,
     );
   }
   const location = route.region;
@@ -91,10 +89,7 @@ function checkEndpoint(route: Route, location: string): void {
   if (!host.endsWith(GOOGLE_API_DOMAIN)) return;
   const served = locationOfGoogleHost(host);
   if (served !== null && served !== location) {
-    throw routeConfigurationError(
-      route,
-      `Vertex endpoint ${host} serves location '${served}', not '${location}' (use ${defaultVertexEndpoint(location)})`,
-    );
+    throw routeConfigurationError(route, `Vertex endpoint ${host} serves location '${served}', not '${location}' (use ${defaultVertexEndpoint(location)})`);
   }
 }
 

@@ -5,13 +5,7 @@
 // "Error code 429" (cloud.google.com/vertex-ai/generative-ai/docs/error-code-429).
 import type { Route } from '../../catalog/index.ts';
 import { typeForStatus, UpstreamError } from '../../wire/index.ts';
-import {
-  isRetryableOpenAIStatus,
-  mapOpenAIStreamError,
-  readOpenAIErrorValue,
-  toOpenAIUpstreamError,
-  type UpstreamErrorFields,
-} from '../openai/index.ts';
+import { isRetryableOpenAIStatus, mapOpenAIStreamError, readOpenAIErrorValue, toOpenAIUpstreamError, type UpstreamErrorFields } from '../openai/index.ts';
 import { parseRetryAfterMs } from '../parse-retry-after.ts';
 import type { UpstreamHeaders } from '../provider-adapter.ts';
 import { decodeBody, summarizeErrorBody } from '../summarize-error-body.ts';

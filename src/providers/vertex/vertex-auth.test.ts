@@ -12,12 +12,7 @@ import { TOKEN_REFRESH_MARGIN_MS } from '../cached-token.ts';
 import type { UpstreamRequest } from '../provider-adapter.ts';
 import { makeTestRoute } from '../test-route.ts';
 import { vertexAdapter } from './vertex-adapter.ts';
-import {
-  createGoogleAuthenticator,
-  GOOGLE_UNKNOWN_EXPIRY_MS,
-  readServiceAccountTokenUri,
-  type GoogleAccessTokenClient,
-} from './vertex-auth.ts';
+import { createGoogleAuthenticator, GOOGLE_UNKNOWN_EXPIRY_MS, readServiceAccountTokenUri, type GoogleAccessTokenClient } from './vertex-auth.ts';
 
 const HOUR = 3_600_000;
 const request: UpstreamRequest = {
@@ -243,7 +238,10 @@ describe('createGoogleAuthenticator with the real google-auth-library and the Ve
     };
     const before = tokenRequests();
     const first = await Promise.all([send(), send(), send()]);
-    assert.deepEqual(first.map((result) => result.status), [200, 200, 200]);
+    assert.deepEqual(
+      first.map((result) => result.status),
+      [200, 200, 200],
+    );
     assert.equal(new Set(first.map((result) => result.authorization)).size, 1);
     assert.equal(tokenRequests() - before, 1, 'one token request for three concurrent calls');
 

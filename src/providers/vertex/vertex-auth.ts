@@ -110,11 +110,7 @@ function sendTokenRequestsTo(client: AuthClient, tokenUri: string): void {
 }
 
 /** Things that must never reach a message: PEM keys and JWTs (assertions, ID tokens). */
-const SECRET_PATTERNS = [
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g,
-  /\beyJ[\w-]+\.[\w-]+\.[\w-]+/g,
-  /\bya29\.[\w.-]+/g,
-];
+const SECRET_PATTERNS = [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, /\beyJ[\w-]+\.[\w-]+\.[\w-]+/g, /\bya29\.[\w.-]+/g];
 
 function googleAuthError(route: Route, auth: GoogleAuthSettings, cause: unknown): UpstreamError {
   let reason = cause instanceof Error ? cause.message : String(cause);
