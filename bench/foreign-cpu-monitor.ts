@@ -101,5 +101,8 @@ export function describeForeignCpu(summary: ForeignCpuSummary | null): string {
   if (summary === null) return 'Load from other processes: not measurable here (no /proc).';
   const cores = cpus().length;
   const asCores = (share: number) => `${(share * cores).toFixed(2)} of ${cores} cores`;
-  return `Load from other processes during this run: ${asCores(summary.foreignShare)} on average, ${asCores(summary.foreignPeakShare)} at the worst second; hypervisor steal ${(summary.stealShare * 100).toFixed(1)}%. Numbers from a busy machine are noisier; the per-round columns show how much.`;
+  return (
+    `Load from other processes during this run: ${asCores(summary.foreignShare)} on average, ${asCores(summary.foreignPeakShare)} at the worst second; ` +
+    `hypervisor steal ${(summary.stealShare * 100).toFixed(1)}%. Numbers from a busy machine are noisier; the per-round columns show how much.`
+  );
 }

@@ -74,7 +74,9 @@ describe('hostile input at the edge', () => {
       assert.equal(error.code, 'json_too_deep');
       assert.match(error.param, /^extra\[0\]/);
     }
-    const schema = `{"model":"gpt-5.5","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":${deepArrayText(200)}}}]}`;
+    const schema =
+      '{"model":"gpt-5.5","messages":[{"role":"user","content":"hi"}],' +
+      `"tools":[{"type":"function","function":{"name":"f","parameters":${deepArrayText(200)}}}]}`;
     assert.equal((await rawPost(stack, '/v1/chat/completions', schema)).status, 400);
     const completion = await stack.client.chat.completions.create(CHAT);
     assert.equal(completion.choices.length, 1);

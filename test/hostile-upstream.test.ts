@@ -51,11 +51,20 @@ function startReflector(): Promise<Server> {
       }
       res.writeHead(200, { 'content-type': 'text/event-stream', ...requestId });
       const chunk = (delta: Record<string, unknown>) =>
-        `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
+        'data: ' +
+        JSON.stringify({
+          id: 'c',
+          object: 'chat.completion.chunk',
+          created: 1,
+          model: 'm',
+          choices: [{ index: 0, delta, finish_reason: null }],
+        }) +
+        '\n\n';
       const events = chunk({ role: 'assistant', content: `echo ${echo}` });
       const payload =
         mode === 'stream-error'
-          ? `${chunk({ role: 'assistant', content: 'partial' })}data: ${JSON.stringify({ error: { message: `stream broke; you sent ${echo}`, type: 'server_error' } })}\n\n`
+          ? `${chunk({ role: 'assistant', content: 'partial' })}data: ` +
+            `${JSON.stringify({ error: { message: `stream broke; you sent ${echo}`, type: 'server_error' } })}\n\n`
           : `${events}data: [DONE]\n\n`;
       // Cut in the middle of the first credential the stream carries, so that each write holds half of it.
       const at = Math.max(payload.indexOf('secret'), 1);

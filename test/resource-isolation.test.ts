@@ -142,7 +142,8 @@ describe('one tenant cannot starve another', () => {
     const worst = latencies[latencies.length - 1] ?? Infinity;
     const median = latencies[Math.floor(latencies.length / 2)] ?? Infinity;
     console.log(
-      `resource test: ${attackRequests} hostile requests, ${sockets.length} hostile sockets; victim ${latencies.length} calls, p50 ${median.toFixed(1)} ms, max ${worst.toFixed(1)} ms`,
+      `resource test: ${attackRequests} hostile requests, ${sockets.length} hostile sockets; victim ${latencies.length} calls, p50 ` +
+        `${median.toFixed(1)} ms, max ${worst.toFixed(1)} ms`,
     );
     assert.ok(latencies.length >= 10, `the victim completed only ${latencies.length} calls`);
     assert.ok(worst < VICTIM_LATENCY_BOUND_MS, `a victim call took ${worst.toFixed(0)} ms`);

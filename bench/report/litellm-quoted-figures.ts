@@ -14,8 +14,12 @@ export function renderLiteLlmQuotedFigures(): string {
   );
   return [
     '### LiteLLM: quoted, not measured',
-    'LiteLLM is Python and cannot be installed on this machine, so these figures are **quoted from its documentation, not measured in this run** and are not comparable one-to-one (other hardware, a remote fake endpoint, Locust, and an overhead the proxy reports about itself in its `x-litellm-overhead-duration-ms` header).',
+    'LiteLLM is Python and cannot be installed on this machine, so these figures are **quoted from its documentation, not measured in this run** and ' +
+      'are not comparable one-to-one (other hardware, a remote fake endpoint, Locust, and an overhead the proxy reports about itself in its ' +
+      '`x-litellm-overhead-duration-ms` header).',
     table,
-    'Sources: LiteLLM, "Benchmarks", https://docs.litellm.ai/docs/benchmarks (tables "2 Instance LiteLLM Proxy" and "4 Instances"); LiteLLM, "LiteLLM Proxy Performance", https://docs.litellm.ai/docs/proxy/perf ("LiteLLM proxy adds 0.00325 seconds latency as compared to using the Raw OpenAI API").',
+    'Sources: LiteLLM, "Benchmarks", https://docs.litellm.ai/docs/benchmarks (tables "2 Instance LiteLLM Proxy" and "4 Instances"); LiteLLM, ' +
+      '"LiteLLM Proxy Performance", https://docs.litellm.ai/docs/proxy/perf ("LiteLLM proxy adds 0.00325 seconds latency as compared to using the Raw ' +
+      'OpenAI API").',
   ].join('\n\n');
 }

@@ -57,7 +57,8 @@ export function renderBarChartSvg(options: BarChartOptions): string {
     parts.push(`<text x="${x.toFixed(1)}" y="${TOP + plotHeight + 16}" text-anchor="middle" fill="#666">${formatTick(tick)}</text>`);
   }
   parts.push(
-    `<text x="${LABEL_WIDTH + PLOT_WIDTH / 2}" y="${TOP + plotHeight + 34}" text-anchor="middle" fill="#444">${escapeXml(options.unit)}${options.logScale === true ? ' (log scale)' : ''}</text>`,
+    `<text x="${LABEL_WIDTH + PLOT_WIDTH / 2}" y="${TOP + plotHeight + 34}" text-anchor="middle" ` +
+      `fill="#444">${escapeXml(options.unit)}${options.logScale === true ? ' (log scale)' : ''}</text>`,
   );
   categories.forEach((category, row) => {
     const groupTop = TOP + row * groupHeight;

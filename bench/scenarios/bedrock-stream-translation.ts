@@ -92,7 +92,9 @@ async function runBedrockStreamTranslation(context: BenchContext): Promise<Scena
   const micro = (ms: number | null) => (ms === null ? 'n/a' : (ms * 1000).toFixed(2));
   const inputBytes = frames.reduce((sum, frame) => sum + frame.length, 0);
   const markdown = [
-    `One answer of ${DELTAS} text deltas, fed to \`streamChat\` one network chunk per frame (as Bedrock sends them) and drained; ${iterations} measured iterations after ${WARM_UP_ITERATIONS} warm-up ones, alternating with the OpenAI-wire pass-through of the same answer as SSE (the baseline). Time per input chunk, in microseconds.`,
+    `One answer of ${DELTAS} text deltas, fed to \`streamChat\` one network chunk per frame (as Bedrock sends them) and drained; ${iterations} ` +
+      `measured iterations after ${WARM_UP_ITERATIONS} warm-up ones, alternating with the OpenAI-wire pass-through of the same answer as SSE (the ` +
+      'baseline). Time per input chunk, in microseconds.',
     renderMarkdownTable(
       ['Path', 'input chunks', 'input bytes', 'output bytes', 'µs/chunk p50', 'µs/chunk p90', 'chunks/s (one core)'],
       [
@@ -124,7 +126,8 @@ async function runBedrockStreamTranslation(context: BenchContext): Promise<Scena
     title: TITLE,
     markdown,
     headline: [
-      `Bedrock ConverseStream translation: **${micro(bedrockSummary.p50)} µs per chunk** (p50), ${formatRatio(bedrockSummary.p50, openaiSummary.p50)}× the OpenAI pass-through's ${micro(openaiSummary.p50)} µs.`,
+      `Bedrock ConverseStream translation: **${micro(bedrockSummary.p50)} µs per chunk** (p50), ` +
+        `${formatRatio(bedrockSummary.p50, openaiSummary.p50)}× the OpenAI pass-through's ${micro(openaiSummary.p50)} µs.`,
     ],
     targets: [],
     artifacts: [],

@@ -1,7 +1,8 @@
 // Runs the minimal proxy and Crossway under `node --cpu-prof` at the highest connection count (JSON: Crossway with the
 // master key, and with a tenant's virtual key on a priced route as in production; with `--only=crossway-profile` longer
 // and with streams too) and shows where each spends its CPU per request, side by side: self time by category (a part
-// of src/, a package, Node core, GC, socket writes) and Crossway's top functions. The .cpuprofile files stay in the system temp directory for a flame graph (Chrome DevTools, speedscope).
+// of src/, a package, Node core, GC, socket writes) and Crossway's top functions. The .cpuprofile files stay in the system temp directory for a flame graph
+// (Chrome DevTools, speedscope).
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,8 @@ const TOP_FUNCTIONS = 25;
 export const crosswayProfileScenario: Scenario = {
   name: 'crossway-profile',
   description:
-    'CPU profiles of the minimal proxy and Crossway (master key; virtual key and priced route) under the 64-connection load: µs per request by category, where the gap is, top functions',
+    'CPU profiles of the minimal proxy and Crossway (master key; virtual key and priced route) under the 64-connection load: µs per request by ' +
+    'category, where the gap is, top functions',
   // In every run: it is the evidence behind the throughput target's verdict. The default run keeps it short and
   // profiles JSON only; `--only=crossway-profile` profiles longer and adds the streaming profile.
   enabledByDefault: true,
@@ -91,7 +93,9 @@ async function runCrosswayProfile(context: BenchContext): Promise<ScenarioResult
     Math.max(...runs.map((run) => (run.summary.categories.find((entry) => entry.name === name)?.selfMs ?? 0) / Math.max(1, run.requests)));
   categories.sort((a, b) => sortKey(b) - sortKey(a));
   const sections = [
-    `Each process profiled for ${(warmupMs + measureMs) / 1000} s at ${connections} connections (warm-up included; start-up compile time is in the profile too, so small per-request figures are slight overestimates). CPU time is self time in microseconds per request served while profiled. Profiles: ${runs.map((run) => `\`${run.file}\``).join(', ')}.`,
+    `Each process profiled for ${(warmupMs + measureMs) / 1000} s at ${connections} connections (warm-up included; start-up compile time is in the ` +
+      'profile too, so small per-request figures are slight overestimates). CPU time is self time in microseconds per request served while profiled. ' +
+      `Profiles: ${runs.map((run) => `\`${run.file}\``).join(', ')}.`,
     renderMarkdownTable(
       ['Category', ...runs.map((run) => `${run.label} (µs/req)`)],
       [
@@ -122,7 +126,10 @@ async function runCrosswayProfile(context: BenchContext): Promise<ScenarioResult
   const headline =
     ceiling !== undefined && crossway !== undefined
       ? [
-          `Event loop per non-streaming request under the profiler (wall-clock samples, so time spent waiting for a core counts too): Crossway ${perRequest(crossway, crossway.summary.busyMs)} µs${virtualKey === undefined ? '' : ` (with a virtual key and a priced route ${perRequest(virtualKey, virtualKey.summary.busyMs)} µs)`}, minimal proxy ${perRequest(ceiling, ceiling.summary.busyMs)} µs.`,
+          'Event loop per non-streaming request under the profiler (wall-clock samples, so time spent waiting for a core counts too): ' +
+            `Crossway ${perRequest(crossway, crossway.summary.busyMs)} µs` +
+            `${virtualKey === undefined ? '' : ` (with a virtual key and a priced route ${perRequest(virtualKey, virtualKey.summary.busyMs)} µs)`}, ` +
+            `minimal proxy ${perRequest(ceiling, ceiling.summary.busyMs)} µs.`,
         ]
       : [];
   return { title: 'CPU profiles: minimal proxy and Crossway', markdown: sections.join('\n\n'), headline, targets: [], artifacts: [] };
@@ -138,7 +145,12 @@ function describeGap(ceiling: Profiled, crossway: Profiled): string {
   return [
     '### Where the gap is: Crossway minus the minimal proxy, non-streaming',
     '',
-    `Crossway's event loop spends **${gapUs.toFixed(1)} µs more per request** than the minimal proxy's; if CPU on that thread were the only limit, Crossway could reach **${cpuRatio.toFixed(2)}×** the proxy's throughput. The proxy parses nothing, checks nothing and records nothing; Crossway authenticates, parses and validates the body, plans the route, reads the usage from the answer, and commits a usage event with its transfers durably (fsync) before it answers, besides queueing the request log and the decision. The profiler samples wall-clock ticks, so time a thread waits after waking another (a socket write waking the client, a \`postMessage\` waking the writer thread) while two cores serve four busy threads counts as that call's time.`,
+    `Crossway's event loop spends **${gapUs.toFixed(1)} µs more per request** than the minimal proxy's; if CPU on that thread were the only limit, ` +
+      `Crossway could reach **${cpuRatio.toFixed(2)}×** the proxy's throughput. The proxy parses nothing, checks nothing and records nothing; Crossway ` +
+      'authenticates, parses and validates the body, plans the route, reads the usage from the answer, and commits a usage event with its transfers ' +
+      'durably (fsync) before it answers, besides queueing the request log and the decision. The profiler samples wall-clock ticks, so time a thread ' +
+      `waits after waking another (a socket write waking the client, a \`postMessage\` waking the writer thread) while two cores serve four busy ` +
+      `threads counts as that call's time.`,
     '',
     renderMarkdownTable(
       ['Category', 'Crossway − proxy (µs/req)', 'share of the gap'],
@@ -157,7 +169,10 @@ function describeVirtualKeyCost(master: Profiled, virtualKey: Profiled): string 
   return [
     '### What a virtual key and a priced route add: Crossway (virtual key) minus Crossway (master key), non-streaming',
     '',
-    `With a tenant's virtual key (RPM, TPM and a budget on the key and on its tenant) and a priced route, Crossway's event loop spends **${gapUs >= 0 ? '+' : ''}${gapUs.toFixed(1)} µs per request** against the master key on an unpriced route (${perRequestUs(virtualKey, virtualKey.summary.busyMs).toFixed(1)} against ${perRequestUs(master, master.summary.busyMs).toFixed(1)} µs). Two separate profiled runs on a shared machine: differences of a few µs are noise.`,
+    `With a tenant's virtual key (RPM, TPM and a budget on the key and on its tenant) and a priced route, Crossway's event loop spends ` +
+      `**${gapUs >= 0 ? '+' : ''}${gapUs.toFixed(1)} µs per request** against the master key on an unpriced route ` +
+      `(${perRequestUs(virtualKey, virtualKey.summary.busyMs).toFixed(1)} against ${perRequestUs(master, master.summary.busyMs).toFixed(1)} µs). Two ` +
+      'separate profiled runs on a shared machine: differences of a few µs are noise.',
     '',
     renderMarkdownTable(
       ['Category', 'virtual key − master key (µs/req)', 'share of the difference'],

@@ -130,10 +130,22 @@ async function runMemoryBreakdown(context: BenchContext): Promise<ScenarioResult
   );
 
   const notes = [
-    `Every reading follows a 200 ms pause and a forced full collection (\`--expose-gc\`), so that it shows what the stage keeps. Without that collection the last stage read ${formatMb(final.rssBeforeGcMb)} (proxy-overhead's idle RSS is such an unforced reading of \`crossway serve\`). RSS counts shared pages too: the node executable's pages are file-backed and shared with every other Node process on the machine.`,
-    `The writer thread: ${final.writerRunning === true ? `running in the last stage (thread \`crossway-sqlite-writer\`, ${final.threads} threads in all)` : 'NOT seen running in the last stage'}; \`store+writer\` starts it with a write that changes nothing, ahead of the gateway, whose own start (key-hash secret, default tenant) would otherwise start it.`,
-    `Without the compile cache (\`NODE_DISABLE_COMPILE_CACHE=1\`: the TypeScript stripper loaded, every module stripped and compiled from source, as on a first start): **${formatMb(finalUncached.rssMb)}** in the last stage, ${formatAddedMb(finalUncached.rssMb - final.rssMb)} against the measured start (stripper loaded there: ${yesNo(finalUncached.stripperLoaded)}; in the measured start: ${yesNo(final.stripperLoaded)}).`,
-    `With \`--max-semi-space-size=${SMALL_SEMI_SPACE_MB}\` (main thread only; the writer thread starts without flags): **${formatMb(finalSmallYoung.rssMb)}** in the last stage, ${formatAddedMb(finalSmallYoung.rssMb - final.rssMb)}; the young generation kept ${formatMb(finalSmallYoung.youngGenerationResidentMb)} resident instead of ${formatMb(final.youngGenerationResidentMb)}. Its cost in throughput (more frequent scavenges) is not measured here.`,
+    `Every reading follows a 200 ms pause and a forced full collection (\`--expose-gc\`), so that it shows what the stage keeps. Without that ` +
+      `collection the last stage read ${formatMb(final.rssBeforeGcMb)} (proxy-overhead's idle RSS is such an unforced reading of \`crossway serve\`). ` +
+      `RSS counts shared pages too: the node executable's pages are file-backed and shared with every other Node process on the machine.`,
+    'The writer thread: ' +
+      (final.writerRunning === true
+        ? `running in the last stage (thread \`crossway-sqlite-writer\`, ${final.threads} threads in all)`
+        : 'NOT seen running in the last stage') +
+      '; `store+writer` starts it with a write that changes nothing, ahead of the gateway, whose own start (key-hash secret, default tenant) ' +
+      'would otherwise start it.',
+    `Without the compile cache (\`NODE_DISABLE_COMPILE_CACHE=1\`: the TypeScript stripper loaded, every module stripped and compiled from source, as ` +
+      `on a first start): **${formatMb(finalUncached.rssMb)}** in the last stage, ${formatAddedMb(finalUncached.rssMb - final.rssMb)} against the ` +
+      `measured start (stripper loaded there: ${yesNo(finalUncached.stripperLoaded)}; in the measured start: ${yesNo(final.stripperLoaded)}).`,
+    `With \`--max-semi-space-size=${SMALL_SEMI_SPACE_MB}\` (main thread only; the writer thread starts without flags): ` +
+      `**${formatMb(finalSmallYoung.rssMb)}** in the last stage, ${formatAddedMb(finalSmallYoung.rssMb - final.rssMb)}; the young generation kept ` +
+      `${formatMb(finalSmallYoung.youngGenerationResidentMb)} resident instead of ${formatMb(final.youngGenerationResidentMb)}. Its cost in throughput ` +
+      '(more frequent scavenges) is not measured here.',
   ];
   if (counted.modules !== null) {
     const { modules } = counted;
@@ -142,17 +154,25 @@ async function runMemoryBreakdown(context: BenchContext): Promise<ScenarioResult
       .map((entry) => `${entry.name} ${entry.modules} modules, ${entry.kb} kB`)
       .join('; ');
     notes.push(
-      `Modules loaded on the main thread (counted by a load hook in the unmeasured priming start): ${modules.src} from \`src/\`, ${modules.nodeModules} from ${modules.packages.length} packages in node_modules, ${modules.builtin} built-in. Largest packages by source size: ${top}.`,
+      `Modules loaded on the main thread (counted by a load hook in the unmeasured priming start): ${modules.src} from \`src/\`, ` +
+        `${modules.nodeModules} from ${modules.packages.length} packages in node_modules, ${modules.builtin} built-in. ` +
+        `Largest packages by source size: ${top}.`,
     );
   }
 
   const gatewayAdded = final.rssMb - stage('modules').rssMb;
-  const headline = `Crossway idle RSS by stage: Node **${formatMb(stage('node').rssMb)}**, + modules **${formatMb(added('modules', 'node'))}**, + gateway **${formatMb(gatewayAdded)}** (store ${formatMb(added('store', 'modules'))}, writer thread ${formatMb(added('store+writer', 'store'))}, the rest ${formatMb(added('gateway+writer', 'store+writer'))}) = **${formatMb(final.rssMb)}**; without the compile cache **${formatMb(finalUncached.rssMb)}**; bare Node ${formatMb(floor.rssMb)}.`;
+  const headline =
+    `Crossway idle RSS by stage: Node **${formatMb(stage('node').rssMb)}**, + modules **${formatMb(added('modules', 'node'))}**, + gateway ` +
+    `**${formatMb(gatewayAdded)}** (store ${formatMb(added('store', 'modules'))}, writer thread ${formatMb(added('store+writer', 'store'))}, the rest ` +
+    `${formatMb(added('gateway+writer', 'store+writer'))}) = **${formatMb(final.rssMb)}**; without the compile cache ` +
+    `**${formatMb(finalUncached.rssMb)}**; bare Node ${formatMb(floor.rssMb)}.`;
 
   return {
     title: "Idle memory: where Crossway's resident set goes",
     markdown: [
-      `\`bench/crossway-memory-stages.ts\` starts Crossway as \`crossway serve\` does (compile cache first, the same catalog loading and \`startGateway\`, one route to the minimal upstream, SQLite in the temp dir) and reads its memory after each stage, in MB of 10^6 bytes. No request is sent. A first start primes the compile cache and is discarded.`,
+      `\`bench/crossway-memory-stages.ts\` starts Crossway as \`crossway serve\` does (compile cache first, the same catalog loading and ` +
+        `\`startGateway\`, one route to the minimal upstream, SQLite in the temp dir) and reads its memory after each stage, in MB of 10^6 bytes. No ` +
+        'request is sent. A first start primes the compile cache and is discarded.',
       overview,
       "The same stages by what backs the resident pages (`/proc/self/smaps`), and the main thread's V8 heap:",
       pages,
@@ -205,7 +225,9 @@ async function runStages(context: BenchContext, name: string, configPath: string
 
 /** RSS of a Node process that loads nothing, read the same way (a pause, a forced collection). */
 async function measureBareNode(context: BenchContext): Promise<Stage> {
-  const script = `setTimeout(() => { gc(); const m = process.memoryUsage(); console.log('stage ' + JSON.stringify({ name: 'floor', rssMb: m.rss / 1e6, heapUsedMb: m.heapUsed / 1e6, heapTotalMb: m.heapTotal / 1e6, externalMb: m.external / 1e6 })); }, 200);`;
+  const script =
+    `setTimeout(() => { gc(); const m = process.memoryUsage(); console.log('stage ' + JSON.stringify({ name: 'floor', rssMb: m.rss / 1e6, heapUsedMb: ` +
+    'm.heapUsed / 1e6, heapTotalMb: m.heapTotal / 1e6, externalMb: m.external / 1e6 })); }, 200);';
   const started = await context.processes.start('bare node', process.execPath, ['--expose-gc', '-e', script], {
     cwd: context.tempDir,
     readyLine: /^stage (\{.*\})$/m,

@@ -172,7 +172,10 @@ async function runMeteringCommit(context: BenchContext): Promise<ScenarioResult>
   const p = perEvent.summary();
   const a = admission.summary();
   const markdown = [
-    `Usage events with their transfers (charge, cost, a 20 % revenue share) and balance updates, committed by the Ledger into the SQLite store: WAL, \`synchronous = FULL\` on the writer thread, so that every acknowledged event survives power loss. ${GROUP_EVENTS.toLocaleString('en-US')} events with ${IN_FLIGHT} in flight, then ${SERIAL_EVENTS} one at a time; the baseline writes comparable rows in one fsynced transaction per event on the event loop.`,
+    'Usage events with their transfers (charge, cost, a 20 % revenue share) and balance updates, committed by the Ledger into the SQLite store: WAL, ' +
+      `\`synchronous = FULL\` on the writer thread, so that every acknowledged event survives power loss. ${GROUP_EVENTS.toLocaleString('en-US')} ` +
+      `events with ${IN_FLIGHT} in flight, then ${SERIAL_EVENTS} one at a time; the baseline writes comparable rows in one fsynced transaction per ` +
+      'event on the event loop.',
     renderMarkdownTable(
       ['Path', 'events/s', 'per event p50 ms', 'p99 ms', 'max ms'],
       [
@@ -201,13 +204,16 @@ async function runMeteringCommit(context: BenchContext): Promise<ScenarioResult>
       ],
       [false, true, true, true, true],
     ),
-    `Group commit / one commit per event: **${formatRatio(groupedRate, perEventRate)}** the events per second. The commit is awaited before a response's last byte, so its latency (one fsync, shared by the batch) is what metering adds to a request; admission and settlement add ${formatMs(a.p50)} ms of event-loop time (p50).`,
+    `Group commit / one commit per event: **${formatRatio(groupedRate, perEventRate)}** the events per second. The commit is awaited before a ` +
+      `response's last byte, so its latency (one fsync, shared by the batch) is what metering adds to a request; admission and settlement add ` +
+      `${formatMs(a.p50)} ms of event-loop time (p50).`,
   ].join('\n\n');
   return {
     title: TITLE,
     markdown,
     headline: [
-      `Ledger group commit: **${formatRate(groupedRate)} events/s** (${formatRatio(groupedRate, perEventRate)}× one fsynced commit per event); one durable commit adds ${formatMs(s.p50)} ms (p50) to an unloaded request; limits and budgets ${formatMs(a.p50)} ms.`,
+      `Ledger group commit: **${formatRate(groupedRate)} events/s** (${formatRatio(groupedRate, perEventRate)}× one fsynced commit per event); one ` +
+        `durable commit adds ${formatMs(s.p50)} ms (p50) to an unloaded request; limits and budgets ${formatMs(a.p50)} ms.`,
     ],
     targets: [],
     artifacts: [],

@@ -128,16 +128,21 @@ async function runPolicyPlanning(context: BenchContext): Promise<ScenarioResult>
   const cached = recorders[4]!.summary().p50;
   const step = recorders[5]!.summary().p50;
   const markdown = [
-    `In-process, one core: ${samples} samples of ${BATCH} operations each after ${WARM_UP_SAMPLES} warm-up samples, operations interleaved. The request is a ${bodyText.length}-byte chat (system + user message, one tool, \`stream: true\`, a \`crossway\` object with \`regions: [us]\` and \`sort: price\`, plus an \`x-crossway-compliance\` header) for \`gpt-5.5\` on the demo catalog at 2026-12-15 (${check.kept.length} routes kept, ${check.rejected.length} rejected). Microseconds per operation; the ratio is against JSON.parse of the same body.`,
+    `In-process, one core: ${samples} samples of ${BATCH} operations each after ${WARM_UP_SAMPLES} warm-up samples, operations interleaved. The ` +
+      `request is a ${bodyText.length}-byte chat (system + user message, one tool, \`stream: true\`, a \`crossway\` object with \`regions: [us]\` and ` +
+      `\`sort: price\`, plus an \`x-crossway-compliance\` header) for \`gpt-5.5\` on the demo catalog at 2026-12-15 (${check.kept.length} routes kept, ` +
+      `${check.rejected.length} rejected). Microseconds per operation; the ratio is against JSON.parse of the same body.`,
     renderMarkdownTable(['Operation', 'µs p50', 'µs p90', 'ops/s (one core)', '× JSON.parse'], rows, [false, true, true, true, true]),
-    `A cached plan costs **${formatRatio(cached, cold)}×** a cold one. The tokenizer dominates the per-request cost of large prompts; the cache key depends on which route limits the request exceeds, so similar requests share a plan whatever their size.`,
+    `A cached plan costs **${formatRatio(cached, cold)}×** a cold one. The tokenizer dominates the per-request cost of large prompts; the cache key ` +
+      'depends on which route limits the request exceeds, so similar requests share a plan whatever their size.',
     ...(problems.length > 0 ? [`Check: ${problems.join('; ')}.`] : []),
   ].join('\n\n');
   return {
     title: TITLE,
     markdown,
     headline: [
-      `Policy planning: **${micro(cold)} µs cold, ${micro(cached)} µs cached** per request (p50); the whole policy step with a cached plan is ${formatRatio(step, baseline)}× JSON.parse of the body.`,
+      `Policy planning: **${micro(cold)} µs cold, ${micro(cached)} µs cached** per request (p50); the whole policy step with a cached plan is ` +
+        `${formatRatio(step, baseline)}× JSON.parse of the body.`,
     ],
     targets: [],
     artifacts: [],

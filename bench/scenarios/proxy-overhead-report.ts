@@ -68,11 +68,19 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
 
   sections.push(
     [
-      `Each target is its own process on 127.0.0.1, in front of the same upstream process that answers at once (JSON, or an SSE stream of ${settings.streamChunks} content chunks, one event-loop turn apart). `,
-      'The load generator runs in the bench process: autocannon for closed-loop JSON, an undici client for streams (it sees the first byte) and for the open-loop runs. ',
-      `Same warm-up (${settings.warmupMs / 1000} s per target), ${settings.measureMs / 1000} s per closed-loop run, ${settings.rateMs / 1000} s per open-loop run, ${settings.rounds} interleaved round${settings.rounds === 1 ? '' : 's'} with the order rotated each round. Closed loop: latency percentiles are over all rounds' requests, req/s is the median of the rounds (the per-round values follow it). `,
-      "Crossway runs `crossway serve` with a one-route catalog (`provider: openai`, endpoint = the upstream's `/v1`), master-key auth on and a SQLite store (request log) in a temporary directory. ",
-      "It runs a second time as in production: the route priced (per 1M tokens: $1.25 input, $10 output), and the client calls with a tenant's virtual key, created through the admin API, whose tenant (+25 % margin) and key both have RPM and TPM limits and a monthly budget, set far above what the load can use; every call is then rate-limited and reserved against both budgets, then priced and settled with its transfers in the ledger. ",
+      'Each target is its own process on 127.0.0.1, in front of the same upstream process that answers at once (JSON, or an SSE stream of ' +
+        `${settings.streamChunks} content chunks, one event-loop turn apart). `,
+      'The load generator runs in the bench process: autocannon for closed-loop JSON, ' +
+        'an undici client for streams (it sees the first byte) and for the open-loop runs. ',
+      `Same warm-up (${settings.warmupMs / 1000} s per target), ${settings.measureMs / 1000} s per closed-loop run, ${settings.rateMs / 1000} s per ` +
+        `open-loop run, ${settings.rounds} interleaved round${settings.rounds === 1 ? '' : 's'} with the order rotated each round. Closed loop: ` +
+        `latency percentiles are over all rounds' requests, req/s is the median of the rounds (the per-round values follow it). `,
+      "Crossway runs `crossway serve` with a one-route catalog (`provider: openai`, endpoint = the upstream's `/v1`), master-key auth on and a " +
+        'SQLite store (request log) in a temporary directory. ',
+      "It runs a second time as in production: the route priced (per 1M tokens: $1.25 input, $10 output), and the client calls with a tenant's " +
+        'virtual key, created through the admin API, whose tenant (+25 % margin) and key both have RPM and TPM limits and a monthly budget, ' +
+        'set far above what the load can use; ' +
+        'every call is then rate-limited and reserved against both budgets, then priced and settled with its transfers in the ledger. ',
       'Portkey runs from node_modules on the same Node, with `x-portkey-provider: openai` and `x-portkey-custom-host: <upstream>/v1`.',
     ].join(''),
   );
@@ -117,7 +125,10 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
     const what = mode === 'json' ? 'Non-streaming' : 'Streaming';
     sections.push(
       `### ${what}, open loop at ${Math.round(settings.rateFraction * 100)}% of saturation\n\n` +
-        `The offered rate is ${Math.round(settings.rateFraction * 100)}% of Crossway's ${maxConnections}-connection throughput in the same round; a target that saturates below that runs at ${Math.round(settings.rateFraction * 100)}% of its own, and the floor is measured again at that rate, so "added" always compares equal loads. Requests are spread evenly over 1 ms ticks on ${maxConnections} connections. Each figure is the median over the rounds of that round's value; "added" is the target's percentile minus the floor's in the same round.\n\n` +
+        `The offered rate is ${Math.round(settings.rateFraction * 100)}% of Crossway's ${maxConnections}-connection throughput in the same round; a ` +
+        `target that saturates below that runs at ${Math.round(settings.rateFraction * 100)}% of its own, and the floor is measured again at that ` +
+        `rate, so "added" always compares equal loads. Requests are spread evenly over 1 ms ticks on ${maxConnections} connections. Each figure is ` +
+        `the median over the rounds of that round's value; "added" is the target's percentile minus the floor's in the same round.\n\n` +
         renderMarkdownTable(
           header,
           rows,
@@ -175,7 +186,8 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
   }
   sections.push(
     '### Throughput ratios (same run)\n\n' +
-      'Ratios of the medians; "per round" divides the two targets\' throughputs measured in the same round, minutes apart at most. "Crossway" is the master-key target on an unpriced route.\n\n' +
+      'Ratios of the medians; "per round" divides the two targets\' throughputs measured in the same round, minutes apart at most. "Crossway" is the ' +
+      'master-key target on an unpriced route.\n\n' +
       renderMarkdownTable(['Load', 'Crossway / minimal proxy', 'per round', 'Crossway / Portkey', 'per round', 'Crossway / upstream direct'], ratioRows, [
         false,
         true,
@@ -188,7 +200,8 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
   if (virtualKey !== undefined) {
     sections.push(
       '### Throughput ratios with a virtual key and a priced route (same run)\n\n' +
-        "Crossway as it runs in production: a tenant's virtual key with limits and a budget, a priced route. Against the minimal proxy, and against the master-key Crossway measured in the same rounds (what the key, limits, budget reservation, pricing and settlement cost).\n\n" +
+        "Crossway as it runs in production: a tenant's virtual key with limits and a budget, a priced route. Against the minimal proxy, and against " +
+        'the master-key Crossway measured in the same rounds (what the key, limits, budget reservation, pricing and settlement cost).\n\n' +
         renderMarkdownTable(
           ['Load', 'virtual key / minimal proxy', 'per round', 'virtual key / master key', 'per round', 'virtual key / Portkey'],
           virtualKeyRows,
@@ -250,22 +263,35 @@ export function renderProxyOverheadReport(data: ProxyOverheadData): ScenarioResu
   const addedJson = crossway === undefined ? null : openView(crossway, 'json', data);
   const addedStream = crossway === undefined ? null : openView(crossway, 'stream', data);
   const headline = [
-    `Crossway / minimal Node proxy, non-streaming req/s at ${maxConnections} connections: **${formatRatio(rps(crossway, 'json', maxConnections), rps(ceiling, 'json', maxConnections))}**; streaming: **${formatRatio(rps(crossway, 'stream', maxConnections), rps(ceiling, 'stream', maxConnections))}**.`,
-    `Crossway / Portkey, non-streaming req/s at ${maxConnections} connections: **${formatRatio(rps(crossway, 'json', maxConnections), rps(portkey, 'json', maxConnections))}**; streaming: **${formatRatio(rps(crossway, 'stream', maxConnections), rps(portkey, 'stream', maxConnections))}**${portkey?.broken.stream !== undefined ? ' (Portkey streaming fails here)' : ''}.`,
-    `Crossway added latency at ${Math.round(settings.rateFraction * 100)}% of saturation: p50 **${formatAddedMs(addedJson?.addedP50)} ms**, p99 **${formatAddedMs(addedJson?.addedP99)} ms**; streaming added TTFB p50 **${formatAddedMs(addedStream?.addedTtfbP50)} ms** (medians over the rounds).`,
+    `Crossway / minimal Node proxy, non-streaming req/s at ${maxConnections} connections: ` +
+      `**${formatRatio(rps(crossway, 'json', maxConnections), rps(ceiling, 'json', maxConnections))}**; streaming: ` +
+      `**${formatRatio(rps(crossway, 'stream', maxConnections), rps(ceiling, 'stream', maxConnections))}**.`,
+    `Crossway / Portkey, non-streaming req/s at ${maxConnections} connections: ` +
+      `**${formatRatio(rps(crossway, 'json', maxConnections), rps(portkey, 'json', maxConnections))}**; streaming: ` +
+      `**${formatRatio(rps(crossway, 'stream', maxConnections), rps(portkey, 'stream', maxConnections))}**` +
+      `${portkey?.broken.stream !== undefined ? ' (Portkey streaming fails here)' : ''}.`,
+    `Crossway added latency at ${Math.round(settings.rateFraction * 100)}% of saturation: ` +
+      `p50 **${formatAddedMs(addedJson?.addedP50)} ms**, p99 **${formatAddedMs(addedJson?.addedP99)} ms**; ` +
+      `streaming added TTFB p50 **${formatAddedMs(addedStream?.addedTtfbP50)} ms** (medians over the rounds).`,
     `Crossway RSS: idle **${formatMb(crossway?.idleRssMb)}**, under ${maxConnections}-connection load **${formatMb(crossway?.loadRssMb)}**.`,
     ...(crossway !== undefined && ceiling !== undefined && cpuPerRequestUs(crossway) !== null
       ? [
-          `CPU per non-streaming request, all threads: Crossway **${formatUs(cpuPerRequestUs(crossway))} µs** (${describeThreadCpu(crossway)}), minimal proxy **${formatUs(cpuPerRequestUs(ceiling))} µs**: **${formatRatio(cpuPerRequestUs(crossway), cpuPerRequestUs(ceiling))}×**.`,
+          `CPU per non-streaming request, all threads: Crossway **${formatUs(cpuPerRequestUs(crossway))} µs** (${describeThreadCpu(crossway)}), ` +
+            `minimal proxy **${formatUs(cpuPerRequestUs(ceiling))} µs**: **${formatRatio(cpuPerRequestUs(crossway), cpuPerRequestUs(ceiling))}×**.`,
         ]
       : []),
     ...(virtualKey === undefined
       ? []
       : [
-          `Crossway with a virtual key and a priced route / minimal Node proxy, non-streaming req/s at ${maxConnections} connections: **${formatRatio(rps(virtualKey, 'json', maxConnections), rps(ceiling, 'json', maxConnections))}** (**${formatRatio(rps(virtualKey, 'json', maxConnections), rps(crossway, 'json', maxConnections))}** of the master-key Crossway); streaming: **${formatRatio(rps(virtualKey, 'stream', maxConnections), rps(ceiling, 'stream', maxConnections))}** (**${formatRatio(rps(virtualKey, 'stream', maxConnections), rps(crossway, 'stream', maxConnections))}**).`,
+          `Crossway with a virtual key and a priced route / minimal Node proxy, non-streaming req/s at ${maxConnections} connections: ` +
+            `**${formatRatio(rps(virtualKey, 'json', maxConnections), rps(ceiling, 'json', maxConnections))}** ` +
+            `(**${formatRatio(rps(virtualKey, 'json', maxConnections), rps(crossway, 'json', maxConnections))}** of the master-key Crossway); ` +
+            `streaming: **${formatRatio(rps(virtualKey, 'stream', maxConnections), rps(ceiling, 'stream', maxConnections))}** ` +
+            `(**${formatRatio(rps(virtualKey, 'stream', maxConnections), rps(crossway, 'stream', maxConnections))}**).`,
           ...(ceiling !== undefined && cpuPerRequestUs(virtualKey) !== null
             ? [
-                `CPU per non-streaming request with a virtual key and a priced route, all threads: **${formatUs(cpuPerRequestUs(virtualKey))} µs** (${describeThreadCpu(virtualKey)}): **${formatRatio(cpuPerRequestUs(virtualKey), cpuPerRequestUs(ceiling))}×** the minimal proxy's.`,
+                `CPU per non-streaming request with a virtual key and a priced route, all threads: **${formatUs(cpuPerRequestUs(virtualKey))} µs** ` +
+                  `(${describeThreadCpu(virtualKey)}): **${formatRatio(cpuPerRequestUs(virtualKey), cpuPerRequestUs(ceiling))}×** the minimal proxy's.`,
               ]
             : []),
         ]),
@@ -303,7 +329,10 @@ function checkTargets(data: ProxyOverheadData, crossway?: TargetRecord, ceiling?
       share,
       LIMITS.throughputShare,
       share === null ? 'n/a' : `${(share * 100).toFixed(1)}%`,
-      'CPU: on two cores shared with the load generator and the upstream, throughput follows the CPU each request costs, and Crossway\'s costs several times the proxy\'s ("CPU per request by thread"): its event loop does the work the proxy does not (auth, one parse and validation, planning, reading usage, admission and metering; category by category in "Where the gap is"), and its SQLite writer thread commits a durable usage event with its transfers, a request-log row and a decision for every call.',
+      "CPU: on two cores shared with the load generator and the upstream, throughput follows the CPU each request costs, and Crossway's costs " +
+        'several times the proxy\'s ("CPU per request by thread"): its event loop does the work the proxy does not (auth, one parse and validation, ' +
+        'planning, reading usage, admission and metering; category by category in "Where the gap is"), and its SQLite writer thread commits a durable ' +
+        'usage event with its transfers, a request-log row and a decision for every call.',
       true,
     ),
     check(
@@ -311,45 +340,54 @@ function checkTargets(data: ProxyOverheadData, crossway?: TargetRecord, ceiling?
       addedJson?.addedP50,
       LIMITS.addedP50Ms,
       `${formatAddedMs(addedJson?.addedP50)} ms`,
-      `A decision, not an oversight: the usage event is durable (fsync) before the answer leaves, and one synced commit alone costs more than ${LIMITS.addedP50Ms} ms here ("Metering": one durable commit's added p50). The minimal proxy, which records nothing, adds ${formatAddedMs(ceilingJson?.addedP50)} ms at the same load.`,
+      'A decision, not an oversight: the usage event is durable (fsync) before the answer leaves, and one synced commit alone costs more than ' +
+        `${LIMITS.addedP50Ms} ms here ("Metering": one durable commit's added p50). The minimal proxy, which records nothing, adds ` +
+        `${formatAddedMs(ceilingJson?.addedP50)} ms at the same load.`,
     ),
     check(
       `Added p99 <= ${LIMITS.addedP99Ms} ms at ${fraction} of saturation`,
       addedJson?.addedP99,
       LIMITS.addedP99Ms,
       `${formatAddedMs(addedJson?.addedP99)} ms`,
-      `The tail of the synced commits: a WAL checkpoint runs inside a commit now and then ("Request log group commit": max; "Metering": p99), and every call of that batch waits for it. The minimal proxy adds ${formatAddedMs(ceilingJson?.addedP99)} ms at p99 at the same load.`,
+      'The tail of the synced commits: a WAL checkpoint runs inside a commit now and then ("Request log group commit": max; "Metering": p99), and ' +
+        `every call of that batch waits for it. The minimal proxy adds ${formatAddedMs(ceilingJson?.addedP99)} ms at p99 at the same load.`,
     ),
     check(
       `Streaming added TTFB (p50) <= ${LIMITS.addedTtfbMs} ms at ${fraction} of saturation`,
       addedStream?.addedTtfbP50,
       LIMITS.addedTtfbMs,
       `${formatAddedMs(addedStream?.addedTtfbP50)} ms (p99 ${formatAddedMs(addedStream?.addedTtfbP99)} ms)`,
-      `Most of it is any Node proxy's: the minimal proxy adds ${formatAddedMs(ceilingStream?.addedTtfbP50)} ms to the first byte at the same load; Crossway adds authentication, parsing, planning and admission before it calls the upstream (nothing is written before the first byte).`,
+      `Most of it is any Node proxy's: the minimal proxy adds ${formatAddedMs(ceilingStream?.addedTtfbP50)} ms to the first byte at the same load; ` +
+        'Crossway adds authentication, parsing, planning and admission before it calls the upstream (nothing is written before the first byte).',
     ),
     check(
       `RSS of an idle Crossway process <= ${LIMITS.idleRssMb} MB`,
       crossway?.idleRssMb,
       LIMITS.idleRssMb,
       formatMb(crossway?.idleRssMb),
-      `Node itself, the module graph and the SQLite writer thread (a second V8 isolate), stage by stage in "Idle memory". The minimal proxy idles at ${formatMb(ceiling?.idleRssMb)}.`,
+      'Node itself, the module graph and the SQLite writer thread (a second V8 isolate), stage by stage in "Idle memory". The minimal proxy idles at ' +
+        `${formatMb(ceiling?.idleRssMb)}.`,
     ),
     check(
       `RSS under the ${c}-connection load <= ${LIMITS.loadRssMb} MB`,
       crossway?.loadRssMb,
       LIMITS.loadRssMb,
       `${formatMb(crossway?.loadRssMb)} (peak ${formatMb(crossway?.peakRssMb)})`,
-      `Mostly heap V8 reserves under allocation pressure (a larger young generation, old space collected lazily), not retained data: the heap retained over a long stream stays flat ("Streaming memory"). The minimal proxy reaches ${formatMb(ceiling?.loadRssMb)} under the same load.`,
+      'Mostly heap V8 reserves under allocation pressure (a larger young generation, old space collected lazily), not retained data: the heap ' +
+        `retained over a long stream stays flat ("Streaming memory"). The minimal proxy reaches ${formatMb(ceiling?.loadRssMb)} under the same load.`,
     ),
     ...(virtualKey === undefined
       ? []
       : [
           check(
-            `Non-streaming throughput with a virtual key and a priced route >= ${LIMITS.virtualKeyThroughputShare * 100}% of the minimal proxy's at ${c} connections (issue 14)`,
+            'Non-streaming throughput with a virtual key and a priced route ' +
+              `>= ${LIMITS.virtualKeyThroughputShare * 100}% of the minimal proxy's at ${c} connections (issue 14)`,
             virtualKeyShare,
             LIMITS.virtualKeyThroughputShare,
             virtualKeyShare === null ? 'n/a' : `${(virtualKeyShare * 100).toFixed(1)}%`,
-            `CPU, as for the master key, plus what a virtual key adds on every call: the key's lookup, its and its tenant's rate limits and budget reservations, and pricing and settling the call with its transfers ("CPU per request by thread": the virtual-key row against the master-key row).`,
+            "CPU, as for the master key, plus what a virtual key adds on every call: the key's lookup, " +
+              "its and its tenant's rate limits and budget reservations, and pricing and settling the call with its transfers " +
+              '("CPU per request by thread": the virtual-key row against the master-key row).',
             true,
           ),
         ]),
@@ -496,7 +534,13 @@ function renderThreadCpu(
   return [
     `### CPU per request by thread (non-streaming, ${maxConnections} connections)`,
     '',
-    `CPU time (user + system) each target process used during the non-streaming runs at ${maxConnections} connections, from \`/proc/<pid>/task/*/stat\`, divided by the requests it answered. Unlike a profiler's wall-clock samples this counts only time a thread ran: the load generator, the upstream and the target share two cores, so what one target spends per request is what the others cannot use.${writer === null ? '' : ` Crossway's SQLite writer thread commits every call's usage event and transfers (fsynced), its request-log row and its decision: ${formatUs(writer)} µs per request.`}`,
+    `CPU time (user + system) each target process used during the non-streaming runs at ${maxConnections} connections, from ` +
+      `\`/proc/<pid>/task/*/stat\`, divided by the requests it answered. Unlike a profiler's wall-clock samples this counts only time a thread ran: ` +
+      'the load generator, the upstream and the target share two cores, so what one target spends per request is what the others cannot use.' +
+      (writer === null
+        ? ''
+        : " Crossway's SQLite writer thread commits every call's usage event and transfers (fsynced), its request-log row and its decision: " +
+          `${formatUs(writer)} µs per request.`),
     '',
     renderMarkdownTable(['Target', 'all threads (µs/req)', ...THREAD_GROUPS, '× minimal proxy'], rows, [false, true, ...THREAD_GROUPS.map(() => true), true]),
   ].join('\n');

@@ -100,7 +100,10 @@ async function runProxyOverhead(context: BenchContext, others: boolean): Promise
     /TypeError: immutable/.test(portkey.process.output())
   ) {
     notes.push(
-      "Why Portkey streaming fails: `TypeError: immutable` in its `updateHeaders` (its log), a known incompatibility with `@hono/node-server` newer than 1.14.2, which npm resolves from Portkey's `^1.3.3` range (https://github.com/Portkey-AI/gateway/issues/1389). It fails the same way on Node 20, so it is the dependency, not the Node version. Its code also waits 25 ms before forwarding the first event of an OpenAI stream (a `setTimeout` in its stream transformer), so its time to first byte would start at 25 ms once this is fixed (read from its code, not measured).",
+      'Why Portkey streaming fails: `TypeError: immutable` in its `updateHeaders` (its log), a known incompatibility with `@hono/node-server` newer ' +
+        "than 1.14.2, which npm resolves from Portkey's `^1.3.3` range (https://github.com/Portkey-AI/gateway/issues/1389). It fails the same way on " +
+        'Node 20, so it is the dependency, not the Node version. Its code also waits 25 ms before forwarding the first event of an OpenAI stream (a ' +
+        '`setTimeout` in its stream transformer), so its time to first byte would start at 25 ms once this is fixed (read from its code, not measured).',
     );
   }
 
@@ -226,7 +229,10 @@ function describeLedgerCount(record: TargetRecord, usage: TenantUsage, warmUps: 
       : usage.requests <= answered + cutBound
         ? 'at least one per answered call, as it must be (the excess is calls cut at the end of a run)'
         : `more than the ${cutBound} calls the runs' ends can cut`;
-  return `${record.target.label}: the ledger holds ${usage.requests} usage events for its tenant, charged ${usage.charged} ${usage.currency}, against ${answered} calls the bench saw answered: ${verdict}.`;
+  return (
+    `${record.target.label}: the ledger holds ${usage.requests} usage events for its tenant, charged ${usage.charged} ${usage.currency}, against ` +
+    `${answered} calls the bench saw answered: ${verdict}.`
+  );
 }
 
 function measureClosed(record: TargetRecord, mode: Mode, connections: number, durationMs: number): Promise<LoadResult> {

@@ -40,7 +40,8 @@ async function runRequestLogCommit(context: BenchContext): Promise<ScenarioResul
   raw.exec('pragma journal_mode = wal; pragma synchronous = normal;');
   const columns = Array.from({ length: 14 }, (_, k) => `c${k}`);
   raw.exec(
-    `create table bench_random (${columns.map((name, k) => `${name}${k === 0 ? ' text primary key' : ''}`).join(', ')}); create table bench_ordered (${columns.map((name, k) => `${name}${k === 0 ? ' text primary key' : ''}`).join(', ')});`,
+    `create table bench_random (${columns.map((name, k) => `${name}${k === 0 ? ' text primary key' : ''}`).join(', ')}); ` +
+      `create table bench_ordered (${columns.map((name, k) => `${name}${k === 0 ? ' text primary key' : ''}`).join(', ')});`,
   );
   const insertRandom = raw.prepare(`insert into bench_random values (${columns.map(() => '?').join(', ')}) on conflict (c0) do nothing`);
   const insertOrdered = raw.prepare(`insert into bench_ordered values (${columns.map(() => '?').join(', ')}) on conflict (c0) do nothing`);
@@ -108,7 +109,10 @@ async function runRequestLogCommit(context: BenchContext): Promise<ScenarioResul
     formatRate(summary.mean === null ? null : (BATCH * 1000) / summary.mean),
   ];
   const markdown = [
-    `${BATCHES} batches of ${BATCH} rows each (RequestLogWriter's batch size), ${(BATCHES * BATCH).toLocaleString('en-US')} rows per table, in one SQLite file in WAL mode with \`synchronous = normal\` (the store's settings). node:sqlite is synchronous: on the event loop, the time of a batch is time during which the gateway answers nobody, which is why the Store commits on a worker thread. Ids are \`req_\` + a random UUID, as the gateway makes them, except in the last row.`,
+    `${BATCHES} batches of ${BATCH} rows each (RequestLogWriter's batch size), ${(BATCHES * BATCH).toLocaleString('en-US')} rows per table, in one ` +
+      `SQLite file in WAL mode with \`synchronous = normal\` (the store's settings). node:sqlite is synchronous: on the event loop, the time of a ` +
+      `batch is time during which the gateway answers nobody, which is why the Store commits on a worker thread. Ids are \`req_\` + a random UUID, as ` +
+      'the gateway makes them, except in the last row.',
     renderMarkdownTable(
       ['Path', 'per batch p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'µs per row (p50)', 'rows/s'],
       [
@@ -119,13 +123,16 @@ async function runRequestLogCommit(context: BenchContext): Promise<ScenarioResul
       ],
       [false, true, true, true, true, true, true],
     ),
-    `Event-loop time of the Store / a raw prepared insert on the event loop, per batch p50: **${formatRatio(store50.p50, random50.p50)}**; random / time-ordered ids: **${formatRatio(random50.p50, ordered50.p50)}**. The raw inserts' p99 and max are WAL checkpoints, which run inside a commit.`,
+    `Event-loop time of the Store / a raw prepared insert on the event loop, per batch p50: **${formatRatio(store50.p50, random50.p50)}**; random / ` +
+      `time-ordered ids: **${formatRatio(random50.p50, ordered50.p50)}**. The raw inserts' p99 and max are WAL checkpoints, which run inside a commit.`,
   ].join('\n\n');
   return {
     title: TITLE,
     markdown,
     headline: [
-      `Request-log group commit costs the event loop **${formatMs(store50.p50)} ms** per ${BATCH}-row batch (p50; p99 ${formatMs(store50.p99)} ms; ${formatRatio(store50.p50, random50.p50)}× a raw prepared insert on the event loop); the writer thread commits it in ${formatMs(commit50.p50)} ms (p50).`,
+      `Request-log group commit costs the event loop **${formatMs(store50.p50)} ms** per ${BATCH}-row batch (p50; p99 ${formatMs(store50.p99)} ms; ` +
+        `${formatRatio(store50.p50, random50.p50)}× a raw prepared insert on the event loop); the writer thread commits it in ` +
+        `${formatMs(commit50.p50)} ms (p50).`,
     ],
     targets: [],
     artifacts: [],

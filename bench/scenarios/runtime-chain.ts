@@ -225,15 +225,37 @@ async function runRuntimeChain(context: BenchContext): Promise<ScenarioResult> {
     const raw200 = series.raw200.read.summary();
     const readShare = safeRatio(long.read.p50, long.total.p50);
     const markdown = [
-      `In-process, no HTTP: the SQLite file store (WAL; reads on the event loop, writes on the writer thread with \`synchronous = FULL\`) holding a ${CHAIN_TURNS}-turn previous_response_id chain and a conversation of ${CONVERSATION_TURNS * 2} items, stored turn by turn as the server stores them (the response record with the response object, its input and output items; a conversation turn also appends both items to the conversation). Each turn has a user message of about ${USER_WORDS} words and an answer of about ${ANSWER_WORDS}. A measured turn is the gateway's own work before routing: the store read (\`readResponseChain\`, one recursive SQL statement at any depth, or \`readConversationItems\`), the translation (\`normalizeResponseInput\` + \`convertResponsesToChatRequest\`) and the context-window check (\`truncateContextItems\` with the default counter, far from a ${LARGE_WINDOW.toLocaleString('en-US')}-token window: its UTF-8 upper bound spares the tokenizer). Medians of ${repetitions} turns of each kind, interleaved, after ${WARM_UP} warm-up rounds.`,
+      `In-process, no HTTP: the SQLite file store (WAL; reads on the event loop, writes on the writer thread with \`synchronous = FULL\`) holding a ` +
+        `${CHAIN_TURNS}-turn previous_response_id chain and a conversation of ${CONVERSATION_TURNS * 2} items, stored turn by turn as the server ` +
+        'stores them (the response record with the response object, its input and output items; a conversation turn also appends both items to the ' +
+        `conversation). Each turn has a user message of about ${USER_WORDS} words and an answer of about ${ANSWER_WORDS}. A measured turn is the ` +
+        `gateway's own work before routing: the store read (\`readResponseChain\`, one recursive SQL statement at any depth, or ` +
+        `\`readConversationItems\`), the translation (\`normalizeResponseInput\` + \`convertResponsesToChatRequest\`) and the context-window check ` +
+        `(\`truncateContextItems\` with the default counter, far from a ${LARGE_WINDOW.toLocaleString('en-US')}-token window: its UTF-8 upper bound ` +
+        `spares the tokenizer). Medians of ${repetitions} turns of each kind, interleaved, after ${WARM_UP} warm-up rounds.`,
       renderMarkdownTable(
         ['Turn', 'store read p50 ms', 'translate p50 ms', 'fits-check p50 ms', 'total p50 ms', 'total p99 ms'],
         rows.map(([label, s]) => [label, formatMs(s.read.p50), formatMs(s.translate.p50), formatMs(s.fit.p50), formatMs(s.total.p50), formatMs(s.total.p99)]),
         [false, true, true, true, true, true],
       ),
-      `The gateway keeps each chain it stored or read in a chain cache (runtime/response-chain-cache.ts: one immutable link per response, so a new turn adds one link); on that path turn ${CHAIN_TURNS} takes **${formatMs(cachedLong.total.p50)} ms** against ${formatMs(summary(series.cached1).total.p50)} ms for turn 1 (**${formatRatio(cachedRatio, 1)}×**): what remains is translating ${CHAIN_TURNS * 2} items into chat messages and checking the window, work proportional to the context the model must be sent. From the store (a cold cache: after a restart, or another replica's chain): turn ${CHAIN_TURNS} / turn 1: **${formatRatio(chainRatio, 1)}×** the gateway time (store read alone ${formatRatio(chainReadRatio, 1)}×; the read is ${readShare === null ? 'n/a' : `${Math.round(readShare * 100)} %`} of turn ${CHAIN_TURNS}'s time). Conversation, ${CONVERSATION_TURNS * 2} items / 2 items: ${formatRatio(conversationRatio, 1)}×. The store round trips do not grow with depth (one statement); the bytes read, parsed and translated do, linearly: ${CHAIN_TURNS} turns' items are ${CHAIN_TURNS * 2} JSON objects to parse and turn into chat messages, and no constant-time design can send a model a context it has not read. Meeting 2× would take the earlier context kept parsed in memory (a finished response's items never change), not fewer round trips.`,
-      `Where the chain read goes: \`readResponseChain\` returns every response record of the chain too (request and response object, which repeats the answer), and sorts the wide rows; the items alone, read by the same recursive walk with a raw prepared statement and parsed, take ${formatMs(raw1.p50)} ms for 1 turn and ${formatMs(raw200.p50)} ms for ${CHAIN_TURNS} (${formatRatio(raw200.p50, raw1.p50)}×), against ${formatMs(summary(series.chain1).read.p50)} and ${formatMs(long.read.p50)} ms through the store (baseline measured in this run, same file).`,
-      `Near the window the check counts exactly: \`truncateContextItems\` on the ${CHAIN_TURNS}-turn context (${exactTokens.toLocaleString('en-US')} tokens, o200k_base) with a window of half that takes **${formatMs(exact.summary().p50)} ms** (p50; it dropped the oldest ${dropped} items). It runs only when the cheap bound (UTF-8 bytes, here ${boundTokens.toLocaleString('en-US')}, ${formatRatio(boundTokens, exactTokens)}× the exact count) does not fit the window.`,
+      'The gateway keeps each chain it stored or read in a chain cache (runtime/response-chain-cache.ts: one immutable link per response, so a new ' +
+        `turn adds one link); on that path turn ${CHAIN_TURNS} takes **${formatMs(cachedLong.total.p50)} ms** against ` +
+        `${formatMs(summary(series.cached1).total.p50)} ms for turn 1 (**${formatRatio(cachedRatio, 1)}×**): what remains is translating ` +
+        `${CHAIN_TURNS * 2} items into chat messages and checking the window, work proportional to the context the model must be sent. From the store ` +
+        `(a cold cache: after a restart, or another replica's chain): turn ${CHAIN_TURNS} / turn 1: **${formatRatio(chainRatio, 1)}×** the gateway ` +
+        `time (store read alone ${formatRatio(chainReadRatio, 1)}×; the read is ${readShare === null ? 'n/a' : `${Math.round(readShare * 100)} %`} of ` +
+        `turn ${CHAIN_TURNS}'s time). Conversation, ${CONVERSATION_TURNS * 2} items / 2 items: ${formatRatio(conversationRatio, 1)}×. The store round ` +
+        `trips do not grow with depth (one statement); the bytes read, parsed and translated do, linearly: ${CHAIN_TURNS} turns' items are ` +
+        `${CHAIN_TURNS * 2} JSON objects to parse and turn into chat messages, and no constant-time design can send a model a context it has not read. ` +
+        `Meeting 2× would take the earlier context kept parsed in memory (a finished response's items never change), not fewer round trips.`,
+      `Where the chain read goes: \`readResponseChain\` returns every response record of the chain too (request and response object, which repeats ` +
+        'the answer), and sorts the wide rows; the items alone, read by the same recursive walk with a raw prepared statement and parsed, take ' +
+        `${formatMs(raw1.p50)} ms for 1 turn and ${formatMs(raw200.p50)} ms for ${CHAIN_TURNS} (${formatRatio(raw200.p50, raw1.p50)}×), against ` +
+        `${formatMs(summary(series.chain1).read.p50)} and ${formatMs(long.read.p50)} ms through the store (baseline measured in this run, same file).`,
+      `Near the window the check counts exactly: \`truncateContextItems\` on the ${CHAIN_TURNS}-turn context (${exactTokens.toLocaleString('en-US')} ` +
+        `tokens, o200k_base) with a window of half that takes **${formatMs(exact.summary().p50)} ms** (p50; it dropped the oldest ${dropped} items). ` +
+        `It runs only when the cheap bound (UTF-8 bytes, here ${boundTokens.toLocaleString('en-US')}, ${formatRatio(boundTokens, exactTokens)}× the ` +
+        'exact count) does not fit the window.',
       renderMarkdownTable(
         ['Database', 'turns stored', 'file + WAL after checkpoint', 'per 1,000 turns (above the empty schema)'],
         [
@@ -243,20 +265,28 @@ async function runRuntimeChain(context: BenchContext): Promise<ScenarioResult> {
         ],
         [false, true, true, true],
       ),
-      `A chain turn's JSON (response record with its response object, input and output items) is ${formatKb(payloadBytes / CHAIN_TURNS)} on average; the answer is stored twice (in the response object's \`output\` and as an output item), as OpenAI returns both.`,
+      `A chain turn's JSON (response record with its response object, input and output items) is ${formatKb(payloadBytes / CHAIN_TURNS)} on average; ` +
+        `the answer is stored twice (in the response object's \`output\` and as an output item), as OpenAI returns both.`,
     ].join('\n\n');
     return {
       title: TITLE,
       markdown,
       headline: [
-        `Responses turn continuing ${CHAIN_TURNS} stored turns: ${formatMs(cachedLong.total.p50)} ms of gateway time with the chain cache (**${formatRatio(cachedRatio, 1)}×** turn 1), ${formatMs(long.total.p50)} ms from the store (${formatRatio(chainRatio, 1)}×, one statement at any depth); SQLite grows ${formatMb(chainPer1000)} per 1,000 chain turns.`,
+        `Responses turn continuing ${CHAIN_TURNS} stored turns: ${formatMs(cachedLong.total.p50)} ms of gateway time with the chain cache ` +
+          `(**${formatRatio(cachedRatio, 1)}×** turn 1), ${formatMs(long.total.p50)} ms from the store (${formatRatio(chainRatio, 1)}×, one statement ` +
+          `at any depth); SQLite grows ${formatMb(chainPer1000)} per 1,000 chain turns.`,
       ],
       targets: [
         {
           goal: `Gateway time of turn ${CHAIN_TURNS} of a previous_response_id chain under 2× turn 1`,
-          measured: `${formatRatio(cachedRatio, 1)}× on the gateway's path (chain cache), ${formatRatio(chainRatio, 1)}× from the store (read ${formatRatio(chainReadRatio, 1)}×); translating ${CHAIN_TURNS * 2} items is linear`,
+          measured:
+            `${formatRatio(cachedRatio, 1)}× on the gateway's path (chain cache), ${formatRatio(chainRatio, 1)}× from the store (read ` +
+            `${formatRatio(chainReadRatio, 1)}×); translating ${CHAIN_TURNS * 2} items is linear`,
           met: cachedRatio === null ? null : cachedRatio < 2,
-          evidence: `Translating the context is linear in its length: turn ${CHAIN_TURNS} sends ${CHAIN_TURNS * 2} items to the model, turn 1 sends two, and each must become a chat message and be checked against the window ("Stateful runtime"). The store part is one indexed statement at any depth; what grows is the bytes it reads.`,
+          evidence:
+            `Translating the context is linear in its length: turn ${CHAIN_TURNS} sends ${CHAIN_TURNS * 2} items to the model, turn 1 sends two, and ` +
+            'each must become a chat message and be checked against the window ("Stateful runtime"). The store part is one indexed statement at any ' +
+            'depth; what grows is the bytes it reads.',
         },
       ],
       artifacts: [],

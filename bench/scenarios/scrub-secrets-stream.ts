@@ -42,7 +42,8 @@ async function runScrubSecretsStream(context: BenchContext): Promise<ScenarioRes
   const micro = (ms: number | null) => (ms === null ? 'n/a' : (ms * 1000).toFixed(2));
   const baseline = summaries[0]?.p50 ?? null;
   const markdown = [
-    `${chunks.length} OpenAI chat SSE chunks of about ${chunks[1]?.length ?? 0} bytes, none holding a secret (the usual case), drained through the scrubber; ${iterations} measured iterations after ${WARM_UP_ITERATIONS} warm-up ones. Time per chunk, in microseconds.`,
+    `${chunks.length} OpenAI chat SSE chunks of about ${chunks[1]?.length ?? 0} bytes, none holding a secret (the usual case), drained through the ` +
+      `scrubber; ${iterations} measured iterations after ${WARM_UP_ITERATIONS} warm-up ones. Time per chunk, in microseconds.`,
     renderMarkdownTable(
       ['Route', 'µs/chunk p50', 'µs/chunk p90', 'x pass-through (p50)'],
       cases.map(({ label }, index) => [label, micro(summaries[index]!.p50), micro(summaries[index]!.p90), formatRatio(summaries[index]!.p50, baseline)]),
@@ -54,7 +55,8 @@ async function runScrubSecretsStream(context: BenchContext): Promise<ScenarioRes
     title: TITLE,
     markdown,
     headline: [
-      `Scrubbing a stream of an API-key route: **${micro(keyCase)} µs per chunk** (p50), ${formatRatio(keyCase, baseline)}× the bare pass-through's ${micro(baseline)} µs.`,
+      `Scrubbing a stream of an API-key route: **${micro(keyCase)} µs per chunk** (p50), ` +
+        `${formatRatio(keyCase, baseline)}× the bare pass-through's ${micro(baseline)} µs.`,
     ],
     targets: [],
     artifacts: [],

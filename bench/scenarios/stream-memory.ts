@@ -84,7 +84,10 @@ async function runStreamMemory(context: BenchContext): Promise<ScenarioResult> {
   const complete = long.completed ? 'yes' : `no (${long.error})`;
 
   const markdown = [
-    `One streamed chat completion of ${chunks.toLocaleString('en-US')} content chunks from the upstream through Crossway (the same \`startGateway\` as \`crossway serve\`, run by \`bench/crossway-memory-probe.ts\` under \`--expose-gc\`: every 50 ms it forces a full collection and reports the used heap right after it, which is what the process retains), read by the client as fast as it can, after a ${WARM_UP_CHUNKS}-chunk warm-up stream. The forced collections slow the stream a little; this check is about memory, not speed.`,
+    `One streamed chat completion of ${chunks.toLocaleString('en-US')} content chunks from the upstream through Crossway (the same \`startGateway\` ` +
+      `as \`crossway serve\`, run by \`bench/crossway-memory-probe.ts\` under \`--expose-gc\`: every 50 ms it forces a full collection and reports the ` +
+      `used heap right after it, which is what the process retains), read by the client as fast as it can, after a ${WARM_UP_CHUNKS}-chunk warm-up ` +
+      'stream. The forced collections slow the stream a little; this check is about memory, not speed.',
     renderMarkdownTable(
       ['Measure', 'Value'],
       [
@@ -128,7 +131,9 @@ async function runStreamMemory(context: BenchContext): Promise<ScenarioResult> {
     title: `Streaming memory: ${chunks.toLocaleString('en-US')} chunks through Crossway`,
     markdown,
     headline: [
-      `Crossway retained heap over a ${chunks.toLocaleString('en-US')}-chunk stream: **${growthMb === null ? 'n/a' : `${growthMb >= 0 ? '+' : ''}${growthMb.toFixed(2)} MB`}** from the early to the late part (${met === null ? 'not decided' : met ? 'flat' : 'growing'}).`,
+      `Crossway retained heap over a ${chunks.toLocaleString('en-US')}-chunk stream: ` +
+        `**${growthMb === null ? 'n/a' : `${growthMb >= 0 ? '+' : ''}${growthMb.toFixed(2)} MB`}** from the early to the late part ` +
+        `(${met === null ? 'not decided' : met ? 'flat' : 'growing'}).`,
     ],
     targets: [target],
     artifacts: [],

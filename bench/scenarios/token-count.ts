@@ -79,8 +79,12 @@ async function runTokenCount(context: BenchContext): Promise<ScenarioResult> {
     }
   }
   const markdown = [
-    `In-process, one core, one call each, each starting with the library's merge cache empty. Milliseconds of event-loop time per call. "x baseline" is the baseline's time over the bounded one; "x previous size" the bounded time's growth from the size before (linear: about the size ratio, then flat once the work budget is spent); "count / exact" the bounded count over the exact one (1.00 when exact, above 1 when the budget or a piece longer than 128 characters was counted as UTF-8 bytes).`,
-    `"sliced" is countTextTokensInSlices (what the gateway uses ahead of planning a large request): its total time, the longest time the event loop waited between two of its slices, and its count over the exact one.`,
+    `In-process, one core, one call each, each starting with the library's merge cache empty. Milliseconds of event-loop time per call. "x baseline" ` +
+      `is the baseline's time over the bounded one; "x previous size" the bounded time's growth from the size before (linear: about the size ratio, ` +
+      'then flat once the work budget is spent); "count / exact" the bounded count over the exact one (1.00 when exact, above 1 when the budget or a ' +
+      'piece longer than 128 characters was counted as UTF-8 bytes).',
+    '"sliced" is countTextTokensInSlices (what the gateway uses ahead of planning a large request): its total time, the longest time the event loop ' +
+      'waited between two of its slices, and its count over the exact one.',
     renderMarkdownTable(
       [
         'Text',

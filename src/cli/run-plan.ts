@@ -133,7 +133,9 @@ export function formatPlan(plan: Plan): string {
   let text = `Plan for ${plan.model} at ${plan.at}\nConstraints: ${constraints === '' ? 'none' : constraints}\n\n`;
   if (plan.kept.length === 0) {
     const error = describeEmptyPlan(plan);
-    text += `Kept: none. A request would be refused with ${error.status} ${error.code}${plan.rejected.length > 0 ? '; the reasons follow' : ': the model has no routes'}.\n`;
+    text +=
+      `Kept: none. A request would be refused with ${error.status} ` +
+      `${error.code}${plan.rejected.length > 0 ? '; the reasons follow' : ': the model has no routes'}.\n`;
   } else {
     text += 'Kept (tried in this order):\n';
     text += formatTable([

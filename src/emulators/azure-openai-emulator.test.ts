@@ -21,7 +21,8 @@ const ACCESS_DENIED = {
   error: {
     code: '401',
     message:
-      'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
+      'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a ' +
+      'correct regional API endpoint for your resource.',
   },
 };
 const SAFE = { filtered: false, severity: 'safe' };
@@ -169,7 +170,10 @@ describe('AzureOpenAIEmulator', () => {
       assert.equal(json.error.code, '429');
       assert.match(
         json.error.message,
-        /^Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded call rate limit of your current OpenAI S0 pricing tier\. Please retry after 2 seconds\./,
+        new RegExp(
+          '^Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded call rate limit ' +
+            String.raw`of your current OpenAI S0 pricing tier\. Please retry after 2 seconds\.`,
+        ),
       );
     });
 

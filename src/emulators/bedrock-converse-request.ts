@@ -125,7 +125,8 @@ function findConstraintViolations(data: BedrockConverseRequest): string[] {
   const name = (value: string, path: readonly PropertyKey[], pattern = NAME_PATTERN, patternText = '[a-zA-Z0-9_-]+') => {
     if (value.length < 1 || value.length > 64) {
       out.push(
-        `Value '${value}' at '${at(path)}' failed to satisfy constraint: Member must have length ${value.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 64'}`,
+        `Value '${value}' at '${at(path)}' failed to satisfy constraint: Member must have length ` +
+          `${value.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 64'}`,
       );
     } else if (!pattern.test(value)) {
       out.push(`Value '${value}' at '${at(path)}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${patternText}`);
@@ -195,7 +196,10 @@ function findRuleViolation(data: BedrockConverseRequest): string | undefined {
   for (let index = 1; index < messages.length; index++) {
     const role = messages[index]?.role;
     if (role === 'system' || role === messages[index - 1]?.role) {
-      return 'A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.';
+      return (
+        'A conversation must alternate between user and assistant roles. ' +
+        'Make sure the conversation alternates between user and assistant roles and try again.'
+      );
     }
   }
   let usesTools = false;
@@ -208,7 +212,8 @@ function findRuleViolation(data: BedrockConverseRequest): string | undefined {
       const members = CONTENT_MEMBERS.filter((member) => block[member] !== undefined);
       if (members.length !== 1) {
         // Approximate wording.
-        return `The ContentBlock object at messages.${index}.content.${position} must contain exactly one content type. Provide one content type and try again.`;
+        const where = `messages.${index}.content.${position}`;
+        return `The ContentBlock object at ${where} must contain exactly one content type. Provide one content type and try again.`;
       }
       if (block.text !== undefined && block.text.trim() === '') {
         return `The text field in the ContentBlock object at messages.${index}.content.${position} is blank. Add text to the text field, and try again.`;

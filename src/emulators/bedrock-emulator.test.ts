@@ -109,12 +109,16 @@ describe('BedrockEmulator', () => {
         .replace(/\.\d{3}/, '');
       const date = amzDate.slice(0, 8);
       const host = `127.0.0.1:${emulator.port}`;
-      const canonical = `POST\n/model/openai.gpt-oss-120b-1%253A0/converse\n\nhost:${host}\nx-amz-date:${amzDate}\n\nhost;x-amz-date\n${createHash('sha256').update(text).digest('hex')}`;
+      const canonical =
+        `POST\n/model/openai.gpt-oss-120b-1%253A0/converse\n\nhost:${host}\nx-amz-date:${amzDate}\n\n` +
+        `host;x-amz-date\n${createHash('sha256').update(text).digest('hex')}`;
       const scope = `${date}/us-east-2/bedrock/aws4_request`;
       const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonical).digest('hex')}`;
       let key: Buffer = Buffer.from(`AWS4${BEDROCK_EMULATOR_SECRET_ACCESS_KEY}`);
       for (const part of [date, 'us-east-2', 'bedrock', 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
-      const authorization = `AWS4-HMAC-SHA256 Credential=${BEDROCK_EMULATOR_ACCESS_KEY_ID}/${scope}, SignedHeaders=host;x-amz-date, Signature=${createHmac('sha256', key).update(toSign).digest('hex')}`;
+      const authorization =
+        `AWS4-HMAC-SHA256 Credential=${BEDROCK_EMULATOR_ACCESS_KEY_ID}/${scope}, SignedHeaders=host;x-amz-date, ` +
+        `Signature=${createHmac('sha256', key).update(toSign).digest('hex')}`;
       const { status } = await send(MODEL_PATH, text, { authorization, 'x-amz-date': amzDate, 'content-type': 'application/json' });
       assert.equal(status, 200);
     });
@@ -143,7 +147,10 @@ describe('BedrockEmulator', () => {
         body: (json) => {
           assert.match(
             json.message,
-            /^The request signature we calculated does not match the signature you provided\. Check your AWS Secret Access Key and signing method\. Consult the service documentation for details\./,
+            new RegExp(
+              String.raw`^The request signature we calculated does not match the signature you provided\. ` +
+                String.raw`Check your AWS Secret Access Key and signing method\. Consult the service documentation for details\.`,
+            ),
           );
           assert.match(json.message, /\/model\/openai\.gpt-oss-120b-1%253A0\/converse/);
         },
@@ -293,14 +300,18 @@ describe('BedrockEmulator', () => {
             { role: 'user', content: [{ text: 'b' }] },
           ],
         },
-        message:
-          /^A conversation must alternate between user and assistant roles\. Make sure the conversation alternates between user and assistant roles and try again\.$/,
+        message: new RegExp(
+          String.raw`^A conversation must alternate between user and assistant roles\. ` +
+            String.raw`Make sure the conversation alternates between user and assistant roles and try again\.$`,
+        ),
       },
       {
         name: 'an unknown role',
         body: { messages: [{ role: 'bot', content: [{ text: 'a' }] }] },
-        message:
-          /^1 validation error detected: Value 'bot' at 'messages\.1\.member\.role' failed to satisfy constraint: Member must satisfy enum value set: \[user, assistant, system\]$/,
+        message: new RegExp(
+          String.raw`^1 validation error detected: Value 'bot' at 'messages\.1\.member\.role' failed to satisfy constraint: ` +
+            String.raw`Member must satisfy enum value set: \[user, assistant, system\]$`,
+        ),
       },
       {
         name: 'a message without content',
@@ -315,8 +326,11 @@ describe('BedrockEmulator', () => {
       {
         name: 'maxTokens 0 and temperature 2',
         body: say('x', { inferenceConfig: { maxTokens: 0, temperature: 2 } }),
-        message:
-          /^2 validation errors detected: Value '0' at 'inferenceConfig\.maxTokens' failed to satisfy constraint: Member must have value greater than or equal to 1; Value '2\.0' at 'inferenceConfig\.temperature' failed to satisfy constraint: Member must have value less than or equal to 1$/,
+        message: new RegExp(
+          '^2 validation errors detected: ' +
+            String.raw`Value '0' at 'inferenceConfig\.maxTokens' failed to satisfy constraint: Member must have value greater than or equal to 1; ` +
+            String.raw`Value '2\.0' at 'inferenceConfig\.temperature' failed to satisfy constraint: Member must have value less than or equal to 1$`,
+        ),
       },
       { name: 'topP above 1', body: say('x', { inferenceConfig: { topP: 1.5 } }), message: /Value '1\.5' at 'inferenceConfig\.topP'/ },
       {

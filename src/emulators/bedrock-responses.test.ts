@@ -1,6 +1,7 @@
 // Bedrock's Responses API on both OpenAI-compatible paths (bedrock-runtime `/openai/v1`, bedrock-mantle `/v1`): the
 // shared Responses suite on each, Bedrock's auth and error bodies there, and a turn through the real Bedrock adapter
-// and the executor, SigV4-signed (the journal redacts `authorization`; `x-amz-date` shows the signing), proving the emulator receives the stateless body Crossway sends.
+// and the executor, SigV4-signed (the journal redacts `authorization`; `x-amz-date` shows the signing), proving the emulator receives the stateless body
+// Crossway sends.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { Sha256 } from '@aws-crypto/sha256-js';

@@ -37,7 +37,9 @@ describe('verifySigV4', () => {
         name: 'get-header-value-trim',
         request: received('GET', '/', { Host: 'example.amazonaws.com', 'My-Header1': ' value1', 'My-Header2': ' "a   b   c"', 'X-Amz-Date': SUITE_DATE }),
         signedHeaders: 'host;my-header1;my-header2;x-amz-date',
-        canonical: `GET\n/\n\nhost:example.amazonaws.com\nmy-header1:value1\nmy-header2:"a b c"\nx-amz-date:${SUITE_DATE}\n\nhost;my-header1;my-header2;x-amz-date\n${EMPTY_HASH}`,
+        canonical:
+          `GET\n/\n\nhost:example.amazonaws.com\nmy-header1:value1\nmy-header2:"a b c"\nx-amz-date:${SUITE_DATE}\n\n` +
+          `host;my-header1;my-header2;x-amz-date\n${EMPTY_HASH}`,
         signature: 'acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736',
       },
       {
@@ -77,7 +79,9 @@ describe('verifySigV4', () => {
           'Param1=value1',
         ),
         signedHeaders: 'content-type;host;x-amz-date',
-        canonical: `POST\n/\n\ncontent-type:application/x-www-form-urlencoded\nhost:example.amazonaws.com\nx-amz-date:${SUITE_DATE}\n\ncontent-type;host;x-amz-date\n9095672bbd1f56dfc5b65f3e153adc8731a4a654192329106275f4c7b24d0b6e`,
+        canonical:
+          `POST\n/\n\ncontent-type:application/x-www-form-urlencoded\nhost:example.amazonaws.com\nx-amz-date:${SUITE_DATE}\n\n` +
+          'content-type;host;x-amz-date\n9095672bbd1f56dfc5b65f3e153adc8731a4a654192329106275f4c7b24d0b6e',
         signature: 'ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a',
       },
       {
@@ -88,7 +92,10 @@ describe('verifySigV4', () => {
           'X-Amz-Security-Token': '6e86291e8372ff2a2260956d9b8aae1d763fbf315fa00fa31553b73ebf194267',
         }),
         signedHeaders: 'host;x-amz-date;x-amz-security-token',
-        canonical: `GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:${SUITE_DATE}\nx-amz-security-token:6e86291e8372ff2a2260956d9b8aae1d763fbf315fa00fa31553b73ebf194267\n\nhost;x-amz-date;x-amz-security-token\n${EMPTY_HASH}`,
+        canonical:
+          `GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:${SUITE_DATE}\n` +
+          'x-amz-security-token:6e86291e8372ff2a2260956d9b8aae1d763fbf315fa00fa31553b73ebf194267\n\n' +
+          `host;x-amz-date;x-amz-security-token\n${EMPTY_HASH}`,
         signature: '07ec1639c89043aa0e3e2de82b96708f198cceab042d4a97044c66dd9f74e7f8',
         credential: { ...SUITE_KEY, sessionToken: '6e86291e8372ff2a2260956d9b8aae1d763fbf315fa00fa31553b73ebf194267' },
       },
@@ -206,8 +213,10 @@ describe('verifySigV4', () => {
         name: 'a header without Credential, SignedHeaders and Signature',
         make: async () => received('POST', path, { host: 'h', 'x-amz-date': '20260301T100000Z', authorization: 'AWS4-HMAC-SHA256 ' }, body),
         type: 'IncompleteSignatureException',
-        message:
-          /^Authorization header requires 'Credential' parameter\. Authorization header requires 'Signature' parameter\. Authorization header requires 'SignedHeaders' parameter\./,
+        message: new RegExp(
+          String.raw`^Authorization header requires 'Credential' parameter\. ` +
+            String.raw`Authorization header requires 'Signature' parameter\. Authorization header requires 'SignedHeaders' parameter\.`,
+        ),
       },
       {
         name: 'another auth scheme',
@@ -255,8 +264,11 @@ describe('verifySigV4', () => {
         name: 'the wrong secret',
         make: () => smithySigned({ credential: { ...credential, secretAccessKey: 'not-the-secret' } }),
         type: 'InvalidSignatureException',
-        message:
-          /^The request signature we calculated does not match the signature you provided\. Check your AWS Secret Access Key and signing method\. Consult the service documentation for details\.\n\nThe Canonical String for this request should have been\n'POST\n\/model\/openai\.gpt-oss-120b-1%253A0\/converse\n/,
+        message: new RegExp(
+          String.raw`^The request signature we calculated does not match the signature you provided\. ` +
+            String.raw`Check your AWS Secret Access Key and signing method\. Consult the service documentation for details\.` +
+            String.raw`\n\nThe Canonical String for this request should have been\n'POST\n\/model\/openai\.gpt-oss-120b-1%253A0\/converse\n`,
+        ),
       },
       {
         name: 'a body changed after signing',

@@ -188,7 +188,10 @@ function parseAuthorization(header: string): ParsedAuthorization | { problem: st
 function checkScope(scope: ParsedAuthorization['scope'], amzDate: string, policy: SigV4Policy): string | undefined {
   if (scope.terminator !== 'aws4_request') return `Credential should be scoped with a valid terminator: 'aws4_request', not '${scope.terminator}'. `;
   if (scope.date !== amzDate.slice(0, 8)) {
-    return `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scope.date}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`;
+    return (
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scope.date}' != '${amzDate.slice(0, 8)}', from ` +
+      `'${amzDate}'.`
+    );
   }
   if (scope.service !== policy.service) return `Credential should be scoped to correct service: '${policy.service}'. `;
   const wellFormed = /^[a-z]{2}(-[a-z]+)+-\d+$/.test(scope.region);

@@ -142,14 +142,18 @@ function describeIssue(issue: core.$ZodIssue): OpenAIRequestProblem {
           };
         }
         return {
-          message: `Invalid '${param}': array too ${below ? 'short' : 'long'}. Expected an array with ${below ? 'minimum' : 'maximum'} length ${bound}, but got an array with length ${length} instead.`,
+          message:
+            `Invalid '${param}': array too ${below ? 'short' : 'long'}. Expected an array with ${below ? 'minimum' : 'maximum'} length ${bound}, but ` +
+            `got an array with length ${length} instead.`,
           param,
           code: below ? 'array_below_min_length' : 'array_above_max_length',
         };
       }
       const kind = Number.isInteger(input) ? 'integer' : 'decimal';
       return {
-        message: `Invalid '${param}': ${kind} ${below ? 'below minimum' : 'above maximum'} value. Expected a value ${below ? '>=' : '<='} ${bound}, but got ${String(input)} instead.`,
+        message:
+          `Invalid '${param}': ${kind} ${below ? 'below minimum' : 'above maximum'} value. ` +
+          `Expected a value ${below ? '>=' : '<='} ${bound}, but got ${String(input)} instead.`,
         param,
         code: `${kind}_${below ? 'below_min' : 'above_max'}_value`,
       };
@@ -167,7 +171,9 @@ function describeIssue(issue: core.$ZodIssue): OpenAIRequestProblem {
     }
     case 'invalid_format':
       return {
-        message: `Invalid '${param}': string does not match pattern. Expected a string that matches the pattern '${'pattern' in issue ? String(issue.pattern) : ''}'.`,
+        message:
+          `Invalid '${param}': string does not match pattern. Expected a string that matches the pattern ` +
+          `'${'pattern' in issue ? String(issue.pattern) : ''}'.`,
         param,
         code: 'invalid_value',
       };

@@ -1,6 +1,6 @@
 // The Responses API as every OpenAI-wire emulator serves it (OpenAI's `/v1/responses`, Azure's
-// `/openai/v1/responses`, Bedrock's `/openai/v1/responses` and `/v1/responses`), as one suite each emulator's test runs: replies, semantic stream events, tools, limits,
-// statelessness, fault injection, the journal, and the official openai client.
+// `/openai/v1/responses`, Bedrock's `/openai/v1/responses` and `/v1/responses`), as one suite each emulator's test runs: replies, semantic stream events,
+// tools, limits, statelessness, fault injection, the journal, and the official openai client.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import OpenAI from 'openai';

@@ -169,7 +169,8 @@ describe('VertexEmulator', () => {
     const UNAUTHENTICATED = {
       code: 401,
       message:
-        'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+        'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See ' +
+        'https://developers.google.com/identity/sign-in/web/devconsole-project.',
       status: 'UNAUTHENTICATED',
     };
     const cases: {
@@ -214,7 +215,8 @@ describe('VertexEmulator', () => {
         status: 403,
         googleStatus: 'PERMISSION_DENIED',
         message:
-          "Permission 'aiplatform.endpoints.predict' denied on resource '//aiplatform.googleapis.com/projects/someone-elses-project/locations/us-central1/endpoints/openapi' (or it may not exist).",
+          "Permission 'aiplatform.endpoints.predict' denied on resource " +
+          "'//aiplatform.googleapis.com/projects/someone-elses-project/locations/us-central1/endpoints/openapi' (or it may not exist).",
         reason: 'IAM_PERMISSION_DENIED',
       },
       { name: 'an unknown location', path: chatPath('mars-north1'), status: 404, googleStatus: 'NOT_FOUND', message: /mars-north1/ },
@@ -281,7 +283,8 @@ describe('VertexEmulator', () => {
           error: {
             code: 429,
             message:
-              'Resource exhausted. Please try again later. Please refer to https://cloud.google.com/vertex-ai/generative-ai/docs/error-code-429 for more details.',
+              'Resource exhausted. Please try again later. ' +
+              'Please refer to https://cloud.google.com/vertex-ai/generative-ai/docs/error-code-429 for more details.',
             status: 'RESOURCE_EXHAUSTED',
           },
         },

@@ -77,7 +77,8 @@ export function vertexUnauthenticatedError(failure: VertexAuthFailure, version: 
       return googleApiError(
         401,
         'UNAUTHENTICATED',
-        'API keys are not supported by this API. Expected OAuth2 access token or other authentication credentials that assert a principal. See https://cloud.google.com/docs/authentication',
+        'API keys are not supported by this API. Expected OAuth2 access token or other authentication credentials that assert a principal. See ' +
+          'https://cloud.google.com/docs/authentication',
         errorInfo('CREDENTIALS_MISSING', version, operation),
       );
     case 'missing':
@@ -85,7 +86,8 @@ export function vertexUnauthenticatedError(failure: VertexAuthFailure, version: 
       return googleApiError(
         401,
         'UNAUTHENTICATED',
-        `Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. ${SIGN_IN}`,
+        'Request is missing required authentication credential. ' +
+          `Expected OAuth 2 access token, login cookie or other valid authentication credential. ${SIGN_IN}`,
         errorInfo('CREDENTIALS_MISSING', version, operation),
       );
     case 'unknown':
@@ -140,7 +142,9 @@ export function vertexModelNotFoundError(project: string, location: string, mode
   return googleApiError(
     404,
     'NOT_FOUND',
-    `Publisher Model \`projects/${project}/locations/${location}/publishers/${publisher}/models/${name}\` was not found or your project does not have access to it. Please ensure you are using a valid model version. For more information, see: https://cloud.google.com/vertex-ai/generative-ai/docs/learn/model-versions`,
+    `Publisher Model \`projects/${project}/locations/${location}/publishers/${publisher}/models/${name}\` was not found or your project does not ` +
+      'have access to it. Please ensure you are using a valid model version. For more information, see: ' +
+      'https://cloud.google.com/vertex-ai/generative-ai/docs/learn/model-versions',
   );
 }
 

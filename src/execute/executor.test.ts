@@ -416,7 +416,16 @@ describe('Executor Responses turns', () => {
   const responseObject = (status: string) => ({ id: 'resp_up', object: 'response', status, output: [], usage: status === 'completed' ? usage : null });
   const event = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
   const chatChunk = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`;
+    'data: ' +
+    JSON.stringify({
+      id: 'c',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'm',
+      choices: [{ index: 0, delta, finish_reason: null }],
+      ...extra,
+    }) +
+    '\n\n';
 
   before(async () => {
     server = createServer((req, res) => {
@@ -463,7 +472,9 @@ describe('Executor Responses turns', () => {
           );
         }
         res.end(
-          `${chatChunk({ role: 'assistant', content: 'chat' })}${chatChunk({}, { choices: [], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } })}data: [DONE]\n\n`,
+          chatChunk({ role: 'assistant', content: 'chat' }) +
+            chatChunk({}, { choices: [], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } }) +
+            'data: [DONE]\n\n',
         );
       });
     });

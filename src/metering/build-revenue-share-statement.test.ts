@@ -124,7 +124,8 @@ describe('formatStatementCsv', () => {
   it('writes a header and one row with CRLF, quoting what needs quoting and leaving nulls empty', () => {
     assert.equal(
       formatStatementCsv(statement),
-      'agreement,payer,payee,rate,period_from,period_to,currency,events,revenue,cost,margin,share_accrued,share_accrued_to_date,cap,cap_remaining,cap_reached_at\r\n' +
+      'agreement,payer,payee,rate,period_from,period_to,currency,events,revenue,cost,margin,' +
+        'share_accrued,share_accrued_to_date,cap,cap_remaining,cap_reached_at\r\n' +
         '"a,""b""",openai,microsoft,0.2,2026-11-01T00:00:00.000Z,2026-12-01T00:00:00.000Z,USD,2,0.050000,0.040000,0.010000,0.008000,0.010000,,,\r\n',
     );
   });

@@ -86,7 +86,9 @@ function verifyEventAmounts(amounts: Map<string, EventAmounts>, transfers: reado
         const found = transfer === undefined ? 'no such transfer' : `${formatMoney(transfer.amount)} ${transfer.currency}`;
         violations.push({
           code: 'amount_mismatch',
-          message: `event ${eventId} records ${kind === 'charge' ? 'charged' : 'cost'} ${formatMoney(expected)} ${event.currency}, its ${kind} transfer: ${found}`,
+          message:
+            `event ${eventId} records ${kind === 'charge' ? 'charged' : 'cost'} ${formatMoney(expected)} ${event.currency}, ` +
+            `its ${kind} transfer: ${found}`,
           event_id: eventId,
           ...(transfer === undefined ? {} : { transfer_id: transfer.id }),
         });

@@ -72,7 +72,8 @@ export function openCompactionContent(content: string, sealing: CompactionSealin
     );
   }
   const unreadable = new InvalidRequestError(
-    'This compaction item cannot be read: it was not made by this gateway for this tenant, or it was altered. Send the items it replaced instead, or compact again through this gateway.',
+    'This compaction item cannot be read: it was not made by this gateway for this tenant, or it was altered. Send the items it replaced instead, or ' +
+      'compact again through this gateway.',
     param,
     'invalid_encrypted_content',
   );

@@ -466,7 +466,9 @@ describe('encodeResponseStreamEvent', () => {
     };
     assert.equal(
       encodeResponseStreamEvent(event),
-      'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":4,"item_id":"msg_1","output_index":0,"content_index":0,"delta":"a\\nb","logprobs":[]}\n\n',
+      'event: response.output_text.delta\n' +
+        'data: {"type":"response.output_text.delta","sequence_number":4,"item_id":"msg_1",' +
+        '"output_index":0,"content_index":0,"delta":"a\\nb","logprobs":[]}\n\n',
     );
   });
 });

@@ -66,7 +66,8 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number, raw
     parsed = JSON.parse(bytes.toString('utf8'));
   } catch {
     throw new InvalidRequestError(
-      "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
+      "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API " +
+        'expects a JSON payload, but what was sent was not valid JSON.)',
       null,
       'invalid_json',
     );

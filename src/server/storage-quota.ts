@@ -37,7 +37,8 @@ export function toStorageQuotaError(gateway: GatewayContext, limit: StorageLimit
     );
   }
   return new InvalidRequestError(
-    `Storing this would exceed your storage quota of ${tenantBytes} bytes for responses and conversations: delete stored responses or conversations, or send store: false.`,
+    `Storing this would exceed your storage quota of ${tenantBytes} bytes for responses and conversations: delete stored responses or conversations, ` +
+      'or send store: false.',
     null,
     'storage_quota_exceeded',
   );

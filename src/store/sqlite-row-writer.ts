@@ -237,7 +237,8 @@ const TRANSFER_COLUMNS = ['id', 'event_id', 'debit', 'credit', 'amount', 'curren
 const placeholders = (columns: readonly string[]) => columns.map(() => '?').join(', ');
 const SELECT_EVENT_SQL = 'select cost, charged, currency from usage_events where id = ?';
 const SELECT_TRANSFERS_SQL = `select ${TRANSFER_COLUMNS.join(', ')} from transfers where event_id = ?`;
-const INSERT_EVENT_SQL = `insert into usage_events (${USAGE_EVENT_COLUMNS.join(', ')}) values (${placeholders(USAGE_EVENT_COLUMNS)}) on conflict (id) do nothing`;
+const INSERT_EVENT_SQL =
+  `insert into usage_events (${USAGE_EVENT_COLUMNS.join(', ')}) ` + `values (${placeholders(USAGE_EVENT_COLUMNS)}) on conflict (id) do nothing`;
 const INSERT_TRANSFER_SQL = `insert into transfers (${TRANSFER_COLUMNS.join(', ')}) values (${placeholders(TRANSFER_COLUMNS)})`;
 const ADD_TO_BALANCE_SQL = `insert into account_balances (account, currency, balance) values (?, ?, ?)
   on conflict (account, currency) do update set balance = account_balances.balance + excluded.balance`;

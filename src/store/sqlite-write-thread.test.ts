@@ -198,11 +198,13 @@ describe('SqliteWriteThread', () => {
     const storeModule = fileURLToPath(new URL('./sqlite-store.ts', import.meta.url));
     // The store is never closed: the idle worker must not hold the process. A top-level await on a write to a worker
     // that is up and idle must still see the commit (an unref'd worker alone would let the process end before it).
-    const script = `
+    const script =
+      `
       const { openSqliteStore } = await import(${JSON.stringify(storeModule)});
       const store = await openSqliteStore(${JSON.stringify(file)});
       await store.migrate();
-      const decision = (id) => ({ created_at: '2026-05-15T12:00:00.000Z', record: { id, model: 'm', at: '', constraints: {}, kept: [], rejected: [], attempts: [] } });
+      const decision = (id) => ({ created_at: '2026-05-15T12:00:00.000Z', ` +
+      `record: { id, model: 'm', at: '', constraints: {}, kept: [], rejected: [], attempts: [] } });
       await store.insertDecisions([decision('dec_first')]);
       await new Promise((resolve) => setTimeout(resolve, 100));
       await store.insertDecisions([decision('dec_idle')]);

@@ -94,7 +94,8 @@ describe('Limiter', () => {
       assert.ok(error instanceof RateLimitError);
       assert.equal(
         error.message,
-        'Rate limit reached for gpt-5.5 in key key_aaaaaaaaaaaaaaaaaaaaaaaa (tenant acme) on requests per min (RPM): Limit 2, Used 2, Requested 1. Please try again in 30s.',
+        'Rate limit reached for gpt-5.5 in key key_aaaaaaaaaaaaaaaaaaaaaaaa (tenant acme) on requests per min (RPM): Limit 2, Used 2, Requested 1. ' +
+          'Please try again in 30s.',
       );
       assert.deepEqual({ status: error.status, code: error.code }, { status: 429, code: 'rate_limit_exceeded' });
       assert.deepEqual(error.headers, { 'x-ratelimit-limit-requests': '2', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '1m0s' });

@@ -160,14 +160,16 @@ export class Limiter {
     if (cost > limit) {
       // OpenAI's wording for a request that can never fit, whatever the wait.
       throw new RateLimitError(
-        `Request too large${target} in ${scope.label} on ${unit}: Limit ${limit}, Requested ${cost}. The input or output tokens must be reduced in order to run successfully.`,
+        `Request too large${target} in ${scope.label} on ${unit}: Limit ${limit}, Requested ${cost}. ` +
+          'The input or output tokens must be reduced in order to run successfully.',
         kind,
         result.retryAfterMs,
         headers,
       );
     }
     throw new RateLimitError(
-      `Rate limit reached${target} in ${scope.label} on ${unit}: Limit ${limit}, Used ${limit - result.remaining}, Requested ${cost}. Please try again in ${formatRateLimitDuration(result.retryAfterMs)}.`,
+      `Rate limit reached${target} in ${scope.label} on ${unit}: Limit ${limit}, Used ${limit - result.remaining}, Requested ${cost}. Please try ` +
+        `again in ${formatRateLimitDuration(result.retryAfterMs)}.`,
       kind,
       result.retryAfterMs,
       headers,
@@ -180,7 +182,8 @@ export class Limiter {
     const foreign = worstCases.find((worstCase) => worstCase.currency !== budget.currency);
     if (foreign !== undefined) {
       throw new PermissionDeniedError(
-        `The budget of ${scope.label} is in ${budget.currency}, but this request may run on a route priced in ${foreign.currency}, which the budget cannot bound. ` +
+        `The budget of ${scope.label} is in ${budget.currency}, but this request may run on a route priced in ${foreign.currency}, which the budget ` +
+          'cannot bound. ' +
           'Ask for a model whose routes are priced in the budget currency, or have the budget changed.',
         'budget_currency_mismatch',
       );

@@ -41,7 +41,8 @@ const cases: Case[] = [
     name: '401 from the API Management layer (top-level statusCode)',
     status: 401,
     body: encoder.encode(
-      '{"statusCode":401,"message":"Unauthorized. Access token is missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), or have expired."}',
+      '{"statusCode":401,"message":"Unauthorized. Access token is missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), or ' +
+        'have expired."}',
     ),
     message: 'Unauthorized. Access token is missing',
     code: 'upstream_error',
@@ -94,7 +95,8 @@ const cases: Case[] = [
     name: '400 OperationNotSupported: the deployment cannot do this, retryable for failover',
     status: 400,
     body: encoder.encode(
-      '{"error":{"code":"OperationNotSupported","message":"The embeddings operation does not work with the specified model, gpt-4o. Please choose different model and try again."}}',
+      '{"error":{"code":"OperationNotSupported","message":"The embeddings operation does not work with the specified model, gpt-4o. Please choose ' +
+        'different model and try again."}}',
     ),
     message: 'The embeddings operation does not work with the specified model',
     code: 'OperationNotSupported',

@@ -83,7 +83,9 @@ describe('bedrockAdapter URLs', () => {
     {
       name: 'an inference profile ARN: ":" and "/" encoded',
       route: { deployment: 'arn:aws:bedrock:us-west-2:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0' },
-      url: 'https://bedrock-runtime.us-west-2.amazonaws.com/model/arn%3Aaws%3Abedrock%3Aus-west-2%3A123456789012%3Ainference-profile%2Fus.anthropic.claude-sonnet-4-5-20250929-v1%3A0/converse',
+      url:
+        'https://bedrock-runtime.us-west-2.amazonaws.com/model/' +
+        'arn%3Aaws%3Abedrock%3Aus-west-2%3A123456789012%3Ainference-profile%2Fus.anthropic.claude-sonnet-4-5-20250929-v1%3A0/converse',
     },
     {
       name: "characters encodeURIComponent leaves alone ('()*!) are encoded as botocore does",

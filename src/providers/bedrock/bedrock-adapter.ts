@@ -96,7 +96,8 @@ function nativeResponses(route: Route): Required<Pick<ProviderAdapter, 'prepareR
 
 function embeddingsUnsupported(route: Route): InvalidRequestError {
   return new InvalidRequestError(
-    `Embeddings are not available on this Bedrock route (api ${route.api ?? 'converse'}): Bedrock serves embeddings only through InvokeModel, which Crossway does not call (route ${route.id})`,
+    `Embeddings are not available on this Bedrock route (api ${route.api ?? 'converse'}): Bedrock serves embeddings only through InvokeModel, which ` +
+      `Crossway does not call (route ${route.id})`,
     'model',
     'unsupported_operation',
   );

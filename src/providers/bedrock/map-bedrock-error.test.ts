@@ -135,7 +135,8 @@ const cases: Case[] = [
     name: 'InvalidSignatureException named only by __type',
     status: 403,
     body: encoder.encode(
-      '{"__type":"com.amazon.coral.service#InvalidSignatureException","message":"The request signature we calculated does not match the signature you provided."}',
+      '{"__type":"com.amazon.coral.service#InvalidSignatureException","message":"The request signature we calculated does not match the signature ' +
+        'you provided."}',
     ),
     message: 'The request signature we calculated does not match',
     code: 'InvalidSignatureException',

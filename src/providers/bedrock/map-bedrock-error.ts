@@ -37,8 +37,10 @@ export interface BedrockErrorClass {
  * | ServiceUnavailableException / InternalServerException | 503 / 500 | yes | server faults |
  * | ModelTimeoutException | 408 | yes | the model took too long |
  * | ModelErrorException, ModelStreamErrorException | 424 | yes | the model failed while answering; AWS says to retry |
- * | AccessDeniedException, ResourceNotFoundException, UnrecognizedClientException, InvalidSignatureException, ExpiredTokenException, ... | 403 / 404 | yes | the route's credentials, model access or model id are wrong: fail over (like Azure's DeploymentNotFound) |
+ * | access errors (1) | 403 / 404 | yes | the route's credentials, model access or model id are wrong: fail over (like Azure's DeploymentNotFound) |
  * | ValidationException | 400 | no | the request itself is wrong |
+ *
+ * (1) AccessDeniedException, ResourceNotFoundException, UnrecognizedClientException, InvalidSignatureException, ExpiredTokenException, ...
  */
 export function classifyBedrockError(errorType: string): BedrockErrorClass | null {
   switch (errorType.charAt(0).toUpperCase() + errorType.slice(1)) {

@@ -1,8 +1,8 @@
 // Builds OpenAI-wire upstream calls: the client's parsed body with only `model` replaced (and usage reporting forced
 // on streams), sent to a URL made from the route alone.
 // Sources: OpenAI API reference "Create chat completion" (POST /v1/chat/completions; `stream_options.include_usage`),
-// "Create embeddings" (POST /v1/embeddings) and "Create a model response" (POST /v1/responses), https://platform.openai.com/docs/api-reference; the same paths are
-// served by vLLM, Ollama (/v1) and llama.cpp's server.
+// "Create embeddings" (POST /v1/embeddings) and "Create a model response" (POST /v1/responses), https://platform.openai.com/docs/api-reference; the same paths
+// are served by vLLM, Ollama (/v1) and llama.cpp's server.
 import type { Route } from '../../catalog/index.ts';
 import type { ChatCompletionRequest, EmbeddingRequest } from '../../wire/index.ts';
 import { buildEndpointUrl } from '../build-endpoint-url.ts';

@@ -31,8 +31,10 @@ export interface UpstreamErrorFields {
  * |---|---|---|
  * | 408, 429, >= 500 | yes | transient by definition (timeout, rate limit or quota, server fault) |
  * | 409 | yes | chat and embeddings calls hold no upstream state to conflict with, so a 409 can only be a transient lock; the official client retries it too |
- * | 401, 403, 404 | yes | the client's request is fine; the route's credentials, permissions, model or deployment name are wrong, so another route can serve it (the circuit breaker then takes the broken route out) |
+ * | 401, 403, 404 | yes | the client's request is fine; the route's credentials, permissions, model or deployment name are wrong: another route can serve it |
  * | other 4xx (400, 413, 422, ...) | no | the request itself is wrong; every route would refuse it |
+ *
+ * For 401, 403 and 404 the circuit breaker then takes the broken route out.
  *
  * `insufficient_quota` (429) stays retryable: that route is out of money but another route is not.
  */

@@ -67,7 +67,8 @@ describe('decodeOpenAIStream', () => {
 
   test('usage on the last content chunk (compatible servers) is read and the chunk kept', async () => {
     const lines = [
-      '{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":1}}',
+      '{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":"stop"}],' +
+        '"usage":{"prompt_tokens":5,"completion_tokens":1}}',
       '[DONE]',
     ];
     const { text, usages } = await run([encoder.encode(sse(lines))], false);

@@ -20,11 +20,10 @@ export type StreamErrorMapper = (fields: UpstreamErrorFields, route: Route) => U
 
 /**
  * Forwards an OpenAI-wire SSE stream: the events that arrived in one upstream chunk are yielded together (so the
- * output has about as many chunks as the input, each the upstream's bytes minus any withheld event). Calls `options.onUsage` once with the last usage seen: just before the
- * `[DONE]` event is yielded (so metering can commit before the last byte reaches the client), or, when the stream
- * fails or the consumer stops early, when the generator finishes. Throws the mapped UpstreamError on an error event
- * and UpstreamConnectionError when the body ends before `data: [DONE]`. Errors of the body itself (a reset
- * connection, an abort) pass through unchanged for the executor to classify.
+ * output has about as many chunks as the input, each the upstream's bytes minus any withheld event). Calls `options.onUsage` once with the last usage seen:
+ * just before the `[DONE]` event is yielded (so metering can commit before the last byte reaches the client), or, when the stream fails or the consumer stops
+ * early, when the generator finishes. Throws the mapped UpstreamError on an error event and UpstreamConnectionError when the body ends before `data: [DONE]`.
+ * Errors of the body itself (a reset connection, an abort) pass through unchanged for the executor to classify.
  */
 export async function* decodeOpenAIStream(
   body: AsyncIterable<Uint8Array>,

@@ -29,10 +29,13 @@ export interface GoogleStatusRule {
  * | ABORTED | 409 | yes | a concurrency conflict; chat holds no state to conflict with |
  * | CANCELLED | 499 | yes | cancelled on Google's side, not by this client's request content |
  * | INVALID_ARGUMENT, OUT_OF_RANGE | 400 | no | the request itself is wrong; every route would refuse it |
- * | FAILED_PRECONDITION | 400 | yes | the project is not in a state to serve (billing off, model not enabled, terms not accepted): the route's setup, not the request, so another route can serve it |
- * | UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND | 401, 403, 404 | yes | the route is misconfigured (credentials, IAM role, project, location or model id): fail over, and let the circuit take the route out |
+ * | FAILED_PRECONDITION | 400 | yes | the project is not in a state to serve (1): the route's setup, not the request, so another route can serve it |
+ * | UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND | 401, 403, 404 | yes | the route is misconfigured (2): fail over, and let the circuit take the route out |
  * | UNIMPLEMENTED | 501 | yes | this endpoint or model cannot do the operation; another route may |
  * | ALREADY_EXISTS | 409 | no | never transient |
+ *
+ * (1) Billing off, model not enabled, terms not accepted.
+ * (2) Credentials, IAM role, project, location or model id.
  */
 export function mapGoogleStatus(status: string): GoogleStatusRule | null {
   switch (status) {
