@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { startStack, type Stack } from './support/start-stack.ts';
-import { waitFor } from './support/wait-for.ts';
+import { WAIT_MS, waitFor } from './support/wait-for.ts';
 
 const HELLO = [{ role: 'user' as const, content: 'Hello' }];
 
@@ -60,7 +60,7 @@ describe('failover', () => {
       method: 'POST',
       headers: { authorization: `Bearer ${stack.masterKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'gpt-5.5', messages: [{ role: 'user', content: 'Tell me a long story' }], stream: true }),
-      signal: AbortSignal.timeout(5_000),
+      signal: AbortSignal.timeout(WAIT_MS),
     });
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('x-crossway-route'), 'azure-eastus2-gpt-5.5');
