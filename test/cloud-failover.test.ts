@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { startDemoStack, type DemoStack } from './support/start-demo-stack.ts';
+import { WAIT_MS } from './support/wait-for.ts';
 
 describe('cross-cloud failover (demo catalog)', () => {
   let stack: DemoStack;
@@ -88,7 +89,7 @@ describe('cross-cloud failover (demo catalog)', () => {
       method: 'POST',
       headers: { authorization: `Bearer ${stack.demo.masterKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'route:bedrock-us-west-2-gpt-oss-120b', messages: [{ role: 'user', content: 'A long story' }], stream: true }),
-      signal: AbortSignal.timeout(5_000),
+      signal: AbortSignal.timeout(WAIT_MS),
     });
     const text = await response.text();
     assert.match(text, /"error"/);

@@ -1,10 +1,10 @@
 // Route health end to end: outlier ejection and half-open probes seen through GET /admin/routes, and the retry
 // budget holding the emulators' load down in a fault storm on every route.
 import assert from 'node:assert/strict';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { startStack, type Stack } from './support/start-stack.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const HELLO = [{ role: 'user' as const, content: 'Hello' }];
 
@@ -33,10 +33,11 @@ async function adminRoutes(
 describe('outlier ejection and GET /admin/routes', () => {
   let stack: Stack;
   before(async () => {
-    // Envoy's thresholds, with a short ejection so that the half-open probe comes within the test; no ejection cap nor
-    // panic, so that a whole cloud (two of gpt-5.5's three routes) can be ejected (test/outlier-caps.test.ts has those).
+    // Envoy's thresholds, with a short ejection so that the half-open probe comes within the test, yet long enough (3 s)
+    // that the request made while ejected comes before its end on a slow machine; no ejection cap nor panic, so that a
+    // whole cloud (two of gpt-5.5's three routes) can be ejected (test/outlier-caps.test.ts has those).
     stack = await startStack({
-      execute: { attempt_timeout_ms: 2_000, outlier: { base_ejection_ms: 1_000, max_ejection_percent: 100, panic_threshold_percent: 0 } },
+      execute: { attempt_timeout_ms: 2_000, outlier: { base_ejection_ms: 3_000, max_ejection_percent: 100, panic_threshold_percent: 0 } },
     });
   });
   after(async () => {
@@ -78,7 +79,7 @@ describe('outlier ejection and GET /admin/routes', () => {
     assert.equal(azure?.ejections, 1);
     assert.equal(azure?.error_rate, 1);
     const until = Date.parse(azure?.ejected_until ?? '');
-    assert.ok(until > Date.now() && until <= Date.now() + 1_000, `ejected until ${azure?.ejected_until}`);
+    assert.ok(until > Date.now() && until <= Date.now() + 3_000, `ejected until ${azure?.ejected_until}`);
     assert.equal(ejected.get('azure-swedencentral-gpt-5.5')?.state, 'open');
     const openai = ejected.get('openai-global-gpt-5.5');
     assert.equal(openai?.state, 'closed');
@@ -92,12 +93,10 @@ describe('outlier ejection and GET /admin/routes', () => {
     assert.equal((await stack.journal('azure')).length, azureCalls);
 
     await stack.clearFaults();
-    let state = '';
-    for (const started = Date.now(); Date.now() - started < 3_000; await delay(50)) {
-      state = (await adminRoutes(stack)).routes.get('azure-eastus2-gpt-5.5')?.state ?? '';
-      if (state === 'half_open') break;
-    }
-    assert.equal(state, 'half_open');
+    // Half-open once the ejection is over: waited for as long as that takes (waitFor's deadline is 30 s).
+    await waitFor('azure-eastus2-gpt-5.5 to be half_open', async () => (await adminRoutes(stack)).routes.get('azure-eastus2-gpt-5.5')?.state === 'half_open', {
+      intervalMs: 50,
+    });
 
     const probe = await stack.client.chat.completions.create({ model: 'gpt-5.5', messages: HELLO }).withResponse();
     assert.equal(probe.response.headers.get('x-crossway-route'), 'azure-eastus2-gpt-5.5');

@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { OPENAI_KEY, startStack, type Stack } from './support/start-stack.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const BEARER_KEY = 'sk-route-secret-bearer-0123456789abcdef';
 const AZURE_KEY = 'azure-route-secret-api-key-0123456789';
@@ -128,12 +128,10 @@ describe('an upstream that reflects its credentials', () => {
   /** The decision record of a request, once the decision log stored it. */
   async function decision(id: string | null): Promise<string> {
     assert.ok(id !== null && id !== '', 'the response names its decision');
-    for (let i = 0; i < 50; i += 1) {
+    return waitFor(`decision ${id} to be stored`, async () => {
       const { status, body } = await stack.api('GET', `/v1/crossway/decisions/${encodeURIComponent(id)}`);
-      if (status === 200) return JSON.stringify(body);
-      await delay(50);
-    }
-    assert.fail(`decision ${id} was never stored`);
+      return status === 200 && JSON.stringify(body);
+    });
   }
 
   for (const model of ['reflect', 'reflect-azure']) {

@@ -4,10 +4,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { divideRoundHalfUp, formatMoney, parseMoney } from '../src/metering/index.ts';
-import { runCrossway } from './support/run-crossway.ts';
+import { runCrosswayInProcess } from './support/run-crossway.ts';
 import { startStack, type Stack } from './support/start-stack.ts';
+import { waitFor } from './support/wait-for.ts';
 
 // The stack's gpt-5.5 routes cost 5 USD per 1M input, 0.5 cached, 30 output tokens.
 const AGREEMENT = {
@@ -116,11 +118,11 @@ describe('metering and the ledger', () => {
     while ((received.match(/"content"/g) ?? []).length < 4) received += new TextDecoder().decode((await reader.read()).value);
     controller.abort();
     await reader.cancel().catch(() => {});
-    let events = await stack.gateway.store.findUsageEventsByRequest(requestId);
-    for (let waited = 0; events.length === 0 && waited < 40; waited++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      events = await stack.gateway.store.findUsageEventsByRequest(requestId);
-    }
+    // The gateway meters the cut stream once it notices the client has gone: a moment later, however long that takes.
+    const events = await waitFor(`the usage event of the cut request ${requestId}`, async () => {
+      const found = await stack.gateway.store.findUsageEventsByRequest(requestId);
+      return found.length > 0 && found;
+    });
     await stack.clearFaults();
     assert.equal(events.length, 1);
     assert.equal(events[0]!.estimated, true);
@@ -163,28 +165,49 @@ describe('metering and the ledger', () => {
   });
 
   it('runs `crossway ledger statement` and `crossway ledger verify` against the store file', async () => {
-    const config = join(dirname(stack.databasePath), 'crossway.yaml');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        store: { sqlite: stack.databasePath },
-        models: [{ id: 'gpt-5.5' }],
-        routes: [{ id: 'placeholder', model: 'gpt-5.5', provider: 'openai', endpoint: 'http://127.0.0.1:9/v1' }],
-        agreements: [AGREEMENT],
-      }),
-    );
+    // A configuration (JSON is YAML) whose store is the file at `sqlite`.
+    const writeConfig = (name: string, sqlite: string): string => {
+      const path = join(dirname(stack.databasePath), name);
+      writeFileSync(
+        path,
+        JSON.stringify({
+          store: { sqlite },
+          models: [{ id: 'gpt-5.5' }],
+          routes: [{ id: 'placeholder', model: 'gpt-5.5', provider: 'openai', endpoint: 'http://127.0.0.1:9/v1' }],
+          agreements: [AGREEMENT],
+        }),
+      );
+      return path;
+    };
+    const config = writeConfig('crossway.yaml', stack.databasePath);
     const period = new Date().toISOString().slice(0, 7);
-    const verify = await runCrossway(['ledger', 'verify', '--config', config]);
+    // In process: the commands read the store file (a connection of their own), and runCli answers their exit code.
+    const verify = await runCrosswayInProcess(['ledger', 'verify', '--config', config]);
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
     assert.match(verify.stdout, /ledger verified/);
-    const json = await runCrossway(['ledger', 'statement', '--agreement', 'partner-share', '--period', period, '--config', config]);
+    const json = await runCrosswayInProcess(['ledger', 'statement', '--agreement', 'partner-share', '--period', period, '--config', config]);
     assert.equal(json.code, 0, json.stderr);
     assert.equal(JSON.parse(json.stdout).cap_remaining, '0.000000');
-    const csv = await runCrossway(['ledger', 'statement', '--agreement', 'partner-share', '--period', period, '--format', 'csv', '--config', config]);
+    const csv = await runCrosswayInProcess(['ledger', 'statement', '--agreement', 'partner-share', '--period', period, '--format', 'csv', '--config', config]);
     assert.equal(csv.code, 0, csv.stderr);
     assert.equal(csv.stdout.trim().split('\n').length, 2);
-    const wrong = await runCrossway(['ledger', 'statement', '--agreement', 'nope', '--period', period, '--config', config]);
+    const wrong = await runCrosswayInProcess(['ledger', 'statement', '--agreement', 'nope', '--period', period, '--config', config]);
     assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /partner-share/);
+
+    // A copy of the store with one balance off by a micro-unit: verify names the violation and exits 1.
+    const tamperedPath = join(dirname(stack.databasePath), 'tampered.db');
+    const source = new DatabaseSync(stack.databasePath, { readOnly: true });
+    source.prepare('VACUUM INTO ?').run(tamperedPath);
+    source.close();
+    const tampered = new DatabaseSync(tamperedPath);
+    const changed = tampered.prepare('UPDATE account_balances SET balance = balance + 1 WHERE rowid = (SELECT min(rowid) FROM account_balances)').run();
+    tampered.close();
+    assert.equal(changed.changes, 1);
+    const failed = await runCrosswayInProcess(['ledger', 'verify', '--config', writeConfig('tampered.yaml', tamperedPath)]);
+    assert.equal(failed.code, 1, failed.stdout + failed.stderr);
+    assert.match(failed.stdout, /^balance_mismatch: /m);
+    assert.match(failed.stdout, /^ledger verification failed: \d+ violation\(s\)$/m);
   });
 
   it('keeps every secret out of the ledger and the logs', async () => {

@@ -4,21 +4,66 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { startStack, type Stack } from './support/start-stack.ts';
+import { startHeldUpstream, type HeldUpstream } from './support/start-held-upstream.ts';
+import { AZURE_KEY, DEFAULT_MODELS, OPENAI_KEY, defaultRoutes, startStack, type Stack } from './support/start-stack.ts';
+import { WAIT_MS } from './support/wait-for.ts';
 
 const MODEL = 'via-azure-v1';
 
 describe('POST /v1/responses and stored responses', () => {
   let stack: Stack;
+  // The upstream of model 'via-held': it holds every call, so that a background job is surely still running when the
+  // test cancels it, however slow the machine.
+  let held: HeldUpstream;
   before(async () => {
-    stack = await startStack();
+    held = await startHeldUpstream();
+    stack = await startStack({
+      routes: (urls) => [
+        ...defaultRoutes(urls, { openai: OPENAI_KEY, azure: AZURE_KEY }),
+        // Its attempts wait as long as the test holds them (the stack's 5 s default would end the job on its own).
+        {
+          id: 'held',
+          model: 'via-held',
+          provider: 'openai',
+          endpoint: held.url,
+          auth: { type: 'bearer', key: 'sk-held' },
+          capabilities: ['streaming'],
+          timeout_ms: 600_000,
+        },
+      ],
+      models: [...DEFAULT_MODELS, { id: 'via-held' }],
+    });
   });
   beforeEach(() => stack.clearFaults());
-  after(() => stack.close());
+  after(async () => {
+    await stack.close();
+    await held.close();
+  });
 
   const lastUpstreamMessages = async (): Promise<Array<{ role: string; content: unknown }>> => {
     const entries = (await stack.journal('azure')).filter((entry) => entry.path.includes('chat/completions'));
     return (entries.at(-1)?.body?.messages ?? []) as Array<{ role: string; content: unknown }>;
+  };
+
+  /**
+   * Follows a background response's event stream (after sequence number `startingAfter`) until the gateway ends it,
+   * which it does once the job is over and its result stored: waiting on the job itself, not on a number of polls. The
+   * deadline (WAIT_MS) only ends a broken run.
+   */
+  const followToEnd = async (id: string, startingAfter?: number): Promise<OpenAI.Responses.ResponseStreamEvent[]> => {
+    const signal = AbortSignal.timeout(WAIT_MS);
+    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+    try {
+      const query = startingAfter === undefined ? { stream: true as const } : { stream: true as const, starting_after: startingAfter };
+      for await (const event of await stack.client.responses.retrieve(id, query, { signal })) events.push(event);
+    } catch (error) {
+      if (!signal.aborted) throw error;
+      const seen = events.map((event) => event.type).join(', ');
+      throw new Error(`timed out after ${WAIT_MS} ms waiting for the stream of background response ${id} to end (events so far: ${seen})`, {
+        cause: error,
+      });
+    }
+    return events;
   };
 
   it('continues a conversation through previous_response_id: the earlier turns reach the model', async () => {
@@ -182,21 +227,20 @@ describe('POST /v1/responses and stored responses', () => {
     const queued = await stack.client.responses.create({ model: MODEL, input: 'in the background', background: true });
     assert.equal(queued.status, 'queued');
     assert.equal(queued.background, true);
-    let done = await stack.client.responses.retrieve(queued.id);
-    for (let tries = 0; tries < 100 && (done.status === 'queued' || done.status === 'in_progress'); tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      done = await stack.client.responses.retrieve(queued.id);
-    }
+    assert.equal((await followToEnd(queued.id)).at(-1)?.type, 'response.completed');
+    const done = await stack.client.responses.retrieve(queued.id);
     assert.equal(done.status, 'completed');
     assert.match(done.output_text, /in the background/);
 
-    await stack.fault('azure', { latency_ms: 3_000, count: 1 });
-    const slow = await stack.client.responses.create({ model: MODEL, input: 'too slow', background: true });
+    const arrived = held.arrival();
+    const slow = await stack.client.responses.create({ model: 'via-held', input: 'held upstream', background: true });
+    // The job's upstream call is in flight (and held): the cancel meets a running job.
+    await arrived;
     const cancelled = await stack.client.responses.cancel(slow.id);
     assert.equal(cancelled.status, 'cancelled');
     assert.equal((await stack.client.responses.retrieve(slow.id)).status, 'cancelled');
-    // The cancel may come before the job's upstream call consumed the fault.
-    await stack.clearFaults();
+    // Its stream is over too, without a completion.
+    assert.ok(!(await followToEnd(slow.id)).some((event) => event.type === 'response.completed'));
     const normal = await stack.client.responses.create({ model: MODEL, input: 'not background' });
     await assert.rejects(stack.client.responses.cancel(normal.id), (error: unknown) => error instanceof OpenAI.BadRequestError);
   });
@@ -206,11 +250,8 @@ describe('POST /v1/responses and stored responses', () => {
     const foregroundId = foreground.response.headers.get('x-request-id') ?? '';
     assert.match(foregroundId, /^req_[0-9a-f]{32}$/);
     const queued = await stack.client.responses.create({ model: MODEL, input: 'metered in the background', background: true });
-    let record = await stack.gateway.store.getResponse('default', queued.id);
-    for (let tries = 0; tries < 500 && record?.usage_event_id == null; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      record = await stack.gateway.store.getResponse('default', queued.id);
-    }
+    assert.equal((await followToEnd(queued.id)).at(-1)?.type, 'response.completed');
+    const record = await stack.gateway.store.getResponse('default', queued.id);
     assert.ok(record?.usage_event_id, 'the background response was metered');
     const events = await stack.gateway.store.listUsageEvents({ limit: 1_000 });
     const event = events.find((candidate) => candidate.id === record?.usage_event_id);
@@ -222,18 +263,16 @@ describe('POST /v1/responses and stored responses', () => {
 
   it('replays a background stream after a sequence number', async () => {
     const queued = await stack.client.responses.create({ model: MODEL, input: 'resume my stream', background: true });
-    let status = queued.status;
-    for (let tries = 0; tries < 100 && status !== 'completed'; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      status = (await stack.client.responses.retrieve(queued.id)).status;
-    }
-    const all: number[] = [];
-    for await (const event of await stack.client.responses.retrieve(queued.id, { stream: true })) all.push(event.sequence_number);
+    // Followed live while the job runs, then replayed from the store once it is over.
+    const all = (await followToEnd(queued.id)).map((event) => event.sequence_number);
     assert.ok(all.length > 4);
-    const resumed: number[] = [];
-    for await (const event of await stack.client.responses.retrieve(queued.id, { stream: true, starting_after: 2 })) resumed.push(event.sequence_number);
+    assert.equal((await stack.client.responses.retrieve(queued.id)).status, 'completed');
     assert.deepEqual(
-      resumed,
+      (await followToEnd(queued.id)).map((event) => event.sequence_number),
+      all,
+    );
+    assert.deepEqual(
+      (await followToEnd(queued.id, 2)).map((event) => event.sequence_number),
       all.filter((sequence) => sequence > 2),
     );
   });

@@ -16,31 +16,29 @@ import OpenAI from 'openai';
 import { startEmulators, type RunningEmulators } from '../src/emulators/index.ts';
 import { openSqliteStore } from '../src/store/index.ts';
 import { spawnGateway } from './support/spawn-gateway.ts';
-import { startStack, type Stack } from './support/start-stack.ts';
+import { startHeldUpstream, type HeldUpstream } from './support/start-held-upstream.ts';
+import { AZURE_KEY, DEFAULT_MODELS, OPENAI_KEY, defaultRoutes, startStack, type Stack } from './support/start-stack.ts';
+import { WAIT_MS, waitFor } from './support/wait-for.ts';
 
 const MASTER = 'sk-cw-restart-test-master-0001';
 const MODEL = 'gpt-5.5';
 
-/** Retrieves response `id` until its status is not `queued`/`in_progress` any more, for at most a few seconds. */
+/** Retrieves response `id` until its status is not `queued`/`in_progress` any more (waitFor's deadline: 30 s). */
 async function settle(client: OpenAI, id: string): Promise<OpenAI.Responses.Response> {
-  let response = await client.responses.retrieve(id);
-  for (let tries = 0; tries < 100 && (response.status === 'queued' || response.status === 'in_progress'); tries++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    response = await client.responses.retrieve(id);
-  }
-  return response;
+  return waitFor(`background response ${id} to finish`, async () => {
+    const response = await client.responses.retrieve(id);
+    return response.status !== 'queued' && response.status !== 'in_progress' && response;
+  });
 }
 
-/** Reads the status column of a stored response (beside the running gateway) until it is `wanted`, for a few seconds. */
-async function waitForStoredStatus(database: string, tenant: string, id: string, wanted: string): Promise<string | undefined> {
+/** Reads the status column of a stored response (beside the running gateway) until it is `wanted` (deadline: 30 s). */
+async function waitForStoredStatus(database: string, tenant: string, id: string, wanted: string): Promise<string> {
   const store = await openSqliteStore(database);
   try {
-    let status = (await store.getResponse(tenant, id))?.status;
-    for (let tries = 0; tries < 100 && status !== wanted; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      status = (await store.getResponse(tenant, id))?.status;
-    }
-    return status;
+    return await waitFor(`stored response ${id} to be ${wanted}`, async () => {
+      const status = (await store.getResponse(tenant, id))?.status;
+      return status === wanted && status;
+    });
   } finally {
     await store.close();
   }
@@ -64,12 +62,10 @@ describe('the stateful runtime across kill -9 and restart', () => {
 
   /** Waits until the azure emulator holds an unanswered request whose body contains `text`. */
   const waitForUpstreamCall = async (text: string): Promise<void> => {
-    for (let tries = 0; tries < 100; tries++) {
+    await waitFor(`an upstream call in flight with ${text}`, async () => {
       const journal = (await azure('GET', '/__emulator/requests')).data as Array<{ body: unknown; outcome: string | null }>;
-      if (journal.some((entry) => entry.outcome === null && JSON.stringify(entry.body).includes(text))) return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    assert.fail(`no upstream call in flight with ${text}`);
+      return journal.some((entry) => entry.outcome === null && JSON.stringify(entry.body).includes(text));
+    });
   };
 
   before(async () => {
@@ -165,8 +161,9 @@ describe('the stateful runtime across kill -9 and restart', () => {
     euId = eu.id;
     assert.equal((await settle(before, euId)).status, 'completed');
 
-    // The upstream call of this background response is held by the emulator while the gateway dies.
-    await azure('POST', '/__emulator/faults', { latency_ms: 10_000, count: 1 });
+    // The upstream call of this background response is held by the emulator while the gateway dies: 50 s, which no
+    // working run reaches before the kill, within the route's 60 s attempt deadline (the default).
+    await azure('POST', '/__emulator/faults', { latency_ms: 50_000, count: 1 });
     const background = await before.responses.create({ model: MODEL, previous_response_id: turn2.id, input: 'Where is the vault?', background: true });
     backgroundId = background.id;
     assert.equal(await waitForStoredStatus(database, 'durable', backgroundId, 'in_progress'), 'in_progress');
@@ -236,7 +233,7 @@ describe('the stateful runtime across kill -9 and restart', () => {
   it("replaying the interrupted response's stream ends with response.failed and its reason", async () => {
     const response = await fetch(`${second.url}/v1/responses/${backgroundId}?stream=true`, {
       headers: { authorization: `Bearer ${key}` },
-      signal: AbortSignal.timeout(5_000),
+      signal: AbortSignal.timeout(WAIT_MS),
     });
     assert.equal(response.status, 200);
     const events = (await response.text())
@@ -292,25 +289,42 @@ describe('the stateful runtime across kill -9 and restart', () => {
 
 describe('what a client sees of a background response while it runs or when it fails early', () => {
   let stack: Stack;
+  // The upstream of model 'via-held': it holds every call, so that a job is surely still running while the test looks.
+  let held: HeldUpstream;
   before(async () => {
-    stack = await startStack();
+    held = await startHeldUpstream();
+    stack = await startStack({
+      routes: (urls) => [
+        ...defaultRoutes(urls, { openai: OPENAI_KEY, azure: AZURE_KEY }),
+        // Its attempts wait as long as the test holds them (the stack's 5 s default would end the job on its own).
+        {
+          id: 'held',
+          model: 'via-held',
+          provider: 'openai',
+          endpoint: held.url,
+          auth: { type: 'bearer', key: 'sk-held' },
+          capabilities: ['streaming'],
+          timeout_ms: 600_000,
+        },
+      ],
+      models: [...DEFAULT_MODELS, { id: 'via-held' }],
+    });
   });
   afterEach(() => stack.clearFaults());
-  after(() => stack.close());
+  after(async () => {
+    await stack.close();
+    await held.close();
+  });
 
   it('GET reports in_progress while the job runs', async () => {
-    await stack.fault('azure', { latency_ms: 1_500, count: 1 });
-    const created = await stack.client.responses.create({ model: 'via-azure-v1', input: 'run slowly', background: true });
+    const arrived = held.arrival();
+    const created = await stack.client.responses.create({ model: 'via-held', input: 'run slowly', background: true });
     assert.equal(created.status, 'queued');
-    // The job has started once the store says so; GET must agree.
-    let stored = await stack.gateway.store.getResponse('default', created.id);
-    for (let tries = 0; tries < 100 && stored?.status === 'queued'; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      stored = await stack.gateway.store.getResponse('default', created.id);
-    }
-    assert.equal(stored?.status, 'in_progress');
+    // The job has called the upstream, which holds the call: it runs, and the store and GET must say so.
+    await arrived;
+    assert.equal((await stack.gateway.store.getResponse('default', created.id))?.status, 'in_progress');
     assert.equal((await stack.client.responses.retrieve(created.id)).status, 'in_progress');
-    await settle(stack.client, created.id);
+    assert.equal((await stack.client.responses.cancel(created.id)).status, 'cancelled');
   });
 
   it('a background response that fails with an internal error is failed, and logged with its ids but not its input', async () => {
@@ -326,17 +340,14 @@ describe('what a client sees of a background response while it runs or when it f
       const failed = await settle(stack.client, created.id);
       assert.equal(failed.status, 'failed');
       assert.equal(failed.error?.code, 'internal_error');
-      let line: Record<string, unknown> | undefined;
-      for (let tries = 0; tries < 100 && line === undefined; tries++) {
-        line = stack
+      const line = await waitFor(`the log line of background response ${created.id} failing`, () =>
+        stack
           .logs()
           .split('\n')
           .filter((text) => text.includes(created.id))
           .map((text) => JSON.parse(text) as Record<string, unknown>)
-          .find((entry) => entry.msg === 'background response failed');
-        if (line === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      assert.ok(line !== undefined, stack.logs().slice(-2_000));
+          .find((entry) => entry.msg === 'background response failed'),
+      );
       assert.equal(line.level, 50);
       assert.equal(line.responseId, created.id);
       assert.match(String(line.requestId), /^req_/);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { startStack, type Stack } from './support/start-stack.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const MODEL = 'via-azure-v1';
 const QUOTA = 300_000;
@@ -166,7 +167,7 @@ describe('storage housekeeping', () => {
     // Housekeeping runs as a gateway starts (and every 10 minutes after).
     const second = await startStack({ dataDir, runtime: { conversation_retention_days: 2 } });
     try {
-      await waitFor(async () => (await second.gateway.store.getConversation('default', 'conv_old')) === null);
+      await waitFor('housekeeping to delete conv_old', async () => (await second.gateway.store.getConversation('default', 'conv_old')) === null);
       assert.ok((await second.gateway.store.getConversation('default', 'conv_recent')) !== null);
       assert.equal(await second.gateway.store.getTenantStorage('default'), Buffer.byteLength('{}'));
       // The default retention (30 days) keeps both rows.
@@ -176,7 +177,9 @@ describe('storage housekeeping', () => {
     }
     const third = await startStack({ dataDir, requestLog: { retention_days: 7 } });
     try {
-      await waitFor(async () => (await third.gateway.store.listRequestLogs({ limit: 10 })).every((logged) => logged.id !== 'req_old'));
+      await waitFor('housekeeping to delete req_old', async () =>
+        (await third.gateway.store.listRequestLogs({ limit: 10 })).every((logged) => logged.id !== 'req_old'),
+      );
       assert.deepEqual(
         (await third.gateway.store.listRequestLogs({ limit: 10 })).map((logged) => logged.id),
         ['req_recent'],
@@ -186,12 +189,3 @@ describe('storage housekeeping', () => {
     }
   });
 });
-
-/** Polls `check` every 20 ms until it holds, for at most 10 s (housekeeping runs beside the gateway's start). */
-async function waitFor(check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for housekeeping');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

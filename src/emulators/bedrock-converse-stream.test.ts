@@ -63,7 +63,8 @@ const weatherTool = {
   },
 };
 
-async function waitFor<T>(read: () => T | undefined, timeoutMs = 3_000): Promise<T> {
+/** Reads until `read` has a value; the deadline (30 s) only ends a broken run, however slow the machine. */
+async function waitFor<T>(read: () => T | undefined, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = read();

@@ -113,7 +113,8 @@ describe('callUpstreamBuffered', () => {
     await assert.rejects(callUpstreamBuffered(post('/json'), options({ signal: early.signal })), /went away before/);
 
     const late = new AbortController();
-    const call = callUpstreamBuffered(post('/slow-headers'), options({ signal: late.signal }));
+    // A headers deadline no slow machine reaches first (the abort comes 30 ms in, or however late its timer fires).
+    const call = callUpstreamBuffered(post('/slow-headers'), options({ signal: late.signal, headersTimeoutMs: 60_000 }));
     setTimeout(() => late.abort(new Error('went away during')), 30);
     await assert.rejects(call, /went away during/);
 

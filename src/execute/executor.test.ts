@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { routeSchema, type Route } from '../catalog/index.ts';
 import { getProviderAdapter, type ProviderAdapter } from '../providers/index.ts';
@@ -19,10 +18,12 @@ import { Executor, type ExecutorOptions } from './executor.ts';
 import type { ResponsesBodies } from './serves-responses-natively.ts';
 import { allowedRetries } from './retry-budget.ts';
 
-/** What the test upstream answers on a route's path: a status after a delay. */
+/** What the test upstream answers on a route's path: a status after a delay (or once `held` is released). */
 interface Behaviour {
   status: number;
   delayMs: number;
+  /** Called when a request arrives; the answer waits for `released`. */
+  held?: { arrived: () => void; released: Promise<void> };
 }
 
 const REQUEST = { model: 'm', messages: [{ role: 'user', content: 'hi' }] } as unknown as ChatCompletionRequest;
@@ -37,12 +38,15 @@ describe('Executor', () => {
     server = createServer((req, res) => {
       const routeId = (req.url ?? '/').split('/')[1] ?? '';
       hits.set(routeId, (hits.get(routeId) ?? 0) + 1);
-      const { status, delayMs } = behaviours.get(routeId) ?? { status: 200, delayMs: 0 };
+      const { status, delayMs, held } = behaviours.get(routeId) ?? { status: 200, delayMs: 0 };
       req.resume();
-      setTimeout(() => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(status === 200 ? { ok: true } : { error: { message: `failing with ${status}` } }));
-      }, delayMs);
+      held?.arrived();
+      void (held?.released ?? Promise.resolve()).then(() =>
+        setTimeout(() => {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(status === 200 ? { ok: true } : { error: { message: `failing with ${status}` } }));
+        }, delayMs),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -178,7 +182,8 @@ describe('Executor', () => {
     }
   });
 
-  it('skips an ejected route, then sends exactly one half-open probe whose success closes it', async () => {
+  // The deadline ends a run in which the second request waits for the held probe (30 s: only a broken run reaches it).
+  it('skips an ejected route, then sends exactly one half-open probe whose success closes it', { timeout: 30_000 }, async () => {
     behaviours.set('a', { status: 503, delayMs: 0 });
     const clock = { now: 1_000_000 };
     const executor = executorWith({ outlier: { consecutiveFailures: 2, baseEjectionMs: 1_000 }, now: () => clock.now });
@@ -196,13 +201,18 @@ describe('Executor', () => {
 
       clock.now += 1_000;
       assert.equal(executor.health.state('a'), 'half_open');
-      behaviours.set('a', { status: 200, delayMs: 100 });
-      const [probe, other] = await Promise.all([
-        executor.chat(REQUEST, routes('a', 'b'), { signal }),
-        delay(10).then(() => executor.chat(REQUEST, routes('a', 'b'), { signal })),
-      ]);
-      assert.equal(probe.route.id, 'a');
+      // The probe is held at the upstream until the second request is done: that one surely comes while it is out.
+      let arrived = (): void => undefined;
+      let release = (): void => undefined;
+      const arrival = new Promise<void>((resolve) => (arrived = resolve));
+      behaviours.set('a', { status: 200, delayMs: 0, held: { arrived: () => arrived(), released: new Promise((resolve) => (release = resolve)) } });
+      const probing = executor.chat(REQUEST, routes('a', 'b'), { signal });
+      await Promise.race([arrival, probing]);
+      const other = await executor.chat(REQUEST, routes('a', 'b'), { signal });
       assert.equal(other.route.id, 'b', 'the second request did not wait for nor join the probe');
+      release();
+      const probe = await probing;
+      assert.equal(probe.route.id, 'a');
       assert.equal(executor.health.state('a'), 'closed');
       assert.equal(executor.health.epoch, epoch + 2);
     } finally {

@@ -12,6 +12,8 @@ describe('readBody', () => {
   let port = 0;
   let outcome: Promise<Buffer | Error> = Promise.resolve(Buffer.alloc(0));
   let arrived: () => void = () => undefined;
+  /** Resolves once the server has the last request sent (and `outcome` is that request's). */
+  let arrival: Promise<void> = Promise.resolve();
 
   before(async () => {
     server = createServer((req: IncomingMessage, res) => {
@@ -26,7 +28,9 @@ describe('readBody', () => {
 
   function send(chunks: string[], headers: Record<string, string> = {}, destroyAfter = false): Promise<string> {
     return new Promise((resolve) => {
-      arrived = () => undefined;
+      let onArrival = (): void => undefined;
+      arrival = new Promise((resolve) => (onArrival = resolve));
+      arrived = onArrival;
       // No keep-alive: a connection left half-written by an earlier case must not carry the next one.
       const req = request({ port, host: '127.0.0.1', method: 'POST', headers, agent: false }, (res) => {
         let text = '';
@@ -34,7 +38,11 @@ describe('readBody', () => {
         res.on('end', () => resolve(text));
       });
       req.on('error', () => resolve('client error'));
-      if (destroyAfter) arrived = () => setTimeout(() => req.destroy(), 20);
+      if (destroyAfter)
+        arrived = () => {
+          onArrival();
+          setTimeout(() => req.destroy(), 20);
+        };
       for (const chunk of chunks) req.write(chunk);
       if (!destroyAfter) req.end();
     });
@@ -55,7 +63,8 @@ describe('readBody', () => {
 
   it('a client that goes away mid-body rejects with ClientClosedError', async () => {
     void send(['{"partial": '], {}, true);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Once the server has the request, `outcome` is its read (not the previous case's), however long that took.
+    await arrival;
     assert.ok((await outcome) instanceof ClientClosedError);
   });
 });

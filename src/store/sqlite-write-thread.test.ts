@@ -42,7 +42,8 @@ const decision = (id: string): DecisionRow => ({ created_at: '2026-05-15T12:00:0
 async function waitForWriteTransaction(file: string): Promise<void> {
   const probe = new DatabaseSync(file);
   try {
-    for (const deadline = Date.now() + 5_000; Date.now() < deadline; await sleep(1)) {
+    // 30 s: only a broken run reaches it, however slow the machine.
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(1)) {
       try {
         probe.exec('begin immediate');
         probe.exec('rollback');
@@ -210,7 +211,7 @@ describe('SqliteWriteThread', () => {
       await store.insertDecisions([decision('dec_idle')]);
       console.log((await store.getDecision('dec_idle')).id);
     `;
-    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 10_000, encoding: 'utf8' });
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 30_000, encoding: 'utf8' });
     assert.equal(output.trim(), 'dec_idle');
   });
 });
