@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { startHeldUpstream, type HeldUpstream } from './support/start-held-upstream.ts';
+import { HELD_MODEL, heldRoute, startHeldUpstream, type HeldUpstream } from './support/start-held-upstream.ts';
 import { AZURE_KEY, DEFAULT_MODELS, OPENAI_KEY, defaultRoutes, startStack, type Stack } from './support/start-stack.ts';
 import { WAIT_MS } from './support/wait-for.ts';
 
@@ -18,20 +18,8 @@ describe('POST /v1/responses and stored responses', () => {
   before(async () => {
     held = await startHeldUpstream();
     stack = await startStack({
-      routes: (urls) => [
-        ...defaultRoutes(urls, { openai: OPENAI_KEY, azure: AZURE_KEY }),
-        // Its attempts wait as long as the test holds them (the stack's 5 s default would end the job on its own).
-        {
-          id: 'held',
-          model: 'via-held',
-          provider: 'openai',
-          endpoint: held.url,
-          auth: { type: 'bearer', key: 'sk-held' },
-          capabilities: ['streaming'],
-          timeout_ms: 600_000,
-        },
-      ],
-      models: [...DEFAULT_MODELS, { id: 'via-held' }],
+      routes: (urls) => [...defaultRoutes(urls, { openai: OPENAI_KEY, azure: AZURE_KEY }), heldRoute(held.url)],
+      models: [...DEFAULT_MODELS, HELD_MODEL],
     });
   });
   beforeEach(() => stack.clearFaults());

@@ -16,7 +16,7 @@ import OpenAI from 'openai';
 import { startEmulators, type RunningEmulators } from '../src/emulators/index.ts';
 import { openSqliteStore } from '../src/store/index.ts';
 import { spawnGateway } from './support/spawn-gateway.ts';
-import { startHeldUpstream, type HeldUpstream } from './support/start-held-upstream.ts';
+import { HELD_MODEL, heldRoute, startHeldUpstream, type HeldUpstream } from './support/start-held-upstream.ts';
 import { AZURE_KEY, DEFAULT_MODELS, OPENAI_KEY, defaultRoutes, startStack, type Stack } from './support/start-stack.ts';
 import { WAIT_MS, waitFor } from './support/wait-for.ts';
 
@@ -294,20 +294,8 @@ describe('what a client sees of a background response while it runs or when it f
   before(async () => {
     held = await startHeldUpstream();
     stack = await startStack({
-      routes: (urls) => [
-        ...defaultRoutes(urls, { openai: OPENAI_KEY, azure: AZURE_KEY }),
-        // Its attempts wait as long as the test holds them (the stack's 5 s default would end the job on its own).
-        {
-          id: 'held',
-          model: 'via-held',
-          provider: 'openai',
-          endpoint: held.url,
-          auth: { type: 'bearer', key: 'sk-held' },
-          capabilities: ['streaming'],
-          timeout_ms: 600_000,
-        },
-      ],
-      models: [...DEFAULT_MODELS, { id: 'via-held' }],
+      routes: (urls) => [...defaultRoutes(urls, { openai: OPENAI_KEY, azure: AZURE_KEY }), heldRoute(held.url)],
+      models: [...DEFAULT_MODELS, HELD_MODEL],
     });
   });
   afterEach(() => stack.clearFaults());

@@ -54,3 +54,22 @@ export async function startHeldUpstream(): Promise<HeldUpstream> {
     },
   };
 }
+
+/** The model whose one route is a held upstream at `url`: a call on it waits until the test releases it. */
+export const HELD_MODEL = { id: 'via-held' };
+
+/**
+ * The route of HELD_MODEL to `url`. Its attempts wait as long as the test holds them (a stack's 5 s attempt timeout
+ * would end them on its own), so that a job is surely still running, however slow the machine, while a test looks.
+ */
+export function heldRoute(url: string): Record<string, unknown> {
+  return {
+    id: 'held',
+    model: HELD_MODEL.id,
+    provider: 'openai',
+    endpoint: url,
+    auth: { type: 'bearer', key: 'sk-held' },
+    capabilities: ['streaming'],
+    timeout_ms: 600_000,
+  };
+}
