@@ -28,6 +28,45 @@ interface Behaviour {
 
 const REQUEST = { model: 'm', messages: [{ role: 'user', content: 'hi' }] } as unknown as ChatCompletionRequest;
 
+/**
+ * An executor over a minimal OpenAI-wire adapter whose errors are UpstreamErrors (5xx retryable). `prepare` and
+ * `authorize` run as an attempt prepares and authorizes its call; `serialise` sends the request as its body, as real
+ * adapters do (else `{}`).
+ */
+function createTestExecutor(options: {
+  prepare?: (route: Route) => void;
+  authorize?: (route: Route) => void;
+  serialise?: boolean;
+  consecutiveFailures: number;
+  executor?: Partial<ExecutorOptions>;
+}): Executor {
+  const adapter = {
+    name: 'test',
+    prepareChat(request: ChatCompletionRequest, route: Route) {
+      options.prepare?.(route);
+      const body = options.serialise === true ? JSON.stringify(request) : '{}';
+      return { method: 'POST' as const, url: `${route.endpoint}/chat`, headers: { 'content-type': 'application/json' }, body };
+    },
+    readChat: () => ({ completion: { id: 'ok' } as ChatCompletion }),
+    readError: (status: number, _headers: unknown, _body: Uint8Array, route: Route) =>
+      new UpstreamError(`failing with ${status}`, { route: route.id, status, retryable: status >= 500 }),
+  } as unknown as ProviderAdapter;
+  return new Executor({
+    attemptTimeoutMs: 5_000,
+    streamIdleTimeoutMs: 5_000,
+    maxAttempts: 4,
+    outlier: { consecutiveFailures: options.consecutiveFailures },
+    adapterFor: () => adapter,
+    authenticatorFor: (route) => ({
+      authorize: async (request) => {
+        options.authorize?.(route);
+        return request;
+      },
+    }),
+    ...options.executor,
+  });
+}
+
 describe('Executor', () => {
   let server: Server;
   let base: string;
@@ -66,25 +105,7 @@ describe('Executor', () => {
 
   /** An executor over a minimal adapter; `onPrepare` runs as each attempt starts, right after the budget let it in. */
   function executorWith(options: Partial<ExecutorOptions>, onPrepare: () => void = () => undefined): Executor {
-    const adapter = {
-      name: 'test',
-      prepareChat(_request: ChatCompletionRequest, route: Route) {
-        onPrepare();
-        return { method: 'POST' as const, url: `${route.endpoint}/chat`, headers: { 'content-type': 'application/json' }, body: '{}' };
-      },
-      readChat: () => ({ completion: { id: 'ok' } as ChatCompletion }),
-      readError: (status: number, _headers: unknown, _body: Uint8Array, route: Route) =>
-        new UpstreamError(`failing with ${status}`, { route: route.id, status, retryable: status >= 500 }),
-    } as unknown as ProviderAdapter;
-    return new Executor({
-      attemptTimeoutMs: 5_000,
-      streamIdleTimeoutMs: 5_000,
-      maxAttempts: 4,
-      outlier: { consecutiveFailures: 1_000 },
-      adapterFor: () => adapter,
-      authenticatorFor: () => ({ authorize: async (request) => request }),
-      ...options,
-    });
+    return createTestExecutor({ prepare: onPrepare, consecutiveFailures: 1_000, executor: options });
   }
 
   const totalHits = () => [...hits.values()].reduce((sum, count) => sum + count, 0);
@@ -255,29 +276,7 @@ describe('Executor: only an upstream failure counts against a route', () => {
 
   /** Envoy's default threshold (5 failures eject), an adapter that serialises the request as the real ones do. */
   function newExecutor(options: { prepare?: (route: Route) => void; authorize?: (route: Route) => void } = {}): Executor {
-    const adapter = {
-      name: 'test',
-      prepareChat(request: ChatCompletionRequest, route: Route) {
-        options.prepare?.(route);
-        return { method: 'POST' as const, url: `${route.endpoint}/chat`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) };
-      },
-      readChat: () => ({ completion: { id: 'ok' } as ChatCompletion }),
-      readError: (status: number, _headers: unknown, _body: Uint8Array, route: Route) =>
-        new UpstreamError(`failing with ${status}`, { route: route.id, status, retryable: status >= 500 }),
-    } as unknown as ProviderAdapter;
-    return new Executor({
-      attemptTimeoutMs: 5_000,
-      streamIdleTimeoutMs: 5_000,
-      maxAttempts: 4,
-      outlier: { consecutiveFailures: 5 },
-      adapterFor: () => adapter,
-      authenticatorFor: (route) => ({
-        authorize: async (request) => {
-          options.authorize?.(route);
-          return request;
-        },
-      }),
-    });
+    return createTestExecutor({ ...options, consecutiveFailures: 5, serialise: true });
   }
 
   const untouched = (executor: Executor, ...ids: string[]) =>
