@@ -1,7 +1,7 @@
 // GET /v1/crossway/decisions/{id} end to end: a gateway on port 0 with the emulators, read over HTTP.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createDecisionId, type DecisionLog } from '../src/server/index.ts';
+import { createDecisionId, type DecisionLog } from '../src/calls/index.ts';
 import type { DecisionRecord } from '../src/store/index.ts';
 import { startStack, type Stack } from './support/start-stack.ts';
 

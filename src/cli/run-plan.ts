@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadCatalogFile, type Capability, type Catalog, type Constraints } from '../catalog/index.ts';
 import { describeEmptyPlan, mergeConstraints, planRoutes, type HealthView, type Plan, type RequestNeeds } from '../policy/index.ts';
-import { createDecisionId, toDecisionRecord } from '../server/index.ts';
+import { createDecisionId, toDecisionRecord } from '../calls/index.ts';
 import { formatTable } from './format-table.ts';
 import { DEMO_CATALOG_PATH } from './prepare-demo.ts';
 import { parseOrUsage, UsageError } from './usage-error.ts';

@@ -2,7 +2,7 @@
 // and data; any other key nothing (403).
 import type { ApiKeyRecord } from '../store/index.ts';
 import { PermissionDeniedError } from '../wire/index.ts';
-import type { Principal } from './authenticate.ts';
+import type { Principal } from '../calls/index.ts';
 import type { Exchange } from './gateway-types.ts';
 
 /** The caller, who must be the master key or an admin key; 403 otherwise. */

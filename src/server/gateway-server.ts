@@ -4,23 +4,26 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { createTimeOrderedId } from '../calls/index.ts';
 import { ClientClosedError, MethodNotAllowedError, NotFoundError, toCrosswayError } from '../wire/index.ts';
-import { authenticate } from './authenticate.ts';
+import { authenticateCaller } from './authenticate.ts';
+import { captureIdempotent } from './capture-idempotent.ts';
+import { compose } from './compose.ts';
+import type { Exchange, GatewayContext, HttpResult, RouteEntry } from './gateway-types.ts';
 import { ADMIN_LEDGER_ROUTES } from './handle-admin-ledger.ts';
-import { ADMIN_TENANCY_ROUTES } from './handle-admin-tenancy.ts';
-import { CONVERSATIONS_ROUTES } from './handle-conversations.ts';
-import { RESPONSES_ROUTES } from './handle-responses.ts';
-import { handleCompactResponse } from './handle-compact-response.ts';
-import { runIdempotent } from './run-idempotent.ts';
-import { createTimeOrderedId } from './create-time-ordered-id.ts';
-import type { Exchange, GatewayContext, RouteEntry } from './gateway-types.ts';
 import { handleAdminRoutes } from './handle-admin-routes.ts';
+import { ADMIN_TENANCY_ROUTES } from './handle-admin-tenancy.ts';
 import { handleChatCompletions } from './handle-chat-completions.ts';
+import { handleCompactResponse } from './handle-compact-response.ts';
+import { CONVERSATIONS_ROUTES } from './handle-conversations.ts';
 import { handleEmbeddings } from './handle-embeddings.ts';
 import { handleGetDecision } from './handle-get-decision.ts';
 import { handleHealth, handleReady } from './handle-health.ts';
 import { handleGetModel, handleListModels } from './handle-models.ts';
-import { sendError } from './send-error.ts';
+import { RESPONSES_ROUTES } from './handle-responses.ts';
+import { errorResult } from './http-result.ts';
+import { logRequest } from './log-request.ts';
+import { writeResult } from './write-result.ts';
 
 const ROUTES: RouteEntry[] = [
   { method: 'POST', path: '/v1/chat/completions', auth: true, idempotent: true, handler: handleChatCompletions },
@@ -53,6 +56,9 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   keepAliveTimeoutMs: 65_000,
   maxConnections: 4_096,
 };
+
+/** Every request's way to its handler: the request log around authentication (and the request rate) and idempotency. */
+const PIPELINE = compose([logRequest, authenticateCaller, captureIdempotent]);
 
 /** Share of max_connections past which idle keep-alive connections are closed to make room for new clients. */
 const SHED_IDLE_AT = 0.9;
@@ -116,68 +122,32 @@ export class GatewayServer {
     });
     const requestId = createTimeOrderedId('req');
     res.setHeader('x-request-id', requestId);
-    const exchange: Exchange = {
-      req,
-      res,
-      requestId,
-      startedAt: performance.now(),
-      signal: controller.signal,
-      principal: null,
-      rawBody: null,
-      requestRate: null,
-      meter: null,
-      log: null,
-    };
-    let status = 200;
-    let errorCode: string | null = null;
+    let result: HttpResult;
     try {
       const { entry, params } = matchRoute(req.method ?? 'GET', pathOf(req.url ?? '/'));
-      if (entry.auth) {
-        const principal = await authenticate(req, this.#gateway);
-        exchange.principal = principal;
-        // The cheap checks before any expensive one: the caller's request rate is taken before its body is read.
-        if (entry.path.startsWith('/v1/')) exchange.requestRate = await this.#gateway.limiter.takeRequest(principal);
-      }
-      const idempotencyKey = entry.idempotent === true ? req.headers['idempotency-key'] : undefined;
-      if (idempotencyKey === undefined) await entry.handler(this.#gateway, exchange, params);
-      else await runIdempotent(this.#gateway, exchange, idempotencyKey, () => entry.handler(this.#gateway, exchange, params));
-      status = res.statusCode;
+      const exchange: Exchange = {
+        req,
+        requestId,
+        startedAt: performance.now(),
+        signal: controller.signal,
+        route: entry,
+        params,
+        principal: null,
+        requestRate: null,
+        rawBody: null,
+        log: null,
+      };
+      result = await PIPELINE(this.#gateway, exchange);
     } catch (thrown) {
       const error = toCrosswayError(thrown);
-      errorCode = error.code;
-      status = error.status;
-      if (error instanceof ClientClosedError) res.destroy();
-      else {
-        if (error.status >= 500) this.#gateway.logger.error({ err: thrown, requestId }, 'request failed');
-        sendError(res, error);
+      if (error instanceof ClientClosedError) {
+        res.destroy();
+        return;
       }
-    } finally {
-      this.#finish(exchange, status, errorCode);
+      if (error.status >= 500) this.#gateway.logger.error({ err: thrown, requestId }, 'request failed');
+      result = errorResult(error);
     }
-  }
-
-  #finish(exchange: Exchange, status: number, errorCode: string | null): void {
-    // A call that failed before any route produced output gives its limit and budget reservations back.
-    exchange.meter?.release();
-    const durationMs = performance.now() - exchange.startedAt;
-    const log = exchange.log;
-    if (log === null) return;
-    this.#gateway.requestLog.record({
-      id: exchange.requestId,
-      created_at: new Date().toISOString(),
-      endpoint: log.endpoint ?? 'unknown',
-      model: log.model ?? '',
-      route: log.route ?? null,
-      attempts: log.attempts ?? 0,
-      status: log.status ?? status,
-      error_code: log.error_code ?? errorCode,
-      stream: log.stream ?? false,
-      prompt_tokens: log.prompt_tokens ?? null,
-      completion_tokens: log.completion_tokens ?? null,
-      cached_tokens: log.cached_tokens ?? null,
-      duration_ms: Math.round(durationMs),
-      ttfb_ms: log.ttfb_ms ?? null,
-    });
+    await writeResult(res, result, controller.signal);
   }
 }
 

@@ -1,90 +1,82 @@
-// Types shared by the gateway's HTTP handlers.
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
-import type { Catalog, Route } from '../catalog/index.ts';
-import type { PlanCache, RequestNeeds } from '../policy/index.ts';
-import type { Executor } from '../execute/index.ts';
-import type { Ledger, TokenUsage } from '../metering/index.ts';
-import type { ResponseChainCache } from '../runtime/index.ts';
-import type { RequestLogRow, RequestLogWriter, Store, TenantRecord } from '../store/index.ts';
-import type { Limiter, RequestRateAdmission, Tenancy } from '../tenancy/index.ts';
-import type { Principal } from './authenticate.ts';
-import type { IncomingHttpHeaders } from 'node:http';
-import type { ResponseTurn } from './response-turn.ts';
-import type { ResponseStreamEvent } from '../wire/index.ts';
-import type { StoredResponseRecord } from '../store/index.ts';
-import type { DecisionLog } from './decision-log.ts';
+// Types of the gateway's HTTP layer: the services it holds, one request as the middleware and handlers see it, and
+// what a handler answers.
+import type { IncomingMessage } from 'node:http';
+import type { DecisionLog, Principal } from '../calls/index.ts';
+import type { RequestLogRow, RequestLogWriter, TenantRecord } from '../store/index.ts';
+import type { RequestRateAdmission, Tenancy } from '../tenancy/index.ts';
+import type { BackgroundResponses, TurnServices } from '../turns/index.ts';
 
 /** Everything a handler may use; built once per gateway. */
-export interface GatewayContext {
-  catalog: Catalog;
-  executor: Executor;
-  store: Store;
+export interface GatewayContext extends TurnServices {
   requestLog: RequestLogWriter;
   /** Routing decisions behind `x-crossway-decision` and GET /v1/crossway/decisions/{id}. */
   decisions: DecisionLog;
-  /** Plans per (model, constraints, needs, catalog version, health epoch, minute). */
-  planCache: PlanCache;
-  /** The clock routing uses. */
-  now: () => Date;
-  logger: Logger;
   /** The master key's bytes, compared in constant time (cheaper than hashing every presented key). */
   masterKey: Buffer;
-  /** The installation's key sealing compaction items (runtime/compaction-content.ts); never leaves the gateway. */
-  compactionKey: Buffer;
   bodyLimitBytes: number;
   /** Tenants and virtual keys. */
   tenancy: Tenancy;
-  /** Rate limits and budgets per key and tenant. */
-  limiter: Limiter;
-  /** Usage events and their transfers, committed durably before a response completes. */
-  ledger: Ledger;
-  /** The items of previous_response_id chains this gateway stored or read, so that long chains are not re-read. */
-  chainCache: ResponseChainCache;
   /** Background responses: running jobs, their live events, cancellation. */
-  backgroundResponses: BackgroundJobs;
+  backgroundResponses: BackgroundResponses;
   /** The master key's tenant (`default`), cached briefly: the master key is the hot path of single-tenant installs. */
   masterTenant(): Promise<TenantRecord>;
   /** Drops the cached master tenant (after an admin changed it). */
   forgetMasterTenant(): void;
 }
 
-/** One HTTP exchange. */
+/** What a request log row says of a request beyond what the server knows (id, time, duration, status). */
+export type RequestLogFields = Partial<Omit<RequestLogRow, 'id' | 'created_at' | 'duration_ms'>>;
+
+/** One HTTP request, as the middleware and the handler see it. The response is a handler's return value. */
 export interface Exchange {
   req: IncomingMessage;
-  res: ServerResponse;
   requestId: string;
   /** performance.now() at arrival. */
   startedAt: number;
   /** Aborted when the client disconnects before the response finished. */
   signal: AbortSignal;
+  /** The route table's entry the request matched. */
+  route: RouteEntry;
+  params: Record<string, string>;
+  /** The caller, once authentication ran (routes with `auth`). */
   principal: Principal | null;
+  /** The request taken from the caller's RPM right after authentication (every `/v1/*` call); admission reuses it. */
+  requestRate: RequestRateAdmission | null;
   /** The raw body when it was read before the handler (Idempotency-Key requests); readJsonBody uses it. */
   rawBody: Buffer | null;
-  /** The request taken from the caller's RPM right after authentication (every `/v1/*` call); the meter reuses it. */
-  requestRate: RequestRateAdmission | null;
-  /** Limits, budget reservation and ledger entry of the model call this exchange makes (a CallMeter), once routing made one. */
-  meter: ExchangeMeter | null;
-  /** Filled by handlers that call a model, written to the request log when the exchange ends. */
-  log: Partial<RequestLogRow> | null;
+  /** Set by handlers that call a model (values from the core's results), written to the request log when the request ends. */
+  log: RequestLogFields | null;
 }
 
-/** What the server and handlers use of a call's meter (implemented by CallMeter). */
-export interface ExchangeMeter {
-  admit(model: string, routes: readonly Route[], needs: RequestNeeds): Promise<void>;
-  headers(): Record<string, string>;
-  complete(call: { route: Pick<Route, 'id' | 'provider' | 'region' | 'price'>; usage: TokenUsage; estimated: boolean; status: number }): Promise<string | null>;
-  release(): void;
+/** Writes a streamed answer: the head once, then chunks with backpressure. */
+export interface StreamWriter {
+  /** Sends status 200 and these headers (and the SSE ones); only the first call counts. */
+  head(headers: Record<string, string>): void;
+  /** Sends bytes; a returned promise resolves once the client took them (rejects when it went away). */
+  write(bytes: Uint8Array | string): void | Promise<void>;
 }
 
-/** What handlers use of the background responses (implemented by BackgroundResponses). */
-export interface BackgroundJobs {
-  start(turn: ResponseTurn, principal: Principal, headers: IncomingHttpHeaders): void;
-  cancel(tenant: string, id: string): Promise<StoredResponseRecord | null>;
-  follow(tenant: string, id: string, after: number, emit: (event: ResponseStreamEvent) => Promise<void>, signal: AbortSignal): Promise<void>;
+/** A whole answer: status, headers and body (JSON unless the headers say otherwise). */
+export interface BodyResult {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array | string;
 }
 
-export type Handler = (gateway: GatewayContext, exchange: Exchange, params: Record<string, string>) => Promise<void>;
+/** A streamed answer (SSE): `stream` writes it, and may fail before its head (an error answer) or after (an error event). */
+export interface StreamResult {
+  status: 200;
+  headers: Record<string, string>;
+  stream: (writer: StreamWriter) => Promise<void>;
+}
+
+/** A handler's answer. */
+export type HttpResult = BodyResult | StreamResult;
+
+export type Handler = (gateway: GatewayContext, exchange: Exchange, params: Record<string, string>) => Promise<HttpResult>;
+
+/** A step around the handler (Hono's compose): may answer itself, or call `next` and look at (or wrap) its answer. */
+export type Middleware = (gateway: GatewayContext, exchange: Exchange, next: () => Promise<HttpResult>) => Promise<HttpResult>;
 
 /** One entry of the gateway's route table. */
 export interface RouteEntry {

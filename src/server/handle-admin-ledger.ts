@@ -5,7 +5,7 @@ import type { UsageGroupBy } from '../store/index.ts';
 import { InvalidRequestError, NotFoundError } from '../wire/index.ts';
 import { adminScope, readQuery, requireAdmin, requireMaster } from './admin-access.ts';
 import type { RouteEntry } from './gateway-types.ts';
-import { sendJson } from './send-json.ts';
+import { jsonResult } from './http-result.ts';
 
 const GROUPS: readonly UsageGroupBy[] = ['model', 'route', 'provider', 'key', 'day', 'tenant'];
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -45,7 +45,7 @@ export const ADMIN_LEDGER_ROUTES: RouteEntry[] = [
         to: readInstant(query, 'to'),
         group_by: groupBy as UsageGroupBy | undefined,
       });
-      sendJson(exchange.res, 200, { object: 'usage.report', ...report });
+      return jsonResult(200, { object: 'usage.report', ...report });
     },
   },
   {
@@ -67,12 +67,10 @@ export const ADMIN_LEDGER_ROUTES: RouteEntry[] = [
       const format = query.get('format') ?? 'json';
       if (format === 'csv') {
         const csv = formatStatementCsv(statement);
-        exchange.res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-length': Buffer.byteLength(csv) });
-        exchange.res.end(csv);
-        return;
+        return { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8' }, body: csv };
       }
       if (format !== 'json') throw new InvalidRequestError("Invalid value for 'format': expected json or csv.", 'format');
-      sendJson(exchange.res, 200, statement);
+      return jsonResult(200, statement);
     },
   },
   {
@@ -82,7 +80,7 @@ export const ADMIN_LEDGER_ROUTES: RouteEntry[] = [
     handler: async (gateway, exchange) => {
       requireMaster(exchange, 'verify the ledger');
       const violations = await verifyStoredLedger(gateway.store, gateway.catalog.agreements);
-      sendJson(exchange.res, 200, { object: 'ledger.verification', ok: violations.length === 0, violations });
+      return jsonResult(200, { object: 'ledger.verification', ok: violations.length === 0, violations });
     },
   },
 ];

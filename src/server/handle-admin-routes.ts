@@ -1,7 +1,7 @@
 // GET /admin/routes (master key): every catalog route with its circuit state, ejections, error rate and latency.
 import { PermissionDeniedError } from '../wire/index.ts';
-import type { Exchange, GatewayContext } from './gateway-types.ts';
-import { sendJson } from './send-json.ts';
+import type { Exchange, GatewayContext, HttpResult } from './gateway-types.ts';
+import { jsonResult } from './http-result.ts';
 
 /** One route as the admin list shows it. */
 export interface AdminRoute {
@@ -19,7 +19,7 @@ export interface AdminRoute {
 }
 
 /** Lists every route of the catalog, including routes never called (closed, no samples). */
-export async function handleAdminRoutes(gateway: GatewayContext, exchange: Exchange): Promise<void> {
+export async function handleAdminRoutes(gateway: GatewayContext, exchange: Exchange): Promise<HttpResult> {
   if (exchange.principal?.kind !== 'master') throw new PermissionDeniedError('Only the master key may read /admin/routes.');
   const routes = gateway.catalog.routes;
   const health = gateway.executor.snapshot(routes.map((route) => route.id));
@@ -38,5 +38,5 @@ export async function handleAdminRoutes(gateway: GatewayContext, exchange: Excha
       ejected_until: seen?.ejected_until ?? null,
     };
   });
-  sendJson(exchange.res, 200, { object: 'list', data });
+  return jsonResult(200, { object: 'list', data });
 }

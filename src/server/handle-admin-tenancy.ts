@@ -6,7 +6,7 @@ import { InvalidRequestError, parseRequest } from '../wire/index.ts';
 import { adminScope, readQuery, requireAdmin, requireMaster } from './admin-access.ts';
 import type { Exchange, GatewayContext, RouteEntry } from './gateway-types.ts';
 import { readJsonBody } from './read-body.ts';
-import { sendJson } from './send-json.ts';
+import { jsonResult } from './http-result.ts';
 
 async function readAdminBody(gateway: GatewayContext, exchange: Exchange): Promise<Record<string, unknown>> {
   return readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody);
@@ -38,7 +38,7 @@ export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
       requireMaster(exchange, 'create tenants');
       const input = parseRequest(createTenantRequestSchema, await readAdminBody(gateway, exchange));
       checkBudgetCurrency(gateway, input.budget);
-      sendJson(exchange.res, 201, await gateway.tenancy.createTenant(input));
+      return jsonResult(201, await gateway.tenancy.createTenant(input));
     },
   },
   {
@@ -49,7 +49,7 @@ export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
       const principal = requireAdmin(exchange);
       const data =
         principal.kind === 'master' ? await gateway.tenancy.listTenants() : [await gateway.tenancy.getTenant(principal.tenant.id, adminScope(principal))];
-      sendJson(exchange.res, 200, { object: 'list', data });
+      return jsonResult(200, { object: 'list', data });
     },
   },
   {
@@ -58,7 +58,7 @@ export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
     auth: true,
     handler: async (gateway, exchange, params) => {
       const principal = requireAdmin(exchange);
-      sendJson(exchange.res, 200, await gateway.tenancy.getTenant(params.id ?? '', adminScope(principal)));
+      return jsonResult(200, await gateway.tenancy.getTenant(params.id ?? '', adminScope(principal)));
     },
   },
   {
@@ -71,7 +71,7 @@ export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
       checkBudgetCurrency(gateway, patch.budget);
       const tenant = await gateway.tenancy.updateTenant(params.id ?? '', patch);
       gateway.forgetMasterTenant();
-      sendJson(exchange.res, 200, tenant);
+      return jsonResult(200, tenant);
     },
   },
   {
@@ -82,7 +82,7 @@ export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
       requireMaster(exchange, 'delete tenants');
       const erase = readQuery(exchange).get('erase');
       if (erase !== null && erase !== 'true' && erase !== 'false') throw new InvalidRequestError("The 'erase' query parameter must be true or false.", 'erase');
-      sendJson(exchange.res, 200, await gateway.tenancy.deleteTenant(params.id ?? '', {}, { erase: erase === 'true' }));
+      return jsonResult(200, await gateway.tenancy.deleteTenant(params.id ?? '', {}, { erase: erase === 'true' }));
     },
   },
   {
@@ -93,7 +93,7 @@ export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
       const principal = requireAdmin(exchange);
       const input = parseRequest(createKeyRequestSchema, await readAdminBody(gateway, exchange));
       checkBudgetCurrency(gateway, input.budget);
-      sendJson(exchange.res, 201, await gateway.tenancy.createKey(input, adminScope(principal)));
+      return jsonResult(201, await gateway.tenancy.createKey(input, adminScope(principal)));
     },
   },
   {
@@ -107,7 +107,7 @@ export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
       // An admin key asking for another tenant's keys sees none, exactly as for a tenant without keys.
       const data =
         scope.tenant !== undefined && asked !== undefined && asked !== scope.tenant ? [] : await gateway.tenancy.listKeys({ tenant: scope.tenant ?? asked });
-      sendJson(exchange.res, 200, { object: 'list', data });
+      return jsonResult(200, { object: 'list', data });
     },
   },
   {
@@ -116,7 +116,7 @@ export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
     auth: true,
     handler: async (gateway, exchange, params) => {
       const principal = requireAdmin(exchange);
-      sendJson(exchange.res, 200, await gateway.tenancy.getKey(params.id ?? '', adminScope(principal)));
+      return jsonResult(200, await gateway.tenancy.getKey(params.id ?? '', adminScope(principal)));
     },
   },
   {
@@ -127,7 +127,7 @@ export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
       const principal = requireAdmin(exchange);
       const patch = parseRequest(patchKeyRequestSchema, await readAdminBody(gateway, exchange));
       checkBudgetCurrency(gateway, patch.budget);
-      sendJson(exchange.res, 200, await gateway.tenancy.updateKey(params.id ?? '', patch, adminScope(principal)));
+      return jsonResult(200, await gateway.tenancy.updateKey(params.id ?? '', patch, adminScope(principal)));
     },
   },
   {
@@ -136,7 +136,7 @@ export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
     auth: true,
     handler: async (gateway, exchange, params) => {
       const principal = requireAdmin(exchange);
-      sendJson(exchange.res, 200, await gateway.tenancy.revokeKey(params.id ?? '', adminScope(principal)));
+      return jsonResult(200, await gateway.tenancy.revokeKey(params.id ?? '', adminScope(principal)));
     },
   },
   {
@@ -145,7 +145,7 @@ export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
     auth: true,
     handler: async (gateway, exchange, params) => {
       const principal = requireAdmin(exchange);
-      sendJson(exchange.res, 200, await gateway.tenancy.rotateKey(params.id ?? '', adminScope(principal)));
+      return jsonResult(200, await gateway.tenancy.rotateKey(params.id ?? '', adminScope(principal)));
     },
   },
 ];

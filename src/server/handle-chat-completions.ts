@@ -1,108 +1,52 @@
-// POST /v1/chat/completions: validate once, run over the model's routes, send JSON or stream SSE bytes through; the
-// call's usage is committed to the ledger before the response's last byte leaves.
-import { deriveRequestNeeds, type RequestNeeds } from '../policy/index.ts';
-import { chatCompletionRequestSchema, ClientClosedError, parseRequest, type Usage } from '../wire/index.ts';
-import type { ChatStream, Executed } from '../execute/index.ts';
-import type { Exchange, GatewayContext } from './gateway-types.ts';
+// POST /v1/chat/completions: parse once, run the chat service, answer its JSON or stream its SSE bytes through.
+import { completeChat, streamChat } from '../calls/index.ts';
+import { chatCompletionRequestSchema, parseRequest, type Usage } from '../wire/index.ts';
+import { callContextOf } from './call-context-of.ts';
+import { callHeaders } from './call-headers.ts';
+import type { Exchange, GatewayContext, HttpResult } from './gateway-types.ts';
 import { readJsonBody } from './read-body.ts';
-import { estimateTokenUsage, readCompletionUsage, readStreamUsage, readTokenUsage } from './read-token-usage.ts';
-import { routeHeaders } from './route-headers.ts';
-import { routeRequest } from './route-request.ts';
-import { StreamedOutputTally } from './streamed-output-tally.ts';
-import { writeStream, type StreamHooks } from './write-stream.ts';
 
 /** Handles a chat completion, streaming or not. */
-export async function handleChatCompletions(gateway: GatewayContext, exchange: Exchange): Promise<void> {
+export async function handleChatCompletions(gateway: GatewayContext, exchange: Exchange): Promise<HttpResult> {
   const body = await readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody);
   const { models, crossway, ...request } = parseRequest(chatCompletionRequestSchema, body);
   const stream = request.stream === true;
   exchange.log = { endpoint: 'chat.completions', model: request.model, stream };
-  const needs = deriveRequestNeeds(request);
-  const routing = { kind: 'chat' as const, endpoint: 'chat.completions', model: request.model, fallbackModels: models, preferences: crossway, needs };
+  const call = { request, fallbackModels: models, preferences: crossway };
+  const context = callContextOf(exchange);
 
   if (!stream) {
-    const executed = await routeRequest(gateway, exchange, routing, (routes, onAttempt) =>
-      gateway.executor.chat(request, routes, { signal: exchange.signal, onAttempt }),
-    );
-    recordExecution(exchange, executed.route.id, executed.attempts.length, executed.value.completion.usage);
-    const metered = readCompletionUsage(executed.value.completion, needs);
-    await exchange.meter?.complete({ route: executed.route, ...metered, status: 200 });
-    const payload = executed.value.passthroughBody ?? Buffer.from(JSON.stringify(executed.value.completion));
-    exchange.res.writeHead(200, {
-      ...routeHeaders(executed),
-      ...exchange.meter?.headers(),
-      'content-type': 'application/json',
-      'content-length': payload.byteLength,
-    });
-    exchange.res.end(payload);
-    return;
+    const result = await completeChat(gateway, context, call);
+    logCall(exchange, result.info, result.completion.usage);
+    return { status: 200, headers: callHeaders(result.info), body: result.body };
   }
-
-  const executed = await routeRequest(gateway, exchange, routing, (routes, onAttempt) =>
-    gateway.executor.chatStream(request, routes, {
-      signal: exchange.signal,
-      onAttempt,
-      includeUsage: request.stream_options?.include_usage === true,
-    }),
-  );
-  const tally = new StreamedOutputTally();
-  const outcome = await writeStream(
-    exchange.res,
-    { ...routeHeaders(executed), ...exchange.meter?.headers() },
-    executed.value.body,
-    exchange.signal,
-    meterStream(exchange, executed, needs, tally),
-  );
-  const usage = executed.value.usage();
-  recordExecution(exchange, executed.route.id, executed.attempts.length, usage ?? undefined);
-  if (outcome.error !== null) {
-    // Cut or failed mid-stream: metered for what was produced (the cloud's usage when it came, else counted).
-    const status = outcome.error instanceof ClientClosedError ? 499 : outcome.error.status;
-    await exchange.meter?.complete({ route: executed.route, ...readStreamUsage(usage, needs, tally), status }).catch((error: unknown) => {
-      gateway.logger.error({ err: error, requestId: exchange.requestId }, 'metering an interrupted stream failed');
-    });
-  }
-  if (exchange.log !== null) {
-    exchange.log.ttfb_ms = outcome.firstByteAt === null ? null : Math.round(outcome.firstByteAt - exchange.startedAt);
-    if (outcome.error !== null) {
-      exchange.log.status = outcome.error.status;
-      exchange.log.error_code = outcome.error.code;
-    }
-  }
-}
-
-/**
- * Tallies the stream's text and commits the usage event before the bytes that end the stream: adapters report usage
- * just before they yield the `[DONE]` event, so the commit lands before it. A stream that ends without usage (an
- * OpenAI-compatible server that reports none) is committed with counted tokens before the response ends. No chunk
- * is held back waiting for the next one.
- */
-function meterStream(exchange: Exchange, executed: Executed<ChatStream>, needs: RequestNeeds, tally: StreamedOutputTally): StreamHooks {
-  let committed = false;
   return {
-    beforeChunk(chunk) {
-      tally.push(chunk);
-      if (committed) return undefined;
-      const usage = executed.value.usage();
-      if (usage === null) return undefined;
-      committed = true;
-      return exchange.meter?.complete({ route: executed.route, usage: readTokenUsage(usage), estimated: false, status: 200 }).then(() => undefined);
-    },
-    async beforeEnd() {
-      if (committed) return;
-      committed = true;
-      await exchange.meter?.complete({ route: executed.route, usage: estimateTokenUsage(needs, tally.outputTokens()), estimated: true, status: 200 });
+    status: 200,
+    headers: {},
+    async stream(writer) {
+      const ended = await streamChat(gateway, context, call, {
+        started(info) {
+          logCall(exchange, info, undefined);
+          writer.head(callHeaders(info));
+        },
+        write: (bytes) => writer.write(bytes),
+      });
+      logCall(exchange, null, ended.usage ?? undefined);
+      if (ended.error !== null) throw ended.error;
     },
   };
 }
 
-function recordExecution(exchange: Exchange, route: string, attempts: number, usage: Usage | undefined): void {
-  if (exchange.log === null) return;
-  exchange.log.route = route;
-  exchange.log.attempts = attempts;
+function logCall(exchange: Exchange, info: { route: { id: string }; attempts: number } | null, usage: Usage | undefined): void {
+  const log = exchange.log;
+  if (log === null) return;
+  if (info !== null) {
+    log.route = info.route.id;
+    log.attempts = info.attempts;
+  }
   if (usage !== undefined) {
-    exchange.log.prompt_tokens = usage.prompt_tokens;
-    exchange.log.completion_tokens = usage.completion_tokens;
-    exchange.log.cached_tokens = usage.prompt_tokens_details?.cached_tokens ?? null;
+    log.prompt_tokens = usage.prompt_tokens;
+    log.completion_tokens = usage.completion_tokens;
+    log.cached_tokens = usage.prompt_tokens_details?.cached_tokens ?? null;
   }
 }

@@ -12,11 +12,11 @@ import {
   type ResponseItem,
 } from '../wire/index.ts';
 import { readQuery, tenantOf } from './admin-access.ts';
-import type { Exchange, GatewayContext, RouteEntry } from './gateway-types.ts';
+import type { Exchange, GatewayContext, HttpResult, RouteEntry } from './gateway-types.ts';
 import { readPage, toListPage } from './list-page.ts';
 import { readJsonBody } from './read-body.ts';
-import { sendJson } from './send-json.ts';
-import { storageLimitsOf, withStorageQuota } from './storage-quota.ts';
+import { jsonResult } from './http-result.ts';
+import { storageLimitsOf, withStorageQuota } from '../turns/index.ts';
 
 /** The routes, for the gateway's route table. */
 export const CONVERSATIONS_ROUTES: RouteEntry[] = [
@@ -49,7 +49,7 @@ function toItemInputs(conversationId: string, items: readonly ResponseItem[]): O
   }));
 }
 
-async function handleCreateConversation(gateway: GatewayContext, exchange: Exchange): Promise<void> {
+async function handleCreateConversation(gateway: GatewayContext, exchange: Exchange): Promise<HttpResult> {
   const request = parseRequest(conversationCreateRequestSchema, await readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody));
   const record: ConversationRecord = {
     id: createItemId('conv'),
@@ -61,37 +61,36 @@ async function handleCreateConversation(gateway: GatewayContext, exchange: Excha
     gateway,
     gateway.store.insertConversation(record, toItemInputs(record.id, normalizeResponseInput(request.items ?? [])), storageLimitsOf(gateway)),
   );
-  sendJson(exchange.res, 200, toConversationObject(record));
+  return jsonResult(200, toConversationObject(record));
 }
 
-async function handleGetConversation(gateway: GatewayContext, exchange: Exchange, params: Record<string, string>): Promise<void> {
+async function handleGetConversation(gateway: GatewayContext, exchange: Exchange, params: Record<string, string>): Promise<HttpResult> {
   const id = params.id ?? '';
   const record = await gateway.store.getConversation(tenantOf(exchange), id);
   if (record === null) throw conversationNotFound(id);
-  sendJson(exchange.res, 200, toConversationObject(record));
+  return jsonResult(200, toConversationObject(record));
 }
 
-async function handleUpdateConversation(gateway: GatewayContext, exchange: Exchange, params: Record<string, string>): Promise<void> {
+async function handleUpdateConversation(gateway: GatewayContext, exchange: Exchange, params: Record<string, string>): Promise<HttpResult> {
   const id = params.id ?? '';
   const request = parseRequest(conversationUpdateRequestSchema, await readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody));
   const record = await gateway.store.updateConversation(tenantOf(exchange), id, request.metadata);
   if (record === null) throw conversationNotFound(id);
-  sendJson(exchange.res, 200, toConversationObject(record));
+  return jsonResult(200, toConversationObject(record));
 }
 
-async function handleDeleteConversation(gateway: GatewayContext, exchange: Exchange, params: Record<string, string>): Promise<void> {
+async function handleDeleteConversation(gateway: GatewayContext, exchange: Exchange, params: Record<string, string>): Promise<HttpResult> {
   const id = params.id ?? '';
   if (!(await gateway.store.deleteConversation(tenantOf(exchange), id))) throw conversationNotFound(id);
-  sendJson(exchange.res, 200, { id, object: 'conversation.deleted', deleted: true });
+  return jsonResult(200, { id, object: 'conversation.deleted', deleted: true });
 }
 
-async function handleListItems(gateway: GatewayContext, exchange: Exchange, params: Record<string, string>): Promise<void> {
+async function handleListItems(gateway: GatewayContext, exchange: Exchange, params: Record<string, string>): Promise<HttpResult> {
   const id = params.id ?? '';
   const page = readPage(readQuery(exchange));
   const rows = await gateway.store.listConversationItems(tenantOf(exchange), id, { ...page, limit: page.limit + 1 });
   if (rows === null) throw conversationNotFound(id);
-  sendJson(
-    exchange.res,
+  return jsonResult(
     200,
     toListPage(
       rows.map((row) => row.item),
@@ -100,17 +99,17 @@ async function handleListItems(gateway: GatewayContext, exchange: Exchange, para
   );
 }
 
-async function handleCreateItems(gateway: GatewayContext, exchange: Exchange, params: Record<string, string>): Promise<void> {
+async function handleCreateItems(gateway: GatewayContext, exchange: Exchange, params: Record<string, string>): Promise<HttpResult> {
   const id = params.id ?? '';
   const request = parseRequest(conversationItemsCreateRequestSchema, await readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody));
   const items = toItemInputs(id, normalizeResponseInput(request.items));
   const added = await withStorageQuota(gateway, gateway.store.appendConversationItems(tenantOf(exchange), id, items, storageLimitsOf(gateway)));
   if (added === null) throw conversationNotFound(id);
   const data = added.map((row) => row.item);
-  sendJson(exchange.res, 200, { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: false });
+  return jsonResult(200, { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: false });
 }
 
-async function handleGetItem(gateway: GatewayContext, exchange: Exchange, params: Record<string, string>): Promise<void> {
+async function handleGetItem(gateway: GatewayContext, exchange: Exchange, params: Record<string, string>): Promise<HttpResult> {
   const id = params.id ?? '';
   const itemId = params.item_id ?? '';
   const tenant = tenantOf(exchange);
@@ -119,11 +118,11 @@ async function handleGetItem(gateway: GatewayContext, exchange: Exchange, params
     if ((await gateway.store.getConversation(tenant, id)) === null) throw conversationNotFound(id);
     throw new NotFoundError(`Item with id '${excerpt(itemId)}' not found in conversation '${excerpt(id)}'.`, 'item_not_found', 'item_id');
   }
-  sendJson(exchange.res, 200, row.item);
+  return jsonResult(200, row.item);
 }
 
 /** Deletes one item; answers with the conversation, as OpenAI does. */
-async function handleDeleteItem(gateway: GatewayContext, exchange: Exchange, params: Record<string, string>): Promise<void> {
+async function handleDeleteItem(gateway: GatewayContext, exchange: Exchange, params: Record<string, string>): Promise<HttpResult> {
   const id = params.id ?? '';
   const itemId = params.item_id ?? '';
   const tenant = tenantOf(exchange);
@@ -132,5 +131,5 @@ async function handleDeleteItem(gateway: GatewayContext, exchange: Exchange, par
   if (!(await gateway.store.deleteConversationItem(tenant, id, itemId))) {
     throw new NotFoundError(`Item with id '${excerpt(itemId)}' not found in conversation '${excerpt(id)}'.`, 'item_not_found', 'item_id');
   }
-  sendJson(exchange.res, 200, toConversationObject(conversation));
+  return jsonResult(200, toConversationObject(conversation));
 }

@@ -1,7 +1,7 @@
 // GET /v1/crossway/decisions/{id}: the routing decision behind a response (its `x-crossway-decision` header), as JSON.
 import { NotFoundError } from '../wire/index.ts';
-import type { Exchange, GatewayContext } from './gateway-types.ts';
-import { sendJson } from './send-json.ts';
+import type { Exchange, GatewayContext, HttpResult } from './gateway-types.ts';
+import { jsonResult } from './http-result.ts';
 
 // Decision ids are `dec_` + 32 hex digits; anything far longer is not one and is not worth a lookup.
 const MAX_ID_LENGTH = 128;
@@ -10,7 +10,7 @@ const MAX_ID_LENGTH = 128;
  * One decision by id, for the master key or a key of the tenant that made the request. Unknown, pruned and other
  * tenants' decisions are the same 404 (OpenAI's shape, code `decision_not_found`): an id reveals nothing.
  */
-export async function handleGetDecision(gateway: GatewayContext, exchange: Exchange, params: Record<string, string>): Promise<void> {
+export async function handleGetDecision(gateway: GatewayContext, exchange: Exchange, params: Record<string, string>): Promise<HttpResult> {
   const id = params.rest ?? '';
   const found = id.length > MAX_ID_LENGTH || id.includes('/') ? null : await gateway.decisions.get(id);
   const principal = exchange.principal;
@@ -23,5 +23,5 @@ export async function handleGetDecision(gateway: GatewayContext, exchange: Excha
       'decision_not_found',
     );
   }
-  sendJson(exchange.res, 200, record);
+  return jsonResult(200, record);
 }

@@ -1,14 +1,14 @@
 // GET /healthz (the process answers) and GET /readyz (store reachable, catalog loaded).
-import type { Exchange, GatewayContext } from './gateway-types.ts';
-import { sendJson } from './send-json.ts';
+import type { Exchange, GatewayContext, HttpResult } from './gateway-types.ts';
+import { jsonResult } from './http-result.ts';
 
 /** Liveness: answers while the event loop runs. */
-export async function handleHealth(_gateway: GatewayContext, exchange: Exchange): Promise<void> {
-  sendJson(exchange.res, 200, { status: 'ok' });
+export async function handleHealth(_gateway: GatewayContext, _exchange: Exchange): Promise<HttpResult> {
+  return jsonResult(200, { status: 'ok' });
 }
 
 /** Readiness: the store answers a query and a catalog with routes is loaded. */
-export async function handleReady(gateway: GatewayContext, exchange: Exchange): Promise<void> {
+export async function handleReady(gateway: GatewayContext, _exchange: Exchange): Promise<HttpResult> {
   const checks: Record<string, string> = {};
   let ready = true;
   try {
@@ -20,5 +20,5 @@ export async function handleReady(gateway: GatewayContext, exchange: Exchange): 
   }
   checks.catalog = gateway.catalog.routes.length > 0 ? `ok (version ${gateway.catalog.version})` : 'no routes';
   if (gateway.catalog.routes.length === 0) ready = false;
-  sendJson(exchange.res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks });
+  return jsonResult(ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks });
 }

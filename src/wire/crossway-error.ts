@@ -33,6 +33,11 @@ export class CrosswayError extends Error {
   readonly type: OpenAIErrorType;
   readonly param: string | null;
   readonly retryable: boolean;
+  /**
+   * The routing decision (`x-crossway-decision`) that explains this failure, once the call it ended got as far as
+   * routing; set by the core, sent by the front door beside the error.
+   */
+  decisionId: string | null = null;
 
   constructor(message: string, options: CrosswayErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

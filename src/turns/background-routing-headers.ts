@@ -1,8 +1,7 @@
 // The routing headers a background response keeps with its stored request, so that a job resumed after a restart is
 // routed under the same `x-crossway-*` constraints as when it was created (the body's `crossway` object is kept with
 // the request already).
-import type { IncomingHttpHeaders } from 'node:http';
-import { CONSTRAINT_HEADERS } from '../policy/index.ts';
+import { CONSTRAINT_HEADERS, type RequestHeaders } from '../policy/index.ts';
 import { InvalidRequestError } from '../wire/index.ts';
 
 /** The field of a stored background request holding its constraint headers. Never sent anywhere. */
@@ -20,7 +19,7 @@ const NAMES: readonly string[] = Object.values(CONSTRAINT_HEADERS);
  * The constraint headers of a request (repeated ones joined with commas, as HTTP lists are), and nothing else: no
  * credential or other header is kept. 400 naming the header that takes them past ROUTING_HEADERS_BYTES_LIMIT.
  */
-export function pickRoutingHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+export function pickRoutingHeaders(headers: RequestHeaders): Record<string, string> {
   const picked: Record<string, string> = {};
   let bytes = 0;
   for (const name of NAMES) {

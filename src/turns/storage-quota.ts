@@ -2,14 +2,14 @@
 // the configuration), the cheap check before a turn runs, and the client's error for a write the store refused.
 import { isStorageLimitError, type StorageLimitName, type StorageLimits } from '../store/index.ts';
 import { InvalidRequestError, type ResponseItem } from '../wire/index.ts';
-import type { GatewayContext } from './gateway-types.ts';
+import type { TurnServices } from './turn-services.ts';
 
 /**
  * The gateway-wide limits (`runtime.tenant_storage_bytes`, `runtime.conversation_max_items`); `allowance` raises both
  * by what a turn that already ran produced (see allowanceFor).
  */
-export function storageLimitsOf(gateway: GatewayContext, allowance: { bytes: number; items: number } = { bytes: 0, items: 0 }): StorageLimits {
-  const { tenant_storage_bytes: tenantBytes, conversation_max_items: conversationItems } = gateway.catalog.config.runtime;
+export function storageLimitsOf(services: TurnServices, allowance: { bytes: number; items: number } = { bytes: 0, items: 0 }): StorageLimits {
+  const { tenant_storage_bytes: tenantBytes, conversation_max_items: conversationItems } = services.catalog.config.runtime;
   return { tenantBytes: tenantBytes + allowance.bytes, conversationItems: conversationItems + allowance.items };
 }
 
@@ -27,8 +27,8 @@ export function allowanceFor(produced: readonly unknown[], items: readonly Respo
  * The 400 a client gets for a write past a storage limit. 400 `invalid_request_error` rather than 429: OpenAI's SDKs
  * retry a 429 on their own, and a quota does not clear by waiting; 413 speaks of the request body's size.
  */
-export function toStorageQuotaError(gateway: GatewayContext, limit: StorageLimitName): InvalidRequestError {
-  const { tenant_storage_bytes: tenantBytes, conversation_max_items: conversationItems } = gateway.catalog.config.runtime;
+export function toStorageQuotaError(services: TurnServices, limit: StorageLimitName): InvalidRequestError {
+  const { tenant_storage_bytes: tenantBytes, conversation_max_items: conversationItems } = services.catalog.config.runtime;
   if (limit === 'conversation_max_items') {
     return new InvalidRequestError(
       `A conversation can hold at most ${conversationItems} items: delete some of its items, or start a new conversation.`,
@@ -45,11 +45,11 @@ export function toStorageQuotaError(gateway: GatewayContext, limit: StorageLimit
 }
 
 /** Awaits a store write; a StorageLimitError (nothing was stored) becomes the client's 400. */
-export async function withStorageQuota<T>(gateway: GatewayContext, write: Promise<T>): Promise<T> {
+export async function withStorageQuota<T>(services: TurnServices, write: Promise<T>): Promise<T> {
   try {
     return await write;
   } catch (error) {
-    throw isStorageLimitError(error) ? toStorageQuotaError(gateway, error.limit) : error;
+    throw isStorageLimitError(error) ? toStorageQuotaError(services, error.limit) : error;
   }
 }
 
@@ -59,17 +59,17 @@ export async function withStorageQuota<T>(gateway: GatewayContext, write: Promis
  * conversation's items with the new input against the item limit. The write after the turn checks again, atomically.
  */
 export async function checkTurnStorage(
-  gateway: GatewayContext,
+  services: TurnServices,
   tenant: string,
   turn: { request: unknown; stores: boolean; conversationItems: number | null; newItems: number },
 ): Promise<void> {
-  const limits = storageLimitsOf(gateway);
+  const limits = storageLimitsOf(services);
   if (turn.conversationItems !== null && turn.conversationItems + turn.newItems > (limits.conversationItems ?? Infinity)) {
-    throw toStorageQuotaError(gateway, 'conversation_max_items');
+    throw toStorageQuotaError(services, 'conversation_max_items');
   }
   if (!turn.stores && turn.conversationItems === null) return;
-  const used = await gateway.store.getTenantStorage(tenant);
+  const used = await services.store.getTenantStorage(tenant);
   if (used + Buffer.byteLength(JSON.stringify(turn.request)) > (limits.tenantBytes ?? Infinity)) {
-    throw toStorageQuotaError(gateway, 'tenant_storage_bytes');
+    throw toStorageQuotaError(services, 'tenant_storage_bytes');
   }
 }

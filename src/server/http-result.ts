@@ -1,6 +1,6 @@
-// The one place where OpenAI's error JSON is built: `{"error": {"message", "type", "param", "code"}}`.
-import type { ServerResponse } from 'node:http';
-import { NoRouteAvailableError, RateLimitError, UpstreamError, toCrosswayError, type CrosswayError } from '../wire/index.ts';
+// Answers as values: JSON bodies, and OpenAI's error JSON, built here and nowhere else (`{"error": {"message", "type", "param", "code"}}`).
+import { type CrosswayError, NoRouteAvailableError, RateLimitError, toCrosswayError, UpstreamError } from '../wire/index.ts';
+import type { BodyResult } from './gateway-types.ts';
 
 /** The OpenAI-shaped body for an error; upstream details (e.g. Azure's `innererror`) are kept beside the four fields. */
 export function buildErrorBody(error: CrosswayError): { error: Record<string, unknown> } {
@@ -26,30 +26,23 @@ export function retryHeaders(error: CrosswayError): Record<string, string> {
   return { ...limits, 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))), 'retry-after-ms': String(Math.ceil(ms)) };
 }
 
-/** Which route answered with the error, or how many routes were tried. */
+/** Which route answered with the error, or how many routes were tried, and the decision that explains the failure. */
 function attemptHeaders(error: CrosswayError): Record<string, string> {
-  if (error instanceof UpstreamError) return { 'x-crossway-route': error.route, 'x-crossway-attempts': String(error.attemptCount) };
-  if (error instanceof NoRouteAvailableError) return { 'x-crossway-attempts': String(error.attempts.length) };
-  return {};
+  const headers: Record<string, string> = error.decisionId === null ? {} : { 'x-crossway-decision': error.decisionId };
+  if (error instanceof UpstreamError) return { ...headers, 'x-crossway-route': error.route, 'x-crossway-attempts': String(error.attemptCount) };
+  if (error instanceof NoRouteAvailableError) return { ...headers, 'x-crossway-attempts': String(error.attempts.length) };
+  return headers;
 }
 
-/** Sends `thrown` as an OpenAI error response (unless headers already went out). Returns the error sent. */
-export function sendError(res: ServerResponse, thrown: unknown, headers: Record<string, string> = {}): CrosswayError {
+/** `thrown` as an OpenAI error answer. */
+export function errorResult(thrown: unknown): BodyResult {
   const error = toCrosswayError(thrown);
-  if (res.headersSent) {
-    res.destroy();
-    return error;
-  }
-  const payload = JSON.stringify(buildErrorBody(error));
-  res.writeHead(error.status, {
-    ...headers,
-    ...retryHeaders(error),
-    ...attemptHeaders(error),
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(payload),
-  });
-  res.end(payload);
-  return error;
+  return { status: error.status, headers: { ...retryHeaders(error), ...attemptHeaders(error) }, body: JSON.stringify(buildErrorBody(error)) };
+}
+
+/** `value` as a JSON answer. */
+export function jsonResult(status: number, value: unknown, headers: Record<string, string> = {}): BodyResult {
+  return { status, headers, body: JSON.stringify(value) };
 }
 
 /** An SSE error event for a stream that already started: OpenAI's clients raise it as an APIError. */

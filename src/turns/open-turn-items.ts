@@ -2,7 +2,7 @@
 // tenant whose turn it is: the one place a sealed summary becomes readable again.
 import { openCompactionItems } from '../runtime/index.ts';
 import type { ResponseItem } from '../wire/index.ts';
-import type { GatewayContext } from './gateway-types.ts';
+import type { TurnServices } from './turn-services.ts';
 import type { ResponseTurn } from './response-turn.ts';
 
 /**
@@ -11,13 +11,13 @@ import type { ResponseTurn } from './response-turn.ts';
  * that holds it.
  */
 export function openTurnItems(
-  gateway: GatewayContext,
+  services: TurnServices,
   tenant: string,
   turn: Pick<ResponseTurn, 'contextItems' | 'inputItems' | 'previousResponseId'>,
 ): ResponseItem[] {
   const contextParam = turn.previousResponseId !== null ? 'previous_response_id' : 'conversation';
   const contextLength = turn.contextItems.length;
-  return openCompactionItems([...turn.contextItems, ...turn.inputItems], { key: gateway.compactionKey, tenant }, (index) =>
+  return openCompactionItems([...turn.contextItems, ...turn.inputItems], { key: services.compactionKey, tenant }, (index) =>
     index < contextLength ? contextParam : `input[${index - contextLength}].encrypted_content`,
   );
 }

@@ -5,8 +5,8 @@ import type { Route } from '../catalog/index.ts';
 import { estimateWorstCaseCosts, type TokenUsage } from '../metering/index.ts';
 import type { RequestNeeds } from '../policy/index.ts';
 import type { Admission } from '../tenancy/index.ts';
+import type { CallContext, CallServices } from './call-context.ts';
 import { createTimeOrderedId } from './create-time-ordered-id.ts';
-import type { Exchange, ExchangeMeter, GatewayContext } from './gateway-types.ts';
 
 /**
  * Output assumed for the budget's worst case when neither the request (`max_completion_tokens` / `max_tokens`) nor
@@ -28,18 +28,18 @@ export interface CompletedCall {
   status: number;
 }
 
-/** One model call's limits and ledger entry. Created by routing once it has a plan; lives as long as the exchange. */
-export class CallMeter implements ExchangeMeter {
-  readonly #gateway: GatewayContext;
-  readonly #exchange: Exchange;
+/** One model call's limits and ledger entry; lives as long as the call (runModelCall). */
+export class CallMeter {
+  readonly #services: Pick<CallServices, 'limiter' | 'ledger' | 'logger'>;
+  readonly #context: CallContext;
   readonly #endpoint: string;
   readonly #startedAt = new Date();
   #admission: Admission | null = null;
   #finished = false;
 
-  constructor(gateway: GatewayContext, exchange: Exchange, endpoint: string) {
-    this.#gateway = gateway;
-    this.#exchange = exchange;
+  constructor(services: Pick<CallServices, 'limiter' | 'ledger' | 'logger'>, context: CallContext, endpoint: string) {
+    this.#services = services;
+    this.#context = context;
     this.#endpoint = endpoint;
   }
 
@@ -53,8 +53,8 @@ export class CallMeter implements ExchangeMeter {
    * the input estimate plus that output bound, corrected at completion.
    */
   async admit(model: string, routes: readonly Route[], needs: RequestNeeds): Promise<void> {
-    const principal = this.#exchange.principal;
-    if (principal === null || this.#admission !== null) return;
+    const principal = this.#context.principal;
+    if (this.#admission !== null) return;
     const outputBound = worstCaseOutputTokens(routes, needs);
     const billedInput = needs.billedInputTokens ?? needs.inputTokens;
     const worstCaseCosts = estimateWorstCaseCosts({
@@ -65,13 +65,13 @@ export class CallMeter implements ExchangeMeter {
     });
     // The bound counts bytes; the rate takes a typical bytes-per-token instead (the budget may not, the rate may).
     const inputEstimate = needs.exactInputTokens === undefined ? billedInput : Math.ceil(billedInput / BYTES_PER_TOKEN_ESTIMATE);
-    this.#admission = await this.#gateway.limiter.admit({
+    this.#admission = await this.#services.limiter.admit({
       tenant: principal.tenant,
       key: principal.key,
       model,
       estimatedTokens: inputEstimate + outputBound,
       worstCaseCosts,
-      ...(this.#exchange.requestRate === null ? {} : { requests: this.#exchange.requestRate }),
+      ...(this.#context.requestRate === null ? {} : { requests: this.#context.requestRate }),
     });
   }
 
@@ -87,14 +87,14 @@ export class CallMeter implements ExchangeMeter {
    * nothing was recorded: no caller, or already completed).
    */
   async complete(call: CompletedCall): Promise<string | null> {
-    const principal = this.#exchange.principal;
-    if (this.#finished || principal === null) return null;
+    const principal = this.#context.principal;
+    if (this.#finished) return null;
     this.#finished = true;
     const completedAt = new Date();
     try {
-      const recorded = await this.#gateway.ledger.record({
+      const recorded = await this.#services.ledger.record({
         id: createTimeOrderedId('evt'),
-        request_id: this.#exchange.requestId,
+        request_id: this.#context.requestId,
         tenant: principal.tenant.id,
         key_id: principal.key?.id ?? null,
         endpoint: this.#endpoint,
@@ -103,7 +103,7 @@ export class CallMeter implements ExchangeMeter {
         route: call.route,
         usage: call.usage,
         estimated: call.estimated,
-        latency_ms: Math.round(performance.now() - this.#exchange.startedAt),
+        latency_ms: Math.round(performance.now() - this.#context.startedAt),
         status: call.status,
         started_at: this.#startedAt.toISOString(),
         completed_at: completedAt.toISOString(),
@@ -125,7 +125,7 @@ export class CallMeter implements ExchangeMeter {
   release(): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#admission?.release().catch((error: unknown) => this.#gateway.logger.error({ err: error }, 'releasing a limit reservation failed'));
+    this.#admission?.release().catch((error: unknown) => this.#services.logger.error({ err: error }, 'releasing a limit reservation failed'));
   }
 }
 

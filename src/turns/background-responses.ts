@@ -2,16 +2,16 @@
 // `status: "queued"`; its events are kept (in memory while it runs, in the store afterwards) so that a client can
 // follow or resume its stream; it can be cancelled; and a restart resumes queued jobs and fails interrupted ones with
 // a reason, so that none is lost silently.
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
-import { excerpt, NotFoundError, toCrosswayError, type ResponseCreateRequest, type ResponseItem, type ResponseStreamEvent } from '../wire/index.ts';
-import type { Principal } from './authenticate.ts';
-import { STORED_ROUTING_HEADERS_FIELD, readStoredRoutingHeaders } from './background-routing-headers.ts';
-import { createTimeOrderedId } from './create-time-ordered-id.ts';
-import { createDetachedExchange } from './detached-exchange.ts';
-import type { BackgroundJobs, GatewayContext } from './gateway-types.ts';
-import { STORED_KEY_FIELD, appendToConversation, toItemRecords } from './handle-responses.ts';
-import { pendingResponse, streamResponseTurn, type ResponseTurn } from './run-response-turn.ts';
+import { type CallContext, createTimeOrderedId, type Principal } from '../calls/index.ts';
+import type { RequestHeaders } from '../policy/index.ts';
+import type { StoredResponseRecord } from '../store/index.ts';
+import { excerpt, NotFoundError, type ResponseCreateRequest, type ResponseItem, type ResponseStreamEvent, toCrosswayError } from '../wire/index.ts';
+import { readStoredRoutingHeaders, STORED_ROUTING_HEADERS_FIELD } from './background-routing-headers.ts';
+import { completeStoredTurn, STORED_KEY_FIELD } from './persist-turn.ts';
+import type { ResponseTurn } from './response-turn.ts';
+import { pendingResponse, streamTurn } from './run-response-turn.ts';
+import type { TurnServices } from './turn-services.ts';
 
 /** How often a running job's new events are written to the store (they are served from memory meanwhile). */
 const EVENT_FLUSH_MS = 100;
@@ -29,15 +29,15 @@ interface Job {
 }
 
 /** The gateway's background jobs. Long-lived: resume() at start, close() at shutdown. */
-export class BackgroundResponses implements BackgroundJobs {
-  readonly #gateway: () => GatewayContext;
+export class BackgroundResponses {
+  readonly #services: () => TurnServices;
   readonly #logger: Logger;
   readonly #jobs = new Map<string, Job>();
   #closed = false;
 
-  /** `gateway` is read when a job starts (the context is built after this object). */
-  constructor(gateway: () => GatewayContext, logger: Logger) {
-    this.#gateway = gateway;
+  /** `services` is read when a job starts (the gateway's services are built after this object). */
+  constructor(services: () => TurnServices, logger: Logger) {
+    this.#services = services;
     this.#logger = logger;
   }
 
@@ -45,7 +45,7 @@ export class BackgroundResponses implements BackgroundJobs {
    * Runs `turn` in the background; its record (status queued, input items) must already be stored. `headers` are the
    * routing headers it runs under (pickRoutingHeaders of the request's, or those stored with it).
    */
-  start(turn: ResponseTurn, principal: Principal, headers: IncomingHttpHeaders): void {
+  start(turn: ResponseTurn, principal: Principal, headers: RequestHeaders): void {
     if (this.#closed) return;
     const controller = new AbortController();
     const job: Job = { tenant: principal.tenant.id, controller, events: [], stored: 0, listeners: new Set(), done: Promise.resolve(), finished: false };
@@ -57,12 +57,20 @@ export class BackgroundResponses implements BackgroundJobs {
     });
   }
 
-  async #run(turn: ResponseTurn, principal: Principal, headers: IncomingHttpHeaders, job: Job): Promise<void> {
-    const gateway = this.#gateway();
-    const store = gateway.store;
+  async #run(turn: ResponseTurn, principal: Principal, headers: RequestHeaders, job: Job): Promise<void> {
+    const services = this.#services();
+    const store = services.store;
     const tenant = principal.tenant.id;
-    // A request id of the same shape as a foreground request's (x-request-id), so that logs and the ledger read alike.
-    const exchange = createDetachedExchange({ principal, requestId: createTimeOrderedId('req'), headers, signal: job.controller.signal });
+    // The same call a foreground request makes, under a request id of the same shape (x-request-id), so that logs and
+    // the ledger read alike; a cancel or a shutdown aborts it.
+    const context: CallContext = {
+      principal,
+      requestId: createTimeOrderedId('req'),
+      signal: job.controller.signal,
+      startedAt: performance.now(),
+      routingHeaders: headers,
+      requestRate: null,
+    };
     const flusher = setInterval(() => void this.#flushEvents(turn.id, job), EVENT_FLUSH_MS);
     flusher.unref();
     try {
@@ -71,31 +79,21 @@ export class BackgroundResponses implements BackgroundJobs {
         response: pendingResponse(turn, 'in_progress') as unknown as Record<string, unknown>,
         updated_at: new Date().toISOString(),
       });
-      await streamResponseTurn(
-        gateway,
-        exchange,
+      await streamTurn(
+        services,
+        context,
         turn,
-        async (event) => {
-          job.events.push(event);
-          this.#notify(job);
+        {
+          started: () => {},
+          event: async (event) => {
+            job.events.push(event);
+            this.#notify(job);
+          },
         },
         async (result) => {
           // A cancel that raced the end wins: the stored status stays cancelled.
           if (job.controller.signal.aborted) return;
-          await store.updateResponse(
-            tenant,
-            turn.id,
-            {
-              status: result.response.status as 'completed',
-              route: result.route?.id ?? null,
-              response: result.response as unknown as Record<string, unknown>,
-              usage_event_id: result.usageEventId,
-              updated_at: new Date().toISOString(),
-            },
-            toItemRecords(turn.id, 'output', result.output),
-          );
-          gateway.chainCache.add(tenant, turn.id, turn.previousResponseId, [...turn.inputItems, ...result.output]);
-          await appendToConversation(gateway, tenant, turn, result.output);
+          await completeStoredTurn(services, tenant, turn, result);
         },
       );
     } catch (error) {
@@ -104,13 +102,12 @@ export class BackgroundResponses implements BackgroundJobs {
         // As for a foreground request: a failure on the gateway's side is logged (ids and the error only: never the
         // request or its input), since no client is there to see it but in the stored reason.
         if (failure.status >= 500)
-          this.#logger.error({ err: error, responseId: turn.id, requestId: exchange.requestId, tenant, code: failure.code }, 'background response failed');
+          this.#logger.error({ err: error, responseId: turn.id, requestId: context.requestId, tenant, code: failure.code }, 'background response failed');
         await this.#fail(turn.id, tenant, failure.code, failure.message, job).catch((stored: unknown) =>
-          this.#logger.error({ err: stored, responseId: turn.id, requestId: exchange.requestId, tenant }, 'marking a background response failed did not work'),
+          this.#logger.error({ err: stored, responseId: turn.id, requestId: context.requestId, tenant }, 'marking a background response failed did not work'),
         );
       }
     } finally {
-      exchange.meter?.release();
       clearInterval(flusher);
       await this.#flushEvents(turn.id, job);
     }
@@ -120,7 +117,7 @@ export class BackgroundResponses implements BackgroundJobs {
     const pending = job.events.slice(job.stored);
     if (pending.length === 0) return;
     job.stored += pending.length;
-    await this.#gateway()
+    await this.#services()
       .store.appendResponseEvents(
         pending.map((event) => ({ response_id: id, sequence_number: event.sequence_number, event: event as unknown as Record<string, unknown> })),
       )
@@ -132,7 +129,7 @@ export class BackgroundResponses implements BackgroundJobs {
    * following it (live, or replaying after a restart) learns of the failure instead of seeing the stream stop.
    */
   async #fail(id: string, tenant: string, code: string, message: string, job?: Job): Promise<void> {
-    const store = this.#gateway().store;
+    const store = this.#services().store;
     const record = await store.getResponse(tenant, id);
     if (record === null) return;
     const response = { ...record.response, status: 'failed', error: { code, message } };
@@ -152,8 +149,8 @@ export class BackgroundResponses implements BackgroundJobs {
   }
 
   /** Cancels a queued or running background response of `tenant`; resolves with its record, or null when unknown. */
-  async cancel(tenant: string, id: string) {
-    const store = this.#gateway().store;
+  async cancel(tenant: string, id: string): Promise<StoredResponseRecord | null> {
+    const store = this.#services().store;
     const job = this.#jobs.get(id);
     const record = await store.getResponse(tenant, id);
     if (record === null || (job !== undefined && job.tenant !== tenant)) return null;
@@ -174,7 +171,7 @@ export class BackgroundResponses implements BackgroundJobs {
     if (job !== undefined && job.tenant !== tenant)
       throw new NotFoundError(`Response with id '${excerpt(id)}' not found.`, 'response_not_found', 'response_id');
     if (job === undefined) {
-      for (const record of await this.#gateway().store.listResponseEvents(tenant, id, after)) await emit(record.event as unknown as ResponseStreamEvent);
+      for (const record of await this.#services().store.listResponseEvents(tenant, id, after)) await emit(record.event as unknown as ResponseStreamEvent);
       return;
     }
     // A job started in this process holds all its events in memory, indexed by sequence number.
@@ -198,7 +195,7 @@ export class BackgroundResponses implements BackgroundJobs {
    * failed with a reason (their partial answer is gone with the process, and running them again could bill twice).
    */
   async resume(principalFor: (tenant: string, keyId: string | null) => Promise<Principal | null>): Promise<void> {
-    const store = this.#gateway().store;
+    const store = this.#services().store;
     for (const record of await store.listResponsesByStatus(['queued', 'in_progress'])) {
       if (record.status === 'in_progress') {
         await this.#fail(
@@ -249,7 +246,7 @@ export class BackgroundResponses implements BackgroundJobs {
     for (const [, job] of running) job.controller.abort();
     await Promise.all(running.map(([, job]) => job.done.catch(() => {})));
     for (const [id, job] of running) {
-      const record = await this.#gateway()
+      const record = await this.#services()
         .store.getResponse(job.tenant, id)
         .catch(() => null);
       if (record !== null && (record.status === 'in_progress' || record.status === 'queued')) {

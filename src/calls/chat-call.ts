@@ -1,0 +1,126 @@
+// Chat completions as a service: one call over the model's routes, answered whole or streamed to a sink, with its
+// usage committed to the ledger before the answer's last byte is delivered.
+import type { ChatStream } from '../execute/index.ts';
+import { deriveRequestNeeds, type RequestNeeds } from '../policy/index.ts';
+import { type ChatCompletion, type ChatCompletionRequest, ClientClosedError, type CrosswayError, toCrosswayError, type Usage } from '../wire/index.ts';
+import type { CallContext, CallServices } from './call-context.ts';
+import { readCompletionUsage, readStreamUsage, readTokenUsage } from './read-token-usage.ts';
+import { type CallInfo, type OpenCall, runModelCall } from './run-model-call.ts';
+import { StreamedOutputTally } from './streamed-output-tally.ts';
+
+/** A chat request as the core takes it: the OpenAI request, and Crossway's own fields beside it. */
+export interface ChatCall {
+  request: ChatCompletionRequest;
+  /** The `models` fallback list. */
+  fallbackModels?: readonly string[] | undefined;
+  /** The request's `crossway` routing preferences. */
+  preferences?: unknown;
+}
+
+/** A completed chat call. */
+export interface ChatCallResult {
+  info: CallInfo;
+  completion: ChatCompletion;
+  /** The answer's bytes: the cloud's own when they can be sent unchanged, else the completion serialised. */
+  body: Uint8Array;
+}
+
+/** Where a streamed call goes. */
+export interface ByteStreamSink {
+  /** The call reached a route and its first bytes came: what the client is told before them. Called once. */
+  started(info: CallInfo): void;
+  /** OpenAI chat-completion SSE bytes; a returned promise holds the stream until the client took them (backpressure). */
+  write(bytes: Uint8Array): void | Promise<void>;
+}
+
+/** How a stream that started ended. */
+export interface StreamedCall {
+  /** The cloud's usage, when it reported one. */
+  usage: Usage | null;
+  /** What cut the stream short (ClientClosedError when the client went away); null when it completed. */
+  error: CrosswayError | null;
+}
+
+/** Runs a non-streaming chat completion; the usage event is committed before this resolves. */
+export function completeChat(services: CallServices, context: CallContext, call: ChatCall): Promise<ChatCallResult> {
+  const { request } = call;
+  const needs = deriveRequestNeeds(request);
+  return runModelCall(
+    services,
+    context,
+    chatInput(call, needs),
+    (routes, options) => services.executor.chat(request, routes, options),
+    async (open) => {
+      const { completion, passthroughBody } = open.executed.value;
+      await open.complete({ ...readCompletionUsage(completion, needs), status: 200 });
+      return { info: open.info, completion, body: passthroughBody ?? Buffer.from(JSON.stringify(completion)) };
+    },
+  );
+}
+
+/**
+ * Runs a streaming chat completion into `sink`. Rejects when the call fails before its first bytes (no route, limits,
+ * every route failed); once `sink.started` was called it always resolves, with the error that cut the stream short if
+ * one did. Metered for what was produced: the cloud's usage, committed before the bytes that end the stream, else the
+ * tokens counted from what was delivered.
+ */
+export function streamChat(services: CallServices, context: CallContext, call: ChatCall, sink: ByteStreamSink): Promise<StreamedCall> {
+  const { request } = call;
+  const needs = deriveRequestNeeds(request);
+  return runModelCall(
+    services,
+    context,
+    chatInput(call, needs),
+    (routes, options) => services.executor.chatStream(request, routes, { ...options, includeUsage: request.stream_options?.include_usage === true }),
+    (open) => relayStream(services, context, open, needs, sink),
+  );
+}
+
+async function relayStream(
+  services: CallServices,
+  context: CallContext,
+  open: OpenCall<ChatStream>,
+  needs: RequestNeeds,
+  sink: ByteStreamSink,
+): Promise<StreamedCall> {
+  const stream = open.executed.value;
+  const tally = new StreamedOutputTally();
+  let committed = false;
+  sink.started(open.info);
+  try {
+    for await (const chunk of stream.body) {
+      if (context.signal.aborted) throw new ClientClosedError();
+      tally.push(chunk);
+      // Adapters report usage just before they yield the `[DONE]` event: the commit lands before it is delivered.
+      const usage = committed ? null : stream.usage();
+      if (usage !== null) {
+        committed = true;
+        await open.complete({ usage: readTokenUsage(usage), estimated: false, status: 200 });
+      }
+      const held = sink.write(chunk);
+      if (held !== undefined) await held;
+    }
+    // A stream that ended without usage (a server that reports none) is committed with counted tokens.
+    if (!committed) await open.complete({ ...readStreamUsage(null, needs, tally), status: 200 });
+    return { usage: stream.usage(), error: null };
+  } catch (thrown) {
+    const error = context.signal.aborted ? new ClientClosedError() : toCrosswayError(thrown);
+    // Cut or failed mid-stream: metered for what was produced (the cloud's usage when it came, else counted).
+    const status = error instanceof ClientClosedError ? 499 : error.status;
+    await open.complete({ ...readStreamUsage(stream.usage(), needs, tally), status }).catch((failure: unknown) => {
+      services.logger.error({ err: failure, requestId: context.requestId }, 'metering an interrupted stream failed');
+    });
+    return { usage: stream.usage(), error };
+  }
+}
+
+function chatInput(call: ChatCall, needs: RequestNeeds) {
+  return {
+    kind: 'chat' as const,
+    endpoint: 'chat.completions',
+    model: call.request.model,
+    fallbackModels: call.fallbackModels,
+    preferences: call.preferences,
+    needs,
+  };
+}

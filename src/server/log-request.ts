@@ -1,0 +1,64 @@
+// The request log as a middleware: one row per request that called a model (its handler filled `exchange.log`),
+// written when its answer is complete (a stream's, once the stream ended), never on the request's hot path.
+import { toCrosswayError } from '../wire/index.ts';
+import type { Exchange, GatewayContext, HttpResult, Middleware, StreamWriter } from './gateway-types.ts';
+
+/** Records the row after the answer: for a stream, after its last byte, with its time to first byte and how it ended. */
+export const logRequest: Middleware = async (gateway, exchange, next) => {
+  let result: HttpResult;
+  try {
+    result = await next();
+  } catch (error) {
+    const failure = toCrosswayError(error);
+    record(gateway, exchange, failure.status, failure.code, null);
+    throw error;
+  }
+  if ('body' in result) {
+    record(gateway, exchange, result.status, null, null);
+    return result;
+  }
+  const stream = result.stream;
+  return {
+    ...result,
+    async stream(writer: StreamWriter) {
+      let firstByteAt: number | null = null;
+      const timed: StreamWriter = {
+        head: (headers) => writer.head(headers),
+        write(bytes) {
+          firstByteAt ??= performance.now();
+          return writer.write(bytes);
+        },
+      };
+      try {
+        await stream(timed);
+      } catch (error) {
+        const failure = toCrosswayError(error);
+        record(gateway, exchange, failure.status, failure.code, firstByteAt);
+        throw error;
+      }
+      record(gateway, exchange, 200, null, firstByteAt);
+    },
+  };
+};
+
+function record(gateway: GatewayContext, exchange: Exchange, status: number, errorCode: string | null, firstByteAt: number | null): void {
+  const log = exchange.log;
+  if (log === null) return;
+  const now = performance.now();
+  gateway.requestLog.record({
+    id: exchange.requestId,
+    created_at: new Date().toISOString(),
+    endpoint: log.endpoint ?? 'unknown',
+    model: log.model ?? '',
+    route: log.route ?? null,
+    attempts: log.attempts ?? 0,
+    status: log.status ?? status,
+    error_code: log.error_code ?? errorCode,
+    stream: log.stream ?? false,
+    prompt_tokens: log.prompt_tokens ?? null,
+    completion_tokens: log.completion_tokens ?? null,
+    cached_tokens: log.cached_tokens ?? null,
+    duration_ms: Math.round(now - exchange.startedAt),
+    ttfb_ms: log.ttfb_ms ?? (firstByteAt === null ? null : Math.round(firstByteAt - exchange.startedAt)),
+  });
+}
