@@ -123,6 +123,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     },
     routes: catalog.routes,
     latencyEwmaAlpha: config.execute.latency_ewma_alpha,
+    // Ejections last and decay on the gateway's clock, so that a test can move past an ejection instead of waiting.
+    now: () => now().getTime(),
     retryBudget: { percent: config.execute.retry_budget.percent, minConcurrency: config.execute.retry_budget.min_concurrency },
     adapterFor: (route: Route) => getProviderAdapter(route.provider),
     authenticatorFor: (route: Route) => {
