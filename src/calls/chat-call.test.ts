@@ -153,6 +153,33 @@ describe('streamChat', () => {
     });
   }
 
+  it('rejects a call abandoned before its first bytes, with no usage, the reservations released and the upstream call aborted', async () => {
+    primary.setFaults({ latency_ms: HELD_MS });
+    const principal = await services.keyPrincipal({ tpm: 100_000, budget: { limit: '10.00', period: 'total' } });
+    const controller = new AbortController();
+    const context = services.contextFor(principal, controller.signal);
+    const { sink, info } = recordingSink();
+    const call = streamChat(services, context, streamingCall(), sink).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    await waitFor('the call to reach its upstream', () => primary.requests().length === 1);
+    controller.abort();
+
+    const error = await call;
+    assert.ok(error instanceof ClientClosedError, `rejected with ${String(error)}`);
+    assert.equal(info(), null, 'the sink never started');
+    assert.deepEqual(await services.usageEventsOf(context.requestId), []);
+    const budget = services.counters.operations.filter((operation) => operation.key.startsWith('budget:'));
+    const reserve = budget[0];
+    assert.ok(reserve?.op === 'reserve' && reserve.ok);
+    assert.deepEqual(budget.slice(1), [{ op: 'release', key: reserve.key, reserved: reserve.amount }]);
+    assert.deepEqual(await services.counters.budget(reserve.key), { spent: 0n, reserved: 0n });
+    const upstream = await waitFor('the upstream call to end', () => primary.requests().find((entry) => entry.outcome !== null));
+    assert.equal(upstream.outcome, 'aborted');
+    assert.equal(secondary.requests().length, 0, 'an abandoned call does not fail over');
+  });
+
   it('ends a stream the cloud breaks off after its first bytes with the error, without failover, metered as delivered', async () => {
     primary.setFaults({ disconnect_after_chunks: 2 });
     const context = services.contextFor(await services.masterPrincipal());

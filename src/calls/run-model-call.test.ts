@@ -58,10 +58,14 @@ describe('runModelCall (through completeChat)', () => {
   });
   beforeEach(async () => {
     services = await createTestServices({
-      models: [{ id: 'gpt-5.5' }, { id: 'unreleased' }],
+      // Two passes over the routes at most: enough to see failover, and a failing call ends quickly.
+      execute: { max_attempts: 2 },
+      models: [{ id: 'gpt-5.5' }, { id: 'unreleased' }, { id: 'via-primary' }, { id: 'via-secondary' }],
       routes: [
         routeTo(primary, 'primary-gpt', 'gpt-5.5'),
         routeTo(secondary, 'secondary-gpt', 'gpt-5.5'),
+        routeTo(primary, 'primary-only', 'via-primary'),
+        routeTo(secondary, 'secondary-only', 'via-secondary'),
         // Planned but never kept: not available before 2099.
         routeTo(secondary, 'unreleased-route', 'unreleased', { available: { from: '2099-01-01' } }),
       ],
@@ -123,7 +127,7 @@ describe('runModelCall (through completeChat)', () => {
 
       assert.equal(result.info.route.id, 'primary-gpt');
       assert.equal(result.info.attempts, 1);
-      // Nothing went to the unreleased model's route (its emulator serves only the primary's fallback here).
+      // Nothing went to the unreleased model's route (on the secondary emulator).
       assert.equal(secondary.requests().length, 0);
       const decision = services.decisions.records.find((record) => record.id === result.info.decisionId);
       assert.equal(decision?.model, 'gpt-5.5');
@@ -133,6 +137,22 @@ describe('runModelCall (through completeChat)', () => {
       );
       const [event] = await services.usageEventsOf(context.requestId);
       assert.equal(event?.model, 'gpt-5.5', 'the usage event names the model that served');
+    });
+
+    it('moves to the next fallback model when every route of the first fails, the decision listing every attempt', async () => {
+      primary.setFaults({ status: 500 });
+      const context = services.contextFor(await services.masterPrincipal());
+      const result = await completeChat(services, context, chatCall({ model: 'via-primary', models: ['via-secondary'] }));
+
+      assert.equal(result.info.route.id, 'secondary-only');
+      const decision = services.decisions.records.find((record) => record.id === result.info.decisionId);
+      assert.equal(decision?.model, 'via-secondary');
+      const attempts = decision?.attempts ?? [];
+      assert.ok(attempts.length >= 2);
+      assert.ok(attempts.slice(0, -1).every((attempt) => attempt.route === 'primary-only' && attempt.status === 500));
+      assert.deepEqual(attempts.at(-1), { ...attempts.at(-1), route: 'secondary-only', status: 200, error: null });
+      const [event] = await services.usageEventsOf(context.requestId);
+      assert.deepEqual([event?.model, event?.route], ['via-secondary', 'secondary-only']);
     });
 
     it('answers the empty plan when no model of the list has a route, recording the decision without attempts', async () => {
