@@ -3,8 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { OPENAI_EMULATOR_API_KEY, OpenAIEmulator } from '../emulators/index.ts';
-import { chatCompletionRequestSchema, CrosswayError, parseRequest } from '../wire/index.ts';
+import { chatCompletionRequestSchema, CrosswayError, embeddingRequestSchema, parseRequest } from '../wire/index.ts';
 import { completeChat, type ChatCall } from './chat-call.ts';
+import { createEmbeddings } from './embeddings-call.ts';
 import { createTestServices, type CounterOperation, type TestServices } from './test-call-services.ts';
 
 const PRICE = { input: 5, cached_input: 0.5, output: 30, currency: 'USD' };
@@ -60,12 +61,13 @@ describe('runModelCall (through completeChat)', () => {
     services = await createTestServices({
       // Two passes over the routes at most: enough to see failover, and a failing call ends quickly.
       execute: { max_attempts: 2 },
-      models: [{ id: 'gpt-5.5' }, { id: 'unreleased' }, { id: 'via-primary' }, { id: 'via-secondary' }],
+      models: [{ id: 'gpt-5.5' }, { id: 'unreleased' }, { id: 'via-primary' }, { id: 'via-secondary' }, { id: 'text-embedding-3-small', kind: 'embedding' }],
       routes: [
         routeTo(primary, 'primary-gpt', 'gpt-5.5'),
         routeTo(secondary, 'secondary-gpt', 'gpt-5.5'),
         routeTo(primary, 'primary-only', 'via-primary'),
         routeTo(secondary, 'secondary-only', 'via-secondary'),
+        routeTo(secondary, 'secondary-embeddings', 'text-embedding-3-small', { deployment: 'text-embedding-3-small', capabilities: ['embeddings'] }),
         // Planned but never kept: not available before 2099.
         routeTo(secondary, 'unreleased-route', 'unreleased', { available: { from: '2099-01-01' } }),
       ],
@@ -241,6 +243,24 @@ describe('runModelCall (through completeChat)', () => {
       assert.deepEqual(rest, []);
       assert.deepEqual(await services.counters.budget(reserve.key), { spent: 0n, reserved: 0n });
       assert.ok(services.decisions.records.some((record) => record.id === error.decisionId));
+    });
+
+    it('meters an embeddings call by its input tokens and settles the budget to it', async () => {
+      const principal = await services.keyPrincipal({ budget: { limit: '10.00', period: 'total' } });
+      const context = services.contextFor(principal);
+      const request = parseRequest(embeddingRequestSchema, { model: 'text-embedding-3-small', input: ['one sentence', 'and another'] });
+      const result = await createEmbeddings(services, context, { request });
+
+      assert.equal(result.response.data.length, 2);
+      const [event, ...others] = await services.usageEventsOf(context.requestId);
+      assert.deepEqual(others, []);
+      assert.deepEqual(
+        [event?.endpoint, event?.route, event?.input_tokens, event?.output_tokens],
+        ['embeddings', 'secondary-embeddings', result.response.usage.prompt_tokens, 0],
+      );
+      const [reserve, settle] = budgetOperations(services.counters.operations);
+      assert.ok(reserve?.op === 'reserve');
+      assert.deepEqual(settle, { op: 'settle', key: reserve.key, reserved: reserve.amount, actual: event?.charged });
     });
 
     it('refuses with 429 rate_limit_exceeded a request larger than the key TPM, taking nothing', async () => {
