@@ -86,6 +86,9 @@ export class BackgroundResponses {
         {
           started: () => {},
           event: async (event) => {
+            // Once cancelled, the job says nothing more: its stored status is `cancelled`, and a final event that was
+            // on its way (the usage committing as the cancel came) must not contradict it.
+            if (job.controller.signal.aborted) return;
             job.events.push(event);
             this.#notify(job);
           },
