@@ -10,7 +10,7 @@ import { CallMeter } from './call-meter.ts';
 import type { Exchange, GatewayContext } from './gateway-types.ts';
 import { resolveModel } from './resolve-model.ts';
 import { createDecisionId } from './decision-log.ts';
-import { toDecisionRecord } from './to-decision-record.ts';
+import { toPlannedDecision } from './to-decision-record.ts';
 
 export interface RoutingInput {
   kind: 'chat' | 'embedding';
@@ -88,8 +88,7 @@ export async function routeRequest<T>(
     }
     throw lastError ?? new NoRouteAvailableError(input.model, []);
   } finally {
-    if (lastPlan !== null)
-      gateway.decisions.record({ ...toDecisionRecord(decisionId, { ...lastPlan, constraints }, attempts), tenant: principal?.tenant.id ?? null });
+    if (lastPlan !== null) gateway.decisions.record(...toPlannedDecision(decisionId, lastPlan, attempts, principal?.tenant.id ?? null));
   }
 }
 
