@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { openSqliteStore, type DecisionRecord, type DecisionRow, type Store } from '../store/index.ts';
+import { modelSchema, routeSchema } from '../catalog/index.ts';
+import { PlanCache, type PlanInput } from '../policy/index.ts';
 import { createDecisionId, DecisionLog } from './decision-log.ts';
+import { toPlannedDecision } from './to-decision-record.ts';
 
 type DecisionStore = Pick<Store, 'insertDecisions' | 'getDecision' | 'pruneDecisions'>;
 
@@ -122,5 +129,55 @@ describe('DecisionLog', () => {
     const started = Date.now();
     execFileSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 30_000 });
     assert.ok(Date.now() - started < 10_000);
+  });
+});
+
+describe('DecisionLog with plans', () => {
+  const route = (id: string, region: string) =>
+    routeSchema.parse({ id, model: 'gpt-5.5', provider: 'azure', endpoint: 'https://example.invalid', region, auth: { type: 'none' } });
+  const input: PlanInput = {
+    model: modelSchema.parse({ id: 'gpt-5.5', owned_by: 'openai', released: '2026-05-01' }),
+    routes: [route('azure-eastus2-gpt-5.5', 'eastus2'), route('azure-swedencentral-gpt-5.5', 'swedencentral')],
+    needs: { capabilities: [], inputTokens: 100, maxOutputTokens: null, parameters: [] },
+    constraints: { regions: ['us'] },
+    agreements: [],
+    health: { epoch: 0, state: () => 'closed', latencyMs: () => null },
+    now: new Date('2026-05-15T12:00:00.000Z'),
+  };
+
+  it('stores the plan of two decisions of one cached plan once, and reads each back as it was recorded', async (context) => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'crossway-decision-log-'));
+    context.after(() => fs.rmSync(directory, { recursive: true, force: true }));
+    const file = path.join(directory, 'store.db');
+    const store = await openSqliteStore(file);
+    await store.migrate();
+    let now = new Date('2026-05-15T12:00:00.000Z');
+    const log = new DecisionLog(store, { flushIntervalMs: 60_000, now: () => now });
+    const cache = new PlanCache();
+    const attempt = { route: 'azure-eastus2-gpt-5.5', status: 200, code: 'ok', message: 'ok', latencyMs: 12 };
+    const [first, firstPlan] = toPlannedDecision(createDecisionId(), cache.planCached(input, 'v1'), [attempt], 'acme');
+    const [second, secondPlan] = toPlannedDecision(createDecisionId(), cache.planCached(input, 'v1'), [], null);
+    log.record(first, firstPlan);
+    log.record(second, secondPlan);
+    assert.deepEqual(await log.get(second.id), second);
+    await log.flush();
+
+    const count = (table: string) => {
+      const raw = new DatabaseSync(file, { readOnly: true });
+      const found = Number(raw.prepare(`select count(*) as count from ${table}`).get()?.count);
+      raw.close();
+      return found;
+    };
+    assert.equal(count('request_decisions'), 2);
+    assert.equal(count('decision_plans'), 1);
+    assert.deepEqual(await log.get(first.id), first);
+    assert.deepEqual(await log.get(second.id), second);
+    assert.equal(JSON.stringify(await store.getDecision(first.id)), JSON.stringify(first));
+
+    now = new Date('2026-05-16T13:00:00.000Z');
+    assert.equal(await log.prune(), 2);
+    assert.equal(count('decision_plans'), 0);
+    await log.close();
+    await store.close();
   });
 });

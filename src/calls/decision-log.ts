@@ -9,6 +9,7 @@ import {
   type DecisionRecord,
   type DecisionRow,
   type Store,
+  type StoredDecisionPlan,
 } from '../store/index.ts';
 
 export interface DecisionLogOptions extends Omit<BatchWriterOptions, 'label'> {
@@ -54,9 +55,14 @@ export class DecisionLog {
     return this.#writer.stats;
   }
 
-  /** Queues a decision; never waits for the database and never throws. */
-  record(record: DecisionRecord): void {
-    this.#writer.record({ created_at: this.#now().toISOString(), record });
+  /**
+   * Queues a decision; never waits for the database and never throws. `plan` is the record's model, constraints,
+   * kept and rejected as stored, when the caller made it once for many records (toPlannedDecision); the store keeps
+   * it once and the decision as a reference to it. Without it, the store derives it from the record.
+   */
+  record(record: DecisionRecord, plan?: StoredDecisionPlan): void {
+    const created_at = this.#now().toISOString();
+    this.#writer.record(plan === undefined ? { created_at, record } : { created_at, record, plan });
   }
 
   /** The decision with this id, recorded a moment ago (still queued) or earlier (stored); null when unknown or pruned. */

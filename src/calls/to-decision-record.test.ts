@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { routeSchema } from '../catalog/index.ts';
-import type { Plan } from '../policy/index.ts';
-import { toDecisionAttempt, toDecisionRecord, type ExecutedAttempt } from './to-decision-record.ts';
+import { modelSchema, routeSchema } from '../catalog/index.ts';
+import { PlanCache, type Plan, type PlanInput } from '../policy/index.ts';
+import { toStoredDecisionPlan } from '../store/index.ts';
+import { toDecisionAttempt, toDecisionPlan, toDecisionRecord, toPlannedDecision, type ExecutedAttempt } from './to-decision-record.ts';
 
 const route = (id: string, provider: string, region: string) =>
   routeSchema.parse({ id, model: 'gpt-5.6', provider, endpoint: 'https://example.invalid', region, auth: { type: 'none' } });
@@ -73,4 +74,44 @@ describe('toDecisionAttempt', () => {
   for (const { name, attempt, error } of cases) {
     it(name, () => assert.equal(toDecisionAttempt(attempt).error, error));
   }
+});
+
+describe('toPlannedDecision', () => {
+  const input: PlanInput = {
+    model: modelSchema.parse({ id: 'gpt-5.6', owned_by: 'openai', released: '2026-11-01' }),
+    routes: [route('azure-eastus2-gpt-5.6', 'azure', 'eastus2'), route('bedrock-us-east-2-gpt-5.6', 'bedrock', 'us-east-2')],
+    needs: { capabilities: [], inputTokens: 100, maxOutputTokens: null, parameters: [] },
+    constraints: { regions: ['us'] },
+    agreements: [],
+    health: { epoch: 0, state: () => 'closed', latencyMs: () => null },
+    now: new Date('2026-12-15T12:00:00.000Z'),
+  };
+  const attempts: ExecutedAttempt[] = [{ route: 'azure-eastus2-gpt-5.6', status: 200, code: 'ok', message: 'ok', latencyMs: 10.2 }];
+
+  it('describes a cached plan once for every request it serves, each record as toDecisionRecord makes it', () => {
+    const cache = new PlanCache();
+    const first = cache.planCached(input, 'v1');
+    const later = new Date('2026-12-15T12:00:30.000Z');
+    const second = cache.planCached({ ...input, now: later }, 'v1');
+    assert.deepEqual(cache.stats, { hits: 1, misses: 1 });
+    const [firstRecord, firstPlan] = toPlannedDecision('dec_a', first, attempts, 'acme');
+    const [secondRecord, secondPlan] = toPlannedDecision('dec_b', second, [], null);
+    // The same object: described, serialised and hashed once.
+    assert.equal(secondPlan, firstPlan);
+    assert.deepEqual(firstPlan, toStoredDecisionPlan(toDecisionPlan(first)));
+    assert.deepEqual(firstRecord, { ...toDecisionRecord('dec_a', first, attempts), tenant: 'acme' });
+    assert.deepEqual(secondRecord, { ...toDecisionRecord('dec_b', second, []), tenant: null });
+    assert.equal(secondRecord.at, later.toISOString());
+    // The JSON served reads as before: the tenant after the attempts.
+    assert.deepEqual(Object.keys(firstRecord), ['id', 'model', 'at', 'constraints', 'kept', 'rejected', 'attempts', 'tenant']);
+  });
+
+  it('describes anew a plan that shares the kept routes of another but not the rest', () => {
+    const [, stored] = toPlannedDecision('dec_a', plan, [], null);
+    const [record, other] = toPlannedDecision('dec_b', { ...plan, rejected: [] }, [], null);
+    assert.notEqual(other.id, stored.id);
+    assert.deepEqual(record.rejected, []);
+    const [, again] = toPlannedDecision('dec_c', { ...plan, constraints: { regions: ['eu'] } }, [], null);
+    assert.notEqual(again.id, stored.id);
+  });
 });

@@ -1,8 +1,8 @@
 // Turns the planner's Plan (routes as catalog objects) and the executor's attempts into the plain DecisionRecord JSON
-// that is stored and served at GET /v1/crossway/decisions/{id}.
+// that is stored and served at GET /v1/crossway/decisions/{id}, the plan's part once per cached plan.
 import type { Route } from '../catalog/index.ts';
 import type { Plan } from '../policy/index.ts';
-import type { DecisionAttempt, DecisionRecord } from '../store/index.ts';
+import { type DecisionAttempt, type DecisionPlan, type DecisionRecord, type StoredDecisionPlan, toStoredDecisionPlan } from '../store/index.ts';
 
 /** One try of one route as the executor reports it (its `Attempt`). */
 export interface ExecutedAttempt {
@@ -15,16 +15,63 @@ export interface ExecutedAttempt {
 
 /** The record of a plan and the attempts made along it (none when the request never reached a route). */
 export function toDecisionRecord(id: string, plan: Plan, attempts: readonly ExecutedAttempt[]): DecisionRecord {
+  return assembleRecord(id, toDecisionPlan(plan), plan.at, attempts);
+}
+
+/** What the plan decided, as its decision record shows it: routes by id, provider and region, reasons copied. */
+export function toDecisionPlan(plan: Plan): DecisionPlan {
   return {
-    id,
     model: plan.model,
-    at: plan.at,
     constraints: { ...plan.constraints },
     kept: plan.kept.map(({ route, rank, basis }) => ({ ...describeRoute(route), rank, basis })),
     rejected: plan.rejected.map(({ route, reasons }) => ({
       ...describeRoute(route),
       reasons: reasons.map(({ code, detail }) => ({ code, detail })),
     })),
+  };
+}
+
+/** A plan's part of its decisions, made once: the record's plan part, and the same as stored. */
+interface DescribedPlan {
+  source: Pick<Plan, 'model' | 'constraints' | 'rejected'>;
+  decision: DecisionPlan;
+  stored: StoredDecisionPlan;
+}
+
+// Keyed by the plan's kept list, which every hit of a cached plan shares (PlanCache hands out shallow copies that
+// differ only in `at`); the other parts are compared by identity on lookup, so that a plan put together otherwise is
+// described anew. Weak: an entry lives as long as its plan, so the plan cache's bounds are this memo's.
+const describedPlans = new WeakMap<Plan['kept'], DescribedPlan>();
+
+/**
+ * The decision of a request served along `plan`, and the plan's part as stored (for DecisionLog.record): the plan's
+ * part is described, bounded, serialised and hashed once per cached plan, not once per request.
+ */
+export function toPlannedDecision(
+  id: string,
+  plan: Plan,
+  attempts: readonly ExecutedAttempt[],
+  tenant: string | null,
+): [record: DecisionRecord, plan: StoredDecisionPlan] {
+  let described = describedPlans.get(plan.kept);
+  const { source } = described ?? {};
+  if (described === undefined || source?.model !== plan.model || source.constraints !== plan.constraints || source.rejected !== plan.rejected) {
+    const decision = toDecisionPlan(plan);
+    described = { source: { model: plan.model, constraints: plan.constraints, rejected: plan.rejected }, decision, stored: toStoredDecisionPlan(decision) };
+    describedPlans.set(plan.kept, described);
+  }
+  return [{ ...assembleRecord(id, described.decision, plan.at, attempts), tenant }, described.stored];
+}
+
+// The key order of every decision record, which is the order its JSON shows.
+function assembleRecord(id: string, plan: DecisionPlan, at: string, attempts: readonly ExecutedAttempt[]): DecisionRecord {
+  return {
+    id,
+    model: plan.model,
+    at,
+    constraints: plan.constraints,
+    kept: plan.kept,
+    rejected: plan.rejected,
     attempts: attempts.map(toDecisionAttempt),
   };
 }

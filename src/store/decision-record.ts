@@ -47,9 +47,24 @@ export interface DecisionRecord {
   attempts: DecisionAttempt[];
 }
 
+/** The part of a decision that its plan decides, shared by every request a cached plan serves: stored once per plan. */
+export type DecisionPlan = Pick<DecisionRecord, 'model' | 'constraints' | 'kept' | 'rejected'>;
+
+/** A DecisionPlan as stored (see toStoredDecisionPlan): bounded, as JSON, under a hash of that JSON. */
+export interface StoredDecisionPlan {
+  /** `plan_` + the first 32 hex digits of the SHA-256 of `json`: equal plans share one row, across cache entries and restarts. */
+  id: string;
+  json: string;
+}
+
 /** A decision as written to the store. */
 export interface DecisionRow {
   /** When it was recorded, in `Date.prototype.toISOString()` form; retention is counted from it. */
   created_at: string;
   record: DecisionRecord;
+  /**
+   * The record's model, constraints, kept and rejected as stored, made once per cached plan by the caller; absent,
+   * the store makes it from the record. The store keeps it once and the decision as a reference to it.
+   */
+  plan?: StoredDecisionPlan;
 }

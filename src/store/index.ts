@@ -1,5 +1,6 @@
 export * from './store.ts';
 export * from './decision-record.ts';
+export * from './decision-rows.ts';
 export * from './store-database.ts';
 export * from './store-migrations.ts';
 export * from './store-records.ts';

@@ -2,6 +2,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import type { DecisionRecord, DecisionRow } from './decision-record.ts';
+import { toDecisionTableRow, toStoredDecisionRecord } from './decision-rows.ts';
 import type {
   AccountBalanceRecord,
   AgreementAccrualRecord,
@@ -33,9 +34,17 @@ import * as responses from './runtime-response-queries.ts';
 import { getTenantStorage } from './runtime-storage-queries.ts';
 import type { StorageLimits } from './storage-limits.ts';
 import type { InsertDecisionsOptions, InsertRequestLogsOptions, ListRequestLogsOptions, RequestLogRow, Store } from './store.ts';
-import type { ApiKeyTable, IdempotencyKeyTable, RequestLogTable, StoreDatabase, TenantTable } from './store-database.ts';
+import type {
+  ApiKeyTable,
+  DecisionPlanTable,
+  IdempotencyKeyTable,
+  RequestDecisionTable,
+  RequestLogTable,
+  StoreDatabase,
+  TenantTable,
+} from './store-database.ts';
 import { storeMigrationProvider } from './store-migrations.ts';
-import { checkGuard, toDecisionTableRow, toRequestLogRecord, type ExecuteWrites, type SqlStatementResult, type WriteStatement } from './store-records.ts';
+import { checkGuard, toRequestLogRecord, type ExecuteWrites, type SqlStatementResult, type WriteStatement } from './store-records.ts';
 import type { ApiKeyPatch, ApiKeyRecord, ErasedTenantData, TenantPatch, TenantRecord } from './tenancy-records.ts';
 import {
   toApiKeyRecord,
@@ -116,10 +125,18 @@ export class KyselyStore implements Store {
 
   async insertDecisions(rows: readonly DecisionRow[], options: InsertDecisionsOptions = {}): Promise<void> {
     if (rows.length === 0) return;
-    const records = rows.map(toDecisionTableRow);
+    const { plans, decisions } = toDecisionRows(rows);
     await this.db.transaction().execute(async (transaction) => {
-      for (let start = 0; start < records.length; start += rowsPerInsert) {
-        let insert = transaction.insertInto('decisions').values(records.slice(start, start + rowsPerInsert));
+      // A plan stored by an earlier batch stays as it is: equal ids mean equal JSON.
+      for (let start = 0; start < plans.length; start += rowsPerInsert) {
+        await transaction
+          .insertInto('decision_plans')
+          .values(plans.slice(start, start + rowsPerInsert))
+          .onConflict((conflict) => conflict.column('id').doNothing())
+          .execute();
+      }
+      for (let start = 0; start < decisions.length; start += rowsPerInsert) {
+        let insert = transaction.insertInto('request_decisions').values(decisions.slice(start, start + rowsPerInsert));
         if (options.skipDuplicates) insert = insert.onConflict((conflict) => conflict.column('id').doNothing());
         await insert.execute();
       }
@@ -127,13 +144,21 @@ export class KyselyStore implements Store {
   }
 
   async getDecision(id: string): Promise<DecisionRecord | null> {
-    const found = await this.db.selectFrom('decisions').select('record').where('id', '=', id).executeTakeFirst();
-    return found === undefined ? null : (JSON.parse(found.record) as DecisionRecord);
+    const found = await this.db
+      .selectFrom('request_decisions')
+      .innerJoin('decision_plans', 'decision_plans.id', 'request_decisions.plan_id')
+      .select(['decision_plans.plan', 'request_decisions.detail'])
+      .where('request_decisions.id', '=', id)
+      .executeTakeFirst();
+    if (found !== undefined) return toStoredDecisionRecord(id, found.plan, found.detail);
+    // Recorded before 0007_decision_plans, whole.
+    const legacy = await this.db.selectFrom('decisions').select('record').where('id', '=', id).executeTakeFirst();
+    return legacy === undefined ? null : (JSON.parse(legacy.record) as DecisionRecord);
   }
 
   async pruneDecisions(olderThan: string): Promise<number> {
-    const result = await this.db.deleteFrom('decisions').where('created_at', '<', olderThan).executeTakeFirst();
-    return Number(result.numDeletedRows);
+    const [decisions, legacy] = await this.executeWrites(pruneDecisionStatements(this.db, olderThan));
+    return (decisions?.changes ?? 0) + (legacy?.changes ?? 0);
   }
 
   /**
@@ -472,4 +497,32 @@ function toRequestLogRow(record: Selectable<RequestLogTable>): RequestLogRow {
     duration_ms: record.duration_ms,
     ttfb_ms: record.ttfb_ms,
   };
+}
+
+/** A batch of decisions as rows of request_decisions and decision_plans, each distinct plan once. */
+function toDecisionRows(rows: readonly DecisionRow[]): { plans: Selectable<DecisionPlanTable>[]; decisions: Selectable<RequestDecisionTable>[] } {
+  const plans = new Map<string, Selectable<DecisionPlanTable>>();
+  const decisions = rows.map((input) => {
+    const { row, plan } = toDecisionTableRow(input);
+    plans.set(plan.id, { id: plan.id, plan: plan.json });
+    return row;
+  });
+  return { plans: [...plans.values()], decisions };
+}
+
+/**
+ * The prune of decisions recorded before `olderThan`, in one transaction: the decisions (the changes of the first
+ * statement), the legacy whole records (the second), then every plan no decision refers to any more.
+ */
+function pruneDecisionStatements(db: Kysely<StoreDatabase>, olderThan: string): WriteStatement[] {
+  return [
+    db.deleteFrom('request_decisions').where('created_at', '<', olderThan).compile(),
+    db.deleteFrom('decisions').where('created_at', '<', olderThan).compile(),
+    db
+      .deleteFrom('decision_plans')
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('request_decisions').select('request_decisions.id').whereRef('request_decisions.plan_id', '=', 'decision_plans.id'))),
+      )
+      .compile(),
+  ];
 }

@@ -4,11 +4,12 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { Selectable } from 'kysely';
 import type { DecisionRow } from './decision-record.ts';
+import { DECISION_COLUMNS, toDecisionColumns, type DecisionColumns } from './decision-rows.ts';
 import type { LedgerCommitOutcome, LedgerEntry } from './ledger-records.ts';
 import { compareStoredEntry, findAccrualCurrency, toTransferRecord, toTransferTableRow, toUsageEventTableRow, type StoredEventAmounts } from './ledger-rows.ts';
 import type { RequestLogRow } from './store.ts';
 import type { TransferTable } from './store-database.ts';
-import { checkGuard, toDecisionColumns, toRequestLogRecord, type SqlStatement, type SqlStatementResult } from './store-records.ts';
+import { checkGuard, toRequestLogRecord, type SqlStatement, type SqlStatementResult } from './store-records.ts';
 
 /**
  * Batches go through cached prepared statements in one transaction each: about 2x cheaper than building multi-row
@@ -40,20 +41,35 @@ export class SqliteRowWriter {
     this.insertDecisionColumns(toDecisionColumns(rows), skipDuplicates);
   }
 
-  /** insertDecisions for decisions already flat (see toDecisionColumns): four strings per decision. Returns their number. */
-  insertDecisionColumns(columns: readonly string[], skipDuplicates: boolean): number {
-    const statement = this.#insertStatement('decisions', DECISION_COLUMNS, skipDuplicates);
-    const rows: SQLInputValue[][] = [];
-    for (let index = 0; index + DECISION_COLUMNS.length <= columns.length; index += DECISION_COLUMNS.length) {
-      rows.push(columns.slice(index, index + DECISION_COLUMNS.length));
-    }
-    this.#insertAll(statement, rows);
-    return rows.length;
+  /**
+   * insertDecisions for decisions already flat (see toDecisionColumns): their plans, each inserted unless stored
+   * already, then the decisions, in one transaction. Returns the number of decisions.
+   */
+  insertDecisionColumns({ plans, decisions }: DecisionColumns, skipDuplicates: boolean): number {
+    const count = Math.floor(decisions.length / DECISION_COLUMNS.length);
+    if (count === 0) return 0;
+    const insertPlan = this.#prepare(INSERT_DECISION_PLAN_SQL);
+    const insertDecision = this.#insertStatement('request_decisions', DECISION_COLUMNS, skipDuplicates);
+    this.#transaction('begin', () => {
+      for (let index = 0; index + 1 < plans.length; index += 2) insertPlan.run(plans[index]!, plans[index + 1]!);
+      for (let index = 0; index < count * DECISION_COLUMNS.length; index += DECISION_COLUMNS.length) {
+        insertDecision.run(...decisions.slice(index, index + DECISION_COLUMNS.length));
+      }
+    });
+    return count;
   }
 
-  /** Deletes the decisions recorded before `olderThan`; returns how many went. */
+  /**
+   * Deletes the decisions recorded before `olderThan` (those of before 0007_decision_plans too), then the plans no
+   * decision refers to any more, in one transaction; returns how many decisions went.
+   */
   pruneDecisions(olderThan: string): number {
-    return Number(this.#prepare('delete from decisions where created_at < ?').run(olderThan).changes);
+    return this.#transaction('begin immediate', () => {
+      const decisions = Number(this.#prepare('delete from request_decisions where created_at < ?').run(olderThan).changes);
+      const legacy = Number(this.#prepare('delete from decisions where created_at < ?').run(olderThan).changes);
+      this.#prepare(PRUNE_DECISION_PLANS_SQL).run();
+      return decisions + legacy;
+    });
   }
 
   /** Deletes the request-log rows created before `olderThan` (the (created_at, id) index serves it); returns how many went. */
@@ -208,7 +224,6 @@ const REQUEST_LOG_COLUMNS = [
   'duration_ms',
   'ttfb_ms',
 ] as const;
-const DECISION_COLUMNS = ['id', 'created_at', 'model', 'record'] as const;
 const USAGE_EVENT_COLUMNS = [
   'id',
   'request_id',
@@ -234,6 +249,9 @@ const USAGE_EVENT_COLUMNS = [
 ] as const;
 const TRANSFER_COLUMNS = ['id', 'event_id', 'debit', 'credit', 'amount', 'currency', 'kind', 'agreement_id', 'created_at'] as const;
 
+const INSERT_DECISION_PLAN_SQL = 'insert into decision_plans (id, plan) values (?, ?) on conflict (id) do nothing';
+const PRUNE_DECISION_PLANS_SQL =
+  'delete from decision_plans where not exists (select 1 from request_decisions where request_decisions.plan_id = decision_plans.id)';
 const placeholders = (columns: readonly string[]) => columns.map(() => '?').join(', ');
 const SELECT_EVENT_SQL = 'select cost, charged, currency from usage_events where id = ?';
 const SELECT_TRANSFERS_SQL = `select ${TRANSFER_COLUMNS.join(', ')} from transfers where event_id = ?`;

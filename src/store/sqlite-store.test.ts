@@ -147,3 +147,56 @@ describe('SqliteStore ledger durability', () => {
     await store.close();
   });
 });
+
+describe('SqliteStore decisions as references to their plans', () => {
+  const count = (file: string, table: string) => {
+    const raw = new DatabaseSync(file, { readOnly: true });
+    try {
+      return Number(raw.prepare(`select count(*) as count from ${table}`).get()?.count);
+    } finally {
+      raw.close();
+    }
+  };
+
+  it('stores a plan that several decisions share once, and prunes it with the last decision that refers to it', async () => {
+    const file = nextPath();
+    const store = await openSqliteStore(file);
+    await store.migrate();
+    const shared = (id: string) => makeDecisionRecord({ id, attempts: [{ route: 'azure-swedencentral-gpt-5.5', status: 200, latency_ms: 9, error: null }] });
+    const other = makeDecisionRecord({ id: 'dec_other', model: 'gpt-5.6' });
+    await store.insertDecisions([
+      { created_at: '2026-05-14T00:00:00.000Z', record: shared('dec_old') },
+      { created_at: '2026-05-15T00:00:00.000Z', record: shared('dec_new') },
+    ]);
+    await store.insertDecisions([{ created_at: '2026-05-14T00:00:00.000Z', record: other }]);
+    await store.insertDecisions([{ created_at: '2026-05-15T00:00:00.000Z', record: { ...shared('dec_tenant'), tenant: null } }]);
+    assert.equal(count(file, 'request_decisions'), 4);
+    assert.equal(count(file, 'decision_plans'), 2);
+    assert.deepEqual(await store.getDecision('dec_old'), shared('dec_old'));
+    assert.deepEqual(await store.getDecision('dec_tenant'), { ...shared('dec_tenant'), tenant: null });
+
+    // dec_old goes, dec_new still refers to the shared plan; dec_other's plan has no decision left.
+    assert.equal(await store.pruneDecisions('2026-05-14T12:00:00.000Z'), 2);
+    assert.equal(count(file, 'decision_plans'), 1);
+    assert.deepEqual(await store.getDecision('dec_new'), shared('dec_new'));
+    assert.equal(await store.pruneDecisions('2026-05-16T00:00:00.000Z'), 2);
+    assert.equal(count(file, 'decision_plans'), 0);
+    await store.close();
+  });
+
+  it('reads and prunes the whole records stored before migration 0007', async () => {
+    const file = nextPath();
+    const store = await openSqliteStore(file);
+    await store.migrate();
+    const record = makeDecisionRecord({ id: 'dec_legacy', tenant: 'acme' });
+    const raw = new DatabaseSync(file);
+    raw
+      .prepare('insert into decisions (id, created_at, model, record) values (?, ?, ?, ?)')
+      .run(record.id, '2026-05-14T00:00:00.000Z', record.model, JSON.stringify(record));
+    raw.close();
+    assert.deepEqual(await store.getDecision('dec_legacy'), record);
+    assert.equal(await store.pruneDecisions('2026-05-15T00:00:00.000Z'), 1);
+    assert.equal(await store.getDecision('dec_legacy'), null);
+    await store.close();
+  });
+});

@@ -186,6 +186,36 @@ describe('SqliteWriteThread', () => {
     await close();
   });
 
+  it('sends a ledger commit and the log batches waiting for a message in one message', async () => {
+    const { store, thread, close } = await openPair();
+    await thread.readPragmas();
+    const before = thread.messages;
+    const logs = thread.insertRequestLogs(rows(5, 'c'), false);
+    const decisions = thread.insertDecisions([decision('dec_carried')], false);
+    const ledger = thread.commitLedger([makeLedgerEntry({ id: 'evt_carrier' })]);
+    assert.deepEqual(await Promise.all([logs, decisions, ledger]), [undefined, undefined, ['committed']]);
+    assert.equal(thread.messages - before, 1);
+    assert.equal(await countRows(store), 5);
+    assert.notEqual(await store.getDecision('dec_carried'), null);
+    await close();
+  });
+
+  it('holds a log batch while a ledger commit is in flight for the next one to carry, and sends it alone when none comes', async () => {
+    const { store, thread, close } = await openPair();
+    await thread.readPragmas();
+    const before = thread.messages;
+    const first = thread.commitLedger([makeLedgerEntry({ id: 'evt_first' })]);
+    const logs = thread.insertRequestLogs(rows(3, 'held'), false);
+    // As the ledger does: its next commit is posted as the answer to the one in flight arrives.
+    const second = first.then(() => thread.commitLedger([makeLedgerEntry({ id: 'evt_second' })]));
+    await Promise.all([logs, second]);
+    assert.equal(thread.messages - before, 2);
+    await thread.insertRequestLogs(rows(2, 'alone'), false);
+    assert.equal(thread.messages - before, 3);
+    assert.equal(await countRows(store), 5);
+    await close();
+  });
+
   it('goes back to synchronous=FULL for the writes after a log batch (which commits with NORMAL)', async () => {
     const { thread, close } = await openPair();
     await thread.insertRequestLogs(rows(1, 'n'), false);

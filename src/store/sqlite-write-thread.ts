@@ -3,10 +3,11 @@
 import module from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { DecisionRow } from './decision-record.ts';
+import { toDecisionColumns } from './decision-rows.ts';
 import type { LedgerCommitOutcome, LedgerEntry } from './ledger-records.ts';
 import { stringifyLedgerEntries } from './ledger-rows.ts';
 import type { RequestLogRow } from './store.ts';
-import { boundRequestLogRow, toDecisionColumns } from './store-records.ts';
+import { boundRequestLogRow } from './store-records.ts';
 import type { SqlStatement, SqlStatementResult } from './store-records.ts';
 import { StorageLimitError } from './storage-limits.ts';
 import type { SqliteWriteError, SqliteWritePragmas, SqliteWriteReply, SqliteWriteRequest, SqliteWriteWorkerData } from './sqlite-write-worker.ts';
@@ -20,12 +21,24 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/** A log batch (request-log rows, decisions) waiting for the next message to the worker to carry it. */
+interface Rider {
+  request: Request;
+  pending: Pending;
+}
+
 /**
  * The write side of a SQLite file, on a worker thread started at the first write. Each method resolves once the
  * worker committed (so a read on another connection afterwards sees the rows) and rejects when the transaction failed
  * and was rolled back, or when the worker died before answering. After a crash the next write starts a new worker: a
  * transaction the dead worker left open was rolled back with its connection, and BatchWriter retries with
  * skipDuplicates, so a commit whose answer was lost is not written twice.
+ *
+ * One message per batch: a batch of request-log rows or decisions does not go to the worker by itself while a ledger
+ * commit is in flight. It waits for the next message, which the ledger's group commit posts the moment the commit in
+ * flight is answered, and goes in it: behind the ledger's entries, which the worker commits and answers first (a log
+ * batch never delays a ledger commit), or ahead of any other write, which keeps its place behind it. With no ledger
+ * commit in flight, it goes at the end of the current turn, in the message of whatever write is posted first.
  */
 export class SqliteWriteThread {
   /** The SQLite file, as given. */
@@ -34,18 +47,31 @@ export class SqliteWriteThread {
   readonly #pending = new Map<number, Pending>();
   #lastId = 0;
   #closing: Promise<void> | undefined;
+  /** Log batches not yet posted, in the order they came. */
+  #riders: Rider[] = [];
+  /** Ids of the ledger commits posted and not yet answered. */
+  readonly #ledgerCommits = new Set<number>();
+  #ridersScheduled = false;
+  #messages = 0;
 
   /** Writes to the file at `path`, which must exist with its schema migrated before the first write. */
   constructor(path: string) {
     this.path = path;
   }
 
+  /** Stores the rows in one transaction, carried by the next message to the worker (see the class). */
   async insertRequestLogs(rows: readonly RequestLogRow[], skipDuplicates: boolean): Promise<void> {
-    if (rows.length > 0) await this.#send({ kind: 'insertRequestLogs', rows: JSON.stringify(rows.map(boundRequestLogRow)), skipDuplicates });
+    if (rows.length > 0) await this.#carry({ kind: 'insertRequestLogs', rows: JSON.stringify(rows.map(boundRequestLogRow)), skipDuplicates });
   }
 
+  /** Stores the decisions (their plans once) in one transaction, carried by the next message to the worker (see the class). */
   async insertDecisions(rows: readonly DecisionRow[], skipDuplicates: boolean): Promise<void> {
-    if (rows.length > 0) await this.#send({ kind: 'insertDecisions', columns: toDecisionColumns(rows), skipDuplicates });
+    if (rows.length > 0) await this.#carry({ kind: 'insertDecisions', columns: toDecisionColumns(rows), skipDuplicates });
+  }
+
+  /** Messages posted to the worker so far (each carries one or more writes), for tests and diagnostics. */
+  get messages(): number {
+    return this.#messages;
   }
 
   /** Deletes the decisions recorded before `olderThan`; a large delete runs as long as a commit, so it runs here too. */
@@ -97,13 +123,54 @@ export class SqliteWriteThread {
   }
 
   #post(worker: Worker, request: Request): Promise<unknown> {
-    const id = ++this.#lastId;
     return new Promise<unknown>((resolve, reject) => {
-      // Idle, the worker must not keep the process alive; while a write is pending it must, or an `await` on the write
-      // could end the process before the commit.
-      if (this.#pending.size === 0) worker.ref();
-      this.#pending.set(id, { resolve, reject });
-      worker.postMessage({ ...request, id } as SqliteWriteRequest);
+      const posted = this.#number(worker, request, { resolve, reject });
+      const riders = this.#riders.splice(0).map((rider) => this.#number(worker, rider.request, rider.pending));
+      // A ledger commit goes first (the worker answers it before the log batches); any other write after them.
+      const message = request.kind === 'commitLedger' ? [posted, ...riders] : [...riders, posted];
+      if (request.kind === 'commitLedger') this.#ledgerCommits.add(posted.id);
+      this.#postMessage(worker, message);
+    });
+  }
+
+  /** Gives the request its id and registers its answer. */
+  #number(worker: Worker, request: Request, pending: Pending): SqliteWriteRequest {
+    const id = ++this.#lastId;
+    // Idle, the worker must not keep the process alive; while a write is pending it must, or an `await` on the write
+    // could end the process before the commit.
+    if (this.#pending.size === 0) worker.ref();
+    this.#pending.set(id, pending);
+    return { ...request, id } as SqliteWriteRequest;
+  }
+
+  #postMessage(worker: Worker, requests: SqliteWriteRequest[]): void {
+    this.#messages += 1;
+    worker.postMessage(requests);
+  }
+
+  /** Queues a log batch for the next message (see the class); resolves once it is committed. */
+  #carry(request: Request): Promise<void> {
+    if (this.#closing !== undefined) return Promise.reject(new Error(`the SQLite store at ${this.path} is closed`));
+    return new Promise<void>((resolve, reject) => {
+      this.#riders.push({ request, pending: { resolve: () => resolve(), reject } });
+      this.#scheduleRiders();
+    });
+  }
+
+  // A ledger commit in flight is followed at once by the next (the ledger posts it as the answer arrives, within the
+  // same turn), which carries the riders; with none in flight, they go by themselves at the end of this turn unless
+  // a write posted meanwhile took them.
+  #scheduleRiders(): void {
+    if (this.#ridersScheduled || this.#riders.length === 0 || this.#ledgerCommits.size > 0) return;
+    this.#ridersScheduled = true;
+    setImmediate(() => {
+      this.#ridersScheduled = false;
+      if (this.#riders.length === 0 || this.#ledgerCommits.size > 0 || this.#closing !== undefined) return;
+      const worker = this.#worker ?? this.#start();
+      this.#postMessage(
+        worker,
+        this.#riders.splice(0).map((rider) => this.#number(worker, rider.request, rider.pending)),
+      );
     });
   }
 
@@ -143,16 +210,21 @@ export class SqliteWriteThread {
     if (this.#pending.size === 0) worker.unref();
     if (reply.ok) pending.resolve(reply.result);
     else pending.reject(toError(reply.error));
+    if (this.#ledgerCommits.delete(reply.id)) this.#scheduleRiders();
   }
 
   #rejectAll(error: Error): void {
     const pending = [...this.#pending.values()];
     this.#pending.clear();
+    this.#ledgerCommits.clear();
     for (const { reject } of pending) reject(error);
+    // Riders not yet posted go to the next worker.
+    this.#scheduleRiders();
   }
 
   async #stop(): Promise<void> {
-    const worker = this.#worker;
+    // Log batches still waiting go ahead of the `close`, in its message.
+    const worker = this.#worker ?? (this.#riders.length > 0 ? this.#start() : undefined);
     if (worker === undefined) return;
     // Queued behind every pending write: its answer means they are all settled. A worker that dies meanwhile has
     // rejected them, and there is nothing left to close.

@@ -2,6 +2,7 @@
 // so that node:sqlite's synchronous commits and the WAL checkpoints inside them never block the gateway's event loop.
 // Runs as a worker entry point only (`new Worker(new URL('./sqlite-write-worker.ts', import.meta.url))`).
 import { parentPort, workerData } from 'node:worker_threads';
+import type { DecisionColumns } from './decision-rows.ts';
 import { parseLedgerEntries } from './ledger-rows.ts';
 import { openSqliteDatabase } from './open-sqlite-database.ts';
 import { SqliteRowWriter } from './sqlite-row-writer.ts';
@@ -16,17 +17,17 @@ export interface SqliteWriteWorkerData {
 }
 
 /**
- * One request to the worker. Request-log rows travel as one JSON string per batch: cloning a string costs the posting
+ * One request to the worker; a message is a list of them (SqliteWriteThread sends a ledger commit and the log
+ * batches it carries in one). Request-log rows travel as one JSON string per batch: cloning a string costs the posting
  * thread a copy, while structured clone walks every row. Ledger entries do too, their bigint amounts as decimal
- * strings (see stringifyLedgerEntries). Decisions travel as their stored columns, a flat array of strings whose
- * record JSON is made once on the posting thread (parsing a batch only to serialise each record again cost the
- * writer thread more than inserting it). The rare compiled statements are structured-cloned (their parameters may
- * hold bytes).
+ * strings (see stringifyLedgerEntries). Decisions travel as their stored columns, flat arrays of strings whose JSON
+ * is made on the posting thread (parsing a batch only to serialise each record again cost the writer thread more than
+ * inserting it), each plan once. The rare compiled statements are structured-cloned (their parameters may hold bytes).
  */
 export type SqliteWriteRequest =
   | { id: number; kind: 'insertRequestLogs'; rows: string; skipDuplicates: boolean }
-  /** Decisions as their stored columns (toDecisionColumns), so that the record's JSON is made once, on the posting thread. */
-  | { id: number; kind: 'insertDecisions'; columns: string[]; skipDuplicates: boolean }
+  /** Decisions as their stored columns (toDecisionColumns), so that their JSON is made once, on the posting thread. */
+  | { id: number; kind: 'insertDecisions'; columns: DecisionColumns; skipDuplicates: boolean }
   | { id: number; kind: 'pruneDecisions'; olderThan: string }
   | { id: number; kind: 'pruneRequestLogs'; olderThan: string }
   | { id: number; kind: 'commitLedger'; entries: string }
@@ -72,8 +73,10 @@ let synchronous: 'full' | 'normal' = 'full';
 // else, so that a reply still means every earlier write but those log batches is done, and `close` stays last).
 // Requests that arrive together are queued first and handled on the next turn, so that the order can be chosen.
 const queue: SqliteWriteRequest[] = [];
-port.on('message', (request: SqliteWriteRequest) => {
-  if (queue.push(request) === 1) setImmediate(drainQueue);
+port.on('message', (requests: SqliteWriteRequest[]) => {
+  const wasEmpty = queue.length === 0;
+  queue.push(...requests);
+  if (wasEmpty && queue.length > 0) setImmediate(drainQueue);
 });
 
 function drainQueue(): void {

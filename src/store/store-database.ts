@@ -20,12 +20,31 @@ export interface RequestLogTable {
   ttfb_ms: number | null;
 }
 
-/** The `decisions` table: one routing decision per row, its record as JSON text (see DecisionRecord). */
+/**
+ * The `decisions` table of the decisions recorded before 0007_decision_plans: one per row, the whole record as JSON
+ * text (see DecisionRecord). Read and pruned only; new decisions go to `request_decisions`.
+ */
 export interface DecisionTable {
   id: string;
   created_at: string;
   model: string;
   record: string;
+}
+
+/** The `decision_plans` table: a decision's plan part (see StoredDecisionPlan), once for every decision that refers to it. */
+export interface DecisionPlanTable {
+  id: string;
+  plan: string;
+}
+
+/** The `request_decisions` table: a decision as a reference to its plan plus what is particular to it (see DecisionTableRow). */
+export interface RequestDecisionTable {
+  id: string;
+  created_at: string;
+  plan_id: string;
+  tenant: string | null;
+  route: string | null;
+  detail: string;
 }
 
 // A 64-bit integer column: written as bigint; read back as a number from node:sqlite (which throws past 2^53 rather
@@ -203,6 +222,8 @@ export interface TenantStorageTable {
 export interface StoreDatabase {
   request_log: RequestLogTable;
   decisions: DecisionTable;
+  decision_plans: DecisionPlanTable;
+  request_decisions: RequestDecisionTable;
   settings: SettingTable;
   tenants: TenantTable;
   api_keys: ApiKeyTable;

@@ -289,6 +289,35 @@ export const storeMigrations: Readonly<Record<string, Migration>> = {
       await db.schema.dropTable('tenant_storage').execute();
     },
   },
+  '0007_decision_plans': {
+    async up(db: Kysely<any>) {
+      // A decision as a reference to its plan, which many requests share (the plan cache serves one plan to many):
+      // the plan's JSON is stored once, under a hash of it, and each decision keeps only what is particular to its
+      // request. The `decisions` table of 0002 stays for the decisions recorded before, read and pruned until the
+      // retention window has emptied it.
+      await db.schema
+        .createTable('decision_plans')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('plan', 'text', (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createTable('request_decisions')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('plan_id', 'text', (column) => column.notNull())
+        .addColumn('tenant', 'text')
+        .addColumn('route', 'text')
+        .addColumn('detail', 'text', (column) => column.notNull())
+        .execute();
+      // Serve the retention prune, and the prune of plans no decision refers to any more.
+      await db.schema.createIndex('request_decisions_created_at').on('request_decisions').column('created_at').execute();
+      await db.schema.createIndex('request_decisions_plan_id').on('request_decisions').column('plan_id').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('request_decisions').execute();
+      await db.schema.dropTable('decision_plans').execute();
+    },
+  },
 };
 
 // The one column type no name covers on both: SQLite calls bytes `blob`, PostgreSQL `bytea`.

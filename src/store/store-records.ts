@@ -1,7 +1,6 @@
 // Rows as every backend stores them, kept free of Kysely at run time: the SQLite write worker loads this file too.
 import type { CompiledQuery, Insertable } from 'kysely';
-import { boundStoredJson, STORED_DETAIL_MAX_CHARS, truncateStoredNullable, truncateStoredText } from './bound-stored-text.ts';
-import type { DecisionRecord, DecisionRow } from './decision-record.ts';
+import { truncateStoredNullable, truncateStoredText } from './bound-stored-text.ts';
 import { StorageLimitError, type StorageLimitName } from './storage-limits.ts';
 import type { RequestLogRow } from './store.ts';
 import type { RequestLogTable } from './store-database.ts';
@@ -41,59 +40,6 @@ export function toRequestLogRecord(input: RequestLogRow): Insertable<RequestLogT
     duration_ms: Math.round(row.duration_ms),
     ttfb_ms: row.ttfb_ms === null ? null : Math.round(row.ttfb_ms),
   };
-}
-
-/**
- * A decision with every string bounded: names 256 characters, free texts (basis, reasons' details, attempts' errors)
- * 1,024, and the constraints (the client's lists) by boundStoredJson. The record is kept whole otherwise.
- */
-export function boundDecisionRecord(record: DecisionRecord): DecisionRecord {
-  const name = (text: string) => truncateStoredText(text);
-  const detail = (text: string) => truncateStoredText(text, STORED_DETAIL_MAX_CHARS);
-  return {
-    ...record,
-    ...(record.tenant === undefined ? {} : { tenant: truncateStoredNullable(record.tenant) }),
-    model: name(record.model),
-    constraints: boundStoredJson(record.constraints) as Record<string, unknown>,
-    kept: record.kept.map((kept) => ({
-      ...kept,
-      route: name(kept.route),
-      provider: name(kept.provider),
-      region: name(kept.region),
-      basis: detail(kept.basis),
-    })),
-    rejected: record.rejected.map((rejected) => ({
-      ...rejected,
-      route: name(rejected.route),
-      provider: name(rejected.provider),
-      region: name(rejected.region),
-      reasons: rejected.reasons.map((reason) => ({ code: name(reason.code), detail: detail(reason.detail) })),
-    })),
-    attempts: record.attempts.map((attempt) => ({
-      ...attempt,
-      route: name(attempt.route),
-      error: truncateStoredNullable(attempt.error, STORED_DETAIL_MAX_CHARS),
-    })),
-  };
-}
-
-/** A decision as stored (bounded by boundDecisionRecord): the record as JSON beside the columns it is looked up and pruned by. */
-export function toDecisionTableRow({ created_at, record: input }: DecisionRow): { id: string; created_at: string; model: string; record: string } {
-  const record = boundDecisionRecord(input);
-  return { id: record.id, created_at, model: record.model, record: JSON.stringify(record) };
-}
-
-/**
- * Decisions as their stored columns, flat (id, created_at, model, record JSON; four strings per decision): what the
- * writer thread inserts as it gets it, so that a decision is serialised once, by the thread that made it.
- */
-export function toDecisionColumns(rows: readonly DecisionRow[]): string[] {
-  const columns: string[] = [];
-  for (const row of rows) {
-    const { id, created_at, model, record } = toDecisionTableRow(row);
-    columns.push(id, created_at, model, record);
-  }
-  return columns;
 }
 
 /** A compiled SQL statement (Kysely's `query.compile()`), as KyselyStore hands its rare writes to whoever runs them. */
