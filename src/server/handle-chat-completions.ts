@@ -45,20 +45,20 @@ export async function handleChatCompletions(gateway: GatewayContext, exchange: E
       includeUsage: request.stream_options?.include_usage === true,
     }),
   );
-  const tally = new StreamedOutputTally();
+  const metering = meterStream(exchange, executed, needs);
   const outcome = await writeStream(
     exchange.res,
     { ...routeHeaders(executed), ...exchange.meter?.headers() },
-    executed.value.body,
+    executed.value.events,
     exchange.signal,
-    meterStream(exchange, executed, needs, tally),
+    metering.hooks,
   );
-  const usage = executed.value.usage();
+  const usage = metering.usage();
   recordExecution(exchange, executed.route.id, executed.attempts.length, usage ?? undefined);
   if (outcome.error !== null) {
     // Cut or failed mid-stream: metered for what was produced (the cloud's usage when it came, else counted).
     const status = outcome.error instanceof ClientClosedError ? 499 : outcome.error.status;
-    await exchange.meter?.complete({ route: executed.route, ...readStreamUsage(usage, needs, tally), status }).catch((error: unknown) => {
+    await exchange.meter?.complete({ route: executed.route, ...readStreamUsage(usage, needs, metering.tally), status }).catch((error: unknown) => {
       gateway.logger.error({ err: error, requestId: exchange.requestId }, 'metering an interrupted stream failed');
     });
   }
@@ -72,28 +72,26 @@ export async function handleChatCompletions(gateway: GatewayContext, exchange: E
 }
 
 /**
- * Tallies the stream's text and commits the usage event before the bytes that end the stream: adapters report usage
- * just before they yield the `[DONE]` event, so the commit lands before it. A stream that ends without usage (an
- * OpenAI-compatible server that reports none) is committed with counted tokens before the response ends. No chunk
- * is held back waiting for the next one.
+ * Tallies the stream's text and commits the usage event on the stream's usage event, which comes before the bytes
+ * that end the stream, so the commit lands before them. A stream that ends without usage (an OpenAI-compatible server
+ * that reports none) is committed with counted tokens before the response ends. No chunk is held back waiting for
+ * the next one.
  */
-function meterStream(exchange: Exchange, executed: Executed<ChatStream>, needs: RequestNeeds, tally: StreamedOutputTally): StreamHooks {
-  let committed = false;
-  return {
-    beforeChunk(chunk) {
-      tally.push(chunk);
-      if (committed) return undefined;
-      const usage = executed.value.usage();
-      if (usage === null) return undefined;
-      committed = true;
-      return exchange.meter?.complete({ route: executed.route, usage: readTokenUsage(usage), estimated: false, status: 200 }).then(() => undefined);
+function meterStream(exchange: Exchange, executed: Executed<ChatStream>, needs: RequestNeeds) {
+  const tally = new StreamedOutputTally();
+  let usage: Usage | null = null;
+  const hooks: StreamHooks = {
+    onChunks: (bytes, chunks) => tally.pushChat(bytes, chunks),
+    onUsage(reported) {
+      usage = reported;
+      return exchange.meter?.complete({ route: executed.route, usage: readTokenUsage(reported), estimated: false, status: 200 }).then(() => undefined);
     },
     async beforeEnd() {
-      if (committed) return;
-      committed = true;
+      if (usage !== null) return;
       await exchange.meter?.complete({ route: executed.route, usage: estimateTokenUsage(needs, tally.outputTokens()), estimated: true, status: 200 });
     },
   };
+  return { hooks, tally, usage: (): Usage | null => usage };
 }
 
 function recordExecution(exchange: Exchange, route: string, attempts: number, usage: Usage | undefined): void {

@@ -3,7 +3,6 @@
 // back into a Response object, or, streaming, into the Responses API's semantic events.
 import { countTextTokens, type TokenUsage } from '../metering/index.ts';
 import { deriveRequestNeeds, type RequestNeeds } from '../policy/index.ts';
-import { createSseSplitter } from '../providers/index.ts';
 import {
   checkContextFits,
   convertChatCompletionToResponseOutput,
@@ -18,7 +17,6 @@ import {
 import {
   ClientClosedError,
   toCrosswayError,
-  type ChatCompletionChunk,
   type ChatCompletionRequest,
   type ResponseItem,
   type ResponseObject,
@@ -28,6 +26,7 @@ import {
   type Usage,
 } from '../wire/index.ts';
 import type { Route } from '../catalog/index.ts';
+import type { ChatStreamEvent, NativeResponsesStreamEvent } from '../providers/index.ts';
 import { tenantOf } from './admin-access.ts';
 import type { Exchange, GatewayContext } from './gateway-types.ts';
 import { openTurnItems } from './open-turn-items.ts';
@@ -180,12 +179,10 @@ export async function streamResponseTurn(
     exchange.log.route = executed.route.id;
     exchange.log.attempts = executed.attempts.length;
   }
-  const translator: ResponseStreamTranslator =
-    executed.value.kind === 'native'
-      ? createNativeStreamRelay(turn)
-      : createResponseStreamTranslator({ response: pendingResponse(turn, 'in_progress'), createItemId });
   const tally = new StreamedOutputTally();
-  const splitter = createSseSplitter();
+  const reader =
+    executed.value.kind === 'native' ? readNativeTurnStream(turn, executed.value.events, tally) : readChatTurnStream(turn, executed.value.events, tally);
+  const { translator } = reader;
   const emitAll = async (events: ResponseStreamEvent[]): Promise<void> => {
     for (const event of events) await emit(event);
   };
@@ -193,25 +190,18 @@ export async function streamResponseTurn(
   let failure: unknown = null;
   try {
     await emitAll(translator.start());
-    for await (const bytes of executed.value.body) {
-      tally.push(bytes);
-      for (const event of splitter.push(bytes)) {
-        const data = event.data;
-        if (data === null || data.trim() === '[DONE]') continue;
-        await emitAll(translator.push(JSON.parse(data) as ChatCompletionChunk & Record<string, unknown>));
-      }
-    }
-    final = translator.finish(executed.value.usage() ?? undefined);
+    await reader.read(emitAll);
+    final = translator.finish(reader.usage);
   } catch (error) {
     if (exchange.signal.aborted || error instanceof ClientClosedError) {
-      await meterInterrupted(exchange, executed.route, executed.value.usage(), needs, tally, 499);
+      await meterInterrupted(exchange, executed.route, reader.usage, needs, tally, 499);
       throw new ClientClosedError();
     }
     failure = error;
     const crossway = toCrosswayError(error);
     final = translator.fail({ code: crossway.code, message: crossway.message });
   }
-  const usage = executed.value.usage();
+  const usage = reader.usage;
   let usageEventId: string | null = null;
   if (failure === null) {
     usageEventId = (await exchange.meter?.complete({ route: executed.route, ...readStreamUsage(usage, needs, tally), status: 200 })) ?? null;
@@ -222,6 +212,55 @@ export async function streamResponseTurn(
   await beforeFinal(result);
   await emitAll(final);
   return result;
+}
+
+/** A streamed turn's translator and the loop that feeds it the stream's events, noting the cloud's usage as it comes. */
+interface TurnStreamReader {
+  translator: Omit<ResponseStreamTranslator<unknown>, 'push'>;
+  /** The stream's usage event, once it came. */
+  usage: Usage | null;
+  /** Feeds every event of the stream to the translator and emits what it makes of them. */
+  read(emitAll: (events: ResponseStreamEvent[]) => Promise<void>): Promise<void>;
+}
+
+/** A native route's stream: its events relayed as Crossway's. */
+function readNativeTurnStream(turn: ResponseTurn, events: AsyncIterable<NativeResponsesStreamEvent>, tally: StreamedOutputTally): TurnStreamReader {
+  const relay = createNativeStreamRelay(turn);
+  const reader: TurnStreamReader = {
+    translator: relay,
+    usage: null,
+    async read(emitAll) {
+      for await (const event of events) {
+        if (event.type === 'usage') {
+          reader.usage = event.usage;
+          continue;
+        }
+        tally.pushResponses(event.bytes, event.events);
+        for (const value of event.events) await emitAll(relay.push(value));
+      }
+    },
+  };
+  return reader;
+}
+
+/** A chat route's stream (every chunk parsed, see Executor.responsesStream): translated to Responses events. */
+function readChatTurnStream(turn: ResponseTurn, events: AsyncIterable<ChatStreamEvent>, tally: StreamedOutputTally): TurnStreamReader {
+  const translator = createResponseStreamTranslator({ response: pendingResponse(turn, 'in_progress'), createItemId });
+  const reader: TurnStreamReader = {
+    translator,
+    usage: null,
+    async read(emitAll) {
+      for await (const event of events) {
+        if (event.type === 'usage') reader.usage = event.usage;
+        else if (event.type === 'chunks') {
+          const chunks = event.chunks ?? [];
+          tally.pushChat(event.bytes, chunks);
+          for (const chunk of chunks) await emitAll(translator.push(chunk));
+        }
+      }
+    },
+  };
+  return reader;
 }
 
 async function meterInterrupted(
