@@ -94,7 +94,8 @@ export function runProviderAdapterCases(options: ProviderAdapterCaseOptions): vo
       assert.equal(text, asked.text.replace(decoder.decode(usageChunk), ''), 'only the usage chunk is withheld');
     });
 
-    test(`chunks come parsed ${options.translated === true ? 'always (the adapter builds them)' : 'only when parseChunks asks'}, matching their bytes`, async () => {
+    const parsedWhen = options.translated === true ? 'always (the adapter builds them)' : 'only when parseChunks asks';
+    test(`chunks come parsed ${parsedWhen}, matching their bytes`, async () => {
       for (const parseChunks of [false, true]) {
         const { events } = await collectChatStream(adapter.streamChat(replay([options.stream.bytes]), route, { includeUsage: true, parseChunks }));
         const pieces = events.filter((event) => event.type === 'chunks');
