@@ -29,9 +29,11 @@ export interface ChatStreamOptions {
 }
 
 /**
- * One piece of a streamed chat completion, as OpenAI chat-completion SSE bytes to send in order. A stream is
- * `chunks*`, then `usage` when the cloud reported usage, then `done`, always in this order: metering commits on
- * `usage` before the `done` bytes reach the client. Pass-through bytes are views of the upstream's buffers.
+ * One piece of a streamed chat completion, as OpenAI chat-completion SSE bytes to send in order. A stream is `chunks`
+ * events, at most one `usage` event (when the cloud reported usage; it comes at the usage-only chunk, which OpenAI sends
+ * last before `[DONE]`, so whatever an upstream sends after that passes after it), and `done`, always last and always
+ * after `usage`: metering commits on `usage` before the `done` bytes reach the client. A stream that fails throws
+ * instead of yielding `done`. Pass-through bytes are views of the upstream's buffers.
  */
 export type ChatStreamEvent =
   /**

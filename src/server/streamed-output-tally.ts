@@ -8,20 +8,16 @@ import type { ChatCompletionChunk } from '../wire/index.ts';
 /** Bytes kept for an exact count; beyond them only bytes are counted, so that memory stays flat on endless streams. */
 const MAX_KEPT_BYTES = 256 * 1024;
 
-/** One piece of the stream as it passed: its bytes, and its events when the adapter parsed them. */
-interface KeptPiece {
-  bytes: Uint8Array;
-  /** Chat chunks or native Responses events; null for pass-through bytes, parsed only when a count is asked for. */
-  parsed: readonly unknown[] | null;
-}
-
 /**
  * Collects the generated text of a stream as it passes. Passing costs a reference per piece: the pieces are read only
  * when a count is asked for (a cut stream, or a cloud that sent no usage), which keeps the stream's hot path free of
  * it. Parsed pieces are read as they are; pass-through bytes are split into SSE events and JSON-parsed then.
  */
 export class StreamedOutputTally {
-  #kept: KeptPiece[] = [];
+  // The pieces as they passed, in two parallel arrays (no object per piece): their bytes, and their chat chunks or
+  // native Responses events when the adapter parsed them (null for pass-through bytes, parsed only for a count).
+  #keptBytesOf: Uint8Array[] = [];
+  #keptParsed: (readonly unknown[] | null)[] = [];
   #keptBytes = 0;
   #overflowBytes = 0;
 
@@ -43,12 +39,13 @@ export class StreamedOutputTally {
   outputTokens(): number {
     let text = '';
     const splitter = createSseSplitter();
-    for (const piece of this.#kept) {
-      if (piece.parsed !== null) {
-        for (const value of piece.parsed) text += readGeneratedText(value);
+    for (const [index, bytes] of this.#keptBytesOf.entries()) {
+      const parsed = this.#keptParsed[index] ?? null;
+      if (parsed !== null) {
+        for (const value of parsed) text += readGeneratedText(value);
         continue;
       }
-      for (const event of splitter.push(piece.bytes)) {
+      for (const event of splitter.push(bytes)) {
         if (event.data === null || event.data.trim() === '[DONE]') continue;
         text += readGeneratedText(parseJson(event.data));
       }
@@ -64,7 +61,8 @@ export class StreamedOutputTally {
       this.#overflowBytes += bytes.byteLength;
       return;
     }
-    this.#kept.push({ bytes, parsed });
+    this.#keptBytesOf.push(bytes);
+    this.#keptParsed.push(parsed);
     this.#keptBytes += bytes.byteLength;
   }
 }
