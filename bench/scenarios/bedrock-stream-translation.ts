@@ -138,7 +138,7 @@ async function runBedrockStreamTranslation(context: BenchContext): Promise<Scena
 async function translate(adapter: Adapter, route: Route, chunks: Uint8Array[]): Promise<{ ms: number; text: string }> {
   const out: Uint8Array[] = [];
   const started = performance.now();
-  for await (const piece of adapter.streamChat(replay(chunks), route, { includeUsage: true, onUsage: () => undefined })) out.push(piece);
+  for await (const event of adapter.streamChat(replay(chunks), route, { includeUsage: true })) if (event.bytes !== null) out.push(event.bytes);
   const ms = performance.now() - started;
   return { ms, text: Buffer.concat(out).toString('utf8') };
 }

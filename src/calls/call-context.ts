@@ -6,7 +6,7 @@ import type { Catalog } from '../catalog/index.ts';
 import type { Executor } from '../execute/index.ts';
 import type { Ledger } from '../metering/index.ts';
 import type { PlanCache, RequestHeaders } from '../policy/index.ts';
-import type { ApiKeyRecord, DecisionRecord, TenantRecord } from '../store/index.ts';
+import type { ApiKeyRecord, DecisionRecord, StoredDecisionPlan, TenantRecord } from '../store/index.ts';
 import type { Limiter, RequestRateAdmission } from '../tenancy/index.ts';
 
 /** Who is calling: the master key (the `default` tenant, every right) or a tenant's virtual key. */
@@ -41,8 +41,8 @@ export interface CallContext {
 
 /** Where routing decisions go (implemented by DecisionLog). */
 export interface DecisionSink {
-  /** Queues a decision; never waits for the database and never throws. */
-  record(record: DecisionRecord): void;
+  /** Queues a decision (with its plan's stored form, shared by every decision of a cached plan); never waits and never throws. */
+  record(record: DecisionRecord, plan?: StoredDecisionPlan): void;
 }
 
 /** The long-lived services one call uses; built once per gateway. */

@@ -1,6 +1,7 @@
 // Chat completions as a service: one call over the model's routes, answered whole or streamed to a sink, with its
 // usage committed to the ledger before the answer's last byte is delivered.
 import type { ChatStream } from '../execute/index.ts';
+import { joinAdjacent } from '../providers/index.ts';
 import { deriveRequestNeeds, type RequestNeeds } from '../policy/index.ts';
 import { type ChatCompletion, type ChatCompletionRequest, ClientClosedError, type CrosswayError, toCrosswayError, type Usage } from '../wire/index.ts';
 import type { CallContext, CallServices } from './call-context.ts';
@@ -83,34 +84,47 @@ async function relayStream(
   needs: RequestNeeds,
   sink: ByteStreamSink,
 ): Promise<StreamedCall> {
-  const stream = open.executed.value;
   const tally = new StreamedOutputTally();
-  let committed = false;
+  let usage: Usage | null = null;
+  // The usage chunk, held until the next event's bytes go out with it: the end of a stream costs one write.
+  let held: Uint8Array | null = null;
   sink.started(open.info);
   try {
-    for await (const chunk of stream.body) {
+    for await (const event of open.executed.value.events) {
       if (context.signal.aborted) throw new ClientClosedError();
-      tally.push(chunk);
-      // Adapters report usage just before they yield the `[DONE]` event: the commit lands before it is delivered.
-      const usage = committed ? null : stream.usage();
-      if (usage !== null) {
-        committed = true;
+      if (event.type === 'usage') {
+        // The usage event comes before the bytes that end the stream: the commit lands before they are delivered.
+        usage = event.usage;
         await open.complete({ usage: readTokenUsage(usage), estimated: false, status: 200 });
+        held = event.bytes;
+        continue;
       }
-      const held = sink.write(chunk);
-      if (held !== undefined) await held;
+      if (event.type === 'chunks') tally.pushChat(event.bytes, event.chunks);
+      let bytes = event.bytes;
+      if (held !== null) {
+        bytes = joinAdjacent([held, bytes]);
+        held = null;
+      }
+      const written = sink.write(bytes);
+      if (written !== undefined) await written;
+    }
+    if (held !== null) {
+      const written = sink.write(held);
+      if (written !== undefined) await written;
     }
     // A stream that ended without usage (a server that reports none) is committed with counted tokens.
-    if (!committed) await open.complete({ ...readStreamUsage(null, needs, tally), status: 200 });
-    return { usage: stream.usage(), error: null };
+    if (usage === null) await open.complete({ ...readStreamUsage(null, needs, tally), status: 200 });
+    return { usage, error: null };
   } catch (thrown) {
     const error = context.signal.aborted ? new ClientClosedError() : toCrosswayError(thrown);
+    // What the client was owed before the failure still goes out (the failure follows it).
+    if (held !== null && !(error instanceof ClientClosedError)) await Promise.resolve(sink.write(held)).catch(() => {});
     // Cut or failed mid-stream: metered for what was produced (the cloud's usage when it came, else counted).
     const status = error instanceof ClientClosedError ? 499 : error.status;
-    await open.complete({ ...readStreamUsage(stream.usage(), needs, tally), status }).catch((failure: unknown) => {
+    await open.complete({ ...readStreamUsage(usage, needs, tally), status }).catch((failure: unknown) => {
       services.logger.error({ err: failure, requestId: context.requestId }, 'metering an interrupted stream failed');
     });
-    return { usage: stream.usage(), error };
+    return { usage, error };
   }
 }
 

@@ -11,7 +11,7 @@ import type { CallContext, CallServices, Principal } from './call-context.ts';
 import { CallMeter } from './call-meter.ts';
 import { createDecisionId } from './decision-log.ts';
 import { resolveModel } from './resolve-model.ts';
-import { toDecisionRecord } from './to-decision-record.ts';
+import { toPlannedDecision } from './to-decision-record.ts';
 
 /** What routing needs of a call. */
 export interface ModelCallInput {
@@ -164,7 +164,7 @@ async function routeCall<T>(
     }
     throw lastError ?? new NoRouteAvailableError(input.model, []);
   } finally {
-    if (lastPlan !== null) services.decisions.record({ ...toDecisionRecord(decisionId, { ...lastPlan, constraints }, attempts), tenant: principal.tenant.id });
+    if (lastPlan !== null) services.decisions.record(...toPlannedDecision(decisionId, lastPlan, attempts, principal.tenant.id));
   }
 }
 

@@ -171,6 +171,30 @@ export class NotSentError extends Error {
   }
 }
 
+/**
+ * How one attempt ended, read in one place (readAttemptFailure) from what it returned or threw; the executor's loop
+ * switches on it.
+ */
+export type AttemptOutcome<T> =
+  | { kind: 'answered'; value: T }
+  /** Nothing reached the upstream (see classifyNotSent): the route's health is untouched and it is not asked again. */
+  | { kind: 'not-sent'; failure: CrosswayError; everyRoute: boolean }
+  /** The route's wire cannot carry this request (e.g. n > 1 on Bedrock Converse): another route may. */
+  | { kind: 'refused'; error: InvalidRequestError }
+  /** The client went away: the request ends. */
+  | { kind: 'client-closed'; error: ClientClosedError }
+  /** The upstream failed; `failOver`: another route may succeed; `transient`: this route may, if asked again later. */
+  | { kind: 'failed'; error: UpstreamError; failOver: boolean; transient: boolean };
+
+/** The outcome of an attempt that threw `error`; an upstream failure is classified (and scrubbed) by the attempt. */
+export function readAttemptFailure(error: unknown, attempt: AttemptControl): Exclude<AttemptOutcome<never>, { kind: 'answered' }> {
+  if (error instanceof NotSentError) return { kind: 'not-sent', failure: error.failure, everyRoute: error.everyRoute };
+  if (error instanceof InvalidRequestError) return { kind: 'refused', error };
+  const failure = attempt.classify(error);
+  if (failure instanceof ClientClosedError) return { kind: 'client-closed', error: failure };
+  return { kind: 'failed', error: failure, failOver: shouldFailOver(failure), transient: isTransient(failure) };
+}
+
 /** Engine limits hit by serialising or walking a hostile request (JSON.stringify of a 10,000-deep array, say). */
 const RESOURCE_LIMIT = /Maximum call stack size exceeded|Invalid string length|Invalid array length/;
 

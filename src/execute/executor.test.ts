@@ -12,6 +12,7 @@ import {
   UpstreamError,
   type ChatCompletion,
   type ChatCompletionRequest,
+  type Usage,
 } from '../wire/index.ts';
 import { toDecisionAttempt, type Attempt } from './attempt-control.ts';
 import { Executor, type ExecutorOptions } from './executor.ts';
@@ -591,7 +592,7 @@ describe('Executor Responses turns', () => {
   });
 
   it('uses chat when the caller gives no native body, or the adapter has no native methods', async () => {
-    const { supportsResponses: _s, prepareResponses: _p, readResponses: _r, streamResponses: _t, ...chatOnly } = getProviderAdapter('openai');
+    const { responses: _native, ...chatOnly } = getProviderAdapter('openai');
     for (const [name, executor, native] of [
       ['no native body', newExecutor(), null],
       ['chat-only adapter', newExecutor(chatOnly), undefined],
@@ -615,13 +616,17 @@ describe('Executor Responses turns', () => {
     const executor = newExecutor();
     try {
       const executed = await executor.responsesStream(bodiesFor([]), routes('a-native'), { signal: signal(), model: 'm' });
-      assert.equal(executed.value.kind, 'native');
+      assert.ok(executed.value.kind === 'native');
       let text = '';
-      for await (const chunk of executed.value.body) text += new TextDecoder().decode(chunk);
+      let usage: Usage | null = null;
+      for await (const event of executed.value.events) {
+        if (event.type === 'usage') usage = event.usage;
+        else text += new TextDecoder().decode(event.bytes);
+      }
       assert.match(text, /^event: response\.created\n/);
       assert.match(text, /"delta":"native"/);
       assert.match(text, /event: response\.completed\n[^\n]+\n\n$/);
-      assert.equal(executed.value.usage()?.prompt_tokens, 12);
+      assert.equal((usage as Usage | null)?.prompt_tokens, 12);
       assert.deepEqual(
         seen.map(({ path, body }) => [path, body.stream, body.store]),
         [['/v1/responses', true, false]],
@@ -648,10 +653,16 @@ describe('Executor Responses turns', () => {
           ['c', 200],
         ],
       );
+      assert.ok(executed.value.kind === 'chat');
       let text = '';
-      for await (const chunk of executed.value.body) text += new TextDecoder().decode(chunk);
+      let usage: Usage | null = null;
+      for await (const event of executed.value.events) {
+        if (event.type === 'usage') usage = event.usage;
+        if (event.type === 'chunks') assert.ok(event.chunks !== null, 'a Responses turn gets its chat chunks parsed');
+        if (event.bytes !== null) text += new TextDecoder().decode(event.bytes);
+      }
       assert.match(text, /"choices":\[\],"usage"/, 'the usage chunk is forwarded');
-      assert.equal(executed.value.usage()?.total_tokens, 4);
+      assert.equal((usage as Usage | null)?.total_tokens, 4);
       assert.deepEqual(seen.at(-1)?.body.stream, true);
     } finally {
       await executor.close();

@@ -5,18 +5,17 @@
 // others, attempt by attempt, so that one request can fail over between the two wires.
 import { Agent, type Dispatcher } from 'undici';
 import type { Route } from '../catalog/index.ts';
-import type { Authenticator, ProviderAdapter, ResponsesStreamOptions, UpstreamRequest } from '../providers/index.ts';
+import type { Authenticator, ChatStreamEvent, ChatStreamOptions, NativeResponsesStreamEvent, ProviderAdapter, UpstreamRequest } from '../providers/index.ts';
 import {
   ClientClosedError,
-  InvalidRequestError,
   NoRouteAvailableError,
   UpstreamError,
-  type CrosswayError,
   type ChatCompletionRequest,
+  type CrosswayError,
   type EmbeddingRequest,
-  type Usage,
+  type InvalidRequestError,
 } from '../wire/index.ts';
-import { AttemptControl, classifyNotSent, isTransient, NotSentError, shouldFailOver, type Attempt } from './attempt-control.ts';
+import { AttemptControl, classifyNotSent, readAttemptFailure, type Attempt, type AttemptOutcome } from './attempt-control.ts';
 import { callUpstream, callUpstreamBuffered, type BufferedResponse, type CallOptions } from './call-upstream.ts';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
 import { RouteHealth, type OutlierOptions, type RouteHealthSnapshot, type RouteMembership } from './route-health.ts';
@@ -63,20 +62,17 @@ export interface Executed<T> {
   upstreamRequestId: string | null;
 }
 
+/** A streamed chat completion; its first event has already arrived when this is returned. */
 export interface ChatStream {
-  /** OpenAI chat-completion SSE bytes; the first chunk has already arrived when this is returned. */
-  body: AsyncIterable<Uint8Array>;
-  /** Usage reported by the stream so far (final once the body is drained). */
-  usage(): Usage | null;
+  /** OpenAI chat-completion SSE bytes with the usage as its own event (see ChatStreamEvent for the order). */
+  events: AsyncIterable<ChatStreamEvent>;
 }
 
 /**
- * A streamed Responses turn: `native` bodies are the cloud's Responses SSE events (ending with `response.completed` or
- * `response.incomplete`), `chat` bodies OpenAI chat-completion SSE chunks with the usage chunk.
+ * A streamed Responses turn: `native`, the cloud's own Responses events (parsed, ending with `response.completed` or
+ * `response.incomplete`); `chat`, chat-completion chunks (parsed, with the usage event) to translate.
  */
-export interface ResponsesStream extends ChatStream {
-  kind: 'native' | 'chat';
-}
+export type ResponsesStream = { kind: 'native'; events: AsyncIterable<NativeResponsesStreamEvent> } | { kind: 'chat'; events: AsyncIterable<ChatStreamEvent> };
 
 export interface ResponsesExecuteOptions extends ExecuteOptions {
   /** The model the client asked for, named when no route can serve it. */
@@ -117,7 +113,8 @@ export class Executor {
 
   /** A streaming chat completion; resolves once the first bytes of the answer arrived. */
   chatStream(request: ChatCompletionRequest, routes: Route[], options: ExecuteOptions & { includeUsage: boolean }) {
-    return this.#run(request.model, routes, options, (route, attempt) => this.#attemptChatStream(request, route, attempt, options.includeUsage));
+    const streamOptions: ChatStreamOptions = { includeUsage: options.includeUsage };
+    return this.#run(request.model, routes, options, (route, attempt) => this.#attemptChatStream(request, route, attempt, streamOptions));
   }
 
   /**
@@ -128,9 +125,10 @@ export class Executor {
     return this.#run(options.model, routes, options, async (route, attempt): Promise<AttemptResult<ResponsesAnswer>> => {
       const adapter = this.#options.adapterFor(route);
       const { native, chat } = beforeSend(route, () => bodies(route));
-      if (native !== null && servesResponsesNatively(route, adapter)) {
-        const response = await this.#sendBuffered(() => adapter.prepareResponses!({ ...native, stream: false }, route), route, attempt);
-        return { value: { kind: 'native', ...adapter.readResponses!(response.body, route) }, headers: response.headers };
+      const wire = native === null ? null : servesResponsesNatively(route, adapter);
+      if (native !== null && wire !== null) {
+        const response = await this.#sendBuffered(() => wire.prepare({ ...native, stream: false }, route), route, attempt);
+        return { value: { kind: 'native', ...wire.read(response.body, route) }, headers: response.headers };
       }
       const result = await this.#attemptChat({ ...chat, stream: false }, route, attempt);
       return { ...result, value: { kind: 'chat', ...result.value } };
@@ -138,20 +136,21 @@ export class Executor {
   }
 
   /**
-   * A streaming Responses turn, chosen per attempt as `responses` does; resolves once the first bytes arrived. Chat
-   * attempts stream with `include_usage`, so the body carries the usage chunk.
+   * A streaming Responses turn, chosen per attempt as `responses` does; resolves once the first event arrived. Chat
+   * attempts stream with `include_usage` and every chunk parsed, for the translation to Responses events.
    */
   responsesStream(bodies: ResponsesBodies, routes: Route[], options: ResponsesExecuteOptions) {
     return this.#run(options.model, routes, options, async (route, attempt): Promise<AttemptResult<ResponsesStream>> => {
       const adapter = this.#options.adapterFor(route);
       const { native, chat } = beforeSend(route, () => bodies(route));
-      if (native !== null && servesResponsesNatively(route, adapter)) {
-        const prepare = () => adapter.prepareResponses!({ ...native, stream: true }, route);
-        const result = await this.#attemptStream(prepare, route, attempt, (body, streamOptions) => adapter.streamResponses!(body, route, streamOptions));
-        return { ...result, value: { kind: 'native', ...result.value } };
+      const wire = native === null ? null : servesResponsesNatively(route, adapter);
+      if (native !== null && wire !== null) {
+        const prepare = () => wire.prepare({ ...native, stream: true }, route);
+        const result = await this.#attemptStream(prepare, route, attempt, (body) => wire.stream(body, route));
+        return { ...result, value: { kind: 'native', events: result.value } };
       }
-      const result = await this.#attemptChatStream({ ...chat, stream: true }, route, attempt, true);
-      return { ...result, value: { kind: 'chat', ...result.value } };
+      const result = await this.#attemptChatStream({ ...chat, stream: true }, route, attempt, { includeUsage: true, parseChunks: true });
+      return { ...result, value: { kind: 'chat', events: result.value.events } };
     });
   }
 
@@ -161,36 +160,32 @@ export class Executor {
     return { value: adapter.readChat(response.body, route), headers: response.headers };
   }
 
-  #attemptChatStream(request: ChatCompletionRequest, route: Route, attempt: AttemptControl, includeUsage: boolean) {
+  async #attemptChatStream(
+    request: ChatCompletionRequest,
+    route: Route,
+    attempt: AttemptControl,
+    streamOptions: ChatStreamOptions,
+  ): Promise<AttemptResult<ChatStream>> {
     const adapter = this.#options.adapterFor(route);
-    return this.#attemptStream(
-      () => adapter.prepareChat(request, route),
-      route,
-      attempt,
-      (body, streamOptions) => adapter.streamChat(body, route, { includeUsage, ...streamOptions }),
-    );
+    const prepare = () => adapter.prepareChat(request, route);
+    const result = await this.#attemptStream(prepare, route, attempt, (body) => adapter.streamChat(body, route, streamOptions));
+    return { ...result, value: { events: result.value } };
   }
 
-  /** Sends a streamed call and waits for its first translated bytes; `decode` reads the upstream body. */
-  async #attemptStream(
+  /** Sends a streamed call and waits for its first event; `decode` reads the upstream body. */
+  async #attemptStream<T>(
     prepare: () => UpstreamRequest,
     route: Route,
     attempt: AttemptControl,
-    decode: (body: AsyncIterable<Uint8Array>, options: ResponsesStreamOptions) => AsyncIterable<Uint8Array>,
-  ): Promise<AttemptResult<ChatStream>> {
+    decode: (body: AsyncIterable<Uint8Array>) => AsyncIterable<T>,
+  ): Promise<AttemptResult<AsyncIterable<T>>> {
     const response = await this.#send(prepare, route, attempt);
-    let usage: Usage | null = null;
     // The adapter stops reading at the stream's end marker; the body must then be drained, not destroyed, so that
     // the keep-alive connection goes back to the pool (destroying it also costs an AbortError per stream).
     const upstreamBody = response.body.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>;
     // Scrubbed before the adapter reads it, so that translated events, passed-through bytes and in-stream errors are.
-    const translated = decode(attempt.scrubber.stream(upstreamBody), {
-      onUsage: (reported) => {
-        usage = reported;
-      },
-    });
-    const iterator = translated[Symbol.asyncIterator]();
-    let first: IteratorResult<Uint8Array>;
+    const iterator = decode(attempt.scrubber.stream(upstreamBody))[Symbol.asyncIterator]();
+    let first: IteratorResult<T>;
     try {
       first = await iterator.next();
     } catch (error) {
@@ -198,11 +193,11 @@ export class Executor {
       throw error;
     }
     attempt.streamStarted();
-    const body = this.#continueStream(first, iterator, attempt, (completed) => {
+    const events = this.#continueStream(first, iterator, attempt, (completed) => {
       if (completed) response.body.dump({ limit: 64 * 1024 }).catch(() => response.body.destroy());
       else response.body.destroy();
     });
-    return { value: { body, usage: () => usage }, headers: response.headers, settledLater: true };
+    return { value: events, headers: response.headers, settledLater: true };
   }
 
   /** Embeddings for one or many inputs. */
@@ -267,12 +262,12 @@ export class Executor {
     return { dispatcher: this.#dispatcher, signal: attempt.signal, headersTimeoutMs: attempt.timeoutMs, bodyTimeoutMs: this.#options.streamIdleTimeoutMs };
   }
 
-  async *#continueStream(
-    first: IteratorResult<Uint8Array>,
-    iterator: AsyncIterator<Uint8Array>,
+  async *#continueStream<T>(
+    first: IteratorResult<T>,
+    iterator: AsyncIterator<T>,
     attempt: AttemptControl,
     releaseUpstream: (completed: boolean) => void,
-  ): AsyncGenerator<Uint8Array> {
+  ): AsyncGenerator<T> {
     let finished = false;
     let completed = false;
     try {
@@ -358,45 +353,52 @@ export class Executor {
           const timeoutMs = route.timeout_ms ?? this.#options.attemptTimeoutMs;
           const attempt = new AttemptControl({ route, clientSignal: options.signal, timeoutMs, health: this.health, admission });
           try {
-            const result = await tryRoute(route, attempt);
-            attempt.clearTimer();
-            if (result.settledLater === true) {
-              endsLater = true;
-              attempt.onSettled(() => budget.requestEnded());
-            } else attempt.settle(null);
-            record(attempt.report(200, 'ok', 'ok'));
-            return { route, attempts, value: result.value, upstreamRequestId: upstreamRequestId(result.headers, attempt) };
-          } catch (error) {
-            if (error instanceof NotSentError) {
-              // Nothing reached the upstream: its health is untouched, and it is not asked again for this request.
-              attempt.abandon();
-              settled.add(route.id);
-              const failed = attempt.report(error.failure.status, error.failure.code, error.failure.message);
-              options.onAttempt?.(failed);
-              if (error.everyRoute) throw error.failure;
-              notSent.push({ attempt: failed, error: error.failure });
-              continue;
+            const outcome = await runAttempt(tryRoute, route, attempt);
+            switch (outcome.kind) {
+              case 'answered': {
+                const result = outcome.value;
+                attempt.clearTimer();
+                if (result.settledLater === true) {
+                  endsLater = true;
+                  attempt.onSettled(() => budget.requestEnded());
+                } else attempt.settle(null);
+                record(attempt.report(200, 'ok', 'ok'));
+                return { route, attempts, value: result.value, upstreamRequestId: upstreamRequestId(result.headers, attempt) };
+              }
+              case 'not-sent': {
+                // Not an attempt of the upstream: reported to the caller, not counted among the attempts.
+                attempt.abandon();
+                settled.add(route.id);
+                const failed = attempt.report(outcome.failure.status, outcome.failure.code, outcome.failure.message);
+                options.onAttempt?.(failed);
+                if (outcome.everyRoute) throw outcome.failure;
+                notSent.push({ attempt: failed, error: outcome.failure });
+                break;
+              }
+              case 'refused': {
+                attempt.abandon();
+                settled.add(route.id);
+                const refused = attempt.report(400, outcome.error.code, outcome.error.message);
+                options.onAttempt?.(refused);
+                refusals.push({ attempt: refused, error: outcome.error });
+                break;
+              }
+              case 'client-closed':
+                attempt.settle(outcome.error);
+                throw outcome.error;
+              case 'failed': {
+                const upstream = outcome.error;
+                attempt.settle(upstream);
+                record(attempt.report(upstream.upstreamStatus, upstream.code, upstream.message));
+                if (!outcome.failOver) {
+                  upstream.attemptCount = attempts.length;
+                  throw upstream;
+                }
+                if (!outcome.transient) settled.add(route.id);
+                if (upstream.retryAfterMs !== null) retryAfterMs = Math.min(retryAfterMs ?? Infinity, upstream.retryAfterMs);
+                break;
+              }
             }
-            if (error instanceof InvalidRequestError) {
-              // The route's wire cannot carry this request (e.g. n > 1 on Bedrock Converse): another route may.
-              attempt.abandon();
-              settled.add(route.id);
-              const refused = attempt.report(400, error.code, error.message);
-              options.onAttempt?.(refused);
-              refusals.push({ attempt: refused, error });
-              continue;
-            }
-            const failure = attempt.classify(error);
-            attempt.settle(failure);
-            if (failure instanceof ClientClosedError) throw failure;
-            const upstream = failure as UpstreamError;
-            record(attempt.report(upstream.upstreamStatus, upstream.code, upstream.message));
-            if (!shouldFailOver(upstream)) {
-              upstream.attemptCount = attempts.length;
-              throw upstream;
-            }
-            if (!isTransient(upstream)) settled.add(route.id);
-            if (upstream.retryAfterMs !== null) retryAfterMs = Math.min(retryAfterMs ?? Infinity, upstream.retryAfterMs);
           } finally {
             if (retry) budget.retryEnded();
           }
@@ -421,6 +423,19 @@ export class Executor {
       failure.message += ` ${budgetExhausted}${untried.length > 0 ? `; not tried: ${untried.join(', ')}` : ''}.`;
     }
     throw failure;
+  }
+}
+
+/** Runs one attempt and reads how it ended: its answer, or what its failure means (readAttemptFailure). */
+async function runAttempt<T>(
+  tryRoute: (route: Route, attempt: AttemptControl) => Promise<AttemptResult<T>>,
+  route: Route,
+  attempt: AttemptControl,
+): Promise<AttemptOutcome<AttemptResult<T>>> {
+  try {
+    return { kind: 'answered', value: await tryRoute(route, attempt) };
+  } catch (error) {
+    return readAttemptFailure(error, attempt);
   }
 }
 

@@ -1,7 +1,7 @@
 // Which routes take Responses turns natively, and the shapes the executor's `responses` / `responsesStream` exchange
 // with their caller: the per-route bodies and the tagged answer (the cloud's own Response, or a chat completion).
 import type { Route } from '../catalog/index.ts';
-import type { ProviderAdapter } from '../providers/index.ts';
+import type { NativeResponsesWire, ProviderAdapter } from '../providers/index.ts';
 import type { ChatCompletion, ChatCompletionRequest, Usage } from '../wire/index.ts';
 
 /**
@@ -17,15 +17,11 @@ export type ResponsesAnswer =
   | { kind: 'chat'; completion: ChatCompletion; passthroughBody?: Uint8Array };
 
 /**
- * Whether a route gets Responses turns natively: it declares the `responses` capability and its adapter serves
- * `/responses` on it (all three native methods, and `supportsResponses(route)`).
+ * The native Responses wire a route's Responses turns go to, or null when they go through chat completions: the route
+ * must declare the `responses` capability and its adapter serve `/responses` on it (`responses.supports(route)`).
  */
-export function servesResponsesNatively(route: Route, adapter: ProviderAdapter): boolean {
-  return (
-    route.capabilities.includes('responses') &&
-    adapter.prepareResponses !== undefined &&
-    adapter.readResponses !== undefined &&
-    adapter.streamResponses !== undefined &&
-    adapter.supportsResponses?.(route) === true
-  );
+export function servesResponsesNatively(route: Route, adapter: ProviderAdapter): NativeResponsesWire | null {
+  const wire = adapter.responses;
+  if (wire === undefined || !route.capabilities.includes('responses') || !wire.supports(route)) return null;
+  return wire;
 }

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Route } from '../catalog/index.ts';
 import { UpstreamConnectionError, UpstreamError, type ChatCompletionRequest, type Usage } from '../wire/index.ts';
-import type { ProviderAdapter, UpstreamHeaders } from './provider-adapter.ts';
-import { collectBytes, replay, splitAt } from './replay-fixture.ts';
+import type { ChatStreamEvent, ProviderAdapter, UpstreamHeaders } from './provider-adapter.ts';
+import { checkChatEventOrder, collectChatStream, replay, splitAt } from './replay-fixture.ts';
+import { splitSseEvents } from './sse/index.ts';
 
 export interface ProviderAdapterCaseOptions {
   adapter: ProviderAdapter;
@@ -65,30 +66,67 @@ export function runProviderAdapterCases(options: ProviderAdapterCaseOptions): vo
       assert.deepEqual(result.completion.usage, options.chat.usage);
     });
 
-    test('a streamed reply ends with data: [DONE] and reports its usage once, wherever the chunks are cut', async () => {
+    test('a streamed reply is chunks, then its usage once, then data: [DONE] last, wherever the chunks are cut', async () => {
       const bytes = options.stream.bytes;
       const step = Math.max(1, Math.floor(bytes.length / 200));
       for (let cut = 0; cut <= bytes.length; cut += step) {
-        const reported: Usage[] = [];
-        const output = await collectBytes(
-          adapter.streamChat(replay(splitAt(bytes, cut)), route, { includeUsage: true, onUsage: (usage) => reported.push(usage) }),
-        );
-        assert.match(decoder.decode(output), /data: \[DONE\]\s*$/, `cut at ${cut}`);
-        assert.deepEqual(reported, [options.stream.usage], `cut at ${cut}`);
+        const { text, usages, events } = await collectChatStream(adapter.streamChat(replay(splitAt(bytes, cut)), route, { includeUsage: true }));
+        assert.match(text, /data: \[DONE\]\s*$/, `cut at ${cut}`);
+        assert.deepEqual(usages, [options.stream.usage], `cut at ${cut}`);
+        const usageAt = events.findIndex((event) => event.type === 'usage');
+        assert.ok(usageAt >= 0 && usageAt < events.length - 1, `usage before done (cut at ${cut})`);
+        const usageEvent = events[usageAt] as Extract<ChatStreamEvent, { type: 'usage' }>;
+        assert.match(new TextDecoder().decode(usageEvent.bytes ?? new Uint8Array()), /"choices":\[\]/, 'the usage event carries the usage chunk');
       }
     });
 
-    test('a stream that stops before its end marker throws UpstreamConnectionError naming the route', async () => {
+    test('without include_usage the usage is still an event, with no bytes for the client', async () => {
+      const { text, usages, events } = await collectChatStream(adapter.streamChat(replay([options.stream.bytes]), route, { includeUsage: false }));
+      assert.deepEqual(usages, [options.stream.usage]);
+      assert.deepEqual(
+        events.filter((event) => event.type === 'usage').map((event) => event.bytes),
+        [null],
+      );
+      const asked = await collectChatStream(adapter.streamChat(replay([options.stream.bytes]), route, { includeUsage: true }));
+      const usageChunk = asked.events.find((event) => event.type === 'usage')?.bytes ?? new Uint8Array();
+      assert.equal(text, asked.text.replace(decoder.decode(usageChunk), ''), 'only the usage chunk is withheld');
+    });
+
+    // Translating adapters (Bedrock Converse) build their chunks and always send them parsed: see their own tests.
+    test('OpenAI-wire chunks come parsed only when parseChunks asks, matching their bytes', async () => {
+      for (const parseChunks of [false, true]) {
+        const { events } = await collectChatStream(adapter.streamChat(replay([options.stream.bytes]), route, { includeUsage: true, parseChunks }));
+        const pieces = events.filter((event) => event.type === 'chunks');
+        assert.ok(pieces.length > 0);
+        for (const piece of pieces) {
+          if (!parseChunks) {
+            assert.equal(piece.chunks, null, 'the pass-through parses nothing it need not');
+            continue;
+          }
+          const data: unknown[] = [];
+          for await (const event of splitSseEvents(replay([piece.bytes]))) if (event.data !== null) data.push(JSON.parse(event.data));
+          assert.deepEqual(piece.chunks, data, `parseChunks ${parseChunks}`);
+        }
+      }
+    });
+
+    test('a stream that stops before its end marker throws UpstreamConnectionError naming the route, without done', async () => {
       const text = decoder.decode(options.stream.bytes);
       const end = text.lastIndexOf('data: [DONE]');
       for (const keep of [0, 1, Math.floor(end / 2), end]) {
         const truncated = options.stream.bytes.slice(0, Buffer.byteLength(text.slice(0, keep)));
-        const stream = adapter.streamChat(replay([truncated]), route, { includeUsage: true, onUsage: () => {} });
-        await assert.rejects(collectBytes(stream), (error: unknown) => {
-          assert.ok(error instanceof UpstreamConnectionError, `kept ${keep} characters`);
-          assert.match(error.message, new RegExp(`route ${route.id}`));
-          return true;
-        });
+        const events: ChatStreamEvent[] = [];
+        await assert.rejects(
+          (async () => {
+            for await (const event of adapter.streamChat(replay([truncated]), route, { includeUsage: true })) events.push(event);
+          })(),
+          (error: unknown) => {
+            assert.ok(error instanceof UpstreamConnectionError, `kept ${keep} characters`);
+            assert.match(error.message, new RegExp(`route ${route.id}`));
+            return true;
+          },
+        );
+        checkChatEventOrder(events, false);
       }
     });
 

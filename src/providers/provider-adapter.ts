@@ -2,7 +2,7 @@
 // cloud's HTTP API. No network, clock, environment or logging here; auth is applied separately (Authenticator)
 // and retries/failover belong to execute/.
 import type { Route } from '../catalog/index.ts';
-import type { ChatCompletion, ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse, UpstreamError, Usage } from '../wire/index.ts';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse, UpstreamError, Usage } from '../wire/index.ts';
 
 /** An HTTP request ready to send to a route's endpoint (before auth headers are added). */
 export interface UpstreamRequest {
@@ -20,9 +20,48 @@ export type UpstreamHeaders = Record<string, string | string[] | undefined>;
 export interface ChatStreamOptions {
   /** The client asked for `stream_options.include_usage`; when false the usage-only chunk is withheld. */
   includeUsage: boolean;
-  /** Called once with the final usage when the stream reports it. */
-  onUsage(usage: Usage): void;
+  /**
+   * The consumer needs every chunk parsed (a Responses turn translates them). Translating adapters build the chunks
+   * anyway; the OpenAI-wire pass-through parses its events only when this is set, so that a plain chat stream pays no
+   * JSON.parse per chunk.
+   */
+  parseChunks?: boolean;
 }
+
+/**
+ * One piece of a streamed chat completion, as OpenAI chat-completion SSE bytes to send in order. A stream is `chunks`
+ * events, at most one `usage` event (when the cloud reported usage; it comes at the usage-only chunk, which OpenAI sends
+ * last before `[DONE]`, so whatever an upstream sends after that passes after it), and `done`, always last and always
+ * after `usage`: metering commits on `usage` before the `done` bytes reach the client. A stream that fails throws
+ * instead of yielding `done`. Pass-through bytes are views of the upstream's buffers.
+ */
+export type ChatStreamEvent =
+  /**
+   * SSE bytes of one or more chat-completion chunks (and comments), and those chunks parsed when the adapter has
+   * them: always for translating adapters, for the OpenAI-wire pass-through only when `parseChunks` was asked.
+   */
+  | { type: 'chunks'; bytes: Uint8Array; chunks: readonly ChatCompletionChunk[] | null }
+  /**
+   * The final usage, once. `bytes` is the usage-only chunk (`choices: []`) when the client asked for include_usage
+   * and the cloud sent one, else null (the usage came on a content chunk, or the chunk is withheld).
+   */
+  | { type: 'usage'; usage: Usage; bytes: Uint8Array | null }
+  /** `data: [DONE]` (with any events that came after the usage): always the last event. */
+  | { type: 'done'; bytes: Uint8Array };
+
+/** One upstream event of a native Responses stream, parsed (`type`, `sequence_number`, and the event's own fields). */
+export type NativeResponsesEventValue = Record<string, unknown> & { type: string };
+
+/**
+ * One piece of a native Responses stream, as the upstream's SSE bytes (views of its buffers) and every event in them
+ * parsed once. A stream is `events*`, then `usage` when the final event reports it, then `end`, always in this order.
+ */
+export type NativeResponsesStreamEvent =
+  | { type: 'events'; bytes: Uint8Array; events: readonly NativeResponsesEventValue[] }
+  /** The final event's usage in the chat `Usage` shape, before the piece that holds that event. */
+  | { type: 'usage'; usage: Usage }
+  /** The last piece: its last event is the final one (`response.completed` or `response.incomplete`). */
+  | { type: 'end'; bytes: Uint8Array; events: readonly NativeResponsesEventValue[] };
 
 /** A reply translated to OpenAI's shape, plus the raw body when it can be sent to the client unchanged. */
 export interface ChatResult {
@@ -40,12 +79,6 @@ export interface ResponsesResult {
   passthroughBody: Uint8Array;
 }
 
-/** Options for passing a streamed native Responses reply through. */
-export interface ResponsesStreamOptions {
-  /** Called once with the final event's usage (chat `Usage` shape), just before that event is yielded. */
-  onUsage(usage: Usage): void;
-}
-
 export interface EmbeddingResult {
   response: EmbeddingResponse;
   passthroughBody?: Uint8Array;
@@ -59,36 +92,41 @@ export interface ProviderAdapter {
   /** Reads a successful (2xx) non-streaming chat reply. */
   readChat(body: Uint8Array, route: Route): ChatResult;
   /**
-   * Turns a successful (2xx) streamed chat reply into OpenAI chat-completion SSE bytes (`data: {...}\n\n`
-   * events ending with `data: [DONE]\n\n`). Throws UpstreamError when the stream carries an error or ends
-   * before its end marker.
+   * Turns a successful (2xx) streamed chat reply into OpenAI chat-completion SSE events (see ChatStreamEvent for their
+   * order). Throws UpstreamError when the stream carries an error or ends before its end marker.
    */
-  streamChat(body: AsyncIterable<Uint8Array>, route: Route, options: ChatStreamOptions): AsyncIterable<Uint8Array>;
+  streamChat(body: AsyncIterable<Uint8Array>, route: Route, options: ChatStreamOptions): AsyncIterable<ChatStreamEvent>;
   /** Builds the upstream call for embeddings. */
   prepareEmbeddings(request: EmbeddingRequest, route: Route): UpstreamRequest;
   readEmbeddings(body: Uint8Array, route: Route): EmbeddingResult;
-  // The native Responses API (POST /v1/responses), for clouds that serve it: the four methods are present or none is.
+  /** The native Responses API (POST /v1/responses), for clouds that serve it on some of their routes. */
+  readonly responses?: NativeResponsesWire;
+  /** Maps a non-2xx reply to an UpstreamError (status, code, retry decision, retry-after), keeping the cloud's message. */
+  readError(status: number, headers: UpstreamHeaders, body: Uint8Array, route: Route): UpstreamError;
+}
+
+/** The native Responses API of a wire protocol: which routes serve it, and its translation. */
+export interface NativeResponsesWire {
   /**
    * Whether this route's API form serves `/responses` (Azure's `deployments` form does not); the catalog's `responses`
    * capability says whether the model behind the route does.
    */
-  supportsResponses?(route: Route): boolean;
+  supports(route: Route): boolean;
   /**
    * Builds the upstream call for a Responses body that already carries the full context as `input` items: `model` set
    * to the route's deployment, `store: false`, `stream` as `body.stream` says, and no upstream state
    * (`previous_response_id`, `conversation`, `background`) nor Crossway's own fields.
    */
-  prepareResponses?(body: Record<string, unknown>, route: Route): UpstreamRequest;
+  prepare(body: Record<string, unknown>, route: Route): UpstreamRequest;
   /** Reads a successful (2xx) non-streaming Responses reply; throws UpstreamError when it is not a usable Response. */
-  readResponses?(body: Uint8Array, route: Route): ResponsesResult;
+  read(body: Uint8Array, route: Route): ResponsesResult;
   /**
-   * Passes a successful (2xx) streamed Responses reply through as the upstream's SSE bytes, ending with the final event
-   * (`response.completed` / `response.incomplete`). Throws UpstreamError on `response.failed`, on an `error` event and
-   * when the stream ends without a final event.
+   * Passes a successful (2xx) streamed Responses reply through as the upstream's SSE bytes with each event parsed,
+   * ending with the final event (`response.completed` / `response.incomplete`; see NativeResponsesStreamEvent). Throws
+   * UpstreamError on `response.failed`, on an `error` event, on an event that is not JSON, and when the stream ends
+   * without a final event.
    */
-  streamResponses?(body: AsyncIterable<Uint8Array>, route: Route, options: ResponsesStreamOptions): AsyncIterable<Uint8Array>;
-  /** Maps a non-2xx reply to an UpstreamError (status, code, retry decision, retry-after), keeping the cloud's message. */
-  readError(status: number, headers: UpstreamHeaders, body: Uint8Array, route: Route): UpstreamError;
+  stream(body: AsyncIterable<Uint8Array>, route: Route): AsyncIterable<NativeResponsesStreamEvent>;
 }
 
 /** Adds credentials to an upstream request. One per route; caches tokens itself. */

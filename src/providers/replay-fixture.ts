@@ -3,6 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import assert from 'node:assert/strict';
+import type { Usage } from '../wire/index.ts';
+import type { ChatStreamEvent, NativeResponsesStreamEvent } from './provider-adapter.ts';
 
 const encoder = new TextEncoder();
 
@@ -50,6 +53,58 @@ export async function collectBytes(stream: AsyncIterable<Uint8Array>): Promise<U
   const parts: Uint8Array[] = [];
   for await (const part of stream) parts.push(part);
   return new Uint8Array(Buffer.concat(parts));
+}
+
+/** What a chat event stream yielded: its bytes in order, its usage events, and every event. */
+export interface CollectedChatStream {
+  bytes: Uint8Array;
+  text: string;
+  usages: Usage[];
+  events: ChatStreamEvent[];
+}
+
+/** Drains a chat event stream; checks the documented order of its events (see checkChatEventOrder). */
+export async function collectChatStream(stream: AsyncIterable<ChatStreamEvent>): Promise<CollectedChatStream> {
+  const events: ChatStreamEvent[] = [];
+  for await (const event of stream) events.push(event);
+  checkChatEventOrder(events, true);
+  const bytes = new Uint8Array(Buffer.concat(chatEventBytes(events)));
+  const usages = events.flatMap((event) => (event.type === 'usage' ? [event.usage] : []));
+  return { bytes, text: new TextDecoder().decode(bytes), usages, events };
+}
+
+/** The bytes of chat events, in order (a usage event without bytes adds none). */
+export function chatEventBytes(events: readonly ChatStreamEvent[]): Uint8Array[] {
+  return events.flatMap((event) => (event.bytes === null ? [] : [event.bytes]));
+}
+
+/**
+ * Asserts the order ChatStreamEvent documents: at most one `usage`, and `done` last (when `complete`), once, after the
+ * usage; no event after `done`.
+ */
+export function checkChatEventOrder(events: readonly ChatStreamEvent[], complete: boolean): void {
+  const types = events.map((event) => event.type);
+  assert.ok(types.filter((type) => type === 'usage').length <= 1, `one usage event at most: ${types.join(', ')}`);
+  const done = types.indexOf('done');
+  if (complete) assert.equal(done, types.length - 1, `done is the last event: ${types.join(', ')}`);
+  else assert.equal(done, -1, `no done in a stream that failed: ${types.join(', ')}`);
+}
+
+/** What a native Responses event stream yielded: its bytes, its parsed events, its usage events, and every piece. */
+export async function collectResponsesStream(
+  stream: AsyncIterable<NativeResponsesStreamEvent>,
+): Promise<{ bytes: Uint8Array; values: Record<string, unknown>[]; usages: Usage[]; pieces: NativeResponsesStreamEvent[] }> {
+  const pieces: NativeResponsesStreamEvent[] = [];
+  for await (const piece of stream) pieces.push(piece);
+  const types = pieces.map((piece) => piece.type);
+  assert.equal(types.indexOf('end'), types.length - 1, `end is the last piece: ${types.join(', ')}`);
+  assert.ok(types.filter((type) => type === 'usage').length <= 1, `one usage event at most: ${types.join(', ')}`);
+  return {
+    bytes: new Uint8Array(Buffer.concat(pieces.flatMap((piece) => (piece.type === 'usage' ? [] : [piece.bytes])))),
+    values: pieces.flatMap((piece) => (piece.type === 'usage' ? [] : piece.events)),
+    usages: pieces.flatMap((piece) => (piece.type === 'usage' ? [piece.usage] : [])),
+    pieces,
+  };
 }
 
 /**

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Route } from '../catalog/index.ts';
 import { UpstreamConnectionError, UpstreamError, type Usage } from '../wire/index.ts';
-import type { ProviderAdapter } from './provider-adapter.ts';
-import { collectBytes, readFixture, replay, splitAt } from './replay-fixture.ts';
+import type { NativeResponsesStreamEvent, ProviderAdapter } from './provider-adapter.ts';
+import { collectResponsesStream, readFixture, replay, splitAt } from './replay-fixture.ts';
 
 export interface ResponsesAdapterCaseOptions {
   adapter: ProviderAdapter;
@@ -78,16 +78,27 @@ const hostileBody = {
 /** Runs the native Responses contract against one adapter. */
 export function runResponsesAdapterCases(options: ResponsesAdapterCaseOptions): void {
   const { adapter, route } = options;
-  const prepare = (body: Record<string, unknown>) => adapter.prepareResponses!(body, route);
-  const read = (body: Uint8Array) => adapter.readResponses!(body, route);
-  const stream = (body: AsyncIterable<Uint8Array>, onUsage: (usage: Usage) => void = () => {}) => adapter.streamResponses!(body, route, { onUsage });
+  const wire = () => {
+    assert.ok(adapter.responses !== undefined, `${adapter.name} serves native Responses`);
+    return adapter.responses;
+  };
+  const prepare = (body: Record<string, unknown>) => wire().prepare(body, route);
+  const read = (body: Uint8Array) => wire().read(body, route);
+  const stream = (body: AsyncIterable<Uint8Array>) => wire().stream(body, route);
+  /** Drains a stream that must fail; the pieces it yielded before, and what it threw. */
+  const drainFailing = async (body: AsyncIterable<Uint8Array>): Promise<{ pieces: NativeResponsesStreamEvent[]; error: unknown }> => {
+    const pieces: NativeResponsesStreamEvent[] = [];
+    try {
+      for await (const piece of stream(body)) pieces.push(piece);
+    } catch (error) {
+      return { pieces, error };
+    }
+    assert.fail('the stream did not fail');
+  };
 
   describe(`${adapter.name} adapter, native Responses${options.label === undefined ? '' : ` (${options.label})`}`, () => {
-    test('the route takes native calls and all three methods exist', () => {
-      assert.equal(adapter.supportsResponses?.(route), true);
-      assert.equal(typeof adapter.prepareResponses, 'function');
-      assert.equal(typeof adapter.readResponses, 'function');
-      assert.equal(typeof adapter.streamResponses, 'function');
+    test('the route takes native calls', () => {
+      assert.equal(wire().supports(route), true);
     });
 
     test('the call goes to the route URL with a stateless body: full context, route model, store false', () => {
@@ -155,70 +166,87 @@ export function runResponsesAdapterCases(options: ResponsesAdapterCaseOptions): 
       );
     });
 
-    test('a stream passes through byte for byte and reports usage once, before the final event, wherever it is cut', async () => {
+    test('a stream passes through byte for byte, each event parsed, its usage before the final piece, wherever it is cut', async () => {
       const bytes = RECORDED_RESPONSE_STREAM.bytes;
+      const expected = decoder
+        .decode(bytes)
+        .split('\n\n')
+        .filter((event) => event.includes('data: '))
+        .map((event) => JSON.parse(event.slice(event.indexOf('data: ') + 6)) as unknown);
       const step = Math.max(1, Math.floor(bytes.length / 150));
       for (let cut = 0; cut <= bytes.length; cut += step) {
-        const reported: Usage[] = [];
-        const seen: Uint8Array[] = [];
-        let seenAtUsage = '';
-        for await (const chunk of stream(replay(splitAt(bytes, cut, Math.floor((cut + bytes.length) / 2))), (usage) => {
-          reported.push(usage);
-          seenAtUsage = decoder.decode(Buffer.concat(seen));
-        })) {
-          seen.push(chunk);
-        }
-        assert.deepEqual(Buffer.concat(seen), Buffer.from(bytes), `cut at ${cut}`);
-        assert.deepEqual(reported, [RECORDED_RESPONSE_STREAM.usage], `cut at ${cut}`);
-        assert.ok(!seenAtUsage.includes('response.completed'), `usage reported before the final event left (cut at ${cut})`);
+        const {
+          bytes: output,
+          values,
+          usages,
+          pieces,
+        } = await collectResponsesStream(stream(replay(splitAt(bytes, cut, Math.floor((cut + bytes.length) / 2)))));
+        assert.deepEqual(Buffer.from(output), Buffer.from(bytes), `cut at ${cut}`);
+        assert.deepEqual(values, expected, `cut at ${cut}`);
+        assert.deepEqual(usages, [RECORDED_RESPONSE_STREAM.usage], `cut at ${cut}`);
+        assert.equal(pieces.at(-2)?.type, 'usage', `usage right before the final piece (cut at ${cut})`);
+        const end = pieces.at(-1);
+        assert.equal(end?.type === 'end' ? end.events.at(-1)?.type : null, 'response.completed', `cut at ${cut}`);
       }
+    });
+
+    test('events that arrive in one chunk leave as one view of the upstream bytes', async () => {
+      const chunk = RECORDED_RESPONSE_STREAM.bytes.slice();
+      const { pieces } = await collectResponsesStream(stream(replay([chunk])));
+      assert.deepEqual(
+        pieces.map((piece) => piece.type),
+        ['usage', 'end'],
+      );
+      const end = pieces[1];
+      assert.ok(end?.type === 'end');
+      assert.equal(end.bytes.buffer, chunk.buffer);
+      assert.equal(end.bytes.length, chunk.length);
     });
 
     test('a stream of data-only events (no event: lines) is read the same way', async () => {
       const dataOnly = decoder.decode(RECORDED_RESPONSE_STREAM.bytes).replace(/^event: .*\n/gm, '');
-      const reported: Usage[] = [];
-      const output = await collectBytes(stream(replay([encoder.encode(dataOnly)]), (usage) => reported.push(usage)));
+      const { bytes: output, usages } = await collectResponsesStream(stream(replay([encoder.encode(dataOnly)])));
       assert.equal(decoder.decode(output), dataOnly);
-      assert.deepEqual(reported, [RECORDED_RESPONSE_STREAM.usage]);
+      assert.deepEqual(usages, [RECORDED_RESPONSE_STREAM.usage]);
     });
 
     test('response.incomplete ends the stream with its usage too', async () => {
       const text = decoder.decode(RECORDED_RESPONSE_STREAM.bytes).replaceAll('response.completed', 'response.incomplete');
-      const reported: Usage[] = [];
-      const output = await collectBytes(stream(replay([encoder.encode(text)]), (usage) => reported.push(usage)));
+      const { bytes: output, usages } = await collectResponsesStream(stream(replay([encoder.encode(text)])));
       assert.match(decoder.decode(output), /event: response\.incomplete\n[^\n]*\n\n$/);
-      assert.deepEqual(reported, [RECORDED_RESPONSE_STREAM.usage]);
+      assert.deepEqual(usages, [RECORDED_RESPONSE_STREAM.usage]);
     });
 
     test('a stream that stops before its final event throws UpstreamConnectionError naming the route', async () => {
       const text = decoder.decode(RECORDED_RESPONSE_STREAM.bytes);
       const end = text.lastIndexOf('event: response.completed');
       for (const keep of [0, 1, Math.floor(end / 2), end, text.length - 3]) {
-        const truncated = encoder.encode(text.slice(0, keep));
-        await assert.rejects(collectBytes(stream(replay([truncated]))), (error: unknown) => {
-          assert.ok(error instanceof UpstreamConnectionError, `kept ${keep} characters`);
-          assert.match(error.message, new RegExp(`route ${route.id}`));
-          return true;
-        });
+        const { pieces, error } = await drainFailing(replay([encoder.encode(text.slice(0, keep))]));
+        assert.ok(error instanceof UpstreamConnectionError, `kept ${keep} characters`);
+        assert.match(error.message, new RegExp(`route ${route.id}`));
+        assert.ok(
+          pieces.every((piece) => piece.type === 'events'),
+          'neither usage nor end before the final event',
+        );
       }
     });
 
+    test('an event that is not JSON is an unreadable reply', async () => {
+      const head = `${decoder.decode(RECORDED_RESPONSE_STREAM.bytes).split('\n\n').slice(0, 2).join('\n\n')}\n\n`;
+      const { error } = await drainFailing(replay([encoder.encode(`${head}event: response.output_text.delta\ndata: {not json\n\n`)]));
+      assert.ok(error instanceof UpstreamError);
+      assert.equal(error.code, 'invalid_upstream_response');
+      assert.equal(error.route, route.id);
+    });
+
     test('response.failed throws its mapped error after the events before it, and is not forwarded', async () => {
-      const seen: Uint8Array[] = [];
-      await assert.rejects(
-        (async () => {
-          for await (const chunk of stream(replay(splitAt(RECORDED_RESPONSE_STREAM.failedBytes, 700)))) seen.push(chunk);
-        })(),
-        (error: unknown) => {
-          assert.ok(error instanceof UpstreamError);
-          assert.equal(error.status, 500);
-          assert.equal(error.retryable, true);
-          assert.equal(error.code, 'server_error');
-          assert.match(error.message, /The model failed to generate a response/);
-          return true;
-        },
-      );
-      const forwarded = decoder.decode(Buffer.concat(seen));
+      const { pieces, error } = await drainFailing(replay(splitAt(RECORDED_RESPONSE_STREAM.failedBytes, 700)));
+      assert.ok(error instanceof UpstreamError);
+      assert.equal(error.status, 500);
+      assert.equal(error.retryable, true);
+      assert.equal(error.code, 'server_error');
+      assert.match(error.message, /The model failed to generate a response/);
+      const forwarded = decoder.decode(Buffer.concat(pieces.flatMap((piece) => (piece.type === 'usage' ? [] : [piece.bytes]))));
       assert.match(forwarded, /response\.content_part\.added/);
       assert.doesNotMatch(forwarded, /response\.failed/);
     });
@@ -247,13 +275,11 @@ export function runResponsesAdapterCases(options: ResponsesAdapterCaseOptions): 
     for (const { name, event, status, retryable } of errorEvents) {
       test(`an error event (${name}) throws the mapped error`, async () => {
         const head = `${decoder.decode(RECORDED_RESPONSE_STREAM.bytes).split('\n\n').slice(0, 2).join('\n\n')}\n\n`;
-        await assert.rejects(collectBytes(stream(replay([encoder.encode(head + event)]))), (error: unknown) => {
-          assert.ok(error instanceof UpstreamError, name);
-          assert.equal(error.status, status, name);
-          assert.equal(error.retryable, retryable, name);
-          assert.equal(error.route, route.id);
-          return true;
-        });
+        const { error } = await drainFailing(replay([encoder.encode(head + event)]));
+        assert.ok(error instanceof UpstreamError, name);
+        assert.equal(error.status, status, name);
+        assert.equal(error.retryable, retryable, name);
+        assert.equal(error.route, route.id);
       });
     }
   });

@@ -31,12 +31,15 @@ export interface ResponseStreamTranslatorOptions {
   now?: () => number;
 }
 
-/** One streamed turn's translation; every method returns the events to send, in order. */
-export interface ResponseStreamTranslator {
+/**
+ * One streamed turn's translation; every method returns the events to send, in order. `Input` is what the stream
+ * delivers: chat chunks here, a native route's own Responses events for the relay that passes them on.
+ */
+export interface ResponseStreamTranslator<Input = ChatCompletionChunk> {
   /** `response.created`, `response.in_progress`. */
   start(): ResponseStreamEvent[];
   /** The events one chat chunk produces (none for a chunk that carries only usage or a role). */
-  push(chunk: ChatCompletionChunk): ResponseStreamEvent[];
+  push(chunk: Input): ResponseStreamEvent[];
   /** Closes every open part and item, then `response.completed` (or `response.incomplete`, from finish_reason) with
    * the whole Response; `usage` (the stream's final usage) wins over usage seen in chunks. */
   finish(usage?: Usage | null): ResponseStreamEvent[];

@@ -2,14 +2,15 @@
 // events in the same order, renumbered, with every `response` object replaced by Crossway's (its id, its chain and
 // conversation, the request's echo) carrying the cloud's output, usage and status. The final event is held back until
 // the turn is stored and metered, exactly as for a translated chat stream.
+import type { NativeResponsesEventValue } from '../providers/index.ts';
 import type { ResponseStreamTranslator } from '../runtime/index.ts';
-import type { ChatCompletionChunk, ResponseError, ResponseObject, ResponseOutputItem, ResponseStreamEvent, ResponseUsage } from '../wire/index.ts';
+import type { ResponseError, ResponseObject, ResponseOutputItem, ResponseStreamEvent, ResponseUsage } from '../wire/index.ts';
 import { turnResponse, type ResponseTurn } from './response-turn.ts';
 
 const FINAL_EVENTS = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
-/** A ResponseStreamTranslator whose `push` takes the cloud's Responses events (parsed) instead of chat chunks. */
-export function createNativeStreamRelay(turn: ResponseTurn): ResponseStreamTranslator {
+/** A ResponseStreamTranslator whose `push` takes the cloud's Responses events (parsed once by the adapter). */
+export function createNativeStreamRelay(turn: ResponseTurn): ResponseStreamTranslator<NativeResponsesEventValue> {
   let sequence = 0;
   let output: ResponseOutputItem[] = [];
   let current: ResponseObject = turnResponse(turn, { status: 'in_progress' });
@@ -40,9 +41,8 @@ export function createNativeStreamRelay(turn: ResponseTurn): ResponseStreamTrans
 
   return {
     start: () => [],
-    push(chunk: ChatCompletionChunk): ResponseStreamEvent[] {
-      const event = chunk as unknown as Record<string, unknown>;
-      if (typeof event.type === 'string' && FINAL_EVENTS.has(event.type)) {
+    push(event) {
+      if (FINAL_EVENTS.has(event.type)) {
         held = event;
         return [];
       }

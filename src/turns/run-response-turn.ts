@@ -5,7 +5,7 @@ import { type CallContext, type CallInfo, readCompletionUsage, readStreamUsage, 
 import type { Route } from '../catalog/index.ts';
 import { countTextTokens, type TokenUsage } from '../metering/index.ts';
 import { deriveRequestNeeds } from '../policy/index.ts';
-import { createSseSplitter } from '../providers/index.ts';
+import type { ChatStreamEvent, NativeResponsesStreamEvent } from '../providers/index.ts';
 import {
   boundContextBytes,
   checkContextFits,
@@ -18,7 +18,6 @@ import {
   truncateContextItems,
 } from '../runtime/index.ts';
 import {
-  type ChatCompletionChunk,
   type ChatCompletionRequest,
   ClientClosedError,
   type ResponseItem,
@@ -27,6 +26,7 @@ import {
   type ResponseStreamEvent,
   type ResponseUsage,
   toCrosswayError,
+  type Usage,
 } from '../wire/index.ts';
 import { createNativeStreamRelay } from './native-stream-relay.ts';
 import { openTurnItems } from './open-turn-items.ts';
@@ -184,12 +184,9 @@ export function streamTurn(
     async (open) => {
       const stream = open.executed.value;
       sink.started(open.info);
-      const translator: ResponseStreamTranslator =
-        stream.kind === 'native'
-          ? createNativeStreamRelay(turn)
-          : createResponseStreamTranslator({ response: pendingResponse(turn, 'in_progress'), createItemId });
       const tally = new StreamedOutputTally();
-      const splitter = createSseSplitter();
+      const reader = stream.kind === 'native' ? readNativeTurnStream(turn, stream.events, tally) : readChatTurnStream(turn, stream.events, tally);
+      const { translator } = reader;
       const emitAll = async (events: ResponseStreamEvent[]): Promise<void> => {
         for (const event of events) await sink.event(event);
       };
@@ -197,18 +194,11 @@ export function streamTurn(
       let failure: unknown = null;
       try {
         await emitAll(translator.start());
-        for await (const bytes of stream.body) {
-          tally.push(bytes);
-          for (const event of splitter.push(bytes)) {
-            const data = event.data;
-            if (data === null || data.trim() === '[DONE]') continue;
-            await emitAll(translator.push(JSON.parse(data) as ChatCompletionChunk & Record<string, unknown>));
-          }
-        }
-        final = translator.finish(stream.usage() ?? undefined);
+        await reader.read(emitAll);
+        final = translator.finish(reader.usage ?? undefined);
       } catch (error) {
         if (context.signal.aborted || error instanceof ClientClosedError) {
-          await open.complete({ ...readStreamUsage(stream.usage(), needs, tally), status: 499 }).catch(() => null);
+          await open.complete({ ...readStreamUsage(reader.usage, needs, tally), status: 499 }).catch(() => null);
           throw new ClientClosedError();
         }
         failure = error;
@@ -216,7 +206,7 @@ export function streamTurn(
         final = translator.fail({ code: crossway.code, message: crossway.message });
       }
       const status = failure === null ? 200 : toCrosswayError(failure).status;
-      const metering = open.complete({ ...readStreamUsage(stream.usage(), needs, tally), status });
+      const metering = open.complete({ ...readStreamUsage(reader.usage, needs, tally), status });
       // A failed stream is stored as failed whether or not its metering commits; a completed one only once it did.
       const usageEventId = failure === null ? await metering : await metering.catch(() => null);
       const result: TurnResult = { response: translator.response(), output: translator.output(), route: open.info.route, usageEventId };
@@ -225,6 +215,55 @@ export function streamTurn(
       return result;
     },
   );
+}
+
+/** A streamed turn's translator and the loop that feeds it the stream's events, noting the cloud's usage as it comes. */
+interface TurnStreamReader {
+  translator: Omit<ResponseStreamTranslator<unknown>, 'push'>;
+  /** The stream's usage event, once it came. */
+  usage: Usage | null;
+  /** Feeds every event of the stream to the translator and emits what it makes of them. */
+  read(emitAll: (events: ResponseStreamEvent[]) => Promise<void>): Promise<void>;
+}
+
+/** A native route's stream: its events relayed as Crossway's. */
+function readNativeTurnStream(turn: ResponseTurn, events: AsyncIterable<NativeResponsesStreamEvent>, tally: StreamedOutputTally): TurnStreamReader {
+  const relay = createNativeStreamRelay(turn);
+  const reader: TurnStreamReader = {
+    translator: relay,
+    usage: null,
+    async read(emitAll) {
+      for await (const event of events) {
+        if (event.type === 'usage') {
+          reader.usage = event.usage;
+          continue;
+        }
+        tally.pushResponses(event.bytes, event.events);
+        for (const value of event.events) await emitAll(relay.push(value));
+      }
+    },
+  };
+  return reader;
+}
+
+/** A chat route's stream (every chunk parsed, see Executor.responsesStream): translated to Responses events. */
+function readChatTurnStream(turn: ResponseTurn, events: AsyncIterable<ChatStreamEvent>, tally: StreamedOutputTally): TurnStreamReader {
+  const translator = createResponseStreamTranslator({ response: pendingResponse(turn, 'in_progress'), createItemId });
+  const reader: TurnStreamReader = {
+    translator,
+    usage: null,
+    async read(emitAll) {
+      for await (const event of events) {
+        if (event.type === 'usage') reader.usage = event.usage;
+        else if (event.type === 'chunks') {
+          const chunks = event.chunks ?? [];
+          tally.pushChat(event.bytes, chunks);
+          for (const chunk of chunks) await emitAll(translator.push(chunk));
+        }
+      }
+    },
+  };
+  return reader;
 }
 
 /** The text a cloud's native output items carry (message text, refusals, function-call arguments), for counting. */

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { UpstreamError, type Usage } from '../../wire/index.ts';
 import { runProviderAdapterCases } from '../provider-adapter.case.test.ts';
 import { runResponsesAdapterCases } from '../responses-adapter.case.test.ts';
-import { collectBytes, readFixture, readSseFixture, readSseFixtureLines, replay, splitAt } from '../replay-fixture.ts';
+import { collectChatStream, readFixture, readSseFixture, readSseFixtureLines, replay, splitAt } from '../replay-fixture.ts';
 import { makeTestRoute } from '../test-route.ts';
 import { azureAdapter } from './azure-adapter.ts';
 
@@ -57,9 +57,9 @@ runResponsesAdapterCases({
 describe('azureAdapter native Responses on the deployments form', () => {
   const deployments = { ...route, api: 'deployments', api_version: '2024-10-21' };
   test('is not offered, and a call anyway is a route configuration error, not a request error', () => {
-    assert.equal(azureAdapter.supportsResponses?.(deployments), false);
+    assert.equal(azureAdapter.responses?.supports(deployments), false);
     assert.throws(
-      () => azureAdapter.prepareResponses?.({ model: 'x', input: 'Hi' }, deployments),
+      () => azureAdapter.responses?.prepare({ model: 'x', input: 'Hi' }, deployments),
       (error: unknown) => {
         assert.ok(error instanceof UpstreamError);
         assert.equal(error.code, 'route_misconfigured');
@@ -90,10 +90,7 @@ describe('azureAdapter replies', () => {
   const streamLines = readSseFixtureLines(fixture('azure-chat-stream.chunks.txt'));
 
   test("the first chunk (choices: [] with prompt_filter_results) is forwarded even when usage isn't asked", async () => {
-    const usages: Usage[] = [];
-    const output = decoder.decode(
-      await collectBytes(azureAdapter.streamChat(replay([streamBytes]), route, { includeUsage: false, onUsage: (u) => usages.push(u) })),
-    );
+    const { text: output, usages } = await collectChatStream(azureAdapter.streamChat(replay([streamBytes]), route, { includeUsage: false }));
     const kept = streamLines.filter((line) => !line.includes('"usage":{'));
     assert.equal(kept.length, streamLines.length - 1);
     assert.ok(kept[0]?.includes('prompt_filter_results'));
@@ -104,15 +101,15 @@ describe('azureAdapter replies', () => {
   test('annotation chunks with content_filter_results pass through, at any chunk boundary', async () => {
     const expected = decoder.decode(streamBytes);
     for (let cut = 0; cut <= streamBytes.length; cut += 3) {
-      const output = await collectBytes(azureAdapter.streamChat(replay(splitAt(streamBytes, cut)), route, { includeUsage: true, onUsage: () => {} }));
-      assert.equal(decoder.decode(output), expected, `cut at ${cut}`);
+      const { text } = await collectChatStream(azureAdapter.streamChat(replay(splitAt(streamBytes, cut)), route, { includeUsage: true }));
+      assert.equal(text, expected, `cut at ${cut}`);
     }
   });
 
   test('a content filter error event mid-stream: 400 content_filter, not retryable, param kept', async () => {
     const bytes = readSseFixture(fixture('azure-chat-stream-content-filter-error.chunks.txt'));
-    const stream = azureAdapter.streamChat(replay([bytes]), route, { includeUsage: false, onUsage: () => {} });
-    await assert.rejects(collectBytes(stream), (error: unknown) => {
+    const stream = azureAdapter.streamChat(replay([bytes]), route, { includeUsage: false });
+    await assert.rejects(collectChatStream(stream), (error: unknown) => {
       assert.ok(error instanceof UpstreamError);
       assert.equal(error.status, 400);
       assert.equal(error.code, 'content_filter');

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { request as undiciRequest } from 'undici';
-import { InvalidRequestError, UpstreamConnectionError, UpstreamError, type ChatCompletionRequest, type Usage } from '../../wire/index.ts';
-import { collectBytes, readFixture, readSseFixture, replay, serveChunks, splitAt } from '../replay-fixture.ts';
+import { InvalidRequestError, UpstreamConnectionError, UpstreamError, type ChatCompletionRequest } from '../../wire/index.ts';
+import { collectChatStream, readFixture, readSseFixture, replay, serveChunks, splitAt } from '../replay-fixture.ts';
 import { runResponsesAdapterCases } from '../responses-adapter.case.test.ts';
 import { makeTestRoute } from '../test-route.ts';
 import { bedrockAdapter, createBedrockAdapter } from './bedrock-adapter.ts';
@@ -148,9 +148,12 @@ describe('bedrockAdapter on OpenAI-compatible endpoints (api openai, mantle)', (
 
     test(`${route.api}: the SSE stream passes through and reports usage`, async () => {
       const bytes = readSseFixture(fixtureUrl('bedrock-openai-chat-stream.chunks.txt'));
-      const usages: Usage[] = [];
-      const output = await collectBytes(bedrockAdapter.streamChat(replay(splitAt(bytes, 100)), route, { includeUsage: true, onUsage: (u) => usages.push(u) }));
-      assert.equal(decoder.decode(output), decoder.decode(bytes));
+      const { text, usages, events } = await collectChatStream(bedrockAdapter.streamChat(replay(splitAt(bytes, 100)), route, { includeUsage: true }));
+      assert.equal(text, decoder.decode(bytes));
+      assert.ok(
+        events.every((event) => event.type !== 'chunks' || event.chunks === null),
+        'passed through unparsed',
+      );
       assert.deepEqual(usages, [{ prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 }]);
     });
 
@@ -188,15 +191,21 @@ describe('bedrockAdapter on Converse', () => {
     assert.notEqual(first, second);
   });
 
-  test('a stream served by a real HTTP server, frame by frame, translates to SSE ending with [DONE]', async () => {
+  test('a stream served by a real HTTP server, frame by frame, translates to parsed chunks, its usage, then [DONE]', async () => {
     const frames = readBedrockFrames(fixtureUrl('bedrock-converse-stream-tool-use.json')).map(encodeBedrockFrame);
     const server = await serveChunks(frames);
     try {
       const response = await undiciRequest(server.url);
-      const usages: Usage[] = [];
-      const output = decoder.decode(
-        await collectBytes(adapter.streamChat(response.body, routes.converse, { includeUsage: false, onUsage: (u) => usages.push(u) })),
+      const { text: output, usages, events } = await collectChatStream(adapter.streamChat(response.body, routes.converse, { includeUsage: false }));
+      assert.deepEqual(
+        events.slice(-2).map((event) => event.type),
+        ['usage', 'done'],
       );
+      for (const event of events) {
+        if (event.type !== 'chunks') continue;
+        assert.ok(event.chunks !== null && event.chunks.length > 0, 'translated chunks come parsed');
+        assert.equal(decoder.decode(event.bytes), event.chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`).join(''));
+      }
       assert.match(output, /^data: \{"id":"chatcmpl-test","object":"chat.completion.chunk","created":1754577600,"model":"openai.gpt-oss-120b-1:0"/);
       assert.match(output, /"finish_reason":"tool_calls"/);
       assert.match(output, /data: \[DONE\]\n\n$/);
@@ -209,7 +218,7 @@ describe('bedrockAdapter on Converse', () => {
   test('a truncated stream is UpstreamConnectionError naming the route', async () => {
     const bytes = encodeBedrockEventStream(fixtureUrl('bedrock-converse-stream-text.json'));
     await assert.rejects(
-      collectBytes(adapter.streamChat(replay([bytes.slice(0, bytes.length - 10)]), routes.converse, { includeUsage: true, onUsage: () => {} })),
+      collectChatStream(adapter.streamChat(replay([bytes.slice(0, bytes.length - 10)]), routes.converse, { includeUsage: true })),
       (error: unknown) => error instanceof UpstreamConnectionError && error.route === routes.converse.id,
     );
   });
@@ -270,9 +279,9 @@ runResponsesAdapterCases({
 
 describe('bedrockAdapter native Responses on Converse', () => {
   test('is not offered, and a call anyway is a route configuration error', () => {
-    assert.equal(bedrockAdapter.supportsResponses?.(routes.converse), false);
+    assert.equal(bedrockAdapter.responses?.supports(routes.converse), false);
     assert.throws(
-      () => bedrockAdapter.prepareResponses?.({ model: 'x', input: 'Hi' }, routes.converse),
+      () => bedrockAdapter.responses?.prepare({ model: 'x', input: 'Hi' }, routes.converse),
       (error: unknown) => {
         assert.ok(error instanceof UpstreamError);
         assert.equal(error.code, 'route_misconfigured');

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Route } from '../../catalog/index.ts';
 import { InvalidRequestError } from '../../wire/index.ts';
 import { createOpenAIWireAdapter, mapOpenAIStreamError, resolveUpstreamModel } from '../openai/index.ts';
-import type { ProviderAdapter } from '../provider-adapter.ts';
+import type { NativeResponsesWire, ProviderAdapter } from '../provider-adapter.ts';
 import { routeConfigurationError } from '../route-configuration-error.ts';
 import { buildBedrockOpenAIUrl, resolveBedrockApi } from './build-bedrock-url.ts';
 import { convertBedrockConverseResponse, type CompletionStamp } from './convert-bedrock-converse-response.ts';
@@ -74,24 +74,26 @@ export function createBedrockAdapter(options: BedrockAdapterOptions = {}): Provi
       throw embeddingsUnsupported(route);
     },
     readError: mapBedrockError,
-    // Converse routes say no here, so the executor never calls the native methods for them.
-    supportsResponses: (route) => resolveBedrockApi(route) !== 'converse',
-    prepareResponses: (body, route) => nativeResponses(route).prepareResponses(body, route),
-    readResponses: (body, route) => nativeResponses(route).readResponses(body, route),
-    streamResponses: (body, route, streamOptions) => nativeResponses(route).streamResponses(body, route, streamOptions),
+    // Converse routes say no here, so the executor never sends them native calls.
+    responses: {
+      supports: (route) => resolveBedrockApi(route) !== 'converse',
+      prepare: (body, route) => nativeResponses(route).prepare(body, route),
+      read: (body, route) => nativeResponses(route).read(body, route),
+      stream: (body, route) => nativeResponses(route).stream(body, route),
+    },
   };
 }
 
 /** The Bedrock adapter with the real clock and random ids. */
 export const bedrockAdapter: ProviderAdapter = createBedrockAdapter();
 
-/** The OpenAI-wire adapter's native Responses methods; a Converse route is a configuration error here. */
-function nativeResponses(route: Route): Required<Pick<ProviderAdapter, 'prepareResponses' | 'readResponses' | 'streamResponses'>> {
-  const { prepareResponses, readResponses, streamResponses } = bedrockOpenAIWireAdapter;
-  if (resolveBedrockApi(route) === 'converse' || prepareResponses === undefined || readResponses === undefined || streamResponses === undefined) {
+/** The OpenAI-wire adapter's native Responses wire; a Converse route is a configuration error here. */
+function nativeResponses(route: Route): NativeResponsesWire {
+  const wire = bedrockOpenAIWireAdapter.responses;
+  if (resolveBedrockApi(route) === 'converse' || wire === undefined) {
     throw routeConfigurationError(route, "Bedrock's Responses API is served on the OpenAI-compatible endpoints only (route api 'openai' or 'mantle')");
   }
-  return { prepareResponses, readResponses, streamResponses };
+  return wire;
 }
 
 function embeddingsUnsupported(route: Route): InvalidRequestError {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { UpstreamConnectionError, UpstreamError, type ChatCompletionChunk, type FinishReason, type Usage } from '../../wire/index.ts';
-import { collectBytes, readFixture, replay, splitAt } from '../replay-fixture.ts';
+import { collectChatStream, readFixture, replay, splitAt } from '../replay-fixture.ts';
 import { makeTestRoute } from '../test-route.ts';
 import { convertBedrockConverseStream } from './convert-bedrock-converse-stream.ts';
 import { encodeBedrockEventStream, encodeBedrockFrame, readBedrockFrames, type BedrockFixtureFrame } from './encode-bedrock-event-stream.ts';
@@ -20,10 +20,17 @@ interface Run {
   usages: Usage[];
 }
 
+/** Runs a stream and checks its events: parsed chunks that match their bytes, then the usage, then done. */
 async function run(chunks: Uint8Array[], includeUsage = true): Promise<Run> {
-  const usages: Usage[] = [];
-  const output = await collectBytes(convertBedrockConverseStream(replay(chunks), route, { includeUsage, onUsage: (usage) => usages.push(usage) }, stamp));
-  return { ...parseSse(decoder.decode(output)), usages };
+  const collected = await collectChatStream(convertBedrockConverseStream(replay(chunks), route, { includeUsage }, stamp));
+  assert.deepEqual(
+    collected.events.slice(-2).map((event) => event.type),
+    ['usage', 'done'],
+  );
+  const parsed = collected.events.flatMap((event) => (event.type === 'chunks' ? (event.chunks ?? []) : []));
+  const sent = parseSse(decoder.decode(Buffer.concat(collected.events.flatMap((event) => (event.type === 'chunks' ? [event.bytes] : []))))).events;
+  assert.deepEqual(parsed, sent, 'the chunks come parsed, as sent');
+  return { ...parseSse(collected.text), usages: collected.usages };
 }
 
 function parseSse(text: string): { events: (ChatCompletionChunk | '[DONE]')[]; text: string } {
@@ -145,10 +152,10 @@ describe('convertBedrockConverseStream', () => {
     const frames = readBedrockFrames(fixtureUrl('bedrock-converse-stream-throttled.json'));
     const pieces = frames.map(encodeBedrockFrame);
     const forwarded: string[] = [];
-    const stream = convertBedrockConverseStream(replay(pieces), route, { includeUsage: true, onUsage: () => {} }, stamp);
+    const stream = convertBedrockConverseStream(replay(pieces), route, { includeUsage: true }, stamp);
     await assert.rejects(
       (async () => {
-        for await (const piece of stream) forwarded.push(decoder.decode(piece));
+        for await (const piece of stream) if (piece.bytes !== null) forwarded.push(decoder.decode(piece.bytes));
       })(),
       (error: unknown) => {
         assert.ok(error instanceof UpstreamError);

@@ -1,4 +1,4 @@
-// Translates a ConverseStream reply (AWS event stream messages) into OpenAI chat-completion SSE bytes, event by event.
+// Translates a ConverseStream reply (AWS event stream messages) into OpenAI chat-completion SSE events, event by event.
 // Sources: botocore `bedrock-runtime/2023-09-30/service-2.json` (ConverseStreamOutput: messageStart,
 // contentBlockStart, contentBlockDelta, contentBlockStop, messageStop, metadata, and the exceptions
 // internalServerException, modelStreamErrorException, validationException, throttlingException,
@@ -7,7 +7,7 @@
 import type { Route } from '../../catalog/index.ts';
 import { UpstreamConnectionError, type ChatCompletionChunk, type ChatCompletionChunkChoice, type FinishReason, type Usage } from '../../wire/index.ts';
 import { invalidUpstreamResponse } from '../openai/index.ts';
-import type { ChatStreamOptions } from '../provider-adapter.ts';
+import type { ChatStreamEvent, ChatStreamOptions } from '../provider-adapter.ts';
 import { encodeSseData, encodeSseDone } from '../sse/index.ts';
 import { decodeBody } from '../summarize-error-body.ts';
 import { bedrockContentBlockDeltaSchema, bedrockContentBlockStartSchema, bedrockMessageStopSchema, bedrockStreamMetadataSchema } from './bedrock-api.ts';
@@ -19,17 +19,17 @@ import { mapBedrockStreamException } from './map-bedrock-error.ts';
 import type { z } from 'zod';
 
 /**
- * OpenAI SSE bytes for a ConverseStream body:
+ * OpenAI chat-completion SSE events for a ConverseStream body, each chunk both encoded and parsed:
  * - `messageStart` -> the first chunk, `delta: {role: 'assistant', content: ''}`;
  * - text deltas -> `delta.content`; reasoning text deltas -> `delta.reasoning_content`;
  * - a tool use start -> a `tool_calls` delta with the call's index (0-based among the calls), id, type, name and
  *   empty arguments; its input fragments -> `tool_calls` deltas with the index and `function.arguments` only;
  * - the forced JSON answer tool (response_format) -> its input fragments become `delta.content`, and its `tool_use`
  *   stop becomes `finish_reason: stop`;
- * - `messageStop` -> a chunk with the finish reason; `metadata` -> `options.onUsage`, the usage-only chunk
- *   (`choices: []`) when `options.includeUsage`, then `data: [DONE]`.
- * The output of one network chunk leaves as one piece. An exception message throws the mapped UpstreamError after
- * the chunks before it were yielded; a body that ends before `messageStop` and `metadata` throws
+ * - `messageStop` -> a chunk with the finish reason; `metadata` -> the `usage` event (carrying the usage-only chunk,
+ *   `choices: []`, when `options.includeUsage`), then `done`.
+ * The chunks of one network chunk leave as one `chunks` event. An exception message throws the mapped UpstreamError
+ * after the chunks before it were yielded; a body that ends before `messageStop` and `metadata` throws
  * UpstreamConnectionError.
  */
 export async function* convertBedrockConverseStream(
@@ -37,43 +37,38 @@ export async function* convertBedrockConverseStream(
   route: Route,
   options: ChatStreamOptions,
   stamp: CompletionStamp,
-): AsyncGenerator<Uint8Array, void, undefined> {
+): AsyncGenerator<ChatStreamEvent, void, undefined> {
   const state = createStreamState(stamp);
   let usage: Usage | null = null;
-  let reported = false;
-  const report = (): void => {
-    if (reported || usage === null) return;
-    reported = true;
-    options.onUsage(usage);
-  };
-  try {
-    for await (const messages of decodeBedrockEventStream(body, route)) {
-      const out: Uint8Array[] = [];
-      for (const message of messages) {
-        if (message.messageType === 'exception' || message.messageType === 'error') {
-          if (out.length > 0) yield Buffer.concat(out);
-          throw mapBedrockStreamException(message.type, message.payload, route, message.errorMessage);
-        }
-        if (message.messageType !== 'event') continue;
-        if (message.type === 'metadata') {
-          usage = convertBedrockUsage(readPayload(message, bedrockStreamMetadataSchema, route).usage);
-        } else {
-          translateEvent(state, message, route, out);
-        }
-        if (usage !== null && state.finishReason !== null) {
-          report();
-          if (options.includeUsage) out.push(encodeSseData({ ...baseChunk(state), choices: [], usage }));
-          out.push(encodeSseDone());
-          yield Buffer.concat(out);
-          return;
-        }
+  for await (const messages of decodeBedrockEventStream(body, route)) {
+    const out: ChatCompletionChunk[] = [];
+    for (const message of messages) {
+      if (message.messageType === 'exception' || message.messageType === 'error') {
+        if (out.length > 0) yield encodeChunks(out);
+        throw mapBedrockStreamException(message.type, message.payload, route, message.errorMessage);
       }
-      if (out.length > 0) yield Buffer.concat(out);
+      if (message.messageType !== 'event') continue;
+      if (message.type === 'metadata') {
+        usage = convertBedrockUsage(readPayload(message, bedrockStreamMetadataSchema, route).usage);
+      } else {
+        translateEvent(state, message, route, out);
+      }
+      if (usage !== null && state.finishReason !== null) {
+        if (out.length > 0) yield encodeChunks(out);
+        yield { type: 'usage', usage, bytes: options.includeUsage ? encodeSseData({ ...baseChunk(state), choices: [], usage }) : null };
+        yield { type: 'done', bytes: encodeSseDone() };
+        return;
+      }
     }
-    throw new UpstreamConnectionError(route.id, 'the event stream ended before messageStop and metadata');
-  } finally {
-    report();
+    if (out.length > 0) yield encodeChunks(out);
   }
+  throw new UpstreamConnectionError(route.id, 'the event stream ended before messageStop and metadata');
+}
+
+/** Translated chunks as one `chunks` event: their SSE bytes and the chunks themselves. */
+function encodeChunks(chunks: ChatCompletionChunk[]): ChatStreamEvent {
+  const bytes = chunks.length === 1 ? encodeSseData(chunks[0]) : Buffer.concat(chunks.map((value) => encodeSseData(value)));
+  return { type: 'chunks', bytes, chunks };
 }
 
 interface StreamState {
@@ -90,7 +85,7 @@ function createStreamState(stamp: CompletionStamp): StreamState {
   return { stamp, started: false, toolIndexByBlock: new Map(), jsonAnswerBlock: null, finishReason: null };
 }
 
-function translateEvent(state: StreamState, message: BedrockStreamMessage, route: Route, out: Uint8Array[]): void {
+function translateEvent(state: StreamState, message: BedrockStreamMessage, route: Route, out: ChatCompletionChunk[]): void {
   switch (message.type) {
     case 'messageStart':
       start(state, out);
@@ -144,7 +139,7 @@ function translateEvent(state: StreamState, message: BedrockStreamMessage, route
 }
 
 /** The first chunk, once, before anything else is sent. */
-function start(state: StreamState, out: Uint8Array[]): void {
+function start(state: StreamState, out: ChatCompletionChunk[]): void {
   if (state.started) return;
   state.started = true;
   out.push(chunk(state, { role: 'assistant', content: '' }));
@@ -154,9 +149,8 @@ function baseChunk(state: StreamState): Pick<ChatCompletionChunk, 'id' | 'object
   return { id: state.stamp.id, object: 'chat.completion.chunk', created: state.stamp.created, model: state.stamp.model };
 }
 
-function chunk(state: StreamState, delta: ChatCompletionChunkChoice['delta'], finishReason: FinishReason | null = null): Uint8Array {
-  const value: ChatCompletionChunk = { ...baseChunk(state), choices: [{ index: 0, delta, finish_reason: finishReason }] };
-  return encodeSseData(value);
+function chunk(state: StreamState, delta: ChatCompletionChunkChoice['delta'], finishReason: FinishReason | null = null): ChatCompletionChunk {
+  return { ...baseChunk(state), choices: [{ index: 0, delta, finish_reason: finishReason }] };
 }
 
 function readPayload<S extends z.ZodType>(message: BedrockStreamMessage, schema: S, route: Route): z.infer<S> {

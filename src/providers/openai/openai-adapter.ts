@@ -31,7 +31,7 @@ export interface OpenAIWireOptions {
   mapStreamError: StreamErrorMapper;
   /**
    * Whether a route of this cloud serves the native Responses API (`<base>/responses`); when left out, the adapter
-   * has no native Responses methods and every Responses request goes through chat completions.
+   * has no `responses` wire and every Responses request goes through chat completions.
    */
   supportsResponses?(route: Route): boolean;
 }
@@ -59,17 +59,19 @@ export function createOpenAIWireAdapter(options: OpenAIWireOptions): ProviderAda
   if (supportsResponses === undefined) return chatAdapter;
   return {
     ...chatAdapter,
-    supportsResponses,
-    prepareResponses(body, route) {
-      const stream = body.stream === true;
-      const upstream = buildOpenAIResponsesBody(body, options.resolveBodyModel(route), stream);
-      return buildJsonPost(options.buildUrl(route, 'responses'), buildOpenAIHeaders(route, stream), upstream);
-    },
-    readResponses(body, route) {
-      return convertOpenAIResponsesResponse(body, route, options.mapStreamError);
-    },
-    streamResponses(body, route, streamOptions) {
-      return decodeOpenAIResponsesStream(body, route, streamOptions, options.mapStreamError);
+    responses: {
+      supports: supportsResponses,
+      prepare(body, route) {
+        const stream = body.stream === true;
+        const upstream = buildOpenAIResponsesBody(body, options.resolveBodyModel(route), stream);
+        return buildJsonPost(options.buildUrl(route, 'responses'), buildOpenAIHeaders(route, stream), upstream);
+      },
+      read(body, route) {
+        return convertOpenAIResponsesResponse(body, route, options.mapStreamError);
+      },
+      stream(body, route) {
+        return decodeOpenAIResponsesStream(body, route, options.mapStreamError);
+      },
     },
   };
 }

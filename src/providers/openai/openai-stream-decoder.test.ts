@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { request } from 'undici';
 import { UpstreamConnectionError, UpstreamError, type Usage } from '../../wire/index.ts';
-import { collectBytes, readSseFixture, readSseFixtureLines, replay, serveChunks, splitAt } from '../replay-fixture.ts';
+import { checkChatEventOrder, collectChatStream, readSseFixture, readSseFixtureLines, replay, serveChunks, splitAt } from '../replay-fixture.ts';
+import type { ChatStreamEvent } from '../provider-adapter.ts';
 import { makeTestRoute } from '../test-route.ts';
 import { decodeOpenAIStream, mayHoldValue } from './openai-stream-decoder.ts';
 
@@ -23,9 +24,23 @@ const usage: Usage = {
 };
 
 async function run(chunks: Uint8Array[], includeUsage: boolean): Promise<{ text: string; usages: Usage[] }> {
-  const usages: Usage[] = [];
-  const output = await collectBytes(decodeOpenAIStream(replay(chunks), route, { includeUsage, onUsage: (value) => usages.push(value) }));
-  return { text: decoder.decode(output), usages };
+  const { text, usages } = await collectChatStream(decodeOpenAIStream(replay(chunks), route, { includeUsage }));
+  return { text, usages };
+}
+
+/** Every event a stream yields until it ends or throws, and what it threw (null when it ended). */
+async function drain(stream: AsyncIterable<ChatStreamEvent>): Promise<{ events: ChatStreamEvent[]; error: unknown }> {
+  const events: ChatStreamEvent[] = [];
+  try {
+    for await (const event of stream) events.push(event);
+  } catch (error) {
+    return { events, error };
+  }
+  return { events, error: null };
+}
+
+function textOf(events: readonly ChatStreamEvent[]): string {
+  return events.map((event) => (event.bytes === null ? '' : decoder.decode(event.bytes))).join('');
 }
 
 function sse(lines: string[]): string {
@@ -102,24 +117,16 @@ describe('decodeOpenAIStream', () => {
 
   test('an error event throws the mapped UpstreamError after forwarding what came before', async () => {
     const bytes = readSseFixture(errorUrl);
-    const forwarded: string[] = [];
-    const stream = decodeOpenAIStream(replay([bytes]), route, { includeUsage: false, onUsage: () => {} });
-    await assert.rejects(
-      (async () => {
-        for await (const part of stream) forwarded.push(decoder.decode(part));
-      })(),
-      (error: unknown) => {
-        assert.ok(error instanceof UpstreamError);
-        assert.ok(!(error instanceof UpstreamConnectionError));
-        assert.equal(error.status, 500);
-        assert.equal(error.type, 'server_error');
-        assert.equal(error.retryable, true);
-        assert.match(error.message, /The server had an error while processing your request\. Sorry about that! \(route test-route\)/);
-        return true;
-      },
-    );
+    const { events, error } = await drain(decodeOpenAIStream(replay([bytes]), route, { includeUsage: false }));
+    assert.ok(error instanceof UpstreamError);
+    assert.ok(!(error instanceof UpstreamConnectionError));
+    assert.equal(error.status, 500);
+    assert.equal(error.type, 'server_error');
+    assert.equal(error.retryable, true);
+    assert.match(error.message, /The server had an error while processing your request\. Sorry about that! \(route test-route\)/);
     const lines = readSseFixtureLines(errorUrl);
-    assert.equal(forwarded.join(''), sse(lines.slice(0, 2)));
+    assert.equal(textOf(events), sse(lines.slice(0, 2)));
+    checkChatEventOrder(events, false);
   });
 
   const errorEvents: { name: string; input: string; status: number; code: string | null; message: RegExp }[] = [
@@ -180,67 +187,87 @@ describe('decodeOpenAIStream', () => {
     assert.equal(text, sse(lines));
   });
 
-  test('ends before [DONE]: UpstreamConnectionError, and usage already seen is still reported', async () => {
+  test('ends before [DONE] after the usage chunk: the usage event came, then UpstreamConnectionError, no done', async () => {
     const withoutDone = sse(recordedLines.filter((line) => line !== '[DONE]'));
-    const usages: Usage[] = [];
-    const stream = decodeOpenAIStream(replay([encoder.encode(withoutDone)]), route, {
-      includeUsage: true,
-      onUsage: (value) => usages.push(value),
-    });
-    await assert.rejects(collectBytes(stream), UpstreamConnectionError);
-    assert.deepEqual(usages, [usage]);
+    const { events, error } = await drain(decodeOpenAIStream(replay([encoder.encode(withoutDone)]), route, { includeUsage: true }));
+    assert.ok(error instanceof UpstreamConnectionError);
+    checkChatEventOrder(events, false);
+    assert.deepEqual(
+      events.flatMap((event) => (event.type === 'usage' ? [event.usage] : [])),
+      [usage],
+    );
+  });
+
+  test('usage on content chunks only: its usage event comes just before done, without bytes', async () => {
+    const lines = ['{"choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":1}}', '[DONE]'];
+    const { events } = await collectChatStream(decodeOpenAIStream(replay([encoder.encode(sse(lines))]), route, { includeUsage: true }));
+    assert.deepEqual(
+      events.map((event) => event.type),
+      ['chunks', 'usage', 'done'],
+    );
+    assert.equal(events[1]?.bytes, null);
   });
 
   test('ends in the middle of an event: the partial event is not forwarded', async () => {
     const text = decoder.decode(recorded);
     const cut = text.indexOf('data: ', 10) + 20;
-    const forwarded: string[] = [];
-    const stream = decodeOpenAIStream(replay([encoder.encode(text.slice(0, cut))]), route, {
-      includeUsage: true,
-      onUsage: () => {},
-    });
-    await assert.rejects(
-      (async () => {
-        for await (const part of stream) forwarded.push(decoder.decode(part));
-      })(),
-      UpstreamConnectionError,
-    );
-    assert.equal(forwarded.join(''), sse(recordedLines.slice(0, 1)));
+    const { events, error } = await drain(decodeOpenAIStream(replay([encoder.encode(text.slice(0, cut))]), route, { includeUsage: true }));
+    assert.ok(error instanceof UpstreamConnectionError);
+    assert.equal(textOf(events), sse(recordedLines.slice(0, 1)));
   });
 
-  test('a consumer that stops early still gets the usage seen so far, once', async () => {
-    const usages: Usage[] = [];
+  test('the usage chunk is its own event, before done, wherever the network cut the stream', async () => {
     const text = decoder.decode(recorded);
     const doneAt = Buffer.byteLength(text.slice(0, text.indexOf('data: [DONE]')));
-    const stream = decodeOpenAIStream(replay(splitAt(recorded, doneAt)), route, {
-      includeUsage: true,
-      onUsage: (value) => usages.push(value),
-    });
-    for await (const part of stream) {
-      assert.ok(decoder.decode(part).includes('"choices":[]'));
-      break;
+    const usageAt = Buffer.byteLength(text.slice(0, text.lastIndexOf('data: ', text.lastIndexOf('"choices":[]'))));
+    for (const cuts of [[doneAt], [usageAt], [], [usageAt, doneAt]]) {
+      const { events } = await collectChatStream(decodeOpenAIStream(replay(splitAt(recorded, ...cuts)), route, { includeUsage: true }));
+      const usageEvent = events.find((event) => event.type === 'usage');
+      assert.match(decoder.decode(usageEvent?.bytes ?? new Uint8Array()), /^data: \{.*"choices":\[\].*"usage":\{.*\n\n$/);
+      assert.equal(events.at(-1)?.type, 'done');
     }
-    assert.deepEqual(usages, [usage]);
   });
 
-  test('events that arrive in one chunk leave as one chunk, a view of the upstream bytes', async () => {
+  test('events that arrive in one chunk leave as views of the upstream bytes', async () => {
     const chunk = recorded.slice();
-    const parts: Uint8Array[] = [];
-    for await (const part of decodeOpenAIStream(replay([chunk]), route, { includeUsage: true, onUsage: () => {} })) {
-      parts.push(part);
+    const events: ChatStreamEvent[] = [];
+    for await (const event of decodeOpenAIStream(replay([chunk]), route, { includeUsage: true })) events.push(event);
+    assert.deepEqual(
+      events.map((event) => event.type),
+      ['chunks', 'usage', 'done'],
+    );
+    let offset = 0;
+    for (const event of events) {
+      assert.equal(event.bytes?.buffer, chunk.buffer);
+      assert.equal(event.bytes?.byteOffset, offset);
+      offset += event.bytes?.length ?? 0;
     }
-    assert.equal(parts.length, 1);
-    assert.equal(parts[0]?.buffer, chunk.buffer);
-    assert.equal(parts[0]?.length, chunk.length);
+    assert.equal(offset, chunk.length);
+  });
+
+  test('parseChunks: every chunk parsed once, the usage chunk with the usage event', async () => {
+    const { events } = await collectChatStream(decodeOpenAIStream(replay(splitAt(recorded, 200)), route, { includeUsage: true, parseChunks: true }));
+    const chunks = events.flatMap((event) => (event.type === 'chunks' ? (event.chunks ?? []) : []));
+    assert.deepEqual(
+      chunks,
+      recordedLines.filter((line) => line !== '[DONE]' && !line.includes('"choices":[]')).map((line) => JSON.parse(line)),
+    );
+  });
+
+  test('parseChunks: an event that is not JSON is an unreadable reply', async () => {
+    const input = 'data: {"choices":[{"index":0,"delta":{"content":"x"}}]}\n\ndata: {oops\n\n';
+    const { events, error } = await drain(decodeOpenAIStream(replay([encoder.encode(input)]), route, { includeUsage: false, parseChunks: true }));
+    assert.ok(error instanceof UpstreamError);
+    assert.equal(error.code, 'invalid_upstream_response');
+    assert.equal(events.length, 0, 'the piece that held the bad event is not forwarded');
   });
 
   test('replayed through a real HTTP server (undici body)', async () => {
     const server = await serveChunks(splitAt(recorded, 7, 100, 101, 400, recorded.length - 3));
     try {
       const response = await request(server.url);
-      const usages: Usage[] = [];
-      const output = await collectBytes(decodeOpenAIStream(response.body, route, { includeUsage: true, onUsage: (value) => usages.push(value) }));
-      assert.equal(decoder.decode(output), decoder.decode(recorded));
+      const { text, usages } = await collectChatStream(decodeOpenAIStream(response.body, route, { includeUsage: true }));
+      assert.equal(text, decoder.decode(recorded));
       assert.deepEqual(usages, [usage]);
     } finally {
       await server.close();

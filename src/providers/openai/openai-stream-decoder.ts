@@ -1,17 +1,18 @@
 // Streams an OpenAI-wire chat completion through as bytes: forwards every SSE event unchanged, reads usage from the
 // chunk that carries it, withholds the usage-only chunk when the client did not ask for it, and turns error events
-// and early ends into errors. Only chunks that can carry usage or an error are JSON-parsed.
+// and early ends into errors. Only chunks that can carry usage or an error are JSON-parsed, unless the consumer asks
+// for every chunk parsed (`parseChunks`), and then each is parsed once.
 // Sources: OpenAI API reference "The chat completion chunk object" and `stream_options.include_usage` ("an additional
 // chunk will be streamed before the data: [DONE] message ... the choices field will always be an empty array. All
 // other chunks will also include a usage field, but with a null value"); Azure OpenAI "Content streaming"
 // (learn.microsoft.com/azure/ai-foundry/openai/concepts/content-streaming): Azure's first chunk is
 // `choices: []` + `prompt_filter_results` with `usage: null`, and annotation chunks carry `content_filter_results`.
 import type { Route } from '../../catalog/index.ts';
-import { UpstreamConnectionError, type UpstreamError, type Usage } from '../../wire/index.ts';
-import type { ChatStreamOptions } from '../provider-adapter.ts';
-import { createSseSplitter } from '../sse/index.ts';
+import { UpstreamConnectionError, type ChatCompletionChunk, type UpstreamError, type Usage } from '../../wire/index.ts';
+import type { ChatStreamEvent, ChatStreamOptions } from '../provider-adapter.ts';
+import { createSseSplitter, joinAdjacent } from '../sse/index.ts';
 import { summarizeErrorBody } from '../summarize-error-body.ts';
-import { normalizeOpenAIUsage } from './convert-openai-response.ts';
+import { invalidUpstreamResponse, normalizeOpenAIUsage } from './convert-openai-response.ts';
 import { mapOpenAIStreamError, readOpenAIErrorValue, type UpstreamErrorFields } from './map-openai-error.ts';
 import { openaiChatChunkSchema } from './openai-api.ts';
 
@@ -19,77 +20,74 @@ import { openaiChatChunkSchema } from './openai-api.ts';
 export type StreamErrorMapper = (fields: UpstreamErrorFields, route: Route) => UpstreamError;
 
 /**
- * Forwards an OpenAI-wire SSE stream: the events that arrived in one upstream chunk are yielded together (so the
- * output has about as many chunks as the input, each the upstream's bytes minus any withheld event). Calls `options.onUsage` once with the last usage seen:
- * just before the `[DONE]` event is yielded (so metering can commit before the last byte reaches the client), or, when the stream fails or the consumer stops
- * early, when the generator finishes. Throws the mapped UpstreamError on an error event and UpstreamConnectionError when the body ends before `data: [DONE]`.
- * Errors of the body itself (a reset connection, an abort) pass through unchanged for the executor to classify.
+ * Forwards an OpenAI-wire SSE stream as ChatStreamEvents: the events that arrived in one upstream chunk leave as one
+ * `chunks` event (so the output has about as many pieces as the input, each a view of the upstream's bytes minus any
+ * withheld event), with the chunks parsed only when `options.parseChunks` is set. The usage is one `usage` event:
+ * at the usage-only chunk (`choices: []`, the last chunk before `[DONE]` by OpenAI's definition; its bytes go with
+ * the event when `includeUsage`), or, when the cloud put its usage on content chunks only, the last one seen just
+ * before `done`. Throws the mapped UpstreamError on an error event (after the events before it) and
+ * UpstreamConnectionError when the body ends before `data: [DONE]`. Errors of the body itself (a reset connection, an
+ * abort) pass through unchanged for the executor to classify.
  */
 export async function* decodeOpenAIStream(
   body: AsyncIterable<Uint8Array>,
   route: Route,
   options: ChatStreamOptions,
   mapStreamError: StreamErrorMapper = mapOpenAIStreamError,
-): AsyncGenerator<Uint8Array, void, undefined> {
+): AsyncGenerator<ChatStreamEvent, void, undefined> {
   const splitter = createSseSplitter();
+  const parseChunks = options.parseChunks === true;
+  // The last usage seen on a content chunk; null once the usage event has been sent.
   let usage: Usage | null = null;
-  let reported = false;
-  const report = (): void => {
-    if (reported || usage === null) return;
-    reported = true;
-    options.onUsage(usage);
-  };
-  try {
-    for await (const chunk of body) {
-      // Events of one network chunk leave together, as one view when they are adjacent (they almost always are).
-      const forward: Uint8Array[] = [];
-      for (const event of splitter.push(chunk)) {
-        const data = event.data;
-        if (data === null) {
-          // Comments and keep-alives: harmless to SSE clients and they keep idle connections open.
-          forward.push(event.raw);
+  let usageSent = false;
+  for await (const chunk of body) {
+    // Events of one network chunk leave together, as one view when they are adjacent (they almost always are).
+    let forward: Uint8Array[] = [];
+    let parsed: ChatCompletionChunk[] | null = parseChunks ? [] : null;
+    for (const event of splitter.push(chunk)) {
+      const data = event.data;
+      if (data === null) {
+        // Comments and keep-alives: harmless to SSE clients and they keep idle connections open.
+        forward.push(event.raw);
+        continue;
+      }
+      if (isDoneMarker(data)) {
+        if (forward.length > 0) yield { type: 'chunks', bytes: joinAdjacent(forward), chunks: parsed };
+        if (usage !== null && !usageSent) yield { type: 'usage', usage, bytes: null };
+        yield { type: 'done', bytes: event.raw };
+        return;
+      }
+      const isErrorEvent = event.event === 'error';
+      if (!parseChunks && !isErrorEvent && !mayHoldValue(data, '"error"') && !mayHoldValue(data, '"usage"')) {
+        forward.push(event.raw);
+        continue;
+      }
+      const json = parseJson(data);
+      if (isErrorEvent || hasTopLevelError(json)) {
+        if (forward.length > 0) yield { type: 'chunks', bytes: joinAdjacent(forward), chunks: parsed };
+        throw mapStreamError(readStreamError(json, data), route);
+      }
+      const read = (json as { usage?: unknown } | undefined)?.usage != null ? readChunkUsage(json) : null;
+      if (read !== null && !usageSent) {
+        if (!read.usageOnly) usage = read.usage;
+        else {
+          // The final usage: metering may commit now, before the rest of the stream (`[DONE]`) goes out.
+          if (forward.length > 0) yield { type: 'chunks', bytes: joinAdjacent(forward), chunks: parsed };
+          forward = [];
+          parsed = parseChunks ? [] : null;
+          usageSent = true;
+          yield { type: 'usage', usage: read.usage, bytes: options.includeUsage ? event.raw : null };
           continue;
         }
-        if (isDoneMarker(data)) {
-          forward.push(event.raw);
-          report();
-          yield joinAdjacent(forward);
-          return;
-        }
-        const isErrorEvent = event.event === 'error';
-        if (isErrorEvent || mayHoldValue(data, '"error"') || mayHoldValue(data, '"usage"')) {
-          const json = parseJson(data);
-          if (isErrorEvent || hasTopLevelError(json)) {
-            if (forward.length > 0) yield joinAdjacent(forward);
-            throw mapStreamError(readStreamError(json, data), route);
-          }
-          const read = readChunkUsage(json);
-          if (read !== null) {
-            usage = read.usage;
-            if (read.usageOnly && !options.includeUsage) continue;
-          }
-        }
-        forward.push(event.raw);
       }
-      if (forward.length > 0) yield joinAdjacent(forward);
+      // A later usage-only chunk (a server that repeats it) is withheld like the first when the client did not ask.
+      if (read?.usageOnly === true && !options.includeUsage) continue;
+      if (parsed !== null) parsed.push(readParsedChunk(json, route));
+      forward.push(event.raw);
     }
-    throw new UpstreamConnectionError(route.id, 'the stream ended before data: [DONE]');
-  } finally {
-    report();
+    if (forward.length > 0) yield { type: 'chunks', bytes: joinAdjacent(forward), chunks: parsed };
   }
-}
-
-/** One chunk for several event byte ranges: a view when they are adjacent in one buffer, else a copy. */
-export function joinAdjacent(parts: Uint8Array[]): Uint8Array {
-  const first = parts[0]!;
-  if (parts.length === 1) return first;
-  let end = first.byteOffset + first.length;
-  for (let k = 1; k < parts.length; k++) {
-    const part = parts[k]!;
-    if (part.buffer !== first.buffer || part.byteOffset !== end) return Buffer.concat(parts);
-    end += part.length;
-  }
-  return new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset);
+  throw new UpstreamConnectionError(route.id, 'the stream ended before data: [DONE]');
 }
 
 function isDoneMarker(data: string): boolean {
@@ -131,9 +129,16 @@ function parseJson(data: string): unknown {
   try {
     return JSON.parse(data);
   } catch {
-    // Not JSON: nothing to read from it; it is forwarded as the upstream sent it.
+    // Not JSON: nothing to read from it; it is forwarded as the upstream sent it (or refused, when chunks are parsed).
     return undefined;
   }
+}
+
+/** A parsed event as a chunk for a consumer that reads them; an event without `choices` carries no delta. */
+function readParsedChunk(json: unknown, route: Route): ChatCompletionChunk {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw invalidUpstreamResponse(route, 'a stream event is not a JSON object');
+  const value = json as ChatCompletionChunk;
+  return Array.isArray(value.choices) ? value : { ...value, choices: [] };
 }
 
 /** The error of an error event; an `event: error` whose data is not an error object gives its text as message. */

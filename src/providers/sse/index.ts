@@ -1,2 +1,3 @@
 export * from './split-sse-events.ts';
 export * from './encode-sse.ts';
+export * from './join-adjacent.ts';

@@ -2,15 +2,14 @@
 // error event inside a stream, and the array-wrapped error body.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { UpstreamError, type Usage } from '../../wire/index.ts';
+import { UpstreamError } from '../../wire/index.ts';
 import { runProviderAdapterCases } from '../provider-adapter.case.test.ts';
-import { collectBytes, readFixture, readSseFixture, replay } from '../replay-fixture.ts';
+import { collectChatStream, readFixture, readSseFixture, replay } from '../replay-fixture.ts';
 import { makeTestRoute } from '../test-route.ts';
 import { vertexAdapter } from './vertex-adapter.ts';
 
 const fixture = (name: string) => new URL(`./__fixtures__/${name}`, import.meta.url);
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 const route = makeTestRoute({
   id: 'vertex-global-gpt-oss',
@@ -60,14 +59,8 @@ describe('vertexAdapter replies', () => {
   });
 
   test('the usage-only chunk is withheld when the client did not ask for usage, and still reported', async () => {
-    const usages: Usage[] = [];
-    const output = decoder.decode(
-      await collectBytes(
-        vertexAdapter.streamChat(replay([readSseFixture(fixture('vertex-chat-stream.chunks.txt'))]), route, {
-          includeUsage: false,
-          onUsage: (usage) => usages.push(usage),
-        }),
-      ),
+    const { text: output, usages } = await collectChatStream(
+      vertexAdapter.streamChat(replay([readSseFixture(fixture('vertex-chat-stream.chunks.txt'))]), route, { includeUsage: false }),
     );
     assert.ok(!output.includes('"usage":{'));
     assert.match(output, /data: \[DONE\]\n\n$/);
@@ -78,8 +71,8 @@ describe('vertexAdapter replies', () => {
     const first = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"}}]}';
     const error = '{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}';
     const bytes = encoder.encode(`data: ${first}\n\ndata: ${error}\n\n`);
-    const stream = vertexAdapter.streamChat(replay([bytes]), route, { includeUsage: false, onUsage: () => {} });
-    await assert.rejects(collectBytes(stream), (thrown: unknown) => {
+    const stream = vertexAdapter.streamChat(replay([bytes]), route, { includeUsage: false });
+    await assert.rejects(collectChatStream(stream), (thrown: unknown) => {
       assert.ok(thrown instanceof UpstreamError);
       assert.equal(thrown.status, 503);
       assert.equal(thrown.code, 'UNAVAILABLE');
@@ -98,10 +91,7 @@ describe('vertexAdapter replies', () => {
 });
 
 describe('vertexAdapter and the Responses API', () => {
-  test('has no native Responses methods: Vertex serves chat completions only', () => {
-    assert.equal(vertexAdapter.supportsResponses, undefined);
-    assert.equal(vertexAdapter.prepareResponses, undefined);
-    assert.equal(vertexAdapter.readResponses, undefined);
-    assert.equal(vertexAdapter.streamResponses, undefined);
+  test('has no native Responses wire: Vertex serves chat completions only', () => {
+    assert.equal(vertexAdapter.responses, undefined);
   });
 });
