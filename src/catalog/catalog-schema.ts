@@ -227,6 +227,21 @@ export const configSchema = z.strictObject({
       keep_alive_timeout_ms: z.number().int().positive().default(65_000),
       /** Most open client connections; past 90 % of it, idle keep-alive connections are closed to make room. */
       max_connections: z.number().int().positive().default(4_096),
+      /** Serves the Responses API over WebSocket (GET /v1/responses upgraded); off, upgrades get 426 and clients use HTTP. */
+      websocket: z.boolean().default(true),
+      /** Most open Responses WebSockets, over all callers; one more is refused (429) before the upgrade. */
+      websocket_max_sockets: z.number().int().positive().default(256),
+      /** Most open Responses WebSockets of one tenant, and of one key (the master key counts as one). */
+      websocket_max_sockets_per_tenant: z.number().int().positive().default(64),
+      websocket_max_sockets_per_key: z.number().int().positive().default(16),
+      /** A socket with no turn running that has received nothing for this long is closed. */
+      websocket_idle_timeout_ms: z.number().int().positive().default(300_000),
+      /** How often each socket is pinged; one that has not answered the last ping by the next one is cut off. */
+      websocket_ping_interval_ms: z.number().int().positive().default(30_000),
+      /** A socket older than this takes no new turn (OpenAI's 60-minute limit): the client reconnects. */
+      websocket_max_age_ms: z.number().int().positive().default(3_600_000),
+      /** Bound on the memory a socket keeps of its last `store: false` response (estimated bytes of its chain's items). */
+      websocket_memory_bytes: byteSize.default(8 * 1024 ** 2),
     })
     .prefault({}),
   store: z

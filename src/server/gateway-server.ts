@@ -23,6 +23,7 @@ import { handleGetModel, handleListModels } from './handle-models.ts';
 import { RESPONSES_ROUTES } from './handle-responses.ts';
 import { errorResult } from './http-result.ts';
 import { logRequest } from './log-request.ts';
+import { isWebSocketUpgrade, refuseUpgrade, type ResponsesWebSocketServer } from './responses-websocket.ts';
 import { writeResult } from './write-result.ts';
 
 const ROUTES: RouteEntry[] = [
@@ -68,10 +69,12 @@ export class GatewayServer {
   readonly #gateway: GatewayContext;
   readonly #server: Server;
 
-  constructor(gateway: GatewayContext, limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS) {
+  constructor(gateway: GatewayContext, limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS, websocket: ResponsesWebSocketServer | null = null) {
     this.#gateway = gateway;
     this.#server = createServer(
       {
+        // Only WebSocket upgrades leave the request path (any other Upgrade header, h2c say, is an ordinary request).
+        shouldUpgradeCallback: isWebSocketUpgrade,
         // Node checks both timeouts on this interval: a slow-header client is cut off within a second of its deadline.
         connectionsCheckingInterval: 1_000,
         headersTimeout: limits.headersTimeoutMs,
@@ -91,6 +94,11 @@ export class GatewayServer {
       if (this.#server.connections >= shedAt) this.#server.closeIdleConnections();
     });
     this.#server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket));
+    // The Responses API over WebSocket; without it (or turned off) every upgrade is refused so that clients use HTTP.
+    this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (websocket !== null) websocket.handleUpgrade(req, socket, head);
+      else refuseUpgrade(socket, new NotFoundError('WebSocket is not served here: use HTTP.', 'unknown_url'));
+    });
   }
 
   async listen(port: number, host: string): Promise<string> {

@@ -11,6 +11,7 @@ import { COMPACTION_KEY_SETTING, createCompactionKey, ResponseChainCache } from 
 import { DecisionLog } from '../calls/index.ts';
 import { BackgroundResponses } from '../turns/index.ts';
 import { GatewayServer } from './gateway-server.ts';
+import { ResponsesWebSocketServer } from './responses-websocket.ts';
 import type { GatewayContext } from './gateway-types.ts';
 import { PlanCache } from '../policy/index.ts';
 
@@ -173,12 +174,26 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     backgroundResponses,
     chainCache,
   };
-  const server = new GatewayServer(context, {
-    headersTimeoutMs: config.server.headers_timeout_ms,
-    requestTimeoutMs: config.server.request_timeout_ms,
-    keepAliveTimeoutMs: config.server.keep_alive_timeout_ms,
-    maxConnections: config.server.max_connections,
+  const websocket = new ResponsesWebSocketServer(context, {
+    enabled: config.server.websocket,
+    maxSockets: config.server.websocket_max_sockets,
+    maxSocketsPerTenant: config.server.websocket_max_sockets_per_tenant,
+    maxSocketsPerKey: config.server.websocket_max_sockets_per_key,
+    idleTimeoutMs: config.server.websocket_idle_timeout_ms,
+    pingIntervalMs: config.server.websocket_ping_interval_ms,
+    maxAgeMs: config.server.websocket_max_age_ms,
+    memoryBytes: config.server.websocket_memory_bytes,
   });
+  const server = new GatewayServer(
+    context,
+    {
+      headersTimeoutMs: config.server.headers_timeout_ms,
+      requestTimeoutMs: config.server.request_timeout_ms,
+      keepAliveTimeoutMs: config.server.keep_alive_timeout_ms,
+      maxConnections: config.server.max_connections,
+    },
+    websocket,
+  );
   const housekeeping = startHousekeeping(
     store,
     logger,
@@ -205,6 +220,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     backgroundResponses,
     async close() {
       clearInterval(housekeeping);
+      // Sockets first: their running turns are abandoned and metered while the ledger is still open.
+      await websocket.close();
       await server.close();
       await backgroundResponses.close();
       await ledger.close();
