@@ -23,7 +23,7 @@ import { handleGetModel, handleListModels } from './handle-models.ts';
 import { RESPONSES_ROUTES } from './handle-responses.ts';
 import { errorResult } from './http-result.ts';
 import { logRequest } from './log-request.ts';
-import { isWebSocketUpgrade, refuseUpgrade, type ResponsesWebSocketServer } from './responses-websocket.ts';
+import { isWebSocketUpgrade, refuseUpgrade, type ResponsesWebSocketServer, upgradeRequired } from './responses-websocket.ts';
 import { writeResult } from './write-result.ts';
 
 const ROUTES: RouteEntry[] = [
@@ -97,7 +97,7 @@ export class GatewayServer {
     // The Responses API over WebSocket; without it (or turned off) every upgrade is refused so that clients use HTTP.
     this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (websocket !== null) websocket.handleUpgrade(req, socket, head);
-      else refuseUpgrade(socket, new NotFoundError('WebSocket is not served here: use HTTP.', 'unknown_url'));
+      else refuseUpgrade(socket, upgradeRequired('WebSocket is not served here: use HTTP.'));
     });
   }
 

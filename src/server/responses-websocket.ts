@@ -6,7 +6,7 @@ import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Principal } from '../calls/index.ts';
-import { CrosswayError, NotFoundError, RateLimitError, toCrosswayError } from '../wire/index.ts';
+import { CrosswayError, RateLimitError, toCrosswayError } from '../wire/index.ts';
 import { authenticate } from './authenticate.ts';
 import type { GatewayContext } from './gateway-types.ts';
 import { errorResult } from './http-result.ts';
@@ -93,10 +93,9 @@ export class ResponsesWebSocketServer {
 
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0];
-    if (path !== RESPONSES_PATH || req.method !== 'GET') {
-      throw new NotFoundError(`Invalid URL (${req.method ?? 'GET'} ${path}): WebSocket is served on GET ${RESPONSES_PATH} only.`, 'unknown_url');
-    }
-    if (!this.#limits.enabled) throw new UpgradeRequiredError();
+    // 426, not 404: Codex falls back to HTTP at once on a 426, and only after its retries on anything else.
+    if (path !== RESPONSES_PATH || req.method !== 'GET') throw upgradeRequired(`WebSocket is served on GET ${RESPONSES_PATH} only: use HTTP.`);
+    if (!this.#limits.enabled) throw upgradeRequired('WebSocket mode is turned off on this gateway: use POST /v1/responses.');
     const principal = await authenticate(req, this.#gateway);
     // Checked and counted in one synchronous step (ws completes a plain upgrade synchronously), so that concurrent
     // upgrades cannot pass a bound together.
@@ -156,18 +155,11 @@ export class ResponsesWebSocketServer {
 }
 
 /**
- * 426 for an upgrade the gateway will not serve (WebSocket turned off): Codex takes it as the sign to use HTTP instead,
- * as OpenAI's own clients do when a server does not speak WebSocket mode.
+ * 426 for an upgrade the gateway will not serve (WebSocket turned off, or another path): Codex takes it as the sign to
+ * use HTTP at once (codex-rs falls back on 426 without retrying), as it does with servers that lack WebSocket mode.
  */
-class UpgradeRequiredError extends CrosswayError {
-  override name = 'UpgradeRequiredError';
-  constructor() {
-    super('WebSocket mode is turned off on this gateway: use POST /v1/responses.', {
-      code: 'websocket_disabled',
-      status: 426,
-      type: 'invalid_request_error',
-    });
-  }
+export function upgradeRequired(message: string): CrosswayError {
+  return new CrosswayError(message, { code: 'websocket_not_served', status: 426, type: 'invalid_request_error' });
 }
 
 function tooManySockets(scope: string, limit: number): RateLimitError {
