@@ -206,6 +206,20 @@ describe('the Responses API over WebSocket', () => {
     }
   });
 
+  it('authenticates every response.create again: a key revoked while its socket is open is refused (401) and the socket closed', async () => {
+    const tenant = 'ws-revoked';
+    assert.equal((await stack.api('POST', '/admin/tenants', { id: tenant, name: tenant })).status, 201);
+    const created = await stack.api('POST', '/admin/keys', { tenant });
+    const socket = open(stack, created.body.key);
+    completed(await socket.turn({ model: 'via-openai', input: 'before' }));
+    assert.equal((await stack.api('DELETE', `/admin/keys/${created.body.id}`)).status, 200);
+    const closed = new Promise<number>((resolve) => socket.ws.on('close', (code: number) => resolve(code)));
+    const refused = errorOf(await socket.turn({ model: 'via-openai', input: 'after' }));
+    assert.equal(refused.status, 401);
+    assert.equal(refused.error.code, 'invalid_api_key');
+    assert.equal(await closed, 1008);
+  });
+
   it('answers a warm-up (generate: false) without a model call, with a response later turns continue', async () => {
     const socket = open(stack);
     try {

@@ -1,7 +1,7 @@
 // One open Responses API WebSocket: its `response.create` client events run one at a time as turns on the same core as
 // POST /v1/responses (the request rate, budgets, metering, decisions, storage and the request log alike), their
 // events sent back as JSON text frames, and the socket's last `store: false` response kept in memory for the next turn.
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
 import { type CallContext, createTimeOrderedId, type Principal } from '../calls/index.ts';
 import { ResponseChainCache } from '../runtime/index.ts';
@@ -17,6 +17,7 @@ import {
   type ResponseStreamEvent,
   toCrosswayError,
 } from '../wire/index.ts';
+import { authenticate } from './authenticate.ts';
 import { findExcessNesting, MAX_JSON_DEPTH } from './find-excess-nesting.ts';
 import type { GatewayContext } from './gateway-types.ts';
 import { buildErrorBody, errorResult } from './http-result.ts';
@@ -39,9 +40,10 @@ export interface SocketSessionLimits {
 export class ResponsesSocketSession {
   readonly #gateway: GatewayContext;
   readonly #ws: WebSocket;
-  readonly #principal: Principal;
-  /** The upgrade request's headers: the routing constraint headers (`x-crossway-*`) of every turn on the socket. */
-  readonly #headers: IncomingHttpHeaders;
+  /** The caller, authenticated again (from the upgrade's key) before each turn. */
+  #principal: Principal;
+  /** The upgrade request: its key and routing constraint headers (`x-crossway-*`) stand for every turn on the socket. */
+  readonly #upgrade: IncomingMessage;
   readonly #limits: SocketSessionLimits;
   /** Aborted when the socket closes: the running turn's call is abandoned (and metered as a 499). */
   readonly #closed = new AbortController();
@@ -53,11 +55,11 @@ export class ResponsesSocketSession {
   /** performance.now() of the last message from the client (the idle timeout counts from it). */
   lastActivity = performance.now();
 
-  constructor(gateway: GatewayContext, ws: WebSocket, principal: Principal, headers: IncomingHttpHeaders, limits: SocketSessionLimits) {
+  constructor(gateway: GatewayContext, ws: WebSocket, principal: Principal, upgrade: IncomingMessage, limits: SocketSessionLimits) {
     this.#gateway = gateway;
     this.#ws = ws;
     this.#principal = principal;
-    this.#headers = headers;
+    this.#upgrade = upgrade;
     this.#limits = limits;
     // One link only, of at most memoryBytes (the cache refuses a link above an eighth of its bound): a larger chain
     // is not remembered, and its continuation is answered previous_response_not_found, as when OpenAI evicts it.
@@ -121,13 +123,15 @@ export class ResponsesSocketSession {
       if (performance.now() - this.#openedAt > this.#limits.maxAgeMs) throw connectionLimitReached(this.#limits.maxAgeMs);
       const request = readCreateRequest(event);
       row.model = request.model;
+      // As an HTTP call would be: a key revoked or expired since the upgrade, or a tenant changed, counts from now.
+      this.#principal = await authenticate(this.#upgrade, this.#gateway);
       const requestRate = await this.#gateway.limiter.takeRequest(this.#principal);
       const context: CallContext = {
         principal: this.#principal,
         requestId,
         signal: this.#closed.signal,
         startedAt,
-        routingHeaders: this.#headers,
+        routingHeaders: this.#upgrade.headers,
         requestRate,
       };
       const tenant = this.#principal.tenant.id;
@@ -161,6 +165,8 @@ export class ResponsesSocketSession {
       if (error.status >= 500) this.#gateway.logger.error({ err: thrown, requestId }, 'websocket turn failed');
       this.#sendError(error);
       if (error.code === CONNECTION_LIMIT_CODE) this.#ws.close(1000, 'connection limit reached');
+      // 1008: policy violation (RFC 6455 section 7.4.1); the client reconnects with a valid key.
+      else if (error.status === 401) this.#ws.close(1008, 'invalid API key');
     }
   }
 

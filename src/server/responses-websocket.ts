@@ -115,7 +115,7 @@ export class ResponsesWebSocketServer {
   #open(ws: WebSocket, req: IncomingMessage, principal: Principal): void {
     const tenant = principal.tenant.id;
     const key = keyOf(principal);
-    const session = new ResponsesSocketSession(this.#gateway, ws, principal, req.headers, {
+    const session = new ResponsesSocketSession(this.#gateway, ws, principal, req, {
       maxAgeMs: this.#limits.maxAgeMs,
       memoryBytes: this.#limits.memoryBytes,
     });
