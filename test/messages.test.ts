@@ -158,7 +158,7 @@ describe('Anthropic Messages API (@anthropic-ai/sdk)', () => {
     const text = answer.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
     assert.match(text, /with 2 images/);
     const sent = (await journalOf('openai')).slice(before.length).find((entry) => entry.path.endsWith('/chat/completions'));
-    assert.equal((sent?.body as { reasoning_effort?: string }).reasoning_effort, 'low');
+    assert.equal((sent?.body as { reasoning_effort?: string } | undefined)?.reasoning_effort, 'low');
   });
 
   it('thinking on gpt-oss-120b: the Converse route cannot carry the reasoning effort, the next route serves it', async () => {
@@ -224,7 +224,7 @@ describe('Anthropic Messages API (@anthropic-ai/sdk)', () => {
     // A wrong method on an Anthropic path, from an Anthropic client.
     const wrong = await fetch(`${stack.gateway.url}/v1/messages`, { headers: { 'x-api-key': stack.demo.masterKey, 'anthropic-version': '2023-06-01' } });
     assert.equal(wrong.status, 405);
-    assert.equal((await wrong.json()).type, 'error');
+    assert.equal(((await wrong.json()) as { type: string }).type, 'error');
   });
 
   it('answers 429 with retry-after and anthropic-ratelimit-* headers, and meters and records calls per tenant', async () => {
