@@ -64,6 +64,13 @@ module.exports = {
       to: { path: '^src/turns/' },
     },
     {
+      name: 'messages-translate-only',
+      comment: 'The Messages API translation (src/messages) knows the wire, the catalog and the core; no transport, no server.',
+      severity: 'error',
+      from: { path: '^src/messages/' },
+      to: { path: ['^src/(?!messages/|wire/|catalog/|calls/)', '^(node:)?https?$', '^(node:)?http2$', '^(node:)?net$'] },
+    },
+    {
       name: 'only-cli-starts-things',
       severity: 'error',
       from: { path: '^src/(?!cli/)' },

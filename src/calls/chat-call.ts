@@ -3,7 +3,15 @@
 import type { ChatStream } from '../execute/index.ts';
 import { joinAdjacent } from '../providers/index.ts';
 import { deriveRequestNeeds, type RequestNeeds } from '../policy/index.ts';
-import { type ChatCompletion, type ChatCompletionRequest, ClientClosedError, type CrosswayError, toCrosswayError, type Usage } from '../wire/index.ts';
+import {
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  type ChatCompletionRequest,
+  ClientClosedError,
+  type CrosswayError,
+  toCrosswayError,
+  type Usage,
+} from '../wire/index.ts';
 import type { CallContext, CallServices } from './call-context.ts';
 import { readCompletionUsage, readStreamUsage, readTokenUsage } from './read-token-usage.ts';
 import { type CallInfo, type OpenCall, runModelCall } from './run-model-call.ts';
@@ -16,6 +24,13 @@ export interface ChatCall {
   fallbackModels?: readonly string[] | undefined;
   /** The request's `crossway` routing preferences. */
   preferences?: unknown;
+  /**
+   * A stream's sink needs every chunk parsed (a front door that translates them, such as the Messages API); a plain
+   * chat stream leaves it unset, so that the OpenAI-wire pass-through parses nothing it need not.
+   */
+  parseChunks?: boolean;
+  /** The API, for the usage event and the decision (`chat.completions` unless a front door says otherwise). */
+  endpoint?: string;
 }
 
 /** A completed chat call. */
@@ -30,8 +45,12 @@ export interface ChatCallResult {
 export interface ByteStreamSink {
   /** The call reached a route and its first bytes came: what the client is told before them. Called once. */
   started(info: CallInfo): void;
-  /** OpenAI chat-completion SSE bytes; a returned promise holds the stream until the client took them (backpressure). */
-  write(bytes: Uint8Array): void | Promise<void>;
+  /**
+   * OpenAI chat-completion SSE bytes, and the chunks in them parsed when the call asked for `parseChunks` (null for
+   * bytes that hold no chunk, such as the usage chunk and `[DONE]`); a returned promise holds the stream until the
+   * client took them (backpressure).
+   */
+  write(bytes: Uint8Array, chunks: readonly ChatCompletionChunk[] | null): void | Promise<void>;
 }
 
 /** How a stream that started ended. */
@@ -72,7 +91,12 @@ export function streamChat(services: CallServices, context: CallContext, call: C
     services,
     context,
     chatInput(call, needs),
-    (routes, options) => services.executor.chatStream(request, routes, { ...options, includeUsage: request.stream_options?.include_usage === true }),
+    (routes, options) =>
+      services.executor.chatStream(request, routes, {
+        ...options,
+        includeUsage: request.stream_options?.include_usage === true,
+        parseChunks: call.parseChunks === true,
+      }),
     (open) => relayStream(services, context, open, needs, sink),
   );
 }
@@ -99,17 +123,18 @@ async function relayStream(
         held = event.bytes;
         continue;
       }
-      if (event.type === 'chunks') tally.pushChat(event.bytes, event.chunks);
+      const chunks = event.type === 'chunks' ? event.chunks : null;
+      if (event.type === 'chunks') tally.pushChat(event.bytes, chunks);
       let bytes = event.bytes;
       if (held !== null) {
         bytes = joinAdjacent([held, bytes]);
         held = null;
       }
-      const written = sink.write(bytes);
+      const written = sink.write(bytes, chunks);
       if (written !== undefined) await written;
     }
     if (held !== null) {
-      const written = sink.write(held);
+      const written = sink.write(held, null);
       if (written !== undefined) await written;
     }
     // A stream that ended without usage (a server that reports none) is committed with counted tokens.
@@ -118,7 +143,7 @@ async function relayStream(
   } catch (thrown) {
     const error = context.signal.aborted ? new ClientClosedError() : toCrosswayError(thrown);
     // What the client was owed before the failure still goes out (the failure follows it).
-    if (held !== null && !(error instanceof ClientClosedError)) await Promise.resolve(sink.write(held)).catch(() => {});
+    if (held !== null && !(error instanceof ClientClosedError)) await Promise.resolve(sink.write(held, null)).catch(() => {});
     // Cut or failed mid-stream: metered for what was produced (the cloud's usage when it came, else counted).
     const status = error instanceof ClientClosedError ? 499 : error.status;
     await open.complete({ ...readStreamUsage(usage, needs, tally), status }).catch((failure: unknown) => {
@@ -131,7 +156,7 @@ async function relayStream(
 function chatInput(call: ChatCall, needs: RequestNeeds) {
   return {
     kind: 'chat' as const,
-    endpoint: 'chat.completions',
+    endpoint: call.endpoint ?? 'chat.completions',
     model: call.request.model,
     fallbackModels: call.fallbackModels,
     preferences: call.preferences,

@@ -112,8 +112,8 @@ export class Executor {
   }
 
   /** A streaming chat completion; resolves once the first bytes of the answer arrived. */
-  chatStream(request: ChatCompletionRequest, routes: Route[], options: ExecuteOptions & { includeUsage: boolean }) {
-    const streamOptions: ChatStreamOptions = { includeUsage: options.includeUsage };
+  chatStream(request: ChatCompletionRequest, routes: Route[], options: ExecuteOptions & ChatStreamOptions) {
+    const streamOptions: ChatStreamOptions = { includeUsage: options.includeUsage, parseChunks: options.parseChunks === true };
     return this.#run(request.model, routes, options, (route, attempt) => this.#attemptChatStream(request, route, attempt, streamOptions));
   }
 

@@ -1,4 +1,4 @@
-// Checks the caller's API key (`Authorization: Bearer <key>`): the master key, or a virtual key of a tenant. Shape and
+// Checks the caller's API key (`Authorization: Bearer <key>`, or Anthropic's `x-api-key`): the master key, or a virtual key of a tenant. Shape and
 // length are checked before any comparison or lookup (a lookup is a parameterised query on the key's keyed hash, so
 // nothing a client sends ever reaches SQL text), and the master comparison is constant-time.
 import { timingSafeEqual } from 'node:crypto';
@@ -12,9 +12,18 @@ import type { Middleware } from './gateway-types.ts';
 const MAX_KEY_LENGTH = 256;
 const KEY_SHAPE = /^[\x21-\x7e]+$/;
 
-/** Extracts the bearer key, rejecting missing, malformed or oversized headers with OpenAI's 401 wording. */
+/**
+ * Extracts the caller's key: `Authorization: Bearer <key>`, else Anthropic's `x-api-key: <key>` (Anthropic's clients
+ * send that one); missing, malformed or oversized keys are rejected with OpenAI's 401 wording.
+ */
 export function readBearerKey(req: IncomingMessage): string {
   const header = req.headers.authorization;
+  const apiKey = req.headers['x-api-key'];
+  if ((header === undefined || header === '') && typeof apiKey === 'string' && apiKey !== '') {
+    if (apiKey.length > MAX_KEY_LENGTH || !KEY_SHAPE.test(apiKey))
+      throw new AuthenticationError('Malformed x-api-key header: expected an API key.', 'invalid_api_key');
+    return apiKey;
+  }
   if (header === undefined || header === '') {
     throw new AuthenticationError(
       "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",

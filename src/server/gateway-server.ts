@@ -9,7 +9,7 @@ import { ClientClosedError, MethodNotAllowedError, NotFoundError, toCrosswayErro
 import { authenticateCaller } from './authenticate.ts';
 import { captureIdempotent } from './capture-idempotent.ts';
 import { compose } from './compose.ts';
-import type { Exchange, GatewayContext, HttpResult, RouteEntry } from './gateway-types.ts';
+import type { ErrorShape, Exchange, GatewayContext, HttpResult, RouteEntry } from './gateway-types.ts';
 import { ADMIN_LEDGER_ROUTES } from './handle-admin-ledger.ts';
 import { handleAdminRoutes } from './handle-admin-routes.ts';
 import { ADMIN_TENANCY_ROUTES } from './handle-admin-tenancy.ts';
@@ -19,6 +19,7 @@ import { CONVERSATIONS_ROUTES } from './handle-conversations.ts';
 import { handleEmbeddings } from './handle-embeddings.ts';
 import { handleGetDecision } from './handle-get-decision.ts';
 import { handleHealth, handleReady } from './handle-health.ts';
+import { handleCountMessageTokens, handleMessages } from './handle-messages.ts';
 import { handleGetModel, handleListModels } from './handle-models.ts';
 import { RESPONSES_ROUTES } from './handle-responses.ts';
 import { errorResult } from './http-result.ts';
@@ -26,14 +27,21 @@ import { logRequest } from './log-request.ts';
 import { isWebSocketUpgrade, refuseUpgrade, type ResponsesWebSocketServer, upgradeRequired } from './responses-websocket.ts';
 import { writeResult } from './write-result.ts';
 
+/** Anthropic's clients send `anthropic-version` on every request: such a caller gets Anthropic's error JSON. */
+function shapeByAnthropicVersion(req: IncomingMessage): ErrorShape {
+  return req.headers['anthropic-version'] === undefined ? 'openai' : 'anthropic';
+}
+
 const ROUTES: RouteEntry[] = [
   { method: 'POST', path: '/v1/chat/completions', auth: true, idempotent: true, handler: handleChatCompletions },
   { method: 'POST', path: '/v1/embeddings', auth: true, idempotent: true, handler: handleEmbeddings },
   ...RESPONSES_ROUTES,
   { method: 'POST', path: '/v1/responses/compact', auth: true, handler: handleCompactResponse },
   ...CONVERSATIONS_ROUTES,
-  { method: 'GET', path: '/v1/models', auth: true, handler: handleListModels },
-  { method: 'GET', path: '/v1/models/', prefix: true, auth: true, handler: handleGetModel },
+  { method: 'POST', path: '/v1/messages', auth: true, idempotent: true, errorShape: 'anthropic', handler: handleMessages },
+  { method: 'POST', path: '/v1/messages/count_tokens', auth: true, errorShape: 'anthropic', handler: handleCountMessageTokens },
+  { method: 'GET', path: '/v1/models', auth: true, errorShape: shapeByAnthropicVersion, handler: handleListModels },
+  { method: 'GET', path: '/v1/models/', prefix: true, auth: true, errorShape: shapeByAnthropicVersion, handler: handleGetModel },
   { method: 'GET', path: '/v1/crossway/decisions/', prefix: true, auth: true, handler: handleGetDecision },
   { method: 'GET', path: '/admin/routes', auth: true, handler: handleAdminRoutes },
   ...ADMIN_TENANCY_ROUTES,
@@ -130,9 +138,14 @@ export class GatewayServer {
     });
     const requestId = createTimeOrderedId('req');
     res.setHeader('x-request-id', requestId);
+    // Until a route matched, a caller that speaks Anthropic's API (a wrong path or method) is answered in its shape.
+    let shape = shapeByAnthropicVersion(req);
     let result: HttpResult;
     try {
       const { entry, params } = matchRoute(req.method ?? 'GET', pathOf(req.url ?? '/'));
+      shape = typeof entry.errorShape === 'function' ? entry.errorShape(req) : (entry.errorShape ?? 'openai');
+      // Anthropic's clients read the request id from `request-id` (and show it with every error).
+      if (shape === 'anthropic') res.setHeader('request-id', requestId);
       const exchange: Exchange = {
         req,
         requestId,
@@ -146,6 +159,8 @@ export class GatewayServer {
         log: null,
       };
       result = await PIPELINE(this.#gateway, exchange);
+      // A stream that fails is answered, or ended, in its route's error shape too.
+      if ('stream' in result && shape !== 'openai') result = { ...result, errorShape: shape };
     } catch (thrown) {
       const error = toCrosswayError(thrown);
       if (error instanceof ClientClosedError) {
@@ -153,7 +168,8 @@ export class GatewayServer {
         return;
       }
       if (error.status >= 500) this.#gateway.logger.error({ err: thrown, requestId }, 'request failed');
-      result = errorResult(error);
+      if (shape === 'anthropic') res.setHeader('request-id', requestId);
+      result = errorResult(error, shape, requestId);
     }
     await writeResult(res, result, controller.signal);
   }

@@ -68,7 +68,12 @@ export interface StreamResult {
   status: 200;
   headers: Record<string, string>;
   stream: (writer: StreamWriter) => Promise<void>;
+  /** The shape of the error answer or event when the stream fails (OpenAI's unless said). */
+  errorShape?: ErrorShape;
 }
+
+/** Which front door's error JSON (and error event) a request is answered with. */
+export type ErrorShape = 'openai' | 'anthropic';
 
 /** A handler's answer. */
 export type HttpResult = BodyResult | StreamResult;
@@ -90,5 +95,10 @@ export interface RouteEntry {
   auth: boolean;
   /** Honours the Idempotency-Key header (Stripe's semantics): every POST under /v1 that runs a model. */
   idempotent?: boolean;
+  /**
+   * The error JSON of every error on this route, authentication failures included: OpenAI's by default, Anthropic's
+   * on the Messages API, or chosen per request (GET /v1/models answers in Anthropic's shape to an Anthropic client).
+   */
+  errorShape?: ErrorShape | ((req: IncomingMessage) => ErrorShape);
   handler: Handler;
 }

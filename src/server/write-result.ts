@@ -43,9 +43,11 @@ export async function writeResult(res: ServerResponse, result: HttpResult, signa
     return { status: 200, error: null, firstByteAt };
   } catch (thrown) {
     const error = signal.aborted ? new ClientClosedError() : toCrosswayError(thrown);
+    // An Anthropic-shaped error names the request (the `request-id` header its route sets).
+    const requestId = res.getHeader('request-id');
     if (error instanceof ClientClosedError) res.destroy();
-    else if (!res.headersSent) writeBody(res, errorResult(error));
-    else res.end(encodeStreamError(error));
+    else if (!res.headersSent) writeBody(res, errorResult(error, result.errorShape, typeof requestId === 'string' ? requestId : null));
+    else res.end(encodeStreamError(error, result.errorShape));
     return { status: error.status, error, firstByteAt };
   }
 }

@@ -1,3 +1,4 @@
+export * from './anthropic-messages.ts';
 export * from './crossway-error.ts';
 export * from './chat-completion.ts';
 export * from './embedding.ts';
