@@ -227,7 +227,7 @@ export class Executor {
       if (attempt.clientClosed) throw new ClientClosedError();
       throw classifyNotSent(error, route);
     }
-    attempt.sent(authorized);
+    attempt.sent(authorized, prepared.notes);
     return authorized;
   }
 
