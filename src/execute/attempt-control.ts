@@ -192,7 +192,10 @@ export type AttemptOutcome<T> =
   | { kind: 'refused'; error: InvalidRequestError }
   /** The client went away: the request ends. */
   | { kind: 'client-closed'; error: ClientClosedError }
-  /** The upstream failed; `failOver`: another route may succeed; `transient`: this route may, if asked again later. */
+  /**
+   * The upstream failed; `failOver`: another route may succeed (a retryable failure, a misconfigured route, or a carry
+   * limit: UpstreamError `carryLimit`); `transient`: this route may, if asked again later.
+   */
   | { kind: 'failed'; error: UpstreamError; failOver: boolean; transient: boolean };
 
 /** The outcome of an attempt that threw `error`; an upstream failure is classified (and scrubbed) by the attempt. */
@@ -201,7 +204,8 @@ export function readAttemptFailure(error: unknown, attempt: AttemptControl): Exc
   if (error instanceof InvalidRequestError) return { kind: 'refused', error };
   const failure = attempt.classify(error);
   if (failure instanceof ClientClosedError) return { kind: 'client-closed', error: failure };
-  return { kind: 'failed', error: failure, failOver: shouldFailOver(failure), transient: isTransient(failure) };
+  // A carry limit (the cloud says the route's wire cannot carry this request) fails over without touching health.
+  return { kind: 'failed', error: failure, failOver: shouldFailOver(failure) || failure.carryLimit, transient: isTransient(failure) };
 }
 
 /** Engine limits hit by serialising or walking a hostile request (JSON.stringify of a 10,000-deep array, say). */
