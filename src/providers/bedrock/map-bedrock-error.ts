@@ -88,7 +88,7 @@ export function readBedrockErrorType(headers: UpstreamHeaders, bodyType: string 
  * is wrong for the model. Converse's own conversation rules ("Call a tool with the Converse API", "Carry out a
  * conversation with the Converse API operations", docs.aws.amazon.com/bedrock/latest/userguide/), the service model's
  * range and length constraints on the members Crossway fills from OpenAI parameters whose OpenAI range is wider
- * (`inferenceConfig.*`, `toolConfig.*`, in AWS's "Value '…' at '<member>' failed to satisfy constraint" form), and a
+ * (`inferenceConfig.*`, `toolConfig.*`, tool call ids as `toolUseId`, in AWS's "Value '…' at '<member>' failed to satisfy constraint" form), and a
  * feature Bedrock does not serve for this model on this API ("This model doesn't support …", e.g. tool use or
  * `toolChoice.any`).
  */
@@ -96,6 +96,8 @@ const BEDROCK_CARRY_LIMITS: readonly RegExp[] = [
   /A conversation must (?:start with a user message|alternate between user and assistant roles)/,
   /The toolConfig field must be defined when using toolUse and toolResult content blocks/,
   /at '(?:inferenceConfig|toolConfig)\.[^']*' failed to satisfy constraint/,
+  // Tool call ids: OpenAI's are any string, Converse's toolUseId is at most 64 of [a-zA-Z0-9_.:-].
+  /at '[^']*\.toolUseId' failed to satisfy constraint/,
   /\bThis model doesn't support\b/i,
 ];
 
