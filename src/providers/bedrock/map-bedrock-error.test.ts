@@ -236,7 +236,8 @@ describe('carry limits: a ValidationException that says the wire cannot carry th
     {
       name: 'temperature outside Converse range',
       message:
-        "1 validation error detected: Value '1.5' at 'inferenceConfig.temperature' failed to satisfy constraint: Member must have value less than or equal to 1",
+        "1 validation error detected: Value '1.5' at 'inferenceConfig.temperature' failed to satisfy constraint: " +
+        'Member must have value less than or equal to 1',
       carryLimit: true,
     },
     {
