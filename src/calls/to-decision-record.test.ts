@@ -74,6 +74,15 @@ describe('toDecisionAttempt', () => {
   for (const { name, attempt, error } of cases) {
     it(name, () => assert.equal(toDecisionAttempt(attempt).error, error));
   }
+  it("keeps the adapter's notes, bounded (16 notes of 1,024 characters at most); none, no notes field", () => {
+    const base = { route: 'r', status: 200, code: 'ok', message: 'ok', latencyMs: 1 };
+    assert.deepEqual(toDecisionAttempt({ ...base, notes: ['temperature 1.5 clamped to 1'] }).notes, ['temperature 1.5 clamped to 1']);
+    const many = toDecisionAttempt({ ...base, notes: Array.from({ length: 40 }, () => 'x'.repeat(5_000)) }).notes ?? [];
+    assert.equal(many.length, 16);
+    assert.ok(many.every((note) => note.length === 1_024));
+    assert.equal('notes' in toDecisionAttempt(base), false);
+    assert.equal('notes' in toDecisionAttempt({ ...base, notes: [] }), false);
+  });
 });
 
 describe('toPlannedDecision', () => {

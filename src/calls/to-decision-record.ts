@@ -11,7 +11,13 @@ export interface ExecutedAttempt {
   code: string;
   message: string;
   latencyMs: number;
+  /** What the adapter changed to fit the request to the route's wire. */
+  notes?: readonly string[];
 }
+
+/** At most this many notes per attempt are recorded, each at most MAX_NOTE_CHARS long: they may quote the request. */
+const MAX_NOTES = 16;
+const MAX_NOTE_CHARS = 1_024;
 
 /** The record of a plan and the attempts made along it (none when the request never reached a route). */
 export function toDecisionRecord(id: string, plan: Plan, attempts: readonly ExecutedAttempt[]): DecisionRecord {
@@ -79,12 +85,14 @@ function assembleRecord(id: string, plan: DecisionPlan, at: string, attempts: re
 /** An executor attempt as the record shows it: a 2xx is a success (error null), anything else names its failure. */
 export function toDecisionAttempt(attempt: ExecutedAttempt): DecisionAttempt {
   const succeeded = attempt.status >= 200 && attempt.status < 300;
-  return {
+  const record: DecisionAttempt = {
     route: attempt.route,
     status: attempt.status,
     latency_ms: Math.round(attempt.latencyMs),
     error: succeeded ? null : `${attempt.code}: ${attempt.message}`,
   };
+  if (attempt.notes !== undefined && attempt.notes.length > 0) record.notes = attempt.notes.slice(0, MAX_NOTES).map((note) => note.slice(0, MAX_NOTE_CHARS));
+  return record;
 }
 
 function describeRoute(route: Route): { route: string; provider: string; region: string } {

@@ -140,8 +140,13 @@ export class AzureOpenAIEmulator extends EmulatorServer {
     const apiKey = headers['api-key'];
     if (typeof apiKey === 'string') return this.#apiKeys.has(apiKey) ? undefined : { status: 401, body: azureInvalidKeyError() };
     const token = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1]?.trim();
-    if (token !== undefined) return this.#bearerTokens.has(token) ? undefined : { status: 401, body: azureInvalidTokenError() };
-    return { status: 401, body: azureInvalidKeyError() };
+    if (token === undefined) return { status: 401, body: azureInvalidKeyError() };
+    if (this.#bearerTokens.has(token)) return undefined;
+    // The v1 API also takes the API key as a bearer token: Microsoft's v1 examples point the plain OpenAI client
+    // (which sends `Authorization: Bearer <api key>`) at `/openai/v1/` ("Azure OpenAI v1 API", learn.microsoft.com
+    // /azure/ai-foundry/openai/api-version-lifecycle). The deployments form keeps Bearer for Entra ID tokens only.
+    if (this.#apiKeys.has(token) && matchAzureRoute(exchange.method, exchange.path)?.form === 'v1') return undefined;
+    return { status: 401, body: azureInvalidTokenError() };
   }
 
   async #chat(exchange: EmulatorExchange, input: unknown, model: string | undefined): Promise<void> {

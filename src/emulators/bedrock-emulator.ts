@@ -84,7 +84,8 @@ export class BedrockEmulator extends EmulatorServer {
   readonly #now: () => Date;
 
   constructor(options: BedrockEmulatorOptions = {}) {
-    super('bedrock');
+    // HTTP/2 as well: the AWS SDK's Bedrock Runtime client sends every call over HTTP/2 by default (NodeHttp2Handler).
+    super('bedrock', { http2: true });
     this.#apiKeys = new Set(options.apiKeys ?? [BEDROCK_EMULATOR_API_KEY]);
     this.#credentials = options.credentials ?? [{ accessKeyId: BEDROCK_EMULATOR_ACCESS_KEY_ID, secretAccessKey: BEDROCK_EMULATOR_SECRET_ACCESS_KEY }];
     this.#regions = options.regions === 'any' ? undefined : (options.regions ?? BEDROCK_EMULATOR_REGIONS);

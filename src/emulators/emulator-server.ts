@@ -1,8 +1,13 @@
 // The HTTP base every cloud emulator extends: lifecycle, the /__emulator control API, fault injection, the request
-// journal, and JSON and streamed responses (SSE text or binary event-stream frames alike).
+// journal, and JSON and streamed responses (SSE text or binary event-stream frames alike); over HTTP/1.1, and for
+// emulators that ask for it also HTTP/2 on the same port.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttp2Server } from 'node:http2';
+import type { Http2Server, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { createServer as createNetServer } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseFaultSet, takeFaults } from './emulator-faults.ts';
 import type { AppliedFaults, FaultSet } from './emulator-faults.ts';
@@ -48,20 +53,41 @@ export interface EmulatorStream {
 
 const CONTROL_PREFIX = '/__emulator/';
 
+/**
+ * The start of every HTTP/2 connection over cleartext with prior knowledge (RFC 9113 section 3.3: the client preface
+ * `PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n`): what an HTTP/2 client sends to an `http://` endpoint, as node:http2's
+ * `connect('http://…')` does (the AWS SDK's default NodeHttp2Handler for Bedrock Runtime uses it). An HTTP/1.1 request
+ * line never starts with `PRI `, so the first four bytes of a connection tell the two apart.
+ */
+const HTTP2_PREFACE_START = Buffer.from('PRI ');
+
+/** Options of an emulator's server. */
+export interface EmulatorServerOptions {
+  /** Also serve HTTP/2 (cleartext, prior knowledge) on the same port as HTTP/1.1; off by default. */
+  http2?: boolean;
+}
+
 /** Base of the cloud emulators: a node:http server with fault injection and a journal of recent requests. */
 export abstract class EmulatorServer {
   /** Cloud name, sent in `x-crossway-emulator` and `server` on every response. */
   readonly cloud: string;
   readonly #server: Server;
+  /** With HTTP/2 on: the listening socket, which hands each connection to HTTP/1.1 or HTTP/2 by its first bytes. */
+  readonly #listener: NetServer | undefined;
+  readonly #sockets = new Set<Socket>();
   readonly #journal = new EmulatorJournal();
   #faults: FaultSet | null = null;
   #sequence = 0;
   #address: AddressInfo | undefined;
 
   /** `cloud` names the emulator in headers and in generated replies. */
-  constructor(cloud: string) {
+  constructor(cloud: string, options: EmulatorServerOptions = {}) {
     this.cloud = cloud;
     this.#server = createServer((request, response) => void this.#onRequest(request, response));
+    if (options.http2 === true) {
+      const http2Server = createHttp2Server((request, response) => void this.#onHttp2Request(request, response));
+      this.#listener = createNetServer((socket) => this.#route(socket, http2Server));
+    }
   }
 
   /** Port the server listens on; throws before start(). */
@@ -78,12 +104,13 @@ export abstract class EmulatorServer {
 
   /** Listens on `port` (0 picks a free one) at `host`. */
   start(port = 0, host = '127.0.0.1'): Promise<void> {
+    const server = this.#listener ?? this.#server;
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(error);
-      this.#server.once('error', onError);
-      this.#server.listen(port, host, () => {
-        this.#server.off('error', onError);
-        this.#address = this.#server.address() as AddressInfo;
+      server.once('error', onError);
+      server.listen(port, host, () => {
+        server.off('error', onError);
+        this.#address = server.address() as AddressInfo;
         resolve();
       });
     });
@@ -91,11 +118,56 @@ export abstract class EmulatorServer {
 
   /** Stops listening and destroys every open socket, idle keep-alive and mid-stream ones alike. */
   close(): Promise<void> {
+    const listener = this.#listener;
+    if (listener !== undefined) {
+      if (!listener.listening) return Promise.resolve();
+      return new Promise((resolve) => {
+        listener.close(() => resolve());
+        for (const socket of this.#sockets) socket.destroy();
+      });
+    }
     if (!this.#server.listening) return Promise.resolve();
     return new Promise((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
     });
+  }
+
+  /** Hands a new connection to the HTTP/2 server when it opens with the HTTP/2 preface, else to the HTTP/1.1 one. */
+  #route(socket: Socket, http2Server: Http2Server): void {
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    // A client that connects and says nothing is held like an idle HTTP/1.1 connection: until close() destroys it.
+    socket.once('data', (first: Buffer) => {
+      socket.pause();
+      if (first.subarray(0, HTTP2_PREFACE_START.length).equals(HTTP2_PREFACE_START)) {
+        http2Server.emit('connection', replayFirstChunk(socket, first));
+        return;
+      }
+      // node:http hands bytes put back with unshift to its parser; node:http2 reads the socket's native handle, so
+      // it gets a stream that replays them instead (replayFirstChunk).
+      socket.unshift(first);
+      this.#server.emit('connection', socket);
+      socket.resume();
+    });
+  }
+
+  /**
+   * An HTTP/2 request, answered like an HTTP/1.1 one through node:http2's compatibility API, whose request and response
+   * offer every member the emulators use (headers, url, method, body stream; writeHead, setHeader, write, end,
+   * flushHeaders, destroy, headersSent, statusCode, `finish` and `close`) but `headersDistinct`, added here. HTTP/2
+   * names the host `:authority`; it is given as `host` too when the client sent no `host` header, since SigV4 signs it.
+   */
+  #onHttp2Request(request: Http2ServerRequest, response: Http2ServerResponse): void {
+    const authority = request.headers[':authority'];
+    if (request.headers.host === undefined && typeof authority === 'string') request.headers.host = authority;
+    const distinct: Record<string, string[]> = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value !== undefined) distinct[name] = Array.isArray(value) ? value : [String(value)];
+    }
+    Object.defineProperty(request, 'headersDistinct', { value: distinct });
+    void this.#onRequest(request as unknown as IncomingMessage, response as unknown as ServerResponse);
   }
 
   /** The most recent requests, oldest first (copies). */
@@ -311,6 +383,30 @@ export abstract class EmulatorServer {
       }
     }
   }
+}
+
+/**
+ * A duplex over `socket` that yields `first` (already read from it) and then whatever the socket reads, and writes
+ * to the socket: node:http2 serves any duplex stream, while a net.Socket it reads through its native handle, which
+ * no longer holds `first`.
+ */
+function replayFirstChunk(socket: Socket, first: Buffer): Duplex {
+  const duplex = new Duplex({
+    read: () => void socket.resume(),
+    write: (chunk: Buffer, _encoding, callback) => void socket.write(chunk, callback),
+    final: (callback) => void socket.end(callback),
+    destroy: (error, callback) => {
+      socket.destroy(error ?? undefined);
+      callback(error);
+    },
+  });
+  duplex.push(first);
+  socket.on('data', (chunk: Buffer) => {
+    if (!duplex.push(chunk)) socket.pause();
+  });
+  socket.once('end', () => duplex.push(null));
+  socket.once('close', () => duplex.destroy());
+  return duplex;
 }
 
 function readBody(request: IncomingMessage): Promise<Buffer> {

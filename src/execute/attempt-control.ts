@@ -11,6 +11,8 @@ import { scrubberForAttempt, scrubberForRoute, type SecretScrubber } from './scr
 export interface Attempt extends AttemptFailure {
   /** From the start of the attempt until its outcome was known: the whole answer, a stream's first chunk, or the failure. */
   latencyMs: number;
+  /** What the adapter changed to fit the request to the route's wire (UpstreamRequest `notes`); absent when nothing. */
+  notes?: readonly string[];
 }
 
 /** An attempt as a decision record lists it. */
@@ -54,6 +56,7 @@ export class AttemptControl {
   #timedOut = false;
   #settled = false;
   #firstByteSeen = false;
+  #notes: readonly string[] | undefined;
 
   constructor(options: AttemptControlOptions) {
     this.route = options.route;
@@ -89,9 +92,13 @@ export class AttemptControl {
     clearTimeout(this.#timer);
   }
 
-  /** The authorized request is about to be sent: its credential headers join the secrets scrubbed from the answer. */
-  sent(request: UpstreamRequest): void {
+  /**
+   * The authorized request is about to be sent: its credential headers join the secrets scrubbed from the answer, and
+   * the adapter's notes on the prepared request (`notes`, which authorizing need not keep) go into the report.
+   */
+  sent(request: UpstreamRequest, notes: readonly string[] | undefined = request.notes): void {
     this.scrubber = scrubberForAttempt(this.route, request);
+    if (notes !== undefined && notes.length > 0) this.#notes = notes;
   }
 
   /** The client went away (not the attempt's own deadline). */
@@ -141,7 +148,9 @@ export class AttemptControl {
   }
 
   report(status: number, code: string, message: string): Attempt {
-    return { route: this.route.id, status, code, message, latencyMs: Math.round(performance.now() - this.#started) };
+    const attempt: Attempt = { route: this.route.id, status, code, message, latencyMs: Math.round(performance.now() - this.#started) };
+    if (this.#notes !== undefined) attempt.notes = this.#notes;
+    return attempt;
   }
 
   readonly #onClientAbort = (): void => this.#controller.abort();
@@ -183,7 +192,10 @@ export type AttemptOutcome<T> =
   | { kind: 'refused'; error: InvalidRequestError }
   /** The client went away: the request ends. */
   | { kind: 'client-closed'; error: ClientClosedError }
-  /** The upstream failed; `failOver`: another route may succeed; `transient`: this route may, if asked again later. */
+  /**
+   * The upstream failed; `failOver`: another route may succeed (a retryable failure, a misconfigured route, or a carry
+   * limit: UpstreamError `carryLimit`); `transient`: this route may, if asked again later.
+   */
   | { kind: 'failed'; error: UpstreamError; failOver: boolean; transient: boolean };
 
 /** The outcome of an attempt that threw `error`; an upstream failure is classified (and scrubbed) by the attempt. */
@@ -192,7 +204,8 @@ export function readAttemptFailure(error: unknown, attempt: AttemptControl): Exc
   if (error instanceof InvalidRequestError) return { kind: 'refused', error };
   const failure = attempt.classify(error);
   if (failure instanceof ClientClosedError) return { kind: 'client-closed', error: failure };
-  return { kind: 'failed', error: failure, failOver: shouldFailOver(failure), transient: isTransient(failure) };
+  // A carry limit (the cloud says the route's wire cannot carry this request) fails over without touching health.
+  return { kind: 'failed', error: failure, failOver: shouldFailOver(failure) || failure.carryLimit, transient: isTransient(failure) };
 }
 
 /** Engine limits hit by serialising or walking a hostile request (JSON.stringify of a 10,000-deep array, say). */

@@ -13,7 +13,7 @@ import {
   type ChatCompletionRequest,
   type CrosswayError,
   type EmbeddingRequest,
-  type InvalidRequestError,
+  InvalidRequestError,
 } from '../wire/index.ts';
 import { AttemptControl, classifyNotSent, readAttemptFailure, type Attempt, type AttemptOutcome } from './attempt-control.ts';
 import { callUpstream, callUpstreamBuffered, type BufferedResponse, type CallOptions } from './call-upstream.ts';
@@ -227,7 +227,7 @@ export class Executor {
       if (attempt.clientClosed) throw new ClientClosedError();
       throw classifyNotSent(error, route);
     }
-    attempt.sent(authorized);
+    attempt.sent(authorized, prepared.notes);
     return authorized;
   }
 
@@ -309,7 +309,8 @@ export class Executor {
     const skipped = new Set<string>();
     // Routes another pass cannot help: they refused the request or are misconfigured.
     const settled = new Set<string>();
-    const refusals: Array<{ attempt: Attempt; error: InvalidRequestError }> = [];
+    // Routes that cannot carry the request: refused by the adapter before sending, or by the cloud (a carry limit).
+    const refusals: Array<{ attempt: Attempt; error: InvalidRequestError | UpstreamError }> = [];
     // Routes whose attempt failed before anything was sent (see classifyNotSent): not attempts of the upstream.
     const notSent: Array<{ attempt: Attempt; error: CrosswayError }> = [];
     const maxAttempts = this.#options.maxAttempts;
@@ -389,7 +390,9 @@ export class Executor {
               case 'failed': {
                 const upstream = outcome.error;
                 attempt.settle(upstream);
-                record(attempt.report(upstream.upstreamStatus, upstream.code, upstream.message));
+                const failed = attempt.report(upstream.upstreamStatus, upstream.code, upstream.message);
+                record(failed);
+                if (upstream.carryLimit) refusals.push({ attempt: failed, error: upstream });
                 if (!outcome.failOver) {
                   upstream.attemptCount = attempts.length;
                   throw upstream;
@@ -408,9 +411,11 @@ export class Executor {
     } finally {
       if (!endsLater) budget.requestEnded();
     }
-    // Every route that could be asked refused the request itself: that is the client's 400, naming the route.
-    const firstRefusal = refusals[0];
-    if (firstRefusal !== undefined && attempts.length === 0) throw firstRefusal.error;
+    // Every route that could be asked refused the request, before sending it or as a carry limit: that is the client's
+    // 400, with each route's reason.
+    if (refusals.length > 0 && attempts.every((attempt) => refusals.some((refusal) => refusal.attempt === attempt))) {
+      throw refusedByEveryRoute(model, refusals, attempts.length);
+    }
     // No upstream was asked and Crossway could not send the request: that is a 500, not an upstream's 502 or 503.
     const firstNotSent = notSent[0];
     if (firstNotSent !== undefined && attempts.length === 0) throw firstNotSent.error;
@@ -424,6 +429,25 @@ export class Executor {
     }
     throw failure;
   }
+}
+
+/**
+ * The 400 of a request that every route asked refused: the one refusal as it is when there was one (the attempts
+ * counted on an upstream's), else a 400 naming every route's reason, with the first refusal's code and parameter.
+ */
+function refusedByEveryRoute(
+  model: string,
+  refusals: ReadonlyArray<{ attempt: Attempt; error: InvalidRequestError | UpstreamError }>,
+  attemptCount: number,
+): CrosswayError {
+  const first = refusals[0]?.error;
+  if (refusals.length === 1 && first !== undefined) {
+    if (first instanceof UpstreamError) first.attemptCount = attemptCount;
+    return first;
+  }
+  // Each message names its route already (adapters' refusals and UpstreamError both end with `(route <id>)`).
+  const reasons = refusals.map(({ error }) => error.message).join('; ');
+  return new InvalidRequestError(`No route of model '${model}' can carry this request: ${reasons}`, first?.param ?? null, first?.code, first);
 }
 
 /** Runs one attempt and reads how it ended: its answer, or what its failure means (readAttemptFailure). */

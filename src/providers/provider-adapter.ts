@@ -11,6 +11,11 @@ export interface UpstreamRequest {
   url: string;
   headers: Record<string, string>;
   body?: string;
+  /**
+   * What the adapter changed to fit the request to the route's wire (a value clamped into its range, a message added),
+   * one sentence each; the executor records them with the attempt, and the decision shows them.
+   */
+  notes?: string[];
 }
 
 /** Response headers as undici delivers them. */

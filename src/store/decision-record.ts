@@ -28,6 +28,11 @@ export interface DecisionAttempt {
   latency_ms: number;
   /** `code: message` of the failure; null when the attempt succeeded. */
   error: string | null;
+  /**
+   * What the route's adapter changed to fit the request to its wire (e.g. a temperature clamped into the route's
+   * range), one sentence each; absent when nothing was changed (and on older records).
+   */
+  notes?: string[];
 }
 
 /** Everything Crossway decided for one request: the plan it made and what happened when it ran it. */

@@ -125,6 +125,11 @@ export interface UpstreamErrorOptions {
   retryAfterMs?: number | null;
   /** Extra fields of the cloud's error body worth keeping for the client (e.g. Azure's `innererror`). */
   details?: Record<string, unknown>;
+  /**
+   * The cloud refused the request because the route's wire cannot carry it (a parameter outside the wire's range, a
+   * shape the API requires), not because it is invalid for the model: another route may serve it. Set by adapters.
+   */
+  carryLimit?: boolean;
   cause?: unknown;
 }
 
@@ -135,6 +140,8 @@ export class UpstreamError extends CrosswayError {
   readonly upstreamStatus: number;
   readonly retryAfterMs: number | null;
   readonly details: Record<string, unknown> | undefined;
+  /** See UpstreamErrorOptions `carryLimit`. */
+  readonly carryLimit: boolean;
   /** How many tries the request took when this error ended it (set by the executor). */
   attemptCount = 1;
 
@@ -151,6 +158,7 @@ export class UpstreamError extends CrosswayError {
     this.upstreamStatus = options.status;
     this.retryAfterMs = options.retryAfterMs ?? null;
     this.details = options.details;
+    this.carryLimit = options.carryLimit ?? false;
   }
 }
 

@@ -75,6 +75,28 @@ export function convertToBedrockConverseMessages(messages: readonly ChatMessage[
   return { system, messages: turns };
 }
 
+/**
+ * The user message put first when a conversation does not open with one: LiteLLM's default continue message for the
+ * same Converse rule ("A conversation must start with a user message").
+ */
+export const BEDROCK_CONVERSE_OPENING_TEXT = 'Please continue.';
+
+/**
+ * `conversation` opened the way Converse requires: with a user message. One that opens with an assistant message, or
+ * holds no message besides the system ones, gets a user message of BEDROCK_CONVERSE_OPENING_TEXT first; the client's
+ * messages all stay, in order. What was added is pushed to `notes`.
+ */
+export function openBedrockConverseConversation(conversation: ConverseConversation, notes: string[]): ConverseConversation {
+  if (conversation.messages[0]?.role === 'user') return conversation;
+  const opening: ConverseMessage = { role: 'user', content: [{ text: BEDROCK_CONVERSE_OPENING_TEXT }] };
+  notes.push(
+    conversation.messages.length === 0
+      ? `Added a user message ('${BEDROCK_CONVERSE_OPENING_TEXT}') after the system prompt: Converse requires a conversation to start with one.`
+      : `Added a user message ('${BEDROCK_CONVERSE_OPENING_TEXT}') before the first assistant message: Converse requires a conversation to start with one.`,
+  );
+  return { system: conversation.system, messages: [opening, ...conversation.messages] };
+}
+
 /** The non-empty texts of a string or a list of text parts. */
 function textsOf(content: string | readonly { text: string }[]): string[] {
   const texts = typeof content === 'string' ? [content] : content.map((part) => part.text);

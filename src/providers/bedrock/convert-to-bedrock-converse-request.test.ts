@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { InvalidRequestError, type ChatCompletionRequest } from '../../wire/index.ts';
 import { makeTestRoute } from '../test-route.ts';
-import { BEDROCK_JSON_RESPONSE_TOOL, convertToBedrockConverseRequest, prepareBedrockConverseChat } from './convert-to-bedrock-converse-request.ts';
+import { BEDROCK_CONVERSE_OPENING_TEXT } from './convert-to-bedrock-converse-messages.ts';
+import {
+  BEDROCK_JSON_RESPONSE_TOOL,
+  BEDROCK_NO_TOOL_CALLS_INSTRUCTION,
+  convertToBedrockConverseRequest,
+  prepareBedrockConverseChat,
+} from './convert-to-bedrock-converse-request.ts';
 
 const route = makeTestRoute({
   id: 'bedrock-us-west-2-gpt-oss',
@@ -31,11 +37,28 @@ const weatherSpec = {
   },
 };
 const user = (content: string) => ({ role: 'user' as const, content });
+const permissiveSpec = (name: string) => ({ toolSpec: { name, inputSchema: { json: { type: 'object' } } } });
+const WEATHER_HISTORY = [
+  user('Weather in Paris?'),
+  {
+    role: 'assistant' as const,
+    content: null,
+    tool_calls: [{ id: 'call_1', type: 'function' as const, function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+  },
+  { role: 'tool' as const, tool_call_id: 'call_1', content: 'sunny' },
+];
+const WEATHER_HISTORY_BODY = [
+  { role: 'user', content: [{ text: 'Weather in Paris?' }] },
+  { role: 'assistant', content: [{ toolUse: { toolUseId: 'call_1', name: 'get_weather', input: { city: 'Paris' } } }] },
+  { role: 'user', content: [{ toolResult: { toolUseId: 'call_1', content: [{ text: 'sunny' }] } }] },
+];
 
 interface Case {
   name: string;
   request: Partial<ChatCompletionRequest> & Record<string, unknown>;
   body: Record<string, unknown>;
+  /** The notes the conversion must push, one pattern each in order; unchecked when absent. */
+  notes?: RegExp[];
 }
 
 const cases: Case[] = [
@@ -129,6 +152,9 @@ const cases: Case[] = [
           ],
         },
       ],
+      // The history holds tool blocks and the request defines no tools: Converse still needs toolConfig.
+      system: [{ text: BEDROCK_NO_TOOL_CALLS_INSTRUCTION }],
+      toolConfig: { tools: [permissiveSpec('get_weather'), permissiveSpec('get_time')] },
     },
   },
   {
@@ -179,6 +205,8 @@ const cases: Case[] = [
           ],
         },
       ],
+      system: [{ text: BEDROCK_NO_TOOL_CALLS_INSTRUCTION }],
+      toolConfig: { tools: [permissiveSpec('get_weather')] },
     },
   },
   {
@@ -231,6 +259,61 @@ const cases: Case[] = [
     name: 'tool_choice none leaves the tools out',
     request: { messages: [user('Hi')], tools: [WEATHER], tool_choice: 'none' },
     body: { messages: [{ role: 'user', content: [{ text: 'Hi' }] }] },
+  },
+  {
+    name: 'tool history with tool_choice none: the history tool declared from the client definition, no choice, answer in text',
+    request: { messages: WEATHER_HISTORY, tools: [WEATHER], tool_choice: 'none' },
+    body: { messages: WEATHER_HISTORY_BODY, system: [{ text: BEDROCK_NO_TOOL_CALLS_INSTRUCTION }], toolConfig: { tools: [weatherSpec] } },
+    notes: [/^Declared the tools the history used \(get_weather\)/, /answer in text/],
+  },
+  {
+    name: 'tool history with tools: a history tool the request does not define is declared beside them',
+    request: { messages: WEATHER_HISTORY, tools: [{ type: 'function', function: { name: 'ping' } }], tool_choice: 'auto' },
+    body: {
+      messages: WEATHER_HISTORY_BODY,
+      toolConfig: {
+        tools: [{ toolSpec: { name: 'ping', inputSchema: { json: { type: 'object', properties: {} } } } }, permissiveSpec('get_weather')],
+        toolChoice: { auto: {} },
+      },
+    },
+    notes: [/^Declared the tools the history used \(get_weather\)/],
+  },
+  {
+    name: 'tool history whose tools are all defined: nothing added',
+    request: { messages: WEATHER_HISTORY, tools: [WEATHER] },
+    body: { messages: WEATHER_HISTORY_BODY, toolConfig: { tools: [weatherSpec] } },
+    notes: [],
+  },
+  {
+    name: 'temperature above Converse range is clamped to 1, and noted',
+    request: { messages: [user('Hi')], temperature: 1.5 },
+    body: { messages: [{ role: 'user', content: [{ text: 'Hi' }] }], inferenceConfig: { temperature: 1 } },
+    notes: [/^temperature 1.5 clamped to 1/],
+  },
+  {
+    name: 'temperature inside 0..1 is sent as is, without a note',
+    request: { messages: [user('Hi')], temperature: 0.7 },
+    body: { messages: [{ role: 'user', content: [{ text: 'Hi' }] }], inferenceConfig: { temperature: 0.7 } },
+    notes: [],
+  },
+  {
+    name: 'a conversation opening with an assistant message gets a user message first; every message kept',
+    request: { messages: [{ role: 'system', content: 'Be brief.' }, { role: 'assistant', content: 'How can I help?' }, user('Hi')] },
+    body: {
+      system: [{ text: 'Be brief.' }],
+      messages: [
+        { role: 'user', content: [{ text: BEDROCK_CONVERSE_OPENING_TEXT }] },
+        { role: 'assistant', content: [{ text: 'How can I help?' }] },
+        { role: 'user', content: [{ text: 'Hi' }] },
+      ],
+    },
+    notes: [/before the first assistant message/],
+  },
+  {
+    name: 'a system-only conversation keeps the system prompt and gets a user message',
+    request: { messages: [{ role: 'system', content: 'Say hello.' }] },
+    body: { system: [{ text: 'Say hello.' }], messages: [{ role: 'user', content: [{ text: BEDROCK_CONVERSE_OPENING_TEXT }] }] },
+    notes: [/after the system prompt/],
   },
   {
     name: 'a tool without parameters or description gets an empty object schema; strict is not sent',
@@ -334,12 +417,23 @@ describe('convertToBedrockConverseRequest', () => {
   for (const item of cases) {
     test(item.name, () => {
       const request = { model: 'client-model', messages: [], ...item.request } as ChatCompletionRequest;
-      assert.deepEqual(convertToBedrockConverseRequest(request, route), item.body);
+      const notes: string[] = [];
+      assert.deepEqual(convertToBedrockConverseRequest(request, route, notes), item.body);
+      if (item.notes !== undefined) {
+        assert.equal(notes.length, item.notes.length, notes.join(' | '));
+        for (const [i, pattern] of item.notes.entries()) assert.match(notes[i] ?? '', pattern);
+      }
     });
   }
 });
 
 describe('prepareBedrockConverseChat', () => {
+  test('the conversion notes travel with the prepared request; none, no notes field', () => {
+    const clamped = prepareBedrockConverseChat({ model: 'x', messages: [user('Hi')], temperature: 2 }, route);
+    assert.deepEqual(clamped.notes, ['temperature 2 clamped to 1: Converse accepts 0 to 1.']);
+    assert.equal(JSON.parse(clamped.body ?? '{}').inferenceConfig.temperature, 1);
+    assert.equal('notes' in prepareBedrockConverseChat({ model: 'x', messages: [user('Hi')] }, route), false);
+  });
   test('Converse: JSON in and out, model id percent-encoded in the path, route headers kept', () => {
     const prepared = prepareBedrockConverseChat({ model: 'x', messages: [user('Hi')] }, { ...route, headers: { 'X-Amzn-Bedrock-Trace': 'ENABLED' } });
     assert.equal(prepared.method, 'POST');

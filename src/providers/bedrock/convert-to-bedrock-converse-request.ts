@@ -1,5 +1,5 @@
 // Builds the Converse / ConverseStream call for an OpenAI chat request: URL from the route, body translated field by
-// field, and a 400 naming the parameter for anything Converse cannot carry.
+// field, notes on what was adapted to fit Converse, and a 400 naming the parameter for anything Converse cannot carry.
 // Sources: botocore `bedrock-runtime/2023-09-30/service-2.json` (ConverseRequest, InferenceConfiguration,
 // ToolConfiguration, ToolSpecification, ToolChoice {auto|any|tool}); AWS "Call a tool with the Converse API"
 // (docs.aws.amazon.com/bedrock/latest/userguide/tool-use-inference-call.html); OpenAI API reference "Create chat
@@ -8,7 +8,12 @@ import type { Route } from '../../catalog/index.ts';
 import { InvalidRequestError, type ChatCompletionRequest } from '../../wire/index.ts';
 import type { UpstreamRequest } from '../provider-adapter.ts';
 import { buildBedrockConverseUrl } from './build-bedrock-url.ts';
-import { convertToBedrockConverseMessages, type ConverseConversation } from './convert-to-bedrock-converse-messages.ts';
+import {
+  convertToBedrockConverseMessages,
+  openBedrockConverseConversation,
+  type ConverseConversation,
+  type ConverseMessage,
+} from './convert-to-bedrock-converse-messages.ts';
 
 /**
  * The name of the tool that carries a `response_format` answer. Converse has no JSON mode that every model honours,
@@ -22,6 +27,28 @@ interface ConverseToolSpec {
 }
 
 type ConverseToolChoice = { auto: Record<string, never> } | { any: Record<string, never> } | { tool: { name: string } };
+
+/**
+ * Converse's `inferenceConfig.temperature` range (botocore InferenceConfiguration: `box: true, min: 0, max: 1`); OpenAI
+ * allows 0 to 2. Temperature is the same sampling parameter of the same model on both wires, so a value inside 0..1
+ * is sent as is and a higher one is clamped to 1 (scaling would change every request's meaning, not just those
+ * Converse cannot carry).
+ */
+export const BEDROCK_CONVERSE_MAX_TEMPERATURE = 1;
+
+/**
+ * The schema of a tool that the history used but the request does not define (no `tools`, or `tool_choice: none`):
+ * Converse needs every tool the history's toolUse blocks name declared in `toolConfig`, and only the name is known.
+ */
+const PERMISSIVE_INPUT_SCHEMA: Record<string, unknown> = { type: 'object' };
+
+/**
+ * Added to the system blocks when the history holds tool blocks but the client lets the model call no tool
+ * (`tool_choice: none`, or no `tools`): Converse has no `none` tool choice (ToolChoice is auto | any | tool) and the
+ * declared tools would otherwise be offered; with `auto` the model may answer in words, which this asks it to do.
+ */
+export const BEDROCK_NO_TOOL_CALLS_INSTRUCTION =
+  'Do not call any tool in this turn: the tools above are declared only because the conversation used them. Answer in text.';
 
 /** The Converse request body as Crossway writes it. */
 export interface ConverseRequestBody extends Partial<ConverseConversation> {
@@ -52,12 +79,18 @@ const REFUSED_FIELDS: Record<string, (value: unknown) => boolean> = {
 
 /**
  * The Converse (or, with `stream: true`, ConverseStream) call for `request`. Mapping:
- * - messages: see convertToBedrockConverseMessages;
- * - `max_completion_tokens` (else `max_tokens`) -> `inferenceConfig.maxTokens`; `temperature`; `top_p` -> `topP`;
- *   `stop` -> `stopSequences` (Bedrock checks the ranges, which differ by model);
+ * - messages: see convertToBedrockConverseMessages; a conversation that does not open with a user message (it opens
+ *   with an assistant message, or holds only system messages) gets a short user message first (see
+ *   openBedrockConverseConversation), because Converse requires one; noted;
+ * - `max_completion_tokens` (else `max_tokens`) -> `inferenceConfig.maxTokens`; `temperature` (above 1 clamped to 1,
+ *   see BEDROCK_CONVERSE_MAX_TEMPERATURE; noted); `top_p` -> `topP`; `stop` -> `stopSequences`;
  * - `tools` -> `toolConfig.tools[].toolSpec` (`parameters` -> `inputSchema.json`; `strict` is not sent: not every model
  *   accepts it); `tool_choice` `auto` | `required` | `{function}` -> `{auto:{}}` | `{any:{}}` | `{tool:{name}}`, and
- *   `none` leaves the tools out entirely;
+ *   `none` leaves the tools out;
+ * - a history with toolUse / toolResult blocks always declares `toolConfig` (Converse refuses such a history without
+ *   it): tools the history names that the request does not define are declared by name with a permissive schema;
+ *   when the client lets the model call no tool (`tool_choice: none` or no `tools`) no tool choice is sent (auto) and
+ *   BEDROCK_NO_TOOL_CALLS_INSTRUCTION joins the system blocks; noted;
  * - `response_format` `json_schema` (and `json_object`, as the schema `{"type":"object"}`) -> the forced
  *   BEDROCK_JSON_RESPONSE_TOOL: with no client tools (or `tool_choice: none`) it is the only tool, chosen with
  *   `{any:{}}` (which forces the single tool and is accepted by more models than `{tool:{name}}`); with client tools
@@ -70,30 +103,68 @@ const REFUSED_FIELDS: Record<string, (value: unknown) => boolean> = {
  */
 export function prepareBedrockConverseChat(request: ChatCompletionRequest, route: Route): UpstreamRequest {
   const stream = request.stream === true;
+  const notes: string[] = [];
+  const body = JSON.stringify(convertToBedrockConverseRequest(request, route, notes));
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(route.headers)) headers[name.toLowerCase()] = value;
   headers['content-type'] = 'application/json';
   // ConverseStream answers with AWS event stream frames (vnd.amazon.eventstream), Converse with JSON.
   headers.accept = stream ? 'application/vnd.amazon.eventstream' : 'application/json';
-  return {
-    method: 'POST',
-    url: buildBedrockConverseUrl(route, stream),
-    headers,
-    body: JSON.stringify(convertToBedrockConverseRequest(request, route)),
-  };
+  const prepared: UpstreamRequest = { method: 'POST', url: buildBedrockConverseUrl(route, stream), headers, body };
+  if (notes.length > 0) prepared.notes = notes;
+  return prepared;
 }
 
-/** The Converse body for `request` (see prepareBedrockConverseChat for the mapping). */
-export function convertToBedrockConverseRequest(request: ChatCompletionRequest, route: Route): ConverseRequestBody {
+/**
+ * The Converse body for `request` (see prepareBedrockConverseChat for the mapping); what was adapted to fit Converse
+ * is pushed to `notes`, one sentence each, for the decision record.
+ */
+export function convertToBedrockConverseRequest(request: ChatCompletionRequest, route: Route, notes: string[] = []): ConverseRequestBody {
   refuseUncarriableFields(request, route);
-  const { system, messages } = convertToBedrockConverseMessages(request.messages, route);
+  const { system, messages } = openBedrockConverseConversation(convertToBedrockConverseMessages(request.messages, route), notes);
   const body: ConverseRequestBody = { messages };
-  if (system.length > 0) body.system = system;
-  const inferenceConfig = convertInferenceConfig(request);
+  const inferenceConfig = convertInferenceConfig(request, notes);
   if (inferenceConfig !== undefined) body.inferenceConfig = inferenceConfig;
   const toolConfig = convertToolConfig(request, route);
-  if (toolConfig !== undefined) body.toolConfig = toolConfig;
+  const historyTools = namesToolsOf(messages);
+  if (historyTools !== null) {
+    const declared = new Set(toolConfig?.tools.map((tool) => tool.toolSpec.name));
+    const undeclared = [...historyTools].filter((name) => !declared.has(name));
+    const clientTools = request.tool_choice === 'none' ? [] : (request.tools ?? []);
+    const callsAllowed = clientTools.length > 0 || toolConfig?.toolChoice !== undefined;
+    if (undeclared.length > 0) {
+      // Prefer the client's own definition of a tool the request leaves out only because of `tool_choice: none`.
+      const defined = new Map((request.tools ?? []).map((tool) => [tool.function.name, tool.function]));
+      const specs = undeclared.map((name) => {
+        const fn = defined.get(name);
+        return toToolSpec(name, fn?.description, fn?.parameters ?? PERMISSIVE_INPUT_SCHEMA);
+      });
+      body.toolConfig = toolConfig === undefined ? { tools: specs } : { ...toolConfig, tools: [...toolConfig.tools, ...specs] };
+      // The names come from the request: the note names a few, each cut to Converse's 64-character limit.
+      const named = undeclared.slice(0, 8).map((name) => name.slice(0, 64));
+      const more = undeclared.length > named.length ? ` and ${undeclared.length - named.length} more` : '';
+      notes.push(`Declared the tools the history used (${named.join(', ')}${more}) in toolConfig: Converse requires it for toolUse/toolResult blocks.`);
+    } else if (toolConfig !== undefined) body.toolConfig = toolConfig;
+    if (!callsAllowed) {
+      system.push({ text: BEDROCK_NO_TOOL_CALLS_INSTRUCTION });
+      notes.push('Asked the model in the system prompt to answer in text: Converse has no tool_choice none.');
+    }
+  } else if (toolConfig !== undefined) body.toolConfig = toolConfig;
+  if (system.length > 0) body.system = system;
   return body;
+}
+
+/** The names of the tools the history's toolUse blocks call, or null when it holds no tool block at all. */
+function namesToolsOf(messages: readonly ConverseMessage[]): Set<string> | null {
+  const names = new Set<string>();
+  let toolBlocks = false;
+  for (const message of messages) {
+    for (const block of message.content) {
+      if ('toolUse' in block) names.add(block.toolUse.name);
+      if ('toolUse' in block || 'toolResult' in block) toolBlocks = true;
+    }
+  }
+  return toolBlocks ? names : null;
 }
 
 function refuseUncarriableFields(request: ChatCompletionRequest, route: Route): void {
@@ -107,11 +178,17 @@ function refuseUncarriableFields(request: ChatCompletionRequest, route: Route): 
   }
 }
 
-function convertInferenceConfig(request: ChatCompletionRequest): ConverseRequestBody['inferenceConfig'] {
+function convertInferenceConfig(request: ChatCompletionRequest, notes: string[]): ConverseRequestBody['inferenceConfig'] {
   const config: NonNullable<ConverseRequestBody['inferenceConfig']> = {};
   const maxTokens = request.max_completion_tokens ?? request.max_tokens;
   if (typeof maxTokens === 'number') config.maxTokens = maxTokens;
-  if (typeof request.temperature === 'number') config.temperature = request.temperature;
+  const temperature = request.temperature;
+  if (typeof temperature === 'number') {
+    config.temperature = Math.min(temperature, BEDROCK_CONVERSE_MAX_TEMPERATURE);
+    if (temperature > BEDROCK_CONVERSE_MAX_TEMPERATURE) {
+      notes.push(`temperature ${temperature} clamped to ${BEDROCK_CONVERSE_MAX_TEMPERATURE}: Converse accepts 0 to ${BEDROCK_CONVERSE_MAX_TEMPERATURE}.`);
+    }
+  }
   if (typeof request.top_p === 'number') config.topP = request.top_p;
   // Converse's stop sequences must be non-empty strings; OpenAI ignores empty ones.
   const stop = (typeof request.stop === 'string' ? [request.stop] : (request.stop ?? [])).filter((sequence) => sequence !== '');

@@ -230,3 +230,51 @@ describe('readBedrockErrorType', () => {
     test(name, () => assert.equal(readBedrockErrorType(headers, bodyType), expected));
   }
 });
+
+describe('carry limits: a ValidationException that says the wire cannot carry the request fails over; others do not', () => {
+  const limits: Array<{ name: string; message: string; carryLimit: boolean; type?: string; status?: number }> = [
+    {
+      name: 'temperature outside Converse range',
+      message:
+        "1 validation error detected: Value '1.5' at 'inferenceConfig.temperature' failed to satisfy constraint: " +
+        'Member must have value less than or equal to 1',
+      carryLimit: true,
+    },
+    {
+      name: 'conversation opening with the assistant',
+      message: 'A conversation must start with a user message. Try again with a conversation that starts with a user message.',
+      carryLimit: true,
+    },
+    {
+      name: 'tool history without toolConfig',
+      message: 'The toolConfig field must be defined when using toolUse and toolResult content blocks.',
+      carryLimit: true,
+    },
+    {
+      name: 'a feature this model lacks on Bedrock',
+      message: "This model doesn't support the toolConfig.toolChoice.any field. Remove toolConfig.toolChoice.any and try again.",
+      carryLimit: true,
+    },
+    { name: 'input too long for the model: the request itself', message: 'Input is too long for requested model.', carryLimit: false },
+    { name: 'blank text: the request itself', message: 'The text field in the ContentBlock object at messages.0.content.0 is blank.', carryLimit: false },
+    {
+      name: 'a constraint on the messages, not on a translated parameter',
+      message: "1 validation error detected: Value 'x' at 'messages.1.member.role' failed to satisfy constraint: Member must satisfy enum value set",
+      carryLimit: false,
+    },
+    {
+      name: 'the same words from another error type',
+      message: 'A conversation must start with a user message.',
+      type: 'ThrottlingException',
+      status: 429,
+      carryLimit: false,
+    },
+  ];
+  for (const item of limits) {
+    test(item.name, () => {
+      const body = encoder.encode(JSON.stringify({ message: item.message }));
+      const error = mapBedrockError(item.status ?? 400, errorType(item.type ?? 'ValidationException'), body, route);
+      assert.equal(error.carryLimit, item.carryLimit);
+    });
+  }
+});

@@ -83,6 +83,33 @@ export function readBedrockErrorType(headers: UpstreamHeaders, bodyType: string 
   return fromBody === undefined || fromBody === '' ? null : fromBody;
 }
 
+/**
+ * ValidationException messages that say the route's wire cannot carry the request as translated, not that the request
+ * is wrong for the model. Converse's own conversation rules ("Call a tool with the Converse API", "Carry out a
+ * conversation with the Converse API operations", docs.aws.amazon.com/bedrock/latest/userguide/), the service model's
+ * range and length constraints on the members Crossway fills from OpenAI parameters whose OpenAI range is wider
+ * (`inferenceConfig.*`, `toolConfig.*`, tool call ids as `toolUseId`, in AWS's "Value '…' at '<member>' failed to satisfy constraint" form), and a
+ * feature Bedrock does not serve for this model on this API ("This model doesn't support …", e.g. tool use or
+ * `toolChoice.any`).
+ */
+const BEDROCK_CARRY_LIMITS: readonly RegExp[] = [
+  /A conversation must (?:start with a user message|alternate between user and assistant roles)/,
+  /The toolConfig field must be defined when using toolUse and toolResult content blocks/,
+  /at '(?:inferenceConfig|toolConfig)\.[^']*' failed to satisfy constraint/,
+  // Tool call ids: OpenAI's are any string, Converse's toolUseId is at most 64 of [a-zA-Z0-9_.:-].
+  /at '[^']*\.toolUseId' failed to satisfy constraint/,
+  /\bThis model doesn't support\b/i,
+];
+
+/**
+ * Whether a Bedrock error is a carry limit (see BEDROCK_CARRY_LIMITS): a 400 ValidationException with one of those
+ * messages. Any other 400 (an input too long for the model, malformed content, an unknown model id) is the request's
+ * or the route's own fault and is answered at once.
+ */
+export function isBedrockCarryLimit(status: number, errorType: string | null, message: string): boolean {
+  return status === 400 && errorType === 'ValidationException' && BEDROCK_CARRY_LIMITS.some((pattern) => pattern.test(message));
+}
+
 /** Maps a non-2xx Bedrock reply (Converse or an OpenAI-compatible endpoint) to an UpstreamError. */
 export function mapBedrockError(status: number, headers: UpstreamHeaders, body: Uint8Array, route: Route): UpstreamError {
   const text = decodeBody(body);
@@ -107,6 +134,7 @@ export function mapBedrockError(status: number, headers: UpstreamHeaders, body: 
     retryable: known?.retryable ?? isRetryableOpenAIStatus(status),
     retryAfterMs: parseRetryAfterMs(headers),
     details: reportedStatus === status ? undefined : { upstream_status: status },
+    carryLimit: isBedrockCarryLimit(status, errorType, message),
   });
 }
 
