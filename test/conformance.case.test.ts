@@ -70,6 +70,12 @@ async function assertRefused(target: ConformanceTarget, param: RegExp, call: () 
     assert.ok(error instanceof OpenAI.BadRequestError, `expected a 400, got ${String(error)}`);
     assert.match(`${error.param ?? ''} ${error.message}`, param);
     assert.match(error.message, new RegExp(target.routeId.replaceAll('.', '\\.')));
+    // A refusal is a failed call like any other: it names the decision that explains it and, when a route refused it
+    // (not the policy, before any route was asked), how many routes were asked.
+    assert.match(error.headers?.get('x-crossway-decision') ?? '', /^dec_/);
+    const attempts = error.headers?.get('x-crossway-attempts') ?? null;
+    if (error.code === 'no_route_matches_policy') assert.equal(attempts, null);
+    else assert.ok(Number(attempts) >= 1, `x-crossway-attempts: ${attempts} (${error.code})`);
     return true;
   });
 }

@@ -82,8 +82,10 @@ export async function runModelCall<T, R>(
   checkModelScope(services, context.principal, names);
   const decisionId = createDecisionId();
   const meter = new CallMeter(services, context, input.endpoint);
+  // Every attempt of every model tried: the decision lists them, and a failure says how many there were.
+  const attempts: Attempt[] = [];
   try {
-    const executed = await routeCall(services, context, input, names, decisionId, meter, execute);
+    const executed = await routeCall(services, context, input, names, decisionId, meter, attempts, execute);
     const info: CallInfo = {
       decisionId,
       route: executed.route,
@@ -95,6 +97,7 @@ export async function runModelCall<T, R>(
   } catch (thrown) {
     const error = toCrosswayError(thrown);
     error.decisionId ??= decisionId;
+    if (attempts.length > 0) error.attemptCount ??= attempts.length;
     throw error;
   } finally {
     meter.release();
@@ -114,6 +117,7 @@ async function routeCall<T>(
   names: readonly string[],
   decisionId: string,
   meter: CallMeter,
+  attempts: Attempt[],
   execute: ExecuteOnRoutes<T>,
 ): Promise<Executed<T>> {
   const principal = context.principal;
@@ -125,7 +129,6 @@ async function routeCall<T>(
   let lastError: CrosswayError | null = null;
   // One decision per call: with fallback models it shows the last model's plan and every model's attempts.
   let lastPlan: Plan | null = null;
-  const attempts: Attempt[] = [];
   const onAttempt = (attempt: Attempt): void => {
     attempts.push(attempt);
   };

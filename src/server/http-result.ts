@@ -32,6 +32,8 @@ function attemptHeaders(error: CrosswayError): Record<string, string> {
   const headers: Record<string, string> = error.decisionId === null ? {} : { 'x-crossway-decision': error.decisionId };
   if (error instanceof UpstreamError) return { ...headers, 'x-crossway-route': error.route, 'x-crossway-attempts': String(error.attemptCount) };
   if (error instanceof NoRouteAvailableError) return { ...headers, 'x-crossway-attempts': String(error.attempts.length) };
+  // A request every route refused (a carry limit on each) says how many it asked, as any failed call does.
+  if (error.attemptCount !== null) return { ...headers, 'x-crossway-attempts': String(error.attemptCount) };
   return headers;
 }
 

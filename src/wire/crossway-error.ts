@@ -38,6 +38,8 @@ export class CrosswayError extends Error {
    * routing; set by the core, sent by the front door beside the error.
    */
   decisionId: string | null = null;
+  /** Upstream attempts the call made before it ended with this error (`x-crossway-attempts`); null when none was made. */
+  attemptCount: number | null = null;
 
   constructor(message: string, options: CrosswayErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -143,7 +145,7 @@ export class UpstreamError extends CrosswayError {
   /** See UpstreamErrorOptions `carryLimit`. */
   readonly carryLimit: boolean;
   /** How many tries the request took when this error ended it (set by the executor). */
-  attemptCount = 1;
+  override attemptCount = 1;
 
   constructor(message: string, options: UpstreamErrorOptions) {
     super(`${message} (route ${options.route})`, {
