@@ -30,6 +30,12 @@ export interface CallContext {
   /** performance.now() when the call arrived: the usage event's latency counts from it. */
   startedAt: number;
   /**
+   * performance.now() after which the caller no longer waits for an answer (its own timeout, when it said so): no
+   * attempt or retry starts past it and no attempt waits for its first byte beyond it, so that failover does not spend
+   * upstream calls on an answer nobody will read. Null: the routes' own timeouts alone.
+   */
+  deadlineAt: number | null;
+  /**
    * Headers that may carry routing preferences (`x-crossway-*`, see CONSTRAINT_HEADERS): a request's own, or those a
    * background job was stored with. Only the constraint headers are read; the body's `crossway` object is the other
    * source, read from the request itself.

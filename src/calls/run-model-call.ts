@@ -158,7 +158,7 @@ async function routeCall<T>(
       // tried on: this model's, and the fallback models' after it (a later model may well be dearer).
       await meter.admit(model.id, allowFallbacks ? [...tried, ...(await planFallbacks(names, index, planOf, planned))] : tried, input.needs);
       try {
-        return await execute(tried, { signal: context.signal, onAttempt });
+        return await execute(tried, { signal: context.signal, onAttempt, deadlineAt: context.deadlineAt });
       } catch (error) {
         const isLast = index === names.length - 1;
         if (isLast || !allowFallbacks || !(error instanceof NoRouteAvailableError)) throw error;

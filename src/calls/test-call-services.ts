@@ -177,7 +177,15 @@ export async function createTestServices(options: TestServicesOptions): Promise<
       return { kind: 'key', key: live.key, tenant: live.tenant, admin: false };
     },
     contextFor(principal, signal = new AbortController().signal) {
-      return { principal, requestId: createTimeOrderedId('req'), signal, startedAt: performance.now(), routingHeaders: {}, requestRate: null };
+      return {
+        principal,
+        requestId: createTimeOrderedId('req'),
+        signal,
+        startedAt: performance.now(),
+        deadlineAt: null,
+        routingHeaders: {},
+        requestRate: null,
+      };
     },
     usageEventsOf: (requestId) => store.findUsageEventsByRequest(requestId),
     logs: () => logText,

@@ -34,6 +34,11 @@ export interface AttemptControlOptions {
   route: Route;
   clientSignal: AbortSignal;
   timeoutMs: number;
+  /**
+   * The timeout is the caller's deadline, shorter than the route's own: running into it says nothing about the route
+   * (a client with a short timeout must not eject a healthy route), and the call ends as the caller's.
+   */
+  callerDeadline?: boolean;
   health: RouteHealth;
   /** How the route let this attempt in; a probe's outcome decides a half-open route. */
   admission: Admission;
@@ -54,6 +59,7 @@ export class AttemptControl {
   scrubber: SecretScrubber;
   #timer: NodeJS.Timeout | undefined;
   #timedOut = false;
+  readonly #callerDeadline: boolean;
   #settled = false;
   #firstByteSeen = false;
   #notes: readonly string[] | undefined;
@@ -61,6 +67,7 @@ export class AttemptControl {
   constructor(options: AttemptControlOptions) {
     this.route = options.route;
     this.timeoutMs = options.timeoutMs;
+    this.#callerDeadline = options.callerDeadline === true;
     this.admission = options.admission;
     this.#clientSignal = options.clientSignal;
     this.#health = options.health;
@@ -120,6 +127,8 @@ export class AttemptControl {
     this.clearTimer();
     if (error instanceof ClientClosedError) return error;
     if (this.#clientSignal.aborted && !this.#timedOut) return new ClientClosedError();
+    // The caller's own deadline passed: the caller has given up, as if it had gone away.
+    if (this.#timedOut && this.#callerDeadline) return new ClientClosedError();
     if (error instanceof CrosswayError && !(error instanceof UpstreamError)) {
       // Reading the route's answer failed inside Crossway: the answer was not usable, so it counts against the route.
       return this.scrubber.error(new UpstreamError(error.message, { route: this.route.id, status: 502, code: error.code, retryable: true, cause: error }));

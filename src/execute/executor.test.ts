@@ -111,6 +111,40 @@ describe('Executor', () => {
 
   const totalHits = () => [...hits.values()].reduce((sum, count) => sum + count, 0);
 
+  it("stops at the caller's deadline: the attempt is abandoned as the caller's, the route's health untouched, no next route tried", async () => {
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let arrived: () => void = () => {};
+    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    behaviours.set('a', { status: 200, delayMs: 0, held: { arrived, released } });
+    // The routes' own timeout (5 s) is far off; the caller gives up 50 ms after the call starts.
+    const executor = executorWith({ outlier: { consecutiveFailures: 1 } });
+    try {
+      const call = executor.chat(REQUEST, routes('a', 'b'), { signal: new AbortController().signal, deadlineAt: performance.now() + 50 });
+      await arrival;
+      await assert.rejects(call, (error: unknown) => error instanceof CrosswayError && error.code === 'client_closed_request');
+      assert.deepEqual([...hits.entries()], [['a', 1]], 'no attempt after the deadline');
+      const [health] = executor.snapshot(['a']);
+      assert.equal(health?.state, 'closed');
+      assert.equal(health?.consecutive_failures, 0);
+      assert.equal(health?.error_rate, null, 'a caller giving up is not a route failure');
+    } finally {
+      release();
+      await executor.close();
+    }
+  });
+
+  it("starts no attempt once the caller's deadline has passed", async () => {
+    const executor = executorWith({});
+    try {
+      const call = executor.chat(REQUEST, routes('a'), { signal: new AbortController().signal, deadlineAt: performance.now() - 1 });
+      await assert.rejects(call, (error: unknown) => error instanceof CrosswayError && error.code === 'client_closed_request');
+      assert.equal(totalHits(), 0);
+    } finally {
+      await executor.close();
+    }
+  });
+
   it('20 concurrent requests over failing routes: retries in flight stay within max(20 % of active, 3)', async () => {
     for (const id of ['a', 'b', 'c']) behaviours.set(id, { status: 503, delayMs: 150 });
     let peakRetries = 0;

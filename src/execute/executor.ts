@@ -51,6 +51,11 @@ export interface ExecuteOptions {
   signal: AbortSignal;
   /** Called as each attempt ends (failed, refused or answered), also when the request fails in the end. */
   onAttempt?: (attempt: Attempt) => void;
+  /**
+   * performance.now() after which the caller no longer waits (its own timeout): no attempt or backoff starts past it,
+   * and no attempt waits for its first byte beyond it. Null: only the routes' own timeouts apply.
+   */
+  deadlineAt?: number | null;
 }
 
 /** Result of a request that succeeded on some route. */
@@ -314,6 +319,7 @@ export class Executor {
     // Routes whose attempt failed before anything was sent (see classifyNotSent): not attempts of the upstream.
     const notSent: Array<{ attempt: Attempt; error: CrosswayError }> = [];
     const maxAttempts = this.#options.maxAttempts;
+    const deadlineAt = options.deadlineAt ?? null;
     const budget = this.#budget;
     let retryAfterMs: number | null = null;
     let budgetExhausted: string | null = null;
@@ -330,6 +336,7 @@ export class Executor {
         if (pass > 0) {
           const wait = backoffMs(pass, retryAfterMs);
           if (wait > (this.#options.maxRetryWaitMs ?? 2_000)) break;
+          if (deadlineAt !== null && performance.now() + wait >= deadlineAt) break;
           await sleep(wait, options.signal);
           retryAfterMs = null;
         }
@@ -338,6 +345,9 @@ export class Executor {
           if (attempts.length >= maxAttempts) break;
           if (settled.has(route.id)) continue;
           if (options.signal.aborted) throw new ClientClosedError();
+          const remainingMs = deadlineAt === null ? Infinity : deadlineAt - performance.now();
+          // The caller's deadline passed between attempts: it has given up, as if it had gone away.
+          if (remainingMs <= 0) throw new ClientClosedError();
           const admission = this.health.admit(route.id);
           if (admission === null) {
             skipped.add(route.id);
@@ -351,8 +361,10 @@ export class Executor {
             break passes;
           }
           triedThisPass += 1;
-          const timeoutMs = route.timeout_ms ?? this.#options.attemptTimeoutMs;
-          const attempt = new AttemptControl({ route, clientSignal: options.signal, timeoutMs, health: this.health, admission });
+          const routeTimeoutMs = route.timeout_ms ?? this.#options.attemptTimeoutMs;
+          const callerDeadline = remainingMs < routeTimeoutMs;
+          const timeoutMs = callerDeadline ? Math.ceil(remainingMs) : routeTimeoutMs;
+          const attempt = new AttemptControl({ route, clientSignal: options.signal, timeoutMs, callerDeadline, health: this.health, admission });
           try {
             const outcome = await runAttempt(tryRoute, route, attempt);
             switch (outcome.kind) {

@@ -13,7 +13,23 @@ export function callContextOf(exchange: Exchange): CallContext {
     requestId: exchange.requestId,
     signal: exchange.signal,
     startedAt: exchange.startedAt,
+    deadlineAt: readCallerDeadline(exchange),
     routingHeaders: exchange.req.headers,
     requestRate: exchange.requestRate,
   };
+}
+
+/** The longest caller timeout honoured (an hour); a longer or malformed one is ignored, leaving the routes' timeouts. */
+const MAX_CALLER_TIMEOUT_S = 3_600;
+
+/**
+ * When the caller stops waiting: the official OpenAI and Anthropic SDKs send their request timeout, in seconds, as
+ * `x-stainless-timeout`; past it nobody reads the answer, so failover stops spending upstream calls on it.
+ */
+function readCallerDeadline(exchange: Exchange): number | null {
+  const header = exchange.req.headers['x-stainless-timeout'];
+  if (typeof header !== 'string' || header.length > 16) return null;
+  const seconds = Number(header);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_CALLER_TIMEOUT_S) return null;
+  return exchange.startedAt + seconds * 1000;
 }

@@ -131,6 +131,8 @@ export class ResponsesSocketSession {
         requestId,
         signal: this.#closed.signal,
         startedAt,
+        // A socket's turns have no caller timeout of their own: the socket's closing abandons them.
+        deadlineAt: null,
         routingHeaders: this.#upgrade.headers,
         requestRate,
       };

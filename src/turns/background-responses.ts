@@ -68,6 +68,8 @@ export class BackgroundResponses {
       requestId: createTimeOrderedId('req'),
       signal: job.controller.signal,
       startedAt: performance.now(),
+      // Nobody waits for a background job's answer: the routes' own timeouts alone.
+      deadlineAt: null,
       routingHeaders: headers,
       requestRate: null,
     };
