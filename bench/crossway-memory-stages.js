@@ -1,12 +1,12 @@
 // Crossway's idle memory, stage by stage: the same start as `crossway serve` (bin/crossway.js's choice of the build in
-// dist/ or the sources, its hold on V8's compilers, the same catalog loading and startGateway), with the process's
+// dist/ or the sources, the same catalog loading and startGateway, the collection once started), with the process's
 // memory printed after each step (Node alone, the module graph, the SQLite store, its writer thread, the listening
-// gateway, and the gateway once started: compilers back on and the start's garbage collected) as `stage {json}` lines,
+// gateway, and the gateway once started: the start's garbage collected) as `stage {json}` lines,
 // then `done`; it stays up until SIGTERM. Each reading follows a short settle and a forced full collection, so that it
 // shows what each stage keeps, not garbage the next one would free.
-// `node --expose-gc bench/crossway-memory-stages.js --config crossway.yaml [--sources] [--no-hold] [--count-modules]`
+// `node --expose-gc bench/crossway-memory-stages.js --config crossway.yaml [--sources] [--no-collect] [--count-modules]`
 // --sources: the TypeScript sources with the compile cache, as bin/crossway.js runs them when there is no fresh build
-// (NODE_DISABLE_COMPILE_CACHE=1 turns the cache off, as there). --no-hold: without bin/start-memory.js.
+// (NODE_DISABLE_COMPILE_CACHE=1 turns the cache off, as there). --no-collect: without bin/start-memory.js.
 // `--count-modules` counts the main thread's modules with a load hook and prints `modules {json}` before `done`; hooks
 // cost memory of their own, so the scenario counts in its discarded priming run and measures in a run without them.
 // JavaScript, not TypeScript, for the reason bin/crossway.js is: a TypeScript entry would load Node's TypeScript
@@ -16,7 +16,7 @@ import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import module from 'node:module';
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { buildDist, isDistFresh } from '../bin/build-dist.js';
-import { holdStartupMemory } from '../bin/start-memory.js';
+import { collectStartupGarbage } from '../bin/start-memory.js';
 
 /** Node's TypeScript stripper, as named in `process.moduleLoadList` once it has been loaded. */
 const STRIPPER_MODULE = 'NativeModule internal/deps/amaro/dist/index';
@@ -26,12 +26,11 @@ const SETTLE_MS = 200;
 
 const configIndex = process.argv.indexOf('--config');
 const configPath = configIndex === -1 ? undefined : process.argv[configIndex + 1];
-if (configPath === undefined) throw new Error('usage: node --expose-gc bench/crossway-memory-stages.js --config <file> [--sources] [--no-hold] [--count-modules]');
+if (configPath === undefined) throw new Error('usage: node --expose-gc bench/crossway-memory-stages.js --config <file> [--sources] [--no-collect] [--count-modules]');
 const collect = globalThis.gc;
 if (typeof collect !== 'function') throw new Error('run with --expose-gc');
 
 // As bin/crossway.js does, before anything of Crossway is loaded. Hence the dynamic imports below.
-const release = process.argv.includes('--no-hold') ? () => {} : holdStartupMemory();
 const compiled = !process.argv.includes('--sources') && (isDistFresh() || buildDist() === 'built');
 if (!compiled) module.enableCompileCache?.();
 const readModuleCount = process.argv.includes('--count-modules') ? countLoadedModules() : undefined;
@@ -64,7 +63,7 @@ process.stdout.write(`Crossway listening on ${gateway.url}\n`);
 await printStage('gateway+writer');
 
 // What runCli's onStarted does in `crossway serve` once it listens.
-release();
+if (!process.argv.includes('--no-collect')) collectStartupGarbage();
 await printStage('started');
 
 if (readModuleCount !== undefined) process.stdout.write(`modules ${JSON.stringify(readModuleCount())}\n`);

@@ -13,18 +13,14 @@
 // run-cli directly: the cli index also exports the demo helpers, which load the emulators.
 import module from 'node:module';
 import { buildDist, isDistFresh } from './build-dist.js';
-import { holdStartupMemory } from './start-memory.js';
+import { collectStartupGarbage } from './start-memory.js';
 
-/** The commands that run until stopped; runCli calls their onStarted once they listen. */
-const LONG_RUNNING_COMMANDS = ['serve', 'demo', 'emulate'];
-
-const argv = process.argv.slice(2);
-const onStarted = LONG_RUNNING_COMMANDS.includes(argv[0]) ? holdStartupMemory() : undefined;
 const compiled = ensureCompiled();
 if (!compiled) module.enableCompileCache?.();
 const { runCli } = compiled ? await import('../dist/cli/run-cli.js') : await import('../src/cli/run-cli.ts');
 
-process.exitCode = await runCli(argv, undefined, { onStarted });
+// Long-running commands (serve, demo, emulate) report when they have started: then the start's garbage goes.
+process.exitCode = await runCli(process.argv.slice(2), undefined, { onStarted: collectStartupGarbage });
 
 /** Whether dist/ is fresh, building it when it is not and TypeScript is there; false means: run the sources. */
 function ensureCompiled() {

@@ -34,7 +34,7 @@ describe('crossway runs compiled code while it is fresh', () => {
     const inode = builtInode();
     const run = await project.run(['help']);
     assert.equal(run.stdout, 'compiled v1 help\n');
-    // `serve` holds V8's compilers while it starts and lets them go when the command says it has started (onStarted).
+    // The start hands runCli the collection to run once a long-running command has started (onStarted).
     const serve = await project.run(['serve']);
     assert.equal(serve.code, 0, serve.stderr);
     assert.equal(serve.stdout, 'compiled v1 serve\n');

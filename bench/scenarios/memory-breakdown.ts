@@ -1,7 +1,7 @@
 // Where Crossway's idle resident memory goes: bench/crossway-memory-stages.js starts the gateway step by step as
 // `crossway serve` does (Node, the module graph, the SQLite store, its writer thread, the listening gateway, the
 // started gateway) and prints the memory after each, and a bare `node -e` process gives the floor. Beside the measured
-// start (the build in dist/, bin/start-memory.js's hold): the same without that hold, and the TypeScript sources with
+// start (the build in dist/, bin/start-memory.js's collection): the same without it, and the TypeScript sources with
 // and without the compile cache (what runs when there is no fresh build).
 import { join } from 'node:path';
 import type { BenchContext, Scenario, ScenarioResult } from '../bench-types.ts';
@@ -53,7 +53,7 @@ const STAGES: Array<{ name: string; label: string }> = [
   { name: 'store', label: '+ catalog loaded, SQLite opened and migrated' },
   { name: 'store+writer', label: '+ SQLite writer thread (a second V8 isolate)' },
   { name: 'gateway+writer', label: '+ gateway listening (executor, tenancy, ledger, HTTP server)' },
-  { name: 'started', label: 'started: compilers back on, the start collected (what `crossway serve` idles at)' },
+  { name: 'started', label: "started: the start's garbage collected (what `crossway serve` idles at)" },
 ];
 
 export const memoryBreakdownScenario: Scenario = {
@@ -70,7 +70,7 @@ async function runMemoryBreakdown(context: BenchContext): Promise<ScenarioResult
   // The first start builds dist/ when it is stale and is not measured; it counts the modules, which its hooks would skew.
   const counted = await runStages(context, 'memory-stages (priming)', configPath, { countModules: true });
   const measured = await runStages(context, 'memory-stages', configPath);
-  const unheld = await runStages(context, 'memory-stages (--no-hold)', configPath, { flags: ['--no-hold'] });
+  const uncollected = await runStages(context, 'memory-stages (--no-collect)', configPath, { flags: ['--no-collect'] });
   // The sources: a first run fills the compile cache, as a first start does, and the second reads it.
   await runStages(context, 'memory-stages (sources, compile-cache priming)', configPath, { flags: ['--sources'] });
   const sources = await runStages(context, 'memory-stages (sources)', configPath, { flags: ['--sources'] });
@@ -87,7 +87,7 @@ async function runMemoryBreakdown(context: BenchContext): Promise<ScenarioResult
   };
   const final = stage('started');
   const listening = stage('gateway+writer');
-  const finalUnheld = stage('started', unheld);
+  const finalUncollected = stage('started', uncollected);
   const finalSources = stage('started', sources);
   const finalUncached = stage('started', uncached);
   const added = (name: string, previous: string): number => stage(name).rssMb - stage(previous).rssMb;
@@ -149,11 +149,11 @@ async function runMemoryBreakdown(context: BenchContext): Promise<ScenarioResult
         : 'NOT seen running in the last stage') +
       '; `store+writer` starts it with a write that changes nothing, ahead of the gateway, whose own start (key-hash secret, default tenant) ' +
       'would otherwise start it.',
-    `\`started\` is what \`crossway serve\` does once it listens (bin/start-memory.js): V8's optimizing compilers, held while the process ` +
-      'started, are turned back on, and one memory-reducing collection drops what the start left (and shrinks the young generation). Without that ' +
-      `hold (\`--no-hold\`: compilers on throughout, no such collection): **${formatMb(finalUnheld.rssMb)}** in the last stage ` +
-      `(${formatAddedMb(finalUnheld.rssMb - final.rssMb)}; ${formatMb(finalUnheld.rssBeforeGcMb)} unforced), node executable pages ` +
-      `${formatMb(finalUnheld.executableMb)} instead of ${formatMb(final.executableMb)}.`,
+    '`started` is what `crossway serve` does once it listens (bin/start-memory.js): one memory-reducing collection drops what the start ' +
+      "left, shrinks the young generation and releases freed pages, which the stages' ordinary forced collections do not. Without it " +
+      `(\`--no-collect\`): **${formatMb(finalUncollected.rssMb)}** in the last stage (${formatAddedMb(finalUncollected.rssMb - final.rssMb)}; ` +
+      `${formatMb(finalUncollected.rssBeforeGcMb)} unforced), young generation ${formatMb(finalUncollected.youngGenerationResidentMb)} instead of ` +
+      `${formatMb(final.youngGenerationResidentMb)}.`,
     `From the TypeScript sources (what \`crossway\` runs when there is no fresh build and no TypeScript to make one), with the compile cache: ` +
       `**${formatMb(finalSources.rssMb)}** in the last stage (${formatAddedMb(finalSources.rssMb - final.rssMb)}; stripper loaded: ` +
       `${yesNo(finalSources.stripperLoaded)}); without the cache (\`NODE_DISABLE_COMPILE_CACHE=1\`, every module stripped and compiled from ` +
@@ -178,14 +178,14 @@ async function runMemoryBreakdown(context: BenchContext): Promise<ScenarioResult
     `Crossway idle RSS by stage: Node **${formatMb(stage('node').rssMb)}**, + modules **${formatMb(added('modules', 'node'))}**, + gateway ` +
     `**${formatMb(gatewayAdded)}** (store ${formatMb(added('store', 'modules'))}, writer thread ${formatMb(added('store+writer', 'store'))}, the rest ` +
     `${formatMb(added('gateway+writer', 'store+writer'))}), started **${formatAddedMb(added('started', 'gateway+writer'))}** = ` +
-    `**${formatMb(final.rssMb)}**; without the start hold ${formatMb(finalUnheld.rssMb)}; from the sources ${formatMb(finalSources.rssMb)}, ` +
+    `**${formatMb(final.rssMb)}**; without that collection ${formatMb(finalUncollected.rssMb)}; from the sources ${formatMb(finalSources.rssMb)}, ` +
     `without the compile cache ${formatMb(finalUncached.rssMb)}; bare Node ${formatMb(floor.rssMb)}.`;
 
   return {
     title: "Idle memory: where Crossway's resident set goes",
     markdown: [
       `\`bench/crossway-memory-stages.js\` starts Crossway as \`crossway serve\` does (the build in \`dist/\` when fresh, V8's compilers ` +
-        'held until started, the same catalog loading and `startGateway`, one route to the minimal upstream, SQLite in the temp dir) and reads its ' +
+        'the same catalog loading and `startGateway`, one route to the minimal upstream, SQLite in the temp dir, the collection once started) and reads its ' +
         'memory after each stage, in MB of 10^6 bytes. No request is sent. A first start (which builds `dist/` when it is stale) is discarded.',
       overview,
       "The same stages by what backs the resident pages (`/proc/self/smaps`), and the main thread's V8 heap:",
@@ -210,7 +210,7 @@ async function runMemoryBreakdown(context: BenchContext): Promise<ScenarioResult
 interface StagesOptions {
   countModules?: boolean;
   env?: NodeJS.ProcessEnv;
-  /** crossway-memory-stages.js's own flags (--sources, --no-hold). */
+  /** crossway-memory-stages.js's own flags (--sources, --no-collect). */
   flags?: string[];
 }
 

@@ -32,7 +32,7 @@ Commands:
 export interface CliLifecycle {
   /**
    * Called once a long-running command (serve, demo, emulate) has started and listens, before it waits for shutdown:
-   * bin/crossway.js then turns V8's optimizing compilers back on and collects the start's garbage (bin/start-memory.js).
+   * bin/crossway.js then collects the start's garbage (bin/start-memory.js).
    */
   onStarted?: () => void;
 }
