@@ -63,10 +63,10 @@ function renderReport(report: BenchReport): string {
   if (headline.length > 0) lines.push('## Headline (ratios measured in this run)', '', ...headline.map((line) => `- ${line}`), '');
   if (targets.length > 0) {
     lines.push(
-      '## Targets (issue 5)',
+      '## Targets',
       '',
-      'Reported, never enforced: a missed target does not fail the run. For each missed one, the last column says where the gap comes from and which ' +
-        'section below measures it.',
+      "The issues' goals (issue 5's unless a goal names another). Reported, never enforced: a missed target does not fail the run. For each " +
+        'missed one, the last column says where the gap comes from and which section below measures it.',
       '',
       renderMarkdownTable(
         ['Goal', 'Measured', 'Verdict', "Where a missed target's gap comes from"],

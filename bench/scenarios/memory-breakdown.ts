@@ -1,23 +1,23 @@
-// Where Crossway's idle resident memory goes: bench/crossway-memory-stages.ts starts the gateway step by step (Node,
-// the module graph, the SQLite store, its writer thread, the listening gateway) and prints the memory after each, and
-// a bare `node -e` process gives the floor. Beside the measured start: one without the compile cache (the TypeScript
-// stripper and compiling from source, as a first start does) and one with a small young generation, a candidate fix.
-import { tmpdir } from 'node:os';
+// Where Crossway's idle resident memory goes: bench/crossway-memory-stages.js starts the gateway step by step as
+// `crossway serve` does (Node, the module graph, the SQLite store, its writer thread, the listening gateway, the
+// started gateway) and prints the memory after each, and a bare `node -e` process gives the floor. Beside the measured
+// start (the build in dist/, bin/start-memory.js's collection): the same without it, and the TypeScript sources with
+// and without the compile cache (what runs when there is no fresh build).
 import { join } from 'node:path';
 import type { BenchContext, Scenario, ScenarioResult } from '../bench-types.ts';
 import { formatMb } from '../report/format-measure.ts';
 import { renderMarkdownTable } from '../report/render-markdown-table.ts';
 import { startUpstream, writeCrosswayConfig } from '../targets/start-targets.ts';
 
-/** The same directory as the other Node targets (start-targets.ts), so that a full run primes it once. */
-const COMPILE_CACHE_DIR = join(tmpdir(), 'node-compile-cache');
-/** The young generation's semi-space in MB for the comparison start (V8's default grows to 16 MB under allocation). */
-const SMALL_SEMI_SPACE_MB = 1;
-const READY_TIMEOUT_MS = 20_000;
+/** Long enough for a start that builds dist/ first (the priming run, when the sources changed). */
+const READY_TIMEOUT_MS = 60_000;
+/** Issue 14's goal for the idle RSS of `crossway serve`. */
+const IDLE_RSS_LIMIT_MB = 100;
 
-/** One `stage {json}` line of crossway-memory-stages.ts (the floor process prints the first five fields). */
+/** One `stage {json}` line of crossway-memory-stages.js (the floor process prints the first five fields). */
 interface Stage {
   name: string;
+  compiled?: boolean;
   rssMb: number;
   heapUsedMb: number;
   heapTotalMb: number;
@@ -53,11 +53,12 @@ const STAGES: Array<{ name: string; label: string }> = [
   { name: 'store', label: '+ catalog loaded, SQLite opened and migrated' },
   { name: 'store+writer', label: '+ SQLite writer thread (a second V8 isolate)' },
   { name: 'gateway+writer', label: '+ gateway listening (executor, tenancy, ledger, HTTP server)' },
+  { name: 'started', label: "started: the start's garbage collected (what `crossway serve` idles at)" },
 ];
 
 export const memoryBreakdownScenario: Scenario = {
   name: 'memory-breakdown',
-  description: "Crossway's idle RSS stage by stage (Node, modules, store, writer thread, gateway) against a bare Node process",
+  description: "Crossway's idle RSS stage by stage (Node, modules, store, writer thread, gateway, started) against a bare Node process",
   enabledByDefault: true,
   run: runMemoryBreakdown,
 };
@@ -66,12 +67,16 @@ async function runMemoryBreakdown(context: BenchContext): Promise<ScenarioResult
   const upstream = await startUpstream(context, context.settings.streamChunks);
   const configPath = writeCrosswayConfig(context, upstream, 'crossway-memory-stages');
   const floor = await measureBareNode(context);
-  // The first start fills the compile cache and is not measured; it counts the modules, which its hooks would skew.
-  const counted = await runStages(context, 'memory-stages (compile-cache priming)', configPath, { countModules: true });
+  // The first start builds dist/ when it is stale and is not measured; it counts the modules, which its hooks would skew.
+  const counted = await runStages(context, 'memory-stages (priming)', configPath, { countModules: true });
   const measured = await runStages(context, 'memory-stages', configPath);
-  const uncached = await runStages(context, 'memory-stages (no compile cache)', configPath, { env: { NODE_DISABLE_COMPILE_CACHE: '1' } });
-  const smallYoung = await runStages(context, `memory-stages (--max-semi-space-size=${SMALL_SEMI_SPACE_MB})`, configPath, {
-    nodeFlags: [`--max-semi-space-size=${SMALL_SEMI_SPACE_MB}`],
+  const uncollected = await runStages(context, 'memory-stages (--no-collect)', configPath, { flags: ['--no-collect'] });
+  // The sources: a first run fills the compile cache, as a first start does, and the second reads it.
+  await runStages(context, 'memory-stages (sources, compile-cache priming)', configPath, { flags: ['--sources'] });
+  const sources = await runStages(context, 'memory-stages (sources)', configPath, { flags: ['--sources'] });
+  const uncached = await runStages(context, 'memory-stages (sources, no compile cache)', configPath, {
+    flags: ['--sources'],
+    env: { NODE_DISABLE_COMPILE_CACHE: '1' },
   });
   await context.processes.stop(upstream.process);
 
@@ -80,9 +85,11 @@ async function runMemoryBreakdown(context: BenchContext): Promise<ScenarioResult
     if (found === undefined) throw new Error(`crossway-memory-stages.ts printed no '${name}' stage`);
     return found;
   };
-  const final = stage('gateway+writer');
-  const finalUncached = stage('gateway+writer', uncached);
-  const finalSmallYoung = stage('gateway+writer', smallYoung);
+  const final = stage('started');
+  const listening = stage('gateway+writer');
+  const finalUncollected = stage('started', uncollected);
+  const finalSources = stage('started', sources);
+  const finalUncached = stage('started', uncached);
   const added = (name: string, previous: string): number => stage(name).rssMb - stage(previous).rssMb;
 
   const overview = renderMarkdownTable(
@@ -131,21 +138,27 @@ async function runMemoryBreakdown(context: BenchContext): Promise<ScenarioResult
 
   const notes = [
     `Every reading follows a 200 ms pause and a forced full collection (\`--expose-gc\`), so that it shows what the stage keeps. Without that ` +
-      `collection the last stage read ${formatMb(final.rssBeforeGcMb)} (proxy-overhead's idle RSS is such an unforced reading of \`crossway serve\`). ` +
-      `RSS counts shared pages too: the node executable's pages are file-backed and shared with every other Node process on the machine.`,
+      `collection the listening gateway read ${formatMb(listening.rssBeforeGcMb)} and the started one ${formatMb(final.rssBeforeGcMb)} ` +
+      "(proxy-overhead's idle RSS is such an unforced reading of `crossway serve`). RSS counts shared pages too: the node executable's pages are " +
+      'file-backed and shared with every other Node process on the machine.',
+    `Code: ${final.compiled === true ? 'the build in `dist/` (bin/build-dist.js, rebuilt by the priming run when stale)' : 'NOT the build: the sources'}; ` +
+      `the TypeScript stripper loaded: ${yesNo(final.stripperLoaded)}.`,
     'The writer thread: ' +
       (final.writerRunning === true
         ? `running in the last stage (thread \`crossway-sqlite-writer\`, ${final.threads} threads in all)`
         : 'NOT seen running in the last stage') +
       '; `store+writer` starts it with a write that changes nothing, ahead of the gateway, whose own start (key-hash secret, default tenant) ' +
       'would otherwise start it.',
-    `Without the compile cache (\`NODE_DISABLE_COMPILE_CACHE=1\`: the TypeScript stripper loaded, every module stripped and compiled from source, as ` +
-      `on a first start): **${formatMb(finalUncached.rssMb)}** in the last stage, ${formatAddedMb(finalUncached.rssMb - final.rssMb)} against the ` +
-      `measured start (stripper loaded there: ${yesNo(finalUncached.stripperLoaded)}; in the measured start: ${yesNo(final.stripperLoaded)}).`,
-    `With \`--max-semi-space-size=${SMALL_SEMI_SPACE_MB}\` (main thread only; the writer thread starts without flags): ` +
-      `**${formatMb(finalSmallYoung.rssMb)}** in the last stage, ${formatAddedMb(finalSmallYoung.rssMb - final.rssMb)}; the young generation kept ` +
-      `${formatMb(finalSmallYoung.youngGenerationResidentMb)} resident instead of ${formatMb(final.youngGenerationResidentMb)}. Its cost in throughput ` +
-      '(more frequent scavenges) is not measured here.',
+    '`started` is what `crossway serve` does once it listens (bin/start-memory.js): one memory-reducing collection drops what the start ' +
+      "left, shrinks the young generation and releases freed pages, which the stages' ordinary forced collections do not. Without it " +
+      `(\`--no-collect\`): **${formatMb(finalUncollected.rssMb)}** in the last stage (${formatAddedMb(finalUncollected.rssMb - final.rssMb)}; ` +
+      `${formatMb(finalUncollected.rssBeforeGcMb)} unforced), young generation ${formatMb(finalUncollected.youngGenerationResidentMb)} instead of ` +
+      `${formatMb(final.youngGenerationResidentMb)}.`,
+    `From the TypeScript sources (what \`crossway\` runs when there is no fresh build and no TypeScript to make one), with the compile cache: ` +
+      `**${formatMb(finalSources.rssMb)}** in the last stage (${formatAddedMb(finalSources.rssMb - final.rssMb)}; stripper loaded: ` +
+      `${yesNo(finalSources.stripperLoaded)}); without the cache (\`NODE_DISABLE_COMPILE_CACHE=1\`, every module stripped and compiled from ` +
+      `source, as on a first start): **${formatMb(finalUncached.rssMb)}** (${formatAddedMb(finalUncached.rssMb - final.rssMb)}; stripper loaded: ` +
+      `${yesNo(finalUncached.stripperLoaded)}).`,
   ];
   if (counted.modules !== null) {
     const { modules } = counted;
@@ -160,26 +173,36 @@ async function runMemoryBreakdown(context: BenchContext): Promise<ScenarioResult
     );
   }
 
-  const gatewayAdded = final.rssMb - stage('modules').rssMb;
+  const gatewayAdded = listening.rssMb - stage('modules').rssMb;
   const headline =
     `Crossway idle RSS by stage: Node **${formatMb(stage('node').rssMb)}**, + modules **${formatMb(added('modules', 'node'))}**, + gateway ` +
     `**${formatMb(gatewayAdded)}** (store ${formatMb(added('store', 'modules'))}, writer thread ${formatMb(added('store+writer', 'store'))}, the rest ` +
-    `${formatMb(added('gateway+writer', 'store+writer'))}) = **${formatMb(final.rssMb)}**; without the compile cache ` +
-    `**${formatMb(finalUncached.rssMb)}**; bare Node ${formatMb(floor.rssMb)}.`;
+    `${formatMb(added('gateway+writer', 'store+writer'))}), started **${formatAddedMb(added('started', 'gateway+writer'))}** = ` +
+    `**${formatMb(final.rssMb)}**; without that collection ${formatMb(finalUncollected.rssMb)}; from the sources ${formatMb(finalSources.rssMb)}, ` +
+    `without the compile cache ${formatMb(finalUncached.rssMb)}; bare Node ${formatMb(floor.rssMb)}.`;
 
   return {
     title: "Idle memory: where Crossway's resident set goes",
     markdown: [
-      `\`bench/crossway-memory-stages.ts\` starts Crossway as \`crossway serve\` does (compile cache first, the same catalog loading and ` +
-        `\`startGateway\`, one route to the minimal upstream, SQLite in the temp dir) and reads its memory after each stage, in MB of 10^6 bytes. No ` +
-        'request is sent. A first start primes the compile cache and is discarded.',
+      `\`bench/crossway-memory-stages.js\` starts Crossway as \`crossway serve\` does (the build in \`dist/\` when fresh, V8's compilers ` +
+        'the same catalog loading and `startGateway`, one route to the minimal upstream, SQLite in the temp dir, the collection once started) and reads its ' +
+        'memory after each stage, in MB of 10^6 bytes. No request is sent. A first start (which builds `dist/` when it is stale) is discarded.',
       overview,
       "The same stages by what backs the resident pages (`/proc/self/smaps`), and the main thread's V8 heap:",
       pages,
       notes.map((note) => `- ${note}`).join('\n'),
     ].join('\n\n'),
     headline: [headline],
-    targets: [],
+    targets: [
+      {
+        goal: `Idle RSS of \`crossway serve\` <= ${IDLE_RSS_LIMIT_MB} MB (issue 14)`,
+        measured: `${formatMb(final.rssMb)} (stage \`started\`; ${formatMb(final.rssBeforeGcMb)} before its forced collection)`,
+        met: Math.max(final.rssMb, final.rssBeforeGcMb ?? 0) <= IDLE_RSS_LIMIT_MB,
+        evidence:
+          `Node itself (${formatMb(stage('node').rssMb)}), the module graph (${formatMb(added('modules', 'node'))}) and the SQLite writer thread ` +
+          `(${formatMb(added('store+writer', 'store'))}, a second V8 isolate), stage by stage in "Idle memory".`,
+      },
+    ],
     artifacts: [],
   };
 }
@@ -187,21 +210,25 @@ async function runMemoryBreakdown(context: BenchContext): Promise<ScenarioResult
 interface StagesOptions {
   countModules?: boolean;
   env?: NodeJS.ProcessEnv;
-  nodeFlags?: string[];
+  /** crossway-memory-stages.js's own flags (--sources, --no-collect). */
+  flags?: string[];
 }
 
 /** Starts the stage probe, waits for its `done` (bounded), reads its lines and stops it. */
 async function runStages(context: BenchContext, name: string, configPath: string, options: StagesOptions = {}): Promise<ProbeRun> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_COMPILE_CACHE: COMPILE_CACHE_DIR, ...options.env };
+  // No NODE_COMPILE_CACHE: the probe turns the cache on where bin/crossway.js does (for the sources, in the system
+  // temp directory, which the other Node targets share), and leaves it off for the build.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  delete env.NODE_COMPILE_CACHE;
   delete env.CROSSWAY_MASTER_KEY;
   delete env.CROSSWAY_CONFIG;
   if (options.env?.NODE_DISABLE_COMPILE_CACHE === undefined) delete env.NODE_DISABLE_COMPILE_CACHE;
   const args = [
     '--expose-gc',
-    ...(options.nodeFlags ?? []),
-    join(context.repoRoot, 'bench/crossway-memory-stages.ts'),
+    join(context.repoRoot, 'bench/crossway-memory-stages.js'),
     '--config',
     configPath,
+    ...(options.flags ?? []),
     ...(options.countModules === true ? ['--count-modules'] : []),
   ];
   context.log(`memory-breakdown: ${name}`);

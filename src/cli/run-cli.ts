@@ -28,21 +28,31 @@ Commands:
   help     Show this text
 `;
 
+/** What the process around a command wants to hear of it. */
+export interface CliLifecycle {
+  /**
+   * Called once a long-running command (serve, demo, emulate) has started and listens, before it waits for shutdown:
+   * bin/crossway.js then collects the start's garbage (bin/start-memory.js).
+   */
+  onStarted?: () => void;
+}
+
 /**
  * Runs one command; resolves with the process exit code (long-running commands resolve on shutdown). The commands that
  * print (routes, plan, keys, tenants, ledger, help) write to `output`, the process's streams by default.
  */
-export async function runCli(argv: string[], output: CliOutput = PROCESS_OUTPUT): Promise<number> {
+export async function runCli(argv: string[], output: CliOutput = PROCESS_OUTPUT, lifecycle: CliLifecycle = {}): Promise<number> {
+  const onStarted = lifecycle.onStarted ?? (() => {});
   // Each command is loaded when run: `serve` must not carry the emulators, the demo or the planner's CLI in memory.
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'serve':
-        return await (await import('./run-serve.ts')).runServe(parse(rest, { config: 'string', port: 'string', host: 'string' }));
+        return await (await import('./run-serve.ts')).runServe(parse(rest, { config: 'string', port: 'string', host: 'string' }), onStarted);
       case 'demo':
-        return await (await import('./run-demo.ts')).runDemo(parse(rest, { port: 'string', host: 'string' }));
+        return await (await import('./run-demo.ts')).runDemo(parse(rest, { port: 'string', host: 'string' }), onStarted);
       case 'emulate':
-        return await (await import('./run-emulate.ts')).runEmulate(parse(rest, { 'base-port': 'string', only: 'string', host: 'string' }));
+        return await (await import('./run-emulate.ts')).runEmulate(parse(rest, { 'base-port': 'string', only: 'string', host: 'string' }), onStarted);
       case 'routes':
         return await (await import('./run-routes.ts')).runRoutes(parse(rest, { config: 'string' }), output);
       case 'plan':

@@ -6,8 +6,8 @@ import { parsePort } from './parse-port.ts';
 import { DEMO_CATALOG_PATH, prepareDemo } from './prepare-demo.ts';
 import { waitForShutdown } from './wait-for-shutdown.ts';
 
-/** Runs until SIGINT/SIGTERM. */
-export async function runDemo(args: { port?: string; host?: string }): Promise<number> {
+/** Runs until SIGINT/SIGTERM; calls `onStarted` once it listens. */
+export async function runDemo(args: { port?: string; host?: string }, onStarted: () => void = () => {}): Promise<number> {
   const demo = await prepareDemo({
     dataDir: process.env.CROSSWAY_DATA_DIR ?? './.crossway',
     basePort: parsePort(process.env.CROSSWAY_EMULATOR_BASE_PORT, 'CROSSWAY_EMULATOR_BASE_PORT') ?? 4010,
@@ -23,6 +23,7 @@ export async function runDemo(args: { port?: string; host?: string }): Promise<n
     });
     const emulators = Object.entries(demo.emulators.emulators).map(([name, emulator]) => `${name} ${emulator.url}`);
     process.stdout.write(banner(gateway.url, demo.masterKey, emulators, demo.dataDir));
+    onStarted();
     await waitForShutdown();
     await gateway.close();
   } finally {

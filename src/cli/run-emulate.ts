@@ -4,8 +4,8 @@ import { parsePort } from './parse-port.ts';
 import { UsageError } from './usage-error.ts';
 import { waitForShutdown } from './wait-for-shutdown.ts';
 
-/** Runs until SIGINT/SIGTERM. */
-export async function runEmulate(args: { 'base-port'?: string; only?: string; host?: string }): Promise<number> {
+/** Runs until SIGINT/SIGTERM; calls `onStarted` once it listens. */
+export async function runEmulate(args: { 'base-port'?: string; only?: string; host?: string }, onStarted: () => void = () => {}): Promise<number> {
   const only = args.only === undefined ? undefined : args.only.split(',').map((name) => name.trim());
   for (const name of only ?? []) {
     if (!EMULATED_CLOUDS.includes(name as EmulatedCloud)) {
@@ -21,6 +21,7 @@ export async function runEmulate(args: { 'base-port'?: string; only?: string; ho
     process.stdout.write(`${name.padEnd(8)} emulator on ${emulator.url}\n`);
   }
   process.stdout.write("These are local emulators of the clouds' APIs, not the clouds. Faults: POST <url>/__emulator/faults\n");
+  onStarted();
   await waitForShutdown();
   await running.close();
   return 0;

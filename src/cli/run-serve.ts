@@ -4,8 +4,8 @@ import { startGateway } from '../server/index.ts';
 import { parsePort } from './parse-port.ts';
 import { waitForShutdown } from './wait-for-shutdown.ts';
 
-/** Runs until SIGINT/SIGTERM. */
-export async function runServe(args: { config?: string; port?: string; host?: string }): Promise<number> {
+/** Runs until SIGINT/SIGTERM; calls `onStarted` once it listens. */
+export async function runServe(args: { config?: string; port?: string; host?: string }, onStarted: () => void = () => {}): Promise<number> {
   const path = args.config ?? process.env.CROSSWAY_CONFIG ?? 'crossway.yaml';
   const catalog = loadCatalogFile(path);
   const gateway = await startGateway({
@@ -15,6 +15,7 @@ export async function runServe(args: { config?: string; port?: string; host?: st
     host: args.host,
   });
   process.stdout.write(`Crossway listening on ${gateway.url} (config ${path}, ${catalog.routes.length} routes)\n`);
+  onStarted();
   await waitForShutdown();
   await gateway.close();
   return 0;

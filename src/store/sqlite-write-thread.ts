@@ -16,6 +16,11 @@ import type { SqliteWriteError, SqliteWritePragmas, SqliteWriteReply, SqliteWrit
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 type Request = WithoutId<SqliteWriteRequest>;
 
+// The worker's file beside this module's, with its extension: the sources' `.ts` under type stripping, or the build's
+// `.js` in dist/ (bin/crossway.js runs it when fresh), so that compiled code starts compiled code. The build rewrites
+// import specifiers only, not this URL.
+const WORKER_URL = new URL(`./sqlite-write-worker${import.meta.url.endsWith('.js') ? '.js' : '.ts'}`, import.meta.url);
+
 interface Pending {
   resolve(result: unknown): void;
   reject(error: Error): void;
@@ -176,7 +181,7 @@ export class SqliteWriteThread {
 
   #start(): Worker {
     const workerData: SqliteWriteWorkerData = { path: this.path };
-    const worker = new Worker(new URL('./sqlite-write-worker.ts', import.meta.url), {
+    const worker = new Worker(WORKER_URL, {
       workerData,
       name: 'crossway-sqlite-writer',
       // The worker needs no flag (Node 24 strips types by default), and inherited ones can break it: `--input-type`

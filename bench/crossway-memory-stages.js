@@ -1,19 +1,22 @@
-// Crossway's idle memory, stage by stage: the same catalog loading and startGateway as `crossway serve`, with the
-// process's memory printed after each step (Node alone, the module graph, the SQLite store, its writer thread, the
-// listening gateway) as `stage {json}` lines, then `done`; it stays up until SIGTERM. Each reading follows a short
-// settle and a forced full collection, so that it shows what each stage keeps, not garbage the next one would free.
-// `NODE_COMPILE_CACHE=DIR node --expose-gc bench/crossway-memory-stages.ts --config crossway.yaml [--count-modules]`
-// The variable, not just enableCompileCache below: this entry is TypeScript itself, stripped before any line of it runs.
+// Crossway's idle memory, stage by stage: the same start as `crossway serve` (bin/crossway.js's choice of the build in
+// dist/ or the sources, the same catalog loading and startGateway, the collection once started), with the process's
+// memory printed after each step (Node alone, the module graph, the SQLite store, its writer thread, the listening
+// gateway, and the gateway once started: the start's garbage collected) as `stage {json}` lines,
+// then `done`; it stays up until SIGTERM. Each reading follows a short settle and a forced full collection, so that it
+// shows what each stage keeps, not garbage the next one would free.
+// `node --expose-gc bench/crossway-memory-stages.js --config crossway.yaml [--sources] [--no-collect] [--count-modules]`
+// --sources: the TypeScript sources with the compile cache, as bin/crossway.js runs them when there is no fresh build
+// (NODE_DISABLE_COMPILE_CACHE=1 turns the cache off, as there). --no-collect: without bin/start-memory.js.
 // `--count-modules` counts the main thread's modules with a load hook and prints `modules {json}` before `done`; hooks
 // cost memory of their own, so the scenario counts in its discarded priming run and measures in a run without them.
+// JavaScript, not TypeScript, for the reason bin/crossway.js is: a TypeScript entry would load Node's TypeScript
+// stripper, or need the compile cache for itself and so give it to the compiled modules too, which production runs
+// without it.
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import module from 'node:module';
-
-// As bin/crossway.js does, before anything of Crossway is loaded: with a warm cache the sources load from compiled
-// code and the TypeScript stripper is never loaded. Hence the dynamic imports below.
-module.enableCompileCache?.();
-
-const { readdirSync, readFileSync, realpathSync } = await import('node:fs');
-const { getHeapSpaceStatistics, getHeapStatistics } = await import('node:v8');
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+import { buildDist, isDistFresh } from '../bin/build-dist.js';
+import { collectStartupGarbage } from '../bin/start-memory.js';
 
 /** Node's TypeScript stripper, as named in `process.moduleLoadList` once it has been loaded. */
 const STRIPPER_MODULE = 'NativeModule internal/deps/amaro/dist/index';
@@ -23,18 +26,25 @@ const SETTLE_MS = 200;
 
 const configIndex = process.argv.indexOf('--config');
 const configPath = configIndex === -1 ? undefined : process.argv[configIndex + 1];
-if (configPath === undefined) throw new Error('usage: node --expose-gc bench/crossway-memory-stages.ts --config <file> [--count-modules]');
-const exposedGc = (globalThis as { gc?: () => void }).gc;
-if (exposedGc === undefined) throw new Error('run with --expose-gc');
-const collect: () => void = exposedGc;
+if (configPath === undefined) throw new Error('usage: node --expose-gc bench/crossway-memory-stages.js --config <file> [--sources] [--no-collect] [--count-modules]');
+const collect = globalThis.gc;
+if (typeof collect !== 'function') throw new Error('run with --expose-gc');
+
+// As bin/crossway.js does, before anything of Crossway is loaded. Hence the dynamic imports below.
+const compiled = !process.argv.includes('--sources') && (isDistFresh() || buildDist() === 'built');
+if (!compiled) module.enableCompileCache?.();
 const readModuleCount = process.argv.includes('--count-modules') ? countLoadedModules() : undefined;
+const from = compiled ? '../dist' : '../src';
+const extension = compiled ? 'js' : 'ts';
 
 await printStage('node');
 
-const { loadCatalogFile } = await import('../src/catalog/index.ts');
-const { startGateway } = await import('../src/server/index.ts');
+const { loadCatalogFile } = await import(`${from}/catalog/index.${extension}`);
+const { startGateway } = await import(`${from}/server/index.${extension}`);
 // Already part of the server's graph: this import loads nothing more.
-const { openSqliteStore } = await import('../src/store/index.ts');
+const { openSqliteStore } = await import(`${from}/store/index.${extension}`);
+// Written now rather than at exit, so that the next run finds the cache filled even when this one is stopped hard.
+if (!compiled) module.flushCompileCache?.();
 await printStage('modules');
 
 // startGateway opens the store itself when given none, and its start writes (the key-hash secret, the default
@@ -52,6 +62,10 @@ const gateway = await startGateway({ catalog, store });
 process.stdout.write(`Crossway listening on ${gateway.url}\n`);
 await printStage('gateway+writer');
 
+// What runCli's onStarted does in `crossway serve` once it listens.
+if (!process.argv.includes('--no-collect')) collectStartupGarbage();
+await printStage('started');
+
 if (readModuleCount !== undefined) process.stdout.write(`modules ${JSON.stringify(readModuleCount())}\n`);
 process.stdout.write('done\n');
 
@@ -64,7 +78,7 @@ process.once('SIGTERM', () => {
 });
 
 /** Waits, collects, then prints the process's memory in MB (10^6 bytes) as one `stage {json}` line. */
-async function printStage(name: string): Promise<void> {
+async function printStage(name) {
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   // What an unforced reading (proxy-overhead's idle RSS, read from /proc) would see at this moment.
   const rssBeforeGcMb = process.memoryUsage.rss() / 1e6;
@@ -74,6 +88,7 @@ async function printStage(name: string): Promise<void> {
   const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
   const stage = {
     name,
+    compiled,
     rssMb: usage.rss / 1e6,
     heapUsedMb: usage.heapUsed / 1e6,
     heapTotalMb: usage.heapTotal / 1e6,
@@ -94,10 +109,11 @@ async function printStage(name: string): Promise<void> {
  * The RSS split by what backs it (proc(5), /proc/pid/smaps): pages of the node executable (file-backed, shared with
  * every other Node process on the machine), the malloc arena (`[heap]`), other anonymous memory (the V8 heaps of every
  * thread, thread stacks, mmap'd allocations) and other files (shared libraries, the compile cache).
+ * @returns {Record<'executableMb' | 'mallocMb' | 'anonymousMb' | 'otherFilesMb', number | null>}
  */
-function readResidentByMapping(): Record<'executableMb' | 'mallocMb' | 'anonymousMb' | 'otherFilesMb', number | null> {
+function readResidentByMapping() {
   const kb = { executable: 0, malloc: 0, anonymous: 0, otherFiles: 0 };
-  let text: string;
+  let text;
   try {
     text = readFileSync('/proc/self/smaps', 'utf8');
   } catch {
@@ -105,7 +121,7 @@ function readResidentByMapping(): Record<'executableMb' | 'mallocMb' | 'anonymou
     return { executableMb: null, mallocMb: null, anonymousMb: null, otherFilesMb: null };
   }
   const executable = realpathSync(process.execPath);
-  let kind: keyof typeof kb = 'anonymous';
+  let kind = 'anonymous';
   for (const line of text.split('\n')) {
     // A mapping's header: address range, permissions, offset, device, inode, then its path when it has one.
     const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
@@ -117,17 +133,17 @@ function readResidentByMapping(): Record<'executableMb' | 'mallocMb' | 'anonymou
     const rss = /^Rss:\s+(\d+) kB/.exec(line);
     if (rss !== null) kb[kind] += Number(rss[1]);
   }
-  const mb = (value: number) => (value * 1024) / 1e6;
+  const mb = (value) => (value * 1024) / 1e6;
   return { executableMb: mb(kb.executable), mallocMb: mb(kb.malloc), anonymousMb: mb(kb.anonymous), otherFilesMb: mb(kb.otherFiles) };
 }
 
-/** Whether Node loaded its TypeScript stripper; null where `process.moduleLoadList` (undocumented, untyped) is missing. */
-function readStripperLoaded(): boolean | null {
-  const loaded = (process as NodeJS.Process & { moduleLoadList?: readonly string[] }).moduleLoadList;
+/** Whether Node loaded its TypeScript stripper; null where `process.moduleLoadList` (undocumented) is missing. */
+function readStripperLoaded() {
+  const loaded = process.moduleLoadList;
   return loaded === undefined ? null : loaded.includes(STRIPPER_MODULE);
 }
 
-function readThreadNames(): string[] {
+function readThreadNames() {
   try {
     return readdirSync('/proc/self/task').map((task) => readFileSync(`/proc/self/task/${task}/comm`, 'utf8').trim());
   } catch {
@@ -136,21 +152,13 @@ function readThreadNames(): string[] {
   }
 }
 
-/** Modules the main thread loads from now on, by where they come from, and the source bytes of each package. */
-interface ModuleCount {
-  builtin: number;
-  src: number;
-  bench: number;
-  nodeModules: number;
-  other: number;
-  /** node_modules packages by source bytes loaded, largest first. */
-  packages: Array<{ name: string; modules: number; kb: number }>;
-}
-
-/** Counts from now on (ES modules and require() alike: registerHooks sees both); the function reads the counts so far. */
-function countLoadedModules(): () => ModuleCount {
+/**
+ * Counts the modules the main thread loads from now on (ES modules and require() alike: registerHooks sees both), by
+ * where they come from, and the source bytes of each node_modules package; the function it returns reads the counts.
+ */
+function countLoadedModules() {
   const count = { builtin: 0, src: 0, bench: 0, nodeModules: 0, other: 0 };
-  const packages = new Map<string, { name: string; modules: number; kb: number }>();
+  const packages = new Map();
   module.registerHooks({
     load(url, context, nextLoad) {
       const result = nextLoad(url, context);
@@ -162,7 +170,7 @@ function countLoadedModules(): () => ModuleCount {
         entry.modules += 1;
         entry.kb += sourceBytes(result.source) / 1e3;
         packages.set(name, entry);
-      } else if (url.includes('/src/')) count.src += 1;
+      } else if (url.includes('/src/') || url.includes('/dist/')) count.src += 1;
       else if (url.includes('/bench/')) count.bench += 1;
       else count.other += 1;
       return result;
@@ -175,12 +183,12 @@ function countLoadedModules(): () => ModuleCount {
 }
 
 /** `kysely` from `file:///…/node_modules/kysely/dist/esm/index.js`, `@scope/name` for a scoped package. */
-function packageName(url: string): string {
+function packageName(url) {
   const parts = url.slice(url.lastIndexOf('/node_modules/') + '/node_modules/'.length).split('/');
   return parts[0]?.startsWith('@') === true ? `${parts[0]}/${parts[1]}` : (parts[0] ?? url);
 }
 
-function sourceBytes(source: unknown): number {
+function sourceBytes(source) {
   if (typeof source === 'string') return Buffer.byteLength(source);
   if (source instanceof ArrayBuffer) return source.byteLength;
   if (ArrayBuffer.isView(source)) return source.byteLength;
