@@ -38,7 +38,8 @@ describe('reasoning on the Bedrock Converse route', () => {
       .withResponse();
     assert.match(response.headers.get('x-crossway-route') ?? '', /^bedrock-us-west-2-gpt-oss-120b/);
     const message = data.choices[0]?.message as { content: string | null; reasoning_content?: string };
-    assert.equal((plain.choices[0]?.message as { reasoning_content?: string }).reasoning_content, undefined);
+    const plainMessage = plain.choices[0]?.message as { reasoning_content?: string } | undefined;
+    assert.equal(plainMessage?.reasoning_content, undefined);
     assert.match(message.reasoning_content ?? '', /^Reasoning at medium effort/);
     assert.equal(message.content, plain.choices[0]?.message.content);
     assert.ok((data.usage?.completion_tokens ?? 0) > (plain.usage?.completion_tokens ?? 0));
