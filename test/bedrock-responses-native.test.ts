@@ -1,5 +1,6 @@
 // The Bedrock adapter's native Responses calls against the Bedrock emulator, through the real executor and SigV4
-// authenticator: both OpenAI-compatible paths (bedrock-runtime /openai/v1, bedrock-mantle /v1), JSON and streamed,
+// authenticator: the two Mantle paths AWS serves the Responses API on (`/v1` for gpt-oss, `/openai/v1` for GPT-5.5, the
+// endpoint then naming that base), JSON and streamed,
 // with a stateless body (store: false, no previous_response_id) reaching the emulator. In test/, because the
 // emulators are independent witnesses and never import the adapters.
 import assert from 'node:assert/strict';
@@ -12,8 +13,8 @@ import type { ChatCompletionRequest } from '../src/wire/index.ts';
 
 const emulator = new BedrockEmulator();
 const families = [
-  { name: 'bedrock-runtime /openai/v1', model: 'openai.gpt-oss-120b-1:0', api: 'openai' },
-  { name: 'bedrock-mantle /v1', model: 'openai.gpt-5.5', api: 'mantle' },
+  { name: 'bedrock-mantle /v1', model: 'openai.gpt-oss-120b', api: 'mantle', base: '' },
+  { name: 'bedrock-mantle /openai/v1', model: 'openai.gpt-5.5', api: 'mantle', base: '/openai/v1' },
 ];
 
 describe('Bedrock native Responses calls against the Bedrock emulator', () => {
@@ -29,7 +30,7 @@ describe('Bedrock native Responses calls against the Bedrock emulator', () => {
         model: 'crossway-model',
         provider: 'bedrock',
         api: family.api,
-        endpoint: emulator.url,
+        endpoint: `${emulator.url}${family.base}`,
         deployment: family.model,
         capabilities: ['responses'],
         auth: { type: 'sigv4', region: 'us-east-1', access_key_id: BEDROCK_EMULATOR_ACCESS_KEY_ID, secret_access_key: BEDROCK_EMULATOR_SECRET_ACCESS_KEY },
@@ -79,10 +80,10 @@ describe('Bedrock native Responses calls against the Bedrock emulator', () => {
           return [entry.path, entry.status, body.model, body.store, body.stream === true, 'previous_response_id' in body, 'x-amz-date' in entry.headers];
         });
         assert.deepEqual(seen, [
-          ['/openai/v1/responses', 200, 'openai.gpt-oss-120b-1:0', false, false, false, true],
-          ['/openai/v1/responses', 200, 'openai.gpt-oss-120b-1:0', false, true, false, true],
-          ['/v1/responses', 200, 'openai.gpt-5.5', false, false, false, true],
-          ['/v1/responses', 200, 'openai.gpt-5.5', false, true, false, true],
+          ['/v1/responses', 200, 'openai.gpt-oss-120b', false, false, false, true],
+          ['/v1/responses', 200, 'openai.gpt-oss-120b', false, true, false, true],
+          ['/openai/v1/responses', 200, 'openai.gpt-5.5', false, false, false, true],
+          ['/openai/v1/responses', 200, 'openai.gpt-5.5', false, true, false, true],
         ]);
       } finally {
         await executor.close();

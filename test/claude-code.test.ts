@@ -72,6 +72,8 @@ describe('Claude Code through the Messages API', () => {
     { model: 'gpt-5.5', provider: 'azure' },
     { model: 'gpt-5.5', provider: 'bedrock' },
     { model: 'gpt-5.5', provider: 'openai' },
+    // Converse: Claude Code always sends an effort, carried as additionalModelRequestFields.reasoning_effort.
+    { model: 'gpt-oss-120b', provider: 'bedrock' },
     { model: 'gpt-oss-120b', provider: 'vertex' },
   ];
   for (const { model, provider } of plain) {

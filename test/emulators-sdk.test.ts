@@ -1,7 +1,9 @@
 // The emulators as real clients reach them: the Bedrock emulator over HTTP/2 with prior knowledge on its http:// port
 // (what the AWS SDK's default NodeHttp2Handler for Bedrock Runtime does: node:http2 `connect('http://…')`, a SigV4
 // request signed with service `bedrock`) beside HTTP/1.1, and the Azure emulator's v1 API with the API key sent as
-// `Authorization: Bearer` by the plain OpenAI client, as Microsoft's v1 examples do.
+// `Authorization: Bearer` by the plain OpenAI client, as Microsoft's v1 examples do. Then the official AWS SDK
+// (@aws-sdk/client-bedrock-runtime) as it comes: its default request handler (NodeHttp2Handler), static test keys and
+// the endpoint pointed at the emulator, for Converse, ConverseStream and InvokeModel, reasoning included.
 import assert from 'node:assert/strict';
 import { connect, constants, type ClientHttp2Session } from 'node:http2';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +11,14 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import {
+  BedrockRuntimeClient,
+  ConverseCommand,
+  ConverseStreamCommand,
+  InvokeModelCommand,
+  ValidationException,
+  type ConverseStreamOutput,
+} from '@aws-sdk/client-bedrock-runtime';
 import OpenAI from 'openai';
 import {
   AZURE_EMULATOR_API_KEY,
@@ -114,6 +124,108 @@ describe('the Bedrock emulator speaks HTTP/2 (cleartext, prior knowledge) and HT
     const { host: _host, ...rest } = headers;
     const response = await fetch(`${bedrock.url}${path}`, { method: 'POST', headers: rest, body });
     assert.equal(response.status, 200, await response.clone().text());
+  });
+});
+
+describe('the official AWS SDK (BedrockRuntimeClient, default handler) against the Bedrock emulator', () => {
+  const bedrock = new BedrockEmulator();
+  let client: BedrockRuntimeClient;
+  before(async () => {
+    await bedrock.start();
+    client = new BedrockRuntimeClient({
+      region: REGION,
+      endpoint: bedrock.url,
+      credentials: { accessKeyId: BEDROCK_EMULATOR_ACCESS_KEY_ID, secretAccessKey: BEDROCK_EMULATOR_SECRET_ACCESS_KEY },
+      maxAttempts: 1,
+    });
+  });
+  after(async () => {
+    client.destroy();
+    await bedrock.close();
+  });
+
+  const messages = [{ role: 'user' as const, content: [{ text: 'Hello from the AWS SDK' }] }];
+
+  it('uses its default HTTP/2 handler, and the emulator sees HTTP/2 requests', async () => {
+    // The class is @smithy/node-http-handler's, not a declared dependency here: checked by name.
+    assert.equal(client.config.requestHandler.constructor.name, 'NodeHttp2Handler');
+    bedrock.clearRequests();
+    await client.send(new ConverseCommand({ modelId: MODEL_ID, messages }));
+    // Node's HTTP/2 compatibility layer keeps the pseudo-headers among the request headers; HTTP/1.1 has none.
+    assert.equal(bedrock.requests().length, 1);
+    assert.ok(bedrock.requests().every((entry) => entry.headers[':method'] === 'POST' && entry.path.endsWith('/converse')));
+  });
+
+  it('ConverseCommand: the answer, stop reason, usage and request id; reasoning when additionalModelRequestFields asks', async () => {
+    const plain = await client.send(new ConverseCommand({ modelId: MODEL_ID, messages, inferenceConfig: { maxTokens: 200 } }));
+    assert.equal(plain.$metadata.httpStatusCode, 200);
+    assert.ok(plain.$metadata.requestId);
+    assert.equal(plain.stopReason, 'end_turn');
+    assert.match(plain.output?.message?.content?.[0]?.text ?? '', /^Emulated reply from bedrock to 1 message\./);
+    const asked = await client.send(
+      new ConverseCommand({ modelId: MODEL_ID, messages, inferenceConfig: { maxTokens: 200 }, additionalModelRequestFields: { reasoning_effort: 'medium' } }),
+    );
+    const [reasoning, text] = asked.output?.message?.content ?? [];
+    assert.match(reasoning?.reasoningContent?.reasoningText?.text ?? '', /^Reasoning at medium effort/);
+    assert.equal(text?.text, plain.output?.message?.content?.[0]?.text);
+    assert.ok((asked.usage?.outputTokens ?? 0) > (plain.usage?.outputTokens ?? 0));
+  });
+
+  it('ConverseCommand with a tool: a toolUse block the SDK reads, stopReason tool_use', async () => {
+    const reply = await client.send(
+      new ConverseCommand({
+        modelId: MODEL_ID,
+        messages: [{ role: 'user', content: [{ text: 'Use the get_weather tool for Paris' }] }],
+        toolConfig: { tools: [{ toolSpec: { name: 'get_weather', inputSchema: { json: { type: 'object', properties: { city: { type: 'string' } } } } } }] },
+      }),
+    );
+    assert.equal(reply.stopReason, 'tool_use');
+    const toolUse = reply.output?.message?.content?.[0]?.toolUse;
+    assert.equal(toolUse?.name, 'get_weather');
+    assert.match(toolUse?.toolUseId ?? '', /^tooluse_/);
+  });
+
+  it('ConverseStreamCommand: the SDK decodes every event; reasoning deltas first, then text, stop and metadata', async () => {
+    const reply = await client.send(new ConverseStreamCommand({ modelId: MODEL_ID, messages, additionalModelRequestFields: { reasoning_effort: 'low' } }));
+    const events: ConverseStreamOutput[] = [];
+    for await (const event of reply.stream ?? []) events.push(event);
+    assert.deepEqual(Object.keys(events[0] ?? {}), ['messageStart']);
+    const reasoning = events.flatMap((event) =>
+      event.contentBlockDelta?.delta?.reasoningContent?.text ? [event.contentBlockDelta.delta.reasoningContent.text] : [],
+    );
+    assert.match(reasoning.join(''), /^Reasoning at low effort/);
+    const text = events.flatMap((event) => (event.contentBlockDelta?.delta?.text ? [event.contentBlockDelta.delta.text] : []));
+    assert.match(text.join(''), /^Emulated reply from bedrock to 1 message\./);
+    assert.equal(events.at(-2)?.messageStop?.stopReason, 'end_turn');
+    assert.ok((events.at(-1)?.metadata?.usage?.totalTokens ?? 0) > 0);
+  });
+
+  it('InvokeModelCommand: the OpenAI chat body in, a chat completion out, reasoning in <reasoning> tags when asked', async () => {
+    const reply = await client.send(
+      new InvokeModelCommand({
+        modelId: MODEL_ID,
+        contentType: 'application/json',
+        accept: 'application/json',
+        body: JSON.stringify({ messages: [{ role: 'user', content: 'Hello' }], max_completion_tokens: 200, reasoning_effort: 'low' }),
+      }),
+    );
+    const completion = JSON.parse(Buffer.from(reply.body).toString()) as { object: string; choices: Array<{ message: { content: string } }> };
+    assert.equal(completion.object, 'chat.completion');
+    assert.match(completion.choices[0]?.message.content ?? '', /^<reasoning>Reasoning at low effort[^<]*<\/reasoning>Emulated reply from bedrock/);
+  });
+
+  it("Bedrock's errors reach the SDK as its typed exceptions: an unknown model, a model served only on Mantle", async () => {
+    await assert.rejects(client.send(new ConverseCommand({ modelId: 'openai.gpt-9', messages })), (error: unknown) => {
+      assert.ok(error instanceof ValidationException);
+      assert.equal(error.message, 'The provided model identifier is invalid.');
+      assert.equal(error.$metadata.httpStatusCode, 400);
+      return true;
+    });
+    await assert.rejects(client.send(new ConverseCommand({ modelId: 'openai.gpt-5.5', messages })), (error: unknown) => {
+      assert.ok(error instanceof ValidationException);
+      assert.match(error.message, /^This action doesn't support the model that you provided/);
+      return true;
+    });
   });
 });
 

@@ -161,14 +161,19 @@ describe('Anthropic Messages API (@anthropic-ai/sdk)', () => {
     assert.equal((sent?.body as { reasoning_effort?: string } | undefined)?.reasoning_effort, 'low');
   });
 
-  it('thinking on gpt-oss-120b: the Converse route cannot carry the reasoning effort, the next route serves it', async () => {
+  it('thinking on gpt-oss-120b: the Converse route carries the effort (additionalModelRequestFields) and answers with a thinking block', async () => {
+    const before = (await journalOf('bedrock')).length;
     const { data, response } = await client.messages
       .create({ model: 'gpt-oss-120b', max_tokens: 200, thinking: { type: 'enabled', budget_tokens: 20_000 }, messages: [{ role: 'user', content: 'Hi' }] })
       .withResponse();
     assert.equal(data.type, 'message');
-    assert.match(response.headers.get('x-crossway-route') ?? '', /^vertex-/);
-    const decision = await api('GET', `/v1/crossway/decisions/${response.headers.get('x-crossway-decision')}`);
-    assert.match(JSON.stringify(decision.body), /reasoning_effort/);
+    assert.match(response.headers.get('x-crossway-route') ?? '', /^bedrock-us-west-2-gpt-oss-120b/);
+    const [thinking, text] = data.content;
+    assert.equal(thinking?.type, 'thinking');
+    assert.match(thinking?.type === 'thinking' ? thinking.thinking : '', /^Reasoning at high effort/);
+    assert.equal(text?.type, 'text');
+    const sent = (await journalOf('bedrock')).slice(before).find((entry) => entry.path.endsWith('/converse'));
+    assert.deepEqual((sent?.body as { additionalModelRequestFields?: unknown } | undefined)?.additionalModelRequestFields, { reasoning_effort: 'high' });
   });
 
   it('counts tokens without calling a model', async () => {

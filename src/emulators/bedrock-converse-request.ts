@@ -58,6 +58,8 @@ export const bedrockConverseRequestSchema = z.looseObject({
         .optional(),
     })
     .optional(),
+  /** Model-specific fields passed to the model as they are (a JSON value; an object for the models emulated here). */
+  additionalModelRequestFields: z.record(z.string(), z.unknown()).optional(),
   outputConfig: z
     .looseObject({
       textFormat: z

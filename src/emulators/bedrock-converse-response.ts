@@ -2,7 +2,8 @@
 // events. Shapes: botocore bedrock-runtime 2023-09-30 service-2.json (ConverseResponse, ConverseStreamOutput and its
 // event structures). In a stream each event's payload is the event structure itself (`{"contentBlockIndex":0,
 // "delta":{"text":"Hi"}}` under `:event-type: contentBlockDelta`); text blocks get no contentBlockStart, tool-use
-// blocks open with `start.toolUse` {toolUseId, name} and stream their input as JSON text fragments.
+// blocks open with `start.toolUse` {toolUseId, name} and stream their input as JSON text fragments; reasoning blocks
+// (ReasoningContentBlock) come first, get no contentBlockStart either and stream `delta.reasoningContent.text` pieces.
 import { splitForStreaming } from './build-openai-chat-completion.ts';
 import type { ChatReply, ReplyFinishReason } from './generate-chat-reply.ts';
 import { sha256Hex } from './sha256-hex.ts';
@@ -11,7 +12,10 @@ import { sha256Hex } from './sha256-hex.ts';
 export type BedrockStopReason = 'end_turn' | 'tool_use' | 'max_tokens' | 'stop_sequence' | 'guardrail_intervened';
 
 /** One output content block. */
-export type BedrockOutputBlock = { text: string } | { toolUse: { toolUseId: string; name: string; input: unknown } };
+export type BedrockOutputBlock =
+  | { text: string }
+  | { toolUse: { toolUseId: string; name: string; input: unknown } }
+  | { reasoningContent: { reasoningText: { text: string } } };
 
 /** The answer in Converse terms, shared by the JSON and the streamed form. */
 export interface BedrockAnswer {
@@ -70,7 +74,11 @@ export function buildBedrockConverseResponse(answer: BedrockAnswer, latencyMs: n
 export function buildBedrockConverseStreamEvents(answer: BedrockAnswer, latencyMs: number): BedrockStreamEvent[] {
   const events: BedrockStreamEvent[] = [{ eventType: 'messageStart', payload: { role: 'assistant' } }];
   answer.content.forEach((block, contentBlockIndex) => {
-    if ('text' in block) {
+    if ('reasoningContent' in block) {
+      for (const text of splitForStreaming(block.reasoningContent.reasoningText.text)) {
+        events.push({ eventType: 'contentBlockDelta', payload: { contentBlockIndex, delta: { reasoningContent: { text } } } });
+      }
+    } else if ('text' in block) {
       for (const text of splitForStreaming(block.text)) {
         events.push({ eventType: 'contentBlockDelta', payload: { contentBlockIndex, delta: { text } } });
       }

@@ -17,7 +17,7 @@ describe('BedrockEmulator OpenAI-compatible chat completions', () => {
 
   const families = [
     { name: 'bedrock-runtime /openai/v1', base: '/openai/v1', model: 'openai.gpt-oss-120b-1:0' },
-    { name: 'bedrock-mantle /v1', base: '/v1', model: 'openai.gpt-5.5' },
+    { name: 'bedrock-mantle /v1', base: '/v1', model: 'openai.gpt-oss-120b' },
   ];
   for (const family of families) {
     describe(family.name, () => {
@@ -76,7 +76,7 @@ describe('BedrockEmulator OpenAI-compatible chat completions', () => {
     const response = await fetch(`${emulator.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'openai.gpt-5.5', messages: [{ role: 'user', content: 'Hi' }] }),
+      body: JSON.stringify({ model: 'openai.gpt-oss-20b', messages: [{ role: 'user', content: 'Hi' }] }),
     });
     assert.equal(response.status, 403);
     assert.deepEqual(await response.json(), { message: 'Missing Authentication Token' });
@@ -89,7 +89,7 @@ describe('BedrockEmulator OpenAI-compatible chat completions', () => {
       assert.deepEqual(error.error, { message: 'The provided model identifier is invalid.' });
       return true;
     });
-    await assert.rejects(client.chat.completions.create({ model: 'openai.gpt-5.5', messages: [] }), (error: unknown) => {
+    await assert.rejects(client.chat.completions.create({ model: 'openai.gpt-oss-20b', messages: [] }), (error: unknown) => {
       assert.ok(error instanceof OpenAI.BadRequestError);
       assert.equal((error.error as { code?: string }).code, 'empty_array');
       return true;
@@ -99,7 +99,7 @@ describe('BedrockEmulator OpenAI-compatible chat completions', () => {
   it('answers an injected 429 with Bedrock ThrottlingException', async () => {
     emulator.setFaults({ status: 429, count: 1 });
     const client = new OpenAI({ baseURL: `${emulator.url}/v1`, apiKey: BEDROCK_EMULATOR_API_KEY, maxRetries: 0 });
-    await assert.rejects(client.chat.completions.create({ model: 'openai.gpt-5.5', messages: [{ role: 'user', content: 'Hi' }] }), (error: unknown) => {
+    await assert.rejects(client.chat.completions.create({ model: 'openai.gpt-oss-20b', messages: [{ role: 'user', content: 'Hi' }] }), (error: unknown) => {
       assert.ok(error instanceof OpenAI.RateLimitError);
       assert.deepEqual(error.error, { message: 'Too many requests, please wait before trying again.' });
       return true;

@@ -14,9 +14,11 @@ const bearer = { authorization: `Bearer ${BEDROCK_EMULATOR_API_KEY}`, 'content-t
 const CORAL = 'http://internal.amazon.com/coral/com.amazon.coral.service/';
 const BEDROCK = 'http://internal.amazon.com/coral/com.amazon.bedrock/';
 
+// The paths AWS serves the Responses API on for these models (bedrock-models.ts): gpt-oss on Mantle's `/v1`, GPT-5.5
+// on Mantle's `/openai/v1`.
 const families = [
-  { name: 'bedrock-runtime /openai/v1', base: '/openai/v1', model: 'openai.gpt-oss-120b-1:0', api: 'openai' },
-  { name: 'bedrock-mantle /v1', base: '/v1', model: 'openai.gpt-5.5', api: 'mantle' },
+  { name: 'bedrock-mantle /v1', base: '/v1', model: 'openai.gpt-oss-120b', api: 'mantle' },
+  { name: 'bedrock-mantle /openai/v1', base: '/openai/v1', model: 'openai.gpt-5.5', api: 'mantle' },
 ];
 
 async function send(path: string, body: string, headers: Record<string, string>): Promise<{ status: number; json: any; headers: Headers; response: Response }> {
@@ -116,13 +118,26 @@ describe('BedrockEmulator Responses API', () => {
       assert.equal(notJson.json.error.type, 'invalid_request_error');
     });
 
+    it('answers a model on a path AWS does not serve it on with the documented refusal', async () => {
+      for (const [path, model] of [
+        ['/openai/v1/responses', 'openai.gpt-oss-120b-1:0'],
+        ['/v1/responses', 'openai.gpt-5.5'],
+        ['/openai/v1/responses', 'openai.gpt-oss-120b'],
+      ] as const) {
+        const refused = await send(path, JSON.stringify(ask(model)), bearer);
+        assert.equal(refused.status, 400, `${model} on ${path}`);
+        assert.equal(refused.json.error.message, `model \`${model}\` isn't supported on this route`);
+        assert.equal(refused.json.error.type, 'invalid_request_error');
+      }
+    });
+
     it("answers an injected fault with Bedrock's error type, and journals it", async () => {
       emulator.setFaults({ status: 503, count: 1 });
-      const failed = await send('/openai/v1/responses', JSON.stringify(ask('openai.gpt-oss-120b-1:0')), bearer);
+      const failed = await send('/openai/v1/responses', JSON.stringify(ask('openai.gpt-5.5')), bearer);
       assert.equal(failed.status, 503);
       assert.equal(failed.headers.get('x-amzn-errortype'), `ServiceUnavailableException:${BEDROCK}`);
       assert.deepEqual(failed.json, { message: 'Bedrock is unable to process your request.' });
-      assert.equal((await send('/openai/v1/responses', JSON.stringify(ask('openai.gpt-oss-120b-1:0')), bearer)).status, 200, 'count: 1 applies once');
+      assert.equal((await send('/openai/v1/responses', JSON.stringify(ask('openai.gpt-5.5')), bearer)).status, 200, 'count: 1 applies once');
       assert.deepEqual(
         emulator.requests().map((entry) => entry.status),
         [503, 200],

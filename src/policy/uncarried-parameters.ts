@@ -17,7 +17,8 @@ export interface UncarriedParameters {
  */
 export const UNCARRIED_PARAMETERS: readonly UncarriedParameters[] = [
   {
-    // Bedrock Converse (the default Bedrock form). Refused: `n` > 1 and REFUSED_FIELDS in
+    // Bedrock Converse (the default Bedrock form). `reasoning_effort` is carried (additionalModelRequestFields); only a
+    // route without the reasoning capability refuses it, which the capability already says. Refused: `n` > 1 and REFUSED_FIELDS in
     // src/providers/bedrock/convert-to-bedrock-converse-request.ts; dropped: the fields its JSDoc lists as ignored
     // (they change nothing in the answer, but the request set them and Converse has no field for them).
     wire: 'Bedrock Converse',
@@ -36,7 +37,6 @@ export const UNCARRIED_PARAMETERS: readonly UncarriedParameters[] = [
       'functions',
       'function_call',
       'web_search_options',
-      'reasoning_effort',
       'verbosity',
       'seed',
       'service_tier',

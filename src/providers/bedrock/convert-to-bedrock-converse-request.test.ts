@@ -504,7 +504,11 @@ const refusals: { name: string; request: Record<string, unknown>; param: string 
   { name: 'presence_penalty', request: { messages: [user('a')], presence_penalty: -1 }, param: 'presence_penalty' },
   { name: 'legacy functions', request: { messages: [user('a')], functions: [{ name: 'f' }] }, param: 'functions' },
   { name: 'web_search_options', request: { messages: [user('a')], web_search_options: {} }, param: 'web_search_options' },
-  { name: 'reasoning_effort', request: { messages: [user('a')], reasoning_effort: 'low' }, param: 'reasoning_effort' },
+  {
+    name: 'reasoning_effort on a route without the reasoning capability',
+    request: { messages: [user('a')], reasoning_effort: 'low' },
+    param: 'reasoning_effort',
+  },
   { name: 'verbosity', request: { messages: [user('a')], verbosity: 'low' }, param: 'verbosity' },
   {
     name: 'a client tool with the reserved answer tool name',
@@ -517,6 +521,37 @@ const refusals: { name: string; request: Record<string, unknown>; param: string 
     param: 'tool_choice',
   },
 ];
+
+describe('reasoning_effort on Converse: additionalModelRequestFields on a route with the reasoning capability', () => {
+  const reasoningRoute = { ...route, capabilities: ['tools', 'reasoning'] } as typeof route;
+  for (const effort of ['low', 'medium', 'high']) {
+    test(`reasoning_effort ${effort} -> additionalModelRequestFields.reasoning_effort`, () => {
+      const notes: string[] = [];
+      const body = convertToBedrockConverseRequest(
+        { model: 'm', messages: [user('Think')], reasoning_effort: effort } as ChatCompletionRequest,
+        reasoningRoute,
+        notes,
+      );
+      assert.deepEqual(body, { messages: [{ role: 'user', content: [{ text: 'Think' }] }], additionalModelRequestFields: { reasoning_effort: effort } });
+      assert.deepEqual(notes, []);
+    });
+  }
+  test('no reasoning_effort (or null): no additionalModelRequestFields', () => {
+    for (const request of [{ messages: [user('a')] }, { messages: [user('a')], reasoning_effort: null }]) {
+      const body = convertToBedrockConverseRequest({ model: 'm', ...request } as ChatCompletionRequest, reasoningRoute);
+      assert.equal('additionalModelRequestFields' in body, false);
+    }
+  });
+  test('the field travels beside tools and inference settings', () => {
+    const body = convertToBedrockConverseRequest(
+      { model: 'm', messages: [user('a')], tools: [WEATHER], max_tokens: 50, reasoning_effort: 'high' } as ChatCompletionRequest,
+      reasoningRoute,
+    );
+    assert.deepEqual(body.additionalModelRequestFields, { reasoning_effort: 'high' });
+    assert.deepEqual(body.inferenceConfig, { maxTokens: 50 });
+    assert.equal(body.toolConfig?.tools.length, 1);
+  });
+});
 
 describe('requests Converse cannot carry are refused with a 400 naming the parameter and the route', () => {
   for (const item of refusals) {

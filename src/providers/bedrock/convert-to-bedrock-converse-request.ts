@@ -55,6 +55,8 @@ export interface ConverseRequestBody extends Partial<ConverseConversation> {
   messages: ConverseConversation['messages'];
   inferenceConfig?: { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
   toolConfig?: { tools: ConverseToolSpec[]; toolChoice?: ConverseToolChoice };
+  /** Model-specific fields Converse passes to the model as they are (ConverseRequest.additionalModelRequestFields). */
+  additionalModelRequestFields?: Record<string, unknown>;
 }
 
 /**
@@ -73,7 +75,6 @@ const REFUSED_FIELDS: Record<string, (value: unknown) => boolean> = {
   functions: (value) => value !== null && value !== undefined,
   function_call: (value) => value !== null && value !== undefined,
   web_search_options: (value) => value !== null && value !== undefined,
-  reasoning_effort: (value) => value !== null && value !== undefined,
   verbosity: (value) => value !== null && value !== undefined,
 };
 
@@ -96,6 +97,10 @@ const REFUSED_FIELDS: Record<string, (value: unknown) => boolean> = {
  *   `{any:{}}` (which forces the single tool and is accepted by more models than `{tool:{name}}`); with client tools
  *   it is added beside them and `{any:{}}` makes the model either call a tool or give its answer as JSON (a named
  *   `tool_choice` still forces that tool). Models that accept no `toolChoice` answer Bedrock's own 400;
+ * - `reasoning_effort` -> `additionalModelRequestFields.reasoning_effort` on a route with the `reasoning` capability, the
+ *   field AWS documents for OpenAI models on Converse ("OpenAI models": any field Converse has no member for goes in
+ *   additionalModelRequestFields; vercel/ai#11467 sends the effort there); a model that takes its effort in another
+ *   field answers Bedrock's "doesn't support" 400, a carry limit. On a route without the capability: 400 naming it;
  * - `n` > 1 and the fields of REFUSED_FIELDS -> 400 naming the parameter;
  * - ignored, because they change nothing in the answer: `user`, `metadata`, `store`, `parallel_tool_calls` (Converse
  *   models may return several tool uses either way), `seed`, `service_tier`, `safety_identifier`, `prompt_cache_key`,
@@ -125,6 +130,8 @@ export function convertToBedrockConverseRequest(request: ChatCompletionRequest, 
   const body: ConverseRequestBody = { messages };
   const inferenceConfig = convertInferenceConfig(request, notes);
   if (inferenceConfig !== undefined) body.inferenceConfig = inferenceConfig;
+  const effort = request.reasoning_effort;
+  if (effort !== null && effort !== undefined) body.additionalModelRequestFields = { reasoning_effort: effort };
   const toolConfig = convertToolConfig(request, route);
   const historyTools = namesToolsOf(messages);
   if (historyTools !== null) {
@@ -170,6 +177,14 @@ function namesToolsOf(messages: readonly ConverseMessage[]): Set<string> | null 
 function refuseUncarriableFields(request: ChatCompletionRequest, route: Route): void {
   if (typeof request.n === 'number' && request.n > 1) {
     throw new InvalidRequestError(`Bedrock Converse returns one choice per request; 'n' must be 1 (route ${route.id})`, 'n', 'unsupported_parameter');
+  }
+  const effort = request.reasoning_effort;
+  if (effort !== null && effort !== undefined && !route.capabilities.includes('reasoning')) {
+    throw new InvalidRequestError(
+      `'reasoning_effort' cannot be carried to this Bedrock Converse route: it lacks the reasoning capability (route ${route.id})`,
+      'reasoning_effort',
+      'unsupported_parameter',
+    );
   }
   for (const [field, isSet] of Object.entries(REFUSED_FIELDS)) {
     if (isSet(request[field])) {
