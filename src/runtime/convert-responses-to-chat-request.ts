@@ -17,7 +17,7 @@ import { readChatToolMapping } from './chat-tool-mapping.ts';
 import { convertResponseItemsToChatMessages } from './convert-response-items-to-chat-messages.ts';
 
 /** The tool types a chat route carries (see chat-tool-mapping.ts); hosted tools are dropped, not refused. */
-const CHAT_TOOL_TYPES: ReadonlySet<string> = new Set(['function', 'custom', 'tool_search']);
+const CHAT_TOOL_TYPES: ReadonlySet<string> = new Set(['function', 'custom', 'tool_search', 'namespace']);
 
 /**
  * `request` + `items` (the earlier turns' items followed by the new input, oldest first) -> a chat request:
@@ -77,7 +77,7 @@ function checkToolTypes(tools: readonly ResponseTool[]): void {
   tools.forEach((tool, index) => {
     if (CHAT_TOOL_TYPES.has(tool.type) || hostedToolOf(tool.type) !== null) return;
     throw new InvalidRequestError(
-      `Tool type '${tool.type}' is not supported: Crossway carries function, custom and tool_search tools to every route, and the hosted tools ` +
+      `Tool type '${tool.type}' is not supported: Crossway carries function, custom, namespace and tool_search tools to every route, and the hosted tools ` +
         'web_search, file_search, code_interpreter and image_generation to routes whose cloud runs them.',
       `tools[${index}].type`,
       'unsupported_value',
