@@ -20,16 +20,7 @@ const CODEX = fileURLToPath(new URL('../node_modules/@openai/codex/bin/codex.js'
 const RUN_TIMEOUT_MS = 90_000;
 
 /** Codex features that reach outside (plugin and skill marketplaces, model discovery, apps, updates): all off. */
-const NETWORK_FEATURES = [
-  'plugins',
-  'remote_plugin',
-  'plugin_sharing',
-  'apps',
-  'api_key_model_discovery',
-  'skill_search',
-  'tool_suggest',
-  'in_app_updates',
-];
+const NETWORK_FEATURES = ['plugins', 'remote_plugin', 'plugin_sharing', 'apps', 'api_key_model_discovery', 'skill_search', 'tool_suggest', 'in_app_updates'];
 
 interface JournalEntry {
   path: string;

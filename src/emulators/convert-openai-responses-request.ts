@@ -126,7 +126,10 @@ export function convertOpenAIResponsesRequest(body: OpenAIResponsesRequest, clou
           ? choice
           : choice.type === 'function' || choice.type === 'custom'
             ? { name: choice.name }
-            : choice.mode,
+            : choice.type === 'allowed_tools'
+              ? choice.mode
+              : // A forced hosted tool runs inside the cloud; the emulated model answers in words.
+                undefined,
       parallelToolCalls: body.parallel_tool_calls ?? undefined,
       format:
         format === undefined

@@ -106,6 +106,10 @@ export const openAIResponsesRequestSchema = z.looseObject({
       z.enum(['none', 'auto', 'required']),
       z.looseObject({ type: z.literal('function'), name: z.string() }),
       z.looseObject({ type: z.literal('custom'), name: z.string() }),
+      // A hosted tool forced (ToolChoiceTypes): the cloud runs it.
+      z.looseObject({
+        type: z.enum(['web_search', 'web_search_preview', 'web_search_preview_2025_03_11', 'file_search', 'code_interpreter', 'image_generation']),
+      }),
       z.looseObject({ type: z.literal('allowed_tools'), mode: z.enum(['auto', 'required']), tools: z.array(z.looseObject({ name: z.string().optional() })) }),
     ])
     .optional(),

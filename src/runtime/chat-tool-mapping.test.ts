@@ -61,7 +61,11 @@ describe('items sent back, on a chat route', () => {
       },
       [
         { role: 'user', content: 'find' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'call_2', type: 'function', function: { name: 'tool_search', arguments: '{"query":"agents"}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'call_2', type: 'function', function: { name: 'tool_search', arguments: '{"query":"agents"}' } }],
+        },
         { role: 'tool', tool_call_id: 'call_2', content: 'Loaded tools: spawn_agent.' },
       ],
     ],
@@ -76,7 +80,11 @@ describe('items sent back, on a chat route', () => {
       },
       [
         { role: 'user', content: 'go' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'call_3', type: 'function', function: { name: 'multi_agent_v1__spawn_agent', arguments: '{}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'call_3', type: 'function', function: { name: 'multi_agent_v1__spawn_agent', arguments: '{}' } }],
+        },
         { role: 'tool', tool_call_id: 'call_3', content: 'ok' },
       ],
     ],
@@ -122,10 +130,7 @@ describe('items sent back, on a chat route', () => {
 });
 
 describe('the model calls mapped back', () => {
-  const mapping = readChatToolMapping(
-    [PATCH, SHELL, SEARCH, { type: 'namespace', name: 'ns', tools: [{ type: 'custom', name: 'note' }] }] as never,
-    [],
-  );
+  const mapping = readChatToolMapping([PATCH, SHELL, SEARCH, { type: 'namespace', name: 'ns', tools: [{ type: 'custom', name: 'note' }] }] as never, []);
   const cases: Array<[string, { name: string; arguments: string }, Record<string, unknown>]> = [
     [
       'a function call',
@@ -172,7 +177,11 @@ describe('the model calls mapped back', () => {
         {
           index: 0,
           finish_reason: 'tool_calls',
-          message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'apply_patch', arguments: '{"input":"p"}' } }] },
+          message: {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'apply_patch', arguments: '{"input":"p"}' } }],
+          },
         },
       ],
     };
@@ -240,6 +249,8 @@ describe('a streamed custom tool call', () => {
       item: { id: 'ctc_1', type: 'custom_tool_call', status: 'in_progress', call_id: 'call_1', name: 'apply_patch', input: '' },
     });
     assert.deepEqual(events[4], { type: 'response.custom_tool_call_input.done', sequence_number: 4, item_id: 'ctc_1', output_index: 0, input: 'a\nb' });
-    assert.deepEqual(translator.output(), [{ id: 'ctc_1', type: 'custom_tool_call', status: 'completed', call_id: 'call_1', name: 'apply_patch', input: 'a\nb' }]);
+    assert.deepEqual(translator.output(), [
+      { id: 'ctc_1', type: 'custom_tool_call', status: 'completed', call_id: 'call_1', name: 'apply_patch', input: 'a\nb' },
+    ]);
   });
 });
