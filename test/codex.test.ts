@@ -179,7 +179,7 @@ describe('Codex CLI through Crossway (HTTP)', { timeout: 600_000 }, () => {
     const tools = (requests[0]?.body?.tools ?? []) as Array<{ function: { name: string; description?: string; parameters?: unknown } }>;
     const applyPatch = tools.find((tool) => tool.function.name === 'apply_patch');
     assert.match(applyPatch?.function.description ?? '', /Lark grammar/);
-    assert.deepEqual((applyPatch?.function.parameters as { required?: unknown }).required, ['input']);
+    assert.deepEqual((applyPatch?.function.parameters as { required?: unknown } | undefined)?.required, ['input']);
   });
 
   it('resumes a session (codex exec resume --last) with its history', async () => {

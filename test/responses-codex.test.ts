@@ -152,7 +152,7 @@ describe('Responses as Codex uses it', { timeout: 120_000 }, () => {
     await stack.client.responses.create({ model: 'route:openai-global-gpt-5.5', input, store: false, include: ['reasoning.encrypted_content'] });
     const sent = (await journal('openai')).slice(before).find((entry) => entry.path === '/v1/responses');
     assert.deepEqual(
-      (sent?.body?.input as Array<Record<string, unknown>>).filter((item) => item.type === 'reasoning'),
+      ((sent?.body?.input ?? []) as Array<Record<string, unknown>>).filter((item) => item.type === 'reasoning'),
       [{ type: 'reasoning', summary: [], encrypted_content: 'opaque-openai-blob', id: 'rs_abc' }],
     );
     const { response } = await stack.client.responses.create({ model: 'route:azure-eastus2-gpt-5.5', input, store: false }).withResponse();
