@@ -24,6 +24,16 @@ export interface ModelCallInput {
   /** The request's `crossway` object. */
   preferences: unknown;
   needs: RequestNeeds;
+  /** What the request loses on a route (hosted tools it does not run, items it cannot read); nothing when absent. */
+  lossesOn?: (route: Route) => CallLosses;
+}
+
+/** What a request loses on the route that serves it: told to the client and kept in the decision. */
+export interface CallLosses {
+  /** Hosted tools sent without (`x-crossway-dropped-tools`). */
+  droppedTools: string[];
+  /** Every loss in words, for the decision's `notes`. */
+  notes: string[];
 }
 
 /** What the client is told about a call that reached a route (as headers on HTTP): values, never written out of band. */
@@ -38,6 +48,8 @@ export interface CallInfo {
   upstreamRequestId: string | null;
   /** OpenAI's `x-ratelimit-*` headers for the limits that apply to the caller. */
   rateLimits: Record<string, string>;
+  /** Hosted tools the request was sent without on this route (`x-crossway-dropped-tools`); absent when none. */
+  droppedTools?: string[];
 }
 
 /** What a call records when it is done: the tokens used (the cloud's, or counted), and the status the client got. */
@@ -93,6 +105,8 @@ export async function runModelCall<T, R>(
       upstreamRequestId: executed.upstreamRequestId,
       rateLimits: meter.headers(),
     };
+    const dropped = input.lossesOn?.(executed.route).droppedTools ?? [];
+    if (dropped.length > 0) info.droppedTools = dropped;
     return await serve({ executed, info, complete: (usage) => meter.complete({ route: executed.route, ...usage }) });
   } catch (thrown) {
     const error = toCrosswayError(thrown);
@@ -132,6 +146,8 @@ async function routeCall<T>(
   const onAttempt = (attempt: Attempt): void => {
     attempts.push(attempt);
   };
+  // What the request lost on the route that answered, for the decision.
+  let notes: string[] = [];
   const planOf = async (name: string): Promise<{ model: ModelEntry; plan: Plan }> => {
     const { model, routes } = resolveModel(services.catalog, name, input.kind);
     // The planner counts synchronously within a small work budget: a large request is counted ahead, in slices.
@@ -158,7 +174,9 @@ async function routeCall<T>(
       // tried on: this model's, and the fallback models' after it (a later model may well be dearer).
       await meter.admit(model.id, allowFallbacks ? [...tried, ...(await planFallbacks(names, index, planOf, planned))] : tried, input.needs);
       try {
-        return await execute(tried, { signal: context.signal, onAttempt, deadlineAt: context.deadlineAt });
+        const executed = await execute(tried, { signal: context.signal, onAttempt, deadlineAt: context.deadlineAt });
+        notes = input.lossesOn?.(executed.route).notes ?? [];
+        return executed;
       } catch (error) {
         const isLast = index === names.length - 1;
         if (isLast || !allowFallbacks || !(error instanceof NoRouteAvailableError)) throw error;
@@ -167,7 +185,7 @@ async function routeCall<T>(
     }
     throw lastError ?? new NoRouteAvailableError(input.model, []);
   } finally {
-    if (lastPlan !== null) services.decisions.record(...toPlannedDecision(decisionId, lastPlan, attempts, principal.tenant.id));
+    if (lastPlan !== null) services.decisions.record(...toPlannedDecision(decisionId, lastPlan, attempts, principal.tenant.id, notes));
   }
 }
 

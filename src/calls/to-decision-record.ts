@@ -58,6 +58,7 @@ export function toPlannedDecision(
   plan: Plan,
   attempts: readonly ExecutedAttempt[],
   tenant: string | null,
+  notes: readonly string[] = [],
 ): [record: DecisionRecord, plan: StoredDecisionPlan] {
   let described = describedPlans.get(plan.kept);
   const { source } = described ?? {};
@@ -66,7 +67,9 @@ export function toPlannedDecision(
     described = { source: { model: plan.model, constraints: plan.constraints, rejected: plan.rejected }, decision, stored: toStoredDecisionPlan(decision) };
     describedPlans.set(plan.kept, described);
   }
-  return [{ ...assembleRecord(id, described.decision, plan.at, attempts), tenant }, described.stored];
+  const record: DecisionRecord = { ...assembleRecord(id, described.decision, plan.at, attempts), tenant };
+  if (notes.length > 0) record.notes = [...notes];
+  return [record, described.stored];
 }
 
 // The key order of every decision record, which is the order its JSON shows.

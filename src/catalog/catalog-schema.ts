@@ -9,7 +9,23 @@ const secret = z
   .transform((value) => new Secret(value));
 const isoDate = z.iso.date().or(z.iso.datetime({ offset: true }));
 
-export const capabilitySchema = z.enum(['tools', 'vision', 'json_schema', 'reasoning', 'streaming', 'responses', 'embeddings']);
+/**
+ * What a route can do. `web_search`, `file_search`, `code_interpreter` and `image_generation` say that the route's cloud
+ * runs that hosted tool of the Responses API itself (with `responses`: only a native Responses route can run one).
+ */
+export const capabilitySchema = z.enum([
+  'tools',
+  'vision',
+  'json_schema',
+  'reasoning',
+  'streaming',
+  'responses',
+  'embeddings',
+  'web_search',
+  'file_search',
+  'code_interpreter',
+  'image_generation',
+]);
 export type Capability = z.infer<typeof capabilitySchema>;
 
 /** How Crossway authenticates to a route's endpoint. Credentials only ever go to that endpoint. */
@@ -147,6 +163,12 @@ export const constraintsSchema = z.strictObject({
   allow_fallbacks: z.boolean().optional(),
   require_parameters: z.boolean().optional(),
   sort: z.enum(['price', 'latency', 'throughput']).optional(),
+  /**
+   * A hosted tool (web_search, file_search, code_interpreter, image_generation) that no kept route runs: `drop` (the
+   * default) sends the request without it, naming it in `x-crossway-dropped-tools` and the decision; `refuse` answers
+   * 400 naming it. A forced tool (tool_choice) is never dropped.
+   */
+  hosted_tools: z.enum(['drop', 'refuse']).optional(),
   /** Highest acceptable price per 1M tokens. */
   max_price: z.strictObject({ prompt: z.number().nonnegative().optional(), completion: z.number().nonnegative().optional() }).optional(),
 });

@@ -6,6 +6,7 @@
 // and `.done`, then `output_item.done`, and last `response.completed` (or `response.incomplete` when cut by
 // max_output_tokens) carrying the whole response with its usage.
 import type {
+  ResponseCustomToolCallItem,
   ResponseFunctionCallItem,
   ResponseObject,
   ResponseOutputItem,
@@ -31,8 +32,8 @@ export interface OpenAIResponseMeta {
   createdAt: number;
   model: string;
   request: OpenAIResponsesRequest;
-  /** A fresh id for an output item: `msg_...` for messages, `fc_...` for function calls. */
-  createItemId(prefix: 'msg' | 'fc'): string;
+  /** A fresh id for an output item: `msg_...` for messages, `fc_...` for function calls, `ctc_`/`tsc_` for custom and tool search calls. */
+  createItemId(prefix: 'msg' | 'fc' | 'ctc' | 'tsc'): string;
 }
 
 /** The meta of a fresh response: `resp_` and item ids of 192 random bits, as long as OpenAI's, created now. */
@@ -55,7 +56,14 @@ export function buildOpenAIResponse(reply: ChatReply, meta: OpenAIResponseMeta):
   const output: ResponseOutputItem[] = [];
   if (choice !== undefined && choice.toolCalls.length > 0) {
     for (const call of choice.toolCalls) {
-      output.push({ type: 'function_call', id: meta.createItemId('fc'), call_id: call.id, name: call.name, arguments: call.arguments, status: 'completed' });
+      if (call.kind === 'custom') {
+        output.push({ type: 'custom_tool_call', id: meta.createItemId('ctc'), call_id: call.id, name: call.name, input: call.arguments, status: 'completed' });
+      } else if (call.kind === 'tool_search') {
+        const args = JSON.parse(call.arguments) as unknown;
+        output.push({ type: 'tool_search_call', id: meta.createItemId('tsc'), call_id: call.id, arguments: args, execution: 'client', status: 'completed' });
+      } else {
+        output.push({ type: 'function_call', id: meta.createItemId('fc'), call_id: call.id, name: call.name, arguments: call.arguments, status: 'completed' });
+      }
     }
   } else if (choice !== undefined) {
     output.push({
@@ -88,7 +96,12 @@ export function buildOpenAIResponseEvents(response: ResponseObject, meta: OpenAI
   add({ type: 'response.in_progress', response: pending });
   response.output.forEach((item, output_index) => {
     if (item.type === 'message') addMessageEvents(add, item, output_index);
-    else addFunctionCallEvents(add, item, output_index);
+    else if (item.type === 'function_call') addFunctionCallEvents(add, item, output_index);
+    else if (item.type === 'custom_tool_call') addCustomToolCallEvents(add, item, output_index);
+    else {
+      add({ type: 'response.output_item.added', output_index, item: { ...item, status: 'in_progress' } as ResponseOutputItem });
+      add({ type: 'response.output_item.done', output_index, item });
+    }
   });
   add({ type: response.status === 'incomplete' ? 'response.incomplete' : 'response.completed', response });
   return events;
@@ -123,6 +136,17 @@ function addFunctionCallEvents(add: AddEvent, item: ResponseFunctionCallItem, ou
   add({ type: 'response.output_item.done', output_index, item });
 }
 
+/** A custom tool call: its input streams as `response.custom_tool_call_input.delta`s, then `.done`. */
+function addCustomToolCallEvents(add: AddEvent, item: ResponseCustomToolCallItem, output_index: number): void {
+  add({ type: 'response.output_item.added', output_index, item: { ...item, status: 'in_progress', input: '' } });
+  const size = Math.max(1, Math.ceil(item.input.length / ARGUMENT_PIECES));
+  for (let at = 0; at < item.input.length; at += size) {
+    add({ type: 'response.custom_tool_call_input.delta', item_id: item.id, output_index, delta: item.input.slice(at, at + size) });
+  }
+  add({ type: 'response.custom_tool_call_input.done', item_id: item.id, output_index, input: item.input });
+  add({ type: 'response.output_item.done', output_index, item });
+}
+
 /** The response as `response.created` shows it: in progress, no output, no usage; settings echoed from the request. */
 function pendingResponse(meta: OpenAIResponseMeta): ResponseObject {
   const request = meta.request;
@@ -150,14 +174,18 @@ function pendingResponse(meta: OpenAIResponseMeta): ResponseObject {
     temperature: request.temperature ?? 1,
     text: { format: (request.text?.format ?? { type: 'text' }) as ResponseTextFormat, verbosity: 'medium' },
     tool_choice: (request.tool_choice ?? 'auto') as ResponseToolChoiceObject,
-    // Function tools are strict unless the request says otherwise (Responses API default).
-    tools: (request.tools ?? []).map((tool) => ({
-      type: 'function',
-      name: tool.name,
-      description: tool.description ?? null,
-      parameters: tool.parameters ?? null,
-      strict: tool.strict ?? true,
-    })),
+    // Function tools are strict unless the request says otherwise (Responses API default); others echo as sent.
+    tools: (request.tools ?? []).map((tool) =>
+      tool.type === 'function'
+        ? {
+            type: 'function',
+            name: tool.name,
+            description: tool.description ?? null,
+            parameters: tool.parameters ?? null,
+            strict: tool.strict ?? true,
+          }
+        : { ...tool },
+    ),
     top_logprobs: 0,
     top_p: request.top_p ?? 1,
     truncation: request.truncation ?? 'disabled',

@@ -4,7 +4,7 @@
 // the emulators answer every request statelessly, as Crossway calls them.
 // Source: OpenAI API reference "Create a model response" (`instructions`, `input` items, `tool_choice`, `text.format`,
 // `max_output_tokens`) and its error wording for unknown ids ("Previous response with id '...' not found.").
-import type { ReplyMessage, ReplyRequest } from './generate-chat-reply.ts';
+import type { ReplyMessage, ReplyRequest, ReplyTool } from './generate-chat-reply.ts';
 import { openAIError, type OpenAIErrorBody } from './openai-error-body.ts';
 import type { OpenAIResponsesInputItem, OpenAIResponsesRequest } from './openai-responses-request-schema.ts';
 
@@ -31,25 +31,47 @@ export function convertOpenAIResponsesRequest(body: OpenAIResponsesRequest, clou
   if (typeof body.instructions === 'string' && body.instructions !== '') messages.push({ role: 'system', text: body.instructions });
   // The assistant turn that function calls belong to: the model's text and its calls form one message.
   let assistant: ReplyMessage | null = null;
+  const addCall = (call: { id: string; name: string; arguments: string }): void => {
+    if (assistant === null) {
+      assistant = { role: 'assistant', text: '', toolCalls: [call] };
+      messages.push(assistant);
+    } else {
+      // ReplyMessage is read-only for generation; the open turn is rebuilt with the call added.
+      const extended: ReplyMessage = { ...assistant, toolCalls: [...(assistant.toolCalls ?? []), call] };
+      messages[messages.lastIndexOf(assistant)] = extended;
+      assistant = extended;
+    }
+  };
   for (const [index, item] of items.entries()) {
     switch (item.type) {
       case 'message':
         assistant = item.role === 'assistant' ? { role: 'assistant', text: readText(item.content) } : null;
         messages.push(assistant ?? { role: item.role, text: readText(item.content), images: countImages(item.content) });
         break;
-      case 'function_call': {
-        const call = { id: item.call_id, name: item.name, arguments: item.arguments };
-        if (assistant === null) {
-          assistant = { role: 'assistant', text: '', toolCalls: [call] };
-          messages.push(assistant);
-        } else {
-          // ReplyMessage is read-only for generation; the open turn is rebuilt with the call added.
-          const extended: ReplyMessage = { ...assistant, toolCalls: [...(assistant.toolCalls ?? []), call] };
-          messages[messages.lastIndexOf(assistant)] = extended;
-          assistant = extended;
+      case 'function_call':
+        addCall({ id: item.call_id, name: item.name, arguments: item.arguments });
+        break;
+      case 'custom_tool_call':
+        addCall({ id: item.call_id, name: item.name, arguments: item.input });
+        break;
+      case 'tool_search_call':
+        if (typeof item.call_id === 'string') addCall({ id: item.call_id, name: 'tool_search', arguments: JSON.stringify(item.arguments ?? {}) });
+        break;
+      case 'custom_tool_call_output':
+        assistant = null;
+        messages.push({ role: 'tool', text: readText(item.output), toolCallId: item.call_id });
+        break;
+      case 'tool_search_output':
+        if (typeof item.call_id === 'string') {
+          assistant = null;
+          messages.push({ role: 'tool', text: JSON.stringify(item.tools), toolCallId: item.call_id });
         }
         break;
-      }
+      case 'web_search_call':
+      case 'file_search_call':
+      case 'code_interpreter_call':
+      case 'image_generation_call':
+        break;
       case 'function_call_output':
         assistant = null;
         messages.push({ role: 'tool', text: readText(item.output), toolCallId: item.call_id });
@@ -77,13 +99,37 @@ export function convertOpenAIResponsesRequest(body: OpenAIResponsesRequest, clou
   const choice = body.tool_choice;
   // `allowed_tools` narrows the tools to those it names, with its mode as the choice.
   const allowed = typeof choice === 'object' && choice.type === 'allowed_tools' ? new Set(choice.tools.map((tool) => tool.name)) : null;
-  const tools = body.tools?.filter((tool) => allowed === null || allowed.has(tool.name));
+  // The tools the model may call: functions, custom tools (free text) and a client-executed tool search; hosted tools
+  // run inside the cloud and the emulated model never needs them.
+  const tools = (body.tools ?? []).flatMap((tool): ReplyTool[] => {
+    switch (tool.type) {
+      case 'function':
+        return [{ name: tool.name, description: tool.description ?? undefined, parameters: tool.parameters ?? undefined }];
+      case 'custom':
+        return [{ name: tool.name, description: tool.description ?? undefined, freeform: true }];
+      case 'tool_search':
+        return tool.execution === 'client'
+          ? [{ name: 'tool_search', description: tool.description ?? undefined, parameters: tool.parameters ?? undefined, toolSearch: true }]
+          : [];
+      default:
+        return [];
+    }
+  });
+  const offered = tools.filter((tool) => allowed === null || allowed.has(tool.name));
   return {
     request: {
       cloud,
       messages,
-      tools: tools?.map((tool) => ({ name: tool.name, description: tool.description ?? undefined, parameters: tool.parameters ?? undefined })),
-      toolChoice: choice === undefined || typeof choice === 'string' ? choice : choice.type === 'function' ? { name: choice.name } : choice.mode,
+      tools: body.tools === undefined ? undefined : offered,
+      toolChoice:
+        choice === undefined || typeof choice === 'string'
+          ? choice
+          : choice.type === 'function' || choice.type === 'custom'
+            ? { name: choice.name }
+            : choice.type === 'allowed_tools'
+              ? choice.mode
+              : // A forced hosted tool runs inside the cloud; the emulated model answers in words.
+                undefined,
       parallelToolCalls: body.parallel_tool_calls ?? undefined,
       format:
         format === undefined

@@ -24,6 +24,10 @@ export interface ReplyTool {
   description?: string;
   /** JSON Schema of the arguments. */
   parameters?: unknown;
+  /** A custom (freeform) tool of the Responses API: its input is text, not JSON arguments. */
+  freeform?: boolean;
+  /** The Responses API's client-executed tool search: called like a function, answered as a tool_search_call. */
+  toolSearch?: boolean;
 }
 
 /** `auto` decides from the conversation, `none` never calls, `required` always calls, `{name}` calls that tool. */
@@ -54,8 +58,10 @@ export type ReplyFinishReason = 'stop' | 'length' | 'tool_calls';
 export interface ReplyToolCall {
   id: string;
   name: string;
-  /** JSON text that validates against the tool's parameters schema. */
+  /** JSON text that validates against the tool's parameters schema; a freeform tool's input text. */
   arguments: string;
+  /** Set for a call of a freeform tool or a tool search (see ReplyTool). */
+  kind?: 'custom' | 'tool_search';
 }
 
 /** One generated choice: text or tool calls. */
@@ -120,7 +126,7 @@ export function generateChatReply(request: ReplyRequest): ChatReply {
   const tools = pickTools(request);
   const choices: ReplyChoice[] = [];
   for (let index = 0; index < (request.n ?? 1); index++) {
-    choices.push(tools.length > 0 ? toolChoice(tools, seed, index) : textChoice(request, seed, index));
+    choices.push(tools.length > 0 ? toolChoice(tools, seed, index, readQuotedBlock(request.messages)) : textChoice(request, seed, index));
   }
   const toolText = request.tools !== undefined && request.tools.length > 0 ? [JSON.stringify(request.tools)] : [];
   const promptTokens =
@@ -151,14 +157,38 @@ function pickTools(request: ReplyRequest): ReplyTool[] {
   return choice === 'required' || asked ? tools.slice(0, 1) : [];
 }
 
-function toolChoice(tools: ReplyTool[], seed: string, index: number): ReplyChoice {
-  const toolCalls = tools.map((tool, position) => ({
-    id: `call_${sha256Hex(seed, String(index), String(position), tool.name).slice(0, 24)}`,
-    name: tool.name,
-    arguments: JSON.stringify(generateSchemaInstance(tool.parameters ?? { type: 'object', properties: {} }, `${seed}:${tool.name}`)),
-  }));
+function toolChoice(tools: ReplyTool[], seed: string, index: number, quoted: string | null): ReplyChoice {
+  const toolCalls = tools.map((tool, position): ReplyToolCall => {
+    const id = `call_${sha256Hex(seed, String(index), String(position), tool.name).slice(0, 24)}`;
+    if (tool.freeform === true) return { id, name: tool.name, arguments: quoted ?? `input for ${tool.name}`, kind: 'custom' };
+    const args = generateSchemaInstance(tool.parameters ?? { type: 'object', properties: {} }, `${seed}:${tool.name}`);
+    const filled = quoted === null ? args : fillFirstString(tool.parameters, args, quoted);
+    return { id, name: tool.name, arguments: JSON.stringify(filled), ...(tool.toolSearch === true ? { kind: 'tool_search' as const } : {}) };
+  });
   const completionTokens = toolCalls.reduce((sum, call) => sum + countTokens(call.name) + countTokens(call.arguments), 0);
   return { index, content: null, toolCalls, finishReason: 'tool_calls', completionTokens };
+}
+
+/**
+ * The first fenced block (```...```) of the last user message, or null: a model asked to call a tool "with" some
+ * text passes that text, so the emulated model does too (a shell command, a patch), which makes tool round trips
+ * through real agents meaningful.
+ */
+function readQuotedBlock(messages: readonly ReplyMessage[]): string | null {
+  const text = lastUserMessage(messages)?.text ?? '';
+  const match = /```[^\n`]*\n([\s\S]*?)```/.exec(text) ?? /```([^`]+)```/.exec(text);
+  return match?.[1] === undefined ? null : match[1];
+}
+
+/** `args` with the first string property of the schema (a required one first) set to `text`. */
+function fillFirstString(schema: unknown, args: unknown, text: string): unknown {
+  if (typeof args !== 'object' || args === null || Array.isArray(args) || typeof schema !== 'object' || schema === null) return args;
+  const { properties, required } = schema as { properties?: Record<string, { type?: unknown }>; required?: unknown };
+  const strings = Object.entries(properties ?? {})
+    .filter(([, property]) => property?.type === 'string')
+    .map(([name]) => name);
+  const first = strings.find((name) => Array.isArray(required) && required.includes(name)) ?? strings[0];
+  return first === undefined ? args : { ...(args as Record<string, unknown>), [first]: text };
 }
 
 function textChoice(request: ReplyRequest, seed: string, index: number): ReplyChoice {

@@ -34,6 +34,14 @@ const item = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('item_reference'), id: z.string() }),
   z.looseObject({ type: z.literal('reasoning'), summary: z.array(z.unknown()).optional(), encrypted_content: z.string().nullish() }),
   z.looseObject({ type: z.literal('compaction'), encrypted_content: z.string() }),
+  z.looseObject({ type: z.literal('custom_tool_call'), call_id: z.string(), name: z.string(), input: z.string() }),
+  z.looseObject({ type: z.literal('custom_tool_call_output'), call_id: z.string(), output: z.union([z.string(), z.array(inputContent)]) }),
+  z.looseObject({ type: z.literal('tool_search_call'), call_id: z.string().nullish(), arguments: z.unknown() }),
+  z.looseObject({ type: z.literal('tool_search_output'), call_id: z.string().nullish(), tools: z.array(z.looseObject({ type: z.string() })) }),
+  z.looseObject({ type: z.literal('web_search_call') }),
+  z.looseObject({ type: z.literal('file_search_call') }),
+  z.looseObject({ type: z.literal('code_interpreter_call') }),
+  z.looseObject({ type: z.literal('image_generation_call') }),
 ]);
 
 /** EasyInputMessage may leave `type` out: an object with a `role` is a message. */
@@ -49,6 +57,29 @@ const functionTool = z.looseObject({
   description: z.string().nullish(),
   parameters: z.record(z.string(), z.unknown()).nullish(),
   strict: z.boolean().nullish(),
+});
+
+/** A custom (freeform) tool: the model writes its input as text, under a grammar or free. */
+const customTool = z.looseObject({
+  type: z.literal('custom'),
+  name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/),
+  description: z.string().nullish(),
+  format: z
+    .discriminatedUnion('type', [
+      z.looseObject({ type: z.literal('text') }),
+      z.looseObject({ type: z.literal('grammar'), syntax: z.enum(['lark', 'regex']), definition: z.string() }),
+    ])
+    .nullish(),
+});
+const toolSearchTool = z.looseObject({
+  type: z.literal('tool_search'),
+  execution: z.enum(['server', 'client']).nullish(),
+  description: z.string().nullish(),
+  parameters: z.record(z.string(), z.unknown()).nullish(),
+});
+/** Hosted tools: accepted (the cloud runs them); the emulator's model never needs to call one. */
+const hostedTool = z.looseObject({
+  type: z.enum(['web_search', 'web_search_2025_08_26', 'web_search_preview', 'file_search', 'code_interpreter', 'image_generation']),
 });
 
 const textFormat = z.discriminatedUnion('type', [
@@ -68,12 +99,17 @@ export const openAIResponsesRequestSchema = z.looseObject({
   // A string input is one user message; reading it so here lets problems name the item (`input[2].type`).
   input: z.preprocess((value) => (typeof value === 'string' ? [{ type: 'message', role: 'user', content: value }] : value), z.array(inputItem)),
   instructions: z.string().nullish(),
-  // Hosted tools (web_search, file_search, ...) need OpenAI's own services; the emulators run function tools only.
-  tools: z.array(functionTool).optional(),
+  // Function, custom and tool_search tools, and the hosted tools OpenAI runs (which the emulated model never calls).
+  tools: z.array(z.discriminatedUnion('type', [functionTool, customTool, toolSearchTool, hostedTool])).optional(),
   tool_choice: z
     .union([
       z.enum(['none', 'auto', 'required']),
       z.looseObject({ type: z.literal('function'), name: z.string() }),
+      z.looseObject({ type: z.literal('custom'), name: z.string() }),
+      // A hosted tool forced (ToolChoiceTypes): the cloud runs it.
+      z.looseObject({
+        type: z.enum(['web_search', 'web_search_preview', 'web_search_preview_2025_03_11', 'file_search', 'code_interpreter', 'image_generation']),
+      }),
       z.looseObject({ type: z.literal('allowed_tools'), mode: z.enum(['auto', 'required']), tools: z.array(z.looseObject({ name: z.string().optional() })) }),
     ])
     .optional(),
@@ -91,6 +127,7 @@ export const openAIResponsesRequestSchema = z.looseObject({
   metadata: z.record(z.string(), z.string()).nullish(),
   user: z.string().nullish(),
   truncation: z.enum(['auto', 'disabled']).nullish(),
+  include: z.array(z.string()).nullish(),
 });
 
 /** A validated Responses request. */

@@ -165,7 +165,7 @@ export function runResponsesEmulatorCases(options: ResponsesEmulatorCaseOptions)
     const refusals: { name: string; body: Record<string, unknown>; status: number; param: string | null }[] = [
       { name: 'a missing input', body: {}, status: 400, param: 'input' },
       { name: 'max_output_tokens below 16', body: { input: 'x', max_output_tokens: 8 }, status: 400, param: 'max_output_tokens' },
-      { name: 'an unknown item type', body: { input: [{ type: 'web_search_call', id: 'ws_1' }] }, status: 400, param: 'input[0].type' },
+      { name: 'an unknown item type', body: { input: [{ type: 'mcp_call', id: 'mcp_1' }] }, status: 400, param: 'input[0].type' },
       {
         name: 'a previous_response_id (nothing is stored)',
         body: { input: 'x', previous_response_id: 'resp_abc' },

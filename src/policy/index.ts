@@ -9,6 +9,7 @@ export * from './check-region.ts';
 export * from './check-compliance.ts';
 export * from './check-providers.ts';
 export * from './check-capabilities.ts';
+export * from './check-hosted-tools.ts';
 export * from './check-context-window.ts';
 export * from './check-price.ts';
 export * from './check-parameters.ts';

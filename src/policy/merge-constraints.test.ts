@@ -35,6 +35,14 @@ const CASES: { name: string; tenant: Constraints; request: Constraints; expected
   },
   { name: 'allow_fallbacks: false wins', tenant: { allow_fallbacks: true }, request: { allow_fallbacks: false }, expected: { allow_fallbacks: false } },
   {
+    name: 'hosted_tools: a request cannot drop what the tenant refuses',
+    tenant: { hosted_tools: 'refuse' },
+    request: { hosted_tools: 'drop' },
+    expected: { hosted_tools: 'refuse' },
+  },
+  { name: 'hosted_tools: a request may refuse', tenant: { hosted_tools: 'drop' }, request: { hosted_tools: 'refuse' }, expected: { hosted_tools: 'refuse' } },
+  { name: 'hosted_tools: either alone', tenant: {}, request: { hosted_tools: 'drop' }, expected: { hosted_tools: 'drop' } },
+  {
     name: "allow_fallbacks: a request cannot turn the tenant's false into true",
     tenant: { allow_fallbacks: false },
     request: { allow_fallbacks: true },

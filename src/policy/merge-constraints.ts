@@ -11,7 +11,8 @@ import type { Constraints } from '../catalog/index.ts';
  * - `providers.only`: the intersection; `providers.ignore`: the union; `providers.order`: the request's when given
  *   (ordering never widens);
  * - `allow_fallbacks`: false when either says false; `require_parameters`: true when either says true;
- * - `max_price`: the lower ceiling per field; `sort`: the request's, else the tenant's.
+ * - `max_price`: the lower ceiling per field; `sort`: the request's, else the tenant's;
+ * - `hosted_tools`: `refuse` when either says so (a request may not drop what its tenant refuses to lose).
  * Fields neither side sets stay absent, so that equal policies give equal (canonical) results.
  */
 export function mergeConstraints(tenant: Constraints, request: Constraints): Constraints {
@@ -30,6 +31,8 @@ export function mergeConstraints(tenant: Constraints, request: Constraints): Con
   if (sort !== undefined) merged.sort = sort;
   const maxPrice = mergeMaxPrice(tenant.max_price, request.max_price);
   if (maxPrice !== undefined) merged.max_price = maxPrice;
+  const hostedTools = both(tenant.hosted_tools, request.hosted_tools, (a, b) => (a === 'refuse' || b === 'refuse' ? 'refuse' : 'drop'));
+  if (hostedTools !== undefined) merged.hosted_tools = hostedTools;
   return merged;
 }
 

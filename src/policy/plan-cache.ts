@@ -22,7 +22,7 @@ const MINUTE_MS = 60_000;
  * The cache key of a plan: everything the plan depends on, and nothing a request varies in that does not change it.
  * - model id, catalog version (which covers routes and agreements) and health epoch (circuit states);
  * - the constraints as canonical JSON (object keys sorted; list order kept, since `providers.order` is an order);
- * - the set of needed capabilities, and the parameters when `require_parameters` reads them;
+ * - the set of needed capabilities and hosted tools (forced or not), and the parameters when `require_parameters` reads them;
  * - the request's size as the set of route limits it exceeds (one flag per declared `context` and `max_output`): two
  *   requests share a plan exactly when every size check comes out the same, however far apart their sizes are. (A
  *   power-of-two bucket of the size would share less and could also be wrong at a limit inside the bucket.)
@@ -38,7 +38,9 @@ export function planCacheKey(input: PlanInput, catalogVersion: string): string {
     sizeFlags += context === undefined ? '-' : inputTokensAgainst(needs, context) + (needs.maxOutputTokens ?? 0) > context ? '1' : '0';
     sizeFlags += maxOutput === undefined || needs.maxOutputTokens === null ? '-' : needs.maxOutputTokens > maxOutput ? '1' : '0';
   }
-  const capabilities = [...new Set(needs.capabilities)].sort().join(',');
+  const capabilities = [...new Set(needs.capabilities), ...(needs.hostedTools ?? []).map((entry) => `hosted:${entry.tool}${entry.forced ? '!' : ''}`)]
+    .sort()
+    .join(',');
   const parameters = constraints.require_parameters === true ? [...new Set(needs.parameters)].sort().join(',') : '';
   const minute = Math.floor(input.now.getTime() / MINUTE_MS);
   return [input.model.id, catalogVersion, input.health.epoch, minute, canonicalJson(constraints), capabilities, parameters, sizeFlags].join('\u0000');

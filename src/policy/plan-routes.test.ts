@@ -314,7 +314,67 @@ const CASES: Record<RejectionCode, RejectionCase[]> = {
       rejected: {},
     },
   ],
+  hosted_tool: [
+    {
+      name: 'a forced hosted tool rejects every route that does not run it',
+      input: {
+        routes: [
+          makeRoute({ id: 'runs', capabilities: ['tools', 'responses', 'web_search'] }),
+          makeRoute({ id: 'chat', capabilities: ['tools', 'web_search'] }),
+          makeRoute({ id: 'native', capabilities: ['tools', 'responses'] }),
+        ],
+        needs: makeNeeds({ hostedTools: [{ tool: 'web_search', forced: true }] }),
+      },
+      rejected: { chat: ['hosted_tool'], native: ['hosted_tool'] },
+      details: { chat: [/does not run web_search \(forced by tool_choice\)/] },
+    },
+    {
+      name: 'hosted_tools: refuse rejects a route that cannot run an offered tool',
+      input: {
+        routes: [makeRoute({ id: 'runs', capabilities: ['responses', 'file_search'] }), makeRoute({ id: 'chat' })],
+        constraints: { hosted_tools: 'refuse' },
+        needs: makeNeeds({ hostedTools: [{ tool: 'file_search', forced: false }] }),
+      },
+      rejected: { chat: ['hosted_tool'] },
+      details: { chat: [/does not run file_search \(hosted_tools: refuse\)/] },
+    },
+    {
+      name: 'by default an offered tool rejects nothing (it is dropped where it cannot run)',
+      input: { routes: [makeRoute({ id: 'chat' })], needs: makeNeeds({ hostedTools: [{ tool: 'web_search', forced: false }] }) },
+      rejected: {},
+    },
+  ],
 };
+
+describe('planRoutes hosted tools', () => {
+  it('ranks the routes that run every offered hosted tool first, ahead of a right of first refusal, and says what the others drop', () => {
+    const plan = planRoutes(
+      makePlanInput({
+        routes: [
+          makeRoute({ id: 'primary', provider: 'azure', capabilities: ['tools', 'responses'] }),
+          makeRoute({ id: 'runs', provider: 'openai', capabilities: ['tools', 'responses', 'web_search'] }),
+        ],
+        agreements: [makeAgreement({ first_ship: { primary: 'azure', window_days: 0, rofr: true } })],
+        needs: makeNeeds({ hostedTools: [{ tool: 'web_search', forced: false }] }),
+      }),
+    );
+    assert.deepEqual(
+      plan.kept.map((kept) => kept.route.id),
+      ['runs', 'primary'],
+    );
+    assert.match(plan.kept[1]?.basis ?? '', /^drops web_search/);
+  });
+
+  it('keeps the catalog order when no hosted tool is offered', () => {
+    const plan = planRoutes(
+      makePlanInput({ routes: [makeRoute({ id: 'a', capabilities: ['responses'] }), makeRoute({ id: 'b', capabilities: ['responses', 'web_search'] })] }),
+    );
+    assert.deepEqual(
+      plan.kept.map((kept) => kept.route.id),
+      ['a', 'b'],
+    );
+  });
+});
 
 describe('planRoutes rejections', () => {
   for (const [code, cases] of Object.entries(CASES)) {

@@ -6,6 +6,7 @@ import { checkAvailability } from './check-availability.ts';
 import { checkCapabilities, findMissingCapabilities } from './check-capabilities.ts';
 import { checkCompliance } from './check-compliance.ts';
 import { checkContextWindow } from './check-context-window.ts';
+import { checkHostedTools, findMissingHostedTools } from './check-hosted-tools.ts';
 import { checkParameters } from './check-parameters.ts';
 import { checkPrice } from './check-price.ts';
 import { checkProviders } from './check-providers.ts';
@@ -21,6 +22,7 @@ const ROUTE_CHECKS: readonly RouteCheck[] = [
   checkCompliance,
   checkProviders,
   checkCapabilities,
+  checkHostedTools,
   checkContextWindow,
   checkPrice,
   checkParameters,
@@ -36,8 +38,8 @@ interface Evaluated {
  * Plans one request for one model. Pure: reads the clock only through `input.now`, does no I/O, and returns the same
  * plan for the same input. Every route of `input.routes` ends in exactly one of `kept` (no reasons) or `rejected`
  * (at least one reason, all of them, not just the first):
- * - constraint checks: availability window, region/data zone, compliance, providers only/ignore, capabilities, context
- *   window and max output, price ceiling, `require_parameters`;
+ * - constraint checks: availability window, region/data zone, compliance, providers only/ignore, capabilities, hosted
+ *   tools (forced, or under `hosted_tools: refuse`), context window and max output, price ceiling, `require_parameters`;
  * - agreements: licenses (see checkLicense) and open first-ship windows, which reject every provider but the primary
  *   unless every primary route lacks a capability the request needs (the only gap that lifts the rule; the primary's
  *   health, region or price do not; a model without any primary route is not lifted);
@@ -66,7 +68,8 @@ export function planRoutes(input: PlanInput): Plan {
   const candidates: RankCandidate[] = [];
   const rejected: RejectedRoute[] = [];
   for (const { route, catalogIndex, reasons } of evaluated) {
-    if (reasons.length === 0) candidates.push({ route, catalogIndex });
+    if (reasons.length === 0)
+      candidates.push({ route, catalogIndex, missingHostedTools: findMissingHostedTools(route, input.needs).map((entry) => entry.tool) });
     else rejected.push({ route, reasons });
   }
   const kept = rankRoutes(candidates, {

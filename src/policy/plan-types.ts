@@ -1,5 +1,6 @@
 // The planner's contract: what a request needs, the constraints it runs under, the health it sees, and the plan.
 import type { Agreement, Capability, Constraints, ModelEntry, Route } from '../catalog/index.ts';
+import type { HostedTool } from '../wire/index.ts';
 
 /** What a request requires of a route, read from the request itself. */
 export interface RequestNeeds {
@@ -29,6 +30,11 @@ export interface RequestNeeds {
   billedInputTokens?: number;
   /** Top-level request parameters the client set (for `require_parameters`). */
   parameters: string[];
+  /**
+   * Hosted tools the request offers (Responses `tools`), each `forced` when tool_choice names it: routes whose cloud
+   * runs them are preferred; see checkHostedTools for the others. Absent = none.
+   */
+  hostedTools?: readonly { tool: HostedTool; forced: boolean }[];
 }
 
 /** Health of the routes as the executor sees it. */
@@ -53,7 +59,8 @@ export type RejectionCode =
   | 'provider_excluded'
   | 'first_ship_window'
   | 'license'
-  | 'parameter_unsupported';
+  | 'parameter_unsupported'
+  | 'hosted_tool';
 
 export interface RejectionReason {
   code: RejectionCode;

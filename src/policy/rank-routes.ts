@@ -19,6 +19,8 @@ export const DEFAULT_ROUTE_WEIGHT = 1;
 export interface RankCandidate {
   route: Route;
   catalogIndex: number;
+  /** Hosted tools the request offers that this route's cloud does not run (dropped there). Absent = none. */
+  missingHostedTools?: readonly string[];
 }
 
 /** The agreement facts ranking needs, already evaluated for this model and instant. */
@@ -73,7 +75,9 @@ function rankOne(candidate: RankCandidate, context: RankingContext): Ranked {
   basis.push(...preference.basis);
   const weight = route.weight ?? DEFAULT_ROUTE_WEIGHT;
   if (route.weight !== undefined) basis.push(`weight ${route.weight}`);
-  const keys = [rofrPosition === -1 ? context.rofrPrimaries.length : rofrPosition, ...preference.keys, -weight, catalogIndex];
+  const missing = candidate.missingHostedTools ?? [];
+  if (missing.length > 0) basis.unshift(`drops ${missing.join(', ')}`);
+  const keys = [missing.length, rofrPosition === -1 ? context.rofrPrimaries.length : rofrPosition, ...preference.keys, -weight, catalogIndex];
   return { candidate, keys, basis };
 }
 

@@ -42,8 +42,10 @@ const VALID: { name: string; body: unknown; headers?: RequestHeaders; expected: 
       'x-crossway-providers-order': 'bedrock, azure',
       'x-crossway-sort': 'Latency',
       'x-crossway-allow-fallbacks': 'false',
+      'x-crossway-hosted-tools': 'Refuse',
     },
     expected: {
+      hosted_tools: 'refuse',
       regions: ['eu', 'us'],
       compliance: ['hipaa'],
       providers: { order: ['bedrock', 'azure'], only: ['azure', 'bedrock'], ignore: ['vertex'] },
@@ -77,6 +79,8 @@ const INVALID: { name: string; body: unknown; headers?: RequestHeaders; param: s
   { name: 'an unknown sort header', body: undefined, headers: { 'x-crossway-sort': 'cheapest' }, param: 'x-crossway-sort' },
   { name: 'a boolean header that is not true/false', body: undefined, headers: { 'x-crossway-allow-fallbacks': 'yes' }, param: 'x-crossway-allow-fallbacks' },
   { name: 'an empty list header', body: undefined, headers: { 'x-crossway-regions': ' , ' }, param: 'x-crossway-regions' },
+  { name: 'a hosted-tools header that is not drop/refuse', body: undefined, headers: { 'x-crossway-hosted-tools': 'keep' }, param: 'x-crossway-hosted-tools' },
+  { name: 'an unknown hosted_tools value', body: { crossway: { hosted_tools: 'keep' } }, param: 'crossway.hosted_tools' },
 ];
 
 describe('readRequestConstraints', () => {

@@ -17,6 +17,7 @@ export const CONSTRAINT_HEADERS = {
   providersOrder: 'x-crossway-providers-order',
   sort: 'x-crossway-sort',
   allowFallbacks: 'x-crossway-allow-fallbacks',
+  hostedTools: 'x-crossway-hosted-tools',
 } as const;
 
 const SORTS = ['price', 'latency', 'throughput'] as const;
@@ -73,6 +74,12 @@ function readHeaderConstraints(headers: RequestHeaders): Constraints {
     const value = allowFallbacks.trim().toLowerCase();
     if (value !== 'true' && value !== 'false') throw invalidHeader(CONSTRAINT_HEADERS.allowFallbacks, 'must be true or false');
     constraints.allow_fallbacks = value === 'true';
+  }
+  const hostedTools = readHeader(headers, CONSTRAINT_HEADERS.hostedTools);
+  if (hostedTools !== undefined) {
+    const value = hostedTools.trim().toLowerCase();
+    if (value !== 'drop' && value !== 'refuse') throw invalidHeader(CONSTRAINT_HEADERS.hostedTools, 'must be drop or refuse');
+    constraints.hosted_tools = value;
   }
   return constraints;
 }

@@ -8,6 +8,9 @@ import type {
   ResponseOutputText,
   ResponseUsage,
   ResponseFunctionToolCall,
+  ResponseCustomToolCall,
+  ResponseToolSearchCall,
+  FunctionTool,
 } from 'openai/resources/responses/responses';
 import { parseRequest, responseCreateRequestSchema, type ResponseObject } from '../wire/index.ts';
 import { buildResponseObject, type BuildResponseObjectInput } from './build-response-object.ts';
@@ -16,8 +19,16 @@ import { buildResponseObject, type BuildResponseObjectInput } from './build-resp
 // (`usage`, `user`), where Crossway widens a field (error codes, service tier, annotations and logprobs it never
 // fills), and without what the SDK computes or adds (`output_text`, `access_programs`).
 type SdkOutputText = Omit<ResponseOutputText, 'annotations' | 'logprobs'> & { annotations: unknown[]; logprobs?: unknown[] };
-type SdkOutputItem = (Omit<ResponseOutputMessage, 'content'> & { content: Array<SdkOutputText | ResponseOutputRefusal> }) | ResponseFunctionToolCall;
-type SdkResponseJson = Omit<Response, 'output_text' | 'access_programs' | 'usage' | 'user' | 'error' | 'service_tier' | 'output'> & {
+// Reasoning and hosted tool call items are relayed from a native route as the cloud sent them.
+type SdkOutputItem =
+  | (Omit<ResponseOutputMessage, 'content'> & { content: Array<SdkOutputText | ResponseOutputRefusal> })
+  | ResponseFunctionToolCall
+  | ResponseCustomToolCall
+  | ResponseToolSearchCall
+  | ({ type: 'reasoning' | 'web_search_call' | 'file_search_call' | 'code_interpreter_call' | 'image_generation_call' } & Record<string, unknown>);
+// Non-function tools are echoed as the request gave them.
+type SdkResponseJson = Omit<Response, 'output_text' | 'access_programs' | 'usage' | 'user' | 'error' | 'service_tier' | 'output' | 'tools'> & {
+  tools: Array<FunctionTool | Record<string, unknown>>;
   output: SdkOutputItem[];
   usage: ResponseUsage | null;
   user: string | null;

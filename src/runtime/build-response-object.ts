@@ -4,7 +4,6 @@
 import type {
   ResponseCreateRequest,
   ResponseError,
-  ResponseFunctionToolObject,
   ResponseIncompleteDetails,
   ResponseObject,
   ResponseOutputItem,
@@ -35,8 +34,8 @@ export interface BuildResponseObjectInput {
 /**
  * The `response` object. `output_text` is not part of it: OpenAI's SDKs compute it from `output`. Defaults are
  * OpenAI's: temperature and top_p 1, store and parallel_tool_calls true, truncation `disabled`, text format `text`
- * with verbosity `medium`, tool_choice `auto`, metadata `{}`. Only function tools are echoed (the runtime refuses
- * the others before a response exists).
+ * with verbosity `medium`, tool_choice `auto`, metadata `{}`. Function tools are echoed in OpenAI's form, the others
+ * (custom, tool_search, hosted) as the request gave them.
  */
 export function buildResponseObject(input: BuildResponseObjectInput): ResponseObject {
   const { request } = input;
@@ -97,16 +96,22 @@ function echoToolChoice(request: ResponseCreateRequest): ResponseToolChoiceObjec
   if (choice === null || choice === undefined) return 'auto';
   if (typeof choice === 'string') return choice;
   if (choice.type === 'function' && typeof choice.name === 'string') return { type: 'function', name: choice.name };
+  if (choice.type === 'custom' && typeof choice.name === 'string') return { type: 'custom', name: choice.name };
   if (choice.type === 'allowed_tools' && (choice.mode === 'auto' || choice.mode === 'required') && Array.isArray(choice.tools)) {
     return { type: 'allowed_tools', mode: choice.mode, tools: choice.tools };
   }
   return 'auto';
 }
 
-function echoTools(request: ResponseCreateRequest): ResponseFunctionToolObject[] {
-  const echoed: ResponseFunctionToolObject[] = [];
+function echoTools(request: ResponseCreateRequest): ResponseObject['tools'] {
+  const echoed: ResponseObject['tools'] = [];
   for (const tool of request.tools ?? []) {
-    if (tool.type !== 'function' || typeof tool.name !== 'string') continue;
+    if (tool.type !== 'function') {
+      // Custom, tool_search and hosted tools as the request gave them.
+      echoed.push({ ...tool });
+      continue;
+    }
+    if (typeof tool.name !== 'string') continue;
     echoed.push({
       type: 'function',
       name: tool.name,

@@ -2,6 +2,7 @@
 // Source: OpenAI API reference, the Response object (`output`: `message` items with `output_text`/`refusal` parts,
 // `function_call` items; `usage`; `status`, `incomplete_details`).
 import type { ChatCompletion, ResponseIncompleteDetails, ResponseOutputContent, ResponseOutputItem, ResponseUsage } from '../wire/index.ts';
+import { type ChatToolMapping, toResponseCallItem } from './chat-tool-mapping.ts';
 import { convertChatUsageToResponseUsage } from './convert-chat-usage-to-response-usage.ts';
 import { createItemId as createRandomItemId, type CreateItemId } from './create-item-id.ts';
 import { mapFinishReasonToResponseStatus } from './map-finish-reason-to-response-status.ts';
@@ -17,10 +18,15 @@ export interface ResponseOutputTranslation {
 /**
  * The first choice -> a `message` item (`msg_` id; its text as one `output_text` part with `annotations: []`, a
  * refusal as a `refusal` part) followed by one `function_call` item per tool call (`fc_` id, `call_id` = the tool
- * call's id), in the chat answer's order. Items of an incomplete answer (finish_reason length or content_filter) are
+ * call's id), in the chat answer's order; with `mapping`, a call of a custom tool's function is a `custom_tool_call`
+ * and a call of `tool_search` a `tool_search_call` (see chat-tool-mapping.ts). Items of an incomplete answer (finish_reason length or content_filter) are
  * `incomplete`. Usage is `null` when the upstream reported none (the caller may estimate it).
  */
-export function convertChatCompletionToResponseOutput(completion: ChatCompletion, createItemId: CreateItemId = createRandomItemId): ResponseOutputTranslation {
+export function convertChatCompletionToResponseOutput(
+  completion: ChatCompletion,
+  createItemId: CreateItemId = createRandomItemId,
+  mapping: Pick<ChatToolMapping, 'kinds'> | null = null,
+): ResponseOutputTranslation {
   const choice = completion.choices[0];
   const ending = mapFinishReasonToResponseStatus(choice?.finish_reason);
   const itemStatus = ending.status === 'completed' ? 'completed' : 'incomplete';
@@ -35,14 +41,7 @@ export function convertChatCompletionToResponseOutput(completion: ChatCompletion
     if (typeof refusal === 'string' && refusal !== '') parts.push({ type: 'refusal', refusal });
     if (parts.length > 0) output.push({ type: 'message', id: createItemId('msg'), status: itemStatus, role: 'assistant', content: parts });
     for (const call of toolCalls) {
-      output.push({
-        type: 'function_call',
-        id: createItemId('fc'),
-        status: itemStatus,
-        call_id: call.id,
-        name: call.function.name,
-        arguments: call.function.arguments,
-      });
+      output.push(toResponseCallItem(mapping, { id: call.id, name: call.function.name, arguments: call.function.arguments }, itemStatus, createItemId));
     }
   }
   return {

@@ -12,6 +12,7 @@ import {
   type ResponseOutputContent,
 } from '../wire/index.ts';
 
+import { chatNameOf, customInputToArguments } from './chat-tool-mapping.ts';
 import { unopenedCompactionError } from './compaction-content.ts';
 
 type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>;
@@ -32,7 +33,12 @@ type UserContentPart = Exclude<Extract<ChatMessage, { role: 'user' }>['content']
  * - function_call items -> `tool_calls` (id = call_id) of one assistant message: consecutive calls share it, and
  *   calls right after an assistant message join that message, as one chat answer carries both.
  * - function_call_output -> `tool` message with `tool_call_id` = call_id.
- * - reasoning items are skipped: a chat upstream cannot take them back.
+ * - custom_tool_call -> a tool call of the custom tool's function (its input as the one string argument, see
+ *   chat-tool-mapping.ts), custom_tool_call_output -> `tool` message; a client-executed tool_search_call -> a call of
+ *   `tool_search`, its tool_search_output -> `tool` message naming the tools it loaded (which join the request's
+ *   functions); a call inside a namespace is named `<namespace>__<name>`.
+ * - reasoning items, hosted tool calls (web_search_call...) and compaction_trigger are skipped: a chat upstream cannot
+ *   take them back (the turn tells the decision what it dropped).
  * - compaction items must have been opened by the caller (openCompactionItems: a system message with the summary);
  *   one left here is refused, as only the caller holds the key.
  * - item_reference items must have been replaced by the caller with the items they name; one left here is an item
@@ -45,6 +51,14 @@ export function convertResponseItemsToChatMessages(instructions: string | null |
   if (typeof instructions === 'string' && instructions !== '') messages.push({ role: 'system', content: instructions });
   // The assistant message that function_call items extend: the last one pushed, until another kind of item follows.
   let openAssistant: AssistantMessage | null = null;
+  const addCall = (call: ChatMessageToolCall): void => {
+    if (openAssistant === null) {
+      openAssistant = { role: 'assistant', content: null, tool_calls: [call] };
+      messages.push(openAssistant);
+    } else {
+      openAssistant.tool_calls = [...(openAssistant.tool_calls ?? []), call];
+    }
+  };
   for (const item of items) {
     switch (item.type) {
       case 'message': {
@@ -57,23 +71,38 @@ export function convertResponseItemsToChatMessages(instructions: string | null |
         }
         break;
       }
-      case 'function_call': {
-        const call: ChatMessageToolCall = { id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments } };
-        if (openAssistant === null) {
-          openAssistant = { role: 'assistant', content: null, tool_calls: [call] };
-          messages.push(openAssistant);
-        } else {
-          openAssistant.tool_calls = [...(openAssistant.tool_calls ?? []), call];
+      case 'function_call':
+        addCall({ id: item.call_id, type: 'function', function: { name: chatNameOf(item), arguments: item.arguments } });
+        break;
+      case 'custom_tool_call':
+        addCall({ id: item.call_id, type: 'function', function: { name: chatNameOf(item), arguments: customInputToArguments(item.input) } });
+        break;
+      case 'tool_search_call':
+        // A server-executed search (no call id) has no client-side answer to pair with: the model never sees it.
+        if (typeof item.call_id === 'string') {
+          addCall({ id: item.call_id, type: 'function', function: { name: 'tool_search', arguments: JSON.stringify(item.arguments ?? {}) } });
         }
         break;
-      }
       case 'function_call_output':
+      case 'custom_tool_call_output':
         openAssistant = null;
         messages.push({ role: 'tool', tool_call_id: item.call_id, content: readToolOutput(item.output) });
+        break;
+      case 'tool_search_output':
+        if (typeof item.call_id === 'string') {
+          openAssistant = null;
+          const names = item.tools.map((tool) => (typeof tool.name === 'string' ? tool.name : tool.type));
+          messages.push({ role: 'tool', tool_call_id: item.call_id, content: `Loaded tools: ${names.join(', ') || 'none'}.` });
+        }
         break;
       case 'item_reference':
         throw new NotFoundError(`Item with id '${excerpt(item.id)}' not found.`, 'item_not_found', 'input');
       case 'reasoning':
+      case 'web_search_call':
+      case 'file_search_call':
+      case 'code_interpreter_call':
+      case 'image_generation_call':
+      case 'compaction_trigger':
         break;
       case 'compaction':
         throw unopenedCompactionError();

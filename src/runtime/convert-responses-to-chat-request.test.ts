@@ -1,5 +1,5 @@
 // Tests of turning a Responses create request (and its context) into the Chat Completions request Crossway routes:
-// field mapping, tools and tool_choice, formats, streaming, and the refusals of hosted tools.
+// field mapping, tools and tool_choice (custom tools, tool_search, hosted tools left out), formats, streaming, refusals.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { chatCompletionRequestSchema, CrosswayError, parseRequest, responseCreateRequestSchema, type ChatCompletionRequest } from '../wire/index.ts';
@@ -23,10 +23,85 @@ const WEATHER = {
   strict: true,
 };
 const TIME = { type: 'function', name: 'time' };
+const GRAMMAR = 'start: "*** Begin Patch" LF hunk+ "*** End Patch"';
+const PATCH = { type: 'custom', name: 'apply_patch', description: 'Edit files.', format: { type: 'grammar', syntax: 'lark', definition: GRAMMAR } };
+const FREEFORM_SENTENCE = 'This tool takes free-form text, not JSON: put the whole input, exactly as the tool reads it, in the string parameter `input`.';
+const PATCH_DESCRIPTION = ['Edit files.', '', FREEFORM_SENTENCE, 'The input must match this Lark grammar:', '```', GRAMMAR, '```'].join('\n');
+const CUSTOM_PARAMETERS = {
+  type: 'object',
+  properties: { input: { type: 'string', description: 'The raw input of the tool.' } },
+  required: ['input'],
+  additionalProperties: false,
+};
+const SEARCH_PARAMETERS = { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] };
 
 describe('convertResponsesToChatRequest', () => {
   const cases: Array<[string, Record<string, unknown>, ChatCompletionRequest]> = [
     ['the minimum', {}, { model: 'm', messages: [{ role: 'user', content: 'Hi' }] }],
+    [
+      'a custom tool with a grammar: a function of one string, the grammar in its description; a custom tool_choice',
+      { tools: [PATCH], tool_choice: { type: 'custom', name: 'apply_patch' } },
+      {
+        model: 'm',
+        messages: [{ role: 'user', content: 'Hi' }],
+        tools: [{ type: 'function', function: { name: 'apply_patch', description: PATCH_DESCRIPTION, parameters: CUSTOM_PARAMETERS } }],
+        tool_choice: { type: 'function', function: { name: 'apply_patch' } },
+      },
+    ],
+    [
+      'a custom tool in free text',
+      { tools: [{ type: 'custom', name: 'note', format: { type: 'text' } }] },
+      {
+        model: 'm',
+        messages: [{ role: 'user', content: 'Hi' }],
+        tools: [{ type: 'function', function: { name: 'note', description: FREEFORM_SENTENCE, parameters: CUSTOM_PARAMETERS } }],
+      },
+    ],
+    [
+      'client tool_search as a function of its parameters; hosted tools and a server tool_search left out',
+      {
+        tools: [
+          WEATHER,
+          { type: 'tool_search', execution: 'client', description: 'Find tools', parameters: SEARCH_PARAMETERS },
+          { type: 'tool_search', execution: 'server' },
+          { type: 'web_search', external_web_access: false },
+          { type: 'file_search', vector_store_ids: ['vs_1'] },
+          { type: 'code_interpreter', container: { type: 'auto' } },
+          { type: 'image_generation' },
+        ],
+        parallel_tool_calls: true,
+      },
+      {
+        model: 'm',
+        messages: [{ role: 'user', content: 'Hi' }],
+        tools: [
+          { type: 'function', function: { name: 'weather', description: 'Weather now', parameters: WEATHER.parameters, strict: true } },
+          { type: 'function', function: { name: 'tool_search', description: 'Find tools', parameters: SEARCH_PARAMETERS } },
+        ],
+        parallel_tool_calls: true,
+      },
+    ],
+    [
+      'only hosted tools: no chat tools, and a hosted tool_choice leaves the choice to the model',
+      { tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search' } },
+      { model: 'm', messages: [{ role: 'user', content: 'Hi' }] },
+    ],
+    [
+      'allowed_tools naming a hosted tool keeps the functions it names',
+      { tools: [WEATHER, TIME, { type: 'web_search' }], tool_choice: { type: 'allowed_tools', mode: 'required', tools: [{ type: 'web_search' }, TIME] } },
+      { model: 'm', messages: [{ role: 'user', content: 'Hi' }], tools: [{ type: 'function', function: { name: 'time' } }], tool_choice: 'required' },
+    ],
+    [
+      'Codex fields: client_metadata, include, text.verbosity, prompt_cache_key and store are accepted; the chat request carries what it can',
+      {
+        client_metadata: { session_id: 's', 'x-codex-turn-metadata': '{"turn_id":"t"}' },
+        include: ['reasoning.encrypted_content'],
+        store: false,
+        text: { verbosity: 'low' },
+        prompt_cache_key: 'k',
+      },
+      { model: 'm', messages: [{ role: 'user', content: 'Hi' }], verbosity: 'low', prompt_cache_key: 'k' },
+    ],
     [
       'sampling, limits and identifiers carried under their chat names',
       {
@@ -129,14 +204,13 @@ describe('convertResponsesToChatRequest', () => {
   }
 
   const refused: Array<[string, Record<string, unknown>, string]> = [
-    ['a hosted tool, naming its index', { tools: [WEATHER, { type: 'web_search' }] }, 'tools[1].type'],
-    ['file_search', { tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }] }, 'tools[0].type'],
-    ['a hosted tool_choice', { tools: [WEATHER], tool_choice: { type: 'web_search_preview' } }, 'tool_choice.type'],
+    ['a tool type Crossway does not carry, naming its index', { tools: [WEATHER, { type: 'mcp', server_label: 'x' }] }, 'tools[1].type'],
+    ['a tool_choice of a type Crossway does not carry', { tools: [WEATHER], tool_choice: { type: 'mcp', server_label: 'x' } }, 'tool_choice.type'],
     ['a tool_choice naming an unknown function', { tools: [WEATHER], tool_choice: { type: 'function', name: 'nope' } }, 'tool_choice.name'],
     ['a named tool_choice without tools', { tool_choice: { type: 'function', name: 'weather' } }, 'tool_choice.name'],
     [
-      'allowed_tools naming a hosted tool',
-      { tools: [WEATHER], tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'web_search' }] } },
+      'allowed_tools naming a tool that is not in tools',
+      { tools: [WEATHER], tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'function', name: 'nope' }] } },
       'tool_choice.tools[0]',
     ],
     ['no input at all', { input: [] }, 'input'],

@@ -3,6 +3,7 @@
 // max_output_tokens) and "Create chat completion" (tools, tool_choice, response_format, reasoning_effort, verbosity,
 // max_completion_tokens, stream_options).
 import {
+  hostedToolOf,
   InvalidRequestError,
   type ChatCompletionRequest,
   type ChatTool,
@@ -12,17 +13,22 @@ import {
   type ResponseTool,
   type ResponseToolChoice,
 } from '../wire/index.ts';
+import { readChatToolMapping } from './chat-tool-mapping.ts';
 import { convertResponseItemsToChatMessages } from './convert-response-items-to-chat-messages.ts';
 
-type FunctionTool = Extract<ResponseTool, { type: 'function'; name: string }>;
+/** The tool types a chat route carries (see chat-tool-mapping.ts); hosted tools are dropped, not refused. */
+const CHAT_TOOL_TYPES: ReadonlySet<string> = new Set(['function', 'custom', 'tool_search', 'namespace']);
 
 /**
  * `request` + `items` (the earlier turns' items followed by the new input, oldest first) -> a chat request:
  * - messages from `instructions` and the items (see convertResponseItemsToChatMessages);
- * - function tools -> chat tools; any other tool type is refused (400 naming `tools[i].type`): hosted tools
- *   (web_search, file_search...) run inside OpenAI and do not exist on the other clouds Crossway routes to;
- * - tool_choice: modes carried, `{type: 'function', name}` -> `{type: 'function', function: {name}}`,
- *   `allowed_tools` -> its mode over only the allowed functions; hosted tool choices refused;
+ * - function, custom and client-executed tool_search tools (and the tools tool_search_output items loaded) -> chat
+ *   functions (readChatToolMapping); hosted tools (web_search, file_search, code_interpreter, image_generation) are left
+ *   out: a chat route cannot run them, and routing decided to drop them (see the planner's hosted-tool check); any
+ *   other tool type is refused (400 naming `tools[i].type`);
+ * - tool_choice: modes carried, `{type: 'function' | 'custom', name}` -> `{type: 'function', function: {name}}`,
+ *   `allowed_tools` -> its mode over only the allowed functions; a hosted tool choice leaves the choice to the model
+ *   (routing refuses a forced hosted tool that the route cannot run, so such a body is never sent);
  * - text.format -> response_format (`text`, the default, is left out), text.verbosity -> verbosity,
  *   reasoning.effort -> reasoning_effort, max_output_tokens -> max_completion_tokens;
  * - temperature, top_p, user, safety_identifier, prompt_cache_key, service_tier carried when set;
@@ -36,11 +42,12 @@ export function convertResponsesToChatRequest(request: ResponseCreateRequest, it
   if (messages.length === 0) throw new InvalidRequestError("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
   const chat: ChatCompletionRequest = { model: request.model, messages };
 
-  const functions = readFunctionTools(request.tools ?? []);
+  checkToolTypes(request.tools ?? []);
+  const functions = readChatToolMapping(request.tools ?? [], items).tools;
   const choice = request.tool_choice ?? undefined;
   if (functions.length > 0) {
     const mapped = convertToolChoice(choice, functions);
-    chat.tools = mapped.tools.map(convertTool);
+    chat.tools = mapped.tools;
     if (mapped.toolChoice !== undefined) chat.tool_choice = mapped.toolChoice;
     if (typeof request.parallel_tool_calls === 'boolean') chat.parallel_tool_calls = request.parallel_tool_calls;
   } else if (choice !== undefined) {
@@ -66,37 +73,28 @@ export function convertResponsesToChatRequest(request: ResponseCreateRequest, it
   return chat;
 }
 
-function readFunctionTools(tools: readonly ResponseTool[]): FunctionTool[] {
-  return tools.map((tool, index) => {
-    if (tool.type !== 'function') {
-      throw new InvalidRequestError(
-        `Tool type '${tool.type}' is not supported: hosted tools run only inside OpenAI, and Crossway routes to other clouds too. Use function tools.`,
-        `tools[${index}].type`,
-        'unsupported_value',
-      );
-    }
-    return tool as FunctionTool;
+function checkToolTypes(tools: readonly ResponseTool[]): void {
+  tools.forEach((tool, index) => {
+    if (CHAT_TOOL_TYPES.has(tool.type) || hostedToolOf(tool.type) !== null) return;
+    throw new InvalidRequestError(
+      `Tool type '${tool.type}' is not supported: Crossway carries function, custom, namespace and tool_search tools to every route, and the hosted tools ` +
+        'web_search, file_search, code_interpreter and image_generation to routes whose cloud runs them.',
+      `tools[${index}].type`,
+      'unsupported_value',
+    );
   });
 }
 
-function convertTool(tool: FunctionTool): ChatTool {
-  const fn: ChatTool['function'] = { name: tool.name };
-  if (typeof tool.description === 'string') fn.description = tool.description;
-  if (tool.parameters !== null && tool.parameters !== undefined) fn.parameters = tool.parameters;
-  if (typeof tool.strict === 'boolean') fn.strict = tool.strict;
-  return { type: 'function', function: fn };
-}
-
 interface MappedToolChoice {
-  tools: FunctionTool[];
+  tools: ChatTool[];
   toolChoice: ChatCompletionRequest['tool_choice'];
 }
 
-function convertToolChoice(choice: ResponseToolChoice | undefined, tools: FunctionTool[]): MappedToolChoice {
+function convertToolChoice(choice: ResponseToolChoice | undefined, tools: ChatTool[]): MappedToolChoice {
   if (choice === undefined || typeof choice === 'string') return { tools, toolChoice: choice };
-  if (choice.type === 'function' && typeof choice.name === 'string') {
-    if (!tools.some((tool) => tool.name === choice.name)) {
-      throw new InvalidRequestError(`Tool choice '${choice.name}' is not one of the function tools in 'tools'.`, 'tool_choice.name');
+  if ((choice.type === 'function' || choice.type === 'custom') && typeof choice.name === 'string') {
+    if (!tools.some((tool) => tool.function.name === choice.name)) {
+      throw new InvalidRequestError(`Tool choice '${choice.name}' is not one of the ${choice.type} tools in 'tools'.`, 'tool_choice.name');
     }
     return { tools, toolChoice: { type: 'function', function: { name: choice.name } } };
   }
@@ -105,15 +103,17 @@ function convertToolChoice(choice: ResponseToolChoice | undefined, tools: Functi
     // gives the model the same choice.
     const allowed = choice.tools.map((entry, index) => {
       const name = entry.name;
-      if (entry.type !== 'function' || typeof name !== 'string' || !tools.some((tool) => tool.name === name)) {
-        throw new InvalidRequestError("Allowed tools must be function tools listed in 'tools'.", `tool_choice.tools[${index}]`);
+      if (hostedToolOf(String(entry.type)) !== null) return null;
+      if ((entry.type !== 'function' && entry.type !== 'custom') || typeof name !== 'string' || !tools.some((tool) => tool.function.name === name)) {
+        throw new InvalidRequestError("Allowed tools must be function or custom tools listed in 'tools', or hosted tools.", `tool_choice.tools[${index}]`);
       }
       return name;
     });
-    return { tools: tools.filter((tool) => allowed.includes(tool.name)), toolChoice: choice.mode === 'required' ? 'required' : 'auto' };
+    return { tools: tools.filter((tool) => allowed.includes(tool.function.name)), toolChoice: choice.mode === 'required' ? 'required' : 'auto' };
   }
+  if (hostedToolOf(choice.type) !== null) return { tools, toolChoice: undefined };
   throw new InvalidRequestError(
-    `Tool choice type '${choice.type}' is not supported: hosted tools run only inside OpenAI. Use a function tool.`,
+    `Tool choice type '${choice.type}' is not supported: Crossway carries function and custom tools, and hosted tools to routes that run them.`,
     'tool_choice.type',
     'unsupported_value',
   );

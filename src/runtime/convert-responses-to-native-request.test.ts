@@ -54,7 +54,7 @@ describe('convertResponsesToNativeRequest', () => {
 
   it('refuses what the chat translation refuses, so that a turn fails alike on every route', () => {
     assert.throws(
-      () => convertResponsesToNativeRequest(request({ tools: [{ type: 'web_search' }] as ResponseCreateRequest['tools'] }), items.slice(0, 1)),
+      () => convertResponsesToNativeRequest(request({ tools: [{ type: 'mcp' }] as ResponseCreateRequest['tools'] }), items.slice(0, 1)),
       InvalidRequestError,
     );
     assert.throws(() => convertResponsesToNativeRequest(request(), [{ type: 'item_reference', id: 'msg_x' }]), NotFoundError);

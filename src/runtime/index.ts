@@ -12,3 +12,5 @@ export * from './compaction-content.ts';
 export * from './truncate-context-items.ts';
 export * from './response-chain-cache.ts';
 export * from './convert-responses-to-native-request.ts';
+export * from './chat-tool-mapping.ts';
+export * from './reasoning-origin.ts';

@@ -9,7 +9,7 @@ type InputPart = Extract<Exclude<InputMessage['content'], string>[number], { typ
 
 /**
  * `input` -> items with ids: a string is one user message with one `input_text` part; ids the client gave are kept,
- * missing ones are made with OpenAI's prefixes (`msg_`, `fc_`, `fco_`, `rs_`); a missing status is `completed`.
+ * missing ones are made with OpenAI's prefixes (`msg_`, `fc_`, `fco_`, `rs_`, `ctc_`...); a missing status is `completed`.
  * `item_reference` items are passed on unchanged: the caller resolves them against its store.
  */
 export function normalizeResponseInput(
@@ -45,6 +45,38 @@ function normalizeItem(item: ResponseInputItem, createItemId: CreateItemId): Res
       return { ...item, id: item.id ?? createItemId('rs') };
     case 'compaction':
       return { type: 'compaction', id: item.id ?? createItemId('cmp'), encrypted_content: item.encrypted_content };
+    case 'custom_tool_call':
+      return { ...item, id: item.id ?? createItemId('ctc'), status: item.status ?? 'completed' };
+    case 'custom_tool_call_output':
+      return {
+        ...item,
+        id: item.id ?? createItemId('ctco'),
+        output: typeof item.output === 'string' ? item.output : item.output.map(normalizeInputPart),
+        status: item.status ?? 'completed',
+      };
+    case 'tool_search_call':
+      return {
+        ...item,
+        id: item.id ?? createItemId('tsc'),
+        call_id: item.call_id ?? null,
+        execution: item.execution ?? 'client',
+        status: item.status ?? 'completed',
+      };
+    case 'tool_search_output':
+      return {
+        ...item,
+        id: item.id ?? createItemId('tso'),
+        call_id: item.call_id ?? null,
+        execution: item.execution ?? 'client',
+        status: item.status ?? 'completed',
+      };
+    case 'web_search_call':
+    case 'file_search_call':
+    case 'code_interpreter_call':
+    case 'image_generation_call':
+      return { ...item, id: item.id ?? createItemId('htc') };
+    case 'compaction_trigger':
+      return { type: 'compaction_trigger', id: createItemId('ct') };
   }
 }
 

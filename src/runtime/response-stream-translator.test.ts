@@ -18,6 +18,9 @@ import type {
   ResponseTextDeltaEvent,
   ResponseTextDoneEvent,
   ResponseUsage,
+  ResponseCustomToolCall,
+  ResponseToolSearchCall,
+  FunctionTool,
 } from 'openai/resources/responses/responses';
 import type { ChatCompletionChunk, ResponseObject, ResponseOutputItem, ResponseStreamEvent } from '../wire/index.ts';
 import { buildResponseObject } from './build-response-object.ts';
@@ -50,8 +53,16 @@ function readFixture(name: string): string {
 // before completion, as the API reference's stream example shows), where the SDK narrows a field Crossway widens
 // (error codes, service tier, annotations and logprobs it never fills) and for the fields the SDK computes (`output_text`).
 type SdkOutputText = Omit<ResponseOutputText, 'annotations' | 'logprobs'> & { annotations: unknown[]; logprobs?: unknown[] };
-type SdkOutputItem = (Omit<ResponseOutputMessage, 'content'> & { content: Array<SdkOutputText | ResponseOutputRefusal> }) | ResponseFunctionToolCall;
-type SdkResponseJson = Omit<Response, 'output_text' | 'access_programs' | 'usage' | 'user' | 'error' | 'service_tier' | 'output'> & {
+// Reasoning and hosted tool call items are relayed from a native route as the cloud sent them.
+type SdkOutputItem =
+  | (Omit<ResponseOutputMessage, 'content'> & { content: Array<SdkOutputText | ResponseOutputRefusal> })
+  | ResponseFunctionToolCall
+  | ResponseCustomToolCall
+  | ResponseToolSearchCall
+  | ({ type: 'reasoning' | 'web_search_call' | 'file_search_call' | 'code_interpreter_call' | 'image_generation_call' } & Record<string, unknown>);
+// Non-function tools are echoed as the request gave them.
+type SdkResponseJson = Omit<Response, 'output_text' | 'access_programs' | 'usage' | 'user' | 'error' | 'service_tier' | 'output' | 'tools'> & {
+  tools: Array<FunctionTool | Record<string, unknown>>;
   output: SdkOutputItem[];
   usage: ResponseUsage | null;
   user: string | null;

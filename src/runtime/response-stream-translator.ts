@@ -8,6 +8,8 @@ import type {
   ChatCompletionChunk,
   ChatCompletionChunkToolCall,
   FinishReason,
+  ResponseCustomToolCallItem,
+  ResponseToolSearchCallItem,
   ResponseError,
   ResponseFunctionCallItem,
   ResponseItemStatus,
@@ -19,6 +21,7 @@ import type {
   ResponseStreamEvent,
   Usage,
 } from '../wire/index.ts';
+import { argumentsToCustomInput, type ChatToolKind, type ChatToolMapping, parseToolSearchArguments } from './chat-tool-mapping.ts';
 import { convertChatUsageToResponseUsage } from './convert-chat-usage-to-response-usage.ts';
 import { createItemId as createRandomItemId, type CreateItemId } from './create-item-id.ts';
 import { mapFinishReasonToResponseStatus } from './map-finish-reason-to-response-status.ts';
@@ -29,6 +32,8 @@ export interface ResponseStreamTranslatorOptions {
   createItemId?: CreateItemId;
   /** Unix seconds, for `completed_at`; the clock by default. */
   now?: () => number;
+  /** What the chat functions stand for (custom tools, tool_search); every call is a function call without it. */
+  mapping?: Pick<ChatToolMapping, 'kinds'> | null;
 }
 
 /**
@@ -58,8 +63,12 @@ interface OpenMessage {
   part: OpenPart | null;
 }
 interface OpenCall {
-  item: ResponseFunctionCallItem;
+  /** The item as streamed so far: a function call's arguments grow as they come; other kinds are filled at the end. */
+  item: ResponseFunctionCallItem | ResponseCustomToolCallItem | ResponseToolSearchCallItem;
   outputIndex: number;
+  kind: ChatToolKind;
+  /** The chat arguments so far (a custom tool's input and a tool search's arguments are read from them at the end). */
+  argumentsText: string;
 }
 
 /**
@@ -147,34 +156,59 @@ export function createResponseStreamTranslator(options: ResponseStreamTranslator
     let open = openCalls.get(call.index);
     if (open === undefined) {
       closeMessage('completed', events);
-      const item: ResponseFunctionCallItem = {
-        id: createItemId('fc'),
-        type: 'function_call',
-        status: 'in_progress',
-        arguments: '',
-        // OpenAI sends the call's id and name in its first chunk; a stream without an id still gets a unique one.
-        call_id: call.id ?? createItemId('call'),
-        name: call.function?.name ?? '',
-      };
-      open = { item, outputIndex: items.length };
+      // OpenAI sends the call's id and name in its first chunk; a stream without an id still gets a unique one.
+      const callId = call.id ?? createItemId('call');
+      const name = call.function?.name ?? '';
+      const kind = options.mapping?.kinds.get(name) ?? { kind: 'function', name };
+      open = { item: openItem(kind, callId, name), outputIndex: items.length, kind, argumentsText: '' };
       openCalls.set(call.index, open);
-      items.push(item);
-      events.push({ type: 'response.output_item.added', sequence_number: next(), output_index: open.outputIndex, item: structuredClone(item) });
-    } else if (open.item.name === '' && typeof call.function?.name === 'string') {
+      items.push(open.item);
+      events.push({ type: 'response.output_item.added', sequence_number: next(), output_index: open.outputIndex, item: structuredClone(open.item) });
+    } else if (open.item.type === 'function_call' && open.item.name === '' && typeof call.function?.name === 'string') {
       open.item.name = call.function.name;
     }
     const delta = call.function?.arguments;
     if (typeof delta === 'string' && delta !== '') {
-      open.item.arguments += delta;
-      events.push({ type: 'response.function_call_arguments.delta', sequence_number: next(), item_id: open.item.id, output_index: open.outputIndex, delta });
+      open.argumentsText += delta;
+      // Only a function call's arguments stream as they are; a custom tool's input is the JSON string inside them.
+      if (open.item.type === 'function_call') {
+        open.item.arguments += delta;
+        events.push({ type: 'response.function_call_arguments.delta', sequence_number: next(), item_id: open.item.id, output_index: open.outputIndex, delta });
+      }
+    }
+  }
+
+  function openItem(kind: ChatToolKind, callId: string, name: string): OpenCall['item'] {
+    const namespace = kind.kind !== 'tool_search' && kind.namespace !== undefined ? { namespace: kind.namespace } : {};
+    switch (kind.kind) {
+      case 'custom':
+        return { id: createItemId('ctc'), type: 'custom_tool_call', status: 'in_progress', call_id: callId, name: kind.name, input: '', ...namespace };
+      case 'tool_search':
+        return { id: createItemId('tsc'), type: 'tool_search_call', status: 'in_progress', call_id: callId, arguments: {}, execution: 'client' };
+      case 'function':
+        return { id: createItemId('fc'), type: 'function_call', status: 'in_progress', arguments: '', call_id: callId, name: kind.name || name, ...namespace };
     }
   }
 
   function closeCall(open: OpenCall, status: ResponseItemStatus, events: ResponseStreamEvent[]): void {
-    open.item.status = status;
-    const where = { item_id: open.item.id, output_index: open.outputIndex };
-    events.push({ type: 'response.function_call_arguments.done', sequence_number: next(), ...where, name: open.item.name, arguments: open.item.arguments });
-    events.push({ type: 'response.output_item.done', sequence_number: next(), output_index: open.outputIndex, item: structuredClone(open.item) });
+    const item = open.item;
+    item.status = status;
+    const where = { item_id: item.id, output_index: open.outputIndex };
+    switch (item.type) {
+      case 'function_call':
+        events.push({ type: 'response.function_call_arguments.done', sequence_number: next(), ...where, name: item.name, arguments: item.arguments });
+        break;
+      case 'custom_tool_call':
+        // The input is known once the chat arguments are complete: it streams as one delta, then done.
+        item.input = argumentsToCustomInput(open.argumentsText);
+        if (item.input !== '') events.push({ type: 'response.custom_tool_call_input.delta', sequence_number: next(), ...where, delta: item.input });
+        events.push({ type: 'response.custom_tool_call_input.done', sequence_number: next(), ...where, input: item.input });
+        break;
+      case 'tool_search_call':
+        item.arguments = parseToolSearchArguments(open.argumentsText);
+        break;
+    }
+    events.push({ type: 'response.output_item.done', sequence_number: next(), output_index: open.outputIndex, item: structuredClone(item) });
   }
 
   function snapshot(): ResponseObject {

@@ -2,7 +2,10 @@
 // answered, how many tries it took, the cloud's own request id, and the caller's rate limits.
 import type { CallInfo } from '../calls/index.ts';
 
-/** `x-crossway-decision`, `x-crossway-route`, `x-crossway-attempts`, `x-crossway-upstream-request-id` and `x-ratelimit-*`. */
+/**
+ * `x-crossway-decision`, `x-crossway-route`, `x-crossway-attempts`, `x-crossway-upstream-request-id`,
+ * `x-crossway-dropped-tools` and `x-ratelimit-*`.
+ */
 export function callHeaders(info: CallInfo): Record<string, string> {
   const headers: Record<string, string> = {
     'x-crossway-decision': info.decisionId,
@@ -11,5 +14,7 @@ export function callHeaders(info: CallInfo): Record<string, string> {
     ...info.rateLimits,
   };
   if (info.upstreamRequestId !== null) headers['x-crossway-upstream-request-id'] = info.upstreamRequestId;
+  // Hosted tools the request was sent without: the answer was made without them (see the decision's notes).
+  if (info.droppedTools !== undefined && info.droppedTools.length > 0) headers['x-crossway-dropped-tools'] = info.droppedTools.join(', ');
   return headers;
 }

@@ -50,6 +50,11 @@ export interface DecisionRecord {
   kept: DecisionKeptRoute[];
   rejected: DecisionRejectedRoute[];
   attempts: DecisionAttempt[];
+  /**
+   * What the request lost on the route that answered (a hosted tool dropped, reasoning items another cloud cannot
+   * read). Absent when nothing was.
+   */
+  notes?: string[];
 }
 
 /** The part of a decision that its plan decides, shared by every request a cached plan serves: stored once per plan. */

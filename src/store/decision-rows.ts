@@ -10,6 +10,8 @@ interface DecisionDetail {
   attempts: DecisionAttempt[];
   /** Present exactly when the record has a tenant (null for the master key), so that the record reads back as it was. */
   tenant?: string | null;
+  /** Present exactly when the record has notes. */
+  notes?: string[];
 }
 
 /** A decision's columns in `request_decisions`, in this order (see toDecisionColumns). */
@@ -71,6 +73,8 @@ export function toDecisionTableRow({ created_at, record, plan }: DecisionRow): {
   }));
   const tenant = record.tenant === undefined ? undefined : truncateStoredNullable(record.tenant);
   const detail: DecisionDetail = tenant === undefined ? { at: record.at, attempts } : { at: record.at, attempts, tenant };
+  // At most 16 notes of 1,024 characters: a request's losses, said once each.
+  if (record.notes !== undefined) detail.notes = record.notes.slice(0, 16).map((note) => truncateStoredText(note, STORED_DETAIL_MAX_CHARS));
   const last = attempts.at(-1);
   return {
     row: {
@@ -115,6 +119,7 @@ export function toStoredDecisionRecord(id: string, planJson: string, detailJson:
     rejected: plan.rejected,
     attempts: detail.attempts,
   };
+  if (detail.notes !== undefined) record.notes = detail.notes;
   if (detail.tenant !== undefined) record.tenant = detail.tenant;
   return record;
 }

@@ -3,25 +3,30 @@
 // conversation, the request's echo) carrying the cloud's output, usage and status. The final event is held back until
 // the turn is stored and metered, exactly as for a translated chat stream.
 import type { NativeResponsesEventValue } from '../providers/index.ts';
-import type { ResponseStreamTranslator } from '../runtime/index.ts';
+import { markReasoningOrigin, type ResponseStreamTranslator } from '../runtime/index.ts';
 import type { ResponseError, ResponseObject, ResponseOutputItem, ResponseStreamEvent, ResponseUsage } from '../wire/index.ts';
 import { turnResponse, type ResponseTurn } from './response-turn.ts';
 
 const FINAL_EVENTS = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
-/** A ResponseStreamTranslator whose `push` takes the cloud's Responses events (parsed once by the adapter). */
-export function createNativeStreamRelay(turn: ResponseTurn): ResponseStreamTranslator<NativeResponsesEventValue> {
+/**
+ * A ResponseStreamTranslator whose `push` takes the cloud's Responses events (parsed once by the adapter); reasoning
+ * items are marked as `provider`'s (see reasoning-origin.ts), wherever an event carries one.
+ */
+export function createNativeStreamRelay(turn: ResponseTurn, provider = ''): ResponseStreamTranslator<NativeResponsesEventValue> {
   let sequence = 0;
   let output: ResponseOutputItem[] = [];
   let current: ResponseObject = turnResponse(turn, { status: 'in_progress' });
   let held: Record<string, unknown> | null = null;
 
+  const mark = (items: unknown[]): ResponseOutputItem[] => items.map((item) => markReasoningOrigin(item, provider)) as ResponseOutputItem[];
   const relay = (event: Record<string, unknown>): ResponseStreamEvent => {
     const upstream = event.response;
     const relayed: Record<string, unknown> = { ...event, sequence_number: sequence++ };
+    if (typeof event.item === 'object' && event.item !== null) relayed.item = markReasoningOrigin(event.item, provider);
     if (typeof upstream === 'object' && upstream !== null) {
       const cloud = upstream as Record<string, unknown>;
-      if (Array.isArray(cloud.output)) output = cloud.output as ResponseOutputItem[];
+      if (Array.isArray(cloud.output)) output = mark(cloud.output);
       current = turnResponse(turn, {
         status: cloud.status as ResponseObject['status'],
         output,
@@ -31,10 +36,10 @@ export function createNativeStreamRelay(turn: ResponseTurn): ResponseStreamTrans
       });
       relayed.response = current;
     }
-    if (event.type === 'response.output_item.done' && typeof event.item === 'object' && event.item !== null) {
+    if (event.type === 'response.output_item.done' && typeof relayed.item === 'object' && relayed.item !== null) {
       const index = typeof event.output_index === 'number' ? event.output_index : output.length;
       output = [...output];
-      output[index] = event.item as ResponseOutputItem;
+      output[index] = relayed.item as ResponseOutputItem;
     }
     return relayed as unknown as ResponseStreamEvent;
   };
@@ -62,7 +67,7 @@ export function createNativeStreamRelay(turn: ResponseTurn): ResponseStreamTrans
         const cloud = held.response as Record<string, unknown>;
         return turnResponse(turn, {
           status: cloud.status as ResponseObject['status'],
-          output: (Array.isArray(cloud.output) ? cloud.output : output) as ResponseOutputItem[],
+          output: Array.isArray(cloud.output) ? mark(cloud.output) : output,
           usage: (cloud.usage ?? null) as ResponseUsage | null,
           error: (cloud.error ?? null) as ResponseError | null,
           incomplete_details: (cloud.incomplete_details ?? null) as ResponseObject['incomplete_details'],

@@ -14,6 +14,9 @@ import {
   convertResponsesToNativeRequest,
   createItemId,
   createResponseStreamTranslator,
+  markReasoningOrigin,
+  readChatToolMapping,
+  type ChatToolMapping,
   type ResponseStreamTranslator,
   truncateContextItems,
 } from '../runtime/index.ts';
@@ -28,9 +31,11 @@ import {
   toCrosswayError,
   type Usage,
 } from '../wire/index.ts';
+import { type CompactionCall, compactTurn, isCompactionTurn } from './compact-response.ts';
 import { createNativeStreamRelay } from './native-stream-relay.ts';
 import { openTurnItems } from './open-turn-items.ts';
 import { type ResponseTurn, type TurnResult, turnResponse } from './response-turn.ts';
+import { lossesOn, nativeRouteOf, readHostedTools } from './turn-losses.ts';
 import type { TurnServices } from './turn-services.ts';
 
 /** The Response object of a turn that has not produced anything yet (queued, or in progress). */
@@ -72,27 +77,32 @@ function routingFor(services: TurnServices, turn: ResponseTurn, tenant: string) 
   });
   // The new input's first item, after whatever the byte bound dropped from the front.
   const keepFrom = turn.contextItems.length - (opened.length - all.length);
-  // Translations per context: most turns send the same items to every route, so each is translated once per request.
-  const translated = new Map<ResponseItem[], { native: Record<string, unknown>; chat: ChatCompletionRequest }>();
-  const translate = (items: ResponseItem[]) => {
-    let bodies = translated.get(items);
-    if (bodies === undefined) {
-      const chat = convertResponsesToChatRequest(turn.request, items);
-      bodies = { chat, native: convertResponsesToNativeRequest(turn.request, items) };
-      translated.set(items, bodies);
+  // Chat translations per context: most turns send the same items to every route, so each is translated once per
+  // request; a native body also depends on the route (its provider's reasoning items, the hosted tools it runs).
+  const translated = new Map<ResponseItem[], ChatCompletionRequest>();
+  const translate = (items: ResponseItem[]): ChatCompletionRequest => {
+    let chat = translated.get(items);
+    if (chat === undefined) {
+      chat = convertResponsesToChatRequest(turn.request, items);
+      translated.set(items, chat);
     }
-    return bodies;
+    return chat;
   };
-  const needs = deriveRequestNeeds(translate(sizeContext(services, turn, all, keepFrom)).chat);
+  const needs = { ...deriveRequestNeeds(translate(sizeContext(services, turn, all, keepFrom))), hostedTools: readHostedTools(turn.request) };
   const itemsFor = (route: Route): ResponseItem[] => {
     if (turn.request.truncation !== 'auto' || route.limits.context === undefined) return all;
     const budget = { instructions: turn.request.instructions, items: all, reservedOutputTokens: turn.request.max_output_tokens ?? 0 };
     return truncateContextItems({ ...budget, contextWindow: route.limits.context, keepFrom }).items;
   };
-  const bodies = (route: Route) => translate(itemsFor(route));
+  const bodies = (route: Route) => {
+    const items = itemsFor(route);
+    return { chat: translate(items), native: convertResponsesToNativeRequest(turn.request, items, nativeRouteOf(route)) };
+  };
   return {
     bodies,
     needs,
+    // What the model's chat tool calls stand for (custom tools, tool_search), over every item a route may get.
+    mapping: readChatToolMapping(turn.request.tools ?? [], all),
     routing: {
       kind: 'chat' as const,
       endpoint: 'responses',
@@ -100,6 +110,7 @@ function routingFor(services: TurnServices, turn: ResponseTurn, tenant: string) 
       fallbackModels: turn.request.models,
       preferences: turn.request.crossway,
       needs,
+      lossesOn: (route: Route) => lossesOn(route, needs, itemsFor(route)),
     },
   };
 }
@@ -111,8 +122,13 @@ export interface RanTurn extends TurnResult {
 }
 
 /** Runs a turn without streaming; the usage event is committed before this resolves. */
-export function runTurn(services: TurnServices, context: CallContext, turn: ResponseTurn): Promise<RanTurn> {
-  const { bodies, needs, routing } = routingFor(services, turn, context.principal.tenant.id);
+export async function runTurn(services: TurnServices, context: CallContext, turn: ResponseTurn): Promise<RanTurn> {
+  if (isCompactionTurn(turn)) {
+    const call = await compactTurn(services, context, turn);
+    const result = compactionTurnResult(turn, call);
+    return { ...result, info: call.info, usage: call.metered };
+  }
+  const { bodies, needs, routing, mapping } = routingFor(services, turn, context.principal.tenant.id);
   return runModelCall(
     services,
     context,
@@ -128,10 +144,10 @@ export function runTurn(services: TurnServices, context: CallContext, turn: Resp
       };
       let metered: { usage: TokenUsage; estimated: boolean };
       if (answer.kind === 'chat') {
-        translated = convertChatCompletionToResponseOutput(answer.completion);
+        translated = convertChatCompletionToResponseOutput(answer.completion, createItemId, mapping);
         metered = readCompletionUsage(answer.completion, needs);
       } else {
-        translated = readNativeResponse(answer.response);
+        translated = readNativeResponse(answer.response, open.info.route.provider);
         metered = readStreamUsage(answer.usage, needs, { outputTokens: () => countTextTokens(readOutputText(translated.output)) });
       }
       const usageEventId = await open.complete({ ...metered, status: 200 });
@@ -142,10 +158,11 @@ export function runTurn(services: TurnServices, context: CallContext, turn: Resp
 }
 
 /** The parts of a cloud's own Response object that Crossway's Response carries over: output, usage, status. */
-function readNativeResponse(upstream: Record<string, unknown>) {
+function readNativeResponse(upstream: Record<string, unknown>, provider: string) {
   const status = upstream.status === 'incomplete' ? 'incomplete' : 'completed';
   return {
-    output: (Array.isArray(upstream.output) ? upstream.output : []) as ResponseOutputItem[],
+    // Reasoning items are marked with the cloud that encrypted them, so that only that cloud gets them back.
+    output: (Array.isArray(upstream.output) ? upstream.output : []).map((item) => markReasoningOrigin(item, provider)) as ResponseOutputItem[],
     usage: (upstream.usage ?? null) as ResponseUsage | null,
     status: status as ResponseObject['status'],
     incomplete_details: (upstream.incomplete_details ?? null) as ResponseObject['incomplete_details'],
@@ -175,7 +192,8 @@ export function streamTurn(
   sink: TurnSink,
   beforeFinal: (result: TurnResult) => Promise<void>,
 ): Promise<TurnResult> {
-  const { bodies, needs, routing } = routingFor(services, turn, context.principal.tenant.id);
+  if (isCompactionTurn(turn)) return streamCompactionTurn(services, context, turn, sink, beforeFinal);
+  const { bodies, needs, routing, mapping } = routingFor(services, turn, context.principal.tenant.id);
   return runModelCall(
     services,
     context,
@@ -185,7 +203,10 @@ export function streamTurn(
       const stream = open.executed.value;
       sink.started(open.info);
       const tally = new StreamedOutputTally();
-      const reader = stream.kind === 'native' ? readNativeTurnStream(turn, stream.events, tally) : readChatTurnStream(turn, stream.events, tally);
+      const reader =
+        stream.kind === 'native'
+          ? readNativeTurnStream(turn, stream.events, tally, open.info.route.provider)
+          : readChatTurnStream(turn, stream.events, tally, mapping);
       const { translator } = reader;
       const emitAll = async (events: ResponseStreamEvent[]): Promise<void> => {
         for (const event of events) await sink.event(event);
@@ -217,6 +238,41 @@ export function streamTurn(
   );
 }
 
+/** A compaction turn's result: one compaction item, the call's usage; metered already (compactTurn). */
+function compactionTurnResult(turn: ResponseTurn, call: CompactionCall): TurnResult {
+  // A compaction item is the output of this turn alone; the Response object's output type names a model's items.
+  const output = [call.item] as unknown as ResponseOutputItem[];
+  return { response: turnResponse(turn, { status: 'completed', output, usage: call.usage }), output: [call.item], route: call.info.route, usageEventId: null };
+}
+
+/**
+ * A compaction turn streamed as OpenAI streams one: created, in progress, the compaction item added and done, then
+ * completed (after `beforeFinal`). The summary is written by one non-streaming call before the first event.
+ */
+async function streamCompactionTurn(
+  services: TurnServices,
+  context: CallContext,
+  turn: ResponseTurn,
+  sink: TurnSink,
+  beforeFinal: (result: TurnResult) => Promise<void>,
+): Promise<TurnResult> {
+  const call = await compactTurn(services, context, turn);
+  sink.started(call.info);
+  const result = compactionTurnResult(turn, call);
+  const item = call.item as unknown as ResponseOutputItem;
+  let sequence = 0;
+  const events: ResponseStreamEvent[] = [
+    { type: 'response.created', sequence_number: sequence++, response: pendingResponse(turn, 'in_progress') },
+    { type: 'response.in_progress', sequence_number: sequence++, response: pendingResponse(turn, 'in_progress') },
+    { type: 'response.output_item.added', sequence_number: sequence++, output_index: 0, item },
+    { type: 'response.output_item.done', sequence_number: sequence++, output_index: 0, item },
+  ];
+  for (const event of events) await sink.event(event);
+  await beforeFinal(result);
+  await sink.event({ type: 'response.completed', sequence_number: sequence, response: result.response });
+  return result;
+}
+
 /** A streamed turn's translator and the loop that feeds it the stream's events, noting the cloud's usage as it comes. */
 interface TurnStreamReader {
   translator: Omit<ResponseStreamTranslator<unknown>, 'push'>;
@@ -227,8 +283,13 @@ interface TurnStreamReader {
 }
 
 /** A native route's stream: its events relayed as Crossway's. */
-function readNativeTurnStream(turn: ResponseTurn, events: AsyncIterable<NativeResponsesStreamEvent>, tally: StreamedOutputTally): TurnStreamReader {
-  const relay = createNativeStreamRelay(turn);
+function readNativeTurnStream(
+  turn: ResponseTurn,
+  events: AsyncIterable<NativeResponsesStreamEvent>,
+  tally: StreamedOutputTally,
+  provider: string,
+): TurnStreamReader {
+  const relay = createNativeStreamRelay(turn, provider);
   const reader: TurnStreamReader = {
     translator: relay,
     usage: null,
@@ -247,8 +308,13 @@ function readNativeTurnStream(turn: ResponseTurn, events: AsyncIterable<NativeRe
 }
 
 /** A chat route's stream (every chunk parsed, see Executor.responsesStream): translated to Responses events. */
-function readChatTurnStream(turn: ResponseTurn, events: AsyncIterable<ChatStreamEvent>, tally: StreamedOutputTally): TurnStreamReader {
-  const translator = createResponseStreamTranslator({ response: pendingResponse(turn, 'in_progress'), createItemId });
+function readChatTurnStream(
+  turn: ResponseTurn,
+  events: AsyncIterable<ChatStreamEvent>,
+  tally: StreamedOutputTally,
+  mapping: ChatToolMapping,
+): TurnStreamReader {
+  const translator = createResponseStreamTranslator({ response: pendingResponse(turn, 'in_progress'), createItemId, mapping });
   const reader: TurnStreamReader = {
     translator,
     usage: null,

@@ -86,11 +86,67 @@ export interface ResponseItemReference {
   id: string;
 }
 
-/** A reasoning item replayed by a client (from an OpenAI answer); kept, never sent to a chat upstream. Ids `rs_...`. */
+/**
+ * A reasoning item: produced by a cloud that serves the Responses API natively, or replayed by a client. Only that
+ * cloud can read its `encrypted_content`; never sent to a chat upstream. Ids `rs_...`.
+ */
 export interface ResponseReasoningItem {
   type: 'reasoning';
   id: string;
+  encrypted_content?: string | null;
   [key: string]: unknown;
+}
+
+/** A call of a custom tool: `input` is the text the model wrote for it. Ids `ctc_...`. */
+export interface ResponseCustomToolCallItem {
+  type: 'custom_tool_call';
+  id: string;
+  call_id: string;
+  name: string;
+  input: string;
+  status: ResponseItemStatus;
+}
+
+/** The client's result of a custom tool call; ids `ctco_...`. */
+export interface ResponseCustomToolCallOutputItem {
+  type: 'custom_tool_call_output';
+  id: string;
+  call_id: string;
+  output: string | ResponseInputContent[];
+  status: ResponseItemStatus;
+}
+
+/** A tool search the model asked for; with `execution: "client"` the client runs it. Ids `tsc_...`. */
+export interface ResponseToolSearchCallItem {
+  type: 'tool_search_call';
+  id: string;
+  call_id: string | null;
+  arguments: unknown;
+  execution: 'server' | 'client';
+  status: ResponseItemStatus;
+}
+
+/** The tools a tool search loaded; ids `tso_...`. */
+export interface ResponseToolSearchOutputItem {
+  type: 'tool_search_output';
+  id: string;
+  call_id: string | null;
+  tools: Record<string, unknown>[];
+  execution: 'server' | 'client';
+  status: ResponseItemStatus;
+}
+
+/** A hosted tool's call (web_search_call, file_search_call...), as the cloud that ran the tool returned it. */
+export interface ResponseHostedToolCallItem {
+  type: 'web_search_call' | 'file_search_call' | 'code_interpreter_call' | 'image_generation_call';
+  id: string;
+  [key: string]: unknown;
+}
+
+/** Codex's request for a compaction turn: the last input item of a turn whose answer is one compaction item. */
+export interface ResponseCompactionTriggerItem {
+  type: 'compaction_trigger';
+  id: string;
 }
 
 /**
@@ -112,10 +168,25 @@ export type ResponseItem =
   | ResponseFunctionCallItem
   | ResponseFunctionCallOutputItem
   | ResponseItemReference
-  | ResponseReasoningItem;
+  | ResponseReasoningItem
+  | ResponseCustomToolCallItem
+  | ResponseCustomToolCallOutputItem
+  | ResponseToolSearchCallItem
+  | ResponseToolSearchOutputItem
+  | ResponseHostedToolCallItem
+  | ResponseCompactionTriggerItem;
 
-/** The items a model produces through Crossway. */
-export type ResponseOutputItem = ResponseOutputMessageItem | ResponseFunctionCallItem;
+/**
+ * The items a model produces through Crossway: messages and calls on every route; reasoning and hosted tool calls
+ * come from routes that serve the Responses API natively. (A compaction turn's output is one compaction item.)
+ */
+export type ResponseOutputItem =
+  | ResponseOutputMessageItem
+  | ResponseFunctionCallItem
+  | ResponseCustomToolCallItem
+  | ResponseToolSearchCallItem
+  | ResponseReasoningItem
+  | ResponseHostedToolCallItem;
 
 /** Token usage in the Responses shape. */
 export interface ResponseUsage {
@@ -150,6 +221,7 @@ export type ResponseToolChoiceObject =
   | 'auto'
   | 'required'
   | { type: 'function'; name: string }
+  | { type: 'custom'; name: string }
   | { type: 'allowed_tools'; mode: 'auto' | 'required'; tools: Record<string, unknown>[] };
 
 export type ResponseTextFormat =
@@ -186,7 +258,8 @@ export interface ResponseObject {
   temperature: number;
   text: { format: ResponseTextFormat; verbosity: 'low' | 'medium' | 'high' };
   tool_choice: ResponseToolChoiceObject;
-  tools: ResponseFunctionToolObject[];
+  /** Function tools in OpenAI's echo form; other tools (custom, tool_search, hosted) as the request gave them. */
+  tools: Array<ResponseFunctionToolObject | Record<string, unknown>>;
   top_logprobs: number;
   top_p: number;
   truncation: 'auto' | 'disabled';
@@ -293,6 +366,20 @@ export interface ResponseFunctionCallArgumentsDoneEvent extends SequencedEvent {
   arguments: string;
 }
 
+export interface ResponseCustomToolCallInputDeltaEvent extends SequencedEvent {
+  type: 'response.custom_tool_call_input.delta';
+  item_id: string;
+  output_index: number;
+  delta: string;
+}
+
+export interface ResponseCustomToolCallInputDoneEvent extends SequencedEvent {
+  type: 'response.custom_tool_call_input.done';
+  item_id: string;
+  output_index: number;
+  input: string;
+}
+
 /** A stream-level error (not tied to the response object), as OpenAI sends `event: error`. */
 export interface ResponseErrorEvent extends SequencedEvent {
   type: 'error';
@@ -312,6 +399,8 @@ export type ResponseStreamEvent =
   | ResponseRefusalDoneEvent
   | ResponseFunctionCallArgumentsDeltaEvent
   | ResponseFunctionCallArgumentsDoneEvent
+  | ResponseCustomToolCallInputDeltaEvent
+  | ResponseCustomToolCallInputDoneEvent
   | ResponseErrorEvent;
 
 /** A Conversation object. */

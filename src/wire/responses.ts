@@ -24,6 +24,21 @@ export const metadataSchema = z.record(z.string(), z.string()).superRefine((meta
 const itemStatus = z.enum(['in_progress', 'completed', 'incomplete']);
 const itemId = z.string().min(1).nullish();
 
+/** The hosted tools Crossway knows, by the capability a route declares when its cloud runs the tool. */
+export const HOSTED_TOOLS = ['web_search', 'file_search', 'code_interpreter', 'image_generation'] as const;
+export type HostedTool = (typeof HOSTED_TOOLS)[number];
+/** The item types of hosted tool calls, as a cloud that runs them returns them. */
+export const HOSTED_TOOL_CALL_TYPES = ['web_search_call', 'file_search_call', 'code_interpreter_call', 'image_generation_call'] as const;
+
+/**
+ * The hosted tool a tool type (or tool_choice type) names, or null: `web_search` and its dated and preview forms,
+ * `file_search`, `code_interpreter`, `image_generation`.
+ */
+export function hostedToolOf(type: string): HostedTool | null {
+  if (type === 'web_search' || type.startsWith('web_search_')) return 'web_search';
+  return (HOSTED_TOOLS as readonly string[]).includes(type) ? (type as HostedTool) : null;
+}
+
 const inputTextPart = z.looseObject({ type: z.literal('input_text'), text: z.string() });
 const inputImagePart = z
   .looseObject({
@@ -71,8 +86,58 @@ const functionCallOutputItem = z.looseObject({
   status: itemStatus.nullish(),
 });
 const itemReference = z.looseObject({ type: z.literal('item_reference'), id: z.string().min(1) });
-/** Reasoning items (from an OpenAI answer replayed by a stateless client) are kept but cannot reach a chat upstream. */
-const reasoningItem = z.looseObject({ type: z.literal('reasoning'), id: itemId });
+/**
+ * A reasoning item replayed by a stateless client (`store: false` with `include: ["reasoning.encrypted_content"]`):
+ * only the cloud that produced `encrypted_content` can read it (see runtime/reasoning-origin.ts).
+ */
+const reasoningItem = z.looseObject({ type: z.literal('reasoning'), id: itemId, encrypted_content: z.string().nullish() });
+/** A call of a `custom` tool: its input is free text (the tool's format says which), not JSON arguments. */
+const customToolCallItem = z.looseObject({
+  type: z.literal('custom_tool_call'),
+  call_id: z.string().min(1),
+  name: z.string().min(1),
+  input: z.string(),
+  id: itemId,
+  status: itemStatus.nullish(),
+});
+const customToolCallOutputItem = z.looseObject({
+  type: z.literal('custom_tool_call_output'),
+  call_id: z.string().min(1),
+  output: z.union([z.string(), z.array(inputContentPart)]),
+  id: itemId,
+  status: itemStatus.nullish(),
+});
+const toolSearchExecution = z.enum(['server', 'client']);
+/** A `tool_search` call the model made (`execution: "client"`: the client searched its deferred tools). */
+const toolSearchCallItem = z.looseObject({
+  type: z.literal('tool_search_call'),
+  call_id: z.string().min(1).nullish(),
+  arguments: z.unknown(),
+  execution: toolSearchExecution.nullish(),
+  id: itemId,
+  status: itemStatus.nullish(),
+});
+/** The tools a tool search loaded: from then on the model may call them. */
+const toolSearchOutputItem = z.looseObject({
+  type: z.literal('tool_search_output'),
+  call_id: z.string().min(1).nullish(),
+  tools: z.array(z.looseObject({ type: z.string() })).max(128),
+  execution: toolSearchExecution.nullish(),
+  id: itemId,
+  status: itemStatus.nullish(),
+});
+/** A hosted tool's call as a cloud that runs the tool produced it; replayed only to a route that runs that tool. */
+const hostedToolCallItems = [
+  z.looseObject({ type: z.literal('web_search_call'), id: itemId }),
+  z.looseObject({ type: z.literal('file_search_call'), id: itemId }),
+  z.looseObject({ type: z.literal('code_interpreter_call'), id: itemId }),
+  z.looseObject({ type: z.literal('image_generation_call'), id: itemId }),
+] as const;
+/**
+ * Codex's request for a compaction turn ("remote compaction v2"): the last input item; the answer's output is one
+ * `compaction` item condensing everything before it.
+ */
+const compactionTriggerItem = z.looseObject({ type: z.literal('compaction_trigger') });
 
 /** A compaction item from POST /v1/responses/compact, sent back as context. */
 const compactionItem = z.looseObject({ type: z.literal('compaction'), id: itemId, encrypted_content: z.string().min(1) });
@@ -89,38 +154,78 @@ function defaultItemType(value: unknown): unknown {
 
 /**
  * One input item: a message (role user/assistant/system/developer, content a string or parts), a function_call, a
- * function_call_output, an item_reference, a reasoning item or a compaction item. Other item types (hosted tool calls) are refused with a
- * 400 naming `input[i].type`: Crossway cannot run or replay them on a Chat Completions upstream.
+ * function_call_output, a custom_tool_call and its output, a tool_search_call and its output, an item_reference, a
+ * reasoning item, a compaction item, Codex's compaction_trigger, or a hosted tool's call (web_search_call...). Other
+ * item types are refused with a 400 naming `input[i].type`.
  */
 export const responseInputItemSchema = z.preprocess(
   defaultItemType,
-  z.discriminatedUnion('type', [messageItem, functionCallItem, functionCallOutputItem, itemReference, reasoningItem, compactionItem]),
+  z.discriminatedUnion('type', [
+    messageItem,
+    functionCallItem,
+    functionCallOutputItem,
+    itemReference,
+    reasoningItem,
+    compactionItem,
+    customToolCallItem,
+    customToolCallOutputItem,
+    toolSearchCallItem,
+    toolSearchOutputItem,
+    compactionTriggerItem,
+    ...hostedToolCallItems,
+  ]),
 );
 
+const toolNameSchema = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, underscores or dashes');
 const functionToolSchema = z.looseObject({
   type: z.literal('function'),
-  name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, underscores or dashes'),
+  name: toolNameSchema,
   description: z.string().nullish(),
   parameters: z.record(z.string(), z.unknown()).nullish(),
   strict: z.boolean().nullish(),
 });
-/**
- * A tool: function tools are checked; any other type (web_search, file_search, mcp...) passes here and is refused by
- * the runtime naming `tools[i].type`, so that the refusal says why (hosted tools do not exist on other clouds).
- */
-const responseToolSchema = z.union([functionToolSchema, z.looseObject({ type: z.string() })]).superRefine((tool, context) => {
-  if (tool.type !== 'function') return;
-  const result = functionToolSchema.safeParse(tool);
-  if (result.success) return;
-  for (const issue of result.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+/** A custom (freeform) tool: the model writes its input as text, constrained by a grammar (Lark or a regex) or free. */
+const customToolSchema = z.looseObject({
+  type: z.literal('custom'),
+  name: toolNameSchema,
+  description: z.string().nullish(),
+  format: z
+    .discriminatedUnion('type', [
+      z.looseObject({ type: z.literal('text') }),
+      z.looseObject({ type: z.literal('grammar'), syntax: z.enum(['lark', 'regex']), definition: z.string() }),
+    ])
+    .nullish(),
 });
+/** Tool search over deferred tools; with `execution: "client"` the client searches, as a function call. */
+const toolSearchToolSchema = z.looseObject({
+  type: z.literal('tool_search'),
+  execution: toolSearchExecution.nullish(),
+  description: z.string().nullish(),
+  parameters: z.record(z.string(), z.unknown()).nullish(),
+});
+const CHECKED_TOOLS: Record<string, z.ZodType> = { function: functionToolSchema, custom: customToolSchema, tool_search: toolSearchToolSchema };
+/**
+ * A tool: function, custom and tool_search tools are checked; any other type (web_search, file_search, mcp...) passes
+ * here and is handled by routing (hosted tools run on routes whose cloud runs them) or refused by the runtime naming
+ * `tools[i].type`.
+ */
+const responseToolSchema = z
+  .union([functionToolSchema, customToolSchema, toolSearchToolSchema, z.looseObject({ type: z.string() })])
+  .superRefine((tool, context) => {
+    const schema = CHECKED_TOOLS[tool.type];
+    if (schema === undefined) return;
+    const result = schema.safeParse(tool);
+    if (result.success) return;
+    for (const issue of result.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  });
 
 const toolChoiceSchema = z.union([
   z.enum(['none', 'auto', 'required']),
   z.looseObject({ type: z.literal('function'), name: z.string().min(1) }),
+  z.looseObject({ type: z.literal('custom'), name: z.string().min(1) }),
   z.looseObject({ type: z.literal('allowed_tools'), mode: z.enum(['auto', 'required']), tools: z.array(z.looseObject({ type: z.string() })) }),
-  // Hosted tool choices ({type: 'web_search_preview'}, {type: 'mcp', ...}): refused by the runtime.
-  z.looseObject({ type: z.string().refine((type) => type !== 'function' && type !== 'allowed_tools') }),
+  // Hosted tool choices ({type: 'web_search'}, {type: 'mcp', ...}): a route must run the tool, or the runtime refuses.
+  z.looseObject({ type: z.string().refine((type) => type !== 'function' && type !== 'custom' && type !== 'allowed_tools') }),
 ]);
 
 const textFormatSchema = z.discriminatedUnion('type', [
@@ -128,7 +233,7 @@ const textFormatSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('json_object') }),
   z.looseObject({
     type: z.literal('json_schema'),
-    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, underscores or dashes'),
+    name: toolNameSchema,
     schema: z.record(z.string(), z.unknown()),
     description: z.string().optional(),
     strict: z.boolean().nullish(),
@@ -151,6 +256,14 @@ const inputSchema = z.union([z.string(), z.array(z.unknown())]).transform((input
   if (result.success) return result.data;
   for (const issue of result.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
   return z.NEVER;
+});
+
+/**
+ * Codex's `client_metadata` (ids of its session, thread, turn and window): the client's bookkeeping, accepted and never
+ * sent upstream. Bounded like metadata, with room for Codex's turn metadata (a JSON text of about 1 kB).
+ */
+const clientMetadataSchema = z.record(z.string().max(128), z.string().max(16_384)).refine((value) => Object.keys(value).length <= 64, {
+  message: 'must have at most 64 key-value pairs',
 });
 
 /** Crossway's own fields, exactly as on chat completions; never sent upstream. */
@@ -192,6 +305,7 @@ export const responseCreateRequestSchema = z.looseObject({
   service_tier: z.string().nullish(),
   include: z.array(z.string()).nullish(),
   reasoning: reasoningSchema.nullish(),
+  client_metadata: clientMetadataSchema.nullish(),
   ...crosswayFields,
 });
 

@@ -1,0 +1,198 @@
+// Codex CLI end to end over HTTP: the real `codex exec` (the @openai/codex devDependency), headless, with a temporary
+// CODEX_HOME whose config.toml declares Crossway as a Responses provider (the block the README shows), against the demo
+// catalog on the emulators: a plain turn on each gpt-5.5 route (forced with x-crossway-* headers, which Codex's
+// provider config sends as `http_headers`), a shell tool round trip, an apply_patch custom tool call carried through a
+// chat route, and a session resumed. Nothing leaves 127.0.0.1: Codex's network features are off, and its proxy
+// variables point at a local trap that must see no connection.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startDemoStack, type DemoStack } from './support/start-demo-stack.ts';
+
+const CODEX = fileURLToPath(new URL('../node_modules/@openai/codex/bin/codex.js', import.meta.url));
+/** Every Codex run is bounded: a plain turn takes a few seconds here. */
+const RUN_TIMEOUT_MS = 90_000;
+
+/** Codex features that reach outside (plugin and skill marketplaces, model discovery, apps, updates): all off. */
+const NETWORK_FEATURES = ['plugins', 'remote_plugin', 'plugin_sharing', 'apps', 'api_key_model_discovery', 'skill_search', 'tool_suggest', 'in_app_updates'];
+
+interface JournalEntry {
+  path: string;
+  headers: Record<string, string>;
+  body: Record<string, unknown> | null;
+}
+
+describe('Codex CLI through Crossway (HTTP)', { timeout: 600_000 }, () => {
+  let stack: DemoStack;
+  let root: string;
+  let trap: Server;
+  let trapUrl: string;
+  const outbound: string[] = [];
+
+  before(async () => {
+    stack = await startDemoStack();
+    root = mkdtempSync(join(tmpdir(), 'crossway-codex-'));
+    // A proxy that refuses everything and remembers what was tried: anything Codex tries to reach beyond 127.0.0.1
+    // goes through it (HTTPS_PROXY), and fails here instead of leaving the machine.
+    trap = createServer((request, response) => {
+      outbound.push(`${request.method} ${request.url}`);
+      response.writeHead(502).end();
+    });
+    trap.on('connect', (request, socket) => {
+      outbound.push(`CONNECT ${request.url}`);
+      socket.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
+    });
+    await new Promise<void>((resolve) => trap.listen(0, '127.0.0.1', resolve));
+    trapUrl = `http://127.0.0.1:${(trap.address() as AddressInfo).port}`;
+  });
+
+  after(async () => {
+    await new Promise<void>((resolve) => trap.close(() => resolve()));
+    await stack?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  /** A CODEX_HOME whose config names Crossway as the provider, sending `headers` with every request. */
+  function codexHome(name: string, headers: Record<string, string>, model = 'gpt-5.5'): { home: string; work: string } {
+    const home = join(root, name);
+    const work = join(home, 'work');
+    mkdirSync(join(home, 'codex'), { recursive: true });
+    mkdirSync(work, { recursive: true });
+    const headerList = Object.entries(headers)
+      .map(([key, value]) => `${JSON.stringify(key)} = ${JSON.stringify(value)}`)
+      .join(', ');
+    const config = [
+      `model = ${JSON.stringify(model)}`,
+      'model_provider = "crossway"',
+      'check_for_update_on_startup = false',
+      '[analytics]',
+      'enabled = false',
+      '[feedback]',
+      'enabled = false',
+      '[features]',
+      ...NETWORK_FEATURES.map((feature) => `${feature} = false`),
+      '[model_providers.crossway]',
+      'name = "Crossway"',
+      `base_url = "${stack.gateway.url}/v1"`,
+      'env_key = "CROSSWAY_API_KEY"',
+      'wire_api = "responses"',
+      // HTTP here: the Responses API over WebSocket is another transport.
+      'supports_websockets = false',
+      'request_max_retries = 0',
+      'stream_max_retries = 0',
+      `http_headers = { ${headerList} }`,
+    ].join('\n');
+    writeFileSync(join(home, 'codex', 'config.toml'), `${config}\n`);
+    return { home, work };
+  }
+
+  /** Runs `codex exec` headless in the home's work directory; resolves with everything it printed. */
+  function runCodex(where: { home: string; work: string }, args: string[]): Promise<string> {
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: where.home,
+      CODEX_HOME: join(where.home, 'codex'),
+      CROSSWAY_API_KEY: stack.demo.masterKey,
+      HTTPS_PROXY: trapUrl,
+      HTTP_PROXY: trapUrl,
+      ALL_PROXY: trapUrl,
+      NO_PROXY: '127.0.0.1,localhost',
+      NO_COLOR: '1',
+    };
+    return new Promise((resolve, reject) => {
+      const child = execFile(
+        process.execPath,
+        [CODEX, 'exec', '--skip-git-repo-check', ...args],
+        { cwd: where.work, env, timeout: RUN_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          const output = `${stdout}\n${stderr}`;
+          if (error !== null) reject(new Error(`codex exec failed: ${error.message}\n${output.slice(-4000)}`));
+          else resolve(output);
+        },
+      );
+      // The prompt is an argument: Codex would otherwise wait for more of it on stdin.
+      child.stdin?.end();
+    });
+  }
+
+  async function journal(cloud: 'openai' | 'azure' | 'bedrock'): Promise<JournalEntry[]> {
+    const emulator = stack.demo.emulators.emulators[cloud];
+    assert.ok(emulator !== undefined);
+    const response = await fetch(`${emulator.url}/__emulator/requests`);
+    return ((await response.json()) as { data: JournalEntry[] }).data;
+  }
+
+  const routes: Array<{ name: string; headers: Record<string, string>; cloud: 'openai' | 'azure' | 'bedrock'; path: RegExp }> = [
+    {
+      name: 'Azure v1 (native Responses)',
+      headers: { 'x-crossway-providers-only': 'azure', 'x-crossway-regions': 'eastus2' },
+      cloud: 'azure',
+      path: /^\/openai\/v1\/responses$/,
+    },
+    {
+      name: 'Azure deployments (chat completions)',
+      headers: { 'x-crossway-providers-only': 'azure', 'x-crossway-regions': 'swedencentral' },
+      cloud: 'azure',
+      path: /^\/openai\/deployments\/gpt-5\.5\/chat\/completions$/,
+    },
+    { name: 'Bedrock (OpenAI-compatible chat completions)', headers: { 'x-crossway-providers-only': 'bedrock' }, cloud: 'bedrock', path: /chat\/completions$/ },
+    { name: 'OpenAI (native Responses)', headers: { 'x-crossway-providers-only': 'openai' }, cloud: 'openai', path: /^\/v1\/responses$/ },
+  ];
+  for (const [index, route] of routes.entries()) {
+    it(`answers a plain turn on ${route.name}`, async () => {
+      const before = (await journal(route.cloud)).length;
+      const output = await runCodex(codexHome(`plain-${index}`, route.headers), ['Say hello']);
+      assert.match(output, new RegExp(`Emulated reply from ${route.cloud} to \\d+ messages\\. Last user message \\(sha256 [0-9a-f]{8}\\): "Say hello"`));
+      const sent = (await journal(route.cloud)).slice(before).filter((entry) => route.path.test(entry.path));
+      assert.ok(sent.length >= 1, `no request on ${route.path}`);
+      for (const entry of sent) {
+        // Codex's own headers and its client_metadata stay at the gateway.
+        assert.deepEqual(
+          Object.keys(entry.headers).filter((name) => name === 'session-id' || name.startsWith('x-codex') || name === 'thread-id'),
+          [],
+        );
+        assert.equal(JSON.stringify(entry.body).includes('client_metadata'), false);
+      }
+    });
+  }
+
+  it('runs a shell tool round trip: exec_command called, its output returned, a final answer (Bedrock chat route)', async () => {
+    const output = await runCodex(codexHome('tool', { 'x-crossway-providers-only': 'bedrock' }), ['Use exec_command to run ```echo crossway-tool-ok```']);
+    assert.match(output, /crossway-tool-ok/);
+    assert.match(output, /Emulated reply from bedrock after exec_command returned a result/);
+  });
+
+  it('carries an apply_patch custom tool call through a chat route, and Codex applies the patch', async () => {
+    const where = codexHome('patch', { 'x-crossway-providers-only': 'bedrock' });
+    const patch = ['```', '*** Begin Patch', '*** Add File: hello.txt', '+hello from crossway', '*** End Patch', '```'].join('\n');
+    const output = await runCodex(where, ['-s', 'workspace-write', `Use apply_patch with\n${patch}`]);
+    assert.equal(readFileSync(join(where.work, 'hello.txt'), 'utf8'), 'hello from crossway\n');
+    assert.match(output, /Emulated reply from bedrock after apply_patch returned a result/);
+    // On the chat route the custom tool was a function of one string whose description carries the grammar.
+    const requests = (await journal('bedrock')).filter((entry) => JSON.stringify(entry.body).includes('apply_patch'));
+    const tools = (requests[0]?.body?.tools ?? []) as Array<{ function: { name: string; description?: string; parameters?: unknown } }>;
+    const applyPatch = tools.find((tool) => tool.function.name === 'apply_patch');
+    assert.match(applyPatch?.function.description ?? '', /Lark grammar/);
+    assert.deepEqual((applyPatch?.function.parameters as { required?: unknown } | undefined)?.required, ['input']);
+  });
+
+  it('resumes a session (codex exec resume --last) with its history', async () => {
+    const where = codexHome('resume', { 'x-crossway-providers-only': 'openai' });
+    await runCodex(where, ['Remember the word quartz']);
+    const output = await runCodex(where, ['resume', '--last', 'Say it again']);
+    const answered = /Emulated reply from openai to (\d+) messages\. Last user message \(sha256 [0-9a-f]{8}\): "Say it again"/.exec(output);
+    assert.ok(answered !== null, output.slice(-2000));
+    // The first turn's prompt and answer came back as context.
+    assert.ok(Number(answered[1]) >= 6, `only ${answered[1]} messages`);
+  });
+
+  it('reached nothing beyond 127.0.0.1', () => {
+    assert.deepEqual(outbound, []);
+  });
+});
