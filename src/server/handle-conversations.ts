@@ -16,7 +16,7 @@ import type { Exchange, GatewayContext, HttpResult, RouteEntry } from './gateway
 import { readPage, toListPage } from './list-page.ts';
 import { readJsonBody } from './read-body.ts';
 import { jsonResult } from './http-result.ts';
-import { storageLimitsOf, withStorageQuota } from '../turns/index.ts';
+import { storageLimitsOf, toStoredJson, withStorageQuota } from '../turns/index.ts';
 
 /** The routes, for the gateway's route table. */
 export const CONVERSATIONS_ROUTES: RouteEntry[] = [
@@ -44,7 +44,7 @@ function toItemInputs(conversationId: string, items: readonly ResponseItem[]): O
   return items.map((item) => ({
     conversation_id: conversationId,
     item_id: String(item.id),
-    item: item as unknown as Record<string, unknown>,
+    item: toStoredJson(item),
     created_at: createdAt,
   }));
 }

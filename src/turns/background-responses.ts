@@ -10,6 +10,7 @@ import { excerpt, NotFoundError, type ResponseCreateRequest, type ResponseItem, 
 import { readStoredRoutingHeaders, STORED_ROUTING_HEADERS_FIELD } from './background-routing-headers.ts';
 import { completeStoredTurn, STORED_KEY_FIELD } from './persist-turn.ts';
 import type { ResponseTurn } from './response-turn.ts';
+import { fromStoredJson, toStoredJson } from './stored-json.ts';
 import { pendingResponse, streamTurn } from './run-response-turn.ts';
 import type { TurnServices } from './turn-services.ts';
 
@@ -78,7 +79,7 @@ export class BackgroundResponses {
     try {
       await store.updateResponse(tenant, turn.id, {
         status: 'in_progress',
-        response: pendingResponse(turn, 'in_progress') as unknown as Record<string, unknown>,
+        response: toStoredJson(pendingResponse(turn, 'in_progress')),
         updated_at: new Date().toISOString(),
       });
       await streamTurn(
@@ -123,9 +124,7 @@ export class BackgroundResponses {
     if (pending.length === 0) return;
     job.stored += pending.length;
     await this.#services()
-      .store.appendResponseEvents(
-        pending.map((event) => ({ response_id: id, sequence_number: event.sequence_number, event: event as unknown as Record<string, unknown> })),
-      )
+      .store.appendResponseEvents(pending.map((event) => ({ response_id: id, sequence_number: event.sequence_number, event: toStoredJson(event) })))
       .catch((error: unknown) => this.#logger.error({ err: error, responseId: id }, 'storing background response events failed'));
   }
 
@@ -140,7 +139,7 @@ export class BackgroundResponses {
     const response = { ...record.response, status: 'failed', error: { code, message } };
     await store.updateResponse(tenant, id, { status: 'failed', response, updated_at: new Date().toISOString() });
     if (job !== undefined) {
-      job.events.push({ type: 'response.failed', sequence_number: job.events.length, response } as unknown as ResponseStreamEvent);
+      job.events.push(fromStoredJson<ResponseStreamEvent>({ type: 'response.failed', sequence_number: job.events.length, response }));
       this.#notify(job);
       return;
     }
@@ -176,7 +175,7 @@ export class BackgroundResponses {
     if (job !== undefined && job.tenant !== tenant)
       throw new NotFoundError(`Response with id '${excerpt(id)}' not found.`, 'response_not_found', 'response_id');
     if (job === undefined) {
-      for (const record of await this.#services().store.listResponseEvents(tenant, id, after)) await emit(record.event as unknown as ResponseStreamEvent);
+      for (const record of await this.#services().store.listResponseEvents(tenant, id, after)) await emit(fromStoredJson<ResponseStreamEvent>(record.event));
       return;
     }
     // A job started in this process holds all its events in memory, indexed by sequence number.
@@ -233,9 +232,9 @@ export class BackgroundResponses {
       const turn: ResponseTurn = {
         id: record.id,
         createdAt: Math.floor(Date.parse(record.created_at) / 1000),
-        request: { ...withoutKey(record.request), input: [] } as unknown as ResponseCreateRequest,
-        inputItems: input.map((row) => row.item as unknown as ResponseItem),
-        contextItems: (chain?.items ?? conversation ?? []).map((row) => row.item as unknown as ResponseItem),
+        request: fromStoredJson<ResponseCreateRequest>({ ...withoutKey(record.request), input: [] }),
+        inputItems: input.map((row) => fromStoredJson<ResponseItem>(row.item)),
+        contextItems: (chain?.items ?? conversation ?? []).map((row) => fromStoredJson<ResponseItem>(row.item)),
         previousResponseId: record.previous_response_id,
         conversationId: record.conversation_id,
       };

@@ -7,4 +7,5 @@ export * from './prepare-turn.ts';
 export * from './response-turn.ts';
 export * from './run-response-turn.ts';
 export * from './storage-quota.ts';
+export * from './stored-json.ts';
 export * from './turn-services.ts';

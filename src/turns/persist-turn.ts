@@ -5,6 +5,7 @@ import { excerpt, NotFoundError, type ResponseItem } from '../wire/index.ts';
 import { STORED_ROUTING_HEADERS_FIELD } from './background-routing-headers.ts';
 import type { ResponseTurn, TurnResult } from './response-turn.ts';
 import { allowanceFor, storageLimitsOf, withStorageQuota } from './storage-quota.ts';
+import { toStoredJson } from './stored-json.ts';
 import type { TurnServices } from './turn-services.ts';
 
 const DAY_MS = 86_400_000;
@@ -46,7 +47,7 @@ export function toStoredResponse(
     conversation_id: turn.conversationId,
     background: turn.request.background === true,
     request: request as Record<string, unknown>,
-    response: result.response as unknown as Record<string, unknown>,
+    response: toStoredJson(result.response),
     usage_event_id: result.usageEventId,
     expires_at: new Date(turn.createdAt * 1000 + services.catalog.config.runtime.response_retention_days * DAY_MS).toISOString(),
   };
@@ -59,7 +60,7 @@ export function toItemRecords(responseId: string, kind: ResponseItemRecord['kind
     kind,
     position,
     item_id: String(item.id),
-    item: item as unknown as Record<string, unknown>,
+    item: toStoredJson(item),
   }));
 }
 
@@ -89,7 +90,7 @@ export async function completeStoredTurn(services: TurnServices, tenant: string,
     {
       status: result.response.status as 'completed',
       route: result.route?.id ?? null,
-      response: result.response as unknown as Record<string, unknown>,
+      response: toStoredJson(result.response),
       usage_event_id: result.usageEventId,
       updated_at: new Date().toISOString(),
     },
@@ -110,7 +111,7 @@ export async function appendToConversation(services: TurnServices, tenant: strin
     .map((item) => ({
       conversation_id: turn.conversationId as string,
       item_id: String(item.id),
-      item: item as unknown as Record<string, unknown>,
+      item: toStoredJson(item),
       created_at: createdAt,
     }));
   // The output may pass the limits (see persistTurn); the input was checked before the turn ran.
