@@ -11,9 +11,13 @@ const concurrency = availableParallelism() + 1;
 // A test that hangs fails after five minutes instead of holding the run until CI's own limit (the longest test, the
 // fuzz suite, is bounded to 60 s; a headless CLI run to 90 s).
 const TEST_TIMEOUT_MS = 300_000;
-const child = spawn(process.execPath, ['--test', `--test-concurrency=${concurrency}`, `--test-timeout=${TEST_TIMEOUT_MS}`, 'src/**/*.test.ts', 'test/**/*.test.ts', ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
+const child = spawn(
+  process.execPath,
+  ['--test', `--test-concurrency=${concurrency}`, `--test-timeout=${TEST_TIMEOUT_MS}`, 'src/**/*.test.ts', 'test/**/*.test.ts', ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+  },
+);
 // Ctrl-C reaches the child through the terminal's process group; the runner only waits for it and passes its code on.
 child.once('exit', (code, signal) => {
   process.exitCode = code ?? (signal === null ? 1 : 128);
