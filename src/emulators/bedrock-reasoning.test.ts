@@ -104,6 +104,29 @@ describe('BedrockEmulator reasoning and per-model paths', () => {
     assert.equal(chunks.at(-1).usage.completion_tokens_details.reasoning_tokens, expected?.tokens);
   });
 
+  it('chat completions: a streamed tool call follows the reasoning whole (id, name and every argument after it)', async () => {
+    const tool = {
+      type: 'function',
+      function: { name: 'read_file', parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } },
+    };
+    const body = { model: 'openai.gpt-oss-120b-1:0', messages: [{ role: 'user', content: 'Use read_file' }], tools: [tool], stream: true };
+    const streamed = await post('/openai/v1/chat/completions', { ...body, reasoning_effort: 'low' });
+    const deltas = streamed.text
+      .split('\n\n')
+      .filter((event) => event.startsWith('data: {'))
+      .map((event) => JSON.parse(event.slice(6)).choices[0]?.delta ?? {});
+    const lastReasoning = deltas.findLastIndex((delta) => delta.reasoning !== undefined);
+    const firstCall = deltas.findIndex((delta) => delta.tool_calls !== undefined);
+    assert.ok(lastReasoning > 0 && firstCall > lastReasoning, `reasoning at ${lastReasoning}, first tool call at ${firstCall}`);
+    assert.equal(deltas[0].role, 'assistant');
+    assert.equal(deltas[firstCall].tool_calls[0].function.name, 'read_file');
+    const args = deltas
+      .flatMap((delta) => delta.tool_calls ?? [])
+      .map((call) => call.function.arguments)
+      .join('');
+    assert.equal(typeof JSON.parse(args).path, 'string');
+  });
+
   it('InvokeModel: the chat body answered with a chat completion, reasoning in <reasoning> tags before the text', async () => {
     const plain = await post(`/model/${GPT_OSS}/invoke`, { messages: [{ role: 'user', content: 'Think about rivers' }] });
     assert.equal(plain.status, 200, plain.text);

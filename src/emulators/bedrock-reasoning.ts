@@ -51,12 +51,14 @@ export function addChatReasoning(completion: ChatCompletion, reasoning: BedrockR
 }
 
 /**
- * Chat chunks with the reasoning streamed as `delta.reasoning` pieces right after the opening (role) chunk of the first
- * choice, and the reasoning tokens counted in the usage chunk.
+ * Chat chunks with the reasoning streamed as `delta.reasoning` pieces right after the role of the first choice and
+ * before anything the model answers (a model reasons first: an opening chunk that also opens a tool call is split, so
+ * that the call's id, name and arguments all follow the reasoning), and the reasoning tokens counted in the usage chunk.
  */
 export function addChunkReasoning(chunks: readonly ChatCompletionChunk[], reasoning: BedrockReasoning): ChatCompletionChunk[] {
-  const opening = chunks[0];
-  if (opening === undefined) return [...chunks];
+  const first = chunks[0];
+  if (first === undefined) return [...chunks];
+  const [opening, answer] = splitOpening(first);
   const pieces = reasoning.text.match(/\S+\s*/g) ?? [];
   const reasoningChunks: ChatCompletionChunk[] = [];
   for (let at = 0; at < pieces.length; at += 4) {
@@ -68,7 +70,19 @@ export function addChunkReasoning(chunks: readonly ChatCompletionChunk[], reason
     });
   }
   const rest = chunks.slice(1).map((chunk) => (chunk.usage ? { ...chunk, usage: addReasoningUsage(chunk.usage, reasoning.tokens) } : chunk));
-  return [opening, ...reasoningChunks.map(dropUndefinedUsage), ...rest];
+  return [opening, ...reasoningChunks.map(dropUndefinedUsage), ...(answer === undefined ? [] : [answer]), ...rest];
+}
+
+/** The opening chunk as a role-only chunk, plus a chunk with the tool calls it opened (undefined when it opened none). */
+function splitOpening(chunk: ChatCompletionChunk): [ChatCompletionChunk, ChatCompletionChunk | undefined] {
+  const choice = chunk.choices[0];
+  const toolCalls = choice?.delta.tool_calls;
+  if (choice === undefined || toolCalls === undefined || toolCalls.length === 0) return [chunk, undefined];
+  const { tool_calls: _calls, ...roleOnly } = choice.delta;
+  return [
+    { ...chunk, choices: [{ ...choice, delta: roleOnly }, ...chunk.choices.slice(1)] },
+    dropUndefinedUsage({ ...chunk, usage: chunk.usage === undefined ? undefined : null, choices: [{ ...choice, delta: { tool_calls: toolCalls } }] }),
+  ];
 }
 
 /** InvokeModel's text: the reasoning in `<reasoning>` tags, then the answer. */

@@ -1,6 +1,6 @@
 // Translates a chat completion into the Messages API's answer: reasoning as a thinking block, text, tool calls as
 // tool_use blocks with their ids, the stop reason and the usage.
-import type { ChatCompletion, MessagesContentBlock, MessagesMessage } from '../wire/index.ts';
+import { type ChatCompletion, type MessagesContentBlock, type MessagesMessage, readChatReasoning } from '../wire/index.ts';
 import { convertChatUsageToMessagesUsage } from './convert-chat-usage-to-messages-usage.ts';
 import { mapFinishReasonToStopReason } from './map-finish-reason-to-stop-reason.ts';
 import { signThinking } from './sign-thinking.ts';
@@ -37,9 +37,7 @@ export function convertChatCompletionToMessage(completion: ChatCompletion, model
 
 /** The reasoning text of a chat message or delta (`reasoning_content` or `reasoning`), or ''. */
 export function readReasoning(message: Record<string, unknown> | undefined): string {
-  if (message === undefined) return '';
-  const value = message.reasoning_content ?? message.reasoning;
-  return typeof value === 'string' ? value : '';
+  return readChatReasoning(message);
 }
 
 /** A tool call's input: its arguments as a JSON object, or `{arguments: text}` when they are not one. */

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import type { ResponseFunctionToolCall } from 'openai/resources/responses/responses';
+import type { ResponseFunctionToolCall, ResponseReasoningItem } from 'openai/resources/responses/responses';
 import type { ChatCompletion, ChatCompletionChoice } from '../wire/index.ts';
 import { convertChatCompletionToResponseOutput, type ResponseOutputTranslation } from './convert-chat-completion-to-response-output.ts';
 
@@ -32,7 +32,61 @@ const USAGE = {
 const CALL = { id: 'call_1', type: 'function' as const, function: { name: 'weather', arguments: '{"city":"Paris"}' } };
 
 describe('convertChatCompletionToResponseOutput', () => {
+  const REASONING = { type: 'reasoning_text' as const, text: 'The user greets; greet back.' };
   const cases: Array<[string, ChatCompletion, ResponseOutputTranslation]> = [
+    [
+      'reasoning_content (a Converse route) comes first as a reasoning item with the text as reasoning_text content',
+      completion({ reasoning_content: REASONING.text, content: 'Hello!' }),
+      {
+        output: [
+          { type: 'reasoning', id: 'rs_1', summary: [], content: [REASONING], status: 'completed' },
+          {
+            type: 'message',
+            id: 'msg_2',
+            status: 'completed',
+            role: 'assistant',
+            content: [{ type: 'output_text', text: 'Hello!', annotations: [], logprobs: [] }],
+          },
+        ],
+        usage: USAGE,
+        status: 'completed',
+        incomplete_details: null,
+      },
+    ],
+    [
+      '`reasoning` (an OpenAI-compatible route) before a tool call, its reasoning tokens in the usage; incomplete with the answer',
+      {
+        ...completion({ reasoning: REASONING.text, tool_calls: [CALL] }, 'length'),
+        usage: { prompt_tokens: 10, completion_tokens: 4, total_tokens: 14, completion_tokens_details: { reasoning_tokens: 3 } },
+      },
+      {
+        output: [
+          { type: 'reasoning', id: 'rs_1', summary: [], content: [REASONING], status: 'incomplete' },
+          { type: 'function_call', id: 'fc_2', status: 'incomplete', call_id: 'call_1', name: 'weather', arguments: '{"city":"Paris"}' },
+        ],
+        usage: { ...USAGE, output_tokens_details: { reasoning_tokens: 3 } },
+        status: 'incomplete',
+        incomplete_details: { reason: 'max_output_tokens' },
+      },
+    ],
+    [
+      'empty or non-string reasoning is no item',
+      completion({ reasoning_content: '', reasoning: 7, content: 'Hi' }),
+      {
+        output: [
+          {
+            type: 'message',
+            id: 'msg_1',
+            status: 'completed',
+            role: 'assistant',
+            content: [{ type: 'output_text', text: 'Hi', annotations: [], logprobs: [] }],
+          },
+        ],
+        usage: USAGE,
+        status: 'completed',
+        incomplete_details: null,
+      },
+    ],
     [
       'a text answer is one message with one output_text part',
       completion({ content: 'Hello!' }),
@@ -160,6 +214,14 @@ describe('convertChatCompletionToResponseOutput', () => {
     assert.match(message.id, /^msg_[0-9a-f]{48}$/);
     assert.equal(message.content[0]?.type === 'output_text' ? message.content[0].text : null, chat.choices[0]?.message.content);
     assert.equal(translated.usage?.total_tokens, chat.usage?.total_tokens);
+  });
+
+  test("reasoning items have the official client's shape", () => {
+    const [item] = convertChatCompletionToResponseOutput(completion({ reasoning_content: 'why', content: 'Hi' })).output;
+    assert.ok(item?.type === 'reasoning');
+    const shaped: ResponseReasoningItem = { ...item, summary: item.summary ?? [] };
+    assert.deepEqual(shaped.content, [{ type: 'reasoning_text', text: 'why' }]);
+    assert.match(shaped.id, /^rs_[0-9a-f]{48}$/);
   });
 
   test("function_call items have the official client's shape", () => {

@@ -14,6 +14,9 @@ import type {
   ResponseOutputMessage,
   ResponseOutputRefusal,
   ResponseOutputText,
+  ResponseReasoningItem,
+  ResponseReasoningTextDeltaEvent,
+  ResponseReasoningTextDoneEvent,
   ResponseRefusalDeltaEvent,
   ResponseTextDeltaEvent,
   ResponseTextDoneEvent,
@@ -93,7 +96,9 @@ function checkClientShapes(events: readonly ResponseStreamEvent[]): number {
       }
       case 'response.content_part.added':
       case 'response.content_part.done': {
-        const shaped: Omit<ResponseContentPartAddedEvent, 'part' | 'type'> & { part: SdkOutputText | ResponseOutputRefusal } = event;
+        const shaped: Omit<ResponseContentPartAddedEvent, 'part' | 'type'> & {
+          part: SdkOutputText | ResponseOutputRefusal | ResponseContentPartAddedEvent.ReasoningText;
+        } = event;
         checked += shaped.content_index >= 0 ? 1 : 0;
         break;
       }
@@ -104,6 +109,16 @@ function checkClientShapes(events: readonly ResponseStreamEvent[]): number {
       }
       case 'response.output_text.done': {
         const shaped: ResponseTextDoneEvent = event;
+        checked += typeof shaped.text === 'string' ? 1 : 0;
+        break;
+      }
+      case 'response.reasoning_text.delta': {
+        const shaped: ResponseReasoningTextDeltaEvent = event;
+        checked += shaped.delta === '' ? 0 : 1;
+        break;
+      }
+      case 'response.reasoning_text.done': {
+        const shaped: ResponseReasoningTextDoneEvent = event;
         checked += typeof shaped.text === 'string' ? 1 : 0;
         break;
       }
@@ -358,6 +373,95 @@ describe('other streams', () => {
       ],
     );
     assertSequenceNumbers(events);
+  });
+
+  test('reasoning streams first as a reasoning item of reasoning_text deltas, closed when the answer starts', () => {
+    const { events, translator } = translate([
+      chunk({ role: 'assistant', content: '' }),
+      chunk({ reasoning_content: 'Think ' }),
+      chunk({ reasoning_content: 'twice.' }),
+      chunk({ content: 'Done.' }),
+      chunk({}, 'stop'),
+    ]);
+    assert.deepEqual(
+      events.slice(2).map((event) => `${event.type}#${'output_index' in event ? event.output_index : ''}`),
+      [
+        'response.output_item.added#0',
+        'response.content_part.added#0',
+        'response.reasoning_text.delta#0',
+        'response.reasoning_text.delta#0',
+        'response.reasoning_text.done#0',
+        'response.content_part.done#0',
+        'response.output_item.done#0',
+        'response.output_item.added#1',
+        'response.content_part.added#1',
+        'response.output_text.delta#1',
+        'response.output_text.done#1',
+        'response.content_part.done#1',
+        'response.output_item.done#1',
+        'response.completed#',
+      ],
+    );
+    assertSequenceNumbers(events);
+    assert.equal(checkClientShapes(events), events.length);
+    const added = events[2];
+    assert.ok(added?.type === 'response.output_item.added');
+    assert.deepEqual(added.item, { id: 'rs_1', type: 'reasoning', summary: [], content: [], status: 'in_progress' });
+    const partAdded = events[3];
+    assert.ok(partAdded?.type === 'response.content_part.added');
+    assert.deepEqual(partAdded.part, { type: 'reasoning_text', text: '' });
+    const deltas = events.filter((event) => event.type === 'response.reasoning_text.delta');
+    assert.deepEqual(
+      deltas.map((event) => [event.item_id, event.content_index, event.delta]),
+      [
+        ['rs_1', 0, 'Think '],
+        ['rs_1', 0, 'twice.'],
+      ],
+    );
+    assert.deepEqual(events[6], {
+      type: 'response.reasoning_text.done',
+      sequence_number: 6,
+      item_id: 'rs_1',
+      output_index: 0,
+      content_index: 0,
+      text: 'Think twice.',
+    });
+    const reasoning = translator.output()[0];
+    const expected = { id: 'rs_1', type: 'reasoning', summary: [], content: [{ type: 'reasoning_text', text: 'Think twice.' }], status: 'completed' };
+    assert.deepEqual(reasoning, expected);
+    if (reasoning?.type === 'reasoning') {
+      const shaped: ResponseReasoningItem = { ...reasoning, summary: reasoning.summary ?? [] };
+      assert.equal(shaped.status, 'completed');
+    }
+  });
+
+  test('reasoning (`reasoning` deltas) before a tool call closes before the call opens; open at the end it closes in order', () => {
+    const { events } = translate([
+      chunk({ reasoning: 'Call f.' }),
+      chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] }),
+      chunk({}, 'tool_calls'),
+    ]);
+    assert.deepEqual(
+      events.slice(2).map((event) => event.type),
+      [
+        'response.output_item.added',
+        'response.content_part.added',
+        'response.reasoning_text.delta',
+        'response.reasoning_text.done',
+        'response.content_part.done',
+        'response.output_item.done',
+        'response.output_item.added',
+        'response.function_call_arguments.delta',
+        'response.function_call_arguments.done',
+        'response.output_item.done',
+        'response.completed',
+      ],
+    );
+    const cut = translate([chunk({ reasoning_content: 'Hmm' }), chunk({}, 'length')]).events;
+    const done = cut.find((event) => event.type === 'response.output_item.done');
+    assert.ok(done?.type === 'response.output_item.done');
+    assert.equal(done.item.status, 'incomplete');
+    assert.equal(cut.at(-1)?.type, 'response.incomplete');
   });
 
   test('a refusal streams as refusal deltas in a refusal part', () => {

@@ -2,7 +2,8 @@
 // events, and keeps the Response object they describe.
 // Sources: OpenAI API reference, "Streaming events" of the Responses API (response.created, response.in_progress,
 // response.output_item.added/done, response.content_part.added/done, response.output_text.delta/done,
-// response.refusal.delta/done, response.function_call_arguments.delta/done, response.completed/incomplete/failed,
+// response.refusal.delta/done, response.reasoning_text.delta/done, response.function_call_arguments.delta/done,
+// response.completed/incomplete/failed,
 // each with `sequence_number`), and the streaming example of "Create a model response" (openai/openai-openapi).
 import type {
   ChatCompletionChunk,
@@ -17,10 +18,13 @@ import type {
   ResponseOutputItem,
   ResponseOutputMessageItem,
   ResponseOutputTextContent,
+  ResponseReasoningItem,
+  ResponseReasoningTextContent,
   ResponseRefusalContent,
   ResponseStreamEvent,
   Usage,
 } from '../wire/index.ts';
+import { readChatReasoning } from '../wire/index.ts';
 import { argumentsToCustomInput, type ChatToolKind, type ChatToolMapping, parseToolSearchArguments } from './chat-tool-mapping.ts';
 import { convertChatUsageToResponseUsage } from './convert-chat-usage-to-response-usage.ts';
 import { createItemId as createRandomItemId, type CreateItemId } from './create-item-id.ts';
@@ -62,6 +66,11 @@ interface OpenMessage {
   outputIndex: number;
   part: OpenPart | null;
 }
+interface OpenReasoning {
+  item: ResponseReasoningItem;
+  outputIndex: number;
+  part: ResponseReasoningTextContent;
+}
 interface OpenCall {
   /** The item as streamed so far: a function call's arguments grow as they come; other kinds are filled at the end. */
   item: ResponseFunctionCallItem | ResponseCustomToolCallItem | ResponseToolSearchCallItem;
@@ -72,7 +81,9 @@ interface OpenCall {
 }
 
 /**
- * Creates a translator. Item order follows the chat stream: text opens a `message` item (`msg_`), a new tool call
+ * Creates a translator. Item order follows the chat stream: reasoning (`reasoning_content` or `reasoning` deltas)
+ * opens a `reasoning` item (`rs_`, its text one `reasoning_text` part, closed by whatever comes next), text opens a
+ * `message` item (`msg_`), a new tool call
  * index opens a `function_call` item (`fc_`, call_id = the tool call's id) and closes the open message (one chat
  * answer is text, then calls). Function calls stay open until finish(), because upstreams may interleave the
  * argument deltas of parallel calls. Only choice 0 is translated (the Responses API has no `n`). Sequence numbers
@@ -85,6 +96,7 @@ export function createResponseStreamTranslator(options: ResponseStreamTranslator
   const items: ResponseOutputItem[] = [];
   const openCalls = new Map<number, OpenCall>();
   let openMessage: OpenMessage | null = null;
+  let openReasoning: OpenReasoning | null = null;
   let sequence = 0;
   let finishReason: FinishReason | null = null;
   let streamUsage: Usage | null = null;
@@ -114,7 +126,47 @@ export function createResponseStreamTranslator(options: ResponseStreamTranslator
     message.part = null;
   }
 
+  function appendReasoning(delta: string, events: ResponseStreamEvent[]): void {
+    if (openReasoning === null) {
+      // Reasoning after text starts a new item: the message so far is done (tool calls stay open, see above).
+      closeMessage('completed', events);
+      const part: ResponseReasoningTextContent = { type: 'reasoning_text', text: '' };
+      const item: ResponseReasoningItem = { id: createItemId('rs'), type: 'reasoning', summary: [], content: [part], status: 'in_progress' };
+      openReasoning = { item, outputIndex: items.length, part };
+      items.push(item);
+      events.push({
+        type: 'response.output_item.added',
+        sequence_number: next(),
+        output_index: openReasoning.outputIndex,
+        item: { ...structuredClone(item), content: [] },
+      });
+      events.push({
+        type: 'response.content_part.added',
+        sequence_number: next(),
+        item_id: item.id,
+        output_index: openReasoning.outputIndex,
+        content_index: 0,
+        part: structuredClone(part),
+      });
+    }
+    openReasoning.part.text += delta;
+    const where = { item_id: openReasoning.item.id, output_index: openReasoning.outputIndex, content_index: 0 };
+    events.push({ type: 'response.reasoning_text.delta', sequence_number: next(), ...where, delta });
+  }
+
+  function closeReasoning(status: ResponseItemStatus, events: ResponseStreamEvent[]): void {
+    const reasoning = openReasoning;
+    if (reasoning === null) return;
+    const where = { item_id: reasoning.item.id, output_index: reasoning.outputIndex, content_index: 0 };
+    events.push({ type: 'response.reasoning_text.done', sequence_number: next(), ...where, text: reasoning.part.text });
+    events.push({ type: 'response.content_part.done', sequence_number: next(), ...where, part: structuredClone(reasoning.part) });
+    reasoning.item.status = status;
+    events.push({ type: 'response.output_item.done', sequence_number: next(), output_index: reasoning.outputIndex, item: structuredClone(reasoning.item) });
+    openReasoning = null;
+  }
+
   function appendToMessage(kind: 'output_text' | 'refusal', delta: string, events: ResponseStreamEvent[]): void {
+    closeReasoning('completed', events);
     const message = openMessageItem(events);
     if (message.part !== null && message.part.content.type !== kind) closePart(message, events);
     if (message.part === null) {
@@ -153,6 +205,7 @@ export function createResponseStreamTranslator(options: ResponseStreamTranslator
   }
 
   function appendToolCall(call: ChatCompletionChunkToolCall, events: ResponseStreamEvent[]): void {
+    closeReasoning('completed', events);
     let open = openCalls.get(call.index);
     if (open === undefined) {
       closeMessage('completed', events);
@@ -231,6 +284,8 @@ export function createResponseStreamTranslator(options: ResponseStreamTranslator
       const choice = chunk.choices.find((candidate) => candidate.index === 0);
       if (choice === undefined) return events;
       const { content, refusal, tool_calls: toolCalls } = choice.delta;
+      const reasoning = readChatReasoning(choice.delta);
+      if (reasoning !== '') appendReasoning(reasoning, events);
       if (typeof content === 'string' && content !== '') appendToMessage('output_text', content, events);
       if (typeof refusal === 'string' && refusal !== '') appendToMessage('refusal', refusal, events);
       for (const call of toolCalls ?? []) appendToolCall(call, events);
@@ -249,6 +304,7 @@ export function createResponseStreamTranslator(options: ResponseStreamTranslator
         close: () => closeCall(call, itemStatus, events),
       }));
       if (openMessage !== null) open.push({ outputIndex: openMessage.outputIndex, close: () => closeMessage(itemStatus, events) });
+      if (openReasoning !== null) open.push({ outputIndex: openReasoning.outputIndex, close: () => closeReasoning(itemStatus, events) });
       for (const entry of open.sort((a, b) => a.outputIndex - b.outputIndex)) entry.close();
       openCalls.clear();
       const finalUsage = usage ?? streamUsage;
@@ -269,6 +325,7 @@ export function createResponseStreamTranslator(options: ResponseStreamTranslator
       if (final !== null) return [];
       for (const item of items) if (item.status === 'in_progress') item.status = 'incomplete';
       openMessage = null;
+      openReasoning = null;
       openCalls.clear();
       final = {
         ...structuredClone(base),

@@ -32,9 +32,12 @@ export function lossesOn(route: Route, needs: Pick<RequestNeeds, 'hostedTools'>,
   const native = route.capabilities.includes('responses');
   const runs = routeHostedTools(route);
   let reasoning = 0;
+  let plainReasoning = 0;
   let calls = 0;
   for (const item of items) {
-    if (item.type === 'reasoning' && (!native || readableReasoning(item, route.provider) === null)) reasoning += 1;
+    // A reasoning item without encrypted content (a chat route's reasoning text) no route takes back.
+    if (item.type === 'reasoning' && typeof item.encrypted_content !== 'string') plainReasoning += 1;
+    else if (item.type === 'reasoning' && (!native || readableReasoning(item, route.provider) === null)) reasoning += 1;
     else if (item.type.endsWith('_call') && hostedToolOf(item.type.slice(0, -'_call'.length)) !== null) {
       const tool = hostedToolOf(item.type.slice(0, -'_call'.length));
       if (tool !== null && !runs.has(tool)) calls += 1;
@@ -43,6 +46,11 @@ export function lossesOn(route: Route, needs: Pick<RequestNeeds, 'hostedTools'>,
   if (reasoning > 0) {
     notes.push(
       `${reasoning} reasoning item${reasoning === 1 ? '' : 's'} dropped: only the cloud that encrypted them can read them, and route ${route.id} cannot`,
+    );
+  }
+  if (plainReasoning > 0) {
+    notes.push(
+      `${plainReasoning} reasoning item${plainReasoning === 1 ? '' : 's'} without encrypted content dropped: route ${route.id} takes no reasoning text back`,
     );
   }
   if (calls > 0) notes.push(`${calls} hosted tool call item${calls === 1 ? '' : 's'} dropped: route ${route.id} does not run the tool`);

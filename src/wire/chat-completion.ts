@@ -166,3 +166,14 @@ export interface ChatCompletionChunk {
   usage?: Usage | null;
   [key: string]: unknown;
 }
+
+/**
+ * The reasoning text of a chat message or delta, or '': `reasoning_content` (the field Crossway's Converse translation,
+ * DeepSeek and vLLM use) or `reasoning` (OpenAI-compatible endpoints that name it so, Bedrock's chat API among them).
+ */
+export function readChatReasoning(message: object | null | undefined): string {
+  if (message === null || message === undefined) return '';
+  const { reasoning_content: content, reasoning } = message as { reasoning_content?: unknown; reasoning?: unknown };
+  const value = content ?? reasoning;
+  return typeof value === 'string' ? value : '';
+}

@@ -40,6 +40,18 @@ export interface ResponseRefusalContent {
   refusal: string;
 }
 
+/** A reasoning item's text as the model wrote it (a chat route's `reasoning_content`), not a summary of it. */
+export interface ResponseReasoningTextContent {
+  type: 'reasoning_text';
+  text: string;
+}
+
+/** A reasoning summary's text. */
+export interface ResponseReasoningSummaryContent {
+  type: 'summary_text';
+  text: string;
+}
+
 export type ResponseInputContent = ResponseInputTextContent | ResponseInputImageContent | ResponseInputFileContent;
 export type ResponseOutputContent = ResponseOutputTextContent | ResponseRefusalContent;
 
@@ -87,13 +99,17 @@ export interface ResponseItemReference {
 }
 
 /**
- * A reasoning item: produced by a cloud that serves the Responses API natively, or replayed by a client. Only that
- * cloud can read its `encrypted_content`; never sent to a chat upstream. Ids `rs_...`.
+ * A reasoning item: produced by a cloud that serves the Responses API natively (its `encrypted_content` only that
+ * cloud can read), by a chat route that returns its reasoning (the text as `reasoning_text` content, no summary, no
+ * encrypted content), or replayed by a client. Never sent to a chat upstream. Ids `rs_...`.
  */
 export interface ResponseReasoningItem {
   type: 'reasoning';
   id: string;
+  summary?: ResponseReasoningSummaryContent[];
+  content?: ResponseReasoningTextContent[];
   encrypted_content?: string | null;
+  status?: ResponseItemStatus;
   [key: string]: unknown;
 }
 
@@ -312,7 +328,8 @@ export interface ResponseContentPartEvent extends SequencedEvent {
   item_id: string;
   output_index: number;
   content_index: number;
-  part: ResponseOutputContent;
+  /** A message's text or refusal, or a reasoning item's text. */
+  part: ResponseOutputContent | ResponseReasoningTextContent;
 }
 
 export interface ResponseTextDeltaEvent extends SequencedEvent {
@@ -349,6 +366,22 @@ export interface ResponseRefusalDoneEvent extends SequencedEvent {
   output_index: number;
   content_index: number;
   refusal: string;
+}
+
+export interface ResponseReasoningTextDeltaEvent extends SequencedEvent {
+  type: 'response.reasoning_text.delta';
+  item_id: string;
+  output_index: number;
+  content_index: number;
+  delta: string;
+}
+
+export interface ResponseReasoningTextDoneEvent extends SequencedEvent {
+  type: 'response.reasoning_text.done';
+  item_id: string;
+  output_index: number;
+  content_index: number;
+  text: string;
 }
 
 export interface ResponseFunctionCallArgumentsDeltaEvent extends SequencedEvent {
@@ -397,6 +430,8 @@ export type ResponseStreamEvent =
   | ResponseTextDoneEvent
   | ResponseRefusalDeltaEvent
   | ResponseRefusalDoneEvent
+  | ResponseReasoningTextDeltaEvent
+  | ResponseReasoningTextDoneEvent
   | ResponseFunctionCallArgumentsDeltaEvent
   | ResponseFunctionCallArgumentsDoneEvent
   | ResponseCustomToolCallInputDeltaEvent
