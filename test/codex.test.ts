@@ -4,7 +4,7 @@
 // config sends as `http_headers`), a shell tool round trip, an apply_patch custom tool call carried through a chat
 // route, and a session resumed. Over the Responses WebSocket (`supports_websockets = true`): a plain turn and a tool
 // round trip, seen on the wire through a recording tap. On gpt-oss-120b's routes (Bedrock Converse, Vertex): a plain
-// turn and a tool round trip on each. Nothing leaves 127.0.0.1: Codex's network features are off, and its proxy
+// turn and a tool round trip on each, one over the WebSocket, and a session resumed on Converse. Nothing leaves 127.0.0.1: Codex's network features are off, and its proxy
 // variables point at a local trap that must see no connection.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -274,6 +274,39 @@ describe('Codex CLI through Crossway', { timeout: 600_000 }, () => {
         path: /^\/v1\/projects\/crossway-demo\/locations\/us-central1\/endpoints\/openapi\/chat\/completions$/,
       },
     ];
+    it('runs a tool round trip over the Responses WebSocket on Bedrock Converse', async () => {
+      const from = tap.entries.length;
+      const where = codexHome('oss-ws-tool', { 'x-crossway-providers-only': 'bedrock' }, { model: 'gpt-oss-120b', websockets: true, origin: tap.url });
+      const output = await runCodex(where, ['Use exec_command to run ```echo crossway-oss-socket-ok```']);
+      assert.match(output, /crossway-oss-socket-ok/);
+      assert.match(output, /Emulated reply from bedrock after exec_command returned a result/);
+      const seen = transports(from);
+      assert.deepEqual(seen.upgrades, [101]);
+      assert.deepEqual(seen.httpTurns, [], 'Codex fell back to HTTP');
+    });
+
+    it('resumes a session after a tool round trip on Bedrock Converse: the history, tool blocks included, goes back', async () => {
+      const where = codexHome('oss-resume', { 'x-crossway-providers-only': 'bedrock' }, { model: 'gpt-oss-120b' });
+      await runCodex(where, ['Use exec_command to run ```echo crossway-oss-first```']);
+      const before = (await journal('bedrock')).length;
+      const output = await runCodex(where, ['resume', '--last', 'Say it again']);
+      assert.match(output, /Emulated reply from bedrock to \d+ messages\. Last user message \(sha256 [0-9a-f]{8}\): "Say it again"/);
+      const sent = (await journal('bedrock')).slice(before).filter((entry) => entry.path.endsWith('/converse-stream'));
+      assert.equal(sent.length, 1);
+      const body = sent[0]?.body ?? {};
+      // Converse takes tool blocks in the history only with a toolConfig; roles alternate, user first and last.
+      assert.ok(body.toolConfig !== undefined, 'no toolConfig');
+      const messages = body.messages as Array<{ role: string; content: unknown[] }>;
+      assert.deepEqual(
+        messages.map((message) => message.role),
+        ['user', 'assistant', 'user', 'assistant', 'user'],
+      );
+      const history = JSON.stringify(messages);
+      assert.match(history, /"toolUse":\{[^}]*"name":"exec_command"/);
+      assert.match(history, /"toolResult":.*crossway-oss-first/);
+      assert.equal(lastUserText(body), 'Say it again');
+    });
+
     for (const route of ossRoutes) {
       it(`answers a plain turn on ${route.name}`, async () => {
         const before = (await journal(route.cloud)).length;
