@@ -63,6 +63,22 @@ async function refusal(ws: WebSocket): Promise<{ status: number; body: { error: 
   return { status: response.statusCode ?? 0, body: JSON.parse(text) };
 }
 
+/** The next ping; a failure, not an endless wait, when the socket closes first. */
+function nextPing(ws: WebSocket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onPing = (): void => {
+      ws.off('close', onClose);
+      resolve();
+    };
+    const onClose = (code: number): void => {
+      ws.off('ping', onPing);
+      reject(new Error(`the socket closed (${code}) before the next ping`));
+    };
+    ws.once('ping', onPing);
+    ws.once('close', onClose);
+  });
+}
+
 async function nextMessage(ws: WebSocket): Promise<Record<string, unknown>> {
   const [data] = (await once(ws, 'message')) as [Buffer];
   return JSON.parse(String(data));
@@ -112,7 +128,8 @@ describe('ResponsesWebSocketServer', () => {
   });
 
   it('closes a socket that stays idle past the idle timeout', async () => {
-    const { url } = await start({ idleTimeoutMs: 1, pingIntervalMs: 10 });
+    // A sweep within 1 ms of the open pings instead, and closes 1006 if the pong is late: 100 ms makes that rare.
+    const { url } = await start({ idleTimeoutMs: 1, pingIntervalMs: 100 });
     const ws = connect(`${url}/v1/responses`);
     const [code, reason] = (await once(ws, 'close')) as [number, Buffer];
     assert.equal(code, 1000);
@@ -132,13 +149,14 @@ describe('ResponsesWebSocketServer', () => {
   });
 
   it('keeps a socket that answers pings', async () => {
-    const { url, websocket } = await start({ pingIntervalMs: 10 });
+    // The pong must come back within one interval: 100 ms leaves room on a loaded machine (10 ms did not).
+    const { url, websocket } = await start({ pingIntervalMs: 100 });
     const ws = connect(`${url}/v1/responses`);
     // Counted from before the socket opens: the first ping can arrive in the same read as the upgrade's answer.
     let pings = 0;
     ws.on('ping', () => pings++);
-    // Several sweeps: each pings, the client's pong marks it alive again.
-    while (pings < 3) await once(ws, 'ping');
+    // Several sweeps: each pings, the client's pong marks it alive again (a close first fails, never waits forever).
+    while (pings < 3) await nextPing(ws);
     assert.equal(websocket.size, 1);
     ws.close();
   });
