@@ -4,8 +4,8 @@
 // config sends as `http_headers`), a shell tool round trip, an apply_patch custom tool call carried through a chat
 // route, and a session resumed. Over the Responses WebSocket (`supports_websockets = true`): a plain turn and a tool
 // round trip, seen on the wire through a recording tap. On gpt-oss-120b's routes (Bedrock Converse, Vertex): a plain
-// turn and a tool round trip on each, one over the WebSocket, and a session resumed on Converse. Nothing leaves 127.0.0.1: Codex's network features are off, and its proxy
-// variables point at a local trap that must see no connection.
+// turn and a tool round trip on each, one over the WebSocket, and a session resumed on Converse. Nothing leaves
+// 127.0.0.1: Codex's network features are off, and its proxy variables point at a local trap that must see no connection.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
