@@ -8,21 +8,13 @@ import { OPENAI_EMULATOR_API_KEY, OpenAIEmulator } from '../emulators/index.ts';
 import { chatCompletionRequestSchema, ClientClosedError, parseRequest } from '../wire/index.ts';
 import { type ByteStreamSink, type ChatCall, streamChat } from './chat-call.ts';
 import type { CallInfo } from './run-model-call.ts';
-import { createTestServices, type TestServices } from './test-call-services.ts';
+import { createTestServices, emulatorRoute, type TestServices } from './test-call-services.ts';
 
 /** Long enough that a stream paced by it never sends its second chunk while a test runs: it is cut first. */
 const HELD_MS = 600_000;
 
 function routeTo(emulator: OpenAIEmulator, id: string): Record<string, unknown> {
-  return {
-    id,
-    model: 'gpt-5.5',
-    provider: 'openai',
-    endpoint: `${emulator.url}/v1`,
-    auth: { type: 'bearer', key: OPENAI_EMULATOR_API_KEY },
-    price: { input: 5, cached_input: 0.5, output: 30, currency: 'USD' },
-    capabilities: ['streaming'],
-  };
+  return emulatorRoute({ url: emulator.url, apiKey: OPENAI_EMULATOR_API_KEY }, id);
 }
 
 function streamingCall(body: Record<string, unknown> = {}): ChatCall {

@@ -6,23 +6,11 @@ import { OPENAI_EMULATOR_API_KEY, OpenAIEmulator } from '../emulators/index.ts';
 import { chatCompletionRequestSchema, CrosswayError, embeddingRequestSchema, parseRequest } from '../wire/index.ts';
 import { completeChat, type ChatCall } from './chat-call.ts';
 import { createEmbeddings } from './embeddings-call.ts';
-import { createTestServices, type CounterOperation, type TestServices } from './test-call-services.ts';
+import { createTestServices, type CounterOperation, emulatorRoute, type TestServices } from './test-call-services.ts';
 
-const PRICE = { input: 5, cached_input: 0.5, output: 30, currency: 'USD' };
-
-/** An OpenAI-wire route to an emulator, serving `model` as the emulator's `deployment`. */
+/** An OpenAI-wire route to an emulator, serving `model` as the emulator's `gpt-5.5` deployment. */
 function routeTo(emulator: OpenAIEmulator, id: string, model: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id,
-    model,
-    provider: 'openai',
-    endpoint: `${emulator.url}/v1`,
-    deployment: 'gpt-5.5',
-    auth: { type: 'bearer', key: OPENAI_EMULATOR_API_KEY },
-    price: PRICE,
-    capabilities: ['streaming'],
-    ...extra,
-  };
+  return emulatorRoute({ url: emulator.url, apiKey: OPENAI_EMULATOR_API_KEY }, id, model, extra);
 }
 
 /** A chat call as the HTTP handler hands it to the core: the body parsed once, Crossway's fields beside it. */

@@ -23,6 +23,32 @@ import { createKeyRequestSchema, createTenantRequestSchema, Limiter, Tenancy } f
 import type { CallContext, CallServices, DecisionSink, Principal } from './call-context.ts';
 import { createTimeOrderedId } from './create-time-ordered-id.ts';
 
+/** What every test route charges, per 1M tokens. */
+export const TEST_ROUTE_PRICE = { input: 5, cached_input: 0.5, output: 30, currency: 'USD' };
+
+/**
+ * A priced, streaming OpenAI-wire route to the emulator at `upstream.url` (its API key beside it: this module may not
+ * import the emulators), serving `model` as the emulator's `gpt-5.5` deployment; `extra` overrides any field.
+ */
+export function emulatorRoute(
+  upstream: { url: string; apiKey: string },
+  id: string,
+  model = 'gpt-5.5',
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    id,
+    model,
+    provider: 'openai',
+    endpoint: `${upstream.url}/v1`,
+    deployment: 'gpt-5.5',
+    auth: { type: 'bearer', key: upstream.apiKey },
+    price: TEST_ROUTE_PRICE,
+    capabilities: ['streaming'],
+    ...extra,
+  };
+}
+
 /** One operation on the counters, as RecordingCounters saw it. */
 export type CounterOperation =
   | { op: 'take'; key: string; cost: number; allowed: boolean }

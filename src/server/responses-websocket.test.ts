@@ -1,6 +1,6 @@
-// The WebSocket transport on its own, on a node:http server with a stub gateway (no turn runs here; turns over a real
-// stack are in test/responses-websocket.test.ts): what the upgrade is answered, the socket bounds, the idle timeout,
-// ping/pong, and the client events answered without the core.
+// The WebSocket transport on its own, on a node:http server with a stub gateway; no turn runs here.
+// Turns over a real stack are in test/responses-websocket.test.ts. Here: what the upgrade is answered, the socket
+// bounds, the idle timeout, ping/pong, and the client events answered without the core.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { waitFor } from '../../test/support/wait-for.ts';
 import type { Principal } from '../calls/index.ts';
-import { createTestServices, type TestServices } from '../calls/test-call-services.ts';
+import { createTestServices, emulatorRoute, type TestServices } from '../calls/test-call-services.ts';
 import { OPENAI_EMULATOR_API_KEY, OpenAIEmulator } from '../emulators/index.ts';
 import { parseRequest, type ResponseStreamEvent, responseCreateRequestSchema } from '../wire/index.ts';
 import { BackgroundResponses } from './background-responses.ts';
@@ -28,17 +28,7 @@ describe('BackgroundResponses', () => {
       // One pass over the one route: a job whose upstream fails ends at once.
       execute: { max_attempts: 1 },
       models: [{ id: 'gpt-5.5' }],
-      routes: [
-        {
-          id: 'openai-gpt',
-          model: 'gpt-5.5',
-          provider: 'openai',
-          endpoint: `${upstream.url}/v1`,
-          auth: { type: 'bearer', key: OPENAI_EMULATOR_API_KEY },
-          price: { input: 5, cached_input: 0.5, output: 30, currency: 'USD' },
-          capabilities: ['streaming'],
-        },
-      ],
+      routes: [emulatorRoute({ url: upstream.url, apiKey: OPENAI_EMULATOR_API_KEY }, 'openai-gpt')],
     });
     background = new BackgroundResponses(() => services, services.logger);
   });

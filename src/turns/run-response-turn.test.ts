@@ -2,7 +2,7 @@
 // second turn with previous_response_id sends the first turn's items upstream, and store: false keeps nothing.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { createTestServices, type TestServices } from '../calls/test-call-services.ts';
+import { createTestServices, emulatorRoute, type TestServices } from '../calls/test-call-services.ts';
 import { OPENAI_EMULATOR_API_KEY, OpenAIEmulator } from '../emulators/index.ts';
 import { CrosswayError, parseRequest, type ResponseStreamEvent, responseCreateRequestSchema } from '../wire/index.ts';
 import { persistTurn } from './persist-turn.ts';
@@ -37,17 +37,7 @@ describe('Responses turns', () => {
   beforeEach(async () => {
     services = await createTestServices({
       models: [{ id: 'gpt-5.5' }],
-      routes: [
-        {
-          id: 'openai-gpt',
-          model: 'gpt-5.5',
-          provider: 'openai',
-          endpoint: `${upstream.url}/v1`,
-          auth: { type: 'bearer', key: OPENAI_EMULATOR_API_KEY },
-          price: { input: 5, cached_input: 0.5, output: 30, currency: 'USD' },
-          capabilities: ['streaming'],
-        },
-      ],
+      routes: [emulatorRoute({ url: upstream.url, apiKey: OPENAI_EMULATOR_API_KEY }, 'openai-gpt')],
     });
     tenant = (await services.masterPrincipal()).tenant.id;
   });
