@@ -268,10 +268,29 @@ export const configSchema = z.strictObject({
     .prefault({}),
   store: z
     .strictObject({
-      /** SQLite file path (the embedded default). */
+      /** SQLite file path (the embedded default; used when `postgres` is not set). */
       sqlite: z.string().default('./.crossway/crossway.db'),
+      /**
+       * A PostgreSQL connection URL (`postgres://user:password@host:5432/db`): set, it selects the PostgreSQL store,
+       * which several replicas share. The `CROSSWAY_DATABASE_URL` environment variable sets it when the file does not.
+       */
+      postgres: secret.optional(),
+      /** Most connections one process opens to PostgreSQL. */
+      pool_size: z.number().int().positive().max(1000).default(10),
     })
-    .default({ sqlite: './.crossway/crossway.db' }),
+    .prefault({}),
+  /**
+   * Redis, shared by every replica: rate limits and budget reservations, route health, and invalidations. Unset (and no
+   * `CROSSWAY_REDIS_URL`), each process keeps its own counters in memory.
+   */
+  redis: z
+    .strictObject({
+      /** `redis://[user:password@]host:port[/db]` or `rediss://` (TLS). */
+      url: secret.optional(),
+      /** Prefix of every key and channel, so that several installations can share one Redis. */
+      key_prefix: z.string().max(64).default('crossway:'),
+    })
+    .prefault({}),
   execute: z
     .strictObject({
       /** Deadline for one attempt until the response headers (and first stream bytes) arrive. */

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { formatPath } from '../wire/index.ts';
+import { Secret } from './secret.ts';
 import { configSchema, type Agreement, type CrosswayConfig, type ModelEntry, type Route } from './catalog-schema.ts';
 
 /** A loaded, validated configuration with its lookups. */
@@ -113,6 +114,11 @@ export function buildCatalog(raw: unknown, source: string, options: LoadOptions 
     );
   }
   const config = result.data;
+  // The environment selects the shared backends when the file does not (`npm start` with CROSSWAY_DATABASE_URL set).
+  const databaseUrl = env.CROSSWAY_DATABASE_URL;
+  if (config.store.postgres === undefined && databaseUrl !== undefined && databaseUrl !== '') config.store.postgres = new Secret(databaseUrl);
+  const redisUrl = env.CROSSWAY_REDIS_URL;
+  if (config.redis.url === undefined && redisUrl !== undefined && redisUrl !== '') config.redis.url = new Secret(redisUrl);
   const problems = checkReferences(config);
   if (problems.length > 0) throw new CatalogError(source, problems);
   return indexCatalog(config);
