@@ -103,6 +103,8 @@ export class RedisCounters implements Counters {
   }
 
   async admit(batch: AdmitBatch): Promise<AdmitResult> {
+    // Nothing to take nor reserve costs no round trip.
+    if (batch.takes.length + batch.reservations.length === 0) return { ok: true, takes: [], reservations: [], refused: null };
     checkBatchSize(batch.takes.length + batch.reservations.length);
     for (const take of batch.takes) checkRate(take.cost, take.limit, take.windowMs);
     for (const reservation of batch.reservations) {
