@@ -2,12 +2,15 @@
 // never exceed the limit whichever replica they reach, each admission costs the round trips it should, and /readyz
 // reports the shared counters.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { Writable } from 'node:stream';
 import { buildCatalog } from '../src/catalog/index.ts';
 import { startEmulators } from '../src/emulators/index.ts';
 import { startGateway, type RunningGateway } from '../src/server/index.ts';
@@ -104,6 +107,75 @@ describe('limits shared by two gateways through Redis', { skip: skipWithoutRedis
       const ready = await fetch(`${gateway.url}/readyz`);
       assert.equal(ready.status, 200);
       assert.equal(((await ready.json()) as { checks: Record<string, string> }).checks.redis, 'ok');
+    }
+  });
+});
+
+describe('a gateway whose Redis cannot be reached', () => {
+  it('starts, serves requests on local limits, and says so on /readyz while staying ready', async () => {
+    const probe = createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const { port } = probe.address() as { port: number };
+    probe.close();
+    await once(probe, 'close');
+    const dataDir = mkdtempSync(join(tmpdir(), 'crossway-no-redis-'));
+    const emulators = await startEmulators({ basePort: 0, only: ['openai'], openai: { apiKeys: [OPENAI_KEY] } });
+    const raw = {
+      server: { host: '127.0.0.1', port: 0, master_key: MASTER_KEY },
+      store: { sqlite: join(dataDir, 'crossway.db') },
+      // Nothing listens on this port; the password must not show anywhere.
+      redis: { url: `redis://:no-redis-secret@127.0.0.1:${port}/0` },
+      models: [{ id: 'gpt-5.5' }],
+      routes: [
+        {
+          id: 'openai-gpt-5.5',
+          model: 'gpt-5.5',
+          provider: 'openai',
+          endpoint: `${emulators.emulators.openai!.url}/v1`,
+          auth: { type: 'bearer', key: OPENAI_KEY },
+        },
+      ],
+    };
+    let logText = '';
+    const logger = pino(
+      { level: 'info' },
+      new Writable({
+        write(chunk, _encoding, done) {
+          logText += String(chunk);
+          done();
+        },
+      }),
+    );
+    const gateway = await startGateway({ catalog: buildCatalog(raw, 'no redis test', { env: {} }), logger });
+    try {
+      const ready = await fetch(`${gateway.url}/readyz`);
+      assert.equal(ready.status, 200, 'requests are still served: the gateway stays ready');
+      const body = (await ready.json()) as { checks: Record<string, string> };
+      assert.match(body.checks.redis ?? '', /^unreachable since .*: serving local limits$/);
+
+      const tenant = await fetch(`${gateway.url}/admin/keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ tenant: 'default', rpm: 1 }),
+      });
+      const { key } = (await tenant.json()) as { key: string };
+      const send = () =>
+        fetch(`${gateway.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-5.5', messages: [{ role: 'user', content: 'Hello' }], max_completion_tokens: 20 }),
+        });
+      const first = await send();
+      await first.arrayBuffer();
+      const second = await send();
+      await second.arrayBuffer();
+      assert.deepEqual([first.status, second.status], [200, 429], 'the local RPM applies');
+      assert.equal(logText.match(/Redis is unreachable/g)?.length, 1);
+      assert.ok(!logText.includes('no-redis-secret') && !logText.includes(String(port)), 'neither the password nor the address is logged');
+    } finally {
+      await gateway.close();
+      await emulators.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -1,11 +1,10 @@
 // Chooses the counters of a gateway from its configuration: Redis with a local fallback when `redis.url` is set
 // (shared limits across replicas), else memory (one process).
 import { Redis } from 'ioredis';
-import type { Logger } from 'pino';
 import type { Counters } from './counters.ts';
 import { MemoryCounters } from './memory-counters.ts';
 import { RedisCounters } from './redis-counters.ts';
-import { RedisFailoverCounters } from './redis-failover-counters.ts';
+import { type CountersLogger, RedisFailoverCounters } from './redis-failover-counters.ts';
 
 /** The `redis` section of the configuration (the URL is a Secret: revealed only to connect). */
 export interface CountersConfig {
@@ -28,7 +27,7 @@ export interface OpenedCounters {
 }
 
 /** Opens the counters the configuration names. Never fails for want of Redis: it then starts on local limits. */
-export async function openCounters(config: CountersConfig, logger: Pick<Logger, 'warn' | 'info'>, options: OpenCountersOptions = {}): Promise<OpenedCounters> {
+export async function openCounters(config: CountersConfig, logger: CountersLogger, options: OpenCountersOptions = {}): Promise<OpenedCounters> {
   if (config.url === undefined) return { counters: new MemoryCounters(), describeHealth: null };
   const connectTimeoutMs = options.connectTimeoutMs ?? 2_000;
   const client = new Redis(config.url.reveal(), {

@@ -41,6 +41,8 @@ local function text(a)
   return string.format('%d%09d', a[1], a[2])
 end
 local function float(x) return string.format('%.17g', x) end
+-- Redis before 5 replicates scripts verbatim unless told to replicate their effects, which a script reading TIME needs.
+if redis.replicate_commands then redis.replicate_commands() end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + tonumber(clock[2]) / 1000
 -- The units of a bucket now: refilled at limit/window per ms since its last update, at most limit; full when missing.

@@ -156,7 +156,7 @@ describe('RedisFailoverCounters settlement', () => {
     const counters = new RedisFailoverCounters({
       shared: new RedisCounters({ client, keyPrefix: 'unused:', closeClient: true }),
       local,
-      logger: { warn: (...args: unknown[]) => warnings.push(args), info: () => {} },
+      logger: { warn: (...args: unknown[]) => void warnings.push(args), info: () => {} },
       probeIntervalMs: 60_000,
     });
     const admitted = await counters.admit({ takes: [], reservations: [{ key: 'b', amount: 5n, limit: 5n, loadSpent: async () => 0n }] });

@@ -1,13 +1,18 @@
 // Counters that use Redis while it answers and the process's own memory while it does not: requests keep being
 // served with local limits during an outage (logged once, shown on /readyz), and shared limits resume when Redis
 // answers a probe again.
-import type { Logger } from 'pino';
 import type { AdmitBatch, AdmitResult, BudgetState, Counters, RateWindowResult, SettleBatch } from './counters.ts';
 import { MemoryCounters } from './memory-counters.ts';
 import { type RedisCounters, RedisUnavailableError } from './redis-counters.ts';
 
 /** How often Redis is probed while it is unreachable. */
 export const DEFAULT_REDIS_PROBE_INTERVAL_MS = 1_000;
+
+/** What the failover logs with (a pino Logger fits): a warning per outage, a note when it ends. */
+export interface CountersLogger {
+  warn(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+}
 
 /** Origins of an admission, so that its settlement reaches the counters that hold it. */
 const SHARED = 'shared';
@@ -17,7 +22,7 @@ export interface RedisFailoverCountersOptions {
   shared: RedisCounters;
   /** Where limits are kept while Redis is unreachable; a fresh MemoryCounters by default. */
   local?: MemoryCounters;
-  logger: Pick<Logger, 'warn' | 'info'>;
+  logger: CountersLogger;
   probeIntervalMs?: number;
   now?: () => Date;
 }
@@ -29,7 +34,7 @@ export type CountersHealth = { state: 'ok' } | { state: 'unreachable'; since: st
 export class RedisFailoverCounters implements Counters {
   readonly #shared: RedisCounters;
   readonly #local: MemoryCounters;
-  readonly #logger: Pick<Logger, 'warn' | 'info'>;
+  readonly #logger: CountersLogger;
   readonly #probeIntervalMs: number;
   readonly #now: () => Date;
   #unreachableSince: Date | null = null;
