@@ -118,12 +118,14 @@ describe('RedisCounters', { skip: skipWithoutRedis }, () => {
       }
     });
 
-    it('refuses amounts it could not keep exact', async () => {
+    it('refuses amounts it could not keep exact, and takes a limit beyond them as one no spend reaches', async () => {
       await assert.rejects(
         counters.reserve('range', 10n ** 24n, 10n ** 25n, async () => 0n),
         RangeError,
       );
       await assert.rejects(counters.settle('range', -1n, 0n), RangeError);
+      const huge = await counters.reserve('range-limit', 10n ** 23n, 10n ** 30n, async () => 0n);
+      assert.deepEqual(huge, { ok: true, spent: 0n, reserved: 10n ** 23n, limit: 10n ** 30n }, 'a limit beyond them is one no spend reaches');
     });
   });
 });

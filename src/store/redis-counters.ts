@@ -110,7 +110,6 @@ export class RedisCounters implements Counters {
     for (const reservation of batch.reservations) {
       checkAmount(reservation.amount);
       checkAmount(roomOf(reservation));
-      checkAmount(reservation.limit);
     }
     const keys = [...batch.takes.map((take) => this.#prefix + take.key), ...batch.reservations.map((reservation) => this.#prefix + reservation.key)];
     const loaded = new Map<number, bigint>();
@@ -118,7 +117,7 @@ export class RedisCounters implements Counters {
       const args: (string | number)[] = [batch.takes.length, batch.reservations.length, this.#budgetTtlMs];
       for (const take of batch.takes) args.push(take.cost, take.limit, take.windowMs);
       batch.reservations.forEach((reservation, index) => {
-        args.push(reservation.amount.toString(), roomOf(reservation).toString(), reservation.limit.toString(), loaded.get(index)?.toString() ?? '');
+        args.push(reservation.amount.toString(), roomOf(reservation).toString(), clampLimit(reservation.limit).toString(), loaded.get(index)?.toString() ?? '');
       });
       const reply = await this.#run(() => this.#scripts.crosswayCountersAdmit(keys.length, ...keys, ...args));
       if (reply[0] !== 'load') return this.#readAdmit(batch, reply);
@@ -215,4 +214,13 @@ function checkRate(cost: number, limit: number, windowMs: number): void {
 /** Budget amounts are exact in Redis below MAX_COUNTER_AMOUNT micro-units (10^18 units of a currency): beyond, refused. */
 function checkAmount(amount: bigint): void {
   if (amount < 0n || amount >= MAX_COUNTER_AMOUNT) throw new RangeError(`budget amount ${amount} is outside 0 .. 10^24 micro-units`);
+}
+
+/**
+ * A limit at or beyond MAX_COUNTER_AMOUNT (10^18 units of a currency; the budget schema does not bound it) is kept as
+ * the largest exact amount: no spend can reach either, so the answer is the same. A negative limit admits nothing.
+ */
+function clampLimit(limit: bigint): bigint {
+  if (limit < 0n) return 0n;
+  return limit >= MAX_COUNTER_AMOUNT ? MAX_COUNTER_AMOUNT - 1n : limit;
 }
