@@ -126,7 +126,7 @@ describe('RedisFailoverCounters', { skip: skipWithoutRedis }, () => {
     assert.match(a.describeHealth?.() ?? '', /^unreachable since \d{4}-\d\d-\d\dT.*: serving local limits$/);
     const budget = await a.counters.admit({ takes: [], reservations: [{ key: 'budget:during', amount: 5n, limit: 5n, loadSpent: async () => 0n }] });
     assert.equal(budget.ok, true);
-    assert.equal(budget.origin, 'local');
+    assert.equal(budget.origin, 'local-1');
     const warnings = logs.filter((line) => line.includes('Redis is unreachable'));
     assert.equal(warnings.length, 2, 'one warning per replica for the whole outage');
     for (const line of logs) {
@@ -143,6 +143,27 @@ describe('RedisFailoverCounters', { skip: skipWithoutRedis }, () => {
     );
     const shared = await a.counters.admit({ takes: [], reservations: [{ key: 'budget:after', amount: 1n, limit: 5n, loadSpent: async () => 0n }] });
     assert.equal(shared.origin, 'shared');
+
+    // The outage's admission settles on the outage's counters, though Redis is back.
+    await a.counters.settleAll({ adjusts: [], settlements: [{ key: 'budget:during', reserved: 5n, actual: 5n }], releases: [], origin: budget.origin });
+    // A second outage starts afresh: its budgets come from the ledger, not from what the first outage left.
+    await stopRedis(redis);
+    let loads = 0;
+    const again = await a.counters.admit({
+      takes: [],
+      reservations: [
+        {
+          key: 'budget:during',
+          amount: 1n,
+          limit: 5n,
+          loadSpent: async () => {
+            loads += 1;
+            return 2n;
+          },
+        },
+      ],
+    });
+    assert.deepEqual([again.origin, loads, again.reservations[0]?.spent], ['local-2', 1, 2n]);
   });
 });
 
@@ -155,14 +176,14 @@ describe('RedisFailoverCounters settlement', () => {
     client.on('error', () => {});
     const counters = new RedisFailoverCounters({
       shared: new RedisCounters({ client, keyPrefix: 'unused:', closeClient: true }),
-      local,
+      openLocal: () => local,
       logger: { warn: (...args: unknown[]) => void warnings.push(args), info: () => {} },
       probeIntervalMs: 60_000,
     });
     const admitted = await counters.admit({ takes: [], reservations: [{ key: 'b', amount: 5n, limit: 5n, loadSpent: async () => 0n }] });
-    assert.equal(admitted.origin, 'local');
+    assert.equal(admitted.origin, 'local-1');
     assert.equal(warnings.length, 1);
-    await counters.settleAll({ adjusts: [], settlements: [{ key: 'b', reserved: 5n, actual: 2n }], releases: [], origin: 'local' });
+    await counters.settleAll({ adjusts: [], settlements: [{ key: 'b', reserved: 5n, actual: 2n }], releases: [], origin: admitted.origin });
     assert.deepEqual(await local.reserve('b', 3n, 5n, async () => 0n), { ok: true, spent: 2n, reserved: 3n, limit: 5n });
     await counters.close();
   });

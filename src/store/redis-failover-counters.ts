@@ -14,14 +14,13 @@ export interface CountersLogger {
   info(fields: object, message: string): void;
 }
 
-/** Origins of an admission, so that its settlement reaches the counters that hold it. */
+/** The origin of an admission made on Redis; local ones are `local-<outage>`, so that settlements find their counters. */
 const SHARED = 'shared';
-const LOCAL = 'local';
 
 export interface RedisFailoverCountersOptions {
   shared: RedisCounters;
-  /** Where limits are kept while Redis is unreachable; a fresh MemoryCounters by default. */
-  local?: MemoryCounters;
+  /** Opens the counters of one outage (a fresh MemoryCounters by default). */
+  openLocal?: () => MemoryCounters;
   logger: CountersLogger;
   probeIntervalMs?: number;
   now?: () => Date;
@@ -33,7 +32,13 @@ export type CountersHealth = { state: 'ok' } | { state: 'unreachable'; since: st
 /** Redis counters with a local fallback. */
 export class RedisFailoverCounters implements Counters {
   readonly #shared: RedisCounters;
-  readonly #local: MemoryCounters;
+  readonly #openLocal: () => MemoryCounters;
+  /**
+   * The local counters of the current outage and of the one before (whose calls may still be settling), by origin.
+   * Each outage starts afresh: spend loaded from the ledger, not left over from an outage minutes ago.
+   */
+  readonly #locals = new Map<string, MemoryCounters>();
+  #outages = 0;
   readonly #logger: CountersLogger;
   readonly #probeIntervalMs: number;
   readonly #now: () => Date;
@@ -44,7 +49,7 @@ export class RedisFailoverCounters implements Counters {
 
   constructor(options: RedisFailoverCountersOptions) {
     this.#shared = options.shared;
-    this.#local = options.local ?? new MemoryCounters();
+    this.#openLocal = options.openLocal ?? (() => new MemoryCounters());
     this.#logger = options.logger;
     this.#probeIntervalMs = options.probeIntervalMs ?? DEFAULT_REDIS_PROBE_INTERVAL_MS;
     this.#now = options.now ?? (() => new Date());
@@ -70,6 +75,11 @@ export class RedisFailoverCounters implements Counters {
   markUnreachable(reason: unknown): void {
     if (this.#unreachableSince !== null || this.#closed) return;
     this.#unreachableSince = this.#now();
+    this.#outages += 1;
+    this.#locals.set(`local-${this.#outages}`, this.#openLocal());
+    const stale = `local-${this.#outages - 2}`;
+    void this.#locals.get(stale)?.close();
+    this.#locals.delete(stale);
     // The reason names the failure only (its code), never the server's address or credentials.
     this.#logger.warn({ reason: failureCode(reason) }, 'Redis is unreachable: serving local rate limits and budgets until it answers again');
     this.#probe = setInterval(() => void this.#tryShared(), this.#probeIntervalMs);
@@ -106,12 +116,17 @@ export class RedisFailoverCounters implements Counters {
         this.markUnreachable(error);
       }
     }
-    return { ...(await this.#local.admit(batch)), origin: LOCAL };
+    const origin = `local-${this.#outages}`;
+    return { ...(await this.#locals.get(origin)!.admit(batch)), origin };
   }
 
   async settleAll(batch: SettleBatch): Promise<void> {
-    const origin = batch.origin ?? (this.#unreachableSince === null ? SHARED : LOCAL);
-    if (origin === LOCAL) return this.#local.settleAll(batch);
+    const origin = batch.origin ?? (this.#unreachableSince === null ? SHARED : `local-${this.#outages}`);
+    if (origin !== SHARED) {
+      // The counters of an outage two outages ago are gone, and what they held with them.
+      await this.#locals.get(origin)?.settleAll(batch);
+      return;
+    }
     try {
       await this.#shared.settleAll(batch);
     } catch (error) {
@@ -126,7 +141,8 @@ export class RedisFailoverCounters implements Counters {
     if (this.#probe !== null) clearInterval(this.#probe);
     this.#probe = null;
     await this.#shared.close();
-    await this.#local.close();
+    for (const local of this.#locals.values()) await local.close();
+    this.#locals.clear();
   }
 
   /** One probe: Redis answering a PING ends the outage. */
