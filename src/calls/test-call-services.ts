@@ -10,12 +10,15 @@ import { PlanCache } from '../policy/index.ts';
 import { createAuthenticator, getProviderAdapter } from '../providers/index.ts';
 import { createCompactionKey, ResponseChainCache } from '../runtime/index.ts';
 import {
+  type AdmitBatch,
+  type AdmitResult,
   type BudgetState,
   type Counters,
   type DecisionRecord,
   MemoryCounters,
   openSqliteStore,
   type RateWindowResult,
+  type SettleBatch,
   type Store,
   type UsageEventRecord,
 } from '../store/index.ts';
@@ -87,6 +90,27 @@ export class RecordingCounters implements Counters {
   async release(key: string, reserved: bigint): Promise<void> {
     this.operations.push({ op: 'release', key, reserved });
     await this.#inner.release(key, reserved);
+  }
+
+  async admit(batch: AdmitBatch): Promise<AdmitResult> {
+    const result = await this.#inner.admit(batch);
+    // One operation per take and reservation the batch looked at; only a batch that was admitted kept any of them.
+    result.takes.forEach((_, index) => {
+      const take = batch.takes[index]!;
+      this.operations.push({ op: 'take', key: take.key, cost: take.cost, allowed: result.ok });
+    });
+    result.reservations.forEach((_, index) => {
+      const reservation = batch.reservations[index]!;
+      this.operations.push({ op: 'reserve', key: reservation.key, amount: reservation.amount, ok: result.ok });
+    });
+    return result;
+  }
+
+  async settleAll(batch: SettleBatch): Promise<void> {
+    for (const { key, amount } of batch.adjusts) this.operations.push({ op: 'adjust', key, amount });
+    for (const { key, reserved, actual } of batch.settlements) this.operations.push({ op: 'settle', key, reserved, actual });
+    for (const { key, reserved } of batch.releases) this.operations.push({ op: 'release', key, reserved });
+    await this.#inner.settleAll(batch);
   }
 
   /** The budget behind `key` now (spent and outstanding reservations), read without leaving a reservation behind. */

@@ -22,6 +22,8 @@ export interface GatewayContext extends TurnServices {
   masterTenant(): Promise<TenantRecord>;
   /** Drops the cached master tenant (after an admin changed it). */
   forgetMasterTenant(): void;
+  /** The shared counters' state for /readyz (`ok`, or since when local limits are served); null without Redis. */
+  countersHealth: (() => string) | null;
 }
 
 /** What a request log row says of a request beyond what the server knows (id, time, duration, status). */

@@ -1,4 +1,4 @@
-// GET /healthz (the process answers) and GET /readyz (store reachable, catalog loaded).
+// GET /healthz (the process answers) and GET /readyz (store reachable, catalog loaded; the shared counters' state).
 import type { Exchange, GatewayContext, HttpResult } from './gateway-types.ts';
 import { jsonResult } from './http-result.ts';
 
@@ -20,5 +20,8 @@ export async function handleReady(gateway: GatewayContext, _exchange: Exchange):
   }
   checks.catalog = gateway.catalog.routes.length > 0 ? `ok (version ${gateway.catalog.version})` : 'no routes';
   if (gateway.catalog.routes.length === 0) ready = false;
+  // Redis down is no reason to stop taking traffic: local limits serve meanwhile, and the detail says so.
+  const counters = gateway.countersHealth?.();
+  if (counters !== undefined) checks.redis = counters;
   return jsonResult(ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks });
 }

@@ -5,7 +5,7 @@ import { Executor } from '../execute/index.ts';
 import { createLogger } from '../observe/index.ts';
 import { createAuthenticator, getProviderAdapter, type Authenticator } from '../providers/index.ts';
 import { Ledger } from '../metering/index.ts';
-import { MemoryCounters, openSqliteStore, RequestLogWriter, type Counters, type Store, type TenantRecord } from '../store/index.ts';
+import { openCounters, openSqliteStore, RequestLogWriter, type Counters, type Store, type TenantRecord } from '../store/index.ts';
 import { Limiter, Tenancy } from '../tenancy/index.ts';
 import { COMPACTION_KEY_SETTING, createCompactionKey, ResponseChainCache } from '../runtime/index.ts';
 import { DecisionLog } from '../calls/index.ts';
@@ -27,7 +27,7 @@ export interface StartGatewayOptions {
   store?: Store;
   /** The clock routing decisions and key expiry use (tests freeze it to see dated agreements at work, or move it past an expiry). */
   now?: () => Date;
-  /** Rate-limit and budget counters; in memory by default. */
+  /** Rate-limit and budget counters; by default Redis (with a local fallback) when `redis.url` is set, else memory. */
   counters?: Counters;
 }
 
@@ -41,6 +41,8 @@ export interface RunningGateway {
   tenancy: Tenancy;
   ledger: Ledger;
   backgroundResponses: BackgroundResponses;
+  /** The rate-limit and budget counters (the bench reads RedisFailoverCounters' round trips). */
+  counters: Counters;
   close(): Promise<void>;
 }
 
@@ -103,7 +105,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const tenancy = await Tenancy.open(store, { now });
   // Written once per installation (another replica may have written it first: its key is the one used).
   const compactionKey = Buffer.from(await store.putSettingIfAbsent(COMPACTION_KEY_SETTING, createCompactionKey()), 'hex');
-  const counters = options.counters ?? new MemoryCounters();
+  const opened = options.counters === undefined ? await openCounters(config.redis, logger) : { counters: options.counters, describeHealth: null };
+  const counters = opened.counters;
   const limiter = new Limiter({ counters, store });
   const ledger = new Ledger({ store, agreements: catalog.agreements, logger });
   await ledger.load();
@@ -173,6 +176,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     },
     backgroundResponses,
     chainCache,
+    countersHealth: opened.describeHealth,
   };
   const websocket = new ResponsesWebSocketServer(context, {
     enabled: config.server.websocket,
@@ -218,6 +222,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     tenancy,
     ledger,
     backgroundResponses,
+    counters,
     async close() {
       clearInterval(housekeeping);
       // Sockets first: their running turns are abandoned and metered while the ledger is still open.

@@ -186,5 +186,166 @@ export function runCountersTests(options: CountersTestOptions): void {
         assert.equal((await counters.reserve(fresh('y'), 10n, 10n, zero)).ok, true);
       });
     });
+
+    describe('admit and settleAll (batched)', () => {
+      const zero = async () => 0n;
+      /** A bucket's units now, read with a take of nothing. */
+      const unitsOf = async (key: string, limit: number) => (await counters.take(key, 0, limit, MINUTE)).remaining;
+      /** A budget's spent and reserved now, read with a reservation of nothing. */
+      const budgetOf = async (key: string, limit: bigint) => {
+        const state = await counters.reserve(key, 0n, limit, zero);
+        await counters.release(key, 0n);
+        return { spent: state.spent, reserved: state.reserved };
+      };
+
+      it('takes every bucket and reserves every budget when all fit, reporting each in order', async () => {
+        const [rpm, tpm, budget] = [fresh('rpm'), fresh('tpm'), fresh('budget')];
+        const result = await counters.admit({
+          takes: [
+            { key: rpm, cost: 1, limit: 5, windowMs: MINUTE },
+            { key: tpm, cost: 400, limit: 1000, windowMs: MINUTE },
+          ],
+          reservations: [{ key: budget, amount: 6n, limit: 10n, loadSpent: async () => 1n }],
+        });
+        assert.equal(result.ok, true);
+        assert.equal(result.refused, null);
+        assert.deepEqual(
+          result.takes.map((take) => [take.allowed, take.limit, take.remaining]),
+          [
+            [true, 5, 4],
+            [true, 1000, 600],
+          ],
+        );
+        assert.deepEqual(result.reservations, [{ ok: true, spent: 1n, reserved: 6n, limit: 10n }]);
+        assert.equal(await unitsOf(tpm, 1000), 600);
+        assert.deepEqual(await budgetOf(budget, 10n), { spent: 1n, reserved: 6n });
+      });
+
+      it('changes nothing when a take refuses, and says which one', async () => {
+        const [first, second, budget] = [fresh('first'), fresh('second'), fresh('budget')];
+        await counters.take(second, 2, 2, MINUTE);
+        const result = await counters.admit({
+          takes: [
+            { key: first, cost: 3, limit: 10, windowMs: MINUTE },
+            { key: second, cost: 1, limit: 2, windowMs: MINUTE },
+          ],
+          reservations: [{ key: budget, amount: 1n, limit: 10n, loadSpent: zero }],
+        });
+        assert.equal(result.ok, false);
+        assert.deepEqual(result.refused, { kind: 'take', index: 1 });
+        assert.equal(result.takes.length, 2);
+        assert.equal(result.takes[1]!.allowed, false);
+        assert.ok(result.takes[1]!.retryAfterMs > 0 && result.takes[1]!.retryAfterMs <= 30_000, `retryAfterMs ${result.takes[1]!.retryAfterMs}`);
+        assert.deepEqual(result.reservations, []);
+        assert.equal(await unitsOf(first, 10), 10, 'the first take was not kept');
+        assert.deepEqual(await budgetOf(budget, 10n), { spent: 0n, reserved: 0n });
+      });
+
+      it('changes nothing when a reservation refuses, reporting the budget that refused', async () => {
+        const [rpm, key, tenant] = [fresh('rpm'), fresh('key-budget'), fresh('tenant-budget')];
+        const result = await counters.admit({
+          takes: [{ key: rpm, cost: 1, limit: 5, windowMs: MINUTE }],
+          reservations: [
+            { key, amount: 5n, limit: 10n, loadSpent: zero },
+            { key: tenant, amount: 5n, limit: 10n, loadSpent: async () => 8n },
+          ],
+        });
+        assert.equal(result.ok, false);
+        assert.deepEqual(result.refused, { kind: 'reservation', index: 1 });
+        assert.deepEqual(result.reservations[1], { ok: false, spent: 8n, reserved: 0n, limit: 10n });
+        assert.equal(await unitsOf(rpm, 5), 5);
+        assert.deepEqual(await budgetOf(key, 10n), { spent: 0n, reserved: 0n });
+        assert.deepEqual(await budgetOf(tenant, 10n), { spent: 8n, reserved: 0n }, 'the loaded spend is kept, the reservation is not');
+      });
+
+      it('applies the takes of one batch in order, so that one key twice counts twice', async () => {
+        const key = fresh('twice');
+        const result = await counters.admit({
+          takes: [
+            { key, cost: 2, limit: 3, windowMs: MINUTE },
+            { key, cost: 2, limit: 3, windowMs: MINUTE },
+          ],
+          reservations: [],
+        });
+        assert.deepEqual(result.refused, { kind: 'take', index: 1 });
+        assert.equal(await unitsOf(key, 3), 3);
+      });
+
+      it('refuses a reservation without room: an exhausted budget refuses even a call that reserves nothing', async () => {
+        const key = fresh('room');
+        await counters.reserve(key, 10n, 10n, zero);
+        const refused = await counters.admit({ takes: [], reservations: [{ key, amount: 0n, room: 1n, limit: 10n, loadSpent: zero }] });
+        assert.deepEqual(refused.refused, { kind: 'reservation', index: 0 });
+        await counters.release(key, 1n);
+        const admitted = await counters.admit({ takes: [], reservations: [{ key, amount: 0n, room: 1n, limit: 10n, loadSpent: zero }] });
+        assert.deepEqual(admitted.reservations, [{ ok: true, spent: 0n, reserved: 9n, limit: 10n }]);
+      });
+
+      it('admits exactly what fits among 50 concurrent batches over a shared budget and rate', async () => {
+        const [rpm, budget] = [fresh('rpm'), fresh('budget')];
+        const slowLoad = () => new Promise<bigint>((resolve) => setTimeout(() => resolve(0n), 5));
+        const results = await Promise.all(
+          Array.from({ length: 50 }, () =>
+            counters.admit({
+              takes: [{ key: rpm, cost: 1, limit: 40, windowMs: MINUTE }],
+              reservations: [{ key: budget, amount: 100n, limit: 1_500n, loadSpent: slowLoad }],
+            }),
+          ),
+        );
+        assert.equal(results.filter((result) => result.ok).length, 15);
+        assert.ok(results.every((result) => result.ok || result.refused?.kind === 'reservation'));
+        assert.equal(await unitsOf(rpm, 40), 25, 'only the admitted batches took a request');
+        assert.deepEqual(await budgetOf(budget, 1_500n), { spent: 0n, reserved: 1_500n });
+      });
+
+      it('passes a failed load on, having changed nothing', async () => {
+        const [rpm, budget] = [fresh('rpm'), fresh('budget')];
+        await assert.rejects(
+          counters.admit({
+            takes: [{ key: rpm, cost: 1, limit: 1, windowMs: MINUTE }],
+            reservations: [{ key: budget, amount: 1n, limit: 10n, loadSpent: async () => Promise.reject(new Error('ledger down')) }],
+          }),
+          /ledger down/,
+        );
+        assert.equal(await unitsOf(rpm, 1), 1);
+      });
+
+      it('settles, releases and adjusts a whole call in one step', async () => {
+        const [tpm, key, tenant, other] = [fresh('tpm'), fresh('key'), fresh('tenant'), fresh('other')];
+        await counters.admit({
+          takes: [{ key: tpm, cost: 800, limit: 1000, windowMs: MINUTE }],
+          reservations: [
+            { key, amount: 8n, limit: 10n, loadSpent: zero },
+            { key: tenant, amount: 8n, limit: 100n, loadSpent: zero },
+            { key: other, amount: 5n, limit: 10n, loadSpent: zero },
+          ],
+        });
+        await counters.settleAll({
+          adjusts: [{ key: tpm, amount: 500, limit: 1000, windowMs: MINUTE }],
+          settlements: [
+            { key, reserved: 8n, actual: 3n },
+            { key: tenant, reserved: 8n, actual: 3n },
+          ],
+          releases: [{ key: other, reserved: 5n }],
+        });
+        assert.equal(await unitsOf(tpm, 1000), 700);
+        assert.deepEqual(await budgetOf(key, 10n), { spent: 3n, reserved: 0n });
+        assert.deepEqual(await budgetOf(tenant, 100n), { spent: 3n, reserved: 0n });
+        assert.deepEqual(await budgetOf(other, 10n), { spent: 0n, reserved: 0n });
+      });
+
+      it('keeps amounts exact beyond 2^53 micro-units', async () => {
+        const key = fresh('huge');
+        const limit = 2n ** 62n;
+        const spent = 2n ** 60n + 1n;
+        const first = await counters.admit({ takes: [], reservations: [{ key, amount: 3n, limit, loadSpent: async () => spent }] });
+        assert.deepEqual(first.reservations, [{ ok: true, spent, reserved: 3n, limit }]);
+        await counters.settleAll({ adjusts: [], settlements: [{ key, reserved: 3n, actual: 2n ** 55n + 7n }], releases: [] });
+        assert.deepEqual(await budgetOf(key, limit), { spent: spent + 2n ** 55n + 7n, reserved: 0n });
+        const room = limit - spent - 2n ** 55n - 7n;
+        assert.equal((await counters.reserve(key, room + 1n, limit, zero)).ok, false);
+        assert.equal((await counters.reserve(key, room, limit, zero)).ok, true);
+      });
+    });
   });
 }

@@ -16,3 +16,6 @@ export * from './memory-counters.ts';
 export * from './runtime-records.ts';
 export * from './storage-limits.ts';
 export * from './bound-stored-text.ts';
+export * from './redis-counters.ts';
+export * from './redis-failover-counters.ts';
+export * from './open-counters.ts';

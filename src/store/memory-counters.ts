@@ -1,6 +1,15 @@
 // Counters for one process: token buckets and budgets in Maps. JavaScript runs each operation's check-and-update
 // without an await in between, which is what makes every operation atomic per key.
-import type { BudgetState, Counters, RateWindowResult } from './counters.ts';
+import {
+  describeTake,
+  roomOf,
+  type AdmitBatch,
+  type AdmitResult,
+  type BudgetState,
+  type Counters,
+  type RateWindowResult,
+  type SettleBatch,
+} from './counters.ts';
 
 /** A budget entry with no outstanding reservation is dropped after this long without use (reloaded from the ledger). */
 export const DEFAULT_BUDGET_IDLE_MS = 10 * 60 * 1000;
@@ -53,62 +62,94 @@ export class MemoryCounters implements Counters {
   }
 
   async take(key: string, cost: number, limit: number, windowMs: number): Promise<RateWindowResult> {
-    const now = this.#now();
-    this.#sweepIfDue(now);
-    const bucket = this.#refill(key, limit, windowMs, now);
-    const rate = limit / windowMs;
-    const allowed = cost <= limit && cost <= bucket.tokens;
-    if (allowed) bucket.tokens -= cost;
-    const resetMs = Math.max(0, Math.ceil((limit - bucket.tokens) / rate));
-    const retryAfterMs = allowed ? 0 : cost > limit ? resetMs : Math.max(1, Math.ceil((cost - bucket.tokens) / rate));
-    return { allowed, limit, remaining: Math.max(0, Math.floor(bucket.tokens)), resetMs, retryAfterMs };
+    return (await this.admit({ takes: [{ key, cost, limit, windowMs }], reservations: [] })).takes[0]!;
   }
 
   async adjust(key: string, amount: number, limit: number, windowMs: number): Promise<void> {
-    const now = this.#now();
-    const bucket = this.#refill(key, limit, windowMs, now);
-    bucket.tokens = Math.min(limit, bucket.tokens + amount);
+    await this.settleAll({ adjusts: [{ key, amount, limit, windowMs }], settlements: [], releases: [] });
   }
 
   async reserve(key: string, amount: bigint, limit: bigint, loadSpent: () => Promise<bigint>): Promise<BudgetState> {
-    const now = this.#now();
-    this.#sweepIfDue(now);
-    let budget = this.#budgets.get(key);
-    if (budget === undefined) {
-      const loaded = await this.#load(key, loadSpent);
-      // Nothing awaits between here and the update below, so the check and the reservation are one step.
-      budget = this.#budgets.get(key);
-      if (budget === undefined) {
-        budget = loaded;
-        this.#budgets.set(key, budget);
-      }
-    }
-    budget.lastUsedAt = this.#now();
-    const ok = budget.spent + budget.reserved + amount <= limit;
-    if (ok) {
-      budget.reserved += amount;
-      budget.outstanding += 1;
-    }
-    return { ok, spent: budget.spent, reserved: budget.reserved, limit };
+    return (await this.admit({ takes: [], reservations: [{ key, amount, limit, loadSpent }] })).reservations[0]!;
   }
 
   async settle(key: string, reserved: bigint, actual: bigint): Promise<void> {
-    const budget = this.#budgets.get(key);
-    // Without an entry there is nothing to correct: the next first use loads the spend from the ledger.
-    if (budget === undefined) return;
-    budget.reserved = maxBigint(0n, budget.reserved - reserved);
-    budget.spent += actual;
-    budget.outstanding = Math.max(0, budget.outstanding - 1);
-    budget.lastUsedAt = this.#now();
+    await this.settleAll({ adjusts: [], settlements: [{ key, reserved, actual }], releases: [] });
   }
 
   async release(key: string, reserved: bigint): Promise<void> {
-    await this.settle(key, reserved, 0n);
+    await this.settleAll({ adjusts: [], settlements: [], releases: [{ key, reserved }] });
+  }
+
+  async admit(batch: AdmitBatch): Promise<AdmitResult> {
+    this.#sweepIfDue(this.#now());
+    // Budgets seen for the first time load their spend first; a sweep by another operation during the await may have
+    // dropped one again, hence the loop (in practice one pass).
+    for (let pass = 0; pass < 3; pass += 1) {
+      const missing = batch.reservations.filter((reservation) => !this.#budgets.has(reservation.key));
+      if (missing.length === 0) break;
+      const loaded = await Promise.all(missing.map((reservation) => this.#load(reservation.key, reservation.loadSpent)));
+      missing.forEach((reservation, index) => {
+        if (!this.#budgets.has(reservation.key)) this.#budgets.set(reservation.key, loaded[index]!);
+      });
+    }
+    // From here on nothing awaits: every check and every update below is one step.
+    const now = this.#now();
+    const takes: RateWindowResult[] = [];
+    const tokensAfter = new Map<string, number>();
+    for (const [index, take] of batch.takes.entries()) {
+      const bucket = this.#refill(take.key, take.limit, take.windowMs, now);
+      const tokens = tokensAfter.get(take.key) ?? bucket.tokens;
+      const result = describeTake(tokens, take.cost, take.limit, take.windowMs);
+      takes.push(result);
+      if (!result.allowed) return { ok: false, takes, reservations: [], refused: { kind: 'take', index } };
+      tokensAfter.set(take.key, tokens - take.cost);
+    }
+    const reservations: BudgetState[] = [];
+    const reservedAfter = new Map<string, bigint>();
+    for (const [index, reservation] of batch.reservations.entries()) {
+      const budget = this.#budgetOf(reservation.key, now);
+      const reserved = reservedAfter.get(reservation.key) ?? budget.reserved;
+      const ok = budget.spent + reserved + roomOf(reservation) <= reservation.limit;
+      reservations.push({ ok, spent: budget.spent, reserved: ok ? reserved + reservation.amount : reserved, limit: reservation.limit });
+      if (!ok) return { ok: false, takes, reservations, refused: { kind: 'reservation', index } };
+      reservedAfter.set(reservation.key, reserved + reservation.amount);
+    }
+    for (const [key, tokens] of tokensAfter) this.#buckets.get(key)!.tokens = tokens;
+    for (const reservation of batch.reservations) this.#budgetOf(reservation.key, now).outstanding += 1;
+    for (const [key, reserved] of reservedAfter) this.#budgetOf(key, now).reserved = reserved;
+    return { ok: true, takes, reservations, refused: null };
+  }
+
+  async settleAll(batch: SettleBatch): Promise<void> {
+    const now = this.#now();
+    for (const adjust of batch.adjusts) {
+      const bucket = this.#refill(adjust.key, adjust.limit, adjust.windowMs, now);
+      bucket.tokens = Math.min(adjust.limit, bucket.tokens + adjust.amount);
+    }
+    const ends = [...batch.settlements, ...batch.releases.map((release) => ({ ...release, actual: 0n }))];
+    for (const { key, reserved, actual } of ends) {
+      const budget = this.#budgets.get(key);
+      // Without an entry there is nothing to correct: the next first use loads the spend from the ledger.
+      if (budget === undefined) continue;
+      budget.reserved = maxBigint(0n, budget.reserved - reserved);
+      budget.spent += actual;
+      budget.outstanding = Math.max(0, budget.outstanding - 1);
+      budget.lastUsedAt = now;
+    }
   }
 
   async close(): Promise<void> {
     this.#buckets.clear();
     this.#budgets.clear();
+  }
+
+  /** The budget entry of `key`, present after admit's loads (nothing awaits in between), marked as used now. */
+  #budgetOf(key: string, now: number): Budget {
+    const budget = this.#budgets.get(key);
+    if (budget === undefined) throw new Error(`budget ${key} vanished during an admission`);
+    budget.lastUsedAt = now;
+    return budget;
   }
 
   /** The bucket of `key` refilled up to `now` (created full), under the limit and window of this call. */

@@ -2,7 +2,17 @@
 // and token rates as token buckets, budgets as reservations of the call's worst-case cost, settled to the actual cost.
 // Limits come from the live key and tenant records of each call, so a cached key can never skip a limit.
 import { formatMoney, parseMoney } from '../metering/index.ts';
-import type { ApiKeyRecord, BudgetSpec, Counters, Store, TenantRecord } from '../store/index.ts';
+import type {
+  AdmitResult,
+  ApiKeyRecord,
+  BudgetSpec,
+  BudgetState,
+  Counters,
+  RateWindowResult,
+  ReservationRequest,
+  Store,
+  TenantRecord,
+} from '../store/index.ts';
 import { InsufficientQuotaError, PermissionDeniedError, RateLimitError } from '../wire/index.ts';
 import { formatRateLimitDuration } from './format-rate-limit-duration.ts';
 
@@ -104,108 +114,81 @@ export class Limiter {
 
   /**
    * Takes one request and the token estimate from every configured RPM and TPM (key first, then tenant) and reserves
-   * the worst-case cost on every budget. Refuses with RateLimitError or InsufficientQuotaError (429), having first
-   * given back whatever this call already took.
+   * the worst-case cost on every budget, all in one counters batch (one round trip on Redis). Refuses with
+   * RateLimitError or InsufficientQuotaError (429), having kept nothing, the first refusing limit in that order named.
    */
   async admit(request: AdmitRequest): Promise<Admission> {
     const scopes = scopesOf(request);
     const tokens = Math.max(0, Math.ceil(request.estimatedTokens));
-    const requestTakes: RateTake[] = [];
-    const tokenTakes: RateTake[] = [];
-    const reservations: BudgetReservation[] = [];
-    try {
-      if (request.requests === undefined) {
-        for (const { scope, limits } of scopes) {
-          if (limits.rpm !== null) requestTakes.push(await this.#take(scope, request.model, 'requests', `rpm:${scope.kind}:${scope.id}`, 1, limits.rpm));
-        }
-      }
+    const takes: PlannedTake[] = [];
+    if (request.requests === undefined) {
       for (const { scope, limits } of scopes) {
-        if (limits.tpm !== null) tokenTakes.push(await this.#take(scope, request.model, 'tokens', `tpm:${scope.kind}:${scope.id}`, tokens, limits.tpm));
+        if (limits.rpm !== null) takes.push({ scope, kind: 'requests', counterKey: `rpm:${scope.kind}:${scope.id}`, cost: 1, limit: limits.rpm });
       }
-      const at = this.#now();
-      for (const { scope, limits } of scopes) {
-        if (limits.budget !== null) reservations.push(await this.#reserve(scope, limits.budget, request.worstCaseCosts, at));
-      }
-    } catch (error) {
-      await this.#giveBack(requestTakes, tokenTakes, reservations);
-      throw error;
     }
+    for (const { scope, limits } of scopes) {
+      if (limits.tpm !== null) takes.push({ scope, kind: 'tokens', counterKey: `tpm:${scope.kind}:${scope.id}`, cost: tokens, limit: limits.tpm });
+    }
+    const at = this.#now();
+    const reservations: PlannedReservation[] = [];
+    // A budget in another currency than a route's refuses the call, after the limits before it in the order.
+    let mismatch: PermissionDeniedError | null = null;
+    for (const { scope, limits } of scopes) {
+      if (limits.budget === null) continue;
+      mismatch = currencyMismatch(scope, limits.budget, request.worstCaseCosts);
+      if (mismatch !== null) break;
+      reservations.push(this.#planReservation(scope, limits.budget, request.worstCaseCosts, at));
+    }
+    const result = await this.#counters.admit({
+      takes: takes.map((take) => ({ key: take.counterKey, cost: take.cost, limit: take.limit, windowMs: RATE_WINDOW_MS })),
+      reservations: reservations.map((reservation) => reservation.request),
+    });
+    if (!result.ok) throw refusalOf(request.model, takes, reservations, result);
+    const tokenTakes = takes.flatMap((take, index) => (take.kind === 'tokens' ? [rateTake(take, result.takes[index]!)] : []));
+    const requestTakes = takes.flatMap((take, index) => (take.kind === 'requests' ? [rateTake(take, result.takes[index]!)] : []));
+    const admitted: BudgetReservation[] = reservations.map(({ counterKey, budget, amount }) => ({ counterKey, budget, amount }));
     const reservedCurrency = request.worstCaseCosts.length === 1 ? request.worstCaseCosts[0]!.currency : null;
-    return new LimiterAdmission(this.#counters, reservedCurrency, request.requests?.takes ?? requestTakes, tokenTakes, reservations);
+    if (mismatch === null) {
+      return new LimiterAdmission(this.#counters, result.origin, reservedCurrency, request.requests?.takes ?? requestTakes, tokenTakes, admitted);
+    }
+    // Every limit before the mismatched budget let the call through: what this call took goes back, then the refusal.
+    await this.#counters.settleAll({
+      adjusts: [...requestTakes, ...tokenTakes].map((take) => ({ key: take.counterKey, amount: take.cost, limit: take.limit, windowMs: RATE_WINDOW_MS })),
+      settlements: [],
+      releases: admitted.map((reservation) => ({ key: reservation.counterKey, reserved: reservation.amount })),
+      ...(result.origin === undefined ? {} : { origin: result.origin }),
+    });
+    throw mismatch;
   }
 
   /**
-   * Takes one request from every configured RPM (key first, then tenant), or refuses with RateLimitError (429), giving
-   * back what it took. Called once per request right after authentication; admit() then takes no request again.
+   * Takes one request from every configured RPM (key first, then tenant) in one counters batch, or refuses with
+   * RateLimitError (429), keeping nothing. Called once per request right after authentication; admit() then takes no
+   * request again.
    */
   async takeRequest(caller: RequestRateCaller): Promise<RequestRateAdmission> {
-    const takes: RateTake[] = [];
-    try {
-      for (const { scope, limits } of scopesOf(caller)) {
-        if (limits.rpm !== null) takes.push(await this.#take(scope, null, 'requests', `rpm:${scope.kind}:${scope.id}`, 1, limits.rpm));
-      }
-    } catch (error) {
-      await this.#giveBack(takes, [], []);
-      throw error;
+    const takes: PlannedTake[] = [];
+    for (const { scope, limits } of scopesOf(caller)) {
+      if (limits.rpm !== null) takes.push({ scope, kind: 'requests', counterKey: `rpm:${scope.kind}:${scope.id}`, cost: 1, limit: limits.rpm });
     }
-    return { takes };
+    if (takes.length === 0) return { takes: [] };
+    const result = await this.#counters.admit({
+      takes: takes.map((take) => ({ key: take.counterKey, cost: take.cost, limit: take.limit, windowMs: RATE_WINDOW_MS })),
+      reservations: [],
+    });
+    if (!result.ok) throw refusalOf(null, takes, [], result);
+    return { takes: takes.map((take, index) => rateTake(take, result.takes[index]!)) };
   }
 
-  async #take(scope: Scope, model: string | null, kind: 'requests' | 'tokens', counterKey: string, cost: number, limit: number): Promise<RateTake> {
-    const target = model === null ? '' : ` for ${model}`;
-    const result = await this.#counters.take(counterKey, cost, limit, RATE_WINDOW_MS);
-    if (result.allowed) return { counterKey, limit, cost, remaining: result.remaining, resetMs: result.resetMs };
-    const unit = kind === 'requests' ? 'requests per min (RPM)' : 'tokens per min (TPM)';
-    const headers = rateHeaders(kind, { limit, remaining: result.remaining, resetMs: result.resetMs });
-    if (cost > limit) {
-      // OpenAI's wording for a request that can never fit, whatever the wait.
-      throw new RateLimitError(
-        `Request too large${target} in ${scope.label} on ${unit}: Limit ${limit}, Requested ${cost}. ` +
-          'The input or output tokens must be reduced in order to run successfully.',
-        kind,
-        result.retryAfterMs,
-        headers,
-      );
-    }
-    throw new RateLimitError(
-      `Rate limit reached${target} in ${scope.label} on ${unit}: Limit ${limit}, Used ${limit - result.remaining}, Requested ${cost}. Please try ` +
-        `again in ${formatRateLimitDuration(result.retryAfterMs)}.`,
-      kind,
-      result.retryAfterMs,
-      headers,
-    );
-  }
-
-  async #reserve(scope: Scope, budget: BudgetSpec, worstCases: AdmitRequest['worstCaseCosts'], at: Date): Promise<BudgetReservation> {
-    // A route priced in another currency could charge without this budget seeing it: refuse rather than let the call
-    // run unbounded (there are no exchange rates to convert with).
-    const foreign = worstCases.find((worstCase) => worstCase.currency !== budget.currency);
-    if (foreign !== undefined) {
-      throw new PermissionDeniedError(
-        `The budget of ${scope.label} is in ${budget.currency}, but this request may run on a route priced in ${foreign.currency}, which the budget ` +
-          'cannot bound. ' +
-          'Ask for a model whose routes are priced in the budget currency, or have the budget changed.',
-        'budget_currency_mismatch',
-      );
-    }
+  #planReservation(scope: Scope, budget: BudgetSpec, worstCases: AdmitRequest['worstCaseCosts'], at: Date): PlannedReservation {
     const period = budgetPeriod(budget.period, at);
     const counterKey = `budget:${scope.kind}:${scope.id}:${budget.period}:${period.label}:${budget.currency}`;
     const limit = parseBudgetLimit(budget.limit);
-    // A call no route prices costs nothing and reserves nothing, but an exhausted budget still refuses it.
+    // A call no route prices costs nothing and reserves nothing, but an exhausted budget still refuses it: it asks for
+    // one micro-unit of room.
     const amount = worstCases[0]?.amount ?? 0n;
     const loadSpent = () => this.#loadSpent(scope, budget.currency, period);
-    const state = await this.#counters.reserve(counterKey, amount, limit, loadSpent);
-    const reservation = { counterKey, budget, amount };
-    const exhausted = state.ok && amount === 0n && state.spent + state.reserved >= limit;
-    if (state.ok && !exhausted) return reservation;
-    if (state.ok) await this.#counters.release(counterKey, amount);
-    const per = budget.period === 'total' ? 'in total' : `per ${budget.period}`;
-    const asked = amount > 0n ? `this request may cost up to ${formatMoney(amount)} ${budget.currency}` : 'the budget is used up';
-    const resets = period.to === undefined ? '' : ` It resets at ${period.to}.`;
-    throw new InsufficientQuotaError(
-      `Budget exceeded for ${scope.label}: limit ${formatMoney(limit)} ${budget.currency} ${per}, spent ${formatMoney(state.spent)}, ` +
-        `reserved by requests in flight ${formatMoney(state.reserved)}; ${asked}.${resets}`,
-    );
+    return { scope, counterKey, budget, amount, period, request: { key: counterKey, amount, room: amount > 0n ? amount : 1n, limit, loadSpent } };
   }
 
   /** The settled charges of the scope in the period, from the ledger, in the budget's currency. */
@@ -214,15 +197,86 @@ export class Limiter {
     const totals = await this.#store.sumUsage({ ...filter, ...(period.from === undefined ? {} : { from: period.from, to: period.to }) });
     return totals.filter((row) => row.currency === currency).reduce((sum, row) => sum + row.charged, 0n);
   }
+}
 
-  async #giveBack(requestTakes: RateTake[], tokenTakes: RateTake[], reservations: BudgetReservation[]): Promise<void> {
-    for (const take of [...requestTakes, ...tokenTakes]) await this.#counters.adjust(take.counterKey, take.cost, take.limit, RATE_WINDOW_MS);
-    for (const reservation of reservations) await this.#counters.release(reservation.counterKey, reservation.amount);
+/** A take the limiter is about to ask for, with what its refusal must say. */
+interface PlannedTake {
+  scope: Scope;
+  kind: 'requests' | 'tokens';
+  counterKey: string;
+  cost: number;
+  limit: number;
+}
+
+/** A reservation the limiter is about to ask for, with what its refusal must say. */
+interface PlannedReservation extends BudgetReservation {
+  scope: Scope;
+  period: BudgetPeriod;
+  request: ReservationRequest;
+}
+
+function rateTake(take: PlannedTake, result: RateWindowResult): RateTake {
+  return { counterKey: take.counterKey, limit: take.limit, cost: take.cost, remaining: result.remaining, resetMs: result.resetMs };
+}
+
+/** A route priced in another currency could charge without the budget seeing it (there are no exchange rates). */
+function currencyMismatch(scope: Scope, budget: BudgetSpec, worstCases: AdmitRequest['worstCaseCosts']): PermissionDeniedError | null {
+  const foreign = worstCases.find((worstCase) => worstCase.currency !== budget.currency);
+  if (foreign === undefined) return null;
+  return new PermissionDeniedError(
+    `The budget of ${scope.label} is in ${budget.currency}, but this request may run on a route priced in ${foreign.currency}, which the budget ` +
+      'cannot bound. ' +
+      'Ask for a model whose routes are priced in the budget currency, or have the budget changed.',
+    'budget_currency_mismatch',
+  );
+}
+
+/** The error of a refused batch: the refusing limit's, worded as OpenAI words it. */
+function refusalOf(model: string | null, takes: PlannedTake[], reservations: PlannedReservation[], result: AdmitResult): Error {
+  const refused = result.refused;
+  if (refused?.kind === 'take') return rateLimitError(model, takes[refused.index]!, result.takes[refused.index]!);
+  if (refused?.kind === 'reservation') return budgetError(reservations[refused.index]!, result.reservations[refused.index]!);
+  return new Error('the counters refused an admission without saying which limit');
+}
+
+function rateLimitError(model: string | null, take: PlannedTake, result: RateWindowResult): RateLimitError {
+  const { scope, kind, cost, limit } = take;
+  const target = model === null ? '' : ` for ${model}`;
+  const unit = kind === 'requests' ? 'requests per min (RPM)' : 'tokens per min (TPM)';
+  const headers = rateHeaders(kind, { limit, remaining: result.remaining, resetMs: result.resetMs });
+  if (cost > limit) {
+    // OpenAI's wording for a request that can never fit, whatever the wait.
+    return new RateLimitError(
+      `Request too large${target} in ${scope.label} on ${unit}: Limit ${limit}, Requested ${cost}. ` +
+        'The input or output tokens must be reduced in order to run successfully.',
+      kind,
+      result.retryAfterMs,
+      headers,
+    );
   }
+  return new RateLimitError(
+    `Rate limit reached${target} in ${scope.label} on ${unit}: Limit ${limit}, Used ${limit - result.remaining}, Requested ${cost}. Please try ` +
+      `again in ${formatRateLimitDuration(result.retryAfterMs)}.`,
+    kind,
+    result.retryAfterMs,
+    headers,
+  );
+}
+
+function budgetError(reservation: PlannedReservation, state: BudgetState): InsufficientQuotaError {
+  const { scope, budget, amount, period } = reservation;
+  const per = budget.period === 'total' ? 'in total' : `per ${budget.period}`;
+  const asked = amount > 0n ? `this request may cost up to ${formatMoney(amount)} ${budget.currency}` : 'the budget is used up';
+  const resets = period.to === undefined ? '' : ` It resets at ${period.to}.`;
+  return new InsufficientQuotaError(
+    `Budget exceeded for ${scope.label}: limit ${formatMoney(state.limit)} ${budget.currency} ${per}, spent ${formatMoney(state.spent)}, ` +
+      `reserved by requests in flight ${formatMoney(state.reserved)}; ${asked}.${resets}`,
+  );
 }
 
 class LimiterAdmission implements Admission {
   readonly #counters: Counters;
+  readonly #origin: string | undefined;
   readonly #reservedCurrency: string | null;
   readonly #requestTakes: readonly RateTake[];
   readonly #tokenTakes: RateTake[];
@@ -231,12 +285,14 @@ class LimiterAdmission implements Admission {
 
   constructor(
     counters: Counters,
+    origin: string | undefined,
     reservedCurrency: string | null,
     requestTakes: readonly RateTake[],
     tokenTakes: RateTake[],
     reservations: BudgetReservation[],
   ) {
     this.#counters = counters;
+    this.#origin = origin;
     this.#reservedCurrency = reservedCurrency;
     this.#requestTakes = requestTakes;
     this.#tokenTakes = tokenTakes;
@@ -252,24 +308,35 @@ class LimiterAdmission implements Admission {
     return headers;
   }
 
+  /** One counters batch (one round trip on Redis): the token corrections and every budget settled. */
   async settle(usage: SettleUsage): Promise<void> {
     if (this.#done) return;
     this.#done = true;
     const used = Math.max(0, Math.ceil(usage.tokens));
-    // A positive correction returns unused tokens; a negative one charges an overrun, delaying later calls.
-    for (const take of this.#tokenTakes) await this.#counters.adjust(take.counterKey, take.cost - used, take.limit, RATE_WINDOW_MS);
     const currency = usage.currency ?? this.#reservedCurrency;
-    for (const reservation of this.#reservations) {
-      const actual = usage.cost !== null && currency === reservation.budget.currency ? usage.cost : 0n;
-      await this.#counters.settle(reservation.counterKey, reservation.amount, actual);
-    }
+    await this.#counters.settleAll({
+      // A positive correction returns unused tokens; a negative one charges an overrun, delaying later calls.
+      adjusts: this.#tokenTakes.map((take) => ({ key: take.counterKey, amount: take.cost - used, limit: take.limit, windowMs: RATE_WINDOW_MS })),
+      settlements: this.#reservations.map((reservation) => ({
+        key: reservation.counterKey,
+        reserved: reservation.amount,
+        actual: usage.cost !== null && currency === reservation.budget.currency ? usage.cost : 0n,
+      })),
+      releases: [],
+      ...(this.#origin === undefined ? {} : { origin: this.#origin }),
+    });
   }
 
+  /** One counters batch: the token and budget reservations given back (requests stay counted). */
   async release(): Promise<void> {
     if (this.#done) return;
     this.#done = true;
-    for (const take of this.#tokenTakes) await this.#counters.adjust(take.counterKey, take.cost, take.limit, RATE_WINDOW_MS);
-    for (const reservation of this.#reservations) await this.#counters.release(reservation.counterKey, reservation.amount);
+    await this.#counters.settleAll({
+      adjusts: this.#tokenTakes.map((take) => ({ key: take.counterKey, amount: take.cost, limit: take.limit, windowMs: RATE_WINDOW_MS })),
+      settlements: [],
+      releases: this.#reservations.map((reservation) => ({ key: reservation.counterKey, reserved: reservation.amount })),
+      ...(this.#origin === undefined ? {} : { origin: this.#origin }),
+    });
   }
 }
 
