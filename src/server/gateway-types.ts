@@ -22,6 +22,8 @@ export interface GatewayContext extends TurnServices {
   masterTenant(): Promise<TenantRecord>;
   /** Drops the cached master tenant (after an admin changed it). */
   forgetMasterTenant(): void;
+  /** Set once shutdown began: /readyz answers 503 so that a load balancer stops sending, and answers close their connection. */
+  draining: boolean;
 }
 
 /** What a request log row says of a request beyond what the server knows (id, time, duration, status). */
