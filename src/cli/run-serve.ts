@@ -72,6 +72,8 @@ async function serve(path: string, args: ServeArgs, onStarted: () => void, hungU
     release();
   }
   logger.info('shut down');
+  // A worker's channel to the primary would keep it alive: let it go, so that the process ends and the primary sees it.
+  if (cluster.isWorker) cluster.worker?.disconnect();
   return 0;
 }
 

@@ -19,6 +19,8 @@ export interface RunWorkersOptions {
   /** First wait before a replacement, doubled for each replacement in the last minute, up to maxBackoffMs. */
   baseBackoffMs?: number;
   maxBackoffMs?: number;
+  /** The program workers run (tests); by default this one again, with the same arguments. */
+  exec?: string;
 }
 
 const MINUTE_MS = 60_000;
@@ -40,6 +42,7 @@ export function runWorkers(options: RunWorkersOptions, onStarted: () => void = (
   let stopping = false;
   let exitCode = 0;
 
+  if (options.exec !== undefined) cluster.setupPrimary({ exec: options.exec, args: [] });
   return new Promise((resolve) => {
     const signalAll = (signal: NodeJS.Signals): void => {
       for (const worker of live) worker.process.kill(signal);
