@@ -54,13 +54,16 @@ export function reloadCatalogFile(path: string, gateway: Pick<RunningGateway, 'c
   return true;
 }
 
-/** Calls `onChange` once the file settled after a change; the directory is watched, since editors replace the file. */
+/**
+ * Calls `onChange` once the file settled after a change. The directory is watched, since editors replace the file, and
+ * so does Kubernetes: a mounted ConfigMap changes by swapping its `..data` link, which is the entry that changes.
+ */
 export function watchFileChanges(path: string, onChange: () => void, logger: Logger): FSWatcher | null {
   const name = basename(path);
   let timer: NodeJS.Timeout | undefined;
   try {
     const watcher = watch(dirname(path), { persistent: false }, (_event, changed) => {
-      if (changed !== null && changed !== name) return;
+      if (changed !== null && changed !== name && !changed.startsWith('..')) return;
       clearTimeout(timer);
       timer = setTimeout(onChange, WATCH_SETTLE_MS);
       timer.unref();

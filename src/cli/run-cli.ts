@@ -34,6 +34,9 @@ Commands:
   help     Show this text
 `;
 
+/** The options of `crossway serve` (deploy files are checked against them). */
+export const SERVE_OPTIONS = { config: 'string', port: 'string', host: 'string', workers: 'string', watch: 'boolean' } as const;
+
 /** What the process around a command wants to hear of it. */
 export interface CliLifecycle {
   /**
@@ -54,10 +57,7 @@ export async function runCli(argv: string[], output: CliOutput = PROCESS_OUTPUT,
   try {
     switch (command) {
       case 'serve':
-        return await (await import('./run-serve.ts')).runServe(
-          parse(rest, { config: 'string', port: 'string', host: 'string', workers: 'string', watch: 'boolean' }),
-          onStarted,
-        );
+        return await (await import('./run-serve.ts')).runServe(parse(rest, SERVE_OPTIONS), onStarted);
       case 'demo':
         return await (await import('./run-demo.ts')).runDemo(parse(rest, { port: 'string', host: 'string' }), onStarted);
       case 'emulate':
