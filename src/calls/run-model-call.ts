@@ -2,7 +2,7 @@
 // fallback models), admission against the key's and tenant's limits and budgets, execution with failover, the usage
 // event and the settled reservations, and the routing decision. Every service that calls a model (chat, embeddings,
 // Responses turns, compaction) runs through here.
-import type { Constraints, ModelEntry, Route } from '../catalog/index.ts';
+import type { Catalog, Constraints, ModelEntry, Route } from '../catalog/index.ts';
 import type { Attempt, ExecuteOptions, Executed } from '../execute/index.ts';
 import type { TokenUsage } from '../metering/index.ts';
 import { describeEmptyPlan, mergeConstraints, needsExactInputCount, readRequestConstraints, type Plan, type RequestNeeds } from '../policy/index.ts';
@@ -91,13 +91,15 @@ export async function runModelCall<T, R>(
   serve: (call: OpenCall<T>) => Promise<R>,
 ): Promise<R> {
   const names = [input.model, ...(input.fallbackModels ?? []).filter((name) => name !== input.model)];
-  checkModelScope(services, context.principal, names);
+  // Read once: a reload (SIGHUP) swaps services.catalog, and this call finishes on the catalog it started with.
+  const catalog = services.catalog;
+  checkModelScope({ catalog }, context.principal, names);
   const decisionId = createDecisionId();
   const meter = new CallMeter(services, context, input.endpoint);
   // Every attempt of every model tried: the decision lists them, and a failure says how many there were.
   const attempts: Attempt[] = [];
   try {
-    const executed = await routeCall(services, context, input, names, decisionId, meter, attempts, execute);
+    const executed = await routeCall(services, catalog, context, input, names, decisionId, meter, attempts, execute);
     const info: CallInfo = {
       decisionId,
       route: executed.route,
@@ -126,6 +128,7 @@ export async function runModelCall<T, R>(
  */
 async function routeCall<T>(
   services: CallServices,
+  catalog: Catalog,
   context: CallContext,
   input: ModelCallInput,
   names: readonly string[],
@@ -136,7 +139,7 @@ async function routeCall<T>(
 ): Promise<Executed<T>> {
   const principal = context.principal;
   const constraints = mergeConstraints(
-    mergeConstraints(services.catalog.config.policy, principal.tenant.policy as Constraints),
+    mergeConstraints(catalog.config.policy, principal.tenant.policy as Constraints),
     readRequestConstraints({ crossway: input.preferences }, context.routingHeaders),
   );
   const allowFallbacks = constraints.allow_fallbacks !== false;
@@ -149,12 +152,12 @@ async function routeCall<T>(
   // What the request lost on the route that answered, for the decision.
   let notes: string[] = [];
   const planOf = async (name: string): Promise<{ model: ModelEntry; plan: Plan }> => {
-    const { model, routes } = resolveModel(services.catalog, name, input.kind);
+    const { model, routes } = resolveModel(catalog, name, input.kind);
     // The planner counts synchronously within a small work budget: a large request is counted ahead, in slices.
     if (needsExactInputCount(input.needs, routes)) await input.needs.measureExactInputTokens?.(context.signal);
     const plan = services.planCache.planCached(
-      { model, routes, needs: input.needs, constraints, agreements: services.catalog.agreements, health: services.executor.health, now: services.now() },
-      services.catalog.version,
+      { model, routes, needs: input.needs, constraints, agreements: catalog.agreements, health: services.executor.health, now: services.now() },
+      catalog.version,
     );
     return { model, plan };
   };
@@ -185,7 +188,7 @@ async function routeCall<T>(
     }
     throw lastError ?? new NoRouteAvailableError(input.model, []);
   } finally {
-    if (lastPlan !== null) services.decisions.record(...toPlannedDecision(decisionId, lastPlan, attempts, principal.tenant.id, notes));
+    if (lastPlan !== null) services.decisions.record(...toPlannedDecision(decisionId, lastPlan, attempts, principal.tenant.id, notes, catalog.version));
   }
 }
 

@@ -123,4 +123,15 @@ describe('toPlannedDecision', () => {
     const [, again] = toPlannedDecision('dec_c', { ...plan, constraints: { regions: ['eu'] } }, [], null);
     assert.notEqual(again.id, stored.id);
   });
+
+  it('records the catalog version the plan was made with, in the record and in the plan as stored', () => {
+    const [record, stored] = toPlannedDecision('dec_v', plan, [], null, [], 'catalog-one');
+    assert.equal(record.catalog_version, 'catalog-one');
+    assert.deepEqual(Object.keys(record).slice(0, 3), ['id', 'model', 'catalog_version']);
+    assert.equal(JSON.parse(stored.json).catalog_version, 'catalog-one');
+    // The same plan under another catalog (a reload) is another stored plan.
+    const [other, otherStored] = toPlannedDecision('dec_w', plan, [], null, [], 'catalog-two');
+    assert.equal(other.catalog_version, 'catalog-two');
+    assert.notEqual(otherStored.id, stored.id);
+  });
 });

@@ -25,9 +25,10 @@ export function toDecisionRecord(id: string, plan: Plan, attempts: readonly Exec
 }
 
 /** What the plan decided, as its decision record shows it: routes by id, provider and region, reasons copied. */
-export function toDecisionPlan(plan: Plan): DecisionPlan {
+export function toDecisionPlan(plan: Plan, catalogVersion?: string): DecisionPlan {
   return {
     model: plan.model,
+    ...(catalogVersion === undefined ? {} : { catalog_version: catalogVersion }),
     constraints: { ...plan.constraints },
     kept: plan.kept.map(({ route, rank, basis }) => ({ ...describeRoute(route), rank, basis })),
     rejected: plan.rejected.map(({ route, reasons }) => ({
@@ -59,11 +60,18 @@ export function toPlannedDecision(
   attempts: readonly ExecutedAttempt[],
   tenant: string | null,
   notes: readonly string[] = [],
+  catalogVersion?: string,
 ): [record: DecisionRecord, plan: StoredDecisionPlan] {
   let described = describedPlans.get(plan.kept);
   const { source } = described ?? {};
-  if (described === undefined || source?.model !== plan.model || source.constraints !== plan.constraints || source.rejected !== plan.rejected) {
-    const decision = toDecisionPlan(plan);
+  if (
+    described === undefined ||
+    source?.model !== plan.model ||
+    source.constraints !== plan.constraints ||
+    source.rejected !== plan.rejected ||
+    described.decision.catalog_version !== catalogVersion
+  ) {
+    const decision = toDecisionPlan(plan, catalogVersion);
     described = { source: { model: plan.model, constraints: plan.constraints, rejected: plan.rejected }, decision, stored: toStoredDecisionPlan(decision) };
     describedPlans.set(plan.kept, described);
   }
@@ -77,6 +85,7 @@ function assembleRecord(id: string, plan: DecisionPlan, at: string, attempts: re
   return {
     id,
     model: plan.model,
+    ...(plan.catalog_version === undefined ? {} : { catalog_version: plan.catalog_version }),
     at,
     constraints: plan.constraints,
     kept: plan.kept,

@@ -264,6 +264,11 @@ export const configSchema = z.strictObject({
       websocket_max_age_ms: z.number().int().positive().default(3_600_000),
       /** Bound on the memory a socket keeps of its last `store: false` response (estimated bytes of its chain's items). */
       websocket_memory_bytes: byteSize.default(8 * 1024 ** 2),
+      /**
+       * On SIGTERM, how long calls and streams in flight may take to finish before they are cut (and metered for what
+       * they produced); below Kubernetes' default 30 s termination grace, so that the flush after it still fits.
+       */
+      shutdown_grace_ms: z.number().int().min(0).max(3_600_000).default(25_000),
     })
     .prefault({}),
   store: z

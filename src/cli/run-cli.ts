@@ -11,6 +11,12 @@ Commands:
              --config <path>   crossway.yaml (default: $CROSSWAY_CONFIG or ./crossway.yaml)
              --port <n>        listen port (overrides server.port)
              --host <addr>     listen address (overrides server.host)
+             --workers <n|auto>  run n worker processes sharing the port (auto: one per core); needs PostgreSQL and
+                               Redis (store.postgres / CROSSWAY_DATABASE_URL, redis.url / CROSSWAY_REDIS_URL): with SQLite
+                               one file has one writer process, and each worker would count limits and budgets alone
+             --watch           reload the configuration when its file changes (as SIGHUP does)
+           SIGHUP reloads crossway.yaml (routes, prices, policy, agreements, models) without a restart; SIGTERM stops
+           gracefully (no new connections, calls in flight finish within server.shutdown_grace_ms)
   demo     Run the local cloud emulators and the gateway with the demo catalog (what \`npm start\` does)
              --port <n>        gateway port (default: $PORT or 4000)
   emulate  Run the local cloud emulators only
@@ -27,6 +33,9 @@ Commands:
              statement --agreement <id> --period 2026-11 [--format csv|json]; verify
   help     Show this text
 `;
+
+/** The options of `crossway serve` (deploy files are checked against them). */
+export const SERVE_OPTIONS = { config: 'string', port: 'string', host: 'string', workers: 'string', watch: 'boolean' } as const;
 
 /** What the process around a command wants to hear of it. */
 export interface CliLifecycle {
@@ -48,7 +57,7 @@ export async function runCli(argv: string[], output: CliOutput = PROCESS_OUTPUT,
   try {
     switch (command) {
       case 'serve':
-        return await (await import('./run-serve.ts')).runServe(parse(rest, { config: 'string', port: 'string', host: 'string' }), onStarted);
+        return await (await import('./run-serve.ts')).runServe(parse(rest, SERVE_OPTIONS), onStarted);
       case 'demo':
         return await (await import('./run-demo.ts')).runDemo(parse(rest, { port: 'string', host: 'string' }), onStarted);
       case 'emulate':
@@ -81,12 +90,14 @@ export async function runCli(argv: string[], output: CliOutput = PROCESS_OUTPUT,
   }
 }
 
-function parse<const T extends Record<string, 'string' | 'boolean'>>(args: string[], spec: T): Record<keyof T, string | undefined> {
+type ParsedOptions<T extends Record<string, 'string' | 'boolean'>> = { [K in keyof T]: (T[K] extends 'boolean' ? boolean : string) | undefined };
+
+function parse<const T extends Record<string, 'string' | 'boolean'>>(args: string[], spec: T): ParsedOptions<T> {
   const options: Record<string, { type: 'string' | 'boolean' }> = {};
   for (const [name, type] of Object.entries(spec)) options[name] = { type };
   try {
     const { values } = parseArgs({ args, options, allowPositionals: false });
-    return values as Record<keyof T, string | undefined>;
+    return values as ParsedOptions<T>;
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
   }

@@ -101,6 +101,14 @@ export class Executor {
     this.#dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256 });
   }
 
+  /**
+   * Takes a reloaded catalog's routes as the route set of the ejection cap and panic threshold. Calls in flight keep
+   * the routes they were planned with (routes are passed per call); each route id keeps its health.
+   */
+  replaceRoutes(routes: Iterable<RouteMembership>): void {
+    this.health.replaceRoutes(routes);
+  }
+
   /** Per route: circuit state, ejections, error rate, latency; for the given route ids, or every route used so far. */
   snapshot(routeIds?: Iterable<string>): RouteHealthSnapshot[] {
     return this.health.snapshot(routeIds);

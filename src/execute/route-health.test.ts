@@ -258,6 +258,18 @@ describe('RouteHealth: ejection cap and panic threshold', () => {
     assert.deepEqual([health.admit('a'), health.admit('b')], [null, null]);
   });
 
+  it('replaceRoutes (a reloaded catalog) counts only the new routes; a route that stays keeps its health', () => {
+    const health = healthAt({ now: 0 }, { routes: routesOf('m', 'a', 'b', 'c', 'd') });
+    fail(health, 'a', 5);
+    assert.equal(health.state('a'), 'open');
+    const epoch = health.epoch;
+    health.replaceRoutes(routesOf('m', 'a', 'e'));
+    assert.ok(health.epoch > epoch, 'plans made before are not reused');
+    assert.equal(health.state('a'), 'open', 'a keeps its ejection');
+    fail(health, 'e', 5);
+    assert.equal(health.state('e'), 'closed', 'one of two routes is ejected already: the cap holds e in service');
+  });
+
   it('routes never registered are neither capped nor in panic', () => {
     const health = healthAt({ now: 0 });
     fail(health, 'a', 5);

@@ -158,6 +158,17 @@ export class RouteHealth implements RouteHealthView {
     if (added) this.#epoch += 1;
   }
 
+  /**
+   * Makes `routes` the whole route set (a reloaded catalog): the models' groups are counted anew, so that routes gone
+   * no longer count towards the ejection cap or the panic threshold; each route id keeps its health.
+   */
+  replaceRoutes(routes: Iterable<RouteMembership>): void {
+    this.#groupOf.clear();
+    this.#groups.clear();
+    this.addRoutes(routes);
+    this.#epoch += 1;
+  }
+
   /** Whether the route's model has too few closed routes left, so that health is ignored (see panicThresholdPercent). */
   inPanic(routeId: string): boolean {
     const group = this.#groupOf.get(routeId);

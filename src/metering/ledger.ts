@@ -100,7 +100,7 @@ const zeroPrice: Price = { input: 0, output: 0, currency: 'USD' };
  */
 export class Ledger {
   readonly #store: LedgerOptions['store'];
-  readonly #shareAgreements: Agreement[];
+  #shareAgreements: Agreement[];
   readonly #logger: LedgerLogger | undefined;
   readonly #maxBatch: number;
   readonly #retryDelaysMs: readonly number[];
@@ -157,6 +157,14 @@ export class Ledger {
   async close(): Promise<void> {
     this.#closed = true;
     await this.flush();
+  }
+
+  /**
+   * Takes a reloaded catalog's agreements: batches from the next one on accrue by them. Accruals are kept per
+   * agreement id, so an agreement that stays keeps its accrued share (and its cap) across the reload.
+   */
+  replaceAgreements(agreements: readonly Agreement[]): void {
+    this.#shareAgreements = agreements.filter((agreement) => agreement.revenue_share !== undefined);
   }
 
   /** A snapshot of the group-commit counters. */

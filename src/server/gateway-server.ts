@@ -69,6 +69,11 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
 /** Every request's way to its handler: the request log around authentication (and the request rate) and idempotency. */
 const PIPELINE = compose([logRequest, authenticateCaller, captureIdempotent]);
 
+/** How often idle connections are closed while draining. */
+const IDLE_SWEEP_MS = 100;
+/** After connections were cut, the longest wait for their handlers to meter what was produced and end. */
+const CUT_WAIT_MS = 10_000;
+
 /** Share of max_connections past which idle keep-alive connections are closed to make room for new clients. */
 const SHED_IDLE_AT = 0.9;
 
@@ -76,6 +81,12 @@ const SHED_IDLE_AT = 0.9;
 export class GatewayServer {
   readonly #gateway: GatewayContext;
   readonly #server: Server;
+  #inFlight = 0;
+  /** Called (once each) when the last request in flight ends. */
+  #onIdle: (() => void)[] = [];
+  /** Resolves when the listener and every connection are closed; null until stopAccepting(). */
+  #closed: Promise<void> | null = null;
+  #idleSweep: NodeJS.Timeout | undefined;
 
   constructor(gateway: GatewayContext, limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS, websocket: ResponsesWebSocketServer | null = null) {
     this.#gateway = gateway;
@@ -122,15 +133,71 @@ export class GatewayServer {
     return `http://${shownHost}:${address.port}`;
   }
 
-  /** Stops accepting connections and closes idle and active ones. */
-  async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  /**
+   * Stops accepting connections (new ones are refused from here on) and marks the gateway draining: /readyz answers
+   * 503, idle keep-alive connections are closed, and every answer from now on closes its connection after it.
+   */
+  stopAccepting(): void {
+    if (this.#closed !== null) return;
+    this.#gateway.draining = true;
+    this.#closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeIdleConnections();
-    setTimeout(() => this.#server.closeAllConnections(), 2_000).unref();
-    await closed;
+    // A connection whose answer ends during the drain turns idle; closing it tells its client to go elsewhere.
+    this.#idleSweep = setInterval(() => this.#server.closeIdleConnections(), IDLE_SWEEP_MS);
+    this.#idleSweep.unref();
+  }
+
+  /** Resolves true once no request is in flight, or false when `graceMs` passed first (the requests keep running). */
+  async drain(graceMs: number): Promise<boolean> {
+    this.stopAccepting();
+    if (this.#inFlight === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const idle = new Promise<boolean>((resolve) => this.#onIdle.push(() => resolve(true)));
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
+    try {
+      return await Promise.race([idle, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Stops accepting, gives requests in flight `graceMs` to finish, then cuts the connections that remain (their
+   * calls are aborted and metered for what they produced) and waits, at most CUT_WAIT_MS, for their handlers to end.
+   */
+  async close(graceMs = 2_000): Promise<void> {
+    await this.drain(graceMs);
+    clearInterval(this.#idleSweep);
+    this.#server.closeAllConnections();
+    if (this.#inFlight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => this.#onIdle.push(resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, CUT_WAIT_MS))),
+      ]);
+      clearTimeout(timer);
+    }
+    await this.#closed;
+  }
+
+  /** Requests whose handler has not finished writing its answer. */
+  get inFlight(): number {
+    return this.#inFlight;
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.#inFlight += 1;
+    try {
+      // Draining: the client is told to reconnect (to another replica) for its next request.
+      if (this.#gateway.draining) res.setHeader('connection', 'close');
+      await this.#answer(req, res);
+    } finally {
+      this.#inFlight -= 1;
+      if (this.#inFlight === 0) for (const resolve of this.#onIdle.splice(0)) resolve();
+    }
+  }
+
+  async #answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const controller = new AbortController();
     // A response closed before it finished means the client went away: abort the upstream work.
     res.once('close', () => {

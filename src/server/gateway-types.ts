@@ -24,6 +24,8 @@ export interface GatewayContext extends TurnServices {
   forgetMasterTenant(): void;
   /** The shared counters' state for /readyz (`ok`, or since when local limits are served); null without Redis. */
   countersHealth: (() => string) | null;
+  /** Set once shutdown began: /readyz answers 503 so that a load balancer stops sending, and answers close their connection. */
+  draining: boolean;
 }
 
 /** What a request log row says of a request beyond what the server knows (id, time, duration, status). */

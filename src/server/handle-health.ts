@@ -1,4 +1,4 @@
-// GET /healthz (the process answers) and GET /readyz (store reachable, catalog loaded; the shared counters' state).
+// GET /healthz (the process answers) and GET /readyz (store reachable, catalog loaded, not shutting down; the shared counters' state).
 import type { Exchange, GatewayContext, HttpResult } from './gateway-types.ts';
 import { jsonResult } from './http-result.ts';
 
@@ -9,6 +9,8 @@ export async function handleHealth(_gateway: GatewayContext, _exchange: Exchange
 
 /** Readiness: the store answers a query and a catalog with routes is loaded. */
 export async function handleReady(gateway: GatewayContext, _exchange: Exchange): Promise<HttpResult> {
+  // At once, without asking the store: a load balancer must stop sending before the listener is gone.
+  if (gateway.draining) return jsonResult(503, { status: 'draining', checks: { catalog: `ok (version ${gateway.catalog.version})` } });
   const checks: Record<string, string> = {};
   let ready = true;
   try {

@@ -3,3 +3,4 @@ export * from './gateway-server.ts';
 export * from './gateway-types.ts';
 export * from './http-result.ts';
 export * from './start-gateway.ts';
+export * from './replace-catalog.ts';

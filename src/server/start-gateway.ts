@@ -14,6 +14,7 @@ import { GatewayServer } from './gateway-server.ts';
 import { ResponsesWebSocketServer } from './responses-websocket.ts';
 import type { GatewayContext } from './gateway-types.ts';
 import { PlanCache } from '../policy/index.ts';
+import { type CatalogReplacement, replaceCatalog } from './replace-catalog.ts';
 
 export interface StartGatewayOptions {
   catalog: Catalog;
@@ -43,7 +44,19 @@ export interface RunningGateway {
   backgroundResponses: BackgroundResponses;
   /** The rate-limit and budget counters (the bench reads RedisFailoverCounters' round trips). */
   counters: Counters;
-  close(): Promise<void>;
+  /** The catalog new calls use (the one given at start, or the last one `reload` took). */
+  readonly catalog: Catalog;
+  /**
+   * Takes a new catalog for new calls (see replaceCatalog): calls in flight finish on the one they started with.
+   * Settings that need a restart keep their running values and are listed in the result.
+   */
+  reload(next: Catalog): CatalogReplacement;
+  /**
+   * Shuts down: stops accepting (/readyz answers 503 at once), lets calls and streams in flight finish within
+   * `graceMs` (2 s by default), cuts what remains (metered for what it produced), then flushes the request log,
+   * decisions and ledger, ends background jobs and closes the store.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 /** How often expired idempotency keys, stored responses and conversations past their retention, and old request-log rows are deleted. */
@@ -112,7 +125,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   await ledger.load();
   let masterTenant: { record: Promise<TenantRecord>; until: number } | undefined;
 
-  const authenticators = new Map<string, Authenticator>();
+  // Per route object: a reloaded route (new credentials, say) gets its own; the old one goes with the old catalog.
+  const authenticators = new WeakMap<Route, Authenticator>();
   const executor = new Executor({
     attemptTimeoutMs: config.execute.attempt_timeout_ms,
     streamIdleTimeoutMs: config.execute.stream_idle_timeout_ms,
@@ -132,10 +146,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     retryBudget: { percent: config.execute.retry_budget.percent, minConcurrency: config.execute.retry_budget.min_concurrency },
     adapterFor: (route: Route) => getProviderAdapter(route.provider),
     authenticatorFor: (route: Route) => {
-      let authenticator = authenticators.get(route.id);
+      let authenticator = authenticators.get(route);
       if (authenticator === undefined) {
         authenticator = createAuthenticator(route);
-        authenticators.set(route.id, authenticator);
+        authenticators.set(route, authenticator);
       }
       return authenticator;
     },
@@ -177,6 +191,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     backgroundResponses,
     chainCache,
     countersHealth: opened.describeHealth,
+    draining: false,
   };
   const websocket = new ResponsesWebSocketServer(context, {
     enabled: config.server.websocket,
@@ -223,11 +238,19 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     ledger,
     backgroundResponses,
     counters,
-    async close() {
+    get catalog() {
+      return context.catalog;
+    },
+    reload(next: Catalog) {
+      return replaceCatalog(context, next);
+    },
+    async close({ graceMs = 2_000 }: { graceMs?: number } = {}) {
       clearInterval(housekeeping);
-      // Sockets first: their running turns are abandoned and metered while the ledger is still open.
+      // HTTP calls and streams in flight get the grace period; no new connection is accepted meanwhile.
+      await server.drain(graceMs);
+      // Then sockets: their running turns are abandoned and metered while the ledger is still open.
       await websocket.close();
-      await server.close();
+      await server.close(0);
       await backgroundResponses.close();
       await ledger.close();
       await counters.close();

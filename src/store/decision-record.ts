@@ -43,6 +43,8 @@ export interface DecisionRecord {
   tenant?: string | null;
   /** The model the plan was made for. */
   model: string;
+  /** The version of the catalog (crossway.yaml) the plan was made with; absent on older records. */
+  catalog_version?: string;
   /** ISO timestamp the plan was made for. */
   at: string;
   /** The effective constraints (policy narrowed by the request), as JSON. */
@@ -58,7 +60,7 @@ export interface DecisionRecord {
 }
 
 /** The part of a decision that its plan decides, shared by every request a cached plan serves: stored once per plan. */
-export type DecisionPlan = Pick<DecisionRecord, 'model' | 'constraints' | 'kept' | 'rejected'>;
+export type DecisionPlan = Pick<DecisionRecord, 'model' | 'catalog_version' | 'constraints' | 'kept' | 'rejected'>;
 
 /** A DecisionPlan as stored (see toStoredDecisionPlan): bounded, as JSON, under a hash of that JSON. */
 export interface StoredDecisionPlan {

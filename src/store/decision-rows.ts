@@ -49,6 +49,7 @@ export function toStoredDecisionPlan(plan: DecisionPlan): StoredDecisionPlan {
   const detail = (text: string) => truncateStoredText(text, STORED_DETAIL_MAX_CHARS);
   const bounded: DecisionPlan = {
     model: name(plan.model),
+    ...(plan.catalog_version === undefined ? {} : { catalog_version: name(plan.catalog_version) }),
     constraints: boundStoredJson(plan.constraints) as Record<string, unknown>,
     kept: plan.kept.map((kept) => ({ ...kept, route: name(kept.route), provider: name(kept.provider), region: name(kept.region), basis: detail(kept.basis) })),
     rejected: plan.rejected.map((rejected) => ({
@@ -113,6 +114,7 @@ export function toStoredDecisionRecord(id: string, planJson: string, detailJson:
   const record: DecisionRecord = {
     id,
     model: plan.model,
+    ...(plan.catalog_version === undefined ? {} : { catalog_version: plan.catalog_version }),
     at: detail.at,
     constraints: plan.constraints,
     kept: plan.kept,
