@@ -1,0 +1,75 @@
+// Routing decisions a replica queued, readable by every replica before their batch commits: each is written to Redis
+// with a short time to live as it is queued (one SET, pipelined with the tick's other commands, never awaited on the
+// response path), and read back only when a lookup misses the local queue.
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { DecisionRecord } from '../store/index.ts';
+
+export interface RedisSharedDecisionsOptions {
+  /** The configuration's `redis.key_prefix`. */
+  keyPrefix: string;
+  /**
+   * How long a queued decision stays in Redis: longer than a batch takes to commit (milliseconds; seconds while the
+   * store retries), short enough that Redis holds only the last minute of decisions. Default 60 s.
+   */
+  ttlMs?: number;
+}
+
+/** A decision larger than this is not shared (its replica still stores it): a plan of dozens of routes is ~20 KB. */
+const MAX_SHARED_DECISION_BYTES = 256 * 1024;
+/** Decision ids are `dec_` + 32 hex digits; anything far longer is not looked up. */
+const MAX_ID_LENGTH = 128;
+
+/** What a decision read back from Redis must look like: written by another process, it is input like any other. */
+const decisionSchema = z.looseObject({
+  id: z.string().max(MAX_ID_LENGTH),
+  tenant: z.string().nullable().optional(),
+  model: z.string(),
+  at: z.string(),
+  constraints: z.record(z.string(), z.unknown()),
+  kept: z.array(z.looseObject({ route: z.string(), provider: z.string(), region: z.string(), rank: z.number(), basis: z.string() })),
+  rejected: z.array(
+    z.looseObject({ route: z.string(), provider: z.string(), region: z.string(), reasons: z.array(z.object({ code: z.string(), detail: z.string() })) }),
+  ),
+  attempts: z.array(z.looseObject({ route: z.string(), status: z.number(), latency_ms: z.number(), error: z.string().nullable() })),
+  notes: z.array(z.string()).optional(),
+});
+
+/** Decisions under `<prefix>decision:<id>`. */
+export class RedisSharedDecisions {
+  readonly #redis: Redis;
+  readonly #keyPrefix: string;
+  readonly #ttlMs: number;
+
+  constructor(redis: Redis, options: RedisSharedDecisionsOptions) {
+    this.#redis = redis;
+    this.#keyPrefix = options.keyPrefix;
+    this.#ttlMs = options.ttlMs ?? 60_000;
+  }
+
+  /** Shares a decision just queued; never throws, never waits (while Redis is unreachable it is simply not shared). */
+  put(record: DecisionRecord): void {
+    const json = JSON.stringify(record);
+    if (json.length > MAX_SHARED_DECISION_BYTES || Buffer.byteLength(json) > MAX_SHARED_DECISION_BYTES) return;
+    this.#redis.set(this.#key(record.id), json, 'PX', this.#ttlMs).catch(() => {});
+  }
+
+  /** The decision a replica queued in the last `ttlMs`, or null (also for anything in Redis that is not a decision). */
+  async get(id: string): Promise<DecisionRecord | null> {
+    if (id.length > MAX_ID_LENGTH) return null;
+    const json = await this.#redis.get(this.#key(id));
+    if (json === null || json.length > MAX_SHARED_DECISION_BYTES) return null;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch {
+      return null;
+    }
+    const record = decisionSchema.safeParse(parsed);
+    return record.success && record.data.id === id ? (record.data as DecisionRecord) : null;
+  }
+
+  #key(id: string): string {
+    return `${this.#keyPrefix}decision:${id}`;
+  }
+}
