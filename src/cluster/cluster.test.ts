@@ -3,6 +3,7 @@
 // them; and after an interruption the caches are dropped. Tenancy replicas share one SQLite file, as replicas share a
 // database (no gateway runs here, so that the file has one writer at a time).
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import type { ClusterBus } from './cluster-bus.ts';
 import { Cluster } from './cluster.ts';
 import { LocalClusterHub } from './local-cluster-bus.ts';
 import { openCluster } from './open-cluster.ts';
+import { freePort, startRedisServer, stopRedisServer } from './test-redis-server.ts';
 
 const WAIT_MS = 10_000;
 
@@ -174,5 +176,40 @@ describe('a cluster after an interruption', () => {
     assert.equal(replica.health.state('azure'), 'open');
     await cluster.close();
     await store.close();
+  });
+});
+
+describe('a replica whose Redis is unreachable', { skip: skipWithoutRedis }, () => {
+  let server: ChildProcess | undefined;
+  after(async () => {
+    if (server !== undefined) await stopRedisServer(server);
+  });
+
+  it('starts alone within the wait, goes on alone (probes, decisions), and joins when Redis answers', async () => {
+    const port = await freePort();
+    const started = performance.now();
+    const cluster = await openCluster({
+      url: new Secret(`redis://127.0.0.1:${port}`),
+      keyPrefix: 'cwtest:alone:',
+      logger: pino({ level: 'silent' }),
+      connectWaitMs: 200,
+    });
+    try {
+      assert.ok(performance.now() - started < WAIT_MS);
+      assert.equal(cluster.bus.connected, false);
+      const health = new RouteHealth({ routes: ROUTES, now: () => 0, peers: cluster.routeHealthPeers });
+      health.applyPeerChange({ route: 'azure', state: 'open', ejectedForMs: 0, ejections: 1 });
+      assert.equal(health.admit('azure'), null, 'the claim goes to Redis');
+      await waitFor('the replica to probe alone', () => health.admit('azure') === 'probe');
+      cluster.routeHealthPeers.announce({ route: 'azure', state: 'closed', ejections: 1 });
+      cluster.decisions?.put({ id: 'dec_1', model: 'm', at: '', constraints: {}, kept: [], rejected: [], attempts: [] });
+      await assert.rejects(cluster.decisions?.get('dec_1') ?? Promise.resolve(), 'a lookup fails fast; DecisionLog then reads the store');
+
+      server = await startRedisServer(port);
+      await waitFor('the replica to join', () => cluster.bus.connected);
+      assert.equal(await cluster.routeHealthPeers.claimProbe('azure', 1_000), true);
+    } finally {
+      await cluster.close();
+    }
   });
 });

@@ -1,9 +1,7 @@
 // The cluster bus over Redis: the shared contract, hostile messages, installations apart, and going on alone while
 // Redis is down (a private redis-server this test stops and starts again).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -13,6 +11,7 @@ import { listen, runClusterBusCases } from './cluster-bus.case.test.ts';
 import { MAX_CLUSTER_MESSAGE_BYTES } from './cluster-messages.ts';
 import { connectClusterRedis, waitUntilReady } from './connect-cluster-redis.ts';
 import { RedisClusterBus } from './redis-cluster-bus.ts';
+import { freePort, startRedisServer, stopRedisServer } from './test-redis-server.ts';
 
 const WAIT_MS = 10_000;
 const quiet = pino({ level: 'silent' });
@@ -35,9 +34,8 @@ function openBus(url: string, keyPrefix: string) {
   };
 }
 
-async function waitUntil(what: string, check: () => boolean, start?: () => void): Promise<void> {
+async function waitUntil(what: string, check: () => boolean): Promise<void> {
   const deadline = Date.now() + WAIT_MS;
-  start?.();
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(10);
@@ -110,41 +108,6 @@ describe('RedisClusterBus: input from other processes', { skip: skipWithoutRedis
     await other.close();
   });
 });
-
-/** A free TCP port on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-/** A private redis-server without persistence, ready to answer; killed by its PID. */
-async function startRedisServer(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => 20, maxRetriesPerRequest: null });
-  // Refused connections until the server listens are expected: ioredis retries them.
-  probe.on('error', () => {});
-  try {
-    await waitUntil(
-      'redis-server to start',
-      () => probe.status === 'ready',
-      () => void probe.connect().catch(() => {}),
-    );
-  } finally {
-    probe.disconnect();
-  }
-  return child;
-}
-
-async function stopRedisServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill('SIGKILL');
-  await once(child, 'exit');
-}
 
 describe('RedisClusterBus: Redis stops and comes back', { skip: skipWithoutRedis }, () => {
   let port: number;
