@@ -23,11 +23,18 @@ export const responsesMessageSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('cleared') }),
 ]);
 
+/**
+ * A replica could not announce its changes for a while (its connection to Redis was down while the others' were up):
+ * the others drop what those changes may have made stale, as after their own interruption.
+ */
+export const resyncMessageSchema = z.strictObject({});
+
 /** Every channel and the schema of its messages. */
 export const clusterMessageSchemas = {
   health: routeHealthMessageSchema,
   tenancy: tenancyMessageSchema,
   responses: responsesMessageSchema,
+  resync: resyncMessageSchema,
 } as const;
 
 /** The channels of the cluster bus, each with the type of its messages. */
@@ -35,12 +42,13 @@ export interface ClusterChannels {
   health: z.infer<typeof routeHealthMessageSchema>;
   tenancy: z.infer<typeof tenancyMessageSchema>;
   responses: z.infer<typeof responsesMessageSchema>;
+  resync: z.infer<typeof resyncMessageSchema>;
 }
 
 export type ClusterChannel = keyof ClusterChannels;
 
 /** Names of the channels, for subscribing to all of them. */
-export const CLUSTER_CHANNELS: readonly ClusterChannel[] = ['health', 'tenancy', 'responses'];
+export const CLUSTER_CHANNELS: readonly ClusterChannel[] = ['health', 'tenancy', 'responses', 'resync'];
 
 /** Largest message on the wire, envelope included: messages are a few ids and numbers, far below it. */
 export const MAX_CLUSTER_MESSAGE_BYTES = 4_096;

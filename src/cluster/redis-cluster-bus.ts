@@ -43,6 +43,8 @@ export class RedisClusterBus implements ClusterBus {
   #subscribed = false;
   /** Set once the subscription was lost; the next subscription resyncs. */
   #interrupted = false;
+  /** Set when a message could not be sent; once Redis answers again, the other replicas are told to resync. */
+  #missed = false;
   #closed = false;
 
   constructor(options: RedisClusterBusOptions) {
@@ -54,7 +56,10 @@ export class RedisClusterBus implements ClusterBus {
     this.#subscriber.on('message', this.#onMessage);
     this.#subscriber.on('ready', this.#subscribe);
     this.#subscriber.on('close', this.#onClose);
+    this.#publisher.on('ready', this.#announceMissed);
     if (this.#subscriber.status === 'ready') this.#subscribe();
+    // Messages from another replica that could not announce its changes: as if this replica had been cut off.
+    this.subscribe('resync', () => this.#resync());
   }
 
   get connected(): boolean {
@@ -69,9 +74,15 @@ export class RedisClusterBus implements ClusterBus {
       this.#logger.warn({ channel, bytes: Buffer.byteLength(text) }, 'cluster message too large; not sent');
       return;
     }
+    // Best effort: while Redis is unreachable the message is lost, and the peers are told to resync when it returns.
+    if (this.#publisher.status !== 'ready') {
+      this.#missed = true;
+      return;
+    }
     this.stats.published += 1;
-    // Best effort: while Redis is unreachable the message is lost, and the peers resync when it returns.
-    this.#publisher.publish(name, text).catch(() => {});
+    this.#publisher.publish(name, text).catch(() => {
+      this.#missed = true;
+    });
   }
 
   subscribe<C extends ClusterChannel>(channel: C, handler: ClusterHandler<C>): () => void {
@@ -95,6 +106,7 @@ export class RedisClusterBus implements ClusterBus {
     this.#subscriber.off('message', this.#onMessage);
     this.#subscriber.off('ready', this.#subscribe);
     this.#subscriber.off('close', this.#onClose);
+    this.#publisher.off('ready', this.#announceMissed);
     this.#handlers.clear();
     this.#resyncHandlers.clear();
     if (this.#subscriber.status === 'ready') await this.#subscriber.unsubscribe(...this.#channelNames.values()).catch(() => {});
@@ -106,15 +118,27 @@ export class RedisClusterBus implements ClusterBus {
     this.#subscriber.subscribe(...this.#channelNames.values()).then(
       () => {
         this.#subscribed = true;
+        this.#announceMissed();
         if (!this.#interrupted) return;
         this.#interrupted = false;
         this.#logger.info('cluster bus: Redis is back; caches dropped, as changes may have been missed meanwhile');
-        for (const handler of this.#resyncHandlers) runHandler(handler, undefined, this.#logger);
+        this.#resync();
       },
       // The connection went away again before answering: its next 'ready' subscribes.
       () => {},
     );
   };
+
+  /** Tells the other replicas to resync when this one could not announce something and can now. */
+  readonly #announceMissed = (): void => {
+    if (!this.#missed || this.#closed || this.#publisher.status !== 'ready') return;
+    this.#missed = false;
+    this.publish('resync', {});
+  };
+
+  #resync(): void {
+    for (const handler of this.#resyncHandlers) runHandler(handler, undefined, this.#logger);
+  }
 
   readonly #onClose = (): void => {
     if (this.#closed) return;
