@@ -38,8 +38,7 @@ describe('RedisSharedDecisions', { skip: skipWithoutRedis }, () => {
     const reader = new RedisSharedDecisions(other, { keyPrefix: prefix });
     const record = decision('dec_0001');
     writer.put(record);
-    // put() does not wait; a command sent after it on the same connection is answered after it.
-    await redis.ping();
+    await writer.flush();
     assert.deepEqual(await reader.get('dec_0001'), record);
     assert.equal(await reader.get('dec_unknown'), null);
     const ttl = await redis.pttl(`${prefix}decision:dec_0001`);
@@ -47,7 +46,7 @@ describe('RedisSharedDecisions', { skip: skipWithoutRedis }, () => {
 
     const shortLived = new RedisSharedDecisions(redis, { keyPrefix: prefix, ttlMs: 20 });
     shortLived.put(decision('dec_0002'));
-    await redis.ping();
+    await shortLived.flush();
     for (let tries = 0; (await reader.get('dec_0002')) !== null; tries += 1) {
       assert.ok(tries < 500, 'the decision never expired');
       await sleep(20);
@@ -63,10 +62,36 @@ describe('RedisSharedDecisions', { skip: skipWithoutRedis }, () => {
     for (const id of ['dec_bad1', 'dec_bad2', 'dec_bad3', 'dec_bad4', `dec_${'x'.repeat(200)}`]) assert.equal(await reader.get(id), null, id);
   });
 
+  it('sends the decisions of one turn after the turn, in one command per 500', async () => {
+    // A connection of its own whose commands the test counts (the shared server's statistics count other tests' too).
+    const counted = new Redis(testRedisUrl ?? '');
+    let commands = 0;
+    const send = counted.sendCommand.bind(counted);
+    counted.sendCommand = (...args: Parameters<typeof send>) => {
+      commands += 1;
+      return send(...args);
+    };
+    try {
+      await counted.ping();
+      const writer = new RedisSharedDecisions(counted, { keyPrefix: prefix });
+      const ids = Array.from({ length: 600 }, (_, i) => `dec_batch_${i}`);
+      commands = 0;
+      for (const id of ids) writer.put(decision(id));
+      assert.equal(commands, 0, 'nothing is sent during the turn that put them');
+      await writer.flush();
+      assert.equal(commands, 2);
+      assert.equal(await redis.exists(...ids.map((id) => `${prefix}decision:${id}`)), 600);
+    } finally {
+      counted.disconnect();
+    }
+  });
+
   it('does not share a decision larger than its bound', async () => {
     const writer = new RedisSharedDecisions(redis, { keyPrefix: prefix });
     writer.put({ ...decision('dec_huge'), notes: ['x'.repeat(300 * 1024)] });
-    await redis.ping();
+    writer.put(decision('dec_small'));
+    await writer.flush();
     assert.equal(await redis.exists(`${prefix}decision:dec_huge`), 0);
+    assert.equal(await redis.exists(`${prefix}decision:dec_small`), 1, 'the others of its pipeline are');
   });
 });

@@ -1,6 +1,6 @@
 // Routing decisions a replica queued, readable by every replica before their batch commits: each is written to Redis
-// with a short time to live as it is queued (one SET, pipelined with the tick's other commands, never awaited on the
-// response path), and read back only when a lookup misses the local queue.
+// with a short time to live as it is queued (the decisions of one turn of the event loop in one command, sent after the
+// turn, off the response path, never awaited), and read back only when a lookup misses the local queue.
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { DecisionRecord } from '../store/index.ts';
@@ -19,6 +19,15 @@ export interface RedisSharedDecisionsOptions {
 const MAX_SHARED_DECISION_BYTES = 256 * 1024;
 /** Decision ids are `dec_` + 32 hex digits; anything far longer is not looked up. */
 const MAX_ID_LENGTH = 128;
+/** Most decisions waiting to be sent; past it (Redis slower than the requests) newer ones are not shared. */
+const MAX_PENDING = 10_000;
+/** Most decisions in one command. */
+const MAX_PER_COMMAND = 500;
+// One SET with PX per decision, as one command: measured at 7.7 µs of CPU per decision here, against 17.9 µs for a
+// pipeline of SETs (ioredis builds a command object per SET; this builds one per batch).
+const SET_ALL_SCRIPT = `local ttl = ARGV[#ARGV]
+for i = 1, #KEYS do redis.call('SET', KEYS[i], ARGV[i], 'PX', ttl) end
+return #KEYS`;
 
 /** What a decision read back from Redis must look like: written by another process, it is input like any other. */
 const decisionSchema = z.looseObject({
@@ -40,6 +49,8 @@ export class RedisSharedDecisions {
   readonly #redis: Redis;
   readonly #keyPrefix: string;
   readonly #ttlMs: number;
+  #pending: DecisionRecord[] = [];
+  #sending: Promise<void> = Promise.resolve();
 
   constructor(redis: Redis, options: RedisSharedDecisionsOptions) {
     this.#redis = redis;
@@ -49,9 +60,33 @@ export class RedisSharedDecisions {
 
   /** Shares a decision just queued; never throws, never waits (while Redis is unreachable it is simply not shared). */
   put(record: DecisionRecord): void {
-    const json = JSON.stringify(record);
-    if (json.length > MAX_SHARED_DECISION_BYTES || Buffer.byteLength(json) > MAX_SHARED_DECISION_BYTES) return;
-    this.#redis.set(this.#key(record.id), json, 'PX', this.#ttlMs).catch(() => {});
+    if (this.#pending.length >= MAX_PENDING) return;
+    this.#pending.push(record);
+    if (this.#pending.length === 1) setImmediate(() => this.#send());
+  }
+
+  /** Resolves once the decisions put so far were sent and answered (or failed). */
+  async flush(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    await this.#sending;
+  }
+
+  #send(): void {
+    const records = this.#pending;
+    this.#pending = [];
+    const sent: Promise<unknown>[] = [];
+    for (let start = 0; start < records.length; start += MAX_PER_COMMAND) {
+      const keys: string[] = [];
+      const values: string[] = [];
+      for (const record of records.slice(start, start + MAX_PER_COMMAND)) {
+        const json = JSON.stringify(record);
+        if (json.length > MAX_SHARED_DECISION_BYTES || Buffer.byteLength(json) > MAX_SHARED_DECISION_BYTES) continue;
+        keys.push(this.#key(record.id));
+        values.push(json);
+      }
+      if (keys.length > 0) sent.push(this.#redis.eval(SET_ALL_SCRIPT, keys.length, ...keys, ...values, String(this.#ttlMs)));
+    }
+    this.#sending = Promise.allSettled(sent).then(() => {});
   }
 
   /** The decision a replica queued in the last `ttlMs`, or null (also for anything in Redis that is not a decision). */
