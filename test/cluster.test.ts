@@ -3,6 +3,7 @@
 // decision queued on one is readable on the other at once. (A key revoked or a response deleted on one replica needs a
 // shared store: src/cluster/cluster.test.ts covers them with two replicas' parts on one SQLite file.)
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,7 @@ import { pino } from 'pino';
 import { buildCatalog } from '../src/catalog/index.ts';
 import { startGateway, type RunningGateway } from '../src/server/index.ts';
 import { createTestRedisPrefix, skipWithoutRedis, testRedisUrl } from '../src/store/test-backends.ts';
+import { freePort, startRedisServer, stopRedisServer } from '../src/cluster/test-redis-server.ts';
 import { waitFor } from './support/wait-for.ts';
 
 const MASTER_KEY = 'sk-cw-cluster-test-master-key';
@@ -108,6 +110,14 @@ describe('gateways sharing one Redis', { skip: skipWithoutRedis }, () => {
       body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'Hello' }] }),
     });
 
+  it('/readyz says each gateway hears the others', async () => {
+    for (const gateway of gateways) {
+      const ready = await fetch(`${gateway.url}/readyz`);
+      assert.equal(ready.status, 200);
+      assert.equal(((await ready.json()) as { checks: Record<string, string> }).checks.cluster, 'ok');
+    }
+  });
+
   it('a decision queued on one gateway is readable on the other at once', async () => {
     const [a, b] = gateways as [RunningGateway, RunningGateway];
     const response = await chat(a);
@@ -171,5 +181,52 @@ describe('gateways sharing one Redis', { skip: skipWithoutRedis }, () => {
     await waitFor('both gateways to close the route', () => gateways.every((gateway) => gateway.executor.health.state('steered') === 'closed'));
     assert.equal((await chat(a)).status, 200);
     assert.equal((await chat(b)).status, 200);
+  });
+});
+
+describe('a gateway whose Redis is unreachable', { skip: skipWithoutRedis }, () => {
+  let upstream: Awaited<ReturnType<typeof startSteeredUpstream>>;
+  let directory: string;
+  let gateway: RunningGateway | undefined;
+  let redisServer: ChildProcess | undefined;
+  after(async () => {
+    await gateway?.close();
+    await upstream?.close();
+    if (redisServer !== undefined) await stopRedisServer(redisServer);
+    if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('starts and serves alone, says so on /readyz, and joins when Redis answers', async () => {
+    upstream = await startSteeredUpstream();
+    directory = mkdtempSync(join(tmpdir(), 'crossway-cluster-alone-'));
+    // A port nothing listens on, yet: the private redis-server starts there later.
+    const port = await freePort();
+    const catalog = buildCatalog(
+      {
+        server: { host: '127.0.0.1', port: 0, master_key: MASTER_KEY },
+        store: { sqlite: join(directory, 'alone.db') },
+        redis: { url: `redis://127.0.0.1:${port}`, key_prefix: 'cwtest:alone:' },
+        models: [{ id: 'm' }],
+        routes: [{ id: 'steered', model: 'm', provider: 'openai', endpoint: upstream.url, auth: { type: 'bearer', key: 'sk-upstream' } }],
+      },
+      'cluster test alone',
+      { env: {} },
+    );
+    gateway = await startGateway({ catalog, logger: pino({ level: 'silent' }) });
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'Hello' }] }),
+    });
+    assert.equal(response.status, 200);
+    const readiness = async () => {
+      const ready = await fetch(`${(gateway as RunningGateway).url}/readyz`);
+      return { status: ready.status, cluster: ((await ready.json()) as { checks: Record<string, string> }).checks.cluster ?? '' };
+    };
+    const alone = await readiness();
+    assert.equal(alone.status, 200, 'still ready: it serves');
+    assert.match(alone.cluster, /^alone: Redis unreachable/);
+    redisServer = await startRedisServer(port);
+    await waitFor('the gateway to join', async () => (await readiness()).cluster === 'ok');
   });
 });

@@ -2,6 +2,7 @@
 // what a handler answers.
 import type { IncomingMessage } from 'node:http';
 import type { DecisionLog, Principal } from '../calls/index.ts';
+import type { Cluster } from '../cluster/index.ts';
 import type { RequestLogRow, RequestLogWriter, TenantRecord } from '../store/index.ts';
 import type { RequestRateAdmission, Tenancy } from '../tenancy/index.ts';
 import type { BackgroundResponses, TurnServices } from '../turns/index.ts';
@@ -22,6 +23,8 @@ export interface GatewayContext extends TurnServices {
   masterTenant(): Promise<TenantRecord>;
   /** Drops the cached master tenant (after an admin changed it). */
   forgetMasterTenant(): void;
+  /** The other replicas (route health, invalidations, decisions shared over Redis); absent when this gateway is alone. */
+  cluster?: Cluster;
 }
 
 /** What a request log row says of a request beyond what the server knows (id, time, duration, status). */

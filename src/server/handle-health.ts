@@ -20,5 +20,9 @@ export async function handleReady(gateway: GatewayContext, _exchange: Exchange):
   }
   checks.catalog = gateway.catalog.routes.length > 0 ? `ok (version ${gateway.catalog.version})` : 'no routes';
   if (gateway.catalog.routes.length === 0) ready = false;
+  // Without Redis a replica still serves, alone: said here, and not a reason to take it out of the load balancer.
+  if (gateway.cluster !== undefined) {
+    checks.cluster = gateway.cluster.bus.connected ? 'ok' : 'alone: Redis unreachable; route health and cache invalidations stay local until it answers';
+  }
   return jsonResult(ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks });
 }

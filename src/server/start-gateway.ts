@@ -189,6 +189,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     },
     backgroundResponses,
     chainCache,
+    cluster,
   };
   const leaveCluster = cluster?.join({ health: executor.health, tenancy, chainCache, forgetMasterTenant: () => context.forgetMasterTenant() });
   const websocket = new ResponsesWebSocketServer(context, {
