@@ -71,6 +71,22 @@ module.exports = {
       to: { path: ['^src/(?!messages/|wire/|catalog/|calls/)', '^(node:)?https?$', '^(node:)?http2$', '^(node:)?net$'] },
     },
     {
+      name: 'cluster-links-replicas-only',
+      comment:
+        'src/cluster links the replicas of a gateway (Redis pub/sub, probe locks, shared decisions); it knows the store, observe, wire and the ' +
+        'catalog, and the parts it serves only by the shape of the peer interfaces they own.',
+      severity: 'error',
+      from: { path: '^src/cluster/' },
+      to: { path: '^src/(?!cluster/|store/|observe/|wire/|catalog/)' },
+    },
+    {
+      name: 'only-the-assembly-joins-the-cluster',
+      comment: 'Parts below the server get their peers injected (RouteHealthPeers, TenancyPeers, ...) and stay free of Redis.',
+      severity: 'error',
+      from: { path: '^src/(?!cluster/|server/|cli/)' },
+      to: { path: '^src/cluster/' },
+    },
+    {
       name: 'only-cli-starts-things',
       severity: 'error',
       from: { path: '^src/(?!cli/)' },

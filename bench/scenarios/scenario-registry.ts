@@ -2,6 +2,7 @@
 // metering commits, stateful chains, replicas) is a module exporting a Scenario, added to this list.
 import type { Scenario } from '../bench-types.ts';
 import { bedrockStreamTranslationScenario } from './bedrock-stream-translation.ts';
+import { clusterBusScenario } from './cluster-bus.ts';
 import { crosswayProfileScenario } from './crossway-profile.ts';
 import { memoryBreakdownScenario } from './memory-breakdown.ts';
 import { meteringCommitScenario } from './metering-commit.ts';
@@ -27,6 +28,7 @@ export const scenarios: readonly Scenario[] = [
   runtimeChainScenario,
   crosswayProfileScenario,
   tokenCountScenario,
+  clusterBusScenario,
 ];
 
 /** The scenarios a run selects: the named ones, or every default one. Throws on an unknown name. */

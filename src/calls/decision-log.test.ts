@@ -181,3 +181,39 @@ describe('DecisionLog with plans', () => {
     await store.close();
   });
 });
+
+describe('DecisionLog with shared decisions', () => {
+  /** Shared decisions in one map, as two replicas' logs see them through the cluster. */
+  function sharedMap() {
+    const records = new Map<string, DecisionRecord>();
+    return {
+      records,
+      shared: {
+        put: (record: DecisionRecord) => void records.set(record.id, record),
+        get: async (id: string) => records.get(id) ?? null,
+      },
+    };
+  }
+
+  it("reads a decision queued on another replica before that replica's batch commits", async () => {
+    const { shared } = sharedMap();
+    const first = new DecisionLog(new FakeDecisionStore(), { flushIntervalMs: 60_000, shared });
+    const second = new DecisionLog(new FakeDecisionStore(), { flushIntervalMs: 60_000, shared });
+    const record = decision(createDecisionId());
+    first.record(record);
+    assert.deepEqual(await second.get(record.id), record);
+    assert.equal(await second.get(createDecisionId()), null);
+    await Promise.all([first.close(), second.close()]);
+  });
+
+  it('reads the store when the shared decisions cannot be reached', async () => {
+    const store = new FakeDecisionStore();
+    const unreachable = { put: () => {}, get: () => Promise.reject(new Error('connection refused')) };
+    const log = new DecisionLog(store, { flushIntervalMs: 60_000, shared: unreachable });
+    const record = decision(createDecisionId());
+    log.record(record);
+    await log.flush();
+    assert.deepEqual(await log.get(record.id), record);
+    await log.close();
+  });
+});

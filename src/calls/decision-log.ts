@@ -1,5 +1,6 @@
 // Routing decisions, kept for `GET /v1/crossway/decisions/{id}`: recorded off the hot path through group commit,
-// readable at once (from the queue until committed), and pruned after the retention window.
+// readable at once (from the queue until committed, on every replica when they share decisions), and pruned after the
+// retention window.
 import { createTimeOrderedId } from './create-time-ordered-id.ts';
 import {
   BatchWriter,
@@ -20,6 +21,19 @@ export interface DecisionLogOptions extends Omit<BatchWriterOptions, 'label'> {
   /** The clock (tests). */
   now?: () => Date;
   logger?: BatchWriterLogger;
+  /** Where the other replicas read the decisions this one queued before they are stored. None: this process alone. */
+  shared?: SharedDecisions;
+}
+
+/**
+ * Decisions queued on any replica, readable by all until their batch commits (the cluster part implements it; calls/
+ * knows no transport). A replica that cannot reach it reads its own queue and the store, as alone.
+ */
+export interface SharedDecisions {
+  /** Shares a decision just queued; never throws, never waits. */
+  put(record: DecisionRecord): void;
+  /** A decision some replica queued recently, or null; may reject when the other replicas cannot be reached. */
+  get(id: string): Promise<DecisionRecord | null>;
 }
 
 /** A fresh decision id, as sent in `x-crossway-decision`. */
@@ -34,12 +48,14 @@ export class DecisionLog {
   readonly #retentionMs: number;
   readonly #now: () => Date;
   readonly #logger: BatchWriterLogger;
+  readonly #shared: SharedDecisions | undefined;
   readonly #pruneTimer: NodeJS.Timeout;
   #pruning: Promise<number> | undefined;
 
   /** Call after the store's migrations ran: the first prune starts at once. */
   constructor(store: Pick<Store, 'insertDecisions' | 'getDecision' | 'pruneDecisions'>, options: DecisionLogOptions = {}) {
-    const { retentionHours = 24, pruneIntervalMs = 10 * 60_000, now = () => new Date(), logger = console, ...writerOptions } = options;
+    const { retentionHours = 24, pruneIntervalMs = 10 * 60_000, now = () => new Date(), logger = console, shared, ...writerOptions } = options;
+    this.#shared = shared;
     this.#store = store;
     this.#writer = new BatchWriter((rows, insertOptions) => store.insertDecisions(rows, insertOptions), { ...writerOptions, logger, label: 'decision log' });
     this.#retentionMs = retentionHours * 3_600_000;
@@ -63,6 +79,7 @@ export class DecisionLog {
   record(record: DecisionRecord, plan?: StoredDecisionPlan): void {
     const created_at = this.#now().toISOString();
     this.#writer.record(plan === undefined ? { created_at, record } : { created_at, record, plan });
+    this.#shared?.put(record);
   }
 
   /** The decision with this id, recorded a moment ago (still queued) or earlier (stored); null when unknown or pruned. */
@@ -71,7 +88,10 @@ export class DecisionLog {
     // store cannot miss a decision, which moves from the queue to the store and never back.
     const pending = this.#writer.findPending((row) => row.record.id === id);
     if (pending !== undefined) return pending.record;
-    return this.#store.getDecision(id);
+    // Then what other replicas queued: their queues commit to the store later, and never the other way round either.
+    // Unreachable peers are the cluster's to report (once, not per lookup): the store is read as when alone.
+    const shared = await this.#shared?.get(id).catch(() => null);
+    return shared ?? this.#store.getDecision(id);
   }
 
   /** Deletes the stored decisions older than the retention window now; resolves with how many went. */

@@ -19,6 +19,7 @@ import { AttemptControl, classifyNotSent, readAttemptFailure, type Attempt, type
 import { callUpstream, callUpstreamBuffered, type BufferedResponse, type CallOptions } from './call-upstream.ts';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
 import { RouteHealth, type OutlierOptions, type RouteHealthSnapshot, type RouteMembership } from './route-health.ts';
+import type { RouteHealthPeers } from './route-health-peers.ts';
 import { servesResponsesNatively, type ResponsesAnswer, type ResponsesBodies } from './serves-responses-natively.ts';
 
 export interface ExecutorOptions {
@@ -40,6 +41,8 @@ export interface ExecutorOptions {
   retryBudget?: RetryBudgetOptions;
   /** Clock of the route health (ms since the epoch); injected by tests. */
   now?: () => number;
+  /** The other replicas' route health (ejections shared, one half-open probe among them, leased for an attempt timeout). */
+  healthPeers?: RouteHealthPeers;
   adapterFor(route: Route): ProviderAdapter;
   authenticatorFor(route: Route): Authenticator;
   /** Defaults to a keep-alive undici Agent (one pool per upstream origin). */
@@ -95,7 +98,14 @@ export class Executor {
 
   constructor(options: ExecutorOptions) {
     this.#options = options;
-    this.health = new RouteHealth({ outlier: options.outlier, routes: options.routes, latencyEwmaAlpha: options.latencyEwmaAlpha, now: options.now });
+    this.health = new RouteHealth({
+      outlier: options.outlier,
+      routes: options.routes,
+      latencyEwmaAlpha: options.latencyEwmaAlpha,
+      now: options.now,
+      peers: options.healthPeers,
+      probeLeaseMs: options.attemptTimeoutMs,
+    });
     this.#budget = new RetryBudget(options.retryBudget);
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256 });

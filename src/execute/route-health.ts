@@ -1,5 +1,6 @@
 // Per-route health as the executor observes it: outlier ejection with half-open probes, a time-to-first-byte moving
-// average and the recent error rate. In-memory, one per gateway process; shared counters come with scale-out.
+// average and the recent error rate. In memory, one per gateway process; with peers (other replicas, see
+// RouteHealthPeers), ejections and closings are shared and one replica at a time sends a half-open probe.
 //
 // Ejection follows Envoy's consecutive-failure outlier detection and defaults
 // (https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/upstream/outlier): ejected for base x the number of
@@ -8,6 +9,7 @@
 // Routes belong to models, as Envoy's hosts to clusters: at most `maxEjectionPercent` of a model's routes are ejected
 // at once (one always may be), and below `panicThresholdPercent` healthy routes the model is in panic: health is ignored
 // and every route is considered (https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/upstream/load_balancing/panic_threshold).
+import type { RouteHealthChange, RouteHealthPeers } from './route-health-peers.ts';
 
 /** A route's circuit: `open` while ejected, `half_open` once the ejection time is over and until a probe answered. */
 export type RouteState = 'closed' | 'open' | 'half_open';
@@ -75,6 +77,10 @@ export interface RouteHealthOptions {
   errorWindow?: number;
   /** Milliseconds since the epoch; injected by tests. */
   now?: () => number;
+  /** The other replicas: told of ejections and closings, and asked before a half-open probe. None: this process alone. */
+  peers?: RouteHealthPeers;
+  /** How long a claimed half-open probe is this replica's alone (the attempt timeout); default 60 s. */
+  probeLeaseMs?: number;
 }
 
 /** One route's health, as `GET /admin/routes` shows it. */
@@ -99,6 +105,11 @@ interface RouteRecord {
   closedAt: number;
   ejectedUntil: number;
   probeInFlight: boolean;
+  /** With peers: whether this replica may send the half-open probe (claimed from them), until `claimUntil`. */
+  probeClaim: 'none' | 'claiming' | 'held' | 'denied';
+  claimUntil: number;
+  /** Bumped whenever the state changes, so that a claim answered after the change is ignored. */
+  claimSequence: number;
   latencyEwmaMs: number | null;
   /** Ring of recent outcomes, 1 = failure. */
   outcomes: Uint8Array;
@@ -123,6 +134,8 @@ export class RouteHealth implements RouteHealthView {
   readonly #alpha: number;
   readonly #errorWindow: number;
   readonly #now: () => number;
+  readonly #peers: RouteHealthPeers | undefined;
+  readonly #probeLeaseMs: number;
   /** Ejections this many in a row already last `maxEjectionMs`; counting further would only slow the decay. */
   readonly #maxEjections: number;
   #epoch = 0;
@@ -134,6 +147,8 @@ export class RouteHealth implements RouteHealthView {
     this.#alpha = options.latencyEwmaAlpha ?? 0.3;
     this.#errorWindow = options.errorWindow ?? 100;
     this.#now = options.now ?? Date.now;
+    this.#peers = options.peers;
+    this.#probeLeaseMs = options.probeLeaseMs ?? 60_000;
     this.#maxEjections = Math.max(1, Math.ceil(this.#outlier.maxEjectionMs / this.#outlier.baseEjectionMs));
     if (options.routes !== undefined) this.addRoutes(options.routes);
   }
@@ -193,15 +208,66 @@ export class RouteHealth implements RouteHealthView {
 
   /**
    * Whether a request may use the route now: null while ejected, and while a half-open route's probe is out, unless
-   * its model is in panic (then every route is used; a half-open route still gets its one probe).
+   * its model is in panic (then every route is used; a half-open route still gets its one probe). With peers, the
+   * probe is this replica's only once it claimed it: the request that finds the route half-open starts the claim and
+   * goes elsewhere, the next one probes; while another replica holds it, the route stays ejected here.
    */
   admit(routeId: string): Admission | null {
     this.#refresh();
     const record = this.#routes.get(routeId);
     if (record === undefined || record.state === 'closed') return 'pass';
-    if (record.state === 'open' || record.probeInFlight) return this.inPanic(routeId) ? 'pass' : null;
+    if (record.state === 'open' || record.probeInFlight || !this.#holdsProbe(routeId, record)) return this.inPanic(routeId) ? 'pass' : null;
     record.probeInFlight = true;
     return 'probe';
+  }
+
+  /** Whether this replica may probe the half-open route now; starts a claim from the peers when it has none. */
+  #holdsProbe(routeId: string, record: RouteRecord): boolean {
+    const peers = this.#peers;
+    if (peers === undefined) return true;
+    if (record.probeClaim === 'claiming') return false;
+    if (record.probeClaim !== 'none' && this.#now() < record.claimUntil) return record.probeClaim === 'held';
+    record.probeClaim = 'claiming';
+    const sequence = record.claimSequence;
+    const settle = (granted: boolean): void => {
+      if (record.claimSequence !== sequence) return;
+      record.probeClaim = granted ? 'held' : 'denied';
+      record.claimUntil = this.#now() + this.#probeLeaseMs;
+    };
+    // Peers that cannot answer leave this replica alone: it probes on its own judgement, as without peers.
+    peers.claimProbe(routeId, this.#probeLeaseMs).then(settle, () => settle(true));
+    return false;
+  }
+
+  /**
+   * Applies another replica's ejection or closing of a route (see RouteHealthPeers), without telling the peers again.
+   * Changes to routes this replica does not know are ignored; counts and times are bounded by this replica's options.
+   */
+  applyPeerChange(change: RouteHealthChange): void {
+    this.#refresh();
+    if (!this.#groupOf.has(change.route) && !this.#routes.has(change.route)) return;
+    const record = this.#record(change.route);
+    const group = this.#groupOf.get(change.route);
+    const now = this.#now();
+    const ejections = boundedInteger(change.ejections, this.#maxEjections);
+    if (change.state === 'open') {
+      if (record.state === 'closed' && group !== undefined) group.ejected += 1;
+      record.state = 'open';
+      record.ejections = Math.max(1, ejections);
+      record.probeInFlight = false;
+      record.ejectedUntil = now + boundedInteger(change.ejectedForMs, this.#outlier.maxEjectionMs);
+      this.#nextExpiry = Math.min(this.#nextExpiry, record.ejectedUntil);
+    } else {
+      if (record.state === 'closed') return;
+      if (group !== undefined) group.ejected -= 1;
+      record.state = 'closed';
+      record.ejections = ejections;
+      record.closedAt = now;
+      record.consecutiveFailures = 0;
+      record.probeInFlight = false;
+    }
+    this.#resetClaim(record);
+    this.#epoch += 1;
   }
 
   /** The route answered well. Only the probe closes a half-open route; older requests still under way do not. */
@@ -213,9 +279,11 @@ export class RouteHealth implements RouteHealthView {
       record.state = 'closed';
       record.probeInFlight = false;
       record.closedAt = this.#now();
+      this.#resetClaim(record);
       const group = this.#groupOf.get(routeId);
       if (group !== undefined) group.ejected -= 1;
       this.#epoch += 1;
+      this.#peers?.announce({ route: routeId, state: 'closed', ejections: record.ejections });
     }
   }
 
@@ -224,11 +292,11 @@ export class RouteHealth implements RouteHealthView {
     const record = this.#record(routeId);
     record.consecutiveFailures += 1;
     this.#pushOutcome(record, 1);
-    if (admission === 'probe' && record.state === 'half_open') this.#eject(record);
+    if (admission === 'probe' && record.state === 'half_open') this.#eject(routeId, record);
     else if (record.state === 'closed' && record.consecutiveFailures >= this.#outlier.consecutiveFailures && this.#mayEject(routeId)) {
       const group = this.#groupOf.get(routeId);
       if (group !== undefined) group.ejected += 1;
-      this.#eject(record);
+      this.#eject(routeId, record);
     }
   }
 
@@ -274,14 +342,22 @@ export class RouteHealth implements RouteHealthView {
     });
   }
 
-  #eject(record: RouteRecord): void {
+  #eject(routeId: string, record: RouteRecord): void {
     const now = this.#now();
     record.ejections = Math.min(this.#ejections(record, now) + 1, this.#maxEjections);
     record.state = 'open';
     record.probeInFlight = false;
     record.ejectedUntil = now + Math.min(this.#outlier.baseEjectionMs * record.ejections, this.#outlier.maxEjectionMs);
     this.#nextExpiry = Math.min(this.#nextExpiry, record.ejectedUntil);
+    this.#resetClaim(record);
     this.#epoch += 1;
+    this.#peers?.announce({ route: routeId, state: 'open', ejectedForMs: record.ejectedUntil - now, ejections: record.ejections });
+  }
+
+  /** A new state: the probe claim of the old one is void (the next half-open period claims again). */
+  #resetClaim(record: RouteRecord): void {
+    record.probeClaim = 'none';
+    record.claimSequence += 1;
   }
 
   /** The ejection multiplier now: while closed it drops by one per healthy decay interval. */
@@ -324,6 +400,9 @@ export class RouteHealth implements RouteHealthView {
         closedAt: this.#now(),
         ejectedUntil: 0,
         probeInFlight: false,
+        probeClaim: 'none',
+        claimUntil: 0,
+        claimSequence: 0,
         latencyEwmaMs: null,
         outcomes: new Uint8Array(this.#errorWindow),
         outcomeCount: 0,
@@ -334,4 +413,9 @@ export class RouteHealth implements RouteHealthView {
     }
     return record;
   }
+}
+
+/** A whole number in [0, max]; anything else a peer sent (NaN, negative, huge) is read as its nearest bound, NaN as 0. */
+function boundedInteger(value: number, max: number): number {
+  return Number.isFinite(value) ? Math.min(max, Math.max(0, Math.floor(value))) : value === Infinity ? max : 0;
 }

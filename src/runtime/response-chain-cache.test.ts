@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ResponseItem } from '../wire/index.ts';
-import { ResponseChainCache, estimateRetainedBytes } from './response-chain-cache.ts';
+import { ResponseChainCache, estimateRetainedBytes, type ChainCacheChange } from './response-chain-cache.ts';
 
 const message = (id: string): ResponseItem => ({ type: 'message', id, role: 'user', content: [{ type: 'input_text', text: id }], status: 'completed' });
 
@@ -184,5 +184,39 @@ describe('ResponseChainCache', () => {
     let deep: unknown = [];
     for (let depth = 0; depth < 100_000; depth++) deep = [deep];
     assert.ok(estimateRetainedBytes(deep) > 100_000);
+  });
+});
+
+describe('ResponseChainCache with peers', () => {
+  it("announces deletions and prunes; applies the peers' without announcing them again", () => {
+    const heard: ChainCacheChange[] = [];
+    const echoed: ChainCacheChange[] = [];
+    const other = new ResponseChainCache({ peers: { announce: (change) => echoed.push(change) } });
+    const cache = new ResponseChainCache({
+      peers: {
+        announce: (change) => {
+          heard.push(change);
+          other.applyPeerChange(change);
+        },
+      },
+    });
+    for (const replica of [cache, other]) {
+      replica.add('t', 'r1', null, [message('a')]);
+      replica.add('t', 'r2', 'r1', [message('b')]);
+      replica.add('u', 'r1', null, [message('c')]);
+    }
+    cache.delete('t', 'r1');
+    assert.equal(other.get('t', 'r2'), undefined, "the other replica's chain through the deleted response misses");
+    assert.deepEqual(
+      other.get('u', 'r1')?.map((item) => item.id),
+      ['c'],
+      "another tenant's chain stays",
+    );
+    other.addStored('t', { responses: [{ id: 'r1', previous_response_id: null }], items: [{ response_id: 'r1', item: message('a') }] });
+    assert.equal(other.get('t', 'r1'), undefined, 'not cached again from a store read that started before the deletion');
+    cache.clear();
+    assert.equal(other.size, 0, 'a prune clears the other replica too');
+    assert.deepEqual(heard, [{ kind: 'deleted', tenant: 't', id: 'r1' }, { kind: 'cleared' }]);
+    assert.deepEqual(echoed, []);
   });
 });

@@ -4,7 +4,8 @@
 // adds one link, not 200 items. The cache is bounded by bytes (lru-cache's maxSize): a link names its parent by key,
 // never holds it, so that an evicted link's items are really freed, and a chain missing a link is a miss (read from
 // the store again). That same rule makes a deletion cheap: dropping the deleted response's link breaks every chain
-// through it, whoever's descendants they are, without finding them.
+// through it, whoever's descendants they are, without finding them. With peers (other replicas), deletions and prunes
+// reach their caches too.
 import { LRUCache } from 'lru-cache';
 import type { ResponseItem } from '../wire/index.ts';
 
@@ -28,6 +29,17 @@ export interface ResponseChainCacheOptions {
   maxBytes?: number;
   /** Bound on the number of cached responses, whatever their size; 20,000 by default. */
   maxLinks?: number;
+  /** The other replicas, told of every deletion and prune so that their caches drop it too. None: this process alone. */
+  peers?: ChainCachePeers;
+}
+
+/** What made cached chains stale: one stored response deleted, or responses pruned (the store does not say which). */
+export type ChainCacheChange = { kind: 'deleted'; tenant: string; id: string } | { kind: 'cleared' };
+
+/** The other replicas of a gateway, as the chain cache sees them (the cluster part implements it). */
+export interface ChainCachePeers {
+  /** Tells every other replica; never throws, never waits. */
+  announce(change: ChainCacheChange): void;
 }
 
 /** Default byte bound of the cache: 64 MiB. */
@@ -55,9 +67,11 @@ export class ResponseChainCache {
   readonly #links: LRUCache<string, ChainLink>;
   /** Keys of responses deleted within TOMBSTONE_TTL_MS, never cached again; at most MAX_TOMBSTONES. */
   readonly #deleted = new LRUCache<string, true>({ max: MAX_TOMBSTONES, ttl: TOMBSTONE_TTL_MS });
+  readonly #peers: ChainCachePeers | undefined;
 
   constructor(options: ResponseChainCacheOptions = {}) {
     const maxSize = options.maxBytes ?? DEFAULT_CHAIN_CACHE_BYTES;
+    this.#peers = options.peers;
     this.#links = new LRUCache<string, ChainLink>({
       max: options.maxLinks ?? 20_000,
       maxSize,
@@ -120,14 +134,29 @@ export class ResponseChainCache {
    * not cached again for a while, even from a store read that started before the deletion.
    */
   delete(tenant: string, id: string): void {
-    const key = toKey(tenant, id);
-    this.#deleted.set(key, true);
-    this.#links.delete(key);
+    this.#drop(tenant, id);
+    this.#peers?.announce({ kind: 'deleted', tenant, id });
   }
 
   /** Forgets everything (responses were pruned, and the store does not say which). */
   clear(): void {
     this.#links.clear();
+    this.#peers?.announce({ kind: 'cleared' });
+  }
+
+  /**
+   * Applies a deletion or prune made on another replica (see ChainCachePeers), without telling the peers again; also
+   * `{ kind: 'cleared' }` when the peers were unreachable for a while and their changes may have been missed.
+   */
+  applyPeerChange(change: ChainCacheChange): void {
+    if (change.kind === 'deleted') this.#drop(change.tenant, change.id);
+    else this.#links.clear();
+  }
+
+  #drop(tenant: string, id: string): void {
+    const key = toKey(tenant, id);
+    this.#deleted.set(key, true);
+    this.#links.delete(key);
   }
 
   /** How many responses are cached. */

@@ -2,6 +2,7 @@
 // what a handler answers.
 import type { IncomingMessage } from 'node:http';
 import type { DecisionLog, Principal } from '../calls/index.ts';
+import type { Cluster } from '../cluster/index.ts';
 import type { RequestLogRow, RequestLogWriter, TenantRecord } from '../store/index.ts';
 import type { RequestRateAdmission, Tenancy } from '../tenancy/index.ts';
 import type { BackgroundResponses, TurnServices } from '../turns/index.ts';
@@ -26,6 +27,8 @@ export interface GatewayContext extends TurnServices {
   countersHealth: (() => string) | null;
   /** Set once shutdown began: /readyz answers 503 so that a load balancer stops sending, and answers close their connection. */
   draining: boolean;
+  /** The other replicas (route health, invalidations, decisions shared over Redis); absent when this gateway is alone. */
+  cluster?: Cluster;
 }
 
 /** What a request log row says of a request beyond what the server knows (id, time, duration, status). */

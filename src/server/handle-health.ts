@@ -25,5 +25,9 @@ export async function handleReady(gateway: GatewayContext, _exchange: Exchange):
   // Redis down is no reason to stop taking traffic: local limits serve meanwhile, and the detail says so.
   const counters = gateway.countersHealth?.();
   if (counters !== undefined) checks.redis = counters;
+  // Without Redis a replica still serves, alone: said here, and not a reason to take it out of the load balancer.
+  if (gateway.cluster !== undefined) {
+    checks.cluster = gateway.cluster.bus.connected ? 'ok' : 'alone: Redis unreachable; route health and cache invalidations stay local until it answers';
+  }
   return jsonResult(ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks });
 }

@@ -9,6 +9,7 @@ import { openCounters, openSqliteStore, RequestLogWriter, type Counters, type St
 import { Limiter, Tenancy } from '../tenancy/index.ts';
 import { COMPACTION_KEY_SETTING, createCompactionKey, ResponseChainCache } from '../runtime/index.ts';
 import { DecisionLog } from '../calls/index.ts';
+import type { Cluster } from '../cluster/index.ts';
 import { BackgroundResponses } from '../turns/index.ts';
 import { GatewayServer } from './gateway-server.ts';
 import { ResponsesWebSocketServer } from './responses-websocket.ts';
@@ -30,6 +31,11 @@ export interface StartGatewayOptions {
   now?: () => Date;
   /** Rate-limit and budget counters; by default Redis (with a local fallback) when `redis.url` is set, else memory. */
   counters?: Counters;
+  /**
+   * The replicas this gateway is one of (tests: LocalClusterHub.joinCluster()); the caller closes it. Otherwise one is
+   * opened on `redis.url` when that is set, and none without it (the gateway alone).
+   */
+  cluster?: Cluster;
 }
 
 /** A gateway that is listening. */
@@ -42,6 +48,8 @@ export interface RunningGateway {
   tenancy: Tenancy;
   ledger: Ledger;
   backgroundResponses: BackgroundResponses;
+  /** The membership of the replicas sharing route health, invalidations and decisions; undefined when alone. */
+  cluster: Cluster | undefined;
   /** The rate-limit and budget counters (the bench reads RedisFailoverCounters' round trips). */
   counters: Counters;
   /** The catalog new calls use (the one given at start, or the last one `reload` took). */
@@ -114,8 +122,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   await store.migrate();
   const requestLog = new RequestLogWriter(store, { logger });
   const now = options.now ?? (() => new Date());
+  const redisUrl = config.redis.url;
+  // Loaded only when configured: ioredis alone costs a start about 100 ms and 25 MB of memory.
+  const cluster =
+    options.cluster ??
+    (redisUrl === undefined
+      ? undefined
+      : await (await import('../cluster/index.ts')).openCluster({ url: redisUrl, keyPrefix: config.redis.key_prefix, logger }));
   // Key expiry reads the same clock as routing, so that a test can move past an expiry instead of waiting for it.
-  const tenancy = await Tenancy.open(store, { now });
+  const tenancy = await Tenancy.open(store, { now, peers: cluster?.tenancyPeers });
   // Written once per installation (another replica may have written it first: its key is the one used).
   const compactionKey = Buffer.from(await store.putSettingIfAbsent(COMPACTION_KEY_SETTING, createCompactionKey()), 'hex');
   const opened = options.counters === undefined ? await openCounters(config.redis, logger) : { counters: options.counters, describeHealth: null };
@@ -144,6 +159,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     // Ejections last and decay on the gateway's clock, so that a test can move past an ejection instead of waiting.
     now: () => now().getTime(),
     retryBudget: { percent: config.execute.retry_budget.percent, minConcurrency: config.execute.retry_budget.min_concurrency },
+    healthPeers: cluster?.routeHealthPeers,
     adapterFor: (route: Route) => getProviderAdapter(route.provider),
     authenticatorFor: (route: Route) => {
       let authenticator = authenticators.get(route);
@@ -155,9 +171,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     },
   });
 
-  const decisions = new DecisionLog(store, { retentionHours: config.decisions.retention_hours, logger });
+  const decisions = new DecisionLog(store, { retentionHours: config.decisions.retention_hours, logger, shared: cluster?.decisions });
   const backgroundResponses = new BackgroundResponses(() => context, logger);
-  const chainCache = new ResponseChainCache({ maxBytes: config.runtime.chain_cache_bytes });
+  const chainCache = new ResponseChainCache({ maxBytes: config.runtime.chain_cache_bytes, peers: cluster?.chainCachePeers });
   const context: GatewayContext = {
     catalog,
     executor,
@@ -192,7 +208,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     chainCache,
     countersHealth: opened.describeHealth,
     draining: false,
+    cluster,
   };
+  const leaveCluster = cluster?.join({ health: executor.health, tenancy, chainCache, forgetMasterTenant: () => context.forgetMasterTenant() });
   const websocket = new ResponsesWebSocketServer(context, {
     enabled: config.server.websocket,
     maxSockets: config.server.websocket_max_sockets,
@@ -237,6 +255,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     tenancy,
     ledger,
     backgroundResponses,
+    cluster,
     counters,
     get catalog() {
       return context.catalog;
@@ -256,6 +275,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       await counters.close();
       await requestLog.close();
       await decisions.close();
+      leaveCluster?.();
+      if (options.cluster === undefined) await cluster?.close();
       await executor.close();
       if (options.store === undefined) await store.close();
     },

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { openSqliteStore, type Store } from '../store/index.ts';
 import { ConflictError, CrosswayError, InvalidRequestError, NotFoundError } from '../wire/index.ts';
-import { DEFAULT_TENANT_ID, Tenancy, type TenancyStore } from './tenancy.ts';
+import { DEFAULT_TENANT_ID, Tenancy, type TenancyChange, type TenancyPeers, type TenancyStore } from './tenancy.ts';
 import { createKeyRequestSchema, createTenantRequestSchema } from './tenancy-schemas.ts';
 
 const START = Date.parse('2026-12-01T12:00:00.000Z');
@@ -295,5 +295,87 @@ describe('Tenancy', () => {
       assert.deepEqual(await tenancy.listKeys({ tenant: 'nope' }), []);
       assert.equal((await tenancy.listKeys()).length, 2);
     });
+  });
+});
+
+describe('Tenancy with peers (two replicas, one store)', () => {
+  let store: Store;
+  let first: Tenancy;
+  let second: Tenancy;
+  let secondLookups: ReturnType<typeof instrument>;
+  const heard: TenancyChange[] = [];
+  const echoed: TenancyChange[] = [];
+
+  beforeEach(async () => {
+    store = await openSqliteStore(':memory:');
+    await store.migrate();
+    heard.length = 0;
+    echoed.length = 0;
+    secondLookups = instrument(store);
+    // A long cache life: only an announcement can make the second replica see a change in time.
+    second = await Tenancy.open(secondLookups.store, { cacheTtlMs: 3_600_000, peers: { announce: (change) => echoed.push(change) } });
+    const peers: TenancyPeers = {
+      announce: (change) => {
+        heard.push(change);
+        second.applyPeerChange(change);
+      },
+    };
+    first = await Tenancy.open(store, { cacheTtlMs: 3_600_000, peers });
+    await first.createTenant(createTenantRequestSchema.parse({ id: 'acme', rpm: 60 }));
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  const keyOf = (body: Record<string, unknown>) => first.createKey(createKeyRequestSchema.parse(body));
+
+  it("a key revoked, rotated or changed on one replica is dropped from the other replica's cache", async () => {
+    const revoked = await keyOf({ tenant: 'acme' });
+    const rotated = await keyOf({ tenant: 'acme' });
+    const changed = await keyOf({ tenant: 'acme', rpm: 5 });
+    for (const key of [revoked, rotated, changed]) assert.notEqual(await second.authenticate(key.key), null);
+    const lookups = secondLookups.lookups();
+    for (const key of [revoked, rotated, changed]) assert.notEqual(await second.authenticate(key.key), null);
+    assert.equal(secondLookups.lookups(), lookups, 'the second replica answers from its cache');
+
+    await first.revokeKey(revoked.id);
+    await first.rotateKey(rotated.id);
+    await first.updateKey(changed.id, { rpm: 50 });
+    assert.equal(await second.authenticate(revoked.key), null);
+    assert.equal(await second.authenticate(rotated.key), null);
+    assert.equal((await second.authenticate(changed.key))?.key.rpm, 50);
+    assert.deepEqual(heard, [
+      { kind: 'key', id: revoked.id },
+      { kind: 'key', id: rotated.id },
+      { kind: 'key', id: changed.id },
+    ]);
+    assert.deepEqual(echoed, [], 'an applied change is not announced again');
+  });
+
+  it("a tenant changed or deleted on one replica is dropped from the other replica's cache", async () => {
+    await first.createTenant(createTenantRequestSchema.parse({ id: 'globex', rpm: 10 }));
+    const acmeKey = await keyOf({ tenant: 'acme' });
+    const globexKey = await keyOf({ tenant: 'globex' });
+    assert.equal((await second.authenticate(acmeKey.key))?.tenant.rpm, 60);
+    assert.notEqual(await second.authenticate(globexKey.key), null);
+    await first.updateTenant('acme', { rpm: 600 });
+    await first.deleteTenant('globex');
+    assert.equal((await second.authenticate(acmeKey.key))?.tenant.rpm, 600);
+    assert.equal(await second.authenticate(globexKey.key), null);
+    assert.deepEqual(heard, [
+      { kind: 'tenant', id: 'acme' },
+      { kind: 'tenant', id: 'globex' },
+    ]);
+  });
+
+  it('clearCache drops every cached authentication (changes missed while the peers were unreachable)', async () => {
+    const key = await keyOf({ tenant: 'acme' });
+    await second.authenticate(key.key);
+    const lookups = secondLookups.lookups();
+    await store.updateApiKey(key.id, { revoked_at: new Date().toISOString() });
+    assert.notEqual(await second.authenticate(key.key), null, 'a change made without an announcement is not seen yet');
+    second.clearCache();
+    assert.equal(await second.authenticate(key.key), null);
+    assert.equal(secondLookups.lookups(), lookups + 1);
   });
 });

@@ -39,6 +39,20 @@ export interface TenancyOptions {
   now?: () => Date;
   /** How long a successful authentication is reused without the database; bounds staleness across replicas. */
   cacheTtlMs?: number;
+  /** The other replicas, told of every key and tenant change so that their caches drop it too. None: this process alone. */
+  peers?: TenancyPeers;
+}
+
+/** A key or tenant that changed (revoked, rotated, updated, deleted): every cached authentication of it is stale. */
+export interface TenancyChange {
+  kind: 'key' | 'tenant';
+  id: string;
+}
+
+/** The other replicas of a gateway, as tenancy sees them (the cluster part implements it; tenancy knows no transport). */
+export interface TenancyPeers {
+  /** Tells every other replica; never throws, never waits. */
+  announce(change: TenancyChange): void;
 }
 
 /** Limits an admin operation to one tenant: an admin key of tenant X sees X only; others look missing (404). */
@@ -69,6 +83,7 @@ export class Tenancy {
   readonly #now: () => Date;
   readonly #cacheTtlMs: number;
   readonly #cache = new Map<string, CachedKey>();
+  readonly #peers: TenancyPeers | undefined;
   /** Bumped by every invalidation, so that a lookup that began before it does not cache what it read. */
   #generation = 0;
 
@@ -78,6 +93,19 @@ export class Tenancy {
     this.#hashSecret = createSecretKey(hashSecret);
     this.#now = options.now ?? (() => new Date());
     this.#cacheTtlMs = options.cacheTtlMs ?? 1000;
+    this.#peers = options.peers;
+  }
+
+  /** Drops what another replica's change made stale (see TenancyPeers), without telling the peers again. */
+  applyPeerChange(change: TenancyChange): void {
+    if (change.kind === 'key') this.#dropKey(change.id);
+    else this.#dropTenant(change.id);
+  }
+
+  /** Drops every cached authentication: changes made elsewhere may have been missed (the peers were unreachable). */
+  clearCache(): void {
+    this.#generation += 1;
+    this.#cache.clear();
   }
 
   /** Gets (or, on a new installation, creates) the key-hash secret and the `default` tenant. */
@@ -329,11 +357,21 @@ export class Tenancy {
   }
 
   #forgetKey(id: string): void {
+    this.#dropKey(id);
+    this.#peers?.announce({ kind: 'key', id });
+  }
+
+  #forgetTenant(id: string): void {
+    this.#dropTenant(id);
+    this.#peers?.announce({ kind: 'tenant', id });
+  }
+
+  #dropKey(id: string): void {
     this.#generation += 1;
     for (const [hash, cached] of this.#cache) if (cached.key.id === id) this.#cache.delete(hash);
   }
 
-  #forgetTenant(id: string): void {
+  #dropTenant(id: string): void {
     this.#generation += 1;
     for (const [hash, cached] of this.#cache) if (cached.tenant.id === id) this.#cache.delete(hash);
   }
