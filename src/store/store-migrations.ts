@@ -327,12 +327,13 @@ export const storeMigrations: Readonly<Record<string, Migration>> = {
       await db.schema.alterTable('responses').addColumn('owner', 'text').execute();
       await db.schema.alterTable('responses').addColumn('lease_expires_at', 'text').execute();
       await db.schema.alterTable('responses').addColumn('run_request_id', 'text').execute();
-      // Serves the claim of jobs (queued or in progress, lease expired or none): only unfinished jobs are indexed, so
-      // the index stays as small as the work in flight. The claim repeats this predicate word for word.
+      // Serves the claim of jobs (queued or in progress, lease expired or none, oldest first): only unfinished jobs
+      // are indexed, in claim order, so the index stays as small as the work in flight and the claim reads it in
+      // order, checking each one's lease, instead of sorting. The claim repeats this predicate word for word.
       await db.schema
         .createIndex('responses_claimable')
         .on('responses')
-        .columns(['lease_expires_at', 'created_at'])
+        .columns(['created_at', 'id', 'lease_expires_at'])
         .where(sql.ref('status'), 'in', ['queued', 'in_progress'])
         .execute();
       // Named leases for work one replica at a time must do (housekeeping).
