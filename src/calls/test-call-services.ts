@@ -137,6 +137,8 @@ export interface TestServicesOptions {
   routes: Record<string, unknown>[];
   /** The catalog's `execute` section (attempt timeouts, attempts). */
   execute?: Record<string, unknown>;
+  /** An open store to use (migrated here; the caller closes it), e.g. one a second replica shares; a fresh in-memory one otherwise. */
+  store?: Store;
 }
 
 /** A tenant's or a key's limits, in the admin API's shape (`budget: {limit, currency, period}`). */
@@ -183,7 +185,7 @@ export async function createTestServices(options: TestServicesOptions): Promise<
     },
   });
   const logger = pino({ level: 'warn' }, logSink);
-  const store = await openSqliteStore(':memory:');
+  const store = options.store ?? (await openSqliteStore(':memory:'));
   await store.migrate();
   const tenancy = await Tenancy.open(store);
   const counters = new RecordingCounters();
@@ -243,7 +245,7 @@ export async function createTestServices(options: TestServicesOptions): Promise<
       await ledger.close();
       await counters.close();
       await executor.close();
-      await store.close();
+      if (options.store === undefined) await store.close();
     },
   };
 }

@@ -73,7 +73,9 @@ async function handleCreateResponse(gateway: GatewayContext, exchange: Exchange)
       context.principal.key?.id ?? null,
       routingHeaders,
     );
-    await withStorageQuota(gateway, gateway.store.insertResponse(record, toItemRecords(turn.id, 'input', turn.inputItems), storageLimitsOf(gateway)));
+    // Stored held by this replica (a lease), which runs it: no other replica claims it while this one lives.
+    const items = toItemRecords(turn.id, 'input', turn.inputItems);
+    await withStorageQuota(gateway, gateway.store.insertResponse(record, items, storageLimitsOf(gateway), gateway.backgroundResponses.lease()));
     gateway.backgroundResponses.start(turn, context.principal, routingHeaders);
     if (request.stream === true) return followResponseEvents(gateway, exchange, tenant, turn.id, -1);
     return jsonResult(200, record.response);
@@ -116,8 +118,8 @@ function logTurn(exchange: Exchange, info: { route: { id: string }; attempts: nu
 }
 
 /**
- * Streams a background response's events after sequence number `after`: the stored ones, then live ones while the
- * job runs in this process; ends when the response reached a final status.
+ * Streams a background response's events after sequence number `after`: the stored ones, then live ones, whichever
+ * replica runs the job; ends when the response reached a final status.
  */
 function followResponseEvents(gateway: GatewayContext, exchange: Exchange, tenant: string, id: string, after: number): HttpResult {
   return {

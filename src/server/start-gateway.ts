@@ -13,6 +13,7 @@ import type { Cluster } from '../cluster/index.ts';
 import { BackgroundResponses } from '../turns/index.ts';
 import { GatewayServer } from './gateway-server.ts';
 import { ResponsesWebSocketServer } from './responses-websocket.ts';
+import { startHousekeeping } from './start-housekeeping.ts';
 import type { GatewayContext } from './gateway-types.ts';
 import { PlanCache } from '../policy/index.ts';
 import { type CatalogReplacement, replaceCatalog } from './replace-catalog.ts';
@@ -65,45 +66,6 @@ export interface RunningGateway {
    * decisions and ledger, ends background jobs and closes the store.
    */
   close(options?: { graceMs?: number }): Promise<void>;
-}
-
-/** How often expired idempotency keys, stored responses and conversations past their retention, and old request-log rows are deleted. */
-const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
-const DAY_MS = 86_400_000;
-
-/** What housekeeping keeps: retention periods from the configuration. */
-interface HousekeepingOptions {
-  requestLogRetentionDays: number;
-  /** Undefined: conversations are kept until deleted. */
-  conversationRetentionDays: number | undefined;
-}
-
-/** Deletes what has expired, now and then every HOUSEKEEPING_INTERVAL_MS; the timer does not keep the process alive. */
-function startHousekeeping(store: Store, logger: Logger, options: HousekeepingOptions, onResponsesPruned: () => void): NodeJS.Timeout {
-  const run = (): void => {
-    const now = Date.now();
-    const nowText = new Date(now).toISOString();
-    const daysAgo = (days: number) => new Date(now - days * DAY_MS).toISOString();
-    store.pruneIdempotencyKeys(nowText).catch((error: unknown) => logger.error({ err: error }, 'pruning idempotency keys failed'));
-    store
-      .pruneResponses(nowText)
-      .then((pruned) => {
-        // Pruned responses break the chains through them, as deletions do. The prune is one statement that says how
-        // many went, not which: the whole cache goes, at most once per housekeeping run.
-        if (pruned > 0) onResponsesPruned();
-      })
-      .catch((error: unknown) => logger.error({ err: error }, 'pruning stored responses failed'));
-    store.pruneRequestLogs(daysAgo(options.requestLogRetentionDays)).catch((error: unknown) => logger.error({ err: error }, 'pruning the request log failed'));
-    if (options.conversationRetentionDays !== undefined) {
-      store
-        .pruneConversations(daysAgo(options.conversationRetentionDays))
-        .catch((error: unknown) => logger.error({ err: error }, 'pruning conversations failed'));
-    }
-  };
-  run();
-  const timer = setInterval(run, HOUSEKEEPING_INTERVAL_MS);
-  timer.unref();
-  return timer;
 }
 
 /** How long the master key's tenant is reused before it is read again (an admin PATCH through this gateway drops it at once). */
@@ -231,13 +193,19 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     },
     websocket,
   );
+  // On one replica at a time: the holder of the store's housekeeping lease (named by this replica's id).
   const housekeeping = startHousekeeping(
     store,
     logger,
-    { requestLogRetentionDays: config.request_log.retention_days, conversationRetentionDays: config.runtime.conversation_retention_days },
+    {
+      requestLogRetentionDays: config.request_log.retention_days,
+      conversationRetentionDays: config.runtime.conversation_retention_days,
+      replicaId: backgroundResponses.replicaId,
+    },
     () => chainCache.clear(),
   );
-  // Background responses left queued by the last run start again; those it left in progress are failed with a reason.
+  // The lease loop of background responses: jobs nobody holds (left queued, or whose replica died) are claimed and run
+  // here (those billed already are failed with a reason); jobs another live replica holds are left alone.
   await backgroundResponses.resume(async (tenant, keyId) => {
     const record = await store.getTenant(tenant);
     if (record === null) return null;
@@ -264,7 +232,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       return replaceCatalog(context, next);
     },
     async close({ graceMs = 2_000 }: { graceMs?: number } = {}) {
-      clearInterval(housekeeping);
+      await housekeeping.stop();
       // HTTP calls and streams in flight get the grace period; no new connection is accepted meanwhile.
       await server.drain(graceMs);
       // Then sockets: their running turns are abandoned and metered while the ledger is still open.

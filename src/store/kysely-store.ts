@@ -18,15 +18,21 @@ import type {
   UsageGroupBy,
   UsageTotalsRecord,
 } from './ledger-records.ts';
+import * as leases from './background-lease-queries.ts';
 import * as ledger from './ledger-queries.ts';
 import * as conversations from './runtime-conversation-queries.ts';
 import type {
+  BackgroundLease,
+  BackgroundRunStart,
+  ClaimedBackgroundResponse,
   ConversationItemRecord,
   ConversationRecord,
+  HeldBackgroundResponse,
   ItemPageOptions,
   ResponseChain,
   ResponseEventRecord,
   ResponseItemRecord,
+  ResponseWriteCondition,
   StoredResponsePatch,
   StoredResponseRecord,
 } from './runtime-records.ts';
@@ -385,12 +391,18 @@ export class KyselyStore implements Store {
     return pruned?.changes ?? 0;
   }
 
-  insertResponse(response: StoredResponseRecord, items: readonly ResponseItemRecord[], limits?: StorageLimits): Promise<void> {
-    return responses.insertResponse(this.db, this.#executeWrites, response, items, limits);
+  insertResponse(response: StoredResponseRecord, items: readonly ResponseItemRecord[], limits?: StorageLimits, lease?: BackgroundLease): Promise<void> {
+    return responses.insertResponse(this.db, this.#executeWrites, response, items, limits, lease);
   }
 
-  updateResponse(tenant: string, id: string, patch: StoredResponsePatch, items?: readonly ResponseItemRecord[]): Promise<boolean> {
-    return responses.updateResponse(this.db, this.#executeWrites, tenant, id, patch, items);
+  updateResponse(
+    tenant: string,
+    id: string,
+    patch: StoredResponsePatch,
+    items?: readonly ResponseItemRecord[],
+    condition?: ResponseWriteCondition,
+  ): Promise<boolean> {
+    return responses.updateResponse(this.db, this.#executeWrites, tenant, id, patch, items, condition);
   }
 
   getResponse(tenant: string, id: string): Promise<StoredResponseRecord | null> {
@@ -423,6 +435,39 @@ export class KyselyStore implements Store {
 
   listResponseEvents(tenant: string, id: string, after: number): Promise<ResponseEventRecord[]> {
     return responses.listResponseEvents(this.db, tenant, id, after);
+  }
+
+  claimBackgroundResponses(lease: BackgroundLease, now: string, limit: number): Promise<ClaimedBackgroundResponse[]> {
+    return leases.claimBackgroundResponses(this.db, this.#executeWrites, lease, now, limit);
+  }
+
+  startBackgroundRun(
+    tenant: string,
+    id: string,
+    lease: BackgroundLease & { request_id: string },
+    patch: StoredResponsePatch,
+  ): Promise<BackgroundRunStart | null> {
+    return responses.startBackgroundRun(this.db, this.#executeWrites, tenant, id, lease, patch);
+  }
+
+  renewBackgroundLeases(owner: string, ids: readonly string[], until: string): Promise<HeldBackgroundResponse[]> {
+    return leases.renewBackgroundLeases(this.db, this.#executeWrites, owner, ids, until);
+  }
+
+  releaseBackgroundLeases(owner: string, ids: readonly string[]): Promise<void> {
+    return leases.releaseBackgroundLeases(this.db, this.#executeWrites, owner, ids);
+  }
+
+  acquireLease(name: string, owner: string, until: string, now: string): Promise<boolean> {
+    return leases.acquireLease(this.db, this.#executeWrites, name, owner, until, now);
+  }
+
+  renewLease(name: string, owner: string, until: string): Promise<boolean> {
+    return leases.renewLease(this.db, this.#executeWrites, name, owner, until);
+  }
+
+  releaseLease(name: string, owner: string): Promise<void> {
+    return leases.releaseLease(this.db, this.#executeWrites, name, owner);
   }
 
   insertConversation(

@@ -85,3 +85,41 @@ export interface ResponseChain {
   /** Every item of the chain in conversation order: per response (oldest first) its input items, then its output items. */
   items: ResponseItemRecord[];
 }
+
+/** Statuses of a background job that is not over: the ones a lease holds, a claim takes and a cancel ends. */
+export const ACTIVE_RESPONSE_STATUSES = ['queued', 'in_progress'] as const satisfies readonly StoredResponseRecord['status'][];
+
+/** Who runs a background response, and until when that holds unless renewed (ISO text). */
+export interface BackgroundLease {
+  owner: string;
+  until: string;
+}
+
+/**
+ * A condition on a response write: `active`, only while the response is queued or in progress (a cancel never
+ * overwrites a finished job); `owner`, only while that replica holds it and it is active (a job's own writes, which
+ * must not overwrite a cancel or a takeover made elsewhere).
+ */
+export interface ResponseWriteCondition {
+  active?: boolean;
+  owner?: string;
+}
+
+/** A background response a replica claimed (its lease expired, or it never had one), as it was before the claim. */
+export interface ClaimedBackgroundResponse {
+  response: StoredResponseRecord;
+  /** The request id of the run that held it before (null: it never ran, or ran before leases were recorded). */
+  run_request_id: string | null;
+}
+
+/** A run of a background response that started: the sequence number its first event takes. */
+export interface BackgroundRunStart {
+  /** One past the last event stored of an earlier run (whose events the start removed), 0 for a first run. */
+  first_sequence_number: number;
+}
+
+/** A background response a replica still holds after renewing, with its status (a cancel made elsewhere shows here). */
+export interface HeldBackgroundResponse {
+  id: string;
+  status: StoredResponseRecord['status'];
+}

@@ -1,6 +1,17 @@
 // Stored responses in portable Kysely (SQLite and PostgreSQL): KyselyStore's response writes, reads, chains and stream events.
-import { sql, type CompiledQuery, type Kysely, type RawBuilder, type Selectable } from 'kysely';
-import type { ItemPageOptions, ResponseChain, ResponseEventRecord, ResponseItemRecord, StoredResponsePatch, StoredResponseRecord } from './runtime-records.ts';
+import { sql, type CompiledQuery, type Kysely, type RawBuilder, type Selectable, type Updateable } from 'kysely';
+import {
+  ACTIVE_RESPONSE_STATUSES,
+  type BackgroundLease,
+  type BackgroundRunStart,
+  type ItemPageOptions,
+  type ResponseChain,
+  type ResponseEventRecord,
+  type ResponseItemRecord,
+  type ResponseWriteCondition,
+  type StoredResponsePatch,
+  type StoredResponseRecord,
+} from './runtime-records.ts';
 import {
   assertSameParent,
   splitIntoChunks,
@@ -16,7 +27,7 @@ import {
 import type { ResponseItemTable, ResponseTable, StoreDatabase } from './store-database.ts';
 import { addTenantBytes, countStoredBytes, ensureTenantStorage, subtractTenantBytes } from './runtime-storage-queries.ts';
 import type { StorageLimits } from './storage-limits.ts';
-import type { ExecuteWrites } from './store-records.ts';
+import type { ExecuteWrites, SqlStatementResult, WriteStatement } from './store-records.ts';
 
 // 5 parameters an item row, 2 an event row: far below SQLite's 32766 and PostgreSQL's 65535 per statement.
 const itemRowsPerInsert = 500;
@@ -28,6 +39,14 @@ const chainDepthLimit = 100_000;
 // The tenant's response with this id, as a one-column subquery: empty for an unknown or foreign id.
 function selectOwnedResponse(db: Kysely<StoreDatabase>, tenant: string, id: string) {
   return db.selectFrom('responses').select('responses.id').where('responses.id', '=', id).where('responses.tenant', '=', tenant);
+}
+
+// The tenant's response with this id while `condition` holds (see ResponseWriteCondition), as a query to select from.
+function selectWritableResponse(db: Kysely<StoreDatabase>, tenant: string, id: string, condition: ResponseWriteCondition) {
+  let query = db.selectFrom('responses').where('responses.id', '=', id).where('responses.tenant', '=', tenant);
+  if (condition.active === true || condition.owner !== undefined) query = query.where('responses.status', 'in', ACTIVE_RESPONSE_STATUSES);
+  if (condition.owner !== undefined) query = query.where('responses.owner', '=', condition.owner);
+  return query;
 }
 
 // The bytes of the tenant's response with this id and its items, as an expression read before they are deleted.
@@ -48,9 +67,10 @@ export async function insertResponse(
   response: StoredResponseRecord,
   items: readonly ResponseItemRecord[],
   limits: StorageLimits = {},
+  lease?: BackgroundLease,
 ): Promise<void> {
   assertSameParent(items, 'response_id', response.id);
-  const row = toResponseTableRow(response);
+  const row = { ...toResponseTableRow(response), ...(lease === undefined ? {} : { owner: lease.owner, lease_expires_at: lease.until }) };
   const itemRows = items.map(toResponseItemTableRow);
   const bytes = countStoredBytes([row.request, row.response, ...itemRows.map((item) => item.item)]);
   await executeWrites([
@@ -63,8 +83,10 @@ export async function insertResponse(
 
 /**
  * Applies the patch and appends the items in one transaction, moving the tenant's storage counter by the bytes they
- * add (never refused: a background run's output is kept once the run was admitted). Each item is inserted by `insert ... select ... from
- * responses where id = ? and tenant = ?`, so that nothing is written for an unknown or foreign id.
+ * add (never refused: a background run's output is kept once the run was admitted). With a `condition`, only while it
+ * holds (a cancel only of an active job; a job's writes only while its replica holds it): otherwise nothing is
+ * written and the answer is false. Each item is inserted by `insert ... select ... from responses where id = ? and
+ * tenant = ?`, so that nothing is written for an unknown or foreign id.
  */
 export async function updateResponse(
   db: Kysely<StoreDatabase>,
@@ -73,21 +95,45 @@ export async function updateResponse(
   id: string,
   patch: StoredResponsePatch,
   items: readonly ResponseItemRecord[] = [],
+  condition: ResponseWriteCondition = {},
 ): Promise<boolean> {
+  const statements = updateResponseStatements(db, tenant, id, patch, items, condition, {});
+  const results = await executeWrites(statements);
+  return wasFound(results.at(-1));
+}
+
+// The statements of updateResponse; the last one is the update (or the lookup, for an empty patch), whose result says
+// whether the response was written. Items go in before it, since the update may end the status the condition reads.
+function updateResponseStatements(
+  db: Kysely<StoreDatabase>,
+  tenant: string,
+  id: string,
+  patch: StoredResponsePatch,
+  items: readonly ResponseItemRecord[],
+  condition: ResponseWriteCondition,
+  columns: Updateable<ResponseTable>,
+): WriteStatement[] {
   assertSameParent(items, 'response_id', id);
-  const update = toResponseTableUpdate(patch);
-  // `update ... set` with no column is a syntax error: an empty patch only looks the response up.
-  const first =
-    Object.keys(update).length === 0
-      ? selectOwnedResponse(db, tenant, id).compile()
-      : db.updateTable('responses').set(update).where('id', '=', id).where('tenant', '=', tenant).compile();
+  const update = { ...toResponseTableUpdate(patch), ...columns };
+  const writable = () => selectWritableResponse(db, tenant, id, condition);
+  let last: WriteStatement;
+  if (Object.keys(update).length === 0) {
+    // `update ... set` with no column is a syntax error: an empty patch only looks the response up.
+    last = writable().select('responses.id').compile();
+  } else {
+    let query = db.updateTable('responses').set(update).where('id', '=', id).where('tenant', '=', tenant);
+    if (condition.active === true || condition.owner !== undefined) query = query.where('status', 'in', ACTIVE_RESPONSE_STATUSES);
+    if (condition.owner !== undefined) query = query.where('owner', '=', condition.owner);
+    last = query.compile();
+  }
   const itemTexts = items.map((item) => JSON.stringify(item.item));
   const inserts = items.map((item, index) =>
     db
       .insertInto('response_items')
       .columns(['response_id', 'kind', 'position', 'item_id', 'item'])
       .expression(
-        selectOwnedResponse(db, tenant, id).select([
+        writable().select([
+          'responses.id',
           toTextParameter(item.kind).as('kind'),
           toIntegerParameter(item.position).as('position'),
           toTextParameter(item.item_id).as('item_id'),
@@ -96,16 +142,44 @@ export async function updateResponse(
       )
       .compile(),
   );
-  // The counter moves by the new response object's bytes less the old one's, plus the items', if the response is the tenant's.
-  const owned = sql`exists (select 1 from responses where id = ${id} and tenant = ${tenant})`;
+  // The counter moves by the new response object's bytes less the old one's, plus the items', if the response is
+  // the tenant's and the condition holds: read before anything is written, like the rest of the transaction's checks.
+  const owned = sql`exists ${writable().select('responses.id')}`;
   const added = countStoredBytes([...(update.response === undefined ? [] : [update.response as string]), ...itemTexts]);
-  const counter = [ensureTenantStorage(db, tenant)];
-  if (update.response !== undefined)
-    counter.push(subtractTenantBytes(db, tenant, sql`select octet_length(response) from responses where id = ${id} and tenant = ${tenant}`));
+  const counter: WriteStatement[] = [ensureTenantStorage(db, tenant)];
+  if (update.response !== undefined) counter.push(subtractTenantBytes(db, tenant, sql`${writable().select(sql`octet_length(response)`.as('bytes'))}`));
   if (added > 0) counter.push(addTenantBytes(db, tenant, added, {}, owned));
-  const results = await executeWrites([...counter, first, ...inserts]);
-  const found = results[counter.length];
-  return found !== undefined && (found.changes === 1 || found.rows.length === 1);
+  return [...counter, ...inserts, last];
+}
+
+// Whether the last statement of updateResponseStatements found the response.
+function wasFound(result: SqlStatementResult | undefined): boolean {
+  return result !== undefined && (result.changes === 1 || result.rows.length === 1);
+}
+
+/**
+ * Starts a run of a background response that `lease.owner` holds (and that is still queued or in progress), in one
+ * transaction: the patch (status in_progress, the pending response object), the lease extended, the run's request id
+ * recorded, and the events of an earlier run (one whose replica died) removed, since this run streams from the start.
+ * Null when the response is not held by this owner any more (cancelled, or taken over). The answer says where this
+ * run's event numbering starts: after the earlier run's, so that a follower still tailing those reads on.
+ */
+export async function startBackgroundRun(
+  db: Kysely<StoreDatabase>,
+  executeWrites: ExecuteWrites,
+  tenant: string,
+  id: string,
+  lease: BackgroundLease & { request_id: string },
+  patch: StoredResponsePatch,
+): Promise<BackgroundRunStart | null> {
+  const held = sql`exists ${selectWritableResponse(db, tenant, id, { owner: lease.owner }).select('responses.id')}`;
+  const results = await executeWrites([
+    db.selectFrom('response_events').select(sql<number>`coalesce(max(sequence_number) + 1, 0)`.as('next')).where('response_id', '=', id).compile(),
+    sql`delete from response_events where response_id = ${id} and ${held}`.compile(db),
+    ...updateResponseStatements(db, tenant, id, patch, [], { owner: lease.owner }, { lease_expires_at: lease.until, run_request_id: lease.request_id }),
+  ]);
+  if (!wasFound(results.at(-1))) return null;
+  return { first_sequence_number: Number(results[0]?.rows[0]?.next ?? 0) };
 }
 
 /** The tenant's response with this id, or null. */

@@ -643,4 +643,157 @@ export function runRuntimeStoreTests(open: () => Promise<Store>): void {
       assert.equal(await store.pruneConversations('2026-06-15T00:00:00.000Z'), 0);
     });
   });
+
+  describe('background leases', () => {
+    const t0 = '2026-06-01T12:00:00.000Z';
+    const t1 = '2026-06-01T12:00:15.000Z';
+    const t2 = '2026-06-01T12:00:30.000Z';
+    const t3 = '2026-06-01T12:00:45.000Z';
+    // A background job of tenant acme, created `second` seconds after 12:00.
+    const job = (id: string, second: number, status: StoredResponseRecord['status'] = 'queued') =>
+      makeStoredResponse({ id, background: true, status, route: null, created_at: `2026-06-01T12:00:0${second}.000Z` });
+    const claimedIds = (claims: readonly { response: StoredResponseRecord }[]) => claims.map((claim) => claim.response.id);
+
+    it('claims the jobs nobody holds, oldest first, up to the limit, as they were before the claim', async () => {
+      await store.insertResponse(job('resp_q2', 2), []);
+      await store.insertResponse(job('resp_q1', 1), []);
+      await store.insertResponse(job('resp_run', 3, 'in_progress'), [], {}, { owner: 'dead', until: t1 });
+      await store.insertResponse(job('resp_held', 4), [], {}, { owner: 'alive', until: t3 });
+      await store.insertResponse(job('resp_done', 0, 'completed'), []);
+      const first = await store.claimBackgroundResponses({ owner: 'a', until: t3 }, t2, 2);
+      assert.deepEqual(claimedIds(first), ['resp_q1', 'resp_q2']);
+      assert.deepEqual(first[0]?.response, job('resp_q1', 1));
+      assert.equal(first[0]?.run_request_id, null);
+      // The lease of `dead` expired at t1: taken over; `alive` holds its own until t3; a finished job is nobody's work.
+      const second = await store.claimBackgroundResponses({ owner: 'a', until: t3 }, t2, 10);
+      assert.deepEqual(claimedIds(second), ['resp_run']);
+      assert.equal(second[0]?.response.status, 'in_progress');
+      assert.deepEqual(await store.claimBackgroundResponses({ owner: 'b', until: t3 }, t2, 10), []);
+      assert.deepEqual(await store.claimBackgroundResponses({ owner: 'b', until: t3 }, t2, 0), []);
+    });
+
+    it('never gives one job to two claims made at once', async () => {
+      for (let index = 0; index < 30; index += 1)
+        await store.insertResponse(makeStoredResponse({ id: `resp_${index}`, background: true, status: 'queued' }), []);
+      const claims = await Promise.all(['a', 'b', 'c', 'd'].map((owner) => store.claimBackgroundResponses({ owner, until: t3 }, t0, 10)));
+      const all = claims.flatMap(claimedIds);
+      assert.equal(all.length, 30);
+      assert.equal(new Set(all).size, 30);
+      assert.deepEqual(await store.claimBackgroundResponses({ owner: 'e', until: t3 }, t0, 10), []);
+    });
+
+    it('renews only the leases the owner still holds, and reports a cancel made elsewhere', async () => {
+      await store.insertResponse(job('resp_1', 1), [], {}, { owner: 'a', until: t1 });
+      await store.insertResponse(job('resp_2', 2), [], {}, { owner: 'a', until: t1 });
+      await store.insertResponse(job('resp_3', 3), [], {}, { owner: 'a', until: t1 });
+      assert.deepEqual(await store.renewBackgroundLeases('a', ['resp_1', 'resp_2', 'resp_3', 'resp_missing'], t2), [
+        { id: 'resp_1', status: 'queued' },
+        { id: 'resp_2', status: 'queued' },
+        { id: 'resp_3', status: 'queued' },
+      ]);
+      // Renewed to t2: not claimable at t1 any more.
+      assert.deepEqual(await store.claimBackgroundResponses({ owner: 'b', until: t3 }, t1, 10), []);
+      assert.equal(await store.updateResponse('acme', 'resp_2', { status: 'cancelled' }, [], { active: true }), true);
+      // resp_3's lease expires and b takes it over.
+      assert.deepEqual(await store.renewBackgroundLeases('a', ['resp_1', 'resp_2'], t2), [
+        { id: 'resp_1', status: 'queued' },
+        { id: 'resp_2', status: 'cancelled' },
+      ]);
+      assert.deepEqual(claimedIds(await store.claimBackgroundResponses({ owner: 'b', until: t3 }, t2, 10)), ['resp_1', 'resp_3']);
+      assert.deepEqual(await store.renewBackgroundLeases('a', ['resp_1', 'resp_3'], t3), []);
+      assert.deepEqual(await store.renewBackgroundLeases('a', [], t3), []);
+    });
+
+    it('lets another replica claim a released job at once', async () => {
+      await store.insertResponse(job('resp_1', 1), [], {}, { owner: 'a', until: t3 });
+      await store.insertResponse(job('resp_2', 2), [], {}, { owner: 'c', until: t3 });
+      assert.deepEqual(await store.claimBackgroundResponses({ owner: 'b', until: t3 }, t0, 10), []);
+      // Only a's own lease goes back.
+      await store.releaseBackgroundLeases('a', ['resp_1', 'resp_2']);
+      assert.deepEqual(claimedIds(await store.claimBackgroundResponses({ owner: 'b', until: t3 }, t0, 10)), ['resp_1']);
+    });
+
+    it("writes a job's own changes only while its owner holds it and it is not over, the storage counter included", async () => {
+      const record = job('resp_1', 1, 'in_progress');
+      await store.insertResponse(record, [], {}, { owner: 'a', until: t1 });
+      const stored = await store.getTenantStorage('acme');
+      const output = makeResponseItem('resp_1', 'output', 0);
+      const completed = { ...record.response, status: 'completed', output: [output.item] };
+      // b took the job over: a's late completion writes nothing, and counts nothing.
+      assert.deepEqual(claimedIds(await store.claimBackgroundResponses({ owner: 'b', until: t3 }, t2, 10)), ['resp_1']);
+      assert.equal(await store.updateResponse('acme', 'resp_1', { status: 'completed', response: completed }, [output], { owner: 'a' }), false);
+      assert.equal((await store.getResponse('acme', 'resp_1'))?.status, 'in_progress');
+      assert.deepEqual(await store.listResponseItems('acme', 'resp_1', 'output', { limit: 10, order: 'asc' }), []);
+      assert.equal(await store.getTenantStorage('acme'), stored);
+      // b's completion lands, with its item and bytes.
+      assert.equal(await store.updateResponse('acme', 'resp_1', { status: 'completed', response: completed }, [output], { owner: 'b' }), true);
+      assert.equal((await store.getResponse('acme', 'resp_1'))?.status, 'completed');
+      assert.deepEqual(await store.listResponseItems('acme', 'resp_1', 'output', { limit: 10, order: 'asc' }), [output]);
+      assert.equal(
+        await store.getTenantStorage('acme'),
+        stored +
+          Buffer.byteLength(JSON.stringify(completed)) -
+          Buffer.byteLength(JSON.stringify(record.response)) +
+          Buffer.byteLength(JSON.stringify(output.item)),
+      );
+      // A job that is over is not cancelled, nor written by its owner again.
+      assert.equal(await store.updateResponse('acme', 'resp_1', { status: 'cancelled' }, [], { active: true }), false);
+      assert.equal(await store.updateResponse('acme', 'resp_1', { status: 'failed' }, [], { owner: 'b' }), false);
+      assert.equal((await store.getResponse('acme', 'resp_1'))?.status, 'completed');
+      // Another tenant's id is not found whatever the condition.
+      assert.equal(await store.updateResponse('globex', 'resp_1', { status: 'cancelled' }, [], { active: true }), false);
+    });
+
+    it('starts a run: the lease extended, its request id recorded, the events of an earlier run removed', async () => {
+      await store.insertResponse(job('resp_1', 1), [], {}, { owner: 'a', until: t1 });
+      const pending = { ...job('resp_1', 1).response, status: 'in_progress' };
+      assert.deepEqual(
+        await store.startBackgroundRun('acme', 'resp_1', { owner: 'a', until: t1, request_id: 'req_1' }, { status: 'in_progress', response: pending }),
+        {
+          first_sequence_number: 0,
+        },
+      );
+      assert.deepEqual((await store.getResponse('acme', 'resp_1'))?.response, pending);
+      const events = [0, 1, 2].map((sequence) => ({ response_id: 'resp_1', sequence_number: sequence, event: { type: 'x', sequence_number: sequence } }));
+      await store.appendResponseEvents(events);
+      // a dies; b takes over after the lease and learns which run held the job (to look it up in the ledger).
+      assert.equal(await store.startBackgroundRun('acme', 'resp_1', { owner: 'b', until: t3, request_id: 'req_2' }, { status: 'in_progress' }), null);
+      const [claim] = await store.claimBackgroundResponses({ owner: 'b', until: t2 }, t1, 10);
+      assert.equal(claim?.run_request_id, 'req_1');
+      assert.equal(claim?.response.status, 'in_progress');
+      // a's late start writes nothing and removes nothing.
+      assert.equal(await store.startBackgroundRun('acme', 'resp_1', { owner: 'a', until: t3, request_id: 'req_x' }, { status: 'in_progress' }), null);
+      assert.equal((await store.listResponseEvents('acme', 'resp_1', -1)).length, 3);
+      assert.deepEqual(await store.startBackgroundRun('acme', 'resp_1', { owner: 'b', until: t3, request_id: 'req_2' }, { status: 'in_progress' }), {
+        first_sequence_number: 3,
+      });
+      assert.deepEqual(await store.listResponseEvents('acme', 'resp_1', -1), []);
+      // Held to t3 now.
+      assert.deepEqual(await store.claimBackgroundResponses({ owner: 'c', until: t3 }, t2, 10), []);
+      assert.equal(await store.startBackgroundRun('globex', 'resp_1', { owner: 'b', until: t3, request_id: 'req_3' }, { status: 'in_progress' }), null);
+    });
+
+    it('gives a named lease to one owner at a time, renews it for its holder only, and frees it on release or expiry', async () => {
+      assert.equal(await store.acquireLease('housekeeping', 'a', t1, t0), true);
+      assert.equal(await store.acquireLease('housekeeping', 'b', t1, t0), false);
+      assert.equal(await store.acquireLease('other', 'b', t1, t0), true);
+      // Its holder takes it again (extending it); renewal is for the holder only.
+      assert.equal(await store.acquireLease('housekeeping', 'a', t2, t1), true);
+      assert.equal(await store.renewLease('housekeeping', 'b', t3), false);
+      assert.equal(await store.acquireLease('housekeeping', 'b', t3, t1), false);
+      // Expired at t2: b takes it, and a's renewal fails from then on.
+      assert.equal(await store.acquireLease('housekeeping', 'b', t3, t2), true);
+      assert.equal(await store.renewLease('housekeeping', 'a', t3), false);
+      assert.equal(await store.renewLease('housekeeping', 'b', t3), true);
+      await store.releaseLease('housekeeping', 'a');
+      assert.equal(await store.acquireLease('housekeeping', 'c', t3, t2), false);
+      await store.releaseLease('housekeeping', 'b');
+      assert.equal(await store.acquireLease('housekeeping', 'c', t3, t2), true);
+    });
+
+    it('serialises concurrent takes of a named lease: exactly one wins', async () => {
+      const taken = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((owner) => store.acquireLease('housekeeping', owner, t1, t0)));
+      assert.equal(taken.filter(Boolean).length, 1);
+    });
+  });
 }

@@ -177,6 +177,19 @@ export interface ResponseTable {
   response: string;
   usage_event_id: string | null;
   expires_at: string | null;
+  /** The replica running it (background jobs), null when none holds it. */
+  owner: string | null;
+  /** Until when `owner` holds it (ISO text); null when none does. */
+  lease_expires_at: string | null;
+  /** The request id of the run that last held it (the ledger's usage event of that run is found by it). */
+  run_request_id: string | null;
+}
+
+/** `leases`: named leases for work one replica at a time does (housekeeping). */
+export interface LeaseTable {
+  name: string;
+  owner: string;
+  expires_at: string;
 }
 
 /** `response_items` (see ResponseItemRecord); `item` is JSON text. */
@@ -238,4 +251,5 @@ export interface StoreDatabase {
   conversations: ConversationTable;
   conversation_items: ConversationItemTable;
   tenant_storage: TenantStorageTable;
+  leases: LeaseTable;
 }

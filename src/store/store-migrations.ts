@@ -318,6 +318,40 @@ export const storeMigrations: Readonly<Record<string, Migration>> = {
       await db.schema.dropTable('decision_plans').execute();
     },
   },
+  '0008_background_leases': {
+    async up(db: Kysely<any>) {
+      // A background response is run by the replica that holds its lease (owner, until lease_expires_at, ISO text),
+      // renewed while it runs; a lease that expired (its replica died) lets another replica claim the job.
+      // run_request_id names the request id of the run that held it last, so that a takeover can tell from the ledger
+      // whether that run was billed.
+      await db.schema.alterTable('responses').addColumn('owner', 'text').execute();
+      await db.schema.alterTable('responses').addColumn('lease_expires_at', 'text').execute();
+      await db.schema.alterTable('responses').addColumn('run_request_id', 'text').execute();
+      // Serves the claim of jobs (queued or in progress, lease expired or none, oldest first): only unfinished jobs
+      // are indexed, in claim order, so the index stays as small as the work in flight and the claim reads it in
+      // order, checking each one's lease, instead of sorting. The claim repeats this predicate word for word.
+      await db.schema
+        .createIndex('responses_claimable')
+        .on('responses')
+        .columns(['created_at', 'id', 'lease_expires_at'])
+        .where(sql.ref('status'), 'in', ['queued', 'in_progress'])
+        .execute();
+      // Named leases for work one replica at a time must do (housekeeping).
+      await db.schema
+        .createTable('leases')
+        .addColumn('name', 'text', (column) => column.primaryKey())
+        .addColumn('owner', 'text', (column) => column.notNull())
+        .addColumn('expires_at', 'text', (column) => column.notNull())
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('leases').execute();
+      await db.schema.dropIndex('responses_claimable').execute();
+      await db.schema.alterTable('responses').dropColumn('run_request_id').execute();
+      await db.schema.alterTable('responses').dropColumn('lease_expires_at').execute();
+      await db.schema.alterTable('responses').dropColumn('owner').execute();
+    },
+  },
 };
 
 // The one column type no name covers on both: SQLite calls bytes `blob`, PostgreSQL `bytea`.

@@ -16,12 +16,17 @@ import type {
   UsageTotalsRecord,
 } from './ledger-records.ts';
 import type {
+  BackgroundLease,
+  BackgroundRunStart,
+  ClaimedBackgroundResponse,
   ConversationItemRecord,
   ConversationRecord,
+  HeldBackgroundResponse,
   ItemPageOptions,
   ResponseChain,
   ResponseEventRecord,
   ResponseItemRecord,
+  ResponseWriteCondition,
   StoredResponsePatch,
   StoredResponseRecord,
 } from './runtime-records.ts';
@@ -181,14 +186,22 @@ export interface Store {
   /**
    * Inserts a response with its items (input and/or output) in one transaction, adding their bytes to the tenant's
    * storage (getTenantStorage); throws when the id is taken, and StorageLimitError, storing nothing, when the tenant's
-   * bytes would pass `limits.tenantBytes` (checked atomically with the write).
+   * bytes would pass `limits.tenantBytes` (checked atomically with the write). With `lease`, a background response
+   * is stored held by the replica that will run it.
    */
-  insertResponse(response: StoredResponseRecord, items: readonly ResponseItemRecord[], limits?: StorageLimits): Promise<void>;
+  insertResponse(response: StoredResponseRecord, items: readonly ResponseItemRecord[], limits?: StorageLimits, lease?: BackgroundLease): Promise<void>;
   /**
-   * Applies the patch and appends `items` (output items as they are produced) in one transaction; false when unknown.
-   * The tenant's storage moves by what the write adds (never refused).
+   * Applies the patch and appends `items` (output items as they are produced) in one transaction; false when unknown,
+   * or when `condition` does not hold (nothing is written then). The tenant's storage moves by what the write adds
+   * (never refused).
    */
-  updateResponse(tenant: string, id: string, patch: StoredResponsePatch, items?: readonly ResponseItemRecord[]): Promise<boolean>;
+  updateResponse(
+    tenant: string,
+    id: string,
+    patch: StoredResponsePatch,
+    items?: readonly ResponseItemRecord[],
+    condition?: ResponseWriteCondition,
+  ): Promise<boolean>;
   getResponse(tenant: string, id: string): Promise<StoredResponseRecord | null>;
   /**
    * Deletes the response, its items and its events, giving their bytes back to the tenant's storage; false when
@@ -211,6 +224,38 @@ export interface Store {
   appendResponseEvents(events: readonly ResponseEventRecord[]): Promise<void>;
   /** The stored events of a response with sequence_number > `after`, in order. */
   listResponseEvents(tenant: string, id: string, after: number): Promise<ResponseEventRecord[]>;
+
+  // --- Stateful runtime: leases of background responses (the replica that runs one holds it, and renews) ---
+  /**
+   * Claims for `lease.owner` up to `limit` (at most 100) background responses nobody holds: queued or in progress,
+   * with a lease expired at `now` or none. Atomic: replicas claiming at once never get the same response. Oldest
+   * first; each as it was before the claim.
+   */
+  claimBackgroundResponses(lease: BackgroundLease, now: string, limit: number): Promise<ClaimedBackgroundResponse[]>;
+  /**
+   * Starts a run of a background response `lease.owner` holds, in one transaction: applies the patch, extends the
+   * lease, records the run's request id and removes the events of an earlier run. Null (nothing written) when the
+   * response is not queued or in progress, or is held by another owner.
+   */
+  startBackgroundRun(
+    tenant: string,
+    id: string,
+    lease: BackgroundLease & { request_id: string },
+    patch: StoredResponsePatch,
+  ): Promise<BackgroundRunStart | null>;
+  /**
+   * Extends to `until` the leases `owner` holds on `ids` (those still queued or in progress); resolves with the ids it
+   * still holds and their status. A missing id was taken over or deleted; a final status was set elsewhere (a cancel).
+   */
+  renewBackgroundLeases(owner: string, ids: readonly string[], until: string): Promise<HeldBackgroundResponse[]>;
+  /** Gives back the leases `owner` holds on `ids`: another replica may claim them at once. */
+  releaseBackgroundLeases(owner: string, ids: readonly string[]): Promise<void>;
+  /** Takes the named lease until `until` if it is free, expired at `now`, or already `owner`'s; true when taken. */
+  acquireLease(name: string, owner: string, until: string, now: string): Promise<boolean>;
+  /** Extends the named lease if `owner` still holds it; false when it does not. */
+  renewLease(name: string, owner: string, until: string): Promise<boolean>;
+  /** Gives the named lease back if `owner` holds it. */
+  releaseLease(name: string, owner: string): Promise<void>;
 
   // --- Stateful runtime: conversations ---
   /**

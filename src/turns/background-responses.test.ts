@@ -50,7 +50,7 @@ describe('BackgroundResponses', () => {
       { response: pendingResponse(turn, 'queued'), route: null, usageEventId: null },
       principal.key?.id ?? null,
     );
-    await services.store.insertResponse(record, toItemRecords(turn.id, 'input', turn.inputItems), storageLimitsOf(services));
+    await services.store.insertResponse(record, toItemRecords(turn.id, 'input', turn.inputItems), storageLimitsOf(services), background.lease());
     background.start(turn, principal, {});
     return turn.id;
   }
@@ -189,7 +189,7 @@ describe('BackgroundResponses', () => {
     );
   });
 
-  it('fails a job still running at close with the reason, aborting its upstream call', async () => {
+  it('gives the lease of a job still running at close back, aborting its upstream call: the next replica runs it at once', async () => {
     upstream.setFaults({ latency_ms: HELD_MS, count: 1 });
     const principal = await services.masterPrincipal();
     const tenant = principal.tenant.id;
@@ -197,12 +197,22 @@ describe('BackgroundResponses', () => {
     await waitFor('the job to reach its upstream', () => upstream.requests().length === 1);
 
     await background.close();
-    const stored = await services.store.getResponse(tenant, id);
-    assert.equal(stored?.status, 'failed');
-    assert.equal((stored?.response as { error?: { code?: string } } | undefined)?.error?.code, 'interrupted');
-    assert.equal((await follow(tenant, id)).at(-1)?.type, 'response.failed');
     const entry = await waitFor('the upstream call to end', () => upstream.requests().find((request) => request.outcome !== null));
     assert.equal(entry.outcome, 'aborted');
+    // Not failed: nothing was billed, so the next replica (or this one restarted) runs it again from the start.
+    assert.equal((await services.store.getResponse(tenant, id))?.status, 'in_progress');
+    assert.deepEqual(await services.store.sumUsage({ tenant }), []);
+    const next = new BackgroundResponses(() => services, services.logger, { leaseMs: 60_000 });
+    try {
+      await next.resume(async () => principal);
+      const events = await follow(tenant, id);
+      assert.equal(events[0]?.type, 'response.created');
+      assert.equal(events.at(-1)?.type, 'response.completed');
+      assert.equal((await services.store.getResponse(tenant, id))?.status, 'completed');
+      assert.equal((await services.store.listUsageEvents({ limit: 10 })).filter((event) => event.tenant === tenant).length, 1);
+    } finally {
+      await next.close();
+    }
   });
 
   it('answers a cancel of a finished job with its record, unchanged', async () => {
