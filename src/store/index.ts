@@ -16,3 +16,6 @@ export * from './memory-counters.ts';
 export * from './runtime-records.ts';
 export * from './storage-limits.ts';
 export * from './bound-stored-text.ts';
+export * from './postgres-store.ts';
+export * from './open-store.ts';
+export * from './scrub-database-url.ts';

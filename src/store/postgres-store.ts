@@ -1,0 +1,106 @@
+// The shared Store for several replicas: PostgreSQL through Kysely's PostgresDialect on a bounded pg.Pool.
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { KyselyStore } from './kysely-store.ts';
+import { scrubDatabaseUrl } from './scrub-database-url.ts';
+import type { StoreDatabase } from './store-database.ts';
+
+/** How openPostgresStore sizes and bounds its pool. */
+export interface PostgresStoreOptions {
+  /** Most connections this process opens (the configuration's `store.pool_size`); 10 when absent. */
+  poolSize?: number;
+  /**
+   * Hears an idle connection's failure (the server restarted, a proxy cut it): pg.Pool drops that connection and
+   * opens another at the next query; without a listener the pool's `error` event would end the process.
+   */
+  onConnectionError?: (error: Error) => void;
+  /** How long `ping()` waits for `select 1` before the store counts as unreachable; 1500 ms when absent. */
+  pingTimeoutMs?: number;
+}
+
+// Every wait on the server is bounded. A new connection must be up within 5 s (pool.connect also waits this long at
+// most for a free one); a statement runs at most 30 s on the server, and the client gives up 5 s later if the server
+// stops answering altogether (a cut network delivers no error); a transaction left idle is ended by the server.
+const CONNECT_TIMEOUT_MS = 5_000;
+const STATEMENT_TIMEOUT_MS = 30_000;
+const QUERY_TIMEOUT_MS = 35_000;
+const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
+const IDLE_CONNECTION_MS = 30_000;
+const DEFAULT_POOL_SIZE = 10;
+const DEFAULT_PING_TIMEOUT_MS = 1_500;
+
+/**
+ * The Store in a PostgreSQL schema (the connection's `search_path`, `public` by default), shared by any number of
+ * replicas. Every query is KyselyStore's; this class only connects, bounds the waits and scrubs connection errors.
+ */
+export class PostgresStore extends KyselyStore {
+  readonly #pool: pg.Pool;
+  readonly #url: string;
+  readonly #pingTimeoutMs: number;
+
+  constructor(db: Kysely<StoreDatabase>, pool: pg.Pool, url: string, schema: string, pingTimeoutMs: number) {
+    // The migration tables live in the store's own schema: left unqualified, Kysely's Migrator would look for them in
+    // every schema of the database and take another installation's for ours.
+    super(db, { migrationTableSchema: schema });
+    this.#pool = pool;
+    this.#url = url;
+    this.#pingTimeoutMs = pingTimeoutMs;
+  }
+
+  /** Answers within pingTimeoutMs: /readyz must fail fast when the server is cut, not wait for a TCP timeout. */
+  override async ping(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`PostgreSQL did not answer within ${this.#pingTimeoutMs} ms`)), this.#pingTimeoutMs);
+    });
+    try {
+      await Promise.race([super.ping(), timeout]);
+    } catch (error) {
+      throw new Error(scrubDatabaseUrl(`PostgreSQL unreachable: ${(error as Error).message}`, this.#url));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Waits for the queries under way, then closes every connection. */
+  override async close(): Promise<void> {
+    // Kysely's PostgresDriver ends the pool on destroy.
+    await super.close();
+    if (!this.#pool.ended) await this.#pool.end();
+  }
+}
+
+/**
+ * Connects to the PostgreSQL server at `url` (`postgres://user:password@host:5432/db`, perhaps with
+ * `?options=-c search_path=...`) and resolves once one query answered; call `migrate()` before use. Rejects with a
+ * message that never holds the URL or its password when the server cannot be reached or the schema does not exist.
+ */
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? DEFAULT_POOL_SIZE,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: IDLE_CONNECTION_MS,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    keepAlive: true,
+    application_name: 'crossway',
+  });
+  const onConnectionError = options.onConnectionError ?? (() => {});
+  pool.on('error', (error) => onConnectionError(new Error(scrubDatabaseUrl(error.message, url))));
+  const db = new Kysely<StoreDatabase>({ dialect: new PostgresDialect({ pool }) });
+  let schema: string | null;
+  try {
+    const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+    schema = rows[0]?.schema ?? null;
+  } catch (error) {
+    await db.destroy().catch(() => {});
+    throw new Error(scrubDatabaseUrl(`cannot connect to PostgreSQL: ${(error as Error).message}`, url));
+  }
+  if (schema === null) {
+    await db.destroy().catch(() => {});
+    throw new Error('cannot use PostgreSQL: no schema of the search_path exists (create it first, or fix the options=-c search_path=... of the URL)');
+  }
+  return new PostgresStore(db, pool, url, schema, options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS);
+}
