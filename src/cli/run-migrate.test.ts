@@ -2,12 +2,12 @@
 // fails with exit 1 and a message without credentials when the server cannot be reached.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import { createTestSchema, skipWithoutPostgres } from '../store/test-backends.ts';
+import { findClosedPort } from '../store/test-postgres-proxy.ts';
 import { storeMigrations } from '../store/index.ts';
 import { runCrossway, writeStoreConfig } from './test-store-config.ts';
 
@@ -65,12 +65,3 @@ describe('crossway migrate', () => {
     }
   });
 });
-
-/** A port nothing listens on (it was just free). */
-async function findClosedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -1,13 +1,13 @@
 // The Store contract suites (store, tenancy, ledger, stateful runtime) on PostgreSQL, each test on a schema of its own;
 // and what only PostgreSQL does: concurrent migrations on one empty schema, a bounded ping, scrubbed connection errors.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import { makeLedgerEntry } from './ledger-store.case.test.ts';
 import { openPostgresStore, type PostgresStore } from './postgres-store.ts';
 import { runStoreTests } from './store.case.test.ts';
 import { storeMigrations } from './store-migrations.ts';
+import { findClosedPort, startPostgresProxy } from './test-postgres-proxy.ts';
 import { createTestSchema, skipWithoutPostgres, testDatabaseUrl, type TestSchema } from './test-backends.ts';
 
 const latestMigration = Object.keys(storeMigrations).sort().at(-1);
@@ -105,10 +105,8 @@ describe('PostgresStore', { skip: skipWithoutPostgres }, () => {
 
     it('answers ping within its timeout when the server stops answering, and again once it answers', async () => {
       const schema = await createTestSchema('ping');
-      const proxy = await startPausableProxy(new URL(testDatabaseUrl as string));
-      const url = new URL(schema.url);
-      url.host = `127.0.0.1:${proxy.port}`;
-      const store = await openPostgresStore(url.toString(), { pingTimeoutMs: 500 });
+      const proxy = await startPostgresProxy(schema.url);
+      const store = await openPostgresStore(proxy.url, { pingTimeoutMs: 500 });
       try {
         await store.ping();
         // A cut network: connections stay open, but nothing gets through.
@@ -127,53 +125,95 @@ describe('PostgresStore', { skip: skipWithoutPostgres }, () => {
       }
     });
   });
+  describe('dropped connections', () => {
+    it('survives the server ending an idle connection (the pool hears it), and the next query opens another', async () => {
+      const schema = await createTestSchema('dropped');
+      // An application_name of this test's own, so that it ends only the connections it opened.
+      const url = new URL(schema.url);
+      const applicationName = `cw_test_${schema.schema}`;
+      url.searchParams.set('application_name', applicationName);
+      const heard: Error[] = [];
+      const store = await openPostgresStore(url.toString(), { onConnectionError: (error) => heard.push(error) });
+      const admin = new pg.Client({ connectionString: testDatabaseUrl });
+      await admin.connect();
+      try {
+        await store.migrate();
+        await store.ping();
+        const { rows } = await admin.query<{ ended: boolean }>('select pg_terminate_backend(pid) as ended from pg_stat_activity where application_name = $1', [
+          applicationName,
+        ]);
+        assert.ok(rows.length > 0 && rows.every((row) => row.ended));
+        await waitFor(() => heard.length > 0);
+        assert.match(heard[0]!.message, /terminat/);
+        await store.ping();
+        assert.deepEqual(await store.commitLedger([makeLedgerEntry({ id: 'evt_after_drop' })]), ['committed']);
+      } finally {
+        await admin.end();
+        await store.close();
+        await schema.drop();
+      }
+    });
+  });
+
+  describe('two replicas committing the ledger at once', () => {
+    it('keeps the same event once: one commits, the other fails or replays, and its retry is a replay', async () => {
+      const schema = await createTestSchema('ledgerrace');
+      const [first, second] = await Promise.all([openPostgresStore(schema.url, { poolSize: 2 }), openPostgresStore(schema.url, { poolSize: 2 })]);
+      try {
+        await first!.migrate();
+        for (let round = 0; round < 20; round += 1) {
+          const entry = makeLedgerEntry({ id: `evt_race_${round}` });
+          const results = await Promise.allSettled([first!.commitLedger([entry]), second!.commitLedger([entry])]);
+          const outcomes = results.map((result) => (result.status === 'fulfilled' ? result.value[0] : 'failed'));
+          assert.equal(outcomes.filter((outcome) => outcome === 'committed').length, 1, outcomes.join());
+          // What the Ledger does with a failed commit: it retries, and the retry finds the stored event.
+          for (const [index, outcome] of outcomes.entries()) {
+            if (outcome === 'failed') assert.deepEqual(await [first!, second!][index]!.commitLedger([entry]), ['replayed']);
+          }
+        }
+        assert.equal((await first!.listUsageEvents({ limit: 100 })).length, 20);
+        const receivable = (await first!.listAccountBalances()).find((balance) => balance.account === 'tenant:acme:receivable');
+        assert.equal(receivable?.balance, 20n * 3_750n);
+      } finally {
+        await Promise.all([first!.close(), second!.close()]);
+        await schema.drop();
+      }
+    });
+
+    it('commits batches that touch the same accounts in opposite orders without a deadlock', async () => {
+      const schema = await createTestSchema('ledgerorder');
+      const [first, second] = await Promise.all([openPostgresStore(schema.url, { poolSize: 2 }), openPostgresStore(schema.url, { poolSize: 2 })]);
+      try {
+        await first!.migrate();
+        const failures: string[] = [];
+        for (let round = 0; round < 30; round += 1) {
+          // Each batch debits tenant a then tenant b (and two providers), the other b then a.
+          const forward = [
+            makeLedgerEntry({ id: `evt_f_${round}_1`, tenant: 'a', provider: 'p' }),
+            makeLedgerEntry({ id: `evt_f_${round}_2`, tenant: 'b', provider: 'q' }),
+          ];
+          const backward = [
+            makeLedgerEntry({ id: `evt_b_${round}_1`, tenant: 'b', provider: 'q' }),
+            makeLedgerEntry({ id: `evt_b_${round}_2`, tenant: 'a', provider: 'p' }),
+          ];
+          const results = await Promise.allSettled([first!.commitLedger(forward), second!.commitLedger(backward)]);
+          for (const result of results) if (result.status === 'rejected') failures.push(String(result.reason));
+        }
+        assert.deepEqual(failures, []);
+        assert.equal((await first!.listUsageEvents({ limit: 1_000 })).length, 120);
+      } finally {
+        await Promise.all([first!.close(), second!.close()]);
+        await schema.drop();
+      }
+    });
+  });
 });
 
-/** A port nothing listens on (it was just free). */
-async function findClosedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** A TCP proxy to the test server that can hold every byte back (pause) and let them through again (resume). */
-async function startPausableProxy(target: URL): Promise<{ port: number; pause(): void; resume(): void; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  let paused = false;
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    sockets.add(client).add(upstream);
-    if (paused) {
-      client.pause();
-      upstream.pause();
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    pause: () => {
-      paused = true;
-      for (const socket of sockets) socket.pause();
-    },
-    resume: () => {
-      paused = false;
-      for (const socket of sockets) socket.resume();
-    },
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+/** Resolves once `condition` holds; rejects after 10 s. */
+async function waitFor(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
