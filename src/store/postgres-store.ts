@@ -54,7 +54,9 @@ export class PostgresStore extends KyselyStore {
       timer = setTimeout(() => reject(new Error(`PostgreSQL did not answer within ${this.#pingTimeoutMs} ms`)), this.#pingTimeoutMs);
     });
     try {
-      await Promise.race([super.ping(), timeout]);
+      // Through the pool itself: a query that fails (here, at its read timeout) takes its connection out of the pool,
+      // so that a probe during an outage leaves no connection stuck behind an answer that never comes.
+      await Promise.race([this.#pool.query({ text: 'select 1', query_timeout: this.#pingTimeoutMs }), timeout]);
     } catch (error) {
       throw new Error(scrubDatabaseUrl(`PostgreSQL unreachable: ${(error as Error).message}`, this.#url));
     } finally {
@@ -84,7 +86,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     statement_timeout: STATEMENT_TIMEOUT_MS,
     query_timeout: QUERY_TIMEOUT_MS,
     idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    // TCP keep-alive probes from 10 s of silence on: an idle connection to a vanished server is found and dropped.
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     application_name: 'crossway',
   });
   const onConnectionError = options.onConnectionError ?? (() => {});
