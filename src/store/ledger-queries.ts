@@ -37,7 +37,9 @@ export function commitLedgerEntries(db: Kysely<StoreDatabase>, entries: readonly
     const balances = new Map<string, BalanceChange>();
     for (const entry of entries) outcomes.push(await commitLedgerEntry(transaction, entry, balances));
     const ordered = [...balances.values()].sort((a, b) => compareText(a.account, b.account) || compareText(a.currency, b.currency));
-    for (const change of ordered) await addToBalance(transaction, change.account, change.currency, change.amount);
+    for (let start = 0; start < ordered.length; start += BALANCE_ROWS_PER_STATEMENT) {
+      await addToBalances(transaction, ordered.slice(start, start + BALANCE_ROWS_PER_STATEMENT));
+    }
     return outcomes;
   });
 }
@@ -102,10 +104,15 @@ async function commitLedgerEntry(
   return 'committed';
 }
 
-function addToBalance(transaction: Transaction<StoreDatabase>, account: string, currency: string, amount: bigint) {
+// 3 parameters a row: far below either backend's bound of parameters per statement.
+const BALANCE_ROWS_PER_STATEMENT = 1_000;
+
+// One statement for many balances (distinct keys: PostgreSQL refuses to update one row twice in one statement); it
+// locks their rows in the order given.
+function addToBalances(transaction: Transaction<StoreDatabase>, changes: readonly BalanceChange[]) {
   return transaction
     .insertInto('account_balances')
-    .values({ account, currency, balance: amount })
+    .values(changes.map(({ account, currency, amount }) => ({ account, currency, balance: amount })))
     .onConflict((conflict) => conflict.columns(['account', 'currency']).doUpdateSet({ balance: sql`account_balances.balance + excluded.balance` }))
     .execute();
 }
