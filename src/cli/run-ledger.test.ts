@@ -36,7 +36,7 @@ describe('crossway ledger verify', () => {
     const file = path.join(directory, 'kept.db');
     const store = await openSqliteStore(file);
     await store.migrate();
-    assert.deepEqual(await store.commitLedger([makeLedgerEntry({ id: 'evt_sqlite' })]), ['committed']);
+    await store.commitLedger([makeLedgerEntry({ id: 'evt_sqlite' })]);
     await store.close();
     const result = await runCrossway(['ledger', 'verify', '--config', writeStoreConfig(directory, { sqlite: file })]);
     assert.equal(result.code, 0, result.stderr);

@@ -27,45 +27,17 @@ import type { StoreDatabase } from './store-database.ts';
 /**
  * Commits the entries in one transaction with Store.commitLedger's per-entry rules. On PostgreSQL two replicas
  * committing the same new event id at once make one transaction fail on the primary key; its retry is a replay.
- * The batch's balance changes are summed per (account, currency) and applied last, in that order: every transaction
- * then locks the balance rows it shares with another in the same order, so that two replicas never deadlock on them.
  */
 export function commitLedgerEntries(db: Kysely<StoreDatabase>, entries: readonly LedgerEntry[]): Promise<LedgerCommitOutcome[]> {
   if (entries.length === 0) return Promise.resolve([]);
   return db.transaction().execute(async (transaction) => {
     const outcomes: LedgerCommitOutcome[] = [];
-    const balances = new Map<string, BalanceChange>();
-    for (const entry of entries) outcomes.push(await commitLedgerEntry(transaction, entry, balances));
-    const ordered = [...balances.values()].sort((a, b) => compareText(a.account, b.account) || compareText(a.currency, b.currency));
-    for (let start = 0; start < ordered.length; start += BALANCE_ROWS_PER_STATEMENT) {
-      await addToBalances(transaction, ordered.slice(start, start + BALANCE_ROWS_PER_STATEMENT));
-    }
+    for (const entry of entries) outcomes.push(await commitLedgerEntry(transaction, entry));
     return outcomes;
   });
 }
 
-/** What a batch adds to one account's balance in one currency. */
-interface BalanceChange {
-  account: string;
-  currency: string;
-  amount: bigint;
-}
-
-// Code-unit order, the same in every process (localeCompare would depend on the locale).
-const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-function changeBalance(balances: Map<string, BalanceChange>, account: string, currency: string, amount: bigint): void {
-  const key = JSON.stringify([account, currency]);
-  const change = balances.get(key);
-  if (change === undefined) balances.set(key, { account, currency, amount });
-  else change.amount += amount;
-}
-
-async function commitLedgerEntry(
-  transaction: Transaction<StoreDatabase>,
-  entry: LedgerEntry,
-  balances: Map<string, BalanceChange>,
-): Promise<LedgerCommitOutcome> {
+async function commitLedgerEntry(transaction: Transaction<StoreDatabase>, entry: LedgerEntry): Promise<LedgerCommitOutcome> {
   const { event } = entry;
   const stored = await transaction
     .selectFrom('usage_events')
@@ -79,8 +51,8 @@ async function commitLedgerEntry(
   await transaction.insertInto('usage_events').values(toUsageEventTableRow(event)).execute();
   if (entry.transfers.length > 0) await transaction.insertInto('transfers').values(entry.transfers.map(toTransferTableRow)).execute();
   for (const transfer of entry.transfers) {
-    changeBalance(balances, transfer.debit, transfer.currency, transfer.amount);
-    changeBalance(balances, transfer.credit, transfer.currency, -transfer.amount);
+    await addToBalance(transaction, transfer.debit, transfer.currency, transfer.amount);
+    await addToBalance(transaction, transfer.credit, transfer.currency, -transfer.amount);
     if (transfer.kind === 'revenue_share' && transfer.agreement_id != null) {
       await transaction
         .insertInto('agreement_accruals')
@@ -104,15 +76,10 @@ async function commitLedgerEntry(
   return 'committed';
 }
 
-// 3 parameters a row: far below either backend's bound of parameters per statement.
-const BALANCE_ROWS_PER_STATEMENT = 1_000;
-
-// One statement for many balances (distinct keys: PostgreSQL refuses to update one row twice in one statement); it
-// locks their rows in the order given.
-function addToBalances(transaction: Transaction<StoreDatabase>, changes: readonly BalanceChange[]) {
+function addToBalance(transaction: Transaction<StoreDatabase>, account: string, currency: string, amount: bigint) {
   return transaction
     .insertInto('account_balances')
-    .values(changes.map(({ account, currency, amount }) => ({ account, currency, balance: amount })))
+    .values({ account, currency, balance: amount })
     .onConflict((conflict) => conflict.columns(['account', 'currency']).doUpdateSet({ balance: sql`account_balances.balance + excluded.balance` }))
     .execute();
 }

@@ -56,7 +56,9 @@ export class PostgresStore extends KyselyStore {
     try {
       // Through the pool itself: a query that fails (here, at its read timeout) takes its connection out of the pool,
       // so that a probe during an outage leaves no connection stuck behind an answer that never comes.
-      await Promise.race([this.#pool.query({ text: 'select 1', query_timeout: this.#pingTimeoutMs }), timeout]);
+      // pg reads a query's own query_timeout (Client.query); @types/pg does not list it.
+      const ping = { text: 'select 1', query_timeout: this.#pingTimeoutMs } as pg.QueryConfig;
+      await Promise.race([this.#pool.query(ping), timeout]);
     } catch (error) {
       throw new Error(scrubDatabaseUrl(`PostgreSQL unreachable: ${(error as Error).message}`, this.#url));
     } finally {
