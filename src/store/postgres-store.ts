@@ -1,7 +1,8 @@
 // The shared Store for several replicas: PostgreSQL through Kysely's PostgresDialect on a bounded pg.Pool.
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { KyselyStore } from './kysely-store.ts';
+import { createPostgresDialect } from './postgres-dialect.ts';
 import { scrubDatabaseUrl } from './scrub-database-url.ts';
 import type { StoreDatabase } from './store-database.ts';
 
@@ -95,7 +96,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   });
   const onConnectionError = options.onConnectionError ?? (() => {});
   pool.on('error', (error) => onConnectionError(new Error(scrubDatabaseUrl(error.message, url))));
-  const db = new Kysely<StoreDatabase>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<StoreDatabase>({ dialect: createPostgresDialect(pool) });
   let schema: string | null;
   try {
     const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
