@@ -89,24 +89,11 @@ export class KyselyStore implements Store {
   }
 
   /**
-   * Brings the schema to the latest migration; safe when several processes start together. On PostgreSQL Kysely's
-   * Migrator holds an advisory lock around the check-and-migrate (its creation of its own tables tolerates a race).
-   * SQLite has no such lock: two processes on a fresh file would both see no migration and both create the tables, so
-   * there the whole check-and-migrate runs in one `begin immediate` transaction, the file's write lock; the second
-   * process waits for it and then finds the migrations done.
+   * Brings the schema to the latest migration; safe when several processes start together (see migrateStoreDatabase).
+   * A backend may run it on a connection of its own (PostgresStore: one with a longer statement timeout).
    */
-  async migrate(): Promise<void> {
-    if (!(this.db.getExecutor().adapter instanceof SqliteAdapter)) return runMigrator(this.#migrator);
-    await this.db.connection().execute(async (connection) => {
-      await beginImmediate(connection);
-      try {
-        await runMigrator(new Migrator({ db: connection, provider: storeMigrationProvider, ...this.#options }));
-        await sql`commit`.execute(connection);
-      } catch (error) {
-        await sql`rollback`.execute(connection).catch(() => {});
-        throw error;
-      }
-    });
+  migrate(): Promise<void> {
+    return migrateStoreDatabase(this.db, this.#options);
   }
 
   async schemaVersion(): Promise<string | null> {
@@ -504,6 +491,27 @@ export class KyselyStore implements Store {
   getTenantStorage(tenant: string): Promise<number> {
     return getTenantStorage(this.db, tenant);
   }
+}
+
+/**
+ * Brings the database behind `db` to the latest migration, safe when several processes do it at once. On PostgreSQL
+ * Kysely's Migrator holds an advisory lock around the check-and-migrate (its creation of its own tables tolerates a
+ * race). SQLite has no such lock: two processes on a fresh file would both see no migration and both create the
+ * tables, so there the whole check-and-migrate runs in one `begin immediate` transaction, the file's write lock; the
+ * second process waits for it and then finds the migrations done (and a failed migration leaves nothing behind).
+ */
+export async function migrateStoreDatabase(db: Kysely<StoreDatabase>, options: KyselyStoreOptions = {}): Promise<void> {
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return runMigrator(new Migrator({ db, provider: storeMigrationProvider, ...options }));
+  await db.connection().execute(async (connection) => {
+    await beginImmediate(connection);
+    try {
+      await runMigrator(new Migrator({ db: connection, provider: storeMigrationProvider, ...options }));
+      await sql`commit`.execute(connection);
+    } catch (error) {
+      await sql`rollback`.execute(connection).catch(() => {});
+      throw error;
+    }
+  });
 }
 
 async function runMigrator(migrator: Migrator): Promise<void> {

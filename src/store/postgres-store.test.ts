@@ -72,6 +72,32 @@ describe('PostgresStore', { skip: skipWithoutPostgres }, () => {
       }
     });
 
+    it("waits past the pool's statement timeout for another replica's migration, up to migrationTimeoutMs", async () => {
+      // Kysely's PostgresAdapter serialises migrations with this session-level advisory lock (its LOCK_ID).
+      const migrationLock = '3853314791062309107';
+      const admin = new pg.Client({ connectionString: testDatabaseUrl });
+      await admin.connect();
+      const patient = await createTestSchema('patient');
+      const hasty = await createTestSchema('hasty');
+      schemas.push(patient, hasty);
+      const waiting = await openPostgresStore(patient.url, { statementTimeoutMs: 200 });
+      const giving = await openPostgresStore(hasty.url, { statementTimeoutMs: 200, migrationTimeoutMs: 200 });
+      try {
+        // Another replica migrating for a while: it holds the lock for 1.5 s.
+        await admin.query('select pg_advisory_lock($1::bigint)', [migrationLock]);
+        const released = new Promise((resolve) => setTimeout(resolve, 1_500)).then(() => admin.query('select pg_advisory_unlock($1::bigint)', [migrationLock]));
+        const [patientResult, hastyResult] = await Promise.allSettled([waiting.migrate(), giving.migrate()]);
+        await released;
+        assert.equal(patientResult.status, 'fulfilled', String((patientResult as PromiseRejectedResult).reason));
+        assert.equal(await waiting.schemaVersion(), latestMigration);
+        assert.equal(hastyResult.status, 'rejected');
+        assert.match(String((hastyResult as PromiseRejectedResult).reason), /migrating PostgreSQL failed: .*statement timeout/);
+      } finally {
+        await admin.end();
+        await Promise.all([waiting.close(), giving.close()]);
+      }
+    });
+
     it("keeps its migration records in its own schema: another schema's migrated store does not count", async () => {
       const migrated = await createTestSchema('migrated');
       const empty = await createTestSchema('empty');
