@@ -1,4 +1,4 @@
-// The `crossway` command: serve, demo, emulate, routes, plan, keys, tenants, ledger.
+// The `crossway` command: serve, demo, emulate, routes, plan, keys, tenants, ledger, migrate.
 import { parseArgs } from 'node:util';
 import { CatalogError } from '../catalog/index.ts';
 import { PROCESS_OUTPUT, type CliOutput } from './cli-output.ts';
@@ -31,6 +31,8 @@ Commands:
   tenants  Create and list tenants through a running gateway
   ledger   Revenue-share statements and ledger verification, read from the store (crossway ledger --help)
              statement --agreement <id> --period 2026-11 [--format csv|json]; verify
+  migrate  Run the store's schema migrations alone (a deploy job) and print the schema version
+             --config <path>   as for serve
   help     Show this text
 `;
 
@@ -71,6 +73,8 @@ export async function runCli(argv: string[], output: CliOutput = PROCESS_OUTPUT,
         return await (await import('./run-keys.ts')).runKeys(command, rest, output);
       case 'ledger':
         return await (await import('./run-ledger.ts')).runLedger(rest, output);
+      case 'migrate':
+        return await (await import('./run-migrate.ts')).runMigrate(rest, output);
       case undefined:
       case 'help':
       case '--help':

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { loadCatalogFile } from '../catalog/index.ts';
 import { buildRevenueShareStatement, formatStatementCsv, verifyStoredLedger } from '../metering/index.ts';
-import { openSqliteStore } from '../store/index.ts';
+import { describeStoreLocation, openExistingStore, StoreUnavailableError, type Store, type StoreConfig } from '../store/index.ts';
 import { resolvePlanConfig } from './run-plan.ts';
 import { parseOrUsage, UsageError } from './usage-error.ts';
 import { PROCESS_OUTPUT, type CliOutput } from './cli-output.ts';
@@ -15,6 +15,8 @@ export const LEDGER_USAGE = `Usage: crossway ledger <statement|verify> [options]
   verify    checks the ledger: balances equal their transfers, debits equal credits, every event has its transfers
             and every transfer its event, no revenue share beyond its cap or term; exits 1 on any violation
   --config <path>   crossway.yaml (default: $CROSSWAY_CONFIG, else ./crossway.yaml, else the demo catalog)
+The ledger is read from the store the configuration names (store.postgres or CROSSWAY_DATABASE_URL, else store.sqlite);
+a store that does not exist or holds no schema is an error (exit 1), never an empty ledger.
 `;
 
 const PERIOD = /^\d{4}-\d{2}(-\d{2})?$/;
@@ -48,14 +50,14 @@ export async function runLedger(args: string[], output: CliOutput = PROCESS_OUTP
       if (values.period === undefined || !PERIOD.test(values.period)) throw new UsageError('statement needs --period YYYY-MM (a month) or YYYY-MM-DD (a day).');
       const format = values.format ?? 'json';
       if (format !== 'json' && format !== 'csv') throw new UsageError('--format is json or csv.');
-      return withStore(catalog.config.store.sqlite, async (store) => {
+      return withStore(catalog.config.store, output, async (store) => {
         const statement = await buildRevenueShareStatement(store, agreement, values.period as string);
         output.stdout.write(format === 'csv' ? formatStatementCsv(statement) : `${JSON.stringify(statement, null, 2)}\n`);
         return 0;
       });
     }
     case 'verify':
-      return withStore(catalog.config.store.sqlite, async (store) => {
+      return withStore(catalog.config.store, output, async (store) => {
         const violations = await verifyStoredLedger(store, catalog.agreements);
         if (violations.length === 0) {
           output.stdout.write(
@@ -72,11 +74,21 @@ export async function runLedger(args: string[], output: CliOutput = PROCESS_OUTP
   }
 }
 
-async function withStore<T>(path: string, run: (store: Awaited<ReturnType<typeof openSqliteStore>>) => Promise<T>): Promise<T> {
-  const store = await openSqliteStore(path);
+/**
+ * Runs `run` on the store the configuration names (SQLite or PostgreSQL), which must exist and hold a ledger: a missing
+ * file, an unreachable server or an empty schema fails with exit 1 and says where it looked, creating nothing.
+ */
+async function withStore(config: StoreConfig, output: CliOutput, run: (store: Store) => Promise<number>): Promise<number> {
+  let store: Store;
   try {
-    // Brings an older file to the current schema, as the gateway would at start; a fresh path gets an empty ledger.
-    await store.migrate();
+    store = await openExistingStore(config);
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    output.stderr.write(`crossway: ${error.message}\n`);
+    return 1;
+  }
+  try {
+    output.stderr.write(`crossway: reading the ledger of ${describeStoreLocation(config)}\n`);
     return await run(store);
   } finally {
     await store.close();

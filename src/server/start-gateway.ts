@@ -5,7 +5,7 @@ import { Executor } from '../execute/index.ts';
 import { createLogger } from '../observe/index.ts';
 import { createAuthenticator, getProviderAdapter, type Authenticator } from '../providers/index.ts';
 import { Ledger } from '../metering/index.ts';
-import { openCounters, openSqliteStore, RequestLogWriter, type Counters, type Store, type TenantRecord } from '../store/index.ts';
+import { openCounters, openStore, RequestLogWriter, type Counters, type Store, type TenantRecord } from '../store/index.ts';
 import { Limiter, Tenancy } from '../tenancy/index.ts';
 import { COMPACTION_KEY_SETTING, createCompactionKey, ResponseChainCache } from '../runtime/index.ts';
 import { DecisionLog } from '../calls/index.ts';
@@ -26,7 +26,7 @@ export interface StartGatewayOptions {
   port?: number;
   host?: string;
   logger?: Logger;
-  /** An already-open store (tests); otherwise the catalog's SQLite file is opened. */
+  /** An already-open store (tests); otherwise the catalog's store (PostgreSQL, else the SQLite file) is opened. */
   store?: Store;
   /** The clock routing decisions and key expiry use (tests freeze it to see dated agreements at work, or move it past an expiry). */
   now?: () => Date;
@@ -80,7 +80,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     throw new Error('No master key: set server.master_key in the configuration or CROSSWAY_MASTER_KEY.');
   }
   const logger = options.logger ?? createLogger({ level: (process.env.CROSSWAY_LOG_LEVEL ?? 'info') as 'info' });
-  const store = options.store ?? (await openSqliteStore(config.store.sqlite));
+  const store =
+    options.store ?? (await openStore(config.store, { onConnectionError: (error) => logger.warn({ err: error }, 'a PostgreSQL connection failed') }));
   await store.migrate();
   const requestLog = new RequestLogWriter(store, { logger });
   const now = options.now ?? (() => new Date());

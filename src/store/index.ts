@@ -19,3 +19,6 @@ export * from './bound-stored-text.ts';
 export * from './redis-counters.ts';
 export * from './redis-failover-counters.ts';
 export * from './open-counters.ts';
+export * from './postgres-store.ts';
+export * from './open-store.ts';
+export * from './scrub-database-url.ts';

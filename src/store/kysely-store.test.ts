@@ -1,4 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
 import { Kysely } from 'kysely';
@@ -10,6 +15,10 @@ import { toConversationItemTableRow, toConversationTableRow, toResponseItemTable
 import { storeMigrationProvider } from './store-migrations.ts';
 import type { StoreDatabase } from './store-database.ts';
 import { runStoreTests } from './store.case.test.ts';
+import { openSqliteStore } from './sqlite-store.ts';
+import { storeMigrations } from './store-migrations.ts';
+
+const latestMigration = Object.keys(storeMigrations).sort().at(-1);
 
 // The plain Kysely paths (transactions, executeWrites, commitLedgerEntries), which SqliteStore replaces with its write
 // worker: these are the ones the PostgreSQL store will run.
@@ -74,3 +83,75 @@ describe('migration 0006_tenant_storage', () => {
     await store.close();
   });
 });
+
+describe('KyselyStore.migrate on SQLite', () => {
+  it('lets 4 processes opening one fresh file at once all migrate it (issue 19: "table already exists")', { timeout: 120_000 }, async () => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'crossway-migrate-race-'));
+    try {
+      const file = path.join(directory, 'crossway.db');
+      const storeModule = new URL('./sqlite-store.ts', import.meta.url).href;
+      // Each child opens the store, says so, and migrates when told: the 4 migrations start within a millisecond or so.
+      const script = `
+        import { openSqliteStore } from ${JSON.stringify(storeModule)};
+        const store = await openSqliteStore(${JSON.stringify(file)});
+        process.stdout.write('ready\\n');
+        process.stdin.once('data', async () => {
+          try {
+            await store.migrate();
+            process.stdout.write('version ' + (await store.schemaVersion()) + '\\n');
+          } finally {
+            await store.close();
+            process.stdin.destroy();
+          }
+        });
+      `;
+      const children = Array.from({ length: 4 }, () => spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'pipe'] }));
+      const outputs = children.map((child) => collectOutput(child));
+      // A child that fails to open ends instead: its output then says why.
+      await Promise.all(children.map((child, index) => Promise.race([once(child.stdout, 'data'), outputs[index]])));
+      for (const child of children) child.stdin.write('go\n');
+      const results = await Promise.all(outputs);
+      for (const result of results) {
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(result.stdout, new RegExp(`version ${latestMigration}`));
+      }
+      const store = await openSqliteStore(file);
+      assert.equal(await store.schemaVersion(), latestMigration);
+      await store.close();
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('rolls a failed migration back whole: the file is left as it was', async () => {
+    const database = new DatabaseSync(':memory:');
+    // A table the first migration creates, already there: the migration fails half way.
+    database.exec('create table request_decisions (id text)');
+    const store = new KyselyStore(new Kysely<StoreDatabase>({ dialect: createNodeSqliteDialect(database) }));
+    await assert.rejects(store.migrate(), /request_decisions/);
+    const tables = database.prepare("select name from sqlite_master where type = 'table' order by name").all();
+    assert.deepEqual(
+      tables.map((row) => row.name),
+      ['request_decisions'],
+    );
+    await store.close();
+  });
+});
+
+/** What a child process wrote and how it ended; rejects if it runs past 60 s. */
+function collectOutput(child: ChildProcessWithoutNullStreams): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`child still running after 60 s: ${stdout} ${stderr}`));
+    }, 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

@@ -1,5 +1,5 @@
 // The Store over any Kysely database: the queries and migrations every SQL backend shares; a backend only opens the connection.
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, SqliteAdapter, type Kysely, type Selectable } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import type { DecisionRecord, DecisionRow } from './decision-record.ts';
 import { toDecisionTableRow, toStoredDecisionRecord } from './decision-rows.ts';
@@ -62,6 +62,16 @@ import {
   toTenantTableUpdate,
 } from './tenancy-rows.ts';
 
+/** How a KyselyStore keeps its migration records. */
+export interface KyselyStoreOptions {
+  /** The schema of Kysely's migration tables (PostgreSQL: the store's own schema); the connection's default when absent. */
+  migrationTableSchema?: string;
+}
+
+// How long a SQLite migration waits in all for another process's migration to finish (each `begin immediate` waits the
+// connection's busy_timeout, then it tries again).
+const SQLITE_MIGRATION_WAIT_MS = 60_000;
+
 // 14 parameters a row: stays far below SQLite's 32766 and PostgreSQL's 65535 bound parameters per statement.
 const rowsPerInsert = 500;
 
@@ -74,18 +84,22 @@ const rowsPerInsert = 500;
 export class KyselyStore implements Store {
   protected readonly db: Kysely<StoreDatabase>;
   readonly #migrator: Migrator;
+  readonly #options: KyselyStoreOptions;
   // executeWrites as a function for the query modules; looked up at each call, so a backend's override applies.
   readonly #executeWrites: ExecuteWrites = (statements) => this.executeWrites(statements);
 
-  constructor(db: Kysely<StoreDatabase>) {
+  constructor(db: Kysely<StoreDatabase>, options: KyselyStoreOptions = {}) {
     this.db = db;
-    this.#migrator = new Migrator({ db, provider: storeMigrationProvider });
+    this.#options = options;
+    this.#migrator = new Migrator({ db, provider: storeMigrationProvider, ...options });
   }
 
-  async migrate(): Promise<void> {
-    // The Migrator reports failures in its result instead of throwing.
-    const { error } = await this.#migrator.migrateToLatest();
-    if (error !== undefined) throw error instanceof Error ? error : new Error(`store migration failed: ${String(error)}`);
+  /**
+   * Brings the schema to the latest migration; safe when several processes start together (see migrateStoreDatabase).
+   * A backend may run it on a connection of its own (PostgresStore: one with a longer statement timeout).
+   */
+  migrate(): Promise<void> {
+    return migrateStoreDatabase(this.db, this.#options);
   }
 
   async schemaVersion(): Promise<string | null> {
@@ -521,6 +535,46 @@ export class KyselyStore implements Store {
 
   getTenantStorage(tenant: string): Promise<number> {
     return getTenantStorage(this.db, tenant);
+  }
+}
+
+/**
+ * Brings the database behind `db` to the latest migration, safe when several processes do it at once. On PostgreSQL
+ * Kysely's Migrator holds an advisory lock around the check-and-migrate (its creation of its own tables tolerates a
+ * race). SQLite has no such lock: two processes on a fresh file would both see no migration and both create the
+ * tables, so there the whole check-and-migrate runs in one `begin immediate` transaction, the file's write lock; the
+ * second process waits for it and then finds the migrations done (and a failed migration leaves nothing behind).
+ */
+export async function migrateStoreDatabase(db: Kysely<StoreDatabase>, options: KyselyStoreOptions = {}): Promise<void> {
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return runMigrator(new Migrator({ db, provider: storeMigrationProvider, ...options }));
+  await db.connection().execute(async (connection) => {
+    await beginImmediate(connection);
+    try {
+      await runMigrator(new Migrator({ db: connection, provider: storeMigrationProvider, ...options }));
+      await sql`commit`.execute(connection);
+    } catch (error) {
+      await sql`rollback`.execute(connection).catch(() => {});
+      throw error;
+    }
+  });
+}
+
+async function runMigrator(migrator: Migrator): Promise<void> {
+  // The Migrator reports failures in its result instead of throwing.
+  const { error } = await migrator.migrateToLatest();
+  if (error !== undefined) throw error instanceof Error ? error : new Error(`store migration failed: ${String(error)}`);
+}
+
+// Takes SQLite's write lock, waiting (busy_timeout at a time) up to SQLITE_MIGRATION_WAIT_MS for another process's.
+async function beginImmediate(connection: Kysely<StoreDatabase>): Promise<void> {
+  const deadline = Date.now() + SQLITE_MIGRATION_WAIT_MS;
+  for (;;) {
+    try {
+      await sql`begin immediate`.execute(connection);
+      return;
+    } catch (error) {
+      if (!/locked|busy/i.test((error as Error).message) || Date.now() >= deadline) throw error;
+    }
   }
 }
 

@@ -34,11 +34,12 @@ export function openSqliteDatabase(path: string, options: OpenSqliteDatabaseOpti
   if (path !== ':memory:' && path !== '') createOwnerOnly(path);
   const database = new DatabaseSync(path);
   try {
-    // WAL lets readers run beside the one writer.
+    // WAL lets readers run beside the one writer. The busy timeout comes first: switching a fresh file to WAL takes
+    // an exclusive lock, and another process opening the same file at that moment must wait for it, not fail.
     database.exec(`
+      pragma busy_timeout = ${busyTimeoutMs};
       pragma journal_mode = wal;
       pragma synchronous = ${synchronous === 'full' ? 'full' : 'normal'};
-      pragma busy_timeout = ${busyTimeoutMs};
       pragma foreign_keys = on;
     `);
   } catch (error) {
