@@ -384,6 +384,11 @@ export const configSchema = z.strictObject({
       /** Bound on the memory of the previous_response_id chain cache (estimated bytes of its items); 64 MiB by default. */
       chain_cache_bytes: byteSize.default(64 * 1024 ** 2),
       /**
+       * How long a replica's hold on a running background response lasts unless renewed (every second): when a replica
+       * dies, another takes its jobs over within this. Longer rides out longer pauses; shorter recovers faster.
+       */
+      background_lease_ms: z.number().int().min(3_000).max(600_000).default(15_000),
+      /**
        * Most bytes of context (a chain's or conversation's items, the new input and instructions) one turn sends
        * upstream: 50 MB, OpenAI's limit on a request's input payload. Beyond it `truncation: "auto"` drops the oldest
        * items and `disabled` answers context_length_exceeded, so stored context cannot grow one request without bound.

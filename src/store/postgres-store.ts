@@ -157,6 +157,10 @@ function createPool(url: string, options: { max: number; statementTimeoutMs: num
     keepAliveInitialDelayMillis: 10_000,
     application_name: 'crossway',
   });
-  pool.on('error', (error) => options.onConnectionError(new Error(scrubDatabaseUrl(error.message, url))));
+  const report = (error: Error) => options.onConnectionError(new Error(scrubDatabaseUrl(error.message, url)));
+  // The pool listens on idle connections only: a connection checked out (a query or transaction under way) that the
+  // server drops emits 'error' on its client, which would end the process unheard. The query itself still fails.
+  pool.on('connect', (client) => client.on('error', report));
+  pool.on('error', report);
   return pool;
 }

@@ -1,5 +1,5 @@
 // For tests only: a TCP proxy in front of the test PostgreSQL server that can hold every byte back (a network that
-// stops answering) and let them through again, so that a test can cut the store without touching the shared server.
+// stops answering) or drop them all (a server that went down), and let them through again, so that a test can cut the store without touching the shared server.
 import net from 'node:net';
 
 /** A running proxy; `url` is the given URL with the proxy's address in place of the server's. */
@@ -7,6 +7,8 @@ export interface PostgresProxy {
   url: string;
   /** Holds back every byte, in both directions, of open and new connections until resume(). */
   pause(): void;
+  /** Drops every open connection and refuses new ones (the server went down) until resume(). */
+  cut(): void;
   resume(): void;
   close(): Promise<void>;
 }
@@ -16,7 +18,12 @@ export async function startPostgresProxy(url: string): Promise<PostgresProxy> {
   const target = new URL(url);
   const sockets = new Set<net.Socket>();
   let paused = false;
+  let cut = false;
   const server = net.createServer((client) => {
+    if (cut) {
+      client.destroy();
+      return;
+    }
     const upstream = net.connect(Number(target.port || 5432), target.hostname);
     sockets.add(client).add(upstream);
     if (paused) {
@@ -44,7 +51,13 @@ export async function startPostgresProxy(url: string): Promise<PostgresProxy> {
       paused = true;
       for (const socket of sockets) socket.pause();
     },
+    cut: () => {
+      cut = true;
+      for (const socket of sockets) socket.destroy();
+      sockets.clear();
+    },
     resume: () => {
+      cut = false;
       paused = false;
       for (const socket of sockets) socket.resume();
     },
