@@ -106,7 +106,6 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const counters = options.counters ?? new MemoryCounters();
   const limiter = new Limiter({ counters, store });
   const ledger = new Ledger({ store, agreements: catalog.agreements, logger });
-  await ledger.load();
   let masterTenant: { record: Promise<TenantRecord>; until: number } | undefined;
 
   const authenticators = new Map<string, Authenticator>();
