@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { openSqliteStore, type LedgerEntry, type Store } from '../store/index.ts';
-import { Ledger, type LedgerOptions, type MeteredCall } from './ledger.ts';
+import { Ledger, type LedgerOptions, type MeteredCall, type RecordedUsage } from './ledger.ts';
 import { MeteringError } from './metering-error.ts';
 import { makeMeteredCall, makeShareAgreement, openLedgerStore } from './test-ledger-input.ts';
 import { verifyStoredLedger } from './verify-stored-ledger.ts';
@@ -12,6 +12,7 @@ import { verifyStoredLedger } from './verify-stored-ledger.ts';
 /** The stored accrual of the test agreement in USD (0 when none). */
 const accrued = async (store: Store, agreementId = 'msft-openai') =>
   (await store.listAgreementAccruals()).find((row) => row.agreement_id === agreementId && row.currency === 'USD')?.accrued ?? 0n;
+const shareOf = (recorded: RecordedUsage) => recorded.transfers.find((t) => t.kind === 'revenue_share')?.amount ?? 0n;
 const isMeteringError = (code: string) => (error: unknown) => error instanceof MeteringError && error.code === code;
 const call = (n: number, overrides: Partial<MeteredCall> = {}) =>
   makeMeteredCall({ id: `evt_${String(n).padStart(4, '0')}`, request_id: `req_${n}`, ...overrides });
@@ -139,6 +140,27 @@ describe('Ledger revenue share', () => {
     assert.deepEqual(await verifyStoredLedger(store, [makeShareAgreement()]), []);
   });
 
+  it('answers the share the store posted: a ledger on a database another one writes is clamped by what both accrued', async () => {
+    const store = await openLedgerStore();
+    const agreements = [makeShareAgreement()];
+    const [first, second] = [new Ledger({ store, agreements }), new Ledger({ store, agreements })];
+    assert.equal(shareOf(await second.record(call(1))), 4_000n);
+    assert.equal(shareOf(await first.record(call(2))), 4_000n);
+    // `second` recorded 4_000 itself, but the store holds 8_000: 2_000 is left, and this call reaches the cap.
+    const crossing = await second.record(call(3, { completed_at: '2026-11-23T12:00:03.000Z' }));
+    assert.equal(shareOf(crossing), 2_000n);
+    assert.deepEqual(await store.listTransfers({ limit: 10, after: 'evt_0003' }), crossing.transfers);
+    const after = await first.record(call(4));
+    assert.deepEqual(
+      after.transfers.map((t) => t.kind),
+      ['charge', 'cost'],
+    );
+    assert.deepEqual(await store.listAgreementAccruals(), [
+      { agreement_id: 'msft-openai', currency: 'USD', accrued: 10_000n, cap_reached_at: '2026-11-23T12:00:03.000Z' },
+    ]);
+    assert.deepEqual(await verifyStoredLedger(store, agreements), []);
+  });
+
   it('honours the term end to the millisecond and the scope', async () => {
     const { ledger } = await openLedger({ agreements: [makeShareAgreement({ cap: undefined })] });
     const share = async (overrides: Partial<MeteredCall>) =>
@@ -202,6 +224,25 @@ describe('Ledger replays', () => {
     // The replay accrued nothing: the next call still gets its full share.
     assert.equal((await second.record(call(2))).transfers.find((t) => t.kind === 'revenue_share')?.amount, 4_000n);
     assert.equal(await accrued(store), 8_000n);
+    assert.deepEqual(await verifyStoredLedger(store, agreements), []);
+  });
+
+  it('answers a replay of a clamped share with the share stored, from memory and from the store', async () => {
+    const store = await openLedgerStore();
+    const agreements = [makeShareAgreement()];
+    const ledger = new Ledger({ store, agreements });
+    const recorded = [];
+    for (let n = 1; n <= 4; n += 1) recorded.push(await ledger.record(call(n)));
+    assert.deepEqual(recorded.map(shareOf), [4_000n, 4_000n, 2_000n, 0n]);
+    const other = new Ledger({ store, agreements, rememberedEvents: 0 });
+    for (const replaying of [ledger, other]) {
+      const [clamped, nothing] = await Promise.all([replaying.record(call(3)), replaying.record(call(4))]);
+      assert.deepEqual([clamped.outcome, nothing.outcome], ['replayed', 'replayed']);
+      assert.deepEqual(clamped.transfers, recorded[2]!.transfers);
+      assert.deepEqual(nothing.transfers, recorded[3]!.transfers);
+    }
+    await assert.rejects(other.record(call(3, { margin: '0.5' })), isMeteringError('ledger_conflict'));
+    assert.equal(await accrued(store), 10_000n);
     assert.deepEqual(await verifyStoredLedger(store, agreements), []);
   });
 
