@@ -161,6 +161,15 @@ describe('Ledger revenue share', () => {
     assert.deepEqual(await verifyStoredLedger(store, agreements), []);
   });
 
+  it('caps an agreement whatever its id, `__proto__` included', async () => {
+    const agreements = [makeShareAgreement({}, '__proto__')];
+    const { store, ledger } = await openLedger({ agreements });
+    const recorded = await Promise.all([1, 2, 3, 4].map((n) => ledger.record(call(n))));
+    assert.deepEqual(recorded.map(shareOf), [4_000n, 4_000n, 2_000n, 0n]);
+    assert.equal(await accrued(store, '__proto__'), 10_000n);
+    assert.deepEqual(await verifyStoredLedger(store, agreements), []);
+  });
+
   it('honours the term end to the millisecond and the scope', async () => {
     const { ledger } = await openLedger({ agreements: [makeShareAgreement({ cap: undefined })] });
     const share = async (overrides: Partial<MeteredCall>) =>

@@ -234,7 +234,8 @@ export class Ledger {
       const share = transfer.agreement_id === undefined ? undefined : this.#shareAgreements.find((a) => a.id === transfer.agreement_id)?.revenue_share;
       const cap = share === undefined ? undefined : getShareCap(share, transfer.currency);
       if (cap !== undefined) {
-        shareCaps ??= {};
+        // Without a prototype, an agreement named `__proto__` is a key like any other.
+        shareCaps ??= Object.create(null) as Record<string, Micro>;
         shareCaps[transfer.agreement_id!] = cap;
       }
       return {

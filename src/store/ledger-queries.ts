@@ -59,6 +59,7 @@ export async function commitLedgerEntries(db: Kysely<StoreDatabase>, entries: re
       const { id } = entry.event;
       const earlier = batch.written.get(id) ?? stored.get(id);
       if (earlier !== undefined) return compareStoredEntry(earlier.event, earlier.transfers, entry);
+      if (!inserted.has(id)) throw new Error(`usage event ${id} was neither inserted nor found`);
       const posted = postLedgerEntry(entry, batch);
       transfers.push(...posted.transfers);
       return posted.verdict;

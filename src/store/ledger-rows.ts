@@ -196,7 +196,7 @@ export function postLedgerEntry(entry: LedgerEntry, batch: LedgerBatch): { trans
       if (amount > remaining) amount = remaining > 0n ? remaining : 0n;
       if (amount > 0n && amount === remaining && !batch.capsReached.has(key)) batch.capsReached.set(key, entry.event.completed_at);
       batch.capped.set(key, accrued + amount);
-      posted ??= {};
+      posted ??= Object.create(null) as Record<string, bigint>;
       posted[transfer.agreement_id!] = amount;
       if (amount === 0n) continue;
     }
@@ -228,7 +228,7 @@ export function compareStoredEntry(stored: StoredEventAmounts, storedTransfers: 
     const other = byId.get(transfer.id);
     if (capOf(entry, transfer) !== undefined) {
       if (other !== undefined && (other.amount > transfer.amount || !isSameTransfer({ ...transfer, amount: other.amount }, other))) return conflict;
-      posted ??= {};
+      posted ??= Object.create(null) as Record<string, bigint>;
       posted[transfer.agreement_id!] = other?.amount ?? 0n;
     } else if (other === undefined || !isSameTransfer(transfer, other)) return conflict;
     if (other !== undefined) matched += 1;

@@ -101,10 +101,12 @@ export class SqliteRowWriter {
     // process on the same file) can slip in between the reads of the accruals and of stored events and the writes, so
     // that the capped shares decided from those reads are exact.
     return this.#transaction('begin immediate', () => {
-      const readAccrual = this.#prepare(LOCK_ACCRUAL_SQL, true);
+      const createAccrual = this.#prepare(CREATE_ACCRUAL_SQL);
+      const readAccrual = this.#prepare(READ_ACCRUAL_SQL, true);
       const capped = new Map<string, bigint>();
       for (const key of listCappedAccrualKeys(entries)) {
         const [agreementId, currency] = splitAccrualKey(key);
+        createAccrual.run(agreementId, currency);
         capped.set(key, toBigInt((readAccrual.get(agreementId, currency) as { accrued: bigint }).accrued));
       }
       // Balances and accruals are sums: one upsert per account (and agreement) for the whole batch instead of two per
@@ -232,10 +234,11 @@ const INSERT_EVENT_SQL =
 const INSERT_TRANSFER_SQL = `insert into transfers (${TRANSFER_COLUMNS.join(', ')}) values (${placeholders(TRANSFER_COLUMNS)})`;
 const ADD_TO_BALANCE_SQL = `insert into account_balances (account, currency, balance) values (?, ?, ?)
   on conflict (account, currency) do update set balance = account_balances.balance + excluded.balance`;
-// Creates a capped agreement's accrual row if it has none, and reads it: the writer's transaction already excludes every
-// other writer (the same statement locks the row on PostgreSQL, see ledger-queries.ts).
-const LOCK_ACCRUAL_SQL = `insert into agreement_accruals (agreement_id, currency, accrued, cap_reached_at) values (?, ?, 0, null)
-  on conflict (agreement_id, currency) do update set accrued = agreement_accruals.accrued returning accrued`;
+// A capped agreement's accrual row, created if missing (as the Kysely commit's lock does), then read: the writer's
+// transaction already excludes every other writer, so no lock is needed, and an existing row is not rewritten.
+const CREATE_ACCRUAL_SQL = `insert into agreement_accruals (agreement_id, currency, accrued, cap_reached_at) values (?, ?, 0, null)
+  on conflict (agreement_id, currency) do nothing`;
+const READ_ACCRUAL_SQL = 'select accrued from agreement_accruals where agreement_id = ? and currency = ?';
 // The first event to reach the cap dates it; a later one does not move it.
 const ADD_TO_ACCRUAL_SQL = `insert into agreement_accruals (agreement_id, currency, accrued, cap_reached_at) values (?, ?, ?, ?)
   on conflict (agreement_id, currency) do update set accrued = agreement_accruals.accrued + excluded.accrued,
