@@ -40,8 +40,9 @@ const rowsPerInsert = 1000;
  * batch whatever its size. Several writers (replicas on one PostgreSQL database) stay exact: the capped accruals the
  * batch may move are locked first (one upsert each, in key order) and the capped shares decided against them; new
  * events are inserted with `on conflict do nothing`, so that a writer committing an event id another one has in
- * flight waits for it and then judges a replay; balances and accruals are added last, in key order. Locks are taken
- * in the same order by every writer (accruals, events by id, balances), so that two commits do not deadlock.
+ * flight waits for it and then judges a replay; accruals and balances are added last, in key order. Every writer takes
+ * its locks in the same order (capped accruals, events by id, the other accruals, balances), so that two commits
+ * cannot deadlock.
  */
 export async function commitLedgerEntries(db: Kysely<StoreDatabase>, entries: readonly LedgerEntry[]): Promise<LedgerCommitResult[]> {
   if (entries.length === 0) return [];
