@@ -311,6 +311,22 @@ export function runLedgerStoreTests(open: () => Promise<Store>): void {
       assert.equal(a2?.cap_reached_at, null);
     });
 
+    it('commits each event once when two commits carry the same new events at once, in opposite orders', async () => {
+      const entries = Array.from({ length: 30 }, (_, index) => makeLedgerEntry({ id: `evt_${String(index).padStart(2, '0')}` }, { shares: { a1: 7n } }));
+      const [forward, backward] = await Promise.all([store.commitLedger(entries), store.commitLedger(entries.toReversed())]);
+      const outcomes = new Map<string, string[]>();
+      for (const [batch, results] of [
+        [entries, forward],
+        [entries.toReversed(), backward],
+      ] as const) {
+        results.forEach((result, index) => outcomes.set(batch[index]!.event.id, [...(outcomes.get(batch[index]!.event.id) ?? []), result.outcome]));
+      }
+      for (const [id, pair] of outcomes) assert.deepEqual(pair.toSorted(), ['committed', 'replayed'], id);
+      assert.equal((await store.listUsageEvents({ limit: 100 })).length, 30);
+      assert.deepEqual(await store.listAgreementAccruals(), [{ agreement_id: 'a1', currency: 'USD', accrued: 210n, cap_reached_at: null }]);
+      assert.equal((await store.listAccountBalances()).find((row) => row.account === 'revenue')?.balance, -30n * 3_750n);
+    });
+
     it('round-trips amounts far above 2^32 (and 2^53) exactly, in rows, balances and sums', async () => {
       const big = 2n ** 60n + 12_345n; // 1.15 trillion USD in micro-units: no double holds it exactly
       const entry = makeLedgerEntry({ id: 'evt_big', cost: 2n ** 32n + 1n, charged: big }, { shares: { a1: 2n ** 40n + 3n } });
