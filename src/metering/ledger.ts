@@ -102,6 +102,8 @@ const zeroPrice: Price = { input: 0, output: 0, currency: 'USD' };
 export class Ledger {
   readonly #store: LedgerOptions['store'];
   readonly #shareAgreements: Agreement[];
+  /** Each capped agreement's cap, parsed once: `getShareCap` for an event in `currency` (undefined: none). */
+  readonly #caps: Map<string, { currency: string; amount: Micro } | undefined>;
   readonly #logger: LedgerLogger | undefined;
   readonly #maxBatch: number;
   readonly #retryDelaysMs: readonly number[];
@@ -116,6 +118,12 @@ export class Ledger {
   constructor(options: LedgerOptions) {
     this.#store = options.store;
     this.#shareAgreements = options.agreements.filter((agreement) => agreement.revenue_share !== undefined);
+    this.#caps = new Map(
+      this.#shareAgreements.map(({ id, revenue_share: share }) => [
+        id,
+        share?.cap === undefined ? undefined : { currency: share.cap.currency, amount: getShareCap(share, share.cap.currency)! },
+      ]),
+    );
     this.#logger = options.logger;
     this.#maxBatch = Math.max(1, options.maxBatch ?? 512);
     this.#retryDelaysMs = options.retryDelaysMs ?? [10, 50, 200];
@@ -231,8 +239,8 @@ export class Ledger {
     });
     let shareCaps: Record<string, Micro> | undefined;
     const transfers = built.transfers.map((transfer): TransferRecord => {
-      const share = transfer.agreement_id === undefined ? undefined : this.#shareAgreements.find((a) => a.id === transfer.agreement_id)?.revenue_share;
-      const cap = share === undefined ? undefined : getShareCap(share, transfer.currency);
+      // A share is in the cap's currency: buildTransfers refused an event in any other (currency_mismatch).
+      const cap = transfer.agreement_id === undefined ? undefined : this.#caps.get(transfer.agreement_id)?.amount;
       if (cap !== undefined) {
         // Without a prototype, an agreement named `__proto__` is a key like any other.
         shareCaps ??= Object.create(null) as Record<string, Micro>;

@@ -19,7 +19,7 @@ import {
   createLedgerBatch,
   listCappedAccrualKeys,
   postLedgerEntry,
-  splitAccrualKey,
+  splitCurrencyKey,
   toBigInt,
   toLedgerCommitResults,
   toTransferRecord,
@@ -48,7 +48,7 @@ export async function commitLedgerEntries(db: Kysely<StoreDatabase>, entries: re
   if (entries.length === 0) return [];
   const verdicts = await db.transaction().execute(async (transaction) => {
     const capped = new Map<string, bigint>();
-    for (const key of listCappedAccrualKeys(entries)) capped.set(key, await lockAccrual(transaction, ...splitAccrualKey(key)));
+    for (const key of listCappedAccrualKeys(entries)) capped.set(key, await lockAccrual(transaction, ...splitCurrencyKey(key)));
     const batch = createLedgerBatch(capped);
     const inserted = await insertNewEvents(transaction, entries);
     const stored = await readStoredEntries(
@@ -139,7 +139,7 @@ async function addToAccruals(transaction: Transaction<StoreDatabase>, batch: Led
   const keys = [...new Set([...batch.accruals.keys(), ...batch.capsReached.keys()])].sort();
   if (keys.length === 0) return;
   const rows = keys.map((key) => {
-    const [agreementId, currency] = splitAccrualKey(key);
+    const [agreementId, currency] = splitCurrencyKey(key);
     return { agreement_id: agreementId, currency, accrued: batch.accruals.get(key) ?? 0n, cap_reached_at: batch.capsReached.get(key) ?? null };
   });
   await transaction
@@ -158,7 +158,7 @@ async function addToAccruals(transaction: Transaction<StoreDatabase>, batch: Led
 /** Adds the batch's sums to the account balances, in one statement per thousand accounts, in key order. */
 async function addToBalances(transaction: Transaction<StoreDatabase>, balances: Map<string, bigint>): Promise<void> {
   const rows = [...balances.keys()].sort().map((key) => {
-    const [account, currency] = splitAccrualKey(key);
+    const [account, currency] = splitCurrencyKey(key);
     return { account, currency, balance: balances.get(key)! };
   });
   for (let start = 0; start < rows.length; start += rowsPerInsert) {

@@ -121,15 +121,19 @@ export interface StoredEventAmounts {
  */
 export interface LedgerEntryVerdict {
   outcome: LedgerCommitOutcome;
-  /** Per capped agreement of the entry (`share_caps`): the share posted now (committed) or stored (replayed); 0n = none. */
+  /**
+   * The capped shares of the entry (`share_caps`) written at another amount than proposed, by agreement id: as posted
+   * now (committed) or as stored (replayed); 0n = not written. Absent when every share is as proposed, the common
+   * case, which then costs nothing more than before caps were decided here.
+   */
   posted?: Record<string, bigint>;
 }
 
-/** The key of an agreement's accrual (and of an account's balance) in one currency. */
-export const accrualKey = (name: string, currency: string) => `${name}\u0000${currency}`;
+/** The key of a name (an agreement, an account) in one currency: of an accrual, of a balance. */
+export const currencyKey = (name: string, currency: string) => `${name}\u0000${currency}`;
 
-/** Splits an accrualKey back into its name and currency. */
-export function splitAccrualKey(key: string): [string, string] {
+/** Splits a currencyKey back into its name and currency. */
+export function splitCurrencyKey(key: string): [string, string] {
   const at = key.indexOf('\u0000');
   return [key.slice(0, at), key.slice(at + 1)];
 }
@@ -142,7 +146,7 @@ function capOf(entry: LedgerEntry, transfer: TransferRecord): bigint | undefined
 }
 
 /**
- * The capped accruals a batch may move, as sorted accrualKeys: a store locks (and reads) them in this order at the
+ * The capped accruals a batch may move, as sorted currencyKeys: a store locks (and reads) them in this order at the
  * start of the commit transaction, so that two writers' transactions always take them in the same order.
  */
 export function listCappedAccrualKeys(entries: readonly LedgerEntry[]): string[] {
@@ -150,7 +154,7 @@ export function listCappedAccrualKeys(entries: readonly LedgerEntry[]): string[]
   for (const entry of entries) {
     if (entry.share_caps === undefined) continue;
     for (const transfer of entry.transfers) {
-      if (capOf(entry, transfer) !== undefined) keys.add(accrualKey(transfer.agreement_id!, transfer.currency));
+      if (capOf(entry, transfer) !== undefined) keys.add(currencyKey(transfer.agreement_id!, transfer.currency));
     }
   }
   return [...keys].sort();
@@ -160,9 +164,9 @@ export function listCappedAccrualKeys(entries: readonly LedgerEntry[]): string[]
 export interface LedgerBatch {
   /** Each capped accrual of the batch (listCappedAccrualKeys): as stored (read under the lock), plus what the batch posted. */
   capped: Map<string, bigint>;
-  /** Amount to add per account balance (accrualKey of account and currency): debits positive, credits negative. */
+  /** Amount to add per account balance (currencyKey of account and currency): debits positive, credits negative. */
   balances: Map<string, bigint>;
-  /** Amount to add per agreement accrual (accrualKey). */
+  /** Amount to add per agreement accrual (currencyKey). */
   accruals: Map<string, bigint>;
   /** Capped accruals the batch brought to their cap, with the `completed_at` of the first event that did. */
   capsReached: Map<string, string>;
@@ -189,21 +193,23 @@ export function postLedgerEntry(entry: LedgerEntry, batch: LedgerBatch): { trans
     let amount = transfer.amount;
     const cap = capOf(entry, transfer);
     if (cap !== undefined) {
-      const key = accrualKey(transfer.agreement_id!, transfer.currency);
+      const key = currencyKey(transfer.agreement_id!, transfer.currency);
       const accrued = batch.capped.get(key);
       if (accrued === undefined) throw new Error(`the accrual of ${transfer.agreement_id} in ${transfer.currency} was not read before posting`);
       const remaining = cap - accrued;
       if (amount > remaining) amount = remaining > 0n ? remaining : 0n;
       if (amount > 0n && amount === remaining && !batch.capsReached.has(key)) batch.capsReached.set(key, entry.event.completed_at);
       batch.capped.set(key, accrued + amount);
-      posted ??= Object.create(null) as Record<string, bigint>;
-      posted[transfer.agreement_id!] = amount;
+      if (amount !== transfer.amount) {
+        posted ??= Object.create(null) as Record<string, bigint>;
+        posted[transfer.agreement_id!] = amount;
+      }
       if (amount === 0n) continue;
     }
     transfers.push(amount === transfer.amount ? transfer : { ...transfer, amount });
-    add(batch.balances, accrualKey(transfer.debit, transfer.currency), amount);
-    add(batch.balances, accrualKey(transfer.credit, transfer.currency), -amount);
-    if (transfer.kind === 'revenue_share' && transfer.agreement_id != null) add(batch.accruals, accrualKey(transfer.agreement_id, transfer.currency), amount);
+    add(batch.balances, currencyKey(transfer.debit, transfer.currency), amount);
+    add(batch.balances, currencyKey(transfer.credit, transfer.currency), -amount);
+    if (transfer.kind === 'revenue_share' && transfer.agreement_id != null) add(batch.accruals, currencyKey(transfer.agreement_id, transfer.currency), amount);
   }
   batch.written.set(entry.event.id, { event: entry.event, transfers });
   return { transfers, verdict: posted === undefined ? { outcome: 'committed' } : { outcome: 'committed', posted } };
@@ -228,8 +234,11 @@ export function compareStoredEntry(stored: StoredEventAmounts, storedTransfers: 
     const other = byId.get(transfer.id);
     if (capOf(entry, transfer) !== undefined) {
       if (other !== undefined && (other.amount > transfer.amount || !isSameTransfer({ ...transfer, amount: other.amount }, other))) return conflict;
-      posted ??= Object.create(null) as Record<string, bigint>;
-      posted[transfer.agreement_id!] = other?.amount ?? 0n;
+      const amount = other?.amount ?? 0n;
+      if (amount !== transfer.amount) {
+        posted ??= Object.create(null) as Record<string, bigint>;
+        posted[transfer.agreement_id!] = amount;
+      }
     } else if (other === undefined || !isSameTransfer(transfer, other)) return conflict;
     if (other !== undefined) matched += 1;
   }
@@ -259,7 +268,7 @@ export function toLedgerCommitResults(entries: readonly LedgerEntry[], verdicts:
     if (posted === undefined) return { outcome, transfers: entry.transfers };
     const transfers: TransferRecord[] = [];
     for (const transfer of entry.transfers) {
-      const amount = capOf(entry, transfer) === undefined ? undefined : posted[transfer.agreement_id!];
+      const amount = capOf(entry, transfer) === undefined || !Object.hasOwn(posted, transfer.agreement_id!) ? undefined : posted[transfer.agreement_id!];
       if (amount === undefined || amount === transfer.amount) transfers.push(transfer);
       else if (amount > 0n) transfers.push({ ...transfer, amount });
     }

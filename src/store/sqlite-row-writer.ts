@@ -11,7 +11,7 @@ import {
   createLedgerBatch,
   listCappedAccrualKeys,
   postLedgerEntry,
-  splitAccrualKey,
+  splitCurrencyKey,
   toBigInt,
   toTransferRecord,
   toTransferTableRow,
@@ -105,7 +105,7 @@ export class SqliteRowWriter {
       const readAccrual = this.#prepare(READ_ACCRUAL_SQL, true);
       const capped = new Map<string, bigint>();
       for (const key of listCappedAccrualKeys(entries)) {
-        const [agreementId, currency] = splitAccrualKey(key);
+        const [agreementId, currency] = splitCurrencyKey(key);
         createAccrual.run(agreementId, currency);
         capped.set(key, toBigInt((readAccrual.get(agreementId, currency) as { accrued: bigint }).accrued));
       }
@@ -114,10 +114,10 @@ export class SqliteRowWriter {
       const batch = createLedgerBatch(capped);
       const verdicts = entries.map((entry) => this.#commitLedgerEntry(entry, batch));
       const addToBalance = this.#prepare(ADD_TO_BALANCE_SQL);
-      for (const [key, amount] of batch.balances) addToBalance.run(...splitAccrualKey(key), amount);
+      for (const [key, amount] of batch.balances) addToBalance.run(...splitCurrencyKey(key), amount);
       const addToAccrual = this.#prepare(ADD_TO_ACCRUAL_SQL);
       for (const key of new Set([...batch.accruals.keys(), ...batch.capsReached.keys()])) {
-        addToAccrual.run(...splitAccrualKey(key), batch.accruals.get(key) ?? 0n, batch.capsReached.get(key) ?? null);
+        addToAccrual.run(...splitCurrencyKey(key), batch.accruals.get(key) ?? 0n, batch.capsReached.get(key) ?? null);
       }
       return verdicts;
     });

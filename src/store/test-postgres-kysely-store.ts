@@ -20,9 +20,25 @@ export async function createTestPostgresDatabase(label: string): Promise<TestPos
     openStore: async (max = 4) => {
       const db = new Kysely<StoreDatabase>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: schema.url, max }) }) });
       await createMigrationTables(db);
-      return new KyselyStore(db);
+      return new TestPostgresKyselyStore(db);
     },
   };
+}
+
+/**
+ * KyselyStore whose migrate() tries again when Kysely's Migrator trips over another test's schema: its introspection
+ * reads every schema of the database, and fails (`3F000`, schema does not exist) when one is dropped meanwhile.
+ */
+class TestPostgresKyselyStore extends KyselyStore {
+  override async migrate(): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await super.migrate();
+      } catch (error) {
+        if (attempt >= 5 || (error as { code?: unknown }).code !== '3F000') throw error;
+      }
+    }
+  }
 }
 
 /**
