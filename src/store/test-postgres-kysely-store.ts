@@ -25,9 +25,13 @@ export async function createTestPostgresDatabase(label: string): Promise<TestPos
   };
 }
 
+// What Kysely's introspection query fails with when another test drops its schema (has_schema_privilege: 3F000) or a
+// table of it (pg_get_serial_sequence: 42P01) while the query runs.
+const introspectionRaces = new Set(['3F000', '42P01']);
+
 /**
  * KyselyStore whose migrate() tries again when Kysely's Migrator trips over another test's schema: its introspection
- * reads every schema of the database, and fails (`3F000`, schema does not exist) when one is dropped meanwhile.
+ * reads every schema of the database, and fails when one is dropped meanwhile.
  */
 class TestPostgresKyselyStore extends KyselyStore {
   override async migrate(): Promise<void> {
@@ -35,7 +39,7 @@ class TestPostgresKyselyStore extends KyselyStore {
       try {
         return await super.migrate();
       } catch (error) {
-        if (attempt >= 5 || (error as { code?: unknown }).code !== '3F000') throw error;
+        if (attempt >= 5 || !introspectionRaces.has(String((error as { code?: unknown }).code))) throw error;
       }
     }
   }
