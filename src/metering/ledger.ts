@@ -83,6 +83,19 @@ interface BuiltEntry {
 
 const zeroPrice: Price = { input: 0, output: 0, currency: 'USD' };
 
+/** The agreements with a revenue share, and the cap of each capped one, parsed once (micro-units of its currency). */
+interface ShareTerms {
+  agreements: Agreement[];
+  caps: Map<string, Micro>;
+}
+
+function toShareTerms(agreements: readonly Agreement[]): ShareTerms {
+  const withShare = agreements.filter((agreement) => agreement.revenue_share !== undefined);
+  const caps = new Map<string, Micro>();
+  for (const { id, revenue_share: share } of withShare) if (share?.cap !== undefined) caps.set(id, getShareCap(share, share.cap.currency)!);
+  return { agreements: withShare, caps };
+}
+
 /**
  * Records every metered call as a usage event plus its double-entry transfers, durably, before the caller answers.
  *
@@ -101,9 +114,8 @@ const zeroPrice: Price = { input: 0, output: 0, currency: 'USD' };
  */
 export class Ledger {
   readonly #store: LedgerOptions['store'];
-  readonly #shareAgreements: Agreement[];
-  /** Each capped agreement's cap, parsed once: `getShareCap` for an event in `currency` (undefined: none). */
-  readonly #caps: Map<string, { currency: string; amount: Micro } | undefined>;
+  /** The agreements calls accrue under; one value, so that replacing the agreements is one assignment. */
+  readonly #shares: ShareTerms;
   readonly #logger: LedgerLogger | undefined;
   readonly #maxBatch: number;
   readonly #retryDelaysMs: readonly number[];
@@ -117,13 +129,7 @@ export class Ledger {
 
   constructor(options: LedgerOptions) {
     this.#store = options.store;
-    this.#shareAgreements = options.agreements.filter((agreement) => agreement.revenue_share !== undefined);
-    this.#caps = new Map(
-      this.#shareAgreements.map(({ id, revenue_share: share }) => [
-        id,
-        share?.cap === undefined ? undefined : { currency: share.cap.currency, amount: getShareCap(share, share.cap.currency)! },
-      ]),
-    );
+    this.#shares = toShareTerms(options.agreements);
     this.#logger = options.logger;
     this.#maxBatch = Math.max(1, options.maxBatch ?? 512);
     this.#retryDelaysMs = options.retryDelaysMs ?? [10, 50, 200];
@@ -235,12 +241,12 @@ export class Ledger {
       event: { id: event.id, tenant: event.tenant, provider: event.provider, model: event.model, timestamp: event.completed_at, usage: call.usage },
       price,
       margin: call.margin ?? '0',
-      agreements: this.#shareAgreements.map((agreement) => ({ agreement, accrued: 0n })),
+      agreements: this.#shares.agreements.map((agreement) => ({ agreement, accrued: 0n })),
     });
     let shareCaps: Record<string, Micro> | undefined;
     const transfers = built.transfers.map((transfer): TransferRecord => {
       // A share is in the cap's currency: buildTransfers refused an event in any other (currency_mismatch).
-      const cap = transfer.agreement_id === undefined ? undefined : this.#caps.get(transfer.agreement_id)?.amount;
+      const cap = transfer.agreement_id === undefined ? undefined : this.#shares.caps.get(transfer.agreement_id);
       if (cap !== undefined) {
         // Without a prototype, an agreement named `__proto__` is a key like any other.
         shareCaps ??= Object.create(null) as Record<string, Micro>;
