@@ -195,6 +195,19 @@ describe('Ledger revenue share', () => {
     assert.deepEqual(await verifyStoredLedger(store, [makeShareAgreement()]), []);
   });
 
+  it('takes reloaded agreements from the next call on, keeping what an agreement already accrued', async () => {
+    const { ledger } = await openLedger({ agreements: [] });
+    const share = async (n: number) => (await ledger.record(call(n))).transfers.find((t) => t.kind === 'revenue_share')?.amount ?? 0n;
+    assert.equal(await share(1), 0n);
+    ledger.replaceAgreements([makeShareAgreement()]);
+    assert.equal(await share(2), 4_000n);
+    ledger.replaceAgreements([makeShareAgreement()]);
+    assert.equal(await share(3), 4_000n);
+    assert.equal(await share(4), 2_000n, 'the cap counts what was accrued before the reload');
+    ledger.replaceAgreements([]);
+    assert.equal(await share(5), 0n);
+  });
+
   it('rejects a call priced in another currency than the cap of an agreement in scope', async () => {
     const { ledger } = await openLedger({ agreements: [makeShareAgreement()] });
     const euro = { id: 'openai-eu', provider: 'openai' as const, region: 'eu', price: { input: 5, output: 30, currency: 'EUR' } };

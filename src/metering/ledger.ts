@@ -115,7 +115,7 @@ function toShareTerms(agreements: readonly Agreement[]): ShareTerms {
 export class Ledger {
   readonly #store: LedgerOptions['store'];
   /** The agreements calls accrue under; one value, so that replacing the agreements is one assignment. */
-  readonly #shares: ShareTerms;
+  #shares: ShareTerms;
   readonly #logger: LedgerLogger | undefined;
   readonly #maxBatch: number;
   readonly #retryDelaysMs: readonly number[];
@@ -158,6 +158,14 @@ export class Ledger {
   async close(): Promise<void> {
     this.#closed = true;
     await this.flush();
+  }
+
+  /**
+   * Takes a reloaded catalog's agreements: batches from the next one on accrue by them. Accruals are kept per
+   * agreement id (in the store), so an agreement that stays keeps its accrued share (and its cap) across the reload.
+   */
+  replaceAgreements(agreements: readonly Agreement[]): void {
+    this.#shares = toShareTerms(agreements);
   }
 
   /** A snapshot of the group-commit counters. */
