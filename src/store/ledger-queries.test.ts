@@ -8,7 +8,7 @@ import { createTestPostgresDatabase, type TestPostgresDatabase } from './test-po
 describe('Store contract, ledger: KyselyStore (PostgreSQL)', { skip: skipWithoutPostgres }, () => {
   const databases: TestPostgresDatabase[] = [];
   after(async () => {
-    for (const database of databases) await database.schema.drop();
+    await Promise.all(databases.map((database) => database.schema.drop()));
   });
   // Every test gets an empty schema; a pool of four connections lets concurrent commits run at once.
   runLedgerStoreTests(async () => {
