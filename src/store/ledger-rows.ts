@@ -122,9 +122,9 @@ export interface StoredEventAmounts {
 export interface LedgerEntryVerdict {
   outcome: LedgerCommitOutcome;
   /**
-   * The capped shares of the entry (`share_caps`) written at another amount than proposed, by agreement id: as posted
-   * now (committed) or as stored (replayed); 0n = not written. Absent when every share is as proposed, the common
-   * case, which then costs nothing more than before caps were decided here.
+   * The capped shares of the entry (`share_caps`) not written as proposed, by agreement id: the amount posted now
+   * (committed) or stored (replayed); 0n = not written at all. Absent when every share is written as proposed, the
+   * common case, which then costs nothing more than before caps were decided here.
    */
   posted?: Record<string, bigint>;
 }
@@ -200,7 +200,7 @@ export function postLedgerEntry(entry: LedgerEntry, batch: LedgerBatch): { trans
       if (amount > remaining) amount = remaining > 0n ? remaining : 0n;
       if (amount > 0n && amount === remaining && !batch.capsReached.has(key)) batch.capsReached.set(key, entry.event.completed_at);
       batch.capped.set(key, accrued + amount);
-      if (amount !== transfer.amount) {
+      if (amount !== transfer.amount || amount === 0n) {
         posted ??= Object.create(null) as Record<string, bigint>;
         posted[transfer.agreement_id!] = amount;
       }
@@ -235,7 +235,7 @@ export function compareStoredEntry(stored: StoredEventAmounts, storedTransfers: 
     if (capOf(entry, transfer) !== undefined) {
       if (other !== undefined && (other.amount > transfer.amount || !isSameTransfer({ ...transfer, amount: other.amount }, other))) return conflict;
       const amount = other?.amount ?? 0n;
-      if (amount !== transfer.amount) {
+      if (amount !== transfer.amount || other === undefined) {
         posted ??= Object.create(null) as Record<string, bigint>;
         posted[transfer.agreement_id!] = amount;
       }
@@ -269,8 +269,8 @@ export function toLedgerCommitResults(entries: readonly LedgerEntry[], verdicts:
     const transfers: TransferRecord[] = [];
     for (const transfer of entry.transfers) {
       const amount = capOf(entry, transfer) === undefined || !Object.hasOwn(posted, transfer.agreement_id!) ? undefined : posted[transfer.agreement_id!];
-      if (amount === undefined || amount === transfer.amount) transfers.push(transfer);
-      else if (amount > 0n) transfers.push({ ...transfer, amount });
+      if (amount === undefined) transfers.push(transfer);
+      else if (amount > 0n) transfers.push(amount === transfer.amount ? transfer : { ...transfer, amount });
     }
     return { outcome, transfers };
   });

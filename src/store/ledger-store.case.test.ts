@@ -280,6 +280,18 @@ export function runLedgerStoreTests(open: () => Promise<Store>): void {
       assert.deepEqual(await commitOutcomes([other(700n), other(700n), other(100n)]), ['committed', 'replayed', 'conflict']);
     });
 
+    it('writes no capped share of zero, and says so', async () => {
+      const zero = makeLedgerEntry({ id: 'evt_zero' }, { shares: { a1: 0n }, caps: { a1: 1_000n } });
+      const [committed] = await store.commitLedger([zero]);
+      assert.deepEqual(
+        committed?.transfers.map((transfer) => transfer.kind),
+        ['charge', 'cost'],
+      );
+      const [replayed] = await store.commitLedger([zero]);
+      assert.deepEqual([replayed?.outcome, replayed?.transfers], ['replayed', committed?.transfers]);
+      assert.equal((await store.listTransfers({ limit: 10 })).length, 2);
+    });
+
     it('splits a cap exactly between concurrent commits (on a backend with several connections, at the same time)', async () => {
       const cap = 10_000n;
       const commits = Array.from({ length: 12 }, (_, commit) =>
