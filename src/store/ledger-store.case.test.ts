@@ -327,12 +327,14 @@ export function runLedgerStoreTests(open: () => Promise<Store>): void {
       const entries = Array.from({ length: 30 }, (_, index) => makeLedgerEntry({ id: `evt_${String(index).padStart(2, '0')}` }, { shares: { a1: 7n } }));
       const [forward, backward] = await Promise.all([store.commitLedger(entries), store.commitLedger(entries.toReversed())]);
       const outcomes = new Map<string, string[]>();
-      for (const [batch, results] of [
-        [entries, forward],
-        [entries.toReversed(), backward],
-      ] as const) {
-        results.forEach((result, index) => outcomes.set(batch[index]!.event.id, [...(outcomes.get(batch[index]!.event.id) ?? []), result.outcome]));
-      }
+      const record = (batch: readonly LedgerEntry[], results: readonly LedgerCommitResult[]) => {
+        for (const [index, result] of results.entries()) {
+          const id = batch[index]!.event.id;
+          outcomes.set(id, [...(outcomes.get(id) ?? []), result.outcome]);
+        }
+      };
+      record(entries, forward);
+      record(entries.toReversed(), backward);
       for (const [id, pair] of outcomes) assert.deepEqual(pair.toSorted(), ['committed', 'replayed'], id);
       assert.equal((await store.listUsageEvents({ limit: 100 })).length, 30);
       assert.deepEqual(await store.listAgreementAccruals(), [{ agreement_id: 'a1', currency: 'USD', accrued: 210n, cap_reached_at: null }]);
