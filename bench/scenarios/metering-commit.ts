@@ -48,7 +48,6 @@ async function runMeteringCommit(context: BenchContext): Promise<ScenarioResult>
     revenue_share: { payer: 'openai', payee: 'partner', rate: 0.2, scope: 'all' as const, cap: { amount: '1000000000.00', currency: 'USD' } },
   };
   const ledger = new metering.Ledger({ store, agreements: [agreement] });
-  await ledger.load();
   const price = { input: 5, cached_input: 0.5, output: 30, currency: 'USD' };
   let sequence = 0;
   const call = () => {

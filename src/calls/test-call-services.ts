@@ -190,7 +190,6 @@ export async function createTestServices(options: TestServicesOptions): Promise<
   const tenancy = await Tenancy.open(store);
   const counters = new RecordingCounters();
   const ledger = new Ledger({ store, agreements: catalog.agreements, logger });
-  await ledger.load();
   const executor = new Executor({
     attemptTimeoutMs: config.execute.attempt_timeout_ms,
     streamIdleTimeoutMs: config.execute.stream_idle_timeout_ms,

@@ -4,11 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { openSqliteStore, type LedgerEntry, type Store } from '../store/index.ts';
-import { Ledger, type LedgerOptions, type MeteredCall } from './ledger.ts';
+import { Ledger, type LedgerOptions, type MeteredCall, type RecordedUsage } from './ledger.ts';
 import { MeteringError } from './metering-error.ts';
 import { makeMeteredCall, makeShareAgreement, openLedgerStore } from './test-ledger-input.ts';
 import { verifyStoredLedger } from './verify-stored-ledger.ts';
 
+/** The stored accrual of the test agreement in USD (0 when none). */
+const accrued = async (store: Store, agreementId = 'msft-openai') =>
+  (await store.listAgreementAccruals()).find((row) => row.agreement_id === agreementId && row.currency === 'USD')?.accrued ?? 0n;
+const shareOf = (recorded: RecordedUsage) => recorded.transfers.find((t) => t.kind === 'revenue_share')?.amount ?? 0n;
 const isMeteringError = (code: string) => (error: unknown) => error instanceof MeteringError && error.code === code;
 const call = (n: number, overrides: Partial<MeteredCall> = {}) =>
   makeMeteredCall({ id: `evt_${String(n).padStart(4, '0')}`, request_id: `req_${n}`, ...overrides });
@@ -32,13 +36,12 @@ function instrument(store: Store) {
       probe.inFlight -= 1;
     }
   };
-  return { probe, store: { commitLedger, listAgreementAccruals: () => store.listAgreementAccruals() } };
+  return { probe, store: { commitLedger } };
 }
 
 async function openLedger(options: Partial<LedgerOptions> = {}) {
   const store = await openLedgerStore();
   const ledger = new Ledger({ store, agreements: [], ...options });
-  await ledger.load();
   return { store, ledger };
 }
 
@@ -131,11 +134,40 @@ describe('Ledger revenue share', () => {
       shares.push(recorded.transfers.find((t) => t.kind === 'revenue_share')?.amount ?? 0n);
     }
     assert.deepEqual(shares, [4_000n, 4_000n, 2_000n, 0n]);
-    assert.equal(ledger.accrued('msft-openai', 'USD'), 10_000n);
     assert.deepEqual(await store.listAgreementAccruals(), [
       { agreement_id: 'msft-openai', currency: 'USD', accrued: 10_000n, cap_reached_at: '2026-11-23T12:00:03.000Z' },
     ]);
     assert.deepEqual(await verifyStoredLedger(store, [makeShareAgreement()]), []);
+  });
+
+  it('answers the share the store posted: a ledger on a database another one writes is clamped by what both accrued', async () => {
+    const store = await openLedgerStore();
+    const agreements = [makeShareAgreement()];
+    const [first, second] = [new Ledger({ store, agreements }), new Ledger({ store, agreements })];
+    assert.equal(shareOf(await second.record(call(1))), 4_000n);
+    assert.equal(shareOf(await first.record(call(2))), 4_000n);
+    // `second` recorded 4_000 itself, but the store holds 8_000: 2_000 is left, and this call reaches the cap.
+    const crossing = await second.record(call(3, { completed_at: '2026-11-23T12:00:03.000Z' }));
+    assert.equal(shareOf(crossing), 2_000n);
+    assert.deepEqual(await store.listTransfers({ limit: 10, after: 'evt_0003' }), crossing.transfers);
+    const after = await first.record(call(4));
+    assert.deepEqual(
+      after.transfers.map((t) => t.kind),
+      ['charge', 'cost'],
+    );
+    assert.deepEqual(await store.listAgreementAccruals(), [
+      { agreement_id: 'msft-openai', currency: 'USD', accrued: 10_000n, cap_reached_at: '2026-11-23T12:00:03.000Z' },
+    ]);
+    assert.deepEqual(await verifyStoredLedger(store, agreements), []);
+  });
+
+  it('caps an agreement whatever its id, `__proto__` included', async () => {
+    const agreements = [makeShareAgreement({}, '__proto__')];
+    const { store, ledger } = await openLedger({ agreements });
+    const recorded = await Promise.all([1, 2, 3, 4].map((n) => ledger.record(call(n))));
+    assert.deepEqual(recorded.map(shareOf), [4_000n, 4_000n, 2_000n, 0n]);
+    assert.equal(await accrued(store, '__proto__'), 10_000n);
+    assert.deepEqual(await verifyStoredLedger(store, agreements), []);
   });
 
   it('honours the term end to the millisecond and the scope', async () => {
@@ -192,7 +224,7 @@ describe('Ledger replays', () => {
     assert.equal(again.outcome, 'replayed');
     assert.deepEqual(again.transfers, first.transfers);
     assert.equal((await store.listUsageEvents({ limit: 10 })).length, 2);
-    assert.equal(ledger.accrued('msft-openai', 'USD'), 8_000n);
+    assert.equal(await accrued(store), 8_000n);
   });
 
   it('rejects the same id with other usage as ledger_conflict', async () => {
@@ -211,9 +243,28 @@ describe('Ledger replays', () => {
     const replay = await second.record(call(1));
     assert.equal(replay.outcome, 'replayed');
     await assert.rejects(second.record(call(1, { usage: { input_tokens: 2000, cached_tokens: 0, output_tokens: 0 } })), isMeteringError('ledger_conflict'));
-    // The replayed share was counted while building and must not stay counted: the next call still gets its full share.
+    // The replay accrued nothing: the next call still gets its full share.
     assert.equal((await second.record(call(2))).transfers.find((t) => t.kind === 'revenue_share')?.amount, 4_000n);
-    assert.equal(second.accrued('msft-openai', 'USD'), 8_000n);
+    assert.equal(await accrued(store), 8_000n);
+    assert.deepEqual(await verifyStoredLedger(store, agreements), []);
+  });
+
+  it('answers a replay of a clamped share with the share stored, from memory and from the store', async () => {
+    const store = await openLedgerStore();
+    const agreements = [makeShareAgreement()];
+    const ledger = new Ledger({ store, agreements });
+    const recorded = [];
+    for (let n = 1; n <= 4; n += 1) recorded.push(await ledger.record(call(n)));
+    assert.deepEqual(recorded.map(shareOf), [4_000n, 4_000n, 2_000n, 0n]);
+    const other = new Ledger({ store, agreements, rememberedEvents: 0 });
+    for (const replaying of [ledger, other]) {
+      const [clamped, nothing] = await Promise.all([replaying.record(call(3)), replaying.record(call(4))]);
+      assert.deepEqual([clamped.outcome, nothing.outcome], ['replayed', 'replayed']);
+      assert.deepEqual(clamped.transfers, recorded[2]!.transfers);
+      assert.deepEqual(nothing.transfers, recorded[3]!.transfers);
+    }
+    await assert.rejects(other.record(call(3, { margin: '0.5' })), isMeteringError('ledger_conflict'));
+    assert.equal(await accrued(store), 10_000n);
     assert.deepEqual(await verifyStoredLedger(store, agreements), []);
   });
 
@@ -230,7 +281,6 @@ describe('Ledger group commit', () => {
     const real = await openLedgerStore();
     const { probe, store } = instrument(real);
     const ledger = new Ledger({ store, agreements: [] });
-    await ledger.load();
     let open!: () => void;
     probe.gate = new Promise((resolve) => (open = resolve));
     let firstDone = false;
@@ -274,7 +324,7 @@ describe('Ledger group commit', () => {
     assert.deepEqual(await verifyStoredLedger(real, [makeShareAgreement()]), []);
   });
 
-  it('rejects the whole batch when the commit keeps failing, and restores the accruals', async () => {
+  it('rejects the whole batch when the commit keeps failing, writing nothing of it', async () => {
     const real = await openLedgerStore();
     const { probe, store } = instrument(real);
     const agreements = [makeShareAgreement()];
@@ -286,7 +336,7 @@ describe('Ledger group commit', () => {
       failed.map((result) => result.status),
       ['rejected', 'rejected'],
     );
-    assert.equal(ledger.accrued('msft-openai', 'USD'), 4_000n);
+    assert.equal(await accrued(real), 4_000n);
     assert.equal((await real.listUsageEvents({ limit: 10 })).length, 1);
     // The same calls go through once the store works again, with the shares they would have had.
     const retried = await Promise.all([ledger.record(call(2)), ledger.record(call(3)), ledger.record(call(4))]);
@@ -295,21 +345,6 @@ describe('Ledger group commit', () => {
       [4_000n, 2_000n, 0n],
     );
     assert.deepEqual(await verifyStoredLedger(real, agreements), []);
-  });
-
-  it('rejects the queued calls when the accruals cannot be read, and reads them again for the next call', async () => {
-    const real = await openLedgerStore();
-    let failures = 1;
-    const store = {
-      commitLedger: real.commitLedger.bind(real),
-      listAgreementAccruals: async () => {
-        if (failures-- > 0) throw new Error('database is locked');
-        return real.listAgreementAccruals();
-      },
-    };
-    const ledger = new Ledger({ store, agreements: [makeShareAgreement()] });
-    await assert.rejects(ledger.record(call(1)), /database is locked/);
-    assert.equal((await ledger.record(call(1))).outcome, 'committed');
   });
 
   it('flush waits for queued calls; close refuses new ones', async () => {

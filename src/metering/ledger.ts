@@ -1,6 +1,7 @@
-// The ledger service: prices each call, builds its transfers and revenue-share accruals, and group-commits them durably.
+// The ledger service: prices each call, builds its transfers and proposed revenue shares, and group-commits them durably.
 import type { Agreement, Route } from '../catalog/index.ts';
-import type { LedgerCommitOutcome, LedgerEntry, Store, TransferRecord, UsageEventRecord } from '../store/index.ts';
+import { USAGE_EVENT_COLUMNS, type LedgerCommitResult, type LedgerEntry, type Store, type TransferRecord, type UsageEventRecord } from '../store/index.ts';
+import { getShareCap } from './accrue-revenue-share.ts';
 import { buildTransfers } from './build-transfers.ts';
 import { MeteringError } from './metering-error.ts';
 import type { Micro } from './money.ts';
@@ -57,7 +58,7 @@ export interface LedgerLogger {
 }
 
 export interface LedgerOptions {
-  store: Pick<Store, 'commitLedger' | 'listAgreementAccruals'>;
+  store: Pick<Store, 'commitLedger'>;
   /** The catalog's agreements; those with a `revenue_share` accrue on matching calls. */
   agreements: readonly Agreement[];
   logger?: LedgerLogger;
@@ -78,35 +79,47 @@ interface PendingCall {
 interface BuiltEntry {
   pending: PendingCall;
   entry: LedgerEntry;
-  /** The share each agreement accrued with this entry, keyed like the accrual cache. */
-  shares: Map<string, Micro>;
 }
 
-const accrualKey = (agreementId: string, currency: string) => `${agreementId}\u0000${currency}`;
 const zeroPrice: Price = { input: 0, output: 0, currency: 'USD' };
+
+/** The agreements with a revenue share, and the cap of each capped one, parsed once (micro-units of its currency). */
+interface ShareTerms {
+  agreements: Agreement[];
+  caps: Map<string, Micro>;
+}
+
+function toShareTerms(agreements: readonly Agreement[]): ShareTerms {
+  const withShare = agreements.filter((agreement) => agreement.revenue_share !== undefined);
+  const caps = new Map<string, Micro>();
+  for (const { id, revenue_share: share } of withShare) if (share?.cap !== undefined) caps.set(id, getShareCap(share, share.cap.currency)!);
+  return { agreements: withShare, caps };
+}
 
 /**
  * Records every metered call as a usage event plus its double-entry transfers, durably, before the caller answers.
  *
  * Group commit: at most one `commitLedger` is in flight; calls arriving meanwhile queue and go together in the next
- * batch (at most `maxBatch`), so concurrent requests share one synced transaction. A batch is assembled serially:
- * each call's transfers and revenue-share accruals are built against an in-memory accrual per (agreement, currency),
- * loaded from the store at `load()` and advanced call by call, which is what lets the cap be split exactly at the
- * call that crosses it. The cache is right only while this ledger is the store's one writer of accruals (one process
- * per database; several replicas would each need the accruals from the database inside the commit).
+ * batch (at most `maxBatch`), so concurrent requests share one synced transaction.
  *
- * If a commit fails, it is retried (with the same entries) a few times; if it keeps failing the cache goes back to
- * its state before the batch and every call of the batch is rejected: nothing of it is written (one transaction).
+ * Revenue shares: the ledger proposes, the store decides. Each call carries the share it owes under each agreement
+ * before the cumulative cap (at most the cap), and the cap; the store decides inside the commit transaction, against
+ * the stored accrual under a lock, how much of it is still owed, and answers the transfers it wrote. So a cap is split
+ * exactly once at the call that crosses it, whatever the number of processes writing the database. The ledger keeps
+ * no accrual of its own: one could only lag behind the database (other writers), and it saved one locked read of an
+ * accrual row per batch, not per call.
+ *
+ * If a commit fails, it is retried (with the same entries) a few times; if it keeps failing every call of the batch
+ * is rejected: nothing of it is written (one transaction).
  */
 export class Ledger {
   readonly #store: LedgerOptions['store'];
-  #shareAgreements: Agreement[];
+  /** The agreements calls accrue under; one value, so that replacing the agreements is one assignment. */
+  #shares: ShareTerms;
   readonly #logger: LedgerLogger | undefined;
   readonly #maxBatch: number;
   readonly #retryDelaysMs: readonly number[];
   readonly #rememberedLimit: number;
-  #accruals: Map<string, Micro> | undefined;
-  #loading: Promise<void> | undefined;
   #queue: PendingCall[] = [];
   #draining: Promise<void> | undefined;
   #closed = false;
@@ -116,23 +129,11 @@ export class Ledger {
 
   constructor(options: LedgerOptions) {
     this.#store = options.store;
-    this.#shareAgreements = options.agreements.filter((agreement) => agreement.revenue_share !== undefined);
+    this.#shares = toShareTerms(options.agreements);
     this.#logger = options.logger;
     this.#maxBatch = Math.max(1, options.maxBatch ?? 512);
     this.#retryDelaysMs = options.retryDelaysMs ?? [10, 50, 200];
     this.#rememberedLimit = Math.max(0, options.rememberedEvents ?? 4096);
-  }
-
-  /**
-   * Reads the agreements' accruals from the store; record() calls it on first use when the caller has not, and again
-   * after a batch that may have left the in-memory accruals off the stored ones (a failed commit, a stored replay).
-   */
-  load(): Promise<void> {
-    this.#loading ??= this.#readAccruals().catch((error: unknown) => {
-      this.#loading = undefined;
-      throw error;
-    });
-    return this.#loading;
   }
 
   /**
@@ -161,26 +162,15 @@ export class Ledger {
 
   /**
    * Takes a reloaded catalog's agreements: batches from the next one on accrue by them. Accruals are kept per
-   * agreement id, so an agreement that stays keeps its accrued share (and its cap) across the reload.
+   * agreement id (in the store), so an agreement that stays keeps its accrued share (and its cap) across the reload.
    */
   replaceAgreements(agreements: readonly Agreement[]): void {
-    this.#shareAgreements = agreements.filter((agreement) => agreement.revenue_share !== undefined);
+    this.#shares = toShareTerms(agreements);
   }
 
   /** A snapshot of the group-commit counters. */
   stats(): LedgerStats {
     return { ...this.#stats };
-  }
-
-  /** The cumulative share of an agreement in a currency as the ledger currently counts it (0 when none). */
-  accrued(agreementId: string, currency: string): Micro {
-    return this.#accruals?.get(accrualKey(agreementId, currency)) ?? 0n;
-  }
-
-  async #readAccruals(): Promise<void> {
-    const accruals = new Map<string, Micro>();
-    for (const record of await this.#store.listAgreementAccruals()) accruals.set(accrualKey(record.agreement_id, record.currency), record.accrued);
-    this.#accruals = accruals;
   }
 
   #startDraining(): void {
@@ -194,15 +184,7 @@ export class Ledger {
   async #drain(): Promise<void> {
     // Yield once so that calls made in the same tick (Promise.all) share the first batch too.
     await Promise.resolve();
-    while (this.#queue.length > 0) {
-      try {
-        await this.load();
-      } catch (error) {
-        for (const pending of this.#queue.splice(0)) pending.reject(error);
-        return;
-      }
-      await this.#commitBatch(this.#takeBatch());
-    }
+    while (this.#queue.length > 0) await this.#commitBatch(this.#takeBatch());
   }
 
   /** Takes up to maxBatch calls; a second call with an id already in this batch waits for the next one. */
@@ -223,8 +205,6 @@ export class Ledger {
   }
 
   async #commitBatch(batch: PendingCall[]): Promise<void> {
-    const accruals = this.#accruals!;
-    const before = new Map(accruals);
     const built: BuiltEntry[] = [];
     for (const pending of batch) {
       try {
@@ -234,61 +214,53 @@ export class Ledger {
           pending.resolve(replayFromMemory(remembered, priceEvent(pending.call, event)));
           continue;
         }
-        built.push(this.#buildEntry(pending, event, accruals));
+        built.push({ pending, entry: this.#buildEntry(pending.call, event) });
       } catch (error) {
         pending.reject(error);
       }
     }
     if (built.length === 0) return;
 
-    const outcomes = await this.#commitWithRetries(built.map(({ entry }) => entry));
-    if (outcomes instanceof Error) {
-      // Nothing of the batch was written, as far as the store said: the accruals go back to before it. They are read
-      // again before the next batch anyway, in case the failed commit did land (a reply lost after the commit).
-      this.#accruals = before;
-      this.#loading = undefined;
-      for (const { pending } of built) pending.reject(outcomes);
+    const results = await this.#commitWithRetries(built.map(({ entry }) => entry));
+    if (results instanceof Error) {
+      for (const { pending } of built) pending.reject(results);
       return;
     }
-    built.forEach(({ pending, entry, shares }, index) => {
-      const outcome = outcomes[index];
-      if (outcome !== 'committed' && shares.size > 0) {
-        // Its shares were counted in the cache but it wrote nothing: read the truth back before the next batch (only
-        // after a restart or a conflict; replays of recent calls were answered from memory above).
-        this.#loading = undefined;
-        this.#logger?.warn({ event_id: entry.event.id, outcome }, 'ledger: an event already stored carried a revenue share; reloading accruals');
-      }
+    built.forEach(({ pending, entry }, index) => {
+      const { outcome, transfers } = results[index]!;
       if (outcome === 'conflict') {
         pending.reject(new MeteringError(`usage event ${entry.event.id} is already recorded with other amounts or transfers`, 'ledger_conflict'));
         return;
       }
-      const recorded: RecordedUsage = { event: entry.event, transfers: entry.transfers, outcome: outcome === 'committed' ? 'committed' : 'replayed' };
+      const recorded: RecordedUsage = { event: entry.event, transfers, outcome };
       if (outcome === 'committed') this.#stats.eventsCommitted += 1;
       this.#remember(recorded);
       pending.resolve(recorded);
     });
   }
 
-  #buildEntry(pending: PendingCall, event: UsageEventRecord, accruals: Map<string, Micro>): BuiltEntry {
-    const call = pending.call;
+  /**
+   * The call's entry: its event priced, its charge and cost, and per agreement in term and scope the share it owes
+   * before the cumulative cap (built as if nothing had accrued yet, so at most the cap), with the cap for the store.
+   */
+  #buildEntry(call: MeteredCall, event: UsageEventRecord): LedgerEntry {
     const price = call.route.price ?? zeroPrice;
     const built = buildTransfers({
       event: { id: event.id, tenant: event.tenant, provider: event.provider, model: event.model, timestamp: event.completed_at, usage: call.usage },
       price,
       margin: call.margin ?? '0',
-      agreements: this.#shareAgreements.map((agreement) => ({ agreement, accrued: accruals.get(accrualKey(agreement.id, price.currency)) ?? 0n })),
+      agreements: this.#shares.agreements.map((agreement) => ({ agreement, accrued: 0n })),
     });
-    const shares = new Map<string, Micro>();
-    const capsReached: string[] = [];
-    for (const [agreementId, share] of Object.entries(built.shares)) {
-      if (share.amount > 0n) shares.set(accrualKey(agreementId, price.currency), share.amount);
-      // `capped` means the amount is exactly what was left under the cap: this event brings the accrual to it.
-      if (share.reason === 'capped') capsReached.push(agreementId);
-    }
-    // Advanced only once the whole call built, so that a call that throws leaves the cache untouched.
-    for (const [key, amount] of shares) accruals.set(key, (accruals.get(key) ?? 0n) + amount);
-    const transfers = built.transfers.map(
-      (transfer): TransferRecord => ({
+    let shareCaps: Record<string, Micro> | undefined;
+    const transfers = built.transfers.map((transfer): TransferRecord => {
+      // A share is in the cap's currency: buildTransfers refused an event in any other (currency_mismatch).
+      const cap = transfer.agreement_id === undefined ? undefined : this.#shares.caps.get(transfer.agreement_id);
+      if (cap !== undefined) {
+        // Without a prototype, an agreement named `__proto__` is a key like any other.
+        shareCaps ??= Object.create(null) as Record<string, Micro>;
+        shareCaps[transfer.agreement_id!] = cap;
+      }
+      return {
         id: transfer.id,
         event_id: transfer.event_id,
         debit: transfer.debit,
@@ -298,25 +270,23 @@ export class Ledger {
         kind: transfer.kind,
         agreement_id: transfer.agreement_id ?? null,
         created_at: event.completed_at,
-      }),
-    );
-    return {
-      pending,
-      entry: { event: { ...event, currency: built.currency, cost: built.cost, charged: built.charged }, transfers, caps_reached: capsReached },
-      shares,
-    };
+      };
+    });
+    const entry: LedgerEntry = { event: { ...event, currency: built.currency, cost: built.cost, charged: built.charged }, transfers };
+    if (shareCaps !== undefined) entry.share_caps = shareCaps;
+    return entry;
   }
 
-  /** The outcomes, or the last error once every retry failed. */
-  async #commitWithRetries(entries: LedgerEntry[]): Promise<LedgerCommitOutcome[] | Error> {
+  /** The results, or the last error once every retry failed. */
+  async #commitWithRetries(entries: LedgerEntry[]): Promise<LedgerCommitResult[] | Error> {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        const outcomes = await this.#store.commitLedger(entries);
-        if (outcomes.length !== entries.length)
-          throw new MeteringError(`commitLedger answered ${outcomes.length} outcomes for ${entries.length} entries`, 'ledger_commit_failed');
+        const results = await this.#store.commitLedger(entries);
+        if (results.length !== entries.length)
+          throw new MeteringError(`commitLedger answered ${results.length} results for ${entries.length} entries`, 'ledger_commit_failed');
         this.#stats.batches += 1;
         this.#stats.largestBatch = Math.max(this.#stats.largestBatch, entries.length);
-        return outcomes;
+        return results;
       } catch (error) {
         this.#stats.failedCommits += 1;
         const delay = this.#retryDelaysMs[attempt];
@@ -385,36 +355,13 @@ function priceEvent(call: MeteredCall, event: UsageEventRecord): UsageEventRecor
   return { ...event, currency: built.currency, cost: built.cost, charged: built.charged };
 }
 
-const eventFields = [
-  'request_id',
-  'tenant',
-  'key_id',
-  'endpoint',
-  'model',
-  'route',
-  'provider',
-  'region',
-  'input_tokens',
-  'cached_tokens',
-  'output_tokens',
-  'reasoning_tokens',
-  'estimated',
-  'latency_ms',
-  'status',
-  'started_at',
-  'completed_at',
-  'currency',
-  'cost',
-  'charged',
-] as const satisfies readonly (keyof UsageEventRecord)[];
-
 /**
  * A call whose id this ledger recorded recently: the same call again is a replay (answered with the recorded event and
  * transfers, nothing written); the same id with any other field or amount is a conflict, as the store would judge it.
  */
 function replayFromMemory(remembered: RecordedUsage, event: UsageEventRecord): RecordedUsage {
   const stored = remembered.event;
-  const differing = eventFields.filter((field) => stored[field] !== event[field]);
+  const differing = USAGE_EVENT_COLUMNS.filter((field) => stored[field] !== event[field]);
   if (differing.length > 0) {
     throw new MeteringError(`usage event ${event.id} is already recorded with other ${differing.join(', ')}`, 'ledger_conflict');
   }

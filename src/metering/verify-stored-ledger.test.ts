@@ -15,13 +15,13 @@ async function openRecordedLedger(): Promise<{ store: Store; template: LedgerEnt
   const ledger = new Ledger({ store, agreements: [agreement] });
   let last: Awaited<ReturnType<typeof ledger.record>> | undefined;
   for (let n = 1; n <= 5; n += 1) last = await ledger.record(makeMeteredCall({ id: `evt_${n}`, completed_at: `2026-11-0${n}T12:00:00.000Z` }));
-  return { store, template: { event: last!.event, transfers: last!.transfers, caps_reached: [] } };
+  return { store, template: { event: last!.event, transfers: last!.transfers } };
 }
 
 /** `template` as another event (`id`), with its transfers renamed to match. */
 function entryLike(template: LedgerEntry, id: string, change: (entry: LedgerEntry) => LedgerEntry = (entry) => entry): LedgerEntry {
   const transfers = template.transfers.map((transfer): TransferRecord => ({ ...transfer, id: transfer.id.replace(template.event.id, id), event_id: id }));
-  return change({ event: { ...template.event, id }, transfers, caps_reached: [] });
+  return change({ event: { ...template.event, id }, transfers });
 }
 
 function shareTransfer(eventId: string, amount: bigint, createdAt: string): TransferRecord {
@@ -78,7 +78,6 @@ describe('verifyStoredLedger', () => {
         return entryLike(t, 'evt_9', (e) => ({
           event: { ...e.event, completed_at: at },
           transfers: [...e.transfers.map((x) => ({ ...x, created_at: at })), shareTransfer('evt_9', 0n, at)],
-          caps_reached: [],
         }));
       },
       ['share_outside_term'],
@@ -87,7 +86,10 @@ describe('verifyStoredLedger', () => {
   for (const [name, corrupt, expected] of cases) {
     it(`reports ${name}`, async () => {
       const { store, template } = await openRecordedLedger();
-      assert.deepEqual(await store.commitLedger([corrupt(template)]), ['committed']);
+      assert.deepEqual(
+        (await store.commitLedger([corrupt(template)])).map((result) => result.outcome),
+        ['committed'],
+      );
       // The page size makes the corrupt event (evt_9, the last id) sit on the last page.
       assert.deepEqual(codes(await verifyStoredLedger(store, [agreement], { pageSize: 2 })), expected);
     });
@@ -97,21 +99,22 @@ describe('verifyStoredLedger', () => {
     const store = await openLedgerStore();
     const ledger = new Ledger({ store, agreements: [] });
     const recorded = await ledger.record(makeMeteredCall({ id: 'evt_1' }));
-    const entry = (id: string, amount: bigint, capsReached: string[]): LedgerEntry => ({
+    const entry = (id: string, amount: bigint, cap?: bigint): LedgerEntry => ({
       event: { ...recorded.event, id },
       transfers: [
         ...recorded.transfers.map((x) => ({ ...x, id: x.id.replace('evt_1', id), event_id: id })),
         shareTransfer(id, amount, recorded.event.completed_at),
       ],
-      caps_reached: capsReached,
+      ...(cap === undefined ? {} : { share_caps: { [agreement.id]: cap } }),
     });
-    await store.commitLedger([entry('evt_2', 4_000n, [agreement.id])]);
+    // Committed under a cap of 0.004000 (the store dates the cap), checked against the catalog's 0.010000.
+    await store.commitLedger([entry('evt_2', 4_000n, 4_000n)]);
     assert.deepEqual(codes(await verifyStoredLedger(store, [agreement])), ['accrual_mismatch']);
     const other = makeShareAgreement({ cap: { amount: '0.004000', currency: 'USD' } }, 'other');
     await store.commitLedger([
       {
-        ...entry('evt_3', 4_000n, []),
-        transfers: entry('evt_3', 4_000n, []).transfers.map((x) =>
+        ...entry('evt_3', 4_000n),
+        transfers: entry('evt_3', 4_000n).transfers.map((x) =>
           x.kind === 'revenue_share'
             ? { ...x, id: 'evt_3:revenue_share:other', agreement_id: 'other', debit: 'agreement:other:share_expense', credit: 'agreement:other:share_payable' }
             : x,

@@ -100,7 +100,6 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const counters = opened.counters;
   const limiter = new Limiter({ counters, store });
   const ledger = new Ledger({ store, agreements: catalog.agreements, logger });
-  await ledger.load();
   let masterTenant: { record: Promise<TenantRecord>; until: number } | undefined;
 
   // Per route object: a reloaded route (new credentials, say) gets its own; the old one goes with the old catalog.

@@ -8,7 +8,7 @@ import type {
   AgreementAccrualRecord,
   IdempotencyClaim,
   IdempotencyRecord,
-  LedgerCommitOutcome,
+  LedgerCommitResult,
   LedgerEntry,
   LedgerPageOptions,
   TransferFilter,
@@ -308,7 +308,7 @@ export class KyselyStore implements Store {
     return row === undefined ? null : toApiKeyRecord(row as Selectable<ApiKeyTable>);
   }
 
-  commitLedger(entries: readonly LedgerEntry[]): Promise<LedgerCommitOutcome[]> {
+  commitLedger(entries: readonly LedgerEntry[]): Promise<LedgerCommitResult[]> {
     return ledger.commitLedgerEntries(this.db, entries);
   }
 

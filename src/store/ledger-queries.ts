@@ -1,87 +1,173 @@
 // The ledger's queries in portable Kysely (SQLite and PostgreSQL): KyselyStore's commit, listings and sums.
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import type {
-  AccountBalanceRecord,
-  AgreementAccrualRecord,
-  LedgerCommitOutcome,
-  LedgerEntry,
-  LedgerPageOptions,
-  TransferFilter,
-  TransferRecord,
-  UsageEventRecord,
-  UsageFilter,
-  UsageGroupBy,
-  UsageTotalsRecord,
+import {
+  USAGE_EVENT_COLUMNS,
+  type AccountBalanceRecord,
+  type AgreementAccrualRecord,
+  type LedgerCommitResult,
+  type LedgerEntry,
+  type LedgerPageOptions,
+  type TransferFilter,
+  type TransferRecord,
+  type UsageEventRecord,
+  type UsageFilter,
+  type UsageGroupBy,
+  type UsageTotalsRecord,
 } from './ledger-records.ts';
 import {
   compareStoredEntry,
-  findAccrualCurrency,
+  createLedgerBatch,
+  listCappedAccrualKeys,
+  postLedgerEntry,
+  splitCurrencyKey,
   toBigInt,
+  toLedgerCommitResults,
   toTransferRecord,
   toTransferTableRow,
   toUsageEventRecord,
   toUsageEventTableRow,
+  type LedgerBatch,
+  type LedgerEntryVerdict,
+  type StoredEventAmounts,
 } from './ledger-rows.ts';
 import type { StoreDatabase } from './store-database.ts';
 
-/**
- * Commits the entries in one transaction with Store.commitLedger's per-entry rules. On PostgreSQL two replicas
- * committing the same new event id at once make one transaction fail on the primary key; its retry is a replay.
- */
-export function commitLedgerEntries(db: Kysely<StoreDatabase>, entries: readonly LedgerEntry[]): Promise<LedgerCommitOutcome[]> {
-  if (entries.length === 0) return Promise.resolve([]);
-  return db.transaction().execute(async (transaction) => {
-    const outcomes: LedgerCommitOutcome[] = [];
-    for (const entry of entries) outcomes.push(await commitLedgerEntry(transaction, entry));
-    return outcomes;
-  });
-}
+// Rows per multi-row insert: 21 parameters an event row, far below PostgreSQL's 65535 bound parameters per statement.
+const rowsPerInsert = 1000;
 
-async function commitLedgerEntry(transaction: Transaction<StoreDatabase>, entry: LedgerEntry): Promise<LedgerCommitOutcome> {
-  const { event } = entry;
-  const stored = await transaction
-    .selectFrom('usage_events')
-    .select([castAsText('cost').as('cost'), castAsText('charged').as('charged'), 'currency'])
-    .where('id', '=', event.id)
-    .executeTakeFirst();
-  if (stored !== undefined) {
-    const storedTransfers = await transaction.selectFrom('transfers').select(transferColumns).where('event_id', '=', event.id).execute();
-    return compareStoredEntry(stored, storedTransfers.map(toTransferRecord), entry);
-  }
-  await transaction.insertInto('usage_events').values(toUsageEventTableRow(event)).execute();
-  if (entry.transfers.length > 0) await transaction.insertInto('transfers').values(entry.transfers.map(toTransferTableRow)).execute();
-  for (const transfer of entry.transfers) {
-    await addToBalance(transaction, transfer.debit, transfer.currency, transfer.amount);
-    await addToBalance(transaction, transfer.credit, transfer.currency, -transfer.amount);
-    if (transfer.kind === 'revenue_share' && transfer.agreement_id != null) {
+/**
+ * Commits the entries in one transaction with Store.commitLedger's per-entry rules, in a handful of statements per
+ * batch whatever its size. Several writers (replicas on one PostgreSQL database) stay exact: the capped accruals the
+ * batch may move are locked first (one upsert each, in key order) and the capped shares decided against them; new
+ * events are inserted with `on conflict do nothing`, so that a writer committing an event id another one has in
+ * flight waits for it and then judges a replay; accruals and balances are added last, in key order. Every writer takes
+ * its locks in the same order (capped accruals, events by id, the other accruals, balances), so that two commits
+ * cannot deadlock.
+ */
+export async function commitLedgerEntries(db: Kysely<StoreDatabase>, entries: readonly LedgerEntry[]): Promise<LedgerCommitResult[]> {
+  if (entries.length === 0) return [];
+  const verdicts = await db.transaction().execute(async (transaction) => {
+    const capped = new Map<string, bigint>();
+    for (const key of listCappedAccrualKeys(entries)) capped.set(key, await lockAccrual(transaction, ...splitCurrencyKey(key)));
+    const batch = createLedgerBatch(capped);
+    const inserted = await insertNewEvents(transaction, entries);
+    const stored = await readStoredEntries(
+      transaction,
+      entries.filter((entry) => !inserted.has(entry.event.id)).map((entry) => entry.event.id),
+    );
+    const transfers: TransferRecord[] = [];
+    const verdicts = entries.map((entry): LedgerEntryVerdict => {
+      const { id } = entry.event;
+      const earlier = batch.written.get(id) ?? stored.get(id);
+      if (earlier !== undefined) return compareStoredEntry(earlier.event, earlier.transfers, entry);
+      if (!inserted.has(id)) throw new Error(`usage event ${id} was neither inserted nor found`);
+      const posted = postLedgerEntry(entry, batch);
+      transfers.push(...posted.transfers);
+      return posted.verdict;
+    });
+    for (let start = 0; start < transfers.length; start += rowsPerInsert) {
       await transaction
-        .insertInto('agreement_accruals')
-        .values({ agreement_id: transfer.agreement_id, currency: transfer.currency, accrued: transfer.amount, cap_reached_at: null })
-        .onConflict((conflict) => conflict.columns(['agreement_id', 'currency']).doUpdateSet({ accrued: sql`agreement_accruals.accrued + excluded.accrued` }))
+        .insertInto('transfers')
+        .values(transfers.slice(start, start + rowsPerInsert).map(toTransferTableRow))
         .execute();
     }
-  }
-  for (const agreementId of entry.caps_reached) {
-    // The first event to reach the cap dates it; a later one (after a cap raised in the catalog, say) does not move it.
-    await transaction
-      .insertInto('agreement_accruals')
-      .values({ agreement_id: agreementId, currency: findAccrualCurrency(entry, agreementId), accrued: 0n, cap_reached_at: event.completed_at })
-      .onConflict((conflict) =>
-        conflict
-          .columns(['agreement_id', 'currency'])
-          .doUpdateSet({ cap_reached_at: sql`coalesce(agreement_accruals.cap_reached_at, excluded.cap_reached_at)` }),
-      )
-      .execute();
-  }
-  return 'committed';
+    await addToAccruals(transaction, batch);
+    await addToBalances(transaction, batch.balances);
+    return verdicts;
+  });
+  return toLedgerCommitResults(entries, verdicts);
 }
 
-function addToBalance(transaction: Transaction<StoreDatabase>, account: string, currency: string, amount: bigint) {
-  return transaction
-    .insertInto('account_balances')
-    .values({ account, currency, balance: amount })
-    .onConflict((conflict) => conflict.columns(['account', 'currency']).doUpdateSet({ balance: sql`account_balances.balance + excluded.balance` }))
+/**
+ * Creates the accrual row if there is none and locks it until the transaction ends (an upsert that updates nothing
+ * still takes the row lock on PostgreSQL; SQLite's writer holds the whole database), returning the accrued amount.
+ */
+async function lockAccrual(transaction: Transaction<StoreDatabase>, agreementId: string, currency: string): Promise<bigint> {
+  const row = await transaction
+    .insertInto('agreement_accruals')
+    .values({ agreement_id: agreementId, currency, accrued: 0n, cap_reached_at: null })
+    .onConflict((conflict) => conflict.columns(['agreement_id', 'currency']).doUpdateSet({ accrued: sql`agreement_accruals.accrued` }))
+    .returning(castAsText('accrued').as('accrued'))
+    .executeTakeFirstOrThrow();
+  return toBigInt(row.accrued);
+}
+
+/**
+ * Inserts the events not stored yet (the first entry of each id), in id order; resolves with the ids inserted. An id
+ * stored already, or committed meanwhile by another writer (whose transaction this insert waited for), is left out.
+ */
+async function insertNewEvents(transaction: Transaction<StoreDatabase>, entries: readonly LedgerEntry[]): Promise<Set<string>> {
+  const firsts = new Map<string, UsageEventRecord>();
+  for (const { event } of entries) if (!firsts.has(event.id)) firsts.set(event.id, event);
+  const events = [...firsts.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const inserted = new Set<string>();
+  for (let start = 0; start < events.length; start += rowsPerInsert) {
+    const rows = await transaction
+      .insertInto('usage_events')
+      .values(events.slice(start, start + rowsPerInsert).map(toUsageEventTableRow))
+      .onConflict((conflict) => conflict.column('id').doNothing())
+      .returning('id')
+      .execute();
+    for (const row of rows) inserted.add(row.id);
+  }
+  return inserted;
+}
+
+/** The stored amounts and transfers of these event ids (stored before this transaction), by id. */
+async function readStoredEntries(
+  transaction: Transaction<StoreDatabase>,
+  ids: readonly string[],
+): Promise<Map<string, { event: StoredEventAmounts; transfers: TransferRecord[] }>> {
+  const stored = new Map<string, { event: StoredEventAmounts; transfers: TransferRecord[] }>();
+  const unique = [...new Set(ids)];
+  for (let start = 0; start < unique.length; start += rowsPerInsert) {
+    const page = unique.slice(start, start + rowsPerInsert);
+    const events = await transaction
+      .selectFrom('usage_events')
+      .select(['id', castAsText('cost').as('cost'), castAsText('charged').as('charged'), 'currency'])
+      .where('id', 'in', page)
+      .execute();
+    for (const { id, ...event } of events) stored.set(id, { event, transfers: [] });
+    const transfers = await transaction.selectFrom('transfers').select(transferColumns).where('event_id', 'in', page).execute();
+    for (const row of transfers) stored.get(row.event_id)?.transfers.push(toTransferRecord(row));
+  }
+  return stored;
+}
+
+/** Adds the batch's shares to their agreements' accruals and dates the caps it reached, in one statement, in key order. */
+async function addToAccruals(transaction: Transaction<StoreDatabase>, batch: LedgerBatch): Promise<void> {
+  const keys = [...new Set([...batch.accruals.keys(), ...batch.capsReached.keys()])].sort();
+  if (keys.length === 0) return;
+  const rows = keys.map((key) => {
+    const [agreementId, currency] = splitCurrencyKey(key);
+    return { agreement_id: agreementId, currency, accrued: batch.accruals.get(key) ?? 0n, cap_reached_at: batch.capsReached.get(key) ?? null };
+  });
+  await transaction
+    .insertInto('agreement_accruals')
+    .values(rows)
+    .onConflict((conflict) =>
+      conflict.columns(['agreement_id', 'currency']).doUpdateSet({
+        accrued: sql`agreement_accruals.accrued + excluded.accrued`,
+        // The first event to reach the cap dates it; a later one (after a cap raised in the catalog, say) does not move it.
+        cap_reached_at: sql`coalesce(agreement_accruals.cap_reached_at, excluded.cap_reached_at)`,
+      }),
+    )
     .execute();
+}
+
+/** Adds the batch's sums to the account balances, in one statement per thousand accounts, in key order. */
+async function addToBalances(transaction: Transaction<StoreDatabase>, balances: Map<string, bigint>): Promise<void> {
+  const rows = [...balances.keys()].sort().map((key) => {
+    const [account, currency] = splitCurrencyKey(key);
+    return { account, currency, balance: balances.get(key)! };
+  });
+  for (let start = 0; start < rows.length; start += rowsPerInsert) {
+    await transaction
+      .insertInto('account_balances')
+      .values(rows.slice(start, start + rowsPerInsert))
+      .onConflict((conflict) => conflict.columns(['account', 'currency']).doUpdateSet({ balance: sql`account_balances.balance + excluded.balance` }))
+      .execute();
+  }
 }
 
 // 64-bit columns are read as text, exact on both backends: node:sqlite would read a number, and throw past 2^53.
@@ -90,28 +176,10 @@ const castAsText = (column: 'cost' | 'charged' | 'amount' | 'balance' | 'accrued
 const sumAsText = (column: 'cost' | 'charged' | 'amount') => sql<string>`cast(sum(${sql.ref(column)}) as text)`;
 
 const usageEventColumns = [
-  'id',
-  'request_id',
-  'tenant',
-  'key_id',
-  'endpoint',
-  'model',
-  'route',
-  'provider',
-  'region',
-  'input_tokens',
-  'cached_tokens',
-  'output_tokens',
-  'reasoning_tokens',
-  'estimated',
-  'latency_ms',
-  'status',
-  'started_at',
-  'completed_at',
-  'currency',
+  ...USAGE_EVENT_COLUMNS.filter((column): column is Exclude<typeof column, 'cost' | 'charged'> => column !== 'cost' && column !== 'charged'),
   castAsText('cost').as('cost'),
   castAsText('charged').as('charged'),
-] as const;
+];
 const transferColumns = ['id', 'event_id', 'debit', 'credit', castAsText('amount').as('amount'), 'currency', 'kind', 'agreement_id', 'created_at'] as const;
 
 /** Every agreement's accrual per currency, by agreement then currency. */

@@ -50,12 +50,48 @@ export interface TransferRecord {
   created_at: string;
 }
 
-/** What one call commits: the event, its transfers, and the agreements whose cap this event's share reached exactly. */
+// A record of every field, so that the compiler refuses a UsageEventRecord field missing here (or one too many).
+const usageEventColumnSet: Record<keyof UsageEventRecord, true> = {
+  id: true,
+  request_id: true,
+  tenant: true,
+  key_id: true,
+  endpoint: true,
+  model: true,
+  route: true,
+  provider: true,
+  region: true,
+  input_tokens: true,
+  cached_tokens: true,
+  output_tokens: true,
+  reasoning_tokens: true,
+  estimated: true,
+  latency_ms: true,
+  status: true,
+  started_at: true,
+  completed_at: true,
+  currency: true,
+  cost: true,
+  charged: true,
+};
+
+/**
+ * The columns of a usage event, in table order: every field of UsageEventRecord, once. The stores' inserts and selects
+ * and the ledger's in-memory replay check all read this one list.
+ */
+export const USAGE_EVENT_COLUMNS = Object.freeze(Object.keys(usageEventColumnSet) as (keyof UsageEventRecord)[]);
+
+/**
+ * What one call proposes to commit: the event and its transfers. A `revenue_share` transfer carries the share the
+ * call owes before any cap; when its agreement is capped, `share_caps` names the cap and the store decides the amount
+ * inside the commit transaction (see Store.commitLedger), so that a cap is split exactly once whatever the number of
+ * writers.
+ */
 export interface LedgerEntry {
   event: UsageEventRecord;
   transfers: TransferRecord[];
-  /** Agreement ids whose cumulative share reached the cap with this event (recorded as the date the cap was reached). */
-  caps_reached: string[];
+  /** Per agreement id whose share in `transfers` is capped: the cap, in the share's currency (micro-units). */
+  share_caps?: Record<string, bigint>;
 }
 
 /**
@@ -64,6 +100,17 @@ export interface LedgerEntry {
  * written; the caller reports it as an error).
  */
 export type LedgerCommitOutcome = 'committed' | 'replayed' | 'conflict';
+
+/** One entry's outcome with the transfers the ledger holds for its event. */
+export interface LedgerCommitResult {
+  outcome: LedgerCommitOutcome;
+  /**
+   * `committed`: the entry's transfers as written, each capped share at the amount the store posted (a share the cap
+   * left nothing of is not written, and not listed); `replayed`: the transfers stored for the event, in the entry's
+   * order; `conflict`: none.
+   */
+  transfers: TransferRecord[];
+}
 
 /** A stored account balance (debits minus credits) in one currency. */
 export interface AccountBalanceRecord {

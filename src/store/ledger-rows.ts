@@ -1,8 +1,9 @@
-// Usage events and transfers as stored, and back: bigint conversion, replay comparison, and the JSON that carries
-// ledger entries to the write worker. Free of Kysely at run time: the SQLite write worker loads this file too.
+// Usage events and transfers as stored, and back: bigint conversion, the in-transaction decision of capped shares,
+// replay comparison, and the JSON that carries ledger entries to the write worker. Free of Kysely at run time: the
+// SQLite write worker loads this file too.
 import type { Insertable, Selectable } from 'kysely';
 import { truncateStoredText } from './bound-stored-text.ts';
-import type { LedgerCommitOutcome, LedgerEntry, TransferRecord, UsageEventRecord } from './ledger-records.ts';
+import type { LedgerCommitOutcome, LedgerCommitResult, LedgerEntry, TransferRecord, UsageEventRecord } from './ledger-records.ts';
 import type { TransferTable, UsageEventTable } from './store-database.ts';
 
 /**
@@ -115,24 +116,134 @@ export interface StoredEventAmounts {
 }
 
 /**
- * How an entry whose event id is already stored ends: `replayed` when cost, charged, currency and the transfers (as
- * a set, every field) are the same as stored, `conflict` otherwise. Token counts and timings are not compared: the
- * ledger is keyed by what was posted, and a retried call may measure its latency anew.
+ * A store's verdict on one entry, small enough to cross the SQLite writer thread; toLedgerCommitResults turns the
+ * verdicts back into the transfers the caller gets.
  */
-export function compareStoredEntry(
-  stored: StoredEventAmounts,
-  storedTransfers: readonly TransferRecord[],
-  entry: LedgerEntry,
-): Exclude<LedgerCommitOutcome, 'committed'> {
+export interface LedgerEntryVerdict {
+  outcome: LedgerCommitOutcome;
+  /**
+   * The capped shares of the entry (`share_caps`) not written as proposed, by agreement id: the amount posted now
+   * (committed) or stored (replayed); 0n = not written at all. Absent when every share is written as proposed, the
+   * common case, which then costs nothing more than before caps were decided here.
+   */
+  posted?: Record<string, bigint>;
+}
+
+/** The key of a name (an agreement, an account) in one currency: of an accrual, of a balance. */
+export const currencyKey = (name: string, currency: string) => `${name}\u0000${currency}`;
+
+/** Splits a currencyKey back into its name and currency. */
+export function splitCurrencyKey(key: string): [string, string] {
+  const at = key.indexOf('\u0000');
+  return [key.slice(0, at), key.slice(at + 1)];
+}
+
+/** The cap of a capped revenue-share transfer of `entry`, or undefined for any other transfer. */
+function capOf(entry: LedgerEntry, transfer: TransferRecord): bigint | undefined {
+  const caps = entry.share_caps;
+  if (caps === undefined || transfer.kind !== 'revenue_share' || transfer.agreement_id == null) return undefined;
+  return Object.hasOwn(caps, transfer.agreement_id) ? caps[transfer.agreement_id] : undefined;
+}
+
+/**
+ * The capped accruals a batch may move, as sorted currencyKeys: a store locks (and reads) them in this order at the
+ * start of the commit transaction, so that two writers' transactions always take them in the same order.
+ */
+export function listCappedAccrualKeys(entries: readonly LedgerEntry[]): string[] {
+  const keys = new Set<string>();
+  for (const entry of entries) {
+    if (entry.share_caps === undefined) continue;
+    for (const transfer of entry.transfers) {
+      if (capOf(entry, transfer) !== undefined) keys.add(currencyKey(transfer.agreement_id!, transfer.currency));
+    }
+  }
+  return [...keys].sort();
+}
+
+/** What one commit transaction has decided so far, entry after entry; the store writes the sums once at the end. */
+export interface LedgerBatch {
+  /** Each capped accrual of the batch (listCappedAccrualKeys): as stored (read under the lock), plus what the batch posted. */
+  capped: Map<string, bigint>;
+  /** Amount to add per account balance (currencyKey of account and currency): debits positive, credits negative. */
+  balances: Map<string, bigint>;
+  /** Amount to add per agreement accrual (currencyKey). */
+  accruals: Map<string, bigint>;
+  /** Capped accruals the batch brought to their cap, with the `completed_at` of the first event that did. */
+  capsReached: Map<string, string>;
+  /** Events the batch wrote, with their transfers as written: a repeated id later in the batch is judged against them. */
+  written: Map<string, { event: UsageEventRecord; transfers: TransferRecord[] }>;
+}
+
+/** An empty batch whose capped accruals are `capped` (each key of listCappedAccrualKeys with its stored amount). */
+export function createLedgerBatch(capped: Map<string, bigint>): LedgerBatch {
+  return { capped, balances: new Map(), accruals: new Map(), capsReached: new Map(), written: new Map() };
+}
+
+/**
+ * Decides the transfers of an entry whose event is new, inside the commit transaction: a capped share is posted as
+ * min(proposed, cap - accrued), where accrued is the stored accrual plus what earlier entries of the batch posted; a
+ * share that brings the accrual to its cap dates it; a share the cap leaves nothing of is not written. Every other
+ * transfer is written as proposed. Adds the written amounts to the batch's sums; returns the transfers to insert.
+ */
+export function postLedgerEntry(entry: LedgerEntry, batch: LedgerBatch): { transfers: TransferRecord[]; verdict: LedgerEntryVerdict } {
+  const add = (map: Map<string, bigint>, key: string, amount: bigint) => map.set(key, (map.get(key) ?? 0n) + amount);
+  const transfers: TransferRecord[] = [];
+  let posted: Record<string, bigint> | undefined;
+  for (const transfer of entry.transfers) {
+    let amount = transfer.amount;
+    const cap = capOf(entry, transfer);
+    if (cap !== undefined) {
+      const key = currencyKey(transfer.agreement_id!, transfer.currency);
+      const accrued = batch.capped.get(key);
+      if (accrued === undefined) throw new Error(`the accrual of ${transfer.agreement_id} in ${transfer.currency} was not read before posting`);
+      const remaining = cap - accrued;
+      if (amount > remaining) amount = remaining > 0n ? remaining : 0n;
+      if (amount > 0n && amount === remaining && !batch.capsReached.has(key)) batch.capsReached.set(key, entry.event.completed_at);
+      batch.capped.set(key, accrued + amount);
+      if (amount !== transfer.amount || amount === 0n) {
+        posted ??= Object.create(null) as Record<string, bigint>;
+        posted[transfer.agreement_id!] = amount;
+      }
+      if (amount === 0n) continue;
+    }
+    transfers.push(amount === transfer.amount ? transfer : { ...transfer, amount });
+    add(batch.balances, currencyKey(transfer.debit, transfer.currency), amount);
+    add(batch.balances, currencyKey(transfer.credit, transfer.currency), -amount);
+    if (transfer.kind === 'revenue_share' && transfer.agreement_id != null) add(batch.accruals, currencyKey(transfer.agreement_id, transfer.currency), amount);
+  }
+  batch.written.set(entry.event.id, { event: entry.event, transfers });
+  return { transfers, verdict: posted === undefined ? { outcome: 'committed' } : { outcome: 'committed', posted } };
+}
+
+/**
+ * How an entry whose event id is already stored ends: `replayed` when cost, charged, currency and the transfers (as
+ * a set, every field) are the same as stored, `conflict` otherwise. A capped share may be stored at any amount up to
+ * the proposed one, or not at all (the cap left less, or nothing, when it was first committed, possibly by another
+ * writer whose view of the accrual differed): that is still a replay, and the verdict says what is stored. Token
+ * counts and timings are not compared: the ledger is keyed by what was posted, and a retried call may measure its
+ * latency anew.
+ */
+export function compareStoredEntry(stored: StoredEventAmounts, storedTransfers: readonly TransferRecord[], entry: LedgerEntry): LedgerEntryVerdict {
+  const conflict: LedgerEntryVerdict = { outcome: 'conflict' };
   const { event } = entry;
-  if (toBigInt(stored.cost) !== event.cost || toBigInt(stored.charged) !== event.charged || stored.currency !== event.currency) return 'conflict';
-  if (storedTransfers.length !== entry.transfers.length) return 'conflict';
+  if (toBigInt(stored.cost) !== event.cost || toBigInt(stored.charged) !== event.charged || stored.currency !== event.currency) return conflict;
   const byId = new Map(storedTransfers.map((transfer) => [transfer.id, transfer]));
+  let matched = 0;
+  let posted: Record<string, bigint> | undefined;
   for (const transfer of entry.transfers) {
     const other = byId.get(transfer.id);
-    if (other === undefined || !isSameTransfer(transfer, other)) return 'conflict';
+    if (capOf(entry, transfer) !== undefined) {
+      if (other !== undefined && (other.amount > transfer.amount || !isSameTransfer({ ...transfer, amount: other.amount }, other))) return conflict;
+      const amount = other?.amount ?? 0n;
+      if (amount !== transfer.amount || other === undefined) {
+        posted ??= Object.create(null) as Record<string, bigint>;
+        posted[transfer.agreement_id!] = amount;
+      }
+    } else if (other === undefined || !isSameTransfer(transfer, other)) return conflict;
+    if (other !== undefined) matched += 1;
   }
-  return 'replayed';
+  if (matched !== storedTransfers.length) return conflict;
+  return posted === undefined ? { outcome: 'replayed' } : { outcome: 'replayed', posted };
 }
 
 function isSameTransfer(a: TransferRecord, b: TransferRecord): boolean {
@@ -148,13 +259,21 @@ function isSameTransfer(a: TransferRecord, b: TransferRecord): boolean {
   );
 }
 
-/**
- * The currency an agreement's accrual is kept in for this entry: that of its revenue-share transfer, else the
- * event's (a cap can be reached only by a share, so the fallback is for malformed entries alone).
- */
-export function findAccrualCurrency(entry: LedgerEntry, agreementId: string): string {
-  const share = entry.transfers.find((transfer) => transfer.kind === 'revenue_share' && transfer.agreement_id === agreementId);
-  return share?.currency ?? entry.event.currency;
+/** The results Store.commitLedger answers: each entry's transfers with its capped shares as the verdict posted them. */
+export function toLedgerCommitResults(entries: readonly LedgerEntry[], verdicts: readonly LedgerEntryVerdict[]): LedgerCommitResult[] {
+  if (verdicts.length !== entries.length) throw new Error(`the store answered ${verdicts.length} verdicts for ${entries.length} ledger entries`);
+  return entries.map((entry, index) => {
+    const { outcome, posted } = verdicts[index]!;
+    if (outcome === 'conflict') return { outcome, transfers: [] };
+    if (posted === undefined) return { outcome, transfers: entry.transfers };
+    const transfers: TransferRecord[] = [];
+    for (const transfer of entry.transfers) {
+      const amount = capOf(entry, transfer) === undefined || !Object.hasOwn(posted, transfer.agreement_id!) ? undefined : posted[transfer.agreement_id!];
+      if (amount === undefined) transfers.push(transfer);
+      else if (amount > 0n) transfers.push(amount === transfer.amount ? transfer : { ...transfer, amount });
+    }
+    return { outcome, transfers };
+  });
 }
 
 // The bigint fields of a LedgerEntry (event.cost, event.charged, transfer.amount): JSON cannot carry bigint, so they
@@ -166,10 +285,10 @@ export function findAccrualCurrency(entry: LedgerEntry, agreementId: string): st
  */
 export function stringifyLedgerEntries(entries: readonly LedgerEntry[]): string {
   return JSON.stringify(
-    entries.map(({ event, transfers, caps_reached }) => ({
+    entries.map(({ event, transfers, share_caps }) => ({
       event: { ...event, cost: event.cost.toString(), charged: event.charged.toString() },
       transfers: transfers.map((transfer) => ({ ...transfer, amount: transfer.amount.toString() })),
-      caps_reached,
+      ...(share_caps === undefined ? {} : { share_caps: mapValues(share_caps, String) }),
     })),
   );
 }
@@ -179,12 +298,18 @@ export function stringifyLedgerEntries(entries: readonly LedgerEntry[]): string 
  * would run for every key of every row, and cost the writer thread almost as much as the inserts.
  */
 export function parseLedgerEntries(text: string): LedgerEntry[] {
-  type Wire = { event: { cost: string; charged: string }; transfers: { amount: string }[] };
+  type Wire = { event: { cost: string; charged: string }; transfers: { amount: string }[]; share_caps?: Record<string, string> };
   const entries = JSON.parse(text) as Wire[];
-  for (const { event, transfers } of entries) {
+  for (const entry of entries) {
+    const { event, transfers, share_caps } = entry;
+    if (share_caps !== undefined) (entry as unknown as LedgerEntry).share_caps = mapValues(share_caps, BigInt);
     (event as unknown as { cost: bigint }).cost = BigInt(event.cost);
     (event as unknown as { charged: bigint }).charged = BigInt(event.charged);
     for (const transfer of transfers) (transfer as unknown as { amount: bigint }).amount = BigInt(transfer.amount);
   }
   return entries as unknown as LedgerEntry[];
+}
+
+function mapValues<T, U>(record: Record<string, T>, map: (value: T) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value)]));
 }

@@ -5,8 +5,21 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { Selectable } from 'kysely';
 import type { DecisionRow } from './decision-record.ts';
 import { DECISION_COLUMNS, toDecisionColumns, type DecisionColumns } from './decision-rows.ts';
-import type { LedgerCommitOutcome, LedgerEntry } from './ledger-records.ts';
-import { compareStoredEntry, findAccrualCurrency, toTransferRecord, toTransferTableRow, toUsageEventTableRow, type StoredEventAmounts } from './ledger-rows.ts';
+import { USAGE_EVENT_COLUMNS, type LedgerEntry } from './ledger-records.ts';
+import {
+  compareStoredEntry,
+  createLedgerBatch,
+  listCappedAccrualKeys,
+  postLedgerEntry,
+  splitCurrencyKey,
+  toBigInt,
+  toTransferRecord,
+  toTransferTableRow,
+  toUsageEventTableRow,
+  type LedgerBatch,
+  type LedgerEntryVerdict,
+  type StoredEventAmounts,
+} from './ledger-rows.ts';
 import type { RequestLogRow } from './store.ts';
 import type { TransferTable } from './store-database.ts';
 import { checkGuard, toRequestLogRecord, type SqlStatement, type SqlStatementResult } from './store-records.ts';
@@ -80,33 +93,33 @@ export class SqliteRowWriter {
   /**
    * Commits ledger entries in one transaction with Store.commitLedger's per-entry rules, through cached statements:
    * this runs once per group commit of model calls. Existing rows are read as bigint, so that the replay comparison
-   * is exact at any amount.
+   * is exact at any amount. Answers verdicts (see toLedgerCommitResults), which cross the thread cheaply.
    */
-  commitLedger(entries: readonly LedgerEntry[]): LedgerCommitOutcome[] {
+  commitLedger(entries: readonly LedgerEntry[]): LedgerEntryVerdict[] {
     if (entries.length === 0) return [];
-    // `begin immediate` takes the write lock before the first read, so that no other writer (a `crossway` command on
-    // the same file) can slip in between the replay check and the inserts.
+    // `begin immediate` takes the write lock before the first read: no other writer (a `crossway` command, another
+    // process on the same file) can slip in between the reads of the accruals and of stored events and the writes, so
+    // that the capped shares decided from those reads are exact.
     return this.#transaction('begin immediate', () => {
+      const createAccrual = this.#prepare(CREATE_ACCRUAL_SQL);
+      const readAccrual = this.#prepare(READ_ACCRUAL_SQL, true);
+      const capped = new Map<string, bigint>();
+      for (const key of listCappedAccrualKeys(entries)) {
+        const [agreementId, currency] = splitCurrencyKey(key);
+        createAccrual.run(agreementId, currency);
+        capped.set(key, toBigInt((readAccrual.get(agreementId, currency) as { accrued: bigint }).accrued));
+      }
       // Balances and accruals are sums: one upsert per account (and agreement) for the whole batch instead of two per
       // transfer. A batch of 64 calls touches a handful of accounts, so this removes most of the statements.
-      const sums: LedgerSums = { balances: new Map(), accruals: new Map(), capsReached: new Map() };
-      const outcomes = entries.map((entry) => this.#commitLedgerEntry(entry, sums));
+      const batch = createLedgerBatch(capped);
+      const verdicts = entries.map((entry) => this.#commitLedgerEntry(entry, batch));
       const addToBalance = this.#prepare(ADD_TO_BALANCE_SQL);
-      for (const [key, amount] of sums.balances) {
-        const [account = '', currency = ''] = key.split('\u0000');
-        addToBalance.run(account, currency, amount);
-      }
+      for (const [key, amount] of batch.balances) addToBalance.run(...splitCurrencyKey(key), amount);
       const addToAccrual = this.#prepare(ADD_TO_ACCRUAL_SQL);
-      for (const [key, amount] of sums.accruals) {
-        const [agreementId = '', currency = ''] = key.split('\u0000');
-        addToAccrual.run(agreementId, currency, amount);
+      for (const key of new Set([...batch.accruals.keys(), ...batch.capsReached.keys()])) {
+        addToAccrual.run(...splitCurrencyKey(key), batch.accruals.get(key) ?? 0n, batch.capsReached.get(key) ?? null);
       }
-      const markCapReached = this.#prepare(MARK_CAP_REACHED_SQL);
-      for (const [key, at] of sums.capsReached) {
-        const [agreementId = '', currency = ''] = key.split('\u0000');
-        markCapReached.run(agreementId, currency, at);
-      }
-      return outcomes;
+      return verdicts;
     });
   }
 
@@ -132,31 +145,22 @@ export class SqliteRowWriter {
     );
   }
 
-  #commitLedgerEntry(entry: LedgerEntry, sums: LedgerSums): LedgerCommitOutcome {
+  #commitLedgerEntry(entry: LedgerEntry, batch: LedgerBatch): LedgerEntryVerdict {
     const { event } = entry;
     const row = toUsageEventTableRow(event) as Record<string, unknown>;
     // Insert first and look only when nothing was inserted: a replay is rare, and this saves a read per event.
     const inserted = this.#prepare(INSERT_EVENT_SQL).run(...USAGE_EVENT_COLUMNS.map((column) => toSqlValue(row[column])));
     if (Number(inserted.changes) === 0) {
+      const earlier = batch.written.get(event.id);
+      if (earlier !== undefined) return compareStoredEntry(earlier.event, earlier.transfers, entry);
       const stored = this.#prepare(SELECT_EVENT_SQL, true).get(event.id) as unknown as StoredEventAmounts;
       const rows = this.#prepare(SELECT_TRANSFERS_SQL, true).all(event.id) as unknown as Selectable<TransferTable>[];
       return compareStoredEntry(stored, rows.map(toTransferRecord), entry);
     }
+    const { transfers, verdict } = postLedgerEntry(entry, batch);
     const insertTransfer = this.#prepare(INSERT_TRANSFER_SQL);
-    const add = (map: Map<string, bigint>, key: string, amount: bigint) => map.set(key, (map.get(key) ?? 0n) + amount);
-    for (const transfer of entry.transfers.map(toTransferTableRow)) {
-      insertTransfer.run(...TRANSFER_COLUMNS.map((column) => toSqlValue(transfer[column])));
-      const amount = BigInt(transfer.amount);
-      add(sums.balances, `${transfer.debit}\u0000${transfer.currency}`, amount);
-      add(sums.balances, `${transfer.credit}\u0000${transfer.currency}`, -amount);
-      if (transfer.kind === 'revenue_share' && transfer.agreement_id != null) add(sums.accruals, `${transfer.agreement_id}\u0000${transfer.currency}`, amount);
-    }
-    for (const agreementId of entry.caps_reached) {
-      const key = `${agreementId}\u0000${findAccrualCurrency(entry, agreementId)}`;
-      // The first event of the batch to reach the cap dates it (and the statement keeps a date already stored).
-      if (!sums.capsReached.has(key)) sums.capsReached.set(key, event.completed_at);
-    }
-    return 'committed';
+    for (const transfer of transfers.map(toTransferTableRow)) insertTransfer.run(...TRANSFER_COLUMNS.map((column) => toSqlValue(transfer[column])));
+    return verdict;
   }
 
   #prepare(sql: string, readBigInts = false): StatementSync {
@@ -201,13 +205,6 @@ export class SqliteRowWriter {
   }
 }
 
-/** What a batch adds to balances and accruals, summed per key (`<account or agreement>\u0000<currency>`). */
-interface LedgerSums {
-  balances: Map<string, bigint>;
-  accruals: Map<string, bigint>;
-  capsReached: Map<string, string>;
-}
-
 const REQUEST_LOG_COLUMNS = [
   'id',
   'created_at',
@@ -224,29 +221,6 @@ const REQUEST_LOG_COLUMNS = [
   'duration_ms',
   'ttfb_ms',
 ] as const;
-const USAGE_EVENT_COLUMNS = [
-  'id',
-  'request_id',
-  'tenant',
-  'key_id',
-  'endpoint',
-  'model',
-  'route',
-  'provider',
-  'region',
-  'input_tokens',
-  'cached_tokens',
-  'output_tokens',
-  'reasoning_tokens',
-  'estimated',
-  'latency_ms',
-  'status',
-  'started_at',
-  'completed_at',
-  'currency',
-  'cost',
-  'charged',
-] as const;
 const TRANSFER_COLUMNS = ['id', 'event_id', 'debit', 'credit', 'amount', 'currency', 'kind', 'agreement_id', 'created_at'] as const;
 
 const INSERT_DECISION_PLAN_SQL = 'insert into decision_plans (id, plan) values (?, ?) on conflict (id) do nothing';
@@ -260,11 +234,15 @@ const INSERT_EVENT_SQL =
 const INSERT_TRANSFER_SQL = `insert into transfers (${TRANSFER_COLUMNS.join(', ')}) values (${placeholders(TRANSFER_COLUMNS)})`;
 const ADD_TO_BALANCE_SQL = `insert into account_balances (account, currency, balance) values (?, ?, ?)
   on conflict (account, currency) do update set balance = account_balances.balance + excluded.balance`;
-const ADD_TO_ACCRUAL_SQL = `insert into agreement_accruals (agreement_id, currency, accrued, cap_reached_at) values (?, ?, ?, null)
-  on conflict (agreement_id, currency) do update set accrued = agreement_accruals.accrued + excluded.accrued`;
+// A capped agreement's accrual row, created if missing (as the Kysely commit's lock does), then read: the writer's
+// transaction already excludes every other writer, so no lock is needed, and an existing row is not rewritten.
+const CREATE_ACCRUAL_SQL = `insert into agreement_accruals (agreement_id, currency, accrued, cap_reached_at) values (?, ?, 0, null)
+  on conflict (agreement_id, currency) do nothing`;
+const READ_ACCRUAL_SQL = 'select accrued from agreement_accruals where agreement_id = ? and currency = ?';
 // The first event to reach the cap dates it; a later one does not move it.
-const MARK_CAP_REACHED_SQL = `insert into agreement_accruals (agreement_id, currency, accrued, cap_reached_at) values (?, ?, 0, ?)
-  on conflict (agreement_id, currency) do update set cap_reached_at = coalesce(agreement_accruals.cap_reached_at, excluded.cap_reached_at)`;
+const ADD_TO_ACCRUAL_SQL = `insert into agreement_accruals (agreement_id, currency, accrued, cap_reached_at) values (?, ?, ?, ?)
+  on conflict (agreement_id, currency) do update set accrued = agreement_accruals.accrued + excluded.accrued,
+  cap_reached_at = coalesce(agreement_accruals.cap_reached_at, excluded.cap_reached_at)`;
 
 // node:sqlite binds no booleans before Node 24 and no undefined: store 0/1 and NULL.
 function toSqlValue(value: unknown): SQLInputValue {

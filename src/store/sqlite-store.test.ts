@@ -81,7 +81,10 @@ describe('SqliteStore ledger durability', () => {
     const store = await openSqliteStore(file);
     await store.migrate();
     const entries = [makeLedgerEntry({ id: 'evt_1' }, { shares: { a1: 2n ** 40n } }), makeLedgerEntry({ id: 'evt_2', currency: 'EUR' })];
-    assert.deepEqual(await store.commitLedger(entries), ['committed', 'committed']);
+    assert.deepEqual(
+      (await store.commitLedger(entries)).map((result) => result.outcome),
+      ['committed', 'committed'],
+    );
     const before = { balances: await store.listAccountBalances(), accruals: await store.listAgreementAccruals() };
     await store.close();
 
@@ -93,7 +96,10 @@ describe('SqliteStore ledger durability', () => {
     );
     assert.equal((await reopened.listTransfers({ limit: 10 })).length, 5);
     assert.deepEqual({ balances: await reopened.listAccountBalances(), accruals: await reopened.listAgreementAccruals() }, before);
-    assert.deepEqual(await reopened.commitLedger(entries), ['replayed', 'replayed']);
+    assert.deepEqual(
+      (await reopened.commitLedger(entries)).map((result) => result.outcome),
+      ['replayed', 'replayed'],
+    );
     await reopened.close();
   });
 

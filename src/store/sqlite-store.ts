@@ -5,7 +5,8 @@ import type { DatabaseSync } from 'node:sqlite';
 import { Kysely } from 'kysely';
 import type { DecisionRow } from './decision-record.ts';
 import { KyselyStore } from './kysely-store.ts';
-import type { LedgerCommitOutcome, LedgerEntry } from './ledger-records.ts';
+import type { LedgerCommitResult, LedgerEntry } from './ledger-records.ts';
+import { toLedgerCommitResults, type LedgerEntryVerdict } from './ledger-rows.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
 import { DATABASE_DIRECTORY_MODE, openSqliteDatabase } from './open-sqlite-database.ts';
 import { SqliteRowWriter } from './sqlite-row-writer.ts';
@@ -20,7 +21,7 @@ interface SqliteWrites {
   insertDecisions(rows: readonly DecisionRow[], skipDuplicates: boolean): Promise<void>;
   pruneDecisions(olderThan: string): Promise<number>;
   pruneRequestLogs(olderThan: string): Promise<number>;
-  commitLedger(entries: readonly LedgerEntry[]): Promise<LedgerCommitOutcome[]>;
+  commitLedger(entries: readonly LedgerEntry[]): Promise<LedgerEntryVerdict[]>;
   runStatements(statements: readonly SqlStatement[]): Promise<SqlStatementResult[]>;
   close(): Promise<void>;
 }
@@ -65,8 +66,8 @@ export class SqliteStore extends KyselyStore {
   }
 
   /** Resolves once the entries are committed and synced to disk (for a file). */
-  override commitLedger(entries: readonly LedgerEntry[]): Promise<LedgerCommitOutcome[]> {
-    return this.#writes.commitLedger(entries);
+  override async commitLedger(entries: readonly LedgerEntry[]): Promise<LedgerCommitResult[]> {
+    return toLedgerCommitResults(entries, await this.#writes.commitLedger(entries));
   }
 
   /** KyselyStore's rare writes, compiled there, run by the single writer (never in a Kysely transaction here). */

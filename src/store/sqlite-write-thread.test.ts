@@ -161,7 +161,7 @@ describe('SqliteWriteThread', () => {
     const logs = track('logs', thread.insertRequestLogs(rows(2_000, 'b'), false));
     const decisions = track('decisions', thread.insertDecisions([decision('dec_queued')], false));
     const ledger = track('ledger', thread.commitLedger([makeLedgerEntry({ id: 'evt_queued' })]));
-    assert.deepEqual(await Promise.all([busy, logs, decisions, ledger]), [undefined, undefined, undefined, ['committed']]);
+    assert.deepEqual(await Promise.all([busy, logs, decisions, ledger]), [undefined, undefined, undefined, [{ outcome: 'committed' }]]);
     assert.deepEqual(settled, ['busy', 'ledger', 'logs', 'decisions']);
     assert.equal(await countRows(store), 22_000);
     assert.notEqual(await store.getDecision('dec_queued'), null);
@@ -193,7 +193,7 @@ describe('SqliteWriteThread', () => {
     const logs = thread.insertRequestLogs(rows(5, 'c'), false);
     const decisions = thread.insertDecisions([decision('dec_carried')], false);
     const ledger = thread.commitLedger([makeLedgerEntry({ id: 'evt_carrier' })]);
-    assert.deepEqual(await Promise.all([logs, decisions, ledger]), [undefined, undefined, ['committed']]);
+    assert.deepEqual(await Promise.all([logs, decisions, ledger]), [undefined, undefined, [{ outcome: 'committed' }]]);
     assert.equal(thread.messages - before, 1);
     assert.equal(await countRows(store), 5);
     assert.notEqual(await store.getDecision('dec_carried'), null);

@@ -4,8 +4,8 @@ import module from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { DecisionRow } from './decision-record.ts';
 import { toDecisionColumns } from './decision-rows.ts';
-import type { LedgerCommitOutcome, LedgerEntry } from './ledger-records.ts';
-import { stringifyLedgerEntries } from './ledger-rows.ts';
+import type { LedgerEntry } from './ledger-records.ts';
+import { stringifyLedgerEntries, type LedgerEntryVerdict } from './ledger-rows.ts';
 import type { RequestLogRow } from './store.ts';
 import { boundRequestLogRow } from './store-records.ts';
 import type { SqlStatement, SqlStatementResult } from './store-records.ts';
@@ -89,10 +89,13 @@ export class SqliteWriteThread {
     return this.#send<number>({ kind: 'pruneRequestLogs', olderThan });
   }
 
-  /** Commits ledger entries in one transaction, synced to disk (the worker's connection runs synchronous=FULL). */
-  async commitLedger(entries: readonly LedgerEntry[]): Promise<LedgerCommitOutcome[]> {
+  /**
+   * Commits ledger entries in one transaction, synced to disk (the worker's connection runs synchronous=FULL); resolves
+   * with SqliteRowWriter.commitLedger's verdicts.
+   */
+  async commitLedger(entries: readonly LedgerEntry[]): Promise<LedgerEntryVerdict[]> {
     if (entries.length === 0) return [];
-    return this.#send<LedgerCommitOutcome[]>({ kind: 'commitLedger', entries: stringifyLedgerEntries(entries) });
+    return this.#send<LedgerEntryVerdict[]>({ kind: 'commitLedger', entries: stringifyLedgerEntries(entries) });
   }
 
   /** Runs compiled statements in one transaction (see SqliteRowWriter.runStatements). */

@@ -5,7 +5,7 @@ import type {
   AgreementAccrualRecord,
   IdempotencyClaim,
   IdempotencyRecord,
-  LedgerCommitOutcome,
+  LedgerCommitResult,
   LedgerEntry,
   LedgerPageOptions,
   TransferFilter,
@@ -146,12 +146,17 @@ export interface Store {
   /**
    * Commits entries in ONE transaction, durably (the SQLite store syncs the commit to disk before resolving). Per
    * entry, in order: an event id not yet stored is inserted with its transfers, each transfer's amount is added to the
-   * debit account's balance and subtracted from the credit account's, revenue-share transfers add to their
-   * agreement's accrual, and `caps_reached` set the agreement's cap_reached_at (if unset) to the event's
-   * completed_at. An event id already stored with identical cost, charged and transfers is `replayed`; with anything
-   * different, `conflict`; neither writes anything. Resolves with one outcome per entry.
+   * debit account's balance and subtracted from the credit account's, and revenue-share transfers add to their
+   * agreement's accrual. A share whose agreement is in `share_caps` is the store's to decide, inside the transaction
+   * and exactly whatever the number of writers on the database: it is posted as min(proposed, cap - accrued), the
+   * accrual read under a lock (PostgreSQL: a row lock; SQLite: the single writer's transaction) and advanced entry by
+   * entry; the share that brings the accrual to its cap sets the agreement's cap_reached_at (if unset) to the event's
+   * completed_at; a share the cap leaves nothing of is not written. An event id already stored with the same cost,
+   * charged and transfers (a capped share stored at any amount up to the proposed one, or left out) is `replayed`; with
+   * anything different, `conflict`; neither writes anything. Resolves with one result per entry, carrying the
+   * transfers the ledger holds for it (as posted, as stored for a replay, none for a conflict).
    */
-  commitLedger(entries: readonly LedgerEntry[]): Promise<LedgerCommitOutcome[]>;
+  commitLedger(entries: readonly LedgerEntry[]): Promise<LedgerCommitResult[]>;
   /** Every agreement's accrual, per currency. */
   listAgreementAccruals(): Promise<AgreementAccrualRecord[]>;
   listAccountBalances(): Promise<AccountBalanceRecord[]>;

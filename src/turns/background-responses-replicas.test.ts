@@ -8,13 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
 import { waitFor } from '../../test/support/wait-for.ts';
 import type { Principal } from '../calls/index.ts';
 import { createTestServices, emulatorRoute, type TestServices } from '../calls/test-call-services.ts';
 import { OPENAI_EMULATOR_API_KEY, OpenAIEmulator } from '../emulators/index.ts';
-import { KyselyStore, openSqliteStore, type Store, type StoreDatabase, storeMigrations } from '../store/index.ts';
+import { openPostgresStore, openSqliteStore, type Store } from '../store/index.ts';
 import { createTestSchema, skipWithoutPostgres } from '../store/test-backends.ts';
 import { parseRequest, type ResponseStreamEvent, responseCreateRequestSchema } from '../wire/index.ts';
 import { BackgroundResponses } from './background-responses.ts';
@@ -248,22 +246,11 @@ runReplicaTests('one SQLite file', async () => {
   return { stores: [await openSqliteStore(path), await openSqliteStore(path)], drop: async () => {} };
 });
 
-/** A KyselyStore on a database whose schema is already migrated. */
-class MigratedStore extends KyselyStore {
-  override async migrate(): Promise<void> {}
-}
-
 runReplicaTests(
   'PostgreSQL',
   async () => {
-    const schema = await createTestSchema('replicas');
-    const connect = () => new Kysely<StoreDatabase>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: schema.url, max: 4 }) }) });
-    // Kysely's Migrator introspects every schema of the database, which other test files create and drop meanwhile:
-    // the migrations are applied here directly, in order, and the stores' own migrate() is skipped.
-    const setup = connect();
-    for (const name of Object.keys(storeMigrations).sort()) await storeMigrations[name]?.up(setup);
-    await setup.destroy();
-    return { stores: [new MigratedStore(connect()), new MigratedStore(connect())], drop: () => schema.drop() };
+    const schema = await createTestSchema('bg-replicas');
+    return { stores: [await openPostgresStore(schema.url, { poolSize: 4 }), await openPostgresStore(schema.url, { poolSize: 4 })], drop: () => schema.drop() };
   },
   skipWithoutPostgres,
 );
