@@ -149,3 +149,33 @@ export function describeTake(tokens: number, cost: number, limit: number, window
 export function roomOf(reservation: Pick<ReservationRequest, 'amount' | 'room'>): bigint {
   return reservation.room !== undefined && reservation.room > reservation.amount ? reservation.room : reservation.amount;
 }
+
+/**
+ * The single operations of Counters as batches of one, so that a backend implements only `admit`, `settleAll` and
+ * `close` (each of which is one atomic step, one round trip on Redis).
+ */
+export abstract class BatchedCounters implements Counters {
+  abstract admit(batch: AdmitBatch): Promise<AdmitResult>;
+  abstract settleAll(batch: SettleBatch): Promise<void>;
+  abstract close(): Promise<void>;
+
+  async take(key: string, cost: number, limit: number, windowMs: number): Promise<RateWindowResult> {
+    return (await this.admit({ takes: [{ key, cost, limit, windowMs }], reservations: [] })).takes[0]!;
+  }
+
+  async adjust(key: string, amount: number, limit: number, windowMs: number): Promise<void> {
+    await this.settleAll({ adjusts: [{ key, amount, limit, windowMs }], settlements: [], releases: [] });
+  }
+
+  async reserve(key: string, amount: bigint, limit: bigint, loadSpent: () => Promise<bigint>): Promise<BudgetState> {
+    return (await this.admit({ takes: [], reservations: [{ key, amount, limit, loadSpent }] })).reservations[0]!;
+  }
+
+  async settle(key: string, reserved: bigint, actual: bigint): Promise<void> {
+    await this.settleAll({ adjusts: [], settlements: [{ key, reserved, actual }], releases: [] });
+  }
+
+  async release(key: string, reserved: bigint): Promise<void> {
+    await this.settleAll({ adjusts: [], settlements: [], releases: [{ key, reserved }] });
+  }
+}

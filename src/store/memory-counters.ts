@@ -1,12 +1,12 @@
 // Counters for one process: token buckets and budgets in Maps. JavaScript runs each operation's check-and-update
 // without an await in between, which is what makes every operation atomic per key.
 import {
+  BatchedCounters,
   describeTake,
   roomOf,
   type AdmitBatch,
   type AdmitResult,
   type BudgetState,
-  type Counters,
   type RateWindowResult,
   type SettleBatch,
 } from './counters.ts';
@@ -41,7 +41,7 @@ interface Budget {
 }
 
 /** In-memory Counters: the default for a single replica. */
-export class MemoryCounters implements Counters {
+export class MemoryCounters extends BatchedCounters {
   readonly #now: () => number;
   readonly #budgetIdleMs: number;
   readonly #buckets = new Map<string, Bucket>();
@@ -51,6 +51,7 @@ export class MemoryCounters implements Counters {
   #lastSweepAt: number;
 
   constructor(options: MemoryCountersOptions = {}) {
+    super();
     this.#now = options.now ?? Date.now;
     this.#budgetIdleMs = options.budgetIdleMs ?? DEFAULT_BUDGET_IDLE_MS;
     this.#lastSweepAt = this.#now();
@@ -59,26 +60,6 @@ export class MemoryCounters implements Counters {
   /** How many buckets and budgets are held (for tests and metrics: it must not grow without bound). */
   get size(): { buckets: number; budgets: number } {
     return { buckets: this.#buckets.size, budgets: this.#budgets.size };
-  }
-
-  async take(key: string, cost: number, limit: number, windowMs: number): Promise<RateWindowResult> {
-    return (await this.admit({ takes: [{ key, cost, limit, windowMs }], reservations: [] })).takes[0]!;
-  }
-
-  async adjust(key: string, amount: number, limit: number, windowMs: number): Promise<void> {
-    await this.settleAll({ adjusts: [{ key, amount, limit, windowMs }], settlements: [], releases: [] });
-  }
-
-  async reserve(key: string, amount: bigint, limit: bigint, loadSpent: () => Promise<bigint>): Promise<BudgetState> {
-    return (await this.admit({ takes: [], reservations: [{ key, amount, limit, loadSpent }] })).reservations[0]!;
-  }
-
-  async settle(key: string, reserved: bigint, actual: bigint): Promise<void> {
-    await this.settleAll({ adjusts: [], settlements: [{ key, reserved, actual }], releases: [] });
-  }
-
-  async release(key: string, reserved: bigint): Promise<void> {
-    await this.settleAll({ adjusts: [], settlements: [], releases: [{ key, reserved }] });
   }
 
   async admit(batch: AdmitBatch): Promise<AdmitResult> {

@@ -1,16 +1,7 @@
 // Counters in Redis, shared by every replica: each admission and each settlement is one Lua script (one round trip,
 // atomic on the server, timed by Redis's clock). A budget's first use costs one more round trip to load its spend.
 import type { Redis } from 'ioredis';
-import {
-  describeTake,
-  roomOf,
-  type AdmitBatch,
-  type AdmitResult,
-  type BudgetState,
-  type Counters,
-  type RateWindowResult,
-  type SettleBatch,
-} from './counters.ts';
+import { BatchedCounters, describeTake, roomOf, type AdmitBatch, type AdmitResult, type BudgetState, type SettleBatch } from './counters.ts';
 import { ADMIT_SCRIPT, MAX_COUNTER_AMOUNT, SETTLE_SCRIPT } from './redis-counter-scripts.ts';
 
 /**
@@ -50,7 +41,7 @@ interface ScriptClient {
 }
 
 /** Redis-backed Counters: the shared limits of several replicas. */
-export class RedisCounters implements Counters {
+export class RedisCounters extends BatchedCounters {
   readonly #client: Redis;
   readonly #scripts: ScriptClient;
   readonly #prefix: string;
@@ -62,6 +53,7 @@ export class RedisCounters implements Counters {
   #closed = false;
 
   constructor(options: RedisCountersOptions) {
+    super();
     this.#client = options.client;
     this.#prefix = `${options.keyPrefix}counters:`;
     this.#budgetTtlMs = options.budgetTtlMs ?? DEFAULT_REDIS_BUDGET_TTL_MS;
@@ -80,26 +72,6 @@ export class RedisCounters implements Counters {
   /** The connection, for health probes. */
   get client(): Redis {
     return this.#client;
-  }
-
-  async take(key: string, cost: number, limit: number, windowMs: number): Promise<RateWindowResult> {
-    return (await this.admit({ takes: [{ key, cost, limit, windowMs }], reservations: [] })).takes[0]!;
-  }
-
-  async adjust(key: string, amount: number, limit: number, windowMs: number): Promise<void> {
-    await this.settleAll({ adjusts: [{ key, amount, limit, windowMs }], settlements: [], releases: [] });
-  }
-
-  async reserve(key: string, amount: bigint, limit: bigint, loadSpent: () => Promise<bigint>): Promise<BudgetState> {
-    return (await this.admit({ takes: [], reservations: [{ key, amount, limit, loadSpent }] })).reservations[0]!;
-  }
-
-  async settle(key: string, reserved: bigint, actual: bigint): Promise<void> {
-    await this.settleAll({ adjusts: [], settlements: [{ key, reserved, actual }], releases: [] });
-  }
-
-  async release(key: string, reserved: bigint): Promise<void> {
-    await this.settleAll({ adjusts: [], settlements: [], releases: [{ key, reserved }] });
   }
 
   async admit(batch: AdmitBatch): Promise<AdmitResult> {

@@ -1,7 +1,7 @@
 // Counters that use Redis while it answers and the process's own memory while it does not: requests keep being
 // served with local limits during an outage (logged once, shown on /readyz), and shared limits resume when Redis
 // answers a probe again.
-import type { AdmitBatch, AdmitResult, BudgetState, Counters, RateWindowResult, SettleBatch } from './counters.ts';
+import { type AdmitBatch, type AdmitResult, BatchedCounters, type SettleBatch } from './counters.ts';
 import { MemoryCounters } from './memory-counters.ts';
 import { type RedisCounters, RedisUnavailableError } from './redis-counters.ts';
 
@@ -30,7 +30,7 @@ export interface RedisFailoverCountersOptions {
 export type CountersHealth = { state: 'ok' } | { state: 'unreachable'; since: string };
 
 /** Redis counters with a local fallback. */
-export class RedisFailoverCounters implements Counters {
+export class RedisFailoverCounters extends BatchedCounters {
   readonly #shared: RedisCounters;
   readonly #openLocal: () => MemoryCounters;
   /**
@@ -48,6 +48,7 @@ export class RedisFailoverCounters implements Counters {
   #closed = false;
 
   constructor(options: RedisFailoverCountersOptions) {
+    super();
     this.#shared = options.shared;
     this.#openLocal = options.openLocal ?? (() => new MemoryCounters());
     this.#logger = options.logger;
@@ -84,26 +85,6 @@ export class RedisFailoverCounters implements Counters {
     this.#logger.warn({ reason: failureCode(reason) }, 'Redis is unreachable: serving local rate limits and budgets until it answers again');
     this.#probe = setInterval(() => void this.#tryShared(), this.#probeIntervalMs);
     this.#probe.unref();
-  }
-
-  async take(key: string, cost: number, limit: number, windowMs: number): Promise<RateWindowResult> {
-    return (await this.admit({ takes: [{ key, cost, limit, windowMs }], reservations: [] })).takes[0]!;
-  }
-
-  async adjust(key: string, amount: number, limit: number, windowMs: number): Promise<void> {
-    await this.settleAll({ adjusts: [{ key, amount, limit, windowMs }], settlements: [], releases: [] });
-  }
-
-  async reserve(key: string, amount: bigint, limit: bigint, loadSpent: () => Promise<bigint>): Promise<BudgetState> {
-    return (await this.admit({ takes: [], reservations: [{ key, amount, limit, loadSpent }] })).reservations[0]!;
-  }
-
-  async settle(key: string, reserved: bigint, actual: bigint): Promise<void> {
-    await this.settleAll({ adjusts: [], settlements: [{ key, reserved, actual }], releases: [] });
-  }
-
-  async release(key: string, reserved: bigint): Promise<void> {
-    await this.settleAll({ adjusts: [], settlements: [], releases: [{ key, reserved }] });
   }
 
   async admit(batch: AdmitBatch): Promise<AdmitResult> {
