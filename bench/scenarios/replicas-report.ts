@@ -158,61 +158,65 @@ export function renderReplicasReport(data: ReplicasData): ScenarioResult {
 }
 
 /**
- * Ceilings implied by the measured CPU per call of the replicas (the 3-replica target), each resource's own: a
- * gateway core, Redis's single command thread, PostgreSQL's cores. Derived from this run's numbers only.
+ * Ceilings implied by the measured CPU per call, each resource's own (a gateway core, Redis's single command thread,
+ * PostgreSQL's cores), as a range between the 1-replica and the 3-replica runs. Derived from this run's numbers only.
  */
 function renderPrediction(data: ReplicasData, cores: number): string {
-  const replicas = data.targets.find((target) => target.key === 'replicas-3') ?? data.targets.find((target) => target.key === 'replicas-1');
-  const baseline = data.targets.find((target) => target.key === 'sqlite');
-  const one = data.targets.find((target) => target.key === 'replicas-1');
-  if (replicas === undefined || baseline === undefined || one === undefined || replicas.completed === 0) return 'Not measured.';
-  const gateway = perCall(replicas.cpu.gateway, replicas)!;
-  const postgres = perCall(replicas.cpu.postgresBackends + replicas.cpu.postgresBackground, replicas)!;
-  const redis = perCall(replicas.cpu.redis, replicas)!;
-  const loadGenerator = perCall(replicas.cpu.loadGenerator, replicas)!;
+  const byKey = (key: string) => data.targets.find((target) => target.key === key);
+  const baseline = byKey('sqlite');
+  const one = byKey('replicas-1');
+  const three = byKey('replicas-3');
+  if (baseline === undefined || one === undefined || three === undefined || one.completed === 0 || three.completed === 0) return 'Not measured.';
+  const costs = (target: ReplicaTarget) => ({
+    gateway: perCall(target.cpu.gateway, target)!,
+    postgres: perCall(target.cpu.postgresBackends + target.cpu.postgresBackground, target)!,
+    redis: perCall(target.cpu.redis, target)!,
+  });
+  const low = costs(one);
+  const high = costs(three);
   const sqliteGateway = perCall(baseline.cpu.gateway, baseline)!;
-  const scaling = safeRatio(median(replicas.roundsRps), median(one.roundsRps));
+  const scaling = safeRatio(median(three.roundsRps), median(one.roundsRps));
   const rate = (micros: number) => formatRate(micros > 0 ? 1e6 / micros : null);
+  const span = (a: number, b: number) => `${Math.min(a, b).toFixed(0)} to ${Math.max(a, b).toFixed(0)} µs`;
+  const ceiling = (a: number, b: number) => (Math.abs(a - b) < 1 ? rate(a) : `${rate(Math.max(a, b))} to ${rate(Math.min(a, b))}`);
+  const sum = (cost: ReturnType<typeof costs>) => cost.gateway + cost.postgres + cost.redis;
   return [
-    `On this machine every process shares ${cores} cores: the gateways, PostgreSQL, Redis and the load generator. ${replicas.requests.length} replicas ` +
-      `served ${scaling === null ? 'n/a' : scaling.toFixed(2)}× one replica's req/s: once one replica keeps the cores busy, more processes only ` +
-      'share them, so the ratio measures the machine, not the design. What scales is read from where the CPU goes, per call, in the ' +
-      `${replicas.requests.length}-replica runs: the gateway ${gateway.toFixed(0)} µs, PostgreSQL ${postgres.toFixed(0)} µs (backends and background ` +
-      `writers), Redis ${redis.toFixed(0)} µs, the load generator ${loadGenerator.toFixed(0)} µs. With each on its own cores, these imply the ` +
-      'ceilings below (CPU alone: no network, no load balancer, no contention; the shared servers also served other clients, so their costs are ' +
+    `On this machine every process shares ${cores} cores: the gateways, PostgreSQL, Redis and the load generator (and whatever else runs: see ` +
+      `"Load from other processes" above). 3 replicas served ${scaling === null ? 'n/a' : scaling.toFixed(2)}× one replica's req/s: once the ` +
+      'cores are busy, more processes only share them, so that ratio measures the machine, not the design. What scales is read from where ' +
+      `the CPU goes per call. It grows with the number of processes on ${cores} cores (total ${sum(low).toFixed(0)} µs with 1 replica, ` +
+      `${sum(high).toFixed(0)} µs with 3): each process batches fewer calls per event-loop turn, per group commit and per shared-decision ` +
+      'script, and the cores switch between more processes. A machine with a core per replica lies between the two, so each ceiling below is a ' +
+      'range, from CPU alone (no network, no load balancer, no lock waits; the shared servers also served other clients, so their costs are ' +
       'upper bounds and their ceilings lower bounds):',
     renderMarkdownTable(
-      ['Resource', 'CPU per call', 'ceiling', 'scales with'],
+      ['Resource', 'CPU per call (1 to 3 replicas)', 'ceiling, req/s', 'scales with'],
       [
         [
-          'a gateway process (one core: one event loop, plus its helper threads)',
-          `${gateway.toFixed(0)} µs`,
-          `${rate(gateway)} req/s per core`,
-          'replicas or workers: linear in cores',
+          'a gateway process (one event loop plus its helper threads)',
+          span(low.gateway, high.gateway),
+          `${ceiling(low.gateway, high.gateway)} per core`,
+          'replicas or workers: a core each',
         ],
+        ['the SQLite gateway, for comparison', `${sqliteGateway.toFixed(0)} µs`, `${rate(sqliteGateway)} in all`, 'nothing: one process, one writer'],
         [
-          'the SQLite gateway, for comparison (one process, one writer)',
-          `${sqliteGateway.toFixed(0)} µs`,
-          `${rate(sqliteGateway)} req/s`,
-          'nothing: one process',
-        ],
-        [
-          'Redis (executes commands on one thread)',
-          `${redis.toFixed(0)} µs`,
-          `${rate(redis)} req/s for the whole deployment`,
+          'Redis (runs commands on one thread)',
+          span(low.redis, high.redis),
+          `${ceiling(low.redis, high.redis)} in all`,
           'a Redis cluster (not configured here)',
         ],
         [
-          'PostgreSQL (a backend per connection)',
-          `${postgres.toFixed(0)} µs`,
-          `${rate(postgres)} req/s per PostgreSQL core`,
-          "PostgreSQL's cores (group commit batches the fsyncs)",
+          'PostgreSQL (backends and background writers)',
+          span(low.postgres, high.postgres),
+          `${ceiling(low.postgres, high.postgres)} per PostgreSQL core`,
+          "PostgreSQL's cores (group commit shares each fsync)",
         ],
       ],
       [false, true, true, false],
     ),
-    `So a machine with more cores running only gateways (PostgreSQL and Redis elsewhere) adds about ${rate(gateway)} req/s per core until Redis's ` +
-      `single thread (${rate(redis)} req/s) or PostgreSQL's cores (${rate(postgres)} req/s each) bind; with everything on one machine of C cores, ` +
-      `the bound is C × ${formatRate(1e6 / (gateway + postgres + redis))} req/s (the three costs summed, without a load generator).`,
+    `So a machine with more cores running only gateways (PostgreSQL and Redis elsewhere) adds ${ceiling(low.gateway, high.gateway)} req/s per ` +
+      `core, until Redis's single thread (${ceiling(low.redis, high.redis)} req/s) or PostgreSQL's cores (${ceiling(low.postgres, high.postgres)} ` +
+      `req/s each) bind; with everything on one machine of C cores the bound is C × ${ceiling(sum(low), sum(high))} req/s (gateway, PostgreSQL ` +
+      `and Redis summed, no load generator), against one SQLite process's ${rate(sqliteGateway)} req/s at most, whatever C is.`,
   ].join('\n\n');
 }

@@ -19,8 +19,8 @@ export interface RoundTripCount {
   calls: number;
   /** Scripts the counters sent (RedisCounters.roundTrips). */
   counterScripts: number;
-  /** Every command sent, by name, and the round trips they took. */
-  commands: Map<string, number>;
+  /** Every command sent, by name (scripts by which script), with the keys they named. */
+  commands: Map<string, { sent: number; keys: number }>;
   roundTrips: number;
 }
 
@@ -33,7 +33,7 @@ export async function countRedisRoundTrips(config: Record<string, unknown>, call
   const { startGateway } = await import('../../src/server/index.ts');
   const { createLogger } = await import('../../src/observe/index.ts');
   const gateway = await startGateway({ catalog: buildCatalog(config, 'bench-replicas.yaml', { env: {} }), logger: createLogger({ level: 'silent' }) });
-  const commands = new Map<string, number>();
+  const commands = new Map<string, { sent: number; keys: number }>();
   const pipelines = new WeakSet<object>();
   let roundTrips = 0;
   let counting = false;
@@ -43,7 +43,10 @@ export async function countRedisRoundTrips(config: Record<string, unknown>, call
   prototype.sendCommand = function (this: Redis, command, stream, ...rest) {
     if (counting) {
       const name = describeCommand(command);
-      commands.set(name, (commands.get(name) ?? 0) + 1);
+      const entry = commands.get(name) ?? { sent: 0, keys: 0 };
+      entry.sent += 1;
+      entry.keys += command.name === 'eval' || command.name === 'evalsha' ? Number(command.args[1]) || 0 : 0;
+      commands.set(name, entry);
       // A pipeline passes its own stream object with each of its commands: one write, one round trip for them all.
       if (stream === undefined) roundTrips += 1;
       else if (!pipelines.has(stream)) {
@@ -87,13 +90,17 @@ const COUNTER_SCRIPTS = new Map([
   [sha1(SETTLE_SCRIPT), "the counters' settlement script"],
 ]);
 
-/** `evalsha`/`eval` named by their script and key count (the admission script takes RPM alone at authentication); else the command's name. */
+/**
+ * `evalsha`/`eval` named by their script (and, for the counters' admission script, its key count: it takes the RPM
+ * alone at authentication, 2 keys, and TPM and budgets in Limiter.admit, 4); else the command's name.
+ */
 function describeCommand(command: RedisCommand): string {
   if (command.name !== 'evalsha' && command.name !== 'eval') return `\`${command.name}\``;
   const [script, keys] = command.args;
-  const text = String(script);
-  const known = COUNTER_SCRIPTS.get(command.name === 'eval' ? sha1(text) : text);
-  return `\`${command.name}\` ${known ?? `of another script (${command.name === 'eval' ? sha1(text).slice(0, 8) : text.slice(0, 8)})`}, ${String(keys)} keys`;
+  const sha = command.name === 'eval' ? sha1(String(script)) : String(script);
+  const known = COUNTER_SCRIPTS.get(sha);
+  if (known === undefined) return `\`${command.name}\` of another script (SHA-1 ${sha.slice(0, 8)})`;
+  return `\`${command.name}\` ${known}${known.includes('admission') ? `, ${String(keys)} keys` : ''}`;
 }
 
 /** `count` calls, CONCURRENCY at a time; throws at the first that is not a 200 (the count would then be wrong). */
@@ -120,7 +127,7 @@ async function sendCalls(request: LoadRequest, count: number): Promise<number> {
 /** The section's table: per admitted call, the counters' scripts, all round trips, and the commands by name. */
 export function renderRoundTrips(count: RoundTripCount): string {
   const per = (value: number) => (value / count.calls).toFixed(2);
-  const byName = [...count.commands].sort((a, b) => b[1] - a[1]);
+  const byName = [...count.commands].sort((a, b) => b[1].sent - a[1].sent);
   return [
     `A gateway in the bench process (\`startGateway\`) on the replicas' PostgreSQL schema and Redis prefix, ${count.calls} calls with the ` +
       `virtual key (${CONCURRENCY} at a time, after ${WARM_UP_CALLS} warm-up calls that load the budgets' spend), each admitted (RPM and TPM ` +
@@ -128,16 +135,16 @@ export function renderRoundTrips(count: RoundTripCount): string {
       "and every command the gateway's Redis connections sent meanwhile (ioredis's `sendCommand`, wrapped for the count: a pipeline is one round " +
       'trip), which adds what the cluster shares (decisions, announcements). A call runs the admission script twice: at authentication for ' +
       'the RPM of key and tenant alone (2 keys: a call over its RPM is refused before its body is read), then in `Limiter.admit` for the TPM ' +
-      'and both budgets (4 keys), and the settlement script once; the cluster shares routing decisions with one `eval` per event-loop turn, ' +
-      'whatever the number of calls in that turn.',
+      'and both budgets (4 keys), and the settlement script once. Any other script is named by its SHA-1; today that is the ' +
+      "cluster's shared decisions (`src/cluster/redis-shared-decisions.ts`: one `eval` of SETs per event-loop turn, one key per decision).",
     renderMarkdownTable(
-      ['Per admitted call', 'count', 'per call'],
+      ['Per admitted call', 'count', 'per call', 'keys per call'],
       [
-        ['counter scripts (admission + settlement)', String(count.counterScripts), per(count.counterScripts)],
-        ['all round trips to Redis', String(count.roundTrips), per(count.roundTrips)],
-        ...byName.map(([name, sent]) => [name, String(sent), per(sent)]),
+        ['counter scripts (admission + settlement)', String(count.counterScripts), per(count.counterScripts), ''],
+        ['all round trips to Redis', String(count.roundTrips), per(count.roundTrips), ''],
+        ...byName.map(([name, entry]) => [name, String(entry.sent), per(entry.sent), per(entry.keys)]),
       ],
-      [false, true, true],
+      [false, true, true, true],
     ),
   ].join('\n\n');
 }
