@@ -1,7 +1,7 @@
 // The ledger's group commit on PostgreSQL against SQLite, in this process (as metering-commit.ts measures SQLite
-// alone): usage events per second, their batches, the latency a commit adds, with one writer and, on PostgreSQL, two
-// writers at once (two Ledgers on two connection pools, as two replicas write one database; both accrue the same
-// capped revenue share, whose accrual row the store locks inside each commit).
+// alone): usage events per second, their batches, the latency a commit adds, with one writer and with two at once
+// (two Ledgers on two stores, as two processes would write one database; both accrue the same capped revenue share,
+// decided by the store inside each commit).
 import { join } from 'node:path';
 import type { BenchContext } from '../bench-types.ts';
 import { LatencyRecorder } from '../latency-recorder.ts';
@@ -42,17 +42,22 @@ export async function measureLedgerCommits(context: BenchContext, postgresUrl: s
   const runs: LedgerCommitRun[] = [];
   const sqlite = await storeModule.openSqliteStore(join(context.tempDir, 'replicas-ledger.db'));
   await sqlite.migrate();
+  // A second store on the same file: what a second process would open (its own writer thread, the file's write lock).
+  const secondSqlite = await storeModule.openSqliteStore(join(context.tempDir, 'replicas-ledger.db'));
   const postgres = [await storeModule.openPostgresStore(postgresUrl, { poolSize: 4 }), await storeModule.openPostgresStore(postgresUrl, { poolSize: 4 })];
   try {
     await postgres[0]!.migrate();
     context.log('replicas: ledger commits, SQLite, one writer');
     runs.push(await runWriters(metering, 'SQLite file (WAL, synchronous = FULL), one writer', [sqlite]));
+    context.log('replicas: ledger commits, SQLite, two writers');
+    runs.push(await runWriters(metering, 'SQLite file, two writers at once (two stores on the file, one capped share)', [sqlite, secondSqlite]));
     context.log('replicas: ledger commits, PostgreSQL, one writer');
     runs.push(await runWriters(metering, 'PostgreSQL, one writer', [postgres[0]!]));
     context.log('replicas: ledger commits, PostgreSQL, two writers');
     runs.push(await runWriters(metering, 'PostgreSQL, two writers at once (two pools, one capped share)', postgres));
   } finally {
     await sqlite.close();
+    await secondSqlite.close();
     for (const store of postgres) await store.close();
   }
   return runs;
@@ -124,16 +129,21 @@ export function renderLedgerCommits(runs: LedgerCommitRun[]): string {
       formatMs(summary.p99),
     ];
   });
-  const onePostgres = runs.find((run) => run.label.startsWith('PostgreSQL') && run.writers === 1);
-  const twoPostgres = runs.find((run) => run.label.startsWith('PostgreSQL') && run.writers === 2);
-  const gain = safeRatio(twoPostgres?.eventsPerSecond, onePostgres?.eventsPerSecond);
+  const gain = (store: string) =>
+    safeRatio(
+      runs.find((run) => run.label.startsWith(store) && run.writers === 2)?.eventsPerSecond,
+      runs.find((run) => run.label.startsWith(store) && run.writers === 1)?.eventsPerSecond,
+    );
+  const gains = [gain('SQLite'), gain('PostgreSQL')];
   return [
     `Usage events with their transfers (charge, cost, a 20 % revenue share under a cap) committed by the Ledger's group commit, in this process, ` +
-      `${IN_FLIGHT} calls in flight in all, each run up to ${MAX_EVENTS.toLocaleString('en-US')} events or ${RUN_MS / 1000} s. SQLite has one ` +
-      'writer by design (`--workers` is refused on it), so it runs with one; PostgreSQL with one Ledger, then two Ledgers on two pools at once ' +
-      '(two replicas), both accruing the same capped share, whose row each commit locks.',
+      `${IN_FLIGHT} calls in flight in all, each run up to ${MAX_EVENTS.toLocaleString('en-US')} events or ${RUN_MS / 1000} s. One Ledger, then ` +
+      'two at once, both accruing the same capped share: on SQLite two stores on one file (what two processes would open; `--workers` is ' +
+      "refused on SQLite, which has one writer process per file: here the file's write lock takes one commit at a time), on PostgreSQL two " +
+      'pools (two replicas), each commit locking the accrual row. The calls in flight are the same in all, so two writers make commits half ' +
+      'as large: they gain only as far as their commits overlap.',
     renderMarkdownTable(['Store, writers', 'events/s', '× SQLite', 'commits', 'per event p50 ms', 'p99 ms'], rows, [false, true, true, true, true, true]),
-    gain === null ? '' : `Two PostgreSQL writers / one: **${gain.toFixed(2)}×** the events per second.`,
+    `Two writers / one: SQLite **${gains[0]?.toFixed(2) ?? 'n/a'}×**, PostgreSQL **${gains[1]?.toFixed(2) ?? 'n/a'}×** the events per second.`,
   ]
     .filter((part) => part !== '')
     .join('\n\n');
