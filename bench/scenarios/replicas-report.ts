@@ -129,10 +129,20 @@ export function renderReplicasReport(data: ReplicasData): ScenarioResult {
       "thread, a primary's workers included); the PostgreSQL backends of the gateways' own connections (found by their `application_name` in " +
       "`pg_stat_activity`); PostgreSQL's WAL writer, background writer and checkpointer, and the Redis server" +
       `${data.redisOnThisMachine ? ' (its pid from `INFO server`)' : ' (not on this machine: 0)'}, both of which also served ` +
-      'any other client of these servers meanwhile (an upper bound of this run\'s share). "Machine busy" is all of it plus the load generator ' +
+      'any other client of these servers meanwhile (an upper bound of this run\'s share). "Cores busy" is all of it plus the load generator ' +
       `over ${cores} cores × the measured time.\n\n` +
       renderMarkdownTable(
-        ['Target', 'gateway µs', 'PostgreSQL backends µs', 'PostgreSQL background µs', 'Redis µs', 'total µs', '× SQLite', 'load generator µs', 'machine busy'],
+        [
+          'Target',
+          'gateway µs',
+          'PostgreSQL backends µs',
+          'PostgreSQL background µs',
+          'Redis µs',
+          'total µs',
+          '× SQLite',
+          'load generator µs',
+          'cores busy (these processes)',
+        ],
         cpuRows,
         [false, true, true, true, true, true, true, true, true],
       ),
