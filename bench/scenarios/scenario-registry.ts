@@ -8,6 +8,7 @@ import { memoryBreakdownScenario } from './memory-breakdown.ts';
 import { meteringCommitScenario } from './metering-commit.ts';
 import { policyPlanningScenario } from './policy-planning.ts';
 import { crosswayVirtualKeyScenario, proxyOverheadScenario } from './proxy-overhead.ts';
+import { replicasScenario } from './replicas.ts';
 import { requestLogCommitScenario } from './request-log-commit.ts';
 import { runtimeChainScenario } from './runtime-chain.ts';
 import { scrubSecretsStreamScenario } from './scrub-secrets-stream.ts';
@@ -29,6 +30,7 @@ export const scenarios: readonly Scenario[] = [
   crosswayProfileScenario,
   tokenCountScenario,
   clusterBusScenario,
+  replicasScenario,
 ];
 
 /** The scenarios a run selects: the named ones, or every default one. Throws on an unknown name. */
