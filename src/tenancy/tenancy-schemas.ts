@@ -24,6 +24,8 @@ const perMinuteLimit = z
   .number({ error: 'must be a positive integer or null' })
   .int('must be a positive integer or null')
   .positive('must be a positive integer or null')
+  // Stored in a 32-bit integer column (PostgreSQL refuses more); 2^31 - 1 a minute is no limit in practice.
+  .max(2_147_483_647, 'must be at most 2147483647')
   .nullable();
 
 /** A non-negative decimal given as a string or a JSON number, kept as its decimal string. */
