@@ -13,7 +13,13 @@ import { TOKEN_REFRESH_MARGIN_MS } from '../cached-token.ts';
 import type { UpstreamRequest } from '../provider-adapter.ts';
 import { makeTestRoute } from '../test-route.ts';
 import { vertexAdapter } from './vertex-adapter.ts';
-import { createGoogleAuthenticator, GOOGLE_OAUTH_TOKEN_URL, GOOGLE_UNKNOWN_EXPIRY_MS, readServiceAccountTokenUri, type GoogleAccessTokenClient } from './vertex-auth.ts';
+import {
+  createGoogleAuthenticator,
+  GOOGLE_OAUTH_TOKEN_URL,
+  GOOGLE_UNKNOWN_EXPIRY_MS,
+  readServiceAccountTokenUri,
+  type GoogleAccessTokenClient,
+} from './vertex-auth.ts';
 
 const HOUR = 3_600_000;
 const request: UpstreamRequest = {
