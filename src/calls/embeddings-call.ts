@@ -1,6 +1,7 @@
 // Embeddings as a service: one call over the model's routes, its usage committed before the answer is returned.
 import { deriveEmbeddingNeeds } from '../policy/index.ts';
 import type { EmbeddingRequest, EmbeddingResponse } from '../wire/index.ts';
+import { withAnswerModel } from './answer-model.ts';
 import type { CallContext, CallServices } from './call-context.ts';
 import { type CallInfo, runModelCall } from './run-model-call.ts';
 
@@ -39,7 +40,10 @@ export function createEmbeddings(services: CallServices, context: CallContext, c
       const { response, passthroughBody } = open.executed.value;
       const usage = { input_tokens: response.usage.prompt_tokens, cached_tokens: 0, output_tokens: 0 };
       await open.complete({ usage, estimated: false, status: 200 });
-      return { info: open.info, response, body: passthroughBody ?? Buffer.from(JSON.stringify(response)) };
+      const model = open.info.model;
+      const body = passthroughBody === undefined || passthroughBody === null ? null : withAnswerModel(passthroughBody, model);
+      response.model = model;
+      return { info: open.info, response, body: body ?? Buffer.from(JSON.stringify(response)) };
     },
   );
 }
