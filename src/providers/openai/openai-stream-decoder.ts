@@ -19,8 +19,6 @@ import { mapOpenAIStreamError, readOpenAIErrorValue, type UpstreamErrorFields } 
 import { openaiChatChunkSchema } from './openai-api.ts';
 import { dropNullUsage, replaceJsonModel } from './rewrite-openai-chunk.ts';
 
-const encoder = new TextEncoder();
-
 /** Maps the error object of a stream event to the error thrown; adapters with their own rules (Azure) pass theirs. */
 export type StreamErrorMapper = (fields: UpstreamErrorFields, route: Route) => UpstreamError;
 
@@ -48,7 +46,7 @@ export async function* decodeOpenAIStream(
   const rewrite = (raw: Uint8Array, data: string): Uint8Array => {
     let text = model === undefined ? data : replaceJsonModel(data, model);
     if (dropUsage) text = dropNullUsage(text);
-    return text === data ? raw : encoder.encode(`data: ${text}\n\n`);
+    return text === data ? raw : Buffer.from(`data: ${text}\n\n`);
   };
   // The last usage seen on a content chunk; null once the usage event has been sent.
   let usage: Usage | null = null;
