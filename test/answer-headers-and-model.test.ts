@@ -4,6 +4,7 @@
 // decision; and streams that carry only what the client asked for (no `"usage": null` without include_usage).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { type DemoStack, startDemoStack } from './support/start-demo-stack.ts';
 import { DEFAULT_MODELS, type Stack, startStack } from './support/start-stack.ts';
 
 const SNAPSHOT = 'gpt-5.5-2026-04-23';
@@ -126,4 +127,42 @@ describe('answers: headers on every model-calling endpoint, the catalog model, t
     const start = sseData(streamed).find((event) => event.type === 'message_start') as { message: { model: string } } | undefined;
     assert.equal(start?.message.model, SNAPSHOT);
   });
+});
+
+describe('the demo catalog: one model, one answer, whichever of its clouds served it', () => {
+  let stack: DemoStack;
+  before(async () => {
+    stack = await startDemoStack();
+  });
+  after(async () => {
+    await stack.close();
+  });
+
+  // The issue's examples: gpt-oss-120b answered `openai.gpt-oss-120b-1:0` on Bedrock and `openai/gpt-oss-120b-maas` on Vertex.
+  const cases = [
+    { model: 'gpt-5.5', provider: 'azure' },
+    { model: 'gpt-5.5', provider: 'bedrock' },
+    { model: 'gpt-5.5', provider: 'openai' },
+    { model: 'gpt-oss-120b', provider: 'bedrock' },
+    { model: 'gpt-oss-120b', provider: 'vertex' },
+  ];
+  for (const { model, provider } of cases) {
+    it(`${model} on ${provider}: the answer and every chunk name ${model}; the cloud's id is in x-crossway-upstream-model`, async () => {
+      const headers = { 'x-crossway-providers-only': provider };
+      const messages = [{ role: 'user' as const, content: 'Say hello' }];
+      const { data: completion, response } = await stack.client.chat.completions.create({ model, messages }, { headers }).withResponse();
+      const route = stack.chatRoutes.find((entry) => response.headers.get('x-crossway-route')?.startsWith(entry.id));
+      assert.equal(route?.provider, provider);
+      assert.equal(completion.model, model);
+      assert.equal(response.headers.get('x-crossway-upstream-model'), route?.deployment ?? route?.model);
+      const stream = await stack.client.chat.completions.create({ model, messages, stream: true }, { headers });
+      let count = 0;
+      for await (const chunk of stream) {
+        assert.equal(chunk.model, model);
+        assert.equal('usage' in chunk, false, JSON.stringify(chunk));
+        count += 1;
+      }
+      assert.ok(count > 1);
+    });
+  }
 });
