@@ -74,13 +74,11 @@ export function completeChat(services: CallServices, context: CallContext, call:
     async (open) => {
       const { completion, passthroughBody } = open.executed.value;
       await open.complete({ ...readCompletionUsage(completion, needs), status: 200 });
+      // The catalog's model, whichever cloud answered: one value edited in the cloud's bytes, every other byte kept.
       const model = open.info.model;
-      if (completion.model === model && passthroughBody !== undefined && passthroughBody !== null)
-        return { info: open.info, completion, body: passthroughBody };
+      const edited = passthroughBody === undefined || completion.model === model ? passthroughBody : withAnswerModel(passthroughBody, model);
       completion.model = model;
-      const body =
-        passthroughBody === undefined || passthroughBody === null ? Buffer.from(JSON.stringify(completion)) : withAnswerModel(passthroughBody, model);
-      return { info: open.info, completion, body };
+      return { info: open.info, completion, body: edited ?? Buffer.from(JSON.stringify(completion)) };
     },
   );
 }

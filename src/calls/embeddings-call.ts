@@ -40,10 +40,11 @@ export function createEmbeddings(services: CallServices, context: CallContext, c
       const { response, passthroughBody } = open.executed.value;
       const usage = { input_tokens: response.usage.prompt_tokens, cached_tokens: 0, output_tokens: 0 };
       await open.complete({ usage, estimated: false, status: 200 });
+      // The catalog's model, whichever cloud answered: one value edited in the cloud's bytes, every other byte kept.
       const model = open.info.model;
-      const body = passthroughBody === undefined || passthroughBody === null ? null : withAnswerModel(passthroughBody, model);
+      const edited = passthroughBody === undefined || response.model === model ? passthroughBody : withAnswerModel(passthroughBody, model);
       response.model = model;
-      return { info: open.info, response, body: body ?? Buffer.from(JSON.stringify(response)) };
+      return { info: open.info, response, body: edited ?? Buffer.from(JSON.stringify(response)) };
     },
   );
 }
