@@ -13,7 +13,15 @@
 // run-cli directly: the cli index also exports the demo helpers, which load the emulators.
 import module from 'node:module';
 import { buildDist, isDistFresh } from './build-dist.js';
+import { describeUnsupportedNode } from './check-node-version.js';
 import { collectStartupGarbage } from './start-memory.js';
+
+// An older Node would fail later on a missing module or syntax, with a message that says nothing about why.
+const unsupported = describeUnsupportedNode(process.versions.node);
+if (unsupported !== null) {
+  process.stderr.write(unsupported);
+  process.exit(1);
+}
 
 const compiled = ensureCompiled();
 if (!compiled) module.enableCompileCache?.();

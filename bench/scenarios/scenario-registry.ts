@@ -6,6 +6,7 @@ import { clusterBusScenario } from './cluster-bus.ts';
 import { crosswayProfileScenario } from './crossway-profile.ts';
 import { memoryBreakdownScenario } from './memory-breakdown.ts';
 import { meteringCommitScenario } from './metering-commit.ts';
+import { openaiStreamRewriteScenario } from './openai-stream-rewrite.ts';
 import { policyPlanningScenario } from './policy-planning.ts';
 import { crosswayVirtualKeyScenario, proxyOverheadScenario } from './proxy-overhead.ts';
 import { replicasScenario } from './replicas.ts';
@@ -25,6 +26,7 @@ export const scenarios: readonly Scenario[] = [
   meteringCommitScenario,
   bedrockStreamTranslationScenario,
   scrubSecretsStreamScenario,
+  openaiStreamRewriteScenario,
   policyPlanningScenario,
   runtimeChainScenario,
   crosswayProfileScenario,

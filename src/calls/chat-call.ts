@@ -12,6 +12,7 @@ import {
   toCrosswayError,
   type Usage,
 } from '../wire/index.ts';
+import { answerModelOf, withAnswerModel } from './answer-model.ts';
 import type { CallContext, CallServices } from './call-context.ts';
 import { readCompletionUsage, readStreamUsage, readTokenUsage } from './read-token-usage.ts';
 import { type CallInfo, type OpenCall, runModelCall } from './run-model-call.ts';
@@ -73,7 +74,11 @@ export function completeChat(services: CallServices, context: CallContext, call:
     async (open) => {
       const { completion, passthroughBody } = open.executed.value;
       await open.complete({ ...readCompletionUsage(completion, needs), status: 200 });
-      return { info: open.info, completion, body: passthroughBody ?? Buffer.from(JSON.stringify(completion)) };
+      // The catalog's model, whichever cloud answered: one value edited in the cloud's bytes, every other byte kept.
+      const model = open.info.model;
+      const edited = passthroughBody === undefined || completion.model === model ? passthroughBody : withAnswerModel(passthroughBody, model);
+      completion.model = model;
+      return { info: open.info, completion, body: edited ?? Buffer.from(JSON.stringify(completion)) };
     },
   );
 }
@@ -87,6 +92,8 @@ export function completeChat(services: CallServices, context: CallContext, call:
 export function streamChat(services: CallServices, context: CallContext, call: ChatCall, sink: ByteStreamSink): Promise<StreamedCall> {
   const { request } = call;
   const needs = deriveRequestNeeds(request);
+  // The catalog runModelCall reads, read at the same moment: every chunk names the model the headers and decision do.
+  const catalog = services.catalog;
   return runModelCall(
     services,
     context,
@@ -96,6 +103,7 @@ export function streamChat(services: CallServices, context: CallContext, call: C
         ...options,
         includeUsage: request.stream_options?.include_usage === true,
         parseChunks: call.parseChunks === true,
+        answerModel: (route) => answerModelOf(catalog, route),
       }),
     (open) => relayStream(services, context, open, needs, sink),
   );

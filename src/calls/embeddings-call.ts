@@ -1,6 +1,7 @@
 // Embeddings as a service: one call over the model's routes, its usage committed before the answer is returned.
 import { deriveEmbeddingNeeds } from '../policy/index.ts';
 import type { EmbeddingRequest, EmbeddingResponse } from '../wire/index.ts';
+import { withAnswerModel } from './answer-model.ts';
 import type { CallContext, CallServices } from './call-context.ts';
 import { type CallInfo, runModelCall } from './run-model-call.ts';
 
@@ -39,7 +40,11 @@ export function createEmbeddings(services: CallServices, context: CallContext, c
       const { response, passthroughBody } = open.executed.value;
       const usage = { input_tokens: response.usage.prompt_tokens, cached_tokens: 0, output_tokens: 0 };
       await open.complete({ usage, estimated: false, status: 200 });
-      return { info: open.info, response, body: passthroughBody ?? Buffer.from(JSON.stringify(response)) };
+      // The catalog's model, whichever cloud answered: one value edited in the cloud's bytes, every other byte kept.
+      const model = open.info.model;
+      const edited = passthroughBody === undefined || response.model === model ? passthroughBody : withAnswerModel(passthroughBody, model);
+      response.model = model;
+      return { info: open.info, response, body: edited ?? Buffer.from(JSON.stringify(response)) };
     },
   );
 }

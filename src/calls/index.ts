@@ -9,3 +9,4 @@ export * from './resolve-model.ts';
 export * from './run-model-call.ts';
 export * from './streamed-output-tally.ts';
 export * from './to-decision-record.ts';
+export * from './answer-model.ts';

@@ -8,6 +8,7 @@ import type { TokenUsage } from '../metering/index.ts';
 import { describeEmptyPlan, mergeConstraints, needsExactInputCount, readRequestConstraints, type Plan, type RequestNeeds } from '../policy/index.ts';
 import { type CrosswayError, excerpt, NoRouteAvailableError, PermissionDeniedError, toCrosswayError } from '../wire/index.ts';
 import type { CallContext, CallServices, Principal } from './call-context.ts';
+import { answerModelOf, upstreamModelOf } from './answer-model.ts';
 import { CallMeter } from './call-meter.ts';
 import { createDecisionId } from './decision-log.ts';
 import { resolveModel } from './resolve-model.ts';
@@ -44,6 +45,10 @@ export interface CallInfo {
   route: Route;
   /** Upstream attempts it took, the answering one included. */
   attempts: number;
+  /** The `model` the answer names: the catalog's model (or its dated snapshot), whichever cloud served it. */
+  model: string;
+  /** `x-crossway-upstream-model`: the id the route's cloud knows the model by (its deployment). */
+  upstreamModel: string;
   /** The cloud's own request id, for support tickets with the cloud. */
   upstreamRequestId: string | null;
   /** OpenAI's `x-ratelimit-*` headers for the limits that apply to the caller. */
@@ -73,6 +78,9 @@ export interface OpenCall<T> {
   complete(usage: CallUsage): Promise<string | null>;
 }
 
+/** An attempt as the decision records it: with the id its route's cloud was asked for. */
+type RecordedAttempt = Attempt & { upstreamModel?: string };
+
 /** Runs the call's request over some routes (an Executor method). */
 export type ExecuteOnRoutes<T> = (routes: Route[], options: ExecuteOptions) => Promise<Executed<T>>;
 
@@ -97,13 +105,15 @@ export async function runModelCall<T, R>(
   const decisionId = createDecisionId();
   const meter = new CallMeter(services, context, input.endpoint);
   // Every attempt of every model tried: the decision lists them, and a failure says how many there were.
-  const attempts: Attempt[] = [];
+  const attempts: RecordedAttempt[] = [];
   try {
     const executed = await routeCall(services, catalog, context, input, names, decisionId, meter, attempts, execute);
     const info: CallInfo = {
       decisionId,
       route: executed.route,
       attempts: executed.attempts.length,
+      model: answerModelOf(catalog, executed.route),
+      upstreamModel: upstreamModelOf(executed.route),
       upstreamRequestId: executed.upstreamRequestId,
       rateLimits: meter.headers(),
     };
@@ -134,7 +144,7 @@ async function routeCall<T>(
   names: readonly string[],
   decisionId: string,
   meter: CallMeter,
-  attempts: Attempt[],
+  attempts: RecordedAttempt[],
   execute: ExecuteOnRoutes<T>,
 ): Promise<Executed<T>> {
   const principal = context.principal;
@@ -146,8 +156,11 @@ async function routeCall<T>(
   let lastError: CrosswayError | null = null;
   // One decision per call: with fallback models it shows the last model's plan and every model's attempts.
   let lastPlan: Plan | null = null;
+  // Each attempt with the id its route's cloud was asked for, which the decision shows.
+  const upstreamModels = new Map<string, string>();
   const onAttempt = (attempt: Attempt): void => {
-    attempts.push(attempt);
+    const upstreamModel = upstreamModels.get(attempt.route);
+    attempts.push(upstreamModel === undefined ? attempt : { ...attempt, upstreamModel });
   };
   // What the request lost on the route that answered, for the decision.
   let notes: string[] = [];
@@ -172,6 +185,7 @@ async function routeCall<T>(
         continue;
       }
       const routes = plan.kept.map((kept) => kept.route);
+      for (const route of routes) upstreamModels.set(route.id, upstreamModelOf(route));
       const tried = allowFallbacks ? routes : routes.slice(0, 1);
       // Admitted once, at the first model with a plan, for the worst case over every route the call may still be
       // tried on: this model's, and the fallback models' after it (a later model may well be dearer).

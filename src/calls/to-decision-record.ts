@@ -13,6 +13,8 @@ export interface ExecutedAttempt {
   latencyMs: number;
   /** What the adapter changed to fit the request to the route's wire. */
   notes?: readonly string[];
+  /** The id the route's cloud was asked for (its deployment). */
+  upstreamModel?: string;
 }
 
 /** At most this many notes per attempt are recorded, each at most MAX_NOTE_CHARS long: they may quote the request. */
@@ -103,6 +105,7 @@ export function toDecisionAttempt(attempt: ExecutedAttempt): DecisionAttempt {
     latency_ms: Math.round(attempt.latencyMs),
     error: succeeded ? null : `${attempt.code}: ${attempt.message}`,
   };
+  if (attempt.upstreamModel !== undefined) record.upstream_model = attempt.upstreamModel;
   if (attempt.notes !== undefined && attempt.notes.length > 0) record.notes = attempt.notes.slice(0, MAX_NOTES).map((note) => note.slice(0, MAX_NOTE_CHARS));
   return record;
 }

@@ -136,6 +136,11 @@ export const modelSchema = z.strictObject({
   /** Release date of the model, used by first-ship windows. */
   released: isoDate.optional(),
   aliases: z.array(z.string().min(1)).default([]),
+  /**
+   * The dated snapshot answers name (`model` of completions, chunks, embeddings and Messages), as OpenAI answers
+   * `gpt-4o` with `gpt-4o-2024-08-06`; the model's id when absent. The same whichever route serves the call.
+   */
+  snapshot: z.string().min(1).max(256).optional(),
 });
 export type ModelEntry = z.infer<typeof modelSchema>;
 

@@ -137,6 +137,7 @@ export class Executor {
   /** A streaming chat completion; resolves once the first bytes of the answer arrived. */
   chatStream(request: ChatCompletionRequest, routes: Route[], options: ExecuteOptions & ChatStreamOptions) {
     const streamOptions: ChatStreamOptions = { includeUsage: options.includeUsage, parseChunks: options.parseChunks === true };
+    if (options.answerModel !== undefined) streamOptions.answerModel = options.answerModel;
     return this.#run(request.model, routes, options, (route, attempt) => this.#attemptChatStream(request, route, attempt, streamOptions));
   }
 

@@ -5,3 +5,4 @@ export * from './sse/index.ts';
 export { bedrockAdapter, createBedrockAdapter, createSigV4Authenticator, type SigV4AuthDeps } from './bedrock/index.ts';
 export { createGoogleAuthenticator, defaultVertexEndpoint, vertexAdapter, type GoogleAuthDeps } from './vertex/index.ts';
 export { splitUpstreamUrl } from './build-endpoint-url.ts';
+export { dropNullUsage, replaceJsonModel } from './openai/index.ts';

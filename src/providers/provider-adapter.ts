@@ -31,6 +31,11 @@ export interface ChatStreamOptions {
    * JSON.parse per chunk.
    */
   parseChunks?: boolean;
+  /**
+   * The `model` every chunk names, for a route (the catalog's model, the same whichever cloud serves it); the cloud's
+   * own id when absent.
+   */
+  answerModel?: (route: Route) => string;
 }
 
 /**

@@ -3,7 +3,7 @@
 import type { CallInfo } from '../calls/index.ts';
 
 /**
- * `x-crossway-decision`, `x-crossway-route`, `x-crossway-attempts`, `x-crossway-upstream-request-id`,
+ * `x-crossway-decision`, `x-crossway-route`, `x-crossway-attempts`, `x-crossway-upstream-model`, `x-crossway-upstream-request-id`,
  * `x-crossway-dropped-tools` and `x-ratelimit-*`.
  */
 export function callHeaders(info: CallInfo): Record<string, string> {
@@ -11,6 +11,7 @@ export function callHeaders(info: CallInfo): Record<string, string> {
     'x-crossway-decision': info.decisionId,
     'x-crossway-route': info.route.id,
     'x-crossway-attempts': String(info.attempts),
+    'x-crossway-upstream-model': info.upstreamModel,
     ...info.rateLimits,
   };
   if (info.upstreamRequestId !== null) headers['x-crossway-upstream-request-id'] = info.upstreamRequestId;

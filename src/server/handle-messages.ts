@@ -24,9 +24,11 @@ export async function handleMessages(gateway: GatewayContext, exchange: Exchange
   if (!stream) {
     const result = await completeChat(gateway, context, call);
     logCall(exchange, result.info, result.completion.usage);
-    return jsonResult(200, convertChatCompletionToMessage(result.completion, request.model), messagesHeaders(result.info));
+    return jsonResult(200, convertChatCompletionToMessage(result.completion, result.info.model), messagesHeaders(result.info));
   }
-  const translator = createMessagesStreamTranslator(`msg_${exchange.requestId.replace(/^req_/, '')}`, request.model);
+  // Made when the route is known: the message names the catalog's model, whichever cloud serves it.
+  let translator: ReturnType<typeof createMessagesStreamTranslator> | null = null;
+  const messageId = `msg_${exchange.requestId.replace(/^req_/, '')}`;
   return {
     status: 200,
     headers: {},
@@ -38,10 +40,11 @@ export async function handleMessages(gateway: GatewayContext, exchange: Exchange
         started(info) {
           logCall(exchange, info, undefined);
           writer.head(messagesHeaders(info));
+          translator = createMessagesStreamTranslator(messageId, info.model);
           pending = encodeMessagesStreamEvents(translator.start());
         },
         write(_bytes, chunks) {
-          const text = pending + encodeMessagesStreamEvents(chunks === null ? [] : translator.push(chunks));
+          const text = pending + encodeMessagesStreamEvents(chunks === null || translator === null ? [] : translator.push(chunks));
           pending = '';
           return text === '' ? undefined : writer.write(text);
         },
@@ -52,6 +55,7 @@ export async function handleMessages(gateway: GatewayContext, exchange: Exchange
         throw ended.error;
       }
       // The usage was committed before streamChat resolved: message_delta and message_stop are the last bytes.
+      if (translator === null) return;
       await writer.write(pending + encodeMessagesStreamEvents(translator.finish(ended.usage)));
     },
   };

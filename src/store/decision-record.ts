@@ -28,6 +28,8 @@ export interface DecisionAttempt {
   latency_ms: number;
   /** `code: message` of the failure; null when the attempt succeeded. */
   error: string | null;
+  /** The id the route's cloud was asked for (its deployment), which its answers may name; absent on older records. */
+  upstream_model?: string;
   /**
    * What the route's adapter changed to fit the request to its wire (e.g. a temperature clamped into the route's
    * range), one sentence each; absent when nothing was changed (and on older records).

@@ -191,6 +191,21 @@ describe('bedrockAdapter on Converse', () => {
     assert.notEqual(first, second);
   });
 
+  test('answerModel: translated Converse chunks and OpenAI-wire pass-through chunks name it, not the Bedrock id', async () => {
+    const answerModel = () => 'gpt-oss-120b';
+    const frames = readBedrockFrames(fixtureUrl('bedrock-converse-stream-tool-use.json')).map(encodeBedrockFrame);
+    const converse = await collectChatStream(adapter.streamChat(replay(frames), routes.converse, { includeUsage: true, answerModel }));
+    const chunks = converse.events.flatMap((event) => (event.type === 'chunks' ? (event.chunks ?? []) : []));
+    assert.ok(chunks.length > 0);
+    for (const chunk of chunks) assert.equal(chunk.model, 'gpt-oss-120b');
+    assert.doesNotMatch(converse.text, /openai\.gpt-oss-120b-1:0/);
+    const bytes = readSseFixture(fixtureUrl('bedrock-openai-chat-stream.chunks.txt'));
+    const openaiWire = await collectChatStream(bedrockAdapter.streamChat(replay([bytes]), routes.openai, { includeUsage: true, answerModel }));
+    for (const line of openaiWire.text.split('\n').filter((text) => text.startsWith('data: {'))) {
+      assert.equal((JSON.parse(line.slice(6)) as { model?: string }).model, 'gpt-oss-120b');
+    }
+  });
+
   test('a stream served by a real HTTP server, frame by frame, translates to parsed chunks, its usage, then [DONE]', async () => {
     const frames = readBedrockFrames(fixtureUrl('bedrock-converse-stream-tool-use.json')).map(encodeBedrockFrame);
     const server = await serveChunks(frames);

@@ -61,7 +61,10 @@ export function createBedrockAdapter(options: BedrockAdapterOptions = {}): Provi
     },
     streamChat(body, route, streamOptions) {
       return resolveBedrockApi(route) === 'converse'
-        ? convertBedrockConverseStream(body, route, streamOptions, stamp(route))
+        ? convertBedrockConverseStream(body, route, streamOptions, {
+            ...stamp(route),
+            model: streamOptions.answerModel?.(route) ?? resolveUpstreamModel(route),
+          })
         : bedrockOpenAIWireAdapter.streamChat(body, route, streamOptions);
     },
     prepareEmbeddings(_request, route) {

@@ -8,3 +8,4 @@ export * from './map-openai-error.ts';
 export * from './convert-to-openai-responses-request.ts';
 export * from './convert-openai-responses-response.ts';
 export * from './openai-responses-stream-decoder.ts';
+export * from './rewrite-openai-chunk.ts';

@@ -47,6 +47,9 @@ function sse(lines: string[]): string {
   return lines.map((line) => `data: ${line}\n\n`).join('');
 }
 
+/** A recorded line as the client gets it when it did not ask for usage. */
+const withoutNullUsage = (line: string): string => line.replace(',"usage":null', '');
+
 describe('decodeOpenAIStream', () => {
   test('include_usage asked: every event forwarded byte for byte, usage reported once', async () => {
     const { text, usages } = await run([recorded], true);
@@ -54,12 +57,29 @@ describe('decodeOpenAIStream', () => {
     assert.deepEqual(usages, [usage]);
   });
 
-  test('include_usage not asked: the usage-only chunk is withheld, usage still reported', async () => {
+  test('include_usage not asked: the usage-only chunk is withheld and no chunk carries "usage": null, usage still reported', async () => {
     const { text, usages } = await run([recorded], false);
     const withoutUsageChunk = recordedLines.filter((line) => !line.includes('"choices":[]'));
     assert.equal(withoutUsageChunk.length, recordedLines.length - 1);
-    assert.equal(text, sse(withoutUsageChunk));
+    assert.ok(withoutUsageChunk.some((line) => line.includes('"usage":null')));
+    assert.equal(text, sse(withoutUsageChunk.map(withoutNullUsage)));
+    assert.doesNotMatch(text, /"usage"/);
     assert.deepEqual(usages, [usage]);
+  });
+
+  test('answerModel: every chunk names it, the usage chunk included; each event rewritten once, the rest byte for byte', async () => {
+    for (const includeUsage of [true, false]) {
+      const events = await drain(decodeOpenAIStream(replay([recorded]), route, { includeUsage, answerModel: () => 'catalog-model' }));
+      const text = textOf(events.events);
+      assert.doesNotMatch(text, /gpt-4o-mini/);
+      const expected = recordedLines
+        .filter((line) => includeUsage || !line.includes('"choices":[]'))
+        .map((line) => line.replace('"model":"gpt-4o-mini"', '"model":"catalog-model"'))
+        .map((line) => (includeUsage ? line : withoutNullUsage(line)));
+      assert.equal(text, sse(expected));
+    }
+    const parsed = await drain(decodeOpenAIStream(replay([recorded]), route, { includeUsage: true, parseChunks: true, answerModel: () => 'catalog-model' }));
+    for (const event of parsed.events) if (event.type === 'chunks') for (const chunk of event.chunks ?? []) assert.equal(chunk.model, 'catalog-model');
   });
 
   test('chunk boundaries at every byte position give the same output', async () => {
@@ -76,7 +96,7 @@ describe('decodeOpenAIStream', () => {
       Array.from(recorded, (byte) => Uint8Array.of(byte)),
       false,
     );
-    assert.equal(text, sse(recordedLines.filter((line) => !line.includes('"choices":[]'))));
+    assert.equal(text, sse(recordedLines.filter((line) => !line.includes('"choices":[]')).map(withoutNullUsage)));
     assert.deepEqual(usages, [usage]);
   });
 
@@ -110,9 +130,11 @@ describe('decodeOpenAIStream', () => {
 
   test('content that mentions "usage" or "error" is not mistaken for them', async () => {
     const lines = ['{"choices":[{"index":0,"delta":{"content":"{\\"usage\\": {\\"x\\":1}, \\"error\\": {}}"}}],"usage":null}', '[DONE]'];
-    const { text, usages } = await run([encoder.encode(sse(lines))], false);
+    const { text, usages } = await run([encoder.encode(sse(lines))], true);
     assert.equal(text, sse(lines));
     assert.deepEqual(usages, []);
+    // Not asked for usage: only the real null member goes, the content stays.
+    assert.equal((await run([encoder.encode(sse(lines))], false)).text, sse(lines.map(withoutNullUsage)));
   });
 
   test('an error event throws the mapped UpstreamError after forwarding what came before', async () => {
@@ -125,7 +147,7 @@ describe('decodeOpenAIStream', () => {
     assert.equal(error.retryable, true);
     assert.match(error.message, /The server had an error while processing your request\. Sorry about that! \(route test-route\)/);
     const lines = readSseFixtureLines(errorUrl);
-    assert.equal(textOf(events), sse(lines.slice(0, 2)));
+    assert.equal(textOf(events), sse(lines.slice(0, 2).map(withoutNullUsage)));
     checkChatEventOrder(events, false);
   });
 

@@ -1,7 +1,9 @@
 // Streams an OpenAI-wire chat completion through as bytes: forwards every SSE event unchanged, reads usage from the
 // chunk that carries it, withholds the usage-only chunk when the client did not ask for it, and turns error events
 // and early ends into errors. Only chunks that can carry usage or an error are JSON-parsed, unless the consumer asks
-// for every chunk parsed (`parseChunks`), and then each is parsed once.
+// for every chunk parsed (`parseChunks`), and then each is parsed once. Two text edits make the stream the client's:
+// the `model` it was answered with (`answerModel`), and no `"usage": null` when it did not ask for usage (Crossway
+// asks the cloud for it on its own behalf).
 // Sources: OpenAI API reference "The chat completion chunk object" and `stream_options.include_usage` ("an additional
 // chunk will be streamed before the data: [DONE] message ... the choices field will always be an empty array. All
 // other chunks will also include a usage field, but with a null value"); Azure OpenAI "Content streaming"
@@ -15,6 +17,7 @@ import { summarizeErrorBody } from '../summarize-error-body.ts';
 import { invalidUpstreamResponse, normalizeOpenAIUsage } from './convert-openai-response.ts';
 import { mapOpenAIStreamError, readOpenAIErrorValue, type UpstreamErrorFields } from './map-openai-error.ts';
 import { openaiChatChunkSchema } from './openai-api.ts';
+import { dropNullUsage, replaceJsonModel } from './rewrite-openai-chunk.ts';
 
 /** Maps the error object of a stream event to the error thrown; adapters with their own rules (Azure) pass theirs. */
 export type StreamErrorMapper = (fields: UpstreamErrorFields, route: Route) => UpstreamError;
@@ -37,6 +40,14 @@ export async function* decodeOpenAIStream(
 ): AsyncGenerator<ChatStreamEvent, void, undefined> {
   const splitter = createSseSplitter();
   const parseChunks = options.parseChunks === true;
+  const model = options.answerModel?.(route);
+  const dropUsage = !options.includeUsage;
+  /** The event's bytes as the client gets them: unchanged (the same view) unless an edit applied. */
+  const rewrite = (raw: Uint8Array, data: string): Uint8Array => {
+    let text = model === undefined ? data : replaceJsonModel(data, model);
+    if (dropUsage) text = dropNullUsage(text);
+    return text === data ? raw : Buffer.from(`data: ${text}\n\n`);
+  };
   // The last usage seen on a content chunk; null once the usage event has been sent.
   let usage: Usage | null = null;
   let usageSent = false;
@@ -59,7 +70,7 @@ export async function* decodeOpenAIStream(
       }
       const isErrorEvent = event.event === 'error';
       if (!parseChunks && !isErrorEvent && !mayHoldValue(data, '"error"') && !mayHoldValue(data, '"usage"')) {
-        forward.push(event.raw);
+        forward.push(rewrite(event.raw, data));
         continue;
       }
       const json = parseJson(data);
@@ -76,14 +87,14 @@ export async function* decodeOpenAIStream(
           forward = [];
           parsed = parseChunks ? [] : null;
           usageSent = true;
-          yield { type: 'usage', usage: read.usage, bytes: options.includeUsage ? event.raw : null };
+          yield { type: 'usage', usage: read.usage, bytes: options.includeUsage ? rewrite(event.raw, data) : null };
           continue;
         }
       }
       // A later usage-only chunk (a server that repeats it) is withheld like the first when the client did not ask.
       if (read?.usageOnly === true && !options.includeUsage) continue;
-      if (parsed !== null) parsed.push(readParsedChunk(json, route));
-      forward.push(event.raw);
+      if (parsed !== null) parsed.push(readParsedChunk(json, route, model));
+      forward.push(rewrite(event.raw, data));
     }
     if (forward.length > 0) yield { type: 'chunks', bytes: joinAdjacent(forward), chunks: parsed };
   }
@@ -135,9 +146,10 @@ function parseJson(data: string): unknown {
 }
 
 /** A parsed event as a chunk for a consumer that reads them; an event without `choices` carries no delta. */
-function readParsedChunk(json: unknown, route: Route): ChatCompletionChunk {
+function readParsedChunk(json: unknown, route: Route, model: string | undefined): ChatCompletionChunk {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw invalidUpstreamResponse(route, 'a stream event is not a JSON object');
   const value = json as ChatCompletionChunk;
+  if (model !== undefined && typeof value.model === 'string') value.model = model;
   return Array.isArray(value.choices) ? value : { ...value, choices: [] };
 }
 

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { GoogleAuth } from 'google-auth-library';
 import { createEmulatorServiceAccount, VERTEX_EMULATOR_PROJECT, VertexEmulator } from '../../emulators/index.ts';
 import type { Route, RouteAuth } from '../../catalog/index.ts';
 import { UpstreamError } from '../../wire/index.ts';
@@ -12,7 +13,13 @@ import { TOKEN_REFRESH_MARGIN_MS } from '../cached-token.ts';
 import type { UpstreamRequest } from '../provider-adapter.ts';
 import { makeTestRoute } from '../test-route.ts';
 import { vertexAdapter } from './vertex-adapter.ts';
-import { createGoogleAuthenticator, GOOGLE_UNKNOWN_EXPIRY_MS, readServiceAccountTokenUri, type GoogleAccessTokenClient } from './vertex-auth.ts';
+import {
+  createGoogleAuthenticator,
+  GOOGLE_OAUTH_TOKEN_URL,
+  GOOGLE_UNKNOWN_EXPIRY_MS,
+  readServiceAccountTokenUri,
+  type GoogleAccessTokenClient,
+} from './vertex-auth.ts';
 
 const HOUR = 3_600_000;
 const request: UpstreamRequest = {
@@ -211,6 +218,24 @@ describe('createGoogleAuthenticator with the real google-auth-library and the Ve
   });
 
   const tokenRequests = () => emulator.requests().filter((entry) => entry.path === '/token').length;
+
+  test("an unmodified google-auth-library client ignores the key file's token_uri: Crossway's redirect is what reaches it", async () => {
+    // What the README says about the demo's key file (issue 19): the library posts to Google's fixed endpoint. The
+    // request is stopped before it leaves, so the test needs no network.
+    const client = await new GoogleAuth({ keyFilename: keyFile, scopes: ['https://www.googleapis.com/auth/cloud-platform'] }).getClient();
+    const targets: string[] = [];
+    client.transporter.interceptors.request.add({
+      resolved: async (options) => {
+        targets.push(`${options.method} ${options.url.toString()}`);
+        throw new Error('stopped before leaving');
+      },
+    });
+    const before = tokenRequests();
+    await assert.rejects(client.getAccessToken(), /stopped before leaving/);
+    assert.deepEqual(targets, [`POST ${GOOGLE_OAUTH_TOKEN_URL}`]);
+    assert.notEqual(emulator.tokenUrl, GOOGLE_OAUTH_TOKEN_URL);
+    assert.equal(tokenRequests(), before, 'nothing reached the token_uri');
+  });
 
   test("reads the key file's token_uri", async () => {
     assert.equal(await readServiceAccountTokenUri(keyFile), emulator.tokenUrl);
