@@ -29,7 +29,7 @@ const DEFAULT_FOLLOW_POLL_MS = 150;
 /** How many jobs one replica runs at once at most; beyond, orphaned jobs wait for a replica with room. */
 const DEFAULT_MAX_JOBS = 64;
 /** How long a follower waits for a finished job's last event, which is stored just after its final status. */
-const FINAL_EVENT_WAIT_MS = 3_000;
+const FINAL_EVENT_WAIT_MS = 10_000;
 /** Event types that end a response's stream. */
 const FINAL_EVENT_TYPES: ReadonlySet<string> = new Set(['response.completed', 'response.failed', 'response.incomplete', 'error']);
 
@@ -56,8 +56,10 @@ interface Job {
   firstSequence: number;
   /** Resolves once the run started (its lease confirmed and firstSequence known), or will not run. */
   ready: Promise<void>;
-  /** How many of `events` are stored. */
+  /** How many of `events` are stored (or on their way to the store, in `flushing`). */
   stored: number;
+  /** The last write of events: the next waits for it, so that batches commit in order and none overtakes another. */
+  flushing: Promise<void>;
   listeners: Set<() => void>;
   done: Promise<void>;
   finished: boolean;
@@ -116,6 +118,7 @@ export class BackgroundResponses {
       firstSequence: 0,
       ready: new Promise<void>((resolve) => (ready = resolve)),
       stored: 0,
+      flushing: Promise.resolve(),
       listeners: new Set(),
       done: Promise.resolve(),
       finished: false,
@@ -233,14 +236,19 @@ export class BackgroundResponses {
     await appendToConversation(services, tenant, turn, result.output);
   }
 
-  async #flushEvents(id: string, job: Job): Promise<void> {
+  #flushEvents(id: string, job: Job): Promise<void> {
     // A run this replica lost writes nothing more: another run may be numbering events of its own.
     const pending = job.lost ? [] : job.events.slice(job.stored);
-    if (pending.length === 0) return;
+    if (pending.length === 0) return job.flushing;
     job.stored += pending.length;
-    await this.#services()
-      .store.appendResponseEvents(pending.map((event) => ({ response_id: id, sequence_number: event.sequence_number, event: toStoredJson(event) })))
-      .catch((error: unknown) => this.#logger.error({ err: error, responseId: id }, 'storing background response events failed'));
+    // After the batch before it: a follower on another replica reads events after the last it saw, so a later batch
+    // committed first would make it skip the earlier one.
+    job.flushing = job.flushing.then(() =>
+      this.#services()
+        .store.appendResponseEvents(pending.map((event) => ({ response_id: id, sequence_number: event.sequence_number, event: toStoredJson(event) })))
+        .catch((error: unknown) => this.#logger.error({ err: error, responseId: id }, 'storing background response events failed')),
+    );
+    return job.flushing;
   }
 
   /**
