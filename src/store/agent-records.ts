@@ -31,6 +31,8 @@ export interface AgentSessionRecord {
   /** The replica running a step of it, until lease_expires_at; null when no step runs. */
   owner: string | null;
   lease_expires_at: string | null;
+  /** Changes at every write: a read-modify-write names it in its condition (optimistic concurrency). */
+  version: string | null;
 }
 
 /** One turn of a session: `turn` is the Turn object (timestamps in Unix seconds). */
@@ -77,6 +79,8 @@ export interface AgentSessionCondition {
   activeTurnId?: string;
   /** The step's lease is held by this owner. */
   owner?: string;
+  /** The session was not written since it was read with this version. */
+  version?: string | null;
 }
 
 /** One session write: the patch and what it appends, all in one transaction, all or nothing under the condition. */
@@ -102,7 +106,7 @@ export interface AgentStore {
   updateAgent(tenant: string, id: string, config: Record<string, unknown>, updatedAt: string): Promise<AgentRecord | null>;
   deleteAgent(tenant: string, id: string): Promise<boolean>;
   /** Inserts a session with its first events (numbered from 1) in one transaction; throws when the id is taken. */
-  insertAgentSession(session: Omit<AgentSessionRecord, 'event_seq'>, events: readonly Record<string, unknown>[]): Promise<void>;
+  insertAgentSession(session: Omit<AgentSessionRecord, 'event_seq' | 'version'>, events: readonly Record<string, unknown>[]): Promise<void>;
   getAgentSession(tenant: string, id: string): Promise<AgentSessionRecord | null>;
   /** Sessions of the tenant by creation, optionally of one saved agent only. */
   listAgentSessions(tenant: string, page: AgentPageOptions & { agentId?: string }): Promise<AgentSessionRecord[]>;

@@ -29,6 +29,7 @@ function toSessionRecord(row: Selectable<AgentSessionTable>): AgentSessionRecord
     event_seq: Number(row.event_seq),
     owner: row.owner,
     lease_expires_at: row.lease_expires_at,
+    version: row.write_token,
   };
 }
 
@@ -57,7 +58,7 @@ function appendEvents(db: AgentDatabase, id: string, token: string, events: read
 export async function insertAgentSession(
   db: AgentDatabase,
   executeWrites: ExecuteWrites,
-  session: Omit<AgentSessionRecord, 'event_seq'>,
+  session: Omit<AgentSessionRecord, 'event_seq' | 'version'>,
   events: readonly Record<string, unknown>[],
 ): Promise<void> {
   const token = randomUUID();
@@ -119,6 +120,7 @@ export async function writeAgentSession(
   if (condition.statuses !== undefined) update = update.where('status', 'in', [...condition.statuses]);
   if (condition.activeTurnId !== undefined) update = update.where('active_turn_id', '=', condition.activeTurnId);
   if (condition.owner !== undefined) update = update.where('owner', '=', condition.owner);
+  if (condition.version !== undefined) update = update.where('write_token', condition.version === null ? 'is' : '=', condition.version);
   const held = db.selectFrom('agent_sessions').select('id').where('id', '=', id).where('write_token', '=', token);
   const statements: WriteStatement[] = [update.compile()];
   for (const turn of write.turns ?? []) {

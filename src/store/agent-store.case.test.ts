@@ -8,7 +8,7 @@ function makeAgent(id: string, tenant = 'acme', createdAt = '2026-06-01T12:00:00
   return { id, tenant, created_at: createdAt, updated_at: createdAt, config: { model: 'gpt-5.5', name: `agent ${id}`, tools: [] } };
 }
 
-function makeSession(id: string, overrides: Partial<AgentSessionRecord> = {}): Omit<AgentSessionRecord, 'event_seq'> {
+function makeSession(id: string, overrides: Partial<AgentSessionRecord> = {}): Omit<AgentSessionRecord, 'event_seq' | 'version'> {
   return {
     id,
     tenant: 'acme',
@@ -92,6 +92,11 @@ export function runAgentStoreTests(open: () => Promise<Store>): void {
     });
     assert.equal(refused, false);
     assert.equal(await store.writeAgentSession('globex', 'sess_1', { patch: { status: 'failed' } }), false);
+    // A read-modify-write names the version it read: a write in between makes it fail.
+    const read = await store.getAgentSession('acme', 'sess_1');
+    assert.equal(await store.writeAgentSession('acme', 'sess_1', { patch: {}, condition: { version: 'stale' } }), false);
+    assert.equal(await store.writeAgentSession('acme', 'sess_1', { patch: {}, condition: { version: read?.version ?? null } }), true);
+    assert.equal(await store.writeAgentSession('acme', 'sess_1', { patch: {}, condition: { version: read?.version ?? null } }), false);
     const events = await store.listAgentEvents('acme', 'sess_1', 0, 100);
     assert.deepEqual(
       events.map((event) => [event.seq, event.event.type]),
