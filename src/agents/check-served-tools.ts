@@ -14,7 +14,8 @@ export function checkServedTools(tools: unknown, param: string): void {
         `${param}[${index}].type`,
       );
     throw new InvalidRequestError(
-      `Invalid value for '${param}[${index}].type': '${excerpt(String(tool.type), 64)}' tools are not served in agent sessions by Crossway; use function tools.`,
+      `Invalid value for '${param}[${index}].type': '${excerpt(String(tool.type), 64)}' tools are not served in agent sessions ` +
+        'by Crossway; use function tools.',
       `${param}[${index}].type`,
     );
   });
