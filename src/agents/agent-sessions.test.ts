@@ -1,0 +1,86 @@
+// AgentSessions with no gateway in front: each step is a metered model call under the caller's key (its budget
+// applies), a turn stops at the step limit, and the event stream a subscriber reads is numbered without gaps.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { createTestServices, emulatorRoute, type TestServices } from '../calls/test-call-services.ts';
+import { OPENAI_EMULATOR_API_KEY, OpenAIEmulator } from '../emulators/index.ts';
+import { AgentSessions } from './agent-sessions.ts';
+import { parseRequest } from '../wire/index.ts';
+import { sessionCreateRequestSchema } from './agent-schemas.ts';
+
+const WEATHER_TOOL = { type: 'function', name: 'get_weather', description: 'Weather.', parameters: { type: 'object', properties: {} } };
+const WAIT_MS = 30_000;
+
+describe('AgentSessions', () => {
+  const upstream = new OpenAIEmulator();
+  let services: TestServices;
+  let sessions: AgentSessions;
+
+  before(() => upstream.start());
+  after(() => upstream.close());
+  beforeEach(async () => {
+    services = await createTestServices({
+      models: [{ id: 'gpt-5.5' }],
+      routes: [emulatorRoute({ url: upstream.url, apiKey: OPENAI_EMULATOR_API_KEY }, 'openai-gpt', 'gpt-5.5', { capabilities: ['streaming', 'tools'] })],
+    });
+  });
+  afterEach(async () => {
+    await sessions.close();
+    await services.close();
+  });
+
+  /** Reads the session's events from the first until `last` says one is the last (bounded by WAIT_MS). */
+  async function readEvents(tenant: string, id: string, last: (event: Record<string, unknown>) => boolean): Promise<Record<string, unknown>[]> {
+    const events: Record<string, unknown>[] = [];
+    for await (const event of sessions.subscribe(tenant, id, 0, AbortSignal.timeout(WAIT_MS), last)) events.push(event);
+    return events;
+  }
+
+  const create = (body: Record<string, unknown>) => parseRequest(sessionCreateRequestSchema, { environment: { type: 'none' }, ...body });
+
+  it('meters every step as a model call of the caller, and fails a turn at the step limit with a reason', async () => {
+    sessions = new AgentSessions(() => services, pino({ level: 'silent' }), { maxStepsPerTurn: 1 });
+    const principal = await services.keyPrincipal({ budget: { limit: '10.00', period: 'total' } });
+    const tenant = principal.tenant.id;
+    const before = (await services.store.listUsageEvents({ limit: 1000 })).length;
+    const session = await sessions.create(principal, create({ agent: { model: 'gpt-5.5', tools: [WEATHER_TOOL] }, input: 'Call get_weather.' }), {});
+    const waiting = await readEvents(tenant, session.id, (event) => event.type === 'agent.session.requires_action' || event.type === 'agent.session.idle');
+    assert.equal(waiting.at(-1)?.type, 'agent.session.requires_action', JSON.stringify(waiting.at(-2)));
+    const call = (waiting.at(-1)?.session as { required_actions: { call_id: string; turn_id: string }[] }).required_actions[0];
+    assert.ok(call !== undefined);
+    await sessions.post(
+      principal,
+      session.id,
+      [{ type: 'agent.session.input.tool_result', turn_id: call.turn_id, call_id: call.call_id, success: true, output: 'sunny' }],
+      {},
+    );
+    const events = await readEvents(tenant, session.id, (event) => event.type === 'agent.session.turn.failed');
+    const failed = events.at(-1) as { turn: { error: { code: string; message: string } } };
+    assert.equal(failed.turn.error.code, 'usage_limit_exceeded');
+    assert.match(failed.turn.error.message, /limit of 1 model steps/);
+    // Events are numbered 1, 2, ... with no gap, each with its own id.
+    assert.deepEqual(
+      events.map((event) => Number(String(event.event_id).split('_').at(-1))),
+      events.map((_, index) => index + 1),
+    );
+    // One step ran: one usage event, of this key's tenant.
+    const usage = (await services.store.listUsageEvents({ limit: 1000 })).slice(before);
+    assert.equal(usage.length, 1);
+    assert.equal(usage[0]?.tenant, tenant);
+  });
+
+  it("fails a turn when the key's budget is spent, with the budget's reason, and leaves the session idle", async () => {
+    sessions = new AgentSessions(() => services, pino({ level: 'silent' }), {});
+    const principal = await services.keyPrincipal({ budget: { limit: '0.000001', period: 'total' } });
+    const tenant = principal.tenant.id;
+    const session = await sessions.create(principal, create({ agent: { model: 'gpt-5.5' }, input: 'Hello.' }), {});
+    const events = await readEvents(tenant, session.id, (event) => event.type === 'agent.session.idle');
+    const types = events.map((event) => event.type);
+    assert.ok(types.includes('agent.session.turn.failed'), types.join(', '));
+    const failed = events.find((event) => event.type === 'agent.session.turn.failed') as { turn: { error: { code: string; message: string } } };
+    assert.equal(failed.turn.error.code, 'usage_limit_exceeded');
+    assert.match(failed.turn.error.message, /budget/i);
+    assert.equal((await services.store.getAgentSession(tenant, session.id))?.status, 'idle');
+  });
+});
