@@ -47,7 +47,8 @@ describe('AgentSessions', () => {
     const session = await sessions.create(principal, create({ agent: { model: 'gpt-5.5', tools: [WEATHER_TOOL] }, input: 'Call get_weather.' }), {});
     const waiting = await readEvents(tenant, session.id, (event) => event.type === 'agent.session.requires_action' || event.type === 'agent.session.idle');
     assert.equal(waiting.at(-1)?.type, 'agent.session.requires_action', JSON.stringify(waiting.at(-2)));
-    const call = (waiting.at(-1)?.session as { required_actions: { call_id: string; turn_id: string }[] }).required_actions[0];
+    const paused = waiting.at(-1)?.session as { required_actions: { call_id: string; turn_id: string }[] } | undefined;
+    const call = paused?.required_actions[0];
     assert.ok(call !== undefined);
     await sessions.post(
       principal,
