@@ -1,8 +1,12 @@
 // The Agents API end to end with the official openai client: saved agents (CRUD, pages), sessions whose turns run
 // through the gateway's turn machinery on the emulated clouds, a function tool answered through the client's own
 // helper (sessions.stream with a tool handler) and by hand, a session created with stream: true, subscribe-before-send,
-// cancel, items and turns, another tenant's 404s, refused environments and MCP tools, and a step whose replica died.
+// cancel, items and turns, another tenant's 404s, refused environments and MCP tools, a step whose replica died, and a
+// session waiting on a tool result through a gateway restart that goes on on another cloud.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { startStack, type Stack } from './support/start-stack.ts';
@@ -304,5 +308,62 @@ describe('Agents API', () => {
     assert.equal(failed.status, 'failed');
     assert.equal(failed.error?.code, 'internal_error');
     assert.match(failed.error?.message ?? '', /replica running this step stopped/);
+  });
+});
+
+describe('an agent session across a gateway restart and across clouds', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'crossway-agents-restart-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('waits for its tool result through a restart, then continues on another cloud with the same items', async () => {
+    const first = await startStack({ dataDir });
+    let sessionId: string;
+    let action: { turn_id: string; call_id: string };
+    try {
+      const session = await first.client.beta.agents.sessions.create(
+        { environment: { type: 'none' }, agent: { model: 'gpt-5.5', tools: [WEATHER_TOOL] }, input: 'Please call get_weather for Lisbon.' },
+        { headers: { 'x-crossway-providers-only': 'azure' } },
+      );
+      sessionId = session.id;
+      const waiting = await waitFor('requires_action', async () => {
+        const read = await first.client.beta.agents.sessions.retrieve(session.id);
+        return read.status === 'requires_action' ? read : null;
+      });
+      const required = waiting.required_actions[0];
+      assert.ok(required?.type === 'function_call');
+      action = required;
+      const azureCalls = (await first.journal('azure')).filter((entry) => entry.path.includes('chat/completions'));
+      assert.equal(azureCalls.length, 1);
+    } finally {
+      await first.close();
+    }
+
+    const second = await startStack({ dataDir });
+    try {
+      const agents = second.client.beta.agents;
+      assert.equal((await agents.sessions.retrieve(sessionId)).status, 'requires_action');
+      await agents.sessions.events.create(
+        sessionId,
+        { events: [{ type: 'agent.session.input.tool_result', turn_id: action.turn_id, call_id: action.call_id, success: true, output: '19 C' }] },
+        { headers: { 'x-crossway-providers-only': 'openai' } },
+      );
+      await waitFor('idle after the restart', async () => (await agents.sessions.retrieve(sessionId)).status === 'idle');
+      // The step after the restart ran on OpenAI, with the turn's earlier items (from Azure) as its context.
+      const openaiCalls = (await second.journal('openai')).filter((entry) => entry.path.includes('chat/completions'));
+      assert.equal(openaiCalls.length, 1);
+      const sent = JSON.stringify(openaiCalls[0]?.body?.messages);
+      assert.match(sent, /Lisbon/);
+      assert.match(sent, /19 C/);
+      assert.equal((await second.journal('azure')).filter((entry) => entry.path.includes('chat/completions')).length, 0);
+      const items = await agents.sessions.items.list(sessionId, { order: 'asc' });
+      assert.deepEqual(
+        items.data.map((item) => item.type),
+        ['message', 'function_call', 'function_call_output', 'message'],
+      );
+      const turns = await agents.sessions.turns.list(sessionId);
+      assert.equal(turns.data[0]?.status, 'completed');
+    } finally {
+      await second.close();
+    }
   });
 });
