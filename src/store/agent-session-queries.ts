@@ -292,3 +292,15 @@ export async function renewAgentSessionLeases(
     .execute();
   return rows.map((row) => row.id);
 }
+
+/** The statements that erase a tenant's agents and sessions (with turns, items and events), for eraseTenantData's transaction. */
+export function eraseTenantAgentStatements(db: AgentDatabase, tenant: string): WriteStatement[] {
+  const sessionIds = db.selectFrom('agent_sessions').select('id').where('tenant', '=', tenant);
+  return [
+    db.deleteFrom('agent_events').where('session_id', 'in', sessionIds).compile(),
+    db.deleteFrom('agent_items').where('session_id', 'in', sessionIds).compile(),
+    db.deleteFrom('agent_turns').where('session_id', 'in', sessionIds).compile(),
+    db.deleteFrom('agent_sessions').where('tenant', '=', tenant).compile(),
+    db.deleteFrom('agents').where('tenant', '=', tenant).compile(),
+  ];
+}

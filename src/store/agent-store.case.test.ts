@@ -193,4 +193,17 @@ export function runAgentStoreTests(open: () => Promise<Store>): void {
     assert.equal(await store.getAgentSession('acme', 'sess_a'), null);
     assert.deepEqual(await store.listAgentEvents('acme', 'sess_a', 0, 10), []);
   });
+
+  it("erases a tenant's agents and sessions with the rest of its data, and no other tenant's", async () => {
+    await store.insertAgent(makeAgent('agent_a'));
+    await store.insertAgent(makeAgent('agent_g', 'globex'));
+    await store.insertAgentSession(makeSession('sess_a'), [{ type: 'x' }]);
+    await store.writeAgentSession('acme', 'sess_a', { patch: {}, items: [{ id: 'msg_a', turn_id: 't', item: {} }] });
+    await store.insertAgentSession(makeSession('sess_g', { tenant: 'globex' }), [{ type: 'x' }]);
+    await store.eraseTenantData('acme');
+    assert.equal(await store.getAgent('acme', 'agent_a'), null);
+    assert.equal(await store.getAgentSession('acme', 'sess_a'), null);
+    assert.ok((await store.getAgent('globex', 'agent_g')) !== null);
+    assert.equal((await store.listAgentEvents('globex', 'sess_g', 0, 10)).length, 1);
+  });
 }

@@ -288,6 +288,8 @@ export class KyselyStore implements Store {
       this.db.deleteFrom('idempotency_keys').where('tenant', '=', tenant).compile(),
       // Nothing of the tenant is stored any more: its storage counter goes with it.
       this.db.deleteFrom('tenant_storage').where('tenant', '=', tenant).compile(),
+      // Its agents and agent sessions (after the statements whose counts are reported).
+      ...agentSessions.eraseTenantAgentStatements(this.#agentDb, tenant),
     ]);
     return { responses: results[2]?.changes ?? 0, conversations: results[4]?.changes ?? 0, idempotency_keys: results[5]?.changes ?? 0 };
   }
