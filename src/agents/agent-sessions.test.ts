@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { createTestServices, emulatorRoute, type TestServices } from '../calls/test-call-services.ts';
 import { OPENAI_EMULATOR_API_KEY, OpenAIEmulator } from '../emulators/index.ts';
 import { AgentSessions } from './agent-sessions.ts';
-import { parseRequest } from '../wire/index.ts';
+import { parseRequest, RateLimitError } from '../wire/index.ts';
 import { sessionCreateRequestSchema } from './agent-schemas.ts';
 
 const WEATHER_TOOL = { type: 'function', name: 'get_weather', description: 'Weather.', parameters: { type: 'object', properties: {} } };
@@ -33,7 +33,12 @@ describe('AgentSessions', () => {
   /** Reads the session's events from the first until `last` says one is the last (bounded by WAIT_MS). */
   async function readEvents(tenant: string, id: string, last: (event: Record<string, unknown>) => boolean): Promise<Record<string, unknown>[]> {
     const events: Record<string, unknown>[] = [];
-    for await (const event of sessions.subscribe(tenant, id, 0, AbortSignal.timeout(WAIT_MS), last)) events.push(event);
+    const subscription = sessions.subscribe(tenant, id, 0, AbortSignal.timeout(WAIT_MS), last);
+    try {
+      for await (const event of subscription.events) events.push(event);
+    } finally {
+      subscription.close();
+    }
     return events;
   }
 
@@ -83,5 +88,36 @@ describe('AgentSessions', () => {
     assert.equal(failed.turn.error.code, 'usage_limit_exceeded');
     assert.match(failed.turn.error.message, /budget/i);
     assert.equal((await services.store.getAgentSession(tenant, session.id))?.status, 'idle');
+  });
+
+  it('bounds the open event streams per tenant (429 beyond) and gives a place back when a stream closes', async () => {
+    sessions = new AgentSessions(() => services, pino({ level: 'silent' }), { maxSubscribersPerTenant: 1 });
+    const principal = await services.masterPrincipal();
+    const session = await sessions.create(principal, create({ agent: { model: 'gpt-5.5' }, input: 'Hello.' }), {});
+    const tenant = principal.tenant.id;
+    const first = sessions.subscribe(tenant, session.id, 0, AbortSignal.timeout(WAIT_MS));
+    assert.throws(
+      () => sessions.subscribe(tenant, session.id, 0, AbortSignal.timeout(WAIT_MS)),
+      (error: unknown) => error instanceof RateLimitError && error.status === 429,
+    );
+    // Another tenant has places of its own.
+    const other = await services.keyPrincipal({});
+    sessions.subscribe(other.tenant.id, session.id, 0, AbortSignal.timeout(WAIT_MS)).close();
+    first.close();
+    sessions.subscribe(tenant, session.id, 0, AbortSignal.timeout(WAIT_MS)).close();
+  });
+
+  it('ends a stream once its time is up', async () => {
+    sessions = new AgentSessions(() => services, pino({ level: 'silent' }), { maxSubscriptionMs: 300, pollMs: 50 });
+    const principal = await services.masterPrincipal();
+    const session = await sessions.create(principal, create({ agent: { model: 'gpt-5.5' }, input: 'Hello.' }), {});
+    const subscription = sessions.subscribe(principal.tenant.id, session.id, 0, AbortSignal.timeout(WAIT_MS));
+    const started = Date.now();
+    const events: unknown[] = [];
+    for await (const event of subscription.events) events.push(event);
+    subscription.close();
+    // Every event of the session was read, then the stream ended by itself, long before the caller's own deadline.
+    assert.ok(events.length >= 2);
+    assert.ok(Date.now() - started < WAIT_MS / 2);
   });
 });

@@ -9,7 +9,7 @@ import type { RequestHeaders } from '../policy/index.ts';
 import { createItemId } from '../runtime/index.ts';
 import type { AgentSessionRecord, AgentSessionWrite, AgentTurnRecord } from '../store/index.ts';
 import type { TurnServices } from '../turns/index.ts';
-import { ConflictError, excerpt, InvalidRequestError, NotFoundError, toCrosswayError } from '../wire/index.ts';
+import { ConflictError, excerpt, InvalidRequestError, NotFoundError, RateLimitError, toCrosswayError } from '../wire/index.ts';
 import { findPendingCalls, toFunctionCallOutputItem, toUserMessageItem } from './agent-items.ts';
 import { addUsage, type AgentSettings, type AgentTokenUsage, resolveSessionAgent, toSessionObject } from './agent-objects.ts';
 import type { AgentInputMessage, SessionCreateRequest, SessionInputEvent } from './agent-schemas.ts';
@@ -22,6 +22,11 @@ const DEFAULT_MAX_STEPS_PER_TURN = 32;
 const MAX_CONTEXT_ITEMS = 10_000;
 /** Events read from the store in one page by a subscriber. */
 const EVENT_PAGE = 200;
+/** Event streams open at once on one replica, and per tenant: each polls the store, so they are bounded. */
+const DEFAULT_MAX_SUBSCRIBERS = 1_024;
+const DEFAULT_MAX_SUBSCRIBERS_PER_TENANT = 64;
+/** How long one event stream lasts at most (a client reconnects, as after a restart). */
+const DEFAULT_MAX_SUBSCRIPTION_MS = 60 * 60_000;
 /** How many times a read-modify-write of a session is tried before a conflict is reported. */
 const MAX_WRITE_TRIES = 50;
 
@@ -35,6 +40,17 @@ export interface AgentSessionsOptions {
   /** How often a subscriber reads the store for events written by another replica (250 ms). */
   pollMs?: number;
   maxStepsPerTurn?: number;
+  /** Event streams open at once on this replica (1024) and per tenant (64); beyond, 429. */
+  maxSubscribers?: number;
+  maxSubscribersPerTenant?: number;
+  /** How long one event stream lasts at most (1 h). */
+  maxSubscriptionMs?: number;
+}
+
+/** An open event stream: its events, and close() to give its place back (call it whether or not it was read). */
+export interface SessionSubscription {
+  events: AsyncGenerator<Record<string, unknown>>;
+  close(): void;
 }
 
 type TurnObject = Record<string, unknown> & { id: string; status: string; usage: AgentTokenUsage | null; crossway_steps?: number };
@@ -74,6 +90,11 @@ export class AgentSessions {
   readonly #renewMs: number;
   readonly #pollMs: number;
   readonly #maxSteps: number;
+  readonly #maxSubscribers: number;
+  readonly #maxSubscribersPerTenant: number;
+  readonly #maxSubscriptionMs: number;
+  /** Open event streams, by tenant. */
+  readonly #subscribers = new Map<string, number>();
   /** Steps running here, by session id. */
   readonly #running = new Map<string, { tenant: string; controller: AbortController; done: Promise<void> }>();
   readonly #listeners = new Map<string, Set<() => void>>();
@@ -89,6 +110,9 @@ export class AgentSessions {
     this.#renewMs = Math.min(options.renewMs ?? 1_000, this.#leaseMs / 3);
     this.#pollMs = options.pollMs ?? 250;
     this.#maxSteps = options.maxStepsPerTurn ?? DEFAULT_MAX_STEPS_PER_TURN;
+    this.#maxSubscribers = options.maxSubscribers ?? DEFAULT_MAX_SUBSCRIBERS;
+    this.#maxSubscribersPerTenant = options.maxSubscribersPerTenant ?? DEFAULT_MAX_SUBSCRIBERS_PER_TENANT;
+    this.#maxSubscriptionMs = options.maxSubscriptionMs ?? DEFAULT_MAX_SUBSCRIPTION_MS;
   }
 
   /** Begins the lease loop: renews this replica's steps, fails steps whose replica died. */
@@ -469,17 +493,41 @@ export class AgentSessions {
   }
 
   /**
-   * The session's events numbered after `after`, then live ones as they are written, each with its `event_id`, until
-   * `signal` aborts, the gateway closes, `until` says an event is the last, or the session is deleted.
+   * Opens a stream of the session's events numbered after `after`, then live ones as they are written, each with its
+   * `event_id`, until `signal` aborts, the gateway closes, `until` says an event is the last, the session is deleted,
+   * or the stream's time is up. 429 past the bounds on open streams.
    */
-  async *subscribe(
+  subscribe(
     tenant: string,
     sessionId: string,
     after: number,
     signal: AbortSignal,
     until: (event: Record<string, unknown>) => boolean = () => false,
+  ): SessionSubscription {
+    const total = [...this.#subscribers.values()].reduce((sum, count) => sum + count, 0);
+    const mine = this.#subscribers.get(tenant) ?? 0;
+    if (total >= this.#maxSubscribers || mine >= this.#maxSubscribersPerTenant)
+      throw new RateLimitError(`Too many open session event streams (${mine} of this tenant, ${total} in all); close one first.`, 'requests', 1_000);
+    this.#subscribers.set(tenant, mine + 1);
+    let open = true;
+    const close = () => {
+      if (!open) return;
+      open = false;
+      const count = (this.#subscribers.get(tenant) ?? 1) - 1;
+      if (count === 0) this.#subscribers.delete(tenant);
+      else this.#subscribers.set(tenant, count);
+    };
+    const stop = AbortSignal.any([signal, this.#closing.signal, AbortSignal.timeout(this.#maxSubscriptionMs)]);
+    return { events: this.#follow(tenant, sessionId, after, stop, until), close };
+  }
+
+  async *#follow(
+    tenant: string,
+    sessionId: string,
+    after: number,
+    stop: AbortSignal,
+    until: (event: Record<string, unknown>) => boolean,
   ): AsyncGenerator<Record<string, unknown>> {
-    const stop = AbortSignal.any([signal, this.#closing.signal]);
     let seq = after;
     while (!stop.aborted) {
       const rows = await this.#store.listAgentEvents(tenant, sessionId, seq, EVENT_PAGE);

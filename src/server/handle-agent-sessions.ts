@@ -52,14 +52,18 @@ function streamSessionEvents(
   after: number,
   last?: (event: Record<string, unknown>) => boolean,
 ): HttpResult {
+  // Admitted (or refused with 429) before the head, so that a refusal is an HTTP answer.
+  const subscription = gateway.agentSessions.subscribe(tenantOf(exchange), sessionId, after, exchange.signal, last);
   return {
     status: 200,
     headers: SSE_HEADERS,
     stream: async (writer) => {
-      // An SSE comment sends the head now: a subscriber must know it is subscribed before it sends its input.
-      await writer.write(': subscribed\n\n');
-      for await (const event of gateway.agentSessions.subscribe(tenantOf(exchange), sessionId, after, exchange.signal, last)) {
-        await writer.write(`event: ${String(event.type)}\ndata: ${JSON.stringify(event)}\n\n`);
+      try {
+        // An SSE comment sends the head now: a subscriber must know it is subscribed before it sends its input.
+        await writer.write(': subscribed\n\n');
+        for await (const event of subscription.events) await writer.write(`event: ${String(event.type)}\ndata: ${JSON.stringify(event)}\n\n`);
+      } finally {
+        subscription.close();
       }
     },
   };
