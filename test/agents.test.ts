@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { startStack, type Stack } from './support/start-stack.ts';
+import { HELD_MODEL, heldRoute, startHeldUpstream, type HeldUpstream } from './support/start-held-upstream.ts';
+import { AZURE_KEY, DEFAULT_MODELS, defaultRoutes, OPENAI_KEY, startStack, type Stack } from './support/start-stack.ts';
 import { WAIT_MS, waitFor } from './support/wait-for.ts';
 
 const MODEL = 'via-azure-v1';
@@ -365,5 +366,47 @@ describe('an agent session across a gateway restart and across clouds', () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+describe('cancelling an agent session while its step runs', () => {
+  let stack: Stack;
+  let held: HeldUpstream;
+  before(async () => {
+    held = await startHeldUpstream();
+    stack = await startStack({
+      routes: (urls) => [...defaultRoutes(urls, { openai: OPENAI_KEY, azure: AZURE_KEY }), heldRoute(held.url)],
+      models: [...DEFAULT_MODELS, HELD_MODEL],
+    });
+  });
+  after(async () => {
+    await stack.close();
+    await held.close();
+  });
+
+  it('abandons the running step: the turn ends cancelled, the session is idle at once and takes a new message', async () => {
+    const agents = stack.client.beta.agents;
+    const arrived = held.arrival();
+    const session = await agents.sessions.create({ environment: { type: 'none' }, agent: { model: HELD_MODEL.id }, input: 'Hello.' });
+    await arrived;
+    assert.equal((await agents.sessions.retrieve(session.id)).status, 'in_progress');
+    // A running session is not deleted: it must be cancelled first.
+    await assert.rejects(agents.sessions.delete(session.id), (error: unknown) => error instanceof OpenAI.ConflictError);
+    await agents.sessions.events.create(session.id, { events: [{ type: 'agent.session.input.cancel' }] });
+    const idle = await agents.sessions.retrieve(session.id);
+    assert.equal(idle.status, 'idle');
+    const turns = await agents.sessions.turns.list(session.id);
+    assert.equal(turns.data[0]?.status, 'cancelled');
+    // Nothing of the abandoned step is written after the cancel: the last event is still the idle one.
+    held.release();
+    await agents.sessions.update(session.id, { agent: { model: MODEL } });
+    const events: AgentEvent[] = [];
+    for await (const event of agents.sessions.stream(session.id, { input: 'Hello again.' })) events.push(event);
+    assert.equal(events.at(-1)?.type, 'agent.session.idle');
+    const after = await agents.sessions.turns.list(session.id, { order: 'asc' });
+    assert.deepEqual(
+      after.data.map((turn) => turn.status),
+      ['cancelled', 'completed'],
+    );
   });
 });
