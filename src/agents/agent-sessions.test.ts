@@ -120,4 +120,43 @@ describe('AgentSessions', () => {
     assert.ok(events.length >= 2);
     assert.ok(Date.now() - started < WAIT_MS / 2);
   });
+
+  it("keeps a long session within the route's context window by leaving out its oldest items", async () => {
+    const small = await createTestServices({
+      models: [{ id: 'gpt-5.5' }],
+      routes: [emulatorRoute({ url: upstream.url, apiKey: OPENAI_EMULATOR_API_KEY }, 'openai-small', 'gpt-5.5', { limits: { context: 1_000 } })],
+    });
+    try {
+      sessions = new AgentSessions(() => small, pino({ level: 'silent' }), {});
+      const principal = await small.masterPrincipal();
+      const tenant = principal.tenant.id;
+      const session = await sessions.create(principal, create({ agent: { model: 'gpt-5.5' }, input: 'alpha beta gamma delta '.repeat(200) }), {});
+      const first = await readEvents(tenant, session.id, (event) => event.type === 'agent.session.idle');
+      assert.ok(first.some((event) => event.type === 'agent.session.turn.completed'));
+      await sessions.post(
+        principal,
+        session.id,
+        [{ type: 'agent.session.input.message', input: [{ role: 'user', content: [{ type: 'input_text', text: 'one two three '.repeat(100) }] }] }],
+        {},
+      );
+      const subscription = sessions.subscribe(tenant, session.id, first.length, AbortSignal.timeout(WAIT_MS), (event) => event.type === 'agent.session.idle');
+      const second: Record<string, unknown>[] = [];
+      for await (const event of subscription.events) second.push(event);
+      subscription.close();
+      // Both turns together pass the window: the second completes without the first message.
+      assert.ok(
+        second.some((event) => event.type === 'agent.session.turn.completed'),
+        JSON.stringify(second.find((event) => event.type === 'agent.session.turn.failed')),
+      );
+      // The first turn's user message was left out; the new one was sent.
+      const messages = (upstream.requests().at(-1)?.body as { messages: { role: string; content: string }[] }).messages;
+      const userTexts = messages.filter((message) => message.role === 'user').map((message) => message.content);
+      assert.equal(userTexts.length, 1);
+      assert.match(userTexts[0] ?? '', /^one two three/);
+    } finally {
+      await sessions.close();
+      sessions = new AgentSessions(() => services, pino({ level: 'silent' }), {});
+      await small.close();
+    }
+  });
 });

@@ -164,8 +164,9 @@ export class AgentSessions {
   }
 
   async #readItems(tenant: string, id: string): Promise<Record<string, unknown>[]> {
-    const rows = (await this.#store.listAgentItems(tenant, id, { limit: MAX_CONTEXT_ITEMS, order: 'asc' })) ?? [];
-    return rows.map((row) => row.item);
+    // The newest items, oldest first: a session longer than the bound loses its beginning, never its pending calls.
+    const rows = (await this.#store.listAgentItems(tenant, id, { limit: MAX_CONTEXT_ITEMS, order: 'desc' })) ?? [];
+    return rows.reverse().map((row) => row.item);
   }
 
   /**

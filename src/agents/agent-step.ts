@@ -37,6 +37,8 @@ function toStepRequest(agent: Record<string, unknown>) {
     ...(tools.length === 0 ? {} : { tools }),
     ...(reasoning?.effort ? { reasoning: { effort: reasoning.effort } } : {}),
     ...(text?.format !== undefined && text.format.type !== 'text' ? { text: { format: text.format } } : {}),
+    // A long session drops its oldest items (never a call apart from its output) to fit the answering route's window.
+    truncation: 'auto',
     store: false,
     stream: true,
   });
@@ -51,8 +53,9 @@ export async function runAgentStep(services: TurnServices, input: AgentStepInput
     id: createItemId('resp'),
     createdAt: Math.floor(Date.now() / 1000),
     request: toStepRequest(input.agent),
-    inputItems: toContextItems(input.items),
-    contextItems: [],
+    // Earlier turns are the context truncation may shorten; this turn's items are its input, always sent.
+    inputItems: toContextItems(input.items.filter((item) => item.turn_id === input.turnId)),
+    contextItems: toContextItems(input.items.filter((item) => item.turn_id !== input.turnId)),
     previousResponseId: null,
     conversationId: null,
   };
