@@ -149,7 +149,8 @@ describe('AgentSessions', () => {
         JSON.stringify(second.find((event) => event.type === 'agent.session.turn.failed')),
       );
       // The first turn's user message was left out; the new one was sent.
-      const messages = (upstream.requests().at(-1)?.body as { messages: { role: string; content: string }[] }).messages;
+      const body = upstream.requests().at(-1)?.body as { messages: { role: string; content: string }[] } | undefined;
+      const messages = body?.messages ?? [];
       const userTexts = messages.filter((message) => message.role === 'user').map((message) => message.content);
       assert.equal(userTexts.length, 1);
       assert.match(userTexts[0] ?? '', /^one two three/);
