@@ -160,4 +160,24 @@ describe('AgentSessions', () => {
       await small.close();
     }
   });
+
+  it('writes text deltas in shared transactions, in order, each event once', async () => {
+    sessions = new AgentSessions(() => services, pino({ level: 'silent' }), {});
+    const store = services.store;
+    const write = store.writeAgentSession.bind(store);
+    let writes = 0;
+    store.writeAgentSession = (...args) => {
+      writes += 1;
+      return write(...args);
+    };
+    const principal = await services.masterPrincipal();
+    const session = await sessions.create(principal, create({ agent: { model: 'gpt-5.5' }, input: 'Tell me a long story. '.repeat(5) }), {});
+    const events = await readEvents(principal.tenant.id, session.id, (event) => event.type === 'agent.session.idle');
+    const deltas = events.filter((event) => event.type === 'agent.session.turn.output_text.delta');
+    const done = events.find((event) => event.type === 'agent.session.turn.output_text.done') as { text: string } | undefined;
+    assert.ok(deltas.length >= 10, `${deltas.length} deltas`);
+    assert.equal(deltas.map((event) => event.delta).join(''), done?.text);
+    // Far fewer writes than events: the deltas were gathered.
+    assert.ok(writes < deltas.length / 2, `${writes} writes for ${deltas.length} deltas`);
+  });
 });

@@ -159,6 +159,7 @@ export async function runAgentStep(services: TurnServices, input: AgentStepInput
         return null;
     }
   };
+  const buffer = new StepWriteBuffer(write);
   const result = await streamTurn(
     services,
     context,
@@ -167,12 +168,64 @@ export async function runAgentStep(services: TurnServices, input: AgentStepInput
       started: () => {},
       event: async (event) => {
         const translated = translate(event);
-        if (translated !== null && !(await write(translated))) throw new StepAbandonedError();
+        if (translated !== null) await buffer.add(translated, event.type !== 'response.output_text.delta');
       },
     },
     async () => {},
   );
+  await buffer.flush();
   return { result, calls };
+}
+
+/** Text deltas waiting to be written at most this long, and this many at most: one write carries many of them. */
+const DELTA_FLUSH_MS = 20;
+const MAX_BUFFERED_EVENTS = 64;
+
+type StepWrite = Pick<AgentSessionWrite, 'items' | 'updatedItems' | 'events'>;
+
+/**
+ * Gathers a step's writes so that text deltas share a transaction (one per delta would cost a round trip to the
+ * database each): a delta waits at most DELTA_FLUSH_MS; any other event is written at once with what waits before it,
+ * so that order is kept and an item is stored before the event that announces it is read.
+ */
+class StepWriteBuffer {
+  readonly #write: StepWriter;
+  #items: NonNullable<StepWrite['items']>[number][] = [];
+  #updatedItems: NonNullable<StepWrite['updatedItems']>[number][] = [];
+  #events: Record<string, unknown>[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  /** The writes in flight, in order; rejects with the first failure. */
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(write: StepWriter) {
+    this.#write = write;
+  }
+
+  /** Adds a write; `now` writes it (with everything waiting) before resolving. Rejects once a write failed or was refused. */
+  async add(part: StepWrite, now: boolean): Promise<void> {
+    this.#items.push(...(part.items ?? []));
+    this.#updatedItems.push(...(part.updatedItems ?? []));
+    this.#events.push(...(part.events ?? []));
+    if (now || this.#events.length >= MAX_BUFFERED_EVENTS) return this.flush();
+    this.#timer ??= setTimeout(() => void this.flush().catch(() => {}), DELTA_FLUSH_MS);
+    // A failure of a timed flush surfaces at the next event.
+    await Promise.race([this.#chain, Promise.resolve()]);
+  }
+
+  /** Writes everything waiting; resolves once written. */
+  flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const batch: StepWrite = { items: this.#items, updatedItems: this.#updatedItems, events: this.#events };
+    this.#items = [];
+    this.#updatedItems = [];
+    this.#events = [];
+    const empty = batch.items?.length === 0 && batch.updatedItems?.length === 0 && batch.events?.length === 0;
+    this.#chain = this.#chain.then(async () => {
+      if (!empty && !(await this.#write(batch))) throw new StepAbandonedError();
+    });
+    return this.#chain;
+  }
 }
 
 /** The session moved on without the step (cancelled, deleted, or taken from this replica): it writes nothing more. */
