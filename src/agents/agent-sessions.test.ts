@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { createTestServices, emulatorRoute, type TestServices } from '../calls/test-call-services.ts';
 import { OPENAI_EMULATOR_API_KEY, OpenAIEmulator } from '../emulators/index.ts';
 import { AgentSessions } from './agent-sessions.ts';
-import { parseRequest, RateLimitError } from '../wire/index.ts';
+import { InvalidRequestError, parseRequest, RateLimitError } from '../wire/index.ts';
 import { sessionCreateRequestSchema } from './agent-schemas.ts';
 
 const WEATHER_TOOL = { type: 'function', name: 'get_weather', description: 'Weather.', parameters: { type: 'object', properties: {} } };
@@ -179,5 +179,25 @@ describe('AgentSessions', () => {
     assert.equal(deltas.map((event) => event.delta).join(''), done?.text);
     // Far fewer writes than events: the deltas were gathered.
     assert.ok(writes < deltas.length / 2, `${writes} writes for ${deltas.length} deltas`);
+  });
+
+  it('refuses a message past the items one session keeps', async () => {
+    sessions = new AgentSessions(() => services, pino({ level: 'silent' }), { maxSessionItems: 3 });
+    const principal = await services.masterPrincipal();
+    const session = await sessions.create(principal, create({ agent: { model: 'gpt-5.5' }, input: 'Hello.' }), {});
+    await readEvents(principal.tenant.id, session.id, (event) => event.type === 'agent.session.idle');
+    const message = {
+      type: 'agent.session.input.message' as const,
+      input: [{ role: 'user' as const, content: [{ type: 'input_text' as const, text: 'More.' }] }],
+    };
+    // Two items stored (the message and the answer): one more message fits, then the session is full.
+    await sessions.post(principal, session.id, [message], {});
+    let completed = 0;
+    await readEvents(principal.tenant.id, session.id, (event) => event.type === 'agent.session.idle' && ++completed === 2);
+    await assert.rejects(sessions.post(principal, session.id, [message], {}), (error: unknown) => {
+      assert.ok(error instanceof InvalidRequestError);
+      assert.equal(error.code, 'session_item_limit_reached');
+      return true;
+    });
   });
 });

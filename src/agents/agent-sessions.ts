@@ -22,6 +22,8 @@ const DEFAULT_MAX_STEPS_PER_TURN = 32;
 const MAX_CONTEXT_ITEMS = 10_000;
 /** Events read from the store in one page by a subscriber. */
 const EVENT_PAGE = 200;
+/** Items one session keeps at most: beyond, a new message is refused (start a new session). */
+const DEFAULT_MAX_SESSION_ITEMS = 50_000;
 /** Event streams open at once on one replica, and per tenant: each polls the store, so they are bounded. */
 const DEFAULT_MAX_SUBSCRIBERS = 1_024;
 const DEFAULT_MAX_SUBSCRIBERS_PER_TENANT = 64;
@@ -40,6 +42,8 @@ export interface AgentSessionsOptions {
   /** How often a subscriber reads the store for events written by another replica (250 ms). */
   pollMs?: number;
   maxStepsPerTurn?: number;
+  /** Items one session keeps at most (50 000). */
+  maxSessionItems?: number;
   /** Event streams open at once on this replica (1024) and per tenant (64); beyond, 429. */
   maxSubscribers?: number;
   maxSubscribersPerTenant?: number;
@@ -90,6 +94,7 @@ export class AgentSessions {
   readonly #renewMs: number;
   readonly #pollMs: number;
   readonly #maxSteps: number;
+  readonly #maxSessionItems: number;
   readonly #maxSubscribers: number;
   readonly #maxSubscribersPerTenant: number;
   readonly #maxSubscriptionMs: number;
@@ -110,6 +115,7 @@ export class AgentSessions {
     this.#renewMs = Math.min(options.renewMs ?? 1_000, this.#leaseMs / 3);
     this.#pollMs = options.pollMs ?? 250;
     this.#maxSteps = options.maxStepsPerTurn ?? DEFAULT_MAX_STEPS_PER_TURN;
+    this.#maxSessionItems = options.maxSessionItems ?? DEFAULT_MAX_SESSION_ITEMS;
     this.#maxSubscribers = options.maxSubscribers ?? DEFAULT_MAX_SUBSCRIBERS;
     this.#maxSubscribersPerTenant = options.maxSubscribersPerTenant ?? DEFAULT_MAX_SUBSCRIBERS_PER_TENANT;
     this.#maxSubscriptionMs = options.maxSubscriptionMs ?? DEFAULT_MAX_SUBSCRIPTION_MS;
@@ -195,7 +201,7 @@ export class AgentSessions {
     const agent = resolveSessionAgent(request.agent_id ?? createItemId('agent'), saved, request.agent);
     checkServedTools(agent.tools, request.agent?.tools === undefined || request.agent.tools === null ? 'tools' : 'agent.tools');
     const now = new Date().toISOString();
-    const session: Omit<AgentSessionRecord, 'event_seq' | 'version'> = {
+    const session: Omit<AgentSessionRecord, 'event_seq' | 'item_count' | 'version'> = {
       id: createItemId('sess'),
       tenant,
       agent_id: request.agent_id ?? null,
@@ -219,7 +225,7 @@ export class AgentSessions {
       owner: null,
       lease_expires_at: null,
     };
-    const created = toSessionObject({ ...session, event_seq: 0, version: null });
+    const created = toSessionObject({ ...session, event_seq: 0, item_count: 0, version: null });
     await this.#store.insertAgentSession(session, [{ type: 'agent.session.created', session: created }]);
     const input: AgentInputMessage[] =
       typeof request.input === 'string' ? [{ role: 'user', content: [{ type: 'input_text', text: request.input }] }] : request.input;
@@ -259,6 +265,12 @@ export class AgentSessions {
         throw new ConflictError(
           `Session '${excerpt(sessionId)}' is ${session.status}: a new message needs an idle session (cancel the active turn first).`,
           'session_not_idle',
+        );
+      if (session.item_count + input.length > this.#maxSessionItems)
+        throw new InvalidRequestError(
+          `Session '${excerpt(sessionId)}' holds ${session.item_count} items, at most ${this.#maxSessionItems}: start a new session.`,
+          'events',
+          'session_item_limit_reached',
         );
       const agent = session.state.agent as Record<string, unknown>;
       const now = new Date();

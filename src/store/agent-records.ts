@@ -28,6 +28,8 @@ export interface AgentSessionRecord {
   active_turn_id: string | null;
   /** The number of the session's last event (0: none yet): a subscriber reads the events after it. */
   event_seq: number;
+  /** How many items the session has stored. */
+  item_count: number;
   /** The replica running a step of it, until lease_expires_at; null when no step runs. */
   owner: string | null;
   lease_expires_at: string | null;
@@ -106,7 +108,7 @@ export interface AgentStore {
   updateAgent(tenant: string, id: string, config: Record<string, unknown>, updatedAt: string): Promise<AgentRecord | null>;
   deleteAgent(tenant: string, id: string): Promise<boolean>;
   /** Inserts a session with its first events (numbered from 1) in one transaction; throws when the id is taken. */
-  insertAgentSession(session: Omit<AgentSessionRecord, 'event_seq' | 'version'>, events: readonly Record<string, unknown>[]): Promise<void>;
+  insertAgentSession(session: Omit<AgentSessionRecord, 'event_seq' | 'item_count' | 'version'>, events: readonly Record<string, unknown>[]): Promise<void>;
   getAgentSession(tenant: string, id: string): Promise<AgentSessionRecord | null>;
   /** Sessions of the tenant by creation, optionally of one saved agent only. */
   listAgentSessions(tenant: string, page: AgentPageOptions & { agentId?: string }): Promise<AgentSessionRecord[]>;

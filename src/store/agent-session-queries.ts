@@ -27,6 +27,7 @@ function toSessionRecord(row: Selectable<AgentSessionTable>): AgentSessionRecord
     state: JSON.parse(row.state) as Record<string, unknown>,
     active_turn_id: row.active_turn_id,
     event_seq: Number(row.event_seq),
+    item_count: Number(row.item_seq),
     owner: row.owner,
     lease_expires_at: row.lease_expires_at,
     version: row.write_token,
@@ -58,7 +59,7 @@ function appendEvents(db: AgentDatabase, id: string, token: string, events: read
 export async function insertAgentSession(
   db: AgentDatabase,
   executeWrites: ExecuteWrites,
-  session: Omit<AgentSessionRecord, 'event_seq' | 'version'>,
+  session: Omit<AgentSessionRecord, 'event_seq' | 'item_count' | 'version'>,
   events: readonly Record<string, unknown>[],
 ): Promise<void> {
   const token = randomUUID();

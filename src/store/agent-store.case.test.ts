@@ -8,7 +8,7 @@ function makeAgent(id: string, tenant = 'acme', createdAt = '2026-06-01T12:00:00
   return { id, tenant, created_at: createdAt, updated_at: createdAt, config: { model: 'gpt-5.5', name: `agent ${id}`, tools: [] } };
 }
 
-function makeSession(id: string, overrides: Partial<AgentSessionRecord> = {}): Omit<AgentSessionRecord, 'event_seq' | 'version'> {
+function makeSession(id: string, overrides: Partial<AgentSessionRecord> = {}): Omit<AgentSessionRecord, 'event_seq' | 'item_count' | 'version'> {
   return {
     id,
     tenant: 'acme',
@@ -144,6 +144,7 @@ export function runAgentStoreTests(open: () => Promise<Store>): void {
     );
     assert.equal(await store.listAgentItems('globex', 'sess_1', { limit: 10, order: 'asc' }), null);
     assert.equal((await store.getAgentSession('acme', 'sess_1'))?.status, 'requires_action');
+    assert.equal((await store.getAgentSession('acme', 'sess_1'))?.item_count, 3);
   });
 
   it('numbers the events of concurrent writers without a gap or a repeat', async () => {

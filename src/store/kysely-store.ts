@@ -578,7 +578,7 @@ export class KyselyStore implements Store {
     return agentObjects.deleteAgent(this.#agentDb, this.#executeWrites, tenant, id);
   }
 
-  insertAgentSession(session: Omit<AgentSessionRecord, 'event_seq' | 'version'>, events: readonly Record<string, unknown>[]): Promise<void> {
+  insertAgentSession(session: Omit<AgentSessionRecord, 'event_seq' | 'item_count' | 'version'>, events: readonly Record<string, unknown>[]): Promise<void> {
     return agentSessions.insertAgentSession(this.#agentDb, this.#executeWrites, session, events);
   }
 
