@@ -410,3 +410,41 @@ describe('cancelling an agent session while its step runs', () => {
     );
   });
 });
+
+describe('an agent session whose step runs when the gateway shuts down', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'crossway-agents-shutdown-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('fails the step with the reason at shutdown: after a restart the session is idle at once and usable', async () => {
+    const held = await startHeldUpstream();
+    const routes = (urls: Parameters<typeof defaultRoutes>[0]) => [...defaultRoutes(urls, { openai: OPENAI_KEY, azure: AZURE_KEY }), heldRoute(held.url)];
+    let sessionId: string;
+    try {
+      const first = await startStack({ dataDir, routes, models: [...DEFAULT_MODELS, HELD_MODEL] });
+      const arrived = held.arrival();
+      const session = await first.client.beta.agents.sessions.create({ environment: { type: 'none' }, agent: { model: HELD_MODEL.id }, input: 'Hi.' });
+      sessionId = session.id;
+      await arrived;
+      // The step is still held when the grace period ends: the gateway abandons it.
+      await first.close();
+    } finally {
+      await held.close();
+    }
+    const second = await startStack({ dataDir });
+    try {
+      const agents = second.client.beta.agents;
+      const session = await agents.sessions.retrieve(sessionId);
+      assert.equal(session.status, 'idle');
+      const turns = await agents.sessions.turns.list(sessionId);
+      assert.equal(turns.data[0]?.status, 'failed');
+      assert.equal(turns.data[0]?.error?.code, 'internal_error');
+      assert.match(turns.data[0]?.error?.message ?? '', /shut down before it finished/);
+      await agents.sessions.update(sessionId, { agent: { model: MODEL } });
+      const events: AgentEvent[] = [];
+      for await (const event of agents.sessions.stream(sessionId, { input: 'Hello again.' })) events.push(event);
+      assert.equal(events.at(-1)?.type, 'agent.session.idle');
+    } finally {
+      await second.close();
+    }
+  });
+});

@@ -135,13 +135,29 @@ export class AgentSessions {
     this.#closing.abort();
   }
 
-  /** Ends subscriptions and the lease loop, and abandons running steps (their sessions are swept by a live replica). */
+  /**
+   * Ends subscriptions and the lease loop, and abandons the steps still running (after the server's grace period):
+   * their turns are failed with the reason at once, so that their sessions are idle again without waiting for a sweep.
+   */
   async close(): Promise<void> {
     clearInterval(this.#timer);
     this.#closing.abort();
-    for (const step of this.#running.values()) step.controller.abort();
-    await Promise.allSettled([...this.#running.values()].map((step) => step.done));
+    const running = [...this.#running.entries()];
+    for (const [, step] of running) step.controller.abort();
+    await Promise.allSettled(running.map(([, step]) => step.done));
     await this.#tick;
+    const message = 'The gateway replica running this step shut down before it finished; the step was not retried.';
+    for (const [sessionId, step] of running) {
+      try {
+        const session = await this.#store.getAgentSession(step.tenant, sessionId);
+        if (session === null || session.owner !== this.replicaId) continue;
+        const turn = await this.#activeTurn(step.tenant, session);
+        if (turn !== null) await this.#finishTurn(step.tenant, sessionId, turn, 'failed', { code: 'internal_error', message }, null);
+      } catch (error) {
+        // Left for a live replica's sweep once the lease expires.
+        this.#logger.error({ err: error, sessionId, tenant: step.tenant }, 'failing an agent session step at shutdown did not work');
+      }
+    }
   }
 
   get #store() {
