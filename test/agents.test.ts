@@ -129,6 +129,11 @@ describe('Agents API', () => {
       ['completed', 'completed'],
     );
     assert.ok((turns.data[1]?.usage?.total_tokens ?? 0) > 0);
+    const turnItems = await agents.sessions.turns.items.list(turns.data[1]?.id ?? '', { session_id: session.id, order: 'asc' });
+    assert.deepEqual(
+      turnItems.data.map((item) => item.type),
+      ['message', 'function_call', 'function_call_output', 'message'],
+    );
     const done = await agents.sessions.retrieve(session.id);
     assert.equal(done.status, 'idle');
     assert.ok((done.usage?.total_tokens ?? 0) >= (turns.data[0]?.usage?.total_tokens ?? 0) + (turns.data[1]?.usage?.total_tokens ?? 0));

@@ -30,6 +30,7 @@ export const AGENT_SESSIONS_ROUTES: RouteEntry[] = [
   { method: 'GET', path: '/v1/agents/sessions/:id/events', auth: true, handler: handleStreamEvents },
   { method: 'GET', path: '/v1/agents/sessions/:id/turns', auth: true, handler: handleListTurns },
   { method: 'GET', path: '/v1/agents/sessions/:id/turns/:turn_id', auth: true, handler: handleGetTurn },
+  { method: 'GET', path: '/v1/agents/sessions/:id/turns/:turn_id/items', auth: true, handler: handleListTurnItems },
   { method: 'GET', path: '/v1/agents/sessions/:id/items', auth: true, handler: handleListItems },
 ];
 
@@ -181,6 +182,23 @@ async function handleListItems(gateway: GatewayContext, exchange: Exchange, para
   const page = readPage(readQuery(exchange));
   const rows = await gateway.store.listAgentItems(tenantOf(exchange), id, { ...page, limit: page.limit + 1 });
   if (rows === null) throw sessionNotFound(id);
+  return jsonResult(
+    200,
+    toListPage(
+      rows.map((row) => withoutPrivateKeys(row.item) as { id?: unknown }),
+      page.limit,
+    ),
+  );
+}
+
+async function handleListTurnItems(gateway: GatewayContext, exchange: Exchange, params: Record<string, string>): Promise<HttpResult> {
+  const id = params.id ?? '';
+  const turnId = params.turn_id ?? '';
+  const tenant = tenantOf(exchange);
+  if ((await gateway.store.getAgentTurn(tenant, id, turnId)) === null)
+    throw new NotFoundError(`Turn with id '${excerpt(turnId)}' not found in session '${excerpt(id)}'.`, 'turn_not_found', 'turn_id');
+  const page = readPage(readQuery(exchange));
+  const rows = (await gateway.store.listAgentItems(tenant, id, { ...page, limit: page.limit + 1, turnId })) ?? [];
   return jsonResult(
     200,
     toListPage(

@@ -121,8 +121,8 @@ export interface AgentStore {
   deleteAgentSession(tenant: string, id: string): Promise<boolean>;
   listAgentTurns(tenant: string, sessionId: string, page: AgentPageOptions): Promise<AgentTurnRecord[] | null>;
   getAgentTurn(tenant: string, sessionId: string, turnId: string): Promise<AgentTurnRecord | null>;
-  /** A page of the session's items by position; null when the session is unknown. */
-  listAgentItems(tenant: string, sessionId: string, page: AgentPageOptions): Promise<AgentItemRecord[] | null>;
+  /** A page of the session's items (of one turn, with `turnId`) by position; null when the session is unknown. */
+  listAgentItems(tenant: string, sessionId: string, page: AgentPageOptions & { turnId?: string }): Promise<AgentItemRecord[] | null>;
   /** The session's events numbered after `after`, in order, at most `limit`. */
   listAgentEvents(tenant: string, sessionId: string, after: number, limit: number): Promise<AgentEventRecord[]>;
   /** Sessions with a step whose lease expired before `now` (its replica died), of every tenant, oldest first. */

@@ -226,9 +226,15 @@ export async function getAgentTurn(db: AgentDatabase, tenant: string, sessionId:
   return row === undefined ? null : toTurnRecord(row);
 }
 
-export async function listAgentItems(db: AgentDatabase, tenant: string, sessionId: string, page: AgentPageOptions): Promise<AgentItemRecord[] | null> {
+export async function listAgentItems(
+  db: AgentDatabase,
+  tenant: string,
+  sessionId: string,
+  page: AgentPageOptions & { turnId?: string },
+): Promise<AgentItemRecord[] | null> {
   if (!(await ownsSession(db, tenant, sessionId))) return null;
   let query = db.selectFrom('agent_items').selectAll().where('session_id', '=', sessionId);
+  if (page.turnId !== undefined) query = query.where('turn_id', '=', page.turnId);
   if (page.after !== undefined) {
     const after = await db.selectFrom('agent_items').select('position').where('id', '=', page.after).where('session_id', '=', sessionId).executeTakeFirst();
     if (after === undefined) return [];

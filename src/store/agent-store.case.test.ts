@@ -143,6 +143,8 @@ export function runAgentStoreTests(open: () => Promise<Store>): void {
       ['fc_1'],
     );
     assert.equal(await store.listAgentItems('globex', 'sess_1', { limit: 10, order: 'asc' }), null);
+    assert.deepEqual(await store.listAgentItems('acme', 'sess_1', { limit: 10, order: 'asc', turnId: 'turn_other' }), []);
+    assert.equal((await store.listAgentItems('acme', 'sess_1', { limit: 10, order: 'asc', turnId: 'turn_1' }))?.length, 3);
     assert.equal((await store.getAgentSession('acme', 'sess_1'))?.status, 'requires_action');
     assert.equal((await store.getAgentSession('acme', 'sess_1'))?.item_count, 3);
   });

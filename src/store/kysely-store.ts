@@ -606,7 +606,7 @@ export class KyselyStore implements Store {
     return agentSessions.getAgentTurn(this.#agentDb, tenant, sessionId, turnId);
   }
 
-  listAgentItems(tenant: string, sessionId: string, page: AgentPageOptions): Promise<AgentItemRecord[] | null> {
+  listAgentItems(tenant: string, sessionId: string, page: AgentPageOptions & { turnId?: string }): Promise<AgentItemRecord[] | null> {
     return agentSessions.listAgentItems(this.#agentDb, tenant, sessionId, page);
   }
 
