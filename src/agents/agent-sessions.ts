@@ -9,26 +9,20 @@ import type { RequestHeaders } from '../policy/index.ts';
 import { createItemId } from '../runtime/index.ts';
 import type { AgentSessionRecord, AgentSessionWrite, AgentTurnRecord } from '../store/index.ts';
 import type { TurnServices } from '../turns/index.ts';
-import { ConflictError, excerpt, InvalidRequestError, NotFoundError, RateLimitError, toCrosswayError } from '../wire/index.ts';
+import { ConflictError, excerpt, InvalidRequestError, NotFoundError, toCrosswayError } from '../wire/index.ts';
 import { findPendingCalls, toFunctionCallOutputItem, toUserMessageItem } from './agent-items.ts';
 import { addUsage, type AgentSettings, type AgentTokenUsage, resolveSessionAgent, toSessionObject } from './agent-objects.ts';
 import type { AgentInputMessage, SessionCreateRequest, SessionInputEvent } from './agent-schemas.ts';
 import { runAgentStep, StepAbandonedError } from './agent-step.ts';
+import { SessionEventStreams, type SessionSubscription } from './session-event-streams.ts';
 import { checkServedTools } from './check-served-tools.ts';
 
 /** Model steps one turn may take before it fails: a loop of tool calls cannot run (and bill) forever. */
 const DEFAULT_MAX_STEPS_PER_TURN = 32;
 /** Items a step sends as context at most (the oldest are left out beyond). */
 const MAX_CONTEXT_ITEMS = 10_000;
-/** Events read from the store in one page by a subscriber. */
-const EVENT_PAGE = 200;
 /** Items one session keeps at most: beyond, a new message is refused (start a new session). */
 const DEFAULT_MAX_SESSION_ITEMS = 50_000;
-/** Event streams open at once on one replica, and per tenant: each polls the store, so they are bounded. */
-const DEFAULT_MAX_SUBSCRIBERS = 1_024;
-const DEFAULT_MAX_SUBSCRIBERS_PER_TENANT = 64;
-/** How long one event stream lasts at most (a client reconnects, as after a restart). */
-const DEFAULT_MAX_SUBSCRIPTION_MS = 60 * 60_000;
 /** How many times a read-modify-write of a session is tried before a conflict is reported. */
 const MAX_WRITE_TRIES = 50;
 
@@ -49,12 +43,6 @@ export interface AgentSessionsOptions {
   maxSubscribersPerTenant?: number;
   /** How long one event stream lasts at most (1 h). */
   maxSubscriptionMs?: number;
-}
-
-/** An open event stream: its events, and close() to give its place back (call it whether or not it was read). */
-export interface SessionSubscription {
-  events: AsyncGenerator<Record<string, unknown>>;
-  close(): void;
 }
 
 type TurnObject = Record<string, unknown> & { id: string; status: string; usage: AgentTokenUsage | null; crossway_steps?: number };
@@ -92,18 +80,11 @@ export class AgentSessions {
   readonly #logger: Logger;
   readonly #leaseMs: number;
   readonly #renewMs: number;
-  readonly #pollMs: number;
   readonly #maxSteps: number;
   readonly #maxSessionItems: number;
-  readonly #maxSubscribers: number;
-  readonly #maxSubscribersPerTenant: number;
-  readonly #maxSubscriptionMs: number;
-  /** Open event streams, by tenant. */
-  readonly #subscribers = new Map<string, number>();
+  readonly #streams: SessionEventStreams;
   /** Steps running here, by session id. */
   readonly #running = new Map<string, { tenant: string; controller: AbortController; done: Promise<void> }>();
-  readonly #listeners = new Map<string, Set<() => void>>();
-  readonly #closing = new AbortController();
   #timer: NodeJS.Timeout | undefined;
   #tick: Promise<void> | undefined;
 
@@ -113,12 +94,9 @@ export class AgentSessions {
     this.replicaId = options.replicaId ?? `${hostname().slice(0, 64)}:${process.pid}:agents:${randomBytes(6).toString('hex')}`;
     this.#leaseMs = options.leaseMs ?? 15_000;
     this.#renewMs = Math.min(options.renewMs ?? 1_000, this.#leaseMs / 3);
-    this.#pollMs = options.pollMs ?? 250;
     this.#maxSteps = options.maxStepsPerTurn ?? DEFAULT_MAX_STEPS_PER_TURN;
     this.#maxSessionItems = options.maxSessionItems ?? DEFAULT_MAX_SESSION_ITEMS;
-    this.#maxSubscribers = options.maxSubscribers ?? DEFAULT_MAX_SUBSCRIBERS;
-    this.#maxSubscribersPerTenant = options.maxSubscribersPerTenant ?? DEFAULT_MAX_SUBSCRIBERS_PER_TENANT;
-    this.#maxSubscriptionMs = options.maxSubscriptionMs ?? DEFAULT_MAX_SUBSCRIPTION_MS;
+    this.#streams = new SessionEventStreams(() => this.#services().store, options);
   }
 
   /** Begins the lease loop: renews this replica's steps, fails steps whose replica died. */
@@ -132,7 +110,7 @@ export class AgentSessions {
 
   /** Ends every event subscription (at shutdown, before the server drains: they would hold it for its whole grace period). */
   endStreams(): void {
-    this.#closing.abort();
+    this.#streams.end();
   }
 
   /**
@@ -141,7 +119,7 @@ export class AgentSessions {
    */
   async close(): Promise<void> {
     clearInterval(this.#timer);
-    this.#closing.abort();
+    this.#streams.end();
     const running = [...this.#running.entries()];
     for (const [, step] of running) step.controller.abort();
     await Promise.allSettled(running.map(([, step]) => step.done));
@@ -168,14 +146,10 @@ export class AgentSessions {
     return new Date(Date.now() + this.#leaseMs).toISOString();
   }
 
-  #notify(sessionId: string): void {
-    for (const listener of this.#listeners.get(sessionId) ?? []) listener();
-  }
-
   async #write(tenant: string, sessionId: string, write: AgentSessionWrite): Promise<boolean> {
     const now = new Date().toISOString();
     const written = await this.#store.writeAgentSession(tenant, sessionId, { ...write, patch: { updated_at: now, ...write.patch } });
-    if (written && (write.events?.length ?? 0) > 0) this.#notify(sessionId);
+    if (written && (write.events?.length ?? 0) > 0) this.#streams.notify(sessionId);
     return written;
   }
 
@@ -521,79 +495,9 @@ export class AgentSessions {
     throw new ConflictError(`Session '${excerpt(sessionId)}' is being changed by other requests; try again.`, 'session_busy');
   }
 
-  /**
-   * Opens a stream of the session's events numbered after `after`, then live ones as they are written, each with its
-   * `event_id`, until `signal` aborts, the gateway closes, `until` says an event is the last, the session is deleted,
-   * or the stream's time is up. 429 past the bounds on open streams.
-   */
-  subscribe(
-    tenant: string,
-    sessionId: string,
-    after: number,
-    signal: AbortSignal,
-    until: (event: Record<string, unknown>) => boolean = () => false,
-  ): SessionSubscription {
-    const total = [...this.#subscribers.values()].reduce((sum, count) => sum + count, 0);
-    const mine = this.#subscribers.get(tenant) ?? 0;
-    if (total >= this.#maxSubscribers || mine >= this.#maxSubscribersPerTenant)
-      throw new RateLimitError(`Too many open session event streams (${mine} of this tenant, ${total} in all); close one first.`, 'requests', 1_000);
-    this.#subscribers.set(tenant, mine + 1);
-    let open = true;
-    const close = () => {
-      if (!open) return;
-      open = false;
-      const count = (this.#subscribers.get(tenant) ?? 1) - 1;
-      if (count === 0) this.#subscribers.delete(tenant);
-      else this.#subscribers.set(tenant, count);
-    };
-    const stop = AbortSignal.any([signal, this.#closing.signal, AbortSignal.timeout(this.#maxSubscriptionMs)]);
-    return { events: this.#follow(tenant, sessionId, after, stop, until), close };
-  }
-
-  async *#follow(
-    tenant: string,
-    sessionId: string,
-    after: number,
-    stop: AbortSignal,
-    until: (event: Record<string, unknown>) => boolean,
-  ): AsyncGenerator<Record<string, unknown>> {
-    let seq = after;
-    while (!stop.aborted) {
-      const rows = await this.#store.listAgentEvents(tenant, sessionId, seq, EVENT_PAGE);
-      for (const row of rows) {
-        seq = row.seq;
-        const event = { event_id: `event_${sessionId.slice(5, 29)}_${row.seq}`, ...row.event };
-        yield event;
-        if (until(event)) return;
-      }
-      if (rows.length === EVENT_PAGE) continue;
-      const notified = await this.#waitForEvents(sessionId, stop);
-      if (!notified && !stop.aborted && (await this.#store.getAgentSession(tenant, sessionId)) === null) return;
-    }
-  }
-
-  /** Waits for this replica's next write to the session, or the poll interval (another replica's); true when notified. */
-  #waitForEvents(sessionId: string, signal: AbortSignal): Promise<boolean> {
-    return new Promise((resolve) => {
-      let listeners = this.#listeners.get(sessionId);
-      if (listeners === undefined) {
-        listeners = new Set();
-        this.#listeners.set(sessionId, listeners);
-      }
-      const set = listeners;
-      const done = (notified: boolean) => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        set.delete(listener);
-        if (set.size === 0 && this.#listeners.get(sessionId) === set) this.#listeners.delete(sessionId);
-        resolve(notified);
-      };
-      const listener = () => done(true);
-      const onAbort = () => done(false);
-      const timer = setTimeout(() => done(false), this.#pollMs);
-      set.add(listener);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+  /** Opens a stream of the session's events after `after` (see SessionEventStreams.subscribe). */
+  subscribe(tenant: string, sessionId: string, after: number, signal: AbortSignal, until?: (event: Record<string, unknown>) => boolean): SessionSubscription {
+    return this.#streams.subscribe(tenant, sessionId, after, signal, until);
   }
 
   /** Renews the leases of steps running here (abandoning those lost), and fails steps whose replica died. */

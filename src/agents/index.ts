@@ -4,3 +4,4 @@ export * from './agent-schemas.ts';
 export * from './agent-sessions.ts';
 export * from './agent-step.ts';
 export * from './check-served-tools.ts';
+export * from './session-event-streams.ts';
