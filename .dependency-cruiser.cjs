@@ -57,6 +57,19 @@ module.exports = {
       to: { path: ['^src/(server|cli|emulators)/', '^(node:)?https?$', '^(node:)?http2$', '^(node:)?net$'] },
     },
     {
+      name: 'agents-core-knows-no-transport',
+      comment: 'src/agents runs agent sessions over the turn machinery: no HTTP, no server, no CLI; nothing below it imports it.',
+      severity: 'error',
+      from: { path: '^src/agents/' },
+      to: { path: ['^src/(server|cli|emulators)/', '^(node:)?https?$', '^(node:)?http2$', '^(node:)?net$'] },
+    },
+    {
+      name: 'only-front-doors-import-agents',
+      severity: 'error',
+      from: { path: '^src/(?!agents/|server/|cli/)' },
+      to: { path: '^src/agents/' },
+    },
+    {
       name: 'calls-below-turns',
       comment: 'A turn runs model calls; a call knows nothing of turns.',
       severity: 'error',

@@ -15,6 +15,8 @@ import { handleAdminRoutes } from './handle-admin-routes.ts';
 import { ADMIN_TENANCY_ROUTES } from './handle-admin-tenancy.ts';
 import { handleChatCompletions } from './handle-chat-completions.ts';
 import { handleCompactResponse } from './handle-compact-response.ts';
+import { AGENT_SESSIONS_ROUTES } from './handle-agent-sessions.ts';
+import { AGENTS_ROUTES } from './handle-agents.ts';
 import { CONVERSATIONS_ROUTES } from './handle-conversations.ts';
 import { handleEmbeddings } from './handle-embeddings.ts';
 import { handleGetDecision } from './handle-get-decision.ts';
@@ -38,6 +40,9 @@ const ROUTES: RouteEntry[] = [
   ...RESPONSES_ROUTES,
   { method: 'POST', path: '/v1/responses/compact', auth: true, handler: handleCompactResponse },
   ...CONVERSATIONS_ROUTES,
+  // Sessions before agents: `/v1/agents/sessions` is no agent id.
+  ...AGENT_SESSIONS_ROUTES,
+  ...AGENTS_ROUTES,
   { method: 'POST', path: '/v1/messages', auth: true, idempotent: true, errorShape: 'anthropic', handler: handleMessages },
   { method: 'POST', path: '/v1/messages/count_tokens', auth: true, errorShape: 'anthropic', handler: handleCountMessageTokens },
   { method: 'GET', path: '/v1/models', auth: true, errorShape: shapeByAnthropicVersion, handler: handleListModels },

@@ -1,6 +1,7 @@
 // Types of the gateway's HTTP layer: the services it holds, one request as the middleware and handlers see it, and
 // what a handler answers.
 import type { IncomingMessage } from 'node:http';
+import type { AgentSessions } from '../agents/index.ts';
 import type { DecisionLog, Principal } from '../calls/index.ts';
 import type { Cluster } from '../cluster/index.ts';
 import type { RequestLogRow, RequestLogWriter, TenantRecord } from '../store/index.ts';
@@ -19,6 +20,8 @@ export interface GatewayContext extends TurnServices {
   tenancy: Tenancy;
   /** Background responses: running jobs, their live events, cancellation. */
   backgroundResponses: BackgroundResponses;
+  /** Agent sessions: their turn loops, input events and event streams. */
+  agentSessions: AgentSessions;
   /** The master key's tenant (`default`), cached briefly: the master key is the hot path of single-tenant installs. */
   masterTenant(): Promise<TenantRecord>;
   /** Drops the cached master tenant (after an admin changed it). */

@@ -8,6 +8,7 @@ import { Ledger } from '../metering/index.ts';
 import { openCounters, openStore, RequestLogWriter, type Counters, type Store, type TenantRecord } from '../store/index.ts';
 import { Limiter, Tenancy } from '../tenancy/index.ts';
 import { COMPACTION_KEY_SETTING, createCompactionKey, ResponseChainCache } from '../runtime/index.ts';
+import { AgentSessions } from '../agents/index.ts';
 import { DecisionLog } from '../calls/index.ts';
 import type { Cluster } from '../cluster/index.ts';
 import { BackgroundResponses } from '../turns/index.ts';
@@ -135,6 +136,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   const decisions = new DecisionLog(store, { retentionHours: config.decisions.retention_hours, logger, shared: cluster?.decisions });
   const backgroundResponses = new BackgroundResponses(() => context, logger, { leaseMs: config.runtime.background_lease_ms });
+  const agentSessions = new AgentSessions(() => context, logger, { leaseMs: config.runtime.background_lease_ms });
   const chainCache = new ResponseChainCache({ maxBytes: config.runtime.chain_cache_bytes, peers: cluster?.chainCachePeers });
   const context: GatewayContext = {
     catalog,
@@ -167,6 +169,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       masterTenant = undefined;
     },
     backgroundResponses,
+    agentSessions,
     chainCache,
     countersHealth: opened.describeHealth,
     draining: false,
@@ -213,6 +216,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     const live = await tenancy.findLiveKey(keyId);
     return live === null || live.tenant.id !== tenant ? null : { kind: 'key', key: live.key, tenant: live.tenant, admin: live.key.admin };
   });
+  agentSessions.start();
   const url = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host);
   return {
     url,
@@ -233,12 +237,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     },
     async close({ graceMs = 2_000 }: { graceMs?: number } = {}) {
       await housekeeping.stop();
+      // Agent session event streams never end by themselves: they end now, as a client would see a restart.
+      agentSessions.endStreams();
       // HTTP calls and streams in flight get the grace period; no new connection is accepted meanwhile.
       await server.drain(graceMs);
       // Then sockets: their running turns are abandoned and metered while the ledger is still open.
       await websocket.close();
       await server.close(0);
       await backgroundResponses.close();
+      await agentSessions.close();
       await ledger.close();
       await counters.close();
       await requestLog.close();

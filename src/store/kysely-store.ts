@@ -18,6 +18,18 @@ import type {
   UsageGroupBy,
   UsageTotalsRecord,
 } from './ledger-records.ts';
+import * as agentObjects from './agent-object-queries.ts';
+import type { AgentDatabase } from './agent-object-queries.ts';
+import type {
+  AgentEventRecord,
+  AgentItemRecord,
+  AgentPageOptions,
+  AgentRecord,
+  AgentSessionRecord,
+  AgentSessionWrite,
+  AgentTurnRecord,
+} from './agent-records.ts';
+import * as agentSessions from './agent-session-queries.ts';
 import * as leases from './background-lease-queries.ts';
 import * as ledger from './ledger-queries.ts';
 import * as conversations from './runtime-conversation-queries.ts';
@@ -276,6 +288,8 @@ export class KyselyStore implements Store {
       this.db.deleteFrom('idempotency_keys').where('tenant', '=', tenant).compile(),
       // Nothing of the tenant is stored any more: its storage counter goes with it.
       this.db.deleteFrom('tenant_storage').where('tenant', '=', tenant).compile(),
+      // Its agents and agent sessions (after the statements whose counts are reported).
+      ...agentSessions.eraseTenantAgentStatements(this.#agentDb, tenant),
     ]);
     return { responses: results[2]?.changes ?? 0, conversations: results[4]?.changes ?? 0, idempotency_keys: results[5]?.changes ?? 0 };
   }
@@ -535,6 +549,77 @@ export class KyselyStore implements Store {
 
   getTenantStorage(tenant: string): Promise<number> {
     return getTenantStorage(this.db, tenant);
+  }
+
+  // --- Agents API (agent-object-queries.ts, agent-session-queries.ts) ---
+  // The agent tables are typed apart from StoreDatabase (agent-tables.ts, so that the Agents API keeps to its own
+  // files), on the same connection: only the query builder's types differ.
+  get #agentDb(): AgentDatabase {
+    return this.db as unknown as AgentDatabase;
+  }
+
+  insertAgent(agent: AgentRecord): Promise<void> {
+    return agentObjects.insertAgent(this.#agentDb, this.#executeWrites, agent);
+  }
+
+  getAgent(tenant: string, id: string): Promise<AgentRecord | null> {
+    return agentObjects.getAgent(this.#agentDb, tenant, id);
+  }
+
+  listAgents(tenant: string, page: AgentPageOptions): Promise<AgentRecord[]> {
+    return agentObjects.listAgents(this.#agentDb, tenant, page);
+  }
+
+  updateAgent(tenant: string, id: string, config: Record<string, unknown>, updatedAt: string): Promise<AgentRecord | null> {
+    return agentObjects.updateAgent(this.#agentDb, this.#executeWrites, tenant, id, config, updatedAt);
+  }
+
+  deleteAgent(tenant: string, id: string): Promise<boolean> {
+    return agentObjects.deleteAgent(this.#agentDb, this.#executeWrites, tenant, id);
+  }
+
+  insertAgentSession(session: Omit<AgentSessionRecord, 'event_seq' | 'item_count' | 'version'>, events: readonly Record<string, unknown>[]): Promise<void> {
+    return agentSessions.insertAgentSession(this.#agentDb, this.#executeWrites, session, events);
+  }
+
+  getAgentSession(tenant: string, id: string): Promise<AgentSessionRecord | null> {
+    return agentSessions.getAgentSession(this.#agentDb, tenant, id);
+  }
+
+  listAgentSessions(tenant: string, page: AgentPageOptions & { agentId?: string }): Promise<AgentSessionRecord[]> {
+    return agentSessions.listAgentSessions(this.#agentDb, tenant, page);
+  }
+
+  writeAgentSession(tenant: string, id: string, write: AgentSessionWrite): Promise<boolean> {
+    return agentSessions.writeAgentSession(this.#agentDb, this.#executeWrites, tenant, id, write);
+  }
+
+  deleteAgentSession(tenant: string, id: string): Promise<boolean> {
+    return agentSessions.deleteAgentSession(this.#agentDb, this.#executeWrites, tenant, id);
+  }
+
+  listAgentTurns(tenant: string, sessionId: string, page: AgentPageOptions): Promise<AgentTurnRecord[] | null> {
+    return agentSessions.listAgentTurns(this.#agentDb, tenant, sessionId, page);
+  }
+
+  getAgentTurn(tenant: string, sessionId: string, turnId: string): Promise<AgentTurnRecord | null> {
+    return agentSessions.getAgentTurn(this.#agentDb, tenant, sessionId, turnId);
+  }
+
+  listAgentItems(tenant: string, sessionId: string, page: AgentPageOptions & { turnId?: string }): Promise<AgentItemRecord[] | null> {
+    return agentSessions.listAgentItems(this.#agentDb, tenant, sessionId, page);
+  }
+
+  listAgentEvents(tenant: string, sessionId: string, after: number, limit: number): Promise<AgentEventRecord[]> {
+    return agentSessions.listAgentEvents(this.#agentDb, tenant, sessionId, after, limit);
+  }
+
+  listOrphanedAgentSessions(now: string, limit: number): Promise<AgentSessionRecord[]> {
+    return agentSessions.listOrphanedAgentSessions(this.#agentDb, now, limit);
+  }
+
+  renewAgentSessionLeases(owner: string, ids: readonly string[], until: string): Promise<string[]> {
+    return agentSessions.renewAgentSessionLeases(this.#agentDb, this.#executeWrites, owner, ids, until);
   }
 }
 

@@ -352,6 +352,78 @@ export const storeMigrations: Readonly<Record<string, Migration>> = {
       await db.schema.alterTable('responses').dropColumn('owner').execute();
     },
   },
+  '0009_agents': {
+    async up(db: Kysely<any>) {
+      // The Agents API: saved agents, sessions, their turns, items and events; objects as JSON text, instants as ISO text.
+      await db.schema
+        .createTable('agents')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('tenant', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('updated_at', 'text', (column) => column.notNull())
+        .addColumn('config', 'text', (column) => column.notNull())
+        .execute();
+      // Serves the tenant's cursor pages in creation order.
+      await db.schema.createIndex('agents_tenant_created_at').on('agents').columns(['tenant', 'created_at', 'id']).execute();
+      // event_seq and item_seq count the session's events and items: a write numbers what it appends by moving them on
+      // the session's row, which serialises concurrent writers of one session on every backend. owner and
+      // lease_expires_at hold a running step (as background responses' leases do); write_token marks the last write
+      // that passed its condition, so that the rows it appends are selected through it in the same transaction.
+      await db.schema
+        .createTable('agent_sessions')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('tenant', 'text', (column) => column.notNull())
+        .addColumn('agent_id', 'text')
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('updated_at', 'text', (column) => column.notNull())
+        .addColumn('last_active_at', 'text', (column) => column.notNull())
+        .addColumn('status', 'text', (column) => column.notNull())
+        .addColumn('state', 'text', (column) => column.notNull())
+        .addColumn('active_turn_id', 'text')
+        .addColumn('event_seq', 'integer', (column) => column.notNull().defaultTo(0))
+        .addColumn('item_seq', 'integer', (column) => column.notNull().defaultTo(0))
+        .addColumn('owner', 'text')
+        .addColumn('lease_expires_at', 'text')
+        .addColumn('write_token', 'text')
+        .execute();
+      await db.schema.createIndex('agent_sessions_tenant_created_at').on('agent_sessions').columns(['tenant', 'created_at', 'id']).execute();
+      // Serves the sweep for steps whose replica died: only sessions with a step are indexed.
+      await db.schema
+        .createIndex('agent_sessions_leased')
+        .on('agent_sessions')
+        .columns(['lease_expires_at', 'id'])
+        .where(sql.ref('owner'), 'is not', null)
+        .execute();
+      await db.schema
+        .createTable('agent_turns')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('session_id', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('status', 'text', (column) => column.notNull())
+        .addColumn('turn', 'text', (column) => column.notNull())
+        .execute();
+      await db.schema.createIndex('agent_turns_session').on('agent_turns').columns(['session_id', 'created_at', 'id']).execute();
+      await db.schema
+        .createTable('agent_items')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('session_id', 'text', (column) => column.notNull())
+        .addColumn('turn_id', 'text', (column) => column.notNull())
+        .addColumn('position', 'integer', (column) => column.notNull())
+        .addColumn('item', 'text', (column) => column.notNull())
+        .execute();
+      await db.schema.createIndex('agent_items_session_position').on('agent_items').columns(['session_id', 'position']).unique().execute();
+      await db.schema
+        .createTable('agent_events')
+        .addColumn('session_id', 'text', (column) => column.notNull())
+        .addColumn('seq', 'integer', (column) => column.notNull())
+        .addColumn('event', 'text', (column) => column.notNull())
+        .addPrimaryKeyConstraint('agent_events_pk', ['session_id', 'seq'])
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const table of ['agent_events', 'agent_items', 'agent_turns', 'agent_sessions', 'agents']) await db.schema.dropTable(table).execute();
+    },
+  },
 };
 
 // The one column type no name covers on both: SQLite calls bytes `blob`, PostgreSQL `bytea`.

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { DecisionRecord } from './decision-record.ts';
+import { runAgentStoreTests } from './agent-store.case.test.ts';
 import { runLedgerStoreTests } from './ledger-store.case.test.ts';
 import { runRuntimeStoreTests } from './runtime-store.case.test.ts';
 import type { RequestLogRow, Store } from './store.ts';
@@ -310,4 +311,5 @@ export function runStoreTests({ name, open }: StoreTestOptions): void {
   describe(`Store contract, tenancy: ${name}`, () => runTenancyStoreTests(open));
   describe(`Store contract, ledger: ${name}`, () => runLedgerStoreTests(open));
   describe(`Store contract, stateful runtime: ${name}`, () => runRuntimeStoreTests(open));
+  describe(`Store contract, agents: ${name}`, () => runAgentStoreTests(open));
 }

@@ -1,0 +1,234 @@
+// One model step of an agent session: the session's items as a Responses turn through the turn machinery (planner,
+// executor, limits, budgets, metering, decisions), its stream translated into the session's events and items.
+import { type CallContext, createTimeOrderedId, type Principal } from '../calls/index.ts';
+import type { RequestHeaders } from '../policy/index.ts';
+import { createItemId } from '../runtime/index.ts';
+import type { AgentSessionWrite } from '../store/index.ts';
+import { type ResponseTurn, streamTurn, type TurnResult, type TurnServices } from '../turns/index.ts';
+import { parseRequest, responseCreateRequestSchema, type ResponseStreamEvent } from '../wire/index.ts';
+import { toAgentOutputItem, toContextItems, toOpenMessageItem } from './agent-items.ts';
+
+/** What a step writes as it streams: one session write per event; false when the session is no longer the step's. */
+export type StepWriter = (write: Pick<AgentSessionWrite, 'items' | 'updatedItems' | 'events'>) => Promise<boolean>;
+
+/** A step to run. */
+export interface AgentStepInput {
+  principal: Principal;
+  headers: RequestHeaders;
+  signal: AbortSignal;
+  sessionId: string;
+  turnId: string;
+  /** The session's resolved agent (AgentSession.Agent). */
+  agent: Record<string, unknown>;
+  /** Every item of the session so far, oldest first. */
+  items: readonly Record<string, unknown>[];
+}
+
+/** The Responses request of a step: the agent's model, instructions, function tools and reasoning. */
+function toStepRequest(agent: Record<string, unknown>) {
+  const tools = (Array.isArray(agent.tools) ? (agent.tools as Record<string, unknown>[]) : [])
+    .filter((tool) => tool.type === 'function')
+    .map((tool) => ({ type: 'function', name: tool.name, description: tool.description, parameters: tool.parameters }));
+  const reasoning = agent.reasoning as { effort?: string | null } | undefined;
+  const text = agent.text as { format?: Record<string, unknown> } | undefined;
+  return parseRequest(responseCreateRequestSchema, {
+    model: agent.model,
+    ...(typeof agent.instructions === 'string' ? { instructions: agent.instructions } : {}),
+    ...(tools.length === 0 ? {} : { tools }),
+    ...(reasoning?.effort ? { reasoning: { effort: reasoning.effort } } : {}),
+    ...(text?.format !== undefined && text.format.type !== 'text' ? { text: { format: text.format } } : {}),
+    // A long session drops its oldest items (never a call apart from its output) to fit the answering route's window.
+    truncation: 'auto',
+    store: false,
+    stream: true,
+  });
+}
+
+/**
+ * Runs one step; resolves with the turn's result (its output as the session stored it) or rejects as streamTurn does.
+ * Every event is written (with its item) before the next is read, so a subscriber sees items and events in order.
+ */
+export async function runAgentStep(services: TurnServices, input: AgentStepInput, write: StepWriter): Promise<{ result: TurnResult; calls: number }> {
+  const turn: ResponseTurn = {
+    id: createItemId('resp'),
+    createdAt: Math.floor(Date.now() / 1000),
+    request: toStepRequest(input.agent),
+    // Earlier turns are the context truncation may shorten; this turn's items are its input, always sent.
+    inputItems: toContextItems(input.items.filter((item) => item.turn_id === input.turnId)),
+    contextItems: toContextItems(input.items.filter((item) => item.turn_id !== input.turnId)),
+    previousResponseId: null,
+    conversationId: null,
+  };
+  const context: CallContext = {
+    principal: input.principal,
+    requestId: createTimeOrderedId('req'),
+    signal: input.signal,
+    startedAt: performance.now(),
+    // Nobody waits on a step's answer: the routes' own timeouts alone.
+    deadlineAt: null,
+    routingHeaders: input.headers,
+    requestRate: null,
+  };
+  // Crossway's item id for each of the step's Responses items (a cloud's own ids are not unique across sessions).
+  const ids = new Map<string, string>();
+  const base = { session_id: input.sessionId, turn_id: input.turnId };
+  let calls = 0;
+  const idOf = (responseId: unknown): string => {
+    const key = String(responseId);
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = createItemId('item');
+      ids.set(key, id);
+    }
+    return id;
+  };
+  const translate = (event: ResponseStreamEvent): Pick<AgentSessionWrite, 'items' | 'updatedItems' | 'events'> | null => {
+    const value = event as unknown as Record<string, unknown>;
+    const outputIndex = value.output_index as number;
+    switch (event.type) {
+      case 'response.output_item.added': {
+        const item = value.item as Record<string, unknown>;
+        if (item.type !== 'message') return null;
+        const open = toOpenMessageItem(idOf(item.id), input.turnId);
+        return {
+          items: [{ id: String(open.id), turn_id: input.turnId, item: open }],
+          events: [{ type: 'agent.session.turn.item.added', ...base, item: open, output_index: outputIndex }],
+        };
+      }
+      case 'response.content_part.added':
+      case 'response.content_part.done': {
+        const part = value.part as Record<string, unknown>;
+        if (part.type !== 'output_text') return null;
+        const type = event.type === 'response.content_part.added' ? 'agent.session.turn.content_part.added' : 'agent.session.turn.content_part.done';
+        return {
+          events: [
+            {
+              type,
+              ...base,
+              item_id: idOf(value.item_id),
+              output_index: outputIndex,
+              content_index: value.content_index,
+              part: { type: 'output_text', text: String(part.text ?? '') },
+            },
+          ],
+        };
+      }
+      case 'response.output_text.delta':
+        return {
+          events: [
+            {
+              type: 'agent.session.turn.output_text.delta',
+              ...base,
+              item_id: idOf(value.item_id),
+              output_index: outputIndex,
+              content_index: value.content_index,
+              delta: value.delta,
+            },
+          ],
+        };
+      case 'response.output_text.done':
+        return {
+          events: [
+            {
+              type: 'agent.session.turn.output_text.done',
+              ...base,
+              item_id: idOf(value.item_id),
+              output_index: outputIndex,
+              content_index: value.content_index,
+              text: value.text,
+            },
+          ],
+        };
+      case 'response.output_item.done': {
+        const output = value.item as Record<string, unknown>;
+        const known = ids.has(String(output.id));
+        const item = toAgentOutputItem(output, idOf(output.id), input.turnId);
+        if (item === null) return null;
+        const { crossway_item: _source, ...published } = item;
+        const done = { type: 'agent.session.turn.item.done', ...base, item: published, output_index: outputIndex };
+        if (item.type === 'message' && known) return { updatedItems: [{ id: String(item.id), item }], events: [done] };
+        if (item.type === 'function_call') calls += 1;
+        // A call is announced once complete (the client's helper runs its handler on item.added), and stored first,
+        // so that its result may be posted as soon as the event is seen.
+        return {
+          items: [{ id: String(item.id), turn_id: input.turnId, item }],
+          events: [{ type: 'agent.session.turn.item.added', ...base, item: published, output_index: outputIndex }, done],
+        };
+      }
+      default:
+        return null;
+    }
+  };
+  const buffer = new StepWriteBuffer(write);
+  const result = await streamTurn(
+    services,
+    context,
+    turn,
+    {
+      started: () => {},
+      event: async (event) => {
+        const translated = translate(event);
+        if (translated !== null) await buffer.add(translated, event.type !== 'response.output_text.delta');
+      },
+    },
+    async () => {},
+  );
+  await buffer.flush();
+  return { result, calls };
+}
+
+/** Text deltas waiting to be written at most this long, and this many at most: one write carries many of them. */
+const DELTA_FLUSH_MS = 20;
+const MAX_BUFFERED_EVENTS = 64;
+
+type StepWrite = Pick<AgentSessionWrite, 'items' | 'updatedItems' | 'events'>;
+
+/**
+ * Gathers a step's writes so that text deltas share a transaction (one per delta would cost a round trip to the
+ * database each): a delta waits at most DELTA_FLUSH_MS; any other event is written at once with what waits before it,
+ * so that order is kept and an item is stored before the event that announces it is read.
+ */
+class StepWriteBuffer {
+  readonly #write: StepWriter;
+  #items: NonNullable<StepWrite['items']>[number][] = [];
+  #updatedItems: NonNullable<StepWrite['updatedItems']>[number][] = [];
+  #events: Record<string, unknown>[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  /** The writes in flight, in order; rejects with the first failure. */
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(write: StepWriter) {
+    this.#write = write;
+  }
+
+  /** Adds a write; `now` writes it (with everything waiting) before resolving. Rejects once a write failed or was refused. */
+  async add(part: StepWrite, now: boolean): Promise<void> {
+    this.#items.push(...(part.items ?? []));
+    this.#updatedItems.push(...(part.updatedItems ?? []));
+    this.#events.push(...(part.events ?? []));
+    if (now || this.#events.length >= MAX_BUFFERED_EVENTS) return this.flush();
+    this.#timer ??= setTimeout(() => void this.flush().catch(() => {}), DELTA_FLUSH_MS);
+    // A failure of a timed flush surfaces at the next event.
+    await Promise.race([this.#chain, Promise.resolve()]);
+  }
+
+  /** Writes everything waiting; resolves once written. */
+  flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const batch: StepWrite = { items: this.#items, updatedItems: this.#updatedItems, events: this.#events };
+    this.#items = [];
+    this.#updatedItems = [];
+    this.#events = [];
+    const empty = batch.items?.length === 0 && batch.updatedItems?.length === 0 && batch.events?.length === 0;
+    this.#chain = this.#chain.then(async () => {
+      if (!empty && !(await this.#write(batch))) throw new StepAbandonedError();
+    });
+    return this.#chain;
+  }
+}
+
+/** The session moved on without the step (cancelled, deleted, or taken from this replica): it writes nothing more. */
+export class StepAbandonedError extends Error {
+  override name = 'StepAbandonedError';
+}
