@@ -1,0 +1,4 @@
+// The MCP part: the engine that lists and calls tools on MCP servers, the address guard, and the typed errors.
+export * from './check-mcp-address.ts';
+export * from './mcp-engine.ts';
+export * from './mcp-errors.ts';
