@@ -22,3 +22,4 @@ export * from './open-counters.ts';
 export * from './postgres-store.ts';
 export * from './open-store.ts';
 export * from './scrub-database-url.ts';
+export * from './mcp-server-records.ts';

@@ -38,6 +38,8 @@ import type {
 } from './runtime-records.ts';
 import * as responses from './runtime-response-queries.ts';
 import { getTenantStorage } from './runtime-storage-queries.ts';
+import * as mcpServers from './mcp-server-queries.ts';
+import type { McpServerPatch, McpServerRecord } from './mcp-server-records.ts';
 import type { StorageLimits } from './storage-limits.ts';
 import type { InsertDecisionsOptions, InsertRequestLogsOptions, ListRequestLogsOptions, RequestLogRow, Store } from './store.ts';
 import type {
@@ -535,6 +537,30 @@ export class KyselyStore implements Store {
 
   getTenantStorage(tenant: string): Promise<number> {
     return getTenantStorage(this.db, tenant);
+  }
+
+  insertMcpServer(record: McpServerRecord): Promise<boolean> {
+    return mcpServers.insertMcpServer(this.db, this.#executeWrites, record);
+  }
+
+  getMcpServer(tenant: string, id: string): Promise<McpServerRecord | null> {
+    return mcpServers.getMcpServer(this.db, tenant, id);
+  }
+
+  findMcpServerByLabel(tenant: string, label: string): Promise<McpServerRecord | null> {
+    return mcpServers.findMcpServerByLabel(this.db, tenant, label);
+  }
+
+  listMcpServers(tenant: string): Promise<McpServerRecord[]> {
+    return mcpServers.listMcpServers(this.db, tenant);
+  }
+
+  updateMcpServer(tenant: string, id: string, patch: McpServerPatch): Promise<McpServerRecord | null> {
+    return mcpServers.updateMcpServer(this.db, this.#executeWrites, tenant, id, patch);
+  }
+
+  deleteMcpServer(tenant: string, id: string): Promise<boolean> {
+    return mcpServers.deleteMcpServer(this.db, this.#executeWrites, tenant, id);
   }
 }
 

@@ -252,4 +252,20 @@ export interface StoreDatabase {
   conversation_items: ConversationItemTable;
   tenant_storage: TenantStorageTable;
   leases: LeaseTable;
+  mcp_servers: McpServerTable;
+}
+
+/** The `mcp_servers` table (0010_mcp_servers): JSON values as text; `headers` holds the credentials (see McpServerRecord). */
+export interface McpServerTable {
+  id: string;
+  tenant: string;
+  label: string;
+  url: string;
+  description: string | null;
+  headers: string;
+  credential_id: string | null;
+  allowed_tools: string | null;
+  require_approval: string;
+  created_at: string;
+  updated_at: string;
 }

@@ -352,6 +352,30 @@ export const storeMigrations: Readonly<Record<string, Migration>> = {
       await db.schema.alterTable('responses').dropColumn('owner').execute();
     },
   },
+  '0010_mcp_servers': {
+    async up(db: Kysely<any>) {
+      // MCP servers an admin registered per tenant; `headers` holds the credentials sent to the server (never
+      // returned by the admin API). A label names one server within its tenant.
+      await db.schema
+        .createTable('mcp_servers')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('tenant', 'text', (column) => column.notNull())
+        .addColumn('label', 'text', (column) => column.notNull())
+        .addColumn('url', 'text', (column) => column.notNull())
+        .addColumn('description', 'text')
+        .addColumn('headers', 'text', (column) => column.notNull())
+        .addColumn('credential_id', 'text')
+        .addColumn('allowed_tools', 'text')
+        .addColumn('require_approval', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('updated_at', 'text', (column) => column.notNull())
+        .addUniqueConstraint('mcp_servers_tenant_label', ['tenant', 'label'])
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('mcp_servers').execute();
+    },
+  },
 };
 
 // The one column type no name covers on both: SQLite calls bytes `blob`, PostgreSQL `bytea`.

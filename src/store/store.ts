@@ -30,6 +30,7 @@ import type {
   StoredResponsePatch,
   StoredResponseRecord,
 } from './runtime-records.ts';
+import type { McpServerPatch, McpServerRecord } from './mcp-server-records.ts';
 import type { StorageLimits } from './storage-limits.ts';
 import type { ApiKeyPatch, ApiKeyRecord, ErasedTenantData, TenantPatch, TenantRecord } from './tenancy-records.ts';
 
@@ -302,4 +303,13 @@ export interface Store {
    * background responses are not counted), 0 when it stored nothing: what StorageLimits.tenantBytes bounds.
    */
   getTenantStorage(tenant: string): Promise<number>;
+
+  // --- MCP servers registered per tenant (every method scoped by tenant: another tenant's server is simply not there) ---
+  /** Inserts a server; false (nothing written) when the tenant already has one with this label. */
+  insertMcpServer(record: McpServerRecord): Promise<boolean>;
+  getMcpServer(tenant: string, id: string): Promise<McpServerRecord | null>;
+  findMcpServerByLabel(tenant: string, label: string): Promise<McpServerRecord | null>;
+  listMcpServers(tenant: string): Promise<McpServerRecord[]>;
+  updateMcpServer(tenant: string, id: string, patch: McpServerPatch): Promise<McpServerRecord | null>;
+  deleteMcpServer(tenant: string, id: string): Promise<boolean>;
 }
