@@ -2,3 +2,5 @@
 export * from './check-mcp-address.ts';
 export * from './mcp-engine.ts';
 export * from './mcp-errors.ts';
+export * from './mcp-server-schemas.ts';
+export * from './mcp-tool-rules.ts';

@@ -108,6 +108,12 @@ export class McpEngine {
     return output;
   }
 
+  /** Drops the cached tool lists of a tenant's server (after an admin changed or removed it). */
+  forget(tenant: string, label: string): void {
+    const prefix = JSON.stringify([tenant, label]).slice(0, -1);
+    for (const key of [...this.#cache.keys()]) if (key.startsWith(prefix)) this.#cache.delete(key);
+  }
+
   /** Closes the engine's connection pools. */
   async close(): Promise<void> {
     await Promise.all([this.#guarded.close(), this.#open.close()]);

@@ -1,4 +1,5 @@
 // Assembles a running gateway from a catalog: store and migrations, request log, executor, HTTP server.
+import { McpEngine } from '../mcp/index.ts';
 import type { Logger } from 'pino';
 import type { Catalog, Route } from '../catalog/index.ts';
 import { Executor } from '../execute/index.ts';
@@ -147,6 +148,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     logger,
     masterKey: Buffer.from(masterKey),
     compactionKey,
+    mcp: new McpEngine(),
     bodyLimitBytes: config.server.body_limit,
     tenancy,
     limiter,
@@ -237,6 +239,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       await server.drain(graceMs);
       // Then sockets: their running turns are abandoned and metered while the ledger is still open.
       await websocket.close();
+      await context.mcp?.close();
       await server.close(0);
       await backgroundResponses.close();
       await ledger.close();

@@ -5,7 +5,13 @@
 export type McpAllowedTools = string[] | { tool_names?: string[]; read_only?: boolean };
 
 /** Which calls need approval: a word, or OpenAI's filter (`always` / `never` each with `tool_names`). */
-export type McpRequireApproval = 'always' | 'never' | { always?: { tool_names?: string[] }; never?: { tool_names?: string[] } };
+export type McpRequireApproval = 'always' | 'never' | { always?: McpToolNameFilter; never?: McpToolNameFilter };
+
+/** Tools by name and/or by whether the server marked them read-only. */
+export interface McpToolNameFilter {
+  tool_names?: string[];
+  read_only?: boolean;
+}
 
 /** One registered server. */
 export interface McpServerRecord {
