@@ -169,6 +169,12 @@ export const constraintsSchema = z.strictObject({
    * 400 naming it. A forced tool (tool_choice) is never dropped.
    */
   hosted_tools: z.enum(['drop', 'refuse']).optional(),
+  /**
+   * Whether the Responses `mcp` tool may name a server by `server_url` (`allow`), or only servers an admin registered
+   * (`deny`, the default). Read from the tenant's policy only; a request cannot set it. Even allowed, a URL never
+   * reaches a loopback, private, link-local or metadata address.
+   */
+  mcp_server_urls: z.enum(['deny', 'allow']).optional(),
   /** Highest acceptable price per 1M tokens. */
   max_price: z.strictObject({ prompt: z.number().nonnegative().optional(), completion: z.number().nonnegative().optional() }).optional(),
 });
@@ -362,6 +368,17 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Rows older than this many days are pruned by the gateway's housekeeping. */
       retention_days: z.number().positive().default(30),
+    })
+    .prefault({}),
+  /** The Responses `mcp` tool: how long Crossway waits for an MCP server, how long it reuses a tool list, how much it reads. */
+  mcp: z
+    .strictObject({
+      /** Bound on one tools/list or tools/call, connection included. */
+      timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
+      /** How long a server's tool list is reused (per tenant, server and credentials). */
+      tool_list_cache_ms: z.number().int().min(1).max(86_400_000).default(300_000),
+      /** Largest tool result kept (its text); a larger one is a protocol error. */
+      max_result_bytes: byteSize.default(1024 ** 2),
     })
     .prefault({}),
   /** The stateful runtime: stored responses and conversations. */

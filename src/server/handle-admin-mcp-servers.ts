@@ -6,7 +6,7 @@ import { createMcpServerRequestSchema, parseMcpServerUrl, patchMcpServerRequestS
 import type { McpServerPatch } from '../store/index.ts';
 import { ConflictError, excerpt, InvalidRequestError, NotFoundError, parseRequest } from '../wire/index.ts';
 import { readQuery, requireAdmin } from './admin-access.ts';
-import type { Exchange, GatewayContext, RouteEntry } from './gateway-types.ts';
+import type { Exchange, RouteEntry } from './gateway-types.ts';
 import { jsonResult } from './http-result.ts';
 import { readJsonBody } from './read-body.ts';
 

@@ -148,7 +148,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     logger,
     masterKey: Buffer.from(masterKey),
     compactionKey,
-    mcp: new McpEngine(),
+    mcp: new McpEngine({ timeoutMs: config.mcp.timeout_ms, listCacheTtlMs: config.mcp.tool_list_cache_ms, maxResultBytes: config.mcp.max_result_bytes }),
     bodyLimitBytes: config.server.body_limit,
     tenancy,
     limiter,
