@@ -64,6 +64,11 @@ describe('McpEngine against a real MCP server over Streamable HTTP', () => {
     const inline = { ...target, tenant: 't3', url: server.url.replace('127.0.0.1', 'localhost'), allowPrivateAddress: false };
     const error = await engine.listTools(inline, AbortSignal.timeout(10_000)).catch((caught) => caught);
     assert.ok(error instanceof McpServerUnreachableError, String(error));
+    // Refused by the guarded lookup, not by chance: the cause chain names the forbidden address.
+    let cause: unknown = error;
+    const seen: string[] = [];
+    for (let depth = 0; cause instanceof Error && depth < 8; depth++, cause = cause.cause) seen.push(`${(cause as { code?: string }).code} ${cause.message}`);
+    assert.match(seen.join(' | '), /EMCPFORBIDDEN|forbidden address/);
   });
 
   test('the caller aborting ends the call', async () => {

@@ -130,7 +130,9 @@ export class McpEngine {
     const dispatcher = target.allowPrivateAddress ? this.#open : this.#guarded;
     const transport = new StreamableHTTPClientTransport(new URL(target.url), {
       requestInit: { headers: { ...target.headers }, redirect: 'error' },
-      fetch: ((url: string | URL, init?: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher, signal: combined } as never)) as never,
+      // The transport's own signal (aborted by close()) and the bound both end every request, the GET stream included.
+      fetch: ((url: string | URL, init?: RequestInit) =>
+        undiciFetch(url, { ...(init as object), dispatcher, signal: init?.signal ? AbortSignal.any([init.signal, combined]) : combined } as never)) as never,
     });
     const client = new Client({ name: 'crossway', version: '1' });
     const options = { signal: combined, timeout: this.options.timeoutMs };
