@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type OpenAI from 'openai';
+import { ResponsesWS } from 'openai/resources/responses/ws';
 import { startTestMcpServer, type TestMcpServer } from '../src/mcp/test-mcp-server.ts';
 import { startStack, type Stack } from './support/start-stack.ts';
 
@@ -220,6 +221,32 @@ describe('Responses mcp tool', () => {
     );
     const completed = events.at(-1) as OpenAI.Responses.ResponseCompletedEvent;
     assert.match(completed.response.output_text ?? JSON.stringify(completed.response.output), /Sunny and 21 degrees/);
+  });
+
+  it('runs the mcp tool in the WebSocket mode too, and keeps no credentials', async () => {
+    const ws = new ResponsesWS(stack.client);
+    const events: { type: string; response?: { output: unknown[] } }[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      ws.on('event', (event) => {
+        events.push(event as never);
+        if (event.type === 'response.completed') resolve();
+        if (event.type === 'error' || event.type === 'response.failed') reject(new Error(JSON.stringify(event)));
+      });
+    });
+    ws.on('error', () => undefined);
+    ws.send({
+      type: 'response.create',
+      model: MODEL,
+      input: 'Use get_weather for Lima.',
+      tools: [{ type: 'mcp', server_label: 'test', require_approval: 'never', headers: { 'x-ws-secret': INLINE_SECRET } }],
+    } as OpenAI.Responses.ResponsesClientEvent);
+    await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error('no response.completed')), 20_000).unref())]);
+    ws.close();
+    const types = events.map((event) => event.type);
+    assert.ok(types.includes('response.mcp_call.completed'), types.join(', '));
+    const response = events.at(-1)?.response as { output: unknown[] };
+    assert.match(String(ofType(response, 'mcp_call')[0]?.output), /Sunny and 21 degrees in /);
+    assert.doesNotMatch(JSON.stringify(events), new RegExp(INLINE_SECRET));
   });
 
   it('refuses inline URLs unless the tenant allows them, and never to loopback, private or metadata addresses', async () => {

@@ -4,3 +4,4 @@ export * from './mcp-engine.ts';
 export * from './mcp-errors.ts';
 export * from './mcp-server-schemas.ts';
 export * from './mcp-tool-rules.ts';
+export * from './resolve-mcp-servers.ts';

@@ -3,7 +3,16 @@
 // each) and handed back to it, model -> tools -> model, up to a step bound; a call that needs approval pauses the turn
 // with an `mcp_approval_request`, answered by an `mcp_approval_response` input item in a later request. Each model step
 // is a real call through the planner and executor (runTurn), so policy, budgets and metering apply to every step.
-import { type McpEngine, type McpToolDescription, readMcpToolFacts, toMcpCallItemError } from '../mcp/index.ts';
+import {
+  findMcpTools,
+  type McpEngine,
+  type McpToolDescription,
+  type McpToolset,
+  readMcpToolFacts,
+  redactMcpTools,
+  resolveMcpServers,
+  toMcpCallItemError,
+} from '../mcp/index.ts';
 import type { CallContext } from '../calls/index.ts';
 import { createItemId } from '../runtime/index.ts';
 import {
@@ -20,7 +29,6 @@ import {
   type ResponseTool,
   type ResponseUsage,
 } from '../wire/index.ts';
-import { resolveMcpServers, redactMcpTools, type McpToolset, findMcpTools } from './resolve-mcp-servers.ts';
 import { type ResponseTurn, turnResponse } from './response-turn.ts';
 import { type RanTurn, runTurn } from './run-response-turn.ts';
 import type { TurnServices } from './turn-services.ts';

@@ -2,16 +2,11 @@
 // URL and credentials come from the store), or, only where the tenant's policy allows URLs, gives a `server_url` that
 // is http(s) and never a loopback, private, link-local or metadata address (checked again on the resolved address when
 // connecting). The admin's `allowed_tools` and `require_approval` bind every request; a request may narrow, never widen.
-import {
-  isMcpToolAllowed,
-  type McpServerTarget,
-  type McpToolFacts,
-  McpServerRefusedError,
-  mcpAllowedToolsSchema,
-  mcpRequireApprovalSchema,
-  needsMcpApproval,
-  parseMcpServerUrl,
-} from '../mcp/index.ts';
+import { parseMcpServerUrl } from './check-mcp-address.ts';
+import type { McpServerTarget } from './mcp-engine.ts';
+import { McpServerRefusedError } from './mcp-errors.ts';
+import { mcpAllowedToolsSchema, mcpRequireApprovalSchema } from './mcp-server-schemas.ts';
+import { isMcpToolAllowed, type McpToolFacts, needsMcpApproval } from './mcp-tool-rules.ts';
 import type { McpAllowedTools, McpRequireApproval, Store, TenantRecord } from '../store/index.ts';
 import { excerpt, InvalidRequestError, NotFoundError, type ResponseTool } from '../wire/index.ts';
 
