@@ -301,5 +301,12 @@ describe('Responses mcp tool', () => {
     assert.doesNotMatch(JSON.stringify([stored.body, inputs.body]), new RegExp(`${SECRET}|${INLINE_SECRET}`));
     assert.doesNotMatch(stack.logs(), new RegExp(`${SECRET}|${INLINE_SECRET}`));
     assert.match(stack.logs(), /"mcp":\{"server_label":"test","tool":"get_weather","outcome":"completed"\}/);
+    // The request log row of the call names the server, the tools and their outcomes, and nothing secret.
+    await stack.gateway.requestLog.flush();
+    const rows = await stack.gateway.store.listRequestLogs({ limit: 50 });
+    const row = rows.find((candidate) => candidate.id === response._request_id);
+    assert.ok(row !== undefined, 'the request is in the log');
+    assert.deepEqual(row.mcp_calls?.at(-1), { server_label: 'test', tool: 'get_weather', outcome: 'completed' });
+    assert.doesNotMatch(JSON.stringify(rows), new RegExp(`${SECRET}|${INLINE_SECRET}`));
   });
 });

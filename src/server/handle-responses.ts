@@ -1,6 +1,7 @@
 // POST /v1/responses and the stored-response endpoints (retrieve, delete, cancel, input_items, input_tokens): the
 // Responses API over every route, with state (previous_response_id chains, conversations) kept in Crossway's store,
 // scoped by tenant: another tenant's id is answered exactly like a missing one.
+import type { McpCallLogEntry } from '../store/index.ts';
 import {
   checkTurnStorage,
   pendingResponse,
@@ -95,6 +96,7 @@ async function handleCreateResponse(gateway: GatewayContext, exchange: Exchange)
   if (request.stream !== true) {
     const result = await (mcp ? runMcpTurn : runTurn)(gateway, context, turn);
     logTurn(exchange, result.info);
+    if ('mcpCalls' in result) exchange.log.mcp_calls = result.mcpCalls as McpCallLogEntry[];
     exchange.log.prompt_tokens = result.usage.input_tokens;
     exchange.log.completion_tokens = result.usage.output_tokens;
     await persistTurn(gateway, tenant, stored, result);
@@ -104,7 +106,7 @@ async function handleCreateResponse(gateway: GatewayContext, exchange: Exchange)
     status: 200,
     headers: {},
     async stream(writer) {
-      await (mcp ? streamMcpTurn : streamTurn)(
+      const result = await (mcp ? streamMcpTurn : streamTurn)(
         gateway,
         context,
         turn,
@@ -117,6 +119,7 @@ async function handleCreateResponse(gateway: GatewayContext, exchange: Exchange)
         },
         (result) => persistTurn(gateway, tenant, stored, result),
       );
+      if ('mcpCalls' in result && exchange.log !== null) exchange.log.mcp_calls = result.mcpCalls as McpCallLogEntry[];
     },
   };
 }

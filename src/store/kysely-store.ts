@@ -621,6 +621,8 @@ function toRequestLogRow(record: Selectable<RequestLogTable>): RequestLogRow {
     cached_tokens: record.cached_tokens,
     duration_ms: record.duration_ms,
     ttfb_ms: record.ttfb_ms,
+    // Only on rows of requests that made MCP calls: every other row reads as before 0010.
+    ...(typeof record.mcp_calls === 'string' ? { mcp_calls: JSON.parse(record.mcp_calls) } : {}),
   };
 }
 

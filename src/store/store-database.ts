@@ -18,6 +18,8 @@ export interface RequestLogTable {
   cached_tokens: number | null;
   duration_ms: number;
   ttfb_ms: number | null;
+  /** JSON of McpCallLogEntry[] (0010_mcp_servers); null when the request made no MCP call. */
+  mcp_calls: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /**

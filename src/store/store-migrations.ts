@@ -371,8 +371,11 @@ export const storeMigrations: Readonly<Record<string, Migration>> = {
         .addColumn('updated_at', 'text', (column) => column.notNull())
         .addUniqueConstraint('mcp_servers_tenant_label', ['tenant', 'label'])
         .execute();
+      // The MCP operations of a request (JSON: server label, tool, outcome; never arguments or credentials).
+      await db.schema.alterTable('request_log').addColumn('mcp_calls', 'text').execute();
     },
     async down(db: Kysely<any>) {
+      await db.schema.alterTable('request_log').dropColumn('mcp_calls').execute();
       await db.schema.dropTable('mcp_servers').execute();
     },
   },

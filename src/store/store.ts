@@ -34,6 +34,15 @@ import type { McpServerPatch, McpServerRecord } from './mcp-server-records.ts';
 import type { StorageLimits } from './storage-limits.ts';
 import type { ApiKeyPatch, ApiKeyRecord, ErasedTenantData, TenantPatch, TenantRecord } from './tenancy-records.ts';
 
+/** One MCP operation of a request, as the request log keeps it: no arguments, no credentials. */
+export interface McpCallLogEntry {
+  server_label: string;
+  /** The tool called, or `tools/list`. */
+  tool: string;
+  /** `completed`, `failed: <error type>`, `approval requested`, `denied`, `refused: ...`, `listed N tools`. */
+  outcome: string;
+}
+
 /** One finished request as the gateway records it, for the admin API and the dashboard. */
 export interface RequestLogRow {
   /** The request id; unique. */
@@ -60,6 +69,8 @@ export interface RequestLogRow {
   duration_ms: number;
   /** Time to the first byte sent to the client, in milliseconds; stored rounded to an integer. */
   ttfb_ms: number | null;
+  /** The MCP tools the request listed and called (the Responses `mcp` tool), each with its outcome; absent or null when none. */
+  mcp_calls?: McpCallLogEntry[] | null;
 }
 
 /**

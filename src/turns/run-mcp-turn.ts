@@ -14,6 +14,7 @@ import {
   toMcpCallItemError,
 } from '../mcp/index.ts';
 import type { CallContext } from '../calls/index.ts';
+import type { McpCallLogEntry } from '../store/index.ts';
 import { createItemId } from '../runtime/index.ts';
 import {
   ClientClosedError,
@@ -48,6 +49,11 @@ export function redactMcpTurn(turn: ResponseTurn): ResponseTurn {
   return { ...turn, request: redactMcpTools(turn.request) };
 }
 
+/** A finished MCP turn, with its MCP operations for the request log. */
+export interface McpRanTurn extends RanTurn {
+  mcpCalls: McpCallLogEntry[];
+}
+
 /** One exposed tool: the function name the model sees, and the server tool it stands for. */
 interface ExposedTool {
   functionName: string;
@@ -59,16 +65,18 @@ interface ExposedTool {
  * Runs the turn (not streaming). `turn` carries the request as the client sent it (credentials included, used only
  * to resolve the servers); the result's response and the turn to persist (`redactMcpTurn`) carry none.
  */
-export async function runMcpTurn(services: TurnServices, context: CallContext, turn: ResponseTurn): Promise<RanTurn> {
+export async function runMcpTurn(services: TurnServices, context: CallContext, turn: ResponseTurn): Promise<McpRanTurn> {
   const engine = services.mcp;
   if (engine === undefined) throw new InvalidRequestError('MCP tools are not enabled on this gateway.', 'tools');
   const toolsets = await resolveMcpServers(services.store, context.principal.tenant, turn.request.tools ?? []);
   const publicTurn = redactMcpTurn(turn);
   const output: ResponseItem[] = [];
   const notes: string[] = [];
+  const mcpCalls: McpCallLogEntry[] = [];
   const record = (item: McpItem) => output.push(item as unknown as ResponseItem);
   const log = (toolset: McpToolset, name: string, outcome: string) => {
     notes.push(`mcp ${toolset.label}.${name}: ${outcome}`);
+    mcpCalls.push({ server_label: toolset.label, tool: name, outcome });
     services.logger.info({ request_id: context.requestId, mcp: { server_label: toolset.label, tool: name, outcome } }, 'mcp call');
   };
 
@@ -177,7 +185,7 @@ export async function runMcpTurn(services: TurnServices, context: CallContext, t
   }
   if (last === null) throw new InvalidRequestError('The MCP turn made no model call.', 'tools');
   const response = buildResponse(publicTurn, output, usage, status);
-  return { response, output, route: last.route, usageEventId: last.usageEventId, info: last.info, usage: last.usage };
+  return { response, output, route: last.route, usageEventId: last.usageEventId, info: last.info, usage: last.usage, mcpCalls };
 }
 
 /** The final Response object: the turn's, with every item of every step and the summed usage. */

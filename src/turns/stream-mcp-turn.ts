@@ -2,6 +2,7 @@
 // items are sent as the Responses API's events in order, the mcp ones with their own events (mcp_list_tools.*,
 // mcp_call_arguments.*, mcp_call.*); the final event follows `beforeFinal` (storage), as in streamTurn.
 import type { CallContext } from '../calls/index.ts';
+import type { McpCallLogEntry } from '../store/index.ts';
 import type { ResponseItem, ResponseMcpCallItem, ResponseStreamEvent } from '../wire/index.ts';
 import type { ResponseTurn, TurnResult } from './response-turn.ts';
 import { redactMcpTurn, runMcpTurn } from './run-mcp-turn.ts';
@@ -18,7 +19,7 @@ export async function streamMcpTurn(
   turn: ResponseTurn,
   sink: TurnSink,
   beforeFinal: (result: TurnResult) => Promise<void>,
-): Promise<TurnResult> {
+): Promise<TurnResult & { mcpCalls: McpCallLogEntry[] }> {
   const ran = await runMcpTurn(services, context, turn);
   sink.started(ran.info);
   const publicTurn = redactMcpTurn(turn);
@@ -30,7 +31,7 @@ export async function streamMcpTurn(
   const result: TurnResult = { response: ran.response, output: ran.output, route: ran.route, usageEventId: ran.usageEventId };
   await beforeFinal(result);
   await emit({ type: ran.response.status === 'incomplete' ? 'response.incomplete' : 'response.completed', response: ran.response });
-  return result;
+  return { ...result, mcpCalls: ran.mcpCalls };
 }
 
 /** One output item's events, as OpenAI streams an item of its type. */
