@@ -220,6 +220,20 @@ describe('Responses mcp tool', () => {
       events.map((_, index) => index),
     );
     const completed = events.at(-1) as OpenAI.Responses.ResponseCompletedEvent;
+    // The items streamed are the response's output, in order and at their indexes; the call the model made of the
+    // MCP tool shows as the mcp_call only, never as a function call of the client's.
+    const done = events.filter((event) => event.type === 'response.output_item.done') as OpenAI.Responses.ResponseOutputItemDoneEvent[];
+    assert.deepEqual(
+      done.map((event) => [event.output_index, event.item.id]),
+      completed.response.output.map((item, index) => [index, item.id]),
+    );
+    assert.deepEqual(
+      completed.response.output.map((item) => item.type),
+      ['mcp_list_tools', 'mcp_call', 'message'],
+    );
+    assert.ok(!types.includes('response.function_call_arguments.delta'));
+    // The answer's text arrives as it is produced, in several deltas.
+    assert.ok(types.filter((type) => type === 'response.output_text.delta').length > 1, types.join(', '));
     assert.match(completed.response.output_text ?? JSON.stringify(completed.response.output), /Sunny and 21 degrees/);
   });
 

@@ -13,13 +13,15 @@ import {
   resolveMcpServers,
   toMcpCallItemError,
 } from '../mcp/index.ts';
-import type { CallContext } from '../calls/index.ts';
+import type { CallContext, CallInfo } from '../calls/index.ts';
+import type { TokenUsage } from '../metering/index.ts';
 import type { McpCallLogEntry } from '../store/index.ts';
 import { createItemId } from '../runtime/index.ts';
 import {
   ClientClosedError,
   InvalidRequestError,
   type ResponseCreateRequest,
+  type ResponseError,
   type ResponseItem,
   type ResponseMcpApprovalRequestItem,
   type ResponseMcpApprovalResponseItem,
@@ -30,7 +32,7 @@ import {
   type ResponseTool,
   type ResponseUsage,
 } from '../wire/index.ts';
-import { type ResponseTurn, turnResponse } from './response-turn.ts';
+import { type ResponseTurn, type TurnResult, turnResponse } from './response-turn.ts';
 import { type RanTurn, runTurn } from './run-response-turn.ts';
 import type { TurnServices } from './turn-services.ts';
 
@@ -61,11 +63,50 @@ interface ExposedTool {
   tool: McpToolDescription;
 }
 
+/** A model step as the driver sees it: what runTurn or streamTurn produced, with the call's info when known. */
+export interface McpStepResult extends TurnResult {
+  info?: CallInfo;
+  usage?: TokenUsage;
+}
+
+/** How the driver runs a model step and tells of the items it adds itself (listings, calls, approval requests). */
+export interface McpTurnHooks {
+  /** Runs one model step; `exposed` names the function tools that stand for MCP tools (their calls are the driver's). */
+  runStep(turn: ResponseTurn, exposed: ReadonlySet<string>): Promise<McpStepResult>;
+  /** An item the driver added to the output (not a model step's own items, which runStep already delivered). */
+  added(item: ResponseItem): Promise<void>;
+}
+
+/** What the driver ends with: the output items in order, their summed usage, the last step, how it ended. */
+export interface McpTurnOutcome {
+  publicTurn: ResponseTurn;
+  output: ResponseItem[];
+  usage: ResponseUsage | null;
+  status: ResponseObject['status'];
+  error: ResponseError | null;
+  last: McpStepResult;
+  mcpCalls: McpCallLogEntry[];
+}
+
 /**
  * Runs the turn (not streaming). `turn` carries the request as the client sent it (credentials included, used only
  * to resolve the servers); the result's response and the turn to persist (`redactMcpTurn`) carry none.
  */
 export async function runMcpTurn(services: TurnServices, context: CallContext, turn: ResponseTurn): Promise<McpRanTurn> {
+  const outcome = await driveMcpTurn(services, context, turn, { runStep: (step) => runTurn(services, context, step), added: async () => {} });
+  const { last } = outcome;
+  const response = buildResponse(outcome);
+  // runTurn always reports the call's info and usage (it throws instead of failing a step).
+  const info = last.info as CallInfo;
+  const usage = last.usage as TokenUsage;
+  return { response, output: outcome.output, route: last.route, usageEventId: last.usageEventId, info, usage, mcpCalls: outcome.mcpCalls };
+}
+
+/**
+ * The loop itself, for runMcpTurn and streamMcpTurn: lists, resolves answered approvals, then model steps and the MCP
+ * calls they make, until an answer without a call, a call waiting for approval, a failed step, or the step bound.
+ */
+export async function driveMcpTurn(services: TurnServices, context: CallContext, turn: ResponseTurn, hooks: McpTurnHooks): Promise<McpTurnOutcome> {
   const engine = services.mcp;
   if (engine === undefined) throw new InvalidRequestError('MCP tools are not enabled on this gateway.', 'tools');
   const toolsets = await resolveMcpServers(services.store, context.principal.tenant, turn.request.tools ?? []);
@@ -73,7 +114,10 @@ export async function runMcpTurn(services: TurnServices, context: CallContext, t
   const output: ResponseItem[] = [];
   const notes: string[] = [];
   const mcpCalls: McpCallLogEntry[] = [];
-  const record = (item: McpItem) => output.push(item as unknown as ResponseItem);
+  const record = async (item: McpItem) => {
+    output.push(item as unknown as ResponseItem);
+    await hooks.added(item as unknown as ResponseItem);
+  };
   const log = (toolset: McpToolset, name: string, outcome: string) => {
     notes.push(`mcp ${toolset.label}.${name}: ${outcome}`);
     mcpCalls.push({ server_label: toolset.label, tool: name, outcome });
@@ -97,7 +141,7 @@ export async function runMcpTurn(services: TurnServices, context: CallContext, t
       log(toolset, 'tools/list', `listed ${tools.length} tools`);
     }
     const visible = tools.filter((tool) => toolset.allows(readMcpToolFacts(tool)));
-    if (earlier === null) record({ type: 'mcp_list_tools', id: createItemId('mcpl'), server_label: toolset.label, tools: visible, error: null });
+    if (earlier === null) await record({ type: 'mcp_list_tools', id: createItemId('mcpl'), server_label: toolset.label, tools: visible, error: null });
     for (const tool of visible) exposeTool(exposed, toolset, tool);
   }
   const byLabel = new Map(toolsets.map((toolset) => [toolset.label, toolset]));
@@ -121,18 +165,20 @@ export async function runMcpTurn(services: TurnServices, context: CallContext, t
     const call = { name: asked.name, arguments: asked.arguments, approvalRequestId: asked.id };
     if (!response.approve) {
       log(toolset, asked.name, 'denied');
-      record(refusedCall(toolset, call, 'The call was not approved.'));
+      await record(refusedCall(toolset, call, 'The call was not approved.'));
       continue;
     }
-    record(await runCall(engine, toolset, exposedFor(exposed, toolset, asked.name), call, context.signal, log));
+    await record(await runCall(engine, toolset, exposedFor(exposed, toolset, asked.name), call, context.signal, log));
   }
 
   // 3. The loop: model, then the MCP calls it made, until it answers without one, a call waits for approval, or the bound.
   const functionTools = [...exposed.values()].map(toFunctionTool);
   let toolChoice = mapToolChoice(turn.request.tool_choice, exposed);
-  let last: RanTurn | null = null;
+  const exposedNames: ReadonlySet<string> = new Set(exposed.keys());
+  let last: McpStepResult | null = null;
   let usage: ResponseUsage | null = null;
   let status: ResponseObject['status'] = 'completed';
+  let error: ResponseError | null = null;
   for (let step = 0; ; step++) {
     if (step === MAX_MCP_STEPS) {
       status = 'incomplete';
@@ -147,29 +193,40 @@ export async function runMcpTurn(services: TurnServices, context: CallContext, t
       notes: [...notes],
     };
     if (context.signal.aborted) throw new ClientClosedError();
-    last = await runTurn(services, context, stepTurn);
+    last = await hooks.runStep(stepTurn, exposedNames);
     usage = addUsage(usage, last.response.usage);
     notes.length = 0;
     // After the first step the model chooses freely: a forced tool would otherwise be called forever.
     toolChoice = 'auto';
-    let calls = 0;
-    let waits = false;
+    // The step's own items first (runStep delivered them), then the driver's for the MCP calls among them.
+    const mcpCallsOfStep: { item: { arguments: string }; mapped: ExposedTool }[] = [];
     let clientCalls = false;
     for (const item of last.output) {
       const mapped = item.type === 'function_call' ? exposed.get(item.name) : undefined;
-      if (item.type !== 'function_call' || mapped === undefined) {
+      if (item.type === 'function_call' && mapped !== undefined) mcpCallsOfStep.push({ item, mapped });
+      else {
         if (item.type === 'function_call') clientCalls = true;
         output.push(item);
-        continue;
       }
-      calls += 1;
+    }
+    if (last.response.status === 'failed') {
+      status = 'failed';
+      error = last.response.error;
+      break;
+    }
+    if (last.response.status === 'incomplete') {
+      status = 'incomplete';
+      break;
+    }
+    let waits = false;
+    for (const { item, mapped } of mcpCallsOfStep) {
       const call = { name: mapped.tool.name, arguments: item.arguments, approvalRequestId: null };
       if (!mapped.toolset.allows(readMcpToolFacts(mapped.tool))) {
         log(mapped.toolset, mapped.tool.name, 'refused: not in allowed_tools');
-        record(refusedCall(mapped.toolset, call, `The tool ${mapped.tool.name} is not allowed.`));
+        await record(refusedCall(mapped.toolset, call, `The tool ${mapped.tool.name} is not allowed.`));
       } else if (mapped.toolset.needsApproval(readMcpToolFacts(mapped.tool))) {
         log(mapped.toolset, mapped.tool.name, 'approval requested');
-        record({
+        await record({
           type: 'mcp_approval_request',
           id: createItemId('mcpr'),
           server_label: mapped.toolset.label,
@@ -178,25 +235,24 @@ export async function runMcpTurn(services: TurnServices, context: CallContext, t
         });
         waits = true;
       } else {
-        record(await runCall(engine, mapped.toolset, mapped, call, context.signal, log));
+        await record(await runCall(engine, mapped.toolset, mapped, call, context.signal, log));
       }
     }
-    if (calls === 0 || waits || clientCalls) break;
+    if (mcpCallsOfStep.length === 0 || waits || clientCalls) break;
   }
   if (last === null) throw new InvalidRequestError('The MCP turn made no model call.', 'tools');
-  const response = buildResponse(publicTurn, output, usage, status);
-  return { response, output, route: last.route, usageEventId: last.usageEventId, info: last.info, usage: last.usage, mcpCalls };
+  return { publicTurn, output, usage, status, error, last, mcpCalls };
 }
 
 /** The final Response object: the turn's, with every item of every step and the summed usage. */
-function buildResponse(turn: ResponseTurn, output: ResponseItem[], usage: ResponseUsage | null, status: ResponseObject['status']): ResponseObject {
-  const base = {
-    status,
-    output: output as unknown as ResponseOutputItem[],
-    usage,
+export function buildResponse(outcome: Pick<McpTurnOutcome, 'publicTurn' | 'output' | 'usage' | 'status' | 'error'>): ResponseObject {
+  return turnResponse(outcome.publicTurn, {
+    status: outcome.status,
+    output: outcome.output as unknown as ResponseOutputItem[],
+    usage: outcome.usage,
+    error: outcome.error,
     incomplete_details: null,
-  };
-  return turnResponse(turn, base);
+  });
 }
 
 /** Runs one call: an `mcp_call` item with its output, or with the typed error of its failure. */
