@@ -58,6 +58,15 @@ describe('Responses mcp tool', () => {
     const list = await stack.api('GET', '/admin/mcp-servers');
     assert.equal((list.body as { data: unknown[] }).data.length, 2);
     assert.doesNotMatch(JSON.stringify([one.body, list.body]), new RegExp(SECRET));
+    // At rest, sealed: the store's row holds no readable secret.
+    const row = await stack.gateway.store.getMcpServer('default', serverId);
+    assert.match(String(row?.headers.authorization), /^cwsealed1:/);
+    assert.doesNotMatch(JSON.stringify(row), new RegExp(SECRET));
+    // New credentials for the other server: sealed anew, and used from the next request on (see the allowed_tools case).
+    const limitedId = (list.body as { data: { id: string; server_label: string }[] }).data.find((entry) => entry.server_label === 'limited')?.id;
+    const rekeyed = await stack.api('PATCH', `/admin/mcp-servers/${limitedId}`, { authorization: 'limited-token-77' });
+    assert.deepEqual((rekeyed.body as { credential_headers: string[] }).credential_headers, ['authorization']);
+    assert.doesNotMatch(JSON.stringify(rekeyed.body), /limited-token-77/);
     const patched = await stack.api('PATCH', `/admin/mcp-servers/${serverId}`, { description: 'The test server' });
     assert.equal(patched.status, 200);
     assert.doesNotMatch(JSON.stringify(patched.body), new RegExp(SECRET));
@@ -109,6 +118,7 @@ describe('Responses mcp tool', () => {
       ['get_weather'],
     );
     assert.equal(ofType(limited, 'mcp_call').length, 0);
+    assert.ok(server.headers.some((headers) => headers.authorization === 'Bearer limited-token-77'));
     // A call the model asked for under wider rules (an approval request), approved under a request that no longer allows it.
     const asked = await stack.client.responses.create({ model: MODEL, input: 'Use secret_lookup please.', tools: [{ type: 'mcp', server_label: 'test' }] });
     const [request] = ofType(asked, 'mcp_approval_request');

@@ -5,3 +5,4 @@ export * from './mcp-errors.ts';
 export * from './mcp-server-schemas.ts';
 export * from './mcp-tool-rules.ts';
 export * from './resolve-mcp-servers.ts';
+export * from './seal-mcp-credentials.ts';

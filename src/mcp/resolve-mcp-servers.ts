@@ -7,6 +7,7 @@ import type { McpServerTarget } from './mcp-engine.ts';
 import { McpServerRefusedError } from './mcp-errors.ts';
 import { mcpAllowedToolsSchema, mcpRequireApprovalSchema } from './mcp-server-schemas.ts';
 import { isMcpToolAllowed, type McpToolFacts, needsMcpApproval } from './mcp-tool-rules.ts';
+import { openMcpHeaders } from './seal-mcp-credentials.ts';
 import type { McpAllowedTools, McpRequireApproval, Store, TenantRecord } from '../store/index.ts';
 import { excerpt, InvalidRequestError, NotFoundError, type ResponseTool } from '../wire/index.ts';
 
@@ -29,11 +30,15 @@ export function findMcpTools(tools: readonly ResponseTool[] | null | undefined):
   return (tools ?? []).flatMap((tool, index) => (tool.type === 'mcp' ? [{ index, tool: tool as Record<string, unknown> }] : []));
 }
 
-/** Resolves every `mcp` tool of the request for the tenant; 400/404 naming the tool for anything not allowed. */
+/**
+ * Resolves every `mcp` tool of the request for the tenant; 400/404 naming the tool for anything not allowed. A
+ * registered server's credentials are opened with `credentialKey` (deriveMcpCredentialKey).
+ */
 export async function resolveMcpServers(
   store: Pick<Store, 'findMcpServerByLabel'>,
   tenant: TenantRecord,
   tools: readonly ResponseTool[],
+  credentialKey: Buffer,
 ): Promise<McpToolset[]> {
   const found = findMcpTools(tools);
   if (found.length > MAX_MCP_SERVERS_PER_REQUEST) {
@@ -64,7 +69,13 @@ export async function resolveMcpServers(
         throw new McpServerRefusedError(`The server_label '${label}' names a registered MCP server: leave server_url out.`, `${param}.server_url`);
       }
       // The admin's credentials win over any the request sends under the same name.
-      target = { tenant: tenant.id, label, url: registered.url, headers: { ...requestHeaders, ...registered.headers }, allowPrivateAddress: true };
+      target = {
+        tenant: tenant.id,
+        label,
+        url: registered.url,
+        headers: { ...requestHeaders, ...openMcpHeaders(registered.headers, credentialKey, tenant.id, label) },
+        allowPrivateAddress: true,
+      };
       adminAllowed = registered.allowed_tools;
       adminApproval = registered.require_approval;
     } else if (typeof tool.server_url !== 'string') {

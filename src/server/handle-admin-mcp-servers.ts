@@ -2,7 +2,15 @@
 // key for its own). Credentials go in and are never echoed: every answer is toMcpServerView. Another tenant's server
 // is 404, exactly like a missing one.
 import { randomBytes } from 'node:crypto';
-import { createMcpServerRequestSchema, parseMcpServerUrl, patchMcpServerRequestSchema, registrationHeaders, toMcpServerView } from '../mcp/index.ts';
+import {
+  createMcpServerRequestSchema,
+  deriveMcpCredentialKey,
+  sealMcpHeaders,
+  parseMcpServerUrl,
+  patchMcpServerRequestSchema,
+  registrationHeaders,
+  toMcpServerView,
+} from '../mcp/index.ts';
 import type { McpServerPatch } from '../store/index.ts';
 import { ConflictError, excerpt, InvalidRequestError, NotFoundError, parseRequest } from '../wire/index.ts';
 import { readQuery, requireAdmin } from './admin-access.ts';
@@ -52,7 +60,7 @@ export const ADMIN_MCP_SERVER_ROUTES: RouteEntry[] = [
         label: input.server_label,
         url: checkUrl(input.url),
         description: input.description ?? null,
-        headers: registrationHeaders(input),
+        headers: sealMcpHeaders(registrationHeaders(input), deriveMcpCredentialKey(gateway.compactionKey), tenant, input.server_label),
         credential_id: input.credential_id ?? null,
         allowed_tools: input.allowed_tools ?? null,
         require_approval: input.require_approval ?? 'never',
@@ -100,10 +108,15 @@ export const ADMIN_MCP_SERVER_ROUTES: RouteEntry[] = [
       const patch: McpServerPatch = { updated_at: new Date().toISOString() };
       if (input.url !== undefined) patch.url = checkUrl(input.url);
       if (input.description !== undefined) patch.description = input.description;
-      if (input.headers !== undefined || input.authorization !== undefined) patch.headers = registrationHeaders(input);
       if (input.credential_id !== undefined) patch.credential_id = input.credential_id;
       if (input.allowed_tools !== undefined) patch.allowed_tools = input.allowed_tools;
       if (input.require_approval !== undefined) patch.require_approval = input.require_approval;
+      if (input.headers !== undefined || input.authorization !== undefined) {
+        // Sealed for the server's label, which an update cannot change: read it first.
+        const current = await gateway.store.getMcpServer(tenant, id);
+        if (current === null) throw serverNotFound(id);
+        patch.headers = sealMcpHeaders(registrationHeaders(input), deriveMcpCredentialKey(gateway.compactionKey), tenant, current.label);
+      }
       const record = await gateway.store.updateMcpServer(tenant, id, patch);
       if (record === null) throw serverNotFound(id);
       gateway.mcp?.forget(tenant, record.label);

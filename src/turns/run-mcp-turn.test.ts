@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { CallContext } from '../calls/index.ts';
@@ -47,6 +48,7 @@ describe('driveMcpTurn', () => {
     };
     services = {
       mcp: engine,
+      compactionKey: randomBytes(32),
       logger: pino({ level: 'silent' }),
       store: { findMcpServerByLabel: async () => registered },
     } as unknown as TurnServices;

@@ -4,6 +4,7 @@
 // with an `mcp_approval_request`, answered by an `mcp_approval_response` input item in a later request. Each model step
 // is a real call through the planner and executor (runTurn), so policy, budgets and metering apply to every step.
 import {
+  deriveMcpCredentialKey,
   findMcpTools,
   type McpEngine,
   type McpToolDescription,
@@ -109,7 +110,8 @@ export async function runMcpTurn(services: TurnServices, context: CallContext, t
 export async function driveMcpTurn(services: TurnServices, context: CallContext, turn: ResponseTurn, hooks: McpTurnHooks): Promise<McpTurnOutcome> {
   const engine = services.mcp;
   if (engine === undefined) throw new InvalidRequestError('MCP tools are not enabled on this gateway.', 'tools');
-  const toolsets = await resolveMcpServers(services.store, context.principal.tenant, turn.request.tools ?? []);
+  const credentialKey = deriveMcpCredentialKey(services.compactionKey);
+  const toolsets = await resolveMcpServers(services.store, context.principal.tenant, turn.request.tools ?? [], credentialKey);
   const publicTurn = redactMcpTurn(turn);
   const output: ResponseItem[] = [];
   const notes: string[] = [];
