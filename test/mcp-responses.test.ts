@@ -202,6 +202,17 @@ describe('Responses mcp tool', () => {
     assert.match(broken.output_text, /database is down/);
   });
 
+  it('a registered server that cannot be reached is a 424 naming its label, never its URL or credentials', async () => {
+    const gone = await stack.api('POST', '/admin/mcp-servers', { server_label: 'gone', url: 'http://127.0.0.1:1/mcp', authorization: SECRET });
+    assert.equal(gone.status, 201);
+    const failed = await stack.api('POST', '/v1/responses', { model: MODEL, input: 'Use get_weather', tools: [{ type: 'mcp', server_label: 'gone' }] });
+    assert.equal(failed.status, 424);
+    const error = (failed.body as { error: { code: string; message: string } }).error;
+    assert.equal(error.code, 'mcp_server_unreachable');
+    assert.match(error.message, /gone/);
+    assert.doesNotMatch(error.message, new RegExp(`127\\.0\\.0\\.1|${SECRET}`));
+  });
+
   it('streams the mcp events, then the answer', async () => {
     const stream = await stack.client.responses.create({
       model: MODEL,
