@@ -36,6 +36,9 @@ describe('the mcp tool on every cloud route of the demo catalog', () => {
       assert.ok(call !== undefined && call.type === 'mcp_call', `${route.id}: ${JSON.stringify(data.output)}`);
       assert.match(String(call.output), /^Sunny and 21 degrees in /, route.id);
       assert.match(data.output_text, /Sunny and 21 degrees/, route.id);
+      // The chain goes on without the mcp tool: its items stay out of what the cloud gets, and the turn answers.
+      const next = await stack.client.responses.create({ model: `route:${route.id}`, previous_response_id: data.id, input: 'Thanks!' });
+      assert.equal(next.status, 'completed', route.id);
     }
   });
 });

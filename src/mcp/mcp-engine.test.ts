@@ -37,6 +37,17 @@ describe('McpEngine against a real MCP server over Streamable HTTP', () => {
     assert.equal(await engine.callTool(target, 'get_weather', { city: 'Paris' }, AbortSignal.timeout(10_000)), 'Sunny and 21 degrees in Paris');
   });
 
+  test('a result larger than the bound is a protocol error, not a truncated answer', async () => {
+    const small = new McpEngine({ timeoutMs: 5_000, maxResultBytes: 10 });
+    try {
+      const error = await small.callTool(target, 'get_weather', { city: 'Paris' }, AbortSignal.timeout(10_000)).catch((caught) => caught);
+      assert.ok(error instanceof McpProtocolError, String(error));
+      assert.match(error.message, /larger than 10 bytes/);
+    } finally {
+      await small.close();
+    }
+  });
+
   test('a tool that reports an error is an McpToolError with its content', async () => {
     const error = await engine.callTool(target, 'broken_tool', { input: 'x' }, AbortSignal.timeout(10_000)).catch((caught) => caught);
     assert.ok(error instanceof McpToolError);
