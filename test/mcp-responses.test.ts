@@ -12,6 +12,7 @@ import { startStack, type Stack } from './support/start-stack.ts';
 const MODEL = 'via-azure-v1';
 const SECRET = 'mcp-secret-token-9f3a7c';
 const INLINE_SECRET = 'inline-secret-5b2e';
+const YAML_SECRET = 'yaml-secret-77c1';
 
 type Item = Record<string, unknown> & { type: string };
 const items = (response: { output: unknown[] }) => response.output as Item[];
@@ -26,7 +27,12 @@ describe('Responses mcp tool', () => {
 
   before(async () => {
     server = await startTestMcpServer();
-    stack = await startStack({ mcp: { timeout_ms: 1_500 } });
+    stack = await startStack({
+      mcp: {
+        timeout_ms: 1_500,
+        servers: [{ server_label: 'from-yaml', url: server.url, authorization: YAML_SECRET, allowed_tools: ['get_weather'], require_approval: 'never' }],
+      },
+    });
     const registered = await stack.api('POST', '/admin/mcp-servers', {
       server_label: 'test',
       url: server.url,
@@ -105,6 +111,21 @@ describe('Responses mcp tool', () => {
     assert.ok(decisionId !== null);
     const decision = await stack.api('GET', `/v1/crossway/decisions/${decisionId}`);
     assert.match(JSON.stringify(decision.body), /mcp test\.get_weather: completed/);
+  });
+
+  it('a server registered in crossway.yaml is used by its label, with its credentials and rules', async () => {
+    const response = await stack.client.responses.create({
+      model: MODEL,
+      input: 'Use get_weather for Bern.',
+      tools: [{ type: 'mcp', server_label: 'from-yaml' }],
+    });
+    assert.deepEqual(
+      ((ofType(response, 'mcp_list_tools')[0]?.tools ?? []) as { name: string }[]).map((tool) => tool.name),
+      ['get_weather'],
+    );
+    assert.match(String(ofType(response, 'mcp_call')[0]?.output), /Sunny and 21 degrees in /);
+    assert.ok(server.headers.some((headers) => headers.authorization === `Bearer ${YAML_SECRET}`));
+    assert.doesNotMatch(JSON.stringify(response) + stack.logs(), new RegExp(YAML_SECRET));
   });
 
   it('allowed_tools hides a tool from the listing, and a call of it is refused (admin and request alike)', async () => {

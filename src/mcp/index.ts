@@ -10,3 +10,4 @@ export * from './mcp-server-schemas.ts';
 export * from './mcp-tool-rules.ts';
 export * from './resolve-mcp-servers.ts';
 export * from './seal-mcp-credentials.ts';
+export * from './find-configured-mcp-server.ts';

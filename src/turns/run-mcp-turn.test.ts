@@ -49,6 +49,7 @@ describe('driveMcpTurn', () => {
     services = {
       mcp: engine,
       compactionKey: randomBytes(32),
+      catalog: { config: { mcp: { servers: [] } } },
       logger: pino({ level: 'silent' }),
       store: { findMcpServerByLabel: async () => registered },
     } as unknown as TurnServices;

@@ -4,6 +4,7 @@
 // with an `mcp_approval_request`, answered by an `mcp_approval_response` input item in a later request. Each model step
 // is a real call through the planner and executor (runTurn), so policy, budgets and metering apply to every step.
 import {
+  createMcpServerLookup,
   deriveMcpCredentialKey,
   findMcpTools,
   type McpEngine,
@@ -111,7 +112,8 @@ export async function driveMcpTurn(services: TurnServices, context: CallContext,
   const engine = services.mcp;
   if (engine === undefined) throw new InvalidRequestError('MCP tools are not enabled on this gateway.', 'tools');
   const credentialKey = deriveMcpCredentialKey(services.compactionKey);
-  const toolsets = await resolveMcpServers(services.store, context.principal.tenant, turn.request.tools ?? [], credentialKey);
+  const lookup = createMcpServerLookup(services.catalog.config.mcp.servers, services.store, credentialKey);
+  const toolsets = await resolveMcpServers(lookup, context.principal.tenant, turn.request.tools ?? [], credentialKey);
   const publicTurn = redactMcpTurn(turn);
   const output: ResponseItem[] = [];
   const notes: string[] = [];
