@@ -73,6 +73,19 @@ describe('Responses mcp tool', () => {
     const rekeyed = await stack.api('PATCH', `/admin/mcp-servers/${limitedId}`, { authorization: 'limited-token-77' });
     assert.deepEqual((rekeyed.body as { credential_headers: string[] }).credential_headers, ['authorization']);
     assert.doesNotMatch(JSON.stringify(rekeyed.body), /limited-token-77/);
+    assert.equal((one.body as { network: string }).network, 'private', "the operator's registration may be on a private address");
+    // A tenant's admin key may not register a server inside the gateway's network (SSRF); a public one is guarded.
+    for (const url of ['http://169.254.169.254/latest/meta-data', 'http://127.0.0.1:8080/mcp', 'http://localhost:8080/mcp', 'http://[::1]/mcp']) {
+      const refused = await stack.api('POST', '/admin/mcp-servers', { server_label: 'ssrf', url }, otherKey);
+      assert.equal(refused.status, 400, url);
+      assert.equal((refused.body as { error: { code: string } }).error.code, 'mcp_server_refused');
+    }
+    const publicOne = await stack.api('POST', '/admin/mcp-servers', { server_label: 'pub', url: 'https://mcp.example.com/mcp' }, otherKey);
+    assert.equal(publicOne.status, 201);
+    assert.equal((publicOne.body as { network: string; tenant: string }).network, 'public');
+    assert.equal((publicOne.body as { tenant: string }).tenant, 'other');
+    const moved = await stack.api('PATCH', `/admin/mcp-servers/${(publicOne.body as { id: string }).id}`, { url: 'http://10.0.0.9/mcp' }, otherKey);
+    assert.equal(moved.status, 400);
     const patched = await stack.api('PATCH', `/admin/mcp-servers/${serverId}`, { description: 'The test server' });
     assert.equal(patched.status, 200);
     assert.doesNotMatch(JSON.stringify(patched.body), new RegExp(SECRET));
@@ -339,7 +352,9 @@ describe('Responses mcp tool', () => {
     assert.equal((await stack.api('GET', `/admin/mcp-servers/${serverId}`, undefined, otherKey)).status, 404);
     assert.equal((await stack.api('PATCH', `/admin/mcp-servers/${serverId}`, { url: 'http://evil.example/' }, otherKey)).status, 404);
     assert.equal((await stack.api('DELETE', `/admin/mcp-servers/${serverId}`, undefined, otherKey)).status, 404);
-    assert.deepEqual((await stack.api('GET', '/admin/mcp-servers', undefined, otherKey)).body, { object: 'list', data: [] });
+    const theirs = (await stack.api('GET', '/admin/mcp-servers', undefined, otherKey)).body as { data: { id: string; tenant: string }[] };
+    assert.ok(theirs.data.every((entry) => entry.tenant === 'other' && entry.id !== serverId));
+    assert.equal((await stack.api('GET', '/admin/mcp-servers?tenant=default', undefined, otherKey)).status, 404);
     const used = await stack.api('POST', '/v1/responses', { model: MODEL, input: 'Use get_weather', tools: [{ type: 'mcp', server_label: 'test' }] }, otherKey);
     assert.equal(used.status, 404);
     assert.equal((used.body as { error: { param: string } }).error.param, 'tools[0].server_label');

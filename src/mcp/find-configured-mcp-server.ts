@@ -23,6 +23,7 @@ export function findConfiguredMcpServer(servers: readonly McpServerConfig[], ten
     credential_id: server.credential_id ?? null,
     allowed_tools: server.allowed_tools ?? null,
     require_approval: server.require_approval ?? 'never',
+    network: 'private',
     created_at: '',
     updated_at: '',
   };

@@ -82,6 +82,14 @@ describe('McpEngine against a real MCP server over Streamable HTTP', () => {
     assert.match(seen.join(' | '), /EMCPFORBIDDEN|forbidden address/);
   });
 
+  test('an inline server on a literal forbidden address is refused before any connection', async () => {
+    const requests = server.headers.length;
+    const error = await engine.listTools({ ...target, tenant: 't4', allowPrivateAddress: false }, AbortSignal.timeout(10_000)).catch((caught) => caught);
+    assert.ok(error instanceof McpServerUnreachableError, String(error));
+    assert.match(error.message, /forbidden address/);
+    assert.equal(server.headers.length, requests);
+  });
+
   test('the caller aborting ends the call', async () => {
     const controller = new AbortController();
     const pending = engine.callTool({ ...target }, 'slow_tool', { input: 'x' }, controller.signal);

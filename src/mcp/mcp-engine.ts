@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { Client, ProtocolError, SdkError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { LRUCache } from 'lru-cache';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { createGuardedLookup } from './check-mcp-address.ts';
+import { isIP } from 'node:net';
+import { createGuardedLookup, isForbiddenAddress } from './check-mcp-address.ts';
 import { McpError, McpProtocolError, McpServerUnreachableError, McpTimeoutError, McpToolError } from './mcp-errors.ts';
 
 /** One server as the engine reaches it; `headers` carry its credentials and never leave the engine. */
@@ -125,6 +126,11 @@ export class McpEngine {
     signal: AbortSignal,
     work: (client: Client, options: { signal: AbortSignal; timeout: number }) => Promise<T>,
   ): Promise<T> {
+    // A literal address is connected to without a lookup, so the guard checks it here (names are checked on resolution).
+    const host = new URL(target.url).hostname.replace(/^\[|\]$/g, '');
+    if (!target.allowPrivateAddress && isIP(host) !== 0 && isForbiddenAddress(host)) {
+      throw new McpServerUnreachableError(`The MCP server ${target.label} is on a forbidden address.`);
+    }
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     const combined = AbortSignal.any([signal, timeout]);
     const dispatcher = target.allowPrivateAddress ? this.#open : this.#guarded;

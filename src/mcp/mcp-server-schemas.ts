@@ -60,6 +60,7 @@ export function toMcpServerView(record: McpServerRecord) {
     credential_headers: Object.keys(record.headers).sort(),
     allowed_tools: record.allowed_tools,
     require_approval: record.require_approval,
+    network: record.network,
     created_at: Math.floor(Date.parse(record.created_at) / 1000),
     updated_at: Math.floor(Date.parse(record.updated_at) / 1000),
   };

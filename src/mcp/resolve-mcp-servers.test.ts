@@ -32,6 +32,7 @@ const registered: McpServerRecord = {
   credential_id: 'cred',
   allowed_tools: ['search', 'delete'],
   require_approval: { always: { tool_names: ['delete'] } },
+  network: 'private',
   created_at: '2026-05-01T00:00:00.000Z',
   updated_at: '2026-05-01T00:00:00.000Z',
 };

@@ -74,7 +74,8 @@ export async function resolveMcpServers(
         label,
         url: registered.url,
         headers: { ...requestHeaders, ...openMcpHeaders(registered.headers, credentialKey, tenant.id, label) },
-        allowPrivateAddress: true,
+        // Only a server the operator registered may be on a private address; a tenant admin's is guarded as inline URLs are.
+        allowPrivateAddress: registered.network === 'private',
       };
       adminAllowed = registered.allowed_tools;
       adminApproval = registered.require_approval;

@@ -34,9 +34,14 @@ function serverNotFound(id: string): NotFoundError {
   return new NotFoundError(`MCP server with id '${excerpt(id)}' not found.`, 'mcp_server_not_found', 'id');
 }
 
-function checkUrl(url: string): string {
-  // An admin may register a server on a private or loopback address; the scheme and shape are still checked.
-  return parseMcpServerUrl(url, 'url', true).href;
+/**
+ * The URL and network of a registration: the master key (the installation's operator) may register a server on a
+ * loopback or private address; a tenant's admin key may not (SSRF into the gateway's network), and its servers are
+ * checked on the resolved address at every connection, as inline URLs are.
+ */
+function checkUrl(exchange: Exchange, url: string): { url: string; network: 'public' | 'private' } {
+  const operator = exchange.principal?.kind === 'master';
+  return { url: parseMcpServerUrl(url, 'url', operator).href, network: operator ? 'private' : 'public' };
 }
 
 /** The routes, for the gateway's route table. */
@@ -58,7 +63,7 @@ export const ADMIN_MCP_SERVER_ROUTES: RouteEntry[] = [
         id: `mcps_${randomBytes(12).toString('hex')}`,
         tenant,
         label: input.server_label,
-        url: checkUrl(input.url),
+        ...checkUrl(exchange, input.url),
         description: input.description ?? null,
         headers: sealMcpHeaders(registrationHeaders(input), deriveMcpCredentialKey(gateway.compactionKey), tenant, input.server_label),
         credential_id: input.credential_id ?? null,
@@ -106,7 +111,7 @@ export const ADMIN_MCP_SERVER_ROUTES: RouteEntry[] = [
       const tenant = tenantFor(exchange, undefined);
       const input = parseRequest(patchMcpServerRequestSchema, await readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody));
       const patch: McpServerPatch = { updated_at: new Date().toISOString() };
-      if (input.url !== undefined) patch.url = checkUrl(input.url);
+      if (input.url !== undefined) Object.assign(patch, checkUrl(exchange, input.url));
       if (input.description !== undefined) patch.description = input.description;
       if (input.credential_id !== undefined) patch.credential_id = input.credential_id;
       if (input.allowed_tools !== undefined) patch.allowed_tools = input.allowed_tools;

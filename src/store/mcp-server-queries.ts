@@ -45,6 +45,7 @@ export async function updateMcpServer(
   if (patch.credential_id !== undefined) update.credential_id = patch.credential_id;
   if (patch.allowed_tools !== undefined) update.allowed_tools = patch.allowed_tools === null ? null : JSON.stringify(patch.allowed_tools);
   if (patch.require_approval !== undefined) update.require_approval = JSON.stringify(patch.require_approval);
+  if (patch.network !== undefined) update.network = patch.network;
   if (patch.updated_at !== undefined) update.updated_at = patch.updated_at;
   const [updated] = await executeWrites([db.updateTable('mcp_servers').set(update).where('tenant', '=', tenant).where('id', '=', id).returningAll().compile()]);
   const row = updated?.rows[0];
@@ -67,6 +68,7 @@ function toMcpServerRow(record: McpServerRecord): Selectable<McpServerTable> {
     credential_id: record.credential_id,
     allowed_tools: record.allowed_tools === null ? null : JSON.stringify(record.allowed_tools),
     require_approval: JSON.stringify(record.require_approval),
+    network: record.network,
     created_at: record.created_at,
     updated_at: record.updated_at,
   };
@@ -84,6 +86,7 @@ function toMcpServerRecord(row: Selectable<McpServerTable>): McpServerRecord {
     credential_id: row.credential_id,
     allowed_tools: row.allowed_tools === null ? null : JSON.parse(row.allowed_tools),
     require_approval: JSON.parse(row.require_approval),
+    network: row.network === 'private' ? 'private' : 'public',
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

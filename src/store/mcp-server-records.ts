@@ -30,11 +30,16 @@ export interface McpServerRecord {
   allowed_tools: McpAllowedTools | null;
   /** The admin's rule; a request may ask for more approval, never less. */
   require_approval: McpRequireApproval;
+  /**
+   * `private`: the operator (master key, crossway.yaml) registered it, and it may be on a loopback, private or
+   * link-local address; `public`: a tenant's admin key did, and every connection is checked like an inline URL's.
+   */
+  network: 'public' | 'private';
   created_at: string;
   updated_at: string;
 }
 
 /** What an update may change. */
 export type McpServerPatch = Partial<
-  Pick<McpServerRecord, 'url' | 'description' | 'headers' | 'credential_id' | 'allowed_tools' | 'require_approval' | 'updated_at'>
+  Pick<McpServerRecord, 'url' | 'description' | 'headers' | 'credential_id' | 'allowed_tools' | 'require_approval' | 'network' | 'updated_at'>
 >;

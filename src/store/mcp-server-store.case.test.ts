@@ -15,6 +15,7 @@ export function makeMcpServer(overrides: Partial<McpServerRecord> & Pick<McpServ
     credential_id: 'cred_1',
     allowed_tools: null,
     require_approval: 'never',
+    network: 'public',
     created_at: '2026-05-01T00:00:00.000Z',
     updated_at: '2026-05-01T00:00:00.000Z',
     ...overrides,
@@ -37,6 +38,7 @@ export function runMcpServerStoreTests(open: () => Promise<Store>): void {
       allowed_tools: { tool_names: ['a', 'b'], read_only: true },
       require_approval: { always: { tool_names: ['b'] } },
       description: 'Docs',
+      network: 'private',
     });
     assert.equal(await store.insertMcpServer(server), true);
     assert.equal(await store.insertMcpServer(makeMcpServer({ id: 'mcps_0', label: 'alpha', allowed_tools: ['x'] })), true);

@@ -268,6 +268,7 @@ export interface McpServerTable {
   credential_id: string | null;
   allowed_tools: string | null;
   require_approval: string;
+  network: string;
   created_at: string;
   updated_at: string;
 }

@@ -367,6 +367,9 @@ export const storeMigrations: Readonly<Record<string, Migration>> = {
         .addColumn('credential_id', 'text')
         .addColumn('allowed_tools', 'text')
         .addColumn('require_approval', 'text', (column) => column.notNull())
+        // `private`: registered by the installation's operator, may be on a loopback or private address; `public`
+        // (a tenant's admin key): checked on the resolved address at every connection, as inline URLs are.
+        .addColumn('network', 'text', (column) => column.notNull().defaultTo('public'))
         .addColumn('created_at', 'text', (column) => column.notNull())
         .addColumn('updated_at', 'text', (column) => column.notNull())
         .addUniqueConstraint('mcp_servers_tenant_label', ['tenant', 'label'])

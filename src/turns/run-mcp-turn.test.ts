@@ -43,6 +43,7 @@ describe('driveMcpTurn', () => {
       credential_id: null,
       allowed_tools: null,
       require_approval: 'never',
+      network: 'private',
       created_at: '',
       updated_at: '',
     };
