@@ -93,6 +93,13 @@ module.exports = {
       to: { path: '^src/(?!cluster/|store/|observe/|wire/|catalog/)' },
     },
     {
+      name: 'mcp-is-an-engine',
+      comment: 'src/mcp lists and calls tools on MCP servers; it knows the store, observe, wire and the catalog, never a front door.',
+      severity: 'error',
+      from: { path: '^src/mcp/' },
+      to: { path: '^src/(?!mcp/|store/|observe/|wire/|catalog/)' },
+    },
+    {
       name: 'only-the-assembly-joins-the-cluster',
       comment: 'Parts below the server get their peers injected (RouteHealthPeers, TenancyPeers, ...) and stay free of Redis.',
       severity: 'error',

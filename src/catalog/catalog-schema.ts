@@ -151,6 +151,23 @@ export const MAX_CONSTRAINT_LIST_ENTRIES = 32;
 
 const constraintList = z.array(z.string().min(1).max(MAX_CONSTRAINT_NAME_CHARACTERS)).max(MAX_CONSTRAINT_LIST_ENTRIES).optional();
 
+const mcpToolNames = z.array(z.string().min(1).max(128)).max(256);
+const mcpToolFilter = z.strictObject({ tool_names: mcpToolNames.optional(), read_only: z.boolean().optional() });
+/** One MCP server of `mcp.servers`: as the admin API registers one (POST /admin/mcp-servers). */
+const mcpServerConfigSchema = z.strictObject({
+  tenant: z.string().min(1).max(128).default('default'),
+  server_label: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, underscores or dashes'),
+  url: z.string().min(1).max(2048),
+  description: z.string().max(1024).optional(),
+  headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/), secret).optional(),
+  /** An OAuth access token, sent as `Authorization: Bearer <token>`. */
+  authorization: secret.optional(),
+  credential_id: z.string().min(1).max(128).optional(),
+  allowed_tools: z.union([mcpToolNames, mcpToolFilter]).optional(),
+  require_approval: z.union([z.enum(['always', 'never']), z.strictObject({ always: mcpToolFilter.optional(), never: mcpToolFilter.optional() })]).optional(),
+});
+export type McpServerConfig = z.infer<typeof mcpServerConfigSchema>;
+
 /**
  * Routing constraints: a tenant's policy (config for now) or one request's narrowing of it. Lists are allow-lists;
  * `regions` holds regions or data zones (`eu` matches every route whose data_zone is eu).
@@ -174,6 +191,12 @@ export const constraintsSchema = z.strictObject({
    * 400 naming it. A forced tool (tool_choice) is never dropped.
    */
   hosted_tools: z.enum(['drop', 'refuse']).optional(),
+  /**
+   * Whether the Responses `mcp` tool may name a server by `server_url` (`allow`), or only servers an admin registered
+   * (`deny`, the default). Read from the tenant's policy only; a request cannot set it. Even allowed, a URL never
+   * reaches a loopback, private, link-local or metadata address.
+   */
+  mcp_server_urls: z.enum(['deny', 'allow']).optional(),
   /** Highest acceptable price per 1M tokens. */
   max_price: z.strictObject({ prompt: z.number().nonnegative().optional(), completion: z.number().nonnegative().optional() }).optional(),
 });
@@ -367,6 +390,22 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Rows older than this many days are pruned by the gateway's housekeeping. */
       retention_days: z.number().positive().default(30),
+    })
+    .prefault({}),
+  /** The Responses `mcp` tool: how long Crossway waits for an MCP server, how long it reuses a tool list, how much it reads. */
+  mcp: z
+    .strictObject({
+      /** Bound on one tools/list or tools/call, connection included. */
+      timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
+      /** How long a server's tool list is reused (per tenant, server and credentials). */
+      tool_list_cache_ms: z.number().int().min(1).max(86_400_000).default(300_000),
+      /** Largest tool result kept (its text); a larger one is a protocol error. */
+      max_result_bytes: byteSize.default(1024 ** 2),
+      /**
+       * MCP servers registered in the configuration, per tenant (besides those of the admin API; a label here wins
+       * over the same label there). Credentials are secrets: write them as `${ENV_VARIABLE}`.
+       */
+      servers: z.array(mcpServerConfigSchema).max(1000).default([]),
     })
     .prefault({}),
   /** The stateful runtime: stored responses and conversations. */

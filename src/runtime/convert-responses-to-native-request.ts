@@ -76,6 +76,9 @@ export function convertResponsesToNativeRequest(
 }
 
 function toUpstreamItem(item: ResponseItem, route: NativeRoute): Record<string, unknown>[] {
+  // The mcp tool's items were made by Crossway, not by this cloud: a later turn without the mcp tool leaves them out,
+  // as the chat translation does (an mcp turn hands them to the model as function calls, turns/run-mcp-turn.ts).
+  if ((item.type as string).startsWith('mcp_')) return [];
   switch (item.type) {
     case 'message': {
       const phase = (item as { phase?: unknown }).phase;

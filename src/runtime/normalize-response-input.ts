@@ -77,6 +77,12 @@ function normalizeItem(item: ResponseInputItem, createItemId: CreateItemId): Res
       return { ...item, id: item.id ?? createItemId('htc') };
     case 'compaction_trigger':
       return { type: 'compaction_trigger', id: createItemId('ct') };
+    case 'mcp_list_tools':
+    case 'mcp_call':
+    case 'mcp_approval_request':
+    case 'mcp_approval_response':
+      // The mcp tool's items are read by the MCP turn only (turns/run-mcp-turn.ts), which knows their shape.
+      return { ...item, id: item.id ?? createItemId('mcpa') } as unknown as ResponseItem;
   }
 }
 

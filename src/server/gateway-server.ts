@@ -11,6 +11,7 @@ import { captureIdempotent } from './capture-idempotent.ts';
 import { compose } from './compose.ts';
 import type { ErrorShape, Exchange, GatewayContext, HttpResult, RouteEntry } from './gateway-types.ts';
 import { ADMIN_LEDGER_ROUTES } from './handle-admin-ledger.ts';
+import { ADMIN_MCP_SERVER_ROUTES } from './handle-admin-mcp-servers.ts';
 import { handleAdminRoutes } from './handle-admin-routes.ts';
 import { ADMIN_TENANCY_ROUTES } from './handle-admin-tenancy.ts';
 import { handleChatCompletions } from './handle-chat-completions.ts';
@@ -51,6 +52,7 @@ const ROUTES: RouteEntry[] = [
   { method: 'GET', path: '/admin/routes', auth: true, handler: handleAdminRoutes },
   ...ADMIN_TENANCY_ROUTES,
   ...ADMIN_LEDGER_ROUTES,
+  ...ADMIN_MCP_SERVER_ROUTES,
   { method: 'GET', path: '/healthz', auth: false, handler: handleHealth },
   { method: 'GET', path: '/readyz', auth: false, handler: handleReady },
 ];

@@ -1,9 +1,14 @@
 // POST /v1/responses and the stored-response endpoints (retrieve, delete, cancel, input_items, input_tokens): the
 // Responses API over every route, with state (previous_response_id chains, conversations) kept in Crossway's store,
 // scoped by tenant: another tenant's id is answered exactly like a missing one.
+import type { McpCallLogEntry } from '../store/index.ts';
 import {
   checkTurnStorage,
   pendingResponse,
+  redactMcpTurn,
+  runMcpTurn,
+  streamMcpTurn,
+  usesMcpTools,
   persistTurn,
   pickRoutingHeaders,
   prepareTurn,
@@ -62,6 +67,9 @@ async function handleCreateResponse(gateway: GatewayContext, exchange: Exchange)
     newItems: turn.inputItems.length,
   });
 
+  if (request.background === true && usesMcpTools(request)) {
+    throw new InvalidRequestError('Background responses with mcp tools are not supported yet: run them in the foreground.', 'background');
+  }
   if (request.background === true) {
     // The job is routed by these headers now and after a restart alike; no other header (credentials) is kept.
     const routingHeaders = pickRoutingHeaders(exchange.req.headers);
@@ -82,19 +90,23 @@ async function handleCreateResponse(gateway: GatewayContext, exchange: Exchange)
   }
 
   exchange.log = { endpoint: 'responses', model: turn.request.model, stream: request.stream === true };
+  // With mcp tools, Crossway runs the servers' tools itself (turns/run-mcp-turn.ts); what is stored has no credentials.
+  const mcp = usesMcpTools(request);
+  const stored = mcp ? redactMcpTurn(turn) : turn;
   if (request.stream !== true) {
-    const result = await runTurn(gateway, context, turn);
+    const result = await (mcp ? runMcpTurn : runTurn)(gateway, context, turn);
     logTurn(exchange, result.info);
+    if ('mcpCalls' in result) exchange.log.mcp_calls = result.mcpCalls as McpCallLogEntry[];
     exchange.log.prompt_tokens = result.usage.input_tokens;
     exchange.log.completion_tokens = result.usage.output_tokens;
-    await persistTurn(gateway, tenant, turn, result);
+    await persistTurn(gateway, tenant, stored, result);
     return jsonResult(200, result.response, callHeaders(result.info));
   }
   return {
     status: 200,
     headers: {},
     async stream(writer) {
-      await streamTurn(
+      const result = await (mcp ? streamMcpTurn : streamTurn)(
         gateway,
         context,
         turn,
@@ -105,8 +117,9 @@ async function handleCreateResponse(gateway: GatewayContext, exchange: Exchange)
           },
           event: async (event) => writer.write(encodeResponseStreamEvent(event)),
         },
-        (result) => persistTurn(gateway, tenant, turn, result),
+        (result) => persistTurn(gateway, tenant, stored, result),
       );
+      if ('mcpCalls' in result && exchange.log !== null) exchange.log.mcp_calls = result.mcpCalls as McpCallLogEntry[];
     },
   };
 }

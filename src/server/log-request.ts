@@ -60,5 +60,6 @@ function record(gateway: GatewayContext, exchange: Exchange, status: number, err
     cached_tokens: log.cached_tokens ?? null,
     duration_ms: Math.round(now - exchange.startedAt),
     ttfb_ms: log.ttfb_ms ?? (firstByteAt === null ? null : Math.round(firstByteAt - exchange.startedAt)),
+    mcp_calls: log.mcp_calls ?? null,
   });
 }

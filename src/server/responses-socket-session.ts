@@ -5,7 +5,19 @@ import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
 import { type CallContext, createTimeOrderedId, type Principal } from '../calls/index.ts';
 import { ResponseChainCache } from '../runtime/index.ts';
-import { checkTurnStorage, persistTurn, prepareTurn, type ResponseTurn, streamTurn, type TurnResult, turnResponse, type TurnSink } from '../turns/index.ts';
+import {
+  checkTurnStorage,
+  persistTurn,
+  prepareTurn,
+  redactMcpTurn,
+  type ResponseTurn,
+  streamMcpTurn,
+  streamTurn,
+  type TurnResult,
+  turnResponse,
+  type TurnSink,
+  usesMcpTools,
+} from '../turns/index.ts';
 import {
   ClientClosedError,
   type CrosswayError,
@@ -156,9 +168,13 @@ export class ResponsesSocketSession {
           await this.#send(value);
         },
       };
-      const persist = (result: TurnResult) => persistTurn(this.#gateway, tenant, turn, result);
-      const result = generate ? await streamTurn(this.#gateway, context, turn, sink, persist) : await this.#warmUp(turn, sink, persist);
-      this.#remember(turn, result);
+      // With mcp tools Crossway runs the servers' tools (turns/run-mcp-turn.ts); what is kept has no credentials.
+      const mcp = usesMcpTools(request);
+      const kept = mcp ? redactMcpTurn(turn) : turn;
+      const persist = (result: TurnResult) => persistTurn(this.#gateway, tenant, kept, result);
+      const stream = mcp ? streamMcpTurn : streamTurn;
+      const result = generate ? await stream(this.#gateway, context, turn, sink, persist) : await this.#warmUp(kept, sink, persist);
+      this.#remember(kept, result);
       this.#record(requestId, startedAt, row, 200, null);
     } catch (thrown) {
       const error = this.#closed.signal.aborted ? new ClientClosedError() : toCrosswayError(thrown);

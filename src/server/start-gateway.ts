@@ -1,4 +1,5 @@
 // Assembles a running gateway from a catalog: store and migrations, request log, executor, HTTP server.
+import { McpEngine } from '../mcp/index.ts';
 import type { Logger } from 'pino';
 import type { Catalog, Route } from '../catalog/index.ts';
 import { Executor } from '../execute/index.ts';
@@ -149,6 +150,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     logger,
     masterKey: Buffer.from(masterKey),
     compactionKey,
+    mcp: new McpEngine({ timeoutMs: config.mcp.timeout_ms, listCacheTtlMs: config.mcp.tool_list_cache_ms, maxResultBytes: config.mcp.max_result_bytes }),
     bodyLimitBytes: config.server.body_limit,
     tenancy,
     limiter,
@@ -243,6 +245,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       await server.drain(graceMs);
       // Then sockets: their running turns are abandoned and metered while the ledger is still open.
       await websocket.close();
+      await context.mcp?.close();
       await server.close(0);
       await backgroundResponses.close();
       await agentSessions.close();

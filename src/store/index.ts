@@ -23,3 +23,4 @@ export * from './postgres-store.ts';
 export * from './open-store.ts';
 export * from './scrub-database-url.ts';
 export * from './agent-records.ts';
+export * from './mcp-server-records.ts';

@@ -50,6 +50,8 @@ import type {
 } from './runtime-records.ts';
 import * as responses from './runtime-response-queries.ts';
 import { getTenantStorage } from './runtime-storage-queries.ts';
+import * as mcpServers from './mcp-server-queries.ts';
+import type { McpServerPatch, McpServerRecord } from './mcp-server-records.ts';
 import type { StorageLimits } from './storage-limits.ts';
 import type { InsertDecisionsOptions, InsertRequestLogsOptions, ListRequestLogsOptions, RequestLogRow, Store } from './store.ts';
 import type {
@@ -621,6 +623,30 @@ export class KyselyStore implements Store {
   renewAgentSessionLeases(owner: string, ids: readonly string[], until: string): Promise<string[]> {
     return agentSessions.renewAgentSessionLeases(this.#agentDb, this.#executeWrites, owner, ids, until);
   }
+
+  insertMcpServer(record: McpServerRecord): Promise<boolean> {
+    return mcpServers.insertMcpServer(this.db, this.#executeWrites, record);
+  }
+
+  getMcpServer(tenant: string, id: string): Promise<McpServerRecord | null> {
+    return mcpServers.getMcpServer(this.db, tenant, id);
+  }
+
+  findMcpServerByLabel(tenant: string, label: string): Promise<McpServerRecord | null> {
+    return mcpServers.findMcpServerByLabel(this.db, tenant, label);
+  }
+
+  listMcpServers(tenant: string): Promise<McpServerRecord[]> {
+    return mcpServers.listMcpServers(this.db, tenant);
+  }
+
+  updateMcpServer(tenant: string, id: string, patch: McpServerPatch): Promise<McpServerRecord | null> {
+    return mcpServers.updateMcpServer(this.db, this.#executeWrites, tenant, id, patch);
+  }
+
+  deleteMcpServer(tenant: string, id: string): Promise<boolean> {
+    return mcpServers.deleteMcpServer(this.db, this.#executeWrites, tenant, id);
+  }
 }
 
 /**
@@ -680,6 +706,8 @@ function toRequestLogRow(record: Selectable<RequestLogTable>): RequestLogRow {
     cached_tokens: record.cached_tokens,
     duration_ms: record.duration_ms,
     ttfb_ms: record.ttfb_ms,
+    // Only on rows of requests that made MCP calls: every other row reads as before 0010.
+    ...(typeof record.mcp_calls === 'string' ? { mcp_calls: JSON.parse(record.mcp_calls) } : {}),
   };
 }
 

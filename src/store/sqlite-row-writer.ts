@@ -220,6 +220,7 @@ const REQUEST_LOG_COLUMNS = [
   'cached_tokens',
   'duration_ms',
   'ttfb_ms',
+  'mcp_calls',
 ] as const;
 const TRANSFER_COLUMNS = ['id', 'event_id', 'debit', 'credit', 'amount', 'currency', 'kind', 'agreement_id', 'created_at'] as const;
 

@@ -18,6 +18,8 @@ export interface RequestLogTable {
   cached_tokens: number | null;
   duration_ms: number;
   ttfb_ms: number | null;
+  /** JSON of McpCallLogEntry[] (0010_mcp_servers); null when the request made no MCP call. */
+  mcp_calls: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /**
@@ -252,4 +254,21 @@ export interface StoreDatabase {
   conversation_items: ConversationItemTable;
   tenant_storage: TenantStorageTable;
   leases: LeaseTable;
+  mcp_servers: McpServerTable;
+}
+
+/** The `mcp_servers` table (0010_mcp_servers): JSON values as text; `headers` holds the credentials (see McpServerRecord). */
+export interface McpServerTable {
+  id: string;
+  tenant: string;
+  label: string;
+  url: string;
+  description: string | null;
+  headers: string;
+  credential_id: string | null;
+  allowed_tools: string | null;
+  require_approval: string;
+  network: string;
+  created_at: string;
+  updated_at: string;
 }

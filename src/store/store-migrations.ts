@@ -424,6 +424,36 @@ export const storeMigrations: Readonly<Record<string, Migration>> = {
       for (const table of ['agent_events', 'agent_items', 'agent_turns', 'agent_sessions', 'agents']) await db.schema.dropTable(table).execute();
     },
   },
+  '0010_mcp_servers': {
+    async up(db: Kysely<any>) {
+      // MCP servers an admin registered per tenant; `headers` holds the credentials sent to the server (never
+      // returned by the admin API). A label names one server within its tenant.
+      await db.schema
+        .createTable('mcp_servers')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('tenant', 'text', (column) => column.notNull())
+        .addColumn('label', 'text', (column) => column.notNull())
+        .addColumn('url', 'text', (column) => column.notNull())
+        .addColumn('description', 'text')
+        .addColumn('headers', 'text', (column) => column.notNull())
+        .addColumn('credential_id', 'text')
+        .addColumn('allowed_tools', 'text')
+        .addColumn('require_approval', 'text', (column) => column.notNull())
+        // `private`: registered by the installation's operator, may be on a loopback or private address; `public`
+        // (a tenant's admin key): checked on the resolved address at every connection, as inline URLs are.
+        .addColumn('network', 'text', (column) => column.notNull().defaultTo('public'))
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('updated_at', 'text', (column) => column.notNull())
+        .addUniqueConstraint('mcp_servers_tenant_label', ['tenant', 'label'])
+        .execute();
+      // The MCP operations of a request (JSON: server label, tool, outcome; never arguments or credentials).
+      await db.schema.alterTable('request_log').addColumn('mcp_calls', 'text').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('request_log').dropColumn('mcp_calls').execute();
+      await db.schema.dropTable('mcp_servers').execute();
+    },
+  },
 };
 
 // The one column type no name covers on both: SQLite calls bytes `blob`, PostgreSQL `bytea`.

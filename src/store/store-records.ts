@@ -39,7 +39,20 @@ export function toRequestLogRecord(input: RequestLogRow): Insertable<RequestLogT
     // Timings come from performance.now() with fractions; PostgreSQL rejects those in an integer column.
     duration_ms: Math.round(row.duration_ms),
     ttfb_ms: row.ttfb_ms === null ? null : Math.round(row.ttfb_ms),
+    mcp_calls: serializeMcpCalls(row.mcp_calls),
   };
+}
+
+/** The MCP entries as stored: at most 64, each field at most 256 characters (a request's log row stays small). */
+function serializeMcpCalls(entries: RequestLogRow['mcp_calls']): string | null {
+  if (entries === undefined || entries === null || entries.length === 0) return null;
+  return JSON.stringify(
+    entries.slice(0, 64).map((entry) => ({
+      server_label: truncateStoredText(entry.server_label),
+      tool: truncateStoredText(entry.tool),
+      outcome: truncateStoredText(entry.outcome),
+    })),
+  );
 }
 
 /** A compiled SQL statement (Kysely's `query.compile()`), as KyselyStore hands its rare writes to whoever runs them. */

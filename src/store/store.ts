@@ -31,8 +31,18 @@ import type {
   StoredResponsePatch,
   StoredResponseRecord,
 } from './runtime-records.ts';
+import type { McpServerPatch, McpServerRecord } from './mcp-server-records.ts';
 import type { StorageLimits } from './storage-limits.ts';
 import type { ApiKeyPatch, ApiKeyRecord, ErasedTenantData, TenantPatch, TenantRecord } from './tenancy-records.ts';
+
+/** One MCP operation of a request, as the request log keeps it: no arguments, no credentials. */
+export interface McpCallLogEntry {
+  server_label: string;
+  /** The tool called, or `tools/list`. */
+  tool: string;
+  /** `completed`, `failed: <error type>`, `approval requested`, `denied`, `refused: ...`, `listed N tools`. */
+  outcome: string;
+}
 
 /** One finished request as the gateway records it, for the admin API and the dashboard. */
 export interface RequestLogRow {
@@ -60,6 +70,8 @@ export interface RequestLogRow {
   duration_ms: number;
   /** Time to the first byte sent to the client, in milliseconds; stored rounded to an integer. */
   ttfb_ms: number | null;
+  /** The MCP tools the request listed and called (the Responses `mcp` tool), each with its outcome; absent or null when none. */
+  mcp_calls?: McpCallLogEntry[] | null;
 }
 
 /**
@@ -303,4 +315,13 @@ export interface Store extends AgentStore {
    * background responses are not counted), 0 when it stored nothing: what StorageLimits.tenantBytes bounds.
    */
   getTenantStorage(tenant: string): Promise<number>;
+
+  // --- MCP servers registered per tenant (every method scoped by tenant: another tenant's server is simply not there) ---
+  /** Inserts a server; false (nothing written) when the tenant already has one with this label. */
+  insertMcpServer(record: McpServerRecord): Promise<boolean>;
+  getMcpServer(tenant: string, id: string): Promise<McpServerRecord | null>;
+  findMcpServerByLabel(tenant: string, label: string): Promise<McpServerRecord | null>;
+  listMcpServers(tenant: string): Promise<McpServerRecord[]>;
+  updateMcpServer(tenant: string, id: string, patch: McpServerPatch): Promise<McpServerRecord | null>;
+  deleteMcpServer(tenant: string, id: string): Promise<boolean>;
 }

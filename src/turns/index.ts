@@ -9,3 +9,5 @@ export * from './run-response-turn.ts';
 export * from './storage-quota.ts';
 export * from './stored-json.ts';
 export * from './turn-services.ts';
+export * from './run-mcp-turn.ts';
+export * from './stream-mcp-turn.ts';

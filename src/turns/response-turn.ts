@@ -16,6 +16,8 @@ export interface ResponseTurn {
   contextItems: ResponseItem[];
   previousResponseId: string | null;
   conversationId: string | null;
+  /** What happened before this turn's model call that its decision should say (the MCP calls of the step before). */
+  notes?: readonly string[];
 }
 
 /** What a turn produced. */

@@ -110,7 +110,10 @@ function routingFor(services: TurnServices, turn: ResponseTurn, tenant: string) 
       fallbackModels: turn.request.models,
       preferences: turn.request.crossway,
       needs,
-      lossesOn: (route: Route) => lossesOn(route, needs, itemsFor(route)),
+      lossesOn: (route: Route) => {
+        const losses = lossesOn(route, needs, itemsFor(route));
+        return turn.notes === undefined ? losses : { ...losses, notes: [...turn.notes, ...losses.notes] };
+      },
     },
   };
 }

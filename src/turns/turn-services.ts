@@ -2,6 +2,7 @@
 // chains it continues, and the key compaction items are sealed with.
 import type { CallServices } from '../calls/index.ts';
 import type { ResponseChainCache } from '../runtime/index.ts';
+import type { McpEngine } from '../mcp/index.ts';
 import type { Store } from '../store/index.ts';
 
 /** Built once per gateway. */
@@ -11,4 +12,6 @@ export interface TurnServices extends CallServices {
   chainCache: ResponseChainCache;
   /** The installation's key sealing compaction items (runtime/compaction-content.ts); never leaves the gateway. */
   compactionKey: Buffer;
+  /** Lists and calls the tools of MCP servers for the Responses `mcp` tool; without it, an `mcp` tool is refused. */
+  mcp?: McpEngine;
 }

@@ -159,6 +159,51 @@ export interface ResponseHostedToolCallItem {
   [key: string]: unknown;
 }
 
+/**
+ * The Responses `mcp` tool's items, as the OpenAI types declare them: a server's tools, a call, an approval asked or
+ * given. Only the MCP turn (turns/run-mcp-turn.ts) makes or reads them; the model's translations never see them.
+ */
+export interface ResponseMcpListToolsItem {
+  type: 'mcp_list_tools';
+  id: string;
+  server_label: string;
+  tools: { name: string; description?: string | null; input_schema: unknown; annotations?: unknown | null }[];
+  error?: string | null;
+}
+
+export interface ResponseMcpCallItem {
+  type: 'mcp_call';
+  id: string;
+  server_label: string;
+  name: string;
+  /** JSON text. */
+  arguments: string;
+  approval_request_id?: string | null;
+  output?: string | null;
+  error?:
+    | { type: 'mcp_protocol_error'; code: number; message: string }
+    | { type: 'mcp_tool_execution_error'; content: unknown }
+    | { type: 'http_error'; code: number; message: string }
+    | null;
+  status?: 'in_progress' | 'completed' | 'incomplete' | 'calling' | 'failed';
+}
+
+export interface ResponseMcpApprovalRequestItem {
+  type: 'mcp_approval_request';
+  id: string;
+  server_label: string;
+  name: string;
+  arguments: string;
+}
+
+export interface ResponseMcpApprovalResponseItem {
+  type: 'mcp_approval_response';
+  id?: string | null;
+  approval_request_id: string;
+  approve: boolean;
+  reason?: string | null;
+}
+
 /** Codex's request for a compaction turn: the last input item of a turn whose answer is one compaction item. */
 export interface ResponseCompactionTriggerItem {
   type: 'compaction_trigger';
@@ -436,7 +481,24 @@ export type ResponseStreamEvent =
   | ResponseFunctionCallArgumentsDoneEvent
   | ResponseCustomToolCallInputDeltaEvent
   | ResponseCustomToolCallInputDoneEvent
+  | ResponseMcpEvent
   | ResponseErrorEvent;
+
+/** The Responses `mcp` tool's progress events (listing, calling), as the OpenAI types declare them. */
+export type ResponseMcpEvent =
+  | (SequencedEvent & {
+      type:
+        | 'response.mcp_list_tools.in_progress'
+        | 'response.mcp_list_tools.completed'
+        | 'response.mcp_list_tools.failed'
+        | 'response.mcp_call.in_progress'
+        | 'response.mcp_call.completed'
+        | 'response.mcp_call.failed';
+      item_id: string;
+      output_index: number;
+    })
+  | (SequencedEvent & { type: 'response.mcp_call_arguments.delta'; item_id: string; output_index: number; delta: string })
+  | (SequencedEvent & { type: 'response.mcp_call_arguments.done'; item_id: string; output_index: number; arguments: string });
 
 /** A Conversation object. */
 export interface ConversationObject {

@@ -142,6 +142,14 @@ const compactionTriggerItem = z.looseObject({ type: z.literal('compaction_trigge
 /** A compaction item from POST /v1/responses/compact, sent back as context. */
 const compactionItem = z.looseObject({ type: z.literal('compaction'), id: itemId, encrypted_content: z.string().min(1) });
 
+/** The Responses `mcp` tool's items sent back as input (a client replaying output, or answering an approval request). */
+const mcpItems = [
+  z.looseObject({ type: z.literal('mcp_list_tools'), id: itemId, server_label: z.string(), tools: z.array(z.looseObject({ name: z.string() })).max(1024) }),
+  z.looseObject({ type: z.literal('mcp_call'), id: itemId, server_label: z.string(), name: z.string(), arguments: z.string() }),
+  z.looseObject({ type: z.literal('mcp_approval_request'), id: itemId, server_label: z.string(), name: z.string(), arguments: z.string() }),
+  z.looseObject({ type: z.literal('mcp_approval_response'), id: itemId.nullish(), approval_request_id: z.string().min(1).max(256), approve: z.boolean() }),
+] as const;
+
 /** OpenAI lets `type` be left out of a message (EasyInputMessage: it has a `role`) and of an item reference ({id}). */
 function defaultItemType(value: unknown): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
@@ -173,6 +181,7 @@ export const responseInputItemSchema = z.preprocess(
     toolSearchOutputItem,
     compactionTriggerItem,
     ...hostedToolCallItems,
+    ...mcpItems,
   ]),
 );
 

@@ -36,6 +36,8 @@ export interface StackOptions {
   runtime?: Record<string, unknown>;
   /** The catalog's `request_log` section (retention). */
   requestLog?: Record<string, unknown>;
+  /** The catalog's `mcp` section (timeouts of MCP servers). */
+  mcp?: Record<string, unknown>;
   /** Keep the SQLite file's directory after close (the test reads it afterwards and removes it). */
   dataDir?: string;
   /** The gateway's clock (routing decisions, key expiry); the real one by default. */
@@ -146,6 +148,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.policy === undefined ? {} : { policy: options.policy }),
     ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
     ...(options.requestLog === undefined ? {} : { request_log: options.requestLog }),
+    ...(options.mcp === undefined ? {} : { mcp: options.mcp }),
   };
   const catalog = buildCatalog(raw, 'test stack', { env: {} });
   let logText = '';

@@ -1,0 +1,67 @@
+// The admin API's bodies for registered MCP servers (validated once, at the edge) and the view it returns, which never
+// carries the credentials: only their id and the names of the headers that hold them.
+import { z } from 'zod';
+import type { McpServerRecord } from '../store/index.ts';
+
+const labelSchema = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, underscores or dashes');
+const toolNames = z.array(z.string().min(1).max(128)).max(256);
+/** `allowed_tools`: a list of names or OpenAI's filter. */
+export const mcpAllowedToolsSchema = z.union([toolNames, z.strictObject({ tool_names: toolNames.optional(), read_only: z.boolean().optional() })]);
+/** `require_approval`: a word or OpenAI's per-tool filter. */
+export const mcpRequireApprovalSchema = z.union([
+  z.enum(['always', 'never']),
+  z.strictObject({
+    always: z.strictObject({ tool_names: toolNames.optional(), read_only: z.boolean().optional() }).optional(),
+    never: z.strictObject({ tool_names: toolNames.optional(), read_only: z.boolean().optional() }).optional(),
+  }),
+]);
+// At most 32 headers of at most 8 KiB each; names as HTTP allows them.
+const headersSchema = z
+  .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/), z.string().max(8192))
+  .refine((headers) => Object.keys(headers).length <= 32, 'at most 32 headers');
+
+const registrationFields = {
+  url: z.string().min(1).max(2048),
+  description: z.string().max(1024).nullish(),
+  headers: headersSchema.optional(),
+  /** An OAuth access token: sent as `Authorization: Bearer <token>`, as the Responses `mcp` tool's `authorization`. */
+  authorization: z.string().min(1).max(8192).optional(),
+  credential_id: z.string().min(1).max(128).nullish(),
+  allowed_tools: mcpAllowedToolsSchema.nullish(),
+  require_approval: mcpRequireApprovalSchema.optional(),
+};
+
+/** POST /admin/mcp-servers. `tenant` is for the master key; an admin key registers for its own tenant. */
+export const createMcpServerRequestSchema = z.strictObject({ server_label: labelSchema, tenant: z.string().min(1).max(128).optional(), ...registrationFields });
+export type CreateMcpServerRequest = z.infer<typeof createMcpServerRequestSchema>;
+
+/** PATCH /admin/mcp-servers/{id}: any field but the label and the tenant. */
+export const patchMcpServerRequestSchema = z.strictObject({ ...registrationFields, url: registrationFields.url.optional() });
+export type PatchMcpServerRequest = z.infer<typeof patchMcpServerRequestSchema>;
+
+/** The headers a registration sends: its `headers` plus `authorization` as a bearer token. */
+export function registrationHeaders(input: { headers?: Record<string, string>; authorization?: string }): Record<string, string> {
+  const headers = { ...(input.headers ?? {}) };
+  if (input.authorization !== undefined) headers.authorization = `Bearer ${input.authorization}`;
+  return headers;
+}
+
+/** A registered server as the admin API shows it: everything but the credentials' values. */
+export function toMcpServerView(record: McpServerRecord) {
+  return {
+    id: record.id,
+    object: 'mcp_server',
+    tenant: record.tenant,
+    server_label: record.label,
+    server_url: record.url,
+    description: record.description,
+    credential_id: record.credential_id,
+    // Names only (`authorization`, `x-api-key`): what an admin needs to tell which credentials are set.
+    credential_headers: Object.keys(record.headers).sort(),
+    allowed_tools: record.allowed_tools,
+    require_approval: record.require_approval,
+    network: record.network,
+    created_at: Math.floor(Date.parse(record.created_at) / 1000),
+    updated_at: Math.floor(Date.parse(record.updated_at) / 1000),
+  };
+}
