@@ -1,8 +1,9 @@
 // POST /v1/chat/completions: parse once, run the chat service, answer its JSON or stream its SSE bytes through.
 import { completeChat, streamChat } from '../calls/index.ts';
-import { chatCompletionRequestSchema, parseRequest, type Usage } from '../wire/index.ts';
+import { chatCompletionRequestSchema, parseRequest } from '../wire/index.ts';
 import { callContextOf } from './call-context-of.ts';
 import { callHeaders } from './call-headers.ts';
+import { logChatCall } from './log-chat-call.ts';
 import type { Exchange, GatewayContext, HttpResult } from './gateway-types.ts';
 import { readJsonBody } from './read-body.ts';
 
@@ -17,7 +18,7 @@ export async function handleChatCompletions(gateway: GatewayContext, exchange: E
 
   if (!stream) {
     const result = await completeChat(gateway, context, call);
-    logCall(exchange, result.info, result.completion.usage);
+    logChatCall(exchange, result.info, result.completion.usage);
     return { status: 200, headers: callHeaders(result.info), body: result.body };
   }
   return {
@@ -26,27 +27,13 @@ export async function handleChatCompletions(gateway: GatewayContext, exchange: E
     async stream(writer) {
       const ended = await streamChat(gateway, context, call, {
         started(info) {
-          logCall(exchange, info, undefined);
+          logChatCall(exchange, info, undefined);
           writer.head(callHeaders(info));
         },
         write: (bytes) => writer.write(bytes),
       });
-      logCall(exchange, null, ended.usage ?? undefined);
+      logChatCall(exchange, null, ended.usage ?? undefined);
       if (ended.error !== null) throw ended.error;
     },
   };
-}
-
-function logCall(exchange: Exchange, info: { route: { id: string }; attempts: number } | null, usage: Usage | undefined): void {
-  const log = exchange.log;
-  if (log === null) return;
-  if (info !== null) {
-    log.route = info.route.id;
-    log.attempts = info.attempts;
-  }
-  if (usage !== undefined) {
-    log.prompt_tokens = usage.prompt_tokens;
-    log.completion_tokens = usage.completion_tokens;
-    log.cached_tokens = usage.prompt_tokens_details?.cached_tokens ?? null;
-  }
 }

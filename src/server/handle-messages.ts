@@ -4,9 +4,10 @@
 import { checkModelScope, completeChat, resolveModel, streamChat, type CallInfo } from '../calls/index.ts';
 import { convertChatCompletionToMessage, convertMessagesToChatRequest, createMessagesStreamTranslator, encodeMessagesStreamEvents } from '../messages/index.ts';
 import { deriveRequestNeeds } from '../policy/index.ts';
-import { messagesCountTokensRequestSchema, messagesRequestSchema, parseRequest, type Usage } from '../wire/index.ts';
+import { messagesCountTokensRequestSchema, messagesRequestSchema, parseRequest } from '../wire/index.ts';
 import { callContextOf } from './call-context-of.ts';
 import { callHeaders } from './call-headers.ts';
+import { logChatCall } from './log-chat-call.ts';
 import type { Exchange, GatewayContext, HttpResult } from './gateway-types.ts';
 import { anthropicRateLimitHeaders, jsonResult } from './http-result.ts';
 import { readJsonBody } from './read-body.ts';
@@ -23,7 +24,7 @@ export async function handleMessages(gateway: GatewayContext, exchange: Exchange
 
   if (!stream) {
     const result = await completeChat(gateway, context, call);
-    logCall(exchange, result.info, result.completion.usage);
+    logChatCall(exchange, result.info, result.completion.usage);
     return jsonResult(200, convertChatCompletionToMessage(result.completion, result.info.model), messagesHeaders(result.info));
   }
   // Made when the route is known: the message names the catalog's model, whichever cloud serves it.
@@ -38,7 +39,7 @@ export async function handleMessages(gateway: GatewayContext, exchange: Exchange
       let pending = '';
       const ended = await streamChat(gateway, context, call, {
         started(info) {
-          logCall(exchange, info, undefined);
+          logChatCall(exchange, info, undefined);
           writer.head(messagesHeaders(info));
           translator = createMessagesStreamTranslator(messageId, info.model);
           pending = encodeMessagesStreamEvents(translator.start());
@@ -49,7 +50,7 @@ export async function handleMessages(gateway: GatewayContext, exchange: Exchange
           return text === '' ? undefined : writer.write(text);
         },
       });
-      logCall(exchange, null, ended.usage ?? undefined);
+      logChatCall(exchange, null, ended.usage ?? undefined);
       if (ended.error !== null) {
         if (pending !== '' && !exchange.signal.aborted) await writer.write(pending);
         throw ended.error;
@@ -80,18 +81,4 @@ export async function handleCountMessageTokens(gateway: GatewayContext, exchange
 function messagesHeaders(info: CallInfo): Record<string, string> {
   const headers = callHeaders(info);
   return { ...headers, ...anthropicRateLimitHeaders(headers) };
-}
-
-function logCall(exchange: Exchange, info: CallInfo | null, usage: Usage | undefined): void {
-  const log = exchange.log;
-  if (log === null) return;
-  if (info !== null) {
-    log.route = info.route.id;
-    log.attempts = info.attempts;
-  }
-  if (usage !== undefined) {
-    log.prompt_tokens = usage.prompt_tokens;
-    log.completion_tokens = usage.completion_tokens;
-    log.cached_tokens = usage.prompt_tokens_details?.cached_tokens ?? null;
-  }
 }
