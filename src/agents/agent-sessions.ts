@@ -52,6 +52,12 @@ function sessionNotFound(id: string): NotFoundError {
 }
 
 /** A session-turn error code (SessionTurnError) for a failed step. */
+/** The documented `error` session event for a failed turn: the turn's code and message in SessionError's shape. */
+function toErrorEvent(sessionId: string, error: { code: string; message: string }): Record<string, unknown> {
+  const type = error.code === 'invalid_request' || error.code === 'context_length_exceeded' ? 'invalid_request_error' : 'server_error';
+  return { type: 'error', session_id: sessionId, error: { code: error.code, message: error.message, param: null, type } };
+}
+
 function toTurnError(error: unknown): { code: string; message: string } {
   const crossway = toCrosswayError(error);
   const code =
@@ -423,6 +429,8 @@ export class AgentSessions {
         turns: [this.#turnRecord(ended)],
         events: [
           { type: `agent.session.turn.${status}`, session_id: sessionId, turn_id: turn.id, turn: published, usage: ended.usage },
+          // The types send `error` "when a turn or session fails", before the session goes idle (the turn's error, once).
+          ...(status === 'failed' && error !== null ? [toErrorEvent(sessionId, error)] : []),
           { type: 'agent.session.idle', session: idle },
         ],
       });
