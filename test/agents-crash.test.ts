@@ -132,6 +132,14 @@ describe('an agent session step cut by kill -9', () => {
       assert.equal(new Set(steps.map((event) => event.request_id)).size, calls);
       for (const event of steps) assert.equal((await store.findUsageEventsByRequest(event.request_id)).length, 1);
       assert.equal(usage.filter((event) => event.model === HELD_MODEL.id && event.status === 200).length, 0);
+      // The sweep published the cut turn's end as the types document it: turn.failed, error (the reason), idle.
+      const log = (await store.listAgentEvents('default', session.id, 0, 1000)).map((record) => record.event);
+      const failedAt = log.findIndex((event) => event.type === 'agent.session.turn.failed');
+      assert.deepEqual(
+        log.slice(failedAt, failedAt + 3).map((event) => event.type),
+        ['agent.session.turn.failed', 'error', 'agent.session.idle'],
+      );
+      assert.match(JSON.stringify(log[failedAt + 1]), /replica running this step stopped/);
     } finally {
       await store.close();
     }
