@@ -91,7 +91,7 @@ describe('AgentSessions', () => {
     assert.deepEqual(types.slice(-3), ['agent.session.turn.failed', 'error', 'agent.session.idle']);
     const error = events.at(-2) as { session_id: string; error: Record<string, unknown> };
     assert.equal(error.session_id, session.id);
-    assert.deepEqual(error.error, { code: 'usage_limit_exceeded', message: failed.turn.error.message, param: null, type: 'server_error' });
+    assert.deepEqual(error.error, { code: 'usage_limit_exceeded', message: failed.turn.error.message, param: null, type: 'insufficient_quota' });
     assert.equal((await services.store.getAgentSession(tenant, session.id))?.status, 'idle');
   });
 
