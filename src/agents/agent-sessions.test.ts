@@ -87,6 +87,11 @@ describe('AgentSessions', () => {
     const failed = events.find((event) => event.type === 'agent.session.turn.failed') as { turn: { error: { code: string; message: string } } };
     assert.equal(failed.turn.error.code, 'usage_limit_exceeded');
     assert.match(failed.turn.error.message, /budget/i);
+    // The documented `error` event follows the failed turn, with the turn's reason in SessionError's shape, then idle.
+    assert.deepEqual(types.slice(-3), ['agent.session.turn.failed', 'error', 'agent.session.idle']);
+    const error = events.at(-2) as { session_id: string; error: Record<string, unknown> };
+    assert.equal(error.session_id, session.id);
+    assert.deepEqual(error.error, { code: 'usage_limit_exceeded', message: failed.turn.error.message, param: null, type: 'insufficient_quota' });
     assert.equal((await services.store.getAgentSession(tenant, session.id))?.status, 'idle');
   });
 

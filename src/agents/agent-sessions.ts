@@ -52,6 +52,29 @@ function sessionNotFound(id: string): NotFoundError {
 }
 
 /** A session-turn error code (SessionTurnError) for a failed step. */
+/** The documented `error` session event for a failed turn: the turn's code and message in SessionError's shape. */
+function toErrorEvent(sessionId: string, error: { code: string; message: string }): Record<string, unknown> {
+  return { type: 'error', session_id: sessionId, error: { code: error.code, message: error.message, param: null, type: toErrorType(error.code) } };
+}
+
+/** The OpenAI error `type` for a turn error code (the families the API's error JSON uses). */
+function toErrorType(code: string): string {
+  switch (code) {
+    case 'invalid_request':
+    case 'context_length_exceeded':
+    case 'resource_not_found':
+      return 'invalid_request_error';
+    case 'authentication_error':
+      return 'authentication_error';
+    case 'rate_limit_exceeded':
+      return 'rate_limit_error';
+    case 'usage_limit_exceeded':
+      return 'insufficient_quota';
+    default:
+      return 'server_error';
+  }
+}
+
 function toTurnError(error: unknown): { code: string; message: string } {
   const crossway = toCrosswayError(error);
   const code =
@@ -423,6 +446,8 @@ export class AgentSessions {
         turns: [this.#turnRecord(ended)],
         events: [
           { type: `agent.session.turn.${status}`, session_id: sessionId, turn_id: turn.id, turn: published, usage: ended.usage },
+          // The types send `error` "when a turn or session fails", before the session goes idle (the turn's error, once).
+          ...(status === 'failed' && error !== null ? [toErrorEvent(sessionId, error)] : []),
           { type: 'agent.session.idle', session: idle },
         ],
       });

@@ -19,8 +19,16 @@ export interface DemoStack {
   close(): Promise<void>;
 }
 
+/** What else a test wants of the demo stack. */
+export interface DemoStackOptions {
+  now?: () => Date;
+  execute?: Record<string, unknown>;
+  /** More models, each served by copies of the named demo routes (ids `<route id>.<model id>`), in that order. */
+  models?: { id: string; routes: string[] }[];
+}
+
 /** Starts the emulators and a gateway serving the demo catalog plus one single-route model per route. */
-export async function startDemoStack(options: { now?: () => Date; execute?: Record<string, unknown> } = {}): Promise<DemoStack> {
+export async function startDemoStack(options: DemoStackOptions = {}): Promise<DemoStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'crossway-demo-stack-'));
   const demo = await prepareDemo({ dataDir, basePort: 0, masterKey: 'sk-cw-demo-stack-master-0001' });
   const raw = readRawConfig(DEMO_CATALOG_PATH) as {
@@ -39,6 +47,14 @@ export async function startDemoStack(options: { now?: () => Date; execute?: Reco
   raw.routes = raw.routes.map((route, index) =>
     index < original.routes.length && chatModels.has(String(route.model)) ? { ...route, id: `${String(route.id)}.shared` } : route,
   );
+  for (const model of options.models ?? []) {
+    raw.models.push({ id: model.id });
+    for (const id of model.routes) {
+      const route = raw.routes.find((candidate) => String(candidate.id) === id);
+      if (route === undefined) throw new Error(`no demo route ${id}`);
+      raw.routes.push({ ...route, id: `${id}.${model.id}`, model: model.id });
+    }
+  }
   raw.server = { ...raw.server, port: 0 };
   if (options.execute !== undefined) (raw as Record<string, unknown>).execute = options.execute;
   const catalog = buildCatalog(raw, 'demo stack', { env: demo.env });
