@@ -1,0 +1,263 @@
+// MCP tools inside agent sessions, end to end with the official openai client: a real MCP server (the official server
+// SDK on 127.0.0.1) registered by an admin, its tools called by Crossway within a session's turn and the result used in
+// the answer; allowed_tools hiding and refusing, approvals pausing the session (approve, deny), a hanging tool hitting
+// the engine's timeout, credentials never in items, events or logs, and another tenant unable to use the server.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { startTestMcpServer, type TestMcpServer } from '../src/mcp/test-mcp-server.ts';
+import { startStack, type Stack } from './support/start-stack.ts';
+import { waitFor } from './support/wait-for.ts';
+
+const MODEL = 'via-azure-v1';
+const SECRET = 'agent-mcp-secret-6d2f1a';
+const INLINE_SECRET = 'agent-inline-secret-0c9e';
+
+type Item = Record<string, unknown> & { type: string };
+
+describe('MCP tools in agent sessions', () => {
+  let stack: Stack;
+  let server: TestMcpServer;
+  let agents: OpenAI['beta']['agents'];
+  const mcpTool = (extra: Record<string, unknown> = {}) =>
+    ({ type: 'mcp', server_label: 'test', transport: { type: 'http', server_url: server.url }, connection_origin: 'service', ...extra }) as never;
+
+  before(async () => {
+    server = await startTestMcpServer();
+    stack = await startStack({ mcp: { timeout_ms: 1_500 } });
+    agents = stack.client.beta.agents;
+    const registered = await stack.api('POST', '/admin/mcp-servers', {
+      server_label: 'test',
+      url: server.url,
+      authorization: SECRET,
+      require_approval: { always: { tool_names: ['secret_lookup'] } },
+    });
+    assert.equal(registered.status, 201, JSON.stringify(registered.body));
+  });
+  after(async () => {
+    await stack?.close();
+    await server?.close();
+  });
+
+  /** A session created without streaming (the bodies carry tools the client's types spell differently). */
+  const createSession = (body: Record<string, unknown>) => agents.sessions.create(body as never) as unknown as Promise<{ id: string }>;
+  const settled = (id: string, status: 'idle' | 'requires_action') =>
+    waitFor(`session ${id} ${status}`, async () => {
+      const session = await agents.sessions.retrieve(id);
+      return session.status === status ? session : null;
+    });
+  const itemsOf = async (id: string) => {
+    const items: Item[] = [];
+    for await (const item of agents.sessions.items.list(id, { order: 'asc' })) items.push(item as unknown as Item);
+    return items;
+  };
+  const eventsOf = async (id: string) => JSON.stringify(await stack.gateway.store.listAgentEvents('default', id, 0, 10_000));
+  const lastText = (items: Item[]) => {
+    const message = items.filter((item) => item.type === 'message' && item.role === 'assistant').at(-1);
+    return ((message?.content ?? []) as { text: string }[]).map((part) => part.text).join('');
+  };
+
+  it('calls an MCP tool within the turn, records the call as an item with its events, and the model uses its result', async () => {
+    const calls = server.calls.length;
+    const agent = await agents.create({ model: MODEL, tools: [mcpTool()] } as never);
+    const session = await agents.sessions.create({
+      agent_id: agent.id,
+      environment: { type: 'none' },
+      input: 'What is the weather in Paris? Use get_weather.',
+    });
+    await settled(session.id, 'idle');
+    const items = await itemsOf(session.id);
+    const [call] = items.filter((item) => item.type === 'mcp_call');
+    assert.equal(call?.name, 'get_weather');
+    assert.equal(call?.server_label, 'test');
+    assert.equal(call?.status, 'completed');
+    assert.match(String(call?.output), /^Sunny and 21 degrees in /);
+    assert.equal(call?.error, null);
+    assert.equal(
+      Object.keys(call ?? {}).some((key) => key.startsWith('crossway_')),
+      false,
+      'no private key is listed',
+    );
+    assert.deepEqual(server.calls.slice(calls), ['get_weather']);
+    assert.ok(
+      server.headers.some((headers) => headers.authorization === `Bearer ${SECRET}`),
+      'the registered credentials reached the server',
+    );
+    // The next model step got the result, and the answer quotes it.
+    assert.match(lastText(items), /get_weather returned a result/);
+    assert.match(lastText(items), /Sunny and 21 degrees/);
+    const events = await eventsOf(session.id);
+    const mcpEvents = (await stack.gateway.store.listAgentEvents('default', session.id, 0, 10_000))
+      .map((record) => record.event as { type: string; item?: { type?: string; id?: string; status?: string } })
+      .filter((event) => event.item?.type === 'mcp_call');
+    assert.deepEqual(
+      mcpEvents.map((event) => [event.type, event.item?.id, event.item?.status]),
+      [
+        ['agent.session.turn.item.added', call?.id, 'completed'],
+        ['agent.session.turn.item.done', call?.id, 'completed'],
+      ],
+    );
+    assert.doesNotMatch(events, /crossway_/);
+    const turns = await agents.sessions.turns.list(session.id);
+    assert.equal(turns.data[0]?.status, 'completed');
+    // The same session calls again in a second turn (its tool list is kept for the session).
+    await agents.sessions.events.create(session.id, {
+      events: [{ type: 'agent.session.input.message', input: [{ role: 'user', content: [{ type: 'input_text', text: 'And in Rome? Use get_weather.' }] }] }],
+    } as never);
+    await waitFor('second turn', async () => (await agents.sessions.turns.list(session.id)).data.length === 2 || null);
+    await settled(session.id, 'idle');
+    assert.equal((await itemsOf(session.id)).filter((item) => item.type === 'mcp_call' && item.status === 'completed').length, 2);
+  });
+
+  it('allowed_tools hides a tool from the model, and refuses a call of it asked for under wider rules', async () => {
+    const calls = server.calls.length;
+    const hidden = await createSession({
+      environment: { type: 'none' },
+      agent: { model: MODEL, tools: [mcpTool({ allowed_tools: ['get_weather'] })] },
+      input: 'Use secret_lookup please.',
+    });
+    await settled(hidden.id, 'idle');
+    assert.equal((await itemsOf(hidden.id)).filter((item) => item.type === 'mcp_call').length, 0, 'the hidden tool was not offered');
+    // Asked for (it needs approval), then the session's tools narrowed, then approved: refused, never run.
+    const asked = await createSession({
+      environment: { type: 'none' },
+      agent: { model: MODEL, tools: [mcpTool()] },
+      input: 'Use secret_lookup please.',
+    });
+    const paused = await settled(asked.id, 'requires_action');
+    const action = paused.required_actions[0] as unknown as { request_id: string };
+    const updated = await stack.api('POST', `/v1/agents/sessions/${asked.id}`, { agent: { tools: [mcpTool({ allowed_tools: ['get_weather'] })] } });
+    assert.equal(updated.status, 200, JSON.stringify(updated.body));
+    await agents.sessions.events.create(asked.id, {
+      events: [
+        { type: 'agent.session.input.mcp_approval_request_result', request_id: action.request_id, response: { type: 'mcp_tool_call', decision: 'approve' } },
+      ],
+    } as never);
+    await settled(asked.id, 'idle');
+    const [call] = (await itemsOf(asked.id)).filter((item) => item.type === 'mcp_call');
+    assert.equal(call?.status, 'failed');
+    assert.match(JSON.stringify(call?.error), /not allowed/);
+    assert.equal(server.calls.slice(calls).includes('secret_lookup'), false, 'the hidden tool never ran');
+  });
+
+  it('an approval pauses the session in requires_action; approved, the call runs; denied, it is refused', async () => {
+    const calls = server.calls.length;
+    const session = await createSession({
+      environment: { type: 'none' },
+      agent: { model: MODEL, tools: [mcpTool()] },
+      input: 'Use secret_lookup please.',
+    });
+    const paused = await settled(session.id, 'requires_action');
+    const [action] = paused.required_actions as unknown as { type: string; request_id: string; turn_id: string; request: Record<string, unknown> }[];
+    assert.equal(action?.type, 'mcp_approval_request');
+    assert.equal(action?.request.type, 'mcp_tool_call');
+    assert.equal(action?.request.name, 'secret_lookup');
+    assert.equal(action?.request.server_label, 'test');
+    assert.equal(typeof action?.request.arguments, 'object');
+    assert.equal(server.calls.length, calls, 'nothing ran before approval');
+    const pending = (await itemsOf(session.id)).find((item) => item.type === 'mcp_call');
+    assert.equal(pending?.status, 'in_progress');
+    // An unknown request id is refused; the session keeps waiting.
+    await assert.rejects(
+      agents.sessions.events.create(session.id, {
+        events: [
+          { type: 'agent.session.input.mcp_approval_request_result', request_id: 'mcpr_nope', response: { type: 'mcp_tool_call', decision: 'approve' } },
+        ],
+      } as never),
+      (error: unknown) => error instanceof OpenAI.BadRequestError && /Unknown approval request/.test(error.message),
+    );
+    await agents.sessions.events.create(session.id, {
+      events: [
+        {
+          type: 'agent.session.input.mcp_approval_request_result',
+          request_id: String(action?.request_id),
+          response: { type: 'mcp_tool_call', decision: 'approve' },
+        },
+      ],
+    } as never);
+    await settled(session.id, 'idle');
+    const items = await itemsOf(session.id);
+    const [call] = items.filter((item) => item.type === 'mcp_call');
+    assert.equal(call?.status, 'completed');
+    assert.equal(call?.output, 'the secret is 42');
+    assert.match(lastText(items), /the secret is 42/);
+    assert.deepEqual(server.calls.slice(calls), ['secret_lookup']);
+
+    const again = await createSession({
+      environment: { type: 'none' },
+      agent: { model: MODEL, tools: [mcpTool()] },
+      input: 'Use secret_lookup please.',
+    });
+    const waiting = await settled(again.id, 'requires_action');
+    const request = (waiting.required_actions[0] as unknown as { request_id: string }).request_id;
+    await agents.sessions.events.create(again.id, {
+      events: [{ type: 'agent.session.input.mcp_approval_request_result', request_id: request, response: { type: 'mcp_tool_call', decision: 'deny' } }],
+    } as never);
+    await settled(again.id, 'idle');
+    const [refused] = (await itemsOf(again.id)).filter((item) => item.type === 'mcp_call');
+    assert.equal(refused?.status, 'failed');
+    assert.match(JSON.stringify(refused?.error), /not approved/);
+    assert.equal(server.calls.filter((name) => name === 'secret_lookup').length, 1, 'the denied call never ran');
+  });
+
+  it('a hanging tool hits the timeout: recorded as a failed call, and the turn goes on to an answer', async () => {
+    const session = await createSession({
+      environment: { type: 'none' },
+      agent: { model: MODEL, tools: [mcpTool()] },
+      input: 'Use slow_tool please.',
+    });
+    await settled(session.id, 'idle');
+    const items = await itemsOf(session.id);
+    const [call] = items.filter((item) => item.type === 'mcp_call');
+    assert.equal(call?.name, 'slow_tool');
+    assert.equal(call?.status, 'failed');
+    assert.deepEqual({ ...(call?.error as object), message: undefined }, { type: 'http_error', code: 504, message: undefined });
+    assert.equal((await agents.sessions.turns.list(session.id)).data[0]?.status, 'completed');
+    assert.ok(lastText(items).length > 0);
+  });
+
+  it('never shows credentials in the agent, the session, its items, events or the logs', async () => {
+    const inline = mcpTool({ transport: { type: 'http', server_url: server.url, authorization: INLINE_SECRET, headers: { 'x-extra': INLINE_SECRET } } });
+    const agent = await agents.create({ model: MODEL, tools: [inline] } as never);
+    assert.doesNotMatch(JSON.stringify(agent), new RegExp(INLINE_SECRET));
+    const session = await agents.sessions.create({ agent_id: agent.id, environment: { type: 'none' }, input: 'Weather in Oslo? Use get_weather.' });
+    assert.doesNotMatch(JSON.stringify(session), new RegExp(INLINE_SECRET));
+    await settled(session.id, 'idle');
+    const items = await itemsOf(session.id);
+    assert.ok(items.some((item) => item.type === 'mcp_call' && item.status === 'completed'));
+    // The registered server's credentials win; the inline ones are used for what they add.
+    assert.ok(server.headers.some((headers) => headers['x-extra'] === INLINE_SECRET));
+    const everything =
+      JSON.stringify([items, await agents.sessions.retrieve(session.id), await agents.retrieve(agent.id)]) + (await eventsOf(session.id)) + stack.logs();
+    assert.doesNotMatch(everything, new RegExp(INLINE_SECRET));
+    assert.doesNotMatch(everything, new RegExp(SECRET));
+  });
+
+  it("another tenant cannot use this tenant's registered server, nor an inline private address", async () => {
+    assert.equal((await stack.api('POST', '/admin/tenants', { id: 'other', policy: { mcp_server_urls: 'allow' } })).status, 201);
+    const key = await stack.api('POST', '/admin/keys', { tenant: 'other' });
+    assert.equal(key.status, 201, JSON.stringify(key.body));
+    const other = new OpenAI({ apiKey: (key.body as { key: string }).key, baseURL: `${stack.url}/v1`, maxRetries: 0 }).beta.agents;
+    const calls = server.calls.length;
+    // The label is not registered for this tenant; its URL is 127.0.0.1, which an inline tool may never reach.
+    await assert.rejects(
+      other.sessions.create({ environment: { type: 'none' }, agent: { model: MODEL, tools: [mcpTool()] }, input: 'Use get_weather.' } as never),
+      (error: unknown) => error instanceof OpenAI.BadRequestError && error.message.length > 0,
+    );
+    const metadata = mcpTool({ server_label: 'meta', transport: { type: 'http', server_url: 'http://169.254.169.254/latest' } });
+    await assert.rejects(
+      other.sessions.create({ environment: { type: 'none' }, agent: { model: MODEL, tools: [metadata] }, input: 'Use get_weather.' } as never),
+      OpenAI.BadRequestError,
+    );
+    // Without a URL policy, the label alone is not found.
+    const registeredOnly = await stack.api('POST', '/admin/tenants', { id: 'strict' });
+    assert.equal(registeredOnly.status, 201);
+    const strictKey = await stack.api('POST', '/admin/keys', { tenant: 'strict' });
+    const strict = new OpenAI({ apiKey: (strictKey.body as { key: string }).key, baseURL: `${stack.url}/v1`, maxRetries: 0 }).beta.agents;
+    await assert.rejects(
+      strict.sessions.create({ environment: { type: 'none' }, agent: { model: MODEL, tools: [mcpTool()] }, input: 'Use get_weather.' } as never),
+      (error: unknown) => error instanceof OpenAI.BadRequestError || error instanceof OpenAI.NotFoundError,
+    );
+    assert.equal(server.calls.length, calls);
+  });
+});
