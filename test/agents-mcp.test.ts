@@ -59,6 +59,13 @@ describe('MCP tools in agent sessions', () => {
 
   it('calls an MCP tool within the turn, records the call as an item with its events, and the model uses its result', async () => {
     const calls = server.calls.length;
+    // The decisions of the session's steps, as the gateway records them.
+    const notes: string[] = [];
+    const record = stack.gateway.decisions.record.bind(stack.gateway.decisions);
+    stack.gateway.decisions.record = (decision, plan) => {
+      notes.push(...(decision.notes ?? []));
+      record(decision, plan);
+    };
     const agent = await agents.create({ model: MODEL, tools: [mcpTool()] } as never);
     const session = await agents.sessions.create({
       agent_id: agent.id,
@@ -98,6 +105,8 @@ describe('MCP tools in agent sessions', () => {
       ],
     );
     assert.doesNotMatch(events, /crossway_/);
+    stack.gateway.decisions.record = record;
+    assert.ok(notes.includes('mcp test.get_weather: completed'), `the next step's decision names the call: ${JSON.stringify(notes)}`);
     const turns = await agents.sessions.turns.list(session.id);
     assert.equal(turns.data[0]?.status, 'completed');
     // The same session calls again in a second turn (its tool list is kept for the session).

@@ -75,6 +75,8 @@ export async function runAgentStep(services: TurnServices, input: AgentStepInput
     // Earlier turns are the context truncation may shorten; this turn's items are its input, always sent.
     inputItems: toContextItems(items.filter((item) => item.turn_id === input.turnId)),
     contextItems: toContextItems(items.filter((item) => item.turn_id !== input.turnId)),
+    // The MCP calls made since the model's last step, in this step's decision (tool names and outcomes, never arguments).
+    notes: describeMcpCalls(items.filter((item) => item.turn_id === input.turnId)),
     previousResponseId: null,
     conversationId: null,
   };
@@ -212,6 +214,18 @@ export async function runAgentStep(services: TurnServices, input: AgentStepInput
     if (!(await write({ items: [{ id: String(item.id), turn_id: input.turnId, item }], events }))) throw new StepAbandonedError();
   }
   return { result, calls };
+}
+
+/** The mcp_call items at the end of the turn's items (made after the model's last step), as decision notes. */
+function describeMcpCalls(items: readonly Record<string, unknown>[]): string[] {
+  const notes: string[] = [];
+  for (let index = items.length - 1; index >= 0 && items[index]?.type === 'mcp_call'; index--) {
+    const item = items[index] as Record<string, unknown>;
+    const error = item.error as { type?: unknown } | null;
+    const outcome = item.status === 'completed' ? 'completed' : item.status === 'in_progress' ? 'waiting for approval' : `failed: ${String(error?.type)}`;
+    notes.unshift(`mcp ${String(item.server_label)}.${String(item.name)}: ${outcome}`);
+  }
+  return notes;
 }
 
 /**
