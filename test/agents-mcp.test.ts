@@ -209,7 +209,7 @@ describe('MCP tools in agent sessions', () => {
     assert.equal(server.calls.filter((name) => name === 'secret_lookup').length, 1, 'the denied call never ran');
   });
 
-  it('a hanging tool hits the timeout: recorded as a failed call, and the turn goes on to an answer', async () => {
+  it('a hanging tool hits the timeout and a failing tool reports its error: each a failed call item, and the turn goes on to an answer', async () => {
     const session = await createSession({
       environment: { type: 'none' },
       agent: { model: MODEL, tools: [mcpTool()] },
@@ -223,6 +223,14 @@ describe('MCP tools in agent sessions', () => {
     assert.deepEqual({ ...(call?.error as object), message: undefined }, { type: 'http_error', code: 504, message: undefined });
     assert.equal((await agents.sessions.turns.list(session.id)).data[0]?.status, 'completed');
     assert.ok(lastText(items).length > 0);
+    // A tool that reports an error: its content in the item's typed error, and the turn goes on too.
+    const failing = await createSession({ environment: { type: 'none' }, agent: { model: MODEL, tools: [mcpTool()] }, input: 'Use broken_tool please.' });
+    await settled(failing.id, 'idle');
+    const [broken] = (await itemsOf(failing.id)).filter((item) => item.type === 'mcp_call');
+    assert.equal(broken?.status, 'failed');
+    assert.equal((broken?.error as { type?: string } | null)?.type, 'mcp_tool_execution_error');
+    assert.match(JSON.stringify(broken?.error), /database is down/);
+    assert.equal((await agents.sessions.turns.list(failing.id)).data[0]?.status, 'completed');
   });
 
   it('never shows credentials in the agent, the session, its items, events or the logs', async () => {
