@@ -149,7 +149,7 @@ describe('MCP tools in agent sessions', () => {
     assert.equal(server.calls.slice(calls).includes('secret_lookup'), false, 'the hidden tool never ran');
   });
 
-  it('an approval pauses the session in requires_action; approved, the call runs; denied, it is refused', async () => {
+  it('an approval pauses the session in requires_action; approved, the call runs; denied, it is refused; cancelled, it ends incomplete', async () => {
     const calls = server.calls.length;
     const session = await createSession({
       environment: { type: 'none' },
@@ -207,6 +207,17 @@ describe('MCP tools in agent sessions', () => {
     assert.equal(refused?.status, 'failed');
     assert.match(JSON.stringify(refused?.error), /not approved/);
     assert.equal(server.calls.filter((name) => name === 'secret_lookup').length, 1, 'the denied call never ran');
+
+    // Cancelled while it waits: the turn ends cancelled, the call is incomplete and never made.
+    const third = await createSession({ environment: { type: 'none' }, agent: { model: MODEL, tools: [mcpTool()] }, input: 'Use secret_lookup please.' });
+    await settled(third.id, 'requires_action');
+    await agents.sessions.events.create(third.id, { events: [{ type: 'agent.session.input.cancel' }] } as never);
+    const idle = await settled(third.id, 'idle');
+    assert.deepEqual(idle.required_actions, []);
+    const [dropped] = (await itemsOf(third.id)).filter((item) => item.type === 'mcp_call');
+    assert.equal(dropped?.status, 'incomplete');
+    assert.equal((await agents.sessions.turns.list(third.id)).data[0]?.status, 'cancelled');
+    assert.equal(server.calls.filter((name) => name === 'secret_lookup').length, 1, 'the cancelled call never ran');
   });
 
   it('a hanging tool hits the timeout and a failing tool reports its error: each a failed call item, and the turn goes on to an answer', async () => {

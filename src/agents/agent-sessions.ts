@@ -433,9 +433,14 @@ export class AgentSessions {
       const state = { ...session.state, required_actions: [], usage: addUsage(session.state.usage as AgentTokenUsage | null, usage as never) };
       const idle = toSessionObject({ ...session, status: 'idle', state, last_active_at: now.toISOString() });
       const { crossway_steps: _steps, ...published } = ended;
+      // MCP calls still waiting for approval end with the turn (never made): incomplete, not in progress forever.
+      const waiting = ((session.state.required_actions ?? []) as { type?: string }[]).some((action) => action.type === 'mcp_approval_request')
+        ? (await this.#readItems(tenant, sessionId)).filter((item) => item.type === 'mcp_call' && item.turn_id === turn.id && item.status === 'in_progress')
+        : [];
       const written = await this.#write(tenant, sessionId, {
         patch: { status: 'idle', state, active_turn_id: null, owner: null, lease_expires_at: null, last_active_at: now.toISOString() },
         condition: { activeTurnId: turn.id, version: session.version, ...condition },
+        updatedItems: waiting.map((item) => ({ id: String(item.id), item: { ...item, status: 'incomplete' } })),
         turns: [this.#turnRecord(ended)],
         events: [
           { type: `agent.session.turn.${status}`, session_id: sessionId, turn_id: turn.id, turn: published, usage: ended.usage },
