@@ -258,6 +258,14 @@ describe('MCP tools in agent sessions', () => {
     const everything =
       JSON.stringify([items, await agents.sessions.retrieve(session.id), await agents.retrieve(agent.id)]) + (await eventsOf(session.id)) + stack.logs();
     assert.doesNotMatch(everything, new RegExp(INLINE_SECRET));
+    // A session's tools updated with credentials: sealed too, never echoed.
+    const updated = await stack.api('POST', `/v1/agents/sessions/${session.id}`, { agent: { tools: [inline] } });
+    assert.equal(updated.status, 200, JSON.stringify(updated.body));
+    assert.doesNotMatch(JSON.stringify(updated.body), new RegExp(INLINE_SECRET));
+    // At rest, sealed: neither the saved agent nor the session's resolved agent holds a readable credential.
+    const rows = [await stack.gateway.store.getAgent('default', agent.id), await stack.gateway.store.getAgentSession('default', session.id)];
+    assert.match(JSON.stringify(rows), /cwsealed1:/);
+    assert.doesNotMatch(JSON.stringify(rows), new RegExp(INLINE_SECRET));
     assert.doesNotMatch(everything, new RegExp(SECRET));
   });
 

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { McpEngine, type McpToolset } from '../mcp/index.ts';
 import { startTestMcpServer, type TestMcpServer } from '../mcp/test-mcp-server.ts';
 import { findPendingCalls } from './agent-items.ts';
-import { AgentMcpListings, findPendingApprovals, redactAgentTools, toPendingMcpCallItem, toResponsesMcpTools } from './agent-mcp-tools.ts';
+import { AgentMcpListings, findPendingApprovals, redactAgentTools, sealAgentTools, toPendingMcpCallItem, toResponsesMcpTools } from './agent-mcp-tools.ts';
 import { checkServedTools } from './check-served-tools.ts';
 
 const HTTP_TOOL = {
@@ -112,4 +112,16 @@ describe('AgentMcpListings against a real MCP server', () => {
     await listings.get(services, 'sess_2', toolset, signal);
     assert.ok(server.headers.length > requests, 'another session lists on its own');
   });
+});
+
+test('credentials are sealed for storage, opened only with the installation key and tenant, and never published', () => {
+  const key = Buffer.alloc(32, 7);
+  const sealed = sealAgentTools([HTTP_TOOL, { type: 'function', name: 'f' }], key, 'acme');
+  assert.doesNotMatch(JSON.stringify(sealed), /"k1"|"tok"/);
+  assert.deepEqual(sealed[1], { type: 'function', name: 'f' });
+  assert.deepEqual(sealAgentTools(sealed, key, 'acme'), sealed, 'sealing again changes nothing');
+  const [opened] = toResponsesMcpTools(sealed, key, 'acme') as unknown as { headers: Record<string, string> }[];
+  assert.deepEqual(opened?.headers, { 'x-key': 'k1', authorization: 'Bearer tok' });
+  const [published] = redactAgentTools(sealed) as Record<string, unknown>[];
+  assert.deepEqual(published?.transport, { type: 'http', server_url: 'https://mcp.example.com/mcp' });
 });

@@ -3,7 +3,7 @@
 // required actions of calls, approvals included. Credentials of inline tools are never published.
 import { LRUCache } from 'lru-cache';
 import type { Principal } from '../calls/index.ts';
-import { type McpToolDescription, readMcpToolFacts } from '../mcp/index.ts';
+import { deriveMcpCredentialKey, type McpToolDescription, openMcpHeaders, readMcpToolFacts, sealMcpHeaders } from '../mcp/index.ts';
 import { createItemId } from '../runtime/index.ts';
 import { type ExposedMcpTool, exposeMcpTool, resolveTurnMcpServers, type TurnServices } from '../turns/index.ts';
 import { InvalidRequestError, type ResponseMcpCallItem, type ResponseTool } from '../wire/index.ts';
@@ -17,18 +17,51 @@ export interface McpApprovalState {
   decision: 'approve' | 'deny' | 'cancel' | null;
 }
 
-/** The agent's mcp tools, each as the Responses `mcp` tool the governance resolves (server_url from the http transport). */
-export function toResponsesMcpTools(tools: unknown): ResponseTool[] {
+/** The private key of an mcp tool's transport holding its credentials, sealed (never stored readable). */
+const SEALED_KEY = 'crossway_sealed_headers';
+
+/** What a sealed credential is bound to, besides the tenant: an agent tool's server label (not a registered server's). */
+const sealLabel = (label: unknown) => `agent-tool:${String(label)}`;
+
+/**
+ * The agent's tools as stored: an mcp tool's `headers` and `authorization` sealed (as the admin API seals a registered
+ * server's) under a private key of its transport; tools already sealed and other tools unchanged.
+ */
+export function sealAgentTools<T>(tools: T, installationKey: Buffer, tenant: string): T {
+  if (!Array.isArray(tools)) return tools;
+  return (tools as Record<string, unknown>[]).map((tool) => {
+    if (tool.type !== 'mcp' || typeof tool.transport !== 'object' || tool.transport === null) return tool;
+    const { headers, authorization, ...transport } = tool.transport as Record<string, unknown>;
+    if ((headers === undefined || headers === null) && (authorization === undefined || authorization === null)) return tool;
+    const plain: Record<string, string> = {};
+    for (const [name, value] of Object.entries((headers ?? {}) as Record<string, unknown>)) plain[name.toLowerCase()] = String(value);
+    if (typeof authorization === 'string') plain.authorization = `Bearer ${authorization}`;
+    const sealed = sealMcpHeaders(plain, deriveMcpCredentialKey(installationKey), tenant, sealLabel(tool.server_label));
+    return { ...tool, transport: { ...transport, [SEALED_KEY]: sealed } };
+  }) as T;
+}
+
+/**
+ * The agent's mcp tools, each as the Responses `mcp` tool the governance resolves (server_url from the http transport,
+ * sealed credentials opened with the installation key).
+ */
+export function toResponsesMcpTools(tools: unknown, installationKey?: Buffer, tenant?: string): ResponseTool[] {
   const list = Array.isArray(tools) ? (tools as Record<string, unknown>[]) : [];
   return list
     .filter((tool) => tool.type === 'mcp')
     .map((tool) => {
       const transport = (tool.transport ?? {}) as Record<string, unknown>;
+      const sealed = transport[SEALED_KEY] as Record<string, string> | undefined;
+      const opened =
+        sealed === undefined || installationKey === undefined || tenant === undefined
+          ? undefined
+          : openMcpHeaders(sealed, deriveMcpCredentialKey(installationKey), tenant, sealLabel(tool.server_label));
       return {
         type: 'mcp',
         server_label: tool.server_label,
         server_url: transport.server_url,
         ...(transport.headers === undefined || transport.headers === null ? {} : { headers: transport.headers }),
+        ...(opened === undefined ? {} : { headers: opened }),
         ...(transport.authorization === undefined || transport.authorization === null ? {} : { authorization: transport.authorization }),
         ...(tool.allowed_tools === undefined || tool.allowed_tools === null ? {} : { allowed_tools: tool.allowed_tools }),
         // The agent types carry no require_approval: without it, the registered server's admin decides (inline: always).
@@ -42,7 +75,7 @@ export function redactAgentTools(tools: unknown): unknown {
   if (!Array.isArray(tools)) return tools;
   return (tools as Record<string, unknown>[]).map((tool) => {
     if (tool.type !== 'mcp' || typeof tool.transport !== 'object' || tool.transport === null) return tool;
-    const { headers: _headers, authorization: _authorization, ...transport } = tool.transport as Record<string, unknown>;
+    const { headers: _headers, authorization: _authorization, [SEALED_KEY]: _sealed, ...transport } = tool.transport as Record<string, unknown>;
     return { ...tool, transport };
   });
 }
@@ -77,7 +110,7 @@ export async function exposeAgentMcpTools(
   signal: AbortSignal,
 ): Promise<Map<string, ExposedMcpTool>> {
   const exposed = new Map<string, ExposedMcpTool>();
-  const tools = toResponsesMcpTools(agent.tools);
+  const tools = toResponsesMcpTools(agent.tools, services.compactionKey, principal.tenant.id);
   if (tools.length === 0) return exposed;
   for (const toolset of await resolveTurnMcpServers(services, principal.tenant, tools)) {
     const listed = await listings.get(services, sessionId, toolset, signal);

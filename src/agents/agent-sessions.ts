@@ -16,7 +16,7 @@ import type { AgentInputMessage, SessionCreateRequest, SessionInputEvent } from 
 import { runAgentStep, StepAbandonedError } from './agent-step.ts';
 import { SessionEventStreams, type SessionSubscription } from './session-event-streams.ts';
 import { checkServedTools } from './check-served-tools.ts';
-import { AgentMcpListings, readApproval, toResponsesMcpTools } from './agent-mcp-tools.ts';
+import { AgentMcpListings, readApproval, sealAgentTools, toResponsesMcpTools } from './agent-mcp-tools.ts';
 
 /** Model steps one turn may take before it fails: a loop of tool calls cannot run (and bill) forever. */
 const DEFAULT_MAX_STEPS_PER_TURN = 32;
@@ -194,7 +194,8 @@ export class AgentSessions {
     checkServedTools(agent.tools, request.agent?.tools === undefined || request.agent.tools === null ? 'tools' : 'agent.tools');
     // MCP servers under the tenant's governance before the session exists: an unregistered label, a URL the policy
     // forbids or a private address is a 400/404 now, not a failed turn later.
-    const mcpTools = toResponsesMcpTools(agent.tools);
+    agent.tools = sealAgentTools(agent.tools, this.#services().compactionKey, tenant);
+    const mcpTools = toResponsesMcpTools(agent.tools, this.#services().compactionKey, tenant);
     if (mcpTools.length > 0) await resolveTurnMcpServers(this.#services(), principal.tenant, mcpTools);
     const now = new Date().toISOString();
     const session: Omit<AgentSessionRecord, 'event_seq' | 'item_count' | 'version'> = {
