@@ -244,6 +244,18 @@ describe('MCP tools in agent sessions', () => {
     assert.equal((await agents.sessions.turns.list(failing.id)).data[0]?.status, 'completed');
   });
 
+  it('a server that cannot be reached when its tools are listed fails the turn with a reason naming it; the session is idle again', async () => {
+    const dead = await stack.api('POST', '/admin/mcp-servers', { server_label: 'dead', url: 'http://127.0.0.1:1/mcp', require_approval: 'never' });
+    assert.equal(dead.status, 201, JSON.stringify(dead.body));
+    const tool = mcpTool({ server_label: 'dead', transport: { type: 'http', server_url: 'http://127.0.0.1:1/mcp' } });
+    const session = await createSession({ environment: { type: 'none' }, agent: { model: MODEL, tools: [tool] }, input: 'Use get_weather.' });
+    await settled(session.id, 'idle');
+    const [turn] = (await agents.sessions.turns.list(session.id)).data;
+    assert.equal(turn?.status, 'failed');
+    assert.equal(turn?.error?.code, 'server_error');
+    assert.match(String(turn?.error?.message), /MCP server dead could not be reached/);
+  });
+
   it('never shows credentials in the agent, the session, its items, events or the logs', async () => {
     const inline = mcpTool({ transport: { type: 'http', server_url: server.url, authorization: INLINE_SECRET, headers: { 'x-extra': INLINE_SECRET } } });
     const agent = await agents.create({ model: MODEL, tools: [inline] } as never);

@@ -68,7 +68,8 @@ function toTurnError(error: unknown): { code: string; message: string } {
               ? 'resource_not_found'
               : crossway.status === 408 || crossway.status === 504
                 ? 'request_timeout'
-                : crossway.status >= 500
+                : // 424: an MCP server the agent names failed (unreachable, timed out, broke the protocol).
+                  crossway.status >= 500 || crossway.status === 424
                   ? 'server_error'
                   : 'invalid_request';
   return { code, message: crossway.message };
