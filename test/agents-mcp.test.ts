@@ -1,6 +1,6 @@
 // MCP tools inside agent sessions, end to end with the official openai client: a real MCP server (the official server
 // SDK on 127.0.0.1) registered by an admin, its tools called by Crossway within a session's turn and the result used in
-// the answer; allowed_tools hiding and refusing, approvals pausing the session (approve, deny), a hanging tool hitting
+// the answer (the client's sessions.stream helper included); allowed_tools hiding and refusing, approvals pausing the session (approve, deny), a hanging tool hitting
 // the engine's timeout, credentials never in items, events or logs, and another tenant unable to use the server.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -116,6 +116,18 @@ describe('MCP tools in agent sessions', () => {
     await waitFor('second turn', async () => (await agents.sessions.turns.list(session.id)).data.length === 2 || null);
     await settled(session.id, 'idle');
     assert.equal((await itemsOf(session.id)).filter((item) => item.type === 'mcp_call' && item.status === 'completed').length, 2);
+  });
+
+  it("the client's own helper (sessions.stream) follows a turn whose MCP call Crossway makes, to its answer", async () => {
+    const session = await createSession({ environment: { type: 'none' }, agent: { model: MODEL, tools: [mcpTool()] }, input: 'Hello.' });
+    await settled(session.id, 'idle');
+    const events: { type: string; item?: { type?: string; status?: string }; delta?: string }[] = [];
+    for await (const event of agents.sessions.stream(session.id, { input: 'Weather in Lima? Use get_weather.' })) events.push(event as never);
+    const call = events.find((event) => event.type === 'agent.session.turn.item.done' && event.item?.type === 'mcp_call');
+    assert.equal(call?.item?.status, 'completed');
+    assert.ok(events.some((event) => event.type === 'agent.session.turn.completed'));
+    const text = events.flatMap((event) => (event.type === 'agent.session.turn.output_text.delta' ? [event.delta ?? ''] : [])).join('');
+    assert.match(text, /Sunny and 21 degrees in /);
   });
 
   it('allowed_tools hides a tool from the model, and refuses a call of it asked for under wider rules', async () => {
