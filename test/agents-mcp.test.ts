@@ -1,7 +1,8 @@
 // MCP tools inside agent sessions, end to end with the official openai client: a real MCP server (the official server
 // SDK on 127.0.0.1) registered by an admin, its tools called by Crossway within a session's turn and the result used in
-// the answer (the client's sessions.stream helper included); allowed_tools hiding and refusing, approvals pausing the session (approve, deny), a hanging tool hitting
-// the engine's timeout, credentials never in items, events or logs, and another tenant unable to use the server.
+// the answer (the client's sessions.stream helper included); allowed_tools hiding and refusing, approvals pausing the
+// session (approve, deny, cancel), a hanging or failing tool, an unreachable server, credentials never in items, events,
+// logs or the store readable, and another tenant unable to use the server.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
