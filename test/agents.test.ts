@@ -1,7 +1,7 @@
 // The Agents API end to end with the official openai client: saved agents (CRUD, pages), sessions whose turns run
 // through the gateway's turn machinery on the emulated clouds, a function tool answered through the client's own
 // helper (sessions.stream with a tool handler) and by hand, a session created with stream: true, subscribe-before-send,
-// cancel, items and turns, another tenant's 404s, refused environments and MCP tools, a step whose replica died, and a
+// cancel, items and turns, another tenant's 404s, refused environments and MCP transports, a step whose replica died, and a
 // session waiting on a tool result through a gateway restart that goes on on another cloud.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -276,7 +276,7 @@ describe('Agents API', () => {
     assert.equal((await agents.sessions.list({ agent_id: agent.id })).data[0]?.id, session.id);
   });
 
-  it('refuses environments other than none, a missing input, and MCP tools (not served in sessions yet), naming the parameter', async () => {
+  it('refuses environments other than none, a missing input, stdio MCP transports and environment connections, naming the parameter', async () => {
     const refused = async (body: Record<string, unknown>, pattern: RegExp, param: string) => {
       const response = await stack.api('POST', '/v1/agents/sessions', body);
       assert.equal(response.status, 400, JSON.stringify(response.body));
@@ -287,10 +287,26 @@ describe('Agents API', () => {
     await refused({ environment: { type: 'openai_hosted' }, agent, input: 'x' }, /runs no sandboxes/, 'environment.type');
     await refused({ environment: { type: 'self_hosted' }, agent, input: 'x' }, /runs no sandboxes/, 'environment.type');
     await refused({ environment: { type: 'none' }, agent }, /'input'/, 'input');
-    const mcp = { type: 'mcp', server_label: 'docs', transport: { type: 'http', server_url: 'https://example.com/mcp' } };
+    const stdio = { type: 'mcp', server_label: 'docs', transport: { type: 'stdio', command: 'docs-server', cwd: '/' } };
     await refused(
-      { environment: { type: 'none' }, agent: { ...agent, tools: [mcp] }, input: 'x' },
-      /MCP tools in agent sessions are not served yet/,
+      { environment: { type: 'none' }, agent: { ...agent, tools: [stdio] }, input: 'x' },
+      /'stdio' MCP transports are not served/,
+      'agent.tools[0].transport.type',
+    );
+    const fromEnvironment = {
+      type: 'mcp',
+      server_label: 'docs',
+      connection_origin: 'environment',
+      transport: { type: 'http', server_url: 'https://example.com/mcp' },
+    };
+    await refused(
+      { environment: { type: 'none' }, agent: { ...agent, tools: [fromEnvironment] }, input: 'x' },
+      /only 'service'/,
+      'agent.tools[0].connection_origin',
+    );
+    await refused(
+      { environment: { type: 'none' }, agent: { ...agent, tools: [{ type: 'web_search' }] }, input: 'x' },
+      /'web_search' tools are not served/,
       'agent.tools[0].type',
     );
   });

@@ -2,6 +2,7 @@
 // sends as context. Output items keep the Responses item they came from (a private key), so a step replays it exactly.
 import { createItemId } from '../runtime/index.ts';
 import type { ResponseItem } from '../wire/index.ts';
+import { findPendingApprovals } from './agent-mcp-tools.ts';
 import type { AgentInputMessage } from './agent-schemas.ts';
 
 /** The private key holding the Responses item an output item came from. */
@@ -72,7 +73,13 @@ export function toContextItems(items: readonly Record<string, unknown>[]): Respo
   const context: Record<string, unknown>[] = [];
   for (const item of items) {
     const source = item[SOURCE_KEY];
-    if (source !== undefined && source !== null) context.push(source as Record<string, unknown>);
+    if (item.type === 'mcp_call') {
+      // The model's call and its result; a call still waiting for approval is not sent yet.
+      if (item.status === 'in_progress' || source === undefined || source === null) continue;
+      const call = source as Record<string, unknown>;
+      const output = item.output ?? `The MCP call failed: ${JSON.stringify(item.error ?? null)}`;
+      context.push(call, { type: 'function_call_output', call_id: call.call_id, output: String(output) });
+    } else if (source !== undefined && source !== null) context.push(source as Record<string, unknown>);
     else if (item.type === 'message' && item.role === 'user') context.push({ type: 'message', role: 'user', content: item.content });
     else if (item.type === 'function_call_output') {
       const output = item.error === null || item.error === undefined ? item.output : `Error: ${String(item.error)}`;
@@ -82,10 +89,11 @@ export function toContextItems(items: readonly Record<string, unknown>[]): Respo
   return context as unknown as ResponseItem[];
 }
 
-/** The function calls of a turn that no tool result answered yet, as required actions. */
+/** The function calls of a turn that no tool result answered yet, and its MCP calls waiting for approval, as required actions. */
 export function findPendingCalls(items: readonly Record<string, unknown>[], turnId: string): Record<string, unknown>[] {
   const answered = new Set(items.filter((item) => item.type === 'function_call_output' && item.turn_id === turnId).map((item) => item.call_id));
   return items
     .filter((item) => item.type === 'function_call' && item.turn_id === turnId && !answered.has(item.call_id))
-    .map((item) => ({ type: 'function_call', call_id: item.call_id, name: item.name, arguments: item.arguments, turn_id: turnId }));
+    .map((item): Record<string, unknown> => ({ type: 'function_call', call_id: item.call_id, name: item.name, arguments: item.arguments, turn_id: turnId }))
+    .concat(findPendingApprovals(items, turnId));
 }

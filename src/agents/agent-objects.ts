@@ -3,6 +3,7 @@
 import type { AgentRecord, AgentSessionRecord, AgentTurnRecord } from '../store/index.ts';
 import type { ResponseUsage } from '../wire/index.ts';
 import type { AgentCreateRequest, AgentUpdateRequest, SessionCreateRequest, SessionUpdateRequest } from './agent-schemas.ts';
+import { redactAgentTools } from './agent-mcp-tools.ts';
 
 /** Keys of stored objects that are Crossway's own (never sent to a client). */
 const PRIVATE_PREFIX = 'crossway_';
@@ -109,6 +110,7 @@ export function toAgentObject(record: AgentRecord): Record<string, unknown> {
     created_at: toUnixSeconds(record.created_at),
     updated_at: toUnixSeconds(record.updated_at),
     ...settings,
+    tools: redactAgentTools(settings.tools),
   };
 }
 
@@ -135,7 +137,7 @@ export function toSessionObject(record: AgentSessionRecord): Record<string, unkn
   return {
     id: record.id,
     object: 'agent.session',
-    agent: state.agent,
+    agent: { ...(state.agent as Record<string, unknown>), tools: redactAgentTools((state.agent as Record<string, unknown> | undefined)?.tools) },
     created_at: toUnixSeconds(record.created_at),
     environment: state.environment ?? { type: 'none' },
     error: state.error ?? null,

@@ -8,14 +8,15 @@ import type { Principal } from '../calls/index.ts';
 import type { RequestHeaders } from '../policy/index.ts';
 import { createItemId } from '../runtime/index.ts';
 import type { AgentSessionRecord, AgentSessionWrite, AgentTurnRecord } from '../store/index.ts';
-import type { TurnServices } from '../turns/index.ts';
+import { resolveTurnMcpServers, type TurnServices } from '../turns/index.ts';
 import { ConflictError, excerpt, InvalidRequestError, NotFoundError, toCrosswayError } from '../wire/index.ts';
 import { findPendingCalls, toFunctionCallOutputItem, toUserMessageItem } from './agent-items.ts';
-import { addUsage, type AgentSettings, type AgentTokenUsage, resolveSessionAgent, toSessionObject } from './agent-objects.ts';
+import { addUsage, type AgentSettings, type AgentTokenUsage, resolveSessionAgent, toSessionObject, withoutPrivateKeys } from './agent-objects.ts';
 import type { AgentInputMessage, SessionCreateRequest, SessionInputEvent } from './agent-schemas.ts';
 import { runAgentStep, StepAbandonedError } from './agent-step.ts';
 import { SessionEventStreams, type SessionSubscription } from './session-event-streams.ts';
 import { checkServedTools } from './check-served-tools.ts';
+import { AgentMcpListings, readApproval, sealAgentTools, toResponsesMcpTools } from './agent-mcp-tools.ts';
 
 /** Model steps one turn may take before it fails: a loop of tool calls cannot run (and bill) forever. */
 const DEFAULT_MAX_STEPS_PER_TURN = 32;
@@ -90,7 +91,8 @@ function toTurnError(error: unknown): { code: string; message: string } {
               ? 'resource_not_found'
               : crossway.status === 408 || crossway.status === 504
                 ? 'request_timeout'
-                : crossway.status >= 500
+                : // 424: an MCP server the agent names failed (unreachable, timed out, broke the protocol).
+                  crossway.status >= 500 || crossway.status === 424
                   ? 'server_error'
                   : 'invalid_request';
   return { code, message: crossway.message };
@@ -106,6 +108,7 @@ export class AgentSessions {
   readonly #maxSteps: number;
   readonly #maxSessionItems: number;
   readonly #streams: SessionEventStreams;
+  readonly #listings = new AgentMcpListings();
   /** Steps running here, by session id. */
   readonly #running = new Map<string, { tenant: string; controller: AbortController; done: Promise<void> }>();
   #timer: NodeJS.Timeout | undefined;
@@ -213,6 +216,11 @@ export class AgentSessions {
     }
     const agent = resolveSessionAgent(request.agent_id ?? createItemId('agent'), saved, request.agent);
     checkServedTools(agent.tools, request.agent?.tools === undefined || request.agent.tools === null ? 'tools' : 'agent.tools');
+    // MCP servers under the tenant's governance before the session exists: an unregistered label, a URL the policy
+    // forbids or a private address is a 400/404 now, not a failed turn later.
+    agent.tools = sealAgentTools(agent.tools, this.#services().compactionKey, tenant);
+    const mcpTools = toResponsesMcpTools(agent.tools, this.#services().compactionKey, tenant);
+    if (mcpTools.length > 0) await resolveTurnMcpServers(this.#services(), principal.tenant, mcpTools);
     const now = new Date().toISOString();
     const session: Omit<AgentSessionRecord, 'event_seq' | 'item_count' | 'version'> = {
       id: createItemId('sess'),
@@ -262,7 +270,8 @@ export class AgentSessions {
           await this.#toolResult(principal, sessionId, event, headers);
           break;
         case 'agent.session.input.mcp_approval_request_result':
-          throw new InvalidRequestError(`Unknown approval request: ${excerpt(event.request_id)}`, 'request_id', 'invalid_request_error');
+          await this.#approvalResult(principal, sessionId, event, headers);
+          break;
         default:
           throw new InvalidRequestError('Computer-use approvals are not served: Crossway runs no sandboxes.', 'events.type');
       }
@@ -360,7 +369,16 @@ export class AgentSessions {
       try {
         step = await runAgentStep(
           this.#services(),
-          { principal, headers, signal: controller.signal, sessionId, turnId: turn.id, agent: session.state.agent as Record<string, unknown>, items },
+          {
+            principal,
+            headers,
+            signal: controller.signal,
+            sessionId,
+            turnId: turn.id,
+            agent: session.state.agent as Record<string, unknown>,
+            items,
+            listings: this.#listings,
+          },
           async (write) => {
             const written = await this.#write(tenant, sessionId, { patch: { last_active_at: new Date().toISOString() }, condition: held, ...write });
             if (!written) controller.abort();
@@ -440,9 +458,14 @@ export class AgentSessions {
       const state = { ...session.state, required_actions: [], usage: addUsage(session.state.usage as AgentTokenUsage | null, usage as never) };
       const idle = toSessionObject({ ...session, status: 'idle', state, last_active_at: now.toISOString() });
       const { crossway_steps: _steps, ...published } = ended;
+      // MCP calls still waiting for approval end with the turn (never made): incomplete, not in progress forever.
+      const waiting = ((session.state.required_actions ?? []) as { type?: string }[]).some((action) => action.type === 'mcp_approval_request')
+        ? (await this.#readItems(tenant, sessionId)).filter((item) => item.type === 'mcp_call' && item.turn_id === turn.id && item.status === 'in_progress')
+        : [];
       const written = await this.#write(tenant, sessionId, {
         patch: { status: 'idle', state, active_turn_id: null, owner: null, lease_expires_at: null, last_active_at: now.toISOString() },
         condition: { activeTurnId: turn.id, version: session.version, ...condition },
+        updatedItems: waiting.map((item) => ({ id: String(item.id), item: { ...item, status: 'incomplete' } })),
         turns: [this.#turnRecord(ended)],
         events: [
           { type: `agent.session.turn.${status}`, session_id: sessionId, turn_id: turn.id, turn: published, usage: ended.usage },
@@ -511,6 +534,66 @@ export class AgentSessions {
         items: [appended],
         turns: [this.#turnRecord(resumed)],
         events: [{ type: 'agent.session.in_progress', session: running }],
+      });
+      if (written) {
+        this.#launch(principal, sessionId, resumed, headers);
+        return;
+      }
+    }
+    throw new ConflictError(`Session '${excerpt(sessionId)}' is being changed by other requests; try again.`, 'session_busy');
+  }
+
+  /**
+   * Records the client's decision on an MCP call waiting for approval: approved calls are made by the next step, denied
+   * or cancelled ones end failed without reaching the server. The last missing answer resumes the turn here.
+   */
+  async #approvalResult(
+    principal: Principal,
+    sessionId: string,
+    event: Extract<SessionInputEvent, { type: 'agent.session.input.mcp_approval_request_result' }>,
+    headers: RequestHeaders,
+  ): Promise<void> {
+    const tenant = principal.tenant.id;
+    const unknown = new InvalidRequestError(`Unknown approval request: ${excerpt(event.request_id)}`, 'request_id', 'invalid_request_error');
+    for (let tries = 0; tries < MAX_WRITE_TRIES; tries += 1) {
+      const session = await this.#readSession(tenant, sessionId);
+      if (session.status !== 'requires_action' || session.active_turn_id === null) throw unknown;
+      const turnId = session.active_turn_id;
+      const items = await this.#readItems(tenant, sessionId);
+      const index = items.findIndex((item) => item.type === 'mcp_call' && item.turn_id === turnId && readApproval(item)?.request_id === event.request_id);
+      const asked = items[index];
+      const approval = asked === undefined ? null : readApproval(asked);
+      if (asked === undefined || approval === null || approval.decision !== null) throw unknown;
+      const decision = event.response.decision;
+      const message = decision === 'deny' ? 'The call was not approved.' : 'The approval request was cancelled.';
+      const answered: Record<string, unknown> =
+        decision === 'approve'
+          ? { ...asked, crossway_approval: { ...approval, decision } }
+          : { ...asked, crossway_approval: { ...approval, decision }, status: 'failed', error: { type: 'http_error', code: 403, message } };
+      this.#logger.info({ session_id: sessionId, mcp: { server_label: asked.server_label, tool: asked.name, outcome: decision } }, 'mcp approval');
+      const updatedItems = [{ id: String(asked.id), item: answered }];
+      const done =
+        decision === 'approve'
+          ? []
+          : [{ type: 'agent.session.turn.item.done', session_id: sessionId, turn_id: turnId, item: withoutPrivateKeys(answered), output_index: index }];
+      const after = items.map((item, position) => (position === index ? answered : item));
+      const pending = findPendingCalls(after, turnId);
+      if (pending.length > 0) {
+        const state = { ...session.state, required_actions: pending };
+        if (await this.#write(tenant, sessionId, { patch: { state }, condition: { version: session.version }, updatedItems, events: done })) return;
+        continue;
+      }
+      const turn = await this.#activeTurn(tenant, session);
+      if (turn === null) throw unknown;
+      const state = { ...session.state, required_actions: [] };
+      const running = toSessionObject({ ...session, status: 'in_progress', state });
+      const resumed = { ...turn, status: 'in_progress' };
+      const written = await this.#write(tenant, sessionId, {
+        patch: { status: 'in_progress', state, owner: this.replicaId, lease_expires_at: this.#lease() },
+        condition: { version: session.version, statuses: ['requires_action'] },
+        updatedItems,
+        turns: [this.#turnRecord(resumed)],
+        events: [...done, { type: 'agent.session.in_progress', session: running }],
       });
       if (written) {
         this.#launch(principal, sessionId, resumed, headers);

@@ -4,9 +4,12 @@ import { type CallContext, createTimeOrderedId, type Principal } from '../calls/
 import type { RequestHeaders } from '../policy/index.ts';
 import { createItemId } from '../runtime/index.ts';
 import type { AgentSessionWrite } from '../store/index.ts';
-import { type ResponseTurn, streamTurn, type TurnResult, type TurnServices } from '../turns/index.ts';
+import { readMcpToolFacts } from '../mcp/index.ts';
+import { type ExposedMcpTool, type ResponseTurn, runMcpCall, streamTurn, toMcpFunctionTool, type TurnResult, type TurnServices } from '../turns/index.ts';
 import { parseRequest, responseCreateRequestSchema, type ResponseStreamEvent } from '../wire/index.ts';
 import { toAgentOutputItem, toContextItems, toOpenMessageItem } from './agent-items.ts';
+import { type AgentMcpListings, exposeAgentMcpTools, readApproval, toAgentMcpCallItem, toPendingMcpCallItem } from './agent-mcp-tools.ts';
+import { withoutPrivateKeys } from './agent-objects.ts';
 
 /** What a step writes as it streams: one session write per event; false when the session is no longer the step's. */
 export type StepWriter = (write: Pick<AgentSessionWrite, 'items' | 'updatedItems' | 'events'>) => Promise<boolean>;
@@ -22,13 +25,17 @@ export interface AgentStepInput {
   agent: Record<string, unknown>;
   /** Every item of the session so far, oldest first. */
   items: readonly Record<string, unknown>[];
+  /** The sessions' MCP tool lists (each server listed once per session). */
+  listings: AgentMcpListings;
 }
 
 /** The Responses request of a step: the agent's model, instructions, function tools and reasoning. */
-function toStepRequest(agent: Record<string, unknown>) {
+function toStepRequest(agent: Record<string, unknown>, exposed: ReadonlyMap<string, ExposedMcpTool>) {
   const tools = (Array.isArray(agent.tools) ? (agent.tools as Record<string, unknown>[]) : [])
     .filter((tool) => tool.type === 'function')
-    .map((tool) => ({ type: 'function', name: tool.name, description: tool.description, parameters: tool.parameters }));
+    .map((tool): Record<string, unknown> => ({ type: 'function', name: tool.name, description: tool.description, parameters: tool.parameters }))
+    // The MCP tools the agent may use, as function tools whose calls Crossway makes itself.
+    .concat([...exposed.values()].map((entry) => toMcpFunctionTool(entry) as unknown as Record<string, unknown>));
   const reasoning = agent.reasoning as { effort?: string | null } | undefined;
   const text = agent.text as { format?: Record<string, unknown> } | undefined;
   return parseRequest(responseCreateRequestSchema, {
@@ -49,13 +56,27 @@ function toStepRequest(agent: Record<string, unknown>) {
  * Every event is written (with its item) before the next is read, so a subscriber sees items and events in order.
  */
 export async function runAgentStep(services: TurnServices, input: AgentStepInput, write: StepWriter): Promise<{ result: TurnResult; calls: number }> {
+  const base = { session_id: input.sessionId, turn_id: input.turnId };
+  const exposed = await exposeAgentMcpTools(services, input.listings, input.principal, input.sessionId, input.agent, input.signal);
+  const mcp = createMcpCaller(services, input, exposed);
+  // MCP calls the client approved since the last step run first, so that the model sees their results.
+  const items = [...input.items];
+  for (const [index, item] of items.entries()) {
+    if (item.type !== 'mcp_call' || item.turn_id !== input.turnId || item.status !== 'in_progress' || readApproval(item)?.decision !== 'approve') continue;
+    const done = await mcp(item);
+    items[index] = done;
+    const event = { type: 'agent.session.turn.item.done', ...base, item: withoutPrivateKeys(done), output_index: index };
+    if (!(await write({ updatedItems: [{ id: String(done.id), item: done }], events: [event] }))) throw new StepAbandonedError();
+  }
   const turn: ResponseTurn = {
     id: createItemId('resp'),
     createdAt: Math.floor(Date.now() / 1000),
-    request: toStepRequest(input.agent),
+    request: toStepRequest(input.agent, exposed),
     // Earlier turns are the context truncation may shorten; this turn's items are its input, always sent.
-    inputItems: toContextItems(input.items.filter((item) => item.turn_id === input.turnId)),
-    contextItems: toContextItems(input.items.filter((item) => item.turn_id !== input.turnId)),
+    inputItems: toContextItems(items.filter((item) => item.turn_id === input.turnId)),
+    contextItems: toContextItems(items.filter((item) => item.turn_id !== input.turnId)),
+    // The MCP calls made since the model's last step, in this step's decision (tool names and outcomes, never arguments).
+    notes: describeMcpCalls(items.filter((item) => item.turn_id === input.turnId)),
     previousResponseId: null,
     conversationId: null,
   };
@@ -71,8 +92,9 @@ export async function runAgentStep(services: TurnServices, input: AgentStepInput
   };
   // Crossway's item id for each of the step's Responses items (a cloud's own ids are not unique across sessions).
   const ids = new Map<string, string>();
-  const base = { session_id: input.sessionId, turn_id: input.turnId };
   let calls = 0;
+  /** The model's calls of MCP tools, made once its step ended. */
+  const mcpCalls: { output: Record<string, unknown>; outputIndex: number }[] = [];
   const idOf = (responseId: unknown): string => {
     const key = String(responseId);
     let id = ids.get(key);
@@ -141,6 +163,10 @@ export async function runAgentStep(services: TurnServices, input: AgentStepInput
         };
       case 'response.output_item.done': {
         const output = value.item as Record<string, unknown>;
+        if (output.type === 'function_call' && exposed.has(String(output.name))) {
+          mcpCalls.push({ output, outputIndex });
+          return null;
+        }
         const known = ids.has(String(output.id));
         const item = toAgentOutputItem(output, idOf(output.id), input.turnId);
         if (item === null) return null;
@@ -174,7 +200,55 @@ export async function runAgentStep(services: TurnServices, input: AgentStepInput
     async () => {},
   );
   await buffer.flush();
+  for (const { output, outputIndex } of mcpCalls) {
+    const entry = exposed.get(String(output.name)) as ExposedMcpTool;
+    calls += 1;
+    const pending = toPendingMcpCallItem(entry.toolset.label, entry.tool.name, String(output.arguments ?? ''), input.turnId, output);
+    const waits = entry.toolset.needsApproval(readMcpToolFacts(entry.tool));
+    if (waits) services.logger.info({ mcp: { server_label: entry.toolset.label, tool: entry.tool.name, outcome: 'approval requested' } }, 'mcp call');
+    // A call that needs approval stays in progress (the session then requires action); any other is made now.
+    const item = waits ? pending : await mcp({ ...pending, crossway_approval: undefined });
+    const published = withoutPrivateKeys(item);
+    const events = [{ type: 'agent.session.turn.item.added', ...base, item: published, output_index: outputIndex }];
+    if (!waits) events.push({ type: 'agent.session.turn.item.done', ...base, item: published, output_index: outputIndex });
+    if (!(await write({ items: [{ id: String(item.id), turn_id: input.turnId, item }], events }))) throw new StepAbandonedError();
+  }
   return { result, calls };
+}
+
+/** The mcp_call items at the end of the turn's items (made after the model's last step), as decision notes. */
+function describeMcpCalls(items: readonly Record<string, unknown>[]): string[] {
+  const notes: string[] = [];
+  for (let index = items.length - 1; index >= 0 && items[index]?.type === 'mcp_call'; index--) {
+    const item = items[index] as Record<string, unknown>;
+    const error = item.error as { type?: unknown } | null;
+    const outcome = item.status === 'completed' ? 'completed' : item.status === 'in_progress' ? 'waiting for approval' : `failed: ${String(error?.type)}`;
+    notes.unshift(`mcp ${String(item.server_label)}.${String(item.name)}: ${outcome}`);
+  }
+  return notes;
+}
+
+/**
+ * Makes a session's MCP call (an mcp_call item, approved or needing no approval) with the shared runner: the engine's
+ * timeout, allowed_tools checked again, failures as the item's typed error. Resolves with the finished item.
+ */
+function createMcpCaller(services: TurnServices, input: AgentStepInput, exposed: ReadonlyMap<string, ExposedMcpTool>) {
+  return async (item: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    const entry = [...exposed.values()].find((candidate) => candidate.toolset.label === item.server_label && candidate.tool.name === item.name);
+    const approval = readApproval(item);
+    const call = { name: String(item.name), arguments: String(item.arguments ?? ''), approvalRequestId: approval?.request_id ?? null };
+    const log = (toolset: { label: string }, name: string, outcome: string) =>
+      services.logger.info({ session_id: input.sessionId, mcp: { server_label: toolset.label, tool: name, outcome } }, 'mcp call');
+    const source = item.crossway_item as Record<string, unknown>;
+    if (entry === undefined) {
+      // The server or tool left the agent (or its allowed_tools) since the call was asked for: refused, never made.
+      const error = { type: 'http_error', code: 403, message: `The tool ${call.name} is not allowed.` };
+      return { ...toAgentMcpCallItem({ ...item, error, status: 'failed' } as never, input.turnId, source, approval), id: item.id };
+    }
+    if (services.mcp === undefined) throw new Error('MCP tools are not enabled on this gateway.');
+    const done = await runMcpCall(services.mcp, entry.toolset, entry, call, input.signal, log);
+    return toAgentMcpCallItem({ ...done, id: String(item.id) }, input.turnId, source, approval);
+  };
 }
 
 /** Text deltas waiting to be written at most this long, and this many at most: one write carries many of them. */

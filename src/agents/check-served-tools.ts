@@ -1,21 +1,31 @@
-// Which agent tools a session runs: function tools (answered by the client). MCP tools in sessions come later; other
-// tool types need what Crossway does not run (a sandbox, a browser): refused with a 400 naming the tool.
+// Which agent tools a session runs: function tools (answered by the client) and MCP tools over HTTP from the service's
+// network (run by Crossway, governed as the Responses mcp tool). Other tool types, stdio transports and connections
+// from an environment need what Crossway does not run (a sandbox, a browser): refused with a 400 naming the field.
 import { excerpt, InvalidRequestError } from '../wire/index.ts';
 
-/** Throws a 400 naming the first tool a session cannot run. */
+/** Throws a 400 naming the first tool (or tool field) a session cannot run. */
 export function checkServedTools(tools: unknown, param: string): void {
   const list = Array.isArray(tools) ? (tools as Record<string, unknown>[]) : [];
   list.forEach((tool, index) => {
     if (tool.type === 'function') return;
-    if (tool.type === 'mcp')
-      throw new InvalidRequestError(
-        `Invalid value for '${param}[${index}]': MCP tools in agent sessions are not served yet by Crossway ` +
-          `(server_label '${excerpt(String(tool.server_label ?? ''), 64)}'); use function tools.`,
-        `${param}[${index}].type`,
-      );
+    if (tool.type === 'mcp') {
+      const transport = (tool.transport ?? {}) as Record<string, unknown>;
+      if (transport.type !== 'http')
+        throw new InvalidRequestError(
+          `Invalid value for '${param}[${index}].transport.type': '${excerpt(String(transport.type), 64)}' MCP transports are not served ` +
+            'by Crossway (it runs no local processes); use {"type": "http", "server_url": ...}.',
+          `${param}[${index}].transport.type`,
+        );
+      if (tool.connection_origin !== undefined && tool.connection_origin !== null && tool.connection_origin !== 'service')
+        throw new InvalidRequestError(
+          `Invalid value for '${param}[${index}].connection_origin': only 'service' is served (Crossway runs no environments).`,
+          `${param}[${index}].connection_origin`,
+        );
+      return;
+    }
     throw new InvalidRequestError(
       `Invalid value for '${param}[${index}].type': '${excerpt(String(tool.type), 64)}' tools are not served in agent sessions ` +
-        'by Crossway; use function tools.',
+        'by Crossway; use function or mcp tools.',
       `${param}[${index}].type`,
     );
   });

@@ -1,3 +1,4 @@
+export * from './agent-mcp-tools.ts';
 export * from './agent-items.ts';
 export * from './agent-objects.ts';
 export * from './agent-schemas.ts';

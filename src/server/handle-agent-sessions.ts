@@ -1,6 +1,7 @@
 // The Agents API's sessions: create (optionally streamed), get, list, update, delete; input events and the event
 // stream; turns and items. The loop itself runs in src/agents (AgentSessions); this file only translates HTTP.
 import {
+  sealAgentTools,
   checkServedTools,
   sessionCreateRequestSchema,
   sessionEventsRequestSchema,
@@ -112,7 +113,11 @@ async function handleUpdateSession(gateway: GatewayContext, exchange: Exchange, 
     const session = await gateway.store.getAgentSession(tenant, id);
     if (session === null) throw sessionNotFound(id);
     const state = { ...session.state };
-    if (request.agent !== undefined) state.agent = updateSessionAgent(state.agent as Record<string, unknown>, request.agent);
+    if (request.agent !== undefined) {
+      const agent = updateSessionAgent(state.agent as Record<string, unknown>, request.agent);
+      // An mcp tool's credentials are stored sealed.
+      state.agent = { ...agent, tools: sealAgentTools(agent.tools, gateway.compactionKey, tenant) };
+    }
     if (request.metadata !== undefined) state.metadata = request.metadata ?? {};
     if (request.review !== undefined) state.review = request.review;
     if (request.prompt_cache_options !== undefined)

@@ -1,6 +1,7 @@
 // The Agents API's saved agents: POST/GET /v1/agents, GET/POST/DELETE /v1/agents/{id}, tenant-scoped (another
 // tenant's id is answered like a missing one).
 import {
+  sealAgentTools,
   type AgentSettings,
   agentCreateRequestSchema,
   agentUpdateRequestSchema,
@@ -32,7 +33,10 @@ function agentNotFound(id: string): NotFoundError {
 async function handleCreateAgent(gateway: GatewayContext, exchange: Exchange): Promise<HttpResult> {
   const request = parseRequest(agentCreateRequestSchema, await readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody));
   const now = new Date().toISOString();
-  const record = { id: createItemId('agent'), tenant: tenantOf(exchange), created_at: now, updated_at: now, config: { ...newAgentSettings(request) } };
+  const settings = newAgentSettings(request);
+  // An mcp tool's credentials are stored sealed.
+  settings.tools = sealAgentTools(settings.tools, gateway.compactionKey, tenantOf(exchange));
+  const record = { id: createItemId('agent'), tenant: tenantOf(exchange), created_at: now, updated_at: now, config: { ...settings } };
   await gateway.store.insertAgent(record);
   return jsonResult(200, toAgentObject(record));
 }
@@ -57,6 +61,7 @@ async function handleUpdateAgent(gateway: GatewayContext, exchange: Exchange, pa
   const current = await gateway.store.getAgent(tenant, id);
   if (current === null) throw agentNotFound(id);
   const config = updateAgentSettings(current.config as unknown as AgentSettings, request);
+  config.tools = sealAgentTools(config.tools, gateway.compactionKey, tenant);
   const updated = await gateway.store.updateAgent(tenant, id, { ...config }, new Date().toISOString());
   if (updated === null) throw agentNotFound(id);
   return jsonResult(200, toAgentObject(updated));

@@ -17,7 +17,7 @@ import {
 } from '../mcp/index.ts';
 import type { CallContext, CallInfo } from '../calls/index.ts';
 import type { TokenUsage } from '../metering/index.ts';
-import type { McpCallLogEntry } from '../store/index.ts';
+import type { McpCallLogEntry, TenantRecord } from '../store/index.ts';
 import { createItemId } from '../runtime/index.ts';
 import {
   ClientClosedError,
@@ -59,7 +59,7 @@ export interface McpRanTurn extends RanTurn {
 }
 
 /** One exposed tool: the function name the model sees, and the server tool it stands for. */
-interface ExposedTool {
+export interface ExposedMcpTool {
   functionName: string;
   toolset: McpToolset;
   tool: McpToolDescription;
@@ -111,9 +111,7 @@ export async function runMcpTurn(services: TurnServices, context: CallContext, t
 export async function driveMcpTurn(services: TurnServices, context: CallContext, turn: ResponseTurn, hooks: McpTurnHooks): Promise<McpTurnOutcome> {
   const engine = services.mcp;
   if (engine === undefined) throw new InvalidRequestError('MCP tools are not enabled on this gateway.', 'tools');
-  const credentialKey = deriveMcpCredentialKey(services.compactionKey);
-  const lookup = createMcpServerLookup(services.catalog.config.mcp.servers, services.store, credentialKey);
-  const toolsets = await resolveMcpServers(lookup, context.principal.tenant, turn.request.tools ?? [], credentialKey);
+  const toolsets = await resolveTurnMcpServers(services, context.principal.tenant, turn.request.tools ?? []);
   const publicTurn = redactMcpTurn(turn);
   const output: ResponseItem[] = [];
   const notes: string[] = [];
@@ -129,7 +127,7 @@ export async function driveMcpTurn(services: TurnServices, context: CallContext,
   };
 
   // 1. The tools of each server: reused from a listing earlier in the chain, else listed now (an item in the output).
-  const exposed = new Map<string, ExposedTool>();
+  const exposed = new Map<string, ExposedMcpTool>();
   for (const toolset of toolsets) {
     const earlier = findEarlierListing(turn.contextItems, toolset.label);
     let tools: McpToolDescription[];
@@ -146,7 +144,7 @@ export async function driveMcpTurn(services: TurnServices, context: CallContext,
     }
     const visible = tools.filter((tool) => toolset.allows(readMcpToolFacts(tool)));
     if (earlier === null) await record({ type: 'mcp_list_tools', id: createItemId('mcpl'), server_label: toolset.label, tools: visible, error: null });
-    for (const tool of visible) exposeTool(exposed, toolset, tool);
+    for (const tool of visible) exposeMcpTool(exposed, toolset, tool);
   }
   const byLabel = new Map(toolsets.map((toolset) => [toolset.label, toolset]));
 
@@ -169,14 +167,14 @@ export async function driveMcpTurn(services: TurnServices, context: CallContext,
     const call = { name: asked.name, arguments: asked.arguments, approvalRequestId: asked.id };
     if (!response.approve) {
       log(toolset, asked.name, 'denied');
-      await record(refusedCall(toolset, call, 'The call was not approved.'));
+      await record(refuseMcpCall(toolset, call, 'The call was not approved.'));
       continue;
     }
-    await record(await runCall(engine, toolset, exposedFor(exposed, toolset, asked.name), call, context.signal, log));
+    await record(await runMcpCall(engine, toolset, exposedFor(exposed, toolset, asked.name), call, context.signal, log));
   }
 
   // 3. The loop: model, then the MCP calls it made, until it answers without one, a call waits for approval, or the bound.
-  const functionTools = [...exposed.values()].map(toFunctionTool);
+  const functionTools = [...exposed.values()].map(toMcpFunctionTool);
   let toolChoice = mapToolChoice(turn.request.tool_choice, exposed);
   const exposedNames: ReadonlySet<string> = new Set(exposed.keys());
   let last: McpStepResult | null = null;
@@ -203,7 +201,7 @@ export async function driveMcpTurn(services: TurnServices, context: CallContext,
     // After the first step the model chooses freely: a forced tool would otherwise be called forever.
     toolChoice = 'auto';
     // The step's own items first (runStep delivered them), then the driver's for the MCP calls among them.
-    const mcpCallsOfStep: { item: { arguments: string }; mapped: ExposedTool }[] = [];
+    const mcpCallsOfStep: { item: { arguments: string }; mapped: ExposedMcpTool }[] = [];
     let clientCalls = false;
     for (const item of last.output) {
       const mapped = item.type === 'function_call' ? exposed.get(item.name) : undefined;
@@ -227,7 +225,7 @@ export async function driveMcpTurn(services: TurnServices, context: CallContext,
       const call = { name: mapped.tool.name, arguments: item.arguments, approvalRequestId: null };
       if (!mapped.toolset.allows(readMcpToolFacts(mapped.tool))) {
         log(mapped.toolset, mapped.tool.name, 'refused: not in allowed_tools');
-        await record(refusedCall(mapped.toolset, call, `The tool ${mapped.tool.name} is not allowed.`));
+        await record(refuseMcpCall(mapped.toolset, call, `The tool ${mapped.tool.name} is not allowed.`));
       } else if (mapped.toolset.needsApproval(readMcpToolFacts(mapped.tool))) {
         log(mapped.toolset, mapped.tool.name, 'approval requested');
         await record({
@@ -239,13 +237,20 @@ export async function driveMcpTurn(services: TurnServices, context: CallContext,
         });
         waits = true;
       } else {
-        await record(await runCall(engine, mapped.toolset, mapped, call, context.signal, log));
+        await record(await runMcpCall(engine, mapped.toolset, mapped, call, context.signal, log));
       }
     }
     if (mcpCallsOfStep.length === 0 || waits || clientCalls) break;
   }
   if (last === null) throw new InvalidRequestError('The MCP turn made no model call.', 'tools');
   return { publicTurn, output, usage, status, error, last, mcpCalls };
+}
+
+/** The mcp tools of a request resolved for the tenant (crossway.yaml's servers first, then the admin API's): shared by agent sessions. */
+export function resolveTurnMcpServers(services: TurnServices, tenant: TenantRecord, tools: readonly ResponseTool[]): Promise<McpToolset[]> {
+  const credentialKey = deriveMcpCredentialKey(services.compactionKey);
+  const lookup = createMcpServerLookup(services.catalog.config.mcp.servers, services.store, credentialKey);
+  return resolveMcpServers(lookup, tenant, tools, credentialKey);
 }
 
 /** The final Response object: the turn's, with every item of every step and the summed usage. */
@@ -260,10 +265,10 @@ export function buildResponse(outcome: Pick<McpTurnOutcome, 'publicTurn' | 'outp
 }
 
 /** Runs one call: an `mcp_call` item with its output, or with the typed error of its failure. */
-async function runCall(
+export async function runMcpCall(
   engine: McpEngine,
   toolset: McpToolset,
-  exposed: ExposedTool | undefined,
+  exposed: ExposedMcpTool | undefined,
   call: { name: string; arguments: string; approvalRequestId: string | null },
   signal: AbortSignal,
   log: (toolset: McpToolset, name: string, outcome: string) => void,
@@ -281,7 +286,7 @@ async function runCall(
   };
   if (exposed === undefined || !toolset.allows(readMcpToolFacts(exposed.tool))) {
     log(toolset, call.name, 'refused: not in allowed_tools');
-    return { ...refusedCall(toolset, call, `The tool ${call.name} is not allowed.`), id: item.id };
+    return { ...refuseMcpCall(toolset, call, `The tool ${call.name} is not allowed.`), id: item.id };
   }
   let args: Record<string, unknown>;
   try {
@@ -304,7 +309,12 @@ async function runCall(
   }
 }
 
-function refusedCall(toolset: McpToolset, call: { name: string; arguments: string; approvalRequestId: string | null }, message: string): ResponseMcpCallItem {
+/** A call refused without reaching the server (not allowed, not approved): a failed `mcp_call` with a 403 error. */
+export function refuseMcpCall(
+  toolset: McpToolset,
+  call: { name: string; arguments: string; approvalRequestId: string | null },
+  message: string,
+): ResponseMcpCallItem {
   return {
     type: 'mcp_call',
     id: createItemId('mcp'),
@@ -327,8 +337,8 @@ function findEarlierListing(items: readonly ResponseItem[], label: string): Resp
   return null;
 }
 
-/** Names a tool for the model: its own name when free and valid, else `<label>__<name>` made valid. */
-function exposeTool(exposed: Map<string, ExposedTool>, toolset: McpToolset, tool: McpToolDescription): void {
+/** Names a tool for the model (adds it to `exposed`): its own name when free and valid, else `<label>__<name>` made valid. */
+export function exposeMcpTool(exposed: Map<string, ExposedMcpTool>, toolset: McpToolset, tool: McpToolDescription): void {
   const clean = (text: string) => text.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64);
   let name = clean(tool.name);
   if (exposed.has(name) || name === '') name = clean(`${toolset.label}__${tool.name}`);
@@ -336,17 +346,18 @@ function exposeTool(exposed: Map<string, ExposedTool>, toolset: McpToolset, tool
   exposed.set(name, { functionName: name, toolset, tool });
 }
 
-function exposedFor(exposed: Map<string, ExposedTool>, toolset: McpToolset, name: string): ExposedTool | undefined {
+function exposedFor(exposed: Map<string, ExposedMcpTool>, toolset: McpToolset, name: string): ExposedMcpTool | undefined {
   for (const entry of exposed.values()) if (entry.toolset === toolset && entry.tool.name === name) return entry;
   return undefined;
 }
 
-function functionNameOf(exposed: Map<string, ExposedTool>, label: string, name: string): string {
+function functionNameOf(exposed: Map<string, ExposedMcpTool>, label: string, name: string): string {
   for (const entry of exposed.values()) if (entry.toolset.label === label && entry.tool.name === name) return entry.functionName;
   return name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64) || 'mcp_tool';
 }
 
-function toFunctionTool(entry: ExposedTool): ResponseTool {
+/** An exposed MCP tool as the function tool the model is offered. */
+export function toMcpFunctionTool(entry: ExposedMcpTool): ResponseTool {
   const schema = entry.tool.input_schema;
   const parameters =
     typeof schema === 'object' && schema !== null && !Array.isArray(schema) ? (schema as Record<string, unknown>) : { type: 'object', properties: {} };
@@ -359,7 +370,7 @@ function otherTools(tools: readonly ResponseTool[] | null | undefined): Response
 }
 
 /** `tool_choice: {type: "mcp", server_label, name}` as the function that stands for it; `required` with no name. */
-function mapToolChoice(choice: ResponseCreateRequest['tool_choice'], exposed: Map<string, ExposedTool>): ResponseCreateRequest['tool_choice'] {
+function mapToolChoice(choice: ResponseCreateRequest['tool_choice'], exposed: Map<string, ExposedMcpTool>): ResponseCreateRequest['tool_choice'] {
   if (choice === undefined || choice === null || typeof choice !== 'object' || choice.type !== 'mcp') return choice;
   const { server_label: label, name } = choice as { server_label?: unknown; name?: unknown };
   if (typeof name !== 'string') return 'required';
@@ -370,7 +381,7 @@ function mapToolChoice(choice: ResponseCreateRequest['tool_choice'], exposed: Ma
 }
 
 /** The items as the model sees them: each mcp_call a function call and its output; listings and approvals left out. */
-function toModelItems(items: readonly ResponseItem[], exposed: Map<string, ExposedTool>): ResponseItem[] {
+function toModelItems(items: readonly ResponseItem[], exposed: Map<string, ExposedMcpTool>): ResponseItem[] {
   const model: ResponseItem[] = [];
   for (const item of items) {
     const type = item.type as string;
