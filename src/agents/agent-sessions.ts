@@ -179,6 +179,35 @@ export class AgentSessions {
     return written;
   }
 
+  /**
+   * Resumes the session's waiting turn once the last answer it waited for arrived (a tool result, an approval): one
+   * conditional write moves it back to in_progress with `changes` (the answer's items, events), then its next step runs
+   * here. False when another request changed the session first (the caller reads it again); `unknown` when no turn waits.
+   */
+  async #resumeTurn(
+    principal: Principal,
+    session: AgentSessionRecord,
+    headers: RequestHeaders,
+    unknown: Error,
+    changes: Pick<AgentSessionWrite, 'items' | 'updatedItems'> & { events: NonNullable<AgentSessionWrite['events']> },
+  ): Promise<boolean> {
+    const tenant = principal.tenant.id;
+    const turn = await this.#activeTurn(tenant, session);
+    if (turn === null) throw unknown;
+    const state = { ...session.state, required_actions: [] };
+    const running = toSessionObject({ ...session, status: 'in_progress', state });
+    const resumed = { ...turn, status: 'in_progress' };
+    const written = await this.#write(tenant, session.id, {
+      ...changes,
+      patch: { status: 'in_progress', state, owner: this.replicaId, lease_expires_at: this.#lease() },
+      condition: { version: session.version, statuses: ['requires_action'] },
+      turns: [this.#turnRecord(resumed)],
+      events: [...changes.events, { type: 'agent.session.in_progress', session: running }],
+    });
+    if (written) this.#launch(principal, session.id, resumed, headers);
+    return written;
+  }
+
   async #readSession(tenant: string, id: string): Promise<AgentSessionRecord> {
     const session = await this.#store.getAgentSession(tenant, id);
     if (session === null) throw sessionNotFound(id);
@@ -523,22 +552,7 @@ export class AgentSessions {
         if (await this.#write(tenant, sessionId, { patch: { state }, condition: { version: session.version }, items: [appended] })) return;
         continue;
       }
-      const turn = await this.#activeTurn(tenant, session);
-      if (turn === null) throw unknown;
-      const state = { ...session.state, required_actions: [] };
-      const running = toSessionObject({ ...session, status: 'in_progress', state });
-      const resumed = { ...turn, status: 'in_progress' };
-      const written = await this.#write(tenant, sessionId, {
-        patch: { status: 'in_progress', state, owner: this.replicaId, lease_expires_at: this.#lease() },
-        condition: { version: session.version, statuses: ['requires_action'] },
-        items: [appended],
-        turns: [this.#turnRecord(resumed)],
-        events: [{ type: 'agent.session.in_progress', session: running }],
-      });
-      if (written) {
-        this.#launch(principal, sessionId, resumed, headers);
-        return;
-      }
+      if (await this.#resumeTurn(principal, session, headers, unknown, { items: [appended], events: [] })) return;
     }
     throw new ConflictError(`Session '${excerpt(sessionId)}' is being changed by other requests; try again.`, 'session_busy');
   }
@@ -583,22 +597,7 @@ export class AgentSessions {
         if (await this.#write(tenant, sessionId, { patch: { state }, condition: { version: session.version }, updatedItems, events: done })) return;
         continue;
       }
-      const turn = await this.#activeTurn(tenant, session);
-      if (turn === null) throw unknown;
-      const state = { ...session.state, required_actions: [] };
-      const running = toSessionObject({ ...session, status: 'in_progress', state });
-      const resumed = { ...turn, status: 'in_progress' };
-      const written = await this.#write(tenant, sessionId, {
-        patch: { status: 'in_progress', state, owner: this.replicaId, lease_expires_at: this.#lease() },
-        condition: { version: session.version, statuses: ['requires_action'] },
-        updatedItems,
-        turns: [this.#turnRecord(resumed)],
-        events: [...done, { type: 'agent.session.in_progress', session: running }],
-      });
-      if (written) {
-        this.#launch(principal, sessionId, resumed, headers);
-        return;
-      }
+      if (await this.#resumeTurn(principal, session, headers, unknown, { updatedItems, events: done })) return;
     }
     throw new ConflictError(`Session '${excerpt(sessionId)}' is being changed by other requests; try again.`, 'session_busy');
   }

@@ -1,4 +1,4 @@
-// The WebSocket transport on its own, on a node:http server with a stub gateway; no turn runs here.
+// The WebSocket transport on its own, on a node:http server with a stand-in gateway context; no turn runs here.
 // Turns over a real stack are in test/responses-websocket.test.ts. Here: what the upgrade is answered, the socket
 // bounds, the idle timeout, ping/pong, and the client events answered without the core.
 import assert from 'node:assert/strict';
