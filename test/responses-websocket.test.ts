@@ -178,9 +178,12 @@ describe('the Responses API over WebSocket', () => {
         assert.equal(events.length, 1);
         assert.equal(events[0]!.status, 499);
         assert.ok(events[0]!.input_tokens > 0);
-        // The request log has the turn under the usage event's request id, as it has an HTTP call's.
-        await stack.gateway.requestLog.flush();
-        const [row] = (await stack.gateway.store.listRequestLogs({ limit: 50 })).filter((candidate) => candidate.id === events[0]!.request_id);
+        // The request log has the turn under the usage event's request id, as it has an HTTP call's (its row is queued
+        // once the turn's end is handled, which may come after the usage event is committed).
+        const row = await waitFor('the request-log row of the abandoned turn', async () => {
+          await stack.gateway.requestLog.flush();
+          return (await stack.gateway.store.listRequestLogs({ limit: 50 })).find((candidate) => candidate.id === events[0]!.request_id);
+        });
         assert.equal(row?.status, 499);
         assert.equal(row?.endpoint, 'responses');
         assert.equal(row?.model, model);
