@@ -1,4 +1,5 @@
-// The README's quick start: `npm start` runs the demo (emulators + gateway + SQLite) and answers a chat request.
+// The README's quick start: `npm start` runs the demo (emulators + gateway + SQLite) and answers a chat request; its MCP
+// server (`demo-tools`) is registered for the tenant default and an agent session calls it, as the README's example does.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
@@ -43,6 +44,39 @@ describe('npm start (demo mode)', () => {
     assert.match(output, /curl http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions/);
     assert.ok(existsSync(join(dataDir, 'master-key')));
     assert.ok(existsSync(join(dataDir, 'crossway.db')));
+  });
+
+  it("starts the demo MCP server, registered as 'demo-tools', and an agent session calls its tools (the README's example)", async () => {
+    const mcpUrl = /mcp: +(http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(output)?.[1];
+    assert.ok(mcpUrl, `the banner names the demo MCP server:\n${output}`);
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: key, maxRetries: 0 });
+    const tool = { type: 'mcp', server_label: 'demo-tools', transport: { type: 'http', server_url: mcpUrl }, connection_origin: 'service' } as const;
+    const session = await client.beta.agents.sessions.create({
+      agent: { model: 'gpt-5.5', tools: [tool] },
+      environment: { type: 'none' },
+      input: 'Where is my order? Use lookup_order with ```1001```.',
+    });
+    const deadline = Date.now() + 20_000;
+    while ((await client.beta.agents.sessions.retrieve(session.id)).status !== 'idle') {
+      assert.ok(Date.now() < deadline, 'the session settles');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const items: Record<string, unknown>[] = [];
+    for await (const item of client.beta.agents.sessions.items.list(session.id, { order: 'asc' })) items.push(item as unknown as Record<string, unknown>);
+    const call = items.find((item) => item.type === 'mcp_call');
+    assert.equal(call?.server_label, 'demo-tools');
+    assert.equal(call?.name, 'lookup_order');
+    assert.equal(call?.status, 'completed', JSON.stringify(call));
+    assert.deepEqual(JSON.parse(String(call?.output)), {
+      order_id: '1001',
+      status: 'shipped',
+      item: 'Espresso machine',
+      quantity: 1,
+      total: '349.00 USD',
+      eta: '2026-12-10',
+    });
+    const answer = items.filter((item) => item.type === 'message' && item.role === 'assistant').at(-1);
+    assert.match(JSON.stringify(answer), /after lookup_order returned a result/);
   });
 
   it('answers /healthz and a chat request with the printed key', async () => {

@@ -1,9 +1,9 @@
 // `crossway demo` (what `npm start` runs): local cloud emulators plus the gateway with the demo catalog,
 // a SQLite file under ./.crossway/ and a master key generated once and kept there.
-import { loadCatalogFile } from '../catalog/index.ts';
 import { startGateway } from '../server/index.ts';
 import { parsePort } from './parse-port.ts';
-import { DEMO_CATALOG_PATH, prepareDemo } from './prepare-demo.ts';
+import { loadDemoCatalog, prepareDemo } from './prepare-demo.ts';
+import { DEMO_MCP_SERVER_LABEL } from './start-demo-mcp-server.ts';
 import { waitForShutdown } from './wait-for-shutdown.ts';
 
 /** Runs until SIGINT/SIGTERM; calls `onStarted` once it listens. */
@@ -14,7 +14,7 @@ export async function runDemo(args: { port?: string; host?: string }, onStarted:
     masterKey: process.env.CROSSWAY_MASTER_KEY,
   });
   try {
-    const catalog = loadCatalogFile(DEMO_CATALOG_PATH, { env: demo.env });
+    const catalog = loadDemoCatalog(demo);
     const gateway = await startGateway({
       catalog,
       masterKey: demo.masterKey,
@@ -22,7 +22,7 @@ export async function runDemo(args: { port?: string; host?: string }, onStarted:
       host: args.host,
     });
     const emulators = Object.entries(demo.emulators.emulators).map(([name, emulator]) => `${name} ${emulator.url}`);
-    process.stdout.write(banner(gateway.url, demo.masterKey, emulators, demo.dataDir));
+    process.stdout.write(banner(gateway.url, demo.masterKey, emulators, demo.dataDir, demo.mcp?.url ?? null));
     onStarted();
     await waitForShutdown();
     await gateway.close();
@@ -31,11 +31,16 @@ export async function runDemo(args: { port?: string; host?: string }, onStarted:
   }
   return 0;
 }
-function banner(url: string, key: string, emulators: string[], dataDir: string): string {
+function banner(url: string, key: string, emulators: string[], dataDir: string, mcpUrl: string | null): string {
+  const mcp =
+    mcpUrl === null
+      ? '  mcp:       no demo MCP server (the MCP server SDK, a development dependency, is not installed)'
+      : `  mcp:       ${mcpUrl}, registered for the tenant default as '${DEMO_MCP_SERVER_LABEL}' (add_numbers, lookup_order, get_time)`;
   return `
 Crossway demo is running: ${url}
   catalog:   examples/crossway.demo.yaml (gpt-5.5 on Azure, Bedrock and OpenAI; gpt-oss-120b on Bedrock and Vertex AI; text-embedding-3-small)
   emulators: ${emulators.join(', ')} (local stand-ins for the clouds, no credentials needed)
+${mcp}
   master key: ${key}   (kept in ${dataDir}/master-key; set CROSSWAY_MASTER_KEY to choose your own)
 
 Try it:
