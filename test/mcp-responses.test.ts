@@ -62,7 +62,14 @@ describe('Responses mcp tool', () => {
     assert.equal((one.body as { server_label: string }).server_label, 'test');
     assert.deepEqual((one.body as { credential_headers: string[] }).credential_headers, ['authorization']);
     const list = await stack.api('GET', '/admin/mcp-servers');
-    assert.equal((list.body as { data: unknown[] }).data.length, 2);
+    assert.deepEqual(
+      (list.body as { data: { server_label: string; source: string }[] }).data.map((entry) => [entry.server_label, entry.source]),
+      [
+        ['from-yaml', 'configuration'],
+        ['limited', 'admin_api'],
+        ['test', 'admin_api'],
+      ],
+    );
     assert.doesNotMatch(JSON.stringify([one.body, list.body]), new RegExp(SECRET));
     // At rest, sealed: the store's row holds no readable secret.
     const row = await stack.gateway.store.getMcpServer('default', serverId);
@@ -139,6 +146,33 @@ describe('Responses mcp tool', () => {
     assert.match(String(ofType(response, 'mcp_call')[0]?.output), /Sunny and 21 degrees in /);
     assert.ok(server.headers.some((headers) => headers.authorization === `Bearer ${YAML_SECRET}`));
     assert.doesNotMatch(JSON.stringify(response) + stack.logs(), new RegExp(YAML_SECRET));
+    // The admin API lists it, read-only and marked as from the configuration, without its credentials.
+    const listed = (await stack.api('GET', '/admin/mcp-servers')).body as { data: Record<string, unknown>[] };
+    const configured = listed.data.find((entry) => entry.server_label === 'from-yaml');
+    assert.equal(configured?.source, 'configuration');
+    assert.equal(configured?.id, 'config:from-yaml');
+    assert.equal(configured?.server_url, server.url);
+    assert.deepEqual(configured?.credential_headers, ['authorization']);
+    assert.deepEqual(configured?.allowed_tools, ['get_weather']);
+    const one = await stack.api('GET', '/admin/mcp-servers/config:from-yaml');
+    assert.equal(one.status, 200);
+    assert.deepEqual(one.body, configured);
+    for (const [method, body] of [
+      ['PATCH', { description: 'changed' }],
+      ['DELETE', undefined],
+    ] as const) {
+      const refused = await stack.api(method, '/admin/mcp-servers/config:from-yaml', body);
+      assert.equal(refused.status, 400, method);
+      assert.equal((refused.body as { error: { code: string; param: string } }).error.code, 'mcp_server_configured');
+    }
+    // Another tenant does not see the default tenant's configured server.
+    const theirs = (await stack.api('GET', '/admin/mcp-servers', undefined, otherKey)).body as { data: { server_label: string }[] };
+    assert.equal(
+      theirs.data.some((entry) => entry.server_label === 'from-yaml'),
+      false,
+    );
+    assert.equal((await stack.api('GET', '/admin/mcp-servers/config:from-yaml', undefined, otherKey)).status, 404);
+    assert.doesNotMatch(JSON.stringify([listed, one.body]), new RegExp(YAML_SECRET));
   });
 
   it('allowed_tools hides a tool from the listing, and a call of it is refused (admin and request alike)', async () => {

@@ -29,6 +29,15 @@ export function findConfiguredMcpServer(servers: readonly McpServerConfig[], ten
   };
 }
 
+/** Every configured server of `tenant`, as registered servers' records, by label. */
+export function listConfiguredMcpServers(servers: readonly McpServerConfig[], tenant: string, key: Buffer): McpServerRecord[] {
+  return servers
+    .filter((entry) => entry.tenant === tenant)
+    .map((entry) => findConfiguredMcpServer(servers, tenant, entry.server_label, key))
+    .filter((record): record is McpServerRecord => record !== null)
+    .sort((a, b) => a.label.localeCompare(b.label));
+}
+
 /** A lookup by label over crossway.yaml's servers first, then the store's. */
 export function createMcpServerLookup(
   servers: readonly McpServerConfig[],

@@ -48,9 +48,12 @@ export function registrationHeaders(input: { headers?: Record<string, string>; a
 
 /** A registered server as the admin API shows it: everything but the credentials' values. */
 export function toMcpServerView(record: McpServerRecord) {
+  const configured = isConfiguredMcpServerId(record.id);
   return {
     id: record.id,
     object: 'mcp_server',
+    // `configuration`: from crossway.yaml (`mcp.servers`), read-only here; `admin_api`: registered through this API.
+    source: configured ? 'configuration' : 'admin_api',
     tenant: record.tenant,
     server_label: record.label,
     server_url: record.url,
@@ -61,7 +64,13 @@ export function toMcpServerView(record: McpServerRecord) {
     allowed_tools: record.allowed_tools,
     require_approval: record.require_approval,
     network: record.network,
-    created_at: Math.floor(Date.parse(record.created_at) / 1000),
-    updated_at: Math.floor(Date.parse(record.updated_at) / 1000),
+    // A configured server has no time of its own (it is there while the configuration says so).
+    created_at: configured ? null : Math.floor(Date.parse(record.created_at) / 1000),
+    updated_at: configured ? null : Math.floor(Date.parse(record.updated_at) / 1000),
   };
+}
+
+/** Whether an id names a server of crossway.yaml (`config:<label>`, see findConfiguredMcpServer) rather than a stored one. */
+export function isConfiguredMcpServerId(id: string): boolean {
+  return id.startsWith('config:');
 }

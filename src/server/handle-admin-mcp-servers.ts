@@ -1,10 +1,14 @@
 // The admin API for MCP servers registered per tenant: /admin/mcp-servers (the master key for any tenant, an admin
 // key for its own). Credentials go in and are never echoed: every answer is toMcpServerView. Another tenant's server
-// is 404, exactly like a missing one.
+// is 404, exactly like a missing one. Servers of crossway.yaml (`mcp.servers`) are listed too, read-only, marked
+// `source: "configuration"` (ids `config:<label>`).
 import { randomBytes } from 'node:crypto';
 import {
   createMcpServerRequestSchema,
   deriveMcpCredentialKey,
+  findConfiguredMcpServer,
+  isConfiguredMcpServerId,
+  listConfiguredMcpServers,
   sealMcpHeaders,
   parseMcpServerUrl,
   patchMcpServerRequestSchema,
@@ -32,6 +36,13 @@ function tenantFor(exchange: Exchange, named: string | undefined): string {
 
 function serverNotFound(id: string): NotFoundError {
   return new NotFoundError(`MCP server with id '${excerpt(id)}' not found.`, 'mcp_server_not_found', 'id');
+}
+
+/** A configured server cannot be changed here: 400 naming the id. */
+function refuseConfigured(id: string): void {
+  if (isConfiguredMcpServerId(id)) {
+    throw new InvalidRequestError(`The MCP server '${excerpt(id)}' is set in the configuration (mcp.servers): change it there.`, 'id', 'mcp_server_configured');
+  }
 }
 
 /**
@@ -88,7 +99,9 @@ export const ADMIN_MCP_SERVER_ROUTES: RouteEntry[] = [
     auth: true,
     handler: async (gateway, exchange) => {
       const tenant = tenantFor(exchange, readQuery(exchange).get('tenant') ?? undefined);
-      return jsonResult(200, { object: 'list', data: (await gateway.store.listMcpServers(tenant)).map(toMcpServerView) });
+      const configured = listConfiguredMcpServers(gateway.catalog.config.mcp.servers, tenant, deriveMcpCredentialKey(gateway.compactionKey));
+      const stored = await gateway.store.listMcpServers(tenant);
+      return jsonResult(200, { object: 'list', data: [...configured, ...stored].map(toMcpServerView) });
     },
   },
   {
@@ -97,7 +110,10 @@ export const ADMIN_MCP_SERVER_ROUTES: RouteEntry[] = [
     auth: true,
     handler: async (gateway, exchange, params) => {
       const id = params.id ?? '';
-      const record = await gateway.store.getMcpServer(tenantFor(exchange, undefined), id);
+      const tenant = tenantFor(exchange, undefined);
+      const record = isConfiguredMcpServerId(id)
+        ? findConfiguredMcpServer(gateway.catalog.config.mcp.servers, tenant, id.slice('config:'.length), deriveMcpCredentialKey(gateway.compactionKey))
+        : await gateway.store.getMcpServer(tenant, id);
       if (record === null) throw serverNotFound(id);
       return jsonResult(200, toMcpServerView(record));
     },
@@ -109,6 +125,7 @@ export const ADMIN_MCP_SERVER_ROUTES: RouteEntry[] = [
     handler: async (gateway, exchange, params) => {
       const id = params.id ?? '';
       const tenant = tenantFor(exchange, undefined);
+      refuseConfigured(id);
       const input = parseRequest(patchMcpServerRequestSchema, await readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody));
       const patch: McpServerPatch = { updated_at: new Date().toISOString() };
       if (input.url !== undefined) Object.assign(patch, checkUrl(exchange, input.url));
@@ -135,6 +152,7 @@ export const ADMIN_MCP_SERVER_ROUTES: RouteEntry[] = [
     handler: async (gateway, exchange, params) => {
       const id = params.id ?? '';
       const tenant = tenantFor(exchange, undefined);
+      refuseConfigured(id);
       const record = await gateway.store.getMcpServer(tenant, id);
       if (record === null || !(await gateway.store.deleteMcpServer(tenant, id))) throw serverNotFound(id);
       gateway.mcp?.forget(tenant, record.label);

@@ -292,6 +292,8 @@ export class KyselyStore implements Store {
       this.db.deleteFrom('tenant_storage').where('tenant', '=', tenant).compile(),
       // Its agents and agent sessions (after the statements whose counts are reported).
       ...agentSessions.eraseTenantAgentStatements(this.#agentDb, tenant),
+      // Its registered MCP servers and their credentials.
+      ...mcpServers.eraseTenantMcpServerStatements(this.db, tenant),
     ]);
     return { responses: results[2]?.changes ?? 0, conversations: results[4]?.changes ?? 0, idempotency_keys: results[5]?.changes ?? 0 };
   }

@@ -2,7 +2,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { McpServerPatch, McpServerRecord } from './mcp-server-records.ts';
 import type { McpServerTable, StoreDatabase } from './store-database.ts';
-import type { ExecuteWrites } from './store-records.ts';
+import type { ExecuteWrites, WriteStatement } from './store-records.ts';
 
 /** Inserts a server; false (nothing written) when the tenant already has one with this label. */
 export async function insertMcpServer(db: Kysely<StoreDatabase>, executeWrites: ExecuteWrites, record: McpServerRecord): Promise<boolean> {
@@ -55,6 +55,11 @@ export async function updateMcpServer(
 export async function deleteMcpServer(db: Kysely<StoreDatabase>, executeWrites: ExecuteWrites, tenant: string, id: string): Promise<boolean> {
   const [deleted] = await executeWrites([db.deleteFrom('mcp_servers').where('tenant', '=', tenant).where('id', '=', id).compile()]);
   return deleted?.changes === 1;
+}
+
+/** The statements that erase a tenant's registered MCP servers (their sealed credentials with them), for eraseTenantData. */
+export function eraseTenantMcpServerStatements(db: Kysely<StoreDatabase>, tenant: string): WriteStatement[] {
+  return [db.deleteFrom('mcp_servers').where('tenant', '=', tenant).compile()];
 }
 
 function toMcpServerRow(record: McpServerRecord): Selectable<McpServerTable> {

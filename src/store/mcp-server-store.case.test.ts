@@ -85,4 +85,17 @@ export function runMcpServerStoreTests(open: () => Promise<Store>): void {
     assert.equal(await store.getMcpServer('acme', 'mcps_1'), null);
     assert.equal(await store.deleteMcpServer('acme', 'mcps_1'), false);
   });
+
+  it("erasing a tenant's data removes its registered servers, and no other tenant's", async () => {
+    await store.insertMcpServer(makeMcpServer({ id: 'mcps_1' }));
+    await store.insertMcpServer(makeMcpServer({ id: 'mcps_2', label: 'other-label' }));
+    await store.insertMcpServer(makeMcpServer({ id: 'mcps_3', tenant: 'other' }));
+    await store.eraseTenantData('acme');
+    assert.deepEqual(await store.listMcpServers('acme'), []);
+    assert.equal(await store.getMcpServer('acme', 'mcps_1'), null);
+    assert.deepEqual(
+      (await store.listMcpServers('other')).map((entry) => entry.id),
+      ['mcps_3'],
+    );
+  });
 }
