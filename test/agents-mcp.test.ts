@@ -13,6 +13,7 @@ import { waitFor } from './support/wait-for.ts';
 const MODEL = 'via-azure-v1';
 const SECRET = 'agent-mcp-secret-6d2f1a';
 const INLINE_SECRET = 'agent-inline-secret-0c9e';
+const CREDENTIAL_SECRET = 'agent-vault-secret-51b7';
 
 type Item = Record<string, unknown> & { type: string };
 
@@ -257,16 +258,78 @@ describe('MCP tools in agent sessions', () => {
     assert.equal((await agents.sessions.turns.list(failing.id)).data[0]?.status, 'completed');
   });
 
-  it('a server that cannot be reached when its tools are listed fails the turn with a reason naming it; the session is idle again', async () => {
+  it('a required server that cannot be listed fails the turn with a reason naming it; the session is idle again', async () => {
     const dead = await stack.api('POST', '/admin/mcp-servers', { server_label: 'dead', url: 'http://127.0.0.1:1/mcp', require_approval: 'never' });
     assert.equal(dead.status, 201, JSON.stringify(dead.body));
-    const tool = mcpTool({ server_label: 'dead', transport: { type: 'http', server_url: 'http://127.0.0.1:1/mcp' } });
+    const tool = mcpTool({ server_label: 'dead', transport: { type: 'http', server_url: 'http://127.0.0.1:1/mcp' }, required: true });
     const session = await createSession({ environment: { type: 'none' }, agent: { model: MODEL, tools: [tool] }, input: 'Use get_weather.' });
     await settled(session.id, 'idle');
     const [turn] = (await agents.sessions.turns.list(session.id)).data;
     assert.equal(turn?.status, 'failed');
     assert.equal(turn?.error?.code, 'server_error');
     assert.match(String(turn?.error?.message), /MCP server dead could not be reached/);
+  });
+
+  it('an optional server (required left out) that cannot be listed is skipped with an error event; the others serve the turn', async () => {
+    const tools = [mcpTool({ server_label: 'dead', transport: { type: 'http', server_url: 'http://127.0.0.1:1/mcp' } }), mcpTool()];
+    const session = await createSession({ environment: { type: 'none' }, agent: { model: MODEL, tools }, input: 'Weather in Kyiv? Use get_weather.' });
+    await settled(session.id, 'idle');
+    const [turn] = (await agents.sessions.turns.list(session.id)).data;
+    assert.equal(turn?.status, 'completed');
+    const [call] = (await itemsOf(session.id)).filter((item) => item.type === 'mcp_call');
+    assert.equal(call?.status, 'completed');
+    assert.equal(call?.server_label, 'test');
+    const errors = (await stack.gateway.store.listAgentEvents('default', session.id, 0, 10_000))
+      .map((record) => record.event as { type: string; error?: { code: string; message: string } })
+      .filter((event) => event.type === 'error');
+    assert.ok(errors.length > 0, 'an error event records the skipped server');
+    assert.equal(errors[0]?.error?.code, 'mcp_server_unreachable');
+    assert.match(String(errors[0]?.error?.message), /MCP server dead could not be reached\. Its tools are left out of this step\./);
+  });
+
+  it('credential_id names a credential an admin registered: sent to the server, never shown; an unknown one is a 400 naming it', async () => {
+    const created = await stack.api('POST', '/admin/mcp-credentials', {
+      name: 'Weather API key',
+      server_url: server.url,
+      headers: { 'x-api-key': CREDENTIAL_SECRET },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const credential = created.body as { id: string; object: string; credential_headers: string[]; server_url: string };
+    assert.equal(credential.object, 'mcp_credential');
+    assert.deepEqual(credential.credential_headers, ['x-api-key']);
+    const listed = await stack.api('GET', '/admin/mcp-credentials');
+    assert.ok((listed.body as { data: { id: string }[] }).data.some((entry) => entry.id === credential.id));
+    const stored = await stack.gateway.store.getMcpCredential('default', credential.id);
+    assert.match(String(stored?.headers['x-api-key']), /^cwsealed1:/);
+    const seen = server.headers.length;
+    const session = await createSession({
+      environment: { type: 'none' },
+      agent: { model: MODEL, tools: [mcpTool({ credential_id: credential.id })] },
+      input: 'Weather in Quito? Use get_weather.',
+    });
+    await settled(session.id, 'idle');
+    const items = await itemsOf(session.id);
+    assert.equal(items.find((item) => item.type === 'mcp_call')?.status, 'completed');
+    const sent = server.headers.slice(seen);
+    assert.ok(sent.length > 0 && sent.every((headers) => headers['x-api-key'] === CREDENTIAL_SECRET), 'the credential reached the server');
+    assert.ok(
+      sent.every((headers) => headers.authorization === `Bearer ${SECRET}`),
+      "the registered server's own credentials still win",
+    );
+    const everything =
+      JSON.stringify([created.body, listed.body, items, await agents.sessions.retrieve(session.id)]) + (await eventsOf(session.id)) + stack.logs();
+    assert.doesNotMatch(everything, new RegExp(CREDENTIAL_SECRET));
+    // An unknown id (or another tenant's) is refused when the session is created, naming the field.
+    await assert.rejects(
+      createSession({ environment: { type: 'none' }, agent: { model: MODEL, tools: [mcpTool({ credential_id: 'mcpc_unknown' })] }, input: 'Hi.' }),
+      (error: unknown) => error instanceof OpenAI.BadRequestError && /credential_id/.test(String(error.param)) && error.code === 'mcp_credential_not_found',
+    );
+    // Deleted: gone for the next session.
+    assert.equal((await stack.api('DELETE', `/admin/mcp-credentials/${credential.id}`)).status, 200);
+    await assert.rejects(
+      createSession({ environment: { type: 'none' }, agent: { model: MODEL, tools: [mcpTool({ credential_id: credential.id })] }, input: 'Hi.' }),
+      OpenAI.BadRequestError,
+    );
   });
 
   it('never shows credentials in the agent, the session, its items, events or the logs', async () => {

@@ -3,10 +3,10 @@
 // required actions of calls, approvals included. Credentials of inline tools are never published.
 import { LRUCache } from 'lru-cache';
 import type { Principal } from '../calls/index.ts';
-import { deriveMcpCredentialKey, type McpToolDescription, openMcpHeaders, readMcpToolFacts, sealMcpHeaders } from '../mcp/index.ts';
+import { deriveMcpCredentialKey, McpError, type McpToolDescription, openMcpHeaders, readMcpToolFacts, sealMcpHeaders } from '../mcp/index.ts';
 import { createItemId } from '../runtime/index.ts';
 import { type ExposedMcpTool, exposeMcpTool, resolveTurnMcpServers, type TurnServices } from '../turns/index.ts';
-import { InvalidRequestError, type ResponseMcpCallItem, type ResponseTool } from '../wire/index.ts';
+import { type CrosswayError, InvalidRequestError, type ResponseMcpCallItem, type ResponseTool } from '../wire/index.ts';
 
 /** The private key of an mcp_call item waiting for (or given) the client's approval. */
 export const APPROVAL_KEY = 'crossway_approval';
@@ -66,6 +66,9 @@ export function toResponsesMcpTools(tools: unknown, installationKey?: Buffer, te
         ...(tool.allowed_tools === undefined || tool.allowed_tools === null ? {} : { allowed_tools: tool.allowed_tools }),
         // The agent types carry no require_approval: without it, the registered server's admin decides (inline: always).
         ...(tool.require_approval === undefined || tool.require_approval === null ? {} : { require_approval: tool.require_approval }),
+        // A registered credential (POST /admin/mcp-credentials) by id, and whether the server must be listed for a step.
+        ...(tool.credential_id === undefined || tool.credential_id === null ? {} : { credential_id: tool.credential_id }),
+        ...(tool.required === true ? { required: true } : {}),
       } as unknown as ResponseTool;
     });
 }
@@ -100,7 +103,16 @@ export class AgentMcpListings {
   }
 }
 
-/** The MCP tools a step offers, by the function name the model sees; empty when the agent has none. */
+/** A server left out of a step: optional (not `required`) and its tools could not be listed. */
+export interface SkippedMcpServer {
+  label: string;
+  error: CrosswayError;
+}
+
+/**
+ * The MCP tools a step offers, by the function name the model sees (empty when the agent has none), and the optional
+ * servers left out because they could not be listed. A `required` server that cannot be listed fails the step.
+ */
 export async function exposeAgentMcpTools(
   services: TurnServices,
   listings: AgentMcpListings,
@@ -108,15 +120,24 @@ export async function exposeAgentMcpTools(
   sessionId: string,
   agent: Record<string, unknown>,
   signal: AbortSignal,
-): Promise<Map<string, ExposedMcpTool>> {
+): Promise<{ exposed: Map<string, ExposedMcpTool>; skipped: SkippedMcpServer[] }> {
   const exposed = new Map<string, ExposedMcpTool>();
+  const skipped: SkippedMcpServer[] = [];
   const tools = toResponsesMcpTools(agent.tools, services.compactionKey, principal.tenant.id);
-  if (tools.length === 0) return exposed;
+  if (tools.length === 0) return { exposed, skipped };
   for (const toolset of await resolveTurnMcpServers(services, principal.tenant, tools)) {
-    const listed = await listings.get(services, sessionId, toolset, signal);
+    let listed: McpToolDescription[];
+    try {
+      listed = await listings.get(services, sessionId, toolset, signal);
+    } catch (error) {
+      // Only a failure of the server itself is skipped; a cancelled step or a refusal of governance is not.
+      if (toolset.required || !(error instanceof McpError) || signal.aborted) throw error;
+      skipped.push({ label: toolset.label, error });
+      continue;
+    }
     for (const tool of listed) if (toolset.allows(readMcpToolFacts(tool))) exposeMcpTool(exposed, toolset, tool);
   }
-  return exposed;
+  return { exposed, skipped };
 }
 
 /** A Responses mcp_call as the session's item (AgentMcpCallItem), keeping the model's call for replay. */

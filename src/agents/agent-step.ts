@@ -57,7 +57,13 @@ function toStepRequest(agent: Record<string, unknown>, exposed: ReadonlyMap<stri
  */
 export async function runAgentStep(services: TurnServices, input: AgentStepInput, write: StepWriter): Promise<{ result: TurnResult; calls: number }> {
   const base = { session_id: input.sessionId, turn_id: input.turnId };
-  const exposed = await exposeAgentMcpTools(services, input.listings, input.principal, input.sessionId, input.agent, input.signal);
+  const { exposed, skipped } = await exposeAgentMcpTools(services, input.listings, input.principal, input.sessionId, input.agent, input.signal);
+  // An optional MCP server that could not be listed is left out of the step; the session's `error` event says why.
+  for (const server of skipped) {
+    services.logger.warn({ session_id: input.sessionId, mcp: { server_label: server.label, outcome: 'skipped: listing failed' } }, 'mcp server skipped');
+    const error = { code: server.error.code, message: `${server.error.message} Its tools are left out of this step.`, param: null, type: 'server_error' };
+    if (!(await write({ events: [{ type: 'error', session_id: input.sessionId, error }] }))) throw new StepAbandonedError();
+  }
   const mcp = createMcpCaller(services, input, exposed);
   // MCP calls the client approved since the last step run first, so that the model sees their results.
   const items = [...input.items];

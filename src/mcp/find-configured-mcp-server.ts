@@ -38,13 +38,14 @@ export function listConfiguredMcpServers(servers: readonly McpServerConfig[], te
     .sort((a, b) => a.label.localeCompare(b.label));
 }
 
-/** A lookup by label over crossway.yaml's servers first, then the store's. */
+/** A lookup by label over crossway.yaml's servers first, then the store's; credentials from the store. */
 export function createMcpServerLookup(
   servers: readonly McpServerConfig[],
-  store: Pick<Store, 'findMcpServerByLabel'>,
+  store: Pick<Store, 'findMcpServerByLabel' | 'getMcpCredential'>,
   key: Buffer,
-): Pick<Store, 'findMcpServerByLabel'> {
+): Pick<Store, 'findMcpServerByLabel' | 'getMcpCredential'> {
   return {
     findMcpServerByLabel: async (tenant, label) => findConfiguredMcpServer(servers, tenant, label, key) ?? store.findMcpServerByLabel(tenant, label),
+    getMcpCredential: (tenant, id) => store.getMcpCredential(tenant, id),
   };
 }

@@ -11,3 +11,4 @@ export * from './mcp-tool-rules.ts';
 export * from './resolve-mcp-servers.ts';
 export * from './seal-mcp-credentials.ts';
 export * from './find-configured-mcp-server.ts';
+export * from './mcp-credential-schemas.ts';

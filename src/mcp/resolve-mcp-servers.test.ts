@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { McpServerRecord, TenantRecord } from '../store/index.ts';
+import type { McpCredentialRecord, McpServerRecord, TenantRecord } from '../store/index.ts';
 import type { ResponseTool } from '../wire/index.ts';
 import { randomBytes } from 'node:crypto';
 import { McpServerRefusedError } from './mcp-errors.ts';
 import { deriveMcpCredentialKey, sealMcpHeaders } from './seal-mcp-credentials.ts';
 import { redactMcpTools, resolveMcpServers } from './resolve-mcp-servers.ts';
+import { InvalidRequestError } from '../wire/index.ts';
 
 const key = deriveMcpCredentialKey(randomBytes(32));
 
@@ -36,7 +37,23 @@ const registered: McpServerRecord = {
   created_at: '2026-05-01T00:00:00.000Z',
   updated_at: '2026-05-01T00:00:00.000Z',
 };
-const store = { findMcpServerByLabel: async (tenantId: string, label: string) => (tenantId === 'acme' && label === 'docs' ? registered : null) };
+const credential = (id: string, serverUrl: string | null, headers: Record<string, string>): McpCredentialRecord => ({
+  id,
+  tenant: 'acme',
+  name: id,
+  server_url: serverUrl,
+  headers: sealMcpHeaders(headers, key, 'acme', `credential:${id}`),
+  created_at: '2026-05-01T00:00:00.000Z',
+  updated_at: '2026-05-01T00:00:00.000Z',
+});
+const credentials = [
+  credential('mcpc_any', null, { authorization: 'Bearer vault-token', 'x-team': 'blue' }),
+  credential('mcpc_bound', 'https://elsewhere.example.com/mcp', { authorization: 'Bearer bound' }),
+];
+const store = {
+  findMcpServerByLabel: async (tenantId: string, label: string) => (tenantId === 'acme' && label === 'docs' ? registered : null),
+  getMcpCredential: async (tenantId: string, id: string) => credentials.find((entry) => entry.tenant === tenantId && entry.id === id) ?? null,
+};
 const resolve = (owner: TenantRecord, tools: ResponseTool[]) => resolveMcpServers(store, owner, tools, key);
 const mcp = (fields: Record<string, unknown>) => [{ type: 'mcp', ...fields }] as unknown as ResponseTool[];
 const search = { name: 'search', readOnly: true };
@@ -44,6 +61,38 @@ const remove = { name: 'delete', readOnly: false };
 const other = { name: 'other', readOnly: true };
 
 describe('resolveMcpServers', () => {
+  it("credential_id adds a registered credential's headers (under a registered server's own), and is never readable in the tool", async () => {
+    const inline = await resolve(
+      tenant({ mcp_server_urls: 'allow' }),
+      mcp({ server_label: 'web', server_url: 'https://mcp.example.com/mcp', credential_id: 'mcpc_any', headers: { 'x-team': 'red' } }),
+    );
+    assert.deepEqual(inline[0]?.target.headers, { authorization: 'Bearer vault-token', 'x-team': 'blue' });
+    const [docs] = await resolve(tenant(), mcp({ server_label: 'docs', credential_id: 'mcpc_any' }));
+    assert.deepEqual(docs?.target.headers, { authorization: 'Bearer admin-secret', 'x-team': 'blue' });
+    for (const [id, code] of [
+      ['mcpc_nope', 'mcp_credential_not_found'],
+      ['mcpc_bound', 'mcp_credential_mismatch'],
+    ]) {
+      await assert.rejects(
+        resolve(tenant(), mcp({ server_label: 'docs', credential_id: id })),
+        (error: unknown) => error instanceof InvalidRequestError && error.param === 'tools[0].credential_id' && error.code === code,
+      );
+    }
+    // Another tenant's credential is not there.
+    await assert.rejects(
+      resolve({ ...tenant(), id: 'other' }, mcp({ server_label: 'docs', server_url: 'https://mcp.example.com/mcp', credential_id: 'mcpc_any' })),
+    );
+  });
+
+  it('required is false unless the tool says true, and must be a boolean', async () => {
+    assert.equal((await resolve(tenant(), mcp({ server_label: 'docs' })))[0]?.required, false);
+    assert.equal((await resolve(tenant(), mcp({ server_label: 'docs', required: true })))[0]?.required, true);
+    await assert.rejects(
+      resolve(tenant(), mcp({ server_label: 'docs', required: 'yes' })),
+      (error: unknown) => (error as InvalidRequestError).param === 'tools[0].required',
+    );
+  });
+
   it('a registered label gets the admin URL and credentials (which win), a private address, and the admin rules', async () => {
     const [docs] = await resolve(tenant(), mcp({ server_label: 'docs', headers: { authorization: 'Bearer mine', 'x-extra': '1' } }));
     assert.ok(docs !== undefined);

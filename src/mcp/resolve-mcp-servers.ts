@@ -8,6 +8,7 @@ import { McpServerRefusedError } from './mcp-errors.ts';
 import { mcpAllowedToolsSchema, mcpRequireApprovalSchema } from './mcp-server-schemas.ts';
 import { isMcpToolAllowed, type McpToolFacts, needsMcpApproval } from './mcp-tool-rules.ts';
 import { openMcpHeaders } from './seal-mcp-credentials.ts';
+import { mcpCredentialSealLabel } from './mcp-credential-schemas.ts';
 import type { McpAllowedTools, McpRequireApproval, Store, TenantRecord } from '../store/index.ts';
 import { excerpt, InvalidRequestError, NotFoundError, type ResponseTool } from '../wire/index.ts';
 
@@ -19,6 +20,11 @@ export interface McpToolset {
   label: string;
   target: McpServerTarget;
   registered: boolean;
+  /**
+   * The tool's `required` (Agents API): the server must be listed before the step; when it cannot be, the step fails.
+   * Otherwise (the default) a server that cannot be listed is left out of the step with a recorded error.
+   */
+  required: boolean;
   /** Whether the tool is exposed (listed and callable): allowed by the admin and by the request. */
   allows(tool: McpToolFacts): boolean;
   /** Whether a call of the tool waits for the client's approval: the admin or the request asks for it. */
@@ -35,7 +41,7 @@ export function findMcpTools(tools: readonly ResponseTool[] | null | undefined):
  * registered server's credentials are opened with `credentialKey` (deriveMcpCredentialKey).
  */
 export async function resolveMcpServers(
-  store: Pick<Store, 'findMcpServerByLabel'>,
+  store: Pick<Store, 'findMcpServerByLabel' | 'getMcpCredential'>,
   tenant: TenantRecord,
   tools: readonly ResponseTool[],
   credentialKey: Buffer,
@@ -91,11 +97,18 @@ export async function resolveMcpServers(
       const url = parseMcpServerUrl(tool.server_url, `${param}.server_url`, false);
       target = { tenant: tenant.id, label, url: url.href, headers: requestHeaders, allowPrivateAddress: false };
     }
+    if (tool.credential_id !== undefined && tool.credential_id !== null) {
+      target = { ...target, headers: await addCredential(store, tenant, target, tool.credential_id, `${param}.credential_id`, credentialKey, registered) };
+    }
+    if (tool.required !== undefined && tool.required !== null && typeof tool.required !== 'boolean') {
+      throw new InvalidRequestError('required must be a boolean.', `${param}.required`);
+    }
     const isRegistered = registered !== null;
     toolsets.push({
       label,
       target,
       registered: isRegistered,
+      required: tool.required === true,
       allows: (facts) => isMcpToolAllowed(adminAllowed, facts) && isMcpToolAllowed(requestAllowed, facts),
       // Without a word from the request, an inline server's calls wait for approval (OpenAI's default); a registered
       // server's follow its admin.
@@ -103,6 +116,34 @@ export async function resolveMcpServers(
     });
   }
   return toolsets;
+}
+
+/**
+ * The target's headers with the registered credential `id` of the tenant added: over the tool's own headers, under a
+ * registered server's (the admin's registration wins). 400 naming `param` for an unknown id or a credential bound to
+ * another server's URL.
+ */
+async function addCredential(
+  store: Pick<Store, 'getMcpCredential'>,
+  tenant: TenantRecord,
+  target: McpServerTarget,
+  id: unknown,
+  param: string,
+  credentialKey: Buffer,
+  registered: { headers: Record<string, string> } | null,
+): Promise<Record<string, string>> {
+  if (typeof id !== 'string' || id.length === 0 || id.length > 128) throw new InvalidRequestError('credential_id must be a string of 1-128 characters.', param);
+  const credential = await store.getMcpCredential(tenant.id, id);
+  if (credential === null) {
+    throw new InvalidRequestError(`No MCP credential '${excerpt(id)}' is registered for this tenant.`, param, 'mcp_credential_not_found');
+  }
+  if (credential.server_url !== null && credential.server_url !== target.url) {
+    throw new InvalidRequestError(`The MCP credential '${excerpt(id)}' is for another server_url.`, param, 'mcp_credential_mismatch');
+  }
+  const opened = openMcpHeaders(credential.headers, credentialKey, tenant.id, mcpCredentialSealLabel(credential.id));
+  // The registration's own headers (opened into target.headers last) keep winning over the credential's.
+  const own = registered === null ? {} : Object.fromEntries(Object.keys(registered.headers).map((name) => [name, target.headers[name] as string]));
+  return { ...target.headers, ...opened, ...own };
 }
 
 /** The request's tools with every credential (`headers`, `authorization`) taken out of its mcp tools: what is echoed and stored. */

@@ -12,6 +12,7 @@ import { compose } from './compose.ts';
 import type { ErrorShape, Exchange, GatewayContext, HttpResult, RouteEntry } from './gateway-types.ts';
 import { ADMIN_LEDGER_ROUTES } from './handle-admin-ledger.ts';
 import { ADMIN_MCP_SERVER_ROUTES } from './handle-admin-mcp-servers.ts';
+import { ADMIN_MCP_CREDENTIAL_ROUTES } from './handle-admin-mcp-credentials.ts';
 import { handleAdminRoutes } from './handle-admin-routes.ts';
 import { ADMIN_TENANCY_ROUTES } from './handle-admin-tenancy.ts';
 import { handleChatCompletions } from './handle-chat-completions.ts';
@@ -53,6 +54,7 @@ const ROUTES: RouteEntry[] = [
   ...ADMIN_TENANCY_ROUTES,
   ...ADMIN_LEDGER_ROUTES,
   ...ADMIN_MCP_SERVER_ROUTES,
+  ...ADMIN_MCP_CREDENTIAL_ROUTES,
   { method: 'GET', path: '/healthz', auth: false, handler: handleHealth },
   { method: 'GET', path: '/readyz', auth: false, handler: handleReady },
 ];

@@ -26,7 +26,7 @@ import { readJsonBody } from './read-body.ts';
 const MAX_SERVERS_PER_TENANT = 100;
 
 /** The tenant an admin call acts on: the admin key's own; for the master key the one it names (`default` if none). */
-function tenantFor(exchange: Exchange, named: string | undefined): string {
+export function resolveAdminTenant(exchange: Exchange, named: string | undefined): string {
   const principal = requireAdmin(exchange);
   if (principal.kind === 'master') return named ?? readQuery(exchange).get('tenant') ?? 'default';
   // An admin key naming another tenant is answered as if that tenant's servers did not exist.
@@ -63,7 +63,7 @@ export const ADMIN_MCP_SERVER_ROUTES: RouteEntry[] = [
     auth: true,
     handler: async (gateway, exchange) => {
       const input = parseRequest(createMcpServerRequestSchema, await readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody));
-      const tenant = tenantFor(exchange, input.tenant);
+      const tenant = resolveAdminTenant(exchange, input.tenant);
       if ((await gateway.tenancy.getTenant(tenant, {}).catch(() => null)) === null)
         throw new NotFoundError(`Tenant '${excerpt(tenant)}' not found.`, 'tenant_not_found', 'tenant');
       if ((await gateway.store.listMcpServers(tenant)).length >= MAX_SERVERS_PER_TENANT) {
@@ -98,7 +98,7 @@ export const ADMIN_MCP_SERVER_ROUTES: RouteEntry[] = [
     path: '/admin/mcp-servers',
     auth: true,
     handler: async (gateway, exchange) => {
-      const tenant = tenantFor(exchange, readQuery(exchange).get('tenant') ?? undefined);
+      const tenant = resolveAdminTenant(exchange, readQuery(exchange).get('tenant') ?? undefined);
       const configured = listConfiguredMcpServers(gateway.catalog.config.mcp.servers, tenant, deriveMcpCredentialKey(gateway.compactionKey));
       const stored = await gateway.store.listMcpServers(tenant);
       return jsonResult(200, { object: 'list', data: [...configured, ...stored].map(toMcpServerView) });
@@ -110,7 +110,7 @@ export const ADMIN_MCP_SERVER_ROUTES: RouteEntry[] = [
     auth: true,
     handler: async (gateway, exchange, params) => {
       const id = params.id ?? '';
-      const tenant = tenantFor(exchange, undefined);
+      const tenant = resolveAdminTenant(exchange, undefined);
       const record = isConfiguredMcpServerId(id)
         ? findConfiguredMcpServer(gateway.catalog.config.mcp.servers, tenant, id.slice('config:'.length), deriveMcpCredentialKey(gateway.compactionKey))
         : await gateway.store.getMcpServer(tenant, id);
@@ -124,7 +124,7 @@ export const ADMIN_MCP_SERVER_ROUTES: RouteEntry[] = [
     auth: true,
     handler: async (gateway, exchange, params) => {
       const id = params.id ?? '';
-      const tenant = tenantFor(exchange, undefined);
+      const tenant = resolveAdminTenant(exchange, undefined);
       refuseConfigured(id);
       const input = parseRequest(patchMcpServerRequestSchema, await readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody));
       const patch: McpServerPatch = { updated_at: new Date().toISOString() };
@@ -151,7 +151,7 @@ export const ADMIN_MCP_SERVER_ROUTES: RouteEntry[] = [
     auth: true,
     handler: async (gateway, exchange, params) => {
       const id = params.id ?? '';
-      const tenant = tenantFor(exchange, undefined);
+      const tenant = resolveAdminTenant(exchange, undefined);
       refuseConfigured(id);
       const record = await gateway.store.getMcpServer(tenant, id);
       if (record === null || !(await gateway.store.deleteMcpServer(tenant, id))) throw serverNotFound(id);

@@ -51,7 +51,9 @@ import type {
 import * as responses from './runtime-response-queries.ts';
 import { getTenantStorage } from './runtime-storage-queries.ts';
 import * as mcpServers from './mcp-server-queries.ts';
+import * as mcpCredentials from './mcp-credential-queries.ts';
 import type { McpServerPatch, McpServerRecord } from './mcp-server-records.ts';
+import type { McpCredentialRecord } from './mcp-credential-records.ts';
 import type { StorageLimits } from './storage-limits.ts';
 import type { InsertDecisionsOptions, InsertRequestLogsOptions, ListRequestLogsOptions, RequestLogRow, Store } from './store.ts';
 import type {
@@ -294,6 +296,7 @@ export class KyselyStore implements Store {
       ...agentSessions.eraseTenantAgentStatements(this.#agentDb, tenant),
       // Its registered MCP servers and their credentials.
       ...mcpServers.eraseTenantMcpServerStatements(this.db, tenant),
+      ...mcpCredentials.eraseTenantMcpCredentialStatements(this.db, tenant),
     ]);
     return { responses: results[2]?.changes ?? 0, conversations: results[4]?.changes ?? 0, idempotency_keys: results[5]?.changes ?? 0 };
   }
@@ -648,6 +651,22 @@ export class KyselyStore implements Store {
 
   deleteMcpServer(tenant: string, id: string): Promise<boolean> {
     return mcpServers.deleteMcpServer(this.db, this.#executeWrites, tenant, id);
+  }
+
+  insertMcpCredential(record: McpCredentialRecord): Promise<void> {
+    return mcpCredentials.insertMcpCredential(this.db, this.#executeWrites, record);
+  }
+
+  getMcpCredential(tenant: string, id: string): Promise<McpCredentialRecord | null> {
+    return mcpCredentials.getMcpCredential(this.db, tenant, id);
+  }
+
+  listMcpCredentials(tenant: string): Promise<McpCredentialRecord[]> {
+    return mcpCredentials.listMcpCredentials(this.db, tenant);
+  }
+
+  deleteMcpCredential(tenant: string, id: string): Promise<boolean> {
+    return mcpCredentials.deleteMcpCredential(this.db, this.#executeWrites, tenant, id);
   }
 }
 

@@ -86,7 +86,34 @@ export function runMcpServerStoreTests(open: () => Promise<Store>): void {
     assert.equal(await store.deleteMcpServer('acme', 'mcps_1'), false);
   });
 
-  it("erasing a tenant's data removes its registered servers, and no other tenant's", async () => {
+  it('inserts, reads, lists and deletes credentials, each scoped by tenant', async () => {
+    const credential = {
+      id: 'mcpc_1',
+      tenant: 'acme',
+      name: 'Docs token',
+      server_url: 'https://mcp.example.com/mcp',
+      headers: { authorization: 'cwsealed1:abc' },
+      created_at: '2026-05-01T00:00:00.000Z',
+      updated_at: '2026-05-01T00:00:00.000Z',
+    };
+    await store.insertMcpCredential(credential);
+    await store.insertMcpCredential({ ...credential, id: 'mcpc_2', server_url: null, created_at: '2026-05-02T00:00:00.000Z' });
+    assert.deepEqual(await store.getMcpCredential('acme', 'mcpc_1'), credential);
+    assert.deepEqual(
+      (await store.listMcpCredentials('acme')).map((entry) => entry.id),
+      ['mcpc_1', 'mcpc_2'],
+    );
+    assert.equal(await store.getMcpCredential('other', 'mcpc_1'), null);
+    assert.deepEqual(await store.listMcpCredentials('other'), []);
+    assert.equal(await store.deleteMcpCredential('other', 'mcpc_1'), false);
+    assert.equal(await store.deleteMcpCredential('acme', 'mcpc_1'), true);
+    assert.equal(await store.getMcpCredential('acme', 'mcpc_1'), null);
+  });
+
+  it("erasing a tenant's data removes its registered servers and credentials, and no other tenant's", async () => {
+    const credential = { name: 'n', server_url: null, headers: {}, created_at: '2026-05-01T00:00:00.000Z', updated_at: '2026-05-01T00:00:00.000Z' };
+    await store.insertMcpCredential({ ...credential, id: 'mcpc_1', tenant: 'acme' });
+    await store.insertMcpCredential({ ...credential, id: 'mcpc_2', tenant: 'other' });
     await store.insertMcpServer(makeMcpServer({ id: 'mcps_1' }));
     await store.insertMcpServer(makeMcpServer({ id: 'mcps_2', label: 'other-label' }));
     await store.insertMcpServer(makeMcpServer({ id: 'mcps_3', tenant: 'other' }));
@@ -97,5 +124,7 @@ export function runMcpServerStoreTests(open: () => Promise<Store>): void {
       (await store.listMcpServers('other')).map((entry) => entry.id),
       ['mcps_3'],
     );
+    assert.deepEqual(await store.listMcpCredentials('acme'), []);
+    assert.equal((await store.getMcpCredential('other', 'mcpc_2'))?.id, 'mcpc_2');
   });
 }

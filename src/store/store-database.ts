@@ -255,6 +255,18 @@ export interface StoreDatabase {
   tenant_storage: TenantStorageTable;
   leases: LeaseTable;
   mcp_servers: McpServerTable;
+  mcp_credentials: McpCredentialTable;
+}
+
+/** The `mcp_credentials` table (0012_mcp_credentials): `headers` is JSON of sealed values (see McpCredentialRecord). */
+export interface McpCredentialTable {
+  id: string;
+  tenant: string;
+  name: string;
+  server_url: string | null;
+  headers: string;
+  created_at: string;
+  updated_at: string;
 }
 
 /** The `mcp_servers` table (0010_mcp_servers): JSON values as text; `headers` holds the credentials (see McpServerRecord). */

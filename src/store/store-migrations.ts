@@ -454,6 +454,26 @@ export const storeMigrations: Readonly<Record<string, Migration>> = {
       await db.schema.dropTable('mcp_servers').execute();
     },
   },
+  '0012_mcp_credentials': {
+    async up(db: Kysely<any>) {
+      // Credentials an admin registered per tenant, named by an mcp tool's `credential_id`; `headers` holds sealed
+      // values only (never returned by the admin API).
+      await db.schema
+        .createTable('mcp_credentials')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('tenant', 'text', (column) => column.notNull())
+        .addColumn('name', 'text', (column) => column.notNull())
+        .addColumn('server_url', 'text')
+        .addColumn('headers', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('updated_at', 'text', (column) => column.notNull())
+        .execute();
+      await db.schema.createIndex('mcp_credentials_tenant').on('mcp_credentials').columns(['tenant', 'created_at']).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('mcp_credentials').execute();
+    },
+  },
 };
 
 // The one column type no name covers on both: SQLite calls bytes `blob`, PostgreSQL `bytea`.

@@ -32,6 +32,7 @@ import type {
   StoredResponseRecord,
 } from './runtime-records.ts';
 import type { McpServerPatch, McpServerRecord } from './mcp-server-records.ts';
+import type { McpCredentialRecord } from './mcp-credential-records.ts';
 import type { StorageLimits } from './storage-limits.ts';
 import type { ApiKeyPatch, ApiKeyRecord, ErasedTenantData, TenantPatch, TenantRecord } from './tenancy-records.ts';
 
@@ -324,4 +325,10 @@ export interface Store extends AgentStore {
   listMcpServers(tenant: string): Promise<McpServerRecord[]>;
   updateMcpServer(tenant: string, id: string, patch: McpServerPatch): Promise<McpServerRecord | null>;
   deleteMcpServer(tenant: string, id: string): Promise<boolean>;
+
+  // --- MCP credentials registered per tenant (named by an mcp tool's `credential_id`; scoped by tenant) ---
+  insertMcpCredential(record: McpCredentialRecord): Promise<void>;
+  getMcpCredential(tenant: string, id: string): Promise<McpCredentialRecord | null>;
+  listMcpCredentials(tenant: string): Promise<McpCredentialRecord[]>;
+  deleteMcpCredential(tenant: string, id: string): Promise<boolean>;
 }
