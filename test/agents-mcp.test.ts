@@ -61,6 +61,7 @@ describe('MCP tools in agent sessions', () => {
 
   it('calls an MCP tool within the turn, records the call as an item with its events, and the model uses its result', async () => {
     const calls = server.calls.length;
+    const methods = server.methods.length;
     // The decisions of the session's steps, as the gateway records them.
     const notes: string[] = [];
     const record = stack.gateway.decisions.record.bind(stack.gateway.decisions);
@@ -118,6 +119,11 @@ describe('MCP tools in agent sessions', () => {
     await waitFor('second turn', async () => (await agents.sessions.turns.list(session.id)).data.length === 2 || null);
     await settled(session.id, 'idle');
     assert.equal((await itemsOf(session.id)).filter((item) => item.type === 'mcp_call' && item.status === 'completed').length, 2);
+    // One MCP connection served the whole session (its listing and both calls, across two turns): initialized once.
+    assert.deepEqual(
+      server.methods.slice(methods).filter((method) => method === 'initialize' || method.startsWith('tools/')),
+      ['initialize', 'tools/list', 'tools/call', 'tools/call'],
+    );
   });
 
   it("the client's own helper (sessions.stream) follows a turn whose MCP call Crossway makes, to its answer", async () => {

@@ -83,6 +83,11 @@ export function redactAgentTools(tools: unknown): unknown {
   });
 }
 
+/** The engine's connection scope of a session: its MCP connections are kept across its steps and turns. */
+export function agentMcpScope(sessionId: string): string {
+  return `agent-session:${sessionId}`;
+}
+
 /** Sessions whose tool lists are kept, and for how long: a session lists each server once while it stays in use. */
 const MAX_LISTED_SESSIONS = 4096;
 const LISTING_TTL_MS = 60 * 60_000;
@@ -97,7 +102,7 @@ export class AgentMcpListings {
     const cached = this.#lists.get(key);
     if (cached !== undefined) return cached;
     if (services.mcp === undefined) throw new InvalidRequestError('MCP tools are not enabled on this gateway.', 'tools');
-    const tools = await services.mcp.listTools(toolset.target, signal);
+    const tools = await services.mcp.listTools(toolset.target, signal, agentMcpScope(sessionId));
     this.#lists.set(key, tools);
     return tools;
   }

@@ -8,7 +8,7 @@ import { readMcpToolFacts } from '../mcp/index.ts';
 import { type ExposedMcpTool, type ResponseTurn, runMcpCall, streamTurn, toMcpFunctionTool, type TurnResult, type TurnServices } from '../turns/index.ts';
 import { parseRequest, responseCreateRequestSchema, type ResponseStreamEvent } from '../wire/index.ts';
 import { toAgentOutputItem, toContextItems, toOpenMessageItem } from './agent-items.ts';
-import { type AgentMcpListings, exposeAgentMcpTools, readApproval, toAgentMcpCallItem, toPendingMcpCallItem } from './agent-mcp-tools.ts';
+import { type AgentMcpListings, agentMcpScope, exposeAgentMcpTools, readApproval, toAgentMcpCallItem, toPendingMcpCallItem } from './agent-mcp-tools.ts';
 import { withoutPrivateKeys } from './agent-objects.ts';
 
 /** What a step writes as it streams: one session write per event; false when the session is no longer the step's. */
@@ -252,7 +252,7 @@ function createMcpCaller(services: TurnServices, input: AgentStepInput, exposed:
       return { ...toAgentMcpCallItem({ ...item, error, status: 'failed' } as never, input.turnId, source, approval), id: item.id };
     }
     if (services.mcp === undefined) throw new Error('MCP tools are not enabled on this gateway.');
-    const done = await runMcpCall(services.mcp, entry.toolset, entry, call, input.signal, log);
+    const done = await runMcpCall(services.mcp, entry.toolset, entry, call, input.signal, log, agentMcpScope(input.sessionId));
     return toAgentMcpCallItem({ ...done, id: String(item.id) }, input.turnId, source, approval);
   };
 }

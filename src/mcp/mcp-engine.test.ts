@@ -97,3 +97,61 @@ describe('McpEngine against a real MCP server over Streamable HTTP', () => {
     await assert.rejects(pending);
   });
 });
+
+describe('McpEngine connections kept per scope (a server with MCP sessions)', () => {
+  let server: TestMcpServer;
+  let engine: McpEngine;
+  let target: McpServerTarget;
+  const signal = () => AbortSignal.timeout(10_000);
+  const initializations = () => server.methods.filter((method) => method === 'initialize').length;
+  before(async () => {
+    server = await startTestMcpServer({ sessions: true });
+    engine = new McpEngine({ timeoutMs: 1_500, maxConnectionsPerTenant: 2 });
+    target = { tenant: 't1', label: 'test', url: server.url, headers: {}, allowPrivateAddress: true };
+  });
+  after(async () => {
+    await engine.close();
+    await server.close();
+  });
+
+  test("a scope's listing and calls share one initialized connection; without a scope each call connects anew", async () => {
+    const before = initializations();
+    await engine.listTools(target, signal(), 'session-a');
+    await engine.callTool(target, 'get_weather', { city: 'Oslo' }, signal(), 'session-a');
+    assert.equal(await engine.callTool(target, 'get_weather', { city: 'Rome' }, signal(), 'session-a'), 'Sunny and 21 degrees in Rome');
+    assert.equal(initializations() - before, 1, 'initialized once for three operations');
+    assert.equal(server.sessionCount(), 1);
+    await engine.callTool(target, 'get_weather', { city: 'Lima' }, signal());
+    await engine.callTool(target, 'get_weather', { city: 'Bern' }, signal());
+    assert.equal(initializations() - before, 3, 'a call without a scope opens and closes its own connection');
+  });
+
+  test('a connection whose MCP session the server dropped (404) is re-initialized once, transparently', async () => {
+    await engine.callTool(target, 'get_weather', { city: 'Oslo' }, signal(), 'session-b');
+    const before = initializations();
+    server.expireSessions();
+    assert.equal(await engine.callTool(target, 'get_weather', { city: 'Kyiv' }, signal(), 'session-b'), 'Sunny and 21 degrees in Kyiv');
+    assert.equal(initializations() - before, 1);
+    await engine.callTool(target, 'get_weather', { city: 'Riga' }, signal(), 'session-b');
+    assert.equal(initializations() - before, 1, 'the new connection is kept');
+  });
+
+  test("a tool's failure leaves the connection in use; closeScope closes it; a tenant holds at most its bound", async () => {
+    await engine.callTool(target, 'get_weather', { city: 'Oslo' }, signal(), 'session-c');
+    const before = initializations();
+    await assert.rejects(engine.callTool(target, 'broken_tool', { input: 'x' }, signal(), 'session-c'), McpToolError);
+    await engine.callTool(target, 'get_weather', { city: 'Oslo' }, signal(), 'session-c');
+    assert.equal(initializations() - before, 0);
+    engine.closeScope('session-c');
+    engine.closeScope('session-a');
+    engine.closeScope('session-b');
+    assert.equal(engine.openConnections, 0);
+    for (const scope of ['s1', 's2', 's3']) await engine.callTool(target, 'get_weather', { city: 'Oslo' }, signal(), scope);
+    assert.equal(engine.openConnections, 2, 'the least recently used of the tenant was closed');
+    await engine.callTool({ ...target, tenant: 't2' }, 'get_weather', { city: 'Oslo' }, signal(), 's1');
+    assert.equal(engine.openConnections, 3, "another tenant's bound is its own");
+    const count = initializations();
+    await engine.callTool(target, 'get_weather', { city: 'Oslo' }, signal(), 's3');
+    assert.equal(initializations(), count, 's3 is still open');
+  });
+});

@@ -1,11 +1,14 @@
 // Crossway's MCP engine: lists a server's tools and calls them over Streamable HTTP with the official client, every
 // wait bounded, every answer size-bounded, every failure a typed error. Tool lists are cached per (tenant, server).
+// Work done for a scope (an agent session, a Responses turn) reuses one initialized connection per server across the
+// scope's steps (mcp-connections.ts); a connection whose MCP session the server dropped (404) is re-opened once.
 import { createHash } from 'node:crypto';
 import { Client, ProtocolError, SdkError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { LRUCache } from 'lru-cache';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { isIP } from 'node:net';
 import { createGuardedLookup, isForbiddenAddress } from './check-mcp-address.ts';
+import { McpConnectionPool } from './mcp-connections.ts';
 import { McpError, McpProtocolError, McpServerUnreachableError, McpTimeoutError, McpToolError } from './mcp-errors.ts';
 
 /** One server as the engine reaches it; `headers` carry its credentials and never leave the engine. */
@@ -41,6 +44,10 @@ export interface McpEngineOptions {
   maxListBytes: number;
   /** Most bytes of one tool result (the output text). */
   maxResultBytes: number;
+  /** Connections kept open across a scope's steps, in the process and per tenant, and how long one may stay unused. */
+  maxConnections: number;
+  maxConnectionsPerTenant: number;
+  connectionIdleMs: number;
 }
 
 export const DEFAULT_MCP_ENGINE_OPTIONS: McpEngineOptions = {
@@ -50,6 +57,9 @@ export const DEFAULT_MCP_ENGINE_OPTIONS: McpEngineOptions = {
   maxTools: 256,
   maxListBytes: 1024 ** 2,
   maxResultBytes: 1024 ** 2,
+  maxConnections: 256,
+  maxConnectionsPerTenant: 32,
+  connectionIdleMs: 5 * 60_000,
 };
 
 /** Lists and calls MCP tools; one per gateway. */
@@ -59,6 +69,7 @@ export class McpEngine {
   // Connections to inline servers go through the guarded lookup (pinned to checked addresses); registered ones may not.
   readonly #guarded: Agent;
   readonly #open: Agent;
+  readonly #connections: McpConnectionPool;
 
   constructor(options: Partial<McpEngineOptions> = {}) {
     this.options = { ...DEFAULT_MCP_ENGINE_OPTIONS, ...options };
@@ -69,14 +80,22 @@ export class McpEngine {
     });
     this.#guarded = new Agent({ connect: { lookup: createGuardedLookup() as never } });
     this.#open = new Agent();
+    this.#connections = new McpConnectionPool({
+      max: this.options.maxConnections,
+      maxPerTenant: this.options.maxConnectionsPerTenant,
+      idleMs: this.options.connectionIdleMs,
+    });
   }
 
-  /** The server's tools (cached for listCacheTtlMs per tenant, server and credentials). */
-  async listTools(target: McpServerTarget, signal: AbortSignal): Promise<McpToolDescription[]> {
+  /**
+   * The server's tools (cached for listCacheTtlMs per tenant, server and credentials). With a `scope`, the scope's
+   * connection to the server is used (opened if needed) and kept for its later steps.
+   */
+  async listTools(target: McpServerTarget, signal: AbortSignal, scope?: string): Promise<McpToolDescription[]> {
     const key = cacheKey(target);
     const cached = this.#cache.get(key);
     if (cached !== undefined) return cached;
-    const tools = await this.#withClient(target, signal, async (client, options) => {
+    const tools = await this.#withClient(target, signal, scope, async (client, options) => {
       const listed: McpToolDescription[] = [];
       let cursor: string | undefined;
       // Pages are followed up to the tool bound: a server cannot make the engine read forever.
@@ -98,9 +117,12 @@ export class McpEngine {
     return tools;
   }
 
-  /** Calls a tool; resolves with its output text, or throws McpToolError (the tool failed) or another McpError. */
-  async callTool(target: McpServerTarget, name: string, args: Record<string, unknown>, signal: AbortSignal): Promise<string> {
-    const result = await this.#withClient(target, signal, (client, options) => client.callTool({ name, arguments: args }, options));
+  /**
+   * Calls a tool; resolves with its output text, or throws McpToolError (the tool failed) or another McpError. With a
+   * `scope`, over the scope's connection to the server (see listTools).
+   */
+  async callTool(target: McpServerTarget, name: string, args: Record<string, unknown>, signal: AbortSignal, scope?: string): Promise<string> {
+    const result = await this.#withClient(target, signal, scope, (client, options) => client.callTool({ name, arguments: args }, options));
     const output = readToolOutput(result as { content?: unknown; structuredContent?: unknown });
     if (Buffer.byteLength(output) > this.options.maxResultBytes) {
       throw new McpProtocolError(`The MCP tool's result is larger than ${this.options.maxResultBytes} bytes.`, -32603);
@@ -109,21 +131,37 @@ export class McpEngine {
     return output;
   }
 
-  /** Drops the cached tool lists of a tenant's server (after an admin changed or removed it). */
+  /** Drops the cached tool lists and open connections of a tenant's server (after an admin changed or removed it). */
   forget(tenant: string, label: string): void {
     const prefix = JSON.stringify([tenant, label]).slice(0, -1);
     for (const key of [...this.#cache.keys()]) if (key.startsWith(prefix)) this.#cache.delete(key);
+    this.#connections.closeWhere((key) => key.startsWith(prefix));
   }
 
-  /** Closes the engine's connection pools. */
+  /** Closes the connections kept for a scope (its agent session was deleted, its turn ended). */
+  closeScope(scope: string): void {
+    this.#connections.closeScope(scope);
+  }
+
+  /** Connections kept open now (across every scope). */
+  get openConnections(): number {
+    return this.#connections.size;
+  }
+
+  /** Closes the kept connections and the engine's connection pools. */
   async close(): Promise<void> {
+    await this.#connections.close();
     await Promise.all([this.#guarded.close(), this.#open.close()]);
   }
 
-  /** Connects, runs `work`, closes; the whole under one timeout, and aborted with `signal`. */
+  /**
+   * Runs `work` with a client, under one timeout and aborted with `signal`: without a scope on a connection of its own
+   * (connected, then closed); with one on the scope's kept connection, re-opened once if the server expired its session.
+   */
   async #withClient<T>(
     target: McpServerTarget,
     signal: AbortSignal,
+    scope: string | undefined,
     work: (client: Client, options: { signal: AbortSignal; timeout: number }) => Promise<T>,
   ): Promise<T> {
     // A literal address is connected to without a lookup, so the guard checks it here (names are checked on resolution).
@@ -134,6 +172,9 @@ export class McpEngine {
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     const combined = AbortSignal.any([signal, timeout]);
     const dispatcher = target.allowPrivateAddress ? this.#open : this.#guarded;
+    if (scope !== undefined) {
+      return this.#bounded(target, signal, timeout, combined, () => this.#withScopedClient(target, scope, dispatcher, combined, work));
+    }
     const transport = new StreamableHTTPClientTransport(new URL(target.url), {
       requestInit: { headers: { ...target.headers }, redirect: 'error' },
       // The transport's own signal (aborted by close()) and the bound both end every request, the GET stream included.
@@ -164,6 +205,53 @@ export class McpEngine {
       await client.close().catch(() => null);
     }
   }
+
+  /** `run` raced against the bound and `signal`, its failures typed (as #withClient's own path does). */
+  async #bounded<T>(target: McpServerTarget, signal: AbortSignal, timeout: AbortSignal, combined: AbortSignal, run: () => Promise<T>): Promise<T> {
+    let aborted: (() => void) | undefined;
+    const abortedPromise = new Promise<never>((_, reject) => {
+      aborted = () =>
+        reject(timeout.aborted ? new McpTimeoutError(`The MCP server ${target.label} did not answer within ${this.options.timeoutMs} ms.`) : signal.reason);
+      combined.addEventListener('abort', aborted, { once: true });
+    });
+    try {
+      return await Promise.race([run(), abortedPromise]);
+    } catch (error) {
+      throw toMcpError(error, target, timeout.aborted, this.options.timeoutMs);
+    } finally {
+      if (aborted !== undefined) combined.removeEventListener('abort', aborted);
+      abortedPromise.catch(() => null);
+    }
+  }
+
+  /** `work` on the scope's connection to the server; a connection whose session expired is re-opened and tried once more. */
+  async #withScopedClient<T>(
+    target: McpServerTarget,
+    scope: string,
+    dispatcher: Agent,
+    combined: AbortSignal,
+    work: (client: Client, options: { signal: AbortSignal; timeout: number }) => Promise<T>,
+  ): Promise<T> {
+    const key = cacheKey(target);
+    const options = { signal: combined, timeout: this.options.timeoutMs };
+    for (let attempt = 0; ; attempt++) {
+      const connection = await this.#connections.open(key, target, scope, dispatcher, combined, this.options.timeoutMs);
+      try {
+        return await work(connection.client, options);
+      } catch (error) {
+        const expired = connection.hasSession && isExpiredSession(error);
+        // A JSON-RPC error or a bound reached leaves the connection usable; anything else (expired, broken) closes it.
+        if (expired || !(error instanceof ProtocolError || combined.aborted)) this.#connections.drop(this.#connections.keyOf(key, scope), connection);
+        if (expired && attempt === 0) continue;
+        throw error;
+      }
+    }
+  }
+}
+
+/** A failure that means the server no longer knows the connection's MCP session (HTTP 404 to a request that named it). */
+function isExpiredSession(error: unknown): boolean {
+  return error instanceof SdkError && (error as { data?: { status?: unknown } }).data?.status === 404;
 }
 
 /** The key of a server's tool list: tenant, label, URL and a hash of the credentials (other credentials may see other tools). */

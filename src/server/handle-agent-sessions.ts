@@ -1,6 +1,7 @@
 // The Agents API's sessions: create (optionally streamed), get, list, update, delete; input events and the event
 // stream; turns and items. The loop itself runs in src/agents (AgentSessions); this file only translates HTTP.
 import {
+  agentMcpScope,
   sealAgentTools,
   checkServedTools,
   sessionCreateRequestSchema,
@@ -142,6 +143,8 @@ async function handleDeleteSession(gateway: GatewayContext, exchange: Exchange, 
   if (session.status === 'in_progress')
     throw new ConflictError(`Session '${excerpt(id)}' is running a step: cancel it first (agent.session.input.cancel).`, 'session_running');
   if (!(await gateway.store.deleteAgentSession(tenant, id))) throw sessionNotFound(id);
+  // Its MCP connections (kept across its steps) close with it.
+  gateway.mcp?.closeScope(agentMcpScope(id));
   return jsonResult(200, { id, object: 'agent.session.deleted', deleted: true });
 }
 

@@ -111,6 +111,24 @@ export async function runMcpTurn(services: TurnServices, context: CallContext, t
 export async function driveMcpTurn(services: TurnServices, context: CallContext, turn: ResponseTurn, hooks: McpTurnHooks): Promise<McpTurnOutcome> {
   const engine = services.mcp;
   if (engine === undefined) throw new InvalidRequestError('MCP tools are not enabled on this gateway.', 'tools');
+  // The turn's steps share one connection per server; a conversation's later turns too (until it idles out), else the
+  // connections close with the turn.
+  const scope = turn.conversationId === null ? `response:${turn.id}` : `conversation:${context.principal.tenant.id}:${turn.conversationId}`;
+  try {
+    return await driveMcpTurnSteps(services, context, turn, hooks, engine, scope);
+  } finally {
+    if (turn.conversationId === null) engine.closeScope(scope);
+  }
+}
+
+async function driveMcpTurnSteps(
+  services: TurnServices,
+  context: CallContext,
+  turn: ResponseTurn,
+  hooks: McpTurnHooks,
+  engine: McpEngine,
+  scope: string,
+): Promise<McpTurnOutcome> {
   const toolsets = await resolveTurnMcpServers(services, context.principal.tenant, turn.request.tools ?? []);
   const publicTurn = redactMcpTurn(turn);
   const output: ResponseItem[] = [];
@@ -139,7 +157,7 @@ export async function driveMcpTurn(services: TurnServices, context: CallContext,
         annotations: tool.annotations ?? null,
       }));
     } else {
-      tools = await engine.listTools(toolset.target, context.signal);
+      tools = await engine.listTools(toolset.target, context.signal, scope);
       log(toolset, 'tools/list', `listed ${tools.length} tools`);
     }
     const visible = tools.filter((tool) => toolset.allows(readMcpToolFacts(tool)));
@@ -170,7 +188,7 @@ export async function driveMcpTurn(services: TurnServices, context: CallContext,
       await record(refuseMcpCall(toolset, call, 'The call was not approved.'));
       continue;
     }
-    await record(await runMcpCall(engine, toolset, exposedFor(exposed, toolset, asked.name), call, context.signal, log));
+    await record(await runMcpCall(engine, toolset, exposedFor(exposed, toolset, asked.name), call, context.signal, log, scope));
   }
 
   // 3. The loop: model, then the MCP calls it made, until it answers without one, a call waits for approval, or the bound.
@@ -237,7 +255,7 @@ export async function driveMcpTurn(services: TurnServices, context: CallContext,
         });
         waits = true;
       } else {
-        await record(await runMcpCall(engine, mapped.toolset, mapped, call, context.signal, log));
+        await record(await runMcpCall(engine, mapped.toolset, mapped, call, context.signal, log, scope));
       }
     }
     if (mcpCallsOfStep.length === 0 || waits || clientCalls) break;
@@ -272,6 +290,8 @@ export async function runMcpCall(
   call: { name: string; arguments: string; approvalRequestId: string | null },
   signal: AbortSignal,
   log: (toolset: McpToolset, name: string, outcome: string) => void,
+  /** Where the connection to the server is kept (McpEngine.callTool): the agent session, the Responses turn. */
+  scope?: string,
 ): Promise<ResponseMcpCallItem> {
   const item: ResponseMcpCallItem = {
     type: 'mcp_call',
@@ -298,7 +318,7 @@ export async function runMcpCall(
     return { ...item, status: 'failed', error: { type: 'mcp_protocol_error', code: -32602, message: 'The arguments are not a JSON object.' } };
   }
   try {
-    const output = await engine.callTool(toolset.target, call.name, args, signal);
+    const output = await engine.callTool(toolset.target, call.name, args, signal, scope);
     log(toolset, call.name, 'completed');
     return { ...item, output };
   } catch (error) {
