@@ -138,6 +138,46 @@ describe('MCP tools in agent sessions', () => {
     assert.match(text, /Sunny and 21 degrees in /);
   });
 
+  it("the client's sessions.stream surfaces an MCP approval as requires_action; a posted approval resumes the same stream to its answer", async () => {
+    const calls = server.calls.length;
+    const session = await createSession({ environment: { type: 'none' }, agent: { model: MODEL, tools: [mcpTool()] }, input: 'Hello.' });
+    await settled(session.id, 'idle');
+    const seen: string[] = [];
+    let approved: { request_id: string; request: Record<string, unknown> } | undefined;
+    let text = '';
+    // The helper keeps following the turn through requires_action (only the turn's end and idle, or a failed session,
+    // end it): the approval is posted from inside the loop, and the same iteration goes on to the answer.
+    for await (const event of agents.sessions.stream(session.id, { input: 'Use secret_lookup please.' })) {
+      seen.push(event.type);
+      if (event.type === 'agent.session.requires_action') {
+        assert.equal(server.calls.length, calls, 'nothing ran before the approval');
+        const [action] = event.session.required_actions as unknown as { type: string; request_id: string; request: Record<string, unknown> }[];
+        assert.equal(action?.type, 'mcp_approval_request');
+        approved = action;
+        await agents.sessions.events.create(session.id, {
+          events: [
+            {
+              type: 'agent.session.input.mcp_approval_request_result',
+              request_id: String(action?.request_id),
+              response: { type: 'mcp_tool_call', decision: 'approve' },
+            },
+          ],
+        } as never);
+      }
+      if (event.type === 'agent.session.turn.output_text.delta') text += event.delta;
+    }
+    assert.equal(approved?.request.name, 'secret_lookup');
+    assert.equal(approved?.request.server_label, 'test');
+    assert.ok(seen.indexOf('agent.session.requires_action') < seen.indexOf('agent.session.turn.completed'));
+    assert.equal(seen.at(-1), 'agent.session.idle');
+    assert.equal(seen.filter((type) => type === 'agent.session.turn.created').length, 1, 'one turn, resumed');
+    assert.deepEqual(server.calls.slice(calls), ['secret_lookup']);
+    assert.match(text, /the secret is 42/);
+    const [call] = (await itemsOf(session.id)).filter((item) => item.type === 'mcp_call');
+    assert.equal(call?.status, 'completed');
+    assert.equal(call?.output, 'the secret is 42');
+  });
+
   it('allowed_tools hides a tool from the model, and refuses a call of it asked for under wider rules', async () => {
     const calls = server.calls.length;
     const hidden = await createSession({
