@@ -13,6 +13,7 @@ const MODEL = 'via-azure-v1';
 const SECRET = 'mcp-secret-token-9f3a7c';
 const INLINE_SECRET = 'inline-secret-5b2e';
 const YAML_SECRET = 'yaml-secret-77c1';
+const BACKGROUND_SECRET = 'background-secret-3d8e';
 
 type Item = Record<string, unknown> & { type: string };
 const items = (response: { output: unknown[] }) => response.output as Item[];
@@ -247,6 +248,71 @@ describe('Responses mcp tool', () => {
     assert.equal(refused?.status, 'failed');
     assert.match(JSON.stringify(refused?.error), /not approved/);
     assert.equal(server.calls.filter((name) => name === 'secret_lookup').length, 1, 'the denied call never ran');
+  });
+
+  it('background: true runs the mcp loop in the background worker; an approval ends it with the request, answered by a later response', async () => {
+    const calls = server.calls.length;
+    const settle = async (id: string) => {
+      for (let tries = 0; tries < 200; tries++) {
+        const response = await stack.client.responses.retrieve(id);
+        if (response.status !== 'queued' && response.status !== 'in_progress') return response;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`background response ${id} did not settle`);
+    };
+    const tool = { type: 'mcp', server_label: 'test', require_approval: 'never', headers: { 'x-background': BACKGROUND_SECRET } } as const;
+    const queued = await stack.client.responses.create({ model: MODEL, background: true, input: 'Weather in Accra? Use get_weather.', tools: [tool] });
+    assert.ok(queued.status === 'queued' || queued.status === 'in_progress', queued.status);
+    const done = await settle(queued.id);
+    assert.equal(done.status, 'completed', JSON.stringify(done.error));
+    assert.equal(ofType(done, 'mcp_list_tools').length, 1);
+    assert.match(String(ofType(done, 'mcp_call')[0]?.output), /^Sunny and 21 degrees in /);
+    assert.match(done.output_text, /Sunny and 21 degrees/);
+    assert.deepEqual(server.calls.slice(calls), ['get_weather']);
+    assert.ok(
+      server.headers.some((headers) => headers['x-background'] === BACKGROUND_SECRET),
+      "the request's own header reached the server",
+    );
+    // Its stream, replayed: the mcp events as a foreground stream has them; nothing stored holds the credentials.
+    const events: string[] = [];
+    for await (const event of await stack.client.responses.retrieve(queued.id, { stream: true })) events.push(event.type);
+    assert.ok(events.includes('response.mcp_call.completed'), events.join(','));
+    assert.equal(events.at(-1), 'response.completed');
+    const stored = JSON.stringify([
+      await stack.gateway.store.getResponse('default', queued.id),
+      await stack.gateway.store.listResponseEvents('default', queued.id, -1),
+    ]);
+    assert.doesNotMatch(stored + JSON.stringify(done), new RegExp(BACKGROUND_SECRET));
+
+    // An approval: the background response completes with the request (nothing ran); a later one, background too, runs it.
+    const paused = await settle(
+      (
+        await stack.client.responses.create({
+          model: MODEL,
+          background: true,
+          input: 'Use secret_lookup please.',
+          tools: [{ type: 'mcp', server_label: 'test' }],
+        })
+      ).id,
+    );
+    assert.equal(paused.status, 'completed');
+    const [request] = ofType(paused, 'mcp_approval_request');
+    assert.equal(request?.name, 'secret_lookup');
+    assert.deepEqual(server.calls.slice(calls), ['get_weather'], 'nothing ran before the approval');
+    const approved = await settle(
+      (
+        await stack.client.responses.create({
+          model: MODEL,
+          background: true,
+          previous_response_id: paused.id,
+          input: [{ type: 'mcp_approval_response', approval_request_id: String(request?.id), approve: true }],
+          tools: [{ type: 'mcp', server_label: 'test' }],
+        })
+      ).id,
+    );
+    assert.equal(ofType(approved, 'mcp_call')[0]?.output, 'the secret is 42');
+    assert.match(approved.output_text, /the secret is 42/);
+    assert.deepEqual(server.calls.slice(calls), ['get_weather', 'secret_lookup']);
   });
 
   it('a tool that hangs hits the timeout and one that fails reports its error, each as a typed mcp_call error', async () => {

@@ -67,16 +67,14 @@ async function handleCreateResponse(gateway: GatewayContext, exchange: Exchange)
     newItems: turn.inputItems.length,
   });
 
-  if (request.background === true && usesMcpTools(request)) {
-    throw new InvalidRequestError('Background responses with mcp tools are not supported yet: run them in the foreground.', 'background');
-  }
   if (request.background === true) {
     // The job is routed by these headers now and after a restart alike; no other header (credentials) is kept.
     const routingHeaders = pickRoutingHeaders(exchange.req.headers);
+    // With mcp tools the job runs like a foreground turn (their servers' credentials in memory only, never stored).
     const record = toStoredResponse(
       gateway,
       tenant,
-      turn,
+      usesMcpTools(request) ? redactMcpTurn(turn) : turn,
       { response: pendingResponse(turn, 'queued'), route: null, usageEventId: null },
       context.principal.key?.id ?? null,
       routingHeaders,

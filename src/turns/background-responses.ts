@@ -14,6 +14,8 @@ import { excerpt, NotFoundError, type ResponseStreamEvent, toCrosswayError } fro
 import { appendToConversation, toItemRecords } from './persist-turn.ts';
 import type { ResponseTurn, TurnResult } from './response-turn.ts';
 import { pendingResponse, streamTurn } from './run-response-turn.ts';
+import { redactMcpTurn, usesMcpTools } from './run-mcp-turn.ts';
+import { streamMcpTurn } from './stream-mcp-turn.ts';
 import { type PrincipalLookup, readStoredBackgroundTurn } from './stored-background-turn.ts';
 import { fromStoredJson, toStoredJson } from './stored-json.ts';
 import type { TurnServices } from './turn-services.ts';
@@ -135,8 +137,11 @@ export class BackgroundResponses {
     });
   }
 
-  async #run(turn: ResponseTurn, principal: Principal, headers: RequestHeaders, job: Job, ready: () => void): Promise<void> {
+  async #run(runTurn: ResponseTurn, principal: Principal, headers: RequestHeaders, job: Job, ready: () => void): Promise<void> {
     const services = this.#services();
+    // With mcp tools, the turn runs with its servers' credentials (in memory only) and everything stored is redacted.
+    const mcp = usesMcpTools(runTurn.request);
+    const turn = mcp ? redactMcpTurn(runTurn) : runTurn;
     const store = services.store;
     const tenant = principal.tenant.id;
     // The same call a foreground request makes, under a request id of the same shape (x-request-id), so that logs and
@@ -172,10 +177,12 @@ export class BackgroundResponses {
     const flusher = setInterval(() => void this.#flushEvents(turn.id, job), EVENT_FLUSH_MS);
     flusher.unref();
     try {
-      await streamTurn(
+      // A turn with mcp tools runs its model -> tools -> model loop as a foreground one does; an approval it asks for
+      // ends it `completed` with the mcp_approval_request item, answered by a later request (previous_response_id).
+      await (mcp ? streamMcpTurn : streamTurn)(
         services,
         context,
-        turn,
+        runTurn,
         {
           started: () => {},
           event: async (event) => {
