@@ -211,6 +211,7 @@ describe('MCP tools in agent sessions', () => {
 
   it('an approval pauses the session in requires_action; approved, the call runs; denied, it is refused; cancelled, it ends incomplete', async () => {
     const calls = server.calls.length;
+    const lookups = () => server.calls.slice(calls).filter((name) => name === 'secret_lookup').length;
     const session = await createSession({
       environment: { type: 'none' },
       agent: { model: MODEL, tools: [mcpTool()] },
@@ -266,7 +267,7 @@ describe('MCP tools in agent sessions', () => {
     const [refused] = (await itemsOf(again.id)).filter((item) => item.type === 'mcp_call');
     assert.equal(refused?.status, 'failed');
     assert.match(JSON.stringify(refused?.error), /not approved/);
-    assert.equal(server.calls.filter((name) => name === 'secret_lookup').length, 1, 'the denied call never ran');
+    assert.equal(lookups(), 1, 'the denied call never ran');
 
     // Cancelled while it waits: the turn ends cancelled, the call is incomplete and never made.
     const third = await createSession({ environment: { type: 'none' }, agent: { model: MODEL, tools: [mcpTool()] }, input: 'Use secret_lookup please.' });
@@ -277,7 +278,7 @@ describe('MCP tools in agent sessions', () => {
     const [dropped] = (await itemsOf(third.id)).filter((item) => item.type === 'mcp_call');
     assert.equal(dropped?.status, 'incomplete');
     assert.equal((await agents.sessions.turns.list(third.id)).data[0]?.status, 'cancelled');
-    assert.equal(server.calls.filter((name) => name === 'secret_lookup').length, 1, 'the cancelled call never ran');
+    assert.equal(lookups(), 1, 'the cancelled call never ran');
   });
 
   it('a hanging tool hits the timeout and a failing tool reports its error: each a failed call item, and the turn goes on to an answer', async () => {
@@ -370,6 +371,10 @@ describe('MCP tools in agent sessions', () => {
       createSession({ environment: { type: 'none' }, agent: { model: MODEL, tools: [mcpTool({ credential_id: 'mcpc_unknown' })] }, input: 'Hi.' }),
       (error: unknown) => error instanceof OpenAI.BadRequestError && /credential_id/.test(String(error.param)) && error.code === 'mcp_credential_not_found',
     );
+    // Nor may a session's tools be updated to name one.
+    const updated = await stack.api('POST', `/v1/agents/sessions/${session.id}`, { agent: { tools: [mcpTool({ credential_id: 'mcpc_unknown' })] } });
+    assert.equal(updated.status, 400, JSON.stringify(updated.body));
+    assert.match(String((updated.body as { error: { param: string } }).error.param), /credential_id/);
     // Deleted: gone for the next session.
     assert.equal((await stack.api('DELETE', `/admin/mcp-credentials/${credential.id}`)).status, 200);
     await assert.rejects(

@@ -8,12 +8,13 @@ import {
   sessionEventsRequestSchema,
   sessionUpdateRequestSchema,
   toSessionObject,
+  toResponsesMcpTools,
   toTurnObject,
   updateSessionAgent,
   withoutPrivateKeys,
 } from '../agents/index.ts';
 import type { Principal } from '../calls/index.ts';
-import { pickRoutingHeaders } from '../turns/index.ts';
+import { pickRoutingHeaders, resolveTurnMcpServers } from '../turns/index.ts';
 import { ConflictError, excerpt, NotFoundError, parseRequest } from '../wire/index.ts';
 import { readQuery, tenantOf } from './admin-access.ts';
 import type { Exchange, GatewayContext, HttpResult, RouteEntry } from './gateway-types.ts';
@@ -118,6 +119,9 @@ async function handleUpdateSession(gateway: GatewayContext, exchange: Exchange, 
       const agent = updateSessionAgent(state.agent as Record<string, unknown>, request.agent);
       // An mcp tool's credentials are stored sealed.
       state.agent = { ...agent, tools: sealAgentTools(agent.tools, gateway.compactionKey, tenant) };
+      // New mcp tools under the tenant's governance now (labels, URLs, credential_id), not at the next step.
+      const mcpTools = request.agent.tools === undefined || request.agent.tools === null ? [] : toResponsesMcpTools(agent.tools, gateway.compactionKey, tenant);
+      if (mcpTools.length > 0) await resolveTurnMcpServers(gateway, principalOf(exchange).tenant, mcpTools);
     }
     if (request.metadata !== undefined) state.metadata = request.metadata ?? {};
     if (request.review !== undefined) state.review = request.review;
