@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { McpEngine, type McpToolset } from '../mcp/index.ts';
+import { McpEngine, McpServerUnreachableError, type McpToolset } from '../mcp/index.ts';
 import { startTestMcpServer, type TestMcpServer } from '../mcp/test-mcp-server.ts';
 import { findPendingCalls } from './agent-items.ts';
 import { AgentMcpListings, findPendingApprovals, redactAgentTools, sealAgentTools, toPendingMcpCallItem, toResponsesMcpTools } from './agent-mcp-tools.ts';
@@ -111,6 +111,21 @@ describe('AgentMcpListings against a real MCP server', () => {
     assert.equal(server.headers.length, requests, 'the same session lists once');
     await listings.get(services, 'sess_2', toolset, signal);
     assert.ok(server.headers.length > requests, 'another session lists on its own');
+  });
+
+  test('a server that could not be listed is not asked again by the session for a while: its failure is reused', async () => {
+    const listings = new AgentMcpListings();
+    const target = { tenant: 't', label: 'dead', url: 'http://127.0.0.1:1/mcp', headers: {}, allowPrivateAddress: true };
+    const toolset = { label: 'dead', target } as McpToolset;
+    let asked = 0;
+    const counting = { listTools: (...args: Parameters<McpEngine['listTools']>) => ((asked += 1), engine.listTools(...args)) };
+    const services = { mcp: counting } as never;
+    const signal = AbortSignal.timeout(10_000);
+    await assert.rejects(listings.get(services, 'sess_3', toolset, signal), McpServerUnreachableError);
+    await assert.rejects(listings.get(services, 'sess_3', toolset, signal), McpServerUnreachableError);
+    assert.equal(asked, 1, 'the second step reused the failure');
+    await assert.rejects(listings.get(services, 'sess_4', toolset, signal), McpServerUnreachableError);
+    assert.equal(asked, 2, 'another session asks on its own');
   });
 });
 

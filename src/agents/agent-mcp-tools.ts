@@ -92,17 +92,33 @@ export function agentMcpScope(sessionId: string): string {
 const MAX_LISTED_SESSIONS = 4096;
 const LISTING_TTL_MS = 60 * 60_000;
 
+/**
+ * How long a server that could not be listed is not asked again by the same session: the steps of a turn then skip
+ * (or, `required`, fail on) it at once instead of each waiting out the engine's timeout.
+ */
+const FAILED_LISTING_TTL_MS = 60_000;
+
 /** Each session's MCP tool lists, by session and server label (one per gateway; bounded in entries and time). */
 export class AgentMcpListings {
   readonly #lists = new LRUCache<string, McpToolDescription[]>({ max: MAX_LISTED_SESSIONS, ttl: LISTING_TTL_MS });
+  readonly #failures = new LRUCache<string, McpError>({ max: MAX_LISTED_SESSIONS, ttl: FAILED_LISTING_TTL_MS });
 
-  /** The server's tools for the session: listed by the engine the first time, then reused. */
+  /** The server's tools for the session: listed by the engine the first time, then reused; a failure is kept a minute. */
   async get(services: TurnServices, sessionId: string, toolset: Parameters<typeof exposeMcpTool>[1], signal: AbortSignal): Promise<McpToolDescription[]> {
     const key = JSON.stringify([sessionId, toolset.label, toolset.target.url]);
     const cached = this.#lists.get(key);
     if (cached !== undefined) return cached;
+    const failed = this.#failures.get(key);
+    if (failed !== undefined) throw failed;
     if (services.mcp === undefined) throw new InvalidRequestError('MCP tools are not enabled on this gateway.', 'tools');
-    const tools = await services.mcp.listTools(toolset.target, signal, agentMcpScope(sessionId));
+    let tools: McpToolDescription[];
+    try {
+      tools = await services.mcp.listTools(toolset.target, signal, agentMcpScope(sessionId));
+    } catch (error) {
+      // The server's own failure is kept; a cancelled step says nothing about the server.
+      if (error instanceof McpError && !signal.aborted) this.#failures.set(key, error);
+      throw error;
+    }
     this.#lists.set(key, tools);
     return tools;
   }
