@@ -118,7 +118,12 @@ describe('AgentMcpListings against a real MCP server', () => {
     const target = { tenant: 't', label: 'dead', url: 'http://127.0.0.1:1/mcp', headers: {}, allowPrivateAddress: true };
     const toolset = { label: 'dead', target } as McpToolset;
     let asked = 0;
-    const counting = { listTools: (...args: Parameters<McpEngine['listTools']>) => ((asked += 1), engine.listTools(...args)) };
+    const counting = {
+      listTools: (...args: Parameters<McpEngine['listTools']>) => {
+        asked += 1;
+        return engine.listTools(...args);
+      },
+    };
     const services = { mcp: counting } as never;
     const signal = AbortSignal.timeout(10_000);
     await assert.rejects(listings.get(services, 'sess_3', toolset, signal), McpServerUnreachableError);
