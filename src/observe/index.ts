@@ -1,1 +1,3 @@
 export * from './logger.ts';
+export * from './metrics.ts';
+export * from './server-timing.ts';
