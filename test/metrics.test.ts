@@ -208,3 +208,21 @@ describe('metrics.public, metrics.listen and metrics.budget_per_key', () => {
     assert.equal((await scrapeMetrics(`${stack.url}/metrics`, admin.body.key as string)).find('crossway_key_budget_remaining').length, 0);
   });
 });
+
+describe('metrics.enabled: false', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ metrics: { enabled: false, listen: '127.0.0.1:0' } });
+  });
+  after(async () => {
+    await stack.close();
+  });
+
+  it('measures nothing and answers 404 at /metrics, with no listener of its own; Server-Timing stays', async () => {
+    const { response } = await stack.client.chat.completions.create({ model: 'gpt-5.5', messages: HELLO }).withResponse();
+    assert.ok(readServerTiming(response.headers.get('server-timing')).get('upstream')! > 0);
+    assert.equal((await stack.api('GET', '/metrics')).status, 404);
+    assert.equal(stack.gateway.metrics, undefined);
+    assert.equal(stack.gateway.metricsUrl, null);
+  });
+});

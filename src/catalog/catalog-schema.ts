@@ -395,6 +395,8 @@ export const configSchema = z.strictObject({
   /** Prometheus metrics at GET /metrics. */
   metrics: z
     .strictObject({
+      /** Off: nothing is measured and GET /metrics answers 404 (Server-Timing stays). */
+      enabled: z.boolean().default(true),
       /** Serves GET /metrics on the gateway's port without a key (by default it needs the master key or an admin key). */
       public: z.boolean().default(false),
       /**

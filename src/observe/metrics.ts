@@ -186,6 +186,8 @@ export class GatewayMetrics {
       help: "Each catalog route's circuit: 0 closed, 1 open (ejected), 2 half-open.",
       labelNames: ['route', 'model', 'provider'],
       registers,
+      // Workers share route health over Redis; summed across `--workers` the states would add up to nonsense.
+      aggregator: 'max',
       collect() {
         this.reset();
         for (const circuit of metrics.#sources?.routeCircuits() ?? []) {
@@ -208,6 +210,8 @@ export class GatewayMetrics {
       help: "What is left of each virtual key's budget this period, in units of the currency label (settled usage; reservations not subtracted).",
       labelNames: ['tenant', 'key_id', 'currency', 'period'],
       registers: [this.budgetRegistry],
+      // Every worker reads the same store.
+      aggregator: 'first',
       async collect() {
         this.reset();
         const budgets = metrics.#budgetPerKey ? ((await metrics.#sources?.keyBudgets?.()) ?? []) : [];

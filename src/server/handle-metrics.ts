@@ -4,7 +4,6 @@
 // master key and the separate listener see them.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GatewayMetrics } from '../observe/index.ts';
 import { requireAdmin } from './admin-access.ts';
 import { authenticate } from './authenticate.ts';
 import type { Exchange, GatewayContext, HttpResult } from './gateway-types.ts';
@@ -29,11 +28,17 @@ export async function handleMetrics(gateway: GatewayContext, exchange: Exchange)
   return { status: 200, headers: { 'content-type': metrics.contentType, 'cache-control': 'no-store' }, body };
 }
 
+/** What a metrics listener serves: a gateway's metrics, or (in a `--workers` primary) every worker's together. */
+export interface MetricsExposition {
+  render(options: { budgets: boolean }): Promise<string>;
+  readonly contentType: string;
+}
+
 /** A listener that serves only GET /metrics, without a key. */
 export class MetricsListener {
   readonly #server: Server;
 
-  constructor(metrics: GatewayMetrics) {
+  constructor(metrics: MetricsExposition) {
     this.#server = createServer({ requestTimeout: 10_000, headersTimeout: 5_000 }, (req, res) => {
       const path = (req.url ?? '/').split('?', 1)[0];
       if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {

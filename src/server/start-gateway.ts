@@ -36,6 +36,8 @@ export interface StartGatewayOptions {
   now?: () => Date;
   /** Rate-limit and budget counters; by default Redis (with a local fallback) when `redis.url` is set, else memory. */
   counters?: Counters;
+  /** Serve `metrics.listen` (default true); a `--workers` worker does not: the primary serves every worker's metrics there. */
+  metricsListener?: boolean;
   /**
    * The replicas this gateway is one of (tests: LocalClusterHub.joinCluster()); the caller closes it. Otherwise one is
    * opened on `redis.url` when that is set, and none without it (the gateway alone).
@@ -57,8 +59,8 @@ export interface RunningGateway {
   cluster: Cluster | undefined;
   /** The rate-limit and budget counters (the bench reads RedisFailoverCounters' round trips). */
   counters: Counters;
-  /** The gateway's Prometheus metrics. */
-  metrics: GatewayMetrics;
+  /** The gateway's Prometheus metrics; undefined with `metrics.enabled: false`. */
+  metrics: GatewayMetrics | undefined;
   /** The URL of GET /metrics on the `metrics.listen` listener; null without one. */
   metricsUrl: string | null;
   /** The catalog new calls use (the one given at start, or the last one `reload` took). */
@@ -107,8 +109,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const opened = options.counters === undefined ? await openCounters(config.redis, logger) : { counters: options.counters, describeHealth: null };
   const counters = opened.counters;
   const limiter = new Limiter({ counters, store });
-  const metrics = new GatewayMetrics({ budgetPerKey: config.metrics.budget_per_key });
-  const ledger = new Ledger({ store: timeLedgerCommits(store, metrics), agreements: catalog.agreements, logger });
+  const metrics = config.metrics.enabled ? new GatewayMetrics({ budgetPerKey: config.metrics.budget_per_key }) : undefined;
+  const ledger = new Ledger({ store: metrics === undefined ? store : timeLedgerCommits(store, metrics), agreements: catalog.agreements, logger });
   let masterTenant: { record: Promise<TenantRecord>; until: number } | undefined;
 
   // Per route object: a reloaded route (new credentials, say) gets its own; the old one goes with the old catalog.
@@ -131,7 +133,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     now: () => now().getTime(),
     retryBudget: { percent: config.execute.retry_budget.percent, minConcurrency: config.execute.retry_budget.min_concurrency },
     healthPeers: cluster?.routeHealthPeers,
-    observer: observeAttempts(metrics),
+    observer: metrics === undefined ? undefined : observeAttempts(metrics),
     adapterFor: (route: Route) => getProviderAdapter(route.provider),
     authenticatorFor: (route: Route) => {
       let authenticator = authenticators.get(route);
@@ -187,7 +189,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     metrics,
     metricsPublic: config.metrics.public,
   };
-  metrics.readFrom(metricsSources({ catalog: () => context.catalog, executor, ledger, requestLog, decisions, store, now }));
+  metrics?.readFrom(metricsSources({ catalog: () => context.catalog, executor, ledger, requestLog, decisions, store, now }));
   const leaveCluster = cluster?.join({ health: executor.health, tenancy, chainCache, forgetMasterTenant: () => context.forgetMasterTenant() });
   const websocket = new ResponsesWebSocketServer(context, {
     enabled: config.server.websocket,
@@ -232,8 +234,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   agentSessions.start();
   const url = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host);
   const metricsListen = config.metrics.listen;
-  const metricsListener = metricsListen === undefined ? null : new MetricsListener(metrics);
-  const metricsUrl = metricsListen === undefined ? null : await metricsListener!.listen(metricsListen);
+  const metricsListener = metrics !== undefined && metricsListen !== undefined && options.metricsListener !== false ? new MetricsListener(metrics) : null;
+  const metricsUrl = metricsListener === null ? null : await metricsListener.listen(metricsListen!);
   return {
     url,
     executor,
