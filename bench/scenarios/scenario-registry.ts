@@ -6,6 +6,7 @@ import { clusterBusScenario } from './cluster-bus.ts';
 import { crosswayProfileScenario } from './crossway-profile.ts';
 import { memoryBreakdownScenario } from './memory-breakdown.ts';
 import { meteringCommitScenario } from './metering-commit.ts';
+import { metricsOverheadScenario } from './metrics-overhead.ts';
 import { openaiStreamRewriteScenario } from './openai-stream-rewrite.ts';
 import { policyPlanningScenario } from './policy-planning.ts';
 import { crosswayVirtualKeyScenario, proxyOverheadScenario } from './proxy-overhead.ts';
@@ -33,6 +34,7 @@ export const scenarios: readonly Scenario[] = [
   tokenCountScenario,
   clusterBusScenario,
   replicasScenario,
+  metricsOverheadScenario,
 ];
 
 /** The scenarios a run selects: the named ones, or every default one. Throws on an unknown name. */

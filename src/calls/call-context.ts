@@ -3,7 +3,7 @@
 // the Messages API and background jobs alike) builds a CallContext from what it received.
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/index.ts';
-import type { Executor } from '../execute/index.ts';
+import type { Executor, UpstreamTimeSink } from '../execute/index.ts';
 import type { Ledger } from '../metering/index.ts';
 import type { PlanCache, RequestHeaders } from '../policy/index.ts';
 import type { ApiKeyRecord, DecisionRecord, StoredDecisionPlan, TenantRecord } from '../store/index.ts';
@@ -43,6 +43,8 @@ export interface CallContext {
   routingHeaders: RequestHeaders;
   /** The request already taken from the caller's request rate (front doors take it right after authentication). */
   requestRate: RequestRateAdmission | null;
+  /** Where the time spent waiting on upstream attempts is added up (an HTTP exchange's `upstreamMs`); none: not measured. */
+  upstreamTime?: UpstreamTimeSink | undefined;
 }
 
 /** Where routing decisions go (implemented by DecisionLog). */

@@ -191,7 +191,7 @@ async function routeCall<T>(
       // tried on: this model's, and the fallback models' after it (a later model may well be dearer).
       await meter.admit(model.id, allowFallbacks ? [...tried, ...(await planFallbacks(names, index, planOf, planned))] : tried, input.needs);
       try {
-        const executed = await execute(tried, { signal: context.signal, onAttempt, deadlineAt: context.deadlineAt });
+        const executed = await execute(tried, { signal: context.signal, onAttempt, deadlineAt: context.deadlineAt, upstreamTime: context.upstreamTime });
         notes = input.lossesOn?.(executed.route).notes ?? [];
         return executed;
       } catch (error) {

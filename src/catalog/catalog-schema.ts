@@ -392,6 +392,25 @@ export const configSchema = z.strictObject({
       retention_days: z.number().positive().default(30),
     })
     .prefault({}),
+  /** Prometheus metrics at GET /metrics. */
+  metrics: z
+    .strictObject({
+      /** Off: nothing is measured and GET /metrics answers 404 (Server-Timing stays). */
+      enabled: z.boolean().default(true),
+      /** Serves GET /metrics on the gateway's port without a key (by default it needs the master key or an admin key). */
+      public: z.boolean().default(false),
+      /**
+       * `host:port` of a listener of its own that serves GET /metrics without a key (bind it to a private address; port
+       * 0 picks a free one); the gateway's port keeps serving it with a key, or without when `public`.
+       */
+      listen: z
+        .string()
+        .regex(/^(\[[0-9a-fA-F:.]+\]|[^:[\]]*):\d{1,5}$/, 'use "host:port"')
+        .optional(),
+      /** Adds a gauge of every live key's remaining budget (one series per key; off by default to bound cardinality). */
+      budget_per_key: z.boolean().default(false),
+    })
+    .prefault({}),
   /** The Responses `mcp` tool: how long Crossway waits for an MCP server, how long it reuses a tool list, how much it reads. */
   mcp: z
     .strictObject({

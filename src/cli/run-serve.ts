@@ -1,8 +1,9 @@
 // `crossway serve`: the gateway with a configuration file, as one process or (--workers) a primary and its workers.
 import cluster from 'node:cluster';
 import { loadCatalogFile } from '../catalog/index.ts';
-import { createLogger } from '../observe/index.ts';
-import { startGateway } from '../server/index.ts';
+import type { CrosswayConfig } from '../catalog/index.ts';
+import { createClusterMetrics, createLogger, shareWorkerMetrics } from '../observe/index.ts';
+import { MetricsListener, startGateway } from '../server/index.ts';
 import { parsePort } from './parse-port.ts';
 import { watchReload } from './reload-on-signal.ts';
 import { checkWorkersAllowed, parseWorkers } from './parse-workers.ts';
@@ -44,7 +45,12 @@ async function serve(path: string, args: ServeArgs, onStarted: () => void, hungU
     const { runWorkers } = await import('./run-workers.ts');
     // Workers get their grace period, then the time to flush and close, before the primary kills them.
     const stopTimeoutMs = catalog.config.server.shutdown_grace_ms + 30_000;
-    return await runWorkers({ workers, path, watch: args.watch === true, logger: createServeLogger(), stopTimeoutMs }, onStarted);
+    const metrics = await serveClusterMetrics(catalog.config.metrics);
+    try {
+      return await runWorkers({ workers, path, watch: args.watch === true, logger: createServeLogger(), stopTimeoutMs }, onStarted);
+    } finally {
+      await metrics?.close();
+    }
   }
   const logger = createServeLogger();
   const gateway = await startGateway({
@@ -53,7 +59,10 @@ async function serve(path: string, args: ServeArgs, onStarted: () => void, hungU
     port,
     host: args.host,
     logger,
+    // A worker's metrics are served, with every other worker's, by the primary's `metrics.listen`.
+    metricsListener: !cluster.isWorker,
   });
+  if (cluster.isWorker && gateway.metrics !== undefined) shareWorkerMetrics(gateway.metrics);
   // In a cluster the primary watches the file and signals every worker: one watcher, not one per worker.
   const reloads = watchReload({ path, gateway, logger, watchFile: args.watch === true && cluster.isPrimary });
   if (hungUp()) reloads.reload();
@@ -75,6 +84,14 @@ async function serve(path: string, args: ServeArgs, onStarted: () => void, hungU
   // A worker's channel to the primary would keep it alive: let it go, so that the process ends and the primary sees it.
   if (cluster.isWorker) cluster.worker?.disconnect();
   return 0;
+}
+
+/** The primary's `metrics.listen`: every worker's metrics summed (null when metrics are off or have no listener). */
+async function serveClusterMetrics(config: CrosswayConfig['metrics']): Promise<MetricsListener | null> {
+  if (!config.enabled || config.listen === undefined) return null;
+  const listener = new MetricsListener(createClusterMetrics());
+  process.stdout.write(`Crossway metrics of every worker on ${await listener.listen(config.listen)}\n`);
+  return listener;
 }
 
 function createServeLogger() {

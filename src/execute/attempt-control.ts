@@ -4,6 +4,7 @@ import type { Route } from '../catalog/index.ts';
 import type { UpstreamRequest } from '../providers/index.ts';
 import { ClientClosedError, CrosswayError, InternalError, InvalidRequestError, UpstreamError, type AttemptFailure } from '../wire/index.ts';
 import { classifyTransportError } from './call-upstream.ts';
+import { type AttemptObserver, describeAttemptEnd, type UpstreamTimeSink } from './attempt-observer.ts';
 import type { Admission, RouteHealth } from './route-health.ts';
 import { scrubberForAttempt, scrubberForRoute, type SecretScrubber } from './scrub-secrets.ts';
 
@@ -42,6 +43,10 @@ export interface AttemptControlOptions {
   health: RouteHealth;
   /** How the route let this attempt in; a probe's outcome decides a half-open route. */
   admission: Admission;
+  /** Told how the attempt ended (metrics). */
+  observer?: AttemptObserver | undefined;
+  /** The request's total of time spent waiting on upstreams, which this attempt adds to. */
+  upstreamTime?: UpstreamTimeSink | undefined;
 }
 
 /** State of one try: its abort signal and deadline, and reporting to the route's health exactly once. */
@@ -63,6 +68,12 @@ export class AttemptControl {
   #settled = false;
   #firstByteSeen = false;
   #notes: readonly string[] | undefined;
+  readonly #observer: AttemptObserver | undefined;
+  readonly #upstreamTime: UpstreamTimeSink | undefined;
+  /** Until when this attempt's time was added to `#upstreamTime`. */
+  #timedUntil = this.#started;
+  /** A stream's first chunk arrived: no failover from here on. */
+  #streaming = false;
 
   constructor(options: AttemptControlOptions) {
     this.route = options.route;
@@ -71,6 +82,8 @@ export class AttemptControl {
     this.admission = options.admission;
     this.#clientSignal = options.clientSignal;
     this.#health = options.health;
+    this.#observer = options.observer;
+    this.#upstreamTime = options.upstreamTime;
     this.scrubber = scrubberForRoute(options.route);
     // One listener instead of AbortSignal.any (a composite signal per attempt costs more and lives longer).
     this.signal = this.#controller.signal;
@@ -93,6 +106,9 @@ export class AttemptControl {
   streamStarted(): void {
     this.firstByte();
     this.clearTimer();
+    this.#streaming = true;
+    // Counted now, so that a stream's head can tell the time to its first chunk; the rest when the stream ends.
+    this.#addUpstreamTime();
   }
 
   clearTimer(): void {
@@ -144,6 +160,7 @@ export class AttemptControl {
     else if (!(failure instanceof ClientClosedError) && countsAgainstHealth(failure)) this.#health.recordFailure(this.route.id, this.admission);
     else this.#health.release(this.route.id, this.admission);
     if (failure !== null) this.#controller.abort();
+    this.#observer?.attemptEnded(this.route, describeAttemptEnd(failure), failure instanceof UpstreamError && !this.#streaming && failsOver(failure));
     this.#finish();
   }
 
@@ -164,7 +181,15 @@ export class AttemptControl {
 
   readonly #onClientAbort = (): void => this.#controller.abort();
 
+  #addUpstreamTime(): void {
+    if (this.#upstreamTime === undefined) return;
+    const now = performance.now();
+    this.#upstreamTime.upstreamMs = (this.#upstreamTime.upstreamMs ?? 0) + (now - this.#timedUntil);
+    this.#timedUntil = now;
+  }
+
   #finish(): void {
+    this.#addUpstreamTime();
     this.#settled = true;
     this.#clientSignal.removeEventListener('abort', this.#onClientAbort);
     for (const callback of this.#onSettled.splice(0)) callback();
@@ -214,7 +239,12 @@ export function readAttemptFailure(error: unknown, attempt: AttemptControl): Exc
   const failure = attempt.classify(error);
   if (failure instanceof ClientClosedError) return { kind: 'client-closed', error: failure };
   // A carry limit (the cloud says the route's wire cannot carry this request) fails over without touching health.
-  return { kind: 'failed', error: failure, failOver: shouldFailOver(failure) || failure.carryLimit, transient: isTransient(failure) };
+  return { kind: 'failed', error: failure, failOver: failsOver(failure), transient: isTransient(failure) };
+}
+
+/** Whether the executor moves on from this failure (before a stream started): shouldFailOver, or a carry limit. */
+function failsOver(failure: UpstreamError): boolean {
+  return shouldFailOver(failure) || failure.carryLimit;
 }
 
 /** Engine limits hit by serialising or walking a hostile request (JSON.stringify of a 10,000-deep array, say). */

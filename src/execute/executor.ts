@@ -15,6 +15,7 @@ import {
   type EmbeddingRequest,
   InvalidRequestError,
 } from '../wire/index.ts';
+import type { AttemptObserver, UpstreamTimeSink } from './attempt-observer.ts';
 import { AttemptControl, classifyNotSent, readAttemptFailure, type Attempt, type AttemptOutcome } from './attempt-control.ts';
 import { callUpstream, callUpstreamBuffered, type BufferedResponse, type CallOptions } from './call-upstream.ts';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
@@ -47,6 +48,8 @@ export interface ExecutorOptions {
   authenticatorFor(route: Route): Authenticator;
   /** Defaults to a keep-alive undici Agent (one pool per upstream origin). */
   dispatcher?: Dispatcher;
+  /** Told how every attempt ended (the gateway's metrics). */
+  observer?: AttemptObserver;
 }
 
 export interface ExecuteOptions {
@@ -59,6 +62,8 @@ export interface ExecuteOptions {
    * and no attempt waits for its first byte beyond it. Null: only the routes' own timeouts apply.
    */
   deadlineAt?: number | null;
+  /** Where the request adds up the time its attempts wait on upstreams (Server-Timing, the request log). */
+  upstreamTime?: UpstreamTimeSink | undefined;
 }
 
 /** Result of a request that succeeded on some route. */
@@ -383,7 +388,8 @@ export class Executor {
           const routeTimeoutMs = route.timeout_ms ?? this.#options.attemptTimeoutMs;
           const callerDeadline = remainingMs < routeTimeoutMs;
           const timeoutMs = callerDeadline ? Math.ceil(remainingMs) : routeTimeoutMs;
-          const attempt = new AttemptControl({ route, clientSignal: options.signal, timeoutMs, callerDeadline, health: this.health, admission });
+          const observers = { observer: this.#options.observer, upstreamTime: options.upstreamTime };
+          const attempt = new AttemptControl({ route, clientSignal: options.signal, timeoutMs, callerDeadline, health: this.health, admission, ...observers });
           try {
             const outcome = await runAttempt(tryRoute, route, attempt);
             switch (outcome.kind) {

@@ -5,3 +5,4 @@ export * from './route-health.ts';
 export * from './route-health-peers.ts';
 export * from './serves-responses-natively.ts';
 export * from './scrub-secrets.ts';
+export * from './attempt-observer.ts';

@@ -168,6 +168,11 @@ export class Ledger {
     this.#shares = toShareTerms(agreements);
   }
 
+  /** Calls waiting for a group commit (the batch being committed not included). */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
   /** A snapshot of the group-commit counters. */
   stats(): LedgerStats {
     return { ...this.#stats };

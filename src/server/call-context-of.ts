@@ -16,6 +16,8 @@ export function callContextOf(exchange: Exchange): CallContext {
     deadlineAt: readCallerDeadline(exchange),
     routingHeaders: exchange.req.headers,
     requestRate: exchange.requestRate,
+    // The exchange adds up its own upstream time: Server-Timing and the request log read `exchange.upstreamMs`.
+    upstreamTime: exchange,
   };
 }
 

@@ -23,11 +23,13 @@ import { CONVERSATIONS_ROUTES } from './handle-conversations.ts';
 import { handleEmbeddings } from './handle-embeddings.ts';
 import { handleGetDecision } from './handle-get-decision.ts';
 import { handleHealth, handleReady } from './handle-health.ts';
+import { handleMetrics } from './handle-metrics.ts';
 import { handleCountMessageTokens, handleMessages } from './handle-messages.ts';
 import { handleGetModel, handleListModels } from './handle-models.ts';
 import { RESPONSES_ROUTES } from './handle-responses.ts';
 import { errorResult } from './http-result.ts';
 import { logRequest } from './log-request.ts';
+import { observeAnswer, timeAnswer } from './observe-answer.ts';
 import { isWebSocketUpgrade, refuseUpgrade, type ResponsesWebSocketServer, upgradeRequired } from './responses-websocket.ts';
 import { writeResult } from './write-result.ts';
 
@@ -57,6 +59,8 @@ const ROUTES: RouteEntry[] = [
   ...ADMIN_MCP_CREDENTIAL_ROUTES,
   { method: 'GET', path: '/healthz', auth: false, handler: handleHealth },
   { method: 'GET', path: '/readyz', auth: false, handler: handleReady },
+  // Authenticated by its handler: `metrics.public` decides whether it needs a key.
+  { method: 'GET', path: '/metrics', auth: false, handler: handleMetrics },
 ];
 
 /** How long a client may take to send a request, how long an idle connection lives, and how many may be open. */
@@ -212,20 +216,22 @@ export class GatewayServer {
     res.once('close', () => {
       if (!res.writableFinished) controller.abort();
     });
+    const startedAt = performance.now();
     const requestId = createTimeOrderedId('req');
     res.setHeader('x-request-id', requestId);
     // Until a route matched, a caller that speaks Anthropic's API (a wrong path or method) is answered in its shape.
     let shape = shapeByAnthropicVersion(req);
     let result: HttpResult;
+    let exchange: Exchange | null = null;
     try {
       const { entry, params } = matchRoute(req.method ?? 'GET', pathOf(req.url ?? '/'));
       shape = typeof entry.errorShape === 'function' ? entry.errorShape(req) : (entry.errorShape ?? 'openai');
       // Anthropic's clients read the request id from `request-id` (and show it with every error).
       if (shape === 'anthropic') res.setHeader('request-id', requestId);
-      const exchange: Exchange = {
+      exchange = {
         req,
         requestId,
-        startedAt: performance.now(),
+        startedAt,
         signal: controller.signal,
         route: entry,
         params,
@@ -241,13 +247,15 @@ export class GatewayServer {
       const error = toCrosswayError(thrown);
       if (error instanceof ClientClosedError) {
         res.destroy();
+        observeAnswer(this.#gateway, req, exchange, { status: error.status, error, firstByteAt: null }, startedAt);
         return;
       }
       if (error.status >= 500) this.#gateway.logger.error({ err: thrown, requestId }, 'request failed');
       if (shape === 'anthropic') res.setHeader('request-id', requestId);
       result = errorResult(error, shape, requestId);
     }
-    await writeResult(res, result, controller.signal);
+    const outcome = await writeResult(res, timeAnswer(res, result, startedAt, exchange), controller.signal);
+    observeAnswer(this.#gateway, req, exchange, outcome, startedAt);
   }
 }
 

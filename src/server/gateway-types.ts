@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AgentSessions } from '../agents/index.ts';
 import type { DecisionLog, Principal } from '../calls/index.ts';
 import type { Cluster } from '../cluster/index.ts';
+import type { GatewayMetrics } from '../observe/index.ts';
 import type { RequestLogRow, RequestLogWriter, TenantRecord } from '../store/index.ts';
 import type { RequestRateAdmission, Tenancy } from '../tenancy/index.ts';
 import type { BackgroundResponses, TurnServices } from '../turns/index.ts';
@@ -32,6 +33,10 @@ export interface GatewayContext extends TurnServices {
   draining: boolean;
   /** The other replicas (route health, invalidations, decisions shared over Redis); absent when this gateway is alone. */
   cluster?: Cluster;
+  /** Prometheus metrics (GET /metrics); absent in contexts built without them (tests of single handlers). */
+  metrics?: GatewayMetrics;
+  /** `metrics.public`: GET /metrics needs no key. */
+  metricsPublic?: boolean;
 }
 
 /** What a request log row says of a request beyond what the server knows (id, time, duration, status). */
@@ -56,6 +61,8 @@ export interface Exchange {
   rawBody: Buffer | null;
   /** Set by handlers that call a model (values from the core's results), written to the request log when the request ends. */
   log: RequestLogFields | null;
+  /** Time spent waiting on upstream attempts so far, in ms (added up by the executor); undefined until an attempt was made. */
+  upstreamMs?: number;
 }
 
 /** Writes a streamed answer: the head once, then chunks with backpressure. */

@@ -3,7 +3,7 @@ import { McpEngine } from '../mcp/index.ts';
 import type { Logger } from 'pino';
 import type { Catalog, Route } from '../catalog/index.ts';
 import { Executor } from '../execute/index.ts';
-import { createLogger } from '../observe/index.ts';
+import { createLogger, GatewayMetrics } from '../observe/index.ts';
 import { createAuthenticator, getProviderAdapter, type Authenticator } from '../providers/index.ts';
 import { Ledger } from '../metering/index.ts';
 import { openCounters, openStore, RequestLogWriter, type Counters, type Store, type TenantRecord } from '../store/index.ts';
@@ -16,6 +16,8 @@ import { BackgroundResponses } from '../turns/index.ts';
 import { GatewayServer } from './gateway-server.ts';
 import { ResponsesWebSocketServer } from './responses-websocket.ts';
 import { startHousekeeping } from './start-housekeeping.ts';
+import { metricsSources, observeAttempts, timeLedgerCommits } from './gateway-metrics-sources.ts';
+import { MetricsListener } from './handle-metrics.ts';
 import type { GatewayContext } from './gateway-types.ts';
 import { PlanCache } from '../policy/index.ts';
 import { type CatalogReplacement, replaceCatalog } from './replace-catalog.ts';
@@ -34,6 +36,8 @@ export interface StartGatewayOptions {
   now?: () => Date;
   /** Rate-limit and budget counters; by default Redis (with a local fallback) when `redis.url` is set, else memory. */
   counters?: Counters;
+  /** Serve `metrics.listen` (default true); a `--workers` worker does not: the primary serves every worker's metrics there. */
+  metricsListener?: boolean;
   /**
    * The replicas this gateway is one of (tests: LocalClusterHub.joinCluster()); the caller closes it. Otherwise one is
    * opened on `redis.url` when that is set, and none without it (the gateway alone).
@@ -55,6 +59,10 @@ export interface RunningGateway {
   cluster: Cluster | undefined;
   /** The rate-limit and budget counters (the bench reads RedisFailoverCounters' round trips). */
   counters: Counters;
+  /** The gateway's Prometheus metrics; undefined with `metrics.enabled: false`. */
+  metrics: GatewayMetrics | undefined;
+  /** The URL of GET /metrics on the `metrics.listen` listener; null without one. */
+  metricsUrl: string | null;
   /** The catalog new calls use (the one given at start, or the last one `reload` took). */
   readonly catalog: Catalog;
   /**
@@ -101,7 +109,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const opened = options.counters === undefined ? await openCounters(config.redis, logger) : { counters: options.counters, describeHealth: null };
   const counters = opened.counters;
   const limiter = new Limiter({ counters, store });
-  const ledger = new Ledger({ store, agreements: catalog.agreements, logger });
+  const metrics = config.metrics.enabled ? new GatewayMetrics({ budgetPerKey: config.metrics.budget_per_key }) : undefined;
+  const ledger = new Ledger({ store: metrics === undefined ? store : timeLedgerCommits(store, metrics), agreements: catalog.agreements, logger });
   let masterTenant: { record: Promise<TenantRecord>; until: number } | undefined;
 
   // Per route object: a reloaded route (new credentials, say) gets its own; the old one goes with the old catalog.
@@ -124,6 +133,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     now: () => now().getTime(),
     retryBudget: { percent: config.execute.retry_budget.percent, minConcurrency: config.execute.retry_budget.min_concurrency },
     healthPeers: cluster?.routeHealthPeers,
+    observer: metrics === undefined ? undefined : observeAttempts(metrics),
     adapterFor: (route: Route) => getProviderAdapter(route.provider),
     authenticatorFor: (route: Route) => {
       let authenticator = authenticators.get(route);
@@ -176,7 +186,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     countersHealth: opened.describeHealth,
     draining: false,
     cluster,
+    metrics,
+    metricsPublic: config.metrics.public,
   };
+  metrics?.readFrom(metricsSources({ catalog: () => context.catalog, executor, ledger, requestLog, decisions, store, now }));
   const leaveCluster = cluster?.join({ health: executor.health, tenancy, chainCache, forgetMasterTenant: () => context.forgetMasterTenant() });
   const websocket = new ResponsesWebSocketServer(context, {
     enabled: config.server.websocket,
@@ -220,6 +233,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
   agentSessions.start();
   const url = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host);
+  const metricsListen = config.metrics.listen;
+  const metricsListener = metrics !== undefined && metricsListen !== undefined && options.metricsListener !== false ? new MetricsListener(metrics) : null;
+  const metricsUrl = metricsListener === null ? null : await metricsListener.listen(metricsListen!);
   return {
     url,
     executor,
@@ -231,6 +247,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     backgroundResponses,
     cluster,
     counters,
+    metrics,
+    metricsUrl,
     get catalog() {
       return context.catalog;
     },
@@ -247,6 +265,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       await websocket.close();
       await context.mcp?.close();
       await server.close(0);
+      await metricsListener?.close();
       await backgroundResponses.close();
       await agentSessions.close();
       await ledger.close();
