@@ -169,5 +169,6 @@ function chatInput(call: ChatCall, needs: RequestNeeds) {
     fallbackModels: call.fallbackModels,
     preferences: call.preferences,
     needs,
+    prompt: call.request.messages,
   };
 }

@@ -3,7 +3,7 @@ import { McpEngine } from '../mcp/index.ts';
 import type { Logger } from 'pino';
 import type { Catalog, Route } from '../catalog/index.ts';
 import { Executor } from '../execute/index.ts';
-import { createLogger } from '../observe/index.ts';
+import { createLogger, type GatewayTracing, openGatewayTracing, readTracingSettings } from '../observe/index.ts';
 import { createAuthenticator, getProviderAdapter, type Authenticator } from '../providers/index.ts';
 import { Ledger } from '../metering/index.ts';
 import { openCounters, openStore, RequestLogWriter, type Counters, type Store, type TenantRecord } from '../store/index.ts';
@@ -55,6 +55,8 @@ export interface RunningGateway {
   cluster: Cluster | undefined;
   /** The rate-limit and budget counters (the bench reads RedisFailoverCounters' round trips). */
   counters: Counters;
+  /** OpenTelemetry export; null when no OTLP endpoint is configured (no SDK loaded, no provider created). */
+  tracing: GatewayTracing | null;
   /** The catalog new calls use (the one given at start, or the last one `reload` took). */
   readonly catalog: Catalog;
   /**
@@ -101,7 +103,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const opened = options.counters === undefined ? await openCounters(config.redis, logger) : { counters: options.counters, describeHealth: null };
   const counters = opened.counters;
   const limiter = new Limiter({ counters, store });
-  const ledger = new Ledger({ store, agreements: catalog.agreements, logger });
+  // OpenTelemetry: null (nothing loaded, no provider) unless an OTLP endpoint is configured; flushed on close.
+  const tracing = await openGatewayTracing(readTracingSettings(process.env, config.telemetry), undefined);
+  const ledger = new Ledger({ store, agreements: catalog.agreements, logger, tracing });
   let masterTenant: { record: Promise<TenantRecord>; until: number } | undefined;
 
   // Per route object: a reloaded route (new credentials, say) gets its own; the old one goes with the old catalog.
@@ -176,6 +180,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     countersHealth: opened.describeHealth,
     draining: false,
     cluster,
+    tracing,
   };
   const leaveCluster = cluster?.join({ health: executor.health, tenancy, chainCache, forgetMasterTenant: () => context.forgetMasterTenant() });
   const websocket = new ResponsesWebSocketServer(context, {
@@ -231,6 +236,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     backgroundResponses,
     cluster,
     counters,
+    tracing,
     get catalog() {
       return context.catalog;
     },
@@ -256,6 +262,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       leaveCluster?.();
       if (options.cluster === undefined) await cluster?.close();
       await executor.close();
+      // After the ledger and the server: the last spans (ledger batches, answers cut at shutdown) are exported too.
+      await tracing?.shutdown();
       if (options.store === undefined) await store.close();
     },
   };

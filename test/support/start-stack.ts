@@ -38,6 +38,8 @@ export interface StackOptions {
   requestLog?: Record<string, unknown>;
   /** The catalog's `mcp` section (timeouts of MCP servers). */
   mcp?: Record<string, unknown>;
+  /** The catalog's `telemetry` section (OpenTelemetry export). */
+  telemetry?: Record<string, unknown>;
   /** Keep the SQLite file's directory after close (the test reads it afterwards and removes it). */
   dataDir?: string;
   /** The gateway's clock (routing decisions, key expiry); the real one by default. */
@@ -149,6 +151,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
     ...(options.requestLog === undefined ? {} : { request_log: options.requestLog }),
     ...(options.mcp === undefined ? {} : { mcp: options.mcp }),
+    ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
   };
   const catalog = buildCatalog(raw, 'test stack', { env: {} });
   let logText = '';
