@@ -265,6 +265,28 @@ describe('OpenTelemetry GenAI traces and metrics', () => {
     assert.ok(firstToken.reduce((sum, point) => sum + point.count, 0) >= 1, 'the stream has a time to first token');
   });
 
+  it('telemetry.capture_content: the prompt and the answer in the conventions message shape, bounded', async () => {
+    const capturing = await startStack({ telemetry: { otlp_endpoint: receiver.url, capture_content: true, max_content_bytes: 4096 } });
+    try {
+      const { traceparent, traceId } = newTraceparent();
+      const long = `Remember this: ${'z'.repeat(20_000)}`;
+      await capturing.client.chat.completions.create({ model: 'gpt-5.5', messages: [{ role: 'user', content: long }] }, { headers: { traceparent } });
+      const spans = await traceOf(traceId, (found) => found.some((span) => span.name === 'chat gpt-5.5'));
+      const inference = spans.find((span) => span.name === 'chat gpt-5.5')!;
+      const input = String(inference.attrs['gen_ai.input.messages']);
+      assert.ok(Buffer.byteLength(input) <= 4096);
+      const [message] = JSON.parse(input);
+      assert.equal(message.role, 'user');
+      assert.match(message.parts[0].content, /^Remember this: z+$/);
+      const [output] = JSON.parse(String(inference.attrs['gen_ai.output.messages']));
+      assert.equal(output.role, 'assistant');
+      assert.equal(output.finish_reason, 'stop');
+      assert.equal(output.parts[0].type, 'text');
+    } finally {
+      await capturing.close();
+    }
+  });
+
   it('no secret reaches the exported data', () => {
     const exported = receiver.bodies.join('\n');
     for (const secret of [stack.masterKey, OPENAI_KEY, AZURE_KEY]) assert.ok(!exported.includes(secret), 'a credential was exported');

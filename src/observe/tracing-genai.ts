@@ -163,7 +163,8 @@ function toConventionMessage(message: Record<string, unknown> | null): Conventio
  */
 function boundedJson(messages: ConventionMessage[], maxBytes: number): string {
   const texts = messages.reduce((count, message) => count + message.parts.length, 0);
-  const share = Math.max(64, Math.floor(maxBytes / Math.max(1, texts)));
+  // Each part's share of the bound, less room for its JSON around the text (role, type, quotes).
+  const share = Math.max(32, Math.floor(maxBytes / Math.max(1, texts)) - 96);
   const cut = messages.map((message) => ({
     ...message,
     parts: message.parts.map((part) =>
