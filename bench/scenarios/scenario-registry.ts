@@ -15,6 +15,7 @@ import { runtimeChainScenario } from './runtime-chain.ts';
 import { scrubSecretsStreamScenario } from './scrub-secrets-stream.ts';
 import { streamMemoryScenario } from './stream-memory.ts';
 import { tokenCountScenario } from './token-count.ts';
+import { tracingScenario } from './tracing.ts';
 
 /** Every scenario; `enabledByDefault: false` ones run only when named with `--only`. */
 export const scenarios: readonly Scenario[] = [
@@ -33,6 +34,7 @@ export const scenarios: readonly Scenario[] = [
   tokenCountScenario,
   clusterBusScenario,
   replicasScenario,
+  tracingScenario,
 ];
 
 /** The scenarios a run selects: the named ones, or every default one. Throws on an unknown name. */
