@@ -190,11 +190,17 @@ describe('OpenTelemetry GenAI traces and metrics', () => {
       { headers: { traceparent } },
     );
     let usage: { prompt_tokens: number; completion_tokens: number } | undefined;
-    for await (const chunk of stream) usage = chunk.usage ?? usage;
+    let id = '';
+    for await (const chunk of stream) {
+      usage = chunk.usage ?? usage;
+      id = chunk.id;
+    }
     const spans = await traceOf(traceId, (found) => found.some((span) => span.kind === SPAN_KIND.server));
     const inference = spans.find((span) => span.name === 'chat gpt-5.5')!;
     assert.equal(inference.attrs['gen_ai.usage.input_tokens'], usage?.prompt_tokens);
     assert.equal(inference.attrs['gen_ai.usage.output_tokens'], usage?.completion_tokens);
+    assert.equal(inference.attrs['gen_ai.response.id'], id);
+    assert.deepEqual(inference.attrs['gen_ai.response.finish_reasons'], ['stop']);
     const client = spans.find((span) => span.kind === SPAN_KIND.client)!;
     assert.equal(client.attrs['http.response.status_code'], 200);
     assert.equal(client.parentSpanId, inference.spanId);
@@ -242,6 +248,8 @@ describe('OpenTelemetry GenAI traces and metrics', () => {
     assert.equal(inference.attrs['gen_ai.operation.name'], 'chat');
     assert.equal(inference.attrs['gen_ai.usage.input_tokens'], response.usage?.input_tokens);
     assert.equal(inference.attrs['gen_ai.usage.output_tokens'], response.usage?.output_tokens);
+    assert.equal(inference.attrs['gen_ai.response.id'], response.id);
+    assert.deepEqual(inference.attrs['gen_ai.response.finish_reasons'], ['stop']);
     assert.ok(spans.some((span) => span.kind === SPAN_KIND.client && span.parentSpanId === inference.spanId));
   });
 

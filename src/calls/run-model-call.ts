@@ -79,6 +79,8 @@ export interface OpenCall<T> {
    * success. Only the first call counts.
    */
   complete(usage: CallUsage): Promise<string | null>;
+  /** The call's inference span when tracing is on: what the answer says that only the serving code sees goes here. */
+  trace: ModelCallTrace | null;
 }
 
 /** An attempt as the decision records it: with the id its route's cloud was asked for. */
@@ -142,6 +144,7 @@ async function runCall<T, R>(
     return await serve({
       executed,
       info,
+      trace,
       complete: (usage) => {
         trace?.usage(toTokenCounts(usage.usage));
         return meter.complete({ route: executed.route, ...usage });

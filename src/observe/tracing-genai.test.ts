@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { genAiProviderName, readAnswerFacts, toInputMessages, toOutputMessages } from './tracing-genai.ts';
+import { genAiProviderName, readAnswerFacts, readStreamFacts, toInputMessages, toOutputMessages } from './tracing-genai.ts';
 
 describe('GenAI conventions', () => {
   it('names the providers as the conventions do', () => {
@@ -20,6 +20,15 @@ describe('GenAI conventions', () => {
     const response = { id: 'resp_1', status: 'completed' };
     assert.deepEqual(readAnswerFacts({ kind: 'native', response }), { id: 'resp_1', finishReasons: ['completed'], completion: response });
     assert.deepEqual(readAnswerFacts({ events: [] }), { finishReasons: [] });
+  });
+
+  it("reads a chat stream's id from its first chunk and its finish reasons from its last content chunk", () => {
+    const first = Buffer.from('data: {"id":"chatcmpl-9","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant"}}]}\n\n');
+    const last = Buffer.from(
+      'data: {"id":"chatcmpl-9","choices":[{"index":0,"delta":{},"finish_reason":"length"},{"index":1,"delta":{},"finish_reason":"stop"}]}\n\n',
+    );
+    assert.deepEqual(readStreamFacts(first, last), { id: 'chatcmpl-9', finishReasons: ['length', 'stop'] });
+    assert.deepEqual(readStreamFacts(null, Buffer.from('data: {"choices":[{"finish_reason":null}]}\n\n')), { finishReasons: [] });
   });
 
   it('captures messages in the conventions shape, as valid JSON within the bound', () => {

@@ -94,6 +94,26 @@ export function readAnswerFacts(value: unknown): AnswerFacts {
   return facts;
 }
 
+/** Bytes of a stream's first and last chunks scanned for its id and finish reasons. */
+const STREAM_SCAN_BYTES = 8 * 1024;
+const CHUNK_ID = /"id"\s*:\s*"([^"\\]{1,256})"/;
+const FINISH_REASON = /"finish_reason"\s*:\s*"([^"\\]{1,64})"/g;
+
+/** The id (from the first chunk) and the finish reasons (from the last content chunk) of a chat stream's SSE bytes. */
+export function readStreamFacts(first: Uint8Array | null, last: Uint8Array | null): Omit<AnswerFacts, 'completion'> {
+  const facts: AnswerFacts = { finishReasons: [] };
+  if (first !== null) {
+    const id = CHUNK_ID.exec(Buffer.from(first.buffer, first.byteOffset, Math.min(first.byteLength, STREAM_SCAN_BYTES)).toString('latin1'));
+    if (id !== null) facts.id = id[1]!;
+  }
+  if (last !== null) {
+    const start = Math.max(0, last.byteLength - STREAM_SCAN_BYTES);
+    const text = Buffer.from(last.buffer, last.byteOffset + start, last.byteLength - start).toString('latin1');
+    for (const match of text.matchAll(FINISH_REASON)) if (facts.finishReasons.length < MAX_FINISH_REASONS) facts.finishReasons.push(match[1]!);
+  }
+  return facts;
+}
+
 /** One message in the conventions' shape: a role and typed parts. */
 interface ConventionMessage {
   role: string;

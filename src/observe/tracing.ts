@@ -19,7 +19,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import { GenAiInstruments, genAiProviderName, type TokenCounts, toInputMessages, toOutputMessages, readAnswerFacts } from './tracing-genai.ts';
+import { GenAiInstruments, genAiProviderName, type TokenCounts, toInputMessages, toOutputMessages, readAnswerFacts, readStreamFacts } from './tracing-genai.ts';
 import type { TracingParts } from './tracing-sdk.ts';
 import type { TracingSettings } from './tracing-settings.ts';
 
@@ -216,6 +216,7 @@ export class ModelCallTrace {
   readonly #started = performance.now();
   readonly #attributes: Attributes;
   #tokens: TokenCounts | null = null;
+  #answered = false;
   #ended = false;
 
   constructor(tracing: GatewayTracing, operation: 'chat' | 'embeddings', requestModel: string, parent: Context) {
@@ -230,6 +231,8 @@ export class ModelCallTrace {
   async run<T>(call: () => Promise<T>): Promise<T> {
     try {
       const result = await contextManager.with(this.#context, call);
+      // A Responses turn answers with its Response object: its id is the one the client sees.
+      this.answered(result, true);
       this.end(null);
       return result;
     } catch (error) {
@@ -274,15 +277,29 @@ export class ModelCallTrace {
     if (call.streamed) this.#tracing.instruments?.timeToFirstToken.record((performance.now() - this.#started) / 1000, this.#attributes);
   }
 
-  /** The answer (a non-streamed one): its id and finish reasons, and its content when capture is on. */
-  answered(value: unknown): void {
+  /**
+   * What an answer says: the executed answer (a chat completion or a native Response), or what the call resolved with
+   * (`final`: a Responses turn's Response object, whose id then wins). Finish reasons and content are kept from the
+   * first that has them.
+   */
+  answered(value: unknown, final = false): void {
     const facts = readAnswerFacts(value);
-    if (facts.id !== undefined) this.#span.setAttribute('gen_ai.response.id', facts.id);
+    if (facts.id !== undefined && (final || !this.#answered)) this.#span.setAttribute('gen_ai.response.id', facts.id);
+    if (facts.completion === undefined || this.#answered) return;
+    this.#answered = true;
     if (facts.finishReasons.length > 0) this.#span.setAttribute('gen_ai.response.finish_reasons', facts.finishReasons);
     const settings = this.#tracing.settings;
-    if (settings.captureContent && facts.completion !== undefined) {
-      this.#span.setAttribute('gen_ai.output.messages', toOutputMessages(facts.completion, settings.maxContentBytes));
-    }
+    if (settings.captureContent) this.#span.setAttribute('gen_ai.output.messages', toOutputMessages(facts.completion, settings.maxContentBytes));
+  }
+
+  /**
+   * A streamed chat answer, from its first and last chunk bytes (a pass-through stream is not parsed): the id of its
+   * chunks and the finish reasons of its last content chunk, read by a scan of at most a few KiB.
+   */
+  streamedChat(first: Uint8Array | null, last: Uint8Array | null): void {
+    const facts = readStreamFacts(first, last);
+    if (facts.id !== undefined) this.#span.setAttribute('gen_ai.response.id', facts.id);
+    if (facts.finishReasons.length > 0) this.#span.setAttribute('gen_ai.response.finish_reasons', facts.finishReasons);
   }
 
   /** The request's messages, recorded only when `telemetry.capture_content` is on (bounded in size). */
