@@ -253,6 +253,33 @@ describe('OpenTelemetry GenAI traces and metrics', () => {
     assert.ok(spans.some((span) => span.kind === SPAN_KIND.client && span.parentSpanId === inference.spanId));
   });
 
+  it('an agent step produces the same inference span', async () => {
+    const agents = stack.client.beta.agents;
+    const session = await agents.sessions.create({ environment: { type: 'none' }, agent: { model: 'via-azure-v1' }, input: 'Hello there.' });
+    await waitFor(`session ${session.id} idle`, async () => (await agents.sessions.retrieve(session.id)).status === 'idle');
+    // No other call of this suite uses the model: the span is the step's.
+    const inference = await waitFor('the agent step inference span', () => receiver.spans.find((span) => span.name === 'chat via-azure-v1'));
+    assert.equal(inference.kind, SPAN_KIND.internal);
+    assert.equal(inference.attrs['gen_ai.operation.name'], 'chat');
+    assert.equal(inference.attrs['gen_ai.provider.name'], 'azure.ai.openai');
+    assert.equal(inference.attrs['crossway.route'], 'azure-v1-only');
+    assert.ok(Number(inference.attrs['gen_ai.usage.output_tokens']) > 0);
+    assert.match(String(inference.attrs['gen_ai.response.id']), /\S/);
+    const client = await waitFor('the step attempt span', () =>
+      receiver.spans.find((span) => span.parentSpanId === inference.spanId && span.kind === SPAN_KIND.client),
+    );
+    assert.equal(client.attrs['crossway.route'], 'azure-v1-only');
+  });
+
+  it('an embeddings call has an embeddings inference span', async () => {
+    const { traceparent, traceId } = newTraceparent();
+    const embedded = await stack.client.embeddings.create({ model: 'text-embedding-3-small', input: 'Hello' }, { headers: { traceparent } });
+    const spans = await traceOf(traceId, (found) => found.some((span) => span.kind === SPAN_KIND.server));
+    const inference = spans.find((span) => span.name === 'embeddings text-embedding-3-small')!;
+    assert.equal(inference.attrs['gen_ai.operation.name'], 'embeddings');
+    assert.equal(inference.attrs['gen_ai.usage.input_tokens'], embedded.usage.prompt_tokens);
+  });
+
   it('GenAI metrics with the conventions attributes, units and bucket boundaries', async () => {
     const tokens = await waitFor('output token metrics', () => {
       const points = receiver.histograms.get('gen_ai.client.token.usage {token}');
@@ -290,6 +317,19 @@ describe('OpenTelemetry GenAI traces and metrics', () => {
       assert.equal(output.role, 'assistant');
       assert.equal(output.finish_reason, 'stop');
       assert.equal(output.parts[0].type, 'text');
+
+      // A Responses turn: its context as the chat messages it is sent as, its output text.
+      const turn = newTraceparent();
+      const response = await capturing.client.responses.create(
+        { model: 'gpt-5.5', instructions: 'Be brief.', input: 'Say hi' },
+        { headers: { traceparent: turn.traceparent } },
+      );
+      const turnSpans = await traceOf(turn.traceId, (found) => found.some((span) => span.name === 'chat gpt-5.5'));
+      const turnSpan = turnSpans.find((span) => span.name === 'chat gpt-5.5')!;
+      const turnInput = JSON.parse(String(turnSpan.attrs['gen_ai.input.messages']));
+      assert.deepEqual(turnInput.at(-1), { role: 'user', parts: [{ type: 'text', content: 'Say hi' }] });
+      const [turnOutput] = JSON.parse(String(turnSpan.attrs['gen_ai.output.messages']));
+      assert.equal(turnOutput.parts[0].content, response.output_text);
     } finally {
       await capturing.close();
     }

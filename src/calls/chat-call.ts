@@ -180,6 +180,6 @@ function chatInput(call: ChatCall, needs: RequestNeeds) {
     fallbackModels: call.fallbackModels,
     preferences: call.preferences,
     needs,
-    prompt: call.request.messages,
+    prompt: () => call.request.messages,
   };
 }

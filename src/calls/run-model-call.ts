@@ -28,8 +28,8 @@ export interface ModelCallInput {
   needs: RequestNeeds;
   /** What the request loses on a route (hosted tools it does not run, items it cannot read); nothing when absent. */
   lossesOn?: (route: Route) => CallLosses;
-  /** The request's messages, recorded on the call's span only when `telemetry.capture_content` is on. */
-  prompt?: unknown;
+  /** The request's chat messages, read (and recorded on the call's span) only when `telemetry.capture_content` is on. */
+  prompt?: () => unknown;
 }
 
 /** What a request loses on the route that serves it: told to the client and kept in the decision. */

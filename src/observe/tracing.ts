@@ -302,10 +302,10 @@ export class ModelCallTrace {
     if (facts.finishReasons.length > 0) this.#span.setAttribute('gen_ai.response.finish_reasons', facts.finishReasons);
   }
 
-  /** The request's messages, recorded only when `telemetry.capture_content` is on (bounded in size). */
-  prompt(messages: unknown): void {
+  /** The request's chat messages, read and recorded only when `telemetry.capture_content` is on (bounded in size). */
+  prompt(readMessages: () => unknown): void {
     const settings = this.#tracing.settings;
-    if (settings.captureContent) this.#span.setAttribute('gen_ai.input.messages', toInputMessages(messages, settings.maxContentBytes));
+    if (settings.captureContent) this.#span.setAttribute('gen_ai.input.messages', toInputMessages(readMessages(), settings.maxContentBytes));
   }
 
   /** The tokens the call used (recorded once: the call meter takes only the first usage too). */
