@@ -95,7 +95,8 @@ async function runTracing(context: BenchContext): Promise<ScenarioResult> {
       "interleaved rounds per side. CPU is the gateway process's user + system time (/proc, every thread) per request answered. The traced side " +
       "exports a SERVER, an inference, a planning and a CLIENT span per request (and a ledger batch span per commit) with the BatchSpanProcessor's " +
       `default 5 s delay (or every 512 spans), and the GenAI metrics every 10 s. The sink received ${sink.received.spans} spans in ` +
-      `${sink.received.exports} exports (${(sink.received.bytes / 1024 ** 2).toFixed(1)} MiB), for ${tracedRequests} traced requests measured plus the warm-up.`,
+      `${sink.received.exports} exports (${(sink.received.bytes / 1024 ** 2).toFixed(1)} MiB), ` +
+      `for ${tracedRequests} traced requests measured plus the warm-up.`,
     renderMarkdownTable(
       ['Gateway', 'requests/s', 'CPU µs/request'],
       [

@@ -15,7 +15,8 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import type { Meter, Tracer } from '@opentelemetry/api';
-import type { SamplerSettings, TracingSettings } from './tracing-settings.ts';
+
+import { MAX_LINKS, type SamplerSettings, type TracingSettings } from './tracing-settings.ts';
 
 /** The SDK parts a gateway's tracing owns. */
 export interface TracingParts {
@@ -42,7 +43,7 @@ export async function openTracingParts(settings: TracingSettings, serviceVersion
           // Bounded: at most 128 attributes, links and events per span and 16 KiB per attribute value.
           spanLimits: {
             attributeCountLimit: 128,
-            linkCountLimit: 128,
+            linkCountLimit: MAX_LINKS,
             eventCountLimit: 128,
             attributeValueLengthLimit: Math.max(1024, settings.maxContentBytes),
           },

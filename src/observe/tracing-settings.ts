@@ -3,6 +3,9 @@
 // variables it used to read (sampler, batch delays, export interval) are read here; the OTLP exporters still read
 // their own (OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT, _COMPRESSION, certificates).
 
+/** Most links of a span (a ledger batch links the calls it commits); the SDK's span limit. */
+export const MAX_LINKS = 128;
+
 /** crossway.yaml's `telemetry` section, as the catalog parses it. */
 export interface TelemetryConfig {
   otlp_endpoint?: string | undefined;

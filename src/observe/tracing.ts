@@ -21,7 +21,7 @@ import {
 } from '@opentelemetry/api';
 import { GenAiInstruments, genAiProviderName, type TokenCounts, toInputMessages, toOutputMessages, readAnswerFacts, readStreamFacts } from './tracing-genai.ts';
 import type { TracingParts } from './tracing-sdk.ts';
-import type { TracingSettings } from './tracing-settings.ts';
+import { MAX_LINKS, type TracingSettings } from './tracing-settings.ts';
 
 export type { SpanContext } from '@opentelemetry/api';
 
@@ -96,7 +96,12 @@ export class GatewayTracing {
   startLedgerCommit(entries: number, links: readonly SpanContext[]): Span {
     return this.tracer.startSpan(
       'crossway.ledger.commit',
-      { kind: SpanKind.INTERNAL, attributes: { 'crossway.ledger.batch_size': entries }, links: links.map((context): Link => ({ context })) },
+      {
+        kind: SpanKind.INTERNAL,
+        attributes: { 'crossway.ledger.batch_size': entries },
+        // The span keeps at most MAX_LINKS (its limit): the first calls of a large batch.
+        links: links.slice(0, MAX_LINKS).map((context): Link => ({ context })),
+      },
       ROOT_CONTEXT,
     );
   }
