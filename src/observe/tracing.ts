@@ -228,7 +228,9 @@ export class ModelCallTrace {
     this.#tracing = tracing;
     // The metrics' attributes; the span has these and more.
     this.#attributes = { 'gen_ai.operation.name': operation, 'gen_ai.request.model': requestModel };
-    this.#span = tracing.tracer.startSpan(`${operation} ${requestModel}`, { kind: SpanKind.INTERNAL, attributes: this.#attributes }, parent);
+    // CLIENT, as the conventions say of an inference span (the model runs elsewhere); each upstream attempt is a CLIENT
+    // span under it, as an instrumented SDK's call is over its instrumented HTTP client.
+    this.#span = tracing.tracer.startSpan(`${operation} ${requestModel}`, { kind: SpanKind.CLIENT, attributes: this.#attributes }, parent);
     this.#context = trace.setSpan(parent.setValue(TRACING_KEY, tracing), this.#span);
   }
 
