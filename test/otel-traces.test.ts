@@ -240,6 +240,32 @@ describe('OpenTelemetry GenAI traces and metrics', () => {
     assert.equal(openaiCall.headers.traceparent, `00-${traceId}-${clients[2]!.spanId}-01`);
   });
 
+  it('a client that leaves before the answer: the SERVER span says so, the attempt span ends', async () => {
+    const { traceparent, traceId } = newTraceparent();
+    await stack.fault('azure', { latency_ms: 30_000 });
+    try {
+      const controller = new AbortController();
+      const sent = fetch(`${stack.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack.masterKey}`, 'content-type': 'application/json', traceparent },
+        body: JSON.stringify({ model: 'gpt-5.5', messages: HELLO }),
+        signal: controller.signal,
+      });
+      // Gone once the attempt is under way (the emulator journals a request when it arrives).
+      await waitFor('the held attempt', async () => (await stack.journal('azure')).some((entry) => entry.headers.traceparent?.includes(traceId)));
+      controller.abort();
+      await assert.rejects(sent);
+    } finally {
+      await stack.clearFaults();
+    }
+    const spans = await traceOf(traceId, (found) => found.some((span) => span.kind === SPAN_KIND.server));
+    const server = spans.find((span) => span.kind === SPAN_KIND.server)!;
+    assert.equal(server.attrs['error.type'], 'client_closed');
+    assert.equal(server.attrs['http.response.status_code'], undefined);
+    const attempt = await waitFor('the abandoned attempt span', () => receiver.spans.find((span) => span.traceId === traceId && isAttempt(span)));
+    assert.ok(typeof attempt.attrs['error.type'] === 'string');
+  });
+
   it('a Responses turn produces the same inference span, under POST /v1/responses', async () => {
     const { traceparent, traceId } = newTraceparent();
     const response = await stack.client.responses.create({ model: 'gpt-5.5', input: 'Hello' }, { headers: { traceparent } });

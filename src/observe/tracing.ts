@@ -56,10 +56,10 @@ export class GatewayTracing {
 
   /**
    * Runs `answer` inside a SERVER span continuing the client's `traceparent`/`tracestate`; the span ends with the
-   * status `status()` reads once `answer` settled (a stream's, after its last byte). Only the path (never the query)
-   * and the method are recorded: nothing of the client's headers.
+   * status `status()` reads once `answer` settled (a stream's, after its last byte), or as `client_closed` when no
+   * answer was sent (null). Only the path (never the query) and the method are recorded: nothing of the headers.
    */
-  async traceRequest(method: string, url: string, headers: IncomingHeaders, answer: () => Promise<void>, status: () => number): Promise<void> {
+  async traceRequest(method: string, url: string, headers: IncomingHeaders, answer: () => Promise<void>, status: () => number | null): Promise<void> {
     const parent = propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
     const path = pathOf(url);
     const span = this.tracer.startSpan(
@@ -72,9 +72,9 @@ export class GatewayTracing {
       await contextManager.with(scope, answer);
     } finally {
       const code = status();
-      span.setAttribute('http.response.status_code', code);
-      if (code >= 500) {
-        span.setAttribute('error.type', String(code));
+      if (code !== null) span.setAttribute('http.response.status_code', code);
+      if (code === null || code >= 500) {
+        span.setAttribute('error.type', code === null ? 'client_closed' : String(code));
         span.setStatus({ code: SpanStatusCode.ERROR });
       }
       span.end();

@@ -206,7 +206,8 @@ export class GatewayServer {
           req.url ?? '/',
           req.headers,
           () => this.#answer(req, res),
-          () => res.statusCode,
+          // No answer went out when the client left first.
+          () => (res.headersSent ? res.statusCode : null),
         );
     } finally {
       this.#inFlight -= 1;
