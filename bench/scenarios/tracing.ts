@@ -24,6 +24,8 @@ interface Tally {
   completed: number;
   seconds: number;
   cpuSeconds: number;
+  /** Each round's requests/s and CPU µs per request, to show the spread on a shared machine. */
+  rounds: string[];
 }
 
 /** A local OTLP/HTTP receiver that accepts everything, counting span ids and bytes. */
@@ -58,8 +60,8 @@ async function runTracing(context: BenchContext): Promise<ScenarioResult> {
     env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_METRIC_EXPORT_INTERVAL: '10000' },
   });
   const targets: Array<{ label: string; target: Target; tally: Tally }> = [
-    { label: 'tracing off', target: off, tally: { completed: 0, seconds: 0, cpuSeconds: 0 } },
-    { label: 'tracing and metrics exporting (OTLP/HTTP JSON)', target: on, tally: { completed: 0, seconds: 0, cpuSeconds: 0 } },
+    { label: 'tracing off', target: off, tally: { completed: 0, seconds: 0, cpuSeconds: 0, rounds: [] } },
+    { label: 'tracing and metrics exporting (OTLP/HTTP JSON)', target: on, tally: { completed: 0, seconds: 0, cpuSeconds: 0, rounds: [] } },
   ];
   try {
     for (const { target } of targets) {
@@ -74,7 +76,9 @@ async function runTracing(context: BenchContext): Promise<ScenarioResult> {
         context.log(`tracing: round ${round + 1}/${rounds}, ${label}`);
         const cpuBefore = readProcessCpuSeconds(target.process.pid);
         const result = await runAutocannonLoad(target.request(false), { connections, durationMs: context.settings.measureMs });
-        tally.cpuSeconds += readProcessCpuSeconds(target.process.pid) - cpuBefore;
+        const cpuSeconds = readProcessCpuSeconds(target.process.pid) - cpuBefore;
+        tally.cpuSeconds += cpuSeconds;
+        tally.rounds.push(`${formatRate(result.rps)} / ${((cpuSeconds * 1e6) / Math.max(1, result.completed)).toFixed(0)}`);
         tally.completed += result.completed;
         tally.seconds += result.durationMs / 1000;
       }
@@ -98,13 +102,13 @@ async function runTracing(context: BenchContext): Promise<ScenarioResult> {
       `${sink.received.exports} exports (${(sink.received.bytes / 1024 ** 2).toFixed(1)} MiB), ` +
       `for ${tracedRequests} traced requests measured plus the warm-up.`,
     renderMarkdownTable(
-      ['Gateway', 'requests/s', 'CPU µs/request'],
+      ['Gateway', 'requests/s', 'CPU µs/request', 'per round (requests/s / CPU µs)'],
       [
-        ['tracing off', formatRate(base.rps), base.cpuUsPerRequest.toFixed(0)],
-        ['tracing + metrics exporting', formatRate(traced.rps), traced.cpuUsPerRequest.toFixed(0)],
-        ['ratio (exporting / off)', formatRatio(traced.rps, base.rps), formatRatio(traced.cpuUsPerRequest, base.cpuUsPerRequest)],
+        ['tracing off', formatRate(base.rps), base.cpuUsPerRequest.toFixed(0), targets[0]!.tally.rounds.join(', ')],
+        ['tracing + metrics exporting', formatRate(traced.rps), traced.cpuUsPerRequest.toFixed(0), targets[1]!.tally.rounds.join(', ')],
+        ['ratio (exporting / off)', formatRatio(traced.rps, base.rps), formatRatio(traced.cpuUsPerRequest, base.cpuUsPerRequest), ''],
       ],
-      [false, true, true],
+      [false, true, true, false],
     ),
   ].join('\n\n');
   return {
