@@ -16,6 +16,7 @@ import { runtimeChainScenario } from './runtime-chain.ts';
 import { scrubSecretsStreamScenario } from './scrub-secrets-stream.ts';
 import { streamMemoryScenario } from './stream-memory.ts';
 import { tokenCountScenario } from './token-count.ts';
+import { tracingScenario } from './tracing.ts';
 
 /** Every scenario; `enabledByDefault: false` ones run only when named with `--only`. */
 export const scenarios: readonly Scenario[] = [
@@ -35,6 +36,7 @@ export const scenarios: readonly Scenario[] = [
   clusterBusScenario,
   replicasScenario,
   metricsOverheadScenario,
+  tracingScenario,
 ];
 
 /** The scenarios a run selects: the named ones, or every default one. Throws on an unknown name. */

@@ -112,6 +112,8 @@ export interface CrosswayStartOptions {
   name?: string;
   /** Sees the process's output as it arrives. */
   onOutput?: (text: string) => void;
+  /** More environment variables of the process (OTEL_EXPORTER_OTLP_ENDPOINT, say). */
+  env?: Record<string, string>;
   /**
    * Run as production does: the route is priced (ROUTE_PRICE) and the target calls with a tenant's virtual key that has
    * rate limits and a budget (BENCH_TENANT), created through the admin API once the gateway listens. Every call is then
@@ -190,6 +192,7 @@ export async function startCrossway(context: BenchContext, upstream: Target, opt
   // The environment would select PostgreSQL and Redis where the file names none: a bench target runs on what its file says.
   delete env.CROSSWAY_DATABASE_URL;
   delete env.CROSSWAY_REDIS_URL;
+  Object.assign(env, options.env);
   const started = await node(context, name, [...profile, ...entry], /listening on (http:\/\/[\d.]+:\d+)/, env, options.onOutput);
   const origin = started.ready![1]!;
   if (!virtualKey)

@@ -6,6 +6,7 @@ import type { Catalog } from '../catalog/index.ts';
 import type { Executor, UpstreamTimeSink } from '../execute/index.ts';
 import type { Ledger } from '../metering/index.ts';
 import type { PlanCache, RequestHeaders } from '../policy/index.ts';
+import type { GatewayTracing } from '../observe/index.ts';
 import type { ApiKeyRecord, DecisionRecord, StoredDecisionPlan, TenantRecord } from '../store/index.ts';
 import type { Limiter, RequestRateAdmission } from '../tenancy/index.ts';
 
@@ -68,4 +69,6 @@ export interface CallServices {
   /** The clock routing uses. */
   now: () => Date;
   logger: Logger;
+  /** OpenTelemetry spans and GenAI metrics; null or absent when no OTLP endpoint is configured. */
+  tracing?: GatewayTracing | null;
 }

@@ -120,6 +120,10 @@ async function relayStream(
   let usage: Usage | null = null;
   // The usage chunk, held until the next event's bytes go out with it: the end of a stream costs one write.
   let held: Uint8Array | null = null;
+  // Traced only: the first and the last content bytes, whose chunks name the answer's id and finish reasons.
+  const trace = open.trace;
+  let firstBytes: Uint8Array | null = null;
+  let lastBytes: Uint8Array | null = null;
   sink.started(open.info);
   try {
     for await (const event of open.executed.value.events) {
@@ -132,7 +136,13 @@ async function relayStream(
         continue;
       }
       const chunks = event.type === 'chunks' ? event.chunks : null;
-      if (event.type === 'chunks') tally.pushChat(event.bytes, chunks);
+      if (event.type === 'chunks') {
+        tally.pushChat(event.bytes, chunks);
+        if (trace !== null) {
+          firstBytes ??= event.bytes;
+          lastBytes = event.bytes;
+        }
+      }
       let bytes = event.bytes;
       if (held !== null) {
         bytes = joinAdjacent([held, bytes]);
@@ -147,6 +157,7 @@ async function relayStream(
     }
     // A stream that ended without usage (a server that reports none) is committed with counted tokens.
     if (usage === null) await open.complete({ ...readStreamUsage(null, needs, tally), status: 200 });
+    trace?.streamedChat(firstBytes, lastBytes);
     return { usage, error: null };
   } catch (thrown) {
     const error = context.signal.aborted ? new ClientClosedError() : toCrosswayError(thrown);
@@ -169,5 +180,6 @@ function chatInput(call: ChatCall, needs: RequestNeeds) {
     fallbackModels: call.fallbackModels,
     preferences: call.preferences,
     needs,
+    prompt: () => call.request.messages,
   };
 }

@@ -5,6 +5,7 @@
 import type { Catalog, Constraints, ModelEntry, Route } from '../catalog/index.ts';
 import type { Attempt, ExecuteOptions, Executed } from '../execute/index.ts';
 import type { TokenUsage } from '../metering/index.ts';
+import type { ModelCallTrace, TokenCounts } from '../observe/index.ts';
 import { describeEmptyPlan, mergeConstraints, needsExactInputCount, readRequestConstraints, type Plan, type RequestNeeds } from '../policy/index.ts';
 import { type CrosswayError, excerpt, NoRouteAvailableError, PermissionDeniedError, toCrosswayError } from '../wire/index.ts';
 import type { CallContext, CallServices, Principal } from './call-context.ts';
@@ -27,6 +28,8 @@ export interface ModelCallInput {
   needs: RequestNeeds;
   /** What the request loses on a route (hosted tools it does not run, items it cannot read); nothing when absent. */
   lossesOn?: (route: Route) => CallLosses;
+  /** The request's chat messages, read (and recorded on the call's span) only when `telemetry.capture_content` is on. */
+  prompt?: () => unknown;
 }
 
 /** What a request loses on the route that serves it: told to the client and kept in the decision. */
@@ -76,6 +79,8 @@ export interface OpenCall<T> {
    * success. Only the first call counts.
    */
   complete(usage: CallUsage): Promise<string | null>;
+  /** The call's inference span when tracing is on: what the answer says that only the serving code sees goes here. */
+  trace: ModelCallTrace | null;
 }
 
 /** An attempt as the decision records it: with the id its route's cloud was asked for. */
@@ -98,16 +103,32 @@ export async function runModelCall<T, R>(
   execute: ExecuteOnRoutes<T>,
   serve: (call: OpenCall<T>) => Promise<R>,
 ): Promise<R> {
+  const trace = services.tracing?.startModelCall(input.kind === 'embedding' ? 'embeddings' : 'chat', input.model) ?? null;
+  if (trace === null) return runCall(services, context, input, execute, serve, null);
+  if (input.prompt !== undefined) trace.prompt(input.prompt);
+  return trace.run(() => runCall(services, context, input, execute, serve, trace));
+}
+
+/** runModelCall's work, inside the call's inference span when tracing is on. */
+async function runCall<T, R>(
+  services: CallServices,
+  context: CallContext,
+  input: ModelCallInput,
+  execute: ExecuteOnRoutes<T>,
+  serve: (call: OpenCall<T>) => Promise<R>,
+  trace: ModelCallTrace | null,
+): Promise<R> {
   const names = [input.model, ...(input.fallbackModels ?? []).filter((name) => name !== input.model)];
   // Read once: a reload (SIGHUP) swaps services.catalog, and this call finishes on the catalog it started with.
   const catalog = services.catalog;
   checkModelScope({ catalog }, context.principal, names);
   const decisionId = createDecisionId();
+  trace?.decided(decisionId);
   const meter = new CallMeter(services, context, input.endpoint);
   // Every attempt of every model tried: the decision lists them, and a failure says how many there were.
   const attempts: RecordedAttempt[] = [];
   try {
-    const executed = await routeCall(services, catalog, context, input, names, decisionId, meter, attempts, execute);
+    const executed = await routeCall(services, catalog, context, input, names, decisionId, meter, attempts, execute, trace);
     const info: CallInfo = {
       decisionId,
       route: executed.route,
@@ -119,7 +140,16 @@ export async function runModelCall<T, R>(
     };
     const dropped = input.lossesOn?.(executed.route).droppedTools ?? [];
     if (dropped.length > 0) info.droppedTools = dropped;
-    return await serve({ executed, info, complete: (usage) => meter.complete({ route: executed.route, ...usage }) });
+    if (trace !== null) traceAnswer(trace, executed, info.model);
+    return await serve({
+      executed,
+      info,
+      trace,
+      complete: (usage) => {
+        trace?.usage(toTokenCounts(usage.usage));
+        return meter.complete({ route: executed.route, ...usage });
+      },
+    });
   } catch (thrown) {
     const error = toCrosswayError(thrown);
     error.decisionId ??= decisionId;
@@ -146,6 +176,7 @@ async function routeCall<T>(
   meter: CallMeter,
   attempts: RecordedAttempt[],
   execute: ExecuteOnRoutes<T>,
+  trace: ModelCallTrace | null,
 ): Promise<Executed<T>> {
   const principal = context.principal;
   const constraints = mergeConstraints(
@@ -168,10 +199,12 @@ async function routeCall<T>(
     const { model, routes } = resolveModel(catalog, name, input.kind);
     // The planner counts synchronously within a small work budget: a large request is counted ahead, in slices.
     if (needsExactInputCount(input.needs, routes)) await input.needs.measureExactInputTokens?.(context.signal);
-    const plan = services.planCache.planCached(
-      { model, routes, needs: input.needs, constraints, agreements: catalog.agreements, health: services.executor.health, now: services.now() },
-      catalog.version,
-    );
+    const planRoutes = () =>
+      services.planCache.planCached(
+        { model, routes, needs: input.needs, constraints, agreements: catalog.agreements, health: services.executor.health, now: services.now() },
+        catalog.version,
+      );
+    const plan = trace === null ? planRoutes() : trace.plan(model.id, planRoutes, (made) => ({ kept: made.kept.length, rejected: made.rejected.length }));
     return { model, plan };
   };
   // Plans made ahead for the reservation are the plans then run, so that the budget covers exactly what is tried.
@@ -227,6 +260,19 @@ async function planFallbacks(
     }
   }
   return routes;
+}
+
+/** Tells the call's span which route answered (and a whole answer's id and finish reasons). */
+function traceAnswer<T>(trace: ModelCallTrace, executed: Executed<T>, responseModel: string): void {
+  const { route, value } = executed;
+  // A stream's value carries its events: the executor resolved at its first one, the time to first token.
+  const streamed = typeof value === 'object' && value !== null && 'events' in value;
+  trace.routed({ provider: route.provider, route: route.id, region: route.region, responseModel, streamed });
+  if (!streamed) trace.answered(value);
+}
+
+function toTokenCounts(usage: TokenUsage): TokenCounts {
+  return { input: usage.input_tokens, output: usage.output_tokens, cached: usage.cached_tokens, reasoning: usage.reasoning_tokens ?? 0 };
 }
 
 /** A key limited to some models may call only those (by id or alias); others answer 403 naming the model. */

@@ -411,6 +411,20 @@ export const configSchema = z.strictObject({
       budget_per_key: z.boolean().default(false),
     })
     .prefault({}),
+  /**
+   * OpenTelemetry traces and metrics over OTLP/HTTP (JSON). Off unless an endpoint is set here or in the standard
+   * OTEL_EXPORTER_OTLP_(TRACES_|METRICS_)ENDPOINT variables (which win); see src/observe/tracing-settings.ts.
+   */
+  telemetry: z
+    .strictObject({
+      /** Base URL of an OTLP/HTTP receiver (`/v1/traces` and `/v1/metrics` are appended), as OTEL_EXPORTER_OTLP_ENDPOINT. */
+      otlp_endpoint: z.url({ protocol: /^https?$/ }).optional(),
+      /** Prompts and completions on inference spans (`gen_ai.input.messages`, `gen_ai.output.messages`); never by default. */
+      capture_content: z.boolean().default(false),
+      /** Most bytes of each captured content attribute (the rest is cut). */
+      max_content_bytes: byteSize.default(16 * 1024),
+    })
+    .prefault({}),
   /** The Responses `mcp` tool: how long Crossway waits for an MCP server, how long it reuses a tool list, how much it reads. */
   mcp: z
     .strictObject({

@@ -66,6 +66,7 @@ export class AttemptControl {
   #timedOut = false;
   readonly #callerDeadline: boolean;
   #settled = false;
+  #failure: UpstreamError | ClientClosedError | null = null;
   #firstByteSeen = false;
   #notes: readonly string[] | undefined;
   readonly #observer: AttemptObserver | undefined;
@@ -152,9 +153,15 @@ export class AttemptControl {
     return this.scrubber.error(classifyTransportError(error, this.route.id, this.timeoutMs, this.#timedOut));
   }
 
+  /** What the settled attempt failed with (null: it succeeded, was abandoned, or has not settled). */
+  get failure(): UpstreamError | ClientClosedError | null {
+    return this.#failure;
+  }
+
   /** Reports the outcome to the route's health once: null for success. */
   settle(failure: UpstreamError | ClientClosedError | null): void {
     if (this.#settled) return;
+    this.#failure = failure;
     this.clearTimer();
     if (failure === null) this.#health.recordSuccess(this.route.id, this.admission);
     else if (!(failure instanceof ClientClosedError) && countsAgainstHealth(failure)) this.#health.recordFailure(this.route.id, this.admission);

@@ -4,6 +4,7 @@
 // an error event). Responses turns go natively to routes that serve POST /v1/responses and as chat completions to the
 // others, attempt by attempt, so that one request can fail over between the two wires.
 import { Agent, type Dispatcher } from 'undici';
+import { withTraceHeaders } from '../observe/index.ts';
 import type { Route } from '../catalog/index.ts';
 import type { Authenticator, ChatStreamEvent, ChatStreamOptions, NativeResponsesStreamEvent, ProviderAdapter, UpstreamRequest } from '../providers/index.ts';
 import {
@@ -21,6 +22,7 @@ import { callUpstream, callUpstreamBuffered, type BufferedResponse, type CallOpt
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
 import { RouteHealth, type OutlierOptions, type RouteHealthSnapshot, type RouteMembership } from './route-health.ts';
 import type { RouteHealthPeers } from './route-health-peers.ts';
+import { endAttemptTrace, traceAttempt } from './trace-attempt.ts';
 import { servesResponsesNatively, type ResponsesAnswer, type ResponsesBodies } from './serves-responses-natively.ts';
 
 export interface ExecutorOptions {
@@ -257,7 +259,9 @@ export class Executor {
       throw classifyNotSent(error, route);
     }
     attempt.sent(authorized, prepared.notes);
-    return authorized;
+    // The attempt's span context goes upstream as `traceparent` (tracing on only); added after signing, unsigned.
+    const headers = withTraceHeaders(authorized.url, authorized.headers);
+    return headers === authorized.headers ? authorized : { ...authorized, headers };
   }
 
   async #send(prepare: () => UpstreamRequest, route: Route, attempt: AttemptControl): Promise<Dispatcher.ResponseData> {
@@ -390,8 +394,10 @@ export class Executor {
           const timeoutMs = callerDeadline ? Math.ceil(remainingMs) : routeTimeoutMs;
           const observers = { observer: this.#options.observer, upstreamTime: options.upstreamTime };
           const attempt = new AttemptControl({ route, clientSignal: options.signal, timeoutMs, callerDeadline, health: this.health, admission, ...observers });
+          const span = traceAttempt(route, attempts.length + 1);
           try {
-            const outcome = await runAttempt(tryRoute, route, attempt);
+            const outcome = span === null ? await runAttempt(tryRoute, route, attempt) : await span.run(() => runAttempt(tryRoute, route, attempt));
+            if (span !== null) endAttemptTrace(span, outcome, attempt);
             switch (outcome.kind) {
               case 'answered': {
                 const result = outcome.value;

@@ -1,5 +1,6 @@
 // The ledger service: prices each call, builds its transfers and proposed revenue shares, and group-commits them durably.
 import type { Agreement, Route } from '../catalog/index.ts';
+import { activeSpanContext, type GatewayTracing, type SpanContext } from '../observe/index.ts';
 import { USAGE_EVENT_COLUMNS, type LedgerCommitResult, type LedgerEntry, type Store, type TransferRecord, type UsageEventRecord } from '../store/index.ts';
 import { getShareCap } from './accrue-revenue-share.ts';
 import { buildTransfers } from './build-transfers.ts';
@@ -68,12 +69,16 @@ export interface LedgerOptions {
   retryDelaysMs?: readonly number[];
   /** How many recently recorded events are remembered to answer replays without the store (default 4096). */
   rememberedEvents?: number;
+  /** A span per committed batch, linked to the calls it commits; none when null or absent (tracing off). */
+  tracing?: GatewayTracing | null;
 }
 
 interface PendingCall {
   call: MeteredCall;
   resolve: (recorded: RecordedUsage) => void;
   reject: (error: unknown) => void;
+  /** The span of the call that recorded it (tracing on), linked from its batch's span. */
+  span?: SpanContext | null;
 }
 
 interface BuiltEntry {
@@ -120,6 +125,7 @@ export class Ledger {
   readonly #maxBatch: number;
   readonly #retryDelaysMs: readonly number[];
   readonly #rememberedLimit: number;
+  readonly #tracing: GatewayTracing | null;
   #queue: PendingCall[] = [];
   #draining: Promise<void> | undefined;
   #closed = false;
@@ -134,6 +140,7 @@ export class Ledger {
     this.#maxBatch = Math.max(1, options.maxBatch ?? 512);
     this.#retryDelaysMs = options.retryDelaysMs ?? [10, 50, 200];
     this.#rememberedLimit = Math.max(0, options.rememberedEvents ?? 4096);
+    this.#tracing = options.tracing ?? null;
   }
 
   /**
@@ -144,7 +151,7 @@ export class Ledger {
   record(call: MeteredCall): Promise<RecordedUsage> {
     if (this.#closed) return Promise.reject(new MeteringError('the ledger is closed', 'ledger_closed'));
     return new Promise<RecordedUsage>((resolve, reject) => {
-      this.#queue.push({ call, resolve, reject });
+      this.#queue.push(this.#tracing === null ? { call, resolve, reject } : { call, resolve, reject, span: activeSpanContext(this.#tracing) });
       this.#startDraining();
     });
   }
@@ -226,7 +233,13 @@ export class Ledger {
     }
     if (built.length === 0) return;
 
+    const span = this.#tracing?.startLedgerCommit(
+      built.length,
+      built.flatMap(({ pending }) => (pending.span ? [pending.span] : [])),
+    );
     const results = await this.#commitWithRetries(built.map(({ entry }) => entry));
+    span?.setAttribute('crossway.ledger.outcome', results instanceof Error ? 'failed' : 'committed');
+    span?.end();
     if (results instanceof Error) {
       for (const { pending } of built) pending.reject(results);
       return;

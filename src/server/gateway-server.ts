@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createTimeOrderedId } from '../calls/index.ts';
+import { nameServerSpan } from '../observe/index.ts';
 import { ClientClosedError, MethodNotAllowedError, NotFoundError, toCrosswayError } from '../wire/index.ts';
 import { authenticateCaller } from './authenticate.ts';
 import { captureIdempotent } from './capture-idempotent.ts';
@@ -203,7 +204,17 @@ export class GatewayServer {
     try {
       // Draining: the client is told to reconnect (to another replica) for its next request.
       if (this.#gateway.draining) res.setHeader('connection', 'close');
-      await this.#answer(req, res);
+      const tracing = this.#gateway.tracing;
+      if (tracing === null || tracing === undefined) await this.#answer(req, res);
+      else
+        await tracing.traceRequest(
+          req.method ?? 'GET',
+          req.url ?? '/',
+          req.headers,
+          () => this.#answer(req, res),
+          // No answer went out when the client left first.
+          () => (res.headersSent ? res.statusCode : null),
+        );
     } finally {
       this.#inFlight -= 1;
       if (this.#inFlight === 0) for (const resolve of this.#onIdle.splice(0)) resolve();
@@ -225,6 +236,7 @@ export class GatewayServer {
     let exchange: Exchange | null = null;
     try {
       const { entry, params } = matchRoute(req.method ?? 'GET', pathOf(req.url ?? '/'));
+      nameServerSpan(entry.method, entry.prefix === true ? `${entry.path}*` : entry.path);
       shape = typeof entry.errorShape === 'function' ? entry.errorShape(req) : (entry.errorShape ?? 'openai');
       // Anthropic's clients read the request id from `request-id` (and show it with every error).
       if (shape === 'anthropic') res.setHeader('request-id', requestId);

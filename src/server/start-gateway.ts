@@ -3,7 +3,7 @@ import { McpEngine } from '../mcp/index.ts';
 import type { Logger } from 'pino';
 import type { Catalog, Route } from '../catalog/index.ts';
 import { Executor } from '../execute/index.ts';
-import { createLogger, GatewayMetrics } from '../observe/index.ts';
+import { createLogger, GatewayMetrics, type GatewayTracing, openGatewayTracing, readTracingSettings } from '../observe/index.ts';
 import { createAuthenticator, getProviderAdapter, type Authenticator } from '../providers/index.ts';
 import { Ledger } from '../metering/index.ts';
 import { openCounters, openStore, RequestLogWriter, type Counters, type Store, type TenantRecord } from '../store/index.ts';
@@ -63,6 +63,8 @@ export interface RunningGateway {
   metrics: GatewayMetrics | undefined;
   /** The URL of GET /metrics on the `metrics.listen` listener; null without one. */
   metricsUrl: string | null;
+  /** OpenTelemetry export; null when no OTLP endpoint is configured (no SDK loaded, no provider created). */
+  tracing: GatewayTracing | null;
   /** The catalog new calls use (the one given at start, or the last one `reload` took). */
   readonly catalog: Catalog;
   /**
@@ -110,7 +112,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const counters = opened.counters;
   const limiter = new Limiter({ counters, store });
   const metrics = config.metrics.enabled ? new GatewayMetrics({ budgetPerKey: config.metrics.budget_per_key }) : undefined;
-  const ledger = new Ledger({ store: metrics === undefined ? store : timeLedgerCommits(store, metrics), agreements: catalog.agreements, logger });
+  // OpenTelemetry: null (nothing loaded, no provider) unless an OTLP endpoint is configured; flushed on close.
+  const tracing = await openGatewayTracing(readTracingSettings(process.env, config.telemetry), undefined);
+  const ledger = new Ledger({ store: metrics === undefined ? store : timeLedgerCommits(store, metrics), agreements: catalog.agreements, logger, tracing });
   let masterTenant: { record: Promise<TenantRecord>; until: number } | undefined;
 
   // Per route object: a reloaded route (new credentials, say) gets its own; the old one goes with the old catalog.
@@ -188,6 +192,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     cluster,
     metrics,
     metricsPublic: config.metrics.public,
+    tracing,
   };
   metrics?.readFrom(metricsSources({ catalog: () => context.catalog, executor, ledger, requestLog, decisions, store, now }));
   const leaveCluster = cluster?.join({ health: executor.health, tenancy, chainCache, forgetMasterTenant: () => context.forgetMasterTenant() });
@@ -249,6 +254,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     counters,
     metrics,
     metricsUrl,
+    tracing,
     get catalog() {
       return context.catalog;
     },
@@ -275,6 +281,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       leaveCluster?.();
       if (options.cluster === undefined) await cluster?.close();
       await executor.close();
+      // After the ledger and the server: the last spans (ledger batches, answers cut at shutdown) are exported too.
+      await tracing?.shutdown();
       if (options.store === undefined) await store.close();
     },
   };

@@ -110,6 +110,8 @@ function routingFor(services: TurnServices, turn: ResponseTurn, tenant: string) 
       fallbackModels: turn.request.models,
       preferences: turn.request.crossway,
       needs,
+      // Traces that capture content record the turn's context as the chat messages it is sent as.
+      prompt: () => translate(all).messages,
       lossesOn: (route: Route) => {
         const losses = lossesOn(route, needs, itemsFor(route));
         return turn.notes === undefined ? losses : { ...losses, notes: [...turn.notes, ...losses.notes] };

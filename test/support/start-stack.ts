@@ -40,6 +40,8 @@ export interface StackOptions {
   mcp?: Record<string, unknown>;
   /** The catalog's `metrics` section (GET /metrics access, its own listener). */
   metrics?: Record<string, unknown>;
+  /** The catalog's `telemetry` section (OpenTelemetry export). */
+  telemetry?: Record<string, unknown>;
   /** Keep the SQLite file's directory after close (the test reads it afterwards and removes it). */
   dataDir?: string;
   /** The gateway's clock (routing decisions, key expiry); the real one by default. */
@@ -152,6 +154,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.requestLog === undefined ? {} : { request_log: options.requestLog }),
     ...(options.mcp === undefined ? {} : { mcp: options.mcp }),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
   };
   const catalog = buildCatalog(raw, 'test stack', { env: {} });
   let logText = '';
