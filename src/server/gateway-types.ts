@@ -8,6 +8,9 @@ import type { GatewayMetrics } from '../observe/index.ts';
 import type { RequestLogRow, RequestLogWriter, TenantRecord } from '../store/index.ts';
 import type { RequestRateAdmission, Tenancy } from '../tenancy/index.ts';
 import type { BackgroundResponses, TurnServices } from '../turns/index.ts';
+import type { AuditTrail } from './audit-trail.ts';
+import type { DashboardSessions, ResolvedSession } from './dashboard-sessions.ts';
+import type { OidcSignIn } from './oidc-sign-in.ts';
 
 /** Everything a handler may use; built once per gateway. */
 export interface GatewayContext extends TurnServices {
@@ -37,6 +40,12 @@ export interface GatewayContext extends TurnServices {
   metrics?: GatewayMetrics;
   /** `metrics.public`: GET /metrics needs no key. */
   metricsPublic?: boolean;
+  /** Dashboard sessions (key sign-in and OIDC), resolved from the session cookie. */
+  dashboardSessions: DashboardSessions;
+  /** OpenID Connect sign-in; null when `auth.oidc` is not configured. */
+  oidc: OidcSignIn | null;
+  /** The audit log of admin actions and sign-ins. */
+  audit: AuditTrail;
 }
 
 /** What a request log row says of a request beyond what the server knows (id, time, duration, status). */
@@ -63,6 +72,8 @@ export interface Exchange {
   log: RequestLogFields | null;
   /** Time spent waiting on upstream attempts so far, in ms (added up by the executor); undefined until an attempt was made. */
   upstreamMs?: number;
+  /** The dashboard session the caller authenticated with (the session cookie), when it did. */
+  session?: ResolvedSession;
 }
 
 /** Writes a streamed answer: the head once, then chunks with backpressure. */

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { requireAdmin } from './admin-access.ts';
 import { authenticate } from './authenticate.ts';
+import { authenticateSession, usesSessionCookie } from './authenticate-session.ts';
 import type { Exchange, GatewayContext, HttpResult } from './gateway-types.ts';
 import { NotFoundError } from '../wire/index.ts';
 
@@ -16,7 +17,9 @@ export async function handleMetrics(gateway: GatewayContext, exchange: Exchange)
   const { req } = exchange;
   let budgets = false;
   if (gateway.metricsPublic !== true) {
-    // The route is open in the route table (its access depends on the configuration): authenticated here instead.
+    // The route is open in the route table (its access depends on the configuration): authenticated here instead,
+    // by key or by the dashboard's session cookie.
+    if (exchange.principal === null && usesSessionCookie(exchange)) await authenticateSession(gateway, exchange);
     exchange.principal ??= await authenticate(req, gateway);
     budgets = requireAdmin(exchange).kind === 'master';
   } else if (req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined) {

@@ -5,3 +5,4 @@ export * from './handle-metrics.ts';
 export * from './http-result.ts';
 export * from './start-gateway.ts';
 export * from './replace-catalog.ts';
+export * from './audit-trail.ts';

@@ -21,6 +21,10 @@ import { MetricsListener } from './handle-metrics.ts';
 import type { GatewayContext } from './gateway-types.ts';
 import { PlanCache } from '../policy/index.ts';
 import { type CatalogReplacement, replaceCatalog } from './replace-catalog.ts';
+import { randomBytes } from 'node:crypto';
+import { AuditTrail } from './audit-trail.ts';
+import { DashboardSessions, SESSION_SECRET_SETTING } from './dashboard-sessions.ts';
+import { OidcSignIn } from './oidc-sign-in.ts';
 
 export interface StartGatewayOptions {
   catalog: Catalog;
@@ -57,6 +61,8 @@ export interface RunningGateway {
   backgroundResponses: BackgroundResponses;
   /** The membership of the replicas sharing route health, invalidations and decisions; undefined when alone. */
   cluster: Cluster | undefined;
+  /** The audit log's writer (the CLI records refused configuration reloads with it). */
+  audit: AuditTrail;
   /** The rate-limit and budget counters (the bench reads RedisFailoverCounters' round trips). */
   counters: Counters;
   /** The gateway's Prometheus metrics; undefined with `metrics.enabled: false`. */
@@ -153,6 +159,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const backgroundResponses = new BackgroundResponses(() => context, logger, { leaseMs: config.runtime.background_lease_ms });
   const agentSessions = new AgentSessions(() => context, logger, { leaseMs: config.runtime.background_lease_ms });
   const chainCache = new ResponseChainCache({ maxBytes: config.runtime.chain_cache_bytes, peers: cluster?.chainCachePeers });
+  // Written once per installation, as the compaction key: every replica keys CSRF tokens and the OIDC flow cookie with it.
+  const sessionSecret = Buffer.from(await store.putSettingIfAbsent(SESSION_SECRET_SETTING, randomBytes(32).toString('hex')), 'hex');
+  const audit = new AuditTrail(store, logger, now);
   const context: GatewayContext = {
     catalog,
     executor,
@@ -193,6 +202,18 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     metrics,
     metricsPublic: config.metrics.public,
     tracing,
+    dashboardSessions: new DashboardSessions({
+      store,
+      tenancy,
+      masterKey: Buffer.from(masterKey),
+      masterTenant: () => context.masterTenant(),
+      counters,
+      secret: sessionSecret,
+      config: config.ui,
+      now,
+    }),
+    oidc: config.auth.oidc === undefined ? null : new OidcSignIn(config.auth.oidc, sessionSecret, logger, now),
+    audit,
   };
   metrics?.readFrom(metricsSources({ catalog: () => context.catalog, executor, ledger, requestLog, decisions, store, now }));
   const leaveCluster = cluster?.join({ health: executor.health, tenancy, chainCache, forgetMasterTenant: () => context.forgetMasterTenant() });
@@ -223,6 +244,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     {
       requestLogRetentionDays: config.request_log.retention_days,
       conversationRetentionDays: config.runtime.conversation_retention_days,
+      auditRetentionDays: config.audit.retention_days,
+      sessionIdleSeconds: config.ui.session_idle_ttl,
       replicaId: backgroundResponses.replicaId,
     },
     () => chainCache.clear(),
@@ -255,11 +278,21 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     metrics,
     metricsUrl,
     tracing,
+    audit,
     get catalog() {
       return context.catalog;
     },
     reload(next: Catalog) {
-      return replaceCatalog(context, next);
+      const outcome = replaceCatalog(context, next);
+      void audit.record({
+        actor: { kind: 'master', id: null, name: 'configuration file' },
+        tenant_id: null,
+        action: 'config.reload',
+        target: { type: 'config', id: outcome.version },
+        outcome: 'ok',
+        ip: null,
+      });
+      return outcome;
     },
     async close({ graceMs = 2_000 }: { graceMs?: number } = {}) {
       await housekeeping.stop();

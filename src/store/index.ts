@@ -25,3 +25,4 @@ export * from './scrub-database-url.ts';
 export * from './agent-records.ts';
 export * from './mcp-server-records.ts';
 export * from './mcp-credential-records.ts';
+export * from './auth-records.ts';

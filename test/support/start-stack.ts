@@ -42,6 +42,10 @@ export interface StackOptions {
   metrics?: Record<string, unknown>;
   /** The catalog's `telemetry` section (OpenTelemetry export). */
   telemetry?: Record<string, unknown>;
+  /** The catalog's `ui`, `auth` and `audit` sections (dashboard sessions, OIDC sign-in, audit retention). */
+  ui?: Record<string, unknown>;
+  auth?: Record<string, unknown>;
+  audit?: Record<string, unknown>;
   /** Keep the SQLite file's directory after close (the test reads it afterwards and removes it). */
   dataDir?: string;
   /** The gateway's clock (routing decisions, key expiry); the real one by default. */
@@ -155,6 +159,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.mcp === undefined ? {} : { mcp: options.mcp }),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
+    ...(options.ui === undefined ? {} : { ui: options.ui }),
+    ...(options.auth === undefined ? {} : { auth: options.auth }),
+    ...(options.audit === undefined ? {} : { audit: options.audit }),
   };
   const catalog = buildCatalog(raw, 'test stack', { env: {} });
   let logText = '';
