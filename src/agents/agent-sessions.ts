@@ -4,16 +4,17 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { Principal } from '../calls/index.ts';
+import { createTimeOrderedId, type Principal } from '../calls/index.ts';
 import type { RequestHeaders } from '../policy/index.ts';
 import { createItemId } from '../runtime/index.ts';
 import type { AgentSessionRecord, AgentSessionWrite, AgentTurnRecord } from '../store/index.ts';
 import { resolveTurnMcpServers, type TurnServices } from '../turns/index.ts';
-import { ConflictError, excerpt, InvalidRequestError, NotFoundError, toCrosswayError } from '../wire/index.ts';
+import { ClientClosedError, ConflictError, excerpt, InvalidRequestError, NotFoundError, toCrosswayError } from '../wire/index.ts';
 import { findPendingCalls, toFunctionCallOutputItem, toUserMessageItem } from './agent-items.ts';
 import { addUsage, type AgentSettings, type AgentTokenUsage, resolveSessionAgent, toSessionObject, withoutPrivateKeys } from './agent-objects.ts';
 import type { AgentInputMessage, SessionCreateRequest, SessionInputEvent } from './agent-schemas.ts';
-import { runAgentStep, StepAbandonedError } from './agent-step.ts';
+import { type AgentStepResult, runAgentStep, StepAbandonedError } from './agent-step.ts';
+import { type AgentStepLog, type AgentStepStart, toAgentStepLogRow } from './agent-step-log.ts';
 import { SessionEventStreams, type SessionSubscription } from './session-event-streams.ts';
 import { checkServedTools } from './check-served-tools.ts';
 import { AgentMcpListings, readApproval, sealAgentTools, toResponsesMcpTools } from './agent-mcp-tools.ts';
@@ -44,9 +45,21 @@ export interface AgentSessionsOptions {
   maxSubscribersPerTenant?: number;
   /** How long one event stream lasts at most (1 h). */
   maxSubscriptionMs?: number;
+  /** Where each model step's request-log row goes (none when absent). */
+  stepLog?: AgentStepLog;
 }
 
-type TurnObject = Record<string, unknown> & { id: string; status: string; usage: AgentTokenUsage | null; crossway_steps?: number };
+/**
+ * A turn as stored and sent: the Turn object, with `crossway.decision_ids` (Crossway's own field: the routing decision
+ * of each of its model steps, GET /v1/crossway/decisions/{id}) and the private count of its steps.
+ */
+type TurnObject = Record<string, unknown> & {
+  id: string;
+  status: string;
+  usage: AgentTokenUsage | null;
+  crossway?: { decision_ids: string[] };
+  crossway_steps?: number;
+};
 
 function sessionNotFound(id: string): NotFoundError {
   return new NotFoundError(`Session with id '${excerpt(id)}' not found.`, 'session_not_found', 'session_id');
@@ -98,6 +111,12 @@ function toTurnError(error: unknown): { code: string; message: string } {
   return { code, message: crossway.message };
 }
 
+/** Adds a step's decision to its turn's `crossway.decision_ids` (a step that failed before planning has none). */
+function noteDecision(turn: TurnObject, decisionId: string | null | undefined): void {
+  if (decisionId === null || decisionId === undefined) return;
+  turn.crossway = { decision_ids: [...(turn.crossway?.decision_ids ?? []), decisionId] };
+}
+
 /** The gateway's agent sessions. Long-lived: start() begins the lease loop, close() ends steps and subscriptions. */
 export class AgentSessions {
   readonly replicaId: string;
@@ -107,6 +126,7 @@ export class AgentSessions {
   readonly #renewMs: number;
   readonly #maxSteps: number;
   readonly #maxSessionItems: number;
+  readonly #stepLog: AgentStepLog | undefined;
   readonly #streams: SessionEventStreams;
   readonly #listings = new AgentMcpListings();
   /** Steps running here, by session id. */
@@ -122,6 +142,7 @@ export class AgentSessions {
     this.#renewMs = Math.min(options.renewMs ?? 1_000, this.#leaseMs / 3);
     this.#maxSteps = options.maxStepsPerTurn ?? DEFAULT_MAX_STEPS_PER_TURN;
     this.#maxSessionItems = options.maxSessionItems ?? DEFAULT_MAX_SESSION_ITEMS;
+    this.#stepLog = options.stepLog;
     this.#streams = new SessionEventStreams(() => this.#services().store, options);
   }
 
@@ -338,6 +359,7 @@ export class AgentSessions {
         error: null,
         subagent_id: null,
         usage: null,
+        crossway: { decision_ids: [] },
         crossway_steps: 0,
       };
       const state = { ...session.state, required_actions: [], error: null };
@@ -394,7 +416,15 @@ export class AgentSessions {
       const session = await this.#store.getAgentSession(tenant, sessionId);
       if (session === null || session.active_turn_id !== turn.id || session.owner !== this.replicaId) return;
       const items = await this.#readItems(tenant, sessionId);
-      let step: Awaited<ReturnType<typeof runAgentStep>>;
+      const agent = session.state.agent as Record<string, unknown>;
+      const start: AgentStepStart = {
+        requestId: createTimeOrderedId('req'),
+        sessionId,
+        model: String(agent.model),
+        createdAt: new Date().toISOString(),
+        startedAt: performance.now(),
+      };
+      let step: AgentStepResult;
       try {
         step = await runAgentStep(
           this.#services(),
@@ -402,9 +432,10 @@ export class AgentSessions {
             principal,
             headers,
             signal: controller.signal,
+            requestId: start.requestId,
             sessionId,
             turnId: turn.id,
-            agent: session.state.agent as Record<string, unknown>,
+            agent,
             items,
             listings: this.#listings,
           },
@@ -415,11 +446,16 @@ export class AgentSessions {
           },
         );
       } catch (error) {
-        // Cancelled, deleted or taken over: whoever did that wrote the session's state.
-        if (controller.signal.aborted || error instanceof StepAbandonedError) return;
+        // Cancelled, deleted or taken over: whoever did that wrote the session's state (the row says 499, as for a client gone).
+        const abandoned = controller.signal.aborted || error instanceof StepAbandonedError;
+        this.#stepLog?.record(toAgentStepLogRow(start, { error: abandoned ? new ClientClosedError() : error }, performance.now()));
+        if (abandoned) return;
+        noteDecision(turn, toCrosswayError(error).decisionId);
         await this.#finishTurn(tenant, sessionId, turn, 'failed', toTurnError(error), null);
         return;
       }
+      this.#stepLog?.record(toAgentStepLogRow(start, { step }, performance.now()));
+      noteDecision(turn, step.info?.decisionId);
       turn.crossway_steps = (turn.crossway_steps ?? 0) + 1;
       const usage = step.result.response.usage ?? null;
       turn.usage = addUsage(turn.usage, usage);

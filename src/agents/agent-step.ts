@@ -1,6 +1,6 @@
 // One model step of an agent session: the session's items as a Responses turn through the turn machinery (planner,
 // executor, limits, budgets, metering, decisions), its stream translated into the session's events and items.
-import { type CallContext, createTimeOrderedId, type Principal } from '../calls/index.ts';
+import type { CallContext, CallInfo, Principal } from '../calls/index.ts';
 import type { RequestHeaders } from '../policy/index.ts';
 import { createItemId } from '../runtime/index.ts';
 import type { AgentSessionWrite } from '../store/index.ts';
@@ -14,11 +14,20 @@ import { withoutPrivateKeys } from './agent-objects.ts';
 /** What a step writes as it streams: one session write per event; false when the session is no longer the step's. */
 export type StepWriter = (write: Pick<AgentSessionWrite, 'items' | 'updatedItems' | 'events'>) => Promise<boolean>;
 
+/** What a step did: the turn's result, the tool calls it made, and its call (route, attempts, decision). */
+export interface AgentStepResult {
+  result: TurnResult;
+  calls: number;
+  info: CallInfo | null;
+}
+
 /** A step to run. */
 export interface AgentStepInput {
   principal: Principal;
   headers: RequestHeaders;
   signal: AbortSignal;
+  /** The step's request id: its usage event's and its request-log row's. */
+  requestId: string;
   sessionId: string;
   turnId: string;
   /** The session's resolved agent (AgentSession.Agent). */
@@ -55,7 +64,7 @@ function toStepRequest(agent: Record<string, unknown>, exposed: ReadonlyMap<stri
  * Runs one step; resolves with the turn's result (its output as the session stored it) or rejects as streamTurn does.
  * Every event is written (with its item) before the next is read, so a subscriber sees items and events in order.
  */
-export async function runAgentStep(services: TurnServices, input: AgentStepInput, write: StepWriter): Promise<{ result: TurnResult; calls: number }> {
+export async function runAgentStep(services: TurnServices, input: AgentStepInput, write: StepWriter): Promise<AgentStepResult> {
   const base = { session_id: input.sessionId, turn_id: input.turnId };
   const exposed = await exposeAgentMcpTools(services, input.listings, input.principal, input.sessionId, input.agent, input.signal);
   const mcp = createMcpCaller(services, input, exposed);
@@ -82,7 +91,7 @@ export async function runAgentStep(services: TurnServices, input: AgentStepInput
   };
   const context: CallContext = {
     principal: input.principal,
-    requestId: createTimeOrderedId('req'),
+    requestId: input.requestId,
     signal: input.signal,
     startedAt: performance.now(),
     // Nobody waits on a step's answer: the routes' own timeouts alone.
@@ -185,13 +194,16 @@ export async function runAgentStep(services: TurnServices, input: AgentStepInput
         return null;
     }
   };
+  let info: CallInfo | null = null;
   const buffer = new StepWriteBuffer(write);
   const result = await streamTurn(
     services,
     context,
     turn,
     {
-      started: () => {},
+      started: (started) => {
+        info = started;
+      },
       event: async (event) => {
         const translated = translate(event);
         if (translated !== null) await buffer.add(translated, event.type !== 'response.output_text.delta');
@@ -213,7 +225,7 @@ export async function runAgentStep(services: TurnServices, input: AgentStepInput
     if (!waits) events.push({ type: 'agent.session.turn.item.done', ...base, item: published, output_index: outputIndex });
     if (!(await write({ items: [{ id: String(item.id), turn_id: input.turnId, item }], events }))) throw new StepAbandonedError();
   }
-  return { result, calls };
+  return { result, calls, info };
 }
 
 /** The mcp_call items at the end of the turn's items (made after the model's last step), as decision notes. */

@@ -708,6 +708,8 @@ function toRequestLogRow(record: Selectable<RequestLogTable>): RequestLogRow {
     ttfb_ms: record.ttfb_ms,
     // Only on rows of requests that made MCP calls: every other row reads as before 0010.
     ...(typeof record.mcp_calls === 'string' ? { mcp_calls: JSON.parse(record.mcp_calls) } : {}),
+    // Only on rows of agent session steps (0011).
+    ...(typeof record.session_id === 'string' ? { session_id: record.session_id } : {}),
   };
 }
 

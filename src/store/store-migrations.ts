@@ -454,6 +454,15 @@ export const storeMigrations: Readonly<Record<string, Migration>> = {
       await db.schema.dropTable('mcp_servers').execute();
     },
   },
+  '0011_agent_step_log': {
+    async up(db: Kysely<any>) {
+      // The agent session a request-log row's model step ran for (one row per step); null on every other row.
+      await db.schema.alterTable('request_log').addColumn('session_id', 'text').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('request_log').dropColumn('session_id').execute();
+    },
+  },
 };
 
 // The one column type no name covers on both: SQLite calls bytes `blob`, PostgreSQL `bytea`.

@@ -1,0 +1,68 @@
+// The request-log row of one agent session step: a model call like a Responses request's, with the session it ran
+// for. Its id is the step's request id, which its usage event carries too (tokens and cost join on it).
+import type { CallInfo } from '../calls/index.ts';
+import type { RequestLogRow } from '../store/index.ts';
+import { toCrosswayError } from '../wire/index.ts';
+import type { AgentStepResult } from './agent-step.ts';
+
+/** The `endpoint` of a step's row. */
+export const AGENT_STEP_ENDPOINT = 'agents.sessions.step';
+
+/** Where step rows go (the gateway's RequestLogWriter: queued, written in batches, never awaited). */
+export interface AgentStepLog {
+  record(row: RequestLogRow): void;
+}
+
+/** A step as it began: its request id, the session, the model asked for, and when (wall clock and performance.now()). */
+export interface AgentStepStart {
+  requestId: string;
+  sessionId: string;
+  model: string;
+  createdAt: string;
+  startedAt: number;
+}
+
+/** The row of a step that ended with a result, or with `error` (a failure before or during its model call). */
+export function toAgentStepLogRow(start: AgentStepStart, outcome: { step: AgentStepResult } | { error: unknown }, endedAt: number): RequestLogRow {
+  const row = {
+    id: start.requestId,
+    created_at: start.createdAt,
+    endpoint: AGENT_STEP_ENDPOINT,
+    model: start.model,
+    stream: true,
+    duration_ms: Math.round(endedAt - start.startedAt),
+    ttfb_ms: null,
+    session_id: start.sessionId,
+  };
+  if ('error' in outcome) {
+    const error = toCrosswayError(outcome.error);
+    return {
+      ...row,
+      route: null,
+      attempts: error.attemptCount ?? 0,
+      status: error.status,
+      error_code: error.code,
+      prompt_tokens: null,
+      completion_tokens: null,
+      cached_tokens: null,
+    };
+  }
+  const { result, info } = outcome.step;
+  const usage = result.response.usage ?? null;
+  const failure = result.response.status === 'failed' ? (result.response.error ?? null) : null;
+  return {
+    ...row,
+    route: routeOf(info, result.route?.id ?? null),
+    attempts: info?.attempts ?? 0,
+    // A stream that failed once begun is a failed call (the turn fails with it), not the 200 its head said.
+    status: failure === null ? 200 : 502,
+    error_code: failure === null ? null : String(failure.code ?? 'server_error'),
+    prompt_tokens: usage?.input_tokens ?? null,
+    completion_tokens: usage?.output_tokens ?? null,
+    cached_tokens: usage?.input_tokens_details?.cached_tokens ?? null,
+  };
+}
+
+function routeOf(info: CallInfo | null, fallback: string | null): string | null {
+  return info?.route.id ?? fallback;
+}
