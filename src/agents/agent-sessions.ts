@@ -111,6 +111,18 @@ function toTurnError(error: unknown): { code: string; message: string } {
   return { code, message: crossway.message };
 }
 
+/** A session's permanent failure: the turn ends, the session's status is `failed` and it takes no more input. */
+interface SessionFailure {
+  code: string;
+  message: string;
+}
+
+/** The 409 for input to a failed session. */
+function sessionFailed(session: AgentSessionRecord): ConflictError {
+  const reason = typeof session.state.error === 'string' ? ` (${session.state.error})` : '';
+  return new ConflictError(`Session '${excerpt(session.id)}' failed${reason}: it takes no more input; start a new session.`, 'session_failed');
+}
+
 /** Adds a step's decision to its turn's `crossway.decision_ids` (a step that failed before planning has none). */
 function noteDecision(turn: TurnObject, decisionId: string | null | undefined): void {
   if (decisionId === null || decisionId === undefined) return;
@@ -265,6 +277,13 @@ export class AgentSessions {
       throw new InvalidRequestError("Missing required parameter: 'agent.model' (required without 'agent_id').", 'agent.model');
     }
     const agent = resolveSessionAgent(request.agent_id ?? createItemId('agent'), saved, request.agent);
+    // A model the catalog does not serve would fail the session at its first step: refused now, cheaply.
+    if (this.#services().catalog.findModel(String(agent.model)) === undefined)
+      throw new NotFoundError(
+        `The model \`${excerpt(String(agent.model))}\` does not exist or you do not have access to it.`,
+        'model_not_found',
+        'agent.model',
+      );
     checkServedTools(agent.tools, request.agent?.tools === undefined || request.agent.tools === null ? 'tools' : 'agent.tools');
     // MCP servers under the tenant's governance before the session exists: an unregistered label, a URL the policy
     // forbids or a private address is a 400/404 now, not a failed turn later.
@@ -333,6 +352,7 @@ export class AgentSessions {
     const tenant = principal.tenant.id;
     for (let tries = 0; tries < MAX_WRITE_TRIES; tries += 1) {
       const session = await this.#readSession(tenant, sessionId);
+      if (session.status === 'failed') throw sessionFailed(session);
       if (session.status !== 'idle')
         throw new ConflictError(
           `Session '${excerpt(sessionId)}' is ${session.status}: a new message needs an idle session (cancel the active turn first).`,
@@ -415,8 +435,13 @@ export class AgentSessions {
       }
       const session = await this.#store.getAgentSession(tenant, sessionId);
       if (session === null || session.active_turn_id !== turn.id || session.owner !== this.replicaId) return;
-      const items = await this.#readItems(tenant, sessionId);
       const agent = session.state.agent as Record<string, unknown>;
+      const permanent = this.#checkSessionLimits(session);
+      if (permanent !== null) {
+        await this.#finishTurn(tenant, sessionId, turn, 'failed', permanent, null, { owner: this.replicaId }, permanent);
+        return;
+      }
+      const items = await this.#readItems(tenant, sessionId);
       const start: AgentStepStart = {
         requestId: createTimeOrderedId('req'),
         sessionId,
@@ -451,7 +476,10 @@ export class AgentSessions {
         this.#stepLog?.record(toAgentStepLogRow(start, { error: abandoned ? new ClientClosedError() : error }, performance.now()));
         if (abandoned) return;
         noteDecision(turn, toCrosswayError(error).decisionId);
-        await this.#finishTurn(tenant, sessionId, turn, 'failed', toTurnError(error), null);
+        const failure = toTurnError(error);
+        // The model left the catalog between the check and the call (a reload): as permanent as the check's finding.
+        const permanent = toCrosswayError(error).code === 'model_not_found' ? failure : null;
+        await this.#finishTurn(tenant, sessionId, turn, 'failed', failure, null, { owner: this.replicaId }, permanent);
         return;
       }
       this.#stepLog?.record(toAgentStepLogRow(start, { step }, performance.now()));
@@ -514,21 +542,30 @@ export class AgentSessions {
     error: { code: string; message: string } | null,
     usage: unknown,
     condition: { owner?: string } = { owner: this.replicaId },
+    permanent: SessionFailure | null = null,
   ): Promise<boolean> {
     for (let tries = 0; tries < MAX_WRITE_TRIES; tries += 1) {
       const session = await this.#store.getAgentSession(tenant, sessionId);
       if (session === null || session.active_turn_id !== turn.id) return false;
       const now = new Date();
       const ended: TurnObject = { ...turn, status, error, completed_at: Math.floor(now.getTime() / 1000) };
-      const state = { ...session.state, required_actions: [], usage: addUsage(session.state.usage as AgentTokenUsage | null, usage as never) };
-      const idle = toSessionObject({ ...session, status: 'idle', state, last_active_at: now.toISOString() });
+      // A session that can take no more input ends failed rather than idle (its items are at their bound).
+      const failure = permanent ?? this.#checkSessionFull(session);
+      const state = {
+        ...session.state,
+        required_actions: [],
+        usage: addUsage(session.state.usage as AgentTokenUsage | null, usage as never),
+        ...(failure === null ? {} : { error: failure.message }),
+      };
+      const next = failure === null ? 'idle' : 'failed';
+      const idle = toSessionObject({ ...session, status: next, state, last_active_at: now.toISOString() });
       const { crossway_steps: _steps, ...published } = ended;
       // MCP calls still waiting for approval end with the turn (never made): incomplete, not in progress forever.
       const waiting = ((session.state.required_actions ?? []) as { type?: string }[]).some((action) => action.type === 'mcp_approval_request')
         ? (await this.#readItems(tenant, sessionId)).filter((item) => item.type === 'mcp_call' && item.turn_id === turn.id && item.status === 'in_progress')
         : [];
       const written = await this.#write(tenant, sessionId, {
-        patch: { status: 'idle', state, active_turn_id: null, owner: null, lease_expires_at: null, last_active_at: now.toISOString() },
+        patch: { status: next, state, active_turn_id: null, owner: null, lease_expires_at: null, last_active_at: now.toISOString() },
         condition: { activeTurnId: turn.id, version: session.version, ...condition },
         updatedItems: waiting.map((item) => ({ id: String(item.id), item: { ...item, status: 'incomplete' } })),
         turns: [this.#turnRecord(ended)],
@@ -536,12 +573,37 @@ export class AgentSessions {
           { type: `agent.session.turn.${status}`, session_id: sessionId, turn_id: turn.id, turn: published, usage: ended.usage },
           // The types send `error` "when a turn or session fails", before the session goes idle (the turn's error, once).
           ...(status === 'failed' && error !== null ? [toErrorEvent(sessionId, error)] : []),
-          { type: 'agent.session.idle', session: idle },
+          ...(failure !== null && failure !== error ? [toErrorEvent(sessionId, failure)] : []),
+          failure === null ? { type: 'agent.session.idle', session: idle } : { type: 'agent.session.failed', session: idle },
         ],
       });
       if (written) return true;
     }
     throw new Error(`could not end turn ${turn.id} of session ${sessionId}`);
+  }
+
+  /**
+   * What fails a session for good before its next step: its model is no longer served (a reload removed it), or a
+   * step of the running turn took its items past their bound. Null when the step may run.
+   */
+  #checkSessionLimits(session: AgentSessionRecord): SessionFailure | null {
+    const model = String((session.state.agent as { model?: unknown }).model);
+    if (this.#services().catalog.findModel(model) === undefined)
+      return {
+        code: 'resource_not_found',
+        message: `The model '${excerpt(model, 64)}' this session runs is no longer served by this gateway; the session failed.`,
+      };
+    return session.item_count > this.#maxSessionItems ? this.#fullFailure(session) : null;
+  }
+
+  /** The failure of a session whose items reached their bound once a turn ended: no message would fit. */
+  #checkSessionFull(session: AgentSessionRecord): SessionFailure | null {
+    return session.item_count >= this.#maxSessionItems ? this.#fullFailure(session) : null;
+  }
+
+  #fullFailure(session: AgentSessionRecord): SessionFailure {
+    const message = `The session holds ${session.item_count} items, at most ${this.#maxSessionItems}; it failed: start a new session.`;
+    return { code: 'session_budget_exceeded', message };
   }
 
   async #activeTurn(tenant: string, session: AgentSessionRecord): Promise<TurnObject | null> {
