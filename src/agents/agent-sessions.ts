@@ -8,7 +8,7 @@ import { createTimeOrderedId, type Principal } from '../calls/index.ts';
 import type { RequestHeaders } from '../policy/index.ts';
 import { createItemId } from '../runtime/index.ts';
 import type { AgentSessionRecord, AgentSessionWrite, AgentTurnRecord } from '../store/index.ts';
-import { resolveTurnMcpServers, type TurnServices } from '../turns/index.ts';
+import { checkTurnStorage, resolveTurnMcpServers, storageLimitsOf, type TurnServices, withStorageQuota } from '../turns/index.ts';
 import { ClientClosedError, ConflictError, excerpt, InvalidRequestError, NotFoundError, toCrosswayError } from '../wire/index.ts';
 import { findPendingCalls, toFunctionCallOutputItem, toUserMessageItem } from './agent-items.ts';
 import { addUsage, type AgentSettings, type AgentTokenUsage, resolveSessionAgent, toSessionObject, withoutPrivateKeys } from './agent-objects.ts';
@@ -213,6 +213,15 @@ export class AgentSessions {
   }
 
   /**
+   * A write of the client's input (messages, tool results): its items within the tenant's storage quota, or the 400 a
+   * response past the quota gets. A model step's own items are counted without a check (the step ran and was paid for).
+   */
+  #writeInput(tenant: string, sessionId: string, write: AgentSessionWrite): Promise<boolean> {
+    const services = this.#services();
+    return withStorageQuota(services, this.#write(tenant, sessionId, { ...write, limits: { tenantBytes: storageLimitsOf(services).tenantBytes } }));
+  }
+
+  /**
    * Resumes the session's waiting turn once the last answer it waited for arrived (a tool result, an approval): one
    * conditional write moves it back to in_progress with `changes` (the answer's items, events), then its next step runs
    * here. False when another request changed the session first (the caller reads it again); `unknown` when no turn waits.
@@ -230,7 +239,7 @@ export class AgentSessions {
     const state = { ...session.state, required_actions: [] };
     const running = toSessionObject({ ...session, status: 'in_progress', state });
     const resumed = { ...turn, status: 'in_progress' };
-    const written = await this.#write(tenant, session.id, {
+    const written = await this.#writeInput(tenant, session.id, {
       ...changes,
       patch: { status: 'in_progress', state, owner: this.replicaId, lease_expires_at: this.#lease() },
       condition: { version: session.version, statuses: ['requires_action'] },
@@ -290,6 +299,8 @@ export class AgentSessions {
     agent.tools = sealAgentTools(agent.tools, this.#services().compactionKey, tenant);
     const mcpTools = toResponsesMcpTools(agent.tools, this.#services().compactionKey, tenant);
     if (mcpTools.length > 0) await resolveTurnMcpServers(this.#services(), principal.tenant, mcpTools);
+    // The tenant's storage quota (shared with responses and conversations) before anything is stored: the input's bytes.
+    await checkTurnStorage(this.#services(), tenant, { request: request.input, stores: true, conversationItems: null, newItems: 0 });
     const now = new Date().toISOString();
     const session: Omit<AgentSessionRecord, 'event_seq' | 'item_count' | 'version'> = {
       id: createItemId('sess'),
@@ -386,7 +397,7 @@ export class AgentSessions {
       const running = toSessionObject({ ...session, status: 'in_progress', state, last_active_at: now.toISOString() });
       const items = input.map((message) => toUserMessageItem(message, turnId));
       const { crossway_steps: _steps, ...published } = turn;
-      const written = await this.#write(tenant, sessionId, {
+      const written = await this.#writeInput(tenant, sessionId, {
         patch: {
           status: 'in_progress',
           state,
@@ -641,13 +652,14 @@ export class AgentSessions {
       const appended = { id: String(output.id), turn_id: event.turn_id, item: output };
       if (session.status === 'in_progress') {
         // The step still runs (or is being paused): it reads the result when it ends.
-        if (await this.#write(tenant, sessionId, { patch: {}, condition: { version: session.version, statuses: ['in_progress'] }, items: [appended] })) return;
+        if (await this.#writeInput(tenant, sessionId, { patch: {}, condition: { version: session.version, statuses: ['in_progress'] }, items: [appended] }))
+          return;
         continue;
       }
       const pending = findPendingCalls([...items, output], event.turn_id);
       if (pending.length > 0) {
         const state = { ...session.state, required_actions: pending };
-        if (await this.#write(tenant, sessionId, { patch: { state }, condition: { version: session.version }, items: [appended] })) return;
+        if (await this.#writeInput(tenant, sessionId, { patch: { state }, condition: { version: session.version }, items: [appended] })) return;
         continue;
       }
       if (await this.#resumeTurn(principal, session, headers, unknown, { items: [appended], events: [] })) return;

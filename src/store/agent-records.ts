@@ -1,4 +1,5 @@
 // Agents API state as the store keeps it: saved agents, sessions (with their lease), turns, items and events.
+import type { StorageLimits } from './storage-limits.ts';
 
 /** A saved, reusable agent of a tenant; `config` is the Agent object without id and timestamps. */
 export interface AgentRecord {
@@ -85,10 +86,18 @@ export interface AgentSessionCondition {
   version?: string | null;
 }
 
-/** One session write: the patch and what it appends, all in one transaction, all or nothing under the condition. */
+/**
+ * One session write: the patch and what it appends, all in one transaction, all or nothing under the condition. The
+ * bytes of the items it appends or replaces count in the tenant's storage (with responses and conversations).
+ */
 export interface AgentSessionWrite {
   patch: AgentSessionPatch;
   condition?: AgentSessionCondition;
+  /**
+   * Checked with the items' bytes, atomically: past `tenantBytes`, the write rejects with StorageLimitError and writes
+   * nothing. Absent: counted, never refused (what a model step produced was paid for already).
+   */
+  limits?: StorageLimits;
   /** Turns inserted, or replaced when their id exists. */
   turns?: readonly Omit<AgentTurnRecord, 'session_id'>[];
   /** Items appended after the session's last. */
@@ -117,7 +126,7 @@ export interface AgentStore {
    * event numbers and item positions are assigned inside it, so concurrent writers never share one.
    */
   writeAgentSession(tenant: string, id: string, write: AgentSessionWrite): Promise<boolean>;
-  /** Deletes the session with its turns, items and events; false when unknown. */
+  /** Deletes the session with its turns, items and events (their bytes given back to the tenant's storage); false when unknown. */
   deleteAgentSession(tenant: string, id: string): Promise<boolean>;
   listAgentTurns(tenant: string, sessionId: string, page: AgentPageOptions): Promise<AgentTurnRecord[] | null>;
   getAgentTurn(tenant: string, sessionId: string, turnId: string): Promise<AgentTurnRecord | null>;
