@@ -13,7 +13,7 @@ import {
 } from '../agents/index.ts';
 import type { Principal } from '../calls/index.ts';
 import { pickRoutingHeaders } from '../turns/index.ts';
-import { ConflictError, excerpt, NotFoundError, parseRequest } from '../wire/index.ts';
+import { ConflictError, excerpt, InvalidRequestError, NotFoundError, parseRequest } from '../wire/index.ts';
 import { readQuery, tenantOf } from './admin-access.ts';
 import type { Exchange, GatewayContext, HttpResult, RouteEntry } from './gateway-types.ts';
 import { jsonResult } from './http-result.ts';
@@ -88,11 +88,38 @@ async function handleCreateSession(gateway: GatewayContext, exchange: Exchange):
   return jsonResult(200, toSessionObject(session));
 }
 
+/** Metadata pairs a session list may filter by (the official list params' bounds). */
+const MAX_METADATA_FILTERS = 16;
+
+/** The `metadata[key]=value` pairs of a session list's query: up to 16, keys of 1 to 64 characters, values up to 512. */
+function readMetadataFilter(query: URLSearchParams): Record<string, string> | undefined {
+  const pairs: Record<string, string> = {};
+  let count = 0;
+  for (const [name, value] of query) {
+    const match = /^metadata\[(.*)\]$/s.exec(name);
+    if (match === null) continue;
+    const key = match[1] ?? '';
+    if (key.length < 1 || key.length > 64)
+      throw new InvalidRequestError(`Invalid metadata filter key '${excerpt(key, 64)}': expected 1 to 64 characters.`, 'metadata');
+    if (value.length > 512) throw new InvalidRequestError(`Invalid value for 'metadata[${excerpt(key, 64)}]': at most 512 characters.`, 'metadata');
+    if (!(key in pairs)) count += 1;
+    if (count > MAX_METADATA_FILTERS) throw new InvalidRequestError(`At most ${MAX_METADATA_FILTERS} metadata filters.`, 'metadata');
+    pairs[key] = value;
+  }
+  return count === 0 ? undefined : pairs;
+}
+
 async function handleListSessions(gateway: GatewayContext, exchange: Exchange): Promise<HttpResult> {
   const query = readQuery(exchange);
   const page = readPage(query);
   const agentId = query.get('agent_id') ?? undefined;
-  const rows = await gateway.store.listAgentSessions(tenantOf(exchange), { ...page, limit: page.limit + 1, ...(agentId ? { agentId } : {}) });
+  const metadata = readMetadataFilter(query);
+  const rows = await gateway.store.listAgentSessions(tenantOf(exchange), {
+    ...page,
+    limit: page.limit + 1,
+    ...(agentId ? { agentId } : {}),
+    ...(metadata === undefined ? {} : { metadata }),
+  });
   return jsonResult(200, toListPage(rows.map(toSessionObject), page.limit));
 }
 

@@ -70,6 +70,12 @@ export interface AgentPageOptions {
   order: 'asc' | 'desc';
 }
 
+/** A page of a tenant's sessions, optionally of one saved agent, and with these metadata pairs (every one must match). */
+export interface AgentSessionPageOptions extends AgentPageOptions {
+  agentId?: string;
+  metadata?: Readonly<Record<string, string>>;
+}
+
 /** Changes to a session's columns (those absent stay). */
 export type AgentSessionPatch = Partial<
   Pick<AgentSessionRecord, 'status' | 'state' | 'active_turn_id' | 'owner' | 'lease_expires_at' | 'updated_at' | 'last_active_at' | 'agent_id'>
@@ -119,8 +125,8 @@ export interface AgentStore {
   /** Inserts a session with its first events (numbered from 1) in one transaction; throws when the id is taken. */
   insertAgentSession(session: Omit<AgentSessionRecord, 'event_seq' | 'item_count' | 'version'>, events: readonly Record<string, unknown>[]): Promise<void>;
   getAgentSession(tenant: string, id: string): Promise<AgentSessionRecord | null>;
-  /** Sessions of the tenant by creation, optionally of one saved agent only. */
-  listAgentSessions(tenant: string, page: AgentPageOptions & { agentId?: string }): Promise<AgentSessionRecord[]>;
+  /** Sessions of the tenant by creation, optionally of one saved agent only, or with some metadata pairs. */
+  listAgentSessions(tenant: string, page: AgentSessionPageOptions): Promise<AgentSessionRecord[]>;
   /**
    * Applies `write` in one transaction when its condition holds (false, nothing written, otherwise or when unknown):
    * event numbers and item positions are assigned inside it, so concurrent writers never share one.

@@ -1,11 +1,12 @@
 // Agent sessions with their turns, items and events in portable Kysely (SQLite and PostgreSQL), tenant-scoped.
 import { randomUUID } from 'node:crypto';
-import { type Kysely, sql, type Selectable } from 'kysely';
+import { type Kysely, PostgresAdapter, sql, type Selectable } from 'kysely';
 import type { AgentDatabase } from './agent-object-queries.ts';
 import type {
   AgentEventRecord,
   AgentItemRecord,
   AgentPageOptions,
+  AgentSessionPageOptions,
   AgentSessionRecord,
   AgentSessionStatus,
   AgentSessionWrite,
@@ -84,9 +85,19 @@ export async function getAgentSession(db: AgentDatabase, tenant: string, id: str
   return row === undefined ? null : toSessionRecord(row);
 }
 
-export async function listAgentSessions(db: AgentDatabase, tenant: string, page: AgentPageOptions & { agentId?: string }): Promise<AgentSessionRecord[]> {
+/**
+ * Whether the session's metadata (in its state's JSON) holds `value` under `key`: exact text, on either backend
+ * (SQLite's json_each over the object, PostgreSQL's jsonb), keys and values as parameters.
+ */
+function metadataMatches(db: AgentDatabase, key: string, value: string) {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) return sql<boolean>`(cast(state as jsonb) -> 'metadata' ->> ${key}) = ${value}`;
+  return sql<boolean>`exists (select 1 from json_each(state, '$.metadata') where json_each.key = ${key} and json_each.value = ${value})`;
+}
+
+export async function listAgentSessions(db: AgentDatabase, tenant: string, page: AgentSessionPageOptions): Promise<AgentSessionRecord[]> {
   let query = db.selectFrom('agent_sessions').selectAll().where('tenant', '=', tenant);
   if (page.agentId !== undefined) query = query.where('agent_id', '=', page.agentId);
+  for (const [key, value] of Object.entries(page.metadata ?? {})) query = query.where(metadataMatches(db, key, value));
   if (page.after !== undefined) {
     const after = await getAgentSession(db, tenant, page.after);
     if (after === null) return [];

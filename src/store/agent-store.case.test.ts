@@ -198,6 +198,25 @@ export function runAgentStoreTests(open: () => Promise<Store>): void {
     assert.deepEqual(await store.listAgentEvents('acme', 'sess_a', 0, 10), []);
   });
 
+  it('lists sessions by metadata pairs (every pair must match, exact text), with the agent filter and cursors', async () => {
+    const at = (second: number) => `2026-06-01T12:00:0${second}.000Z`;
+    const metadata = [{ team: 'a', stage: 'x' }, { team: 'a', stage: 'y' }, { team: 'b' }, { team: 'a', stage: 'x', 'odd "key"': 'ünï' }, { team: 'A' }];
+    for (const [index, pairs] of metadata.entries())
+      await store.insertAgentSession(
+        makeSession(`sess_${index}`, { created_at: at(index), agent_id: index === 1 ? 'agent_2' : 'agent_1', state: { metadata: pairs } }),
+        [],
+      );
+    await store.insertAgentSession(makeSession('sess_other', { tenant: 'globex', state: { metadata: { team: 'a' } } }), []);
+    const ids = async (page: Parameters<Store['listAgentSessions']>[1]) => (await store.listAgentSessions('acme', page)).map((session) => session.id);
+    assert.deepEqual(await ids({ limit: 10, order: 'asc', metadata: { team: 'a' } }), ['sess_0', 'sess_1', 'sess_3']);
+    assert.deepEqual(await ids({ limit: 10, order: 'desc', metadata: { team: 'a', stage: 'x' } }), ['sess_3', 'sess_0']);
+    assert.deepEqual(await ids({ limit: 10, order: 'asc', metadata: { 'odd "key"': 'ünï' } }), ['sess_3']);
+    assert.deepEqual(await ids({ limit: 10, order: 'asc', metadata: { team: 'a' }, agentId: 'agent_2' }), ['sess_1']);
+    assert.deepEqual(await ids({ limit: 1, order: 'asc', metadata: { team: 'a' }, after: 'sess_0' }), ['sess_1']);
+    assert.deepEqual(await ids({ limit: 10, order: 'asc', metadata: { team: "a' or 1=1 --" } }), []);
+    assert.deepEqual(await ids({ limit: 10, order: 'asc', metadata: { nothing: 'a' } }), []);
+  });
+
   it("counts session items in the tenant's storage, refuses a write past a given limit, and gives bytes back on delete", async () => {
     const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
     await store.insertAgentSession(makeSession('sess_a'), []);

@@ -24,6 +24,7 @@ import type {
   AgentEventRecord,
   AgentItemRecord,
   AgentPageOptions,
+  AgentSessionPageOptions,
   AgentRecord,
   AgentSessionRecord,
   AgentSessionWrite,
@@ -588,7 +589,7 @@ export class KyselyStore implements Store {
     return agentSessions.getAgentSession(this.#agentDb, tenant, id);
   }
 
-  listAgentSessions(tenant: string, page: AgentPageOptions & { agentId?: string }): Promise<AgentSessionRecord[]> {
+  listAgentSessions(tenant: string, page: AgentSessionPageOptions): Promise<AgentSessionRecord[]> {
     return agentSessions.listAgentSessions(this.#agentDb, tenant, page);
   }
 
