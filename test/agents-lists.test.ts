@@ -3,7 +3,7 @@
 // either order and pages.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { startStack, type Stack } from './support/start-stack.ts';
 import { waitFor } from './support/wait-for.ts';
 
