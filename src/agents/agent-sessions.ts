@@ -16,6 +16,7 @@ import type { AgentInputMessage, SessionCreateRequest, SessionInputEvent } from 
 import { type AgentStepResult, runAgentStep, StepAbandonedError } from './agent-step.ts';
 import { type AgentStepLog, type AgentStepStart, toAgentStepLogRow } from './agent-step-log.ts';
 import { SessionEventStreams, type SessionSubscription } from './session-event-streams.ts';
+import { addSpend, checkSpendLimit, withSpendLimit } from './session-spend.ts';
 import { checkServedTools } from './check-served-tools.ts';
 import { AgentMcpListings, readApproval, sealAgentTools, toResponsesMcpTools } from './agent-mcp-tools.ts';
 
@@ -83,6 +84,7 @@ function toErrorType(code: string): string {
     case 'rate_limit_exceeded':
       return 'rate_limit_error';
     case 'usage_limit_exceeded':
+    case 'session_budget_exceeded':
       return 'insufficient_quota';
     default:
       return 'server_error';
@@ -320,12 +322,12 @@ export class AgentSessions {
         vault_ids: request.vault_ids ?? [],
         review: request.review ?? 'none',
         ...(request.prompt_cache_options ? { prompt_cache_options: { ttl: request.prompt_cache_options.ttl ?? '30m' } } : {}),
-        ...(request.spend_control?.limit ? { spend_control: { limit: request.spend_control.limit, consumed: 0 } } : {}),
       },
       active_turn_id: null,
       owner: null,
       lease_expires_at: null,
     };
+    if (request.spend_control?.limit) session.state = withSpendLimit(session.state, request.spend_control.limit);
     const created = toSessionObject({ ...session, event_seq: 0, item_count: 0, version: null });
     await this.#store.insertAgentSession(session, [{ type: 'agent.session.created', session: created }]);
     const input: AgentInputMessage[] =
@@ -364,6 +366,8 @@ export class AgentSessions {
     for (let tries = 0; tries < MAX_WRITE_TRIES; tries += 1) {
       const session = await this.#readSession(tenant, sessionId);
       if (session.status === 'failed') throw sessionFailed(session);
+      const overSpent = checkSpendLimit(session.state);
+      if (overSpent !== null) throw new InvalidRequestError(overSpent.message, 'spend_control', overSpent.code);
       if (session.status !== 'idle')
         throw new ConflictError(
           `Session '${excerpt(sessionId)}' is ${session.status}: a new message needs an idle session (cancel the active turn first).`,
@@ -452,6 +456,12 @@ export class AgentSessions {
         await this.#finishTurn(tenant, sessionId, turn, 'failed', permanent, null, { owner: this.replicaId }, permanent);
         return;
       }
+      // The session's spend (its steps so far, this turn's included) against its limit.
+      const overSpent = checkSpendLimit(session.state);
+      if (overSpent !== null) {
+        await this.#finishTurn(tenant, sessionId, turn, 'failed', overSpent, null);
+        return;
+      }
       const items = await this.#readItems(tenant, sessionId);
       const start: AgentStepStart = {
         requestId: createTimeOrderedId('req'),
@@ -503,12 +513,28 @@ export class AgentSessions {
         await this.#finishTurn(tenant, sessionId, turn, 'failed', { code: 'server_error', message: failure?.message ?? 'The model step failed.' }, usage);
         return;
       }
+      // Checked before the next step: the calls this step announced are the client's to answer (its helper runs them
+      // as they are announced), and a model step is what spends.
+      await this.#recordSpend(tenant, sessionId, start.requestId);
       if (step.calls === 0) {
         await this.#finishTurn(tenant, sessionId, turn, 'completed', null, usage);
         return;
       }
       if (!(await this.#awaitToolResults(tenant, sessionId, turn, usage))) return;
     }
+  }
+
+  /** Adds what the step was charged (its usage event, under the step's request id) to the session's spend. */
+  async #recordSpend(tenant: string, sessionId: string, requestId: string): Promise<void> {
+    const events = await this.#store.findUsageEventsByRequest(requestId);
+    // Spend control is in USD: a route priced in another currency adds nothing (best effort, as the types say).
+    const charged = events.filter((event) => event.tenant === tenant && event.currency === 'USD').reduce((sum, event) => sum + event.charged, 0n);
+    for (let tries = 0; tries < MAX_WRITE_TRIES; tries += 1) {
+      const session = await this.#store.getAgentSession(tenant, sessionId);
+      if (session === null || charged === 0n) return;
+      if (await this.#write(tenant, sessionId, { patch: { state: addSpend(session.state, charged) }, condition: { version: session.version } })) return;
+    }
+    throw new ConflictError(`Session '${excerpt(sessionId)}' is being changed by other requests; try again.`, 'session_busy');
   }
 
   /**

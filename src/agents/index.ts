@@ -7,3 +7,4 @@ export * from './agent-step.ts';
 export * from './agent-step-log.ts';
 export * from './check-served-tools.ts';
 export * from './session-event-streams.ts';
+export * from './session-spend.ts';

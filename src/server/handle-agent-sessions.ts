@@ -10,6 +10,7 @@ import {
   toTurnObject,
   updateSessionAgent,
   withoutPrivateKeys,
+  withSpendLimit,
 } from '../agents/index.ts';
 import type { Principal } from '../calls/index.ts';
 import { pickRoutingHeaders } from '../turns/index.ts';
@@ -139,7 +140,7 @@ async function handleUpdateSession(gateway: GatewayContext, exchange: Exchange, 
   for (let tries = 0; tries < 50; tries += 1) {
     const session = await gateway.store.getAgentSession(tenant, id);
     if (session === null) throw sessionNotFound(id);
-    const state = { ...session.state };
+    let state = { ...session.state };
     if (request.agent !== undefined) {
       const agent = updateSessionAgent(state.agent as Record<string, unknown>, request.agent);
       // An mcp tool's credentials are stored sealed.
@@ -149,11 +150,8 @@ async function handleUpdateSession(gateway: GatewayContext, exchange: Exchange, 
     if (request.review !== undefined) state.review = request.review;
     if (request.prompt_cache_options !== undefined)
       state.prompt_cache_options = request.prompt_cache_options === null ? null : { ttl: request.prompt_cache_options.ttl ?? '30m' };
-    if (request.spend_control !== undefined) {
-      const consumed = (state.spend_control as { consumed?: number } | undefined)?.consumed ?? 0;
-      if (request.spend_control?.limit) state.spend_control = { limit: request.spend_control.limit, consumed };
-      else delete state.spend_control;
-    }
+    // Null, or a null limit, removes the limit without resetting what the session spent (the types' words).
+    if (request.spend_control !== undefined) state = withSpendLimit(state, request.spend_control?.limit ?? null);
     if (await gateway.store.writeAgentSession(tenant, id, { patch: { state, updated_at: new Date().toISOString() }, condition: { version: session.version } }))
       return jsonResult(200, toSessionObject({ ...session, state }));
   }
