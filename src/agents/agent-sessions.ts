@@ -4,10 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { createTimeOrderedId, type Principal } from '../calls/index.ts';
+import { type CallContext, createTimeOrderedId, type Principal } from '../calls/index.ts';
 import type { RequestHeaders } from '../policy/index.ts';
 import { createItemId } from '../runtime/index.ts';
-import type { AgentSessionRecord, AgentSessionWrite, AgentTurnRecord } from '../store/index.ts';
+import type { AgentItemRecord, AgentSessionRecord, AgentSessionWrite, AgentTurnRecord } from '../store/index.ts';
 import { checkTurnStorage, resolveTurnMcpServers, storageLimitsOf, type TurnServices, withStorageQuota } from '../turns/index.ts';
 import { ClientClosedError, ConflictError, excerpt, InvalidRequestError, NotFoundError, toCrosswayError } from '../wire/index.ts';
 import { findPendingCalls, toFunctionCallOutputItem, toUserMessageItem } from './agent-items.ts';
@@ -17,6 +17,7 @@ import { type AgentStepResult, runAgentStep, StepAbandonedError } from './agent-
 import { type AgentStepLog, type AgentStepStart, toAgentStepLogRow } from './agent-step-log.ts';
 import { SessionEventStreams, type SessionSubscription } from './session-event-streams.ts';
 import { addSpend, checkSpendLimit, withSpendLimit } from './session-spend.ts';
+import { compactSessionRows, findRowsToCompact, readSessionCompaction, type SessionCompaction, withSessionCompaction } from './compact-session.ts';
 import { checkServedTools } from './check-served-tools.ts';
 import { AgentMcpListings, readApproval, sealAgentTools, toResponsesMcpTools } from './agent-mcp-tools.ts';
 
@@ -462,7 +463,7 @@ export class AgentSessions {
         await this.#finishTurn(tenant, sessionId, turn, 'failed', overSpent, null);
         return;
       }
-      const items = await this.#readItems(tenant, sessionId);
+      const { items, compaction } = await this.#readContext(principal, session, turn, headers, controller.signal);
       const start: AgentStepStart = {
         requestId: createTimeOrderedId('req'),
         sessionId,
@@ -483,6 +484,7 @@ export class AgentSessions {
             turnId: turn.id,
             agent,
             items,
+            compaction: compaction?.item ?? null,
             listings: this.#listings,
           },
           async (write) => {
@@ -521,6 +523,52 @@ export class AgentSessions {
         return;
       }
       if (!(await this.#awaitToolResults(tenant, sessionId, turn, usage))) return;
+    }
+  }
+
+  /** The session's items after `after` (a compaction's last position), oldest first, with their positions. */
+  async #readRows(tenant: string, sessionId: string, after: number): Promise<AgentItemRecord[]> {
+    const rows = (await this.#store.listAgentItems(tenant, sessionId, { limit: MAX_CONTEXT_ITEMS, order: 'desc' })) ?? [];
+    return rows.reverse().filter((row) => row.position > after);
+  }
+
+  /**
+   * The items a step sends: those after the session's compaction, and the compaction item. When they would fill too
+   * much of the model's window, the earlier turns' items are compacted first (one metered call, its decision on the
+   * turn, its charge in the session's spend). A compaction that fails leaves the step to truncation.
+   */
+  async #readContext(
+    principal: Principal,
+    session: AgentSessionRecord,
+    turn: TurnObject,
+    headers: RequestHeaders,
+    signal: AbortSignal,
+  ): Promise<{ items: Record<string, unknown>[]; compaction: SessionCompaction | null }> {
+    const tenant = principal.tenant.id;
+    const services = this.#services();
+    const agent = session.state.agent as Record<string, unknown>;
+    const compaction = readSessionCompaction(session.state);
+    const rows = await this.#readRows(tenant, session.id, compaction?.through ?? 0);
+    const due = findRowsToCompact(services, tenant, agent, compaction, rows, turn.id);
+    if (due === null) return { items: rows.map((row) => row.item), compaction };
+    const requestId = createTimeOrderedId('req');
+    const context: CallContext = { principal, requestId, signal, startedAt: performance.now(), deadlineAt: null, routingHeaders: headers, requestRate: null };
+    try {
+      const done = await compactSessionRows(services, context, agent, compaction, due);
+      noteDecision(turn, done.call.info.decisionId);
+      turn.usage = addUsage(turn.usage, done.call.usage);
+      await this.#recordSpend(tenant, session.id, requestId);
+      for (let tries = 0; tries < MAX_WRITE_TRIES; tries += 1) {
+        const current = await this.#store.getAgentSession(tenant, session.id);
+        if (current === null || current.active_turn_id !== turn.id) break;
+        const state = withSessionCompaction(current.state, done.compaction);
+        if (await this.#write(tenant, session.id, { patch: { state }, condition: { version: current.version, activeTurnId: turn.id } })) break;
+      }
+      return { items: rows.filter((row) => row.position > done.compaction.through).map((row) => row.item), compaction: done.compaction };
+    } catch (error) {
+      if (signal.aborted) throw error;
+      this.#logger.warn({ err: error, sessionId: session.id, tenant }, 'compacting an agent session failed; the step runs on a truncated context');
+      return { items: rows.map((row) => row.item), compaction };
     }
   }
 

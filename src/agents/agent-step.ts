@@ -6,7 +6,7 @@ import { createItemId } from '../runtime/index.ts';
 import type { AgentSessionWrite } from '../store/index.ts';
 import { readMcpToolFacts } from '../mcp/index.ts';
 import { type ExposedMcpTool, type ResponseTurn, runMcpCall, streamTurn, toMcpFunctionTool, type TurnResult, type TurnServices } from '../turns/index.ts';
-import { parseRequest, responseCreateRequestSchema, type ResponseStreamEvent } from '../wire/index.ts';
+import { parseRequest, type ResponseCompactionItem, responseCreateRequestSchema, type ResponseStreamEvent } from '../wire/index.ts';
 import { toAgentOutputItem, toContextItems, toOpenMessageItem } from './agent-items.ts';
 import { type AgentMcpListings, exposeAgentMcpTools, readApproval, toAgentMcpCallItem, toPendingMcpCallItem } from './agent-mcp-tools.ts';
 import { withoutPrivateKeys } from './agent-objects.ts';
@@ -32,8 +32,10 @@ export interface AgentStepInput {
   turnId: string;
   /** The session's resolved agent (AgentSession.Agent). */
   agent: Record<string, unknown>;
-  /** Every item of the session so far, oldest first. */
+  /** Every item of the session so far, oldest first (after its compaction, when it was compacted). */
   items: readonly Record<string, unknown>[];
+  /** The compaction item standing for the session's items before `items`, sent first; null when never compacted. */
+  compaction?: ResponseCompactionItem | null;
   /** The sessions' MCP tool lists (each server listed once per session). */
   listings: AgentMcpListings;
 }
@@ -83,7 +85,7 @@ export async function runAgentStep(services: TurnServices, input: AgentStepInput
     request: toStepRequest(input.agent, exposed),
     // Earlier turns are the context truncation may shorten; this turn's items are its input, always sent.
     inputItems: toContextItems(items.filter((item) => item.turn_id === input.turnId)),
-    contextItems: toContextItems(items.filter((item) => item.turn_id !== input.turnId)),
+    contextItems: [...(input.compaction ? [input.compaction] : []), ...toContextItems(items.filter((item) => item.turn_id !== input.turnId))],
     // The MCP calls made since the model's last step, in this step's decision (tool names and outcomes, never arguments).
     notes: describeMcpCalls(items.filter((item) => item.turn_id === input.turnId)),
     previousResponseId: null,
