@@ -70,6 +70,11 @@ describe('agent session compaction', () => {
     assert.equal(items.length, words.length * 2);
     assert.match(JSON.stringify(items[0]), /heron/);
     assert.ok(!JSON.stringify(items).includes('compaction'));
+    // The summarising call has its request-log row, under the session.
+    await stack.gateway.requestLog.flush();
+    const rows = (await stack.gateway.store.listRequestLogs({ limit: 100 })).filter((row) => row.session_id === session.id);
+    assert.equal(rows.filter((row) => row.endpoint === 'agents.sessions.compact').length, summarising.length);
+    assert.equal(rows.filter((row) => row.endpoint === 'agents.sessions.step').length, words.length);
     // The compacting turn lists the summarising call's decision with its step's.
     assert.ok(turns.data.some((turn) => ((turn as unknown as { crossway: { decision_ids: string[] } }).crossway.decision_ids.length ?? 0) >= 2));
   });

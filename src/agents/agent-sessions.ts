@@ -14,7 +14,7 @@ import { findPendingCalls, toFunctionCallOutputItem, toUserMessageItem } from '.
 import { addUsage, type AgentSettings, type AgentTokenUsage, resolveSessionAgent, toSessionObject, withoutPrivateKeys } from './agent-objects.ts';
 import type { AgentInputMessage, SessionCreateRequest, SessionInputEvent } from './agent-schemas.ts';
 import { type AgentStepResult, runAgentStep, StepAbandonedError } from './agent-step.ts';
-import { type AgentStepLog, type AgentStepStart, toAgentStepLogRow } from './agent-step-log.ts';
+import { AGENT_COMPACTION_ENDPOINT, type AgentStepLog, type AgentStepStart, toAgentStepLogRow } from './agent-step-log.ts';
 import { SessionEventStreams, type SessionSubscription } from './session-event-streams.ts';
 import { addSpend, checkSpendLimit, withSpendLimit } from './session-spend.ts';
 import { compactSessionRows, findRowsToCompact, readSessionCompaction, type SessionCompaction, withSessionCompaction } from './compact-session.ts';
@@ -551,10 +551,18 @@ export class AgentSessions {
     const rows = await this.#readRows(tenant, session.id, compaction?.through ?? 0);
     const due = findRowsToCompact(services, tenant, agent, compaction, rows, turn.id);
     if (due === null) return { items: rows.map((row) => row.item), compaction };
-    const requestId = createTimeOrderedId('req');
-    const context: CallContext = { principal, requestId, signal, startedAt: performance.now(), deadlineAt: null, routingHeaders: headers, requestRate: null };
+    const start: AgentStepStart = {
+      requestId: createTimeOrderedId('req'),
+      sessionId: session.id,
+      model: String(agent.model),
+      createdAt: new Date().toISOString(),
+      startedAt: performance.now(),
+    };
+    const { requestId } = start;
+    const context: CallContext = { principal, requestId, signal, startedAt: start.startedAt, deadlineAt: null, routingHeaders: headers, requestRate: null };
     try {
       const done = await compactSessionRows(services, context, agent, compaction, due);
+      this.#stepLog?.record(toAgentStepLogRow(start, { compaction: done.call }, performance.now()));
       noteDecision(turn, done.call.info.decisionId);
       turn.usage = addUsage(turn.usage, done.call.usage);
       await this.#recordSpend(tenant, session.id, requestId);
@@ -567,6 +575,7 @@ export class AgentSessions {
       return { items: rows.filter((row) => row.position > done.compaction.through).map((row) => row.item), compaction: done.compaction };
     } catch (error) {
       if (signal.aborted) throw error;
+      this.#stepLog?.record({ ...toAgentStepLogRow(start, { error }, performance.now()), endpoint: AGENT_COMPACTION_ENDPOINT });
       this.#logger.warn({ err: error, sessionId: session.id, tenant }, 'compacting an agent session failed; the step runs on a truncated context');
       return { items: rows.map((row) => row.item), compaction };
     }

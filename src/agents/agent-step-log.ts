@@ -1,12 +1,13 @@
 // The request-log row of one agent session step: a model call like a Responses request's, with the session it ran
 // for. Its id is the step's request id, which its usage event carries too (tokens and cost join on it).
-import type { CallInfo } from '../calls/index.ts';
 import type { RequestLogRow } from '../store/index.ts';
+import type { CompactionCall } from '../turns/index.ts';
 import { toCrosswayError } from '../wire/index.ts';
 import type { AgentStepResult } from './agent-step.ts';
 
-/** The `endpoint` of a step's row. */
+/** The `endpoint` of a step's row, and of the row of a call that compacted the session before a step. */
 export const AGENT_STEP_ENDPOINT = 'agents.sessions.step';
+export const AGENT_COMPACTION_ENDPOINT = 'agents.sessions.compact';
 
 /** Where step rows go (the gateway's RequestLogWriter: queued, written in batches, never awaited). */
 export interface AgentStepLog {
@@ -22,12 +23,19 @@ export interface AgentStepStart {
   startedAt: number;
 }
 
-/** The row of a step that ended with a result, or with `error` (a failure before or during its model call). */
-export function toAgentStepLogRow(start: AgentStepStart, outcome: { step: AgentStepResult } | { error: unknown }, endedAt: number): RequestLogRow {
+/**
+ * The row of a step that ended with a result, or with `error` (a failure before or during its model call), or of the
+ * summarising call that compacted the session before a step.
+ */
+export function toAgentStepLogRow(
+  start: AgentStepStart,
+  outcome: { step: AgentStepResult } | { error: unknown } | { compaction: CompactionCall },
+  endedAt: number,
+): RequestLogRow {
   const row = {
     id: start.requestId,
     created_at: start.createdAt,
-    endpoint: AGENT_STEP_ENDPOINT,
+    endpoint: 'compaction' in outcome ? AGENT_COMPACTION_ENDPOINT : AGENT_STEP_ENDPOINT,
     model: start.model,
     stream: true,
     duration_ms: Math.round(endedAt - start.startedAt),
@@ -47,12 +55,25 @@ export function toAgentStepLogRow(start: AgentStepStart, outcome: { step: AgentS
       cached_tokens: null,
     };
   }
+  if ('compaction' in outcome) {
+    const { info, usage } = outcome.compaction;
+    return {
+      ...row,
+      route: info.route.id,
+      attempts: info.attempts,
+      status: 200,
+      error_code: null,
+      prompt_tokens: usage?.input_tokens ?? null,
+      completion_tokens: usage?.output_tokens ?? null,
+      cached_tokens: usage?.input_tokens_details?.cached_tokens ?? null,
+    };
+  }
   const { result, info } = outcome.step;
   const usage = result.response.usage ?? null;
   const failure = result.response.status === 'failed' ? (result.response.error ?? null) : null;
   return {
     ...row,
-    route: routeOf(info, result.route?.id ?? null),
+    route: info?.route.id ?? result.route?.id ?? null,
     attempts: info?.attempts ?? 0,
     // A stream that failed once begun is a failed call (the turn fails with it), not the 200 its head said.
     status: failure === null ? 200 : 502,
@@ -61,8 +82,4 @@ export function toAgentStepLogRow(start: AgentStepStart, outcome: { step: AgentS
     completion_tokens: usage?.output_tokens ?? null,
     cached_tokens: usage?.input_tokens_details?.cached_tokens ?? null,
   };
-}
-
-function routeOf(info: CallInfo | null, fallback: string | null): string | null {
-  return info?.route.id ?? fallback;
 }
