@@ -70,6 +70,9 @@ describe('agent session compaction', () => {
     assert.equal(items.length, words.length * 2);
     assert.match(JSON.stringify(items[0]), /heron/);
     assert.ok(!JSON.stringify(items).includes('compaction'));
+    // The session's usage counts the summarising call's tokens with its steps', as its turns' usage does.
+    const read = await agents.sessions.retrieve(session.id);
+    assert.equal(read.usage?.total_tokens, turns.data.reduce((sum, turn) => sum + (turn.usage?.total_tokens ?? 0), 0));
     // The summarising call has its request-log row, under the session.
     await stack.gateway.requestLog.flush();
     const rows = (await stack.gateway.store.listRequestLogs({ limit: 100 })).filter((row) => row.session_id === session.id);

@@ -569,7 +569,9 @@ export class AgentSessions {
       for (let tries = 0; tries < MAX_WRITE_TRIES; tries += 1) {
         const current = await this.#store.getAgentSession(tenant, session.id);
         if (current === null || current.active_turn_id !== turn.id) break;
-        const state = withSessionCompaction(current.state, done.compaction);
+        // The summarising call's tokens count in the session's usage, as its steps' do.
+        const usage = addUsage(current.state.usage as AgentTokenUsage | null, done.call.usage);
+        const state = withSessionCompaction({ ...current.state, usage }, done.compaction);
         if (await this.#write(tenant, session.id, { patch: { state }, condition: { version: current.version, activeTurnId: turn.id } })) break;
       }
       return { items: rows.filter((row) => row.position > done.compaction.through).map((row) => row.item), compaction: done.compaction };
