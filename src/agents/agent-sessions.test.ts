@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { createTestServices, emulatorRoute, type TestServices } from '../calls/test-call-services.ts';
 import { OPENAI_EMULATOR_API_KEY, OpenAIEmulator } from '../emulators/index.ts';
 import { AgentSessions } from './agent-sessions.ts';
-import { InvalidRequestError, parseRequest, RateLimitError } from '../wire/index.ts';
+import { ConflictError, InvalidRequestError, parseRequest, RateLimitError } from '../wire/index.ts';
 import { sessionCreateRequestSchema } from './agent-schemas.ts';
 
 const WEATHER_TOOL = { type: 'function', name: 'get_weather', description: 'Weather.', parameters: { type: 'object', properties: {} } };
@@ -186,7 +186,7 @@ describe('AgentSessions', () => {
     assert.ok(writes < deltas.length / 2, `${writes} writes for ${deltas.length} deltas`);
   });
 
-  it('refuses a message past the items one session keeps', async () => {
+  it('refuses a message past the items one session keeps, and fails the session once its items reach the bound', async () => {
     sessions = new AgentSessions(() => services, pino({ level: 'silent' }), { maxSessionItems: 3 });
     const principal = await services.masterPrincipal();
     const session = await sessions.create(principal, create({ agent: { model: 'gpt-5.5' }, input: 'Hello.' }), {});
@@ -195,13 +195,27 @@ describe('AgentSessions', () => {
       type: 'agent.session.input.message' as const,
       input: [{ role: 'user' as const, content: [{ type: 'input_text' as const, text: 'More.' }] }],
     };
-    // Two items stored (the message and the answer): one more message fits, then the session is full.
-    await sessions.post(principal, session.id, [message], {});
-    let completed = 0;
-    await readEvents(principal.tenant.id, session.id, (event) => event.type === 'agent.session.idle' && ++completed === 2);
-    await assert.rejects(sessions.post(principal, session.id, [message], {}), (error: unknown) => {
+    // Two items stored (the message and the answer): two more messages do not fit, one does.
+    await assert.rejects(sessions.post(principal, session.id, [{ ...message, input: [...message.input, ...message.input] }], {}), (error: unknown) => {
       assert.ok(error instanceof InvalidRequestError);
       assert.equal(error.code, 'session_item_limit_reached');
+      return true;
+    });
+    await sessions.post(principal, session.id, [message], {});
+    // Its answer takes the session to 4 items, past the bound: the turn completes, and the session fails for good.
+    const events = await readEvents(principal.tenant.id, session.id, (event) => event.type === 'agent.session.failed');
+    assert.deepEqual(
+      events.slice(-3).map((event) => event.type),
+      ['agent.session.turn.completed', 'error', 'agent.session.failed'],
+    );
+    const failed = events.at(-1)?.session as { status: string; error: string };
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.error, /holds 4 items, at most 3/);
+    assert.equal((events.at(-2)?.error as { code?: string } | undefined)?.code, 'session_budget_exceeded');
+    await assert.rejects(sessions.post(principal, session.id, [message], {}), (error: unknown) => {
+      assert.ok(error instanceof ConflictError);
+      assert.equal(error.code, 'session_failed');
+      assert.match(error.message, /failed \(The session holds 4 items/);
       return true;
     });
   });

@@ -4,17 +4,20 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { Principal } from '../calls/index.ts';
+import { type CallContext, createTimeOrderedId, type Principal } from '../calls/index.ts';
 import type { RequestHeaders } from '../policy/index.ts';
 import { createItemId } from '../runtime/index.ts';
-import type { AgentSessionRecord, AgentSessionWrite, AgentTurnRecord } from '../store/index.ts';
-import { resolveTurnMcpServers, type TurnServices } from '../turns/index.ts';
-import { ConflictError, excerpt, InvalidRequestError, NotFoundError, toCrosswayError } from '../wire/index.ts';
+import type { AgentItemRecord, AgentSessionRecord, AgentSessionWrite, AgentTurnRecord } from '../store/index.ts';
+import { checkTurnStorage, resolveTurnMcpServers, storageLimitsOf, type TurnServices, withStorageQuota } from '../turns/index.ts';
+import { ClientClosedError, ConflictError, excerpt, InvalidRequestError, NotFoundError, toCrosswayError } from '../wire/index.ts';
 import { findPendingCalls, toFunctionCallOutputItem, toUserMessageItem } from './agent-items.ts';
 import { addUsage, type AgentSettings, type AgentTokenUsage, resolveSessionAgent, toSessionObject, withoutPrivateKeys } from './agent-objects.ts';
 import type { AgentInputMessage, SessionCreateRequest, SessionInputEvent } from './agent-schemas.ts';
-import { runAgentStep, StepAbandonedError } from './agent-step.ts';
+import { type AgentStepResult, runAgentStep, StepAbandonedError } from './agent-step.ts';
+import { AGENT_COMPACTION_ENDPOINT, type AgentStepLog, type AgentStepStart, toAgentStepLogRow } from './agent-step-log.ts';
 import { SessionEventStreams, type SessionSubscription } from './session-event-streams.ts';
+import { addSpend, checkSpendLimit, withSpendLimit } from './session-spend.ts';
+import { compactSessionRows, findRowsToCompact, readSessionCompaction, type SessionCompaction, withSessionCompaction } from './compact-session.ts';
 import { checkServedTools } from './check-served-tools.ts';
 import { AgentMcpListings, readApproval, sealAgentTools, toResponsesMcpTools } from './agent-mcp-tools.ts';
 
@@ -44,9 +47,21 @@ export interface AgentSessionsOptions {
   maxSubscribersPerTenant?: number;
   /** How long one event stream lasts at most (1 h). */
   maxSubscriptionMs?: number;
+  /** Where each model step's request-log row goes (none when absent). */
+  stepLog?: AgentStepLog;
 }
 
-type TurnObject = Record<string, unknown> & { id: string; status: string; usage: AgentTokenUsage | null; crossway_steps?: number };
+/**
+ * A turn as stored and sent: the Turn object, with `crossway.decision_ids` (Crossway's own field: the routing decision
+ * of each of its model steps, GET /v1/crossway/decisions/{id}) and the private count of its steps.
+ */
+type TurnObject = Record<string, unknown> & {
+  id: string;
+  status: string;
+  usage: AgentTokenUsage | null;
+  crossway?: { decision_ids: string[] };
+  crossway_steps?: number;
+};
 
 function sessionNotFound(id: string): NotFoundError {
   return new NotFoundError(`Session with id '${excerpt(id)}' not found.`, 'session_not_found', 'session_id');
@@ -70,6 +85,7 @@ function toErrorType(code: string): string {
     case 'rate_limit_exceeded':
       return 'rate_limit_error';
     case 'usage_limit_exceeded':
+    case 'session_budget_exceeded':
       return 'insufficient_quota';
     default:
       return 'server_error';
@@ -98,6 +114,24 @@ function toTurnError(error: unknown): { code: string; message: string } {
   return { code, message: crossway.message };
 }
 
+/** A session's permanent failure: the turn ends, the session's status is `failed` and it takes no more input. */
+interface SessionFailure {
+  code: string;
+  message: string;
+}
+
+/** The 409 for input to a failed session. */
+function sessionFailed(session: AgentSessionRecord): ConflictError {
+  const reason = typeof session.state.error === 'string' ? ` (${session.state.error})` : '';
+  return new ConflictError(`Session '${excerpt(session.id)}' failed${reason}: it takes no more input; start a new session.`, 'session_failed');
+}
+
+/** Adds a step's decision to its turn's `crossway.decision_ids` (a step that failed before planning has none). */
+function noteDecision(turn: TurnObject, decisionId: string | null | undefined): void {
+  if (decisionId === null || decisionId === undefined) return;
+  turn.crossway = { decision_ids: [...(turn.crossway?.decision_ids ?? []), decisionId] };
+}
+
 /** The gateway's agent sessions. Long-lived: start() begins the lease loop, close() ends steps and subscriptions. */
 export class AgentSessions {
   readonly replicaId: string;
@@ -107,6 +141,7 @@ export class AgentSessions {
   readonly #renewMs: number;
   readonly #maxSteps: number;
   readonly #maxSessionItems: number;
+  readonly #stepLog: AgentStepLog | undefined;
   readonly #streams: SessionEventStreams;
   readonly #listings = new AgentMcpListings();
   /** Steps running here, by session id. */
@@ -122,6 +157,7 @@ export class AgentSessions {
     this.#renewMs = Math.min(options.renewMs ?? 1_000, this.#leaseMs / 3);
     this.#maxSteps = options.maxStepsPerTurn ?? DEFAULT_MAX_STEPS_PER_TURN;
     this.#maxSessionItems = options.maxSessionItems ?? DEFAULT_MAX_SESSION_ITEMS;
+    this.#stepLog = options.stepLog;
     this.#streams = new SessionEventStreams(() => this.#services().store, options);
   }
 
@@ -180,6 +216,15 @@ export class AgentSessions {
   }
 
   /**
+   * A write of the client's input (messages, tool results): its items within the tenant's storage quota, or the 400 a
+   * response past the quota gets. A model step's own items are counted without a check (the step ran and was paid for).
+   */
+  #writeInput(tenant: string, sessionId: string, write: AgentSessionWrite): Promise<boolean> {
+    const services = this.#services();
+    return withStorageQuota(services, this.#write(tenant, sessionId, { ...write, limits: { tenantBytes: storageLimitsOf(services).tenantBytes } }));
+  }
+
+  /**
    * Resumes the session's waiting turn once the last answer it waited for arrived (a tool result, an approval): one
    * conditional write moves it back to in_progress with `changes` (the answer's items, events), then its next step runs
    * here. False when another request changed the session first (the caller reads it again); `unknown` when no turn waits.
@@ -197,7 +242,7 @@ export class AgentSessions {
     const state = { ...session.state, required_actions: [] };
     const running = toSessionObject({ ...session, status: 'in_progress', state });
     const resumed = { ...turn, status: 'in_progress' };
-    const written = await this.#write(tenant, session.id, {
+    const written = await this.#writeInput(tenant, session.id, {
       ...changes,
       patch: { status: 'in_progress', state, owner: this.replicaId, lease_expires_at: this.#lease() },
       condition: { version: session.version, statuses: ['requires_action'] },
@@ -244,12 +289,21 @@ export class AgentSessions {
       throw new InvalidRequestError("Missing required parameter: 'agent.model' (required without 'agent_id').", 'agent.model');
     }
     const agent = resolveSessionAgent(request.agent_id ?? createItemId('agent'), saved, request.agent);
+    // A model the catalog does not serve would fail the session at its first step: refused now, cheaply.
+    if (this.#services().catalog.findModel(String(agent.model)) === undefined)
+      throw new NotFoundError(
+        `The model \`${excerpt(String(agent.model))}\` does not exist or you do not have access to it.`,
+        'model_not_found',
+        'agent.model',
+      );
     checkServedTools(agent.tools, request.agent?.tools === undefined || request.agent.tools === null ? 'tools' : 'agent.tools');
     // MCP servers under the tenant's governance before the session exists: an unregistered label, a URL the policy
     // forbids or a private address is a 400/404 now, not a failed turn later.
     agent.tools = sealAgentTools(agent.tools, this.#services().compactionKey, tenant);
     const mcpTools = toResponsesMcpTools(agent.tools, this.#services().compactionKey, tenant);
     if (mcpTools.length > 0) await resolveTurnMcpServers(this.#services(), principal.tenant, mcpTools);
+    // The tenant's storage quota (shared with responses and conversations) before anything is stored: the input's bytes.
+    await checkTurnStorage(this.#services(), tenant, { request: request.input, stores: true, conversationItems: null, newItems: 0 });
     const now = new Date().toISOString();
     const session: Omit<AgentSessionRecord, 'event_seq' | 'item_count' | 'version'> = {
       id: createItemId('sess'),
@@ -269,12 +323,12 @@ export class AgentSessions {
         vault_ids: request.vault_ids ?? [],
         review: request.review ?? 'none',
         ...(request.prompt_cache_options ? { prompt_cache_options: { ttl: request.prompt_cache_options.ttl ?? '30m' } } : {}),
-        ...(request.spend_control?.limit ? { spend_control: { limit: request.spend_control.limit, consumed: 0 } } : {}),
       },
       active_turn_id: null,
       owner: null,
       lease_expires_at: null,
     };
+    if (request.spend_control?.limit) session.state = withSpendLimit(session.state, request.spend_control.limit);
     const created = toSessionObject({ ...session, event_seq: 0, item_count: 0, version: null });
     await this.#store.insertAgentSession(session, [{ type: 'agent.session.created', session: created }]);
     const input: AgentInputMessage[] =
@@ -312,6 +366,9 @@ export class AgentSessions {
     const tenant = principal.tenant.id;
     for (let tries = 0; tries < MAX_WRITE_TRIES; tries += 1) {
       const session = await this.#readSession(tenant, sessionId);
+      if (session.status === 'failed') throw sessionFailed(session);
+      const overSpent = checkSpendLimit(session.state);
+      if (overSpent !== null) throw new InvalidRequestError(overSpent.message, 'spend_control', overSpent.code);
       if (session.status !== 'idle')
         throw new ConflictError(
           `Session '${excerpt(sessionId)}' is ${session.status}: a new message needs an idle session (cancel the active turn first).`,
@@ -338,13 +395,14 @@ export class AgentSessions {
         error: null,
         subagent_id: null,
         usage: null,
+        crossway: { decision_ids: [] },
         crossway_steps: 0,
       };
       const state = { ...session.state, required_actions: [], error: null };
       const running = toSessionObject({ ...session, status: 'in_progress', state, last_active_at: now.toISOString() });
       const items = input.map((message) => toUserMessageItem(message, turnId));
       const { crossway_steps: _steps, ...published } = turn;
-      const written = await this.#write(tenant, sessionId, {
+      const written = await this.#writeInput(tenant, sessionId, {
         patch: {
           status: 'in_progress',
           state,
@@ -393,8 +451,27 @@ export class AgentSessions {
       }
       const session = await this.#store.getAgentSession(tenant, sessionId);
       if (session === null || session.active_turn_id !== turn.id || session.owner !== this.replicaId) return;
-      const items = await this.#readItems(tenant, sessionId);
-      let step: Awaited<ReturnType<typeof runAgentStep>>;
+      const agent = session.state.agent as Record<string, unknown>;
+      const permanent = this.#checkSessionLimits(session);
+      if (permanent !== null) {
+        await this.#finishTurn(tenant, sessionId, turn, 'failed', permanent, null, { owner: this.replicaId }, permanent);
+        return;
+      }
+      // The session's spend (its steps so far, this turn's included) against its limit.
+      const overSpent = checkSpendLimit(session.state);
+      if (overSpent !== null) {
+        await this.#finishTurn(tenant, sessionId, turn, 'failed', overSpent, null);
+        return;
+      }
+      const { items, compaction } = await this.#readContext(principal, session, turn, headers, controller.signal);
+      const start: AgentStepStart = {
+        requestId: createTimeOrderedId('req'),
+        sessionId,
+        model: String(agent.model),
+        createdAt: new Date().toISOString(),
+        startedAt: performance.now(),
+      };
+      let step: AgentStepResult;
       try {
         step = await runAgentStep(
           this.#services(),
@@ -402,10 +479,12 @@ export class AgentSessions {
             principal,
             headers,
             signal: controller.signal,
+            requestId: start.requestId,
             sessionId,
             turnId: turn.id,
-            agent: session.state.agent as Record<string, unknown>,
+            agent,
             items,
+            compaction: compaction?.item ?? null,
             listings: this.#listings,
           },
           async (write) => {
@@ -415,11 +494,19 @@ export class AgentSessions {
           },
         );
       } catch (error) {
-        // Cancelled, deleted or taken over: whoever did that wrote the session's state.
-        if (controller.signal.aborted || error instanceof StepAbandonedError) return;
-        await this.#finishTurn(tenant, sessionId, turn, 'failed', toTurnError(error), null);
+        // Cancelled, deleted or taken over: whoever did that wrote the session's state (the row says 499, as for a client gone).
+        const abandoned = controller.signal.aborted || error instanceof StepAbandonedError;
+        this.#stepLog?.record(toAgentStepLogRow(start, { error: abandoned ? new ClientClosedError() : error }, performance.now()));
+        if (abandoned) return;
+        noteDecision(turn, toCrosswayError(error).decisionId);
+        const failure = toTurnError(error);
+        // The model left the catalog between the check and the call (a reload): as permanent as the check's finding.
+        const permanent = toCrosswayError(error).code === 'model_not_found' ? failure : null;
+        await this.#finishTurn(tenant, sessionId, turn, 'failed', failure, null, { owner: this.replicaId }, permanent);
         return;
       }
+      this.#stepLog?.record(toAgentStepLogRow(start, { step }, performance.now()));
+      noteDecision(turn, step.info?.decisionId);
       turn.crossway_steps = (turn.crossway_steps ?? 0) + 1;
       const usage = step.result.response.usage ?? null;
       turn.usage = addUsage(turn.usage, usage);
@@ -428,12 +515,85 @@ export class AgentSessions {
         await this.#finishTurn(tenant, sessionId, turn, 'failed', { code: 'server_error', message: failure?.message ?? 'The model step failed.' }, usage);
         return;
       }
+      // Checked before the next step: the calls this step announced are the client's to answer (its helper runs them
+      // as they are announced), and a model step is what spends.
+      await this.#recordSpend(tenant, sessionId, start.requestId);
       if (step.calls === 0) {
         await this.#finishTurn(tenant, sessionId, turn, 'completed', null, usage);
         return;
       }
       if (!(await this.#awaitToolResults(tenant, sessionId, turn, usage))) return;
     }
+  }
+
+  /** The session's items after `after` (a compaction's last position), oldest first, with their positions. */
+  async #readRows(tenant: string, sessionId: string, after: number): Promise<AgentItemRecord[]> {
+    const rows = (await this.#store.listAgentItems(tenant, sessionId, { limit: MAX_CONTEXT_ITEMS, order: 'desc' })) ?? [];
+    return rows.reverse().filter((row) => row.position > after);
+  }
+
+  /**
+   * The items a step sends: those after the session's compaction, and the compaction item. When they would fill too
+   * much of the model's window, the earlier turns' items are compacted first (one metered call, its decision on the
+   * turn, its charge in the session's spend). A compaction that fails leaves the step to truncation.
+   */
+  async #readContext(
+    principal: Principal,
+    session: AgentSessionRecord,
+    turn: TurnObject,
+    headers: RequestHeaders,
+    signal: AbortSignal,
+  ): Promise<{ items: Record<string, unknown>[]; compaction: SessionCompaction | null }> {
+    const tenant = principal.tenant.id;
+    const services = this.#services();
+    const agent = session.state.agent as Record<string, unknown>;
+    const compaction = readSessionCompaction(session.state);
+    const rows = await this.#readRows(tenant, session.id, compaction?.through ?? 0);
+    const due = findRowsToCompact(services, tenant, agent, compaction, rows, turn.id);
+    if (due === null) return { items: rows.map((row) => row.item), compaction };
+    const start: AgentStepStart = {
+      requestId: createTimeOrderedId('req'),
+      sessionId: session.id,
+      model: String(agent.model),
+      createdAt: new Date().toISOString(),
+      startedAt: performance.now(),
+    };
+    const { requestId } = start;
+    const context: CallContext = { principal, requestId, signal, startedAt: start.startedAt, deadlineAt: null, routingHeaders: headers, requestRate: null };
+    try {
+      const done = await compactSessionRows(services, context, agent, compaction, due);
+      this.#stepLog?.record(toAgentStepLogRow(start, { compaction: done.call }, performance.now()));
+      noteDecision(turn, done.call.info.decisionId);
+      turn.usage = addUsage(turn.usage, done.call.usage);
+      await this.#recordSpend(tenant, session.id, requestId);
+      for (let tries = 0; tries < MAX_WRITE_TRIES; tries += 1) {
+        const current = await this.#store.getAgentSession(tenant, session.id);
+        if (current === null || current.active_turn_id !== turn.id) break;
+        // The summarising call's tokens count in the session's usage, as its steps' do.
+        const usage = addUsage(current.state.usage as AgentTokenUsage | null, done.call.usage);
+        const state = withSessionCompaction({ ...current.state, usage }, done.compaction);
+        if (await this.#write(tenant, session.id, { patch: { state }, condition: { version: current.version, activeTurnId: turn.id } })) break;
+      }
+      return { items: rows.filter((row) => row.position > done.compaction.through).map((row) => row.item), compaction: done.compaction };
+    } catch (error) {
+      if (signal.aborted) throw error;
+      this.#stepLog?.record({ ...toAgentStepLogRow(start, { error }, performance.now()), endpoint: AGENT_COMPACTION_ENDPOINT });
+      this.#logger.warn({ err: error, sessionId: session.id, tenant }, 'compacting an agent session failed; the step runs on a truncated context');
+      return { items: rows.map((row) => row.item), compaction };
+    }
+  }
+
+  /** Adds what the step was charged (its usage event, under the step's request id) to the session's spend. */
+  async #recordSpend(tenant: string, sessionId: string, requestId: string): Promise<void> {
+    const events = await this.#store.findUsageEventsByRequest(requestId);
+    // Spend control is in USD: a route priced in another currency adds nothing (best effort, as the types say).
+    const charged = events.filter((event) => event.tenant === tenant && event.currency === 'USD').reduce((sum, event) => sum + event.charged, 0n);
+    for (let tries = 0; tries < MAX_WRITE_TRIES; tries += 1) {
+      const session = await this.#store.getAgentSession(tenant, sessionId);
+      if (session === null || charged === 0n) return;
+      if (await this.#write(tenant, sessionId, { patch: { state: addSpend(session.state, charged) }, condition: { version: session.version } })) return;
+    }
+    throw new ConflictError(`Session '${excerpt(sessionId)}' is being changed by other requests; try again.`, 'session_busy');
   }
 
   /**
@@ -478,21 +638,30 @@ export class AgentSessions {
     error: { code: string; message: string } | null,
     usage: unknown,
     condition: { owner?: string } = { owner: this.replicaId },
+    permanent: SessionFailure | null = null,
   ): Promise<boolean> {
     for (let tries = 0; tries < MAX_WRITE_TRIES; tries += 1) {
       const session = await this.#store.getAgentSession(tenant, sessionId);
       if (session === null || session.active_turn_id !== turn.id) return false;
       const now = new Date();
       const ended: TurnObject = { ...turn, status, error, completed_at: Math.floor(now.getTime() / 1000) };
-      const state = { ...session.state, required_actions: [], usage: addUsage(session.state.usage as AgentTokenUsage | null, usage as never) };
-      const idle = toSessionObject({ ...session, status: 'idle', state, last_active_at: now.toISOString() });
+      // A session that can take no more input ends failed rather than idle (its items are at their bound).
+      const failure = permanent ?? this.#checkSessionFull(session);
+      const state = {
+        ...session.state,
+        required_actions: [],
+        usage: addUsage(session.state.usage as AgentTokenUsage | null, usage as never),
+        ...(failure === null ? {} : { error: failure.message }),
+      };
+      const next = failure === null ? 'idle' : 'failed';
+      const idle = toSessionObject({ ...session, status: next, state, last_active_at: now.toISOString() });
       const { crossway_steps: _steps, ...published } = ended;
       // MCP calls still waiting for approval end with the turn (never made): incomplete, not in progress forever.
       const waiting = ((session.state.required_actions ?? []) as { type?: string }[]).some((action) => action.type === 'mcp_approval_request')
         ? (await this.#readItems(tenant, sessionId)).filter((item) => item.type === 'mcp_call' && item.turn_id === turn.id && item.status === 'in_progress')
         : [];
       const written = await this.#write(tenant, sessionId, {
-        patch: { status: 'idle', state, active_turn_id: null, owner: null, lease_expires_at: null, last_active_at: now.toISOString() },
+        patch: { status: next, state, active_turn_id: null, owner: null, lease_expires_at: null, last_active_at: now.toISOString() },
         condition: { activeTurnId: turn.id, version: session.version, ...condition },
         updatedItems: waiting.map((item) => ({ id: String(item.id), item: { ...item, status: 'incomplete' } })),
         turns: [this.#turnRecord(ended)],
@@ -500,12 +669,37 @@ export class AgentSessions {
           { type: `agent.session.turn.${status}`, session_id: sessionId, turn_id: turn.id, turn: published, usage: ended.usage },
           // The types send `error` "when a turn or session fails", before the session goes idle (the turn's error, once).
           ...(status === 'failed' && error !== null ? [toErrorEvent(sessionId, error)] : []),
-          { type: 'agent.session.idle', session: idle },
+          ...(failure !== null && failure !== error ? [toErrorEvent(sessionId, failure)] : []),
+          failure === null ? { type: 'agent.session.idle', session: idle } : { type: 'agent.session.failed', session: idle },
         ],
       });
       if (written) return true;
     }
     throw new Error(`could not end turn ${turn.id} of session ${sessionId}`);
+  }
+
+  /**
+   * What fails a session for good before its next step: its model is no longer served (a reload removed it), or a
+   * step of the running turn took its items past their bound. Null when the step may run.
+   */
+  #checkSessionLimits(session: AgentSessionRecord): SessionFailure | null {
+    const model = String((session.state.agent as { model?: unknown }).model);
+    if (this.#services().catalog.findModel(model) === undefined)
+      return {
+        code: 'resource_not_found',
+        message: `The model '${excerpt(model, 64)}' this session runs is no longer served by this gateway; the session failed.`,
+      };
+    return session.item_count > this.#maxSessionItems ? this.#fullFailure(session) : null;
+  }
+
+  /** The failure of a session whose items reached their bound once a turn ended: no message would fit. */
+  #checkSessionFull(session: AgentSessionRecord): SessionFailure | null {
+    return session.item_count >= this.#maxSessionItems ? this.#fullFailure(session) : null;
+  }
+
+  #fullFailure(session: AgentSessionRecord): SessionFailure {
+    const message = `The session holds ${session.item_count} items, at most ${this.#maxSessionItems}; it failed: start a new session.`;
+    return { code: 'session_budget_exceeded', message };
   }
 
   async #activeTurn(tenant: string, session: AgentSessionRecord): Promise<TurnObject | null> {
@@ -543,13 +737,14 @@ export class AgentSessions {
       const appended = { id: String(output.id), turn_id: event.turn_id, item: output };
       if (session.status === 'in_progress') {
         // The step still runs (or is being paused): it reads the result when it ends.
-        if (await this.#write(tenant, sessionId, { patch: {}, condition: { version: session.version, statuses: ['in_progress'] }, items: [appended] })) return;
+        if (await this.#writeInput(tenant, sessionId, { patch: {}, condition: { version: session.version, statuses: ['in_progress'] }, items: [appended] }))
+          return;
         continue;
       }
       const pending = findPendingCalls([...items, output], event.turn_id);
       if (pending.length > 0) {
         const state = { ...session.state, required_actions: pending };
-        if (await this.#write(tenant, sessionId, { patch: { state }, condition: { version: session.version }, items: [appended] })) return;
+        if (await this.#writeInput(tenant, sessionId, { patch: { state }, condition: { version: session.version }, items: [appended] })) return;
         continue;
       }
       if (await this.#resumeTurn(principal, session, headers, unknown, { items: [appended], events: [] })) return;

@@ -1,12 +1,12 @@
 // One model step of an agent session: the session's items as a Responses turn through the turn machinery (planner,
 // executor, limits, budgets, metering, decisions), its stream translated into the session's events and items.
-import { type CallContext, createTimeOrderedId, type Principal } from '../calls/index.ts';
+import type { CallContext, CallInfo, Principal } from '../calls/index.ts';
 import type { RequestHeaders } from '../policy/index.ts';
 import { createItemId } from '../runtime/index.ts';
 import type { AgentSessionWrite } from '../store/index.ts';
 import { readMcpToolFacts } from '../mcp/index.ts';
 import { type ExposedMcpTool, type ResponseTurn, runMcpCall, streamTurn, toMcpFunctionTool, type TurnResult, type TurnServices } from '../turns/index.ts';
-import { parseRequest, responseCreateRequestSchema, type ResponseStreamEvent } from '../wire/index.ts';
+import { parseRequest, type ResponseCompactionItem, responseCreateRequestSchema, type ResponseStreamEvent } from '../wire/index.ts';
 import { toAgentOutputItem, toContextItems, toOpenMessageItem } from './agent-items.ts';
 import { type AgentMcpListings, agentMcpScope, exposeAgentMcpTools, readApproval, toAgentMcpCallItem, toPendingMcpCallItem } from './agent-mcp-tools.ts';
 import { withoutPrivateKeys } from './agent-objects.ts';
@@ -14,17 +14,28 @@ import { withoutPrivateKeys } from './agent-objects.ts';
 /** What a step writes as it streams: one session write per event; false when the session is no longer the step's. */
 export type StepWriter = (write: Pick<AgentSessionWrite, 'items' | 'updatedItems' | 'events'>) => Promise<boolean>;
 
+/** What a step did: the turn's result, the tool calls it made, and its call (route, attempts, decision). */
+export interface AgentStepResult {
+  result: TurnResult;
+  calls: number;
+  info: CallInfo | null;
+}
+
 /** A step to run. */
 export interface AgentStepInput {
   principal: Principal;
   headers: RequestHeaders;
   signal: AbortSignal;
+  /** The step's request id: its usage event's and its request-log row's. */
+  requestId: string;
   sessionId: string;
   turnId: string;
   /** The session's resolved agent (AgentSession.Agent). */
   agent: Record<string, unknown>;
-  /** Every item of the session so far, oldest first. */
+  /** Every item of the session so far, oldest first (after its compaction, when it was compacted). */
   items: readonly Record<string, unknown>[];
+  /** The compaction item standing for the session's items before `items`, sent first; null when never compacted. */
+  compaction?: ResponseCompactionItem | null;
   /** The sessions' MCP tool lists (each server listed once per session). */
   listings: AgentMcpListings;
 }
@@ -55,7 +66,7 @@ function toStepRequest(agent: Record<string, unknown>, exposed: ReadonlyMap<stri
  * Runs one step; resolves with the turn's result (its output as the session stored it) or rejects as streamTurn does.
  * Every event is written (with its item) before the next is read, so a subscriber sees items and events in order.
  */
-export async function runAgentStep(services: TurnServices, input: AgentStepInput, write: StepWriter): Promise<{ result: TurnResult; calls: number }> {
+export async function runAgentStep(services: TurnServices, input: AgentStepInput, write: StepWriter): Promise<AgentStepResult> {
   const base = { session_id: input.sessionId, turn_id: input.turnId };
   const { exposed, skipped } = await exposeAgentMcpTools(services, input.listings, input.principal, input.sessionId, input.agent, input.signal);
   // An optional MCP server that could not be listed is left out of the step; the session's `error` event says why.
@@ -80,7 +91,7 @@ export async function runAgentStep(services: TurnServices, input: AgentStepInput
     request: toStepRequest(input.agent, exposed),
     // Earlier turns are the context truncation may shorten; this turn's items are its input, always sent.
     inputItems: toContextItems(items.filter((item) => item.turn_id === input.turnId)),
-    contextItems: toContextItems(items.filter((item) => item.turn_id !== input.turnId)),
+    contextItems: [...(input.compaction ? [input.compaction] : []), ...toContextItems(items.filter((item) => item.turn_id !== input.turnId))],
     // The MCP calls made since the model's last step, in this step's decision (tool names and outcomes, never arguments).
     notes: describeMcpCalls(items.filter((item) => item.turn_id === input.turnId)),
     previousResponseId: null,
@@ -88,7 +99,7 @@ export async function runAgentStep(services: TurnServices, input: AgentStepInput
   };
   const context: CallContext = {
     principal: input.principal,
-    requestId: createTimeOrderedId('req'),
+    requestId: input.requestId,
     signal: input.signal,
     startedAt: performance.now(),
     // Nobody waits on a step's answer: the routes' own timeouts alone.
@@ -191,13 +202,16 @@ export async function runAgentStep(services: TurnServices, input: AgentStepInput
         return null;
     }
   };
+  let info: CallInfo | null = null;
   const buffer = new StepWriteBuffer(write);
   const result = await streamTurn(
     services,
     context,
     turn,
     {
-      started: () => {},
+      started: (started) => {
+        info = started;
+      },
       event: async (event) => {
         const translated = translate(event);
         if (translated !== null) await buffer.add(translated, event.type !== 'response.output_text.delta');
@@ -219,7 +233,7 @@ export async function runAgentStep(services: TurnServices, input: AgentStepInput
     if (!waits) events.push({ type: 'agent.session.turn.item.done', ...base, item: published, output_index: outputIndex });
     if (!(await write({ items: [{ id: String(item.id), turn_id: input.turnId, item }], events }))) throw new StepAbandonedError();
   }
-  return { result, calls };
+  return { result, calls, info };
 }
 
 /** The mcp_call items at the end of the turn's items (made after the model's last step), as decision notes. */

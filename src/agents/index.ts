@@ -4,5 +4,8 @@ export * from './agent-objects.ts';
 export * from './agent-schemas.ts';
 export * from './agent-sessions.ts';
 export * from './agent-step.ts';
+export * from './agent-step-log.ts';
 export * from './check-served-tools.ts';
+export * from './compact-session.ts';
 export * from './session-event-streams.ts';
+export * from './session-spend.ts';

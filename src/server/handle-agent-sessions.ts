@@ -12,10 +12,11 @@ import {
   toTurnObject,
   updateSessionAgent,
   withoutPrivateKeys,
+  withSpendLimit,
 } from '../agents/index.ts';
 import type { Principal } from '../calls/index.ts';
 import { pickRoutingHeaders, resolveTurnMcpServers } from '../turns/index.ts';
-import { ConflictError, excerpt, NotFoundError, parseRequest } from '../wire/index.ts';
+import { ConflictError, excerpt, InvalidRequestError, NotFoundError, parseRequest } from '../wire/index.ts';
 import { readQuery, tenantOf } from './admin-access.ts';
 import type { Exchange, GatewayContext, HttpResult, RouteEntry } from './gateway-types.ts';
 import { jsonResult } from './http-result.ts';
@@ -90,11 +91,38 @@ async function handleCreateSession(gateway: GatewayContext, exchange: Exchange):
   return jsonResult(200, toSessionObject(session));
 }
 
+/** Metadata pairs a session list may filter by (the official list params' bounds). */
+const MAX_METADATA_FILTERS = 16;
+
+/** The `metadata[key]=value` pairs of a session list's query: up to 16, keys of 1 to 64 characters, values up to 512. */
+function readMetadataFilter(query: URLSearchParams): Record<string, string> | undefined {
+  const pairs: Record<string, string> = {};
+  let count = 0;
+  for (const [name, value] of query) {
+    const match = /^metadata\[(.*)\]$/s.exec(name);
+    if (match === null) continue;
+    const key = match[1] ?? '';
+    if (key.length < 1 || key.length > 64)
+      throw new InvalidRequestError(`Invalid metadata filter key '${excerpt(key, 64)}': expected 1 to 64 characters.`, 'metadata');
+    if (value.length > 512) throw new InvalidRequestError(`Invalid value for 'metadata[${excerpt(key, 64)}]': at most 512 characters.`, 'metadata');
+    if (!(key in pairs)) count += 1;
+    if (count > MAX_METADATA_FILTERS) throw new InvalidRequestError(`At most ${MAX_METADATA_FILTERS} metadata filters.`, 'metadata');
+    pairs[key] = value;
+  }
+  return count === 0 ? undefined : pairs;
+}
+
 async function handleListSessions(gateway: GatewayContext, exchange: Exchange): Promise<HttpResult> {
   const query = readQuery(exchange);
   const page = readPage(query);
   const agentId = query.get('agent_id') ?? undefined;
-  const rows = await gateway.store.listAgentSessions(tenantOf(exchange), { ...page, limit: page.limit + 1, ...(agentId ? { agentId } : {}) });
+  const metadata = readMetadataFilter(query);
+  const rows = await gateway.store.listAgentSessions(tenantOf(exchange), {
+    ...page,
+    limit: page.limit + 1,
+    ...(agentId ? { agentId } : {}),
+    ...(metadata === undefined ? {} : { metadata }),
+  });
   return jsonResult(200, toListPage(rows.map(toSessionObject), page.limit));
 }
 
@@ -114,7 +142,7 @@ async function handleUpdateSession(gateway: GatewayContext, exchange: Exchange, 
   for (let tries = 0; tries < 50; tries += 1) {
     const session = await gateway.store.getAgentSession(tenant, id);
     if (session === null) throw sessionNotFound(id);
-    const state = { ...session.state };
+    let state = { ...session.state };
     if (request.agent !== undefined) {
       const agent = updateSessionAgent(state.agent as Record<string, unknown>, request.agent);
       // An mcp tool's credentials are stored sealed.
@@ -127,11 +155,8 @@ async function handleUpdateSession(gateway: GatewayContext, exchange: Exchange, 
     if (request.review !== undefined) state.review = request.review;
     if (request.prompt_cache_options !== undefined)
       state.prompt_cache_options = request.prompt_cache_options === null ? null : { ttl: request.prompt_cache_options.ttl ?? '30m' };
-    if (request.spend_control !== undefined) {
-      const consumed = (state.spend_control as { consumed?: number } | undefined)?.consumed ?? 0;
-      if (request.spend_control?.limit) state.spend_control = { limit: request.spend_control.limit, consumed };
-      else delete state.spend_control;
-    }
+    // Null, or a null limit, removes the limit without resetting what the session spent (the types' words).
+    if (request.spend_control !== undefined) state = withSpendLimit(state, request.spend_control?.limit ?? null);
     if (await gateway.store.writeAgentSession(tenant, id, { patch: { state, updated_at: new Date().toISOString() }, condition: { version: session.version } }))
       return jsonResult(200, toSessionObject({ ...session, state }));
   }

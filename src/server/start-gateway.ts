@@ -157,7 +157,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   const decisions = new DecisionLog(store, { retentionHours: config.decisions.retention_hours, logger, shared: cluster?.decisions });
   const backgroundResponses = new BackgroundResponses(() => context, logger, { leaseMs: config.runtime.background_lease_ms });
-  const agentSessions = new AgentSessions(() => context, logger, { leaseMs: config.runtime.background_lease_ms });
+  const agentSessions = new AgentSessions(() => context, logger, { leaseMs: config.runtime.background_lease_ms, stepLog: requestLog });
   const chainCache = new ResponseChainCache({ maxBytes: config.runtime.chain_cache_bytes, peers: cluster?.chainCachePeers });
   // Written once per installation, as the compaction key: every replica keys CSRF tokens and the OIDC flow cookie with it.
   const sessionSecret = Buffer.from(await store.putSettingIfAbsent(SESSION_SECRET_SETTING, randomBytes(32).toString('hex')), 'hex');

@@ -1,4 +1,5 @@
 // Agents API state as the store keeps it: saved agents, sessions (with their lease), turns, items and events.
+import type { StorageLimits } from './storage-limits.ts';
 
 /** A saved, reusable agent of a tenant; `config` is the Agent object without id and timestamps. */
 export interface AgentRecord {
@@ -69,6 +70,12 @@ export interface AgentPageOptions {
   order: 'asc' | 'desc';
 }
 
+/** A page of a tenant's sessions, optionally of one saved agent, and with these metadata pairs (every one must match). */
+export interface AgentSessionPageOptions extends AgentPageOptions {
+  agentId?: string;
+  metadata?: Readonly<Record<string, string>>;
+}
+
 /** Changes to a session's columns (those absent stay). */
 export type AgentSessionPatch = Partial<
   Pick<AgentSessionRecord, 'status' | 'state' | 'active_turn_id' | 'owner' | 'lease_expires_at' | 'updated_at' | 'last_active_at' | 'agent_id'>
@@ -85,10 +92,18 @@ export interface AgentSessionCondition {
   version?: string | null;
 }
 
-/** One session write: the patch and what it appends, all in one transaction, all or nothing under the condition. */
+/**
+ * One session write: the patch and what it appends, all in one transaction, all or nothing under the condition. The
+ * bytes of the items it appends or replaces count in the tenant's storage (with responses and conversations).
+ */
 export interface AgentSessionWrite {
   patch: AgentSessionPatch;
   condition?: AgentSessionCondition;
+  /**
+   * Checked with the items' bytes, atomically: past `tenantBytes`, the write rejects with StorageLimitError and writes
+   * nothing. Absent: counted, never refused (what a model step produced was paid for already).
+   */
+  limits?: StorageLimits;
   /** Turns inserted, or replaced when their id exists. */
   turns?: readonly Omit<AgentTurnRecord, 'session_id'>[];
   /** Items appended after the session's last. */
@@ -110,14 +125,14 @@ export interface AgentStore {
   /** Inserts a session with its first events (numbered from 1) in one transaction; throws when the id is taken. */
   insertAgentSession(session: Omit<AgentSessionRecord, 'event_seq' | 'item_count' | 'version'>, events: readonly Record<string, unknown>[]): Promise<void>;
   getAgentSession(tenant: string, id: string): Promise<AgentSessionRecord | null>;
-  /** Sessions of the tenant by creation, optionally of one saved agent only. */
-  listAgentSessions(tenant: string, page: AgentPageOptions & { agentId?: string }): Promise<AgentSessionRecord[]>;
+  /** Sessions of the tenant by creation, optionally of one saved agent only, or with some metadata pairs. */
+  listAgentSessions(tenant: string, page: AgentSessionPageOptions): Promise<AgentSessionRecord[]>;
   /**
    * Applies `write` in one transaction when its condition holds (false, nothing written, otherwise or when unknown):
    * event numbers and item positions are assigned inside it, so concurrent writers never share one.
    */
   writeAgentSession(tenant: string, id: string, write: AgentSessionWrite): Promise<boolean>;
-  /** Deletes the session with its turns, items and events; false when unknown. */
+  /** Deletes the session with its turns, items and events (their bytes given back to the tenant's storage); false when unknown. */
   deleteAgentSession(tenant: string, id: string): Promise<boolean>;
   listAgentTurns(tenant: string, sessionId: string, page: AgentPageOptions): Promise<AgentTurnRecord[] | null>;
   getAgentTurn(tenant: string, sessionId: string, turnId: string): Promise<AgentTurnRecord | null>;

@@ -1,11 +1,12 @@
 // Agent sessions with their turns, items and events in portable Kysely (SQLite and PostgreSQL), tenant-scoped.
 import { randomUUID } from 'node:crypto';
-import { sql, type Selectable } from 'kysely';
+import { type Kysely, PostgresAdapter, sql, type Selectable } from 'kysely';
 import type { AgentDatabase } from './agent-object-queries.ts';
 import type {
   AgentEventRecord,
   AgentItemRecord,
   AgentPageOptions,
+  AgentSessionPageOptions,
   AgentSessionRecord,
   AgentSessionStatus,
   AgentSessionWrite,
@@ -13,7 +14,14 @@ import type {
 } from './agent-records.ts';
 import type { AgentSessionTable } from './agent-tables.ts';
 import { toIntegerParameter, toTextParameter } from './runtime-rows.ts';
+import { addTenantBytes, countStoredBytes, ensureTenantStorage, subtractTenantBytes } from './runtime-storage-queries.ts';
+import type { StoreDatabase } from './store-database.ts';
 import type { ExecuteWrites, WriteStatement } from './store-records.ts';
+
+// The tenant's storage counter is StoreDatabase's table, on the same connection: only the query builder's types differ.
+function storageDb(db: AgentDatabase): Kysely<StoreDatabase> {
+  return db as unknown as Kysely<StoreDatabase>;
+}
 
 function toSessionRecord(row: Selectable<AgentSessionTable>): AgentSessionRecord {
   return {
@@ -77,9 +85,19 @@ export async function getAgentSession(db: AgentDatabase, tenant: string, id: str
   return row === undefined ? null : toSessionRecord(row);
 }
 
-export async function listAgentSessions(db: AgentDatabase, tenant: string, page: AgentPageOptions & { agentId?: string }): Promise<AgentSessionRecord[]> {
+/**
+ * Whether the session's metadata (in its state's JSON) holds `value` under `key`: exact text, on either backend
+ * (SQLite's json_each over the object, PostgreSQL's jsonb), keys and values as parameters.
+ */
+function metadataMatches(db: AgentDatabase, key: string, value: string) {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) return sql<boolean>`(cast(state as jsonb) -> 'metadata' ->> ${key}) = ${value}`;
+  return sql<boolean>`exists (select 1 from json_each(state, '$.metadata') where json_each.key = ${key} and json_each.value = ${value})`;
+}
+
+export async function listAgentSessions(db: AgentDatabase, tenant: string, page: AgentSessionPageOptions): Promise<AgentSessionRecord[]> {
   let query = db.selectFrom('agent_sessions').selectAll().where('tenant', '=', tenant);
   if (page.agentId !== undefined) query = query.where('agent_id', '=', page.agentId);
+  for (const [key, value] of Object.entries(page.metadata ?? {})) query = query.where(metadataMatches(db, key, value));
   if (page.after !== undefined) {
     const after = await getAgentSession(db, tenant, page.after);
     if (after === null) return [];
@@ -123,7 +141,7 @@ export async function writeAgentSession(
   if (condition.owner !== undefined) update = update.where('owner', '=', condition.owner);
   if (condition.version !== undefined) update = update.where('write_token', condition.version === null ? 'is' : '=', condition.version);
   const held = db.selectFrom('agent_sessions').select('id').where('id', '=', id).where('write_token', '=', token);
-  const statements: WriteStatement[] = [update.compile()];
+  const statements: WriteStatement[] = [update.compile(), ...countItemBytes(db, tenant, id, token, write)];
   for (const turn of write.turns ?? []) {
     statements.push(
       db
@@ -188,15 +206,41 @@ export async function writeAgentSession(
   return updated?.changes === 1;
 }
 
+/**
+ * The tenant's storage counter moved by a write's items (appended, and replaced: the old text's bytes given back),
+ * when the write holds the session; with `write.limits`, a guard on the tenant's bytes.
+ */
+function countItemBytes(db: AgentDatabase, tenant: string, id: string, token: string, write: AgentSessionWrite): WriteStatement[] {
+  const items = write.items ?? [];
+  const updated = write.updatedItems ?? [];
+  if (items.length === 0 && updated.length === 0) return [];
+  const store = storageDb(db);
+  const holds = sql`exists (select id from agent_sessions where id = ${id} and write_token = ${token})`;
+  const statements: WriteStatement[] = [ensureTenantStorage(store, tenant)];
+  for (const item of updated) {
+    const old = sql`select octet_length(item) from agent_items where id = ${item.id}
+      and session_id in (select id from agent_sessions where id = ${id} and write_token = ${token})`;
+    statements.push(subtractTenantBytes(store, tenant, old));
+  }
+  const bytes = countStoredBytes([...items, ...updated].map((item) => JSON.stringify(item.item)));
+  statements.push(addTenantBytes(store, tenant, bytes, write.limits ?? {}, holds));
+  return statements;
+}
+
 export async function deleteAgentSession(db: AgentDatabase, executeWrites: ExecuteWrites, tenant: string, id: string): Promise<boolean> {
   const owned = db.selectFrom('agent_sessions').select('id').where('id', '=', id).where('tenant', '=', tenant);
   const results = await executeWrites([
+    subtractTenantBytes(
+      storageDb(db),
+      tenant,
+      sql`select sum(octet_length(item)) from agent_items where session_id in (select id from agent_sessions where id = ${id} and tenant = ${tenant})`,
+    ),
     db.deleteFrom('agent_events').where('session_id', 'in', owned).compile(),
     db.deleteFrom('agent_items').where('session_id', 'in', owned).compile(),
     db.deleteFrom('agent_turns').where('session_id', 'in', owned).compile(),
     db.deleteFrom('agent_sessions').where('id', '=', id).where('tenant', '=', tenant).compile(),
   ]);
-  return results[3]?.changes === 1;
+  return results[4]?.changes === 1;
 }
 
 function toTurnRecord(row: { id: string; session_id: string; created_at: string; status: string; turn: string }): AgentTurnRecord {

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, it } from 'node:test';
 import type { AgentRecord, AgentSessionRecord } from './agent-records.ts';
+import { isStorageLimitError } from './storage-limits.ts';
 import type { Store } from './store.ts';
 
 function makeAgent(id: string, tenant = 'acme', createdAt = '2026-06-01T12:00:00.000Z'): AgentRecord {
@@ -195,6 +196,67 @@ export function runAgentStoreTests(open: () => Promise<Store>): void {
     assert.equal(await store.deleteAgentSession('acme', 'sess_a'), true);
     assert.equal(await store.getAgentSession('acme', 'sess_a'), null);
     assert.deepEqual(await store.listAgentEvents('acme', 'sess_a', 0, 10), []);
+  });
+
+  it('lists sessions by metadata pairs (every pair must match, exact text), with the agent filter and cursors', async () => {
+    const at = (second: number) => `2026-06-01T12:00:0${second}.000Z`;
+    const metadata = [{ team: 'a', stage: 'x' }, { team: 'a', stage: 'y' }, { team: 'b' }, { team: 'a', stage: 'x', 'odd "key"': 'ünï' }, { team: 'A' }];
+    for (const [index, pairs] of metadata.entries())
+      await store.insertAgentSession(
+        makeSession(`sess_${index}`, { created_at: at(index), agent_id: index === 1 ? 'agent_2' : 'agent_1', state: { metadata: pairs } }),
+        [],
+      );
+    await store.insertAgentSession(makeSession('sess_other', { tenant: 'globex', state: { metadata: { team: 'a' } } }), []);
+    const ids = async (page: Parameters<Store['listAgentSessions']>[1]) => (await store.listAgentSessions('acme', page)).map((session) => session.id);
+    assert.deepEqual(await ids({ limit: 10, order: 'asc', metadata: { team: 'a' } }), ['sess_0', 'sess_1', 'sess_3']);
+    assert.deepEqual(await ids({ limit: 10, order: 'desc', metadata: { team: 'a', stage: 'x' } }), ['sess_3', 'sess_0']);
+    assert.deepEqual(await ids({ limit: 10, order: 'asc', metadata: { 'odd "key"': 'ünï' } }), ['sess_3']);
+    assert.deepEqual(await ids({ limit: 10, order: 'asc', metadata: { team: 'a' }, agentId: 'agent_2' }), ['sess_1']);
+    assert.deepEqual(await ids({ limit: 1, order: 'asc', metadata: { team: 'a' }, after: 'sess_0' }), ['sess_1']);
+    assert.deepEqual(await ids({ limit: 10, order: 'asc', metadata: { team: "a' or 1=1 --" } }), []);
+    assert.deepEqual(await ids({ limit: 10, order: 'asc', metadata: { nothing: 'a' } }), []);
+  });
+
+  it("counts session items in the tenant's storage, refuses a write past a given limit, and gives bytes back on delete", async () => {
+    const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+    await store.insertAgentSession(makeSession('sess_a'), []);
+    await store.insertAgentSession(makeSession('sess_g', { tenant: 'globex' }), []);
+    const first = { text: 'héllo'.repeat(20) };
+    assert.equal(await store.writeAgentSession('acme', 'sess_a', { patch: {}, items: [{ id: 'i1', turn_id: 't', item: first }] }), true);
+    assert.equal(await store.getTenantStorage('acme'), bytes(first));
+    // A replaced item counts its new text instead of its old.
+    const done = { text: 'done' };
+    await store.writeAgentSession('acme', 'sess_a', { patch: {}, updatedItems: [{ id: 'i1', item: done }] });
+    assert.equal(await store.getTenantStorage('acme'), bytes(done));
+    // Past the limit: refused, nothing written; within it: written.
+    const big = { text: 'x'.repeat(1_000) };
+    await assert.rejects(
+      store.writeAgentSession('acme', 'sess_a', {
+        patch: { status: 'in_progress' },
+        items: [{ id: 'i2', turn_id: 't', item: big }],
+        limits: { tenantBytes: 500 },
+      }),
+      (error: unknown) => isStorageLimitError(error) && error.limit === 'tenant_storage_bytes',
+    );
+    assert.equal((await store.getAgentSession('acme', 'sess_a'))?.status, 'idle');
+    assert.equal((await store.listAgentItems('acme', 'sess_a', { limit: 10, order: 'asc' }))?.length, 1);
+    assert.equal(await store.getTenantStorage('acme'), bytes(done));
+    assert.equal(
+      await store.writeAgentSession('acme', 'sess_a', { patch: {}, items: [{ id: 'i2', turn_id: 't', item: big }], limits: { tenantBytes: 5_000 } }),
+      true,
+    );
+    assert.equal(await store.getTenantStorage('acme'), bytes(done) + bytes(big));
+    // A write whose condition fails counts nothing.
+    assert.equal(
+      await store.writeAgentSession('acme', 'sess_a', { patch: {}, condition: { statuses: ['failed'] }, items: [{ id: 'i3', turn_id: 't', item: big }] }),
+      false,
+    );
+    assert.equal(await store.getTenantStorage('acme'), bytes(done) + bytes(big));
+    // Another tenant's session is not written, nor counted.
+    assert.equal(await store.writeAgentSession('acme', 'sess_g', { patch: {}, items: [{ id: 'i4', turn_id: 't', item: big }] }), false);
+    assert.equal(await store.getTenantStorage('globex'), 0);
+    assert.equal(await store.deleteAgentSession('acme', 'sess_a'), true);
+    assert.equal(await store.getTenantStorage('acme'), 0);
   });
 
   it("erases a tenant's agents and sessions with the rest of its data, and no other tenant's", async () => {

@@ -24,6 +24,7 @@ import type {
   AgentEventRecord,
   AgentItemRecord,
   AgentPageOptions,
+  AgentSessionPageOptions,
   AgentRecord,
   AgentSessionRecord,
   AgentSessionWrite,
@@ -595,7 +596,7 @@ export class KyselyStore implements Store {
     return agentSessions.getAgentSession(this.#agentDb, tenant, id);
   }
 
-  listAgentSessions(tenant: string, page: AgentPageOptions & { agentId?: string }): Promise<AgentSessionRecord[]> {
+  listAgentSessions(tenant: string, page: AgentSessionPageOptions): Promise<AgentSessionRecord[]> {
     return agentSessions.listAgentSessions(this.#agentDb, tenant, page);
   }
 
@@ -763,6 +764,8 @@ function toRequestLogRow(record: Selectable<RequestLogTable>): RequestLogRow {
     ttfb_ms: record.ttfb_ms,
     // Only on rows of requests that made MCP calls: every other row reads as before 0010.
     ...(typeof record.mcp_calls === 'string' ? { mcp_calls: JSON.parse(record.mcp_calls) } : {}),
+    // Only on rows of agent session steps (0011).
+    ...(typeof record.session_id === 'string' ? { session_id: record.session_id } : {}),
   };
 }
 

@@ -221,6 +221,7 @@ const REQUEST_LOG_COLUMNS = [
   'duration_ms',
   'ttfb_ms',
   'mcp_calls',
+  'session_id',
 ] as const;
 const TRANSFER_COLUMNS = ['id', 'event_id', 'debit', 'credit', 'amount', 'currency', 'kind', 'agreement_id', 'created_at'] as const;
 

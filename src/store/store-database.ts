@@ -20,6 +20,8 @@ export interface RequestLogTable {
   ttfb_ms: number | null;
   /** JSON of McpCallLogEntry[] (0010_mcp_servers); null when the request made no MCP call. */
   mcp_calls: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The agent session of a model step's row (0011_agent_step_log); null on every other row. */
+  session_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /**

@@ -454,6 +454,25 @@ export const storeMigrations: Readonly<Record<string, Migration>> = {
       await db.schema.dropTable('mcp_servers').execute();
     },
   },
+  '0011_agent_step_log_and_storage': {
+    async up(db: Kysely<any>) {
+      // The agent session a request-log row's model step ran for (one row per step); null on every other row.
+      await db.schema.alterTable('request_log').addColumn('session_id', 'text').execute();
+      // Agent session items count in the tenant's storage from now on: the bytes of those stored before are added.
+      // (SQLite needs a WHERE in an upsert's SELECT to parse its ON CONFLICT.)
+      await sql`insert into tenant_storage (tenant, bytes) select tenant, 0 from agent_sessions where 1 = 1 group by tenant
+        on conflict (tenant) do nothing`.execute(db);
+      await sql`update tenant_storage set bytes = bytes + coalesce((
+          select sum(octet_length(agent_items.item)) from agent_items join agent_sessions on agent_sessions.id = agent_items.session_id
+          where agent_sessions.tenant = tenant_storage.tenant), 0)`.execute(db);
+    },
+    async down(db: Kysely<any>) {
+      await sql`update tenant_storage set bytes = bytes - coalesce((
+          select sum(octet_length(agent_items.item)) from agent_items join agent_sessions on agent_sessions.id = agent_items.session_id
+          where agent_sessions.tenant = tenant_storage.tenant), 0)`.execute(db);
+      await db.schema.alterTable('request_log').dropColumn('session_id').execute();
+    },
+  },
   '0012_mcp_credentials': {
     async up(db: Kysely<any>) {
       // Credentials an admin registered per tenant, named by an mcp tool's `credential_id`; `headers` holds sealed

@@ -17,6 +17,7 @@ export function boundRequestLogRow(row: RequestLogRow): RequestLogRow {
     model: truncateStoredText(row.model),
     route: truncateStoredNullable(row.route),
     error_code: truncateStoredNullable(row.error_code),
+    ...(row.session_id === undefined ? {} : { session_id: truncateStoredNullable(row.session_id) }),
   };
 }
 
@@ -40,6 +41,7 @@ export function toRequestLogRecord(input: RequestLogRow): Insertable<RequestLogT
     duration_ms: Math.round(row.duration_ms),
     ttfb_ms: row.ttfb_ms === null ? null : Math.round(row.ttfb_ms),
     mcp_calls: serializeMcpCalls(row.mcp_calls),
+    session_id: row.session_id ?? null,
   };
 }
 

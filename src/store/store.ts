@@ -74,6 +74,8 @@ export interface RequestLogRow {
   ttfb_ms: number | null;
   /** The MCP tools the request listed and called (the Responses `mcp` tool), each with its outcome; absent or null when none. */
   mcp_calls?: McpCallLogEntry[] | null;
+  /** The agent session a model step ran for (`endpoint` `agents.sessions.step`); absent or null on every other row. */
+  session_id?: string | null;
 }
 
 /**

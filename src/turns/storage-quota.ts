@@ -37,8 +37,8 @@ export function toStorageQuotaError(services: TurnServices, limit: StorageLimitN
     );
   }
   return new InvalidRequestError(
-    `Storing this would exceed your storage quota of ${tenantBytes} bytes for responses and conversations: delete stored responses or conversations, ` +
-      'or send store: false.',
+    `Storing this would exceed your storage quota of ${tenantBytes} bytes for responses, conversations and agent sessions: ` +
+      'delete stored responses, conversations or agent sessions, or send store: false.',
     null,
     'storage_quota_exceeded',
   );
