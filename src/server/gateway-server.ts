@@ -10,6 +10,7 @@ import { authenticateCaller } from './authenticate.ts';
 import { captureIdempotent } from './capture-idempotent.ts';
 import { compose } from './compose.ts';
 import type { ErrorShape, Exchange, GatewayContext, HttpResult, RouteEntry } from './gateway-types.ts';
+import { ADMIN_READ_ROUTES } from './admin-read-routes.ts';
 import { ADMIN_LEDGER_ROUTES } from './handle-admin-ledger.ts';
 import { ADMIN_MCP_SERVER_ROUTES } from './handle-admin-mcp-servers.ts';
 import { handleAdminRoutes } from './handle-admin-routes.ts';
@@ -53,6 +54,7 @@ const ROUTES: RouteEntry[] = [
   ...ADMIN_TENANCY_ROUTES,
   ...ADMIN_LEDGER_ROUTES,
   ...ADMIN_MCP_SERVER_ROUTES,
+  ...ADMIN_READ_ROUTES,
   { method: 'GET', path: '/healthz', auth: false, handler: handleHealth },
   { method: 'GET', path: '/readyz', auth: false, handler: handleReady },
 ];
