@@ -62,6 +62,10 @@ describe('agent session steps in the request log and decisions', () => {
       assert.match(row.route ?? '', /azure/);
       assert.equal(row.status, 200);
       assert.equal(row.attempts, 1);
+      // Like every request-log row: its tenant, the provider, and its decision (one of its turn's).
+      assert.equal(row.tenant_id, 'default');
+      assert.equal(row.provider, 'azure');
+      assert.ok(decisions.flat().includes(row.decision_id ?? ''), JSON.stringify(row));
       assert.ok((row.prompt_tokens ?? 0) > 0 && (row.completion_tokens ?? 0) > 0, JSON.stringify(row));
       // The step's usage event (tokens, cost) is under the row's id.
       const event = usage.find((candidate) => candidate.request_id === row.id);

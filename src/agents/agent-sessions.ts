@@ -470,6 +470,8 @@ export class AgentSessions {
         model: String(agent.model),
         createdAt: new Date().toISOString(),
         startedAt: performance.now(),
+        tenantId: principal.tenant.id,
+        keyId: principal.key?.id ?? null,
       };
       let step: AgentStepResult;
       try {
@@ -557,6 +559,8 @@ export class AgentSessions {
       model: String(agent.model),
       createdAt: new Date().toISOString(),
       startedAt: performance.now(),
+      tenantId: principal.tenant.id,
+      keyId: principal.key?.id ?? null,
     };
     const { requestId } = start;
     const context: CallContext = { principal, requestId, signal, startedAt: start.startedAt, deadlineAt: null, routingHeaders: headers, requestRate: null };

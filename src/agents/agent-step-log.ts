@@ -21,6 +21,9 @@ export interface AgentStepStart {
   model: string;
   createdAt: string;
   startedAt: number;
+  /** The caller's tenant and key (null: the master key or a dashboard session), as every request-log row has them. */
+  tenantId?: string;
+  keyId?: string | null;
 }
 
 /**
@@ -41,12 +44,15 @@ export function toAgentStepLogRow(
     duration_ms: Math.round(endedAt - start.startedAt),
     ttfb_ms: null,
     session_id: start.sessionId,
+    tenant_id: start.tenantId ?? null,
+    key_id: start.keyId ?? null,
   };
   if ('error' in outcome) {
     const error = toCrosswayError(outcome.error);
     return {
       ...row,
       route: null,
+      decision_id: error.decisionId,
       attempts: error.attemptCount ?? 0,
       status: error.status,
       error_code: error.code,
@@ -60,6 +66,8 @@ export function toAgentStepLogRow(
     return {
       ...row,
       route: info.route.id,
+      provider: info.route.provider,
+      decision_id: info.decisionId,
       attempts: info.attempts,
       status: 200,
       error_code: null,
@@ -74,6 +82,8 @@ export function toAgentStepLogRow(
   return {
     ...row,
     route: info?.route.id ?? result.route?.id ?? null,
+    provider: info?.route.provider ?? result.route?.provider ?? null,
+    decision_id: info?.decisionId ?? null,
     attempts: info?.attempts ?? 0,
     // A stream that failed once begun is a failed call (the turn fails with it), not the 200 its head said.
     status: failure === null ? 200 : 502,

@@ -49,7 +49,7 @@ export interface GatewayContext extends TurnServices {
 }
 
 /** What a request log row says of a request beyond what the server knows (id, time, duration, status). */
-export type RequestLogFields = Partial<Omit<RequestLogRow, 'id' | 'created_at' | 'duration_ms'>>;
+export type RequestLogFields = Partial<Omit<RequestLogRow, 'id' | 'created_at' | 'duration_ms' | 'tenant_id' | 'key_id' | 'upstream_ms'>>;
 
 /** One HTTP request, as the middleware and the handler see it. The response is a handler's return value. */
 export interface Exchange {

@@ -1,6 +1,6 @@
 // The request log as a middleware: one row per request that called a model (its handler filled `exchange.log`),
 // written when its answer is complete (a stream's, once the stream ended), never on the request's hot path.
-import { toCrosswayError } from '../wire/index.ts';
+import { type CrosswayError, toCrosswayError } from '../wire/index.ts';
 import type { Exchange, GatewayContext, HttpResult, Middleware, StreamWriter } from './gateway-types.ts';
 
 /** Records the row after the answer: for a stream, after its last byte, with its time to first byte and how it ended. */
@@ -10,11 +10,11 @@ export const logRequest: Middleware = async (gateway, exchange, next) => {
     result = await next();
   } catch (error) {
     const failure = toCrosswayError(error);
-    record(gateway, exchange, failure.status, failure.code, null);
+    record(gateway, exchange, failure.status, failure.code, null, failure);
     throw error;
   }
   if ('body' in result) {
-    record(gateway, exchange, result.status, null, null);
+    record(gateway, exchange, result.status, null, null, null);
     return result;
   }
   const stream = result.stream;
@@ -33,25 +33,37 @@ export const logRequest: Middleware = async (gateway, exchange, next) => {
         await stream(timed);
       } catch (error) {
         const failure = toCrosswayError(error);
-        record(gateway, exchange, failure.status, failure.code, firstByteAt);
+        record(gateway, exchange, failure.status, failure.code, firstByteAt, failure);
         throw error;
       }
-      record(gateway, exchange, 200, null, firstByteAt);
+      record(gateway, exchange, 200, null, firstByteAt, null);
     },
   };
 };
 
-function record(gateway: GatewayContext, exchange: Exchange, status: number, errorCode: string | null, firstByteAt: number | null): void {
+/**
+ * Queues the row. Who made the request comes from the principal (tenant, and key unless the master key); the decision
+ * and attempts from the handler (a call that reached a route) or else the error (a call that failed after planning).
+ */
+function record(
+  gateway: GatewayContext,
+  exchange: Exchange,
+  status: number,
+  errorCode: string | null,
+  firstByteAt: number | null,
+  failure: Pick<CrosswayError, 'decisionId' | 'attemptCount'> | null,
+): void {
   const log = exchange.log;
   if (log === null) return;
   const now = performance.now();
+  const principal = exchange.principal;
   gateway.requestLog.record({
     id: exchange.requestId,
     created_at: new Date().toISOString(),
     endpoint: log.endpoint ?? 'unknown',
     model: log.model ?? '',
     route: log.route ?? null,
-    attempts: log.attempts ?? 0,
+    attempts: log.attempts ?? failure?.attemptCount ?? 0,
     status: log.status ?? status,
     error_code: log.error_code ?? errorCode,
     stream: log.stream ?? false,
@@ -61,5 +73,10 @@ function record(gateway: GatewayContext, exchange: Exchange, status: number, err
     duration_ms: Math.round(now - exchange.startedAt),
     ttfb_ms: log.ttfb_ms ?? (firstByteAt === null ? null : Math.round(firstByteAt - exchange.startedAt)),
     mcp_calls: log.mcp_calls ?? null,
+    tenant_id: principal?.tenant.id ?? null,
+    key_id: principal?.key?.id ?? null,
+    decision_id: log.decision_id ?? failure?.decisionId ?? null,
+    provider: log.provider ?? null,
+    upstream_ms: exchange.upstreamMs ?? null,
   });
 }

@@ -22,6 +22,12 @@ export interface RequestLogTable {
   mcp_calls: ColumnType<string | null, string | null | undefined, string | null>;
   /** The agent session of a model step's row (0011_agent_step_log); null on every other row. */
   session_id: ColumnType<string | null, string | null | undefined, string | null>;
+  // 0014_request_log_columns: null on rows written before it, and where nothing applies (the master key has no key id).
+  tenant_id: ColumnType<string | null, string | null | undefined, string | null>;
+  key_id: ColumnType<string | null, string | null | undefined, string | null>;
+  decision_id: ColumnType<string | null, string | null | undefined, string | null>;
+  provider: ColumnType<string | null, string | null | undefined, string | null>;
+  upstream_ms: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /**
