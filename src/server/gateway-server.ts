@@ -25,6 +25,7 @@ import { handleHealth, handleReady } from './handle-health.ts';
 import { handleCountMessageTokens, handleMessages } from './handle-messages.ts';
 import { handleGetModel, handleListModels } from './handle-models.ts';
 import { RESPONSES_ROUTES } from './handle-responses.ts';
+import { createUiRoutes } from './handle-ui.ts';
 import { errorResult } from './http-result.ts';
 import { logRequest } from './log-request.ts';
 import { isWebSocketUpgrade, refuseUpgrade, type ResponsesWebSocketServer, upgradeRequired } from './responses-websocket.ts';
@@ -55,6 +56,8 @@ const ROUTES: RouteEntry[] = [
   ...ADMIN_MCP_SERVER_ROUTES,
   { method: 'GET', path: '/healthz', auth: false, handler: handleHealth },
   { method: 'GET', path: '/readyz', auth: false, handler: handleReady },
+  // Last: the dashboard answers every GET under /ui/ that no route above (its sign-in API) took.
+  ...createUiRoutes(),
 ];
 
 /** How long a client may take to send a request, how long an idle connection lives, and how many may be open. */
