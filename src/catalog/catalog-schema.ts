@@ -2,6 +2,7 @@
 // Validated once at start; everything inside Crossway receives these typed values.
 import { z } from 'zod';
 import { Secret } from './secret.ts';
+import { auditConfigSchema, authConfigSchema, uiConfigSchema } from './auth-config-schema.ts';
 
 const secret = z
   .string()
@@ -440,6 +441,12 @@ export const configSchema = z.strictObject({
       max_context_bytes: byteSize.default(50_000_000),
     })
     .prefault({}),
+  /** Dashboard sessions (see auth-config-schema.ts). */
+  ui: uiConfigSchema,
+  /** Single sign-on for the dashboard: `auth.oidc`. */
+  auth: authConfigSchema,
+  /** The audit log of admin actions and sign-ins. */
+  audit: auditConfigSchema,
 });
 export type CrosswayConfig = z.infer<typeof configSchema>;
 

@@ -7,6 +7,7 @@ import type { Principal } from '../calls/index.ts';
 import type { ApiKeyRecord, TenantRecord } from '../store/index.ts';
 import { AuthenticationError } from '../wire/index.ts';
 import type { Middleware } from './gateway-types.ts';
+import { authenticateSession, usesSessionCookie } from './authenticate-session.ts';
 
 /** Keys are printable ASCII without spaces; anything longer than this is rejected before lookup. */
 const MAX_KEY_LENGTH = 256;
@@ -48,7 +49,11 @@ export interface Authenticators {
 
 /** Authenticates the request: the master key, else a live (not revoked, not expired) virtual key. */
 export async function authenticate(req: IncomingMessage, gateway: Authenticators): Promise<Principal> {
-  const key = readBearerKey(req);
+  return authenticateKey(readBearerKey(req), gateway);
+}
+
+/** The principal of a presented key (already checked for shape): the master key, else a live virtual key; 401 otherwise. */
+export async function authenticateKey(key: string, gateway: Authenticators): Promise<Principal> {
   if (isMasterKey(key, gateway)) {
     return { kind: 'master', key: null, tenant: await gateway.masterTenant(), admin: true };
   }
@@ -72,12 +77,22 @@ export function maskKey(key: string): string {
   return `${key.slice(0, 8)}****${key.slice(-4)}`;
 }
 
+/** Whether `key` has the shape of a key (printable ASCII, bounded). */
+export function isKeyShaped(key: string): boolean {
+  return key.length <= MAX_KEY_LENGTH && KEY_SHAPE.test(key);
+}
+
 /**
  * Authenticates the caller of a route that needs it, then, on `/v1/*`, takes one request from the caller's request
- * rate: the cheap checks before any expensive one (the body is not read yet).
+ * rate: the cheap checks before any expensive one (the body is not read yet). A request without a key may use the
+ * dashboard session cookie, on the admin, metrics and dashboard API routes only (the model API stays bearer-only).
  */
 export const authenticateCaller: Middleware = async (gateway, exchange, next) => {
   if (exchange.route.auth) {
+    if (usesSessionCookie(exchange)) {
+      await authenticateSession(gateway, exchange);
+      return next();
+    }
     const principal = await authenticate(exchange.req, gateway);
     exchange.principal = principal;
     if (exchange.route.path.startsWith('/v1/')) exchange.requestRate = await gateway.limiter.takeRequest(principal);

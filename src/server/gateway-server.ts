@@ -6,10 +6,12 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createTimeOrderedId } from '../calls/index.ts';
 import { ClientClosedError, MethodNotAllowedError, NotFoundError, toCrosswayError } from '../wire/index.ts';
+import { auditAdminAction } from './audit-admin-action.ts';
 import { authenticateCaller } from './authenticate.ts';
 import { captureIdempotent } from './capture-idempotent.ts';
 import { compose } from './compose.ts';
 import type { ErrorShape, Exchange, GatewayContext, HttpResult, RouteEntry } from './gateway-types.ts';
+import { ADMIN_AUDIT_ROUTES } from './handle-admin-audit.ts';
 import { ADMIN_LEDGER_ROUTES } from './handle-admin-ledger.ts';
 import { ADMIN_MCP_SERVER_ROUTES } from './handle-admin-mcp-servers.ts';
 import { handleAdminRoutes } from './handle-admin-routes.ts';
@@ -24,8 +26,10 @@ import { handleGetDecision } from './handle-get-decision.ts';
 import { handleHealth, handleReady } from './handle-health.ts';
 import { handleCountMessageTokens, handleMessages } from './handle-messages.ts';
 import { handleGetModel, handleListModels } from './handle-models.ts';
+import { OIDC_SIGN_IN_ROUTES } from './handle-oidc-sign-in.ts';
 import { RESPONSES_ROUTES } from './handle-responses.ts';
 import { createUiRoutes } from './handle-ui.ts';
+import { UI_SESSION_ROUTES } from './handle-ui-session.ts';
 import { errorResult } from './http-result.ts';
 import { logRequest } from './log-request.ts';
 import { isWebSocketUpgrade, refuseUpgrade, type ResponsesWebSocketServer, upgradeRequired } from './responses-websocket.ts';
@@ -54,6 +58,9 @@ const ROUTES: RouteEntry[] = [
   ...ADMIN_TENANCY_ROUTES,
   ...ADMIN_LEDGER_ROUTES,
   ...ADMIN_MCP_SERVER_ROUTES,
+  ...ADMIN_AUDIT_ROUTES,
+  ...UI_SESSION_ROUTES,
+  ...OIDC_SIGN_IN_ROUTES,
   { method: 'GET', path: '/healthz', auth: false, handler: handleHealth },
   { method: 'GET', path: '/readyz', auth: false, handler: handleReady },
   // Last: the dashboard answers every GET under /ui/ that no route above (its sign-in API) took.
@@ -76,8 +83,8 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   maxConnections: 4_096,
 };
 
-/** Every request's way to its handler: the request log around authentication (and the request rate) and idempotency. */
-const PIPELINE = compose([logRequest, authenticateCaller, captureIdempotent]);
+/** Every request's way to its handler: the request log around authentication (and the request rate), the audit log and idempotency. */
+const PIPELINE = compose([logRequest, authenticateCaller, auditAdminAction, captureIdempotent]);
 
 /** How often idle connections are closed while draining. */
 const IDLE_SWEEP_MS = 100;

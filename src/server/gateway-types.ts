@@ -7,6 +7,9 @@ import type { Cluster } from '../cluster/index.ts';
 import type { RequestLogRow, RequestLogWriter, TenantRecord } from '../store/index.ts';
 import type { RequestRateAdmission, Tenancy } from '../tenancy/index.ts';
 import type { BackgroundResponses, TurnServices } from '../turns/index.ts';
+import type { AuditTrail } from './audit-trail.ts';
+import type { DashboardSessions, ResolvedSession } from './dashboard-sessions.ts';
+import type { OidcSignIn } from './oidc-sign-in.ts';
 
 /** Everything a handler may use; built once per gateway. */
 export interface GatewayContext extends TurnServices {
@@ -32,6 +35,12 @@ export interface GatewayContext extends TurnServices {
   draining: boolean;
   /** The other replicas (route health, invalidations, decisions shared over Redis); absent when this gateway is alone. */
   cluster?: Cluster;
+  /** Dashboard sessions (key sign-in and OIDC), resolved from the session cookie. */
+  dashboardSessions: DashboardSessions;
+  /** OpenID Connect sign-in; null when `auth.oidc` is not configured. */
+  oidc: OidcSignIn | null;
+  /** The audit log of admin actions and sign-ins. */
+  audit: AuditTrail;
 }
 
 /** What a request log row says of a request beyond what the server knows (id, time, duration, status). */
@@ -56,6 +65,8 @@ export interface Exchange {
   rawBody: Buffer | null;
   /** Set by handlers that call a model (values from the core's results), written to the request log when the request ends. */
   log: RequestLogFields | null;
+  /** The dashboard session the caller authenticated with (the session cookie), when it did. */
+  session?: ResolvedSession;
 }
 
 /** Writes a streamed answer: the head once, then chunks with backpressure. */

@@ -19,6 +19,10 @@ import { startHousekeeping } from './start-housekeeping.ts';
 import type { GatewayContext } from './gateway-types.ts';
 import { PlanCache } from '../policy/index.ts';
 import { type CatalogReplacement, replaceCatalog } from './replace-catalog.ts';
+import { randomBytes } from 'node:crypto';
+import { AuditTrail } from './audit-trail.ts';
+import { DashboardSessions, SESSION_SECRET_SETTING } from './dashboard-sessions.ts';
+import { OidcSignIn } from './oidc-sign-in.ts';
 
 export interface StartGatewayOptions {
   catalog: Catalog;
@@ -139,6 +143,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const backgroundResponses = new BackgroundResponses(() => context, logger, { leaseMs: config.runtime.background_lease_ms });
   const agentSessions = new AgentSessions(() => context, logger, { leaseMs: config.runtime.background_lease_ms });
   const chainCache = new ResponseChainCache({ maxBytes: config.runtime.chain_cache_bytes, peers: cluster?.chainCachePeers });
+  // Written once per installation, as the compaction key: every replica keys CSRF tokens and the OIDC flow cookie with it.
+  const sessionSecret = Buffer.from(await store.putSettingIfAbsent(SESSION_SECRET_SETTING, randomBytes(32).toString('hex')), 'hex');
+  const audit = new AuditTrail(store, logger, now);
   const context: GatewayContext = {
     catalog,
     executor,
@@ -176,6 +183,18 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     countersHealth: opened.describeHealth,
     draining: false,
     cluster,
+    dashboardSessions: new DashboardSessions({
+      store,
+      tenancy,
+      masterKey: Buffer.from(masterKey),
+      masterTenant: () => context.masterTenant(),
+      counters,
+      secret: sessionSecret,
+      config: config.ui,
+      now,
+    }),
+    oidc: config.auth.oidc === undefined ? null : new OidcSignIn(config.auth.oidc, sessionSecret, logger, now),
+    audit,
   };
   const leaveCluster = cluster?.join({ health: executor.health, tenancy, chainCache, forgetMasterTenant: () => context.forgetMasterTenant() });
   const websocket = new ResponsesWebSocketServer(context, {
@@ -205,6 +224,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     {
       requestLogRetentionDays: config.request_log.retention_days,
       conversationRetentionDays: config.runtime.conversation_retention_days,
+      auditRetentionDays: config.audit.retention_days,
+      sessionIdleSeconds: config.ui.session_idle_ttl,
       replicaId: backgroundResponses.replicaId,
     },
     () => chainCache.clear(),
@@ -235,7 +256,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       return context.catalog;
     },
     reload(next: Catalog) {
-      return replaceCatalog(context, next);
+      const outcome = replaceCatalog(context, next);
+      void audit.record({
+        actor: { kind: 'master', id: null, name: 'configuration file' },
+        tenant_id: null,
+        action: 'config.reload',
+        target: { type: 'config', id: outcome.version },
+        outcome: 'ok',
+        ip: null,
+      });
+      return outcome;
     },
     async close({ graceMs = 2_000 }: { graceMs?: number } = {}) {
       await housekeeping.stop();

@@ -14,6 +14,10 @@ export interface HousekeepingOptions {
   requestLogRetentionDays: number;
   /** Undefined: conversations are kept until deleted. */
   conversationRetentionDays: number | undefined;
+  /** Audit entries are kept this many days (undefined: not pruned here). */
+  auditRetentionDays?: number;
+  /** Dashboard sessions unused this many seconds are deleted (with those past their absolute end). */
+  sessionIdleSeconds?: number;
   /** This replica's id, as the lease names its holder. */
   replicaId: string;
   /** How often a round is due (10 minutes). */
@@ -52,6 +56,14 @@ export function startHousekeeping(store: Store, logger: Logger, options: Houseke
       store
         .pruneRequestLogs(daysAgo(options.requestLogRetentionDays))
         .catch((error: unknown) => logger.error({ err: error }, 'pruning the request log failed')),
+      options.auditRetentionDays === undefined
+        ? undefined
+        : store.pruneAuditRecords(daysAgo(options.auditRetentionDays)).catch((error: unknown) => logger.error({ err: error }, 'pruning the audit log failed')),
+      options.sessionIdleSeconds === undefined
+        ? undefined
+        : store
+            .pruneDashboardSessions(nowText, new Date(now - options.sessionIdleSeconds * 1000).toISOString())
+            .catch((error: unknown) => logger.error({ err: error }, 'pruning dashboard sessions failed')),
       options.conversationRetentionDays === undefined
         ? undefined
         : store

@@ -24,3 +24,4 @@ export * from './open-store.ts';
 export * from './scrub-database-url.ts';
 export * from './agent-records.ts';
 export * from './mcp-server-records.ts';
+export * from './auth-records.ts';

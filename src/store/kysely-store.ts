@@ -51,6 +51,8 @@ import type {
 import * as responses from './runtime-response-queries.ts';
 import { getTenantStorage } from './runtime-storage-queries.ts';
 import * as mcpServers from './mcp-server-queries.ts';
+import * as auth from './auth-queries.ts';
+import type { AuditFilter, AuditRecord, DashboardSessionRecord } from './auth-records.ts';
 import type { McpServerPatch, McpServerRecord } from './mcp-server-records.ts';
 import type { StorageLimits } from './storage-limits.ts';
 import type { InsertDecisionsOptions, InsertRequestLogsOptions, ListRequestLogsOptions, RequestLogRow, Store } from './store.ts';
@@ -646,6 +648,38 @@ export class KyselyStore implements Store {
 
   deleteMcpServer(tenant: string, id: string): Promise<boolean> {
     return mcpServers.deleteMcpServer(this.db, this.#executeWrites, tenant, id);
+  }
+
+  insertDashboardSession(session: DashboardSessionRecord, maxPerSubject: number): Promise<void> {
+    return auth.insertDashboardSession(this.db, this.#executeWrites, session, maxPerSubject);
+  }
+
+  getDashboardSession(idHash: string): Promise<DashboardSessionRecord | null> {
+    return auth.getDashboardSession(this.db, idHash);
+  }
+
+  touchDashboardSession(idHash: string, at: string): Promise<void> {
+    return auth.touchDashboardSession(this.db, this.#executeWrites, idHash, at);
+  }
+
+  deleteDashboardSession(idHash: string): Promise<boolean> {
+    return auth.deleteDashboardSession(this.db, this.#executeWrites, idHash);
+  }
+
+  pruneDashboardSessions(now: string, idleBefore: string): Promise<number> {
+    return auth.pruneDashboardSessions(this.db, this.#executeWrites, now, idleBefore);
+  }
+
+  insertAuditRecord(record: AuditRecord): Promise<void> {
+    return auth.insertAuditRecord(this.db, this.#executeWrites, record);
+  }
+
+  listAuditRecords(filter: AuditFilter): Promise<AuditRecord[]> {
+    return auth.listAuditRecords(this.db, filter);
+  }
+
+  pruneAuditRecords(olderThan: string): Promise<number> {
+    return auth.pruneAuditRecords(this.db, this.#executeWrites, olderThan);
   }
 }
 

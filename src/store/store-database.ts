@@ -255,6 +255,8 @@ export interface StoreDatabase {
   tenant_storage: TenantStorageTable;
   leases: LeaseTable;
   mcp_servers: McpServerTable;
+  dashboard_sessions: DashboardSessionTable;
+  audit_log: AuditLogTable;
 }
 
 /** The `mcp_servers` table (0010_mcp_servers): JSON values as text; `headers` holds the credentials (see McpServerRecord). */
@@ -271,4 +273,34 @@ export interface McpServerTable {
   network: string;
   created_at: string;
   updated_at: string;
+}
+
+/** The `dashboard_sessions` table (0013_dashboard_auth): see DashboardSessionRecord. */
+export interface DashboardSessionTable {
+  id_hash: string;
+  via: string;
+  role: string;
+  tenant: string | null;
+  key_id: string | null;
+  key_fingerprint: string | null;
+  subject: string;
+  name: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+/** The `audit_log` table (0013_dashboard_auth): see AuditRecord. */
+export interface AuditLogTable {
+  id: string;
+  created_at: string;
+  actor_kind: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  tenant_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  outcome: string;
+  ip: string | null;
 }

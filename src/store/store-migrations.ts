@@ -454,6 +454,50 @@ export const storeMigrations: Readonly<Record<string, Migration>> = {
       await db.schema.dropTable('mcp_servers').execute();
     },
   },
+  '0013_dashboard_auth': {
+    async up(db: Kysely<any>) {
+      // Dashboard sessions, by the SHA-256 of their id (the cookie's value is never stored), so that every replica
+      // sees a sign-out or a revocation at once.
+      await db.schema
+        .createTable('dashboard_sessions')
+        .addColumn('id_hash', 'text', (column) => column.primaryKey())
+        .addColumn('via', 'text', (column) => column.notNull())
+        .addColumn('role', 'text', (column) => column.notNull())
+        .addColumn('tenant', 'text')
+        .addColumn('key_id', 'text')
+        .addColumn('key_fingerprint', 'text')
+        .addColumn('subject', 'text', (column) => column.notNull())
+        .addColumn('name', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('last_seen_at', 'text', (column) => column.notNull())
+        .addColumn('expires_at', 'text', (column) => column.notNull())
+        .execute();
+      // Serves the per-user bound on sessions.
+      await db.schema.createIndex('dashboard_sessions_subject').on('dashboard_sessions').columns(['subject', 'created_at']).execute();
+      // The audit log of admin actions: who, on which tenant, what, on what, how it ended, from where; never a secret.
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('actor_kind', 'text', (column) => column.notNull())
+        .addColumn('actor_id', 'text')
+        .addColumn('actor_name', 'text')
+        .addColumn('tenant_id', 'text')
+        .addColumn('action', 'text', (column) => column.notNull())
+        .addColumn('target_type', 'text')
+        .addColumn('target_id', 'text')
+        .addColumn('outcome', 'text', (column) => column.notNull())
+        .addColumn('ip', 'text')
+        .execute();
+      // Serve a tenant's page (newest first) and the retention prune.
+      await db.schema.createIndex('audit_log_tenant_id').on('audit_log').columns(['tenant_id', 'id']).execute();
+      await db.schema.createIndex('audit_log_created_at').on('audit_log').column('created_at').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('audit_log').execute();
+      await db.schema.dropTable('dashboard_sessions').execute();
+    },
+  },
 };
 
 // The one column type no name covers on both: SQLite calls bytes `blob`, PostgreSQL `bytea`.

@@ -9,6 +9,7 @@ import type { RequestLogRow, Store } from './store.ts';
 import { storeMigrations } from './store-migrations.ts';
 import { STORED_TEXT_MAX_CHARS } from './bound-stored-text.ts';
 import { runMcpServerStoreTests } from './mcp-server-store.case.test.ts';
+import { runAuthStoreTests } from './auth-store.case.test.ts';
 import { runTenancyStoreTests } from './tenancy-store.case.test.ts';
 
 export interface StoreTestOptions {
@@ -314,4 +315,5 @@ export function runStoreTests({ name, open }: StoreTestOptions): void {
   describe(`Store contract, stateful runtime: ${name}`, () => runRuntimeStoreTests(open));
   describe(`Store contract, agents: ${name}`, () => runAgentStoreTests(open));
   describe(`Store contract, MCP servers: ${name}`, () => runMcpServerStoreTests(open));
+  describe(`Store contract, dashboard sign-in: ${name}`, () => runAuthStoreTests(open));
 }

@@ -1,5 +1,6 @@
 // The persistence contract: one interface that every backend (SQLite now, PostgreSQL later) implements and passes store.case.test.ts.
 import type { AgentStore } from './agent-records.ts';
+import type { AuthStore } from './auth-records.ts';
 import type { DecisionRecord, DecisionRow } from './decision-record.ts';
 import type {
   AccountBalanceRecord,
@@ -99,7 +100,7 @@ export interface InsertDecisionsOptions {
 }
 
 /** Crossway's persistent state, behind one interface for every database. */
-export interface Store extends AgentStore {
+export interface Store extends AgentStore, AuthStore {
   /** Brings the schema to the latest version; safe to run at every start and from several replicas. */
   migrate(): Promise<void>;
   /** Name of the last applied migration (e.g. `0001_request_log`), or null on an empty database. */

@@ -38,6 +38,10 @@ export interface StackOptions {
   requestLog?: Record<string, unknown>;
   /** The catalog's `mcp` section (timeouts of MCP servers). */
   mcp?: Record<string, unknown>;
+  /** The catalog's `ui`, `auth` and `audit` sections (dashboard sessions, OIDC sign-in, audit retention). */
+  ui?: Record<string, unknown>;
+  auth?: Record<string, unknown>;
+  audit?: Record<string, unknown>;
   /** Keep the SQLite file's directory after close (the test reads it afterwards and removes it). */
   dataDir?: string;
   /** The gateway's clock (routing decisions, key expiry); the real one by default. */
@@ -149,6 +153,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
     ...(options.requestLog === undefined ? {} : { request_log: options.requestLog }),
     ...(options.mcp === undefined ? {} : { mcp: options.mcp }),
+    ...(options.ui === undefined ? {} : { ui: options.ui }),
+    ...(options.auth === undefined ? {} : { auth: options.auth }),
+    ...(options.audit === undefined ? {} : { audit: options.audit }),
   };
   const catalog = buildCatalog(raw, 'test stack', { env: {} });
   let logText = '';
