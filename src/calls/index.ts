@@ -3,6 +3,7 @@ export * from './call-meter.ts';
 export * from './chat-call.ts';
 export * from './create-time-ordered-id.ts';
 export * from './decision-log.ts';
+export * from './explain-plan.ts';
 export * from './embeddings-call.ts';
 export * from './read-token-usage.ts';
 export * from './resolve-model.ts';

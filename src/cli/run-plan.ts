@@ -3,8 +3,8 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadCatalogFile, type Capability, type Catalog, type Constraints } from '../catalog/index.ts';
-import { describeEmptyPlan, mergeConstraints, planRoutes, type HealthView, type Plan, type RequestNeeds } from '../policy/index.ts';
-import { createDecisionId, toDecisionRecord } from '../calls/index.ts';
+import { describeEmptyPlan, type Plan } from '../policy/index.ts';
+import { explainPlan, planQuestion } from '../calls/index.ts';
 import { formatTable } from './format-table.ts';
 import { DEMO_CATALOG_PATH } from './prepare-demo.ts';
 import { parseOrUsage, UsageError } from './usage-error.ts';
@@ -98,33 +98,20 @@ export async function runPlan(args: string[], output: CliOutput = PROCESS_OUTPUT
   const catalog = loadCatalogFile(path, { placeholders: true });
   const plan = planFor(catalog, command);
   if (command.json) {
-    const { attempts: _attempts, ...record } = toDecisionRecord(createDecisionId(), plan, []);
-    output.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+    output.stdout.write(`${JSON.stringify(explainPlan(plan), null, 2)}\n`);
   } else {
     output.stdout.write(formatPlan(plan));
   }
   return 0;
 }
 
-// Nothing has been sent yet, so every route looks healthy and no latency is known.
-const NO_TRAFFIC: HealthView = { epoch: 0, state: () => 'closed', latencyMs: () => null };
-
 function planFor(catalog: Catalog, command: PlanCommand): Plan {
-  const found = catalog.findModel(command.model);
-  if (found === undefined) {
+  const plan = planQuestion(catalog, command);
+  if (plan === null) {
     const known = catalog.models.map((model) => model.id).join(', ');
     throw new UsageError(`unknown model '${command.model}' (this catalog has: ${known}).`);
   }
-  const needs: RequestNeeds = { capabilities: command.capabilities, inputTokens: 0, maxOutputTokens: null, parameters: [] };
-  return planRoutes({
-    model: found.model,
-    routes: found.routes,
-    needs,
-    constraints: mergeConstraints(catalog.config.policy, command.constraints),
-    agreements: catalog.agreements,
-    health: NO_TRAFFIC,
-    now: command.at,
-  });
+  return plan;
 }
 
 /** The plan as text: a heading, the kept routes in order, then the rejected ones with every reason. */

@@ -12,6 +12,7 @@ import { captureIdempotent } from './capture-idempotent.ts';
 import { compose } from './compose.ts';
 import type { ErrorShape, Exchange, GatewayContext, HttpResult, RouteEntry } from './gateway-types.ts';
 import { ADMIN_AUDIT_ROUTES } from './handle-admin-audit.ts';
+import { ADMIN_READ_ROUTES } from './admin-read-routes.ts';
 import { ADMIN_LEDGER_ROUTES } from './handle-admin-ledger.ts';
 import { ADMIN_MCP_SERVER_ROUTES } from './handle-admin-mcp-servers.ts';
 import { handleAdminRoutes } from './handle-admin-routes.ts';
@@ -61,6 +62,7 @@ const ROUTES: RouteEntry[] = [
   ...ADMIN_AUDIT_ROUTES,
   ...UI_SESSION_ROUTES,
   ...OIDC_SIGN_IN_ROUTES,
+  ...ADMIN_READ_ROUTES,
   { method: 'GET', path: '/healthz', auth: false, handler: handleHealth },
   { method: 'GET', path: '/readyz', auth: false, handler: handleReady },
   // Last: the dashboard answers every GET under /ui/ that no route above (its sign-in API) took.

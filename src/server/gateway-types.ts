@@ -44,7 +44,7 @@ export interface GatewayContext extends TurnServices {
 }
 
 /** What a request log row says of a request beyond what the server knows (id, time, duration, status). */
-export type RequestLogFields = Partial<Omit<RequestLogRow, 'id' | 'created_at' | 'duration_ms'>>;
+export type RequestLogFields = Partial<Omit<RequestLogRow, 'id' | 'created_at' | 'duration_ms' | 'tenant_id' | 'key_id' | 'upstream_ms'>>;
 
 /** One HTTP request, as the middleware and the handler see it. The response is a handler's return value. */
 export interface Exchange {
@@ -67,6 +67,7 @@ export interface Exchange {
   log: RequestLogFields | null;
   /** The dashboard session the caller authenticated with (the session cookie), when it did. */
   session?: ResolvedSession;
+  upstreamMs?: number;
 }
 
 /** Writes a streamed answer: the head once, then chunks with backpressure. */

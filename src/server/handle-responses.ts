@@ -34,6 +34,7 @@ import { openTurnItems } from '../turns/index.ts';
 import { readQuery, tenantOf } from './admin-access.ts';
 import { callContextOf } from './call-context-of.ts';
 import { callHeaders } from './call-headers.ts';
+import { logCallInfo } from './log-chat-call.ts';
 import type { Exchange, GatewayContext, HttpResult, RouteEntry } from './gateway-types.ts';
 import { jsonResult } from './http-result.ts';
 import { readPage, toListPage } from './list-page.ts';
@@ -95,7 +96,7 @@ async function handleCreateResponse(gateway: GatewayContext, exchange: Exchange)
   const stored = mcp ? redactMcpTurn(turn) : turn;
   if (request.stream !== true) {
     const result = await (mcp ? runMcpTurn : runTurn)(gateway, context, turn);
-    logTurn(exchange, result.info);
+    logCallInfo(exchange, result.info);
     if ('mcpCalls' in result) exchange.log.mcp_calls = result.mcpCalls as McpCallLogEntry[];
     exchange.log.prompt_tokens = result.usage.input_tokens;
     exchange.log.completion_tokens = result.usage.output_tokens;
@@ -112,7 +113,7 @@ async function handleCreateResponse(gateway: GatewayContext, exchange: Exchange)
         turn,
         {
           started(info) {
-            logTurn(exchange, info);
+            logCallInfo(exchange, info);
             writer.head(callHeaders(info));
           },
           event: async (event) => writer.write(encodeResponseStreamEvent(event)),
@@ -122,12 +123,6 @@ async function handleCreateResponse(gateway: GatewayContext, exchange: Exchange)
       if ('mcpCalls' in result && exchange.log !== null) exchange.log.mcp_calls = result.mcpCalls as McpCallLogEntry[];
     },
   };
-}
-
-function logTurn(exchange: Exchange, info: { route: { id: string }; attempts: number }): void {
-  if (exchange.log === null) return;
-  exchange.log.route = info.route.id;
-  exchange.log.attempts = info.attempts;
 }
 
 /**

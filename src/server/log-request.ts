@@ -10,11 +10,11 @@ export const logRequest: Middleware = async (gateway, exchange, next) => {
     result = await next();
   } catch (error) {
     const failure = toCrosswayError(error);
-    record(gateway, exchange, failure.status, failure.code, null);
+    record(gateway, exchange, failure.status, failure.code, null, failure.decisionId);
     throw error;
   }
   if ('body' in result) {
-    record(gateway, exchange, result.status, null, null);
+    record(gateway, exchange, result.status, null, null, null);
     return result;
   }
   const stream = result.stream;
@@ -33,18 +33,30 @@ export const logRequest: Middleware = async (gateway, exchange, next) => {
         await stream(timed);
       } catch (error) {
         const failure = toCrosswayError(error);
-        record(gateway, exchange, failure.status, failure.code, firstByteAt);
+        record(gateway, exchange, failure.status, failure.code, firstByteAt, failure.decisionId);
         throw error;
       }
-      record(gateway, exchange, 200, null, firstByteAt);
+      record(gateway, exchange, 200, null, firstByteAt, null);
     },
   };
 };
 
-function record(gateway: GatewayContext, exchange: Exchange, status: number, errorCode: string | null, firstByteAt: number | null): void {
+/**
+ * Queues the row. Who made the request comes from the principal (tenant, and key unless the master key); the decision
+ * from the handler (a call that reached a route) or else the error (a call refused after planning, e.g. no route).
+ */
+function record(
+  gateway: GatewayContext,
+  exchange: Exchange,
+  status: number,
+  errorCode: string | null,
+  firstByteAt: number | null,
+  failedDecisionId: string | null,
+): void {
   const log = exchange.log;
   if (log === null) return;
   const now = performance.now();
+  const principal = exchange.principal;
   gateway.requestLog.record({
     id: exchange.requestId,
     created_at: new Date().toISOString(),
@@ -61,5 +73,10 @@ function record(gateway: GatewayContext, exchange: Exchange, status: number, err
     duration_ms: Math.round(now - exchange.startedAt),
     ttfb_ms: log.ttfb_ms ?? (firstByteAt === null ? null : Math.round(firstByteAt - exchange.startedAt)),
     mcp_calls: log.mcp_calls ?? null,
+    tenant_id: principal?.tenant.id ?? null,
+    key_id: principal?.key?.id ?? null,
+    decision_id: log.decision_id ?? failedDecisionId,
+    provider: log.provider ?? null,
+    upstream_ms: exchange.upstreamMs ?? null,
   });
 }

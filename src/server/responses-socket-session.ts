@@ -129,7 +129,7 @@ export class ResponsesSocketSession {
   async #runTurn(event: Record<string, unknown>): Promise<void> {
     const requestId = createTimeOrderedId('req');
     const startedAt = performance.now();
-    const row = { model: '', route: null as string | null, attempts: 0, firstByteAt: null as number | null };
+    const row: SocketLogRow = { model: '', route: null, provider: null, decisionId: null, attempts: 0, firstByteAt: null };
     const generate = event.generate !== false;
     try {
       if (performance.now() - this.#openedAt > this.#limits.maxAgeMs) throw connectionLimitReached(this.#limits.maxAgeMs);
@@ -161,6 +161,8 @@ export class ResponsesSocketSession {
       const sink: TurnSink = {
         started: (info) => {
           row.route = info.route.id;
+          row.provider = info.route.provider;
+          row.decisionId = info.decisionId;
           row.attempts = info.attempts;
         },
         event: async (value) => {
@@ -178,6 +180,7 @@ export class ResponsesSocketSession {
       this.#record(requestId, startedAt, row, 200, null);
     } catch (thrown) {
       const error = this.#closed.signal.aborted ? new ClientClosedError() : toCrosswayError(thrown);
+      row.decisionId ??= toCrosswayError(thrown).decisionId;
       this.#record(requestId, startedAt, row, error.status, error.code);
       if (error instanceof ClientClosedError) return;
       if (error.status >= 500) this.#gateway.logger.error({ err: thrown, requestId }, 'websocket turn failed');
@@ -230,13 +233,7 @@ export class ResponsesSocketSession {
   }
 
   /** One request-log row per `response.create`, as POST /v1/responses writes for a stream. */
-  #record(
-    requestId: string,
-    startedAt: number,
-    row: { model: string; route: string | null; attempts: number; firstByteAt: number | null },
-    status: number,
-    errorCode: string | null,
-  ): void {
+  #record(requestId: string, startedAt: number, row: SocketLogRow, status: number, errorCode: string | null): void {
     this.#gateway.requestLog.record({
       id: requestId,
       created_at: new Date(Date.now() - (performance.now() - startedAt)).toISOString(),
@@ -252,8 +249,23 @@ export class ResponsesSocketSession {
       cached_tokens: null,
       duration_ms: Math.round(performance.now() - startedAt),
       ttfb_ms: row.firstByteAt === null ? null : Math.round(row.firstByteAt - startedAt),
+      tenant_id: this.#principal.tenant.id,
+      key_id: this.#principal.key?.id ?? null,
+      decision_id: row.decisionId,
+      provider: row.provider,
+      upstream_ms: null,
     });
   }
+}
+
+/** What a socket's turn tells its request-log row as it goes. */
+interface SocketLogRow {
+  model: string;
+  route: string | null;
+  provider: string | null;
+  decisionId: string | null;
+  attempts: number;
+  firstByteAt: number | null;
 }
 
 /** OpenAI's code for a socket past its age limit: Codex reconnects and retries on it. */

@@ -55,16 +55,17 @@ import * as auth from './auth-queries.ts';
 import type { AuditFilter, AuditRecord, DashboardSessionRecord } from './auth-records.ts';
 import type { McpServerPatch, McpServerRecord } from './mcp-server-records.ts';
 import type { StorageLimits } from './storage-limits.ts';
-import type { InsertDecisionsOptions, InsertRequestLogsOptions, ListRequestLogsOptions, RequestLogRow, Store } from './store.ts';
+import * as requestLogs from './request-log-queries.ts';
 import type {
-  ApiKeyTable,
-  DecisionPlanTable,
-  IdempotencyKeyTable,
-  RequestDecisionTable,
-  RequestLogTable,
-  StoreDatabase,
-  TenantTable,
-} from './store-database.ts';
+  InsertDecisionsOptions,
+  InsertRequestLogsOptions,
+  ListRequestLogsOptions,
+  RequestLogRow,
+  RequestStatsQuery,
+  RequestStatsRecord,
+  Store,
+} from './store.ts';
+import type { ApiKeyTable, DecisionPlanTable, IdempotencyKeyTable, RequestDecisionTable, StoreDatabase, TenantTable } from './store-database.ts';
 import { storeMigrationProvider } from './store-migrations.ts';
 import { checkGuard, toRequestLogRecord, type ExecuteWrites, type SqlStatementResult, type WriteStatement } from './store-records.ts';
 import type { ApiKeyPatch, ApiKeyRecord, ErasedTenantData, TenantPatch, TenantRecord } from './tenancy-records.ts';
@@ -143,15 +144,16 @@ export class KyselyStore implements Store {
     });
   }
 
-  async listRequestLogs({ limit, before }: ListRequestLogsOptions): Promise<RequestLogRow[]> {
-    let query = this.db.selectFrom('request_log').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit);
-    if (before !== undefined) {
-      const { created_at: createdAt, id } = before;
-      query =
-        id === undefined ? query.where('created_at', '<', createdAt) : query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(createdAt, id)));
-    }
-    const records = await query.execute();
-    return records.map(toRequestLogRow);
+  listRequestLogs(options: ListRequestLogsOptions): Promise<RequestLogRow[]> {
+    return requestLogs.listRequestLogs(this.db, options);
+  }
+
+  getRequestLog(id: string, tenant?: string): Promise<RequestLogRow | null> {
+    return requestLogs.getRequestLog(this.db, id, tenant);
+  }
+
+  readRequestStats(query: RequestStatsQuery): Promise<RequestStatsRecord> {
+    return requestLogs.readRequestStats(this.db, query);
   }
 
   async pruneRequestLogs(olderThan: string): Promise<number> {
@@ -721,28 +723,6 @@ async function beginImmediate(connection: Kysely<StoreDatabase>): Promise<void> 
       if (!/locked|busy/i.test((error as Error).message) || Date.now() >= deadline) throw error;
     }
   }
-}
-
-// Copies into a plain object: node:sqlite returns rows with a null prototype.
-function toRequestLogRow(record: Selectable<RequestLogTable>): RequestLogRow {
-  return {
-    id: record.id,
-    created_at: record.created_at,
-    endpoint: record.endpoint,
-    model: record.model,
-    route: record.route,
-    attempts: record.attempts,
-    status: record.status,
-    error_code: record.error_code,
-    stream: Boolean(record.stream),
-    prompt_tokens: record.prompt_tokens,
-    completion_tokens: record.completion_tokens,
-    cached_tokens: record.cached_tokens,
-    duration_ms: record.duration_ms,
-    ttfb_ms: record.ttfb_ms,
-    // Only on rows of requests that made MCP calls: every other row reads as before 0010.
-    ...(typeof record.mcp_calls === 'string' ? { mcp_calls: JSON.parse(record.mcp_calls) } : {}),
-  };
 }
 
 /** A batch of decisions as rows of request_decisions and decision_plans, each distinct plan once. */

@@ -221,6 +221,11 @@ const REQUEST_LOG_COLUMNS = [
   'duration_ms',
   'ttfb_ms',
   'mcp_calls',
+  'tenant_id',
+  'key_id',
+  'decision_id',
+  'provider',
+  'upstream_ms',
 ] as const;
 const TRANSFER_COLUMNS = ['id', 'event_id', 'debit', 'credit', 'amount', 'currency', 'kind', 'agreement_id', 'created_at'] as const;
 

@@ -20,6 +20,12 @@ export interface RequestLogTable {
   ttfb_ms: number | null;
   /** JSON of McpCallLogEntry[] (0010_mcp_servers); null when the request made no MCP call. */
   mcp_calls: ColumnType<string | null, string | null | undefined, string | null>;
+  // 0014_request_log_columns: null on rows written before it, and where nothing applies (the master key has no key id).
+  tenant_id: ColumnType<string | null, string | null | undefined, string | null>;
+  key_id: ColumnType<string | null, string | null | undefined, string | null>;
+  decision_id: ColumnType<string | null, string | null | undefined, string | null>;
+  provider: ColumnType<string | null, string | null | undefined, string | null>;
+  upstream_ms: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /**

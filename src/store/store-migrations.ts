@@ -498,6 +498,29 @@ export const storeMigrations: Readonly<Record<string, Migration>> = {
       await db.schema.dropTable('dashboard_sessions').execute();
     },
   },
+  '0014_request_log_columns': {
+    async up(db: Kysely<any>) {
+      // Who made each request and what explains it, for the admin API's filters and the dashboard: the tenant and key
+      // (null for the master key), the routing decision, the provider of the route that answered, and the time spent
+      // waiting on upstream attempts (gateway overhead = duration_ms - upstream_ms). Rows written before stay null.
+      await db.schema.alterTable('request_log').addColumn('tenant_id', 'text').execute();
+      await db.schema.alterTable('request_log').addColumn('key_id', 'text').execute();
+      await db.schema.alterTable('request_log').addColumn('decision_id', 'text').execute();
+      await db.schema.alterTable('request_log').addColumn('provider', 'text').execute();
+      await db.schema.alterTable('request_log').addColumn('upstream_ms', 'integer').execute();
+      // Serve a tenant's (or key's) newest-first pages and stats windows; the other filters (model, route, status,
+      // endpoint) narrow one of these ranges or the (created_at, id) index of 0001.
+      await db.schema.createIndex('request_log_tenant_created_at_id').on('request_log').columns(['tenant_id', 'created_at', 'id']).execute();
+      await db.schema.createIndex('request_log_key_created_at_id').on('request_log').columns(['key_id', 'created_at', 'id']).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('request_log_key_created_at_id').execute();
+      await db.schema.dropIndex('request_log_tenant_created_at_id').execute();
+      for (const column of ['upstream_ms', 'provider', 'decision_id', 'key_id', 'tenant_id']) {
+        await db.schema.alterTable('request_log').dropColumn(column).execute();
+      }
+    },
+  },
 };
 
 // The one column type no name covers on both: SQLite calls bytes `blob`, PostgreSQL `bytea`.

@@ -17,6 +17,10 @@ export function boundRequestLogRow(row: RequestLogRow): RequestLogRow {
     model: truncateStoredText(row.model),
     route: truncateStoredNullable(row.route),
     error_code: truncateStoredNullable(row.error_code),
+    tenant_id: truncateStoredNullable(row.tenant_id ?? null),
+    key_id: truncateStoredNullable(row.key_id ?? null),
+    decision_id: truncateStoredNullable(row.decision_id ?? null),
+    provider: truncateStoredNullable(row.provider ?? null),
   };
 }
 
@@ -40,6 +44,11 @@ export function toRequestLogRecord(input: RequestLogRow): Insertable<RequestLogT
     duration_ms: Math.round(row.duration_ms),
     ttfb_ms: row.ttfb_ms === null ? null : Math.round(row.ttfb_ms),
     mcp_calls: serializeMcpCalls(row.mcp_calls),
+    tenant_id: row.tenant_id ?? null,
+    key_id: row.key_id ?? null,
+    decision_id: row.decision_id ?? null,
+    provider: row.provider ?? null,
+    upstream_ms: row.upstream_ms === undefined || row.upstream_ms === null ? null : Math.round(row.upstream_ms),
   };
 }
 

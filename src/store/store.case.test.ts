@@ -10,6 +10,7 @@ import { storeMigrations } from './store-migrations.ts';
 import { STORED_TEXT_MAX_CHARS } from './bound-stored-text.ts';
 import { runMcpServerStoreTests } from './mcp-server-store.case.test.ts';
 import { runAuthStoreTests } from './auth-store.case.test.ts';
+import { runRequestLogStoreTests } from './request-log-store.case.test.ts';
 import { runTenancyStoreTests } from './tenancy-store.case.test.ts';
 
 export interface StoreTestOptions {
@@ -34,6 +35,11 @@ export function makeRequestLogRow(overrides: Partial<RequestLogRow> & Pick<Reque
     cached_tokens: 0,
     duration_ms: 120,
     ttfb_ms: 40,
+    tenant_id: null,
+    key_id: null,
+    decision_id: null,
+    provider: null,
+    upstream_ms: null,
     ...overrides,
   };
 }
@@ -316,4 +322,5 @@ export function runStoreTests({ name, open }: StoreTestOptions): void {
   describe(`Store contract, agents: ${name}`, () => runAgentStoreTests(open));
   describe(`Store contract, MCP servers: ${name}`, () => runMcpServerStoreTests(open));
   describe(`Store contract, dashboard sign-in: ${name}`, () => runAuthStoreTests(open));
+  describe(`Store contract, request log reads: ${name}`, () => runRequestLogStoreTests(open));
 }

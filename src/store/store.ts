@@ -73,6 +73,84 @@ export interface RequestLogRow {
   ttfb_ms: number | null;
   /** The MCP tools the request listed and called (the Responses `mcp` tool), each with its outcome; absent or null when none. */
   mcp_calls?: McpCallLogEntry[] | null;
+  /** The tenant the caller's key belongs to (the master key's: `default`); null on rows written before 0014. Read back always present. */
+  tenant_id?: string | null;
+  /** The virtual key that made the request; null for the master key. */
+  key_id?: string | null;
+  /** The routing decision of the call (`x-crossway-decision`); null when the request made none. */
+  decision_id?: string | null;
+  /** The provider of `route`; null when no route was tried. */
+  provider?: string | null;
+  /** Time spent waiting on upstream attempts, in milliseconds (gateway overhead = duration_ms - upstream_ms); null when unmeasured. */
+  upstream_ms?: number | null;
+}
+
+/** An inclusive range of HTTP statuses: `200` is {min: 200, max: 200}, `4xx` is {min: 400, max: 499}. */
+export interface StatusRange {
+  min: number;
+  max: number;
+}
+
+/** What a request-log listing keeps: every field given must match (statuses: any range). */
+export interface RequestLogFilter {
+  tenant_id?: string;
+  key_id?: string;
+  model?: string;
+  route?: string;
+  endpoint?: string;
+  /** At least one range; an empty list matches nothing. */
+  statuses?: readonly StatusRange[];
+  /** Inclusive lower bound on created_at (an ISO instant as toISOString writes it). */
+  since?: string;
+  /** Exclusive upper bound on created_at. */
+  until?: string;
+}
+
+/** A stats window over the request log and the usage events, cut into equal buckets. */
+export interface RequestStatsQuery {
+  /** Start of the first bucket (inclusive), an ISO instant on a whole second. */
+  since: string;
+  /** End of the last bucket (exclusive). */
+  until: string;
+  bucketSeconds: number;
+  tenant_id?: string;
+  /** At most this many rows' timings are read for the percentiles; past it, an evenly spaced sample of them. */
+  sampleLimit: number;
+}
+
+/** The request counts of one bucket (index from 0 at `since`). */
+export interface RequestStatsBucket {
+  bucket: number;
+  requests: number;
+  /** Requests answered with a status of 400 or more. */
+  errors: number;
+}
+
+/** One request's timings, in its bucket, for the percentiles. */
+export interface RequestTimingSample {
+  bucket: number;
+  duration_ms: number;
+  ttfb_ms: number | null;
+  upstream_ms: number | null;
+}
+
+/** The usage events completed in one bucket, in one currency. */
+export interface UsageStatsBucket {
+  bucket: number;
+  currency: string;
+  input_tokens: number;
+  output_tokens: number;
+  cost: bigint;
+  charged: bigint;
+}
+
+/** What RequestStatsQuery reads: exact counts and sums per bucket, and the timings (all, or a sample when `sampled`). */
+export interface RequestStatsRecord {
+  buckets: RequestStatsBucket[];
+  timings: RequestTimingSample[];
+  /** True when the window held more than `sampleLimit` requests and `timings` is an evenly spaced sample of them. */
+  sampled: boolean;
+  usage: UsageStatsBucket[];
 }
 
 /**
@@ -87,6 +165,7 @@ export interface RequestLogCursor {
 export interface ListRequestLogsOptions {
   limit: number;
   before?: RequestLogCursor;
+  filter?: RequestLogFilter;
 }
 
 export interface InsertRequestLogsOptions {
@@ -111,8 +190,12 @@ export interface Store extends AgentStore, AuthStore {
   close(): Promise<void>;
   /** Stores the rows in one transaction: all of them or none. */
   insertRequestLogs(rows: readonly RequestLogRow[], options?: InsertRequestLogsOptions): Promise<void>;
-  /** Newest first (by `created_at`, then `id`). */
+  /** Newest first (by `created_at`, then `id`), only the rows that match `filter` when given. */
   listRequestLogs(options: ListRequestLogsOptions): Promise<RequestLogRow[]>;
+  /** The row with this id (of this tenant only, when `tenant` is given), or null. */
+  getRequestLog(id: string, tenant?: string): Promise<RequestLogRow | null>;
+  /** Counts, timings and usage over a window cut into buckets, for the dashboard's charts; reads a bounded number of rows. */
+  readRequestStats(query: RequestStatsQuery): Promise<RequestStatsRecord>;
   /** Deletes the request-log rows created before `olderThan` (an ISO timestamp); resolves with how many went. */
   pruneRequestLogs(olderThan: string): Promise<number>;
   /** Stores routing decisions in one transaction: all of them or none (duplicates skipped when asked). */
