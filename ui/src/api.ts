@@ -1,6 +1,6 @@
 // The dashboard's one way to the gateway: the session (cookie + CSRF token from /ui/api/session) and JSON calls to
-// /admin/* that carry the CSRF token on every state-changing request. A gateway without the session API (404) is
-// signed in with the key itself, kept in this page's memory only (a reload asks again).
+// /admin/* that carry the CSRF token on every state-changing request. The key typed at sign-in goes to the gateway
+// once and is never kept: the session is the HttpOnly cookie, out of the page's reach.
 
 /** Who is signed in, as GET /ui/api/session answers. */
 export interface User {
@@ -23,9 +23,8 @@ export class ApiError extends Error {
   }
 }
 
-type Credentials = { kind: 'cookie'; csrf: string } | { kind: 'bearer'; key: string };
-
-let credentials: Credentials | null = null;
+/** The session's CSRF token (GET and POST /ui/api/session answer it); null when signed out. */
+let csrf: string | null = null;
 /** Called when the gateway says the session is gone (401), so that the app shows the sign-in page. */
 let onSignedOut: () => void = () => {};
 
@@ -37,8 +36,7 @@ export function whenSignedOut(listener: () => void): void {
 function headersFor(method: string, body: unknown): Record<string, string> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  if (credentials?.kind === 'bearer') headers.authorization = `Bearer ${credentials.key}`;
-  else if (credentials?.kind === 'cookie' && method !== 'GET' && method !== 'HEAD') headers['x-crossway-csrf'] = credentials.csrf;
+  if (csrf !== null && method !== 'GET' && method !== 'HEAD') headers['x-crossway-csrf'] = csrf;
   return headers;
 }
 
@@ -74,8 +72,8 @@ export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: 
   const response = await send(method, path, body);
   if (!response.ok) {
     const error = await errorOf(response);
-    if (error.status === 401 && credentials !== null) {
-      credentials = null;
+    if (error.status === 401 && csrf !== null) {
+      csrf = null;
       onSignedOut();
     }
     throw error;
@@ -116,46 +114,25 @@ export async function restoreSession(): Promise<User | null> {
   const response = await send('GET', '/ui/api/session');
   if (!response.ok) return null;
   const session = (await response.json()) as SessionAnswer;
-  credentials = { kind: 'cookie', csrf: session.csrf_token };
+  csrf = session.csrf_token;
   return session.user;
 }
 
-/** Signs in with the master key or an admin key. */
+/** Signs in with the master key or an admin key: the gateway answers the session (its cookie) or why not. */
 export async function signIn(key: string): Promise<User> {
   const response = await send('POST', '/ui/api/session', { key });
-  if (response.ok) {
-    const session = (await response.json()) as SessionAnswer;
-    credentials = { kind: 'cookie', csrf: session.csrf_token };
-    return session.user;
-  }
-  if (response.status !== 404 && response.status !== 405) throw await errorOf(response);
-  return signInWithBearer(key);
-}
-
-/** Without the session API: the key is checked against the admin API and kept in memory. */
-async function signInWithBearer(key: string): Promise<User> {
-  credentials = { kind: 'bearer', key };
-  try {
-    const tenants = await api<{ data: { id: string }[] }>('GET', '/admin/tenants');
-    const master = await send('GET', '/admin/routes');
-    if (master.ok) return { name: 'Master key', role: 'admin', tenant_id: null, via: 'key' };
-    const tenant = tenants.data[0]?.id ?? null;
-    return { name: `Admin key of ${tenant ?? 'a tenant'}`, role: 'tenant_admin', tenant_id: tenant, via: 'key' };
-  } catch (error) {
-    credentials = null;
-    if (error instanceof ApiError && error.status === 403)
-      throw new ApiError(403, 'This key is not an admin key: sign in with the master key or an admin key.');
-    throw error;
-  }
+  if (!response.ok) throw await errorOf(response);
+  const session = (await response.json()) as SessionAnswer;
+  csrf = session.csrf_token;
+  return session.user;
 }
 
 /** Ends the session (server side too); the page shows the sign-in form afterwards. */
 export async function signOut(): Promise<void> {
-  const had = credentials;
   try {
-    if (had?.kind === 'cookie') await send('DELETE', '/ui/api/session');
+    if (csrf !== null) await send('DELETE', '/ui/api/session');
   } finally {
-    credentials = null;
+    csrf = null;
   }
 }
 

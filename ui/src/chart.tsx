@@ -16,26 +16,50 @@ export interface Series {
 
 const HEIGHT = 220;
 
-function optionsFor(width: number, series: Series[], unit: (value: number) => string): uPlot.Options {
+/** How the chart is drawn: `step` is the bucket width in seconds; `counts` puts the y axis on whole numbers from 0. */
+interface Shape {
+  step: number;
+  counts: boolean;
+  unit: (value: number) => string;
+}
+
+/** Whole-number ticks for counts (never "0.5 requests"). */
+const COUNT_INCREMENTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 1_000_000, 10_000_000];
+
+function optionsFor(width: number, series: Series[], shape: Shape): uPlot.Options {
+  const { step, counts, unit } = shape;
   return {
     width,
     height: HEIGHT,
     legend: { show: true, live: true },
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true } },
+    scales: {
+      // Half a bucket either side, so that the first and last bars are whole.
+      x: { time: true, range: (_plot, min, max) => [min - step / 2, max + step / 2] },
+      y: { range: (_plot, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+    },
     axes: [
       { stroke: '#5b6472', grid: { stroke: '#eef0f3', width: 1 }, ticks: { stroke: '#e3e6eb', width: 1 } },
-      { stroke: '#5b6472', grid: { stroke: '#eef0f3', width: 1 }, ticks: { show: false }, size: 64, values: (_plot, values) => values.map(unit) },
+      {
+        stroke: '#5b6472',
+        grid: { stroke: '#eef0f3', width: 1 },
+        ticks: { show: false },
+        size: 70,
+        ...(counts ? { incrs: COUNT_INCREMENTS } : {}),
+        values: (_plot, values) => values.map(unit),
+      },
     ],
     series: [
-      {},
+      { value: (_plot, value) => (value === null ? '—' : new Date(value * 1000).toLocaleTimeString('en', { hour12: false })) },
       ...series.map((line) => ({
         label: line.label,
         stroke: line.color,
-        width: 2,
-        fill: line.bars === true ? `${line.color}33` : undefined,
-        paths: line.bars === true ? uPlot.paths.bars?.({ size: [0.7, 24] }) : undefined,
-        points: { show: false },
+        width: line.bars === true ? 1 : 2,
+        fill: line.bars === true ? `${line.color}40` : undefined,
+        paths: line.bars === true ? uPlot.paths.bars?.({ size: [0.8, 28], gap: 1 }) : undefined,
+        // Buckets without requests have no percentile: the line spans them instead of breaking into lone dots.
+        spanGaps: line.bars !== true,
+        points: line.bars === true ? { show: false } : { show: true, size: 4, fill: line.color },
         value: (_plot: uPlot, value: number | null) => (value === null ? '—' : unit(value)),
       })),
     ],
@@ -43,17 +67,26 @@ function optionsFor(width: number, series: Series[], unit: (value: number) => st
 }
 
 /** A chart of `series` over `times` (seconds since the epoch). */
-export function Chart(props: { title: string; times: number[]; series: Series[]; unit?: (value: number) => string; summary: string }) {
+export function Chart(props: {
+  title: string;
+  times: number[];
+  step: number;
+  series: Series[];
+  unit?: (value: number) => string;
+  counts?: boolean;
+  summary: string;
+}) {
   const holder = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const unit = props.unit ?? ((value: number) => String(value));
-  const shape = props.series.map((line) => `${line.label}:${line.bars === true}`).join('|');
+  const lines = `${props.step}|${props.series.map((line) => `${line.label}:${line.bars === true}`).join('|')}`;
   const data = [props.times, ...props.series.map((line) => line.values)] as uPlot.AlignedData;
 
   useEffect(() => {
     const element = holder.current;
     if (element === null) return undefined;
-    plot.current = new uPlot(optionsFor(Math.max(element.clientWidth, 240), props.series, unit), data, element);
+    const shape = { step: props.step, counts: props.counts === true, unit };
+    plot.current = new uPlot(optionsFor(Math.max(element.clientWidth, 240), props.series, shape), data, element);
     const observer = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(element.clientWidth, 240), height: HEIGHT }));
     observer.observe(element);
     return () => {
@@ -62,7 +95,7 @@ export function Chart(props: { title: string; times: number[]; series: Series[];
       plot.current = null;
     };
     // Made again only when the set of series changes; data goes in below.
-  }, [shape]);
+  }, [lines]);
 
   useEffect(() => {
     plot.current?.setData(data);

@@ -11,7 +11,7 @@ interface AuditEntry {
   actor: { kind: string; id: string | null; name: string | null };
   tenant_id: string | null;
   action: string;
-  target: { type: string; id: string } | null;
+  target: { type: string; id: string | null } | null;
   outcome: 'ok' | 'denied' | 'error';
   ip: string | null;
 }
@@ -77,7 +77,7 @@ export function AuditPage(props: { user: User }) {
                 <td>
                   {entry.actor.name ?? entry.actor.id ?? '—'} <span class="muted">({entry.actor.kind})</span>
                 </td>
-                <td class="mono">{entry.target === null ? '—' : `${entry.target.type} ${entry.target.id}`}</td>
+                <td class="mono">{entry.target === null ? '—' : `${entry.target.type} ${entry.target.id ?? ''}`}</td>
                 <td class="mono">{entry.tenant_id ?? '—'}</td>
                 <td class="mono">{entry.ip ?? '—'}</td>
               </tr>

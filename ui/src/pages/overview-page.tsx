@@ -51,6 +51,7 @@ export function OverviewPage(props: { user: User }) {
   const times = data?.buckets.map((bucket) => Date.parse(bucket.t) / 1000) ?? [];
   const column = (pick: (bucket: StatsFields) => number | null) => data?.buckets.map(pick) ?? [];
   const currency = mainCurrency(data?.totals.cost);
+  const step = data?.bucket_seconds ?? 60;
   const totals = data?.totals;
 
   return (
@@ -97,6 +98,8 @@ export function OverviewPage(props: { user: User }) {
           <Chart
             title="Traffic"
             times={times}
+            step={step}
+            counts
             unit={(value) => formatCount(value, true)}
             summary={`${totals?.requests ?? 0} requests, ${totals?.errors ?? 0} errors`}
             series={[
@@ -107,6 +110,7 @@ export function OverviewPage(props: { user: User }) {
           <Chart
             title="Latency"
             times={times}
+            step={step}
             unit={formatMs}
             summary={`p50 ${formatMs(totals?.p50_ms)}, p95 ${formatMs(totals?.p95_ms)}, p99 ${formatMs(totals?.p99_ms)}`}
             series={[
@@ -118,6 +122,7 @@ export function OverviewPage(props: { user: User }) {
           <Chart
             title="Gateway overhead"
             times={times}
+            step={step}
             unit={formatMs}
             summary={`p50 ${formatMs(totals?.overhead_p50_ms)}, p95 ${formatMs(totals?.overhead_p95_ms)}`}
             series={[
@@ -129,6 +134,8 @@ export function OverviewPage(props: { user: User }) {
           <Chart
             title="Tokens"
             times={times}
+            step={step}
+            counts
             unit={(value) => formatCount(value, true)}
             summary={`${totals?.input_tokens ?? 0} input, ${totals?.output_tokens ?? 0} output tokens`}
             series={[
@@ -139,9 +146,10 @@ export function OverviewPage(props: { user: User }) {
           <Chart
             title={`Spend (${currency})`}
             times={times}
+            step={step}
             unit={(value) => formatMoney(value, currency)}
             summary={`${formatMoney(totals?.cost[currency] ?? '0', currency)} in the window`}
-            series={[{ label: 'Cost', color: COLORS.teal, values: column((bucket) => Number(bucket.cost?.[currency] ?? 0)) }]}
+            series={[{ label: 'Cost', color: COLORS.teal, values: column((bucket) => Number(bucket.cost?.[currency] ?? 0)), bars: true }]}
           />
         </div>
       )}
