@@ -1,10 +1,11 @@
 // The dashboard's admin read APIs end to end over a real gateway and emulators: the request log with who made each
 // request and what explains it (GET /admin/requests, /admin/requests/:id), stats over a window (GET /admin/stats),
-// the plan explorer (POST /admin/plan), a tenant's admin confined to its tenant, and every bad query parameter a 400
+// the plan explorer (POST /admin/plan), ledger balances and statement downloads, a tenant's admin confined to its tenant, and every bad query parameter a 400
 // in OpenAI's error shape.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { explainPlan, planQuestion } from '../src/calls/index.ts';
+import { parseMoney } from '../src/metering/index.ts';
 import { startStack, type Stack } from './support/start-stack.ts';
 
 describe('admin read APIs', () => {
@@ -224,5 +225,68 @@ describe('POST /admin/plan', () => {
       assert.equal(answer.status, 400, JSON.stringify(body));
       assert.equal(answer.body.error.type, 'invalid_request_error');
     }
+  });
+});
+
+describe('ledger balances and statement downloads', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({
+      agreements: [
+        {
+          id: 'partner-share',
+          licensor: 'openai',
+          revenue_share: { payer: 'openai', payee: 'partner', rate: 0.2, scope: ['openai'], from: '2026-01-01', until: '2030-12-31' },
+        },
+      ],
+    });
+  });
+  after(() => stack.close());
+
+  it("lists every account's balance for the master key, and only its own tenant's for a tenant's admin", async () => {
+    assert.equal((await stack.api('POST', '/admin/tenants', { id: 'acme', name: 'Acme' })).status, 201);
+    const admin = (await stack.api('POST', '/admin/keys', { tenant: 'acme', name: 'ops', admin: true })).body;
+    await stack.clientFor(admin.key).chat.completions.create({ model: 'via-openai', messages: [{ role: 'user', content: 'bill me' }] });
+    await stack.client.chat.completions.create({ model: 'via-openai', messages: [{ role: 'user', content: 'bill the default tenant' }] });
+    const all = await stack.api('GET', '/admin/ledger/balances');
+    assert.equal(all.status, 200);
+    const byAccount = new Map(all.body.data.map((row: { account: string }) => [row.account, row]));
+    const acme = byAccount.get('tenant:acme:receivable') as { type: string; owner: unknown; currency: string; balance: string };
+    assert.deepEqual(
+      { ...acme, balance: null },
+      {
+        account: 'tenant:acme:receivable',
+        type: 'asset',
+        owner: { kind: 'tenant', id: 'acme' },
+        currency: 'USD',
+        balance: null,
+      },
+    );
+    assert.match(acme.balance, /^\d+\.\d{6}$/);
+    assert.ok(byAccount.has('tenant:default:receivable') && byAccount.has('revenue') && byAccount.has('provider:openai:payable'));
+    // Debits and credits balance: the balances of each currency sum to zero.
+    const sum = all.body.data.reduce((total: bigint, row: { balance: string }) => total + parseMoney(row.balance), 0n);
+    assert.equal(sum, 0n);
+    assert.equal(all.body.accruals[0].agreement_id, 'partner-share');
+    const own = await stack.api('GET', '/admin/ledger/balances', undefined, admin.key);
+    assert.equal(own.status, 200);
+    assert.deepEqual(
+      own.body.data.map((row: { account: string }) => row.account),
+      ['tenant:acme:receivable'],
+    );
+    assert.deepEqual(own.body.accruals, []);
+  });
+
+  it('serves a statement as a CSV attachment', async () => {
+    const period = new Date().toISOString().slice(0, 7);
+    const csv = await fetch(`${stack.url}/admin/ledger/statements?agreement=partner-share&period=${period}&format=csv`, {
+      headers: { authorization: `Bearer ${stack.masterKey}` },
+    });
+    assert.equal(csv.status, 200);
+    assert.match(csv.headers.get('content-type') ?? '', /^text\/csv/);
+    assert.equal(csv.headers.get('content-disposition'), `attachment; filename="statement-partner-share-${period}.csv"`);
+    const [header, row] = (await csv.text()).split('\r\n');
+    assert.match(header ?? '', /^agreement,payer,payee,/);
+    assert.match(row ?? '', /^partner-share,openai,partner,/);
   });
 });

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { Store } from '../store/index.ts';
 import { InvalidRequestError } from '../wire/index.ts';
-import { buildRevenueShareStatement, formatStatementCsv, resolveStatementPeriod, type RevenueShareStatement } from './build-revenue-share-statement.ts';
+import {
+  buildRevenueShareStatement,
+  formatStatementCsv,
+  neutralizeCsvFormula,
+  resolveStatementPeriod,
+  type RevenueShareStatement,
+} from './build-revenue-share-statement.ts';
 import { Ledger } from './ledger.ts';
 import { makeMeteredCall, makeShareAgreement, openLedgerStore } from './test-ledger-input.ts';
 
@@ -128,5 +134,27 @@ describe('formatStatementCsv', () => {
         'share_accrued,share_accrued_to_date,cap,cap_remaining,cap_reached_at\r\n' +
         '"a,""b""",openai,microsoft,0.2,2026-11-01T00:00:00.000Z,2026-12-01T00:00:00.000Z,USD,2,0.050000,0.040000,0.010000,0.008000,0.010000,,,\r\n',
     );
+  });
+
+  it('writes no cell a spreadsheet would run as a formula, and keeps a negative amount a number', () => {
+    const csv = formatStatementCsv({ ...statement, agreement: '=HYPERLINK("http://x","y")', payer: '+1', payee: '@sum', margin: '-0.010000' });
+    const [, row] = csv.split('\r\n');
+    assert.ok(row?.startsWith(`"'=HYPERLINK(""http://x"",""y"")",'+1,'@sum,`), row);
+    assert.match(row ?? '', /,-0\.010000,/);
+  });
+
+  it('neutralizes formulas cell by cell (OWASP CSV injection)', () => {
+    const cases: [string, string][] = [
+      ['=1+1', "'=1+1"],
+      ['+cmd', "'+cmd"],
+      ['-2+3', "'-2+3"],
+      ['@SUM(A1)', "'@SUM(A1)"],
+      ['\t=1', "'\t=1"],
+      ['-0.5', '-0.5'],
+      ['-12', '-12'],
+      ['plain', 'plain'],
+      ['', ''],
+    ];
+    for (const [value, expected] of cases) assert.equal(neutralizeCsvFormula(value), expected, value);
   });
 });

@@ -134,15 +134,27 @@ const csvColumns = [
   'cap_reached_at',
 ] as const;
 
-/** The statement as CSV (RFC 4180): a header row and one data row, CRLF line ends, empty fields for nulls. */
+/**
+ * The statement as CSV (RFC 4180): a header row and one data row, CRLF line ends, empty fields for nulls, and no cell
+ * a spreadsheet would run as a formula (see neutralizeCsvFormula): agreement and party ids come from the catalog.
+ */
 export function formatStatementCsv(statement: RevenueShareStatement): string {
   const values: Record<(typeof csvColumns)[number], string | number | null> = {
     ...statement,
     period_from: statement.period.from,
     period_to: statement.period.to,
   };
-  const row = csvColumns.map((column) => quoteCsvField(values[column] === null ? '' : String(values[column])));
+  const row = csvColumns.map((column) => quoteCsvField(neutralizeCsvFormula(values[column] === null ? '' : String(values[column]))));
   return `${csvColumns.join(',')}\r\n${row.join(',')}\r\n`;
+}
+
+// Spreadsheets run a cell starting with = + - @ (or a tab or CR) as a formula: OWASP's "CSV injection".
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^-?\d+(?:\.\d+)?$/;
+
+/** `value` with a `'` in front when a spreadsheet would read it as a formula; a plain number (a negative margin) stays a number. */
+export function neutralizeCsvFormula(value: string): string {
+  return FORMULA_START.test(value) && !PLAIN_NUMBER.test(value) ? `'${value}` : value;
 }
 
 function quoteCsvField(value: string): string {

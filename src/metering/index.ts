@@ -11,3 +11,4 @@ export * from './build-usage-report.ts';
 export * from './build-revenue-share-statement.ts';
 export * from './verify-stored-ledger.ts';
 export * from './count-text-tokens.ts';
+export * from './describe-account.ts';

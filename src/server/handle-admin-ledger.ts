@@ -1,6 +1,6 @@
-// The admin API over the ledger: usage per tenant (GET /admin/usage), revenue-share statements
-// (GET /admin/ledger/statements) and verification (GET /admin/ledger/verify).
-import { buildRevenueShareStatement, buildUsageReport, formatStatementCsv, verifyStoredLedger } from '../metering/index.ts';
+// The admin API over the ledger: usage per tenant (GET /admin/usage), account balances (GET /admin/ledger/balances),
+// revenue-share statements (GET /admin/ledger/statements, JSON or a CSV download) and verification (GET /admin/ledger/verify).
+import { buildRevenueShareStatement, buildUsageReport, describeAccount, formatMoney, formatStatementCsv, verifyStoredLedger } from '../metering/index.ts';
 import type { UsageGroupBy } from '../store/index.ts';
 import { InvalidRequestError, NotFoundError } from '../wire/index.ts';
 import { adminScope, readQuery, requireAdmin, requireMaster } from './admin-access.ts';
@@ -50,6 +50,26 @@ export const ADMIN_LEDGER_ROUTES: RouteEntry[] = [
   },
   {
     method: 'GET',
+    path: '/admin/ledger/balances',
+    auth: true,
+    handler: async (gateway, exchange) => {
+      // A tenant's admin sees its tenant's accounts only; the master key every account and the agreements' accruals.
+      const tenant = adminScope(requireAdmin(exchange)).tenant;
+      const balances = (await gateway.store.listAccountBalances())
+        .map((balance) => ({
+          account: balance.account,
+          ...describeAccount(balance.account),
+          currency: balance.currency,
+          balance: formatMoney(balance.balance),
+        }))
+        .filter((balance) => tenant === undefined || (balance.owner?.kind === 'tenant' && balance.owner.id === tenant));
+      const accruals =
+        tenant === undefined ? (await gateway.store.listAgreementAccruals()).map((accrual) => ({ ...accrual, accrued: formatMoney(accrual.accrued) })) : [];
+      return jsonResult(200, { object: 'list', data: balances, accruals });
+    },
+  },
+  {
+    method: 'GET',
     path: '/admin/ledger/statements',
     auth: true,
     handler: async (gateway, exchange) => {
@@ -67,7 +87,13 @@ export const ADMIN_LEDGER_ROUTES: RouteEntry[] = [
       const format = query.get('format') ?? 'json';
       if (format === 'csv') {
         const csv = formatStatementCsv(statement);
-        return { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8' }, body: csv };
+        // A download named after what it holds; the id is the catalog's, kept to safe filename characters anyway.
+        const filename = `statement-${agreement.id.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64)}-${period}.csv`;
+        return {
+          status: 200,
+          headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${filename}"` },
+          body: csv,
+        };
       }
       if (format !== 'json') throw new InvalidRequestError("Invalid value for 'format': expected json or csv.", 'format');
       return jsonResult(200, statement);
