@@ -34,6 +34,7 @@ export async function runDemo(args: { port?: string; host?: string }, onStarted:
 function banner(url: string, key: string, emulators: string[], dataDir: string): string {
   return `
 Crossway demo is running: ${url}
+  dashboard: ${url}/ui/   (sign in with the master key below)
   catalog:   examples/crossway.demo.yaml (gpt-5.5 on Azure, Bedrock and OpenAI; gpt-oss-120b on Bedrock and Vertex AI; text-embedding-3-small)
   emulators: ${emulators.join(', ')} (local stand-ins for the clouds, no credentials needed)
   master key: ${key}   (kept in ${dataDir}/master-key; set CROSSWAY_MASTER_KEY to choose your own)

@@ -3,10 +3,17 @@
 import { useEffect, useState } from 'preact/hooks';
 import { type User, readConfig, signIn } from '../api.ts';
 
+/** The gateway's `login_error` codes, in words; an unknown code is shown as its (bounded) self. */
 const LOGIN_ERRORS: Record<string, string> = {
-  access_denied: 'The identity provider denied the sign-in.',
-  no_role: 'Your account has no role on this gateway.',
-  state_mismatch: 'The sign-in took too long or was started elsewhere. Try again.',
+  oidc_disabled: 'single sign-on is not configured on this gateway.',
+  oidc_unavailable: 'the identity provider could not be reached. Try again in a moment.',
+  state_mismatch: 'the sign-in took too long or was started in another tab. Try again.',
+  idp_error: 'the identity provider refused the sign-in.',
+  token_invalid: 'the identity provider’s answer could not be verified.',
+  no_role: 'your account has no role on this gateway. Ask an administrator for access.',
+  unknown_tenant: 'your account names a tenant this gateway does not have.',
+  domain_not_allowed: 'your account’s e-mail domain may not sign in here.',
+  rate_limited: 'too many sign-ins from this address. Wait a minute and try again.',
 };
 
 export function SignInPage(props: { onSignedIn: (user: User) => void }) {
@@ -47,7 +54,7 @@ export function SignInPage(props: { onSignedIn: (user: User) => void }) {
         </h1>
         {loginError === null ? null : (
           <p class="notice notice-error" role="alert">
-            Single sign-on failed: {LOGIN_ERRORS[loginError] ?? loginError.slice(0, 80)}
+            Single sign-on failed: {LOGIN_ERRORS[loginError] ?? loginError.replace(/[^a-z_]/g, '').slice(0, 40)}
           </p>
         )}
         {oidc?.enabled === true ? (
