@@ -36,6 +36,8 @@ describe('the dashboard in a real browser', { skip }, () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  /** Script errors and Content-Security-Policy refusals the pages caused: there must be none. */
+  const problems: string[] = [];
 
   before(async () => {
     assert.equal(await buildUi(), 'built');
@@ -60,6 +62,10 @@ describe('the dashboard in a real browser', { skip }, () => {
     context = await browser.newContext({ viewport: LAPTOP, acceptDownloads: true });
     page = await context.newPage();
     page.setDefaultTimeout(SEE_MS);
+    page.on('pageerror', (error) => problems.push(`script error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text());
+    });
   });
 
   after(async () => {
@@ -139,6 +145,11 @@ describe('the dashboard in a real browser', { skip }, () => {
     await signIn(page, stack.masterKey);
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
     assert.equal(await page.getByRole('link', { name: 'Routes' }).count(), 1, 'the master key sees the routes');
+    // Keyboard first: the first Tab reaches the skip link, which takes focus to the page's heading.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement.textContent'), 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate('document.activeElement.id'), 'page-title');
     // The session is an HttpOnly cookie: nothing the page's script can read, and the key itself is not kept.
     const session = (await context.cookies()).find((cookie) => cookie.name === 'crossway_session');
     assert.ok(session?.httpOnly === true && session.sameSite === 'Strict', JSON.stringify(session));
@@ -177,6 +188,18 @@ describe('the dashboard in a real browser', { skip }, () => {
     await waitFor('the route shown open', async () => (await state.textContent()) === 'open');
     assert.equal(await page.locator('tr[data-route="openai-global-gpt-5.5"] .badge').textContent(), 'closed');
     await screenshot(page, 'routes');
+  });
+
+  it('explains a plan: kept and rejected routes with their reasons, as `crossway plan` does', async () => {
+    const explorer = page.getByRole('region', { name: 'Plan explorer' });
+    await explorer.locator('select[name="model"]').selectOption('gpt-5.5');
+    await explorer.getByLabel('Provider').fill('openai');
+    await explorer.getByRole('button', { name: 'Plan', exact: true }).click();
+    await explorer.getByRole('table', { name: 'Kept routes' }).getByRole('cell', { name: 'openai-global-gpt-5.5' }).waitFor();
+    const rejected = explorer.getByRole('table', { name: 'Rejected routes' }).getByRole('row').filter({ hasText: 'azure-eastus2-gpt-5.5' });
+    assert.match((await rejected.textContent()) ?? '', /provider/i);
+    await explorer.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, 'plan-explorer.png'), fullPage: true });
   });
 
   it('creates a key (its secret shown once and working), rotates it and revokes it', async () => {
@@ -228,7 +251,7 @@ describe('the dashboard in a real browser', { skip }, () => {
   it('pages the other views without errors, on a laptop and on a phone', async () => {
     await open(page, 'Overview');
     // A short window: this test's traffic spans seconds, and its buckets are 30 s wide there.
-    await page.getByLabel('Window').selectOption('15m');
+    await page.locator('select[name="window"]').selectOption('15m');
     await page.locator('.chart canvas').first().waitFor();
     await page.waitForLoadState('networkidle');
     await screenshot(page, 'overview');
@@ -245,6 +268,7 @@ describe('the dashboard in a real browser', { skip }, () => {
       await screenshot(page, name);
     }
     await page.setViewportSize(LAPTOP);
+    assert.deepEqual(problems, []);
   });
 
   it('shows a tenant admin only their tenant', async () => {

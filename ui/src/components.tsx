@@ -92,9 +92,14 @@ export function Table(props: { caption: string; children: ComponentChildren; emp
   );
 }
 
-/** A time cell: short local form, ISO in the tooltip. */
-export function Time(props: { iso: string | null | undefined }) {
-  return <time dateTime={props.iso ?? undefined}>{formatTime(props.iso)}</time>;
+/** A time cell: short local form (the time of day alone with `timeOnly`), ISO in the tooltip. */
+export function Time(props: { iso: string | null | undefined; timeOnly?: boolean }) {
+  const shown = formatTime(props.iso);
+  return (
+    <time dateTime={props.iso ?? undefined} title={props.iso ?? undefined}>
+      {props.timeOnly === true ? shown.slice(shown.indexOf(',') + 1).trim() : shown}
+    </time>
+  );
 }
 
 /** A number as a tile with its label. */

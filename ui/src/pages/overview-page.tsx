@@ -44,8 +44,11 @@ function mainCurrency(cost: Record<string, string> | undefined): string {
   return currencies.includes('USD') ? 'USD' : (currencies[0] ?? 'USD');
 }
 
+/** The window last chosen: kept while the dashboard is open, so that coming back to the page keeps it. */
+let chosenWindow = '1h';
+
 export function OverviewPage(props: { user: User }) {
-  const [span, setSpan] = useState('1h');
+  const [span, setSpan] = useState(chosenWindow);
   const stats = usePoll(() => api<Stats>('GET', `/admin/stats${query({ window: span })}`), span, 5000);
   const data = stats.data;
   const times = data?.buckets.map((bucket) => Date.parse(bucket.t) / 1000) ?? [];
@@ -62,7 +65,14 @@ export function OverviewPage(props: { user: User }) {
         <>
           <label class="inline-field">
             <span>Window</span>
-            <select value={span} onChange={(event) => setSpan(event.currentTarget.value)}>
+            <select
+              name="window"
+              value={span}
+              onChange={(event) => {
+                chosenWindow = event.currentTarget.value;
+                setSpan(chosenWindow);
+              }}
+            >
               {WINDOWS.map(([value, label]) => (
                 <option key={value} value={value}>
                   {label}

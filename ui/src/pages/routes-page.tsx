@@ -146,8 +146,8 @@ export function RoutesPage() {
               <th scope="col" class="numeric">
                 Error rate
               </th>
-              <th scope="col" class="numeric">
-                Failures in a row
+              <th scope="col" class="numeric" title="Failures in a row">
+                Failures
               </th>
               <th scope="col">Ejected until</th>
               <th scope="col">
@@ -168,7 +168,7 @@ export function RoutesPage() {
                 <td class="numeric">{formatMs(route.latency_ewma_ms)}</td>
                 <td class="numeric">{formatPercent(route.error_rate)}</td>
                 <td class="numeric">{route.consecutive_failures}</td>
-                <td>{route.ejected_until === null ? '—' : <Time iso={route.ejected_until} />}</td>
+                <td>{route.ejected_until === null ? '—' : <Time iso={route.ejected_until} timeOnly />}</td>
                 <td>
                   <button type="button" class="button button-small" onClick={() => setFailuresOf(route.id)} aria-label={`Recent failures of ${route.id}`}>
                     Failures
