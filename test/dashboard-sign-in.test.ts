@@ -224,6 +224,24 @@ describe('dashboard sign-in with a key', () => {
     }
   });
 
+  it('audits MCP server registrations without their credentials', async () => {
+    const registered = await stack.api('POST', '/admin/mcp-servers', {
+      tenant: 'acme',
+      server_label: 'audited',
+      url: 'http://127.0.0.1:1/mcp',
+      authorization: 'mcp-credential-never-logged-1',
+    });
+    assert.equal(registered.status, 201, JSON.stringify(registered.body));
+    assert.equal((await stack.api('DELETE', `/admin/mcp-servers/${registered.body.id}?tenant=acme`)).status, 200);
+    const entries = (await stack.api('GET', '/admin/audit?tenant_id=acme&limit=200')).body.data;
+    const mcp = entries.filter((entry: { action: string }) => entry.action.startsWith('mcp_server.'));
+    assert.deepEqual(
+      mcp.map((entry: { action: string; target: { id: string } }) => `${entry.action}:${entry.target.id}`),
+      [`mcp_server.delete:${registered.body.id}`, `mcp_server.create:${registered.body.id}`],
+    );
+    assert.ok(!JSON.stringify(entries).includes('mcp-credential-never-logged-1'));
+  });
+
   it('audits a configuration reload', async () => {
     stack.gateway.reload(stack.catalog);
     await new Promise((resolve) => setTimeout(resolve, 50));

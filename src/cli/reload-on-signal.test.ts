@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { type Catalog, loadCatalogText } from '../catalog/index.ts';
 import { createLogger } from '../observe/index.ts';
-import type { CatalogReplacement } from '../server/index.ts';
+import { AuditTrail, type CatalogReplacement } from '../server/index.ts';
+import type { AuditRecord } from '../store/index.ts';
 import { reloadCatalogFile, watchFileChanges } from './reload-on-signal.ts';
 
 const yamlOf = (routeId: string) => `server: { master_key: sk-test }
@@ -34,6 +35,35 @@ function gatewayOf(catalog: Catalog) {
 }
 
 describe('reloadCatalogFile', () => {
+  it('records a refused file in the audit log, without its content', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crossway-reload-audit-'));
+    try {
+      const path = join(dir, 'crossway.yaml');
+      const { gateway } = gatewayOf(loadCatalogText(yamlOf('r1'), 'test'));
+      const recorded: AuditRecord[] = [];
+      let written = () => {};
+      const wrote = new Promise<void>((resolve) => (written = resolve));
+      const audit = new AuditTrail(
+        {
+          insertAuditRecord: async (record) => {
+            recorded.push(record);
+            written();
+          },
+        },
+        capture().logger,
+      );
+      writeFileSync(path, 'routes: [\n  - key: sk-unit-canary: broken\n');
+      assert.equal(reloadCatalogFile(path, { ...gateway, audit }, capture().logger), false);
+      await wrote;
+      assert.equal(recorded.length, 1);
+      assert.equal(recorded[0]?.action, 'config.reload');
+      assert.equal(recorded[0]?.outcome, 'error');
+      assert.ok(!JSON.stringify(recorded).includes('sk-unit-canary'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('hands a valid file to the gateway, and refuses an invalid one with reasons but not its content', () => {
     const dir = mkdtempSync(join(tmpdir(), 'crossway-reload-unit-'));
     try {

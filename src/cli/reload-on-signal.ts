@@ -19,7 +19,7 @@ export interface ReloadWatch {
  * and validated first; an invalid one is refused with its reasons logged (first lines only: a YAML error may quote the
  * file, and the file may hold a key), and the running configuration keeps serving.
  */
-export function watchReload(options: { path: string; gateway: Pick<RunningGateway, 'catalog' | 'reload'>; logger: Logger; watchFile: boolean }): ReloadWatch {
+export function watchReload(options: { path: string; gateway: ReloadTarget; logger: Logger; watchFile: boolean }): ReloadWatch {
   const reload = (): boolean => reloadCatalogFile(options.path, options.gateway, options.logger);
   const onHangup = (): void => {
     reload();
@@ -35,8 +35,11 @@ export function watchReload(options: { path: string; gateway: Pick<RunningGatewa
   };
 }
 
-/** Reads, validates and swaps in the file; false (and a warning) when it is invalid. */
-export function reloadCatalogFile(path: string, gateway: Pick<RunningGateway, 'catalog' | 'reload'>, logger: Logger): boolean {
+/** What a reload needs of the gateway; `audit`, when there, records a refused file (a taken one is recorded by `reload`). */
+export type ReloadTarget = Pick<RunningGateway, 'catalog' | 'reload'> & Partial<Pick<RunningGateway, 'audit'>>;
+
+/** Reads, validates and swaps in the file; false (and a warning, and an audit entry) when it is invalid. */
+export function reloadCatalogFile(path: string, gateway: ReloadTarget, logger: Logger): boolean {
   const running = gateway.catalog.version;
   let next: ReturnType<typeof loadCatalogFile>;
   try {
@@ -44,6 +47,14 @@ export function reloadCatalogFile(path: string, gateway: Pick<RunningGateway, 'c
   } catch (error) {
     const issues = error instanceof CatalogError ? error.issues : [(error as Error).message];
     logger.warn({ config: path, version: running, issues: issues.map(firstLine) }, 'configuration not reloaded: the file is invalid; the running one is kept');
+    void gateway.audit?.record({
+      actor: { kind: 'master', id: null, name: 'configuration file' },
+      tenant_id: null,
+      action: 'config.reload',
+      target: { type: 'config', id: running },
+      outcome: 'error',
+      ip: null,
+    });
     return false;
   }
   const outcome = gateway.reload(next);

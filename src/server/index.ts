@@ -4,3 +4,4 @@ export * from './gateway-types.ts';
 export * from './http-result.ts';
 export * from './start-gateway.ts';
 export * from './replace-catalog.ts';
+export * from './audit-trail.ts';

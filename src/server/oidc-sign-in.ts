@@ -157,7 +157,7 @@ export class OidcSignIn {
     const tenant = role === 'admin' ? null : typeof tenantClaim === 'string' && tenantClaim !== '' ? tenantClaim.slice(0, 128) : null;
     if (role === 'tenant_admin' && tenant === null) throw new OidcSignInError('unknown_tenant', `a tenant admin needs the '${config.tenant_claim}' claim`);
     const name = email ?? (typeof claims.name === 'string' ? claims.name : null) ?? String(claims.sub);
-    return { subject: `${configurationIssuer(config)}#${String(claims.sub)}`, name: name.slice(0, 200), role, tenant };
+    return { subject: `${configurationIssuer(config)}#${String(claims.sub)}`.slice(0, 512), name: name.slice(0, 200), role, tenant };
   }
 
   /** The issuer's metadata, discovered once and cached (a failed discovery is retried on the next sign-in). */

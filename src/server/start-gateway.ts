@@ -57,6 +57,8 @@ export interface RunningGateway {
   backgroundResponses: BackgroundResponses;
   /** The membership of the replicas sharing route health, invalidations and decisions; undefined when alone. */
   cluster: Cluster | undefined;
+  /** The audit log's writer (the CLI records refused configuration reloads with it). */
+  audit: AuditTrail;
   /** The rate-limit and budget counters (the bench reads RedisFailoverCounters' round trips). */
   counters: Counters;
   /** The catalog new calls use (the one given at start, or the last one `reload` took). */
@@ -252,6 +254,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     backgroundResponses,
     cluster,
     counters,
+    audit,
     get catalog() {
       return context.catalog;
     },

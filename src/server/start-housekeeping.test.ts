@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { waitFor } from '../../test/support/wait-for.ts';
 import { openSqliteStore, type Store } from '../store/index.ts';
 import { makeRequestLogRow } from '../store/store.case.test.ts';
+import { makeAuditRecord, makeDashboardSession } from '../store/auth-store.case.test.ts';
 import { type Housekeeping, startHousekeeping } from './start-housekeeping.ts';
 
 const logger = pino({ level: 'silent' });
@@ -75,5 +76,33 @@ describe('startHousekeeping on two replicas', () => {
       (await store.listRequestLogs({ limit: 10 })).map((row) => row.id),
       ['req_new'],
     );
+  });
+
+  it('prunes audit entries past audit.retention_days and dashboard sessions that ended', async () => {
+    const now = Date.now();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    await store.insertAuditRecord(makeAuditRecord({ id: 'aud_old', created_at: iso(now - 400 * 86_400_000) }));
+    await store.insertAuditRecord(makeAuditRecord({ id: 'aud_new', created_at: iso(now) }));
+    const session = { created_at: iso(now), last_seen_at: iso(now), expires_at: iso(now + 3_600_000) };
+    await store.insertDashboardSession(makeDashboardSession({ id_hash: 'live', subject: 'a', ...session }), 10);
+    await store.insertDashboardSession(makeDashboardSession({ id_hash: 'ended', subject: 'b', ...session, expires_at: iso(now - 1000) }), 10);
+    await store.insertDashboardSession(makeDashboardSession({ id_hash: 'idle', subject: 'c', ...session, last_seen_at: iso(now - 7_200_000) }), 10);
+    const housekeeping = startHousekeeping(
+      store,
+      logger,
+      { requestLogRetentionDays: 7, conversationRetentionDays: undefined, auditRetentionDays: 365, sessionIdleSeconds: 3600, replicaId: 'a', intervalMs: 20 },
+      () => {},
+    );
+    running.push(housekeeping);
+    await waitFor('the old audit entry to go', async () => (await store.listAuditRecords({ limit: 10 })).length === 1);
+    await waitFor(
+      'the ended sessions to go',
+      async () => (await store.getDashboardSession('idle')) === null && (await store.getDashboardSession('ended')) === null,
+    );
+    assert.deepEqual(
+      (await store.listAuditRecords({ limit: 10 })).map((entry) => entry.id),
+      ['aud_new'],
+    );
+    assert.notEqual(await store.getDashboardSession('live'), null);
   });
 });
