@@ -100,7 +100,13 @@ export async function buildUi(root = ROOT) {
     const target = path.join(root, 'dist', 'ui');
     // Between these two steps dist/ui is missing: a request then gets the "not built" page, for a moment.
     fs.rmSync(target, { recursive: true, force: true });
-    fs.renameSync(out, target);
+    try {
+      fs.renameSync(out, target);
+    } catch (error) {
+      // Another start built the same sources at the same time and swapped its build in first (or a dist/ rebuild
+      // took the directory away): theirs serves as well as ours would.
+      if (!['ENOTEMPTY', 'EEXIST', 'ENOENT', 'EPERM'].includes(error.code)) throw error;
+    }
     return 'built';
   } finally {
     fs.rmSync(out, { recursive: true, force: true });

@@ -170,8 +170,13 @@ export function RoutesPage() {
                 <td class="numeric">{route.consecutive_failures}</td>
                 <td>{route.ejected_until === null ? '—' : <Time iso={route.ejected_until} timeOnly />}</td>
                 <td>
-                  <button type="button" class="button button-small" onClick={() => setFailuresOf(route.id)} aria-label={`Recent failures of ${route.id}`}>
-                    Failures
+                  <button
+                    type="button"
+                    class="button button-small"
+                    onClick={() => setFailuresOf(route.id)}
+                    aria-label={`Log of recent failures of ${route.id}`}
+                  >
+                    Log
                   </button>
                 </td>
               </tr>
