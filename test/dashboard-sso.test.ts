@@ -22,6 +22,7 @@ const CLIENT_SECRET = 'oidc-browser-client-secret-0001';
 /** The provider's users: `crossway_role` and `crossway_tenant` are the claims the gateway reads (its defaults). */
 const ACCOUNTS: Record<string, Record<string, unknown>> = {
   tom: { email: 'tom@example.com', email_verified: true, crossway_role: 'tenant_admin', crossway_tenant: 'acme' },
+  vera: { email: 'vera@example.com', email_verified: true, crossway_role: 'viewer', crossway_tenant: 'acme' },
   nobody: { email: 'nobody@example.com', email_verified: true },
 };
 
@@ -128,6 +129,23 @@ describe('single sign-on into the dashboard in a real browser', { skip }, () => 
       await page.locator('tr[data-tenant="acme"]').waitFor();
       assert.equal(await page.locator('tr[data-tenant="beta"]').count(), 0);
       await page.screenshot({ path: join(ARTIFACTS, 'sso-tenant-admin.png') });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('gives a viewer the pages without any control that changes something', async () => {
+    assert.equal((await stack.api('POST', '/admin/keys', { tenant: 'acme', name: 'acme-app' })).status, 201);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await context.newPage();
+      page.setDefaultTimeout(WAIT_MS);
+      await signInThroughProvider(page, 'vera');
+      await page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: 'Tenants & keys' }).click();
+      await page.locator('tr[data-key]').first().waitFor();
+      assert.equal(await page.getByRole('form', { name: 'Create a key' }).count(), 0);
+      assert.equal(await page.getByRole('button', { name: /^(Rotate|Revoke)/ }).count(), 0);
+      assert.match((await page.locator('.who').textContent()) ?? '', /Viewer of acme/);
     } finally {
       await context.close();
     }

@@ -174,6 +174,9 @@ describe('the dashboard in a real browser', { skip }, () => {
     await row.getByRole('link', { name: id }).click();
     await page.getByRole('heading', { name: 'Routing decision' }).waitFor();
     await page.getByRole('cell', { name: 'openai-only' }).first().waitFor();
+    // Its usage: the tokens the client was told, and a cost.
+    const usage = page.getByRole('table', { name: 'Usage of this request' }).getByRole('row').filter({ hasText: 'via-openai' });
+    assert.match((await usage.textContent()) ?? '', /\$0\.\d{4}/);
     await screenshot(page, 'request-detail');
   });
 

@@ -12,7 +12,18 @@ import { usePoll } from '../use-poll.ts';
 interface RequestDetail {
   request: RequestRow;
   decision: Decision | null;
-  usage: { model: string; route: string; cost?: string; charge?: string; currency?: string; [kind: string]: unknown }[];
+  usage: {
+    model: string;
+    route: string;
+    input_tokens: number;
+    cached_tokens: number;
+    output_tokens: number;
+    reasoning_tokens: number | null;
+    estimated: boolean;
+    cost: string;
+    charge: string;
+    currency: string;
+  }[];
 }
 
 const EMPTY_FILTERS = { model: '', route: '', status: '', endpoint: '', tenant_id: '', key_id: '' };
@@ -79,6 +90,18 @@ function RequestDetailView(props: { id: string }) {
                   <th scope="col">Model</th>
                   <th scope="col">Route</th>
                   <th scope="col" class="numeric">
+                    Input
+                  </th>
+                  <th scope="col" class="numeric">
+                    Cached
+                  </th>
+                  <th scope="col" class="numeric">
+                    Output
+                  </th>
+                  <th scope="col" class="numeric">
+                    Reasoning
+                  </th>
+                  <th scope="col" class="numeric">
                     Cost
                   </th>
                   <th scope="col" class="numeric">
@@ -91,6 +114,13 @@ function RequestDetailView(props: { id: string }) {
                   <tr key={index}>
                     <td>{event.model}</td>
                     <td class="mono">{event.route}</td>
+                    <td class="numeric">{formatCount(event.input_tokens)}</td>
+                    <td class="numeric">{formatCount(event.cached_tokens)}</td>
+                    <td class="numeric" title={event.estimated ? 'Counted by the gateway: the cloud did not report it' : undefined}>
+                      {formatCount(event.output_tokens)}
+                      {event.estimated ? ' (estimated)' : ''}
+                    </td>
+                    <td class="numeric">{formatCount(event.reasoning_tokens)}</td>
                     <td class="numeric">{formatMoney(event.cost, event.currency)}</td>
                     <td class="numeric">{formatMoney(event.charge, event.currency)}</td>
                   </tr>
@@ -144,7 +174,7 @@ export function RequestsPage(props: { user: User; requestId: string | null }) {
           </select>
         </Field>
         <Field label="Endpoint">
-          <input name="endpoint" value={draft.endpoint} maxLength={128} placeholder="/v1/chat/completions" onInput={set('endpoint')} />
+          <input name="endpoint" value={draft.endpoint} maxLength={128} placeholder="chat.completions" onInput={set('endpoint')} />
         </Field>
         {props.user.role === 'admin' ? (
           <Field label="Tenant">
