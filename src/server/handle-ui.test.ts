@@ -67,6 +67,16 @@ describe('UiAssets', () => {
     assert.match(missing.headers['content-security-policy'] ?? '', /default-src 'self'/);
   });
 
+  it('keeps serving the last build it read while the directory is being replaced', async () => {
+    const moving = join(root, 'moving');
+    mkdirSync(moving);
+    writeFileSync(join(moving, 'index.html'), '<!doctype html><title>kept</title>');
+    const kept = new UiAssets(moving);
+    assert.equal(text((await kept.answer('')).body), '<!doctype html><title>kept</title>');
+    rmSync(moving, { recursive: true });
+    assert.equal(text((await kept.answer('')).body), '<!doctype html><title>kept</title>');
+  });
+
   it('serves a new build once index.html changed, without a restart', async () => {
     writeFileSync(join(build, 'index.html'), '<!doctype html><title>two</title>');
     // A later modification time, whatever the file system's resolution.

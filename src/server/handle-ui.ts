@@ -81,15 +81,17 @@ export class UiAssets {
     try {
       version = (await stat(path.join(this.#directory, 'index.html'))).mtimeMs;
     } catch {
-      this.#table = null;
-      return null;
+      // No build, or one being swapped in right now (dist/ rebuilt, dist/ui replaced): the last build read, if any,
+      // is still whole in memory and serves until the new one is there.
+      return this.#table;
     }
     if (this.#table?.version === version) return this.#table;
     // One read at a time: concurrent first requests share it.
     this.#loading ??= readTable(this.#directory, version).finally(() => {
       this.#loading = null;
     });
-    this.#table = await this.#loading;
+    // A build replaced while it was read is read again on the next request; the last whole one serves meanwhile.
+    this.#table = (await this.#loading) ?? this.#table;
     return this.#table;
   }
 }
