@@ -149,6 +149,30 @@ describe('admin read APIs', () => {
     assert.equal((await stack.api('GET', '/admin/stats?window=7d')).body.buckets.length, 84);
   });
 
+  it('logs a Responses call and a call every route failed with their decision, provider and tenant too', async () => {
+    const acme = stack.clientFor(acmeKey.key);
+    const turn = await acme.responses.create({ model: 'via-azure-v1', input: 'a turn' }).withResponse();
+    await stack.fault('openai', { status: 500 });
+    const failed = await fetch(`${stack.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${acmeKey.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'via-openai', messages: [{ role: 'user', content: 'fail' }] }),
+    });
+    await failed.text();
+    await stack.clearFaults();
+    assert.ok(failed.status >= 500);
+    await stack.gateway.requestLog.flush();
+    const logged = await stack.api('GET', `/admin/requests/${turn.response.headers.get('x-request-id')}`);
+    assert.equal(logged.body.request.endpoint, 'responses');
+    assert.equal(logged.body.request.provider, 'azure');
+    assert.equal(logged.body.request.tenant_id, 'acme');
+    assert.equal(logged.body.request.decision_id, turn.response.headers.get('x-crossway-decision'));
+    const failedRow = (await stack.api('GET', `/admin/requests/${failed.headers.get('x-request-id')}`)).body.request;
+    assert.equal(failedRow.status, failed.status);
+    assert.match(failedRow.decision_id ?? '', /^dec_/);
+    assert.equal(failedRow.key_id, acmeKey.id);
+  });
+
   it('refuses bad query parameters with a 400 in OpenAI error shape, naming the parameter', async () => {
     for (const [query, param] of [
       ['limit=201', 'limit'],

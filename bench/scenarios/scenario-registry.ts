@@ -1,6 +1,7 @@
 // The bench's scenarios, in the order they run and appear in BENCHMARKS.md. A new benchmark (policy planning,
 // metering commits, stateful chains, replicas) is a module exporting a Scenario, added to this list.
 import type { Scenario } from '../bench-types.ts';
+import { adminStatsScenario } from './admin-stats.ts';
 import { bedrockStreamTranslationScenario } from './bedrock-stream-translation.ts';
 import { clusterBusScenario } from './cluster-bus.ts';
 import { crosswayProfileScenario } from './crossway-profile.ts';
@@ -33,6 +34,7 @@ export const scenarios: readonly Scenario[] = [
   tokenCountScenario,
   clusterBusScenario,
   replicasScenario,
+  adminStatsScenario,
 ];
 
 /** The scenarios a run selects: the named ones, or every default one. Throws on an unknown name. */

@@ -1,7 +1,7 @@
 // Query strings of the admin read APIs, validated with zod where they enter: bounded text, ISO instants, and the
 // confinement of a tenant's admin to its own tenant.
 import { z } from 'zod';
-import { NotFoundError, parseRequest } from '../wire/index.ts';
+import { excerpt, NotFoundError, parseRequest } from '../wire/index.ts';
 import { adminScope, readQuery } from './admin-access.ts';
 import type { Principal } from '../calls/index.ts';
 import type { Exchange } from './gateway-types.ts';
@@ -36,6 +36,6 @@ export function parseQuery<S extends z.ZodType>(exchange: Exchange, schema: S): 
 export function confineTenant(principal: Principal, asked: string | undefined): string | undefined {
   const own = adminScope(principal).tenant;
   if (own === undefined) return asked;
-  if (asked !== undefined && asked !== own) throw new NotFoundError(`No tenant with id '${asked}'.`, 'tenant_not_found', 'tenant_id');
+  if (asked !== undefined && asked !== own) throw new NotFoundError(`No tenant with id '${excerpt(asked, 64)}'.`, 'tenant_not_found', 'tenant_id');
   return own;
 }

@@ -1,6 +1,6 @@
 // The request log as a middleware: one row per request that called a model (its handler filled `exchange.log`),
 // written when its answer is complete (a stream's, once the stream ended), never on the request's hot path.
-import { toCrosswayError } from '../wire/index.ts';
+import { type CrosswayError, toCrosswayError } from '../wire/index.ts';
 import type { Exchange, GatewayContext, HttpResult, Middleware, StreamWriter } from './gateway-types.ts';
 
 /** Records the row after the answer: for a stream, after its last byte, with its time to first byte and how it ended. */
@@ -10,7 +10,7 @@ export const logRequest: Middleware = async (gateway, exchange, next) => {
     result = await next();
   } catch (error) {
     const failure = toCrosswayError(error);
-    record(gateway, exchange, failure.status, failure.code, null, failure.decisionId);
+    record(gateway, exchange, failure.status, failure.code, null, failure);
     throw error;
   }
   if ('body' in result) {
@@ -33,7 +33,7 @@ export const logRequest: Middleware = async (gateway, exchange, next) => {
         await stream(timed);
       } catch (error) {
         const failure = toCrosswayError(error);
-        record(gateway, exchange, failure.status, failure.code, firstByteAt, failure.decisionId);
+        record(gateway, exchange, failure.status, failure.code, firstByteAt, failure);
         throw error;
       }
       record(gateway, exchange, 200, null, firstByteAt, null);
@@ -43,7 +43,7 @@ export const logRequest: Middleware = async (gateway, exchange, next) => {
 
 /**
  * Queues the row. Who made the request comes from the principal (tenant, and key unless the master key); the decision
- * from the handler (a call that reached a route) or else the error (a call refused after planning, e.g. no route).
+ * and attempts from the handler (a call that reached a route) or else the error (a call that failed after planning).
  */
 function record(
   gateway: GatewayContext,
@@ -51,7 +51,7 @@ function record(
   status: number,
   errorCode: string | null,
   firstByteAt: number | null,
-  failedDecisionId: string | null,
+  failure: Pick<CrosswayError, 'decisionId' | 'attemptCount'> | null,
 ): void {
   const log = exchange.log;
   if (log === null) return;
@@ -63,7 +63,7 @@ function record(
     endpoint: log.endpoint ?? 'unknown',
     model: log.model ?? '',
     route: log.route ?? null,
-    attempts: log.attempts ?? 0,
+    attempts: log.attempts ?? failure?.attemptCount ?? 0,
     status: log.status ?? status,
     error_code: log.error_code ?? errorCode,
     stream: log.stream ?? false,
@@ -75,7 +75,7 @@ function record(
     mcp_calls: log.mcp_calls ?? null,
     tenant_id: principal?.tenant.id ?? null,
     key_id: principal?.key?.id ?? null,
-    decision_id: log.decision_id ?? failedDecisionId,
+    decision_id: log.decision_id ?? failure?.decisionId ?? null,
     provider: log.provider ?? null,
     upstream_ms: exchange.upstreamMs ?? null,
   });

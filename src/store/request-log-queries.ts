@@ -1,7 +1,6 @@
 // The request log's reads for the admin API and the dashboard: filtered newest-first pages, one row by id, and the
-// bucketed counts, timings and usage of a stats window. KyselyStore delegates here; every backend runs the same SQL
-// but for one expression (seconds since the epoch of an ISO text instant), which SQLite and PostgreSQL spell apart.
-import { PostgresAdapter, sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
+// bucketed counts, timings and usage of a stats window. KyselyStore delegates here; every backend runs the same SQL.
+import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import { toBigInt } from './ledger-rows.ts';
 import type { ListRequestLogsOptions, RequestLogRow, RequestStatsQuery, RequestStatsRecord, RequestTimingSample, UsageStatsBucket } from './store.ts';
 import type { RequestLogTable, StoreDatabase } from './store-database.ts';
@@ -42,47 +41,55 @@ export async function getRequestLog(db: Kysely<StoreDatabase>, id: string, tenan
 }
 
 /**
- * A stats window in three queries: the requests and errors per bucket (exact, grouped in SQL), the timings of the
- * window's requests (every one up to `sampleLimit`, else every k-th in time order, numbered in SQL, so that at most
- * about `sampleLimit` rows cross to JavaScript whatever the traffic), and the usage events' tokens and money per bucket
- * and currency (exact).
+ * A stats window in three queries, each one pass over an index range: the requests and errors per time slot (exact),
+ * the timings of the window's requests (all of them up to `sampleLimit`; past it, those whose id ends in the lowest
+ * hex digits, see sampleCondition), and the usage events' tokens and money per time slot and currency (exact). Slots
+ * are the instants' text prefixes (to the second for buckets under a minute, else to the minute): grouping by a
+ * substring is portable and far cheaper than parsing every instant in SQL; slots fold into buckets here.
  */
 export async function readRequestStats(db: Kysely<StoreDatabase>, query: RequestStatsQuery): Promise<RequestStatsRecord> {
-  const sinceSeconds = Math.floor(Date.parse(query.since) / 1000);
-  const bucketOf = (column: 'created_at' | 'completed_at') => bucketExpression(db, column, sinceSeconds, query.bucketSeconds);
+  const since = Date.parse(query.since);
+  const bucketMs = query.bucketSeconds * 1000;
+  const slotLength = query.bucketSeconds < 60 ? 19 : 16;
+  const bucketOf = (instant: string) => Math.floor((Date.parse(instant) - since) / bucketMs);
+  const slotOf = (column: 'created_at' | 'completed_at') => sql<string>`substr(${sql.ref(column)}, 1, ${sql.lit(slotLength)})`;
+  // A slot prefix back to an instant: `2026-05-15T12:34` is 12:34:00Z, `2026-05-15T12:34:56` 12:34:56Z.
+  const bucketOfSlot = (slot: string) => bucketOf(`${slot}${slotLength === 16 ? ':00' : ''}Z`);
+
   let counts = db
     .selectFrom('request_log')
     .select((eb) => [
-      bucketOf('created_at').as('bucket'),
+      slotOf('created_at').as('slot'),
       eb.fn.countAll().as('requests'),
       eb.fn.sum(eb.case().when('status', '>=', 400).then(1).else(0).end()).as('errors'),
     ])
     .where('created_at', '>=', query.since)
     .where('created_at', '<', query.until)
-    .groupBy(bucketOf('created_at'));
+    .groupBy(slotOf('created_at'));
   if (query.tenant_id !== undefined) counts = counts.where('tenant_id', '=', query.tenant_id);
-  const buckets = (await counts.execute()).map((row) => ({ bucket: Number(row.bucket), requests: Number(row.requests), errors: Number(row.errors) }));
-  buckets.sort((a, b) => a.bucket - b.bucket);
+  const byBucket = new Map<number, { bucket: number; requests: number; errors: number }>();
+  for (const row of await counts.execute()) {
+    const bucket = bucketOfSlot(row.slot);
+    const sums = byBucket.get(bucket) ?? { bucket, requests: 0, errors: 0 };
+    // PostgreSQL counts and sums as bigint, which pg reads as a string.
+    sums.requests += Number(row.requests);
+    sums.errors += Number(row.errors);
+    byBucket.set(bucket, sums);
+  }
+  const buckets = [...byBucket.values()].sort((a, b) => a.bucket - b.bucket);
 
   const total = buckets.reduce((sum, bucket) => sum + bucket.requests, 0);
-  const every = Math.max(1, Math.ceil(total / Math.max(1, query.sampleLimit)));
   let rows = db
     .selectFrom('request_log')
     .select(['created_at', 'duration_ms', 'ttfb_ms', 'upstream_ms'])
     .where('created_at', '>=', query.since)
-    .where('created_at', '<', query.until);
+    .where('created_at', '<', query.until)
+    .limit(Math.max(1, query.sampleLimit));
   if (query.tenant_id !== undefined) rows = rows.where('tenant_id', '=', query.tenant_id);
-  const timed =
-    every === 1
-      ? await rows.limit(query.sampleLimit).execute()
-      : await db
-          .selectFrom(rows.select(sql<number>`row_number() over (order by created_at, id)`.as('n')).as('numbered'))
-          .select(['created_at', 'duration_ms', 'ttfb_ms', 'upstream_ms'])
-          .where(sql<number>`n % ${sql.lit(every)}`, '=', 0)
-          .limit(query.sampleLimit)
-          .execute();
-  const timings: RequestTimingSample[] = timed.map((row) => ({
-    bucket: Math.floor((Math.floor(Date.parse(row.created_at) / 1000) - sinceSeconds) / query.bucketSeconds),
+  const sampled = total > query.sampleLimit;
+  if (sampled) rows = rows.where(sampleCondition(total, query.sampleLimit));
+  const timings: RequestTimingSample[] = (await rows.execute()).map((row) => ({
+    bucket: bucketOf(row.created_at),
     duration_ms: row.duration_ms,
     ttfb_ms: row.ttfb_ms,
     upstream_ms: row.upstream_ms,
@@ -91,7 +98,7 @@ export async function readRequestStats(db: Kysely<StoreDatabase>, query: Request
   let usageQuery = db
     .selectFrom('usage_events')
     .select((eb) => [
-      bucketOf('completed_at').as('bucket'),
+      slotOf('completed_at').as('slot'),
       'currency',
       eb.fn.sum('input_tokens').as('input_tokens'),
       eb.fn.sum('output_tokens').as('output_tokens'),
@@ -100,33 +107,32 @@ export async function readRequestStats(db: Kysely<StoreDatabase>, query: Request
     ])
     .where('completed_at', '>=', query.since)
     .where('completed_at', '<', query.until)
-    .groupBy([bucketOf('completed_at'), 'currency']);
+    .groupBy([slotOf('completed_at'), 'currency']);
   if (query.tenant_id !== undefined) usageQuery = usageQuery.where('tenant', '=', query.tenant_id);
-  const usage: UsageStatsBucket[] = (await usageQuery.execute()).map((row) => ({
-    bucket: Number(row.bucket),
-    currency: row.currency,
-    // PostgreSQL sums integers as bigint (numeric for bigint columns), which pg reads as a string.
-    input_tokens: Number(row.input_tokens),
-    output_tokens: Number(row.output_tokens),
-    cost: toBigInt(row.cost ?? '0'),
-    charged: toBigInt(row.charged ?? '0'),
-  }));
-  usage.sort((a, b) => a.bucket - b.bucket || (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0));
-  return { buckets, timings, sampled: every > 1, usage };
+  const usageByKey = new Map<string, UsageStatsBucket>();
+  for (const row of await usageQuery.execute()) {
+    const bucket = bucketOfSlot(row.slot);
+    const key = `${bucket} ${row.currency}`;
+    const sums = usageByKey.get(key) ?? { bucket, currency: row.currency, input_tokens: 0, output_tokens: 0, cost: 0n, charged: 0n };
+    sums.input_tokens += Number(row.input_tokens);
+    sums.output_tokens += Number(row.output_tokens);
+    sums.cost += toBigInt(row.cost ?? '0');
+    sums.charged += toBigInt(row.charged ?? '0');
+    usageByKey.set(key, sums);
+  }
+  const usage = [...usageByKey.values()].sort((a, b) => a.bucket - b.bucket || (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0));
+  return { buckets, timings, sampled, usage };
 }
 
 /**
- * The bucket index of an ISO text instant: whole seconds since `sinceSeconds`, divided by the bucket size. The values
- * are numbers the caller computed, inlined as literals (PostgreSQL would otherwise have to guess their types).
+ * Keeps about `limit` of `total` rows, evenly over time: request ids end in random hex digits (createTimeOrderedId),
+ * so the rows whose last two digits are below a threshold are a uniform sample, chosen on the index without numbering
+ * or sorting anything. The query's own limit bounds the rows read whatever the ids.
  */
-function bucketExpression(db: Kysely<StoreDatabase>, column: 'created_at' | 'completed_at', sinceSeconds: number, bucketSeconds: number): RawBuilder<number> {
-  const since = sql.lit(Math.trunc(sinceSeconds));
-  const size = sql.lit(Math.trunc(bucketSeconds));
-  if (db.getExecutor().adapter instanceof PostgresAdapter) {
-    return sql<number>`floor((extract(epoch from cast(${sql.ref(column)} as timestamptz)) - ${since}) / ${size})`;
-  }
-  // SQLite: strftime('%s') reads the ISO text as UTC seconds; integer division floors (every value is >= 0 here).
-  return sql<number>`((cast(strftime('%s', ${sql.ref(column)}) as integer) - ${since}) / ${size})`;
+function sampleCondition(total: number, limit: number): RawBuilder<boolean> {
+  // Aims at 80% of the limit, so that the limit (which would cut the newest rows) is all but never reached.
+  const threshold = Math.min(255, Math.max(1, Math.floor((0.8 * 256 * limit) / total)));
+  return sql<boolean>`substr(id, length(id) - 1, 2) < ${threshold.toString(16).padStart(2, '0')}`;
 }
 
 /** A stored row as the Store returns it; copies into a plain object (node:sqlite returns rows with a null prototype). */

@@ -1,6 +1,7 @@
 // The request log's reads for the admin API (filters, one row by id, stats windows) as part of the Store contract;
 // run by runStoreTests on every backend.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, it } from 'node:test';
 import { makeLedgerEntry } from './ledger-store.case.test.ts';
 import type { RequestLogRow, Store } from './store.ts';
@@ -120,23 +121,24 @@ export function runRequestLogStoreTests(open: () => Promise<Store>): void {
   });
 
   it('reads at most sampleLimit timings, evenly spread over the window, and says it sampled', async () => {
-    const rows = Array.from({ length: 400 }, (_, index) =>
-      makeRequestLogRow({ id: `s${String(index).padStart(4, '0')}`, created_at: new Date(Date.UTC(2025, 5, 1, 12, 0, 0) + index * 1_000).toISOString() }),
+    // Ids as the gateway makes them: random hex digits at the end (the sample is chosen by them).
+    const rows = Array.from({ length: 4_000 }, (_, index) =>
+      makeRequestLogRow({ id: `req_${randomBytes(16).toString('hex')}`, created_at: new Date(Date.UTC(2025, 5, 1, 12, 0, 0) + index * 100).toISOString() }),
     );
     await store.insertRequestLogs(rows);
     const stats = await store.readRequestStats({
       since: '2025-06-01T12:00:00.000Z',
       until: '2025-06-01T12:10:00.000Z',
       bucketSeconds: 60,
-      sampleLimit: 50,
+      sampleLimit: 400,
     });
     assert.equal(stats.sampled, true);
     assert.equal(
       stats.buckets.reduce((sum, bucket) => sum + bucket.requests, 0),
-      400,
+      4_000,
     );
-    assert.ok(stats.timings.length <= 50 && stats.timings.length >= 40, `${stats.timings.length} timings`);
-    // Evenly spread: every bucket that has requests has samples.
+    assert.ok(stats.timings.length <= 400 && stats.timings.length >= 200, `${stats.timings.length} timings`);
+    // Evenly spread: every bucket that has requests has samples (about 48 of its 600 each).
     assert.deepEqual([...new Set(stats.timings.map((timing) => timing.bucket))].sort(), [0, 1, 2, 3, 4, 5, 6]);
   });
 }

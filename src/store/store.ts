@@ -108,10 +108,11 @@ export interface RequestLogFilter {
 
 /** A stats window over the request log and the usage events, cut into equal buckets. */
 export interface RequestStatsQuery {
-  /** Start of the first bucket (inclusive), an ISO instant on a whole second. */
+  /** Start of the first bucket (inclusive), an ISO instant on a whole multiple of the bucket size. */
   since: string;
   /** End of the last bucket (exclusive). */
   until: string;
+  /** A divisor of 60 or a multiple of 60: rows are grouped by the second or minute of their instant, then into buckets. */
   bucketSeconds: number;
   tenant_id?: string;
   /** At most this many rows' timings are read for the percentiles; past it, an evenly spaced sample of them. */
