@@ -1,6 +1,7 @@
 # Crossway's container image: `docker build -t crossway .`, then `docker run -p 4000:4000 -v $PWD/crossway.yaml:/etc/crossway/crossway.yaml crossway`.
 # Three stages: the build (every dependency, `npm run build` into dist/), the production dependencies alone, and the
-# runtime (dist/, the sources the start checks dist/ against, production node_modules; no compiler, no dev tools).
+# runtime (dist/ with the dashboard in dist/ui, the sources the start checks dist/ against, production node_modules; no
+# compiler, no dev tools).
 # The Node major is the project's (package.json: devDependencies.node); checked by test/deploy.test.ts.
 
 FROM node:24-slim AS build
@@ -11,6 +12,8 @@ RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
+# The dashboard's sources: `npm run build` bundles them into dist/ui (the runtime gets dist/ui, not ui/).
+COPY ui ./ui
 RUN npm run build
 
 FROM node:24-slim AS deps

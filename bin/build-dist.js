@@ -1,4 +1,4 @@
-// The build of src/ into dist/ (`npm run build`, run by `npm ci` through `prepare`) and the check bin/crossway.js makes
+// The build of src/ into dist/ (`npm run build`, run by `npm ci` through `prepare`; the dashboard's too, see build-ui.js) and the check bin/crossway.js makes
 // at every start of whether dist/ is still the build of the sources as they are. Plain JavaScript: the start must
 // decide before anything TypeScript is loaded.
 // `node bin/build-dist.js [--if-possible]`: builds; with --if-possible, a missing TypeScript (`npm ci --omit=dev`) is
@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildUi } from './build-ui.js';
 
 /** The repository root: bin/ sits in it. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -98,6 +99,9 @@ export function buildDist(root = ROOT) {
       throw new Error(`tsc -p tsconfig.build.json failed (exit ${result.status}):\n${detail}`);
     }
     fs.writeFileSync(path.join(out, STAMP_FILE), `${JSON.stringify(stamp)}\n`);
+    // The dashboard's build (bin/build-ui.js) lives in dist/ui and has its own stamp: it moves into the new dist/.
+    const ui = path.join(root, 'dist', 'ui');
+    if (fs.existsSync(ui)) fs.renameSync(ui, path.join(out, 'ui'));
     // Between these two steps dist/ is missing: a start then finds it stale, finds the lock taken and runs the sources.
     fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
     fs.renameSync(out, path.join(root, 'dist'));
@@ -144,4 +148,8 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.reso
     process.stderr.write('crossway: TypeScript is not installed (node_modules/typescript): run npm ci with dev dependencies to build\n');
     process.exitCode = 1;
   }
+  // The dashboard too (ui/ into dist/ui); without esbuild (dev dependencies omitted) the gateway says it is not built.
+  const ui = await buildUi();
+  if (ui === 'built') process.stdout.write('crossway: built ui/ into dist/ui/\n');
+  else if (ui === 'no-esbuild') process.stdout.write('crossway: esbuild is not installed, so the dashboard (ui/) is not built\n');
 }

@@ -13,6 +13,7 @@
 // run-cli directly: the cli index also exports the demo helpers, which load the emulators.
 import module from 'node:module';
 import { buildDist, isDistFresh } from './build-dist.js';
+import { buildUi, isUiFresh } from './build-ui.js';
 import { describeUnsupportedNode } from './check-node-version.js';
 import { collectStartupGarbage } from './start-memory.js';
 
@@ -24,6 +25,7 @@ if (unsupported !== null) {
 }
 
 const compiled = ensureCompiled();
+await ensureUiBuilt();
 if (!compiled) module.enableCompileCache?.();
 const { runCli } = compiled ? await import('../dist/cli/run-cli.js') : await import('../src/cli/run-cli.ts');
 
@@ -41,5 +43,14 @@ function ensureCompiled() {
     // The sources may still run (a build can fail where type stripping does not); say why the build is not used.
     process.stderr.write(`crossway: running the sources, the build failed: ${error.message.split('\n')[0]}\n`);
     return false;
+  }
+}
+
+/** Rebuilds the dashboard (dist/ui) when ui/ changed since its build and esbuild is there; a failure only says so. */
+async function ensureUiBuilt() {
+  try {
+    if (!isUiFresh()) await buildUi();
+  } catch (error) {
+    process.stderr.write(`crossway: the dashboard build failed: ${error.message.split('\n')[0]}\n`);
   }
 }

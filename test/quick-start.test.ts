@@ -1,5 +1,6 @@
-// The README's quick start: `npm start` runs the demo (emulators + gateway + SQLite) and answers a chat request; its MCP
-// server (`demo-tools`) is registered for the tenant default and an agent session calls it, as the README's example does.
+// The README's quick start: `npm start` runs the demo (emulators + gateway + SQLite), answers a chat request and serves
+// the dashboard; its MCP server (`demo-tools`) is registered for the tenant default and an agent session calls it, as the
+// README's example does.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
@@ -87,5 +88,13 @@ describe('npm start (demo mode)', () => {
       .withResponse();
     assert.equal(response.headers.get('x-crossway-route'), 'azure-eastus2-gpt-5.5');
     assert.match(data.choices[0]?.message.content ?? '', /quick start/);
+  });
+
+  it('prints the dashboard URL and serves the dashboard there (built at start when ui/ changed)', async () => {
+    const dashboard = /dashboard: (\S+)/.exec(output)?.[1];
+    assert.equal(dashboard, `${url}/ui/`);
+    const page = await fetch(dashboard);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<script type="module" src="\/ui\/assets\/main-[A-Z0-9]+\.js">/);
   });
 });

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 /** Biome's `lineWidth` in biome.json. */
 const MAX_LINE_LENGTH = 160;
-/** The folders whose .ts files are checked; `__fixtures__` folders hold recorded traffic, kept byte for byte. */
-const CHECKED_FOLDERS = ['src', 'test', 'bench', 'scripts'];
+/** The folders whose .ts (and the dashboard's .tsx) files are checked; `__fixtures__` folders hold recorded traffic, kept byte for byte. */
+const CHECKED_FOLDERS = ['src', 'test', 'bench', 'scripts', 'ui'];
 /** At most this many offending lines are named in the failure message. */
 const MAX_REPORTED = 30;
 
@@ -21,7 +21,7 @@ function listTypeScriptFiles(folder: string): string[] {
     const path = join(folder, entry.name);
     if (entry.isDirectory()) {
       if (entry.name !== '__fixtures__' && entry.name !== 'node_modules') files.push(...listTypeScriptFiles(path));
-    } else if (entry.isFile() && entry.name.endsWith('.ts')) {
+    } else if (entry.isFile() && (entry.name.endsWith('.ts') || entry.name.endsWith('.tsx'))) {
       files.push(path);
     }
   }

@@ -38,6 +38,7 @@ function banner(url: string, key: string, emulators: string[], dataDir: string, 
       : `  mcp:       ${mcpUrl}, registered for the tenant default as '${DEMO_MCP_SERVER_LABEL}' (add_numbers, lookup_order, get_time)`;
   return `
 Crossway demo is running: ${url}
+  dashboard: ${url}/ui/   (sign in with the master key below)
   catalog:   examples/crossway.demo.yaml (gpt-5.5 on Azure, Bedrock and OpenAI; gpt-oss-120b on Bedrock and Vertex AI; text-embedding-3-small)
   emulators: ${emulators.join(', ')} (local stand-ins for the clouds, no credentials needed)
 ${mcp}

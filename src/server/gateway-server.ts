@@ -32,6 +32,7 @@ import { handleCountMessageTokens, handleMessages } from './handle-messages.ts';
 import { handleGetModel, handleListModels } from './handle-models.ts';
 import { OIDC_SIGN_IN_ROUTES } from './handle-oidc-sign-in.ts';
 import { RESPONSES_ROUTES } from './handle-responses.ts';
+import { createUiRoutes } from './handle-ui.ts';
 import { UI_SESSION_ROUTES } from './handle-ui-session.ts';
 import { errorResult } from './http-result.ts';
 import { logRequest } from './log-request.ts';
@@ -71,6 +72,8 @@ const ROUTES: RouteEntry[] = [
   { method: 'GET', path: '/readyz', auth: false, handler: handleReady },
   // Authenticated by its handler: `metrics.public` decides whether it needs a key.
   { method: 'GET', path: '/metrics', auth: false, handler: handleMetrics },
+  // Last: the dashboard answers every GET under /ui/ that no route above (its sign-in API) took.
+  ...createUiRoutes(),
 ];
 
 /** How long a client may take to send a request, how long an idle connection lives, and how many may be open. */

@@ -113,7 +113,7 @@ export type Middleware = (gateway: GatewayContext, exchange: Exchange, next: () 
 
 /** One entry of the gateway's route table. */
 export interface RouteEntry {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE';
   /**
    * Exact path, with `:name` segments captured into params (`/admin/keys/:id`); or, with `prefix`, a prefix ending in
    * `/` whose whole rest (slashes included, as in model ids) becomes `params.rest`.
