@@ -110,6 +110,14 @@ describe('MCP tools in agent sessions', () => {
     assert.doesNotMatch(events, /crossway_/);
     stack.gateway.decisions.record = record;
     assert.ok(notes.includes('mcp test.get_weather: completed'), `the next step's decision names the call: ${JSON.stringify(notes)}`);
+    // The step that made the call has it in its request-log row: the tool and its outcome, never the arguments.
+    await stack.gateway.requestLog.flush();
+    const rows = (await stack.gateway.store.listRequestLogs({ limit: 100 })).filter((row) => row.session_id === session.id);
+    assert.deepEqual(
+      rows.flatMap((row) => row.mcp_calls ?? []),
+      [{ server_label: 'test', tool: 'get_weather', outcome: 'completed' }],
+    );
+    assert.doesNotMatch(JSON.stringify(rows), /Paris/);
     const turns = await agents.sessions.turns.list(session.id);
     assert.equal(turns.data[0]?.status, 'completed');
     // The same session calls again in a second turn (its tool list is kept for the session).

@@ -83,6 +83,8 @@ export function toAgentStepLogRow(
     ...row,
     route: info?.route.id ?? result.route?.id ?? null,
     provider: info?.route.provider ?? result.route?.provider ?? null,
+    // The step's MCP operations (tool names and outcomes, never arguments), as a Responses request's row has them.
+    ...(outcome.step.mcpCalls.length === 0 ? {} : { mcp_calls: outcome.step.mcpCalls }),
     decision_id: info?.decisionId ?? null,
     attempts: info?.attempts ?? 0,
     // A stream that failed once begun is a failed call (the turn fails with it), not the 200 its head said.

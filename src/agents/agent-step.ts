@@ -3,7 +3,7 @@
 import type { CallContext, CallInfo, Principal } from '../calls/index.ts';
 import type { RequestHeaders } from '../policy/index.ts';
 import { createItemId } from '../runtime/index.ts';
-import type { AgentSessionWrite } from '../store/index.ts';
+import type { AgentSessionWrite, McpCallLogEntry } from '../store/index.ts';
 import { readMcpToolFacts } from '../mcp/index.ts';
 import { type ExposedMcpTool, type ResponseTurn, runMcpCall, streamTurn, toMcpFunctionTool, type TurnResult, type TurnServices } from '../turns/index.ts';
 import { parseRequest, type ResponseCompactionItem, responseCreateRequestSchema, type ResponseStreamEvent } from '../wire/index.ts';
@@ -19,6 +19,8 @@ export interface AgentStepResult {
   result: TurnResult;
   calls: number;
   info: CallInfo | null;
+  /** The MCP operations of the step (skipped servers, calls made, approvals asked), for its request-log row. */
+  mcpCalls: McpCallLogEntry[];
 }
 
 /** A step to run. */
@@ -70,12 +72,14 @@ export async function runAgentStep(services: TurnServices, input: AgentStepInput
   const base = { session_id: input.sessionId, turn_id: input.turnId };
   const { exposed, skipped } = await exposeAgentMcpTools(services, input.listings, input.principal, input.sessionId, input.agent, input.signal);
   // An optional MCP server that could not be listed is left out of the step; the session's `error` event says why.
+  const mcpCalls: McpCallLogEntry[] = [];
   for (const server of skipped) {
+    mcpCalls.push({ server_label: server.label, tool: 'tools/list', outcome: `skipped: ${server.error.code}` });
     services.logger.warn({ session_id: input.sessionId, mcp: { server_label: server.label, outcome: 'skipped: listing failed' } }, 'mcp server skipped');
     const error = { code: server.error.code, message: `${server.error.message} Its tools are left out of this step.`, param: null, type: 'server_error' };
     if (!(await write({ events: [{ type: 'error', session_id: input.sessionId, error }] }))) throw new StepAbandonedError();
   }
-  const mcp = createMcpCaller(services, input, exposed);
+  const mcp = createMcpCaller(services, input, exposed, mcpCalls);
   // MCP calls the client approved since the last step run first, so that the model sees their results.
   const items = [...input.items];
   for (const [index, item] of items.entries()) {
@@ -111,7 +115,7 @@ export async function runAgentStep(services: TurnServices, input: AgentStepInput
   const ids = new Map<string, string>();
   let calls = 0;
   /** The model's calls of MCP tools, made once its step ended. */
-  const mcpCalls: { output: Record<string, unknown>; outputIndex: number }[] = [];
+  const modelMcpCalls: { output: Record<string, unknown>; outputIndex: number }[] = [];
   const idOf = (responseId: unknown): string => {
     const key = String(responseId);
     let id = ids.get(key);
@@ -181,7 +185,7 @@ export async function runAgentStep(services: TurnServices, input: AgentStepInput
       case 'response.output_item.done': {
         const output = value.item as Record<string, unknown>;
         if (output.type === 'function_call' && exposed.has(String(output.name))) {
-          mcpCalls.push({ output, outputIndex });
+          modelMcpCalls.push({ output, outputIndex });
           return null;
         }
         const known = ids.has(String(output.id));
@@ -220,12 +224,15 @@ export async function runAgentStep(services: TurnServices, input: AgentStepInput
     async () => {},
   );
   await buffer.flush();
-  for (const { output, outputIndex } of mcpCalls) {
+  for (const { output, outputIndex } of modelMcpCalls) {
     const entry = exposed.get(String(output.name)) as ExposedMcpTool;
     calls += 1;
     const pending = toPendingMcpCallItem(entry.toolset.label, entry.tool.name, String(output.arguments ?? ''), input.turnId, output);
     const waits = entry.toolset.needsApproval(readMcpToolFacts(entry.tool));
-    if (waits) services.logger.info({ mcp: { server_label: entry.toolset.label, tool: entry.tool.name, outcome: 'approval requested' } }, 'mcp call');
+    if (waits) {
+      mcpCalls.push({ server_label: entry.toolset.label, tool: entry.tool.name, outcome: 'approval requested' });
+      services.logger.info({ mcp: { server_label: entry.toolset.label, tool: entry.tool.name, outcome: 'approval requested' } }, 'mcp call');
+    }
     // A call that needs approval stays in progress (the session then requires action); any other is made now.
     const item = waits ? pending : await mcp({ ...pending, crossway_approval: undefined });
     const published = withoutPrivateKeys(item);
@@ -233,7 +240,7 @@ export async function runAgentStep(services: TurnServices, input: AgentStepInput
     if (!waits) events.push({ type: 'agent.session.turn.item.done', ...base, item: published, output_index: outputIndex });
     if (!(await write({ items: [{ id: String(item.id), turn_id: input.turnId, item }], events }))) throw new StepAbandonedError();
   }
-  return { result, calls, info };
+  return { result, calls, info, mcpCalls };
 }
 
 /** The mcp_call items at the end of the turn's items (made after the model's last step), as decision notes. */
@@ -252,17 +259,20 @@ function describeMcpCalls(items: readonly Record<string, unknown>[]): string[] {
  * Makes a session's MCP call (an mcp_call item, approved or needing no approval) with the shared runner: the engine's
  * timeout, allowed_tools checked again, failures as the item's typed error. Resolves with the finished item.
  */
-function createMcpCaller(services: TurnServices, input: AgentStepInput, exposed: ReadonlyMap<string, ExposedMcpTool>) {
+function createMcpCaller(services: TurnServices, input: AgentStepInput, exposed: ReadonlyMap<string, ExposedMcpTool>, logged: McpCallLogEntry[]) {
   return async (item: Record<string, unknown>): Promise<Record<string, unknown>> => {
     const entry = [...exposed.values()].find((candidate) => candidate.toolset.label === item.server_label && candidate.tool.name === item.name);
     const approval = readApproval(item);
     const call = { name: String(item.name), arguments: String(item.arguments ?? ''), approvalRequestId: approval?.request_id ?? null };
-    const log = (toolset: { label: string }, name: string, outcome: string) =>
+    const log = (toolset: { label: string }, name: string, outcome: string) => {
+      logged.push({ server_label: toolset.label, tool: name, outcome });
       services.logger.info({ session_id: input.sessionId, mcp: { server_label: toolset.label, tool: name, outcome } }, 'mcp call');
+    };
     const source = item.crossway_item as Record<string, unknown>;
     if (entry === undefined) {
       // The server or tool left the agent (or its allowed_tools) since the call was asked for: refused, never made.
       const error = { type: 'http_error', code: 403, message: `The tool ${call.name} is not allowed.` };
+      logged.push({ server_label: String(item.server_label), tool: call.name, outcome: 'refused: not allowed' });
       return { ...toAgentMcpCallItem({ ...item, error, status: 'failed' } as never, input.turnId, source, approval), id: item.id };
     }
     if (services.mcp === undefined) throw new Error('MCP tools are not enabled on this gateway.');
