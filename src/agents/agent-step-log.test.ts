@@ -13,7 +13,7 @@ const INFO = { decisionId: 'dec_1', route: { id: 'azure-east' }, attempts: 2 } a
 const USAGE = { input_tokens: 40, output_tokens: 7, total_tokens: 47, input_tokens_details: { cached_tokens: 8 } };
 
 function step(response: Record<string, unknown>): AgentStepResult {
-  return { result: { response, output: [], route: null, usageEventId: 'evt_1' }, calls: 0, info: INFO } as unknown as AgentStepResult;
+  return { result: { response, output: [], route: null, usageEventId: 'evt_1' }, calls: 0, info: INFO, mcpCalls: [] } as unknown as AgentStepResult;
 }
 
 describe('toAgentStepLogRow', () => {
@@ -24,6 +24,7 @@ describe('toAgentStepLogRow', () => {
       {
         endpoint: 'agents.sessions.step',
         route: 'azure-east',
+        decision_id: 'dec_1',
         attempts: 2,
         status: 200,
         error_code: null,
@@ -37,11 +38,15 @@ describe('toAgentStepLogRow', () => {
       { step: step({ status: 'failed', usage: null, error: { code: 'server_error', message: 'x' } }) },
       { route: 'azure-east', status: 502, error_code: 'server_error', prompt_tokens: null },
     ],
-    ['a step that failed before any route answered', { error: new NoRouteAvailableError('gpt-5.5', []) }, { route: null, attempts: 0, prompt_tokens: null }],
+    [
+      'a step that failed before any route answered',
+      { error: new NoRouteAvailableError('gpt-5.5', []) },
+      { route: null, attempts: 0, prompt_tokens: null, decision_id: null },
+    ],
     [
       'a compaction call',
       { compaction: { info: INFO, usage: USAGE } as unknown as CompactionCall },
-      { endpoint: 'agents.sessions.compact', route: 'azure-east', status: 200, prompt_tokens: 40, completion_tokens: 7 },
+      { endpoint: 'agents.sessions.compact', route: 'azure-east', decision_id: 'dec_1', status: 200, prompt_tokens: 40, completion_tokens: 7 },
     ],
   ];
   for (const [name, outcome, expected] of cases) {
