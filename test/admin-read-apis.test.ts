@@ -171,6 +171,11 @@ describe('admin read APIs', () => {
     assert.equal(failedRow.status, failed.status);
     assert.match(failedRow.decision_id ?? '', /^dec_/);
     assert.equal(failedRow.key_id, acmeKey.id);
+    // The route its last attempt asked, so that a route's failures can be listed by it.
+    assert.match(failedRow.route ?? '', /openai/);
+    assert.equal(failedRow.provider, 'openai');
+    const byRoute = await stack.api('GET', `/admin/requests?route=${encodeURIComponent(failedRow.route)}&status=5xx`);
+    assert.ok(byRoute.body.data.some((row: { id: string }) => row.id === failedRow.id));
   });
 
   it('refuses bad query parameters with a 400 in OpenAI error shape, naming the parameter', async () => {

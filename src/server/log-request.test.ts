@@ -18,8 +18,9 @@ describe('logRequest', () => {
     store = await openSqliteStore(':memory:');
     await store.migrate();
     requestLog = new RequestLogWriter(store);
-    // The middleware uses the request log alone.
-    gateway = { requestLog } as unknown as GatewayContext;
+    // The middleware uses the request log, and the catalog for the provider of a failed call's route.
+    const catalog = { findRoute: (id: string) => (id === 'azure-1' ? { id, provider: 'azure' } : undefined) };
+    gateway = { requestLog, catalog } as unknown as GatewayContext;
   });
   afterEach(async () => {
     await requestLog.close();
@@ -58,10 +59,15 @@ describe('logRequest', () => {
     await assert.rejects(logRequest(gateway, failed, () => Promise.reject(error)));
     const row = await logged('req_failed');
     assert.deepEqual([row?.decision_id, row?.attempts, row?.upstream_ms], ['dec_2', 3, null]);
+    // The route the failed attempt asked, and its provider.
+    assert.deepEqual([row?.route, row?.provider], ['azure-1', 'azure']);
 
     const master = exchangeOf('req_master', masterPrincipal);
     await assert.rejects(logRequest(gateway, master, () => Promise.reject(new NotFoundError('no such model'))));
     const masterRow = await logged('req_master');
-    assert.deepEqual([masterRow?.tenant_id, masterRow?.key_id, masterRow?.decision_id, masterRow?.status], ['default', null, null, 404]);
+    assert.deepEqual(
+      [masterRow?.tenant_id, masterRow?.key_id, masterRow?.decision_id, masterRow?.route, masterRow?.status],
+      ['default', null, null, null, 404],
+    );
   });
 });

@@ -1,6 +1,6 @@
 // The request log as a middleware: one row per request that called a model (its handler filled `exchange.log`),
 // written when its answer is complete (a stream's, once the stream ended), never on the request's hot path.
-import { type CrosswayError, toCrosswayError } from '../wire/index.ts';
+import { type CrosswayError, NoRouteAvailableError, toCrosswayError, UpstreamError } from '../wire/index.ts';
 import type { Exchange, GatewayContext, HttpResult, Middleware, StreamWriter } from './gateway-types.ts';
 
 /** Records the row after the answer: for a stream, after its last byte, with its time to first byte and how it ended. */
@@ -55,6 +55,8 @@ function record(
 ): void {
   const log = exchange.log;
   if (log === null) return;
+  // A call that failed upstream: the route its last attempt asked (the dashboard lists a route's failures by it).
+  const failedRoute = log.route === undefined ? lastRouteTried(failure) : null;
   const now = performance.now();
   const principal = exchange.principal;
   gateway.requestLog.record({
@@ -62,7 +64,7 @@ function record(
     created_at: new Date().toISOString(),
     endpoint: log.endpoint ?? 'unknown',
     model: log.model ?? '',
-    route: log.route ?? null,
+    route: log.route ?? failedRoute,
     attempts: log.attempts ?? failure?.attemptCount ?? 0,
     status: log.status ?? status,
     error_code: log.error_code ?? errorCode,
@@ -76,7 +78,14 @@ function record(
     tenant_id: principal?.tenant.id ?? null,
     key_id: principal?.key?.id ?? null,
     decision_id: log.decision_id ?? failure?.decisionId ?? null,
-    provider: log.provider ?? null,
+    provider: log.provider ?? (failedRoute === null ? null : (gateway.catalog.findRoute(failedRoute)?.provider ?? null)),
     upstream_ms: exchange.upstreamMs ?? null,
   });
+}
+
+/** The route of a failed call's last upstream attempt; null when it made none. */
+function lastRouteTried(failure: unknown): string | null {
+  if (failure instanceof UpstreamError) return failure.route;
+  if (failure instanceof NoRouteAvailableError) return failure.attempts.at(-1)?.route ?? null;
+  return null;
 }
