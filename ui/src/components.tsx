@@ -112,3 +112,27 @@ export function Metric(props: { label: string; value: string; detail?: string })
     </div>
   );
 }
+
+/** Newest-first paging over a cursor list: back to the newest page, and on to older ones while there are more. */
+export function Pager(props: {
+  cursor: string | null;
+  page: { has_more?: boolean; last_id?: string | null } | null;
+  onCursor: (cursor: string | null) => void;
+}) {
+  const { cursor, page, onCursor } = props;
+  const older = page?.has_more === true ? (page.last_id ?? null) : null;
+  return (
+    <div class="pager">
+      {cursor === null ? null : (
+        <button type="button" class="button button-quiet" onClick={() => onCursor(null)}>
+          Newest
+        </button>
+      )}
+      {older === null ? null : (
+        <button type="button" class="button" onClick={() => onCursor(older)}>
+          Older
+        </button>
+      )}
+    </div>
+  );
+}

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { type User, api, query } from '../api.ts';
 import type { ListPage } from '../admin-types.ts';
-import { ErrorNotice, Field, Page, Panel, Table, Time, Updated } from '../components.tsx';
+import { ErrorNotice, Field, Page, Pager, Panel, Table, Time, Updated } from '../components.tsx';
 import { usePoll } from '../use-poll.ts';
 
 interface AuditEntry {
@@ -84,18 +84,7 @@ export function AuditPage(props: { user: User }) {
             ))}
           </tbody>
         </Table>
-        <div class="pager">
-          {cursor === null ? null : (
-            <button type="button" class="button button-quiet" onClick={() => setCursor(null)}>
-              Newest
-            </button>
-          )}
-          {page.data?.has_more === true && page.data.last_id != null ? (
-            <button type="button" class="button" onClick={() => setCursor(page.data?.last_id ?? null)}>
-              Older
-            </button>
-          ) : null}
-        </div>
+        <Pager cursor={cursor} page={page.data} onCursor={setCursor} />
       </Panel>
     </Page>
   );

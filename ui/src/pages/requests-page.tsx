@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { type User, api, query } from '../api.ts';
 import type { Decision, ListPage, RequestRow } from '../admin-types.ts';
-import { ErrorNotice, Field, Page, Panel, StatusBadge, Table, Time, Updated } from '../components.tsx';
+import { ErrorNotice, Field, Page, Pager, Panel, StatusBadge, Table, Time, Updated } from '../components.tsx';
 import { DecisionView } from '../decision-view.tsx';
 import { formatCount, formatMoney, formatMs } from '../format.ts';
 import { href } from '../router.ts';
@@ -243,18 +243,7 @@ export function RequestsPage(props: { user: User; requestId: string | null }) {
             ))}
           </tbody>
         </Table>
-        <div class="pager">
-          {cursor === null ? null : (
-            <button type="button" class="button button-quiet" onClick={() => setCursor(null)}>
-              Newest
-            </button>
-          )}
-          {page.data?.has_more === true && page.data.last_id != null ? (
-            <button type="button" class="button" onClick={() => setCursor(page.data?.last_id ?? null)}>
-              Older
-            </button>
-          ) : null}
-        </div>
+        <Pager cursor={cursor} page={page.data} onCursor={setCursor} />
       </Panel>
     </Page>
   );
