@@ -1,5 +1,6 @@
 // The admin API for tenants and virtual keys: /admin/tenants and /admin/keys (master key, or an admin key for its own
-// tenant's keys), and their budgets as they stand (spent and reserved by calls in flight). Bodies are validated once with the tenancy schemas; every error is OpenAI-shaped.
+// tenant's keys), and their budgets as they stand (spent, and reserved by calls in flight). Bodies are validated once
+// with the tenancy schemas; every error is OpenAI-shaped.
 import { createKeyRequestSchema, createTenantRequestSchema, patchKeyRequestSchema, patchTenantRequestSchema, toBudgetStatusView } from '../tenancy/index.ts';
 import type { BudgetSpec } from '../store/index.ts';
 import { InvalidRequestError, parseRequest } from '../wire/index.ts';
