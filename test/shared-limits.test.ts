@@ -109,6 +109,31 @@ describe('limits shared by two gateways through Redis', { skip: skipWithoutRedis
       assert.equal(((await ready.json()) as { checks: Record<string, string> }).checks.redis, 'ok');
     }
   });
+
+  it('reads on one replica the budget a call through the other spent, from Redis', async () => {
+    const [a, b] = gateways as [RunningGateway, RunningGateway];
+    assert.equal((await api(a, '/admin/tenants', { id: 'budgeted', name: 'Budgeted' })).status, 201);
+    const created = await api(a, '/admin/keys', { tenant: 'budgeted', budget: { limit: '1', period: 'day' } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const read = async (gateway: RunningGateway) => {
+      const response = await fetch(`${gateway.url}/admin/keys/${created.body.id}/budget`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
+      assert.equal(response.status, 200);
+      return (await response.json()) as { spent: string; reserved: string; source: string };
+    };
+    assert.equal((await read(b)).source, 'ledger', 'no call yet: Redis holds nothing for the budget');
+    const call = await fetch(`${a.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${created.body.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-5.5', messages: [{ role: 'user', content: 'Hello' }], max_completion_tokens: 20 }),
+    });
+    assert.equal(call.status, 200);
+    await call.arrayBuffer();
+    const onB = await read(b);
+    assert.equal(onB.source, 'counters');
+    assert.equal(onB.reserved, '0.000000');
+    assert.ok(Number(onB.spent) > 0, onB.spent);
+    assert.deepEqual(await read(a), onB);
+  });
 });
 
 describe('a gateway whose Redis cannot be reached', () => {

@@ -12,6 +12,7 @@ import { createCompactionKey, ResponseChainCache } from '../runtime/index.ts';
 import {
   type AdmitBatch,
   type AdmitResult,
+  type BudgetReading,
   type BudgetState,
   type Counters,
   type DecisionRecord,
@@ -111,6 +112,10 @@ export class RecordingCounters implements Counters {
     for (const { key, reserved, actual } of batch.settlements) this.operations.push({ op: 'settle', key, reserved, actual });
     for (const { key, reserved } of batch.releases) this.operations.push({ op: 'release', key, reserved });
     await this.#inner.settleAll(batch);
+  }
+
+  readBudget(key: string): Promise<BudgetReading | null> {
+    return this.#inner.readBudget(key);
   }
 
   /** The budget behind `key` now (spent and outstanding reservations), read without leaving a reservation behind. */

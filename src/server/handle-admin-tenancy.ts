@@ -1,6 +1,7 @@
 // The admin API for tenants and virtual keys: /admin/tenants and /admin/keys (master key, or an admin key for its own
-// tenant's keys). Bodies are validated once with the tenancy schemas; every error is OpenAI-shaped.
-import { createKeyRequestSchema, createTenantRequestSchema, patchKeyRequestSchema, patchTenantRequestSchema } from '../tenancy/index.ts';
+// tenant's keys), and their budgets as they stand (spent, and reserved by calls in flight). Bodies are validated once
+// with the tenancy schemas; every error is OpenAI-shaped.
+import { createKeyRequestSchema, createTenantRequestSchema, patchKeyRequestSchema, patchTenantRequestSchema, toBudgetStatusView } from '../tenancy/index.ts';
 import type { BudgetSpec } from '../store/index.ts';
 import { InvalidRequestError, parseRequest } from '../wire/index.ts';
 import { adminScope, readQuery, requireAdmin, requireMaster } from './admin-access.ts';
@@ -62,6 +63,16 @@ export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
     },
   },
   {
+    method: 'GET',
+    path: '/admin/tenants/:id/budget',
+    auth: true,
+    handler: async (gateway, exchange, params) => {
+      const tenant = await gateway.tenancy.getTenant(params.id ?? '', adminScope(requireAdmin(exchange)));
+      const status = tenant.budget === null ? null : await gateway.limiter.readBudget({ kind: 'tenant', id: tenant.id }, tenant.budget);
+      return jsonResult(200, toBudgetStatusView({ tenant: tenant.id, key: null }, status));
+    },
+  },
+  {
     method: 'PATCH',
     path: '/admin/tenants/:id',
     auth: true,
@@ -117,6 +128,16 @@ export const ADMIN_TENANCY_ROUTES: RouteEntry[] = [
     handler: async (gateway, exchange, params) => {
       const principal = requireAdmin(exchange);
       return jsonResult(200, await gateway.tenancy.getKey(params.id ?? '', adminScope(principal)));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/admin/keys/:id/budget',
+    auth: true,
+    handler: async (gateway, exchange, params) => {
+      const key = await gateway.tenancy.getKey(params.id ?? '', adminScope(requireAdmin(exchange)));
+      const status = key.budget === null ? null : await gateway.limiter.readBudget({ kind: 'key', id: key.id }, key.budget);
+      return jsonResult(200, toBudgetStatusView({ tenant: key.tenant, key: key.id }, status));
     },
   },
   {

@@ -181,6 +181,34 @@ export function runCountersTests(options: CountersTestOptions): void {
         assert.deepEqual(await counters.reserve(key, 1n, 10n, async () => 2n), { ok: true, spent: 2n, reserved: 1n, limit: 10n });
       });
 
+      it('reads a budget as held, null before its first use, and writes nothing when reading', async () => {
+        const key = fresh('read');
+        assert.equal(await counters.readBudget(key), null);
+        assert.equal(await counters.readBudget(key), null, 'a read creates no entry');
+        await counters.reserve(key, 6n, 10n, async () => 2n);
+        assert.deepEqual(await counters.readBudget(key), { spent: 2n, reserved: 6n });
+        await counters.reserve(key, 1n, 10n, zero);
+        assert.deepEqual(await counters.readBudget(key), { spent: 2n, reserved: 7n });
+        await counters.settle(key, 6n, 4n);
+        assert.deepEqual(await counters.readBudget(key), { spent: 6n, reserved: 1n });
+        await counters.release(key, 1n);
+        assert.deepEqual(await counters.readBudget(key), { spent: 6n, reserved: 0n });
+        assert.equal(await counters.readBudget(fresh('other')), null, 'budgets are read by key');
+      });
+
+      it('reads the spend a refused first use loaded, without its reservation', async () => {
+        const key = fresh('read-refused');
+        assert.equal((await counters.reserve(key, 5n, 10n, async () => 8n)).ok, false);
+        assert.deepEqual(await counters.readBudget(key), { spent: 8n, reserved: 0n });
+      });
+
+      it('reads amounts exactly beyond 2^53 micro-units', async () => {
+        const key = fresh('read-huge');
+        const spent = 2n ** 60n + 1n;
+        await counters.reserve(key, 2n ** 55n + 3n, 2n ** 62n, async () => spent);
+        assert.deepEqual(await counters.readBudget(key), { spent, reserved: 2n ** 55n + 3n });
+      });
+
       it('keeps budgets apart by key', async () => {
         await counters.reserve(fresh('x'), 10n, 10n, zero);
         assert.equal((await counters.reserve(fresh('y'), 10n, 10n, zero)).ok, true);

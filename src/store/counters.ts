@@ -26,6 +26,14 @@ export interface BudgetState {
   limit: bigint;
 }
 
+/** A budget's live state as the counters hold it (see Counters.readBudget). */
+export interface BudgetReading {
+  /** Settled spend in the period: loaded from the ledger at the budget's first use, then kept up by settlements. */
+  spent: bigint;
+  /** Outstanding reservations of calls in flight. */
+  reserved: bigint;
+}
+
 /** One take of an admission: `cost` units from the token bucket `key` (see Counters.take). */
 export interface TakeRequest {
   key: string;
@@ -128,6 +136,12 @@ export interface Counters {
   admit(batch: AdmitBatch): Promise<AdmitResult>;
   /** Applies every adjust, settlement and release of a call in one step (one round trip on Redis). */
   settleAll(batch: SettleBatch): Promise<void>;
+  /**
+   * The budget `key` as the counters hold it now, or null when they hold nothing for it (never used, or evicted or
+   * expired since): the ledger then has the spend, and nothing is reserved. Reads only: it loads nothing, creates no
+   * entry and does not refresh the budget's idle time (one read on Redis, no script).
+   */
+  readBudget(key: string): Promise<BudgetReading | null>;
   /** Releases connections and timers; idempotent. */
   close(): Promise<void>;
 }
@@ -151,12 +165,13 @@ export function roomOf(reservation: Pick<ReservationRequest, 'amount' | 'room'>)
 }
 
 /**
- * The single operations of Counters as batches of one, so that a backend implements only `admit`, `settleAll` and
- * `close` (each of which is one atomic step, one round trip on Redis).
+ * The single operations of Counters as batches of one, so that a backend implements only `admit`, `settleAll`,
+ * `readBudget` and `close` (each of which is one atomic step, one round trip on Redis).
  */
 export abstract class BatchedCounters implements Counters {
   abstract admit(batch: AdmitBatch): Promise<AdmitResult>;
   abstract settleAll(batch: SettleBatch): Promise<void>;
+  abstract readBudget(key: string): Promise<BudgetReading | null>;
   abstract close(): Promise<void>;
 
   async take(key: string, cost: number, limit: number, windowMs: number): Promise<RateWindowResult> {

@@ -52,6 +52,18 @@ describe('MemoryCounters eviction', () => {
     assert.equal(slow.remaining, 0, 'still refilling: 2 of 60 minutes passed');
   });
 
+  it('does not keep an idle budget alive by reading it', async () => {
+    let clock = 0;
+    const counters = new MemoryCounters({ now: () => clock, budgetIdleMs: 10 * MINUTE });
+    await counters.reserve('read', 1n, 10n, async () => 0n);
+    await counters.settle('read', 1n, 1n);
+    clock += 6 * MINUTE;
+    assert.deepEqual(await counters.readBudget('read'), { spent: 1n, reserved: 0n });
+    clock += 5 * MINUTE;
+    await counters.take('sweeper', 1, 10, MINUTE);
+    assert.equal(await counters.readBudget('read'), null, 'idle for 11 minutes despite the read: dropped');
+  });
+
   it('forgets everything on close', async () => {
     const counters = new MemoryCounters();
     await counters.take('k', 1, 10, MINUTE);

@@ -6,6 +6,7 @@ import {
   roomOf,
   type AdmitBatch,
   type AdmitResult,
+  type BudgetReading,
   type BudgetState,
   type RateWindowResult,
   type SettleBatch,
@@ -118,6 +119,12 @@ export class MemoryCounters extends BatchedCounters {
       budget.outstanding = Math.max(0, budget.outstanding - 1);
       budget.lastUsedAt = now;
     }
+  }
+
+  async readBudget(key: string): Promise<BudgetReading | null> {
+    // Not marked as used: reading a budget (the admin API, the dashboard) must not keep an idle entry alive.
+    const budget = this.#budgets.get(key);
+    return budget === undefined ? null : { spent: budget.spent, reserved: budget.reserved };
   }
 
   async close(): Promise<void> {

@@ -118,6 +118,26 @@ describe('RedisCounters', { skip: skipWithoutRedis }, () => {
       }
     });
 
+    it('reads a budget with one HMGET: no script, nothing written, its idle time left as it was', async () => {
+      const client = new Redis(testRedisUrl!);
+      try {
+        await counters.reserve('read:budget', 3n, 10n, async () => 1n);
+        const key = `${prefix}counters:read:budget`;
+        await client.pexpire(key, 60_000);
+        sent.length = 0;
+        const before = counters.roundTrips;
+        assert.deepEqual(await counters.readBudget('read:budget'), { spent: 1n, reserved: 3n });
+        assert.equal(await counters.readBudget('read:missing'), null);
+        assert.deepEqual(sent, ['hmget', 'hmget']);
+        assert.equal(counters.roundTrips, before, 'roundTrips counts admissions and settlements only');
+        const ttl = await client.pttl(key);
+        assert.ok(ttl > 0 && ttl <= 60_000, `the read did not refresh the TTL: ${ttl}`);
+        assert.equal(await client.exists(`${prefix}counters:read:missing`), 0, 'reading a missing budget creates nothing');
+      } finally {
+        client.disconnect();
+      }
+    });
+
     it('refuses amounts it could not keep exact, and takes a limit beyond them as one no spend reaches', async () => {
       await assert.rejects(
         counters.reserve('range', 10n ** 24n, 10n ** 25n, async () => 0n),

@@ -1,7 +1,16 @@
 // Counters in Redis, shared by every replica: each admission and each settlement is one Lua script (one round trip,
 // atomic on the server, timed by Redis's clock). A budget's first use costs one more round trip to load its spend.
 import type { Redis } from 'ioredis';
-import { BatchedCounters, describeTake, roomOf, type AdmitBatch, type AdmitResult, type BudgetState, type SettleBatch } from './counters.ts';
+import {
+  BatchedCounters,
+  describeTake,
+  roomOf,
+  type AdmitBatch,
+  type AdmitResult,
+  type BudgetReading,
+  type BudgetState,
+  type SettleBatch,
+} from './counters.ts';
 import { ADMIT_SCRIPT, MAX_COUNTER_AMOUNT, SETTLE_SCRIPT } from './redis-counter-scripts.ts';
 
 /**
@@ -115,6 +124,22 @@ export class RedisCounters extends BatchedCounters {
     for (const adjust of batch.adjusts) args.push(adjust.amount, adjust.limit, adjust.windowMs);
     for (const settlement of settlements) args.push(settlement.reserved.toString(), settlement.actual.toString());
     await this.#run(() => this.#scripts.crosswayCountersSettle(keys.length, ...keys, ...args));
+  }
+
+  /**
+   * One HMGET of the budget's hash: a plain read (no script, nothing written, the TTL untouched), and not counted in
+   * `roundTrips`, which counts the admissions and settlements of calls.
+   */
+  async readBudget(key: string): Promise<BudgetReading | null> {
+    let held: (string | null)[];
+    try {
+      held = await this.#client.hmget(this.#prefix + key, 's', 'r');
+    } catch (error) {
+      throw new RedisUnavailableError(`Redis did not answer: ${(error as Error).message}`, { cause: error });
+    }
+    const [spent, reserved] = held;
+    if (spent === null || spent === undefined) return null;
+    return { spent: BigInt(spent), reserved: BigInt(reserved ?? '0') };
   }
 
   async close(): Promise<void> {

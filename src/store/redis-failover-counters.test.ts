@@ -187,4 +187,22 @@ describe('RedisFailoverCounters settlement', () => {
     assert.deepEqual(await local.reserve('b', 3n, 5n, async () => 0n), { ok: true, spent: 2n, reserved: 3n, limit: 5n });
     await counters.close();
   });
+
+  it('reads a budget from the counters in use: Redis failing, the local counters of the outage', async () => {
+    const local = new MemoryCounters();
+    const client = new Redis({ port: await freePort(), lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => {});
+    const counters = new RedisFailoverCounters({
+      shared: new RedisCounters({ client, keyPrefix: 'unused:', closeClient: true }),
+      openLocal: () => local,
+      logger: { warn: () => {}, info: () => {} },
+      probeIntervalMs: 60_000,
+    });
+    // Redis fails the read itself: the outage starts, and its (fresh) local counters hold nothing yet.
+    assert.equal(await counters.readBudget('b'), null);
+    assert.match(counters.describeHealth(), /^unreachable since/);
+    await counters.admit({ takes: [], reservations: [{ key: 'b', amount: 2n, limit: 5n, loadSpent: async () => 1n }] });
+    assert.deepEqual(await counters.readBudget('b'), { spent: 1n, reserved: 2n });
+    await counters.close();
+  });
 });

@@ -1,7 +1,7 @@
 // Counters that use Redis while it answers and the process's own memory while it does not: requests keep being
 // served with local limits during an outage (logged once, shown on /readyz), and shared limits resume when Redis
 // answers a probe again.
-import { type AdmitBatch, type AdmitResult, BatchedCounters, type SettleBatch } from './counters.ts';
+import { type AdmitBatch, type AdmitResult, BatchedCounters, type BudgetReading, type SettleBatch } from './counters.ts';
 import { MemoryCounters } from './memory-counters.ts';
 import { type RedisCounters, RedisUnavailableError } from './redis-counters.ts';
 
@@ -115,6 +115,19 @@ export class RedisFailoverCounters extends BatchedCounters {
       // The call is over and billed in the ledger; its reservation stays in Redis until the budget's idle expiry.
       this.markUnreachable(error);
     }
+  }
+
+  /** The budget as the counters in use hold it: Redis while it answers, else this outage's local counters. */
+  async readBudget(key: string): Promise<BudgetReading | null> {
+    if (this.#unreachableSince === null) {
+      try {
+        return await this.#shared.readBudget(key);
+      } catch (error) {
+        if (!(error instanceof RedisUnavailableError)) throw error;
+        this.markUnreachable(error);
+      }
+    }
+    return (await this.#locals.get(`local-${this.#outages}`)?.readBudget(key)) ?? null;
   }
 
   async close(): Promise<void> {

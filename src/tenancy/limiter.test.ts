@@ -208,6 +208,45 @@ describe('Limiter', () => {
       assert.deepEqual(state.queries, [{ key_id: key.id, from: '2026-12-01T00:00:00.000Z', to: '2027-01-01T00:00:00.000Z' }]);
     });
 
+    it('reads a budget: from the ledger before its first admission (keeping nothing), then live from the counters', async () => {
+      const { limiter, state, counters } = setup([totals('USD', 2n * USD), totals('EUR', 7n * USD)]);
+      const key = makeKey({ budget: budget('10') });
+      const owner = { kind: 'key' as const, id: key.id };
+      const before = await limiter.readBudget(owner, key.budget!);
+      assert.deepEqual(
+        { limit: before.limit, spent: before.spent, reserved: before.reserved, source: before.source, period: before.period },
+        {
+          limit: 10n * USD,
+          spent: 2n * USD,
+          reserved: 0n,
+          source: 'ledger',
+          period: { label: '2026-12', from: '2026-12-01T00:00:00.000Z', to: '2027-01-01T00:00:00.000Z' },
+        },
+      );
+      assert.deepEqual(state.queries, [{ key_id: key.id, from: '2026-12-01T00:00:00.000Z', to: '2027-01-01T00:00:00.000Z' }]);
+      assert.equal(counters.size.budgets, 0, 'a read loads nothing into the counters');
+
+      const inFlight = await limiter.admit(request({ key, worstCaseCosts: [{ amount: 3n * USD, currency: 'USD' }] }));
+      const during = await limiter.readBudget(owner, key.budget!);
+      assert.deepEqual([during.spent, during.reserved, during.source], [2n * USD, 3n * USD, 'counters']);
+      await inFlight.settle({ tokens: 1, cost: USD / 2n });
+      const after = await limiter.readBudget(owner, key.budget!);
+      assert.deepEqual([after.spent, after.reserved, after.source], [2n * USD + USD / 2n, 0n, 'counters']);
+      assert.equal(state.queries.length, 2, 'one ledger load for the admission, none for the reads of a held budget');
+    });
+
+    it("reads a tenant's budget in its own period, apart from its keys' budgets", async () => {
+      const { limiter, state } = setup();
+      const tenant = makeTenant({ budget: budget('5', 'day') });
+      const key = makeKey({ budget: budget('1') });
+      await limiter.admit(request({ tenant, key, worstCaseCosts: [{ amount: USD / 4n, currency: 'USD' }] }));
+      const read = await limiter.readBudget({ kind: 'tenant', id: tenant.id }, tenant.budget!);
+      assert.deepEqual([read.reserved, read.source, read.period.label], [USD / 4n, 'counters', '2026-12-15']);
+      state.clock += 24 * 3_600_000;
+      const nextDay = await limiter.readBudget({ kind: 'tenant', id: tenant.id }, tenant.budget!);
+      assert.deepEqual([nextDay.reserved, nextDay.source, nextDay.period.label], [0n, 'ledger', '2026-12-16']);
+    });
+
     it('rolls over to a new period, loading its spend afresh', async () => {
       const { limiter, state } = setup();
       const tenant = makeTenant({ budget: budget('1', 'day') });

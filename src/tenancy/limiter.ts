@@ -5,6 +5,7 @@ import { formatMoney, parseMoney } from '../metering/index.ts';
 import type {
   AdmitResult,
   ApiKeyRecord,
+  BudgetReading,
   BudgetSpec,
   BudgetState,
   Counters,
@@ -100,6 +101,26 @@ interface BudgetReservation {
   amount: bigint;
 }
 
+/** Whose budget: a key's or a tenant's (the same ids the counters' keys and the ledger's usage carry). */
+export interface BudgetOwner {
+  kind: 'key' | 'tenant';
+  id: string;
+}
+
+/** A budget as it stands now (Limiter.readBudget). */
+export interface BudgetStatus {
+  budget: BudgetSpec;
+  limit: bigint;
+  /** The current period (UTC day or month, or `total` without bounds). */
+  period: BudgetPeriod;
+  /** Settled spend in the period. */
+  spent: bigint;
+  /** Held by calls in flight: their worst-case costs, until they settle. */
+  reserved: bigint;
+  /** Where `spent` comes from: the counters admissions check, or the ledger when the counters hold nothing for it. */
+  source: 'counters' | 'ledger';
+}
+
 /** Admits model calls. Long-lived: one per gateway, over counters shared by every replica. */
 export class Limiter {
   readonly #counters: Counters;
@@ -180,9 +201,23 @@ export class Limiter {
     return { takes: takes.map((take, index) => rateTake(take, result.takes[index]!)) };
   }
 
+  /**
+   * The budget of a key or tenant in its current period, as admissions see it: spent and reserved from the counters
+   * when they hold the budget, else the spend from the ledger (loaded the way a first admission loads it, but not kept:
+   * this is a read) and nothing reserved, since a budget with calls in flight is always held. One counters read, and
+   * one ledger query when the counters hold nothing.
+   */
+  async readBudget(owner: BudgetOwner, budget: BudgetSpec): Promise<BudgetStatus> {
+    const period = budgetPeriod(budget.period, this.#now());
+    const held: BudgetReading | null = await this.#counters.readBudget(budgetCounterKey(owner, budget, period));
+    const limit = parseBudgetLimit(budget.limit);
+    if (held !== null) return { budget, limit, period, spent: held.spent, reserved: held.reserved, source: 'counters' };
+    return { budget, limit, period, spent: await this.#loadSpent(owner, budget.currency, period), reserved: 0n, source: 'ledger' };
+  }
+
   #planReservation(scope: Scope, budget: BudgetSpec, worstCases: AdmitRequest['worstCaseCosts'], at: Date): PlannedReservation {
     const period = budgetPeriod(budget.period, at);
-    const counterKey = `budget:${scope.kind}:${scope.id}:${budget.period}:${period.label}:${budget.currency}`;
+    const counterKey = budgetCounterKey(scope, budget, period);
     const limit = parseBudgetLimit(budget.limit);
     // A call no route prices costs nothing and reserves nothing, but an exhausted budget still refuses it: it asks for
     // one micro-unit of room.
@@ -192,11 +227,16 @@ export class Limiter {
   }
 
   /** The settled charges of the scope in the period, from the ledger, in the budget's currency. */
-  async #loadSpent(scope: Scope, currency: string, period: BudgetPeriod): Promise<bigint> {
+  async #loadSpent(scope: BudgetOwner, currency: string, period: BudgetPeriod): Promise<bigint> {
     const filter = scope.kind === 'key' ? { key_id: scope.id } : { tenant: scope.id };
     const totals = await this.#store.sumUsage({ ...filter, ...(period.from === undefined ? {} : { from: period.from, to: period.to }) });
     return totals.filter((row) => row.currency === currency).reduce((sum, row) => sum + row.charged, 0n);
   }
+}
+
+/** The counters' key of a budget in a period: a new period (or a changed period kind or currency) starts afresh. */
+function budgetCounterKey(owner: BudgetOwner, budget: BudgetSpec, period: BudgetPeriod): string {
+  return `budget:${owner.kind}:${owner.id}:${budget.period}:${period.label}:${budget.currency}`;
 }
 
 /** A take the limiter is about to ask for, with what its refusal must say. */

@@ -61,7 +61,24 @@ export interface AdminRoute {
 export interface Budget {
   limit: string;
   currency: string;
-  period: 'day' | 'month';
+  period: 'day' | 'month' | 'total';
+}
+
+/** A budget as it stands (GET /admin/keys/{id}/budget, GET /admin/tenants/{id}/budget); the fields are null without one. */
+export interface BudgetStatus {
+  object: 'budget';
+  tenant: string;
+  key: string | null;
+  limit: string | null;
+  currency: string | null;
+  period: Budget['period'] | null;
+  period_start: string | null;
+  period_end: string | null;
+  spent: string | null;
+  /** Held by calls in flight until they settle. */
+  reserved: string | null;
+  remaining: string | null;
+  source: 'counters' | 'ledger' | null;
 }
 
 /** A tenant (GET /admin/tenants). */

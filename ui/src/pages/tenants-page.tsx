@@ -1,50 +1,12 @@
-// Tenants and keys: tenants with their limits and budgets (spend in the budget's period from /admin/usage), keys
-// with create (the secret shown once), rotate and revoke. Changes go through /admin/tenants and /admin/keys.
+// Tenants and keys: tenants with their limits and budgets (spent, reserved by calls in flight and left in the budget's
+// period), keys with create (the secret shown once), rotate and revoke. Changes go through /admin/tenants and /admin/keys.
 import { useState } from 'preact/hooks';
 import { type User, api, query } from '../api.ts';
-import type { ApiKey, Budget, ListPage, Tenant, UsageReport } from '../admin-types.ts';
+import type { ApiKey, ListPage, Tenant } from '../admin-types.ts';
+import { BudgetCell, type BudgetOwner, budgetKey, useBudgets } from '../budget-status.tsx';
 import { ErrorNotice, Field, Page, Panel, Table, Time, Updated } from '../components.tsx';
-import { formatCount, formatMoney } from '../format.ts';
+import { formatCount } from '../format.ts';
 import { usePoll } from '../use-poll.ts';
-
-/** The start of the current budget period (UTC day or month), as the budgets count it. */
-function periodStart(period: 'day' | 'month'): string {
-  const now = new Date();
-  const start = period === 'day' ? Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) : Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
-  return new Date(start).toISOString();
-}
-
-interface Spend {
-  day: Map<string, string>;
-  month: Map<string, string>;
-}
-
-async function loadSpend(): Promise<Spend> {
-  const [day, month] = await Promise.all(
-    (['day', 'month'] as const).map((period) => api<UsageReport>('GET', `/admin/usage${query({ group_by: 'tenant', from: periodStart(period) })}`)),
-  );
-  const byTenant = (report: UsageReport | undefined) => new Map((report?.data ?? []).map((row) => [`${row.group}\u0000${row.currency}`, row.charged]));
-  return { day: byTenant(day), month: byTenant(month) };
-}
-
-function BudgetCell(props: { budget: Budget | null; spent?: string }) {
-  if (props.budget === null) return <span class="muted">none</span>;
-  const limit = Number(props.budget.limit);
-  const spent = Number(props.spent ?? 0);
-  const share = limit > 0 ? Math.min(spent / limit, 1) : 0;
-  return (
-    <div class="budget">
-      <span>
-        {formatMoney(props.spent ?? '0', props.budget.currency)} of {formatMoney(props.budget.limit, props.budget.currency)} / {props.budget.period}
-      </span>
-      {props.spent === undefined ? null : (
-        <meter min={0} max={1} low={0.7} high={0.9} optimum={0} value={share} aria-label="Share of the budget spent">
-          {Math.round(share * 100)} %
-        </meter>
-      )}
-    </div>
-  );
-}
 
 function limits(item: { rpm: number | null; tpm: number | null }): string {
   const parts = [item.rpm === null ? null : `${formatCount(item.rpm)} rpm`, item.tpm === null ? null : `${formatCount(item.tpm, true)} tpm`].filter(Boolean);
@@ -124,6 +86,7 @@ function CreateKeyForm(props: { tenants: Tenant[]; onCreated: (key: ApiKey) => v
         <select name="period" value={form.period} onChange={set('period')}>
           <option value="month">Month</option>
           <option value="day">Day</option>
+          <option value="total">In total</option>
         </select>
       </Field>
       <Field label="Expires">
@@ -258,9 +221,14 @@ export function TenantsPage(props: { user: User; canWrite: boolean }) {
   const [actionError, setActionError] = useState<Error | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const tenants = usePoll(() => api<ListPage<Tenant>>('GET', '/admin/tenants'), 'tenants');
-  const spend = usePoll(loadSpend, 'spend', 30_000);
   const keys = usePoll(() => api<ListPage<ApiKey>>('GET', `/admin/keys${query({ tenant: tenantFilter })}`), tenantFilter, 15_000);
   const tenantList = tenants.data?.data ?? [];
+  // The live keys' budgets (a revoked key spends nothing more) and the tenants': spent, reserved and left.
+  const owners: BudgetOwner[] = [
+    ...tenantList.flatMap((tenant) => (tenant.budget === null ? [] : [{ kind: 'tenant' as const, id: tenant.id }])),
+    ...(keys.data?.data ?? []).flatMap((apiKey) => (apiKey.budget === null || apiKey.revoked_at !== null ? [] : [{ kind: 'key' as const, id: apiKey.id }])),
+  ];
+  const budgets = useBudgets(owners);
   const changed = (answer: ApiKey | null, verb: string) => {
     setActionError(null);
     if (answer?.key !== undefined) setSecret({ apiKey: answer, verb });
@@ -269,7 +237,11 @@ export function TenantsPage(props: { user: User; canWrite: boolean }) {
   };
 
   return (
-    <Page title="Tenants & keys" lead="Who may call the gateway, within which limits." actions={<Updated at={keys.updatedAt} loading={keys.loading} />}>
+    <Page
+      title="Tenants & keys"
+      lead="Who may call the gateway, within which limits."
+      actions={<Updated at={budgets.updatedAt ?? keys.updatedAt} loading={keys.loading || budgets.loading} />}
+    >
       <p class="visually-hidden" aria-live="polite">
         {announcement}
       </p>
@@ -281,7 +253,7 @@ export function TenantsPage(props: { user: User; canWrite: boolean }) {
               <th scope="col">Tenant</th>
               <th scope="col">Name</th>
               <th scope="col">Rate limits</th>
-              <th scope="col">Budget (spent in period)</th>
+              <th scope="col">Budget</th>
               <th scope="col">Margin</th>
               <th scope="col">Created</th>
             </tr>
@@ -293,10 +265,7 @@ export function TenantsPage(props: { user: User; canWrite: boolean }) {
                 <td>{tenant.name}</td>
                 <td>{limits(tenant)}</td>
                 <td>
-                  <BudgetCell
-                    budget={tenant.budget}
-                    spent={tenant.budget === null ? undefined : spend.data?.[tenant.budget.period].get(`${tenant.id}\u0000${tenant.budget.currency}`)}
-                  />
+                  <BudgetCell budget={tenant.budget} status={budgets.data?.get(budgetKey({ kind: 'tenant', id: tenant.id }))} />
                 </td>
                 <td>{tenant.margin ?? '—'}</td>
                 <td>
@@ -364,7 +333,7 @@ export function TenantsPage(props: { user: User; canWrite: boolean }) {
                 <td>{apiKey.models?.join(', ') ?? 'all'}</td>
                 <td>{limits(apiKey)}</td>
                 <td>
-                  <BudgetCell budget={apiKey.budget} />
+                  <BudgetCell budget={apiKey.budget} status={budgets.data?.get(budgetKey({ kind: 'key', id: apiKey.id }))} />
                 </td>
                 <td>{apiKey.expires_at === null ? 'never' : <Time iso={apiKey.expires_at} />}</td>
                 <td>
