@@ -9,10 +9,10 @@ export function formatCount(value: number | null | undefined, short = false): st
   return short && Math.abs(value) >= 10_000 ? compact.format(value) : integer.format(value);
 }
 
-/** 840 ms, 1.24 s. */
+/** 0 ms, 4.5 ms, 840 ms, 1.24 s. */
 export function formatMs(value: number | null | undefined): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '—';
-  if (value < 1000) return `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`;
+  if (value < 1000) return `${value < 10 && value !== 0 ? value.toFixed(1) : Math.round(value)} ms`;
   return `${(value / 1000).toFixed(2)} s`;
 }
 
@@ -33,6 +33,15 @@ export function formatMoney(amount: string | number | null | undefined, currency
     return new Intl.NumberFormat('en', { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
   } catch {
     return `${value.toFixed(digits)} ${currency}`;
+  }
+}
+
+/** A money axis label: as few decimals as the tick needs, at least cents (`$0.05`, `$0.0025`, `$12.50`). */
+export function formatMoneyTick(value: number, currency = 'USD'): string {
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 4 }).format(value);
+  } catch {
+    return `${value} ${currency}`;
   }
 }
 

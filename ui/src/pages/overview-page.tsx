@@ -1,10 +1,11 @@
 // Overview: traffic, errors, latency and overhead percentiles, tokens and spend over a chosen window, from
-// GET /admin/stats, refreshed every 5 seconds.
+// GET /admin/stats, refreshed every 5 seconds. Figures and charts are only ever those of the window the select shows:
+// between a change of window and its answer, the page says it is loading instead of drawing the old window's data.
 import { useState } from 'preact/hooks';
 import { type User, api, query } from '../api.ts';
 import { Chart } from '../chart.tsx';
 import { ErrorNotice, Metric, Page, Updated } from '../components.tsx';
-import { formatCount, formatMoney, formatMs, formatPercent } from '../format.ts';
+import { formatCount, formatMoney, formatMoneyTick, formatMs, formatPercent } from '../format.ts';
 import { usePoll } from '../use-poll.ts';
 
 interface StatsFields {
@@ -50,7 +51,10 @@ let chosenWindow = '1h';
 export function OverviewPage(props: { user: User }) {
   const [span, setSpan] = useState(chosenWindow);
   const stats = usePoll(() => api<Stats>('GET', `/admin/stats${query({ window: span })}`), span, 5000);
-  const data = stats.data;
+  // The answer of the window asked for, or nothing yet: the last window's answer stays on screen for a moment after a
+  // change (until the poll's effect runs), and must not pass for the new one.
+  const data = stats.data?.window === span ? stats.data : null;
+  const label = WINDOWS.find(([value]) => value === span)?.[1] ?? span;
   const times = data?.buckets.map((bucket) => Date.parse(bucket.t) / 1000) ?? [];
   const column = (pick: (bucket: StatsFields) => number | null) => data?.buckets.map(pick) ?? [];
   const currency = mainCurrency(data?.totals.cost);
@@ -91,7 +95,7 @@ export function OverviewPage(props: { user: User }) {
           <Metric
             label="Error rate"
             value={totals.requests === 0 ? '—' : formatPercent(totals.errors / totals.requests)}
-            detail={`${formatCount(totals.errors)} errors`}
+            detail={`${formatCount(totals.errors)} ${totals.errors === 1 ? 'error' : 'errors'}`}
           />
           <Metric label="Latency p95" value={formatMs(totals.p95_ms)} detail={`p50 ${formatMs(totals.p50_ms)}`} />
           <Metric label="Gateway overhead p95" value={formatMs(totals.overhead_p95_ms)} detail={`p50 ${formatMs(totals.overhead_p50_ms)}`} />
@@ -103,8 +107,14 @@ export function OverviewPage(props: { user: User }) {
           <Metric label="Spend" value={formatMoney(totals.cost[currency] ?? '0', currency)} detail={currency} />
         </div>
       )}
-      {data === null ? null : (
-        <div class="charts">
+      {data === null ? (
+        stats.error === null ? (
+          <p class="empty" aria-busy="true">
+            Loading the last {label}…
+          </p>
+        ) : null
+      ) : (
+        <div class="charts" data-window={data.window}>
           <Chart
             title="Traffic"
             times={times}
@@ -122,11 +132,16 @@ export function OverviewPage(props: { user: User }) {
             times={times}
             step={step}
             unit={formatMs}
-            summary={`p50 ${formatMs(totals?.p50_ms)}, p95 ${formatMs(totals?.p95_ms)}, p99 ${formatMs(totals?.p99_ms)}`}
+            summary={[
+              `p50 ${formatMs(totals?.p50_ms)}, p95 ${formatMs(totals?.p95_ms)}, p99 ${formatMs(totals?.p99_ms)}`,
+              `time to first token p50 ${formatMs(totals?.ttfb_p50_ms)}`,
+            ].join(', ')}
             series={[
               { label: 'p50', color: COLORS.teal, values: column((bucket) => bucket.p50_ms) },
               { label: 'p95', color: COLORS.blue, values: column((bucket) => bucket.p95_ms) },
-              { label: 'p99', color: COLORS.violet, values: column((bucket) => bucket.p99_ms) },
+              // With a few requests a bucket, p99 is often p95: dashed, so that neither hides the other.
+              { label: 'p99', color: COLORS.violet, values: column((bucket) => bucket.p99_ms), dash: [5, 4] },
+              { label: 'First token p50', color: COLORS.grey, values: column((bucket) => bucket.ttfb_p50_ms) },
             ]}
           />
           <Chart
@@ -135,10 +150,10 @@ export function OverviewPage(props: { user: User }) {
             step={step}
             unit={formatMs}
             summary={`p50 ${formatMs(totals?.overhead_p50_ms)}, p95 ${formatMs(totals?.overhead_p95_ms)}`}
+            // Milliseconds beside the upstream's hundreds: on its own chart, time to first token (an upstream figure) is on Latency.
             series={[
-              { label: 'Overhead p50', color: COLORS.teal, values: column((bucket) => bucket.overhead_p50_ms) },
-              { label: 'Overhead p95', color: COLORS.amber, values: column((bucket) => bucket.overhead_p95_ms) },
-              { label: 'Time to first token p50', color: COLORS.grey, values: column((bucket) => bucket.ttfb_p50_ms) },
+              { label: 'p50', color: COLORS.teal, values: column((bucket) => bucket.overhead_p50_ms) },
+              { label: 'p95', color: COLORS.amber, values: column((bucket) => bucket.overhead_p95_ms) },
             ]}
           />
           <Chart
@@ -158,6 +173,7 @@ export function OverviewPage(props: { user: User }) {
             times={times}
             step={step}
             unit={(value) => formatMoney(value, currency)}
+            tick={(value) => formatMoneyTick(value, currency)}
             summary={`${formatMoney(totals?.cost[currency] ?? '0', currency)} in the window`}
             series={[{ label: 'Cost', color: COLORS.teal, values: column((bucket) => Number(bucket.cost?.[currency] ?? 0)), bars: true }]}
           />
