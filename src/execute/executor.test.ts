@@ -50,7 +50,12 @@ function createTestExecutor(options: {
     },
     readChat: () => ({ completion: { id: 'ok' } as ChatCompletion }),
     readError: (status: number, _headers: unknown, _body: Uint8Array, route: Route) =>
-      new UpstreamError(`failing with ${status}`, { route: route.id, status, retryable: status >= 500 }),
+      new UpstreamError(`failing with ${status}`, {
+        route: route.id,
+        status,
+        retryable: status >= 500 || status === 429,
+        retryAfterMs: status === 429 ? 300 : null,
+      }),
   } as unknown as ProviderAdapter;
   return new Executor({
     attemptTimeoutMs: 5_000,
@@ -132,6 +137,19 @@ describe('Executor', () => {
       release();
       await executor.close();
     }
+  });
+
+  it('counts the backoff a failed upstream imposed (its retry-after) as upstream time, not gateway overhead', async () => {
+    // One route that answers 429 with a 300 ms retry-after, then 200: the second pass waits out the retry-after.
+    let calls = 0;
+    const executor = executorWith({}, () => {
+      calls += 1;
+      behaviours.set('a', { status: calls === 1 ? 429 : 200, delayMs: 0 });
+    });
+    const upstreamTime: { upstreamMs?: number } = {};
+    await executor.chat(REQUEST, routes('a'), { signal: new AbortController().signal, upstreamTime });
+    assert.equal(calls, 2);
+    assert.ok((upstreamTime.upstreamMs ?? 0) >= 300, `upstream time ${upstreamTime.upstreamMs} ms`);
   });
 
   it("starts no attempt once the caller's deadline has passed", async () => {

@@ -365,7 +365,12 @@ export class Executor {
           const wait = backoffMs(pass, retryAfterMs);
           if (wait > (this.#options.maxRetryWaitMs ?? 2_000)) break;
           if (deadlineAt !== null && performance.now() + wait >= deadlineAt) break;
+          const sleptFrom = performance.now();
           await sleep(wait, options.signal);
+          // The backoff a failed upstream (or its retry-after) imposed counts as upstream time, not gateway overhead.
+          if (options.upstreamTime !== undefined) {
+            options.upstreamTime.upstreamMs = (options.upstreamTime.upstreamMs ?? 0) + (performance.now() - sleptFrom);
+          }
           retryAfterMs = null;
         }
         let triedThisPass = 0;

@@ -79,7 +79,7 @@ function record(
     key_id: principal?.key?.id ?? null,
     decision_id: log.decision_id ?? failure?.decisionId ?? null,
     provider: log.provider ?? (failedRoute === null ? null : (gateway.catalog.findRoute(failedRoute)?.provider ?? null)),
-    upstream_ms: exchange.upstreamMs ?? null,
+    upstream_ms: exchange.upstreamMs === undefined ? null : Math.round(exchange.upstreamMs),
   });
 }
 
