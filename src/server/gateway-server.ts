@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createTimeOrderedId } from '../calls/index.ts';
 import { nameServerSpan } from '../observe/index.ts';
-import { ClientClosedError, MethodNotAllowedError, NotFoundError, toCrosswayError } from '../wire/index.ts';
+import { ClientClosedError, excerpt, MethodNotAllowedError, NotFoundError, toCrosswayError } from '../wire/index.ts';
 import { auditAdminAction } from './audit-admin-action.ts';
 import { authenticateCaller } from './authenticate.ts';
 import { captureIdempotent } from './capture-idempotent.ts';
@@ -326,8 +326,9 @@ function matchRoute(method: string, path: string): { entry: RouteEntry; params: 
     if (entry.method !== method) continue;
     return { entry, params };
   }
-  if (pathKnown) throw new MethodNotAllowedError(`Method ${method} is not allowed on ${path}.`);
-  throw new NotFoundError(`Invalid URL (${method} ${path})`, 'unknown_url');
+  // The path and method are the client's (a path may be as long as the header limit): only excerpts are quoted.
+  if (pathKnown) throw new MethodNotAllowedError(`Method ${excerpt(method, 16)} is not allowed on ${excerpt(path, 128)}.`);
+  throw new NotFoundError(`Invalid URL (${excerpt(method, 16)} ${excerpt(path, 128)})`, 'unknown_url');
 }
 
 function matchPath(entry: RouteEntry, path: string): Record<string, string> | null {
