@@ -333,7 +333,9 @@ function matchRoute(method: string, path: string): { entry: RouteEntry; params: 
 
 function matchPath(entry: RouteEntry, path: string): Record<string, string> | null {
   if (entry.prefix === true) {
-    return path.startsWith(entry.path) && path.length > entry.path.length ? { rest: safeDecode(path.slice(entry.path.length)) } : null;
+    if (!path.startsWith(entry.path) || path.length === entry.path.length) return null;
+    const rest = safeDecode(path.slice(entry.path.length));
+    return rest.includes('\u0000') ? null : { rest };
   }
   if (!entry.path.includes(':')) return path === entry.path ? {} : null;
   const want = entry.path.split('/');
@@ -343,8 +345,10 @@ function matchPath(entry: RouteEntry, path: string): Record<string, string> | nu
   for (const [index, segment] of want.entries()) {
     const value = got[index] ?? '';
     if (segment.startsWith(':')) {
-      if (value === '') return null;
-      params[segment.slice(1)] = safeDecode(value);
+      const decoded = safeDecode(value);
+      // No id holds a NUL, and PostgreSQL refuses one in a query (an error, not a miss): such a path names nothing.
+      if (decoded === '' || decoded.includes('\u0000')) return null;
+      params[segment.slice(1)] = decoded;
     } else if (segment !== value) return null;
   }
   return params;

@@ -1,0 +1,48 @@
+// Hostile input that only PostgreSQL minds: a NUL character, which its text and jsonb columns refuse (an error that
+// was a 500 and an error log line per request). A NUL in a path id or a query value is refused at the edge instead.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createTestSchema, skipWithoutPostgres, type TestSchema } from '../src/store/test-backends.ts';
+import { startStack, type Stack } from './support/start-stack.ts';
+
+describe('a NUL character in a path or query on PostgreSQL', { skip: skipWithoutPostgres }, () => {
+  let schema: TestSchema;
+  let stack: Stack;
+
+  before(async () => {
+    schema = await createTestSchema('hostile');
+    stack = await startStack({ postgres: schema.url });
+  });
+  after(async () => {
+    await stack?.close();
+    await schema?.drop();
+  });
+
+  it('answers 400 or 404 in OpenAI shape, never a 500', async () => {
+    const paths = [
+      '/admin/requests/req_%00',
+      '/admin/requests?model=%00',
+      '/admin/requests?after=req_%00',
+      '/admin/tenants/a%00',
+      '/admin/keys/key_%00',
+      '/admin/mcp-credentials/mcpc_%00',
+      '/admin/mcp-servers/x%00',
+      '/admin/usage?tenant=%00',
+      '/admin/audit?actor=%00',
+      '/v1/agents/agent_%00',
+      '/v1/agents?after=agent_%00',
+      '/v1/agents/sessions?agent_id=agent_%00',
+      '/v1/agents/sessions/sess_%00/items',
+      '/v1/responses/resp_%00',
+      '/v1/conversations/conv_%00',
+      '/v1/crossway/decisions/dec_%00',
+    ];
+    for (const path of paths) {
+      const response = await fetch(`${stack.url}${path}`, { headers: { authorization: `Bearer ${stack.masterKey}` } });
+      const text = await response.text();
+      assert.ok(response.status === 400 || response.status === 404, `${path}: ${response.status} ${text.slice(0, 200)}`);
+      assert.equal(typeof JSON.parse(text).error.message, 'string', path);
+    }
+    assert.ok(!stack.logs().includes('invalid byte sequence'), 'a NUL reached PostgreSQL');
+  });
+});
