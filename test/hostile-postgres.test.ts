@@ -46,3 +46,49 @@ describe('a NUL character in a path or query on PostgreSQL', { skip: skipWithout
     assert.ok(!stack.logs().includes('invalid byte sequence'), 'a NUL reached PostgreSQL');
   });
 });
+
+describe('a NUL character in JSON bodies on PostgreSQL', { skip: skipWithoutPostgres }, () => {
+  let schema: TestSchema;
+  let stack: Stack;
+
+  before(async () => {
+    schema = await createTestSchema('hostilebody');
+    stack = await startStack({ postgres: schema.url });
+  });
+  after(async () => {
+    await stack?.close();
+    await schema?.drop();
+  });
+
+  it('stores or refuses a NUL in any field, never a 500, and the request log keeps every other row', async () => {
+    const bodies: [string, unknown][] = [
+      ['/v1/chat/completions', { model: 'gpt-5.5\u0000', messages: [{ role: 'user', content: 'hi' }] }],
+      ['/v1/chat/completions', { model: 'gpt-5.5', messages: [{ role: 'user', content: 'hi\u0000there' }], metadata: { k: 'v\u0000' }, user: 'u\u0000' }],
+      ['/v1/responses', { model: 'gpt-5.5', input: 'hi\u0000there', metadata: { k: 'v\u0000' } }],
+      ['/v1/conversations', { metadata: { 'k\u0000': 'v\u0000' } }],
+      ['/v1/agents', { model: 'gpt-5.5', name: 'n\u0000', instructions: 'i\u0000', metadata: { k: 'v\u0000' } }],
+      ['/admin/tenants', { id: 'nul-tenant', name: 'n\u0000' }],
+      ['/admin/keys', { name: 'k\u0000' }],
+    ];
+    const marker = await fetch(`${stack.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-5.5', messages: [{ role: 'user', content: 'a row beside the NUL ones' }] }),
+    });
+    const markerId = marker.headers.get('x-request-id') ?? '';
+    await marker.text();
+    for (const [path, body] of bodies) {
+      const response = await fetch(`${stack.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack.masterKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const text = await response.text();
+      assert.ok(response.status < 500, `${path}: ${response.status} ${text.slice(0, 200)}`);
+    }
+    await stack.gateway.requestLog.flush();
+    const logged = await fetch(`${stack.url}/admin/requests/${markerId}`, { headers: { authorization: `Bearer ${stack.masterKey}` } });
+    assert.equal(logged.status, 200, 'the request log lost a row written beside NUL ones');
+    assert.ok(!stack.logs().includes('invalid byte sequence') && !stack.logs().includes('unsupported Unicode escape'), 'a NUL reached PostgreSQL');
+  });
+});
