@@ -69,6 +69,16 @@ describe('a NUL character in JSON bodies on PostgreSQL', { skip: skipWithoutPost
       ['/v1/agents', { model: 'gpt-5.5', name: 'n\u0000', instructions: 'i\u0000', metadata: { k: 'v\u0000' } }],
       ['/admin/tenants', { id: 'nul-tenant', name: 'n\u0000' }],
       ['/admin/keys', { name: 'k\u0000' }],
+      ['/v1/responses', { model: 'gpt-5.5', input: 'hi', previous_response_id: 'resp_\u0000' }],
+      ['/v1/responses', { model: 'gpt-5.5', input: 'hi', conversation: 'conv_\u0000' }],
+      ['/v1/responses', { model: 'gpt-5.5', input: [{ type: 'item_reference', id: 'msg_\u0000' }] }],
+      ['/v1/responses/compact', { model: 'gpt-5.5', previous_response_id: 'resp_\u0000' }],
+      ['/v1/agents/sessions', { agent_id: 'agent_\u0000', environment: { type: 'none' }, input: 'hi' }],
+      ['/v1/agents/sessions', { agent: { model: 'gpt-5.5', name: 'n\u0000' }, environment: { type: 'none' }, input: 'hi', metadata: { k: '\u0000' } }],
+      ['/admin/mcp-credentials', { name: 'n\u0000', authorization: 'token' }],
+      ['/admin/mcp-servers', { server_label: 'nul', url: 'https://mcp.example.com/mcp', description: 'd\u0000' }],
+      ['/v1/embeddings', { model: 'text-embedding-3-small', input: 'a\u0000b' }],
+      ['/v1/messages', { model: 'claude-x', max_tokens: 16, messages: [{ role: 'user', content: 'a\u0000' }] }],
     ];
     const marker = await fetch(`${stack.url}/v1/chat/completions`, {
       method: 'POST',
