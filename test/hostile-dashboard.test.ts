@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { REQUESTS_SCAN_ROWS } from '../src/server/handle-admin-requests.ts';
 import { startStack, type Stack } from './support/start-stack.ts';
 
 interface Answer {
@@ -204,6 +205,49 @@ describe('hostile input on the dashboard and the admin read APIs', () => {
     const many = `/admin/requests?${Array.from({ length: 2_000 }, (_, index) => `p${index}=1`).join('&')}`;
     const ignored = await call(stack, 'GET', many, master);
     assert.ok(ignored.status === 200 || ignored.status === 400, String(ignored.status));
+  });
+
+  it('a filter no index serves examines a bounded number of rows per page, and paging goes on from where it stopped', async () => {
+    // More rows than one page examines (REQUESTS_SCAN_ROWS), the only 'rare' one the oldest: an hour ago, within retention.
+    const start = Date.now() - 3_600_000;
+    const total = REQUESTS_SCAN_ROWS + 50;
+    const rows = Array.from({ length: total }, (_, index) => ({
+      id: `req_scan${String(index).padStart(24, '0')}`,
+      created_at: new Date(start + index).toISOString(),
+      endpoint: 'chat.completions',
+      model: index === 0 ? 'rare-model' : 'gpt-5.5',
+      route: null,
+      attempts: 1,
+      status: 200,
+      error_code: null,
+      stream: false,
+      prompt_tokens: null,
+      completion_tokens: null,
+      cached_tokens: null,
+      duration_ms: 1,
+      ttfb_ms: null,
+      tenant_id: 'scan',
+      key_id: null,
+      decision_id: null,
+      provider: null,
+      upstream_ms: null,
+    }));
+    for (let at = 0; at < rows.length; at += 5_000) await stack.gateway.store.insertRequestLogs(rows.slice(at, at + 5_000));
+    const first = await stack.api('GET', '/admin/requests?tenant_id=scan&model=rare-model&limit=10');
+    assert.equal(first.status, 200);
+    assert.deepEqual(first.body.data, []);
+    assert.equal(first.body.has_more, true);
+    assert.equal(first.body.last_id, rows[total - REQUESTS_SCAN_ROWS]?.id);
+    const second = await stack.api('GET', `/admin/requests?tenant_id=scan&model=rare-model&limit=10&after=${first.body.last_id}`);
+    assert.equal(second.status, 200);
+    assert.deepEqual(
+      second.body.data.map((row: { id: string }) => row.id),
+      [rows[0]?.id],
+    );
+    assert.equal(second.body.has_more, false);
+    // Without a filter on such a column the page is read straight from the index, unbounded by the scan.
+    const plain = await stack.api('GET', '/admin/requests?tenant_id=scan&limit=200');
+    assert.equal(plain.body.data.length, 200);
   });
 
   it('answers /ui path tricks with the app or a 404, never a file outside the build', async () => {
