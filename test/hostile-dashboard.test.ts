@@ -102,6 +102,35 @@ describe('hostile input on the dashboard and the admin read APIs', () => {
     assert.equal(odd.headers.get('set-cookie'), null);
   });
 
+  it('refuses hostile sign-in bodies with short errors that never quote the key', async () => {
+    const json = { 'content-type': 'application/json' };
+    const huge = await call(stack, 'POST', '/ui/api/session', json, JSON.stringify({ key: 'k'.repeat(1024 * 1024) }));
+    assert.equal(huge.status, 413);
+    assert.ok(huge.text.length < 1_000);
+    const deep = await call(stack, 'POST', '/ui/api/session', json, `{"key":${'['.repeat(1_000)}${']'.repeat(1_000)}}`);
+    assert.ok(deep.status === 400 || deep.status === 413, String(deep.status));
+    for (const key of [{ $gt: '' }, ['a'], 42, null, '']) {
+      const answer = await call(stack, 'POST', '/ui/api/session', json, JSON.stringify({ key }));
+      assert.equal(answer.status, 400, JSON.stringify(key));
+      assert.equal(answer.body.error.code, 'missing_key');
+    }
+    const secretish = `sk-cw-${'s'.repeat(2_000)}`;
+    for (const key of [secretish, 'sk-cw-\u0000\r\nx', 'sk-cw-ключ-ключ-ключ']) {
+      const answer = await call(stack, 'POST', '/ui/api/session', json, JSON.stringify({ key }));
+      assert.equal(answer.status, 401, answer.text.slice(0, 200));
+      assert.ok(answer.text.length < 1_000 && !answer.text.includes('s'.repeat(40)));
+      assert.equal(answer.headers.get('set-cookie'), null);
+    }
+    const foreign = await call(stack, 'POST', '/ui/api/session', { ...json, origin: 'null' }, JSON.stringify({ key: stack.masterKey }));
+    assert.equal(foreign.status, 403);
+    assert.equal(foreign.headers.get('set-cookie'), null);
+    const appKey = (await stack.api('POST', '/admin/keys', { tenant: 'acme', name: 'not-admin' })).body.key as string;
+    const notAdmin = await call(stack, 'POST', '/ui/api/session', json, JSON.stringify({ key: appKey }));
+    assert.equal(notAdmin.status, 403);
+    assert.ok(!notAdmin.text.includes(appKey.slice(8)));
+    assert.equal((await call(stack, 'GET', '/ui/api/session')).status, 401);
+  });
+
   it('refuses overlong, many, forged and foreign cookies without a stack trace, and a CSRF token of another session', async () => {
     const own = await signIn(stack, stack.masterKey);
     const other = await signIn(stack, stack.masterKey);
@@ -325,5 +354,24 @@ describe('hostile input on the dashboard and the admin read APIs', () => {
     assert.equal(later, first, 'new series appeared for client-chosen names');
     const text = (await call(stack, 'GET', '/metrics', master)).text;
     assert.ok(!text.includes('zz1x'), 'a client-chosen name became a label value');
+  });
+});
+
+describe('the sign-in rate', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ ui: { sign_in_rate_per_minute: 3 } });
+  });
+  after(() => stack.close());
+
+  it('answers 429 once an address used its attempts, before reading the body or checking a key', async () => {
+    const json = { 'content-type': 'application/json' };
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      assert.equal((await call(stack, 'POST', '/ui/api/session', json, JSON.stringify({ key: 'sk-cw-wrong-key-0000000000' }))).status, 401);
+    }
+    const limited = await call(stack, 'POST', '/ui/api/session', json, JSON.stringify({ key: stack.masterKey, pad: 'p'.repeat(1024 * 1024) }));
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+    assert.equal(limited.headers.get('set-cookie'), null);
   });
 });
