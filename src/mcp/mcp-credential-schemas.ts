@@ -2,10 +2,7 @@
 // never carries a secret: only the credential's id, name, server URL and the names of the headers it sets.
 import { z } from 'zod';
 import type { McpCredentialRecord } from '../store/index.ts';
-
-const headersSchema = z
-  .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/), z.string().max(8192))
-  .refine((headers) => Object.keys(headers).length <= 32, 'at most 32 headers');
+import { mcpHeadersSchema, mcpHeaderValueSchema } from './mcp-server-schemas.ts';
 
 /** POST /admin/mcp-credentials. `tenant` is for the master key; an admin key registers for its own tenant. */
 export const createMcpCredentialRequestSchema = z
@@ -14,9 +11,9 @@ export const createMcpCredentialRequestSchema = z
     name: z.string().min(1).max(256),
     /** The one MCP server URL the credential may be sent to; without it, any server a tool names it for. */
     server_url: z.string().min(1).max(2048).optional(),
-    headers: headersSchema.optional(),
+    headers: mcpHeadersSchema.optional(),
     /** An OAuth access token or API key: sent as `Authorization: Bearer <token>`. */
-    authorization: z.string().min(1).max(8192).optional(),
+    authorization: mcpHeaderValueSchema.min(1).optional(),
   })
   .refine((input) => input.authorization !== undefined || Object.keys(input.headers ?? {}).length > 0, {
     message: 'a credential needs authorization or headers',

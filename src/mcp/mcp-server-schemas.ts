@@ -15,17 +15,27 @@ export const mcpRequireApprovalSchema = z.union([
     never: z.strictObject({ tool_names: toolNames.optional(), read_only: z.boolean().optional() }).optional(),
   }),
 ]);
-// At most 32 headers of at most 8 KiB each; names as HTTP allows them.
-const headersSchema = z
-  .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/), z.string().max(8192))
+// A header value HTTP can carry: no control character but tab (RFC 9110, section 5.5). A CR, LF or NUL could never be
+// sent, and fetch's error for one quotes the whole value, a credential (a zod regex failure quotes only the pattern).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const HEADER_VALUE = /^[^\u0000-\u0008\u000a-\u001f\u007f]*$/;
+/** A credential's value: 1 to 8 KiB of characters a header may carry. */
+export const mcpHeaderValueSchema = z.string().max(8192).regex(HEADER_VALUE, 'must hold no control characters (CR, LF, NUL)');
+/** Whether `value` may be sent as a header value (see HEADER_VALUE). */
+export function isMcpHeaderValue(value: string): boolean {
+  return HEADER_VALUE.test(value);
+}
+/** At most 32 headers of at most 8 KiB each; names as HTTP allows them, values without control characters. */
+export const mcpHeadersSchema = z
+  .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/), mcpHeaderValueSchema)
   .refine((headers) => Object.keys(headers).length <= 32, 'at most 32 headers');
 
 const registrationFields = {
   url: z.string().min(1).max(2048),
   description: z.string().max(1024).nullish(),
-  headers: headersSchema.optional(),
+  headers: mcpHeadersSchema.optional(),
   /** An OAuth access token: sent as `Authorization: Bearer <token>`, as the Responses `mcp` tool's `authorization`. */
-  authorization: z.string().min(1).max(8192).optional(),
+  authorization: mcpHeaderValueSchema.min(1).optional(),
   credential_id: z.string().min(1).max(128).nullish(),
   allowed_tools: mcpAllowedToolsSchema.nullish(),
   require_approval: mcpRequireApprovalSchema.optional(),

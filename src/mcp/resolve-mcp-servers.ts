@@ -5,7 +5,7 @@
 import { parseMcpServerUrl } from './check-mcp-address.ts';
 import type { McpServerTarget } from './mcp-engine.ts';
 import { McpServerRefusedError } from './mcp-errors.ts';
-import { mcpAllowedToolsSchema, mcpRequireApprovalSchema } from './mcp-server-schemas.ts';
+import { isMcpHeaderValue, mcpAllowedToolsSchema, mcpRequireApprovalSchema } from './mcp-server-schemas.ts';
 import { isMcpToolAllowed, type McpToolFacts, needsMcpApproval } from './mcp-tool-rules.ts';
 import { openMcpHeaders } from './seal-mcp-credentials.ts';
 import { mcpCredentialSealLabel } from './mcp-credential-schemas.ts';
@@ -173,15 +173,15 @@ function readRequestHeaders(tool: Record<string, unknown>, param: string): Recor
     const entries = Object.entries(tool.headers as Record<string, unknown>);
     if (entries.length > 32) throw new InvalidRequestError('At most 32 headers.', `${param}.headers`);
     for (const [name, value] of entries) {
-      if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/.test(name) || typeof value !== 'string' || value.length > 8192) {
-        throw new InvalidRequestError('headers must map header names to strings of at most 8192 characters.', `${param}.headers`);
+      if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/.test(name) || typeof value !== 'string' || value.length > 8192 || !isMcpHeaderValue(value)) {
+        throw new InvalidRequestError('headers must map header names to strings of at most 8192 characters without control characters.', `${param}.headers`);
       }
       headers[name.toLowerCase()] = value;
     }
   }
   if (tool.authorization !== undefined && tool.authorization !== null) {
-    if (typeof tool.authorization !== 'string' || tool.authorization.length > 8192) {
-      throw new InvalidRequestError('authorization must be a string of at most 8192 characters.', `${param}.authorization`);
+    if (typeof tool.authorization !== 'string' || tool.authorization.length > 8192 || !isMcpHeaderValue(tool.authorization)) {
+      throw new InvalidRequestError('authorization must be a string of at most 8192 characters without control characters.', `${param}.authorization`);
     }
     headers.authorization = `Bearer ${tool.authorization}`;
   }

@@ -1,7 +1,7 @@
 // Who may do what under /admin/*, and whose state a call touches: the master key everything; an admin key of a tenant only that tenant's keys, usage
 // and data; any other key nothing (403).
 import type { ApiKeyRecord } from '../store/index.ts';
-import { PermissionDeniedError } from '../wire/index.ts';
+import { InvalidRequestError, PermissionDeniedError } from '../wire/index.ts';
 import type { Principal } from '../calls/index.ts';
 import type { Exchange } from './gateway-types.ts';
 
@@ -35,9 +35,16 @@ export function tenantOf(exchange: Exchange): string {
   return exchange.principal?.tenant.id ?? 'default';
 }
 
-/** The query string of the request as URLSearchParams. */
+/**
+ * The query string of the request as URLSearchParams; a 400 when a name or value holds a NUL (no filter or cursor
+ * does, and PostgreSQL refuses one in a query with an error rather than a miss).
+ */
 export function readQuery(exchange: Exchange): URLSearchParams {
   const url = exchange.req.url ?? '';
   const at = url.indexOf('?');
-  return new URLSearchParams(at === -1 ? '' : url.slice(at + 1));
+  const query = new URLSearchParams(at === -1 ? '' : url.slice(at + 1));
+  for (const [name, value] of query) {
+    if (name.includes('\u0000') || value.includes('\u0000')) throw new InvalidRequestError('Invalid query string: a parameter holds a NUL character.', null);
+  }
+  return query;
 }

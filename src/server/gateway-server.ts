@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createTimeOrderedId } from '../calls/index.ts';
 import { nameServerSpan } from '../observe/index.ts';
-import { ClientClosedError, MethodNotAllowedError, NotFoundError, toCrosswayError } from '../wire/index.ts';
+import { ClientClosedError, excerpt, MethodNotAllowedError, NotFoundError, toCrosswayError } from '../wire/index.ts';
 import { auditAdminAction } from './audit-admin-action.ts';
 import { authenticateCaller } from './authenticate.ts';
 import { captureIdempotent } from './capture-idempotent.ts';
@@ -326,13 +326,16 @@ function matchRoute(method: string, path: string): { entry: RouteEntry; params: 
     if (entry.method !== method) continue;
     return { entry, params };
   }
-  if (pathKnown) throw new MethodNotAllowedError(`Method ${method} is not allowed on ${path}.`);
-  throw new NotFoundError(`Invalid URL (${method} ${path})`, 'unknown_url');
+  // The path and method are the client's (a path may be as long as the header limit): only excerpts are quoted.
+  if (pathKnown) throw new MethodNotAllowedError(`Method ${excerpt(method, 16)} is not allowed on ${excerpt(path, 128)}.`);
+  throw new NotFoundError(`Invalid URL (${excerpt(method, 16)} ${excerpt(path, 128)})`, 'unknown_url');
 }
 
 function matchPath(entry: RouteEntry, path: string): Record<string, string> | null {
   if (entry.prefix === true) {
-    return path.startsWith(entry.path) && path.length > entry.path.length ? { rest: safeDecode(path.slice(entry.path.length)) } : null;
+    if (!path.startsWith(entry.path) || path.length === entry.path.length) return null;
+    const rest = safeDecode(path.slice(entry.path.length));
+    return rest.includes('\u0000') ? null : { rest };
   }
   if (!entry.path.includes(':')) return path === entry.path ? {} : null;
   const want = entry.path.split('/');
@@ -342,8 +345,10 @@ function matchPath(entry: RouteEntry, path: string): Record<string, string> | nu
   for (const [index, segment] of want.entries()) {
     const value = got[index] ?? '';
     if (segment.startsWith(':')) {
-      if (value === '') return null;
-      params[segment.slice(1)] = safeDecode(value);
+      const decoded = safeDecode(value);
+      // No id holds a NUL, and PostgreSQL refuses one in a query (an error, not a miss): such a path names nothing.
+      if (decoded === '' || decoded.includes('\u0000')) return null;
+      params[segment.slice(1)] = decoded;
     } else if (segment !== value) return null;
   }
   return params;

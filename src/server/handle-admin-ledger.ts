@@ -2,7 +2,7 @@
 // revenue-share statements (GET /admin/ledger/statements, JSON or a CSV download) and verification (GET /admin/ledger/verify).
 import { buildRevenueShareStatement, buildUsageReport, describeAccount, formatMoney, formatStatementCsv, verifyStoredLedger } from '../metering/index.ts';
 import type { UsageGroupBy } from '../store/index.ts';
-import { InvalidRequestError, NotFoundError } from '../wire/index.ts';
+import { excerpt, InvalidRequestError, NotFoundError } from '../wire/index.ts';
 import { adminScope, readQuery, requireAdmin, requireMaster } from './admin-access.ts';
 import type { RouteEntry } from './gateway-types.ts';
 import { jsonResult } from './http-result.ts';
@@ -36,7 +36,7 @@ export const ADMIN_LEDGER_ROUTES: RouteEntry[] = [
       const scope = adminScope(principal);
       const asked = query.get('tenant') ?? undefined;
       if (scope.tenant !== undefined && asked !== undefined && asked !== scope.tenant) {
-        throw new NotFoundError(`No tenant with id '${asked}'.`, 'tenant_not_found', 'tenant');
+        throw new NotFoundError(`No tenant with id '${excerpt(asked, 64)}'.`, 'tenant_not_found', 'tenant');
       }
       const report = await buildUsageReport(gateway.store, {
         tenant: scope.tenant ?? asked,
@@ -77,9 +77,9 @@ export const ADMIN_LEDGER_ROUTES: RouteEntry[] = [
       const query = readQuery(exchange);
       const id = query.get('agreement') ?? '';
       const agreement = gateway.catalog.agreements.find((candidate) => candidate.id === id);
-      if (agreement === undefined) throw new NotFoundError(`No agreement with id '${id}'.`, 'agreement_not_found', 'agreement');
+      if (agreement === undefined) throw new NotFoundError(`No agreement with id '${excerpt(id, 64)}'.`, 'agreement_not_found', 'agreement');
       if (agreement.revenue_share === undefined) {
-        throw new InvalidRequestError(`Agreement '${id}' has no revenue share to state.`, 'agreement', 'no_revenue_share');
+        throw new InvalidRequestError(`Agreement '${excerpt(id, 64)}' has no revenue share to state.`, 'agreement', 'no_revenue_share');
       }
       const period = query.get('period') ?? '';
       if (!PERIOD.test(period)) throw new InvalidRequestError("Invalid value for 'period': expected YYYY-MM (a month) or YYYY-MM-DD (a day).", 'period');

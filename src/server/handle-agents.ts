@@ -1,6 +1,7 @@
 // The Agents API's saved agents: POST/GET /v1/agents, GET/POST/DELETE /v1/agents/{id}, tenant-scoped (another
 // tenant's id is answered like a missing one).
 import {
+  checkAgentToolCredentials,
   sealAgentTools,
   type AgentSettings,
   agentCreateRequestSchema,
@@ -33,6 +34,7 @@ function agentNotFound(id: string): NotFoundError {
 async function handleCreateAgent(gateway: GatewayContext, exchange: Exchange): Promise<HttpResult> {
   const request = parseRequest(agentCreateRequestSchema, await readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody));
   const now = new Date().toISOString();
+  checkAgentToolCredentials(request.tools, 'tools');
   const settings = newAgentSettings(request);
   // An mcp tool's credentials are stored sealed.
   settings.tools = sealAgentTools(settings.tools, gateway.compactionKey, tenantOf(exchange));
@@ -58,6 +60,7 @@ async function handleUpdateAgent(gateway: GatewayContext, exchange: Exchange, pa
   const id = params.id ?? '';
   const tenant = tenantOf(exchange);
   const request = parseRequest(agentUpdateRequestSchema, await readJsonBody(exchange.req, gateway.bodyLimitBytes, exchange.rawBody));
+  checkAgentToolCredentials(request.tools, 'tools');
   const current = await gateway.store.getAgent(tenant, id);
   if (current === null) throw agentNotFound(id);
   const config = updateAgentSettings(current.config as unknown as AgentSettings, request);

@@ -1,6 +1,6 @@
 // Reads a request body up to a byte limit and parses it as JSON exactly once.
 import type { IncomingMessage } from 'node:http';
-import { ClientClosedError, formatPath, InvalidRequestError, PayloadTooLargeError } from '../wire/index.ts';
+import { ClientClosedError, excerpt, formatPath, InvalidRequestError, PayloadTooLargeError } from '../wire/index.ts';
 import { findExcessNesting, MAX_JSON_DEPTH } from './find-excess-nesting.ts';
 
 /** The raw body; rejects with PayloadTooLargeError as soon as the limit is crossed. */
@@ -58,7 +58,11 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
 export async function readJsonBody(req: IncomingMessage, limitBytes: number, raw: Buffer | null = null): Promise<Record<string, unknown>> {
   const contentType = req.headers['content-type'];
   if (contentType !== undefined && !/^application\/(.+\+)?json\b/i.test(contentType)) {
-    throw new InvalidRequestError(`Unsupported content type '${contentType}': send the body as application/json.`, null, 'unsupported_content_type');
+    throw new InvalidRequestError(
+      `Unsupported content type '${excerpt(contentType, 64)}': send the body as application/json.`,
+      null,
+      'unsupported_content_type',
+    );
   }
   const bytes = raw ?? (await readBody(req, limitBytes));
   let parsed: unknown;

@@ -15,6 +15,9 @@ describe('session cookie', () => {
     assert.equal(readCookie(request({ cookie: 'xcrossway_session=abc' }), 'crossway_session'), undefined);
     assert.equal(readCookie(request({}), 'crossway_session'), undefined);
     assert.equal(readCookie(request({ cookie: `crossway_session=${'a'.repeat(9000)}` }), 'crossway_session'), undefined);
+    // Two different values (one tossed in by a sibling subdomain or for a narrower path): neither; the same one twice: it.
+    assert.equal(readCookie(request({ cookie: 'crossway_session=evil; crossway_session=mine' }), 'crossway_session'), undefined);
+    assert.equal(readCookie(request({ cookie: 'crossway_session=mine; a=1; crossway_session=mine' }), 'crossway_session'), 'mine');
   });
 
   it('is Secure except over plain http to a loopback host, unless ui.cookie_secure says otherwise', () => {

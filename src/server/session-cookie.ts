@@ -9,15 +9,24 @@ export const SESSION_COOKIE = 'crossway_session';
 const MAX_COOKIE_HEADER = 8192;
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** The value of cookie `name`, or undefined. */
+/**
+ * The value of cookie `name`, or undefined; undefined too when the request carries it twice with different values.
+ * This host only ever sets one (Path=/, no Domain): a second was set by a sibling subdomain or for a narrower path
+ * ("cookie tossing"), and the browser sends the narrower first, so taking the first would let another site choose the
+ * session a victim's dashboard acts in.
+ */
 export function readCookie(req: IncomingMessage, name: string): string | undefined {
   const header = req.headers.cookie;
   if (header === undefined || header.length > MAX_COOKIE_HEADER) return undefined;
+  let found: string | undefined;
   for (const part of header.split(';')) {
     const at = part.indexOf('=');
-    if (at !== -1 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+    if (at === -1 || part.slice(0, at).trim() !== name) continue;
+    const value = part.slice(at + 1).trim();
+    if (found !== undefined && found !== value) return undefined;
+    found = value;
   }
-  return undefined;
+  return found;
 }
 
 /** The host name (without port) the request was sent to, lower-cased; '' when absent. */

@@ -309,8 +309,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       await agentSessions.close();
       await ledger.close();
       await counters.close();
-      await requestLog.close();
-      await decisions.close();
+      // A log the store refuses to take (its rows said lost in the log) must not keep the rest from closing.
+      await requestLog
+        .close()
+        .catch((error: unknown) => logger.error({ err: error }, 'the request log could not be written at shutdown; its queued rows are lost'));
+      await decisions
+        .close()
+        .catch((error: unknown) => logger.error({ err: error }, 'the decision log could not be written at shutdown; its queued rows are lost'));
       leaveCluster?.();
       if (options.cluster === undefined) await cluster?.close();
       await executor.close();

@@ -63,6 +63,8 @@ import type {
   InsertDecisionsOptions,
   InsertRequestLogsOptions,
   ListRequestLogsOptions,
+  RequestLogCursor,
+  RequestLogScanOptions,
   RequestLogRow,
   RequestStatsQuery,
   RequestStatsRecord,
@@ -149,6 +151,10 @@ export class KyselyStore implements Store {
 
   listRequestLogs(options: ListRequestLogsOptions): Promise<RequestLogRow[]> {
     return requestLogs.listRequestLogs(this.db, options);
+  }
+
+  findRequestLogScanEnd(options: RequestLogScanOptions): Promise<RequestLogCursor | null> {
+    return requestLogs.findRequestLogScanEnd(this.db, options);
   }
 
   getRequestLog(id: string, tenant?: string): Promise<RequestLogRow | null> {

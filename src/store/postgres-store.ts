@@ -3,6 +3,7 @@ import { Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { KyselyStore, migrateStoreDatabase } from './kysely-store.ts';
 import { createPostgresDialect } from './postgres-dialect.ts';
+import { PostgresTextPlugin } from './postgres-text-plugin.ts';
 import { scrubDatabaseUrl } from './scrub-database-url.ts';
 import type { StoreDatabase } from './store-database.ts';
 
@@ -121,7 +122,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
     onConnectionError,
   });
-  const db = new Kysely<StoreDatabase>({ dialect: createPostgresDialect(pool) });
+  // PostgresTextPlugin: a NUL in a client's string is a miss or a stored U+FFFD, never a failed statement.
+  const db = new Kysely<StoreDatabase>({ dialect: createPostgresDialect(pool), plugins: [new PostgresTextPlugin()] });
   let schema: string | null;
   try {
     const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);

@@ -2,17 +2,31 @@
 // bucketed counts, timings and usage of a stats window. KyselyStore delegates here; every backend runs the same SQL.
 import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import { toBigInt } from './ledger-rows.ts';
-import type { ListRequestLogsOptions, RequestLogRow, RequestStatsQuery, RequestStatsRecord, RequestTimingSample, UsageStatsBucket } from './store.ts';
+import type {
+  ListRequestLogsOptions,
+  RequestLogCursor,
+  RequestLogScanOptions,
+  RequestLogRow,
+  RequestStatsQuery,
+  RequestStatsRecord,
+  RequestTimingSample,
+  UsageStatsBucket,
+} from './store.ts';
 import type { RequestLogTable, StoreDatabase } from './store-database.ts';
 
 /** Newest first (created_at, then id), the rows strictly older than `before`, matching `filter`. */
-export async function listRequestLogs(db: Kysely<StoreDatabase>, { limit, before, filter }: ListRequestLogsOptions): Promise<RequestLogRow[]> {
+export async function listRequestLogs(db: Kysely<StoreDatabase>, { limit, before, notBefore, filter }: ListRequestLogsOptions): Promise<RequestLogRow[]> {
   if (filter?.statuses?.length === 0) return [];
   let query = db.selectFrom('request_log').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit);
   if (before !== undefined) {
     const { created_at: createdAt, id } = before;
     query =
       id === undefined ? query.where('created_at', '<', createdAt) : query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(createdAt, id)));
+  }
+  if (notBefore !== undefined) {
+    const { created_at: createdAt, id } = notBefore;
+    query =
+      id === undefined ? query.where('created_at', '>=', createdAt) : query.where((eb) => eb(eb.refTuple('created_at', 'id'), '>=', eb.tuple(createdAt, id)));
   }
   if (filter !== undefined) {
     if (filter.tenant_id !== undefined) query = query.where('tenant_id', '=', filter.tenant_id);
@@ -30,6 +44,28 @@ export async function listRequestLogs(db: Kysely<StoreDatabase>, { limit, before
     }
   }
   return (await query.execute()).map(toRequestLogRow);
+}
+
+/** The `rows`-th newest row's cursor among those the filter's indexed part selects (an index range read); null when fewer. */
+export async function findRequestLogScanEnd(db: Kysely<StoreDatabase>, { rows, before, filter }: RequestLogScanOptions): Promise<RequestLogCursor | null> {
+  let query = db
+    .selectFrom('request_log')
+    .select(['created_at', 'id'])
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .offset(Math.max(0, rows - 1));
+  if (before !== undefined) {
+    const { created_at: createdAt, id } = before;
+    query =
+      id === undefined ? query.where('created_at', '<', createdAt) : query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(createdAt, id)));
+  }
+  if (filter?.tenant_id !== undefined) query = query.where('tenant_id', '=', filter.tenant_id);
+  if (filter?.key_id !== undefined) query = query.where('key_id', '=', filter.key_id);
+  if (filter?.since !== undefined) query = query.where('created_at', '>=', filter.since);
+  if (filter?.until !== undefined) query = query.where('created_at', '<', filter.until);
+  const row = await query.executeTakeFirst();
+  return row === undefined ? null : { created_at: row.created_at, id: row.id };
 }
 
 /** The row with this id, of `tenant` only when given; null otherwise. */

@@ -41,6 +41,25 @@ export function runRequestLogStoreTests(open: () => Promise<Store>): void {
     assert.equal(await store.getRequestLog('req_a', 'globex'), null);
   });
 
+  it('bounds a scan: the n-th newest row of the indexed filter is its end, and notBefore stops a page there', async () => {
+    const at = (second: number) => `2025-06-01T12:00:${String(second).padStart(2, '0')}.000Z`;
+    await store.insertRequestLogs([
+      makeRequestLogRow({ id: 's1', created_at: at(1), tenant_id: 'acme', model: 'rare' }),
+      makeRequestLogRow({ id: 's2', created_at: at(2), tenant_id: 'globex' }),
+      makeRequestLogRow({ id: 's3', created_at: at(3), tenant_id: 'acme' }),
+      makeRequestLogRow({ id: 's4', created_at: at(4), tenant_id: 'acme' }),
+      makeRequestLogRow({ id: 's5', created_at: at(5), tenant_id: 'acme', model: 'rare' }),
+    ]);
+    assert.deepEqual(await store.findRequestLogScanEnd({ rows: 2, filter: { tenant_id: 'acme' } }), { created_at: at(4), id: 's4' });
+    assert.deepEqual(await store.findRequestLogScanEnd({ rows: 3, filter: { tenant_id: 'acme', model: 'ignored' } }), { created_at: at(3), id: 's3' });
+    assert.deepEqual(await store.findRequestLogScanEnd({ rows: 2, before: { created_at: at(4), id: 's4' } }), { created_at: at(2), id: 's2' });
+    assert.equal(await store.findRequestLogScanEnd({ rows: 5, filter: { tenant_id: 'acme' } }), null);
+    const end = { created_at: at(3), id: 's3' };
+    assert.deepEqual(ids(await store.listRequestLogs({ limit: 10, notBefore: end, filter: { tenant_id: 'acme' } })), ['s5', 's4', 's3']);
+    assert.deepEqual(ids(await store.listRequestLogs({ limit: 10, notBefore: end, filter: { model: 'rare' } })), ['s5']);
+    assert.deepEqual(ids(await store.listRequestLogs({ limit: 10, before: end, filter: { model: 'rare' } })), ['s1']);
+  });
+
   it('filters by tenant, key, model, route, endpoint, status ranges and time, with the cursor', async () => {
     const at = (second: number) => `2025-06-01T12:00:${String(second).padStart(2, '0')}.000Z`;
     await store.insertRequestLogs([

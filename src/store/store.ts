@@ -169,6 +169,16 @@ export interface RequestLogCursor {
 export interface ListRequestLogsOptions {
   limit: number;
   before?: RequestLogCursor;
+  /** Only rows at or after this cursor (inclusive): the end of a bounded scan (see findRequestLogScanEnd). */
+  notBefore?: RequestLogCursor;
+  filter?: RequestLogFilter;
+}
+
+/** Where a bounded scan of the request log ends: the `rows`-th newest row before `before` matching the filter's indexed part. */
+export interface RequestLogScanOptions {
+  rows: number;
+  before?: RequestLogCursor;
+  /** Only tenant_id, key_id, since and until are applied (the columns an index orders by created_at). */
   filter?: RequestLogFilter;
 }
 
@@ -196,6 +206,11 @@ export interface Store extends AgentStore, AuthStore {
   insertRequestLogs(rows: readonly RequestLogRow[], options?: InsertRequestLogsOptions): Promise<void>;
   /** Newest first (by `created_at`, then `id`), only the rows that match `filter` when given. */
   listRequestLogs(options: ListRequestLogsOptions): Promise<RequestLogRow[]>;
+  /**
+   * The cursor of the `rows`-th newest row a filter's indexed part (tenant, key, time) selects, or null when fewer
+   * rows are there: a filter on other columns then examines at most `rows` rows (an index range, not a table scan).
+   */
+  findRequestLogScanEnd(options: RequestLogScanOptions): Promise<RequestLogCursor | null>;
   /** The row with this id (of this tenant only, when `tenant` is given), or null. */
   getRequestLog(id: string, tenant?: string): Promise<RequestLogRow | null>;
   /** Counts, timings and usage over a window cut into buckets, for the dashboard's charts; reads a bounded number of rows. */

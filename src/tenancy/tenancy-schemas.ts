@@ -17,7 +17,14 @@ const moneyPattern = /^\d+(?:\.\d{1,6})?$/;
 
 const tenantId = z.string().regex(TENANT_ID_PATTERN, 'must be 1 to 64 letters, digits, ".", "_" or "-"');
 
-const name = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+// Names are stored as text, and PostgreSQL refuses a NUL in text: control characters are refused here instead.
+const name = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  .regex(/^[^\u0000-\u001f\u007f]*$/, 'must hold no control characters');
 
 /** A per-minute limit: a positive whole number, or null for none. */
 const perMinuteLimit = z

@@ -19,5 +19,14 @@ export function excerpt(text: string, max: number = EXCERPT_CHARACTERS): string 
   return text.length <= max ? printable : `${printable} (${text.length} characters)`;
 }
 
-/** A model name in a request: non-empty and at most MAX_MODEL_NAME_CHARACTERS characters. */
-export const modelNameSchema = z.string().min(1).max(MAX_MODEL_NAME_CHARACTERS);
+/**
+ * A model name in a request: non-empty, at most MAX_MODEL_NAME_CHARACTERS characters and no control characters. The
+ * name is written as text to the request log and the decision log, and PostgreSQL refuses a NUL in text: one such
+ * row would fail every batch it is written with.
+ */
+export const modelNameSchema = z
+  .string()
+  .min(1)
+  .max(MAX_MODEL_NAME_CHARACTERS)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  .regex(/^[^\u0000-\u001f\u007f]*$/, 'must hold no control characters');

@@ -48,6 +48,8 @@ export interface StackOptions {
   audit?: Record<string, unknown>;
   /** Keep the SQLite file's directory after close (the test reads it afterwards and removes it). */
   dataDir?: string;
+  /** A PostgreSQL URL: the gateway's store there instead of the SQLite file (a test schema, see createTestSchema). */
+  postgres?: string;
   /** The gateway's clock (routing decisions, key expiry); the real one by default. */
   now?: () => Date;
 }
@@ -148,7 +150,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'crossway-e2e-'));
   const raw = {
     server: { host: '127.0.0.1', port: 0, master_key: masterKey, ...options.server },
-    store: { sqlite: join(dataDir, 'crossway.db') },
+    store: { sqlite: join(dataDir, 'crossway.db'), ...(options.postgres === undefined ? {} : { postgres: options.postgres, pool_size: 4 }) },
     execute: { attempt_timeout_ms: 5_000, stream_idle_timeout_ms: 5_000, ...options.execute },
     models: options.models ?? DEFAULT_MODELS,
     routes: options.routes?.(urls) ?? defaultRoutes(urls, keys),
