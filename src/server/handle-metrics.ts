@@ -4,7 +4,7 @@
 // master key and the separate listener see them.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { requireAdmin } from './admin-access.ts';
+import { requireMaster } from './admin-access.ts';
 import { authenticate } from './authenticate.ts';
 import { authenticateSession, usesSessionCookie } from './authenticate-session.ts';
 import type { Exchange, GatewayContext, HttpResult } from './gateway-types.ts';
@@ -21,7 +21,10 @@ export async function handleMetrics(gateway: GatewayContext, exchange: Exchange)
     // by key or by the dashboard's session cookie.
     if (exchange.principal === null && usesSessionCookie(exchange)) await authenticateSession(gateway, exchange);
     exchange.principal ??= await authenticate(req, gateway);
-    budgets = requireAdmin(exchange).kind === 'master';
+    // Installation-wide figures (every tenant's traffic and spend, every key's budget): the master key's (or an
+    // administrator's session) only, not a tenant's admin key.
+    requireMaster(exchange, "read /metrics (every tenant's figures); a tenant reads its own in the dashboard or /admin/stats");
+    budgets = true;
   } else if (req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined) {
     // Public: anyone reads the metrics, and the master key the per-key budgets as well.
     exchange.principal ??= await authenticate(req, gateway);
