@@ -188,11 +188,6 @@ export function startUpstreamAttempt(facts: UpstreamAttemptFacts): UpstreamAttem
   };
 }
 
-/** `server.address` and `server.port` of upstream origins (the catalog's endpoints: few), so that a URL is parsed once. */
-const serverAddresses = new Map<string, Attributes>();
-/** Most origins remembered; past it the map starts over (a catalog with more endpoints parses some URLs again). */
-const MAX_SERVER_ADDRESSES = 256;
-
 /**
  * The headers of an upstream request with the active CLIENT span's `traceparent` (and `tracestate`) added, and the
  * span told the server's address; the same object when tracing is off. Added after signing: no signature covers them.
@@ -202,35 +197,18 @@ export function withTraceHeaders(url: string, headers: Record<string, string>): 
   const context = contextManager.active();
   const span = trace.getSpan(context);
   if (scopeOf(context) === undefined || span === undefined) return headers;
-  const address = serverAddressOf(url);
-  if (address !== null) span.setAttributes(address);
+  try {
+    const parsed = new URL(url);
+    span.setAttributes({
+      'server.address': parsed.hostname,
+      'server.port': Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80)),
+    });
+  } catch {
+    // The adapters build valid URLs; an invalid one fails on sending, not here.
+  }
   const carrier = { ...headers };
   propagator.inject(context, carrier, defaultTextMapSetter);
   return carrier;
-}
-
-/** The server attributes of `url`'s origin, remembered by origin; null for a URL that does not parse. */
-function serverAddressOf(url: string): Attributes | null {
-  // The origin ends at the first `/` after the scheme's `//` (the adapters build absolute URLs).
-  const pathStart = url.indexOf('/', url.indexOf('//') + 2);
-  const origin = pathStart === -1 ? url : url.slice(0, pathStart);
-  const known = serverAddresses.get(origin);
-  if (known !== undefined) return known;
-  let parsed: URL;
-  try {
-    parsed = new URL(origin);
-  } catch {
-    // The adapters build valid URLs; an invalid one fails on sending, not here.
-    return null;
-  }
-  if (serverAddresses.size >= MAX_SERVER_ADDRESSES) serverAddresses.clear();
-  const address: Attributes = {
-    // The URL keeps an IPv6 host in brackets; the attribute names the address alone.
-    'server.address': parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname,
-    'server.port': Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80)),
-  };
-  serverAddresses.set(origin, address);
-  return address;
 }
 
 /** What the call path knows of the route that answered. */
@@ -244,34 +222,26 @@ export interface RoutedCall {
   streamed: boolean;
 }
 
-/** The attributes of a call's GenAI metrics, built once per set of values (see `metricAttributesOf`). */
-interface MetricAttributes {
-  /** `gen_ai.client.operation.duration` and `gen_ai.server.time_to_first_token`. */
-  call: Attributes;
-  /** `gen_ai.client.token.usage` of input and of output tokens. */
-  input: Attributes;
-  output: Attributes;
-}
+/** What sets one measurement's attributes apart from the call's others. */
+type MeasurementKind = { 'gen_ai.token.type': 'input' | 'output' } | { 'error.type': string };
 
 /**
- * The metrics' attribute objects by their values: the SDK keeps a measurement's attributes by their content, so the
- * objects can be shared by every call with the same operation, models and provider instead of built per record.
+ * The attributes of a call's GenAI metrics, a new object literal each (`kind` names the token type or the error): the
+ * SDK keeps the first object of each set it sees, so none may change once recorded. Literals cost less than spreading
+ * one object into another, and less than sharing objects looked up by a key built from the values (measured).
  */
-const metricAttributeSets = new Map<string, MetricAttributes>();
-/** Most sets remembered (requested models come from clients); past it the map starts over. */
-const MAX_METRIC_ATTRIBUTE_SETS = 1024;
-
-function metricAttributesOf(operation: string, requestModel: string, provider: string | undefined, responseModel: string | undefined): MetricAttributes {
-  const key = `${operation}\n${requestModel}\n${provider ?? ''}\n${responseModel ?? ''}`;
-  const known = metricAttributeSets.get(key);
-  if (known !== undefined) return known;
-  const call: Attributes = { 'gen_ai.operation.name': operation, 'gen_ai.request.model': requestModel };
-  if (provider !== undefined) call['gen_ai.provider.name'] = provider;
-  if (responseModel !== undefined) call['gen_ai.response.model'] = responseModel;
-  const set: MetricAttributes = { call, input: { ...call, 'gen_ai.token.type': 'input' }, output: { ...call, 'gen_ai.token.type': 'output' } };
-  if (metricAttributeSets.size >= MAX_METRIC_ATTRIBUTE_SETS) metricAttributeSets.clear();
-  metricAttributeSets.set(key, set);
-  return set;
+function callMetricAttributes(
+  operation: string,
+  requestModel: string,
+  provider: string | undefined,
+  responseModel: string | undefined,
+  kind?: MeasurementKind,
+): Attributes {
+  const attributes: Attributes =
+    provider === undefined || responseModel === undefined
+      ? { 'gen_ai.operation.name': operation, 'gen_ai.request.model': requestModel }
+      : { 'gen_ai.operation.name': operation, 'gen_ai.request.model': requestModel, 'gen_ai.provider.name': provider, 'gen_ai.response.model': responseModel };
+  return kind === undefined ? attributes : Object.assign(attributes, kind);
 }
 
 /**
@@ -359,10 +329,7 @@ export class ModelCallTrace {
     learnt['crossway.route'] = call.route;
     if (call.region !== undefined) learnt['cloud.region'] = call.region;
     const instruments = this.#tracing.instruments;
-    if (call.streamed && instruments !== null) {
-      const attributes = metricAttributesOf(this.#operation, this.#requestModel, provider, call.responseModel).call;
-      instruments.timeToFirstToken.record((performance.now() - this.#started) / 1000, attributes);
-    }
+    if (call.streamed && instruments !== null) instruments.timeToFirstToken.record((performance.now() - this.#started) / 1000, this.#metricAttributes());
   }
 
   /**
@@ -421,15 +388,17 @@ export class ModelCallTrace {
     this.#span.end();
     const instruments = this.#tracing.instruments;
     if (instruments === null) return;
-    const attributes = metricAttributesOf(this.#operation, this.#requestModel, this.#provider, this.#responseModel);
-    instruments.operationDuration.record(
-      (performance.now() - this.#started) / 1000,
-      errorType === null ? attributes.call : { ...attributes.call, 'error.type': errorType },
-    );
+    const duration = (performance.now() - this.#started) / 1000;
+    instruments.operationDuration.record(duration, this.#metricAttributes(errorType === null ? undefined : { 'error.type': errorType }));
     if (this.#tokens !== null) {
-      instruments.tokenUsage.record(this.#tokens.input, attributes.input);
-      instruments.tokenUsage.record(this.#tokens.output, attributes.output);
+      instruments.tokenUsage.record(this.#tokens.input, this.#metricAttributes({ 'gen_ai.token.type': 'input' }));
+      instruments.tokenUsage.record(this.#tokens.output, this.#metricAttributes({ 'gen_ai.token.type': 'output' }));
     }
+  }
+
+  /** The attributes of one of the call's measurements (see callMetricAttributes). */
+  #metricAttributes(kind?: MeasurementKind): Attributes {
+    return callMetricAttributes(this.#operation, this.#requestModel, this.#provider, this.#responseModel, kind);
   }
 }
 
