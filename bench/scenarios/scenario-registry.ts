@@ -18,6 +18,7 @@ import { scrubSecretsStreamScenario } from './scrub-secrets-stream.ts';
 import { streamMemoryScenario } from './stream-memory.ts';
 import { tokenCountScenario } from './token-count.ts';
 import { tracingScenario } from './tracing.ts';
+import { tracingHooksScenario } from './tracing-hooks.ts';
 
 /** Every scenario; `enabledByDefault: false` ones run only when named with `--only`. */
 export const scenarios: readonly Scenario[] = [
@@ -38,6 +39,7 @@ export const scenarios: readonly Scenario[] = [
   replicasScenario,
   metricsOverheadScenario,
   tracingScenario,
+  tracingHooksScenario,
   adminStatsScenario,
 ];
 

@@ -204,7 +204,7 @@ async function routeCall<T>(
         { model, routes, needs: input.needs, constraints, agreements: catalog.agreements, health: services.executor.health, now: services.now() },
         catalog.version,
       );
-    const plan = trace === null ? planRoutes() : trace.plan(model.id, planRoutes, (made) => ({ kept: made.kept.length, rejected: made.rejected.length }));
+    const plan = trace === null ? planRoutes() : trace.plan(model.id, planRoutes);
     return { model, plan };
   };
   // Plans made ahead for the reservation are the plans then run, so that the budget covers exactly what is tried.

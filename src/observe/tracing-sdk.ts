@@ -10,11 +10,14 @@ import {
   AlwaysOnSampler,
   BatchSpanProcessor,
   ParentBasedSampler,
+  type ReadableSpan,
   type Sampler,
+  type SpanExporter,
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import type { Meter, Tracer } from '@opentelemetry/api';
+import type { ExportResult } from '@opentelemetry/core';
 
 import { MAX_LINKS, type SamplerSettings, type TracingSettings } from './tracing-settings.ts';
 
@@ -49,11 +52,12 @@ export async function openTracingParts(settings: TracingSettings, serviceVersion
           },
           spanProcessors: [
             new BatchSpanProcessor({
-              exporter: new OTLPTraceExporter({ url: settings.tracesUrl }),
+              exporter: new DeferredSpanExporter(new OTLPTraceExporter({ url: settings.tracesUrl })),
               scheduledDelayMillis: settings.spanExportDelayMs,
               // At most this many spans wait in memory; past it new spans are dropped (the SDK counts them).
-              maxQueueSize: 8192,
-              maxExportBatchSize: 512,
+              maxQueueSize: settings.spanQueueSize,
+              maxExportBatchSize: settings.spanExportBatchSize,
+              exportTimeoutMillis: settings.spanExportTimeoutMs,
             }),
           ],
         });
@@ -79,6 +83,32 @@ export async function openTracingParts(settings: TracingSettings, serviceVersion
       await Promise.allSettled([tracerProvider?.shutdown(), meterProvider?.shutdown()]);
     },
   };
+}
+
+/**
+ * Hands each batch to the OTLP exporter in a macrotask of its own. The BatchSpanProcessor exports as soon as its
+ * queue holds a full batch, synchronously inside the `span.end()` that filled it, and the OTLP exporter serialises the
+ * batch there (some milliseconds for 512 spans): under load, one request in a hundred or so paid for the others'
+ * spans in the middle of its own work. Deferred, serialisation runs between requests' callbacks, not inside one.
+ */
+export class DeferredSpanExporter implements SpanExporter {
+  readonly #exporter: SpanExporter;
+
+  constructor(exporter: SpanExporter) {
+    this.#exporter = exporter;
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    setImmediate(() => this.#exporter.export(spans, resultCallback));
+  }
+
+  shutdown(): Promise<void> {
+    return this.#exporter.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.#exporter.forceFlush?.() ?? Promise.resolve();
+  }
 }
 
 function toSampler(settings: SamplerSettings): Sampler {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { openGatewayTracing } from './tracing.ts';
-import { readTracingSettings } from './tracing-settings.ts';
+import { readTracingSettings, SPAN_EXPORT_BATCH_SIZE, SPAN_QUEUE_SIZE } from './tracing-settings.ts';
 
 const CONFIG = { capture_content: false, max_content_bytes: 16_384 };
 
@@ -45,5 +45,17 @@ describe('readTracingSettings', () => {
     const timed = readTracingSettings({ OTEL_BSP_SCHEDULE_DELAY: '250', OTEL_METRIC_EXPORT_INTERVAL: 'soon' }, CONFIG);
     assert.equal(timed.spanExportDelayMs, 250);
     assert.equal(timed.metricExportIntervalMs, 60_000);
+  });
+
+  it('reads the span queue, batch size and export timeout, bounded, with the batch no larger than the queue', () => {
+    const defaults = readTracingSettings({}, CONFIG);
+    assert.equal(defaults.spanQueueSize, SPAN_QUEUE_SIZE);
+    assert.equal(defaults.spanExportBatchSize, SPAN_EXPORT_BATCH_SIZE);
+    assert.equal(defaults.spanExportTimeoutMs, 30_000);
+    const set = readTracingSettings({ OTEL_BSP_MAX_QUEUE_SIZE: '4096', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '256', OTEL_BSP_EXPORT_TIMEOUT: '5000' }, CONFIG);
+    assert.deepEqual([set.spanQueueSize, set.spanExportBatchSize, set.spanExportTimeoutMs], [4096, 256, 5000]);
+    const small = readTracingSettings({ OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: 'many' }, CONFIG);
+    assert.deepEqual([small.spanQueueSize, small.spanExportBatchSize], [100, 100]);
+    assert.equal(readTracingSettings({ OTEL_BSP_MAX_QUEUE_SIZE: '1000000000' }, CONFIG).spanQueueSize, 65_536);
   });
 });

@@ -25,8 +25,17 @@ import { MAX_LINKS, type TracingSettings } from './tracing-settings.ts';
 
 export type { SpanContext } from '@opentelemetry/api';
 
-const TRACING_KEY = createContextKey('crossway.tracing');
-const SERVER_SPAN_KEY = createContextKey('crossway.server_span');
+/** The context key of a request's or background call's `TraceScope`. */
+const SCOPE_KEY = createContextKey('crossway.tracing');
+
+/**
+ * What a scope's context carries besides its active span: the gateway it belongs to and the request's SERVER span
+ * (null for a background call), in one value, so that a request's scope costs one context copy, not two.
+ */
+interface TraceScope {
+  readonly tracing: GatewayTracing;
+  readonly serverSpan: Span | null;
+}
 
 /** One context manager for every gateway of the process: each scope's context names the gateway it belongs to. */
 const contextManager = new AsyncLocalStorageContextManager();
@@ -67,16 +76,15 @@ export class GatewayTracing {
       { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path, 'url.scheme': 'http' } },
       parent,
     );
-    const scope = trace.setSpan(parent.setValue(TRACING_KEY, this).setValue(SERVER_SPAN_KEY, span), span);
+    const scope: TraceScope = { tracing: this, serverSpan: span };
     try {
-      await contextManager.with(scope, answer);
+      await contextManager.with(trace.setSpan(parent.setValue(SCOPE_KEY, scope), span), answer);
     } finally {
       const code = status();
-      if (code !== null) span.setAttribute('http.response.status_code', code);
-      if (code === null || code >= 500) {
-        span.setAttribute('error.type', code === null ? 'client_closed' : String(code));
-        span.setStatus({ code: SpanStatusCode.ERROR });
-      }
+      if (code === null) span.setAttribute('error.type', 'client_closed');
+      else if (code < 500) span.setAttribute('http.response.status_code', code);
+      else span.setAttributes({ 'http.response.status_code': code, 'error.type': String(code) });
+      if (code === null || code >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
     }
   }
@@ -120,15 +128,15 @@ export class GatewayTracing {
 export function activeSpanContext(tracing: GatewayTracing | null | undefined): SpanContext | null {
   if (tracing === null || tracing === undefined || liveTracings === 0) return null;
   const context = contextManager.active();
-  if (context.getValue(TRACING_KEY) !== tracing) return null;
+  if (scopeOf(context)?.tracing !== tracing) return null;
   return trace.getSpanContext(context) ?? null;
 }
 
 /** Names the request's SERVER span after the route table's entry it matched (`POST /v1/chat/completions`). */
 export function nameServerSpan(method: string, route: string): void {
   if (liveTracings === 0) return;
-  const span = contextManager.active().getValue(SERVER_SPAN_KEY) as Span | undefined;
-  if (span === undefined) return;
+  const span = scopeOf(contextManager.active())?.serverSpan;
+  if (span === null || span === undefined) return;
   span.setAttribute('http.route', route);
   span.updateName(`${method} ${route}`);
 }
@@ -153,8 +161,8 @@ export interface UpstreamAttemptTrace {
 export function startUpstreamAttempt(facts: UpstreamAttemptFacts): UpstreamAttemptTrace | null {
   if (liveTracings === 0) return null;
   const parent = contextManager.active();
-  const tracing = parent.getValue(TRACING_KEY) as GatewayTracing | undefined;
-  if (tracing === undefined) return null;
+  const scope = scopeOf(parent);
+  if (scope === undefined) return null;
   const attributes: Attributes = {
     'http.request.method': 'POST',
     'crossway.route': facts.route,
@@ -163,7 +171,7 @@ export function startUpstreamAttempt(facts: UpstreamAttemptFacts): UpstreamAttem
   };
   if (facts.region !== undefined) attributes['cloud.region'] = facts.region;
   if (facts.number > 1) attributes['http.request.resend_count'] = facts.number - 1;
-  const span = tracing.tracer.startSpan('POST', { kind: SpanKind.CLIENT, attributes }, parent);
+  const span = scope.tracing.tracer.startSpan('POST', { kind: SpanKind.CLIENT, attributes }, parent);
   const context = trace.setSpan(parent, span);
   let ended = false;
   return {
@@ -171,11 +179,10 @@ export function startUpstreamAttempt(facts: UpstreamAttemptFacts): UpstreamAttem
     end(status, errorType) {
       if (ended) return;
       ended = true;
-      if (status !== null) span.setAttribute('http.response.status_code', status);
       if (errorType !== null) {
-        span.setAttribute('error.type', errorType);
+        span.setAttributes(status === null ? { 'error.type': errorType } : { 'http.response.status_code': status, 'error.type': errorType });
         span.setStatus({ code: SpanStatusCode.ERROR });
-      }
+      } else if (status !== null) span.setAttribute('http.response.status_code', status);
       span.end();
     },
   };
@@ -189,11 +196,13 @@ export function withTraceHeaders(url: string, headers: Record<string, string>): 
   if (liveTracings === 0) return headers;
   const context = contextManager.active();
   const span = trace.getSpan(context);
-  if (context.getValue(TRACING_KEY) === undefined || span === undefined) return headers;
+  if (scopeOf(context) === undefined || span === undefined) return headers;
   try {
     const parsed = new URL(url);
-    span.setAttribute('server.address', parsed.hostname);
-    span.setAttribute('server.port', Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80)));
+    span.setAttributes({
+      'server.address': parsed.hostname,
+      'server.port': Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80)),
+    });
   } catch {
     // The adapters build valid URLs; an invalid one fails on sending, not here.
   }
@@ -213,25 +222,61 @@ export interface RoutedCall {
   streamed: boolean;
 }
 
-/** The inference span of one model call, and the GenAI metrics recorded when it ends. */
+/** What sets one measurement's attributes apart from the call's others. */
+type MeasurementKind = { 'gen_ai.token.type': 'input' | 'output' } | { 'error.type': string };
+
+/**
+ * The attributes of a call's GenAI metrics, a new object literal each (`kind` names the token type or the error): the
+ * SDK keeps the first object of each set it sees, so none may change once recorded. Literals cost less than spreading
+ * one object into another, and less than sharing objects looked up by a key built from the values (measured).
+ */
+function callMetricAttributes(
+  operation: string,
+  requestModel: string,
+  provider: string | undefined,
+  responseModel: string | undefined,
+  kind?: MeasurementKind,
+): Attributes {
+  const attributes: Attributes =
+    provider === undefined || responseModel === undefined
+      ? { 'gen_ai.operation.name': operation, 'gen_ai.request.model': requestModel }
+      : { 'gen_ai.operation.name': operation, 'gen_ai.request.model': requestModel, 'gen_ai.provider.name': provider, 'gen_ai.response.model': responseModel };
+  return kind === undefined ? attributes : Object.assign(attributes, kind);
+}
+
+/**
+ * The inference span of one model call, and the GenAI metrics recorded when it ends. What the call learns on its way
+ * (route, answer, usage) is gathered in one object and given to the span once, when it ends.
+ */
 export class ModelCallTrace {
   readonly #tracing: GatewayTracing;
   readonly #span: Span;
   readonly #context: Context;
   readonly #started = performance.now();
-  readonly #attributes: Attributes;
+  readonly #operation: 'chat' | 'embeddings';
+  readonly #requestModel: string;
+  /** The span's attributes learnt after it started, set when it ends. */
+  readonly #learnt: Attributes = {};
+  #provider: string | undefined;
+  #responseModel: string | undefined;
   #tokens: TokenCounts | null = null;
   #answered = false;
   #ended = false;
 
   constructor(tracing: GatewayTracing, operation: 'chat' | 'embeddings', requestModel: string, parent: Context) {
     this.#tracing = tracing;
-    // The metrics' attributes; the span has these and more.
-    this.#attributes = { 'gen_ai.operation.name': operation, 'gen_ai.request.model': requestModel };
+    this.#operation = operation;
+    this.#requestModel = requestModel;
     // CLIENT, as the conventions say of an inference span (the model runs elsewhere); each upstream attempt is a CLIENT
     // span under it, as an instrumented SDK's call is over its instrumented HTTP client.
-    this.#span = tracing.tracer.startSpan(`${operation} ${requestModel}`, { kind: SpanKind.CLIENT, attributes: this.#attributes }, parent);
-    this.#context = trace.setSpan(parent.setValue(TRACING_KEY, tracing), this.#span);
+    this.#span = tracing.tracer.startSpan(
+      `${operation} ${requestModel}`,
+      { kind: SpanKind.CLIENT, attributes: { 'gen_ai.operation.name': operation, 'gen_ai.request.model': requestModel } },
+      parent,
+    );
+    // A request's scope is the call's; a background call (no request) gets a scope of its own.
+    const scoped = scopeOf(parent)?.tracing === tracing ? parent : parent.setValue(SCOPE_KEY, { tracing, serverSpan: null } satisfies TraceScope);
+    this.#context = trace.setSpan(scoped, this.#span);
   }
 
   /** Runs the call with this span active; ends the span with the error `run` throws, or as a success. */
@@ -250,16 +295,19 @@ export class ModelCallTrace {
 
   /** The routing decision's id (`x-crossway-decision`). */
   decided(decisionId: string): void {
-    this.#span.setAttribute('crossway.decision_id', decisionId);
+    this.#learnt['crossway.decision_id'] = decisionId;
   }
 
-  /** Runs the planner inside an INTERNAL `crossway.plan` span; `describe` reads what the plan kept and rejected. */
-  plan<T>(model: string, planRoutes: () => T, describe: (plan: T) => { kept: number; rejected: number }): T {
+  /**
+   * Runs the planner inside an INTERNAL `crossway.plan` span, which tells how many routes the plan kept and rejected.
+   * A plan from the cache costs the span alone: the counts are the plan's own, read without a callback.
+   */
+  plan<T extends { kept: readonly unknown[]; rejected: readonly unknown[] }>(model: string, planRoutes: () => T): T {
+    // The model: a call with fallback models plans each in turn under one inference span.
     const span = this.#tracing.tracer.startSpan('crossway.plan', { kind: SpanKind.INTERNAL, attributes: { 'gen_ai.request.model': model } }, this.#context);
     try {
       const plan = planRoutes();
-      const { kept, rejected } = describe(plan);
-      span.setAttributes({ 'crossway.plan.kept': kept, 'crossway.plan.rejected': rejected });
+      span.setAttributes({ 'crossway.plan.kept': plan.kept.length, 'crossway.plan.rejected': plan.rejected.length });
       return plan;
     } catch (error) {
       span.setAttribute('error.type', errorTypeOf(error));
@@ -273,15 +321,15 @@ export class ModelCallTrace {
   /** A route answered: its provider, route and region, the answer's model, and (streams) the time to first token. */
   routed(call: RoutedCall): void {
     const provider = genAiProviderName(call.provider);
-    this.#attributes['gen_ai.provider.name'] = provider;
-    this.#attributes['gen_ai.response.model'] = call.responseModel;
-    this.#span.setAttributes({
-      'gen_ai.provider.name': provider,
-      'gen_ai.response.model': call.responseModel,
-      'crossway.route': call.route,
-    });
-    if (call.region !== undefined) this.#span.setAttribute('cloud.region', call.region);
-    if (call.streamed) this.#tracing.instruments?.timeToFirstToken.record((performance.now() - this.#started) / 1000, this.#attributes);
+    this.#provider = provider;
+    this.#responseModel = call.responseModel;
+    const learnt = this.#learnt;
+    learnt['gen_ai.provider.name'] = provider;
+    learnt['gen_ai.response.model'] = call.responseModel;
+    learnt['crossway.route'] = call.route;
+    if (call.region !== undefined) learnt['cloud.region'] = call.region;
+    const instruments = this.#tracing.instruments;
+    if (call.streamed && instruments !== null) instruments.timeToFirstToken.record((performance.now() - this.#started) / 1000, this.#metricAttributes());
   }
 
   /**
@@ -290,13 +338,14 @@ export class ModelCallTrace {
    * first that has them.
    */
   answered(value: unknown, final = false): void {
+    if (this.#ended) return;
     const facts = readAnswerFacts(value);
-    if (facts.id !== undefined && (final || !this.#answered)) this.#span.setAttribute('gen_ai.response.id', facts.id);
+    if (facts.id !== undefined && (final || !this.#answered)) this.#learnt['gen_ai.response.id'] = facts.id;
     if (facts.completion === undefined || this.#answered) return;
     this.#answered = true;
-    if (facts.finishReasons.length > 0) this.#span.setAttribute('gen_ai.response.finish_reasons', facts.finishReasons);
+    if (facts.finishReasons.length > 0) this.#learnt['gen_ai.response.finish_reasons'] = facts.finishReasons;
     const settings = this.#tracing.settings;
-    if (settings.captureContent) this.#span.setAttribute('gen_ai.output.messages', toOutputMessages(facts.completion, settings.maxContentBytes));
+    if (settings.captureContent) this.#learnt['gen_ai.output.messages'] = toOutputMessages(facts.completion, settings.maxContentBytes);
   }
 
   /**
@@ -304,50 +353,64 @@ export class ModelCallTrace {
    * chunks and the finish reasons of its last content chunk, read by a scan of at most a few KiB.
    */
   streamedChat(first: Uint8Array | null, last: Uint8Array | null): void {
+    if (this.#ended) return;
     const facts = readStreamFacts(first, last);
-    if (facts.id !== undefined) this.#span.setAttribute('gen_ai.response.id', facts.id);
-    if (facts.finishReasons.length > 0) this.#span.setAttribute('gen_ai.response.finish_reasons', facts.finishReasons);
+    if (facts.id !== undefined) this.#learnt['gen_ai.response.id'] = facts.id;
+    if (facts.finishReasons.length > 0) this.#learnt['gen_ai.response.finish_reasons'] = facts.finishReasons;
   }
 
   /** The request's chat messages, read and recorded only when `telemetry.capture_content` is on (bounded in size). */
   prompt(readMessages: () => unknown): void {
     const settings = this.#tracing.settings;
-    if (settings.captureContent) this.#span.setAttribute('gen_ai.input.messages', toInputMessages(readMessages(), settings.maxContentBytes));
+    if (settings.captureContent) this.#learnt['gen_ai.input.messages'] = toInputMessages(readMessages(), settings.maxContentBytes);
   }
 
   /** The tokens the call used (recorded once: the call meter takes only the first usage too). */
   usage(tokens: TokenCounts): void {
-    if (this.#tokens !== null) return;
+    if (this.#tokens !== null || this.#ended) return;
     this.#tokens = tokens;
-    this.#span.setAttributes({ 'gen_ai.usage.input_tokens': tokens.input, 'gen_ai.usage.output_tokens': tokens.output });
-    if (tokens.cached > 0) this.#span.setAttribute('gen_ai.usage.cache_read.input_tokens', tokens.cached);
-    if (tokens.reasoning > 0) this.#span.setAttribute('gen_ai.usage.reasoning.output_tokens', tokens.reasoning);
+    const learnt = this.#learnt;
+    learnt['gen_ai.usage.input_tokens'] = tokens.input;
+    learnt['gen_ai.usage.output_tokens'] = tokens.output;
+    if (tokens.cached > 0) learnt['gen_ai.usage.cache_read.input_tokens'] = tokens.cached;
+    if (tokens.reasoning > 0) learnt['gen_ai.usage.reasoning.output_tokens'] = tokens.reasoning;
   }
 
   /** Ends the span and records the duration and token metrics; null for a success, else the error's type. */
   end(errorType: string | null): void {
     if (this.#ended) return;
     this.#ended = true;
-    const instruments = this.#tracing.instruments;
     if (errorType !== null) {
-      this.#span.setAttribute('error.type', errorType);
+      this.#learnt['error.type'] = errorType;
       this.#span.setStatus({ code: SpanStatusCode.ERROR });
     }
+    this.#span.setAttributes(this.#learnt);
     this.#span.end();
+    const instruments = this.#tracing.instruments;
     if (instruments === null) return;
-    const attributes = errorType === null ? this.#attributes : { ...this.#attributes, 'error.type': errorType };
-    instruments.operationDuration.record((performance.now() - this.#started) / 1000, attributes);
+    const duration = (performance.now() - this.#started) / 1000;
+    instruments.operationDuration.record(duration, this.#metricAttributes(errorType === null ? undefined : { 'error.type': errorType }));
     if (this.#tokens !== null) {
-      instruments.tokenUsage.record(this.#tokens.input, { ...this.#attributes, 'gen_ai.token.type': 'input' });
-      instruments.tokenUsage.record(this.#tokens.output, { ...this.#attributes, 'gen_ai.token.type': 'output' });
+      instruments.tokenUsage.record(this.#tokens.input, this.#metricAttributes({ 'gen_ai.token.type': 'input' }));
+      instruments.tokenUsage.record(this.#tokens.output, this.#metricAttributes({ 'gen_ai.token.type': 'output' }));
     }
   }
+
+  /** The attributes of one of the call's measurements (see callMetricAttributes). */
+  #metricAttributes(kind?: MeasurementKind): Attributes {
+    return callMetricAttributes(this.#operation, this.#requestModel, this.#provider, this.#responseModel, kind);
+  }
+}
+
+/** The scope `context` belongs to, if any. */
+function scopeOf(context: Context): TraceScope | undefined {
+  return context.getValue(SCOPE_KEY) as TraceScope | undefined;
 }
 
 /** The active context when it belongs to `tracing`'s gateway, else a new trace's root. */
 function activeContextOf(tracing: GatewayTracing): Context {
   const context = contextManager.active();
-  return context.getValue(TRACING_KEY) === tracing ? context : ROOT_CONTEXT;
+  return scopeOf(context)?.tracing === tracing ? context : ROOT_CONTEXT;
 }
 
 /** A low-cardinality name of a failure: a CrosswayError's code, else the error's class name. */
