@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { buildUi } from './build-ui.js';
+import { buildUi, isUiFresh } from './build-ui.js';
 
 /** The repository root: bin/ sits in it. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -138,8 +138,11 @@ function takeLock(directory) {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const ifPossible = process.argv.includes('--if-possible');
-  const outcome = buildDist();
+  // `prepare` (--if-possible) leaves a fresh build alone: npm runs it again on installs of the checkout (`npx crossway`
+  // does), and replacing dist/ would pull it from under a gateway or a command running from it.
+  const outcome = ifPossible && isDistFresh() ? 'fresh' : buildDist();
   if (outcome === 'built') process.stdout.write('crossway: built src/ into dist/\n');
+  else if (outcome === 'fresh') process.stdout.write('crossway: dist/ is the build of the sources as they are\n');
   else if (outcome === 'busy') {
     process.stderr.write(`crossway: another build is running (${BUILDING_DIR}/ exists); remove it if no build is running\n`);
     process.exitCode = 1;
@@ -149,7 +152,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.reso
     process.exitCode = 1;
   }
   // The dashboard too (ui/ into dist/ui); without esbuild (dev dependencies omitted) the gateway says it is not built.
-  const ui = await buildUi();
+  const ui = ifPossible && isUiFresh() ? 'fresh' : await buildUi();
   if (ui === 'built') process.stdout.write('crossway: built ui/ into dist/ui/\n');
   else if (ui === 'no-esbuild') process.stdout.write('crossway: esbuild is not installed, so the dashboard (ui/) is not built\n');
 }

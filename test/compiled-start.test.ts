@@ -95,7 +95,17 @@ describe('crossway runs compiled code while it is fresh', () => {
     assert.match(fs.readFileSync(built(), 'utf8'), /"v4"/);
   });
 
+  it('`prepare` (--if-possible) leaves a fresh build in place: npm runs it again on installs of the checkout (npx does)', async () => {
+    const inode = builtInode();
+    const script = path.join(project.root, 'bin', 'build-dist.js');
+    const output = execFileSync(process.execPath, [script, '--if-possible'], { cwd: project.root, encoding: 'utf8' });
+    assert.match(output, /dist\/ is the build of the sources as they are/);
+    assert.equal(builtInode(), inode, 'dist/ was not replaced under whatever runs from it');
+  });
+
   it('`npm ci` without dev dependencies still succeeds: the build steps aside', async () => {
+    // An edit since the last build: there is something to build, and nothing to build it with.
+    project.writeCli('v5');
     project.linkNodeModules(false);
     try {
       const script = path.join(project.root, 'bin', 'build-dist.js');
