@@ -188,6 +188,9 @@ describe('the Responses API over WebSocket', () => {
         assert.equal(row?.endpoint, 'responses');
         assert.equal(row?.model, model);
         assert.equal(row?.stream, true);
+        // The time its attempt waited on the upstream, as an HTTP call's row has it (gateway overhead = the rest).
+        assert.equal(typeof row?.upstream_ms, 'number', JSON.stringify(row));
+        assert.ok((row?.upstream_ms ?? Infinity) <= (row?.duration_ms ?? 0) + 1, JSON.stringify(row));
       });
     });
   }

@@ -130,6 +130,8 @@ export class ResponsesSocketSession {
     const requestId = createTimeOrderedId('req');
     const startedAt = performance.now();
     const row: SocketLogRow = { model: '', route: null, provider: null, decisionId: null, attempts: 0, firstByteAt: null };
+    // The executor adds each upstream attempt's time (and backoff) here, as it does on an HTTP request's exchange.
+    const upstreamTime: { upstreamMs?: number } = {};
     const generate = event.generate !== false;
     try {
       if (performance.now() - this.#openedAt > this.#limits.maxAgeMs) throw connectionLimitReached(this.#limits.maxAgeMs);
@@ -147,6 +149,7 @@ export class ResponsesSocketSession {
         deadlineAt: null,
         routingHeaders: this.#upgrade.headers,
         requestRate,
+        upstreamTime,
       };
       const tenant = this.#principal.tenant.id;
       // The socket's own store: false response continues from memory; anything else from the chain cache or the store.
@@ -177,11 +180,11 @@ export class ResponsesSocketSession {
       const stream = mcp ? streamMcpTurn : streamTurn;
       const result = generate ? await stream(this.#gateway, context, turn, sink, persist) : await this.#warmUp(kept, sink, persist);
       this.#remember(kept, result);
-      this.#record(requestId, startedAt, row, 200, null);
+      this.#record(requestId, startedAt, row, 200, null, upstreamTime.upstreamMs);
     } catch (thrown) {
       const error = this.#closed.signal.aborted ? new ClientClosedError() : toCrosswayError(thrown);
       row.decisionId ??= toCrosswayError(thrown).decisionId;
-      this.#record(requestId, startedAt, row, error.status, error.code);
+      this.#record(requestId, startedAt, row, error.status, error.code, upstreamTime.upstreamMs);
       if (error instanceof ClientClosedError) return;
       if (error.status >= 500) this.#gateway.logger.error({ err: thrown, requestId }, 'websocket turn failed');
       this.#sendError(error);
@@ -233,7 +236,7 @@ export class ResponsesSocketSession {
   }
 
   /** One request-log row per `response.create`, as POST /v1/responses writes for a stream. */
-  #record(requestId: string, startedAt: number, row: SocketLogRow, status: number, errorCode: string | null): void {
+  #record(requestId: string, startedAt: number, row: SocketLogRow, status: number, errorCode: string | null, upstreamMs: number | undefined): void {
     this.#gateway.requestLog.record({
       id: requestId,
       created_at: new Date(Date.now() - (performance.now() - startedAt)).toISOString(),
@@ -253,7 +256,7 @@ export class ResponsesSocketSession {
       key_id: this.#principal.key?.id ?? null,
       decision_id: row.decisionId,
       provider: row.provider,
-      upstream_ms: null,
+      upstream_ms: upstreamMs === undefined ? null : Math.round(upstreamMs),
     });
   }
 }
