@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import Provider from 'oidc-provider';
+import type Provider from 'oidc-provider';
 import { startStack, type Stack } from './support/start-stack.ts';
+import { createTestOidcProvider } from './support/test-oidc-provider.ts';
 
 const CLIENT_SECRET = 'oidc-client-secret-not-for-logs-0001';
 
@@ -83,25 +84,12 @@ describe('dashboard sign-in with OpenID Connect', () => {
       ui: { sign_in_rate_per_minute: 1000 },
     });
     for (const id of ['acme', 'beta', 'gamma']) assert.equal((await stack.api('POST', '/admin/tenants', { id, name: id })).status, 201);
-    provider = new Provider(issuer, {
-      clients: [
-        {
-          client_id: 'crossway-dashboard',
-          client_secret: CLIENT_SECRET,
-          redirect_uris: [`${stack.url}/ui/auth/oidc/callback`],
-          grant_types: ['authorization_code'],
-          response_types: ['code'],
-        },
-      ],
-      claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], crossway: ['crossway_role', 'crossway_tenant'] },
-      scopes: ['openid', 'email', 'profile', 'crossway'],
-      cookies: { keys: ['oidc-test-cookie-key'] },
-      features: { devInteractions: { enabled: true } },
-      async findAccount(_context, id) {
-        const claims = ACCOUNTS[id];
-        if (claims === undefined) return undefined;
-        return { accountId: id, claims: async () => ({ sub: id, ...claims }) };
-      },
+    provider = createTestOidcProvider({
+      issuer,
+      clientSecret: CLIENT_SECRET,
+      redirectUri: `${stack.url}/ui/auth/oidc/callback`,
+      cookieKey: 'oidc-test-cookie-key',
+      accounts: ACCOUNTS,
     });
     handle = provider.callback();
   });

@@ -8,12 +8,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Provider from 'oidc-provider';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { buildUi } from '../bin/build-ui.js';
 import { ROOT } from './support/run-crossway.ts';
 import { startStack, type Stack } from './support/start-stack.ts';
 import { WAIT_MS } from './support/wait-for.ts';
+import { createTestOidcProvider } from './support/test-oidc-provider.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -53,25 +53,12 @@ describe('single sign-on into the dashboard in a real browser', { skip }, () => 
       },
     });
     for (const id of ['acme', 'beta']) assert.equal((await stack.api('POST', '/admin/tenants', { id, name: `${id} corp` })).status, 201);
-    const provider = new Provider(issuer, {
-      clients: [
-        {
-          client_id: 'crossway-dashboard',
-          client_secret: CLIENT_SECRET,
-          redirect_uris: [`${stack.url}/ui/auth/oidc/callback`],
-          grant_types: ['authorization_code'],
-          response_types: ['code'],
-        },
-      ],
-      claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], crossway: ['crossway_role', 'crossway_tenant'] },
-      scopes: ['openid', 'email', 'profile', 'crossway'],
-      cookies: { keys: ['oidc-browser-test-cookie-key'] },
-      features: { devInteractions: { enabled: true } },
-      async findAccount(_context, id) {
-        const claims = ACCOUNTS[id];
-        if (claims === undefined) return undefined;
-        return { accountId: id, claims: async () => ({ sub: id, ...claims }) };
-      },
+    const provider = createTestOidcProvider({
+      issuer,
+      clientSecret: CLIENT_SECRET,
+      redirectUri: `${stack.url}/ui/auth/oidc/callback`,
+      cookieKey: 'oidc-browser-test-cookie-key',
+      accounts: ACCOUNTS,
     });
     handle = provider.callback();
     browser = await chromium.launch({

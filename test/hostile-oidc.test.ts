@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import Provider from 'oidc-provider';
 import { startStack, type Stack } from './support/start-stack.ts';
+import { createTestOidcProvider } from './support/test-oidc-provider.ts';
 
 const CLIENT_SECRET = 'oidc-hostile-client-secret-0002';
 const LOGIN_ERROR = /^\/ui\/\?login_error=[a-z_]+$/;
@@ -26,17 +26,11 @@ describe('hostile input on the OpenID Connect sign-in', () => {
       auth: { oidc: { issuer, client_id: 'crossway-dashboard', client_secret: CLIENT_SECRET, timeout_ms: 5_000 } },
       ui: { sign_in_rate_per_minute: 1000 },
     });
-    const provider = new Provider(issuer, {
-      clients: [
-        {
-          client_id: 'crossway-dashboard',
-          client_secret: CLIENT_SECRET,
-          redirect_uris: [`${stack.url}/ui/auth/oidc/callback`],
-          grant_types: ['authorization_code'],
-          response_types: ['code'],
-        },
-      ],
-      cookies: { keys: ['oidc-hostile-cookie-key'] },
+    const provider = createTestOidcProvider({
+      issuer,
+      clientSecret: CLIENT_SECRET,
+      redirectUri: `${stack.url}/ui/auth/oidc/callback`,
+      cookieKey: 'oidc-hostile-cookie-key',
     });
     handle = provider.callback();
   });
